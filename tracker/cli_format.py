@@ -1,0 +1,76 @@
+"""Rendering of report dicts for the terminal: JSON, CSV and readable tables."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Sequence
+
+from tracker.core.money import format_usd_short
+
+
+def to_json(doc: dict) -> str:
+    return json.dumps(doc, indent=2, ensure_ascii=False)
+
+
+def to_csv(rows: Sequence[dict]) -> str:
+    if not rows:
+        return ""
+    out = io.StringIO()
+    fields: list[str] = []
+    for row in rows:
+        for key in row:
+            if key not in fields:
+                fields.append(key)
+    writer = csv.DictWriter(out, fieldnames=fields, lineterminator="\n")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({k: (";".join(v) if isinstance(v, list) else v) for k, v in row.items()})
+    return out.getvalue()
+
+
+def _human_tokens(n: int) -> str:
+    for unit, size in (("B", 10**9), ("M", 10**6), ("k", 10**3)):
+        if abs(n) >= size:
+            return f"{n / size:.1f}{unit}"
+    return str(n)
+
+
+def _cost(value: str | None) -> str:
+    from decimal import Decimal
+
+    from tracker.core.money import usd_to_pico
+
+    return format_usd_short(None if value is None else usd_to_pico(Decimal(value)))
+
+
+def table(rows: Sequence[dict], columns: Sequence[tuple[str, str]], totals: dict | None = None) -> str:
+    """Aligned text table; `columns` are (key, heading). Tokens and money get short forms."""
+
+    def cell(row: dict, key: str) -> str:
+        value = row.get(key)
+        if key == "cost_usd" or key.endswith("_usd"):
+            return _cost(value)
+        if key.endswith("_tokens") and isinstance(value, int):
+            return _human_tokens(value)
+        if isinstance(value, list):
+            return ",".join(value)
+        return "" if value is None else str(value)
+
+    body = [[cell(r, k) for k, _ in columns] for r in rows]
+    if totals is not None:
+        body.append(["Total" if i == 0 else cell(totals, k) for i, (k, _) in enumerate(columns)])
+    headings = [h for _, h in columns]
+    widths = [max(len(h), *(len(line[i]) for line in body)) if body else len(h) for i, h in enumerate(headings)]
+    numeric = {i for i, (k, _) in enumerate(columns) if k.endswith(("_tokens", "_usd", "requests"))}
+
+    def fmt(values: Sequence[str]) -> str:
+        return "  ".join(v.rjust(w) if i in numeric else v.ljust(w) for i, (v, w) in enumerate(zip(values, widths)))
+
+    lines = [fmt(headings), "  ".join("-" * w for w in widths)]
+    lines += [fmt(line) for line in body[:-1]] if totals is not None else [fmt(line) for line in body]
+    if totals is not None:
+        lines.append("  ".join("-" * w for w in widths))
+        lines.append(fmt(body[-1]))
+    return "\n".join(lines)

@@ -1,0 +1,74 @@
+"""Shared plumbing for commands: the lazily opened app context and error mapping."""
+
+from __future__ import annotations
+
+import functools
+from datetime import date
+
+import click
+
+from tracker.core.timeutil import TimezoneError, parse_day
+from tracker.paths import demo_paths, get_paths
+from tracker.services.context import AppContext, open_context
+from tracker.storage import StoreError
+
+
+class AppState:
+    """What the group passes to every command; opens the store on first use."""
+
+    def __init__(self, demo: bool = False):
+        self.demo = demo
+        self._context: AppContext | None = None
+
+    @property
+    def paths(self):
+        return demo_paths() if self.demo else get_paths()
+
+    def context(self) -> AppContext:
+        if self._context is None:
+            from tracker.log import setup_logging
+
+            paths = self.paths.ensure()
+            setup_logging(paths.log_path)
+            self._context = open_context(paths, demo=self.demo)
+            if self.demo:
+                from tracker.services.demo import ensure_demo
+
+                ensure_demo(self._context.store, self._context.pricer)
+        return self._context
+
+    def close(self) -> None:
+        if self._context is not None:
+            self._context.close()
+            self._context = None
+
+
+pass_state = click.make_pass_decorator(AppState, ensure=True)
+
+
+def user_errors(func):
+    """Turn the errors a user can fix into a one-line message and exit status 1."""
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        try:
+            return func(*args, **kwargs)
+        except (StoreError, TimezoneError, ValueError) as exc:
+            raise click.ClickException(str(exc)) from exc
+
+    return wrapper
+
+
+class DayParam(click.ParamType):
+    name = "YYYY-MM-DD"
+
+    def convert(self, value, param, ctx) -> date:
+        if isinstance(value, date):
+            return value
+        try:
+            return parse_day(value)
+        except ValueError as exc:
+            self.fail(str(exc), param, ctx)
+
+
+DAY = DayParam()

@@ -1,0 +1,72 @@
+from __future__ import annotations
+
+import click
+
+from tracker import cli_format
+from tracker.commands.base import DAY, AppState, pass_state, user_errors
+from tracker.services import reports
+
+KINDS = ("daily", "weekly", "monthly", "sessions", "projects")
+TOKEN_COLUMNS = [
+    ("input_tokens", "Input"),
+    ("cache_write_tokens", "Cache write"),
+    ("cache_read_tokens", "Cache read"),
+    ("output_tokens", "Output"),
+    ("requests", "Requests"),
+    ("cost_usd", "Cost"),
+    ("unpriced_requests", "Unpriced"),
+]
+
+
+@click.command("report")
+@click.argument("kind", type=click.Choice(KINDS))
+@click.option("--since", type=DAY, help="First day (local), inclusive.")
+@click.option("--until", type=DAY, help="Last day (local), inclusive.")
+@click.option("--tz", help="IANA timezone for days and weeks (default: configured, else the system's).")
+@click.option("--by", type=click.Choice(reports.GROUPS), default="model", show_default=True,
+              help="Break rows down by this key.")
+@click.option("--source", "sources", multiple=True, help="Only these sources (repeatable).")
+@click.option("--json", "as_json", is_flag=True, help="Print the documented JSON shape.")
+@click.option("--csv", "as_csv", is_flag=True, help="Print rows as CSV.")
+@pass_state
+@user_errors
+def report_command(state: AppState, kind, since, until, tz, by, sources, as_json, as_csv) -> None:
+    """Usage and cost per day, week, month, session or project."""
+    if as_json and as_csv:
+        raise click.UsageError("choose one of --json and --csv")
+    app = state.context()
+    zone = app.zone(tz)
+    srcs = list(sources) or None
+    if kind in reports.PERIOD_OF_REPORT:
+        doc = reports.usage_report(app.store, zone, reports.PERIOD_OF_REPORT[kind], by, since, until, srcs)
+        period_field = reports.PERIOD_FIELD[reports.PERIOD_OF_REPORT[kind]]
+        columns = [(period_field, period_field.capitalize()), ("source", "Source")]
+        if by != "source":
+            columns.append((by, by.capitalize()))
+    elif kind == "sessions":
+        doc = reports.sessions_report(app.store, zone, since, until, srcs)
+        columns = [("last_seen", "Last seen"), ("source", "Source"), ("project", "Project"), ("session", "Session")]
+    else:
+        doc = reports.projects_report(app.store, zone, since, until, srcs)
+        columns = [("project", "Project"), ("source", "Source")]
+    if as_json:
+        click.echo(cli_format.to_json(doc))
+    elif as_csv:
+        click.echo(cli_format.to_csv(doc["rows"]), nl=False)
+    else:
+        click.echo(f"{kind.capitalize()} usage, {doc['since']} to {doc['until']} ({doc['timezone']}); "
+                   "costs are estimates at the price in force on each request's date.")
+        click.echo(cli_format.table(doc["rows"], columns + TOKEN_COLUMNS, doc["totals"]))
+        unpriced = doc["totals"]["unpriced_requests"]
+        if unpriced:
+            click.echo(f"\n{unpriced} request(s) have no known price and are not in the cost total: "
+                       "add prices with `tracker paths` -> prices file, then `tracker reprice`.")
+        if doc.get("billed"):
+            from decimal import Decimal
+
+            for source in sorted({b["source"] for b in doc["billed"]}):
+                lines = [b for b in doc["billed"] if b["source"] == source]
+                est = sum(Decimal(b["estimated_usd"]) for b in lines)
+                billed = sum(Decimal(b["billed_usd"]) for b in lines)
+                click.echo(f"{source}: billed {billed} USD against an estimate of {est} USD "
+                           f"over the {len(lines)} day(s) it reported (UTC days; see --json 'billed').")

@@ -1,0 +1,1 @@
+"""Pure domain: records, money, time windows. Standard library only."""

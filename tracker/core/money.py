@@ -1,0 +1,42 @@
+"""Exact money.
+
+Costs are stored as integers of picodollars (1e-12 USD). A single token of the
+cheapest priced model costs a few hundred picodollars, so per-request costs are
+exact for every price with up to six decimals per million tokens, and SQLite's
+64-bit integer sums hold up to about $9.2 million. Floats never touch money.
+"""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_EVEN, Decimal
+
+PICO_PER_USD = 10**12
+_PICO = Decimal(PICO_PER_USD)
+
+
+def usd_to_pico(amount: Decimal | int | str) -> int:
+    """Dollars (exact) to integer picodollars, rounding half-even below 1e-12."""
+    value = Decimal(amount) * _PICO
+    return int(value.to_integral_value(rounding=ROUND_HALF_EVEN))
+
+
+def pico_to_usd(pico: int) -> Decimal:
+    return Decimal(pico) / _PICO
+
+
+def format_usd(pico: int | None, places: int = 6) -> str | None:
+    """Decimal string in USD with `places` decimals ("0.123456"); None stays None."""
+    if pico is None:
+        return None
+    quantum = Decimal(1).scaleb(-places)
+    return str(pico_to_usd(pico).quantize(quantum, rounding=ROUND_HALF_EVEN))
+
+
+def format_usd_short(pico: int | None) -> str:
+    """Human form for tables and the tray: $0.42, $12.30, $1,234."""
+    if pico is None:
+        return "—"
+    usd = pico_to_usd(pico)
+    if abs(usd) >= 1000:
+        return f"${usd.quantize(Decimal(1), rounding=ROUND_HALF_EVEN):,}"
+    return f"${usd.quantize(Decimal('0.01'), rounding=ROUND_HALF_EVEN):,}"

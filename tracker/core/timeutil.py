@@ -1,0 +1,163 @@
+"""Time: UTC inside, the user's timezone at the edges.
+
+Periods (days, ISO weeks, months) are computed in a named timezone with
+zoneinfo, so a DST change gives a 23- or 25-hour day rather than a shifted one.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, timezone, tzinfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+UTC = timezone.utc
+PERIODS = ("day", "week", "month")
+
+
+class TimezoneError(ValueError):
+    pass
+
+
+def get_zone(name: str | None) -> tzinfo:
+    """A timezone by IANA name; None means the system's own zone."""
+    if name:
+        try:
+            return ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise TimezoneError(
+                f"Unknown timezone {name!r}: use an IANA name such as 'Europe/Paris' or 'UTC'."
+            ) from exc
+    return system_zone()
+
+
+def system_zone() -> tzinfo:
+    tz_env = os.environ.get("TZ")
+    if tz_env:
+        try:
+            return ZoneInfo(tz_env.lstrip(":"))
+        except (ZoneInfoNotFoundError, ValueError):
+            pass
+    try:
+        link = os.path.realpath("/etc/localtime")
+        if "zoneinfo/" in link:
+            return ZoneInfo(link.split("zoneinfo/", 1)[1])
+    except (OSError, ZoneInfoNotFoundError, ValueError):
+        pass
+    local = datetime.now().astimezone().tzinfo
+    return local or UTC
+
+
+def zone_name(zone: tzinfo) -> str:
+    return getattr(zone, "key", None) or str(zone)
+
+
+def now_ms() -> int:
+    return int(datetime.now(UTC).timestamp() * 1000)
+
+
+def to_ms(dt: datetime) -> int:
+    if dt.tzinfo is None:
+        raise ValueError("naive datetime: times must carry a timezone")
+    return int(dt.timestamp() * 1000)
+
+
+def from_ms(ms: int) -> datetime:
+    return datetime.fromtimestamp(ms / 1000, UTC)
+
+
+def parse_iso(text: str) -> datetime:
+    """RFC 3339 / ISO 8601 timestamp to an aware UTC datetime ("Z" accepted)."""
+    if not isinstance(text, str) or not text:
+        raise ValueError("timestamp is not a string")
+    value = text.strip()
+    if value.endswith("Z") or value.endswith("z"):
+        value = value[:-1] + "+00:00"
+    dt = datetime.fromisoformat(value)
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=UTC)
+    return dt.astimezone(UTC)
+
+
+def parse_day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"{text!r} is not a date: use YYYY-MM-DD") from exc
+
+
+def local_midnight(day: date, zone: tzinfo) -> datetime:
+    """First instant of `day` in `zone`, as UTC (handles DST: no nonexistent midnight issue)."""
+    naive = datetime.combine(day, time(0))
+    aware = naive.replace(tzinfo=zone)
+    # If midnight does not exist (a DST jump at 00:00), zoneinfo's fold rules
+    # move it forward; normalising through UTC gives the real first instant.
+    return aware.astimezone(UTC)
+
+
+def local_date(ms: int, zone: tzinfo) -> date:
+    return from_ms(ms).astimezone(zone).date()
+
+
+def period_start(day: date, period: str) -> date:
+    if period == "day":
+        return day
+    if period == "week":
+        return day - timedelta(days=day.weekday())  # ISO weeks start on Monday
+    if period == "month":
+        return day.replace(day=1)
+    raise ValueError(f"unknown period {period!r}; choose one of {', '.join(PERIODS)}")
+
+
+def next_period_start(start: date, period: str) -> date:
+    if period == "day":
+        return start + timedelta(days=1)
+    if period == "week":
+        return start + timedelta(days=7)
+    if period == "month":
+        return (start.replace(day=28) + timedelta(days=4)).replace(day=1)
+    raise ValueError(f"unknown period {period!r}")
+
+
+def period_label(start: date, period: str) -> str:
+    if period == "day":
+        return start.isoformat()
+    if period == "week":
+        year, week, _ = start.isocalendar()
+        return f"{year}-W{week:02d}"
+    return start.strftime("%Y-%m")
+
+
+@dataclass(frozen=True, slots=True)
+class Window:
+    """One local period as a half-open UTC interval in milliseconds."""
+
+    label: str
+    start_day: date
+    start_ms: int
+    end_ms: int
+
+
+def windows(since: date, until: date, period: str, zone: tzinfo) -> list[Window]:
+    """Local periods covering [since, until] (both inclusive local dates).
+
+    The first and last periods are clipped to the range, so a weekly report
+    from a Wednesday counts from that Wednesday, under its ISO week's label.
+    """
+    if until < since:
+        raise ValueError(f"--until {until} is before --since {since}")
+    result: list[Window] = []
+    stop = until + timedelta(days=1)
+    start = period_start(since, period)
+    while start <= until:
+        end = next_period_start(start, period)
+        result.append(
+            Window(
+                label=period_label(start, period),
+                start_day=start,
+                start_ms=to_ms(local_midnight(max(start, since), zone)),
+                end_ms=to_ms(local_midnight(min(end, stop), zone)),
+            )
+        )
+        start = end
+    return result

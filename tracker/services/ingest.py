@@ -1,0 +1,63 @@
+"""Pricing at ingest, then one atomic write: the path every source's records take."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from tracker.core.records import BilledLine, Cursor, UsageBucket, UsageEvent
+from tracker.pricing import Pricer
+from tracker.storage import Store
+from tracker.storage.store import WriteResult
+
+
+def price_event(pricer: Pricer, event: UsageEvent) -> UsageEvent:
+    """Freeze the event's cost: the price in force at the request's time.
+
+    A cost the source itself reported (OpenRouter) is kept as is, marked as
+    reported; otherwise an unknown model stays unpriced (None), never $0.
+    """
+    if event.reported_cost_pico is not None:
+        event.cost_pico, event.price_id = event.reported_cost_pico, f"reported:{event.source}"
+        return event
+    priced = pricer.price(event.tokens, event.model, event.provider, event.ts_ms, event.service_tier, event.requests)
+    event.cost_pico, event.price_id = priced.cost_pico, priced.price_id
+    return event
+
+
+def price_bucket(pricer: Pricer, bucket: UsageBucket) -> UsageBucket:
+    if bucket.reported_cost_pico is not None:
+        bucket.cost_pico, bucket.price_id = bucket.reported_cost_pico, f"reported:{bucket.source}"
+        return bucket
+    if bucket.tokens.total == 0 and not bucket.requests:
+        # Non-token usage (images, vector-store bytes) with no tokens: the
+        # provider's billed figures carry its cost; leave unpriced, not $0.
+        bucket.cost_pico, bucket.price_id = None, None
+        return bucket
+    priced = pricer.price(
+        bucket.tokens,
+        bucket.model or "",
+        bucket.provider,
+        bucket.start_s * 1000,
+        bucket.service_tier,
+        requests=bucket.requests or 0,
+        batch=bool(bucket.batch),
+    )
+    bucket.cost_pico, bucket.price_id = priced.cost_pico, priced.price_id
+    return bucket
+
+
+def ingest(
+    store: Store,
+    pricer: Pricer,
+    events: Sequence[UsageEvent] = (),
+    buckets: Sequence[UsageBucket] = (),
+    billed: Sequence[BilledLine] = (),
+    cursors: Iterable[Cursor] = (),
+    **write_options,
+) -> WriteResult:
+    """Price the records and write them with their cursors in one transaction."""
+    for event in events:
+        price_event(pricer, event)
+    for bucket in buckets:
+        price_bucket(pricer, bucket)
+    return store.write_batch(events=events, buckets=buckets, billed=billed, cursors=cursors, **write_options)

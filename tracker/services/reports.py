@@ -1,0 +1,182 @@
+"""Reports: the figures every view shows, in one shape.
+
+`usage_report` gives the documented JSON shape (DESIGN.md section 8): rows per
+period and group with every token class, requests, cost (decimal string USD)
+and unpriced requests, plus totals. Days, weeks and months are the user's
+timezone; stored times are UTC.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta, tzinfo
+
+from tracker.core.money import format_usd
+from tracker.core.timeutil import local_date, now_ms, windows, zone_name
+from tracker.storage import Store
+from tracker.storage.migrations import TOKEN_COLUMNS
+
+PERIOD_OF_REPORT = {"daily": "day", "weekly": "week", "monthly": "month"}
+PERIOD_FIELD = {"day": "date", "week": "week", "month": "month"}
+GROUPS = ("model", "source", "project", "tag", "session", "account")
+# Public token fields: the store splits cache writes by TTL; reports add them.
+REPORT_TOKEN_FIELDS = ("input_tokens", "cache_read_tokens", "cache_write_tokens", "output_tokens", "reasoning_tokens")
+DEFAULT_RANGE_DAYS = 30
+
+
+@dataclass(frozen=True)
+class Range:
+    since: date
+    until: date
+
+
+def default_range(store: Store, zone: tzinfo, since: date | None, until: date | None) -> Range:
+    """Missing bounds: from the first data (or 30 days back) to today."""
+    today = local_date(now_ms(), zone)
+    if since is None:
+        span = store.time_range_ms()
+        since = local_date(span[0], zone) if span else today - timedelta(days=DEFAULT_RANGE_DAYS - 1)
+    if until is None:
+        span = store.time_range_ms()
+        until = max(today, local_date(span[1], zone)) if span else today
+    if until < since:
+        raise ValueError(f"--until {until} is before --since {since}")
+    return Range(since, until)
+
+
+def _public(row: dict) -> dict:
+    out = {
+        "input_tokens": row["input_tokens"],
+        "cache_read_tokens": row["cache_read_tokens"],
+        "cache_write_tokens": row["cache_write_5m_tokens"] + row["cache_write_1h_tokens"],
+        "cache_write_1h_tokens": row["cache_write_1h_tokens"],
+        "output_tokens": row["output_tokens"],
+        "reasoning_tokens": row["reasoning_tokens"],
+        "requests": row["requests"],
+        # A row whose every request is unpriced has no cost, not a cost of $0.
+        "cost_usd": None
+        if row["requests"] and row["unpriced_requests"] >= row["requests"]
+        else format_usd(row["cost_pico"]),
+        "unpriced_requests": row["unpriced_requests"],
+    }
+    return out
+
+
+def _totals(rows: list[dict]) -> dict:
+    total = {c: 0 for c in TOKEN_COLUMNS} | {"requests": 0, "cost_pico": 0, "unpriced_requests": 0}
+    for row in rows:
+        for key in total:
+            total[key] += row[key]
+    return total
+
+
+def usage_report(
+    store: Store,
+    zone: tzinfo,
+    period: str = "day",
+    by: str = "model",
+    since: date | None = None,
+    until: date | None = None,
+    sources: list[str] | None = None,
+) -> dict:
+    """Rows per period x source x `by` (model, project, ...), with totals and billed figures."""
+    if by not in GROUPS:
+        raise ValueError(f"--by must be one of {', '.join(GROUPS)}")
+    if by == "tag":
+        raise ValueError("--by tag needs tags: add some with `tracker tags` first")
+    span = default_range(store, zone, since, until)
+    wins = windows(span.since, span.until, period, zone)
+    group = ["source"] if by == "source" else ["source", by]
+    raw = store.aggregate(wins, group_by=group, sources=sources)
+    raw.sort(key=lambda r: (r["_start_ms"], r.get("source") or "", str(r.get(by) or "")))
+    field = PERIOD_FIELD[period]
+    rows = []
+    for r in raw:
+        row = {field: r["period"], "source": r["source"]}
+        if by != "source":
+            row[by] = r[by]
+        row.update(_public(r))
+        rows.append(row)
+    totals = _totals(raw)
+    report = {
+        "timezone": zone_name(zone),
+        "since": span.since.isoformat(),
+        "until": span.until.isoformat(),
+        "rows": rows,
+        "totals": _public(totals),
+    }
+    report["totals"]["cost_basis"] = "estimated"
+    billed = store.billed_by_day(span.since.isoformat(), span.until.isoformat())
+    if billed:
+        report["billed"] = billed_comparison(store, billed, span, sources)
+    return report
+
+
+def billed_comparison(store: Store, billed: list[dict], span: Range, sources: list[str] | None) -> list[dict]:
+    """Estimated (tokens x price) beside billed, per provider day and source.
+
+    Providers bill by UTC day, so the estimate here is bucketed in UTC too.
+    """
+    from tracker.core.timeutil import UTC
+
+    wanted = {b["source"] for b in billed} & (set(sources) if sources else {b["source"] for b in billed})
+    estimated = {}
+    wins = windows(span.since, span.until, "day", UTC)
+    for r in store.aggregate(wins, group_by=["source"], sources=sorted(wanted)):
+        estimated[(r["period"], r["source"])] = r["cost_pico"]
+    return [
+        {
+            "date": b["date"],
+            "source": b["source"],
+            "estimated_usd": format_usd(estimated.get((b["date"], b["source"]), 0)),
+            "billed_usd": format_usd(b["billed_pico"]),
+        }
+        for b in billed
+        if b["source"] in wanted
+    ]
+
+
+def sessions_report(store: Store, zone: tzinfo, since: date | None = None, until: date | None = None,
+                    sources: list[str] | None = None) -> dict:
+    span = default_range(store, zone, since, until)
+    win = windows(span.since, span.until, "day", zone)
+    sessions = store.sessions(win[0].start_ms, win[-1].end_ms, sources)
+    rows = []
+    for s in sessions:
+        row = {
+            "session": s["session"],
+            "source": s["source"],
+            "project": s["project"],
+            "first_seen": local_iso(s["first_ms"], zone),
+            "last_seen": local_iso(s["last_ms"], zone),
+            "models": s["models"],
+        }
+        row.update(_public(s))
+        rows.append(row)
+    return {"timezone": zone_name(zone), "since": span.since.isoformat(), "until": span.until.isoformat(),
+            "rows": rows, "totals": _public(_totals(sessions))}
+
+
+def projects_report(store: Store, zone: tzinfo, since: date | None = None, until: date | None = None,
+                    sources: list[str] | None = None) -> dict:
+    span = default_range(store, zone, since, until)
+    whole = windows(span.since, span.until, "day", zone)
+    # one window spanning the whole range
+    from tracker.core.timeutil import Window
+
+    one = [Window("all", whole[0].start_day, whole[0].start_ms, whole[-1].end_ms)]
+    raw = store.aggregate(one, group_by=["project", "source"], sources=sources)
+    raw.sort(key=lambda r: -(r["cost_pico"] or 0))
+    rows = []
+    for r in raw:
+        row = {"project": r["project"], "source": r["source"]}
+        row.update(_public(r))
+        rows.append(row)
+    return {"timezone": zone_name(zone), "since": span.since.isoformat(), "until": span.until.isoformat(),
+            "rows": rows, "totals": _public(_totals(raw))}
+
+
+def local_iso(ms: int, zone: tzinfo) -> str:
+    from tracker.core.timeutil import from_ms
+
+    return from_ms(ms).astimezone(zone).isoformat(timespec="seconds")

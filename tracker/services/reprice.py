@@ -1,0 +1,55 @@
+"""Re-price stored usage on purpose (`tracker reprice`).
+
+History is frozen at ingest; this is the one way to move it, for example after
+adding a user price override for a model that was unpriced.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from tracker.core.tokens import Tokens
+from tracker.pricing import Pricer
+from tracker.storage import Store
+
+
+@dataclass
+class RepriceResult:
+    examined: int = 0
+    changed: int = 0
+    newly_priced: int = 0
+    now_unpriced: int = 0
+    unpriced_models: dict[str, int] = field(default_factory=dict)
+
+
+def reprice(store: Store, pricer: Pricer, since_ms: int | None = None) -> RepriceResult:
+    result = RepriceResult()
+    for table, batches in (("events", store.iter_event_pricing(since_ms)), ("buckets", store.iter_bucket_pricing(since_ms))):
+        for rows in batches:
+            updates = []
+            for row in rows:
+                rowid, model, provider, ts_ms, tier = row[:5]
+                tokens = Tokens(*row[5:11])
+                requests, old_cost, old_id = row[11], row[12], row[13]
+                result.examined += 1
+                if old_id and old_id.startswith("reported:"):
+                    continue  # a cost the provider reported is not ours to change
+                if table == "buckets":
+                    batch, kind = row[14], row[15]
+                    if tokens.total == 0 and not requests:
+                        continue
+                    priced = pricer.price(tokens, model or "", provider, ts_ms, tier, requests or 0, bool(batch))
+                else:
+                    priced = pricer.price(tokens, model, provider, ts_ms, tier, requests or 1)
+                if priced.cost_pico is None:
+                    result.unpriced_models[model or "?"] = result.unpriced_models.get(model or "?", 0) + 1
+                if (priced.cost_pico, priced.price_id) != (old_cost, old_id):
+                    result.changed += 1
+                    if old_cost is None and priced.cost_pico is not None:
+                        result.newly_priced += 1
+                    if old_cost is not None and priced.cost_pico is None:
+                        result.now_unpriced += 1
+                    updates.append((priced.cost_pico, priced.price_id, rowid))
+            if updates:
+                store.update_costs(table, updates)
+    return result

@@ -1,0 +1,383 @@
+"""The store: one class, every read and write the app makes.
+
+One logical write is one transaction: `write_batch` upserts rows on their
+natural keys together with the cursor that the batch advances, so a crash
+mid-batch leaves neither rows nor a moved cursor, and re-reading the same input
+changes nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlite_utils import Database
+
+from tracker.core.records import BilledLine, Cursor, UsageBucket, UsageEvent
+from tracker.core.timeutil import Window, now_ms
+from tracker.storage.db import StoreError, backup, connect, migrate
+from tracker.storage.migrations import TOKEN_COLUMNS
+
+__all__ = ["Store", "StoreError", "open_store", "WriteResult", "GROUP_KEYS"]
+
+EVENT_COLUMNS = (
+    "source", "account", "key", "ts_ms", "model", "provider", "session", "project", "cwd", "git_branch",
+    *TOKEN_COLUMNS, "requests", "tool_use", "service_tier", "cost_pico", "price_id", "origin",
+)
+BUCKET_COLUMNS = (
+    "source", "account", "key", "kind", "start_s", "width_s", "model", "provider", *TOKEN_COLUMNS,
+    "requests", "quantity", "quantity_unit", "project_id", "api_key_id", "workspace_id", "service_tier",
+    "batch", "extra", "cost_pico", "price_id",
+)
+BILLED_COLUMNS = (
+    "source", "account", "key", "day", "line_item", "amount_pico", "currency", "project_id",
+    "workspace_id", "model",
+)
+_PK = ("source", "account", "key")
+
+# Report grouping keys -> SQL expression over events (e) and buckets (b).
+GROUP_KEYS: dict[str, tuple[str, str]] = {
+    "source": ("e.source", "b.source"),
+    "account": ("e.account", "b.account"),
+    "model": ("e.model", "COALESCE(b.model, b.kind)"),
+    "project": ("e.project", "COALESCE(NULLIF(b.project_id, ''), NULLIF(b.workspace_id, ''))"),
+    "session": ("e.session", "NULL"),
+    "provider": ("e.provider", "b.provider"),
+}
+_TOTAL_TOKENS = " + ".join(TOKEN_COLUMNS[:5])  # reasoning is inside output
+
+
+@dataclass
+class WriteResult:
+    events_added: int = 0
+    events_written: int = 0
+    buckets_written: int = 0
+    billed_written: int = 0
+
+
+def _upsert_sql(table: str, columns: Sequence[str], keep_most_complete: bool = False) -> str:
+    updates = [c for c in columns if c not in _PK]
+    assignments = ", ".join(f"{c} = excluded.{c}" for c in updates)
+    changed = " OR ".join(f"{table}.{c} IS NOT excluded.{c}" for c in updates)
+    where = f"({changed})"
+    if keep_most_complete:
+        # Agent logs repeat a request while it streams; the copy with more
+        # tokens is the complete one, whatever order the files are read in.
+        total_new = " + ".join(f"excluded.{c}" for c in TOKEN_COLUMNS[:5])
+        total_old = " + ".join(f"{table}.{c}" for c in TOKEN_COLUMNS[:5])
+        where = f"({total_new}) > ({total_old}) OR (({total_new}) = ({total_old}) AND {where})"
+    placeholders = ", ".join("?" for _ in columns)
+    return (
+        f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({placeholders}) "
+        f"ON CONFLICT(source, account, key) DO UPDATE SET {assignments} WHERE {where}"
+    )
+
+
+_EVENT_UPSERT = _upsert_sql("events", EVENT_COLUMNS)
+_EVENT_UPSERT_COMPLETE = _upsert_sql("events", EVENT_COLUMNS, keep_most_complete=True)
+_BUCKET_UPSERT = _upsert_sql("buckets", BUCKET_COLUMNS)
+_BILLED_UPSERT = _upsert_sql("billed", BILLED_COLUMNS)
+
+
+def _bool(value: bool | None) -> int | None:
+    return None if value is None else int(bool(value))
+
+
+def event_row(e: UsageEvent) -> tuple:
+    t = e.tokens
+    return (
+        e.source, e.account or "", e.key, e.ts_ms, e.model, e.provider, e.session, e.project, e.cwd,
+        e.git_branch, t.input_tokens, t.cache_read_tokens, t.cache_write_5m_tokens,
+        t.cache_write_1h_tokens, t.output_tokens, t.reasoning_tokens, e.requests, _bool(e.tool_use),
+        e.service_tier, e.cost_pico, e.price_id, e.origin,
+    )
+
+
+def bucket_row(b: UsageBucket) -> tuple:
+    t = b.tokens
+    return (
+        b.source, b.account or "", b.natural_key(), b.kind, b.start_s, b.width_s, b.model, b.provider,
+        t.input_tokens, t.cache_read_tokens, t.cache_write_5m_tokens, t.cache_write_1h_tokens,
+        t.output_tokens, t.reasoning_tokens, b.requests, b.quantity, b.quantity_unit, b.project_id,
+        b.api_key_id, b.workspace_id, b.service_tier, _bool(b.batch),
+        json.dumps(b.extra, sort_keys=True) if b.extra else None, b.cost_pico, b.price_id,
+    )
+
+
+def billed_row(line: BilledLine) -> tuple:
+    return (
+        line.source, line.account or "", line.natural_key(), line.day, line.line_item, line.amount_pico,
+        line.currency, line.project_id, line.workspace_id, line.model,
+    )
+
+
+class Store:
+    """Owns one connection; use one Store per thread (SQLite's rule)."""
+
+    def __init__(self, db: Database, path: Path, backup_dir: Path):
+        self.db = db
+        self.path = path
+        self.backup_dir = backup_dir
+        self.conn: sqlite3.Connection = db.conn
+
+    def close(self) -> None:
+        self.db.close()
+
+    def __enter__(self) -> "Store":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def backup(self, reason: str = "manual") -> Path:
+        return backup(self.db, self.path, self.backup_dir, reason)
+
+    def integrity_ok(self) -> bool:
+        return self.conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+    # -- writes -----------------------------------------------------------
+    def write_batch(
+        self,
+        events: Iterable[UsageEvent] = (),
+        buckets: Iterable[UsageBucket] = (),
+        billed: Iterable[BilledLine] = (),
+        cursors: Iterable[Cursor] = (),
+        delete_cursors: Iterable[tuple[str, str]] = (),
+        keep_most_complete: bool = False,
+        replace_buckets: Iterable[tuple[str, str, int, int]] = (),
+    ) -> WriteResult:
+        """Upsert rows and advance cursors in one transaction (all or nothing).
+
+        `replace_buckets` lists (source, account, start_s, end_s) ranges whose
+        existing buckets are removed first, so a provider's revised or re-
+        grouped figures replace the old ones instead of sitting beside them.
+        """
+        result = WriteResult()
+        event_rows = [event_row(e) for e in events]
+        bucket_rows = [bucket_row(b) for b in buckets]
+        billed_rows = [billed_row(line) for line in billed]
+        stamp = now_ms()
+        cursor_rows = [
+            (c.source, c.key, json.dumps(c.value, sort_keys=True, separators=(",", ":")), stamp) for c in cursors
+        ]
+        with self.db.atomic():
+            if event_rows:
+                before = self.conn.execute("SELECT COALESCE(MAX(rowid), 0) FROM events").fetchone()[0]
+                self.conn.executemany(_EVENT_UPSERT_COMPLETE if keep_most_complete else _EVENT_UPSERT, event_rows)
+                result.events_added = self.conn.execute(
+                    "SELECT count(*) FROM events WHERE rowid > ?", (before,)
+                ).fetchone()[0]
+                result.events_written = len(event_rows)
+            for source, account, start_s, end_s in replace_buckets:
+                self.conn.execute(
+                    "DELETE FROM buckets WHERE source = ? AND account = ? AND start_s >= ? AND start_s < ?",
+                    (source, account, start_s, end_s),
+                )
+            if bucket_rows:
+                self.conn.executemany(_BUCKET_UPSERT, bucket_rows)
+                result.buckets_written = len(bucket_rows)
+            if billed_rows:
+                self.conn.executemany(_BILLED_UPSERT, billed_rows)
+                result.billed_written = len(billed_rows)
+            for source, key in delete_cursors:
+                self.conn.execute("DELETE FROM cursors WHERE source = ? AND key = ?", (source, key))
+            if cursor_rows:
+                self.conn.executemany(
+                    "INSERT INTO cursors (source, key, value, updated_ms) VALUES (?, ?, ?, ?) "
+                    "ON CONFLICT(source, key) DO UPDATE SET value = excluded.value, updated_ms = excluded.updated_ms",
+                    cursor_rows,
+                )
+        return result
+
+    # -- cursors and settings --------------------------------------------
+    def cursors(self, source: str) -> dict[str, dict]:
+        rows = self.conn.execute("SELECT key, value FROM cursors WHERE source = ?", (source,))
+        return {key: json.loads(value) for key, value in rows}
+
+    def get_cursor(self, source: str, key: str) -> dict | None:
+        row = self.conn.execute("SELECT value FROM cursors WHERE source = ? AND key = ?", (source, key)).fetchone()
+        return json.loads(row[0]) if row else None
+
+    def get_setting(self, key: str, default: Any = None) -> Any:
+        row = self.conn.execute("SELECT value FROM settings WHERE key = ?", (key,)).fetchone()
+        return json.loads(row[0]) if row else default
+
+    def set_setting(self, key: str, value: Any) -> None:
+        with self.db.atomic():
+            self.conn.execute(
+                "INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                (key, json.dumps(value)),
+            )
+
+    def all_settings(self) -> dict[str, Any]:
+        return {k: json.loads(v) for k, v in self.conn.execute("SELECT key, value FROM settings")}
+
+    # -- reads ------------------------------------------------------------
+    def counts(self) -> dict[str, int]:
+        return {
+            table: self.conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+            for table in ("events", "buckets", "billed")
+        }
+
+    def time_range_ms(self) -> tuple[int, int] | None:
+        lo_e, hi_e = self.conn.execute("SELECT MIN(ts_ms), MAX(ts_ms) FROM events").fetchone()
+        lo_b, hi_b = self.conn.execute("SELECT MIN(start_s) * 1000, MAX(start_s) * 1000 FROM buckets").fetchone()
+        lows = [v for v in (lo_e, lo_b) if v is not None]
+        highs = [v for v in (hi_e, hi_b) if v is not None]
+        return (min(lows), max(highs)) if lows else None
+
+    def _load_windows(self, windows: Sequence[Window]) -> None:
+        self.conn.execute("CREATE TEMP TABLE IF NOT EXISTS _win (label TEXT, start_ms INTEGER, end_ms INTEGER)")
+        self.conn.execute("DELETE FROM _win")
+        self.conn.executemany(
+            "INSERT INTO _win VALUES (?, ?, ?)", [(w.label, w.start_ms, w.end_ms) for w in windows]
+        )
+
+    def aggregate(
+        self,
+        windows: Sequence[Window],
+        group_by: Sequence[str] = ("source", "model"),
+        sources: Sequence[str] | None = None,
+        include_buckets: bool = True,
+    ) -> list[dict]:
+        """Token and cost sums per window and group, over events and provider buckets.
+
+        Each row: period, the group keys, every token class, requests, cost_pico
+        (priced part only) and unpriced_requests.
+        """
+        for key in group_by:
+            if key not in GROUP_KEYS:
+                raise ValueError(f"cannot group by {key!r}; choose from {', '.join(GROUP_KEYS)}")
+        if not windows:
+            return []
+        self._load_windows(windows)
+        rows: list[dict] = []
+        parts = [("e", "events", "e.ts_ms")]
+        if include_buckets:
+            parts.append(("b", "buckets", "b.start_s * 1000"))
+        for alias, table, ts_expr in parts:
+            index = 0 if alias == "e" else 1
+            group_exprs = [GROUP_KEYS[k][index] for k in group_by]
+            select_groups = "".join(f", {expr} AS g{i}" for i, expr in enumerate(group_exprs))
+            group_sql = "".join(f", g{i}" for i in range(len(group_exprs)))
+            sums = ", ".join(f"SUM({alias}.{c})" for c in TOKEN_COLUMNS)
+            requests = f"SUM(COALESCE({alias}.requests, 0))"
+            unpriced = (
+                f"SUM(CASE WHEN {alias}.cost_pico IS NULL THEN MAX(COALESCE({alias}.requests, 1), 1) ELSE 0 END)"
+            )
+            where, params = "", []
+            if sources:
+                where = f" AND {alias}.source IN ({', '.join('?' for _ in sources)})"
+                params = list(sources)
+            sql = (
+                f"SELECT w.label{select_groups}, {sums}, {requests}, SUM({alias}.cost_pico), {unpriced}, "
+                f"MIN(w.start_ms) FROM _win w JOIN {table} {alias} "
+                f"ON {ts_expr} >= w.start_ms AND {ts_expr} < w.end_ms{where} "
+                f"GROUP BY w.label{group_sql}"
+            )
+            for rec in self.conn.execute(sql, params):
+                row = {"period": rec[0]}
+                for i, key in enumerate(group_by):
+                    row[key] = rec[1 + i]
+                offset = 1 + len(group_by)
+                for j, column in enumerate(TOKEN_COLUMNS):
+                    row[column] = rec[offset + j] or 0
+                offset += len(TOKEN_COLUMNS)
+                row["requests"] = rec[offset] or 0
+                row["cost_pico"] = rec[offset + 1] or 0
+                row["unpriced_requests"] = rec[offset + 2] or 0
+                row["_start_ms"] = rec[offset + 3]
+                rows.append(row)
+        return rows
+
+    def billed_by_day(self, since_day: str, until_day: str, group_by_source: bool = True) -> list[dict]:
+        """What providers say they charged, per provider day (and source)."""
+        rows = self.conn.execute(
+            "SELECT day, source, SUM(amount_pico) FROM billed WHERE day >= ? AND day <= ? "
+            "GROUP BY day, source ORDER BY day, source",
+            (since_day, until_day),
+        )
+        return [{"date": day, "source": source, "billed_pico": amount} for day, source, amount in rows]
+
+    def sessions(self, start_ms: int, end_ms: int, sources: Sequence[str] | None = None) -> list[dict]:
+        where, params = "", [start_ms, end_ms]
+        if sources:
+            where = f" AND source IN ({', '.join('?' for _ in sources)})"
+            params += list(sources)
+        sums = ", ".join(f"SUM({c})" for c in TOKEN_COLUMNS)
+        sql = (
+            "SELECT session, source, MIN(ts_ms), MAX(ts_ms), "
+            "(SELECT project FROM events p WHERE p.session = e.session AND p.source = e.source "
+            " AND p.project IS NOT NULL LIMIT 1), "
+            f"GROUP_CONCAT(DISTINCT model), {sums}, SUM(requests), SUM(cost_pico), "
+            "SUM(CASE WHEN cost_pico IS NULL THEN requests ELSE 0 END) "
+            f"FROM events e WHERE ts_ms >= ? AND ts_ms < ?{where} AND session IS NOT NULL "
+            "GROUP BY source, session ORDER BY MIN(ts_ms)"
+        )
+        result = []
+        for rec in self.conn.execute(sql, params):
+            row = {
+                "session": rec[0], "source": rec[1], "first_ms": rec[2], "last_ms": rec[3],
+                "project": rec[4], "models": sorted((rec[5] or "").split(",")) if rec[5] else [],
+            }
+            for j, column in enumerate(TOKEN_COLUMNS):
+                row[column] = rec[6 + j] or 0
+            n = 6 + len(TOKEN_COLUMNS)
+            row["requests"], row["cost_pico"], row["unpriced_requests"] = rec[n] or 0, rec[n + 1] or 0, rec[n + 2] or 0
+            result.append(row)
+        return result
+
+    # -- re-pricing -------------------------------------------------------
+    def iter_event_pricing(self, since_ms: int | None = None, batch_size: int = 5000):
+        """Batches of (rowid, model, provider, ts_ms, service_tier, tokens..., requests, cost, price_id)."""
+        sql = (
+            f"SELECT rowid, model, provider, ts_ms, service_tier, {', '.join(TOKEN_COLUMNS)}, requests, "
+            "cost_pico, price_id FROM events WHERE rowid > ? AND ts_ms >= ? ORDER BY rowid LIMIT ?"
+        )
+        last = 0
+        while True:
+            rows = self.conn.execute(sql, (last, since_ms or 0, batch_size)).fetchall()
+            if not rows:
+                return
+            yield rows
+            last = rows[-1][0]
+
+    def iter_bucket_pricing(self, since_ms: int | None = None, batch_size: int = 5000):
+        sql = (
+            f"SELECT rowid, model, provider, start_s * 1000, service_tier, {', '.join(TOKEN_COLUMNS)}, "
+            "requests, cost_pico, price_id, batch, kind FROM buckets WHERE rowid > ? AND start_s * 1000 >= ? "
+            "ORDER BY rowid LIMIT ?"
+        )
+        last = 0
+        while True:
+            rows = self.conn.execute(sql, (last, since_ms or 0, batch_size)).fetchall()
+            if not rows:
+                return
+            yield rows
+            last = rows[-1][0]
+
+    def update_costs(self, table: str, updates: Sequence[tuple[int | None, str | None, int]]) -> None:
+        """Set (cost_pico, price_id) by rowid, in one transaction."""
+        if table not in ("events", "buckets"):
+            raise ValueError(table)
+        with self.db.atomic():
+            self.conn.executemany(f"UPDATE {table} SET cost_pico = ?, price_id = ? WHERE rowid = ?", updates)
+
+
+def open_store(path: Path, backup_dir: Path | None = None) -> Store:
+    """Open (creating if needed) and migrate the database at `path`."""
+    backup_dir = backup_dir or path.parent / "backups"
+    db = connect(path)
+    try:
+        migrate(db, path, backup_dir)
+    except sqlite3.DatabaseError as exc:
+        db.close()
+        raise StoreError(
+            f"The database {path} could not be upgraded ({exc}). A copy taken before the upgrade is in "
+            f"{backup_dir}."
+        ) from exc
+    return Store(db, path, backup_dir)

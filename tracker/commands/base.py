@@ -9,8 +9,7 @@ import click
 
 from tracker.core.timeutil import TimezoneError, parse_day
 from tracker.paths import demo_paths, get_paths
-from tracker.services.context import AppContext, open_context
-from tracker.storage import StoreError
+from tracker.services.context import AppContext, StoreError, open_context
 
 
 class AppState:

@@ -8,7 +8,9 @@ from datetime import tzinfo
 from tracker.core.timeutil import get_zone
 from tracker.paths import Paths, get_paths
 from tracker.pricing import Pricer
-from tracker.storage import Store, open_store
+from tracker.storage import Store, StoreError, open_store
+
+__all__ = ["AppContext", "StoreError", "open_context", "TIMEZONE_SETTING"]
 
 TIMEZONE_SETTING = "timezone"
 

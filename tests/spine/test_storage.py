@@ -1,0 +1,149 @@
+import os
+import sqlite3
+import stat
+
+import pytest
+
+from tracker.core.records import BilledLine, Cursor, UsageBucket, UsageEvent
+from tracker.core.tokens import Tokens
+from tracker.storage import open_store
+from tracker.storage.migrations import migrations
+
+
+def event(key="k1", model="claude-sonnet-4-5", ts_ms=1_764_000_000_000, **tokens):
+    return UsageEvent(source="claude_code", key=key, ts_ms=ts_ms, model=model,
+                      tokens=Tokens(**(tokens or {"input_tokens": 10, "output_tokens": 5})), provider="anthropic")
+
+
+def table_names(db_path):
+    conn = sqlite3.connect(db_path)
+    try:
+        return {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    finally:
+        conn.close()
+
+
+def test_blank_database_gets_current_schema(tmp_path):
+    path = tmp_path / "d" / "tracker.db"
+    s = open_store(path)
+    s.close()
+    assert {"events", "buckets", "billed", "cursors", "settings", "_sqlite_migrations"} <= table_names(path)
+    s = open_store(path)
+    assert [m.name for m in migrations.applied(s.db)] == [m.name for m in migrations._migrations]
+    assert migrations.pending(s.db) == []
+    s.close()
+
+
+def test_file_is_private_and_wal(tmp_path):
+    path = tmp_path / "d" / "tracker.db"
+    s = open_store(path)
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+    assert s.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    s.close()
+
+
+def test_reapplying_migrations_is_a_noop_and_makes_no_backup(tmp_path):
+    path = tmp_path / "d" / "tracker.db"
+    open_store(path).close()
+    before = table_names(path)
+    open_store(path).close()
+    assert table_names(path) == before
+    assert not list((path.parent / "backups").glob("*.db"))
+
+
+def test_pending_migration_backs_up_the_file_first(tmp_path):
+    path = tmp_path / "d" / "tracker.db"
+    s = open_store(path)
+    s.write_batch(events=[event()])
+    s.close()
+
+    @migrations(name="m999_test_only")
+    def m999(db):
+        db["test_only"].create({"id": int}, pk="id")
+
+    try:
+        s = open_store(path)
+        s.close()
+        backups = list((path.parent / "backups").glob("*before-m999_test_only.db"))
+        assert len(backups) == 1
+        assert "test_only" not in table_names(backups[0])
+        assert "test_only" in table_names(path)
+        conn = sqlite3.connect(backups[0])
+        assert conn.execute("SELECT count(*) FROM events").fetchone()[0] == 1
+        conn.close()
+        assert stat.S_IMODE(os.stat(backups[0]).st_mode) == 0o600
+    finally:
+        migrations._migrations.pop()
+
+
+def test_upserting_same_rows_twice_changes_nothing(store):
+    events = [event("a"), event("b", input_tokens=7, output_tokens=3)]
+    bucket = UsageBucket(source="openai", account="org", kind="completions", start_s=1_764_000_000,
+                         width_s=86400, model="gpt-4.1", tokens=Tokens(input_tokens=100), requests=2)
+    line = BilledLine(source="openai", account="org", day="2025-11-24", line_item="gpt-4.1, input",
+                      amount_pico=5_000_000)
+    first = store.write_batch(events=events, buckets=[bucket], billed=[line])
+    snapshot = [store.conn.execute(f"SELECT * FROM {t} ORDER BY rowid").fetchall()
+                for t in ("events", "buckets", "billed")]
+    changes = store.conn.total_changes
+    second = store.write_batch(events=events, buckets=[bucket], billed=[line])
+    assert first.events_added == 2 and second.events_added == 0
+    assert store.conn.total_changes == changes  # identical rows are not even rewritten
+    assert snapshot == [store.conn.execute(f"SELECT * FROM {t} ORDER BY rowid").fetchall()
+                        for t in ("events", "buckets", "billed")]
+
+
+def test_upsert_updates_a_revised_row(store):
+    store.write_batch(events=[event("a", input_tokens=1)])
+    store.write_batch(events=[event("a", input_tokens=9)])
+    assert store.conn.execute("SELECT input_tokens FROM events").fetchall() == [(9,)]
+
+
+def test_keep_most_complete_never_replaces_with_a_smaller_copy(store):
+    store.write_batch(events=[event("a", input_tokens=5, output_tokens=500)], keep_most_complete=True)
+    store.write_batch(events=[event("a", input_tokens=5, output_tokens=1)], keep_most_complete=True)
+    assert store.conn.execute("SELECT output_tokens FROM events").fetchall() == [(500,)]
+    store.write_batch(events=[event("a", input_tokens=5, output_tokens=900)], keep_most_complete=True)
+    assert store.conn.execute("SELECT output_tokens FROM events").fetchall() == [(900,)]
+
+
+def test_failing_batch_leaves_no_rows_and_no_cursor(store):
+    good = event("good")
+    bad = event("bad")
+    bad.model = None  # violates NOT NULL mid-batch
+    with pytest.raises(sqlite3.IntegrityError):
+        store.write_batch(events=[good, bad], cursors=[Cursor("claude_code", "/f.jsonl", {"offset": 123})])
+    assert store.counts()["events"] == 0
+    assert store.get_cursor("claude_code", "/f.jsonl") is None
+
+
+def test_cursor_moves_with_its_rows(store):
+    store.write_batch(events=[event("a")], cursors=[Cursor("claude_code", "/f.jsonl", {"offset": 10})])
+    store.write_batch(events=[event("b")], cursors=[Cursor("claude_code", "/f.jsonl", {"offset": 20})])
+    assert store.get_cursor("claude_code", "/f.jsonl") == {"offset": 20}
+    assert store.cursors("claude_code") == {"/f.jsonl": {"offset": 20}}
+
+
+def test_replace_buckets_swaps_a_range(store):
+    hourly = [UsageBucket(source="openai", account="o", kind="completions", start_s=h * 3600, width_s=3600,
+                          model="gpt-4.1", tokens=Tokens(input_tokens=1)) for h in range(24)]
+    store.write_batch(buckets=hourly)
+    daily = UsageBucket(source="openai", account="o", kind="completions", start_s=0, width_s=86400,
+                        model="gpt-4.1", tokens=Tokens(input_tokens=24))
+    store.write_batch(buckets=[daily], replace_buckets=[("openai", "o", 0, 86400)])
+    assert store.conn.execute("SELECT count(*), SUM(input_tokens) FROM buckets").fetchone() == (1, 24)
+
+
+def test_settings_round_trip(store):
+    assert store.get_setting("timezone", "x") == "x"
+    store.set_setting("timezone", "Europe/Paris")
+    assert store.get_setting("timezone") == "Europe/Paris"
+
+
+def test_corrupt_file_gives_a_clear_error(tmp_path):
+    path = tmp_path / "tracker.db"
+    path.write_bytes(b"this is not a database" * 200)
+    from tracker.storage import StoreError
+
+    with pytest.raises(StoreError, match="backups"):
+        open_store(path)

@@ -32,7 +32,11 @@ def _create_private(path: Path) -> None:
 def connect(path: Path) -> Database:
     _create_private(path)
     try:
-        conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=True)
+        # Autocommit: transactions are explicit (db.atomic()), so no statement leaves an
+        # implicit one open that would pin a reader to an old snapshot.
+        conn = sqlite3.connect(
+            str(path), timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=True, isolation_level=None
+        )
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA synchronous=NORMAL")  # durable at checkpoints; safe with WAL
         conn.execute("PRAGMA foreign_keys=ON")

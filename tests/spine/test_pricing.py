@@ -149,3 +149,21 @@ def test_fast_path_equals_genai_prices_for_every_model():
                 assert got.cost_pico == expected, (provider, model, tokens, when)
                 checked += 1
     assert checked > 500
+
+
+def test_aggregates_use_the_tier_of_one_request(pricer):
+    """A day of 1,000 requests of 1,000 tokens is not a 1M-token request."""
+    from tracker.core.records import UsageBucket
+    from tracker.services.ingest import price_bucket
+
+    day = ms(2026, 5, 1) // 1000
+    bucket = UsageBucket(source="openai", account="o", kind="completions", start_s=day, width_s=86400,
+                         model="gemini-2.5-pro", provider="google", tokens=Tokens(input_tokens=1_000_000),
+                         requests=1000)
+    price_bucket(pricer, bucket)
+    assert bucket.cost_pico == usd_to_pico("1.25")  # base rate, not the >200k rate
+    long = UsageBucket(source="anthropic", account="a", kind="messages", start_s=day, width_s=86400,
+                       model="gemini-2.5-pro", provider="google", tokens=Tokens(input_tokens=1_000_000),
+                       extra={"context_window": "200k-1M"})
+    price_bucket(pricer, long)
+    assert long.cost_pico == usd_to_pico("2.5")

@@ -236,12 +236,19 @@ class Pricer:
         service_tier: str | None = None,
         requests: int = 1,
         batch: bool = False,
+        tier_prompt_tokens: int | None = None,
     ) -> Priced:
+        """Cost of `tokens` (one request, or an aggregate of `requests`).
+
+        Long-context tiers apply per request: pass `tier_prompt_tokens` (the
+        prompt size of one request) when `tokens` sums several requests.
+        """
         resolved = self.resolve(model, provider, at_ms, service_tier, batch)
         if resolved is None:
             return Priced(None, None)
         price_id, price, starts = resolved
-        index = linear.tier_index(starts, tokens.prompt_tokens) if starts else 0
+        prompt = tokens.prompt_tokens if tier_prompt_tokens is None else tier_prompt_tokens
+        index = linear.tier_index(starts, prompt) if starts else 0
         coeff_key = (price_id, index)
         coefficients = self._coefficients.get(coeff_key)
         if coefficients is None:

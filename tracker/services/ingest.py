@@ -41,9 +41,29 @@ def price_bucket(pricer: Pricer, bucket: UsageBucket) -> UsageBucket:
         bucket.service_tier,
         requests=bucket.requests or 0,
         batch=bool(bucket.batch),
+        tier_prompt_tokens=bucket_tier_prompt(bucket.tokens, bucket.requests, bucket.extra),
     )
     bucket.cost_pico, bucket.price_id = priced.cost_pico, priced.price_id
     return bucket
+
+
+# Anthropic's usage report can be grouped by context window instead of counting requests.
+LONG_CONTEXT_WINDOWS = {"200k-1M"}
+LONG_CONTEXT_PROMPT = 10**9  # above every tier threshold
+
+
+def bucket_tier_prompt(tokens, requests: int | None, extra: dict | None) -> int:
+    """Prompt size of one request in an aggregate, for long-context tiers.
+
+    A day's total prompt would cross a 200k tier on ordinary traffic; the
+    provider bills the tier per request. With a request count we use the mean
+    request; with a context-window group we use it; otherwise the base tier.
+    """
+    if (extra or {}).get("context_window") in LONG_CONTEXT_WINDOWS:
+        return LONG_CONTEXT_PROMPT
+    if requests:
+        return tokens.prompt_tokens // requests
+    return 0
 
 
 def ingest(

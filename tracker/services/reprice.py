@@ -6,10 +6,12 @@ adding a user price override for a model that was unpriced.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 
 from tracker.core.tokens import Tokens
 from tracker.pricing import Pricer
+from tracker.services.ingest import bucket_tier_prompt
 from tracker.storage import Store
 
 
@@ -35,10 +37,11 @@ def reprice(store: Store, pricer: Pricer, since_ms: int | None = None) -> Repric
                 if old_id and old_id.startswith("reported:"):
                     continue  # a cost the provider reported is not ours to change
                 if table == "buckets":
-                    batch, kind = row[14], row[15]
+                    batch, extra = row[14], json.loads(row[15]) if row[15] else None
                     if tokens.total == 0 and not requests:
                         continue
-                    priced = pricer.price(tokens, model or "", provider, ts_ms, tier, requests or 0, bool(batch))
+                    priced = pricer.price(tokens, model or "", provider, ts_ms, tier, requests or 0, bool(batch),
+                                          tier_prompt_tokens=bucket_tier_prompt(tokens, requests, extra))
                 else:
                     priced = pricer.price(tokens, model, provider, ts_ms, tier, requests or 1)
                 if priced.cost_pico is None:

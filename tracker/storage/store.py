@@ -349,7 +349,7 @@ class Store:
     def iter_bucket_pricing(self, since_ms: int | None = None, batch_size: int = 5000):
         sql = (
             f"SELECT rowid, model, provider, start_s * 1000, service_tier, {', '.join(TOKEN_COLUMNS)}, "
-            "requests, cost_pico, price_id, batch, kind FROM buckets WHERE rowid > ? AND start_s * 1000 >= ? "
+            "requests, cost_pico, price_id, batch, extra FROM buckets WHERE rowid > ? AND start_s * 1000 >= ? "
             "ORDER BY rowid LIMIT ?"
         )
         last = 0

@@ -63,6 +63,17 @@ def test_thresholds_come_from_settings(store):
     assert len(warnings) == 2 and "nudges.max_output_tokens" in warnings[0]
 
 
+def test_set_setting_checks_values(store):
+    assert nudges.set_setting(store, "min_weekly_savings_usd", "2.50") == Decimal("2.50")
+    assert nudges.load_settings(store).min_weekly_savings_pico == usd_to_pico("2.5")
+    assert nudges.set_setting(store, "lookback_days", "14") == 14
+    for name, value in [("lookback_days", "0"), ("max_output_tokens", "1.5"), ("min_weekly_savings_usd", "-1"),
+                        ("min_simple_share_percent", "nan"), ("nonsense", "1")]:
+        with pytest.raises(ValueError):
+            nudges.set_setting(store, name, value)
+    assert nudges.load_settings(store).lookback_days == 14
+
+
 # -- the nudge and its savings -------------------------------------------------
 def test_nudge_appears_with_hand_computed_savings(store, pricer, ladders):
     # 4 weeks, 1200 simple of 2400 requests (50%), first request exactly at the window start

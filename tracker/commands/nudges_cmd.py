@@ -123,3 +123,14 @@ def switched_command(state: AppState, nudge_id: str) -> None:
     service.mark_switched(app.store, nudge_id, nudge.weekly_savings_pico)
     click.echo(f"Noted: {nudge.model} -> {nudge.suggested_model}. `tracker nudges` will show realised savings "
                "against the estimate after a day or more.")
+
+
+@nudges_command.command("set")
+@click.argument("name")
+@click.argument("value")
+@pass_state
+@user_errors
+def set_command(state: AppState, name: str, value: str) -> None:
+    """Change a threshold, e.g. `tracker nudges set min_weekly_savings_usd 2` (see docs/nudges.md)."""
+    kept = service.set_setting(state.context().store, name, value)
+    click.echo(f"nudges.{name} = {kept}")

@@ -98,6 +98,24 @@ _INT_SETTINGS = ("max_output_tokens", "max_reasoning_tokens", "max_fresh_input_t
 _DECIMAL_SETTINGS = ("min_weekly_savings_usd", "min_simple_share_percent")
 
 
+def _setting_value(name: str, raw: Any) -> int | Decimal:
+    """A threshold's value from its stored form; ValueError when it is not a valid one."""
+    try:
+        if isinstance(raw, bool):
+            raise ValueError
+        number = Decimal(str(raw).strip())
+        if not number.is_finite() or number < 0:
+            raise ValueError
+        if name in _DECIMAL_SETTINGS:
+            return number
+        if number != number.to_integral_value() or number < (1 if name in ("lookback_days", "shift_days") else 0):
+            raise ValueError
+        return int(number)
+    except (ValueError, TypeError, InvalidOperation):
+        kind = "a non-negative number" if name in _DECIMAL_SETTINGS else "a whole number (days at least 1)"
+        raise ValueError(f"setting {SETTING_PREFIX}{name} = {raw!r} is not {kind}") from None
+
+
 def load_settings(store: Store, warnings: list[str] | None = None) -> NudgeSettings:
     """Thresholds from the settings table; a bad value falls back to its default with a warning."""
     defaults = NudgeSettings()
@@ -107,25 +125,20 @@ def load_settings(store: Store, warnings: list[str] | None = None) -> NudgeSetti
         if raw is None:
             continue
         try:
-            if isinstance(raw, bool):
-                raise ValueError
-            if name in _INT_SETTINGS:
-                value = int(raw)
-                if value != Decimal(str(raw)) or value < (1 if name in ("lookback_days", "shift_days") else 0):
-                    raise ValueError
-            else:
-                value = Decimal(str(raw))
-                if not value.is_finite() or value < 0:
-                    raise ValueError
-        except (ValueError, TypeError, InvalidOperation):
+            values[name] = _setting_value(name, raw)
+        except ValueError as exc:
             if warnings is not None:
-                warnings.append(
-                    f"setting {SETTING_PREFIX}{name} = {raw!r} is not a valid non-negative number; "
-                    f"using the default {getattr(defaults, name)}"
-                )
-            continue
-        values[name] = value
+                warnings.append(f"{exc}; using the default {getattr(defaults, name)}")
     return NudgeSettings(**values)
+
+
+def set_setting(store: Store, name: str, value: str) -> int | Decimal:
+    """Check and store one threshold (`name` without the `nudges.` prefix); returns the value kept."""
+    if name not in _INT_SETTINGS + _DECIMAL_SETTINGS:
+        raise ValueError(f"unknown nudge setting {name!r}; choose from {', '.join(_INT_SETTINGS + _DECIMAL_SETTINGS)}")
+    parsed = _setting_value(name, value)
+    store.set_setting(SETTING_PREFIX + name, str(parsed))
+    return parsed
 
 
 def is_simple(tokens: Tokens, tool_use: bool | None, settings: NudgeSettings) -> bool:
@@ -198,7 +211,7 @@ class Nudge:
     simple_cost_pico: int  # simple requests on `model`, over the window (priced part)
     counterfactual_cost_pico: int  # the same requests on `suggested_model`
     weekly_savings_pico: int
-    alternatives: list[dict] = field(default_factory=list)
+    alternatives: list[tuple[str, int]] = field(default_factory=list)  # (cheaper rung, weekly savings pico)
     how_to_switch: str = ""
     status: str = "open"
     snoozed_until_ms: int | None = None
@@ -238,7 +251,7 @@ class Nudge:
             "counterfactual_cost_usd": format_usd(self.counterfactual_cost_pico),
             "savings_usd": format_usd(self.savings_pico),
             "estimated_weekly_savings_usd": format_usd(self.weekly_savings_pico),
-            "alternatives": self.alternatives,
+            "alternatives": [{"model": m, "estimated_weekly_savings_usd": format_usd(p)} for m, p in self.alternatives],
             "how_to_switch": self.how_to_switch,
             "note": DISCLAIMER,
             "follow_through": None if self.follow_through is None else self.follow_through.as_dict(zone),
@@ -440,10 +453,7 @@ def _candidate(pricer: Pricer, ladders: Ladders, source: str, model: str, tally:
         simple_cost_pico=actual,
         counterfactual_cost_pico=counter,
         weekly_savings_pico=_per_week(actual - counter, span),
-        alternatives=[
-            {"model": r, "estimated_weekly_savings_usd": format_usd(_per_week(a - c, span))}
-            for r, a, c, _ in options[1:]
-        ],
+        alternatives=[(r, _per_week(a - c, span)) for r, a, c, _ in options[1:]],
         how_to_switch=how_to_switch(source, model, rung),
     )
 

@@ -416,13 +416,13 @@ def _candidate(pricer: Pricer, ladders: Ladders, source: str, model: str, tally:
     if match is None or not match.cheaper or not tally.simple_items:
         return None
     span = _span_ms(tally.first_ms, until_ms, since_ms)
+    actual_costs = [_price(pricer, item, item.model) for item in tally.simple_items]
     options = []
     for rung in match.cheaper:
         if rung == model.lower():
             continue
         actual = counter = unpriced = 0
-        for item in tally.simple_items:
-            a = _price(pricer, item, item.model)
+        for item, a in zip(tally.simple_items, actual_costs):
             c = _price(pricer, item, rung)
             if a is None or c is None:
                 unpriced += item.requests

@@ -6,7 +6,7 @@ from decimal import Decimal
 from fractions import Fraction
 
 import pytest
-from nudge_usage import COMPLEX, DAY_MS, NOW_MS, SIMPLE, events, hand_cost_pico, hand_savings_pico, write
+from nudge_usage import DAY_MS, NOW_MS, SIMPLE, events, hand_cost_pico, hand_savings_pico, write
 
 from tracker.core.money import format_usd, usd_to_pico
 from tracker.core.timeutil import UTC

@@ -131,6 +131,9 @@ def switched_command(state: AppState, nudge_id: str) -> None:
 @pass_state
 @user_errors
 def set_command(state: AppState, name: str, value: str) -> None:
-    """Change a threshold, e.g. `tracker nudges set min_weekly_savings_usd 2` (see docs/nudges.md)."""
+    """Change a threshold by NAME (listed in docs/nudges.md and in `--json`).
+
+    Example: `tracker nudges set min_weekly_savings_usd 2`.
+    """
     kept = service.set_setting(state.context().store, name, value)
     click.echo(f"nudges.{name} = {kept}")

@@ -292,14 +292,20 @@ def test_detected_shift_is_recorded(store, pricer, ladders):
     shown = nudges.pending_notifications(store, pricer, UTC, now=switch_ms, ladders=ladders)
     nudges.mark_notified(store, shown)
     # the user moves the simple work to sonnet without telling us
-    write(store, pricer, events(300, 0, switch_ms, 7, model="claude-sonnet-4-5", prefix="after")
-          + events(0, 300, switch_ms, 7, prefix="after"))
+    moved = events(300, 0, switch_ms, 7, model="claude-sonnet-4-5", prefix="after")
+    write(store, pricer, moved + events(0, 300, switch_ms, 7, prefix="after"))
     later = switch_ms + 7 * DAY_MS
     nudge = _by_id(nudges.compute_nudges(store, pricer, UTC, now=later, ladders=ladders))[OPUS_ID]
     assert nudge.status == "switched"
     assert nudge.follow_through.switched_by == "detected"
-    assert nudge.follow_through.switched_at_ms == later - 7 * DAY_MS
-    assert nudge.follow_through.realised_weekly_pico > 0
+    f = nudge.follow_through
+    assert f.switched_at_ms == later - 7 * DAY_MS == switch_ms
+    # the estimate is the one the evidence before the move gave
+    assert f.estimated_weekly_pico == hand_savings_pico(before, "claude-sonnet-4-5") // 4
+    premium_before = sum(hand_cost_pico(e.tokens, e.model, e.provider, e.ts_ms) for e in before if not e.tool_use) // 4
+    cheaper_after = sum(hand_cost_pico(e.tokens, e.model, e.provider, e.ts_ms) for e in moved)
+    assert f.realised_weekly_pico == premium_before - cheaper_after
+    assert abs(f.realised_weekly_pico - f.estimated_weekly_pico) <= 2
 
 
 def test_no_shift_without_a_move(store, pricer, ladders):

@@ -552,9 +552,10 @@ def analyse(store: Store, pricer: Pricer, zone: tzinfo, now: int | None = None,
         state = states.get(nudge_key)
         if (state is not None and state["status"] in ("open", "snoozed")
                 and _shifted(items, nudge.source, nudge.model, nudge.suggested_model, settings, now)):
-            state = dict(state, status="switched", switched_by="detected",
-                         switched_at_ms=now - settings.shift_days * DAY_MS,
-                         estimated_weekly_pico=nudge.weekly_savings_pico)
+            switched_at = now - settings.shift_days * DAY_MS
+            state = dict(state, status="switched", switched_by="detected", switched_at_ms=switched_at,
+                         estimated_weekly_pico=_estimate_before(pricer, ladders, items, nudge, switched_at,
+                                                                settings, zone))
             detected.append(state)
             states[nudge_key] = state
     if detected:
@@ -576,6 +577,18 @@ def analyse(store: Store, pricer: Pricer, zone: tzinfo, now: int | None = None,
     for key, count in sorted(skipped.items()):
         warnings.append(f"{count} simple request(s) for {key} were skipped: no known price on one side")
     return Analysis(nudges, warnings, settings, skipped)
+
+
+def _estimate_before(pricer: Pricer, ladders: Ladders, items: list[_Item], nudge: Nudge, switched_at: int,
+                     settings: NudgeSettings, zone: tzinfo) -> int:
+    """The weekly estimate the evidence before a detected switch gave (the current one is diluted by it)."""
+    start = switched_at - settings.lookback_days * DAY_MS
+    tally = _tally(items, start, switched_at).get((nudge.source, nudge.model))
+    if tally is not None:
+        before = _candidate(pricer, ladders, nudge.source, nudge.model, tally, start, switched_at, settings, zone, {})
+        if before is not None and before.suggested_model == nudge.suggested_model:
+            return before.weekly_savings_pico
+    return nudge.weekly_savings_pico
 
 
 def _stub(state: dict, since: int, now: int) -> Nudge:

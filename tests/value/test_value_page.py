@@ -1,0 +1,61 @@
+"""The Value page renders the demo data: charts, ROI table, flag, leverage, forecast."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+pytest.importorskip("pytestqt")
+
+from tracker.paths import get_paths  # noqa: E402
+from tracker.services import demo  # noqa: E402
+from tracker.services.context import open_context  # noqa: E402
+
+END_DAY = date(2026, 11, 28)
+
+
+@pytest.fixture
+def demo_context():
+    ctx = open_context(get_paths(), demo=True)
+    ctx.store.set_setting("timezone", "UTC")
+    demo.generate(ctx.store, ctx.pricer, end_day=END_DAY)
+    yield ctx
+    ctx.close()
+
+
+@pytest.mark.gui
+def test_value_page_renders_demo_data(qtbot, demo_context):
+    from tracker.gui.pages.value_page import FLAG_TEXT, ROI_LINES, ValuePage
+
+    page = ValuePage(lambda: demo_context)
+    qtbot.addWidget(page)
+    page.resize(1200, 800)
+    page.show()
+    page.refresh()
+    report = page.report
+    tags = [t["tag"] for t in report["tags"]]
+    assert page.table.rowCount() == len(tags) >= 7
+    assert [page.table.item(r, 1).text() for r in range(page.table.rowCount())] == tags
+    assert page.table.item(0, 1).text() == "ACME" and page.table.item(0, 5).text().endswith("x")
+    # cost lines, one per tag; value lines for tags with money value
+    assert len(page.cost_plot.listDataItems()) == len(tags)
+    assert len(page.value_plot.listDataItems()) == sum(1 for t in report["tags"] if t["value_usd"])
+    # scatter: the client tags with money, and the 1x/2x/5x lines
+    assert {p["tag"] for p in page.scatter_points()} == {"ACME", "Globex"}
+    assert len(page.scatter.points()) == 2
+    assert sorted(page.roi_lines) == list(ROI_LINES)
+    summary = page.summary_text()
+    assert "Forecast" in summary and "Leverage" in summary and "untagged" in summary
+    flags = [page.table.item(r, 9).text() for r in range(page.table.rowCount())]
+    assert flags.count(FLAG_TEXT) == len(report["flagged"])
+
+    # switching to weeks re-reads; picking a KPI tag charts its units
+    page.period_box.setCurrentIndex(page.period_box.findData("week"))
+    assert page.report["period"] == "week"
+    assert FLAG_TEXT in [page.table.item(r, 9).text() for r in range(page.table.rowCount())]
+    page.tag_box.setCurrentText("support bot")
+    assert len(page.cost_plot.listDataItems()) == 1
+    assert page.value_plot.getAxis("left").labelText == "tickets resolved"
+    grab = page.grab()
+    assert not grab.isNull() and grab.width() > 0

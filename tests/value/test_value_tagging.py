@@ -124,8 +124,10 @@ def test_new_usage_is_tagged_on_the_next_apply(usage):
     tagging.add_rule(store, "ACME", project_glob="acme-*")
     store.write_batch(events=[event("later", DAY, project="acme-admin")])
     assert tag_of(store, "later") is None  # not yet: sync applies the rules after writing
-    tagging.apply_rules(store)
+    result = tagging.tag_new_usage(store)
+    assert result.changed == {"events": 1, "buckets": 0}
     assert tag_of(store, "later") == "ACME"
+    assert tagging.apply_rules(store).changed == {"events": 0, "buckets": 0}  # the same as a full pass
 
 
 def test_hand_assignment_beats_rules_and_survives_reapply(usage):

@@ -104,7 +104,10 @@ def build_entry(store: Store, tag: str, kind: str | None = None, amount: str | N
         start, end = parse_period(period)
     elif period_start:
         start = period_start if isinstance(period_start, date) else parse_day(str(period_start).strip())
-        end = period_end if isinstance(period_end, date) else parse_day(str(period_end).strip()) if period_end else start
+        if isinstance(period_end, date) or not period_end:
+            end = period_end or start
+        else:
+            end = parse_day(str(period_end).strip())
     else:
         raise ValueError("no period: give a period (2026-11, 2026-W47, 2026-11-05) or a start day")
     if end < start:
@@ -225,7 +228,8 @@ def import_csv(store: Store, data: str | bytes | Path, allow_partial: bool = Fal
     return report
 
 
-def list_values(store: Store, tag: str | None = None, since: date | None = None, until: date | None = None) -> list[dict]:
+def list_values(store: Store, tag: str | None = None, since: date | None = None,
+                until: date | None = None) -> list[dict]:
     tag_id = None
     if tag:
         found = store.tag_by_name(tag)

@@ -43,7 +43,9 @@ ROI_LINES = (1, 2, 5)
 ALL_TAGS = "All tags"
 FLAG_TEXT = "cost up, value flat"
 FLAG_COLOR = QColor(200, 60, 40)
-TABLE_COLUMNS = ("#", "Tag", "Kind", "Cost", "Value", "ROI", "KPIs (cost per unit)", "Cost trend", "Value trend", "Flag")
+TABLE_COLUMNS = (
+    "#", "Tag", "Kind", "Cost", "Value", "ROI", "KPIs (cost per unit)", "Cost trend", "Value trend", "Flag",
+)
 PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"]
 
 

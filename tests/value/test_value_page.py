@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 
 import pytest
 
 pytest.importorskip("pytestqt")
+
+from PySide6.QtCore import Qt  # noqa: E402
 
 from tracker.paths import get_paths  # noqa: E402
 from tracker.services import demo  # noqa: E402
@@ -59,3 +62,39 @@ def test_value_page_renders_demo_data(qtbot, demo_context):
     assert page.value_plot.getAxis("left").labelText == "tickets resolved"
     grab = page.grab()
     assert not grab.isNull() and grab.width() > 0
+
+
+@pytest.mark.gui
+def test_value_form_records_entries_and_reports_bad_csv_rows(qtbot, demo_context, tmp_path):
+    from tracker.gui.pages.value_page import ValuePage
+
+    page = ValuePage(demo_context)
+    qtbot.addWidget(page)
+    page.refresh()
+    form = page.entry_form
+    before = len(demo_context.store.value_entries())
+    globex_before = next(t for t in page.report["tags"] if t["tag"] == "Globex")["value_usd"]
+
+    form.tag_box.setCurrentText("Globex")
+    form.period_edit.setText("2026-11-27")
+    form.amount_edit.setText("500")
+    form.note_edit.setText("bonus")
+    with qtbot.waitSignal(form.changed, timeout=2000):
+        qtbot.mouseClick(form.add_button, Qt.MouseButton.LeftButton)
+    assert "Recorded 500 USD for Globex" in form.status.text()
+    assert len(demo_context.store.value_entries()) == before + 1
+    globex_after = next(t for t in page.report["tags"] if t["tag"] == "Globex")["value_usd"]
+    assert Decimal(globex_after) - Decimal(globex_before) == 500  # the page refreshed itself
+
+    form.kind_box.setCurrentIndex(form.kind_box.findData("kpi"))
+    form.amount_edit.setText("3")
+    assert form.add_entry() is False  # no unit
+    assert "unit name" in form.status.text()
+    assert len(demo_context.store.value_entries()) == before + 1
+
+    bad = tmp_path / "bad.csv"
+    bad.write_text("tag,period,amount\nGlobex,2026-10,1\nNobody,2026-10,1\n")
+    report = form.import_csv_file(bad)
+    assert not report.ok and "line 3: unknown tag 'Nobody'" in form.status.text()
+    assert "Nothing imported" in form.status.text()
+    assert len(demo_context.store.value_entries()) == before + 1

@@ -54,6 +54,11 @@ def add_tag(store: Store, name: str, kind: str, team_category: str | None = None
     return store.add_tag(kind, name, team_category or None, billing or None)
 
 
+def list_tags(store: Store) -> list[dict]:
+    """Every tag (id, kind, name, team_category, billing, rules count), by kind then name."""
+    return store.tags()
+
+
 # -- periods and amounts ------------------------------------------------------
 def parse_period(text: str) -> tuple[date, date]:
     """'2026-11' (a month), '2026-W47' (an ISO week) or '2026-11-05' (a day) -> inclusive days."""
@@ -177,10 +182,14 @@ def import_csv(store: Store, data: str | bytes | Path, allow_partial: bool = Fal
     """
     report = ImportReport()
     if isinstance(data, Path):
-        if data.stat().st_size > MAX_CSV_BYTES:
-            report.rejected.append((0, f"the file is larger than {MAX_CSV_BYTES // 1024 // 1024} MB"))
+        try:
+            if data.stat().st_size > MAX_CSV_BYTES:
+                report.rejected.append((0, f"the file is larger than {MAX_CSV_BYTES // 1024 // 1024} MB"))
+                return report
+            data = data.read_bytes()
+        except OSError as exc:
+            report.rejected.append((0, f"the file cannot be read ({exc.strerror or exc})"))
             return report
-        data = data.read_bytes()
     if isinstance(data, bytes):
         try:
             data = data.decode("utf-8-sig")

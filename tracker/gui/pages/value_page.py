@@ -10,7 +10,8 @@ floats here only to be drawn.
 - a scatter of tags, cost against value, on log axes with lines of equal ROI
   (1x, 2x, 5x: a point above a line returns more than that multiple);
 - tags ranked by ROI, with the "cost grows, value does not" flag;
-- a summary: totals, untagged cost, leverage (if set), forecast and alerts.
+- a summary: totals, untagged cost, leverage (if set), forecast and alerts;
+- a form to record a value entry, and CSV import with the rejected rows listed.
 """
 
 from __future__ import annotations
@@ -18,15 +19,19 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from decimal import Decimal
+from pathlib import Path
 
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, Slot
+from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QComboBox,
+    QFileDialog,
+    QGroupBox,
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QLineEdit,
     QPushButton,
     QSplitter,
     QTableWidget,
@@ -37,6 +42,7 @@ from PySide6.QtWidgets import (
 
 from tracker.core.money import format_usd_short, usd_to_pico
 from tracker.services import forecast, roi
+from tracker.services import value as value_service
 from tracker.services.context import AppContext
 
 ROI_LINES = (1, 2, 5)
@@ -46,6 +52,7 @@ FLAG_COLOR = QColor(200, 60, 40)
 TABLE_COLUMNS = (
     "#", "Tag", "Kind", "Cost", "Value", "ROI", "KPIs (cost per unit)", "Cost trend", "Value trend", "Flag",
 )
+MAX_REJECTS_SHOWN = 5
 PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"]
 
 
@@ -70,6 +77,100 @@ class PeriodAxis(pg.AxisItem):
             i = int(round(v))
             out.append(self.labels[i] if 0 <= i < len(self.labels) and abs(v - i) < 1e-6 else "")
         return out
+
+
+class ValueEntryForm(QGroupBox):
+    """Record what a tag produced in a period (money or KPI units), or import a CSV of entries."""
+
+    changed = Signal()
+
+    def __init__(self, context: Callable[[], AppContext], parent: QWidget | None = None):
+        super().__init__("Record value", parent)
+        self._context = context
+        self.tag_box = QComboBox()
+        self.kind_box = QComboBox()
+        self.kind_box.addItem("Money", "money")
+        self.kind_box.addItem("KPI units", "kpi")
+        self.period_edit = QLineEdit()
+        self.period_edit.setPlaceholderText("2026-11, 2026-W47 or 2026-11-05")
+        self.amount_edit = QLineEdit()
+        self.amount_edit.setPlaceholderText("amount / quantity")
+        self.unit_edit = QLineEdit()
+        self.unit_edit.setPlaceholderText("USD")
+        self.note_edit = QLineEdit()
+        self.note_edit.setPlaceholderText("note (optional)")
+        self.add_button = QPushButton("Add")
+        self.import_button = QPushButton("Import CSV...")
+        self.status = QLabel()
+        self.status.setWordWrap(True)
+        self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        row = QHBoxLayout()
+        for widget in (self.tag_box, self.kind_box, self.period_edit, self.amount_edit, self.unit_edit,
+                       self.note_edit, self.add_button, self.import_button):
+            row.addWidget(widget)
+        layout = QVBoxLayout(self)
+        layout.addLayout(row)
+        layout.addWidget(self.status)
+        self.kind_box.currentIndexChanged.connect(self._on_kind_changed)
+        self.add_button.clicked.connect(self.add_entry)
+        self.import_button.clicked.connect(self._choose_csv)
+
+    def set_tags(self, names: list[str]) -> None:
+        current = self.tag_box.currentText()
+        self.tag_box.clear()
+        self.tag_box.addItems(names)
+        if current in names:
+            self.tag_box.setCurrentText(current)
+
+    @Slot(int)
+    def _on_kind_changed(self, _index: int) -> None:
+        self.unit_edit.clear()
+        money = self.kind_box.currentData() == "money"
+        self.unit_edit.setPlaceholderText("USD" if money else "unit, e.g. pull requests merged")
+
+    @Slot()
+    def add_entry(self) -> bool:
+        kind = self.kind_box.currentData()
+        other = self.unit_edit.text().strip()
+        try:
+            entry = value_service.add_value(
+                self._context().store, tag=self.tag_box.currentText(), kind=kind, amount=self.amount_edit.text(),
+                currency=other if kind == "money" else None, unit=other if kind == "kpi" else None,
+                note=self.note_edit.text(), period=self.period_edit.text(),
+            )
+        except ValueError as exc:
+            self._say(f"Not recorded: {exc}", error=True)
+            return False
+        what = entry["currency"] if kind == "money" else entry["unit"]
+        self._say(f"Recorded {entry['amount']} {what} for {entry['tag']}, "
+                  f"{entry['period_start']} to {entry['period_end']}.")
+        self.amount_edit.clear()
+        self.note_edit.clear()
+        self.changed.emit()
+        return True
+
+    @Slot()
+    def _choose_csv(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Import value entries", "", "CSV files (*.csv);;All files (*)")
+        if path:
+            self.import_csv_file(Path(path))
+
+    def import_csv_file(self, path: Path) -> value_service.ImportReport:
+        """All rows or none; the rejected rows are listed with their line numbers."""
+        report = value_service.import_csv(self._context().store, path)
+        if report.ok:
+            self._say(f"Imported {report.written} value entries from {path.name}.")
+            self.changed.emit()
+        else:
+            lines = "; ".join(f"line {line}: {reason}" for line, reason in report.rejected[:MAX_REJECTS_SHOWN])
+            more = len(report.rejected) - MAX_REJECTS_SHOWN
+            self._say(f"Nothing imported from {path.name}: {len(report.rejected)} row(s) rejected: {lines}"
+                      + (f"; and {more} more (see `tracker value import`)" if more > 0 else ""), error=True)
+        return report
+
+    def _say(self, text: str, error: bool = False) -> None:
+        self.status.setStyleSheet(f"color: {FLAG_COLOR.name()}" if error else "")
+        self.status.setText(text)
 
 
 class ValuePage(QWidget):
@@ -100,6 +201,8 @@ class ValuePage(QWidget):
         self.summary.setWordWrap(True)
         self.summary.setTextFormat(Qt.TextFormat.RichText)
         self.summary.setObjectName("valueSummary")
+        self.entry_form = ValueEntryForm(self.context)
+        self.entry_form.changed.connect(self.refresh)
 
         self.time_charts = pg.GraphicsLayoutWidget()
         self.period_axis = PeriodAxis()
@@ -150,6 +253,7 @@ class ValuePage(QWidget):
         splitter.setStretchFactor(0, 3)
         splitter.setStretchFactor(1, 2)
         layout.addWidget(splitter, 1)
+        layout.addWidget(self.entry_form)
 
         self.refresh_button.clicked.connect(self.refresh)
         self.period_box.currentIndexChanged.connect(self._on_period_changed)
@@ -170,6 +274,7 @@ class ValuePage(QWidget):
         self.report = roi.roi_report(ctx.store, zone, self.period)
         self.alerts = forecast.alerts_report(ctx.store, zone)
         self._fill_tag_box()
+        self.entry_form.set_tags([t["name"] for t in value_service.list_tags(ctx.store)])
         self._draw_time_charts()
         self._draw_scatter()
         self._fill_table()

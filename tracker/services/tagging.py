@@ -90,10 +90,9 @@ def validate_match(fields: dict, allow_everything: bool = False) -> dict:
     unknown = set(fields) - set(RULE_FIELDS)
     if unknown:
         raise ValueError(f"unknown match field(s): {', '.join(sorted(unknown))}")
-    clean = {k: v.strip() for k, v in fields.items() if v is not None and str(v).strip() != ""}
+    clean = {k: (v.isoformat() if isinstance(v, date) else str(v)).strip() for k, v in fields.items()
+             if v is not None and str(v).strip() != ""}
     for key in ("since_day", "until_day"):
-        if isinstance(clean.get(key), date):
-            clean[key] = clean[key].isoformat()
         if key in clean:
             parse_day(clean[key])
     if clean.get("since_day") and clean.get("until_day") and clean["until_day"] < clean["since_day"]:

@@ -120,6 +120,6 @@ def test_tags_rules_values_flow(home_with_usage, tmp_path):
 
 
 def test_every_value_command_has_help():
-    for args in (["tags"], ["tags", "rule"], ["value"], ["roi"], ["alerts"], ["tags", "assign"], ["value", "import"]):
+    for args in (["tags"], ["tags", "rule"], ["tags", "edit"], ["value"], ["roi"], ["alerts"], ["tags", "assign"], ["value", "import"]):
         out = run(*args, "--help").output
         assert "Usage:" in out and len(out.splitlines()) > 3

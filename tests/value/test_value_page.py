@@ -50,6 +50,9 @@ def test_value_page_renders_demo_data(qtbot, demo_context):
     assert sorted(page.roi_lines) == list(ROI_LINES)
     summary = page.summary_text()
     assert "Forecast" in summary and "Leverage" in summary and "untagged" in summary
+    assert page.leverage_percent() == pytest.approx(float(report["leverage"]["share"]) * 100)
+    assert page.leverage_bar is not None and page.leverage_widget.isVisible()
+    assert page.leverage_reference.value() == 50
     flags = [page.table.item(r, 9).text() for r in range(page.table.rowCount())]
     assert flags.count(FLAG_TEXT) == len(report["flagged"])
 

@@ -73,6 +73,22 @@ def tags_list(state: AppState, as_json: bool) -> None:
                        ("usage_rows", "Usage rows"), ("hand_assigned", "By hand"), ("cost_usd", "Cost")])
 
 
+@tags_group.command("edit")
+@click.argument("name")
+@click.option("--rename", help="New name.")
+@click.option("--kind", type=click.Choice(TAG_KINDS))
+@click.option("--category", help="Team category ('' to clear).")
+@click.option("--billing", help="Client billing details as a JSON object ('' to clear).")
+@pass_state
+@user_errors
+def tags_edit(state: AppState, name, rename, kind, category, billing) -> None:
+    """Change a tag; its rules, value entries and usage stay with it."""
+    tag = value_service.edit_tag(state.context().store, name, rename, kind, category, billing)
+    click.echo(f"Tag {tag['name']!r}: {tag['kind']}"
+               + (f", category {tag['team_category']}" if tag["team_category"] else "")
+               + (", billing details set" if tag["billing"] else "") + ".")
+
+
 @tags_group.command("remove")
 @click.argument("name")
 @pass_state

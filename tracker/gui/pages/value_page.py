@@ -53,6 +53,8 @@ TABLE_COLUMNS = (
     "#", "Tag", "Kind", "Cost", "Value", "ROI", "KPIs (cost per unit)", "Cost trend", "Value trend", "Flag",
 )
 MAX_REJECTS_SHOWN = 5
+LEVERAGE_HEIGHT_PX = 130
+TABLE_MIN_HEIGHT_PX = 160
 PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"]
 
 
@@ -232,7 +234,21 @@ class ValuePage(QWidget):
 
         charts = QSplitter(Qt.Orientation.Horizontal)
         charts.addWidget(self.time_charts)
-        charts.addWidget(self.scatter_widget)
+        self.leverage_widget = pg.PlotWidget()
+        self.leverage_widget.setMaximumHeight(LEVERAGE_HEIGHT_PX)
+        self.leverage_plot = self.leverage_widget.getPlotItem()
+        self.leverage_plot.setTitle("Leverage: annualised AI spend, % of compensation")
+        self.leverage_plot.hideAxis("left")
+        self.leverage_plot.setMouseEnabled(x=False, y=False)
+        self.leverage_bar: pg.BarGraphItem | None = None
+        self.leverage_reference = pg.InfiniteLine(
+            pos=50, angle=90, pen=pg.mkPen((200, 200, 200), style=Qt.PenStyle.DashLine),
+            label="50% reference", labelOpts={"position": 0.8, "color": (200, 200, 200)})
+        self.leverage_plot.addItem(self.leverage_reference)
+        right = QSplitter(Qt.Orientation.Vertical)
+        right.addWidget(self.scatter_widget)
+        right.addWidget(self.leverage_widget)
+        charts.addWidget(right)
         charts.setStretchFactor(0, 3)
         charts.setStretchFactor(1, 2)
 
@@ -243,6 +259,7 @@ class ValuePage(QWidget):
         self.table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.setMinimumHeight(TABLE_MIN_HEIGHT_PX)
 
         layout = QVBoxLayout(self)
         layout.addLayout(header)
@@ -279,6 +296,7 @@ class ValuePage(QWidget):
         self._draw_scatter()
         self._fill_table()
         self._fill_summary()
+        self._draw_leverage()
 
     @Slot(int)
     def _on_period_changed(self, _index: int) -> None:
@@ -403,6 +421,26 @@ class ValuePage(QWidget):
                     item.setForeground(QBrush(FLAG_COLOR))
                     item.setToolTip("Cost grew over the last complete periods while value did not.")
                 self.table.setItem(row, col, item)
+
+    def _draw_leverage(self) -> None:
+        """One bar: the share of compensation; the 50% line is a reference, never a quota."""
+        lev = self.report["leverage"]
+        if self.leverage_bar is not None:
+            self.leverage_plot.removeItem(self.leverage_bar)
+            self.leverage_bar = None
+        if not lev or lev["share"] is None:
+            self.leverage_widget.hide()
+            return
+        pct = float(Decimal(lev["share"]) * 100)
+        self.leverage_bar = pg.BarGraphItem(x0=[0], y=[0], width=[pct], height=0.6, brush=pg.mkBrush(PALETTE[0]))
+        self.leverage_plot.addItem(self.leverage_bar)
+        self.leverage_plot.setXRange(0, max(100.0, pct * 1.1), padding=0)
+        self.leverage_plot.setYRange(-0.5, 0.5, padding=0)
+        self.leverage_widget.show()
+
+    def leverage_percent(self) -> float | None:
+        lev = self.report["leverage"] if self.report else None
+        return None if not lev or lev["share"] is None else float(Decimal(lev["share"]) * 100)
 
     def _fill_summary(self) -> None:
         doc, alerts = self.report, self.alerts

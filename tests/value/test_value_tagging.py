@@ -153,6 +153,8 @@ def test_rule_validation(usage):
     store = usage
     with pytest.raises(ValueError, match="at least one match field"):
         tagging.add_rule(store, "ACME")
+    with pytest.raises(ValueError, match="a selection needs at least one match field"):
+        tagging.assign_selection(store, "ACME")
     with pytest.raises(ValueError, match="No tag named"):
         tagging.add_rule(store, "Nobody", project_glob="x")
     with pytest.raises(ValueError, match="before it starts"):

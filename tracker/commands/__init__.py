@@ -4,5 +4,7 @@ from tracker.commands.nudges_cmd import nudges_command
 from tracker.commands.paths_cmd import paths_command
 from tracker.commands.report_cmd import report_command
 from tracker.commands.reprice_cmd import reprice_command
+from tracker.commands.value_cmd import VALUE_COMMANDS
 
 COMMANDS = [paths_command, report_command, reprice_command, nudges_command]
+COMMANDS += VALUE_COMMANDS

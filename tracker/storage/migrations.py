@@ -150,3 +150,26 @@ def m020_value(db: Database) -> None:
     for table in ("events", "buckets"):
         db.execute(f"ALTER TABLE {table} ADD COLUMN rule_tag_id INTEGER")
         db.execute(f"ALTER TABLE {table} ADD COLUMN manual_tag_id INTEGER")
+
+
+def m030_nudges(db: Database) -> None:
+    # The user's answer to each nudge (id = source|model|suggested model).
+    # Rows are written on the first action or notification, never by reading.
+    db["nudge_state"].create(
+        {
+            "id": str,
+            "source": str,
+            "model": str,
+            "suggested_model": str,
+            "status": str,  # open | dismissed | snoozed | switched
+            "snoozed_until_ms": int,
+            "switched_at_ms": int,
+            "switched_by": str,  # user | detected
+            "estimated_weekly_pico": int,  # estimate when the user switched
+            "notified": int,
+            "updated_ms": int,
+        },
+        pk="id",
+        not_null={"id", "source", "model", "suggested_model", "status", "notified", "updated_ms"},
+        defaults={"status": "open", "notified": 0},
+    )

@@ -152,6 +152,7 @@ def m020_value(db: Database) -> None:
         db.execute(f"ALTER TABLE {table} ADD COLUMN manual_tag_id INTEGER")
 
 
+@migrations()
 def m030_nudges(db: Database) -> None:
     # The user's answer to each nudge (id = source|model|suggested model).
     # Rows are written on the first action or notification, never by reading.

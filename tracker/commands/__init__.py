@@ -7,3 +7,7 @@ from tracker.commands.value_cmd import VALUE_COMMANDS
 
 COMMANDS = [paths_command, report_command, reprice_command]
 COMMANDS += VALUE_COMMANDS
+from tracker.commands.summary_cmd import summary_group  # noqa: E402
+from tracker.commands.machines_cmd import MACHINE_COMMANDS  # noqa: E402
+
+COMMANDS += [summary_group, *MACHINE_COMMANDS]

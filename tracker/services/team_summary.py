@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import importlib
 import json
 import logging
 import re
@@ -191,7 +192,7 @@ def clean_category(raw: str | None) -> str | None:
 def _roi(store: Store, zone: tzinfo, win: Window, week_end: date, notes: list[str]) -> dict:
     """Cost and value per team category; local tag names stay here."""
     try:
-        from tracker.services import roi as roi_service
+        roi_service = importlib.import_module("tracker.services.roi")
     except ImportError:
         return {"available": False, "reason": "not_installed", "categories": []}
     if not hasattr(store, "tags"):
@@ -246,7 +247,7 @@ def _project_names(store: Store) -> list[str]:
 def _nudges(store: Store, pricer: Pricer, zone: tzinfo, at_ms: int, notes: list[str]) -> dict:
     empty = {"open": 0, "switched": 0, "realised_weekly_savings_usd": 0}
     try:
-        from tracker.services import nudges as nudge_service
+        nudge_service = importlib.import_module("tracker.services.nudges")
     except ImportError:
         return {"available": False, "reason": "not_installed"} | empty
     try:

@@ -1,0 +1,1 @@
+"""Dashboard pages: self-contained widgets the main window registers."""

@@ -139,3 +139,35 @@ def test_a_file_that_is_not_an_export_is_refused(make_ctx, tmp_path):
     with pytest.raises(ValueError, match="not a tracker events export"):
         machines.import_events(b, path)
     assert b.store.counts()["events"] == 0
+
+
+def _bucket(project_id: str, input_tokens: int) -> UsageBucket:
+    return UsageBucket(source="openai", account="org", kind="completions", start_s=ms(WEEK_MONDAY, 0) // 1000,
+                       width_s=86400, model="gpt-4.1", tokens=Tokens(input_tokens=input_tokens), requests=1,
+                       project_id=project_id)
+
+
+def test_an_import_never_overwrites_an_account_this_machine_polls(make_ctx, tmp_path):
+    a, b = make_ctx("a"), make_ctx("b")
+    ingest(a.store, a.pricer, buckets=[_bucket("p1", 1000)])
+    machines.export_events(a, tmp_path / "a.jsonl")
+    machines.import_events(b, tmp_path / "a.jsonl")
+    # A polls again: the provider revised the figure
+    ingest(a.store, a.pricer, buckets=[_bucket("p1", 5000)])
+    machines.export_events(b, tmp_path / "b.jsonl")  # B still holds the old figure
+    result = machines.import_events(a, tmp_path / "b.jsonl")
+    assert result.skipped_own_accounts == ["openai|org"]
+    assert a.store.conn.execute("SELECT input_tokens FROM buckets").fetchall() == [(5000,)]
+
+
+def test_regrouped_provider_buckets_replace_the_old_ones_on_import(make_ctx, tmp_path):
+    a, b = make_ctx("a"), make_ctx("b")
+    ingest(a.store, a.pricer, buckets=[_bucket("p1", 1000)])
+    machines.export_events(a, tmp_path / "a.jsonl")
+    machines.import_events(b, tmp_path / "a.jsonl")
+    # A re-polls the day with a different grouping: a new natural key replaces the old row
+    start = ms(WEEK_MONDAY, 0) // 1000
+    ingest(a.store, a.pricer, buckets=[_bucket("p2", 1000)], replace_buckets=[("openai", "org", start, start + 86400)])
+    machines.export_events(a, tmp_path / "a.jsonl")
+    machines.import_events(b, tmp_path / "a.jsonl")
+    assert b.store.conn.execute("SELECT project_id, input_tokens FROM buckets").fetchall() == [("p2", 1000)]

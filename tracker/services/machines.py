@@ -7,6 +7,12 @@ Costs and price ids travel frozen: the importer writes them as they are,
 through `Store.write_batch`, rather than re-pricing. Rows are upserted on their
 natural keys, so importing twice, or A->B then B->A, never double counts.
 
+Provider accounts (buckets, billed lines) have one owner: the machine that
+polls them. A machine never lets an import overwrite an account it holds data
+for itself (its own poll is fresher). For an account it only knows from
+imports, the file's figures replace the range they cover (as a poll would),
+so a provider's re-grouped buckets cannot sit beside the old ones.
+
 Nothing secret is in the file: keys live in keyring and settings are not
 exported. It does hold the user's own project names and paths (it is their own
 history), so it is created private (0600).
@@ -29,6 +35,7 @@ from tracker.storage import team as q
 
 EXPORT_SCHEMA = "tracker.events-export/1"
 MACHINE_ID_SETTING = "machines.id"
+IMPORTED_ACCOUNTS_SETTING = "machines.imported_accounts"  # "source|account" -> origin machine
 IMPORT_BATCH_ROWS = 2000
 MAX_LINE_BYTES = 1_000_000
 REASONS_KEPT = 20
@@ -184,6 +191,7 @@ class ImportResult:
     buckets: int = 0
     billed: int = 0
     malformed: int = 0
+    skipped_own_accounts: list[str] = field(default_factory=list)
     complete: bool = False
     reasons: list[str] = field(default_factory=list)
 
@@ -196,6 +204,38 @@ class ImportResult:
         return self.__dict__.copy()
 
 
+def _write_accounts(ctx: AppContext, buckets: list[UsageBucket], billed: list[BilledLine],
+                    result: ImportResult) -> None:
+    """Provider rows per account: skipped where this machine owns the account, else replace the range."""
+    imported = dict(ctx.store.get_setting(IMPORTED_ACCOUNTS_SETTING) or {})
+    origin = result.origin or "?"
+    pairs = sorted({(b.source, b.account) for b in buckets} | {(line.source, line.account) for line in billed})
+    keep_buckets: list[UsageBucket] = []
+    keep_billed: list[BilledLine] = []
+    replace: list[tuple[str, str, int, int]] = []
+    for source, account in pairs:
+        label = f"{source}|{account}"
+        own = label not in imported and (q.account_has_rows(ctx.store, "buckets", source, account)
+                                         or q.account_has_rows(ctx.store, "billed", source, account))
+        if own:
+            result.skipped_own_accounts.append(label)
+            continue
+        mine = [b for b in buckets if (b.source, b.account) == (source, account)]
+        if mine:
+            replace.append((source, account, min(b.start_s for b in mine), max(b.start_s for b in mine) + 1))
+        keep_buckets += mine
+        keep_billed += [line for line in billed if (line.source, line.account) == (source, account)]
+        imported[label] = origin
+    if keep_buckets or keep_billed:
+        # ownership first: should the write below not happen, a retry still sees these accounts as imported
+        ctx.store.set_setting(IMPORTED_ACCOUNTS_SETTING, imported)
+        ctx.store.write_batch(buckets=keep_buckets, billed=keep_billed, replace_buckets=replace)
+    if result.skipped_own_accounts:
+        result.reasons.append(
+            f"provider data for {len(result.skipped_own_accounts)} account(s) this machine polls itself was kept "
+            "as polled here, not replaced by the file's copy")
+
+
 def import_events(ctx: AppContext, path: Path) -> ImportResult:
     """Read an export and upsert it; bad lines are counted with their reason, never fatal."""
     path = Path(path)
@@ -206,12 +246,10 @@ def import_events(ctx: AppContext, path: Path) -> ImportResult:
     billed: list[BilledLine] = []
 
     def flush() -> None:
-        if events or buckets or billed:
-            written = ctx.store.write_batch(events=events, buckets=buckets, billed=billed, keep_most_complete=True)
+        if events:
+            written = ctx.store.write_batch(events=events, keep_most_complete=True)
             result.events_added += written.events_added
             events.clear()
-            buckets.clear()
-            billed.clear()
 
     try:
         handle = path.open("rb")
@@ -256,9 +294,10 @@ def import_events(ctx: AppContext, path: Path) -> ImportResult:
             except BadLine as exc:
                 result.bad(line_no, str(exc))
                 continue
-            if len(events) + len(buckets) + len(billed) >= IMPORT_BATCH_ROWS:
+            if len(events) >= IMPORT_BATCH_ROWS:
                 flush()
     flush()
+    _write_accounts(ctx, buckets, billed, result)
     if result.lines == 0:
         raise ValueError(f"{path} is empty: not a tracker events export")
     if not result.complete:

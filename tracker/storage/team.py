@@ -85,3 +85,11 @@ def last_attempt_ms(store: Store, week: str, kind: str, destination: str) -> int
         (week, kind, destination),
     ).fetchone()
     return row[0] if row else None
+
+
+def account_has_rows(store: Store, table: str, source: str, account: str) -> bool:
+    if table not in ("buckets", "billed"):
+        raise ValueError(table)
+    row = store.conn.execute(f"SELECT 1 FROM {table} WHERE source = ? AND account = ? LIMIT 1",
+                             (source, account)).fetchone()
+    return row is not None

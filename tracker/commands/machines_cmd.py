@@ -14,7 +14,7 @@ from tracker.services import machines
 @click.command("export-events")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--since", type=DAY, help="Only usage from this local day on.")
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--json", "as_json", is_flag=True, help="Print the counts as JSON.")
 @pass_state
 @user_errors
 def export_events_command(state: AppState, file, since, as_json) -> None:
@@ -29,7 +29,7 @@ def export_events_command(state: AppState, file, since, as_json) -> None:
 
 @click.command("import-events")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--json", "as_json", is_flag=True, help="Print the counts as JSON.")
 @pass_state
 @user_errors
 def import_events_command(state: AppState, file, as_json) -> None:

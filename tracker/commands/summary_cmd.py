@@ -70,7 +70,7 @@ def export_command(state: AppState, week, preview, as_html, out_file) -> None:
               help="Webhook body: the summary JSON, or Slack-compatible text.")
 @click.option("--secret", "secret", is_flag=True, help="Set the team secret (hidden prompt or stdin).")
 @click.option("--secret-env", help="Read the team secret from this environment variable.")
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--json", "as_json", is_flag=True, help="Print the settings as JSON (secrets never shown).")
 @pass_state
 @user_errors
 @team_errors
@@ -112,7 +112,7 @@ def setup_command(state: AppState, opt_in, folder, webhook, no_webhook, webhook_
 @summary_group.command("share")
 @click.option("--week", help="ISO week (default: the last complete week).")
 @click.option("--force", is_flag=True, help="Send again even where this week was already shared.")
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--json", "as_json", is_flag=True, help="Print what was sent as JSON.")
 @pass_state
 @user_errors
 @team_errors
@@ -133,7 +133,7 @@ def share_command(state: AppState, week, force, as_json) -> None:
 
 @summary_group.command("history")
 @click.option("--show", "show_id", type=int, help="Print the exact payload of one record.")
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--json", "as_json", is_flag=True, help="Print the records as JSON.")
 @pass_state
 @user_errors
 def history_command(state: AppState, show_id, as_json) -> None:
@@ -160,8 +160,8 @@ def history_command(state: AppState, show_id, as_json) -> None:
 @click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
 @click.option("--k", "k", type=click.IntRange(min=2), default=DEFAULT_K, show_default=True,
               help="Suppress any breakdown with fewer distinct members than this.")
-@click.option("--json", "as_json", is_flag=True)
-@click.option("--html", "as_html", is_flag=True)
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON (tracker.team-report/1).")
+@click.option("--html", "as_html", is_flag=True, help="Print the report as HTML instead of Markdown.")
 @click.option("--any-team", is_flag=True, help="Do not require files to be from your own team.")
 @pass_state
 @user_errors

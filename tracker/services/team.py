@@ -14,9 +14,10 @@ import hashlib
 import json
 import os
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
-from tracker.core.timeutil import from_ms, now_ms
+from tracker.core.timeutil import from_ms, now_ms, to_ms
 from tracker.services import team_keys
 from tracker.services.context import AppContext
 from tracker.services.team_render import slack_text, summary_blocks, to_html, to_markdown
@@ -42,10 +43,7 @@ class ShareSettings:
     opt_in: bool = False
     folder: str | None = None
     webhook_format: str = "json"
-
-    @property
-    def webhook_url(self) -> str | None:
-        return team_keys.get(team_keys.WEBHOOK_URL)
+    webhook_url: str | None = field(default=None, repr=False)  # from keyring; never stored in settings
 
     def as_dict(self) -> dict:
         return {"opt_in": self.opt_in, "folder": self.folder, "webhook_format": self.webhook_format,
@@ -56,7 +54,8 @@ class ShareSettings:
 def load_settings(store) -> ShareSettings:
     raw = store.get_setting(SHARE_SETTING) or {}
     fmt = raw.get("webhook_format") if raw.get("webhook_format") in WEBHOOK_FORMATS else "json"
-    return ShareSettings(opt_in=bool(raw.get("opt_in")), folder=raw.get("folder") or None, webhook_format=fmt)
+    return ShareSettings(opt_in=bool(raw.get("opt_in")), folder=raw.get("folder") or None, webhook_format=fmt,
+                         webhook_url=team_keys.get(team_keys.WEBHOOK_URL))
 
 
 def save_settings(store, opt_in: bool | None = None, folder: str | None = ..., webhook_format: str | None = None,
@@ -66,7 +65,8 @@ def save_settings(store, opt_in: bool | None = None, folder: str | None = ..., w
     if team_secret is not None:
         team_keys.put(team_keys.TEAM_SECRET, team_keys.check_secret(team_secret))
     if webhook_url is not ...:
-        team_keys.put(team_keys.WEBHOOK_URL, webhook.check_url(webhook_url) if webhook_url else None)
+        current.webhook_url = webhook.check_url(webhook_url) if webhook_url else None
+        team_keys.put(team_keys.WEBHOOK_URL, current.webhook_url)
     if opt_in is not None:
         current.opt_in = opt_in
     if folder is not ...:
@@ -201,8 +201,14 @@ def share(ctx: AppContext, week: str | None = None, at_ms: int | None = None, fo
     return outcome
 
 
-def share_if_due(ctx: AppContext, now: int | None = None) -> ShareOutcome:
-    """The tray's weekly trigger: share the last complete week once, if opted in; otherwise do nothing."""
+def share_if_due(ctx: AppContext, now: int | datetime | None = None) -> ShareOutcome:
+    """The tray's weekly trigger: share the last complete week once, if opted in; otherwise do nothing.
+
+    Cheap when nothing is due (a settings read and one query per destination),
+    so the tray may call it on every poll. `now`: epoch ms or an aware datetime.
+    """
+    if isinstance(now, datetime):
+        now = to_ms(now)
     return share(ctx, None, now, force=False, only_due=True)
 
 

@@ -272,7 +272,7 @@ class TeamPage(QWidget):
             self.dist_plot.addItem(self.dist_bars)
             self.dist_plot.addItem(pg.ScatterPlotItem(x=xs, y=[w["median_usd"] for w in weeks], symbol="_",
                                                       size=30, pen=pg.mkPen("k", width=2)))
-            self.dist_plot.getAxis("bottom").setTicks([[(i, w["week"]) for i, w in enumerate(weeks)]])
+            self.dist_plot.getAxis("bottom").setTicks([[(i, w["week"][5:]) for i, w in enumerate(weeks)]])
         models = report["models"]
         self.mix_bars = None
         if models:

@@ -54,5 +54,6 @@ def check_secret(secret: str) -> str:
     secret = secret.strip()
     if len(secret) < MIN_SECRET_CHARS:
         raise ValueError(f"the team secret must have at least {MIN_SECRET_CHARS} characters; share one long "
-                         "random phrase with your team (e.g. `python -c 'import secrets; print(secrets.token_urlsafe())'`)")
+                         "random phrase with your team, e.g. from "
+                         "`python -c 'import secrets; print(secrets.token_urlsafe())'`")
     return secret

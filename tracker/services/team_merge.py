@@ -213,8 +213,9 @@ def merge(loaded: Loaded, k: int = DEFAULT_K) -> dict:
     nudge_docs = [d for d in docs if d["nudges"]["available"]]
     nudge_members = {d["member"] for d in nudge_docs}
     if len(nudge_members) >= k:
+        fields = ("open", "switched", "realised_weekly_savings_usd")
         nudges = {"suppressed": False, "members": len(nudge_members),
-                  **{f: sum(d["nudges"][f] for d in nudge_docs) for f in ("open", "switched", "realised_weekly_savings_usd")}}
+                  **{f: sum(d["nudges"][f] for d in nudge_docs) for f in fields}}
     else:
         nudges = {"suppressed": True}
         notes.append(f"Nudge adoption: suppressed, fewer than {k} members reported it.")

@@ -41,6 +41,10 @@ def _reason(code: str | None, what: str) -> str:
     return REASONS.get(code or "", "not available").format(what=what)
 
 
+def _token_headers() -> tuple[str, ...]:
+    return tuple(c.replace("_", " ") + " tokens" for c in TOKEN_CLASSES)
+
+
 def summary_blocks(doc: dict, notes: list[str] | tuple = (), exact_bytes: bytes | None = None) -> list[Block]:
     t = doc["totals"]
     blocks = [
@@ -49,7 +53,7 @@ def summary_blocks(doc: dict, notes: list[str] | tuple = (), exact_bytes: bytes 
                    f"Generated {doc['generated_at']}; week {'complete' if doc['complete'] else 'still in progress'}. "
                    f"Costs are estimates in whole US dollars; counts are rounded to three significant digits."),
         Block("h2", "Totals"),
-        Block("table", headers=("Cost", "Requests", "Unpriced requests", *(c.replace("_", " ") + " tokens" for c in TOKEN_CLASSES)),
+        Block("table", headers=("Cost", "Requests", "Unpriced requests", *_token_headers()),
               rows=((_usd(t["cost_usd"]), _num(t["requests"]), _num(t["unpriced_requests"]),
                      *(_num(t["tokens"][c]) for c in TOKEN_CLASSES)),)),
         Block("h2", "By provider and model family"),
@@ -99,7 +103,7 @@ def report_blocks(report: dict) -> list[Block]:
     if t.get("suppressed"):
         blocks.append(Block("p", f"Suppressed: fewer than {k} members."))
     else:
-        blocks.append(Block("table", headers=("Cost", "Requests", *(c.replace("_", " ") + " tokens" for c in TOKEN_CLASSES)),
+        blocks.append(Block("table", headers=("Cost", "Requests", *_token_headers()),
                             rows=((_usd(t["cost_usd"]), _num(t["requests"]),
                                    *(_num(t["tokens"][c]) for c in TOKEN_CLASSES)),)))
     d = report["distribution"]

@@ -39,7 +39,8 @@ def check_url(url: str) -> str:
     return url.strip()
 
 
-def post_json(url: str, body: bytes, timeout_s: tuple[float, float] = (CONNECT_TIMEOUT_S, READ_TIMEOUT_S)) -> PostResult:
+def post_json(url: str, body: bytes,
+              timeout_s: tuple[float, float] = (CONNECT_TIMEOUT_S, READ_TIMEOUT_S)) -> PostResult:
     host = host_of(url)
     try:
         response = requests.post(

@@ -34,7 +34,7 @@ def shares(store: Store, limit: int = 200) -> list[dict]:
         (limit,),
     )
     keys = ("id", "week", "kind", "destination", "sent_ms", "ok", "detail", "payload_sha256")
-    return [dict(zip(keys, r)) | {"ok": bool(r[5])} for r in rows]
+    return [dict(zip(keys, r, strict=True)) | {"ok": bool(r[5])} for r in rows]
 
 
 def share_payload(store: Store, share_id: int) -> str | None:
@@ -61,7 +61,7 @@ def _iter_table(store: Store, table: str, columns: tuple[str, ...], where: str, 
         if not rows:
             return
         for row in rows:
-            yield dict(zip(columns, row[1:]))
+            yield dict(zip(columns, row[1:], strict=True))
         last = rows[-1][0]
 
 

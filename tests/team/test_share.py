@@ -179,5 +179,6 @@ def test_secrets_stay_in_keyring(ctx, hook, memory_keyring):
     assert "SECRETTOKEN123" not in settings and TEAM_SECRET not in settings
     with pytest.raises(ValueError, match="at least 16"):
         team.save_settings(ctx.store, team_secret="short")
-    with pytest.raises(ValueError, match="https://"):
-        team.save_settings(ctx.store, webhook_url="ftp://example.org/x")
+    for insecure in ("ftp://example.org/x", "http://hooks.example.org/x", "example.org"):
+        with pytest.raises(ValueError, match="https://"):
+            team.save_settings(ctx.store, webhook_url=insecure)

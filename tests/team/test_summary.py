@@ -121,6 +121,17 @@ def test_a_category_equal_to_a_local_name_is_sent_as_other(make_ctx):
     assert any("sent as 'other'" in n for n in built.notes)
 
 
+def test_a_category_equal_to_a_client_billing_name_is_sent_as_other(make_ctx):
+    from tracker.services import tagging, value
+
+    ctx = make_ctx("a")
+    plant_usage(ctx)
+    value.add_tag(ctx.store, "c1", "client", team_category="Initech Ltd", billing={"name": "Initech Ltd"})
+    tagging.add_rule(ctx.store, "c1", source="claude_code")
+    doc = build_summary(ctx.store, ctx.pricer, get_zone("UTC"), WEEK, NOW_MS, TEAM_SECRET).doc
+    assert "initech" not in str(doc).lower()
+
+
 def test_nudge_adoption_counts_switched(make_ctx):
     nudges = pytest.importorskip("tracker.services.nudges")
     ctx = make_ctx("a")

@@ -207,7 +207,10 @@ def _roi(store: Store, zone: tzinfo, win: Window, week_end: date, notes: list[st
         return {"available": False, "reason": "unavailable", "categories": []}
     category_of = {t["name"]: clean_category(t.get("team_category")) for t in tags}
     private = {t["name"].strip().lower() for t in tags}
-    private |= {p.strip().lower() for p in _project_names(store) if p}
+    for t in tags:  # a client's billing name is as private as its tag name
+        private |= {clean_category(v) or "" for v in (t.get("billing") or {}).values() if isinstance(v, str)}
+    private = {clean_category(p) for p in private if p}
+    private |= {clean_category(p) for p in _project_names(store) if p}
     allowed = store.get_setting(CATEGORIES_SETTING)
     allowed = {clean_category(c) for c in allowed} if isinstance(allowed, list) else None
     cost: dict[str, int] = defaultdict(int)

@@ -17,7 +17,7 @@ import requests
 
 CONNECT_TIMEOUT_S = 5
 READ_TIMEOUT_S = 15
-ALLOWED_SCHEMES = ("https", "http")
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")  # plain http only here (local relays, tests)
 
 
 @dataclass(frozen=True)
@@ -34,8 +34,9 @@ def host_of(url: str) -> str:
 
 def check_url(url: str) -> str:
     parts = urlsplit(url.strip())
-    if parts.scheme not in ALLOWED_SCHEMES or not parts.hostname:
-        raise ValueError("the webhook URL must start with https:// (or http:// for a local test server)")
+    secure = parts.scheme == "https" or (parts.scheme == "http" and parts.hostname in LOOPBACK_HOSTS)
+    if not secure or not parts.hostname:
+        raise ValueError("the webhook URL must start with https:// (plain http:// only to this computer)")
     return url.strip()
 
 

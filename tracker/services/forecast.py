@@ -199,8 +199,9 @@ def alerts_report(store: Store, zone: tzinfo, today: date | None = None, setting
                            f"soft budget of {format_usd(settings.budget_pico, 2)} USD."})
         elif fc["budget_exceeded"]:
             likely = "likely" if _pico(low) > settings.budget_pico else "possibly"
-            alerts.append({"kind": "budget", "message": f"The month-end forecast ({format_usd(_pico(forecast), 2)} USD) "
-                           f"{likely} crosses the soft budget of {format_usd(settings.budget_pico, 2)} USD."})
+            alerts.append({"kind": "budget", "message":
+                           f"The month-end forecast ({format_usd(_pico(forecast), 2)} USD) {likely} crosses "
+                           f"the soft budget of {format_usd(settings.budget_pico, 2)} USD."})
     return {
         "timezone": zone_name(zone), "today": today.isoformat(), "baseline": baseline,
         "week_over_week": wow, "spikes": spikes, "forecast": fc, "alerts": alerts,

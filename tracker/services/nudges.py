@@ -51,102 +51,28 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import tzinfo
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
-from tracker.core.money import format_usd, usd_to_pico
+from tracker.core.money import format_usd
 from tracker.core.timeutil import from_ms, local_date, now_ms
 from tracker.core.tokens import Tokens
 from tracker.pricing import Pricer
 from tracker.services.ladders import Ladders, load_ladders
+from tracker.services.simple_tasks import (  # noqa: F401  (re-exported for callers of this service)
+    SETTING_PREFIX, NudgeSettings, is_simple, is_simple_average, load_settings, set_setting,
+)
 from tracker.storage import Store
 from tracker.storage import nudge_queries as q
 
 DAY_MS = 86_400_000
 WEEK_MS = 7 * DAY_MS
-SETTING_PREFIX = "nudges."
 STATUSES = ("open", "dismissed", "snoozed", "switched")
 DISCLAIMER = (
     "An estimate from your token counts and list prices at each request's date. "
     "Whether the cheaper model's answers are good enough is your call."
 )
-
-
-# -- settings ---------------------------------------------------------------
-@dataclass(frozen=True)
-class NudgeSettings:
-    max_output_tokens: int = 600
-    max_reasoning_tokens: int = 200
-    max_fresh_input_tokens: int = 2000
-    min_weekly_savings_usd: Decimal = Decimal("5")
-    min_simple_share_percent: Decimal = Decimal("20")
-    lookback_days: int = 28
-    shift_days: int = 7
-    examples: int = 5
-
-    @property
-    def min_weekly_savings_pico(self) -> int:
-        return usd_to_pico(self.min_weekly_savings_usd)
-
-    def as_dict(self) -> dict[str, Any]:
-        return {name: str(v) if isinstance(v, Decimal) else v for name, v in self.__dict__.items()}
-
-
-_INT_SETTINGS = ("max_output_tokens", "max_reasoning_tokens", "max_fresh_input_tokens", "lookback_days",
-                 "shift_days", "examples")
-_DECIMAL_SETTINGS = ("min_weekly_savings_usd", "min_simple_share_percent")
-
-
-def load_settings(store: Store, warnings: list[str] | None = None) -> NudgeSettings:
-    """Thresholds from the settings table; a bad value falls back to its default with a warning."""
-    defaults = NudgeSettings()
-    values: dict[str, Any] = {}
-    for name in _INT_SETTINGS + _DECIMAL_SETTINGS:
-        raw = store.get_setting(SETTING_PREFIX + name)
-        if raw is None:
-            continue
-        try:
-            if isinstance(raw, bool):
-                raise ValueError
-            if name in _INT_SETTINGS:
-                value = int(raw)
-                if value != Decimal(str(raw)) or value < (1 if name in ("lookback_days", "shift_days") else 0):
-                    raise ValueError
-            else:
-                value = Decimal(str(raw))
-                if not value.is_finite() or value < 0:
-                    raise ValueError
-        except (ValueError, TypeError, InvalidOperation):
-            if warnings is not None:
-                warnings.append(
-                    f"setting {SETTING_PREFIX}{name} = {raw!r} is not a valid non-negative number; "
-                    f"using the default {getattr(defaults, name)}"
-                )
-            continue
-        values[name] = value
-    return NudgeSettings(**values)
-
-
-def is_simple(tokens: Tokens, tool_use: bool | None, settings: NudgeSettings) -> bool:
-    """One request from metadata only (tool use must be known to be false)."""
-    return (
-        tool_use is False
-        and tokens.output_tokens <= settings.max_output_tokens
-        and tokens.reasoning_tokens <= settings.max_reasoning_tokens
-        and tokens.input_tokens + tokens.cache_write_tokens <= settings.max_fresh_input_tokens
-    )
-
-
-def is_simple_average(tokens: Tokens, requests: int, settings: NudgeSettings) -> bool:
-    """A bucket-day from its average per request (no tool-use flag exists in buckets)."""
-    if requests <= 0:
-        return False
-    return (
-        tokens.output_tokens <= settings.max_output_tokens * requests
-        and tokens.reasoning_tokens <= settings.max_reasoning_tokens * requests
-        and tokens.input_tokens + tokens.cache_write_tokens <= settings.max_fresh_input_tokens * requests
-    )
 
 
 # -- results ----------------------------------------------------------------
@@ -198,7 +124,7 @@ class Nudge:
     simple_cost_pico: int  # simple requests on `model`, over the window (priced part)
     counterfactual_cost_pico: int  # the same requests on `suggested_model`
     weekly_savings_pico: int
-    alternatives: list[dict] = field(default_factory=list)
+    alternatives: list[tuple[str, int]] = field(default_factory=list)  # (cheaper rung, weekly savings pico)
     how_to_switch: str = ""
     status: str = "open"
     snoozed_until_ms: int | None = None
@@ -238,7 +164,7 @@ class Nudge:
             "counterfactual_cost_usd": format_usd(self.counterfactual_cost_pico),
             "savings_usd": format_usd(self.savings_pico),
             "estimated_weekly_savings_usd": format_usd(self.weekly_savings_pico),
-            "alternatives": self.alternatives,
+            "alternatives": [{"model": m, "estimated_weekly_savings_usd": format_usd(p)} for m, p in self.alternatives],
             "how_to_switch": self.how_to_switch,
             "note": DISCLAIMER,
             "follow_through": None if self.follow_through is None else self.follow_through.as_dict(zone),
@@ -403,13 +329,13 @@ def _candidate(pricer: Pricer, ladders: Ladders, source: str, model: str, tally:
     if match is None or not match.cheaper or not tally.simple_items:
         return None
     span = _span_ms(tally.first_ms, until_ms, since_ms)
+    actual_costs = [_price(pricer, item, item.model) for item in tally.simple_items]
     options = []
     for rung in match.cheaper:
         if rung == model.lower():
             continue
         actual = counter = unpriced = 0
-        for item in tally.simple_items:
-            a = _price(pricer, item, item.model)
+        for item, a in zip(tally.simple_items, actual_costs):
             c = _price(pricer, item, rung)
             if a is None or c is None:
                 unpriced += item.requests
@@ -440,10 +366,7 @@ def _candidate(pricer: Pricer, ladders: Ladders, source: str, model: str, tally:
         simple_cost_pico=actual,
         counterfactual_cost_pico=counter,
         weekly_savings_pico=_per_week(actual - counter, span),
-        alternatives=[
-            {"model": r, "estimated_weekly_savings_usd": format_usd(_per_week(a - c, span))}
-            for r, a, c, _ in options[1:]
-        ],
+        alternatives=[(r, _per_week(a - c, span)) for r, a, c, _ in options[1:]],
         how_to_switch=how_to_switch(source, model, rung),
     )
 
@@ -542,9 +465,10 @@ def analyse(store: Store, pricer: Pricer, zone: tzinfo, now: int | None = None,
         state = states.get(nudge_key)
         if (state is not None and state["status"] in ("open", "snoozed")
                 and _shifted(items, nudge.source, nudge.model, nudge.suggested_model, settings, now)):
-            state = dict(state, status="switched", switched_by="detected",
-                         switched_at_ms=now - settings.shift_days * DAY_MS,
-                         estimated_weekly_pico=nudge.weekly_savings_pico)
+            switched_at = now - settings.shift_days * DAY_MS
+            state = dict(state, status="switched", switched_by="detected", switched_at_ms=switched_at,
+                         estimated_weekly_pico=_estimate_before(pricer, ladders, items, nudge, switched_at,
+                                                                settings, zone))
             detected.append(state)
             states[nudge_key] = state
     if detected:
@@ -566,6 +490,18 @@ def analyse(store: Store, pricer: Pricer, zone: tzinfo, now: int | None = None,
     for key, count in sorted(skipped.items()):
         warnings.append(f"{count} simple request(s) for {key} were skipped: no known price on one side")
     return Analysis(nudges, warnings, settings, skipped)
+
+
+def _estimate_before(pricer: Pricer, ladders: Ladders, items: list[_Item], nudge: Nudge, switched_at: int,
+                     settings: NudgeSettings, zone: tzinfo) -> int:
+    """The weekly estimate the evidence before a detected switch gave (the current one is diluted by it)."""
+    start = switched_at - settings.lookback_days * DAY_MS
+    tally = _tally(items, start, switched_at).get((nudge.source, nudge.model))
+    if tally is not None:
+        before = _candidate(pricer, ladders, nudge.source, nudge.model, tally, start, switched_at, settings, zone, {})
+        if before is not None and before.suggested_model == nudge.suggested_model:
+            return before.weekly_savings_pico
+    return nudge.weekly_savings_pico
 
 
 def _stub(state: dict, since: int, now: int) -> Nudge:

@@ -1,0 +1,267 @@
+"""Nudges page: cheaper models for simple work, each with its evidence and actions.
+
+Self-contained: built from an `AppContext` (or a callable returning one, so the
+dashboard can hand over the context it owns) and refreshed with `refresh()`.
+Every figure comes from services.nudges; this widget only lays it out and
+forwards the user's Dismiss / Snooze 7 days / I switched to the service.
+Object names (card, cardTitle, pageTitle, notice) match the dashboard theme.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtWidgets import (
+    QAbstractItemView, QCheckBox, QFrame, QHBoxLayout, QHeaderView, QLabel, QPushButton, QScrollArea,
+    QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget,
+)
+
+from tracker.core.money import format_usd_short
+from tracker.core.timeutil import from_ms
+from tracker.services import nudges as service
+from tracker.services.context import AppContext
+from tracker.services.ladders import load_ladders
+
+SNOOZE_DAYS = 7
+EXAMPLE_COLUMNS = [
+    ("time", "When"), ("project", "Project"), ("requests", "Requests"), ("input_tokens", "Fresh input"),
+    ("cache_write_tokens", "Cache write"), ("cache_read_tokens", "Cache read"), ("output_tokens", "Output"),
+]
+SOURCE_NAMES = {"claude_code": "Claude Code", "codex": "Codex CLI", "gemini_cli": "Gemini CLI"}
+STATUS_TEXT = {"open": "", "snoozed": "snoozed", "switched": "switched", "dismissed": "dismissed"}
+
+
+def _usd(pico: int | None) -> str:
+    return format_usd_short(pico)
+
+
+class NudgeCard(QFrame):
+    """One nudge: what, the evidence, the estimate, how to switch, and the actions."""
+
+    action = Signal(str, str)  # (nudge id, "dismiss" | "snooze" | "switched" | "reopen")
+
+    def __init__(self, nudge: service.Nudge, zone, parent=None):
+        super().__init__(parent)
+        self.nudge = nudge
+        self.setObjectName("card")
+        self.setFrameShape(QFrame.Shape.StyledPanel)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(14, 10, 14, 10)
+        layout.setSpacing(6)
+        doc = nudge.as_dict(zone)
+        where = SOURCE_NAMES.get(nudge.source, nudge.source)
+        status = STATUS_TEXT.get(nudge.status, nudge.status)
+        if nudge.status == "snoozed" and nudge.snoozed_until_ms:
+            status += f" until {from_ms(nudge.snoozed_until_ms).astimezone(zone):%Y-%m-%d}"
+        title = f"{nudge.model} → {nudge.suggested_model}  ·  {where}" + (f"  ·  {status}" if status else "")
+        self.title = QLabel(title, objectName="cardTitle")
+        layout.addWidget(self.title)
+
+        self.savings = QLabel(f"About {_usd(nudge.weekly_savings_pico)} a week (estimate)", objectName="cardValue")
+        layout.addWidget(self.savings)
+
+        evidence = doc["evidence"]
+        if nudge.requests:
+            share = f"{float(nudge.share) * 100:.0f}%"
+            text = (
+                f"{nudge.simple_requests} of {nudge.requests} requests ({share}) from {evidence['since']} to "
+                f"{evidence['until']} were simple ({nudge.basis}: short answer, small fresh input, little "
+                f"reasoning{', no tools' if nudge.basis == 'per request' else ''}). They cost "
+                f"{_usd(nudge.simple_cost_pico)} on {nudge.model}; the same tokens on {nudge.suggested_model} "
+                f"would have cost {_usd(nudge.counterfactual_cost_pico)}."
+            )
+            if nudge.unpriced_simple_requests:
+                text += f" {nudge.unpriced_simple_requests} simple request(s) had no known price and are left out."
+            if nudge.alternatives:
+                text += " Also possible: " + ", ".join(
+                    f"{model} (about {_usd(weekly)} a week)" for model, weekly in nudge.alternatives
+                ) + "."
+            self.evidence = QLabel(text)
+            self.evidence.setWordWrap(True)
+            layout.addWidget(self.evidence)
+        else:
+            self.evidence = None
+
+        self.examples = None
+        if nudge.examples:
+            self.examples = QTableWidget(len(nudge.examples), len(EXAMPLE_COLUMNS))
+            self.examples.setObjectName("nudgeExamples")
+            self.examples.setHorizontalHeaderLabels([h for _, h in EXAMPLE_COLUMNS])
+            self.examples.verticalHeader().hide()
+            self.examples.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+            self.examples.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+            for row, example in enumerate(nudge.examples):
+                for col, (key, _) in enumerate(EXAMPLE_COLUMNS):
+                    value = example.get(key)
+                    if key == "time" and isinstance(value, str):
+                        # a provider bucket is a whole day: show the day, not a midnight time
+                        value = value[:10] if example.get("per_request_average") else value.replace("T", " ")[:16]
+                    item = QTableWidgetItem("" if value is None else str(value))
+                    if isinstance(value, int):
+                        item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+                    self.examples.setItem(row, col, item)
+            if any(e.get("per_request_average") for e in nudge.examples):
+                self.examples.setToolTip("Provider reports give daily totals: tokens are averages per request.")
+            height = self.examples.horizontalHeader().height() + sum(
+                self.examples.rowHeight(r) for r in range(len(nudge.examples))) + 4
+            self.examples.setFixedHeight(height)
+            layout.addWidget(self.examples)
+
+        self.follow = None
+        if nudge.follow_through is not None:
+            f = nudge.follow_through
+            by = "you" if f.switched_by == "user" else "detected from your usage"
+            when = from_ms(f.switched_at_ms).astimezone(zone)
+            if f.realised_weekly_pico is None:
+                realised = "Realised savings are measured after a day of usage."
+            else:
+                realised = (f"Realised {_usd(f.realised_weekly_pico)} a week against an estimate of "
+                            f"{_usd(f.estimated_weekly_pico)}: simple work on {nudge.model} went from "
+                            f"{_usd(f.before_weekly_pico)} to {_usd(f.after_weekly_pico)} a week, while "
+                            f"{nudge.suggested_model} went from {_usd(f.cheaper_before_weekly_pico)} to "
+                            f"{_usd(f.cheaper_after_weekly_pico)}.")
+            self.follow = QLabel(f"Switched {when:%Y-%m-%d} ({by}). {realised}", objectName="followThrough")
+            self.follow.setWordWrap(True)
+            layout.addWidget(self.follow)
+
+        self.how = QLabel(nudge.how_to_switch, objectName="howToSwitch")
+        self.how.setWordWrap(True)
+        self.how.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        layout.addWidget(self.how)
+
+        note = QLabel(service.DISCLAIMER, objectName="cardNote")
+        note.setWordWrap(True)
+        layout.addWidget(note)
+
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        self.buttons: dict[str, QPushButton] = {}
+        if nudge.status in ("open", "snoozed"):
+            actions = [("dismiss", "Dismiss"), ("snooze", f"Snooze {SNOOZE_DAYS} days"), ("switched", "I switched")]
+        else:
+            actions = [("reopen", "Show again" if nudge.status == "dismissed" else "Undo switch")]
+        for name, label in actions:
+            button = QPushButton(label)
+            button.setObjectName(f"nudge_{name}")
+            button.clicked.connect(lambda _checked=False, n=name: self.action.emit(self.nudge.id, n))
+            buttons.addWidget(button)
+            self.buttons[name] = button
+        layout.addLayout(buttons)
+
+
+class NudgesPage(QWidget):
+    """The Nudges page; `changed` fires after an action (the tray's open count may differ)."""
+
+    changed = Signal()
+
+    def __init__(self, context: AppContext | Callable[[], AppContext], parent=None,
+                 now_ms: Callable[[], int] | None = None):
+        super().__init__(parent)
+        self._context = context
+        self._now_ms = now_ms
+        self.nudges: list[service.Nudge] = []
+        self.cards: list[NudgeCard] = []
+
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(20, 16, 20, 16)
+        outer.setSpacing(10)
+        head = QHBoxLayout()
+        head.addWidget(QLabel("Nudges", objectName="pageTitle"))
+        head.addStretch(1)
+        self.show_dismissed = QCheckBox("Show dismissed")
+        self.show_dismissed.toggled.connect(self.refresh)
+        head.addWidget(self.show_dismissed)
+        outer.addLayout(head)
+
+        self.intro = QLabel(
+            "Where a cheaper model of the same family would very likely have done, judged from token counts "
+            "and tool use only (never your prompts), and what it would have saved at the prices in force."
+        )
+        self.intro.setWordWrap(True)
+        outer.addWidget(self.intro)
+        self.notice = QLabel("", objectName="notice")
+        self.notice.setWordWrap(True)
+        self.notice.hide()
+        outer.addWidget(self.notice)
+        self.empty = QLabel("", objectName="cardNote")
+        self.empty.setWordWrap(True)
+        outer.addWidget(self.empty)
+
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        body = QWidget()
+        self.cards_layout = QVBoxLayout(body)
+        self.cards_layout.setContentsMargins(0, 0, 0, 0)
+        self.cards_layout.setSpacing(12)
+        self.cards_layout.addStretch(1)
+        scroll.setWidget(body)
+        outer.addWidget(scroll, 1)
+
+    def context(self) -> AppContext:
+        return self._context() if callable(self._context) else self._context
+
+    def _now(self) -> int | None:
+        return self._now_ms() if self._now_ms else None
+
+    @property
+    def open_count(self) -> int:
+        return sum(1 for n in self.nudges if n.status == "open")
+
+    @Slot()
+    def refresh(self) -> None:
+        ctx = self.context()
+        zone = ctx.zone()
+        try:
+            analysis = service.analyse(ctx.store, ctx.pricer, zone, now=self._now(),
+                                       ladders=load_ladders(ctx.paths.config_dir))
+        except Exception as exc:  # a page must never take the dashboard down
+            self._show_notice([f"Nudges could not be computed: {exc}"])
+            return
+        self.nudges = analysis.nudges
+        self._show_notice(analysis.warnings)
+        for card in self.cards:
+            self.cards_layout.removeWidget(card)
+            card.hide()  # deleteLater waits for the event loop; hide it now
+            card.setParent(None)
+            card.deleteLater()
+        self.cards = []
+        shown = [n for n in self.nudges if n.status != "dismissed" or self.show_dismissed.isChecked()]
+        for index, nudge in enumerate(shown):
+            card = NudgeCard(nudge, zone)
+            card.action.connect(self._on_action)
+            self.cards_layout.insertWidget(index, card)
+            self.cards.append(card)
+        s = analysis.settings
+        self.empty.setText(
+            "" if shown else
+            f"No nudges right now: no model's simple requests would save at least ${s.min_weekly_savings_usd} a "
+            f"week on a cheaper model while making up at least {s.min_simple_share_percent}% of its requests "
+            f"(last {s.lookback_days} days)."
+        )
+        self.empty.setVisible(not shown)
+
+    def _show_notice(self, lines: list[str]) -> None:
+        self.notice.setText("\n".join(lines))
+        self.notice.setVisible(bool(lines))
+
+    @Slot(str, str)
+    def _on_action(self, nudge_id: str, name: str) -> None:
+        ctx = self.context()
+        try:
+            if name == "dismiss":
+                service.dismiss(ctx.store, nudge_id)
+            elif name == "snooze":
+                service.snooze(ctx.store, nudge_id, SNOOZE_DAYS, now=self._now())
+            elif name == "switched":
+                nudge = next((n for n in self.nudges if n.id == nudge_id), None)
+                service.mark_switched(ctx.store, nudge_id, nudge.weekly_savings_pico if nudge else None,
+                                      now=self._now())
+            elif name == "reopen":
+                service.reopen(ctx.store, nudge_id)
+        except ValueError as exc:
+            self._show_notice([str(exc)])
+            return
+        self.refresh()
+        self.changed.emit()

@@ -149,3 +149,17 @@ def test_validate_rejects_a_field_outside_the_allow_list(make_ctx):
                           "unpriced_requests": 0, "tokens": doc["totals"]["tokens"], "project": "x"})
     with pytest.raises(SummaryFormatError, match="unexpected field"):
         validate(doc)
+
+
+def test_the_install_id_survives_a_restart_after_a_summary(tmp_path):
+    # Regression: a read that left an implicit transaction open swallowed the
+    # install id written after it, so every run had a new member id.
+    from tracker.paths import get_paths
+    from tracker.services.context import open_context
+
+    members = []
+    for _ in range(2):
+        with open_context(get_paths(tmp_path / "m")) as ctx:
+            ctx.store.set_setting("timezone", "UTC")
+            members.append(build_summary(ctx.store, ctx.pricer, get_zone("UTC"), WEEK, NOW_MS, TEAM_SECRET).doc["member"])
+    assert members[0] == members[1]

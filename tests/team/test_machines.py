@@ -171,3 +171,18 @@ def test_regrouped_provider_buckets_replace_the_old_ones_on_import(make_ctx, tmp
     machines.export_events(a, tmp_path / "a.jsonl")
     machines.import_events(b, tmp_path / "a.jsonl")
     assert b.store.conn.execute("SELECT project_id, input_tokens FROM buckets").fetchall() == [("p2", 1000)]
+
+
+def test_imported_rows_are_claimed_by_the_local_tag_rules(make_ctx, tmp_path):
+    pytest.importorskip("tracker.services.tagging")
+    from tracker.services import tagging, value
+
+    a, b = make_ctx("a"), make_ctx("b")
+    usage(a, "a")
+    value.add_tag(b.store, "laptop-work", "project")
+    tagging.add_rule(b.store, "laptop-work", project_glob="a-project")
+    machines.export_events(a, tmp_path / "a.jsonl")
+    result = machines.import_events(b, tmp_path / "a.jsonl")
+    assert result.tagged and result.tagged.get("events") == 5
+    tagged = b.store.conn.execute("SELECT count(*) FROM events WHERE rule_tag_id IS NOT NULL").fetchone()[0]
+    assert tagged == 5

@@ -14,12 +14,14 @@ imports, the file's figures replace the range they cover (as a poll would),
 so a provider's re-grouped buckets cannot sit beside the old ones.
 
 Nothing secret is in the file: keys live in keyring and settings are not
-exported. It does hold the user's own project names and paths (it is their own
+exported; tags do not travel (the importing machine's rules claim the new
+rows, as after a sync). It does hold the user's own project names and paths (it is their own
 history), so it is created private (0600).
 """
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import secrets as _random
@@ -192,6 +194,7 @@ class ImportResult:
     billed: int = 0
     malformed: int = 0
     skipped_own_accounts: list[str] = field(default_factory=list)
+    tagged: dict | None = None  # rows the local tag rules claimed (None: no value feature)
     complete: bool = False
     reasons: list[str] = field(default_factory=list)
 
@@ -234,6 +237,15 @@ def _write_accounts(ctx: AppContext, buckets: list[UsageBucket], billed: list[Bi
         result.reasons.append(
             f"provider data for {len(result.skipped_own_accounts)} account(s) this machine polls itself was kept "
             "as polled here, not replaced by the file's copy")
+
+
+def _tag_new_rows(ctx: AppContext) -> dict | None:
+    """Imported rows arrive untagged: this machine's tag rules claim them, as after a sync."""
+    try:
+        tagging = importlib.import_module("tracker.services.tagging")
+    except ImportError:
+        return None
+    return dict(tagging.tag_new_usage(ctx.store, ctx.zone()).changed)
 
 
 def import_events(ctx: AppContext, path: Path) -> ImportResult:
@@ -298,6 +310,7 @@ def import_events(ctx: AppContext, path: Path) -> ImportResult:
                 flush()
     flush()
     _write_accounts(ctx, buckets, billed, result)
+    result.tagged = _tag_new_rows(ctx)
     if result.lines == 0:
         raise ValueError(f"{path} is empty: not a tracker events export")
     if not result.complete:

@@ -182,3 +182,46 @@ def test_secrets_stay_in_keyring(ctx, hook, memory_keyring):
     for insecure in ("ftp://example.org/x", "http://hooks.example.org/x", "example.org"):
         with pytest.raises(ValueError, match="https://"):
             team.save_settings(ctx.store, webhook_url=insecure)
+
+
+def _self_signed(tmp_path):
+    """A certificate for 127.0.0.1 that no trust store knows."""
+    import datetime as dt
+    import ipaddress
+
+    x509 = pytest.importorskip("cryptography.x509")
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = dt.datetime.now(dt.timezone.utc)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+            .serial_number(x509.random_serial_number()).not_valid_before(now - dt.timedelta(days=1))
+            .not_valid_after(now + dt.timedelta(days=1))
+            .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), False)
+            .sign(key, hashes.SHA256()))
+    cert_path, key_path = tmp_path / "cert.pem", tmp_path / "key.pem"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+    return cert_path, key_path
+
+
+def test_webhook_verifies_tls_and_refuses_an_unknown_certificate(ctx, hook, tmp_path, monkeypatch):
+    import ssl
+
+    cert_path, key_path = _self_signed(tmp_path)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert_path, key_path)
+    hook.server.socket = context.wrap_socket(hook.server.socket, server_side=True)
+    https_url = hook.url.replace("http://", "https://")
+    team.save_settings(ctx.store, opt_in=True, webhook_url=https_url)
+    outcome = team.share(ctx, WEEK, NOW_MS)
+    assert not outcome.ok and "TLS certificate of 127.0.0.1 could not be verified" in outcome.sent[0].detail
+    assert hook.bodies == []  # nothing was sent over the unverified connection
+    # the same server, once its certificate is trusted: the failure above was verification, not TLS itself
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(cert_path))
+    assert team.share(ctx, WEEK, NOW_MS + 1).ok
+    assert len(hook.bodies) == 1

@@ -1,1 +1,0 @@
-"""Dashboard pages: self-contained widgets the main window registers."""

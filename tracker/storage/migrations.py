@@ -174,3 +174,27 @@ def m030_nudges(db: Database) -> None:
         not_null={"id", "source", "model", "suggested_model", "status", "notified", "updated_ms"},
         defaults={"status": "open", "notified": 0},
     )
+
+
+@migrations()
+def m050_team(db: Database) -> None:
+    # What left this machine, when, and where: one row per destination per
+    # attempt. `payload` is the exact anonymised summary that was sent (it holds
+    # allow-listed aggregates only); `destination` is a folder path or a
+    # webhook's host, never the webhook URL (that is a secret, kept in keyring).
+    db["team_shares"].create(
+        {
+            "id": int,
+            "week": str,
+            "kind": str,  # folder | webhook
+            "destination": str,
+            "sent_ms": int,
+            "ok": int,
+            "detail": str,
+            "payload_sha256": str,
+            "payload": str,
+        },
+        pk="id",
+        not_null={"week", "kind", "destination", "sent_ms", "ok"},
+    )
+    db["team_shares"].create_index(["week", "kind"])

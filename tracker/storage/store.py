@@ -237,11 +237,15 @@ class Store(ValueQueries):
         return (min(lows), max(highs)) if lows else None
 
     def _load_windows(self, windows: Sequence[Window]) -> None:
-        self.conn.execute("CREATE TEMP TABLE IF NOT EXISTS _win (label TEXT, start_ms INTEGER, end_ms INTEGER)")
-        self.conn.execute("DELETE FROM _win")
-        self.conn.executemany(
-            "INSERT INTO _win VALUES (?, ?, ?)", [(w.label, w.start_ms, w.end_ms) for w in windows]
-        )
+        # In its own transaction: a bare DML statement would open an implicit one
+        # that stays open, blocking the poll worker's writes and swallowing later
+        # writes on this connection (atomic() nests them as savepoints).
+        with self.db.atomic():
+            self.conn.execute("CREATE TEMP TABLE IF NOT EXISTS _win (label TEXT, start_ms INTEGER, end_ms INTEGER)")
+            self.conn.execute("DELETE FROM _win")
+            self.conn.executemany(
+                "INSERT INTO _win VALUES (?, ?, ?)", [(w.label, w.start_ms, w.end_ms) for w in windows]
+            )
 
     def aggregate(
         self,

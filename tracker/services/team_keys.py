@@ -1,0 +1,59 @@
+"""The two team secrets, in keyring only: the team secret and the webhook URL.
+
+The team secret keys the pseudonymous member id; a webhook URL (Slack's in
+particular) is a bearer credential. Neither is written to the database, a log,
+an export or an error message. Lookup order: keyring, then an environment
+variable (for headless machines without a keyring backend).
+
+TODO(lead): re-point to tracker/credentials.py once it lands on main.
+"""
+
+from __future__ import annotations
+
+import os
+
+import keyring
+from keyring.errors import KeyringError, PasswordDeleteError
+
+KEYRING_SERVICE = "tracker.team"
+TEAM_SECRET = "team-secret"
+WEBHOOK_URL = "webhook-url"
+ENV_VARS = {TEAM_SECRET: "TRACKER_TEAM_SECRET", WEBHOOK_URL: "TRACKER_TEAM_WEBHOOK_URL"}
+MIN_SECRET_CHARS = 16
+
+
+class TeamKeyError(RuntimeError):
+    """A secret that cannot be read or stored; the text says how to fix it (and never holds the secret)."""
+
+
+def get(name: str) -> str | None:
+    try:
+        value = keyring.get_password(KEYRING_SERVICE, name)
+    except KeyringError:
+        value = None
+    return value or os.environ.get(ENV_VARS[name]) or None
+
+
+def put(name: str, value: str | None) -> None:
+    try:
+        if value:
+            keyring.set_password(KEYRING_SERVICE, name, value)
+        else:
+            try:
+                keyring.delete_password(KEYRING_SERVICE, name)
+            except PasswordDeleteError:
+                pass
+    except KeyringError as exc:
+        raise TeamKeyError(
+            f"No usable keyring to keep the {name.replace('-', ' ')} ({type(exc).__name__}). Install and unlock a "
+            f"keyring (e.g. gnome-keyring), or set {ENV_VARS[name]} in the environment instead."
+        ) from None
+
+
+def check_secret(secret: str) -> str:
+    secret = secret.strip()
+    if len(secret) < MIN_SECRET_CHARS:
+        raise ValueError(f"the team secret must have at least {MIN_SECRET_CHARS} characters; share one long "
+                         "random phrase with your team, e.g. from "
+                         "`python -c 'import secrets; print(secrets.token_urlsafe())'`")
+    return secret

@@ -42,4 +42,8 @@ def run_sync(ctx: AppContext, logs: bool = True, providers: bool = True, progres
             report.providers = poll_sources(ctx.store, ctx.pricer, progress=progress).as_dict()
         except Exception as exc:
             report.errors.append(f"provider accounts: {exc}")
+    # New usage gets its tags from the user's rules (hand assignments stay).
+    from tracker.services.tagging import tag_new_usage
+
+    tag_new_usage(ctx.store)
     return report

@@ -3,5 +3,7 @@
 from tracker.commands.paths_cmd import paths_command
 from tracker.commands.report_cmd import report_command
 from tracker.commands.reprice_cmd import reprice_command
+from tracker.commands.value_cmd import VALUE_COMMANDS
 
 COMMANDS = [paths_command, report_command, reprice_command]
+COMMANDS += VALUE_COMMANDS

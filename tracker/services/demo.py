@@ -181,6 +181,7 @@ def generate(
         total_events += result.events_written
         total_buckets += result.buckets_written
         total_billed += len(billed)
+    seed_demo_value(store, first, end_day)
     return DemoSummary(total_events, total_buckets, total_billed, first, end_day)
 
 
@@ -198,3 +199,10 @@ def ensure_demo(store: Store, pricer: Pricer, end_day: date | None = None) -> De
             return None
         return generate(store, pricer, end_day=end_day, days=min(missing, DEMO_DAYS), seed=DEMO_SEED + missing)
     return generate(store, pricer, end_day=end_day)
+
+
+def seed_demo_value(store: Store, first: date | None = None, end_day: date | None = None) -> None:
+    """Tags, rules and value entries for the demo (idempotent; extends with the data)."""
+    from tracker.services.demo_value import seed
+
+    seed(store, first, end_day)

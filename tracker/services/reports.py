@@ -82,8 +82,6 @@ def usage_report(
     """Rows per period x source x `by` (model, project, ...), with totals and billed figures."""
     if by not in GROUPS:
         raise ValueError(f"--by must be one of {', '.join(GROUPS)}")
-    if by == "tag":
-        raise ValueError("--by tag needs tags: add some with `tracker tags` first")
     span = default_range(store, zone, since, until)
     wins = windows(span.since, span.until, period, zone)
     group = ["source"] if by == "source" else ["source", by]

@@ -103,3 +103,50 @@ def m001_initial(db: Database) -> None:
         not_null={"source", "key", "value"},
     )
     db["settings"].create({"key": str, "value": str}, pk="key", not_null={"key", "value"})
+
+
+@migrations()
+def m020_value(db: Database) -> None:
+    """Value tagging: tags, the rules that attach them, value entries per period.
+
+    A usage row carries at most one tag, so costs summed over tags add up to the
+    total (never double-counted). `rule_tag_id` is recomputed by re-applying
+    the rules; `manual_tag_id` is a hand assignment that beats every rule and
+    survives re-application (0 = explicitly untagged by hand).
+    """
+    db.execute(
+        "CREATE TABLE tags ("
+        " id INTEGER PRIMARY KEY,"
+        " kind TEXT NOT NULL CHECK (kind IN ('client', 'project', 'kpi')),"
+        " name TEXT NOT NULL UNIQUE,"
+        " team_category TEXT,"
+        " billing TEXT,"  # JSON object (client billing details for invoices)
+        " created_ms INTEGER NOT NULL)"
+    )
+    db.execute(
+        "CREATE TABLE tag_rules ("
+        " id INTEGER PRIMARY KEY,"
+        " tag_id INTEGER NOT NULL REFERENCES tags(id) ON DELETE CASCADE,"
+        " priority INTEGER NOT NULL DEFAULT 0,"
+        " source TEXT, account TEXT, project_glob TEXT, cwd_glob TEXT, git_branch_glob TEXT,"
+        " model_glob TEXT, session TEXT, project_id TEXT, workspace_id TEXT, api_key_id TEXT,"
+        " since_day TEXT, until_day TEXT,"  # inclusive local days
+        " created_ms INTEGER NOT NULL)"
+    )
+    db.execute(
+        "CREATE TABLE value_entries ("
+        " id INTEGER PRIMARY KEY,"
+        " tag_id INTEGER NOT NULL REFERENCES tags(id) ON DELETE CASCADE,"
+        " period_start TEXT NOT NULL,"  # inclusive local days
+        " period_end TEXT NOT NULL,"
+        " kind TEXT NOT NULL CHECK (kind IN ('money', 'kpi')),"
+        " amount TEXT NOT NULL,"  # Decimal text: money amount or KPI quantity
+        " currency TEXT NOT NULL DEFAULT '',"  # money only ('' for kpi)
+        " unit TEXT NOT NULL DEFAULT '',"  # kpi only ('' for money)
+        " note TEXT,"
+        " created_ms INTEGER NOT NULL,"
+        " UNIQUE (tag_id, period_start, period_end, kind, currency, unit))"
+    )
+    for table in ("events", "buckets"):
+        db.execute(f"ALTER TABLE {table} ADD COLUMN rule_tag_id INTEGER")
+        db.execute(f"ALTER TABLE {table} ADD COLUMN manual_tag_id INTEGER")

@@ -21,6 +21,7 @@ from tracker.core.records import BilledLine, Cursor, UsageBucket, UsageEvent
 from tracker.core.timeutil import Window, now_ms
 from tracker.storage.db import StoreError, backup, connect, migrate
 from tracker.storage.migrations import TOKEN_COLUMNS
+from tracker.storage.value import EFFECTIVE_TAG_SQL, UNTAGGED, ValueQueries
 
 __all__ = ["Store", "StoreError", "open_store", "WriteResult", "GROUP_KEYS"]
 
@@ -47,6 +48,11 @@ GROUP_KEYS: dict[str, tuple[str, str]] = {
     "project": ("e.project", "COALESCE(NULLIF(b.project_id, ''), NULLIF(b.workspace_id, ''))"),
     "session": ("e.session", "NULL"),
     "provider": ("e.provider", "b.provider"),
+    # value tags: the name ('untagged' when no tag claims the row) or the id (NULL)
+    "tag": tuple(
+        f"COALESCE((SELECT name FROM tags WHERE id = {EFFECTIVE_TAG_SQL.format(a=a)}), '{UNTAGGED}')" for a in "eb"
+    ),
+    "tag_id": tuple(EFFECTIVE_TAG_SQL.format(a=a) for a in "eb"),
 }
 _TOTAL_TOKENS = " + ".join(TOKEN_COLUMNS[:5])  # reasoning is inside output
 
@@ -115,7 +121,7 @@ def billed_row(line: BilledLine) -> tuple:
     )
 
 
-class Store:
+class Store(ValueQueries):
     """Owns one connection; use one Store per thread (SQLite's rule)."""
 
     def __init__(self, db: Database, path: Path, backup_dir: Path):

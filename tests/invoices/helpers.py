@@ -1,0 +1,57 @@
+"""Usage rows with known costs, tagged to a client, for invoice tests."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from tracker.core.money import usd_to_pico
+from tracker.core.records import BilledLine, UsageBucket, UsageEvent
+from tracker.core.timeutil import UTC, to_ms
+from tracker.core.tokens import Tokens
+
+SELLER = {
+    "name": "Jane Doe Consulting", "address": "12 Elm Street", "postcode": "10115", "city": "Berlin",
+    "country": "DE", "tax_id": "DE123456789", "email": "billing@janedoe.example",
+    "iban": "DE89 3704 0044 0532 0130 00", "bic": "COBADEFFXXX", "bank_name": "Commerzbank",
+    "payment_terms_days": 30, "currency": "USD",
+}
+
+
+def ts(day: str, hour: int = 12) -> int:
+    return to_ms(datetime.fromisoformat(day).replace(hour=hour, tzinfo=UTC))
+
+
+def event(key: str, day: str, model: str = "claude-sonnet-4-5", cost: str | None = "1.00", project: str = "web",
+          input_tokens: int = 1000, output_tokens: int = 500, cache_read: int = 0, hour: int = 12,
+          source: str = "claude_code") -> UsageEvent:
+    return UsageEvent(
+        source=source, key=key, ts_ms=ts(day, hour), model=model, provider="anthropic", project=project,
+        tokens=Tokens(input_tokens=input_tokens, output_tokens=output_tokens, cache_read_tokens=cache_read),
+        cost_pico=None if cost is None else usd_to_pico(cost), price_id="test" if cost is not None else None,
+    )
+
+
+def bucket(day: str, model: str = "gpt-5", cost: str = "2.00", input_tokens: int = 10_000,
+           output_tokens: int = 2_000, account: str = "org") -> UsageBucket:
+    start = ts(day, 0) // 1000
+    return UsageBucket(
+        source="openai", account=account, kind="completions", start_s=start, width_s=86400, model=model,
+        provider="openai", tokens=Tokens(input_tokens=input_tokens, output_tokens=output_tokens),
+        requests=10, cost_pico=usd_to_pico(cost), price_id="test",
+    )
+
+
+def billed(day: str, amount: str, account: str = "org", currency: str = "USD") -> BilledLine:
+    return BilledLine(source="openai", account=account, day=day, line_item="gpt-5, input+output",
+                      amount_pico=usd_to_pico(amount), currency=currency)
+
+
+def add_usage(store, tag_id: int | None, events=(), buckets=(), billed_lines=(), replace_buckets=()) -> None:
+    """Write rows with their given costs and hand-tag them to `tag_id`."""
+    events, buckets = list(events), list(buckets)
+    store.write_batch(events=events, buckets=buckets, billed=billed_lines, replace_buckets=replace_buckets)
+    if tag_id is not None:
+        if events:
+            store.set_manual_tags("events", [(e.source, e.account, e.key) for e in events], tag_id)
+        if buckets:
+            store.set_manual_tags("buckets", [(b.source, b.account, b.natural_key()) for b in buckets], tag_id)

@@ -55,3 +55,33 @@ def add_usage(store, tag_id: int | None, events=(), buckets=(), billed_lines=(),
             store.set_manual_tags("events", [(e.source, e.account, e.key) for e in events], tag_id)
         if buckets:
             store.set_manual_tags("buckets", [(b.source, b.account, b.natural_key()) for b in buckets], tag_id)
+
+
+DEMO_CLIENT_BILLING = {
+    "legal_name": "Globex Industries GmbH", "address": "Friedrichstrasse 68\n4th floor", "postcode": "10117",
+    "city": "Berlin", "country": "DE", "tax_id": "DE811569869", "email": "invoices@globex.example",
+    "currency": "EUR", "exchange_rate": "0.9215", "plan": "per_model", "markup_pct": "15",
+    "rates": {"claude-opus-*": {"input": "16", "output": "80", "cache_read": "1.6", "cache_write": "20"},
+              "claude-sonnet-*": {"input": "3.2", "output": "16", "cache_read": "0.32", "cache_write": "4"}},
+    "discount_pct": "5", "taxes": [{"name": "VAT", "rate_pct": "19"}], "payment_terms_days": 14,
+}
+
+
+def demo_usage(store, tag_id: int) -> None:
+    """A month of varied usage for one client: agent logs (rated per model) and provider buckets (at cost)."""
+    events = []
+    models = [("claude-sonnet-4-5", 5), ("claude-opus-4-5", 2), ("claude-haiku-4-5", 3), ("gemini-2.5-pro", 2)]
+    n = 0
+    for day in range(3, 29):
+        for model, per_day in models:
+            for k in range(per_day if day % 7 not in (0, 6) else 1):
+                n += 1
+                events.append(event(
+                    f"demo-{n}", f"2026-11-{day:02d}", model=model, cost=f"{0.05 + (n % 17) * 0.0731:.6f}",
+                    input_tokens=800 + (n * 37) % 4000, output_tokens=300 + (n * 53) % 2500,
+                    cache_read=(n * 997) % 60000, project=("webshop", "etl")[n % 2], hour=9 + k % 9,
+                ))
+    buckets = [bucket(f"2026-11-{day:02d}", cost=f"{1.5 + (day % 5) * 0.37:.2f}", input_tokens=120_000 + day * 999,
+                      output_tokens=20_000 + day * 311) for day in range(3, 29)]
+    billed_lines = [billed(f"2026-11-{day:02d}", f"{1.5 + (day % 5) * 0.37 + 0.02:.2f}") for day in range(3, 20)]
+    add_usage(store, tag_id, events=events, buckets=buckets, billed_lines=billed_lines)

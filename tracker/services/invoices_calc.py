@@ -175,20 +175,20 @@ BASIS_TEXT = {"billed": "provider-billed cost", "estimated": "estimated cost", "
               "fixed": "fixed fee"}
 
 
-def describe(kind: str, label: str, basis: str, billing: ClientBilling, numbers: set[str]) -> str:
+def describe(kind: str, label: str, basis: str, billing: ClientBilling, numbers: set[str]) -> tuple[str, str]:
+    """(description, detail): the line's one-line text and how it was charged."""
+    if basis == "fixed":
+        return billing.fixed_fee_label, "per invoice"
     if basis == "rate":
         how = "tokens at contract rates"
-    elif basis == "fixed":
-        return billing.fixed_fee_label
     else:
-        markup = Decimal(billing.markup_pct)
-        how = BASIS_TEXT[basis] + (f" +{markup.normalize():f}%" if markup > 0 else "")
-        if markup < 0:
-            how = BASIS_TEXT[basis] + f" {markup.normalize():f}%"
+        markup = Decimal(billing.markup_pct).normalize()
+        how = BASIS_TEXT[basis] + (f" +{markup:f}%" if markup > 0 else f" {markup:f}%" if markup < 0 else "")
     if kind == "adjustment":
         after = f" after {', '.join(sorted(numbers))}" if numbers else ""
-        return f"Adjustment: {label} (usage revised{after}; {how})"
-    return f"{label} ({how})"
+        detail = f"usage revised{after}; {how}"
+        return f"Adjustment: {label} ({detail})", detail
+    return f"{label} ({how})", how
 
 
 def build_lines(sel: Selection, billing: ClientBilling, group_by: str, zone: tzinfo, currency: str) -> list[dict]:
@@ -212,7 +212,8 @@ def build_lines(sel: Selection, billing: ClientBilling, group_by: str, zone: tzi
     lines = []
     if billing.plan == "fixed" and Decimal(billing.fixed_fee) > 0:
         fee = Decimal(billing.fixed_fee)
-        lines.append(_line("fee", billing.fixed_fee_label, "fixed", billing.fixed_fee_label, fee, currency))
+        lines.append(_line("fee", billing.fixed_fee_label, "fixed", describe("fee", "", "fixed", billing, set()),
+                           fee, currency))
     for key in sorted(groups, key=lambda k: (order[k[0]], k[1], k[2])):
         g = groups[key]
         desc = describe(g["kind"], g["group"], g["basis"], billing, g["numbers"])
@@ -226,9 +227,9 @@ def build_lines(sel: Selection, billing: ClientBilling, group_by: str, zone: tzi
     return lines
 
 
-def _line(kind: str, group: str, basis: str, description: str, exact: Decimal, currency: str) -> dict:
+def _line(kind: str, group: str, basis: str, description: tuple[str, str], exact: Decimal, currency: str) -> dict:
     return {
-        "kind": kind, "group": group, "basis": basis, "description": description,
+        "kind": kind, "group": group, "basis": basis, "description": description[0], "detail": description[1],
         **{f: 0 for f in (*TOKEN_FIELDS, "requests")}, "usage_rows": 0, "cost_usd": "0.000000",
         "amount": money_text(exact, currency), "amount_minor": to_minor(exact, currency),
     }

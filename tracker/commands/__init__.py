@@ -7,3 +7,7 @@ from tracker.commands.value_cmd import VALUE_COMMANDS
 
 COMMANDS = [paths_command, report_command, reprice_command]
 COMMANDS += VALUE_COMMANDS
+
+from tracker.commands.invoice_cmd import invoice_command  # noqa: E402
+
+COMMANDS.append(invoice_command)

@@ -328,3 +328,71 @@ def list_invoices(store, status: str | None = None, client: str | None = None) -
             "voided_by": (b.get(inv["voided_by_id"]) or {}).get("number") if inv["voided_by_id"] else None,
         })
     return out
+
+
+# -- clients ------------------------------------------------------------------
+def client_list(store) -> list[dict]:
+    out = []
+    for tag in book(store).client_tags():
+        try:
+            billing = parse_billing(tag["billing"]).as_dict()
+            problem = None
+        except ValueError as exc:  # a hand-edited tag: show it, say what is wrong
+            billing, problem = tag["billing"], str(exc)
+        out.append({"id": tag["id"], "name": tag["name"], "billing": billing, "problem": problem})
+    return out
+
+
+def set_client(store, name: str, create: bool = True, **changes) -> dict:
+    """Merge `changes` into the client's billing details (validated); creates the client tag if asked."""
+    b = book(store)
+    tag = b.ensure_client_tag(name) if create else b.client_tag(name)
+    if tag is None:
+        raise ValueError(f"No client {name!r}.")
+    merged = dict(tag["billing"] or {})
+    for key, value in changes.items():
+        if value is None:
+            continue
+        if key == "rates":
+            merged["rates"] = {**merged.get("rates", {}), **value}
+        else:
+            merged[key] = value
+    b.set_client_billing(tag["id"], merged | parse_billing(merged).as_dict())
+    return b.client_tag(name)  # type: ignore[return-value]
+
+
+# -- exports ------------------------------------------------------------------
+EXTENSIONS = {"pdf": "pdf", "facturx": "pdf", "csv": "csv", "json": "json", "xml": "xml"}
+
+
+def export_name(doc: dict, fmt: str) -> str:
+    stem = doc.get("number") or f"draft-{doc.get('draft_id')}"
+    suffix = "-facturx" if fmt == "facturx" else ""
+    return f"{stem}{suffix}.{EXTENSIONS[fmt]}"
+
+
+def export(store, ref: str | int, fmt: str) -> tuple[bytes, str]:
+    """(bytes, suggested file name) of an invoice in `fmt` (pdf, csv, json, facturx, xml)."""
+    from tracker.services import invoices_export as ex
+
+    doc = document(store, ref)
+    if fmt == "json":
+        data = ex.to_json(doc)
+    elif fmt == "csv":
+        data = ex.to_csv(doc)
+    elif fmt == "xml":
+        if not doc.get("number"):
+            raise ex.ExportError("An e-invoice needs a number: issue the draft first.")
+        data = ex.cii_xml(doc)
+        ex.check_xml(data)
+    elif fmt in ("pdf", "facturx"):
+        from tracker.services.invoices_pdf import render_pdf
+
+        data = render_pdf(doc)
+        if fmt == "facturx":
+            if not doc.get("number"):
+                raise ex.ExportError("An e-invoice needs a number: issue the draft first.")
+            data = ex.to_facturx(doc, data)
+    else:
+        raise ValueError(f"Unknown format {fmt!r}: choose one of {', '.join(EXTENSIONS)}.")
+    return data, export_name(doc, fmt)

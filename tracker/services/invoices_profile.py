@@ -30,6 +30,7 @@ DEFAULT_CREDIT_PATTERN = "CN-{YYYY}-{seq:04}"
 PLANS = ("markup", "per_model", "fixed")
 RATE_CLASSES = ("input", "cache_read", "cache_write", "output")
 MAX_TAXES = 2
+BILLING_ALIASES = {"name": "legal_name", "vat_id": "tax_id"}
 _PATTERN_FIELDS = {"YYYY", "YY", "MM", "seq"}
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
 _COUNTRY = re.compile(r"^[A-Z]{2}$")
@@ -191,10 +192,12 @@ class ClientBilling:
 def parse_billing(raw: dict | None) -> ClientBilling:
     """Validate a client's billing JSON (from the tag) into `ClientBilling`."""
     raw = dict(raw or {})
-    unknown = set(raw) - set(ClientBilling.__dataclass_fields__)
-    if unknown:
-        raise ValueError(f"Unknown billing field(s): {', '.join(sorted(unknown))}.")
-    billing = ClientBilling(**{k: v for k, v in raw.items() if k != "taxes"})
+    for alias, name in BILLING_ALIASES.items():  # keys other tools write (`tracker tags add --billing`)
+        if alias in raw and not raw.get(name):
+            raw[name] = raw[alias]
+    # Other keys are left alone: the billing JSON is shared with the tagging tools.
+    billing = ClientBilling(**{k: v for k, v in raw.items() if k in ClientBilling.__dataclass_fields__
+                               and k != "taxes"})
     if billing.plan not in PLANS:
         raise ValueError(f"Unknown rate plan {billing.plan!r}: choose one of {', '.join(PLANS)}.")
     if billing.currency:

@@ -208,7 +208,7 @@ def compute(store, inv: dict, issue_day: date | None = None, issued_ms: int | No
     }
     usage = [
         {"table": c.row["table"], "source": c.row["source"], "account": c.row["account"], "key": c.row["key"],
-         **c.delta}
+         "ts_ms": c.row["ts_ms"], "model": c.row["model"], "project": c.row["project"], **c.delta}
         for c in sel.charges
     ]
     return Computed(doc, usage)

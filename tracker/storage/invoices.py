@@ -41,6 +41,18 @@ def _invoice(row: Sequence) -> dict:
     return inv
 
 
+def _usage_row(table: str, r: Sequence) -> dict:
+    row = {
+        "table": table, "source": r[0], "account": r[1], "key": r[2], "ts_ms": r[3], "model": r[4],
+        "project": r[5], "session": r[6], "input_tokens": r[7], "cache_read_tokens": r[8],
+        "cache_write_tokens": r[9], "output_tokens": r[10], "requests": r[11], "cost_pico": r[12],
+    }
+    billed = r[13:19]
+    row["billed"] = None if billed[0] is None else dict(zip(SNAPSHOT_FIELDS, billed))
+    row["billed_numbers"] = r[19]
+    return row
+
+
 class InvoiceBook:
     """Invoice storage over one store's connection (same thread as the store)."""
 
@@ -118,14 +130,22 @@ class InvoiceBook:
                 "ORDER BY 4, u.source, u.account, u.key"
             )
             for r in self.conn.execute(sql, (table, tag_id, start_ms, end_ms)):
-                row = {
-                    "table": table, "source": r[0], "account": r[1], "key": r[2], "ts_ms": r[3], "model": r[4],
-                    "project": r[5], "session": r[6], "input_tokens": r[7], "cache_read_tokens": r[8],
-                    "cache_write_tokens": r[9], "output_tokens": r[10], "requests": r[11], "cost_pico": r[12],
-                }
-                billed = r[13:19]
-                row["billed"] = None if billed[0] is None else dict(zip(SNAPSHOT_FIELDS, billed))
-                row["billed_numbers"] = r[19]
+                result.append(_usage_row(table, r))
+            # Rows this client was billed for that the source no longer has (a provider
+            # re-grouped or withdrew a bucket): zero now, so the next invoice credits them.
+            sums = ", ".join(f"SUM(iu.{c})" for c in SNAPSHOT_FIELDS)
+            gone = (
+                "SELECT iu.source, iu.account, iu.key, MIN(iu.ts_ms), MAX(iu.model), MAX(iu.project), NULL, "
+                f"0, 0, 0, 0, 0, 0, {sums}, GROUP_CONCAT(i.number, ' ') "
+                f"FROM invoice_usage iu JOIN invoices i ON i.id = iu.invoice_id AND i.status IN ({standing}) "
+                "AND i.client_tag_id = ? "
+                "WHERE iu.usage_table = ? AND iu.ts_ms >= ? AND iu.ts_ms < ? AND NOT EXISTS "
+                f"(SELECT 1 FROM {table} u WHERE u.source = iu.source AND u.account = iu.account AND u.key = iu.key) "
+                "GROUP BY iu.source, iu.account, iu.key ORDER BY 4, 1, 2, 3"
+            )
+            for r in self.conn.execute(gone, (tag_id, table, start_ms, end_ms)):
+                row = _usage_row(table, r)
+                row["withdrawn"] = True
                 result.append(row)
         return result
 
@@ -265,10 +285,12 @@ class InvoiceBook:
         self.insert_invoice_usage(invoice_id, usage)
 
     def insert_invoice_usage(self, invoice_id: int, usage: list[dict]) -> None:
+        extra = ("ts_ms", "model", "project")
         self.conn.executemany(
             f"INSERT INTO invoice_usage (invoice_id, usage_table, source, account, key, "
-            f"{', '.join(SNAPSHOT_FIELDS)}) VALUES ({', '.join('?' for _ in range(5 + len(SNAPSHOT_FIELDS)))})",
-            [(invoice_id, u["table"], u["source"], u["account"], u["key"], *(u[f] for f in SNAPSHOT_FIELDS))
+            f"{', '.join(SNAPSHOT_FIELDS + extra)}) "
+            f"VALUES ({', '.join('?' for _ in range(5 + len(SNAPSHOT_FIELDS) + len(extra)))})",
+            [(invoice_id, u["table"], u["source"], u["account"], u["key"], *(u[f] for f in SNAPSHOT_FIELDS + extra))
              for u in usage],
         )
 

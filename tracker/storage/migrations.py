@@ -193,6 +193,7 @@ def m040_invoices(db: Database) -> None:
         " input_tokens INTEGER NOT NULL, cache_read_tokens INTEGER NOT NULL,"
         " cache_write_tokens INTEGER NOT NULL, output_tokens INTEGER NOT NULL,"
         " requests INTEGER NOT NULL, cost_pico INTEGER NOT NULL,"  # the change this invoice billed
+        " ts_ms INTEGER NOT NULL, model TEXT, project TEXT,"  # to credit a row the provider later withdrew
         " PRIMARY KEY (invoice_id, usage_table, source, account, key))"
     )
     db.execute("CREATE INDEX invoice_usage_row ON invoice_usage (usage_table, source, account, key)")

@@ -61,25 +61,32 @@ DEMO_CLIENT_BILLING = {
     "legal_name": "Globex Industries GmbH", "address": "Friedrichstrasse 68\n4th floor", "postcode": "10117",
     "city": "Berlin", "country": "DE", "tax_id": "DE811569869", "email": "invoices@globex.example",
     "currency": "EUR", "exchange_rate": "0.9215", "plan": "per_model", "markup_pct": "15",
-    "rates": {"claude-opus-*": {"input": "16", "output": "80", "cache_read": "1.6", "cache_write": "20"},
-              "claude-sonnet-*": {"input": "3.2", "output": "16", "cache_read": "0.32", "cache_write": "4"}},
+    "rates": {"claude-opus-*": {"input": "5.5", "output": "27.5", "cache_read": "0.55", "cache_write": "6.9"},
+              "claude-sonnet-*": {"input": "3.3", "output": "16.5", "cache_read": "0.33", "cache_write": "4.1"}},
     "discount_pct": "5", "taxes": [{"name": "VAT", "rate_pct": "19"}], "payment_terms_days": 14,
 }
+
+
+# Approximate list prices per million tokens (input, output, cache read), for realistic demo costs.
+DEMO_PRICES = {"claude-sonnet-4-5": (3, 15, 0.3), "claude-opus-4-5": (5, 25, 0.5),
+               "claude-haiku-4-5": (1, 5, 0.1), "gemini-2.5-pro": (1.25, 10, 0.31)}
 
 
 def demo_usage(store, tag_id: int) -> None:
     """A month of varied usage for one client: agent logs (rated per model) and provider buckets (at cost)."""
     events = []
-    models = [("claude-sonnet-4-5", 5), ("claude-opus-4-5", 2), ("claude-haiku-4-5", 3), ("gemini-2.5-pro", 2)]
     n = 0
     for day in range(3, 29):
-        for model, per_day in models:
+        for model, per_day in (("claude-sonnet-4-5", 5), ("claude-opus-4-5", 2), ("claude-haiku-4-5", 3),
+                               ("gemini-2.5-pro", 2)):
             for k in range(per_day if day % 7 not in (0, 6) else 1):
                 n += 1
+                inp, out, cache = 800 + (n * 37) % 4000, 300 + (n * 53) % 2500, (n * 997) % 60000
+                p_in, p_out, p_cache = DEMO_PRICES[model]
+                cost = (inp * p_in + out * p_out + cache * p_cache) / 1_000_000
                 events.append(event(
-                    f"demo-{n}", f"2026-11-{day:02d}", model=model, cost=f"{0.05 + (n % 17) * 0.0731:.6f}",
-                    input_tokens=800 + (n * 37) % 4000, output_tokens=300 + (n * 53) % 2500,
-                    cache_read=(n * 997) % 60000, project=("webshop", "etl")[n % 2], hour=9 + k % 9,
+                    f"demo-{n}", f"2026-11-{day:02d}", model=model, cost=f"{cost:.6f}", input_tokens=inp,
+                    output_tokens=out, cache_read=cache, project=("webshop", "etl")[n % 2], hour=9 + k % 9,
                 ))
     buckets = [bucket(f"2026-11-{day:02d}", cost=f"{1.5 + (day % 5) * 0.37:.2f}", input_tokens=120_000 + day * 999,
                       output_tokens=20_000 + day * 311) for day in range(3, 29)]

@@ -69,9 +69,9 @@ def _el(parent: ET.Element, tag: str, text: str | None = None, **attrs: str) -> 
     return node
 
 
-def _date(parent: ET.Element, tag: str, day: str) -> None:
+def _date(parent: ET.Element, tag: str, day: str, kind: str = "udt") -> None:
     holder = _el(parent, tag)
-    _el(holder, "udt:DateTimeString", date.fromisoformat(day).strftime("%Y%m%d"), format="102")
+    _el(holder, f"{kind}:DateTimeString", date.fromisoformat(day).strftime("%Y%m%d"), format="102")
 
 
 def _party(parent: ET.Element, tag: str, party: dict, with_tax_id: bool = True) -> None:
@@ -199,7 +199,7 @@ def cii_xml(doc: dict) -> bytes:
     if doc.get("credit_for"):
         ref = _el(settle, "ram:InvoiceReferencedDocument")
         _el(ref, "ram:IssuerAssignedID", doc["credit_for"])
-        _date(ref, "ram:FormattedIssueDateTime", doc["credit_for_issue_date"])
+        _date(ref, "ram:FormattedIssueDateTime", doc["credit_for_issue_date"], kind="qdt")
     ET.indent(root)
     return ET.tostring(root, encoding="utf-8", xml_declaration=True) + b"\n"
 

@@ -24,6 +24,13 @@ def invoice_group() -> None:
     """Invoices for clients from their tagged usage: create, issue, export, void, mark paid."""
 
 
+def _ctx(state: AppState):
+    app = state.context()
+    if app.demo:
+        service.ensure_demo_profile(app.store)
+    return app
+
+
 # -- profile ----------------------------------------------------------------------
 @invoice_group.group("profile")
 def profile_group() -> None:
@@ -36,7 +43,7 @@ def profile_group() -> None:
 @user_errors
 def profile_show(state: AppState, as_json: bool) -> None:
     """Show the business profile."""
-    profile = load_profile(state.context().store).as_dict()
+    profile = load_profile(_ctx(state).store).as_dict()
     if as_json:
         click.echo(cli_format.to_json(profile))
         return
@@ -71,7 +78,7 @@ def profile_set(state: AppState, **changes) -> None:
         changes["logo_path"] = str(Path(changes["logo_path"]).expanduser().resolve())
     if not changes:
         raise click.UsageError("give at least one field to set, e.g. --name 'Your Company'")
-    update_profile(state.context().store, **changes)
+    update_profile(_ctx(state).store, **changes)
     click.echo("Profile updated.")
 
 
@@ -87,7 +94,7 @@ def client_group() -> None:
 @user_errors
 def client_list(state: AppState, as_json: bool) -> None:
     """Client tags with their billing plan."""
-    clients = service.client_list(state.context().store)
+    clients = service.client_list(_ctx(state).store)
     if as_json:
         click.echo(cli_format.to_json({"clients": clients}))
         return
@@ -134,7 +141,7 @@ def client_set(state: AppState, name, rates, taxes, no_tax, address, **changes) 
         changes["taxes"] = [parse_tax_spec(t) for t in taxes]
     elif no_tax:
         changes["taxes"] = []
-    tag = service.set_client(state.context().store, name, **changes)
+    tag = service.set_client(_ctx(state).store, name, **changes)
     click.echo(f"Client {tag['name']!r}: {service.plan_summary(service.parse_billing(tag['billing']))}")
 
 
@@ -170,7 +177,7 @@ def _summary(doc: dict) -> None:
 @user_errors
 def create(state: AppState, client, since, until, group_by, currency, exchange_rate, note, tz, as_json) -> None:
     """Create a draft invoice (no number yet) for a client's unbilled usage in a period."""
-    app = state.context()
+    app = _ctx(state)
     inv = service.create_draft(app.store, client, since, until, app.zone(tz), group_by, currency, exchange_rate,
                                note)
     doc = service.preview(app.store, inv["id"])
@@ -188,7 +195,7 @@ def create(state: AppState, client, since, until, group_by, currency, exchange_r
 @user_errors
 def show(state: AppState, ref, as_json) -> None:
     """Show an invoice (a number such as INV-2026-0001, or a draft id)."""
-    doc = service.document(state.context().store, ref)
+    doc = service.document(_ctx(state).store, ref)
     if as_json:
         click.echo(cli_format.to_json(doc))
     else:
@@ -202,7 +209,7 @@ def show(state: AppState, ref, as_json) -> None:
 @user_errors
 def set_rate(state: AppState, ref, exchange_rate) -> None:
     """Enter a draft's exchange rate (units of its currency per 1 USD); frozen when issued."""
-    inv = service.set_exchange_rate(state.context().store, ref, exchange_rate)
+    inv = service.set_exchange_rate(_ctx(state).store, ref, exchange_rate)
     click.echo(f"Draft {inv['id']}: 1 USD = {inv['exchange_rate']} {inv['currency']}.")
 
 
@@ -213,7 +220,7 @@ def set_rate(state: AppState, ref, exchange_rate) -> None:
 @user_errors
 def issue(state: AppState, ref, issue_day) -> None:
     """Issue a draft: number it, freeze it and lock the usage it bills."""
-    inv = service.issue(state.context().store, ref, issue_day=issue_day)
+    inv = service.issue(_ctx(state).store, ref, issue_day=issue_day)
     t = inv["document"]["totals"]
     click.echo(f"Issued {inv['number']}: {t['total']} {inv['currency']} due {inv['due_date']}.")
 
@@ -226,7 +233,7 @@ def issue(state: AppState, ref, issue_day) -> None:
 @user_errors
 def list_(state: AppState, status, client, as_json) -> None:
     """Invoices and credit notes with their status and totals."""
-    rows = service.list_invoices(state.context().store, status, client)
+    rows = service.list_invoices(_ctx(state).store, status, client)
     if as_json:
         click.echo(cli_format.to_json({"invoices": rows}))
         return
@@ -257,7 +264,7 @@ def _write_private(path: Path, data: bytes) -> None:
 @user_errors
 def export(state: AppState, ref, fmt, output) -> None:
     """Export an invoice as PDF, CSV of lines, JSON, Factur-X (PDF/A-3 + EN 16931 XML) or the bare XML."""
-    data, name = service.export(state.context().store, ref, fmt)
+    data, name = service.export(_ctx(state).store, ref, fmt)
     if output is None and fmt in TEXT_FORMATS or str(output) == "-":
         sys.stdout.buffer.write(data)
         sys.stdout.flush()
@@ -274,7 +281,7 @@ def export(state: AppState, ref, fmt, output) -> None:
 @user_errors
 def void(state: AppState, ref, reason) -> None:
     """Void an issued invoice with a credit note; its usage becomes billable again."""
-    note = service.void(state.context().store, ref, reason=reason)
+    note = service.void(_ctx(state).store, ref, reason=reason)
     click.echo(f"Credit note {note['number']} voids {note['document']['credit_for']}; "
                "its usage can be invoiced again.")
 
@@ -286,7 +293,7 @@ def void(state: AppState, ref, reason) -> None:
 @user_errors
 def paid(state: AppState, ref, paid_day) -> None:
     """Mark an issued invoice as paid."""
-    inv = service.mark_paid(state.context().store, ref, paid_day)
+    inv = service.mark_paid(_ctx(state).store, ref, paid_day)
     click.echo(f"{inv['number']} marked paid on {inv['paid_date']}.")
 
 
@@ -296,7 +303,7 @@ def paid(state: AppState, ref, paid_day) -> None:
 @user_errors
 def delete(state: AppState, ref) -> None:
     """Delete a draft (issued invoices are voided, never deleted)."""
-    service.delete_draft(state.context().store, ref)
+    service.delete_draft(_ctx(state).store, ref)
     click.echo("Draft deleted.")
 
 

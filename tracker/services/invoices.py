@@ -396,3 +396,26 @@ def export(store, ref: str | int, fmt: str) -> tuple[bytes, str]:
     else:
         raise ValueError(f"Unknown format {fmt!r}: choose one of {', '.join(EXTENSIONS)}.")
     return data, export_name(doc, fmt)
+
+
+# -- demo ---------------------------------------------------------------------
+DEMO_PROFILE = {
+    "name": "Demo Consulting Ltd", "address": "12 Elm Street", "postcode": "10115", "city": "Berlin",
+    "country": "DE", "tax_id": "DE123456789", "email": "billing@demo-consulting.example",
+    "iban": "DE89370400440532013000", "bic": "COBADEFFXXX", "bank_name": "Demo Bank", "currency": "EUR",
+    "payment_terms_days": 30,
+}
+DEMO_BILLING = {"currency": "EUR", "exchange_rate": "0.92", "plan": "markup", "markup_pct": "15",
+                "country": "US", "taxes": [{"name": "VAT", "rate_pct": "19"}]}
+
+
+def ensure_demo_profile(store) -> None:
+    """In the demo database only: a seller profile and billing terms for the demo clients, once."""
+    from tracker.services.invoices_profile import PROFILE_SETTING
+
+    if store.get_setting(PROFILE_SETTING):
+        return
+    store.set_setting(PROFILE_SETTING, load_profile(store).as_dict() | DEMO_PROFILE)
+    for tag in book(store).client_tags():
+        set_client(store, tag["name"], create=False, **{k: v for k, v in DEMO_BILLING.items()
+                                                        if not (tag["billing"] or {}).get(k)})

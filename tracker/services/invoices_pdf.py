@@ -128,8 +128,15 @@ def _header(pdf: InvoicePDF, doc: dict) -> None:
     logo = seller.get("logo_path")
     if logo and Path(logo).is_file():
         try:
-            pdf.image(logo, x=PAGE_MARGIN_MM, y=top, w=LOGO_MAX_W_MM, h=LOGO_MAX_H_MM, keep_aspect_ratio=True)
-            name_y = top + LOGO_MAX_H_MM + 2
+            from PIL import Image  # fpdf2's own dependency
+
+            with Image.open(logo) as img:
+                ratio = img.width / img.height
+            w, h = (LOGO_MAX_H_MM * ratio, LOGO_MAX_H_MM)
+            if w > LOGO_MAX_W_MM:  # a wide logo: fit the width, keep it left-aligned
+                w, h = LOGO_MAX_W_MM, LOGO_MAX_W_MM / ratio
+            pdf.image(logo, x=PAGE_MARGIN_MM, y=top, w=w, h=h)
+            name_y = top + h + 2
         except Exception:  # an unreadable logo must not stop the invoice
             name_y = top
     else:

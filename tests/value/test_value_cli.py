@@ -77,13 +77,14 @@ def test_tags_rules_values_flow(home_with_usage, tmp_path):
     assert "already exists" in run("tags", "add", "ACME", "--kind", "client", ok=False).output
     out = run("tags", "rule", "add", "ACME", "--project", "acme-*").output
     assert "2 events" in out
-    run("tags", "rule", "add", "Checkout", "--priority", "5", "--project", "acme-*", "--branch", "feature/*")
+    run("tags", "rule", "add", "Checkout", "--priority", "5", "--project", "acme-*", "--branch", "feature/*",
+        "--since", (day - timedelta(days=1)).isoformat(), "--until", day.isoformat())
     rules = json.loads(run("tags", "rule", "list", "--json").output)["rules"]
     assert [r["tag"] for r in rules] == ["Checkout", "ACME"]
     tags = {t["name"]: t for t in json.loads(run("tags", "list", "--json").output)["tags"]}
     assert tags["ACME"]["cost_usd"] == "2.000000" and tags["Checkout"]["cost_usd"] == "3.000000"
     assert tags["untagged"]["cost_usd"] == "5.000000"
-    run("tags", "assign", "ACME", "--project", "other")
+    run("tags", "assign", "ACME", "--project", "other", "--since", day.isoformat())
     tags = {t["name"]: t for t in json.loads(run("tags", "list", "--json").output)["tags"]}
     assert tags["ACME"]["cost_usd"] == "7.000000" and tags["ACME"]["hand_assigned"] == 1
     run("tags", "rule", "remove", str(rules[0]["id"]))
@@ -119,6 +120,6 @@ def test_tags_rules_values_flow(home_with_usage, tmp_path):
 
 
 def test_every_value_command_has_help():
-    for args in (["tags"], ["tags", "rule"], ["value"], ["roi"], ["alerts"], ["tags", "assign"], ["value", "import"]):
+    for args in (["tags"], ["tags", "rule"], ["tags", "edit"], ["value"], ["roi"], ["alerts"], ["tags", "assign"], ["value", "import"]):
         out = run(*args, "--help").output
         assert "Usage:" in out and len(out.splitlines()) > 3

@@ -111,3 +111,8 @@ def test_csv_row_with_extra_cells(tagged):
     report = import_csv(tagged, "tag,period,amount\nACME,2026-11,1,surprise\nACME,2026-10,2\n")
     assert report.rejected == [(2, "more cells than header columns")]
     assert report.written == 0
+
+
+def test_csv_file_that_cannot_be_read(tagged, tmp_path):
+    report = import_csv(tagged, tmp_path / "missing.csv")
+    assert report.rejected[0][0] == 0 and "cannot be read" in report.rejected[0][1]

@@ -6,7 +6,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
-from value_helpers import USD, daily_series
+from value_helpers import USD, daily_series, event
 
 from tracker.core.timeutil import get_zone
 from tracker.services import forecast
@@ -130,3 +130,13 @@ def test_empty_store(store):
     assert doc["baseline"]["median_daily_usd"] is None
     assert doc["forecast"]["forecast_usd"] == "0.000000"
     assert doc["alerts"] == []
+
+
+def test_no_week_over_week_alert_while_the_previous_week_is_not_all_data(store):
+    today = date(2026, 11, 29)
+    daily_series(store, today - timedelta(days=13), [10 * USD] * 6 + [40 * USD] * 7)  # data from the 16th
+    wow = report(store, today)["week_over_week"]
+    assert wow["ratio"] is not None and wow["enough_history"] is False and wow["fired"] is False
+    store.write_batch(events=[event("extra", today - timedelta(days=14), USD)])  # now the 15th has data too
+    wow = report(store, today)["week_over_week"]
+    assert wow["enough_history"] is True and wow["fired"] is True

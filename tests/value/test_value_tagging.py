@@ -9,7 +9,7 @@ from value_helpers import USD, bucket, event
 
 from tracker.core.timeutil import Window, get_zone
 from tracker.services import reports, tagging
-from tracker.services.value import add_tag
+from tracker.services.value import add_tag, edit_tag
 
 DAY = date(2026, 11, 10)
 
@@ -124,8 +124,10 @@ def test_new_usage_is_tagged_on_the_next_apply(usage):
     tagging.add_rule(store, "ACME", project_glob="acme-*")
     store.write_batch(events=[event("later", DAY, project="acme-admin")])
     assert tag_of(store, "later") is None  # not yet: sync applies the rules after writing
-    tagging.apply_rules(store)
+    result = tagging.tag_new_usage(store)
+    assert result.changed == {"events": 1, "buckets": 0}
     assert tag_of(store, "later") == "ACME"
+    assert tagging.apply_rules(store).changed == {"events": 0, "buckets": 0}  # the same as a full pass
 
 
 def test_hand_assignment_beats_rules_and_survives_reapply(usage):
@@ -193,3 +195,19 @@ def test_reserved_and_duplicate_tag_names(store):
         add_tag(store, "X", "client", billing="[1, 2]")
     with pytest.raises(ValueError, match="kind"):
         add_tag(store, "Y", "team")
+
+
+def test_edit_tag_keeps_its_rules_and_usage(usage):
+    store = usage
+    tagging.add_rule(store, "ACME", project_glob="acme-*")
+    tag = edit_tag(store, "ACME", new_name="ACME Corp", team_category="clients",
+                   billing={"name": "ACME Corp", "address": "1 Road"})
+    assert tag["name"] == "ACME Corp" and tag["billing"]["address"] == "1 Road" and tag["team_category"] == "clients"
+    assert tag_of(store, "acme-main") == "ACME Corp"
+    assert [r["tag"] for r in store.rules()] == ["ACME Corp"]
+    with pytest.raises(ValueError, match="belong to client"):
+        edit_tag(store, "ACME Corp", kind="project")
+    edit_tag(store, "ACME Corp", kind="project", billing="")
+    assert store.tag_by_name("ACME Corp")["billing"] is None
+    with pytest.raises(ValueError, match="already exists"):
+        edit_tag(store, "ACME Corp", new_name="Globex")

@@ -73,6 +73,22 @@ def tags_list(state: AppState, as_json: bool) -> None:
                        ("usage_rows", "Usage rows"), ("hand_assigned", "By hand"), ("cost_usd", "Cost")])
 
 
+@tags_group.command("edit")
+@click.argument("name")
+@click.option("--rename", help="New name.")
+@click.option("--kind", type=click.Choice(TAG_KINDS))
+@click.option("--category", help="Team category ('' to clear).")
+@click.option("--billing", help="Client billing details as a JSON object ('' to clear).")
+@pass_state
+@user_errors
+def tags_edit(state: AppState, name, rename, kind, category, billing) -> None:
+    """Change a tag; its rules, value entries and usage stay with it."""
+    tag = value_service.edit_tag(state.context().store, name, rename, kind, category, billing)
+    click.echo(f"Tag {tag['name']!r}: {tag['kind']}"
+               + (f", category {tag['team_category']}" if tag["team_category"] else "")
+               + (", billing details set" if tag["billing"] else "") + ".")
+
+
 @tags_group.command("remove")
 @click.argument("name")
 @pass_state
@@ -206,7 +222,7 @@ def value_add(state: AppState, tag, period, period_start, period_end, amount, cu
         state.context().store, tag=tag, kind="kpi" if unit else "money", amount=quantity if unit else amount,
         currency=currency, unit=unit, note=note, period=period, period_start=period_start, period_end=period_end,
     )
-    what = f"{entry['amount']} {entry['currency']}" if entry["kind"] == "money" else f"{entry['amount']} {entry['unit']}"
+    what = f"{entry['amount']} {entry['currency'] if entry['kind'] == 'money' else entry['unit']}"
     click.echo(f"Recorded {what} for {tag!r}, {entry['period_start']} to {entry['period_end']}.")
 
 
@@ -260,7 +276,8 @@ def value_import(state: AppState, csv_file: Path, skip_bad: bool, as_json: bool)
             click.echo(f"line {line}: {reason}", err=True)
         if report.written:
             click.echo(f"Imported {report.written} value entr{'y' if report.written == 1 else 'ies'} "
-                       f"from {csv_file.name}" + (f"; {len(report.rejected)} row(s) rejected." if report.rejected else "."))
+                       f"from {csv_file.name}"
+                       + (f"; {len(report.rejected)} row(s) rejected." if report.rejected else "."))
         elif report.rejected:
             click.echo(f"Nothing imported: {len(report.rejected)} row(s) rejected. Fix them, or use --skip-bad "
                        "to import the valid rows.", err=True)
@@ -331,7 +348,8 @@ def roi_command(state: AppState, by, period, since, until, tz, detail, as_json) 
         tr = t["trend"]
         rows.append({
             "rank": t["rank"], "tag": t["tag"], "kind": t["tag_kind"], "cost": _usd(t["cost_usd"]),
-            "value": f"${Decimal(t['value_usd']):,.2f}" if t["value_usd"] else "", "roi": f"{t['roi']}x" if t["roi"] else "",
+            "value": f"${Decimal(t['value_usd']):,.2f}" if t["value_usd"] else "",
+            "roi": f"{t['roi']}x" if t["roi"] else "",
             "kpis": kpis, "cost_trend": f"{tr['cost_change_pct']}%" if tr["cost_change_pct"] else "",
             "value_trend": f"{tr['value_change_pct']}%" if tr["value_change_pct"] else "",
             "flag": "cost up, value flat" if tr["cost_grows_value_flat"] else "",
@@ -412,7 +430,8 @@ def alerts_set(state: AppState, week_over_week_pct, spike_multiple, budget, base
     if baseline:
         if baseline[1] < baseline[0]:
             raise ValueError("the baseline ends before it starts")
-        store.set_setting(forecast.BASELINE_SETTING, {"since": baseline[0].isoformat(), "until": baseline[1].isoformat()})
+        chosen = {"since": baseline[0].isoformat(), "until": baseline[1].isoformat()}
+        store.set_setting(forecast.BASELINE_SETTING, chosen)
     if baseline_default:
         store.set_setting(forecast.BASELINE_SETTING, None)
     click.echo("Alert settings saved; see `tracker alerts`.")

@@ -9,7 +9,8 @@ buckets, priced part), as integer picodollars; statistics are Decimal.
 - Week over week: the last complete 7 days (the 7 days before today) against
   the 7 days before those. It fires when last > previous x (1 + threshold),
   strictly: with the default 50%, a ratio of exactly 1.5 does NOT fire, 1.5 plus
-  one picodollar does. No spend in the previous week gives no basis: no alert.
+  one picodollar does. No spend in the previous week, or data that starts
+  inside it, gives no basis: no alert.
 - Spike: a day among the last 7 complete days, or today so far, whose cost is
   strictly more than `multiple` (default 3) x the baseline median.
 - Forecast: complete days of this month so far + today (its cost so far, or the
@@ -138,7 +139,9 @@ def alerts_report(store: Store, zone: tzinfo, today: date | None = None, setting
     last7 = _window(series, today - timedelta(days=WEEK_DAYS), today - timedelta(days=1))
     prev7 = _window(series, today - timedelta(days=2 * WEEK_DAYS), today - timedelta(days=WEEK_DAYS + 1))
     last_sum, prev_sum = sum(last7), sum(prev7)
-    fired = week_over_week_fires(last_sum, prev_sum, settings.wow_threshold_pct)
+    # A previous week that starts before the first data is not a full week of spend.
+    enough_history = bool(span) and first_data <= today - timedelta(days=2 * WEEK_DAYS)
+    fired = enough_history and week_over_week_fires(last_sum, prev_sum, settings.wow_threshold_pct)
     wow = {
         "last_7_days": {"since": (today - timedelta(days=WEEK_DAYS)).isoformat(),
                         "until": (today - timedelta(days=1)).isoformat(), "cost_usd": format_usd(last_sum)},
@@ -147,6 +150,7 @@ def alerts_report(store: Store, zone: tzinfo, today: date | None = None, setting
                             "cost_usd": format_usd(prev_sum)},
         "ratio": str((Decimal(last_sum) / prev_sum).quantize(Decimal("0.0001"))) if prev_sum else None,
         "threshold_pct": str(settings.wow_threshold_pct),
+        "enough_history": enough_history,
         "fired": fired,
     }
     if fired:
@@ -199,8 +203,9 @@ def alerts_report(store: Store, zone: tzinfo, today: date | None = None, setting
                            f"soft budget of {format_usd(settings.budget_pico, 2)} USD."})
         elif fc["budget_exceeded"]:
             likely = "likely" if _pico(low) > settings.budget_pico else "possibly"
-            alerts.append({"kind": "budget", "message": f"The month-end forecast ({format_usd(_pico(forecast), 2)} USD) "
-                           f"{likely} crosses the soft budget of {format_usd(settings.budget_pico, 2)} USD."})
+            alerts.append({"kind": "budget", "message":
+                           f"The month-end forecast ({format_usd(_pico(forecast), 2)} USD) {likely} crosses "
+                           f"the soft budget of {format_usd(settings.budget_pico, 2)} USD."})
     return {
         "timezone": zone_name(zone), "today": today.isoformat(), "baseline": baseline,
         "week_over_week": wow, "spikes": spikes, "forecast": fc, "alerts": alerts,

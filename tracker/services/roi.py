@@ -21,7 +21,7 @@ from datetime import date, timedelta, tzinfo
 from decimal import ROUND_HALF_EVEN, Decimal
 
 from tracker.core.money import PICO_PER_USD, format_usd, pico_to_usd
-from tracker.core.timeutil import local_date, next_period_start, now_ms, windows, zone_name
+from tracker.core.timeutil import Window, local_date, next_period_start, now_ms, windows, zone_name
 from tracker.storage import Store
 from tracker.storage.value import UNTAGGED
 
@@ -223,8 +223,6 @@ def roi_report(store: Store, zone: tzinfo, period: str = "month", since: date | 
     tags = {t["id"]: t for t in store.tags()}
     rates = _fx_rates(store)
     cells: dict[tuple[int | None, str], _Cell] = defaultdict(_Cell)
-    from tracker.core.timeutil import Window
-
     wins = [Window(p.label, p.first, p.start_ms, p.end_ms) for p in periods]
     for row in store.aggregate(wins, group_by=["tag_id"]):
         cell = cells[(row["tag_id"], row["period"])]

@@ -7,8 +7,10 @@ so the outcome never depends on query order. A hand assignment beats every
 rule and survives re-application.
 
 `apply_rules(store)` recomputes the rule tags of all usage in one pass and one
-transaction. It runs after every rule or tag change here; the sync service
-calls it after each sync so new usage is tagged too.
+transaction. It runs after every rule or tag change here. After each sync the
+sync service calls `tag_new_usage(store)`, which evaluates only the rows no
+rule or hand holds yet (new usage), or `apply_rules` if in doubt: both give the
+same result while the rules are unchanged.
 """
 
 from __future__ import annotations
@@ -56,10 +58,23 @@ def to_match(rule: dict, zone: tzinfo) -> RuleMatch:
 
 def apply_rules(store: Store, zone: tzinfo | None = None) -> ApplyResult:
     """Recompute the rule-based tag of every usage row (hand assignments untouched)."""
+    return _apply(store, zone, only_untagged=False)
+
+
+def tag_new_usage(store: Store, zone: tzinfo | None = None) -> ApplyResult:
+    """After a sync: tag the rows no rule or hand holds yet (new usage).
+
+    Cheaper than `apply_rules` and equivalent to it as long as the rules did not
+    change since the last full pass, which every rule change here guarantees.
+    """
+    return _apply(store, zone, only_untagged=True)
+
+
+def _apply(store: Store, zone: tzinfo | None, only_untagged: bool) -> ApplyResult:
     started = time.perf_counter()
     zone = zone or store_zone(store)
     matches = [to_match(rule, zone) for rule in store.rules()]  # already in precedence order
-    changed = store.apply_rule_tags(matches)
+    changed = store.apply_rule_tags(matches, only_untagged=only_untagged)
     return ApplyResult(len(matches), changed, time.perf_counter() - started)
 
 
@@ -75,10 +90,9 @@ def validate_match(fields: dict, allow_everything: bool = False) -> dict:
     unknown = set(fields) - set(RULE_FIELDS)
     if unknown:
         raise ValueError(f"unknown match field(s): {', '.join(sorted(unknown))}")
-    clean = {k: v.strip() for k, v in fields.items() if v is not None and str(v).strip() != ""}
+    clean = {k: (v.isoformat() if isinstance(v, date) else str(v)).strip() for k, v in fields.items()
+             if v is not None and str(v).strip() != ""}
     for key in ("since_day", "until_day"):
-        if isinstance(clean.get(key), date):
-            clean[key] = clean[key].isoformat()
         if key in clean:
             parse_day(clean[key])
     if clean.get("since_day") and clean.get("until_day") and clean["until_day"] < clean["since_day"]:

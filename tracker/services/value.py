@@ -31,15 +31,16 @@ _WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
 
 
 # -- tags -------------------------------------------------------------------
-def add_tag(store: Store, name: str, kind: str, team_category: str | None = None,
-            billing: dict | str | None = None) -> int:
-    name = (name or "").strip()
+def _check_name(store: Store, name: str) -> None:
     if not name or len(name) > MAX_NAME_CHARS:
         raise ValueError(f"a tag name needs 1 to {MAX_NAME_CHARS} characters")
     if name.lower() == UNTAGGED:
         raise ValueError(f"{UNTAGGED!r} is reserved for usage no tag claims; choose another name")
-    if kind not in TAG_KINDS:
-        raise ValueError(f"tag kind must be one of {', '.join(TAG_KINDS)}")
+    if store.tag_by_name(name):
+        raise ValueError(f"a tag named {name!r} already exists")
+
+
+def _billing(billing: dict | str | None, kind: str) -> dict | None:
     if isinstance(billing, str):
         try:
             billing = json.loads(billing)
@@ -49,9 +50,46 @@ def add_tag(store: Store, name: str, kind: str, team_category: str | None = None
         raise ValueError("billing details must be a JSON object, e.g. {\"name\": \"ACME Ltd\", \"address\": \"...\"}")
     if billing and kind != "client":
         raise ValueError("billing details belong to client tags")
-    if store.tag_by_name(name):
-        raise ValueError(f"a tag named {name!r} already exists")
-    return store.add_tag(kind, name, team_category or None, billing or None)
+    return billing or None
+
+
+def add_tag(store: Store, name: str, kind: str, team_category: str | None = None,
+            billing: dict | str | None = None) -> int:
+    name = (name or "").strip()
+    if kind not in TAG_KINDS:
+        raise ValueError(f"tag kind must be one of {', '.join(TAG_KINDS)}")
+    billing = _billing(billing, kind)
+    _check_name(store, name)
+    return store.add_tag(kind, name, team_category or None, billing)
+
+
+def edit_tag(store: Store, name: str, new_name: str | None = None, kind: str | None = None,
+             team_category: str | None = None, billing: dict | str | None = None) -> dict:
+    """Change a tag's name, kind, category or billing details; its rules, entries and usage stay with it."""
+    tag = store.tag_by_name(name)
+    if tag is None:
+        raise ValueError(f"No tag named {name!r}: see `tracker tags list`.")
+    changes: dict = {}
+    if new_name is not None and new_name.strip() != name:
+        _check_name(store, new_name.strip())
+        changes["name"] = new_name.strip()
+    if kind is not None:
+        if kind not in TAG_KINDS:
+            raise ValueError(f"tag kind must be one of {', '.join(TAG_KINDS)}")
+        changes["kind"] = kind
+    if team_category is not None:
+        changes["team_category"] = team_category.strip() or None
+    if billing is not None:
+        changes["billing"] = _billing(billing, changes.get("kind", tag["kind"])) if billing != "" else None
+    elif "kind" in changes and changes["kind"] != "client" and tag["billing"]:
+        raise ValueError("billing details belong to client tags: clear them first with --billing ''")
+    store.update_tag(tag["id"], **changes)
+    return store.tag_by_name(changes.get("name", name))
+
+
+def list_tags(store: Store) -> list[dict]:
+    """Every tag (id, kind, name, team_category, billing, rules count), by kind then name."""
+    return store.tags()
 
 
 # -- periods and amounts ------------------------------------------------------
@@ -104,7 +142,10 @@ def build_entry(store: Store, tag: str, kind: str | None = None, amount: str | N
         start, end = parse_period(period)
     elif period_start:
         start = period_start if isinstance(period_start, date) else parse_day(str(period_start).strip())
-        end = period_end if isinstance(period_end, date) else parse_day(str(period_end).strip()) if period_end else start
+        if isinstance(period_end, date) or not period_end:
+            end = period_end or start
+        else:
+            end = parse_day(str(period_end).strip())
     else:
         raise ValueError("no period: give a period (2026-11, 2026-W47, 2026-11-05) or a start day")
     if end < start:
@@ -174,10 +215,14 @@ def import_csv(store: Store, data: str | bytes | Path, allow_partial: bool = Fal
     """
     report = ImportReport()
     if isinstance(data, Path):
-        if data.stat().st_size > MAX_CSV_BYTES:
-            report.rejected.append((0, f"the file is larger than {MAX_CSV_BYTES // 1024 // 1024} MB"))
+        try:
+            if data.stat().st_size > MAX_CSV_BYTES:
+                report.rejected.append((0, f"the file is larger than {MAX_CSV_BYTES // 1024 // 1024} MB"))
+                return report
+            data = data.read_bytes()
+        except OSError as exc:
+            report.rejected.append((0, f"the file cannot be read ({exc.strerror or exc})"))
             return report
-        data = data.read_bytes()
     if isinstance(data, bytes):
         try:
             data = data.decode("utf-8-sig")
@@ -225,7 +270,8 @@ def import_csv(store: Store, data: str | bytes | Path, allow_partial: bool = Fal
     return report
 
 
-def list_values(store: Store, tag: str | None = None, since: date | None = None, until: date | None = None) -> list[dict]:
+def list_values(store: Store, tag: str | None = None, since: date | None = None,
+                until: date | None = None) -> list[dict]:
     tag_id = None
     if tag:
         found = store.tag_by_name(tag)

@@ -175,10 +175,12 @@ class ValueQueries:
             return self.conn.execute("DELETE FROM tag_rules WHERE id = ?", (rule_id,)).rowcount > 0
 
     # -- assignments ----------------------------------------------------------
-    def apply_rule_tags(self, rules: Sequence[RuleMatch]) -> dict[str, int]:
+    def apply_rule_tags(self, rules: Sequence[RuleMatch], only_untagged: bool = False) -> dict[str, int]:
         """Recompute `rule_tag_id` of all usage from `rules` (first match wins).
 
-        Only rows whose tag changes are written. Returns rows changed per table.
+        Only rows whose tag changes are written. `only_untagged` limits the pass
+        to rows that no rule or hand holds (new usage since the last full pass).
+        Returns rows changed per table.
         """
         changed: dict[str, int] = {}
         with self.transaction():
@@ -190,12 +192,14 @@ class ValueQueries:
                         continue
                     whens.append(f"WHEN {cond[0]} THEN ?")
                     params += [*cond[1], rule.tag_id]
+                # cheap column tests first: SQLite evaluates the WHERE terms in order
+                scope = "rule_tag_id IS NULL AND manual_tag_id IS NULL AND " if only_untagged else ""
                 if not whens:
                     cur = self.conn.execute(f"UPDATE {table} SET rule_tag_id = NULL WHERE rule_tag_id IS NOT NULL")
                 else:
                     case = f"CASE {' '.join(whens)} END"
                     cur = self.conn.execute(
-                        f"UPDATE {table} SET rule_tag_id = {case} WHERE rule_tag_id IS NOT ({case})",
+                        f"UPDATE {table} SET rule_tag_id = {case} WHERE {scope}rule_tag_id IS NOT ({case})",
                         params + params,
                     )
                 changed[table] = cur.rowcount

@@ -106,7 +106,9 @@ def test_facturx_embeds_xml_that_validates(istore, demo_invoice):
     assert len(lines) == len(demo_invoice["document"]["lines"])
     from pypdf import PdfReader
 
-    xmp = PdfReader(io.BytesIO(data)).trailer["/Root"]["/Metadata"].get_object().get_data()
+    catalog = PdfReader(io.BytesIO(data)).trailer["/Root"]
+    xmp = catalog["/Metadata"].get_object().get_data()
+    assert catalog["/OutputIntents"][0]["/S"] == "/GTS_PDFA1"  # sRGB output intent for PDF/A
     assert b"<pdfaid:part>3</pdfaid:part>" in xmp and b"EN 16931" in xmp  # PDF/A-3 + Factur-X level
 
 

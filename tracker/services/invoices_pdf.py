@@ -15,6 +15,8 @@ from decimal import Decimal
 from pathlib import Path
 
 from fpdf import FPDF
+from fpdf.enums import OutputIntentSubType
+from fpdf.output import PDFICCProfile
 
 from tracker.services.invoices_export import issued_at
 
@@ -38,6 +40,23 @@ LOGO_MAX_W_MM, LOGO_MAX_H_MM = 45, 20
 NUMBER_COLUMNS = (("Input tok.", 22, "R"), ("Cache tok.", 22, "R"), ("Output tok.", 22, "R"))
 AMOUNT_W_MM = 28
 POS_W_MM = 8
+
+
+# ICC header bytes 24..35 hold the profile's creation date; a fixed one keeps the PDF reproducible.
+ICC_DATE_SLICE = slice(24, 36)
+ICC_FIXED_DATE = bytes.fromhex("07ea00010001000000000000")  # 2026-01-01 00:00:00
+
+
+def srgb_profile() -> bytes | None:
+    """An sRGB ICC profile (built by Pillow's littleCMS) with a fixed date; None if unavailable."""
+    try:
+        from PIL import ImageCms
+
+        data = bytearray(ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes())
+    except Exception:  # Pillow built without littleCMS: the PDF is still a valid PDF
+        return None
+    data[ICC_DATE_SLICE] = ICC_FIXED_DATE
+    return bytes(data)
 
 
 def _find_font() -> tuple[str, str] | None:
@@ -373,6 +392,12 @@ def render_pdf(doc: dict) -> bytes:
     pdf.set_subject(pdf.t(f"{title} for {doc['buyer']['name']}"))
     pdf.set_creator("tracker")
     pdf.set_lang("en-GB")
+    icc = srgb_profile()
+    if icc:  # PDF/A (Factur-X is PDF/A-3) wants the RGB colours tied to an output intent
+        pdf.add_output_intent(
+            OutputIntentSubType.PDFA, "sRGB IEC61966-2.1", "sRGB IEC61966-2.1", "http://www.color.org",
+            PDFICCProfile(contents=icc, n=3, alternate="DeviceRGB"), "sRGB IEC61966-2.1",
+        )
     pdf.add_page()
     if doc.get("status") == "draft" or not doc.get("number"):
         _watermark(pdf)

@@ -13,13 +13,12 @@ import time
 from datetime import date
 from pathlib import Path
 
+from tests.invoices.helpers import SELLER, add_usage, bucket, event
 from tracker.core.timeutil import get_zone
 from tracker.services import invoices as service
 from tracker.services.invoices_profile import update_profile
 from tracker.storage import open_store
 from tracker.storage.invoices import InvoiceBook
-
-from tests.invoices.helpers import SELLER, add_usage, bucket, event
 
 
 def main(n_events: int = 100_000) -> None:

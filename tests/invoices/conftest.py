@@ -8,11 +8,11 @@ import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from tracker.services.context import TIMEZONE_SETTING  # noqa: E402
-from tracker.services.invoices_profile import update_profile  # noqa: E402
-from tracker.storage.invoices import InvoiceBook  # noqa: E402
+from tracker.services.context import TIMEZONE_SETTING
+from tracker.services.invoices_profile import update_profile
+from tracker.storage.invoices import InvoiceBook
 
-from .helpers import SELLER  # noqa: E402
+from .helpers import SELLER
 
 
 @pytest.fixture(autouse=True)

@@ -167,3 +167,14 @@ def test_untaxed_invoice_validates_and_a_draft_is_marked(istore, client, tmp_pat
     xml, _ = service.export(istore, issued["number"], "xml")
     assert b"<ram:CategoryCode>E</ram:CategoryCode>" in xml
     assert "Draft" not in pdf_text(service.export(istore, issued["number"], "pdf")[0], tmp_path)
+
+
+def test_a_broken_logo_does_not_stop_the_pdf(istore, client, tmp_path):
+    from tracker.services.invoices_profile import update_profile
+
+    bad = tmp_path / "logo.png"
+    bad.write_bytes(b"not an image")
+    update_profile(istore, logo_path=str(bad))
+    add_usage(istore, client["id"], events=[event("a", "2026-11-02")])
+    draft = service.create_draft(istore, "acme", *NOV, get_zone("UTC"))
+    assert service.export(istore, draft["id"], "pdf")[0].startswith(b"%PDF-")

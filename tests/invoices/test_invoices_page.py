@@ -8,14 +8,14 @@ import pytest
 
 pytest.importorskip("PySide6")
 
-from PySide6.QtCore import QDate  # noqa: E402
+from PySide6.QtCore import QDate
 
-from tracker.paths import get_paths  # noqa: E402
-from tracker.services.context import AppContext  # noqa: E402
-from tracker.gui.pages.invoices_page import InvoicesPage  # noqa: E402
-from tracker.pricing import Pricer  # noqa: E402
+from tracker.gui.pages.invoices_page import InvoicesPage
+from tracker.paths import get_paths
+from tracker.pricing import Pricer
+from tracker.services.context import AppContext
 
-from .helpers import add_usage, event  # noqa: E402
+from .helpers import add_usage, event
 
 pytestmark = pytest.mark.gui
 

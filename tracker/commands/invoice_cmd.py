@@ -74,7 +74,7 @@ def profile_set(state: AppState, **changes) -> None:
     changes = {k: v for k, v in changes.items() if v is not None}
     if "address" in changes:
         changes["address"] = changes["address"].replace("\\n", "\n")
-    if "logo_path" in changes and changes["logo_path"]:
+    if changes.get("logo_path"):
         changes["logo_path"] = str(Path(changes["logo_path"]).expanduser().resolve())
     if not changes:
         raise click.UsageError("give at least one field to set, e.g. --name 'Your Company'")

@@ -34,8 +34,18 @@ from tracker.services.invoices_profile import (
 )
 from tracker.storage.invoices import InvoiceBook, InvoiceStateError
 
-__all__ = ["InvoiceStateError", "create_draft", "preview", "issue", "void", "mark_paid", "document",
-           "list_invoices", "resolve", "book"]
+__all__ = [
+    "InvoiceStateError",
+    "book",
+    "create_draft",
+    "document",
+    "issue",
+    "list_invoices",
+    "mark_paid",
+    "preview",
+    "resolve",
+    "void",
+]
 
 DOCUMENT_VERSION = 1
 

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from fpdf import FPDF
 from fpdf.enums import OutputIntentSubType
+from fpdf.errors import FPDFException
 from fpdf.output import PDFICCProfile
 
 from tracker.services.invoices_export import issued_at
@@ -51,9 +52,11 @@ def srgb_profile() -> bytes | None:
     """An sRGB ICC profile (built by Pillow's littleCMS) with a fixed date; None if unavailable."""
     try:
         from PIL import ImageCms
-
+    except ImportError:  # Pillow built without littleCMS: the PDF is still a valid PDF
+        return None
+    try:
         data = bytearray(ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes())
-    except Exception:  # Pillow built without littleCMS: the PDF is still a valid PDF
+    except ImageCms.PyCMSError:
         return None
     data[ICC_DATE_SLICE] = ICC_FIXED_DATE
     return bytes(data)
@@ -156,7 +159,7 @@ def _header(pdf: InvoicePDF, doc: dict) -> None:
                 w, h = LOGO_MAX_W_MM, LOGO_MAX_W_MM / ratio
             pdf.image(logo, x=PAGE_MARGIN_MM, y=top, w=w, h=h)
             name_y = top + h + 2
-        except Exception:  # an unreadable logo must not stop the invoice
+        except (OSError, ValueError, FPDFException):  # an unreadable logo must not stop the invoice
             name_y = top
     else:
         name_y = top

@@ -111,7 +111,7 @@ def validate_profile(values: dict) -> dict:
     out = dict(values)
     if "currency" in out:
         out["currency"] = check_currency(out["currency"])
-    if "country" in out and out["country"]:
+    if out.get("country"):
         out["country"] = check_country(out["country"])
     if "payment_terms_days" in out:
         out["payment_terms_days"] = check_terms(out["payment_terms_days"])

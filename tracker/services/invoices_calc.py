@@ -260,7 +260,8 @@ def totals(lines: list[dict], billing: ClientBilling, currency: str) -> dict:
 
 
 def negate_document_amounts(doc: dict) -> dict:
-    """Lines and totals of a credit note: the voided invoice's amounts with the sign flipped."""
+    """Lines and totals of a credit note: the voided invoice's amounts with the sign flipped
+    (token counts unchanged: they say which usage the credit covers)."""
     def neg(text: str) -> str:
         return str(-Decimal(text)) if Decimal(text) != 0 else text
 
@@ -268,9 +269,7 @@ def negate_document_amounts(doc: dict) -> dict:
     for line in doc["lines"]:
         flipped = dict(line)
         flipped["amount"] = neg(line["amount"])
-        flipped["amount_minor"] = -line["amount_minor"]
-        for f in (*TOKEN_FIELDS, "requests"):
-            flipped[f] = -line[f]
+        flipped["amount_minor"] = -line["amount_minor"]  # tokens stay as billed: they describe the usage
         lines.append(flipped)
     t = doc["totals"]
     new_totals = dict(t)

@@ -191,7 +191,7 @@ def _header(pdf: InvoicePDF, doc: dict) -> None:
     period = doc["period"]
     meta.append(("Service period", f"{period['since']} – {period['until']}"))
     if doc.get("credit_for"):
-        meta.append(("Voids invoice", f"{doc['credit_for']} of {doc['credit_for_issue_date']}"))
+        meta.append(("Voids invoice", doc["credit_for"]))
     if doc.get("status") == "paid" and doc.get("paid_date"):
         meta.append(("Paid", doc["paid_date"]))
     y = top + 20
@@ -295,7 +295,8 @@ def _lines(pdf: InvoicePDF, doc: dict) -> None:
         detail = line.get("detail") or ""
         if line["kind"] != "fee":
             cost = Decimal(line["cost_usd"]).quantize(Decimal("0.01"))
-            detail += f" · {line['requests']:,} requests · underlying cost {cost:,} USD"
+            plural = "" if line["requests"] == 1 else "s"
+            detail += f" · {line['requests']:,} request{plural} · underlying cost {cost:,} USD"
         pdf.text_cell(desc_w + sum(c[1] for c in NUMBER_COLUMNS), 4, detail)
         pdf.set_y(y + row_h)
     pdf.set_draw_color(*RULE)

@@ -178,3 +178,11 @@ def test_a_broken_logo_does_not_stop_the_pdf(istore, client, tmp_path):
     add_usage(istore, client["id"], events=[event("a", "2026-11-02")])
     draft = service.create_draft(istore, "acme", *NOV, get_zone("UTC"))
     assert service.export(istore, draft["id"], "pdf")[0].startswith(b"%PDF-")
+
+
+def test_facturx_says_which_party_detail_is_missing(istore, client):
+    service.set_client(istore, "acme", country="")
+    add_usage(istore, client["id"], events=[event("a", "2026-11-02")])
+    issued = service.issue(istore, service.create_draft(istore, "acme", *NOV, get_zone("UTC"))["id"])
+    with pytest.raises(ex.ExportError, match="client's country"):
+        service.export(istore, issued["number"], "facturx")

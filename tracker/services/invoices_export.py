@@ -126,10 +126,23 @@ def _tax_block(parent: ET.Element, category: str, rate: Decimal, tag: str = "ram
     _el(tax, "ram:RateApplicablePercent", f"{rate.normalize():f}")
 
 
+def _check_parties(doc: dict) -> None:
+    missing = []
+    if not doc["seller"].get("country"):
+        missing.append("your country (`tracker invoice profile set --country DE`)")
+    if not doc["buyer"].get("country"):
+        missing.append(f"the client's country (`tracker invoice client set {doc['buyer'].get('tag', 'NAME')} "
+                       "--country FR`)")
+    if missing:
+        raise ExportError("An EN 16931 e-invoice needs " + " and ".join(missing) + "; the issued invoice keeps "
+                          "the details it was issued with, so void it and issue it again after setting them.")
+
+
 def cii_xml(doc: dict) -> bytes:
     """The invoice as EN 16931 Cross Industry Invoice XML (Factur-X profile EN 16931).
 
     A credit note (type 381) states positive amounts: the type code carries the sign."""
+    _check_parties(doc)
     category, rate = _vat(doc)
     sign = -1 if doc["kind"] == "credit_note" else 1
     currency = doc["currency"]

@@ -153,6 +153,8 @@ def test_rule_validation(usage):
     store = usage
     with pytest.raises(ValueError, match="at least one match field"):
         tagging.add_rule(store, "ACME")
+    with pytest.raises(ValueError, match="a selection needs at least one match field"):
+        tagging.assign_selection(store, "ACME")
     with pytest.raises(ValueError, match="No tag named"):
         tagging.add_rule(store, "Nobody", project_glob="x")
     with pytest.raises(ValueError, match="before it starts"):
@@ -211,3 +213,22 @@ def test_edit_tag_keeps_its_rules_and_usage(usage):
     assert store.tag_by_name("ACME Corp")["billing"] is None
     with pytest.raises(ValueError, match="already exists"):
         edit_tag(store, "ACME Corp", new_name="Globex")
+
+
+def test_a_rule_change_and_its_reapplication_are_one_transaction(usage, monkeypatch):
+    store = usage
+    tagging.add_rule(store, "ACME", project_glob="acme-*")
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(store, "apply_rule_tags", broken)
+    with pytest.raises(RuntimeError):
+        tagging.add_rule(store, "Checkout", priority=9, project_glob="acme-*")
+    with pytest.raises(RuntimeError):
+        tagging.remove_tag(store, "ACME")
+    monkeypatch.undo()
+    assert [r["tag"] for r in store.rules()] == ["ACME"]  # neither change half-happened
+    assert store.tag_by_name("ACME") is not None
+    assert tag_of(store, "acme-main") == "ACME"
+    assert not store.conn.in_transaction

@@ -394,10 +394,14 @@ def alerts_group(ctx: click.Context, tz, as_json) -> None:
         return
     b, w, f = doc["baseline"], doc["week_over_week"], doc["forecast"]
     click.echo(f"Today {doc['today']} ({doc['timezone']}).")
-    click.echo(f"Baseline {b['since']} to {b['until']} ({b['source']}): median day {_usd(b['median_daily_usd'])}.")
+    if b["median_daily_usd"] is None:
+        click.echo("Baseline: no complete day of data yet.")
+    else:
+        click.echo(f"Baseline {b['since']} to {b['until']} ({b['source']}): median day {_usd(b['median_daily_usd'])}.")
     click.echo(f"Last 7 days {_usd(w['last_7_days']['cost_usd'])} against {_usd(w['previous_7_days']['cost_usd'])} "
                f"the week before" + (f" ({w['ratio']}x; alert above {1 + Decimal(w['threshold_pct']) / 100}x)."
-                                     if w["ratio"] else "."))
+                                     if w["ratio"] else ".")
+               + ("" if w["enough_history"] else " Less than two full weeks of data: no week-over-week alert yet."))
     click.echo(f"Forecast for {f['month']}: {_usd(f['forecast_usd'])} (band {_usd(f['low_usd'])} to "
                f"{_usd(f['high_usd'])}); {_usd(f['month_to_date_usd'])} so far, mean day {_usd(f['mean_daily_usd'])} "
                f"over the last {f['history_days']} days" +

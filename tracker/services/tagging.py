@@ -85,7 +85,7 @@ def _require_tag(store: Store, name: str) -> dict:
     return tag
 
 
-def validate_match(fields: dict, allow_everything: bool = False) -> dict:
+def validate_match(fields: dict, allow_everything: bool = False, what: str = "a rule") -> dict:
     """Clean rule/selection fields; dates checked; empty means 'match everything' only when allowed."""
     unknown = set(fields) - set(RULE_FIELDS)
     if unknown:
@@ -98,8 +98,8 @@ def validate_match(fields: dict, allow_everything: bool = False) -> dict:
     if clean.get("since_day") and clean.get("until_day") and clean["until_day"] < clean["since_day"]:
         raise ValueError(f"the date range ends ({clean['until_day']}) before it starts ({clean['since_day']})")
     if not clean and not allow_everything:
-        raise ValueError("a rule needs at least one match field (source, project, cwd, model, ...); "
-                         "use --all to match all usage on purpose")
+        hint = "; use --all to match all usage on purpose" if what == "a rule" else ""
+        raise ValueError(f"{what} needs at least one match field (source, project, cwd, model, ...){hint}")
     return clean
 
 
@@ -136,7 +136,7 @@ def assign_selection(store: Store, tag_name: str | None, untag: bool = False, zo
     `tag_name=None` with untag=False gives the rows back to the rules;
     untag=True marks them untagged by hand.
     """
-    clean = validate_match(selection)
+    clean = validate_match(selection, what="a selection")
     zone = zone or store_zone(store)
     match = to_match(clean, zone)
     with store.transaction():

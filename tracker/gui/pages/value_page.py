@@ -286,12 +286,24 @@ class ValuePage(QWidget):
 
     @Slot()
     def refresh(self) -> None:
-        ctx = self.context()
+        """Re-read the services and redraw (on this thread; see `compute` to read elsewhere)."""
+        self.show_data(self.compute(self.context(), self.period))
+
+    @staticmethod
+    def compute(ctx: AppContext, period: str) -> dict:
+        """Everything the page shows, as plain data: safe to run in a worker with its own context."""
         zone = ctx.zone()
-        self.report = roi.roi_report(ctx.store, zone, self.period)
-        self.alerts = forecast.alerts_report(ctx.store, zone)
+        return {
+            "report": roi.roi_report(ctx.store, zone, period),
+            "alerts": forecast.alerts_report(ctx.store, zone),
+            "tags": [t["name"] for t in value_service.list_tags(ctx.store)],
+        }
+
+    def show_data(self, data: dict) -> None:
+        """Draw what `compute` returned (GUI thread)."""
+        self.report, self.alerts = data["report"], data["alerts"]
         self._fill_tag_box()
-        self.entry_form.set_tags([t["name"] for t in value_service.list_tags(ctx.store)])
+        self.entry_form.set_tags(data["tags"])
         self._draw_time_charts()
         self._draw_scatter()
         self._fill_table()

@@ -84,3 +84,20 @@ def test_no_clients_says_how_to_add_one(qtbot, istore):
     widget.refresh()
     assert not widget.create_button.isEnabled()
     assert "tracker invoice client set" in widget.message.text()
+
+
+def test_a_foreign_currency_draft_gets_its_rate_from_the_page(page, istore):
+    from tracker.services import invoices as service
+
+    service.set_client(istore, "acme", currency="EUR")
+    page.since_edit.setDate(QDate(2026, 11, 1))
+    page.until_edit.setDate(QDate(2026, 11, 30))
+    page.create_draft()
+    assert page.rate_button.isEnabled()
+    page.issue_selected()
+    assert "exchange rate" in page.message.text()
+    page.ask_text = lambda label, default: "0.9"
+    page.rate_button.click()
+    assert "1 USD = 0.9 EUR" in page.message.text()
+    page.issue_selected()
+    assert page.selected()["status"] == "issued" and page.selected()["total"] == "3.56"  # 3.30 x 0.9 = 2.97 + 20%

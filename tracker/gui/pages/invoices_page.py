@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QGroupBox,
     QHBoxLayout,
     QHeaderView,
+    QInputDialog,
     QLabel,
     QLineEdit,
     QMessageBox,
@@ -60,8 +61,9 @@ class InvoicesPage(QWidget):
         super().__init__(parent)
         self._context = context
         self.rows: list[dict] = []
-        # Replaceable in tests: asks the user to confirm, and where to save an export.
+        # Replaceable in tests: asks the user to confirm, for a rate, and where to save an export.
         self.confirm: Callable[[str], bool] = self._ask
+        self.ask_text: Callable[[str, str], str | None] = self._ask_text
         self.choose_path: Callable[[str, str], str | None] = self._save_dialog
         self._build()
 
@@ -113,6 +115,8 @@ class InvoicesPage(QWidget):
         root.addWidget(split, 1)
 
         actions = QHBoxLayout()
+        self.rate_button = QPushButton("Set rate…")
+        self.rate_button.clicked.connect(lambda: self.set_rate_selected())
         self.issue_button = QPushButton("Issue")
         self.issue_button.clicked.connect(self.issue_selected)
         self.paid_button = QPushButton("Mark paid")
@@ -122,7 +126,8 @@ class InvoicesPage(QWidget):
         self.delete_button = QPushButton("Delete draft")
         self.delete_button.clicked.connect(self.delete_selected)
         self.export_buttons: dict[str, QPushButton] = {}
-        for button in (self.issue_button, self.paid_button, self.void_button, self.delete_button):
+        for button in (self.rate_button, self.issue_button, self.paid_button, self.void_button,
+                       self.delete_button):
             actions.addWidget(button)
         actions.addStretch(1)
         for fmt, title in EXPORTS:
@@ -225,6 +230,7 @@ class InvoicesPage(QWidget):
         status = row["status"] if row else None
         kind = row["kind"] if row else None
         self.issue_button.setEnabled(status == "draft")
+        self.rate_button.setEnabled(status == "draft" and row is not None and row["currency"] != "USD")
         self.delete_button.setEnabled(status == "draft")
         self.paid_button.setEnabled(status == "issued" and kind == "invoice")
         self.void_button.setEnabled(status in ("issued", "paid") and kind == "invoice")
@@ -264,6 +270,22 @@ class InvoicesPage(QWidget):
         self._pending_select = None
         if self._run(act) and self._pending_select is not None:
             self.select_ref(self._pending_select)
+
+    def set_rate_selected(self, rate: str | None = None) -> None:
+        row = self.selected()
+        if row is None:
+            return
+        rate = rate or self.ask_text(f"Units of {row['currency']} per 1 USD (frozen when issued):", "")
+        if not rate:
+            return
+        keep = row["id"]
+
+        def act() -> str:
+            inv = service.set_exchange_rate(self.ctx.store, row["id"], rate)
+            return f"Draft {inv['id']}: 1 USD = {inv['exchange_rate']} {inv['currency']}."
+
+        if self._run(act):
+            self.select_ref(keep)
 
     @Slot()
     def issue_selected(self) -> None:
@@ -337,6 +359,10 @@ class InvoicesPage(QWidget):
     def _ask(self, text: str) -> bool:
         answer = QMessageBox.question(self, "Invoices", text)
         return answer == QMessageBox.StandardButton.Yes
+
+    def _ask_text(self, label: str, default: str) -> str | None:
+        text, ok = QInputDialog.getText(self, "Invoices", label, text=default)
+        return text.strip() if ok and text.strip() else None
 
     def _save_dialog(self, name: str, fmt: str) -> str | None:
         filters = {"pdf": "PDF (*.pdf)", "facturx": "PDF (*.pdf)", "csv": "CSV (*.csv)", "json": "JSON (*.json)"}

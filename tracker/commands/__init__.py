@@ -1,5 +1,6 @@
 """Every `tracker` subcommand, registered in one list (add new modules here)."""
 
+from tracker.commands.invoice_cmd import invoice_command
 from tracker.commands.machines_cmd import MACHINE_COMMANDS
 from tracker.commands.nudges_cmd import nudges_command
 from tracker.commands.paths_cmd import paths_command
@@ -10,4 +11,4 @@ from tracker.commands.value_cmd import VALUE_COMMANDS
 
 COMMANDS = [paths_command, report_command, reprice_command, nudges_command]
 COMMANDS += VALUE_COMMANDS
-COMMANDS += [summary_group, *MACHINE_COMMANDS]
+COMMANDS += [summary_group, *MACHINE_COMMANDS, invoice_command]

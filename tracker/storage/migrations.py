@@ -198,3 +198,51 @@ def m050_team(db: Database) -> None:
         not_null={"week", "kind", "destination", "sent_ms", "ok"},
     )
     db["team_shares"].create_index(["week", "kind"])
+
+
+@migrations()
+def m040_invoices(db: Database) -> None:
+    """Invoices, the usage each issued invoice billed, and number counters.
+
+    A draft has no number. Issuing allocates the next number from
+    `invoice_counters` inside the same transaction that freezes the document
+    and records `invoice_usage`, so a failed issue leaves no gap. The usage an
+    invoice billed is kept per usage row key with the token/cost snapshot it
+    billed: later invoices bill only what is not yet covered (or the change, as
+    an adjustment), and a voided invoice's rows stop counting.
+    """
+    db.execute(
+        "CREATE TABLE invoices ("
+        " id INTEGER PRIMARY KEY,"
+        " number TEXT UNIQUE,"  # NULL while a draft
+        " kind TEXT NOT NULL DEFAULT 'invoice' CHECK (kind IN ('invoice', 'credit_note')),"
+        " status TEXT NOT NULL CHECK (status IN ('draft', 'issued', 'paid', 'void')),"
+        " client_tag_id INTEGER,"
+        " client_name TEXT NOT NULL,"
+        " since_day TEXT NOT NULL, until_day TEXT NOT NULL,"  # inclusive local days
+        " timezone TEXT NOT NULL,"
+        " group_by TEXT NOT NULL,"
+        " currency TEXT NOT NULL,"
+        " exchange_rate TEXT,"  # Decimal text: invoice currency per USD
+        " issue_date TEXT, due_date TEXT, issued_ms INTEGER, paid_date TEXT,"
+        " credit_for_id INTEGER REFERENCES invoices(id),"  # a credit note: the invoice it voids
+        " voided_by_id INTEGER REFERENCES invoices(id),"
+        " total_minor INTEGER,"  # frozen at issue, in the currency's minor unit
+        " document TEXT,"  # the frozen JSON document (issued invoices and credit notes)
+        " notes TEXT,"
+        " created_ms INTEGER NOT NULL, updated_ms INTEGER NOT NULL)"
+    )
+    db.execute("CREATE INDEX invoices_client ON invoices (client_tag_id, status)")
+    db.execute(
+        "CREATE TABLE invoice_usage ("
+        " invoice_id INTEGER NOT NULL REFERENCES invoices(id),"
+        " usage_table TEXT NOT NULL CHECK (usage_table IN ('events', 'buckets')),"
+        " source TEXT NOT NULL, account TEXT NOT NULL, key TEXT NOT NULL,"
+        " input_tokens INTEGER NOT NULL, cache_read_tokens INTEGER NOT NULL,"
+        " cache_write_tokens INTEGER NOT NULL, output_tokens INTEGER NOT NULL,"
+        " requests INTEGER NOT NULL, cost_pico INTEGER NOT NULL,"  # the change this invoice billed
+        " ts_ms INTEGER NOT NULL, model TEXT, project TEXT,"  # to credit a row the provider later withdrew
+        " PRIMARY KEY (invoice_id, usage_table, source, account, key))"
+    )
+    db.execute("CREATE INDEX invoice_usage_row ON invoice_usage (usage_table, source, account, key)")
+    db.execute("CREATE TABLE invoice_counters (scope TEXT PRIMARY KEY, last_seq INTEGER NOT NULL)")

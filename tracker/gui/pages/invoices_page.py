@@ -1,0 +1,401 @@
+"""The Invoices page: invoices with their status; create a draft, issue, export, mark paid, void.
+
+Self-contained: give it an AppContext (or a callable returning one) and call
+`refresh()`. Every rule lives in `services.invoices`; this page only collects
+input, calls the service and shows the result or the service's message.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+from collections.abc import Callable
+from datetime import date, timedelta
+from pathlib import Path
+
+from PySide6.QtCore import QDate, Qt, Slot
+from PySide6.QtGui import QBrush, QColor
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QDateEdit,
+    QFileDialog,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QInputDialog,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QPushButton,
+    QSplitter,
+    QTableWidget,
+    QTableWidgetItem,
+    QTextBrowser,
+    QVBoxLayout,
+    QWidget,
+)
+
+from tracker.services import invoices as service
+from tracker.services.context import AppContext
+from tracker.services.invoices_calc import GROUP_BYS
+
+log = logging.getLogger(__name__)
+COLUMNS = (("ref", "Invoice"), ("kind", "Kind"), ("status", "Status"), ("client", "Client"),
+           ("period", "Period"), ("issue_date", "Issued"), ("due_date", "Due"), ("amount", "Total"))
+EXPORTS = (("pdf", "PDF"), ("facturx", "Factur-X"), ("csv", "CSV"), ("json", "JSON"))
+STATUS_COLORS = {"draft": "#6c757d", "issued": "#1f3a5f", "paid": "#2e7d32", "void": "#b00020"}
+
+
+def _qdate(day: date) -> QDate:
+    return QDate(day.year, day.month, day.day)
+
+
+def _pydate(value: QDate) -> date:
+    return date(value.year(), value.month(), value.day())
+
+
+class InvoicesPage(QWidget):
+    def __init__(self, context: AppContext | Callable[[], AppContext], parent: QWidget | None = None):
+        super().__init__(parent)
+        self._context = context
+        self.rows: list[dict] = []
+        # Replaceable in tests: asks the user to confirm, for a rate, and where to save an export.
+        self.confirm: Callable[[str], bool] = self._ask
+        self.ask_text: Callable[[str, str], str | None] = self._ask_text
+        self.choose_path: Callable[[str, str], str | None] = self._save_dialog
+        self._build()
+
+    # -- layout -----------------------------------------------------------------
+    def _build(self) -> None:
+        root = QVBoxLayout(self)
+        create = QGroupBox("New draft")
+        form = QFormLayout(create)
+        self.client_box = QComboBox()
+        self.client_box.setMinimumContentsLength(16)
+        today = date.today()
+        first = (today.replace(day=1) - timedelta(days=1)).replace(day=1)
+        self.since_edit = QDateEdit(_qdate(first))
+        self.until_edit = QDateEdit(_qdate(today.replace(day=1) - timedelta(days=1)))
+        for edit in (self.since_edit, self.until_edit):
+            edit.setCalendarPopup(True)
+            edit.setDisplayFormat("yyyy-MM-dd")
+        self.group_box = QComboBox()
+        self.group_box.addItems(GROUP_BYS)
+        self.rate_edit = QLineEdit()
+        self.rate_edit.setPlaceholderText("client default (units per 1 USD)")
+        period = QHBoxLayout()
+        period.addWidget(self.since_edit)
+        period.addWidget(QLabel("to"))
+        period.addWidget(self.until_edit)
+        period.addStretch(1)
+        form.addRow("Client", self.client_box)
+        form.addRow("Period", period)
+        form.addRow("Lines by", self.group_box)
+        form.addRow("Exchange rate", self.rate_edit)
+        self.create_button = QPushButton("Create draft")
+        self.create_button.clicked.connect(self.create_draft)
+        form.addRow("", self.create_button)
+        root.addWidget(create)
+
+        split = QSplitter(Qt.Orientation.Vertical)
+        self.table = QTableWidget(0, len(COLUMNS))
+        self.table.setHorizontalHeaderLabels([title for _, title in COLUMNS])
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.verticalHeader().setVisible(False)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.itemSelectionChanged.connect(self._selection_changed)
+        split.addWidget(self.table)
+        self.preview = QTextBrowser()
+        split.addWidget(self.preview)
+        root.addWidget(split, 1)
+
+        actions = QHBoxLayout()
+        self.rate_button = QPushButton("Set rate…")
+        self.rate_button.clicked.connect(lambda: self.set_rate_selected())
+        self.issue_button = QPushButton("Issue")
+        self.issue_button.clicked.connect(self.issue_selected)
+        self.paid_button = QPushButton("Mark paid")
+        self.paid_button.clicked.connect(self.mark_paid_selected)
+        self.void_button = QPushButton("Void (credit note)")
+        self.void_button.clicked.connect(self.void_selected)
+        self.delete_button = QPushButton("Delete draft")
+        self.delete_button.clicked.connect(self.delete_selected)
+        self.export_buttons: dict[str, QPushButton] = {}
+        for button in (self.rate_button, self.issue_button, self.paid_button, self.void_button,
+                       self.delete_button):
+            actions.addWidget(button)
+        actions.addStretch(1)
+        for fmt, title in EXPORTS:
+            button = QPushButton(f"Export {title}")
+            button.clicked.connect(lambda _checked=False, f=fmt: self.export_selected(f))
+            self.export_buttons[fmt] = button
+            actions.addWidget(button)
+        root.addLayout(actions)
+        self.message = QLabel("")
+        self.message.setWordWrap(True)
+        self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        root.addWidget(self.message)
+        self._update_buttons()
+
+    # -- data -------------------------------------------------------------------
+    @property
+    def ctx(self) -> AppContext:
+        return self._context() if callable(self._context) else self._context
+
+    @Slot()
+    def refresh(self) -> None:
+        ctx = self.ctx
+        if ctx.demo:
+            service.ensure_demo_profile(ctx.store)
+        selected = self.selected()
+        keep = selected["id"] if selected else None
+        try:
+            clients = [c["name"] for c in service.client_list(ctx.store)]
+            self.rows = service.list_invoices(ctx.store)
+        except Exception as exc:  # never let a bad row take the dashboard down
+            log.exception("invoices page refresh failed")
+            self.show_message(f"Could not read invoices: {exc}", error=True)
+            return
+        current = self.client_box.currentText()
+        self.client_box.clear()
+        self.client_box.addItems(clients)
+        if current in clients:
+            self.client_box.setCurrentText(current)
+        self.create_button.setEnabled(bool(clients))
+        if not clients:
+            self.show_message("No clients yet: add a client tag (tracker tags add NAME --kind client) "
+                              "and its billing details (tracker invoice client set NAME ...).")
+        self._fill_table(keep)
+
+    def _fill_table(self, keep_id: int | None) -> None:
+        self.table.blockSignals(True)
+        self.table.setRowCount(len(self.rows))
+        for r, row in enumerate(self.rows):
+            values = {
+                "ref": row["number"] or f"Draft {row['id']}",
+                "period": f"{row['since']} – {row['until']}",
+                "amount": f"{row['total']} {row['currency']}" if row["total"] is not None else "?",
+            }
+            for c, (key, _) in enumerate(COLUMNS):
+                item = QTableWidgetItem(str(values.get(key, row.get(key)) or ""))
+                if key == "amount":
+                    item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+                if key == "status":
+                    item.setForeground(QBrush(QColor(STATUS_COLORS.get(row["status"], "#000000"))))
+                    item.setData(Qt.ItemDataRole.ToolTipRole, row["voided_by"] and f"voided by {row['voided_by']}")
+                self.table.setItem(r, c, item)
+        self.table.blockSignals(False)
+        if keep_id is not None:
+            for r, row in enumerate(self.rows):
+                if row["id"] == keep_id:
+                    self.table.selectRow(r)
+                    break
+        self._selection_changed()
+
+    def selected(self) -> dict | None:
+        rows = self.table.selectionModel().selectedRows() if self.table.selectionModel() else []
+        if not rows:
+            return None
+        index = rows[0].row()
+        return self.rows[index] if index < len(self.rows) else None
+
+    def select_ref(self, ref: str | int) -> None:
+        for r, row in enumerate(self.rows):
+            if str(ref) in (str(row["id"]), row["number"]):
+                self.table.selectRow(r)
+                return
+        raise KeyError(ref)
+
+    @Slot()
+    def _selection_changed(self) -> None:
+        self._update_buttons()
+        row = self.selected()
+        if row is None:
+            self.preview.setHtml("<p style='color:#6c757d'>Select an invoice to see its lines.</p>")
+            return
+        try:
+            doc = service.document(self.ctx.store, row["id"])
+        except ValueError as exc:
+            self.preview.setPlainText(str(exc))
+            return
+        self.preview.setHtml(preview_html(doc))
+
+    def _update_buttons(self) -> None:
+        row = self.selected()
+        status = row["status"] if row else None
+        kind = row["kind"] if row else None
+        self.issue_button.setEnabled(status == "draft")
+        self.rate_button.setEnabled(status == "draft" and row is not None and row["currency"] != "USD")
+        self.delete_button.setEnabled(status == "draft")
+        self.paid_button.setEnabled(status == "issued" and kind == "invoice")
+        self.void_button.setEnabled(status in ("issued", "paid") and kind == "invoice")
+        for fmt, button in self.export_buttons.items():
+            button.setEnabled(row is not None and (fmt != "facturx" or status != "draft"))
+
+    # -- actions ----------------------------------------------------------------
+    def show_message(self, text: str, error: bool = False) -> None:
+        self.message.setStyleSheet("color: #b00020;" if error else "")
+        self.message.setText(text)
+
+    def _run(self, action: Callable[[], str]) -> bool:
+        try:
+            text = action()
+        except ValueError as exc:  # the service's sentences say what to do
+            self.show_message(str(exc), error=True)
+            return False
+        self.show_message(text)
+        self.refresh()
+        return True
+
+    @Slot()
+    def create_draft(self) -> None:
+        client = self.client_box.currentText()
+        if not client:
+            self.show_message("Choose a client first.", error=True)
+            return
+
+        def act() -> str:
+            ctx = self.ctx
+            inv = service.create_draft(ctx.store, client, _pydate(self.since_edit.date()),
+                                       _pydate(self.until_edit.date()), ctx.zone(), self.group_box.currentText(),
+                                       exchange_rate=self.rate_edit.text().strip() or None)
+            self._pending_select = inv["id"]
+            return f"Draft {inv['id']} created for {client}."
+
+        self._pending_select = None
+        if self._run(act) and self._pending_select is not None:
+            self.select_ref(self._pending_select)
+
+    def set_rate_selected(self, rate: str | None = None) -> None:
+        row = self.selected()
+        if row is None:
+            return
+        rate = rate or self.ask_text(f"Units of {row['currency']} per 1 USD (frozen when issued):", "")
+        if not rate:
+            return
+        keep = row["id"]
+
+        def act() -> str:
+            inv = service.set_exchange_rate(self.ctx.store, row["id"], rate)
+            return f"Draft {inv['id']}: 1 USD = {inv['exchange_rate']} {inv['currency']}."
+
+        if self._run(act):
+            self.select_ref(keep)
+
+    @Slot()
+    def issue_selected(self) -> None:
+        row = self.selected()
+        if row is None or not self.confirm(
+                f"Issue draft {row['id']} for {row['client']}? An issued invoice gets a number and never changes."):
+            return
+        keep = row["id"]
+
+        def act() -> str:
+            inv = service.issue(self.ctx.store, row["id"])
+            return f"Issued {inv['number']}: {inv['document']['totals']['total']} {inv['currency']}."
+
+        if self._run(act):
+            self.select_ref(keep)
+
+    @Slot()
+    def mark_paid_selected(self) -> None:
+        row = self.selected()
+        if row is None:
+            return
+        self._run(lambda: f"{service.mark_paid(self.ctx.store, row['id'])['number']} marked paid.")
+
+    @Slot()
+    def void_selected(self) -> None:
+        row = self.selected()
+        if row is None or not self.confirm(
+                f"Void {row['number']} with a credit note? Its usage becomes billable again."):
+            return
+
+        def act() -> str:
+            note = service.void(self.ctx.store, row["id"])
+            return f"Credit note {note['number']} voids {row['number']}."
+
+        self._run(act)
+
+    @Slot()
+    def delete_selected(self) -> None:
+        row = self.selected()
+        if row is None or not self.confirm(f"Delete draft {row['id']}?"):
+            return
+
+        def act() -> str:
+            service.delete_draft(self.ctx.store, row["id"])
+            return f"Draft {row['id']} deleted."
+
+        self._run(act)
+
+    def export_selected(self, fmt: str, path: str | None = None) -> Path | None:
+        row = self.selected()
+        if row is None:
+            return None
+        try:
+            data, name = service.export(self.ctx.store, row["id"], fmt)
+        except ValueError as exc:
+            self.show_message(str(exc), error=True)
+            return None
+        target = path or self.choose_path(name, fmt)
+        if not target:
+            return None
+        try:
+            Path(target).write_bytes(data)
+            Path(target).chmod(0o600)
+        except OSError as exc:
+            self.show_message(f"Could not write {target}: {exc}", error=True)
+            return None
+        self.show_message(f"Wrote {target}.")
+        return Path(target)
+
+    # -- dialogs ----------------------------------------------------------------
+    def _ask(self, text: str) -> bool:
+        answer = QMessageBox.question(self, "Invoices", text)
+        return answer == QMessageBox.StandardButton.Yes
+
+    def _ask_text(self, label: str, default: str) -> str | None:
+        text, ok = QInputDialog.getText(self, "Invoices", label, text=default)
+        return text.strip() if ok and text.strip() else None
+
+    def _save_dialog(self, name: str, fmt: str) -> str | None:
+        filters = {"pdf": "PDF (*.pdf)", "facturx": "PDF (*.pdf)", "csv": "CSV (*.csv)", "json": "JSON (*.json)"}
+        path, _ = QFileDialog.getSaveFileName(self, "Export invoice", str(Path.home() / name), filters[fmt])
+        return path or None
+
+
+def preview_html(doc: dict) -> str:
+    """A compact HTML view of an invoice document for the preview pane."""
+    e = html.escape
+    cur = doc["currency"]
+    color = STATUS_COLORS.get(doc.get("status", ""), "#1f3a5f")
+    title = doc.get("number") or f"Draft {doc.get('draft_id')}"
+    head = (f"<h3 style='margin:0'>{e(title)} <span style='color:{color}'>[{e(doc.get('status', ''))}]</span></h3>"
+            f"<p style='margin:2px 0'>{e(doc['buyer']['name'])} · {e(doc['period']['since'])} – "
+            f"{e(doc['period']['until'])} · {e(doc['plan'])}</p>")
+    rows = "".join(
+        f"<tr><td>{line['position']}</td><td>{e(line['description'])}</td>"
+        f"<td align='right'>{line['input_tokens']:,}</td><td align='right'>{line['output_tokens']:,}</td>"
+        f"<td align='right'>{e(line['amount'])}</td></tr>"
+        for line in doc["lines"]
+    )
+    t = doc["totals"]
+    taxes = "".join(f"<tr><td colspan=4 align='right'>{e(x['name'])} {e(x['rate_pct'])}%</td>"
+                    f"<td align='right'>{e(x['amount'])}</td></tr>" for x in t["taxes"])
+    table = (
+        "<table width='100%' cellspacing=0 cellpadding=3>"
+        "<tr style='background:#1f3a5f;color:white'><th>#</th><th align='left'>Line</th><th>Input</th>"
+        f"<th>Output</th><th align='right'>Amount ({e(cur)})</th></tr>{rows}"
+        f"<tr><td colspan=4 align='right'>Subtotal</td><td align='right'>{e(t['subtotal'])}</td></tr>"
+        f"<tr><td colspan=4 align='right'>Discount</td><td align='right'>-{e(t['discount'])}</td></tr>{taxes}"
+        f"<tr><td colspan=4 align='right'><b>Total</b></td><td align='right'><b>{e(t['total'])} {e(cur)}</b></td>"
+        "</tr></table>"
+    )
+    warnings = "".join(f"<p style='color:#b00020'>{e(w)}</p>" for w in doc.get("warnings", []))
+    return head + table + warnings

@@ -22,7 +22,7 @@ from tracker.sources.base import (
     DAY_S, HOUR_S, Batch, BadRecord, Stream, as_decimal, as_int, as_str, day_of, days_in, describe_key_kind,
     epoch_s, merge_billed, merge_buckets, page_of_tokens, rfc3339,
 )
-from tracker.storage.providers import ClaudeCodeRow
+from tracker.core.provider_records import ClaudeCodeRow
 
 KIND = "anthropic"
 DEFAULT_BASE_URL = "https://api.anthropic.com"

@@ -21,7 +21,7 @@ from typing import Any, Protocol
 from tracker.core.records import BilledLine, UsageBucket
 from tracker.core.timeutil import UTC, parse_iso
 from tracker.core.tokens import Tokens
-from tracker.storage.providers import BalanceSnapshot, ClaudeCodeRow
+from tracker.core.provider_records import BalanceSnapshot, ClaudeCodeRow
 
 DAY_S = 86_400
 HOUR_S = 3_600

@@ -20,7 +20,7 @@ from tracker.net import HttpClient, HttpOptions, RequestRejected
 from tracker.sources.base import (
     DAY_S, Batch, BadRecord, Stream, as_decimal, as_int, as_list, as_str, days_in, merge_buckets,
 )
-from tracker.storage.providers import BalanceSnapshot
+from tracker.core.provider_records import BalanceSnapshot
 
 KIND = "openrouter"
 DEFAULT_BASE_URL = "https://openrouter.ai/api/v1"

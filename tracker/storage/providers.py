@@ -11,6 +11,7 @@ import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
+from tracker.core.provider_records import BalanceSnapshot, ClaudeCodeRow
 from tracker.core.timeutil import now_ms
 from tracker.storage.store import Store
 
@@ -32,34 +33,6 @@ class AccountStatus:
     consecutive_failures: int = 0
     next_attempt_ms: int | None = None
     note: str | None = None
-
-
-@dataclass(frozen=True)
-class BalanceSnapshot:
-    source: str
-    account: str
-    ts_ms: int
-    metric: str  # balance, granted, topped_up, credits_total, credits_used, key_usage, key_limit, ...
-    currency: str
-    amount_pico: int  # pico-units of `currency`
-
-
-@dataclass(frozen=True)
-class ClaudeCodeRow:
-    account: str
-    day: str
-    actor: str
-    model: str
-    input_tokens: int
-    output_tokens: int
-    cache_read_tokens: int
-    cache_write_tokens: int
-    estimated_cost_pico: int | None
-    details: dict  # sessions, lines of code, tool actions, terminal ... (no prompt text exists here)
-    extra_key: str = ""  # terminal/remote, so two rows of one actor and day do not collide
-
-    def natural_key(self) -> str:
-        return "|".join([self.day, self.actor, self.model, self.extra_key])
 
 
 @contextlib.contextmanager
@@ -140,8 +113,19 @@ def delete_billed_days(store: Store, source: str, account: str, first_day: str, 
 
 
 # -- balances ---------------------------------------------------------------
-def add_balances(store: Store, snapshots: Iterable[BalanceSnapshot]) -> int:
-    rows = [(s.source, s.account, s.ts_ms, s.metric, s.currency, s.amount_pico) for s in snapshots]
+def add_balances(store: Store, snapshots: Iterable[BalanceSnapshot], only_changes: bool = True) -> int:
+    """Record readings; with only_changes, a reading equal to the last one of its metric is not stored again."""
+    rows = []
+    for s in snapshots:
+        if only_changes:
+            last = store.conn.execute(
+                "SELECT amount_pico FROM provider_balances WHERE source = ? AND account = ? AND metric = ? "
+                "AND currency = ? ORDER BY ts_ms DESC LIMIT 1",
+                (s.source, s.account, s.metric, s.currency),
+            ).fetchone()
+            if last is not None and last[0] == s.amount_pico:
+                continue
+        rows.append((s.source, s.account, s.ts_ms, s.metric, s.currency, s.amount_pico))
     if rows:
         with store.db.atomic():
             store.conn.executemany(
@@ -166,7 +150,8 @@ def balances(store: Store, account: str, metric: str | None = None) -> list[Bala
 def latest_balances(store: Store, account: str) -> list[BalanceSnapshot]:
     rows = store.conn.execute(
         "SELECT source, account, ts_ms, metric, currency, amount_pico FROM provider_balances b WHERE account = ? "
-        "AND ts_ms = (SELECT MAX(ts_ms) FROM provider_balances WHERE account = b.account) ORDER BY metric, currency",
+        "AND ts_ms = (SELECT MAX(ts_ms) FROM provider_balances WHERE account = b.account AND metric = b.metric "
+        "AND currency = b.currency) ORDER BY metric, currency",
         (account,),
     )
     return [BalanceSnapshot(*row) for row in rows]

@@ -1,0 +1,142 @@
+"""`tracker sources list|add|remove|test`: provider accounts, keys kept in the keyring."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+
+import click
+
+from tracker import cli_format, credentials
+from tracker.commands.base import AppState, pass_state, user_errors
+from tracker.net import ProviderError
+from tracker.services.poll import source_statuses
+from tracker.sources.providers import SOURCE_KINDS, make_source
+from tracker.storage import providers as pstore
+
+LABEL_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+
+
+@click.group("sources")
+def sources_group() -> None:
+    """Provider accounts polled for usage, billed cost and balances (OpenAI, Anthropic, OpenRouter, DeepSeek)."""
+
+
+@sources_group.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@pass_state
+@user_errors
+def list_command(state: AppState, as_json: bool) -> None:
+    """Configured accounts with last success, last error and next attempt."""
+    rows = source_statuses(state.context().store)
+    if as_json:
+        click.echo(json.dumps(rows, indent=2))
+        return
+    if not rows:
+        click.echo("No provider accounts. Add one with `tracker sources add KIND --label NAME` "
+                   f"(KIND: {', '.join(SOURCE_KINDS)}).")
+        return
+    shown = [dict(r, last_success=r["last_success"] or "never", next_attempt=r["next_attempt"] or "next poll",
+                  last_error=(r["last_error"] or "")[:80], note=(r["note"] or "")[:60]) for r in rows]
+    click.echo(cli_format.table(shown, [("label", "Label"), ("kind", "Kind"), ("last_success", "Last success"),
+                                        ("last_error", "Last error"), ("next_attempt", "Next attempt"),
+                                        ("note", "Note")]))
+    for r in rows:
+        for b in r["balances"]:
+            click.echo(f"{r['label']}: {b['metric']} {b['amount']} {b['currency']} (at {b['at']})")
+
+
+def _read_key(kind: str, key_env: str | None, key_stdin: bool) -> str:
+    if key_env:
+        value = os.environ.get(key_env, "").strip()
+        if not value:
+            raise click.ClickException(f"The environment variable {key_env} is not set or empty.")
+        return value
+    stdin = click.get_text_stream("stdin")
+    if key_stdin or not stdin.isatty():
+        value = stdin.readline().strip()
+    else:
+        value = click.prompt(f"{kind} key (input hidden)", hide_input=True, default="", show_default=False).strip()
+    if not value:
+        raise click.ClickException("No key given: paste it at the prompt, pipe it on stdin, or use --key-env VAR.")
+    return value
+
+
+@sources_group.command("add")
+@click.argument("kind", type=click.Choice(sorted(SOURCE_KINDS)))
+@click.option("--label", required=True, help="A name for this account (letters, digits, . _ -).")
+@click.option("--base-url", help="API base URL (default: the provider's own).")
+@click.option("--key-env", metavar="VAR", help="Read the key from this environment variable.")
+@click.option("--key-stdin", is_flag=True, help="Read the key from standard input.")
+@click.option("--no-test", is_flag=True, help="Save without testing the key against the provider.")
+@pass_state
+@user_errors
+def add_command(state: AppState, kind, label, base_url, key_env, key_stdin, no_test) -> None:
+    """Add an account: the key is tested against the provider, then kept in the system keyring."""
+    if not LABEL_PATTERN.match(label):
+        raise click.BadParameter("use 1-64 letters, digits, '.', '_' or '-'", param_hint="--label")
+    if base_url and not re.match(r"^https?://", base_url):
+        raise click.BadParameter("must start with https:// (or http:// for a local test server)",
+                                 param_hint="--base-url")
+    try:
+        credentials.require_backend(kind)
+    except credentials.CredentialError as exc:
+        raise click.ClickException(str(exc)) from None
+    key = _read_key(kind, key_env, key_stdin)
+    if not no_test:
+        source = make_source(kind, label, key, base_url)
+        try:
+            message = source.test()
+        except ProviderError as exc:
+            raise click.ClickException(f"The key was not saved. {exc}") from None
+        click.echo(message)
+    try:
+        credentials.store_key(kind, label, key)
+    except credentials.CredentialError as exc:
+        raise click.ClickException(str(exc)) from None
+    pstore.add_account(state.context().store, pstore.Account(label, kind, base_url))
+    click.echo(f"Added {kind} account {label!r}; its key is in the system keyring. Run `tracker poll` to "
+               "fetch its history.")
+
+
+@sources_group.command("remove")
+@click.argument("label")
+@pass_state
+@user_errors
+def remove_command(state: AppState, label: str) -> None:
+    """Forget an account and delete its key from the keyring (its usage history stays)."""
+    account = pstore.remove_account(state.context().store, label)
+    if account is None:
+        raise click.ClickException(f"No provider account labelled {label!r}: see `tracker sources list`.")
+    removed = credentials.delete_key(account.kind, label)
+    click.echo(f"Removed {account.kind} account {label!r}" + ("; its key was deleted from the keyring." if removed
+                                                             else "; no key was stored in the keyring."))
+
+
+@sources_group.command("test")
+@click.argument("labels", nargs=-1)
+@pass_state
+@user_errors
+def test_command(state: AppState, labels) -> None:
+    """Check the stored keys against the providers (all accounts, or the ones named)."""
+    accounts = pstore.list_accounts(state.context().store)
+    if labels:
+        unknown = set(labels) - {a.label for a in accounts}
+        if unknown:
+            raise click.ClickException(f"No provider account labelled {', '.join(sorted(unknown))}.")
+        accounts = [a for a in accounts if a.label in labels]
+    if not accounts:
+        click.echo("No provider accounts to test.")
+        return
+    failed = 0
+    for account in accounts:
+        try:
+            key = credentials.find_key(account.kind, account.label)
+            message = make_source(account.kind, account.label, key.value, account.base_url).test()
+            click.echo(f"{account.label}: ok ({key.origin}). {message}")
+        except (ProviderError, credentials.CredentialError) as exc:
+            failed += 1
+            click.echo(f"{account.label}: FAILED. {exc}")
+    if failed:
+        raise SystemExit(1)

@@ -225,8 +225,8 @@ def billed_totals(store: Store, source: str, account: str) -> dict[tuple[str, st
 def overlapping_widths(store: Store, source: str, account: str) -> int:
     """Buckets of one width lying inside a bucket of another width: each is a double count."""
     return store.conn.execute(
-        "SELECT count(*) FROM buckets a JOIN buckets b ON a.source = b.source AND a.account = b.account "
-        "AND a.width_s < b.width_s AND a.start_s >= b.start_s AND a.start_s < b.start_s + b.width_s "
-        "WHERE a.source = ? AND a.account = ?",
+        "SELECT count(*) FROM buckets a WHERE a.source = ? AND a.account = ? AND EXISTS (SELECT 1 FROM buckets b "
+        "WHERE b.start_s <= a.start_s AND b.start_s > a.start_s - b.width_s AND b.width_s > a.width_s "
+        "AND b.source = a.source AND b.account = a.account)",
         (source, account),
     ).fetchone()[0]

@@ -12,6 +12,8 @@ import os
 from dataclasses import dataclass
 
 import keyring
+import keyring.backends.chainer
+import keyring.backends.fail
 import keyring.errors
 
 KEYRING_SERVICE = "tracker"
@@ -67,10 +69,9 @@ def backend_problem() -> str | None:
         backend = keyring.get_keyring()
     except Exception as exc:  # a broken keyring config file, for one
         return f"the keyring could not be loaded ({type(exc).__name__})"
-    module = type(backend).__module__
-    if module.startswith("keyring.backends.fail"):
+    if isinstance(backend, keyring.backends.fail.Keyring):
         return "the only keyring backend available is the 'fail' backend"
-    if module.startswith("keyring.backends.chainer") and not getattr(backend, "backends", None):
+    if isinstance(backend, keyring.backends.chainer.ChainerBackend) and not backend.backends:
         return "the keyring chainer has no backends to chain"
     try:
         if float(getattr(backend, "priority", 1)) <= 0:

@@ -69,6 +69,7 @@ class FakeProvider:
         self.max_page_buckets = max_page_buckets  # force short pages to exercise cursors
         self.log: list[tuple[str, int]] = []  # (path, status)
         self.answered = 0
+        self.fault_counts: dict[str, int] = {}
         self._lock = threading.Lock()
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
@@ -124,6 +125,8 @@ class FakeProvider:
         headers = {k.lower(): v for k, v in h.headers.items()}
         with self._lock:
             fault = self._pick_fault()
+            if fault:
+                self.fault_counts[fault] = self.fault_counts.get(fault, 0) + 1
         if fault == "outage":
             return self._send(h, parts.path, 503, self.error_body(503, "service unavailable"), {})
         if fault == "429":

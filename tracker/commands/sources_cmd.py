@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import sys
 
 import click
 
@@ -53,7 +54,7 @@ def _read_key(kind: str, key_env: str | None, key_stdin: bool) -> str:
         if not value:
             raise click.ClickException(f"The environment variable {key_env} is not set or empty.")
         return value
-    stdin = click.get_text_stream("stdin")
+    stdin = sys.stdin
     if key_stdin or not stdin.isatty():
         value = stdin.readline().strip()
     else:

@@ -1,0 +1,125 @@
+"""Source parsing edge cases: uncertain shapes, bad records, key types, fake conformance."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+import requests
+
+from tests.fakes.dataset import AnthropicData, OpenAIData
+from tests.fakes.server import FakeAnthropic, FakeOpenAI, FakeProvider
+from tests.providers.conftest import NOW_S
+from tracker import net
+from tracker.sources.anthropic import AnthropicSource, cents_to_pico
+from tracker.sources.base import BadRecord, as_decimal, as_int
+from tracker.sources.openai import OpenAISource
+
+DAY = 86_400
+
+
+def test_fake_accepts_both_group_by_encodings():
+    with FakeOpenAI(OpenAIData(NOW_S)) as fake:
+        base = f"{fake.base_url}/organization/usage/completions?start_time={NOW_S - 5 * DAY}&limit=5"
+        auth = {"Authorization": "Bearer sk-admin-fake-0001"}
+        repeated = requests.get(base + "&group_by=model&group_by=project_id", headers=auth).json()
+        brackets = requests.get(base + "&group_by[]=model&group_by[]=project_id", headers=auth).json()
+        assert repeated == brackets and any(b["results"] for b in repeated["data"])
+        assert requests.get(base.replace(f"start_time={NOW_S - 5 * DAY}&", ""), headers=auth).status_code == 400
+        assert requests.get(base.replace("limit=5", "limit=32"), headers=auth).status_code == 400
+
+
+def test_first_bucket_starting_at_start_time_is_kept(http_options):
+    data = OpenAIData(NOW_S)
+    start = NOW_S // DAY * DAY - 3 * DAY + 5 * 3600  # not on a day boundary
+    with FakeOpenAI(data) as fake:
+        batch = OpenAISource("oa", "sk-admin-fake-0001", fake.base_url, http_options).fetch(
+            "usage", start, NOW_S // DAY * DAY, DAY)
+    starts = sorted({b.start_s for b in batch.buckets})
+    assert starts[0] == start and all(s % DAY == 0 for s in starts[1:])
+
+
+class OddOpenAI(FakeProvider):
+    """One page with every shape the reference calls uncertain, and some bad records."""
+
+    url_prefix = "/v1"
+
+    def route(self, path, query, headers):
+        if path.endswith("/costs"):
+            results = [
+                {"object": "organization.costs.result", "amount": {"value": Decimal("0.06"), "currency": "usd"},
+                 "line_item": "gpt-4o, input", "project_id": "p", "organization_id": "org"},
+                {"object": "organization.costs.result", "amount": {"value": "0.0125", "currency": "usd"},
+                 "line_item": "gpt-4o, output", "project_id": "p"},
+                {"object": "organization.costs.result", "amount": {"value": "lots", "currency": "usd"},
+                 "line_item": "broken", "project_id": "p"},
+            ]
+        elif path.endswith("/completions"):
+            results = [
+                {"input_tokens": 1000, "input_cached_tokens": 400, "input_cache_write_tokens": 100,
+                 "input_uncached_tokens": 500, "output_tokens": 500, "num_model_requests": 5, "model": "gpt-4o",
+                 "future_field": [1, 2]},
+                {"input_tokens": 300, "input_cached_tokens": 100, "output_tokens": 7, "num_model_requests": 1,
+                 "model": "gpt-4o-mini"},  # the pre-July-2026 shape
+                {"input_tokens": "12x", "output_tokens": 1, "num_model_requests": 1, "model": "bad"},
+                {"input_tokens": 10, "input_cached_tokens": 50, "output_tokens": 1, "model": "bad-2"},
+            ]
+        else:
+            results = []
+        return 200, {"object": "page", "has_more": False, "next_page": None,
+                     "data": [{"object": "bucket", "start_time": 0, "end_time": DAY, "results": results}]}, {}
+
+
+def test_uncertain_shapes_are_read_and_bad_records_are_counted(http_options):
+    with OddOpenAI() as fake:
+        src = OpenAISource("oa", "sk-admin-x", fake.base_url, http_options)
+        usage = src.fetch("usage", 0, DAY, DAY)
+        costs = src.fetch("costs", 0, DAY, DAY)
+    by_model = {b.model: b.tokens for b in usage.buckets}
+    assert by_model["gpt-4o"].input_tokens == 500 and by_model["gpt-4o"].cache_read_tokens == 400
+    assert by_model["gpt-4o"].cache_write_5m_tokens == 100
+    assert by_model["gpt-4o-mini"].input_tokens == 200  # input includes cached: 300 - 100
+    assert set(by_model) == {"gpt-4o", "gpt-4o-mini"}
+    assert len(usage.rejected) == 2 and any("input_tokens" in r for r in usage.rejected)
+    assert any("exceeds" in r for r in usage.rejected)
+    assert sorted(line.amount_pico for line in costs.billed) == [12_500_000_000, 60_000_000_000]
+    assert len(costs.rejected) == 1 and "amount.value" in costs.rejected[0]
+
+
+@pytest.mark.parametrize("value, pico", [("123.78912", 1_237_891_200_000), ("50", 500_000_000_000),
+                                          (186, 1_860_000_000_000), (Decimal("0.001"), 10_000_000)])
+def test_anthropic_cents_are_divided_by_100_exactly(value, pico):
+    assert cents_to_pico(value) == pico
+
+
+def test_field_readers_refuse_guessing():
+    assert as_int("42", "n") == 42 and as_int(None, "n") == 0 and as_int(Decimal("3"), "n") == 3
+    for bad in (True, "4.5", -1, [], "nan"):
+        with pytest.raises(BadRecord):
+            as_int(bad, "n")
+    assert as_decimal("0.10", "x") == Decimal("0.10")
+    for bad in (None, "x", True, "inf"):
+        with pytest.raises(BadRecord):
+            as_decimal(bad, "x")
+
+
+@pytest.mark.parametrize("status", [401, 403])
+def test_non_admin_key_gets_the_admin_key_advice_whatever_the_status(status, http_options):
+    class Refusing(FakeProvider):
+        url_prefix = "/v1"
+
+        def route(self, path, query, headers):
+            return status, {"error": {"message": "nope"}}, {}
+
+    with Refusing() as fake:
+        with pytest.raises(net.WrongKeyType, match="project key.*Admin key"):
+            OpenAISource("oa", "sk-proj-abc", fake.base_url, http_options).test()
+        with pytest.raises(net.AuthError if status == 401 else net.WrongKeyType):
+            OpenAISource("oa", "sk-admin-abc", fake.base_url, http_options).test()
+
+
+def test_anthropic_normal_key_is_told_to_use_an_admin_key(http_options):
+    with FakeAnthropic(AnthropicData(NOW_S)) as fake:
+        with pytest.raises(net.WrongKeyType, match="normal API key.*Admin key"):
+            AnthropicSource("an", "sk-ant-api03-fake-0002", fake.root_url, http_options).test()
+        assert "accepted" in AnthropicSource("an", "sk-ant-admin01-fake-0001", fake.root_url, http_options).test()

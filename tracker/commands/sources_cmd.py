@@ -4,19 +4,15 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import sys
 
 import click
 
 from tracker import cli_format, credentials
 from tracker.commands.base import AppState, pass_state, user_errors
-from tracker.net import ProviderError
+from tracker.services import accounts
 from tracker.services.poll import source_statuses
-from tracker.sources.providers import SOURCE_KINDS, make_source
-from tracker.storage import providers as pstore
-
-LABEL_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+from tracker.sources.providers import SOURCE_KINDS
 
 
 @click.group("sources")
@@ -54,9 +50,8 @@ def _read_key(kind: str, key_env: str | None, key_stdin: bool) -> str:
         if not value:
             raise click.ClickException(f"The environment variable {key_env} is not set or empty.")
         return value
-    stdin = sys.stdin
-    if key_stdin or not stdin.isatty():
-        value = stdin.readline().strip()
+    if key_stdin or not sys.stdin.isatty():
+        value = sys.stdin.readline().strip()
     else:
         value = click.prompt(f"{kind} key (input hidden)", hide_input=True, default="", show_default=False).strip()
     if not value:
@@ -75,28 +70,15 @@ def _read_key(kind: str, key_env: str | None, key_stdin: bool) -> str:
 @user_errors
 def add_command(state: AppState, kind, label, base_url, key_env, key_stdin, no_test) -> None:
     """Add an account: the key is tested against the provider, then kept in the system keyring."""
-    if not LABEL_PATTERN.match(label):
-        raise click.BadParameter("use 1-64 letters, digits, '.', '_' or '-'", param_hint="--label")
-    if base_url and not re.match(r"^https?://", base_url):
-        raise click.BadParameter("must start with https:// (or http:// for a local test server)",
-                                 param_hint="--base-url")
     try:
-        credentials.require_backend(kind)
-    except credentials.CredentialError as exc:
+        accounts.validate(kind, label, base_url)
+        credentials.require_backend(kind)  # say so before asking for the key
+        key = _read_key(kind, key_env, key_stdin)
+        message = accounts.add_account(state.context().store, kind, label, key, base_url, test=not no_test)
+    except (accounts.AccountError, credentials.CredentialError) as exc:
         raise click.ClickException(str(exc)) from None
-    key = _read_key(kind, key_env, key_stdin)
-    if not no_test:
-        source = make_source(kind, label, key, base_url)
-        try:
-            message = source.test()
-        except ProviderError as exc:
-            raise click.ClickException(f"The key was not saved. {exc}") from None
+    if message:
         click.echo(message)
-    try:
-        credentials.store_key(kind, label, key)
-    except credentials.CredentialError as exc:
-        raise click.ClickException(str(exc)) from None
-    pstore.add_account(state.context().store, pstore.Account(label, kind, base_url))
     click.echo(f"Added {kind} account {label!r}; its key is in the system keyring. Run `tracker poll` to "
                "fetch its history.")
 
@@ -107,10 +89,7 @@ def add_command(state: AppState, kind, label, base_url, key_env, key_stdin, no_t
 @user_errors
 def remove_command(state: AppState, label: str) -> None:
     """Forget an account and delete its key from the keyring (its usage history stays)."""
-    account = pstore.remove_account(state.context().store, label)
-    if account is None:
-        raise click.ClickException(f"No provider account labelled {label!r}: see `tracker sources list`.")
-    removed = credentials.delete_key(account.kind, label)
+    account, removed = accounts.remove_account(state.context().store, label)
     click.echo(f"Removed {account.kind} account {label!r}" + ("; its key was deleted from the keyring." if removed
                                                              else "; no key was stored in the keyring."))
 
@@ -121,23 +100,10 @@ def remove_command(state: AppState, label: str) -> None:
 @user_errors
 def test_command(state: AppState, labels) -> None:
     """Check the stored keys against the providers (all accounts, or the ones named)."""
-    accounts = pstore.list_accounts(state.context().store)
-    if labels:
-        unknown = set(labels) - {a.label for a in accounts}
-        if unknown:
-            raise click.ClickException(f"No provider account labelled {', '.join(sorted(unknown))}.")
-        accounts = [a for a in accounts if a.label in labels]
-    if not accounts:
+    results = accounts.check_accounts(state.context().store, list(labels) or None)
+    if not results:
         click.echo("No provider accounts to test.")
-        return
-    failed = 0
-    for account in accounts:
-        try:
-            key = credentials.find_key(account.kind, account.label)
-            message = make_source(account.kind, account.label, key.value, account.base_url).test()
-            click.echo(f"{account.label}: ok ({key.origin}). {message}")
-        except (ProviderError, credentials.CredentialError) as exc:
-            failed += 1
-            click.echo(f"{account.label}: FAILED. {exc}")
-    if failed:
+    for r in results:
+        click.echo(f"{r.label}: ok ({r.key_origin}). {r.message}" if r.ok else f"{r.label}: FAILED. {r.message}")
+    if any(not r.ok for r in results):
         raise SystemExit(1)

@@ -210,8 +210,11 @@ def plan_stream(stream: Stream, cursor: dict | None, now_s: int, backfill_days: 
     daily_end = hourly_start if hourly else today + DAY_S
     days = DEFAULT_BACKFILL_DAYS if backfill_days is None else max(int(backfill_days), 0)
     want_from = today - days * DAY_S
-    if stream.history_days is not None:
-        want_from = max(want_from, today - stream.history_days * DAY_S)
+    # A provider that keeps only recent history (OpenRouter: 30 days) is never
+    # asked for older days: re-reading them would replace kept buckets with nothing.
+    floor = today - stream.history_days * DAY_S if stream.history_days is not None else None
+    if floor is not None:
+        want_from = max(want_from, floor)
     want_from = min(want_from, daily_end)
     span = stream.max_buckets[DAY_S] * DAY_S
     cuts = {today} if stream.today_alone else set()
@@ -228,6 +231,8 @@ def plan_stream(stream: Stream, cursor: dict | None, now_s: int, backfill_days: 
             chunks.append(Chunk(start, stop, DAY_S, {"from": start, "until": until}))
         covered_from = want_from
     start = until if cursor is None else max(covered_from, min(until, daily_end - TRAILING_REREAD_DAYS * DAY_S))
+    if floor is not None:
+        start = max(start, min(floor, daily_end))
     for a, b in _split(start, daily_end, span, cuts):
         until = max(until, b)
         chunks.append(Chunk(a, b, DAY_S, {"from": covered_from, "until": until}))

@@ -45,7 +45,7 @@ def test_a_gap_since_the_last_poll_is_filled():
 def test_longer_backfill_extends_history_backwards():
     cursor = {"from": TODAY - 10 * DAY, "until": TODAY + DAY}
     chunks = poll.plan_stream(openai.COSTS, cursor, NOW_S, 400)
-    assert spans(chunks) == [(-190, 180, "d"), (-370, 180, "d"), (-400, 30, "d"), (-2, 3, "d")]
+    assert spans(chunks) == [(-40, 30, "d"), (-220, 180, "d"), (-400, 180, "d"), (-2, 3, "d")]
     extension = [c for c in chunks if c.start_s < TODAY - 10 * DAY]
     assert extension[0].end_s == TODAY - 10 * DAY and extension[-1].start_s == TODAY - 400 * DAY
     assert all(c.cursor["from"] == c.start_s for c in extension)  # written newest first, contiguous

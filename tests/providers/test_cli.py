@@ -96,3 +96,14 @@ def test_poll_without_accounts_and_unknown_label():
     assert "No provider accounts" in cli("poll").output
     r = cli("poll", "--source", "nope")
     assert r.exit_code == 1 and "no provider account labelled nope" in r.output
+
+
+def test_env_only_account_needs_no_keyring(monkeypatch):
+    keyring.set_keyring(keyring.backends.fail.Keyring())
+    with FakeDeepSeek(DeepSeekData()) as fake:
+        monkeypatch.setenv("DEEPSEEK_API_KEY", "sk-deepseek-fake-0001")
+        r = cli("sources", "add", "deepseek", "--label", "ds", "--base-url", fake.root_url, "--env-only")
+        assert r.exit_code == 0, r.output
+        assert "read the key from DEEPSEEK_API_KEY" in r.output
+        r = cli("poll", "--json")
+        assert r.exit_code == 0 and json.loads(r.output)["accounts"][0]["ok"] is True

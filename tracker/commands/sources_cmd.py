@@ -66,21 +66,29 @@ def _read_key(kind: str, key_env: str | None, key_stdin: bool) -> str:
 @click.option("--key-env", metavar="VAR", help="Read the key from this environment variable.")
 @click.option("--key-stdin", is_flag=True, help="Read the key from standard input.")
 @click.option("--no-test", is_flag=True, help="Save without testing the key against the provider.")
+@click.option("--env-only", is_flag=True,
+              help="Store no key: polls read the provider's environment variable (for machines without a keyring).")
 @pass_state
 @user_errors
-def add_command(state: AppState, kind, label, base_url, key_env, key_stdin, no_test) -> None:
+def add_command(state: AppState, kind, label, base_url, key_env, key_stdin, no_test, env_only) -> None:
     """Add an account: the key is tested against the provider, then kept in the system keyring."""
     try:
         accounts.validate(kind, label, base_url)
-        credentials.require_backend(kind)  # say so before asking for the key
+        if env_only:
+            names = credentials.env_names(kind)
+            key_env = key_env or next((n for n in names if os.environ.get(n, "").strip()), names[0])
+        else:
+            credentials.require_backend(kind)  # say so before asking for the key
         key = _read_key(kind, key_env, key_stdin)
-        message = accounts.add_account(state.context().store, kind, label, key, base_url, test=not no_test)
+        message = accounts.add_account(state.context().store, kind, label, key, base_url, test=not no_test,
+                                       keep_key=not env_only)
     except (accounts.AccountError, credentials.CredentialError) as exc:
         raise click.ClickException(str(exc)) from None
     if message:
         click.echo(message)
-    click.echo(f"Added {kind} account {label!r}; its key is in the system keyring. Run `tracker poll` to "
-               "fetch its history.")
+    where = (f"polls will read the key from {' or '.join(credentials.env_names(kind))}" if env_only
+             else "its key is in the system keyring")
+    click.echo(f"Added {kind} account {label!r}; {where}. Run `tracker poll` to fetch its history.")
 
 
 @sources_group.command("remove")

@@ -45,9 +45,11 @@ def check_key(kind: str, label: str, key: str, base_url: str | None = None) -> s
 
 
 def add_account(store: Store, kind: str, label: str, key: str, base_url: str | None = None,
-                test: bool = True) -> str | None:
+                test: bool = True, keep_key: bool = True) -> str | None:
     """Test the key (unless told not to), keep it in the keyring, record the account.
 
+    With keep_key=False nothing goes to the keyring: the poll will read the
+    provider's environment variable (for machines without a keyring).
     Returns the provider's test message. Nothing is saved when a step fails.
     """
     validate(kind, label, base_url)
@@ -55,14 +57,16 @@ def add_account(store: Store, kind: str, label: str, key: str, base_url: str | N
     if existing and existing.kind != kind:
         raise AccountError(f"the label {label!r} is already used by a {existing.kind} account: "
                            f"remove it first (`tracker sources remove {label}`) or choose another label")
-    credentials.require_backend(kind)  # fail before the user's key goes anywhere
+    if keep_key:
+        credentials.require_backend(kind)  # fail before the user's key goes anywhere
     message = None
     if test:
         try:
             message = check_key(kind, label, key, base_url)
         except ProviderError as exc:
             raise AccountError(f"The key was not saved. {exc}") from None
-    credentials.store_key(kind, label, key)
+    if keep_key:
+        credentials.store_key(kind, label, key)
     pstore.add_account(store, pstore.Account(label, kind, base_url))
     return message
 

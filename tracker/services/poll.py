@@ -147,13 +147,16 @@ def _poll_account(store, pricer, account, backfill_days, progress, now_s, http_o
         key = credentials.find_key(account.kind, account.label)
         secret = key.value
         source = factory(account, key.value, http_options)
+        refused: dict[str, list[str]] = {}  # note -> streams it applies to
         for stream in source.streams:
             try:
                 _poll_stream(store, pricer, source, stream, backfill_days, progress, now_s, result)
             except WrongKeyType as exc:
                 if not stream.optional_permission:
                     raise
-                result.notes.append(f"{stream.name}: skipped, it {_permission_note(account.kind, stream, exc)}")
+                refused.setdefault(_permission_note(account.kind, stream, exc), []).append(stream.name)
+        for note, names in refused.items():
+            result.notes.append(f"{' and '.join(names)} skipped: {note}")
         result.ok = True
     except (ProviderError, credentials.CredentialError, BadRecord) as exc:
         result.error = str(exc)
@@ -185,8 +188,8 @@ def _permission_note(kind: str, stream: Stream, exc: ProviderError) -> str:
     if kind == "openrouter":
         from tracker.sources.openrouter import MANAGEMENT_KEY_HELP
 
-        return MANAGEMENT_KEY_HELP
-    return f"needs a {stream.optional_permission} ({exc})"
+        return "it " + MANAGEMENT_KEY_HELP
+    return f"it needs a {stream.optional_permission} ({exc})"
 
 
 def _iso(ms: int) -> str:

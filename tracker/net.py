@@ -258,8 +258,13 @@ class HttpClient:
         self.provider = provider
         self.secrets = [s for s in secrets if s]
         self.options = options or HttpOptions()
+        self._own_session = self.options.session is None
         self.session = self.options.session or make_session()
         self.requests_made = 0
+
+    def close(self) -> None:
+        if self._own_session:
+            self.session.close()
 
     def url(self, path: str) -> str:
         return urljoin(self.base_url, path.lstrip("/"))
@@ -322,7 +327,8 @@ class HttpClient:
                 return parse_json(text)
             except ValueError:
                 raise _Retryable(
-                    BadResponse(f"{self.provider} sent a response that is not valid JSON (possibly truncated)."),
+                    BadResponse(f"{self.provider} sent a response that is not valid JSON (truncated, or the base "
+                                "URL is not the provider's API)."),
                     None,
                     headers,
                 )

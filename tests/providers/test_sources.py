@@ -123,3 +123,35 @@ def test_anthropic_normal_key_is_told_to_use_an_admin_key(http_options):
         with pytest.raises(net.WrongKeyType, match="normal API key.*Admin key"):
             AnthropicSource("an", "sk-ant-api03-fake-0002", fake.root_url, http_options).test()
         assert "accepted" in AnthropicSource("an", "sk-ant-admin01-fake-0001", fake.root_url, http_options).test()
+
+
+def test_a_cursor_that_never_ends_is_an_error_not_a_hang(http_options):
+    class Looping(FakeProvider):
+        url_prefix = "/v1"
+
+        def route(self, path, query, headers):
+            return 200, {"object": "page", "data": [], "has_more": True, "next_page": "page_same"}, {}
+
+    with Looping() as fake:
+        with pytest.raises(BadRecord, match="repeated a page cursor"):
+            OpenAISource("oa", "sk-admin-x", fake.base_url, http_options).fetch("costs", 0, DAY, DAY)
+        assert len(fake.log) == 2
+
+
+def test_a_base_url_that_is_not_the_api_says_so(http_options, sleeps):
+    class Website(FakeProvider):
+        def _send(self, h, path, status, body, extra, truncate=False):
+            data = b"<html>hello</html>"
+            self.log.append((path, 200))
+            h.send_response(200)
+            h.send_header("Content-Length", str(len(data)))
+            h.end_headers()
+            h.wfile.write(data)
+
+        def route(self, path, query, headers):
+            return 200, {}, {}
+
+    with Website() as fake:
+        with pytest.raises(net.BadResponse, match="base URL"):
+            OpenAISource("oa", "sk-admin-x", fake.base_url, http_options).test()
+    assert len(sleeps) == net.MAX_RETRIES  # retried like a truncated body, then given up

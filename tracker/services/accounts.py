@@ -10,7 +10,8 @@ import re
 from dataclasses import dataclass
 
 from tracker import credentials
-from tracker.net import ProviderError
+from tracker.net import BadResponse, ProviderError
+from tracker.sources.base import BadRecord
 from tracker.sources.providers import SOURCE_KINDS, make_source
 from tracker.storage import Store
 from tracker.storage import providers as pstore
@@ -41,7 +42,13 @@ def validate(kind: str, label: str, base_url: str | None) -> None:
 
 def check_key(kind: str, label: str, key: str, base_url: str | None = None) -> str:
     """Ask the provider whether the key works; a sentence on success, ProviderError otherwise."""
-    return make_source(kind, label, key, base_url).test()
+    source = make_source(kind, label, key, base_url)
+    try:
+        return source.test()
+    except BadRecord as exc:
+        raise BadResponse(f"{kind} sent a response the tracker cannot read ({exc}); check the base URL.") from None
+    finally:
+        source.close()
 
 
 def add_account(store: Store, kind: str, label: str, key: str, base_url: str | None = None,

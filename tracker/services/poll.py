@@ -158,14 +158,17 @@ def _poll_account(store, pricer, account, backfill_days, progress, now_s, http_o
         for note, names in refused.items():
             result.notes.append(f"{' and '.join(names)} skipped: {note}")
         result.ok = True
-    except (ProviderError, credentials.CredentialError, BadRecord) as exc:
+    except (ProviderError, credentials.CredentialError) as exc:
         result.error = str(exc)
+    except BadRecord as exc:
+        result.error = f"{account.kind} sent a response the tracker cannot read ({exc}); check the base URL."
     except Exception as exc:  # a bug in one source must not stop the others; keep the why
         log.exception("provider account %s: unexpected error", account.label)
         result.error = redact(f"unexpected error ({type(exc).__name__}: {exc})", [secret])
     finally:
         if source is not None:
             result.requests = source.requests_made
+            source.close()
     if result.ok:
         status.last_success_ms = now_ms_
         status.consecutive_failures = 0

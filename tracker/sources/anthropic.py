@@ -15,14 +15,14 @@ from collections.abc import Iterable
 from dataclasses import replace
 
 from tracker.core.money import usd_to_pico
+from tracker.core.provider_records import ClaudeCodeRow
 from tracker.core.records import BilledLine, UsageBucket
 from tracker.core.tokens import Tokens
 from tracker.net import AuthError, HttpClient, HttpOptions, WrongKeyType
 from tracker.sources.base import (
-    DAY_S, HOUR_S, Batch, BadRecord, Stream, as_decimal, as_int, as_str, day_of, days_in, describe_key_kind,
+    HttpSource, DAY_S, HOUR_S, Batch, BadRecord, Stream, as_decimal, as_int, as_str, day_of, days_in, describe_key_kind,
     epoch_s, merge_billed, merge_buckets, page_of_tokens, rfc3339,
 )
-from tracker.core.provider_records import ClaudeCodeRow
 
 KIND = "anthropic"
 DEFAULT_BASE_URL = "https://api.anthropic.com"
@@ -49,7 +49,7 @@ def cents_to_pico(value) -> int:
     return usd_to_pico(as_decimal(value, "amount").scaleb(-2))
 
 
-class AnthropicSource:
+class AnthropicSource(HttpSource):
     kind = KIND
     streams = (MESSAGES, COSTS, CLAUDE_CODE)
 
@@ -63,10 +63,6 @@ class AnthropicSource:
             secrets=[key],
             options=options,
         )
-
-    @property
-    def requests_made(self) -> int:
-        return self.client.requests_made
 
     def _get(self, path: str, params: list) -> dict:
         try:
@@ -97,14 +93,6 @@ class AnthropicSource:
     def snapshot(self, stream: str, now_ms: int) -> Batch:
         raise ValueError(f"anthropic has no snapshot stream {stream!r}")
 
-    def _pages(self, path: str, params: list):
-        page_token = None
-        while True:
-            doc = self._get(path, params + ([("page", page_token)] if page_token else []))
-            data, has_more, page_token = page_of_tokens(doc)
-            yield data
-            if not has_more:
-                return
 
     def _buckets(self, path: str, params: list, start_s: int, end_s: int, batch: Batch) -> Iterable[tuple[int, list]]:
         for data in self._pages(path, params):

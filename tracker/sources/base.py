@@ -18,10 +18,11 @@ from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any, Protocol
 
+from tracker.core.provider_records import BalanceSnapshot, ClaudeCodeRow
 from tracker.core.records import BilledLine, UsageBucket
 from tracker.core.timeutil import UTC, parse_iso
 from tracker.core.tokens import Tokens
-from tracker.core.provider_records import BalanceSnapshot, ClaudeCodeRow
+from tracker.net import HttpClient
 
 DAY_S = 86_400
 HOUR_S = 3_600
@@ -65,6 +66,9 @@ class ProviderSource(Protocol):
     streams: tuple[Stream, ...]
     requests_made: int
 
+    def close(self) -> None:
+        """Release the HTTP connections."""
+
     def test(self) -> str:
         """Check the key against the provider; a sentence on success, a ProviderError otherwise."""
 
@@ -77,6 +81,39 @@ class ProviderSource(Protocol):
 
 class BadRecord(ValueError):
     """One provider record that cannot be read; its text is the reason."""
+
+
+MAX_PAGES_PER_FETCH = 500  # a provider that keeps saying has_more is broken, not infinite
+
+
+class HttpSource:
+    """What every HTTP source shares: its client, the request count, closing, paging."""
+
+    client: HttpClient
+
+    @property
+    def requests_made(self) -> int:
+        return self.client.requests_made
+
+    def close(self) -> None:
+        self.client.close()
+
+    def _get(self, path: str, params: list | None = None):
+        return self.client.get_json(path, params)
+
+    def _pages(self, path: str, params: list):
+        """The `data` lists of a cursor-paginated endpoint (OpenAI and Anthropic envelopes)."""
+        token, seen = None, set()
+        for _ in range(MAX_PAGES_PER_FETCH):
+            doc = self._get(path, params + ([("page", token)] if token else []))
+            data, has_more, token = page_of_tokens(doc)
+            yield data
+            if not has_more:
+                return
+            if token in seen:
+                raise BadRecord(f"{self.client.provider} repeated a page cursor for {path}")
+            seen.add(token)
+        raise BadRecord(f"{self.client.provider} returned more than {MAX_PAGES_PER_FETCH} pages for {path}")
 
 
 # -- field readers ----------------------------------------------------------
@@ -159,6 +196,8 @@ def days_in(start_s: int, end_s: int) -> list[str]:
 
 def page_of_tokens(page: Any) -> tuple[list, bool, str | None]:
     """(data, has_more, next_page) of the OpenAI/Anthropic page envelope."""
+    if not isinstance(page, dict):
+        raise BadRecord("the response is not a JSON object")
     data = as_list(page, "data")
     has_more = bool(page.get("has_more"))
     next_page = page.get("next_page")

@@ -9,9 +9,9 @@ See reference/providers.md section 4.
 from __future__ import annotations
 
 from tracker.core.money import usd_to_pico
-from tracker.net import HttpClient, HttpOptions
-from tracker.sources.base import Batch, BadRecord, Stream, as_decimal, as_list, as_str
 from tracker.core.provider_records import BalanceSnapshot
+from tracker.net import HttpClient, HttpOptions
+from tracker.sources.base import Batch, BadRecord, HttpSource, Stream, as_decimal, as_list, as_str
 
 KIND = "deepseek"
 DEFAULT_BASE_URL = "https://api.deepseek.com"
@@ -19,7 +19,7 @@ BALANCE = Stream("balance", snapshot=True)
 FIELDS = {"total_balance": "balance", "granted_balance": "granted", "topped_up_balance": "topped_up"}
 
 
-class DeepSeekSource:
+class DeepSeekSource(HttpSource):
     kind = KIND
     streams = (BALANCE,)
 
@@ -27,10 +27,6 @@ class DeepSeekSource:
         self.label = label
         self.client = HttpClient(base_url or DEFAULT_BASE_URL, {"Authorization": f"Bearer {key}"}, "DeepSeek",
                                  secrets=[key], options=options)
-
-    @property
-    def requests_made(self) -> int:
-        return self.client.requests_made
 
     def test(self) -> str:
         batch = self.snapshot(BALANCE.name, 0)

@@ -18,7 +18,7 @@ from tracker.core.records import BilledLine, UsageBucket
 from tracker.core.tokens import Tokens
 from tracker.net import AuthError, HttpClient, HttpOptions, WrongKeyType
 from tracker.sources.base import (
-    DAY_S, HOUR_S, Batch, BadRecord, Stream, as_decimal, as_int, as_str, day_of, describe_key_kind, merge_billed,
+    HttpSource, DAY_S, HOUR_S, Batch, BadRecord, Stream, as_decimal, as_int, as_str, day_of, describe_key_kind, merge_billed,
     merge_buckets, page_of_tokens,
 )
 
@@ -59,7 +59,7 @@ USAGE = Stream("usage", widths=(DAY_S, HOUR_S), max_buckets=MAX_BUCKETS, replace
 COSTS = Stream("costs", widths=(DAY_S,), max_buckets={DAY_S: COSTS_MAX_BUCKETS}, billed=True)
 
 
-class OpenAISource:
+class OpenAISource(HttpSource):
     kind = KIND
     streams = (USAGE, COSTS)
 
@@ -69,10 +69,6 @@ class OpenAISource:
         self.client = HttpClient(
             base_url or DEFAULT_BASE_URL, {"Authorization": f"Bearer {key}"}, "OpenAI", secrets=[key], options=options
         )
-
-    @property
-    def requests_made(self) -> int:
-        return self.client.requests_made
 
     def _get(self, path: str, params: list) -> dict:
         try:
@@ -103,14 +99,6 @@ class OpenAISource:
         raise ValueError(f"openai has no snapshot stream {stream!r}")
 
     # -- paging -------------------------------------------------------------
-    def _pages(self, path: str, params: list):
-        page_token = None
-        while True:
-            doc = self._get(path, params + ([("page", page_token)] if page_token else []))
-            data, has_more, page_token = page_of_tokens(doc)
-            yield data
-            if not has_more:
-                return
 
     def _buckets_in(self, data: list, start_s: int, end_s: int, batch: Batch):
         for bucket in data:

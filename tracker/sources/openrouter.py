@@ -13,14 +13,14 @@ from datetime import datetime
 from datetime import time as dtime
 
 from tracker.core.money import usd_to_pico
+from tracker.core.provider_records import BalanceSnapshot
 from tracker.core.records import UsageBucket
 from tracker.core.timeutil import UTC, parse_day
 from tracker.core.tokens import Tokens
 from tracker.net import HttpClient, HttpOptions, RequestRejected
 from tracker.sources.base import (
-    DAY_S, Batch, BadRecord, Stream, as_decimal, as_int, as_list, as_str, days_in, merge_buckets,
+    HttpSource, DAY_S, Batch, BadRecord, Stream, as_decimal, as_int, as_list, as_str, days_in, merge_buckets,
 )
-from tracker.core.provider_records import BalanceSnapshot
 
 KIND = "openrouter"
 DEFAULT_BASE_URL = "https://openrouter.ai/api/v1"
@@ -47,7 +47,7 @@ def _day_start(day: str) -> int:
     return int(datetime.combine(parse_day(day), dtime(0), UTC).timestamp())
 
 
-class OpenRouterSource:
+class OpenRouterSource(HttpSource):
     kind = KIND
     streams = (KEY, CREDITS, ACTIVITY)
 
@@ -56,10 +56,6 @@ class OpenRouterSource:
         self.client = HttpClient(base_url or DEFAULT_BASE_URL, {"Authorization": f"Bearer {key}"}, "OpenRouter",
                                  secrets=[key], options=options)
         self.is_management_key: bool | None = None
-
-    @property
-    def requests_made(self) -> int:
-        return self.client.requests_made
 
     def _key_info(self) -> dict:
         try:

@@ -128,11 +128,13 @@ def error_for_status(status: int, body_text: str, provider: str, secrets: Sequen
             status,
         )
     if status == 429:
-        return RateLimited(f"{provider} is rate limiting requests (HTTP 429){suffix}. The tracker will retry later.", status)
+        return RateLimited(f"{provider} is rate limiting requests (HTTP 429){suffix}. The tracker will retry later.",
+                           status)
     if status == 408:
         return Timeout(f"{provider} timed out on its side (HTTP 408){suffix}.", status)
     if status == 409 or status >= 500:
-        return ServerError(f"{provider} had a server problem (HTTP {status}){suffix}. The tracker will retry later.", status)
+        return ServerError(f"{provider} had a server problem (HTTP {status}){suffix}. The tracker will retry later.",
+                           status)
     if status == 404:
         return RequestRejected(
             f"{provider} has no such endpoint (HTTP 404){suffix}. Check the account's base URL.", status

@@ -22,7 +22,14 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
 from tests.fakes.dataset import (
-    DAY_S, HOUR_S, OPENAI_QUANTITY, AnthropicData, DeepSeekData, OpenAIData, OpenRouterData, day_of,
+    DAY_S,
+    HOUR_S,
+    OPENAI_QUANTITY,
+    AnthropicData,
+    DeepSeekData,
+    OpenAIData,
+    OpenRouterData,
+    day_of,
 )
 
 WIDTHS = {"1m": 60, "1h": HOUR_S, "1d": DAY_S}

@@ -8,9 +8,9 @@ from tests.fakes.dataset import AnthropicData, DeepSeekData, OpenAIData, OpenRou
 from tests.fakes.server import FakeAnthropic, FakeDeepSeek, FakeOpenAI, FakeOpenRouter
 from tests.providers.conftest import NOW_S
 from tests.providers.helpers import DAY_S, configure, expected, stored_buckets, table_dump, window_start
+from tracker.core.timeutil import UTC
 from tracker.services import poll
 from tracker.services.reports import usage_report
-from tracker.core.timeutil import UTC
 from tracker.storage import providers as pstore
 
 OPENAI_KEY = "sk-admin-fake-0001"
@@ -144,8 +144,9 @@ def test_billed_and_estimated_side_by_side(store, pricer, http_options, openai_d
     billed = {(b["date"], b["source"]): b for b in report["billed"]}
     assert {s for _, s in billed} == {"openai", "anthropic"}
     start, end = window_start(NOW_S, 90), NOW_S
-    from tracker.core.money import format_usd
     from collections import defaultdict
+
+    from tracker.core.money import format_usd
 
     want = defaultdict(int)
     for (day, _), pico in openai_data.expected_billed(start, end).items():

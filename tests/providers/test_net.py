@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from tests.fakes.server import FakeProvider, http_date
+from tests.fakes.server import FakeProvider
 from tracker import net
 
 SECRET = "sk-admin-SECRET-should-never-show-123"

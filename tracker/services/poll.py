@@ -132,7 +132,8 @@ def poll_sources(
     return report
 
 
-def _poll_account(store, pricer, account, backfill_days, progress, now_s, http_options, factory, forced) -> AccountReport:
+def _poll_account(store, pricer, account, backfill_days, progress, now_s, http_options, factory,
+                  forced) -> AccountReport:
     result = AccountReport(account.label, account.kind)
     status = pstore.get_status(store, account.label)
     now_ms_ = now_s * 1000

@@ -20,8 +20,22 @@ from tracker.core.records import BilledLine, UsageBucket
 from tracker.core.tokens import Tokens
 from tracker.net import AuthError, HttpClient, HttpOptions, WrongKeyType
 from tracker.sources.base import (
-    HttpSource, DAY_S, HOUR_S, Batch, BadRecord, Stream, as_decimal, as_int, as_str, day_of, days_in, describe_key_kind,
-    epoch_s, merge_billed, merge_buckets, page_of_tokens, rfc3339,
+    DAY_S,
+    HOUR_S,
+    BadRecord,
+    Batch,
+    HttpSource,
+    Stream,
+    as_decimal,
+    as_int,
+    as_str,
+    day_of,
+    days_in,
+    describe_key_kind,
+    epoch_s,
+    merge_billed,
+    merge_buckets,
+    rfc3339,
 )
 
 KIND = "anthropic"
@@ -131,7 +145,9 @@ class AnthropicSource(HttpSource):
         if not isinstance(creation, dict):
             raise BadRecord("cache_creation is not an object")
         tool_use = r.get("server_tool_use") or {}
-        searches = as_int(tool_use.get("web_search_requests"), "web_search_requests") if isinstance(tool_use, dict) else 0
+        if not isinstance(tool_use, dict):
+            raise BadRecord("server_tool_use is not an object")
+        searches = as_int(tool_use.get("web_search_requests"), "web_search_requests")
         tier = as_str(r.get("service_tier"))
         return UsageBucket(
             source=KIND, account=self.label, kind="messages", start_s=start_s, width_s=width_s,

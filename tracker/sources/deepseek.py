@@ -11,7 +11,7 @@ from __future__ import annotations
 from tracker.core.money import usd_to_pico
 from tracker.core.provider_records import BalanceSnapshot
 from tracker.net import HttpClient, HttpOptions
-from tracker.sources.base import Batch, BadRecord, HttpSource, Stream, as_decimal, as_list, as_str
+from tracker.sources.base import BadRecord, Batch, HttpSource, Stream, as_decimal, as_list, as_str
 
 KIND = "deepseek"
 DEFAULT_BASE_URL = "https://api.deepseek.com"

@@ -18,8 +18,19 @@ from tracker.core.records import BilledLine, UsageBucket
 from tracker.core.tokens import Tokens
 from tracker.net import AuthError, HttpClient, HttpOptions, WrongKeyType
 from tracker.sources.base import (
-    HttpSource, DAY_S, HOUR_S, Batch, BadRecord, Stream, as_decimal, as_int, as_str, day_of, describe_key_kind, merge_billed,
-    merge_buckets, page_of_tokens,
+    DAY_S,
+    HOUR_S,
+    BadRecord,
+    Batch,
+    HttpSource,
+    Stream,
+    as_decimal,
+    as_int,
+    as_str,
+    day_of,
+    describe_key_kind,
+    merge_billed,
+    merge_buckets,
 )
 
 KIND = "openai"

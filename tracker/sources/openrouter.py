@@ -19,7 +19,17 @@ from tracker.core.timeutil import UTC, parse_day
 from tracker.core.tokens import Tokens
 from tracker.net import HttpClient, HttpOptions, RequestRejected
 from tracker.sources.base import (
-    HttpSource, DAY_S, Batch, BadRecord, Stream, as_decimal, as_int, as_list, as_str, days_in, merge_buckets,
+    DAY_S,
+    BadRecord,
+    Batch,
+    HttpSource,
+    Stream,
+    as_decimal,
+    as_int,
+    as_list,
+    as_str,
+    days_in,
+    merge_buckets,
 )
 
 KIND = "openrouter"

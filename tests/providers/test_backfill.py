@@ -158,3 +158,35 @@ def test_billed_and_estimated_side_by_side(store, pricer, http_options, openai_d
     assert {k: v["billed_usd"] for k, v in billed.items()} == {k: format_usd(v) for k, v in want.items()}
     # the estimate beside it comes from the same sources' usage buckets, priced at ingest
     assert any(v["estimated_usd"] != "0.000000" for v in billed.values())
+
+
+def test_revised_recent_buckets_and_costs_replace_the_old_figures(store, pricer, http_options):
+    from tests.fakes.dataset import Row
+
+    data = OpenAIData(NOW_S)
+    with FakeOpenAI(data) as fake:
+        configure(store, "openai", "oa", fake.base_url, OPENAI_KEY)
+        assert run(store, pricer, http_options).errors == []
+        today = NOW_S // DAY_S * DAY_S
+        # The provider revises the last days: one usage row grows, one disappears, a cost line is withdrawn.
+        day3 = today - 3 * DAY_S + 5 * 3600
+        rows = data.usage["completions"].by_hour[day3]
+        assert rows, "the dataset has usage in that hour"
+        rows[0].metrics["output_tokens"] += 1234
+        gone = data.usage["embeddings"].by_hour.get(today - 4 * DAY_S + 7 * 3600) or []
+        for row in list(gone):
+            gone.remove(row)
+            data.usage["embeddings"].rows.remove(row)
+        withdrawn = data.costs.by_hour[today - DAY_S] or data.costs.by_hour[today - 2 * DAY_S]
+        assert withdrawn
+        row = withdrawn.pop()
+        data.costs.rows.remove(row)
+        data.usage["completions"].add(Row(today - 2 * DAY_S, {"model": "gpt-5-mini", "project_id": None,
+                                                               "api_key_id": None, "user_id": None, "batch": False,
+                                                               "service_tier": None},
+                                          {"num_model_requests": 1, "input_tokens": 10, "input_cached_tokens": 0,
+                                           "input_cache_write_tokens": 0, "output_tokens": 5}))
+        assert run(store, pricer, http_options, now_s=NOW_S + 600).errors == []
+    start = window_start(NOW_S, 90)
+    assert stored_buckets(store, "openai", "oa") == expected(data.expected_buckets(start, END_S))
+    assert pstore.billed_totals(store, "openai", "oa") == data.expected_billed(start, END_S)

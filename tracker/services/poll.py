@@ -152,12 +152,12 @@ def _poll_account(store, pricer, account, backfill_days, progress, now_s, http_o
         for stream in source.streams:
             try:
                 _poll_stream(store, pricer, source, stream, backfill_days, progress, now_s, result)
-            except WrongKeyType as exc:
+            except WrongKeyType:
                 if not stream.optional_permission:
                     raise
-                refused.setdefault(_permission_note(account.kind, stream, exc), []).append(stream.name)
+                refused.setdefault(stream.optional_permission, []).append(stream.name)
         for note, names in refused.items():
-            result.notes.append(f"{' and '.join(names)} skipped: {note}")
+            result.notes.append(f"{' and '.join(names)} skipped: it {note}")
         result.ok = True
     except (ProviderError, credentials.CredentialError) as exc:
         result.error = str(exc)
@@ -186,14 +186,6 @@ def _poll_account(store, pricer, account, backfill_days, progress, now_s, http_o
         log.warning("provider account %s: record not taken: %s", account.label, reason)
     pstore.save_status(store, status)
     return result
-
-
-def _permission_note(kind: str, stream: Stream, exc: ProviderError) -> str:
-    if kind == "openrouter":
-        from tracker.sources.openrouter import MANAGEMENT_KEY_HELP
-
-        return "it " + MANAGEMENT_KEY_HELP
-    return f"it needs a {stream.optional_permission} ({exc})"
 
 
 def _iso(ms: int) -> str:

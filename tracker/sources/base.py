@@ -38,7 +38,8 @@ class Stream:
     replaces_buckets: bool = False  # its buckets are the account's buckets for the range fetched
     billed: bool = False  # writes billed lines; a re-read replaces the range's lines
     claude_code: bool = False
-    optional_permission: str | None = None  # a 403 means "needs this key type", a note, not a failure
+    # When set, a 403 on this stream is a note ("it <optional_permission>"), not a failing account.
+    optional_permission: str | None = None
     today_alone: bool = False  # the provider answers today only when asked for that day alone
 
 

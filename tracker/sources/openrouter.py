@@ -41,10 +41,10 @@ MANAGEMENT_KEY_HELP = (
 )
 
 KEY = Stream("key", snapshot=True)
-CREDITS = Stream("credits", snapshot=True, optional_permission="management key")
+CREDITS = Stream("credits", snapshot=True, optional_permission=MANAGEMENT_KEY_HELP)
 # The default /activity call covers the last 30 completed UTC days; today needs ?date=.
 ACTIVITY = Stream("activity", widths=(DAY_S,), max_buckets={DAY_S: ACTIVITY_HISTORY_DAYS},
-                  history_days=ACTIVITY_HISTORY_DAYS, replaces_buckets=True, optional_permission="management key",
+                  history_days=ACTIVITY_HISTORY_DAYS, replaces_buckets=True, optional_permission=MANAGEMENT_KEY_HELP,
                   today_alone=True)
 KEY_METRICS = {
     "usage": "key_usage", "usage_daily": "key_usage_daily", "usage_weekly": "key_usage_weekly",

@@ -27,6 +27,8 @@ from urllib.parse import urljoin, urlsplit
 import requests
 from requests.auth import AuthBase
 
+from tracker import __version__
+
 log = logging.getLogger(__name__)
 
 CONNECT_TIMEOUT_S = 5.0
@@ -39,7 +41,7 @@ RETRY_JITTER = 0.25  # fraction of the delay removed at random, so clients do no
 RETRY_STATUSES = frozenset({408, 409, 429})  # plus every 5xx
 MAX_REDIRECTS = 3
 ERROR_TEXT_CHARS = 300  # how much of a provider's error message we quote
-USER_AGENT = "tracker (AI usage tracker; +https://github.com/)"
+USER_AGENT = f"tracker/{__version__} (personal AI usage tracker)"
 
 
 # -- errors -----------------------------------------------------------------

@@ -130,6 +130,7 @@ def test_deepseek_balance_over_time_shows_spend_and_top_ups(store, pricer, http_
     assert [(c["spent"], c["topped_up"]) for c in changes] == [
         ("5.750000", None), ("5.150000", None), (None, "100.000000")]
     assert all(c["currency"] == "CNY" for c in changes)
+    assert poll.source_statuses(store)[0]["balance_changes"] == changes
 
 
 def test_billed_and_estimated_side_by_side(store, pricer, http_options, openai_data, anthropic_data):

@@ -44,6 +44,7 @@ TRAILING_REREAD_DAYS = 3
 FAILURE_BACKOFF_BASE_S = 300
 FAILURE_BACKOFF_MAX_S = 6 * HOUR_S
 REJECTED_SHOWN = 5
+BALANCE_CHANGES_SHOWN = 20
 
 Progress = Callable[[dict], None]
 SourceFactory = Callable[[pstore.Account, str, HttpOptions | None], ProviderSource]
@@ -320,6 +321,7 @@ def source_statuses(store: Store) -> list[dict]:
                 {"metric": b.metric, "currency": b.currency, "amount": _amount(b.amount_pico), "at": _iso(b.ts_ms)}
                 for b in pstore.latest_balances(store, account.label)
             ],
+            "balance_changes": balance_changes(store, account.label)[-BALANCE_CHANGES_SHOWN:],
         })
     return out
 

@@ -37,8 +37,8 @@ def test_keys_never_leak(tracker_home, monkeypatch, memory_keyring):
         an.keys[canary_anthropic] = "admin"
         monkeypatch.setenv("CANARY_KEY", canary_openai)
         assert cli("sources", "add", "openai", "--label", "oa", "--base-url", oa.base_url,
-                   "--key-env", "CANARY_KEY").exit_code == 0
-        assert cli("sources", "add", "anthropic", "--label", "an", "--base-url", an.root_url,
+                   "--key-env", "CANARY_KEY", "--backfill-days", "5").exit_code == 0
+        assert cli("sources", "add", "anthropic", "--label", "an", "--base-url", an.root_url, "--no-poll",
                    input=canary_anthropic + "\n").exit_code == 0
         assert cli("poll", "--backfill-days", "5").exit_code == 0
         cli("poll", "--json")

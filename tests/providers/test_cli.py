@@ -31,9 +31,11 @@ def cli(*args, input=None, env=None):
 
 
 def test_add_tests_the_key_then_keeps_it_in_the_keyring(openai_fake, memory_keyring):
-    r = cli("sources", "add", "openai", "--label", "org", "--base-url", openai_fake.base_url, input=ADMIN + "\n")
+    r = cli("sources", "add", "openai", "--label", "org", "--base-url", openai_fake.base_url, "--backfill-days", "3",
+            input=ADMIN + "\n")
     assert r.exit_code == 0, r.output
     assert "admin key accepted" in r.output and "Added openai account 'org'" in r.output
+    assert "org (openai): ok" in r.output  # the first poll ran at once
     assert credentials.find_key("openai", "org").origin == "keyring"
     listing = json.loads(cli("sources", "list", "--json").output)
     assert [(a["label"], a["kind"], a["base_url"]) for a in listing] == [("org", "openai", openai_fake.base_url)]
@@ -83,7 +85,7 @@ def test_missing_keyring_backend_is_explained(openai_fake):
 
 
 def test_failures_show_in_sources_list(openai_fake, memory_keyring):
-    cli("sources", "add", "openai", "--label", "org", "--base-url", openai_fake.base_url, "--no-test",
+    cli("sources", "add", "openai", "--label", "org", "--base-url", openai_fake.base_url, "--no-test", "--no-poll",
         input="sk-admin-revoked-9999\n")
     r = cli("poll")
     assert r.exit_code == 1 and "org (openai): FAILED" in r.output

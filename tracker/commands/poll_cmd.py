@@ -32,7 +32,14 @@ def poll_command(state: AppState, labels, backfill_days, as_json) -> None:
         click.echo(json.dumps(report.as_dict(), indent=2))
     elif not report.accounts:
         click.echo("No provider accounts: add one with `tracker sources add KIND --label NAME`.")
-    for a in ([] if as_json else report.accounts):
+    else:
+        print_report(report)
+    if report.errors:
+        raise SystemExit(1)
+
+
+def print_report(report) -> None:
+    for a in report.accounts:
         if a.skipped:
             click.echo(f"{a.label} ({a.kind}): skipped, {a.skipped}")
         elif a.error:
@@ -44,5 +51,3 @@ def poll_command(state: AppState, labels, backfill_days, as_json) -> None:
             click.echo(f"  note: {note}")
         if a.rejected:
             click.echo(f"  {len(a.rejected)} record(s) not taken, e.g. {a.rejected[0]}")
-    if report.errors:
-        raise SystemExit(1)

@@ -11,7 +11,8 @@ import click
 from tracker import cli_format, credentials
 from tracker.commands.base import AppState, pass_state, user_errors
 from tracker.services import accounts
-from tracker.services.poll import source_statuses
+from tracker.commands.poll_cmd import print_report
+from tracker.services.poll import poll_sources, source_statuses
 from tracker.sources.providers import SOURCE_KINDS
 
 
@@ -68,10 +69,13 @@ def _read_key(kind: str, key_env: str | None, key_stdin: bool) -> str:
 @click.option("--no-test", is_flag=True, help="Save without testing the key against the provider.")
 @click.option("--env-only", is_flag=True,
               help="Store no key: polls read the provider's environment variable (for machines without a keyring).")
+@click.option("--backfill-days", type=click.IntRange(0, 3650), help="History to fetch now (default 90 days).")
+@click.option("--no-poll", is_flag=True, help="Do not fetch the history now (the next poll will).")
 @pass_state
 @user_errors
-def add_command(state: AppState, kind, label, base_url, key_env, key_stdin, no_test, env_only) -> None:
-    """Add an account: the key is tested against the provider, then kept in the system keyring."""
+def add_command(state: AppState, kind, label, base_url, key_env, key_stdin, no_test, env_only, backfill_days,
+                no_poll) -> None:
+    """Add an account: the key is tested against the provider, kept in the system keyring, and history fetched."""
     try:
         accounts.validate(kind, label, base_url)
         if env_only:
@@ -88,7 +92,16 @@ def add_command(state: AppState, kind, label, base_url, key_env, key_stdin, no_t
         click.echo(message)
     where = (f"polls will read the key from {' or '.join(credentials.env_names(kind))}" if env_only
              else "its key is in the system keyring")
-    click.echo(f"Added {kind} account {label!r}; {where}. Run `tracker poll` to fetch its history.")
+    click.echo(f"Added {kind} account {label!r}; {where}.")
+    if no_poll:
+        click.echo("Run `tracker poll` to fetch its history.")
+        return
+    app = state.context()
+    click.echo("Fetching its history (first poll)...")
+    report = poll_sources(app.store, app.pricer, labels=[label], backfill_days=backfill_days)
+    print_report(report)
+    if report.errors:
+        click.echo("The account is saved; `tracker poll` will try again.")
 
 
 @sources_group.command("remove")

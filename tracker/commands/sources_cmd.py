@@ -10,8 +10,8 @@ import click
 
 from tracker import cli_format, credentials
 from tracker.commands.base import AppState, pass_state, user_errors
-from tracker.services import accounts
 from tracker.commands.poll_cmd import print_report
+from tracker.services import accounts
 from tracker.services.poll import poll_sources, source_statuses
 from tracker.sources.providers import SOURCE_KINDS
 

@@ -49,6 +49,8 @@ class Faults:
     slow_s: float = 0.5
     retry_after: str = "1"  # header value sent with 429 ("1", an HTTP date, or "ms:5" for retry-after-ms)
     fail_after: int | None = None  # every request after this many answers 503 (an outage)
+    script: list[str] = field(default_factory=list)  # faults for the first requests, in order ("" = none)
+    truncate_mode: str = "random"  # "dropped" (connection closes early), "broken_json", or either at random
     rng: random.Random = field(default=None, repr=False)
 
     def __post_init__(self):
@@ -155,6 +157,8 @@ class FakeProvider:
         if f.fail_after is not None and self.answered >= f.fail_after:
             return "outage"
         self.answered += 1
+        if f.script:
+            return f.script.pop(0) or None
         roll = f.rng.random()
         for name, rate in (("429", f.rate_429), ("500", f.rate_500), ("slow", f.rate_slow),
                            ("truncate", f.rate_truncate)):
@@ -172,7 +176,10 @@ class FakeProvider:
             h.send_header("Content-Type", "application/json")
             for k, v in extra.items():
                 h.send_header(k, v)
-            if truncate and self.faults.rng.random() < 0.5:
+            mode = self.faults.truncate_mode
+            if truncate and mode == "random":
+                mode = "dropped" if self.faults.rng.random() < 0.5 else "broken_json"
+            if truncate and mode == "dropped":
                 # the promised length, half the bytes, then the connection drops
                 h.send_header("Content-Length", str(len(data)))
                 h.send_header("Connection", "close")

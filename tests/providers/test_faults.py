@@ -60,8 +60,10 @@ FAULTS = dict(rate_429=0.07, rate_500=0.07, rate_slow=0.02, rate_truncate=0.08, 
 @pytest.mark.parametrize("seed", [11, 12])
 def test_seeded_faults_still_end_exact(store, pricer, http_options, sleeps, seed):
     oa_data, an_data, or_data = OpenAIData(NOW_S), AnthropicData(NOW_S), OpenRouterData(NOW_S)
-    with FakeOpenAI(oa_data, faults=Faults(seed=seed, **FAULTS)) as oa, \
-            FakeAnthropic(an_data, faults=Faults(seed=seed + 1, retry_after="ms:5", **FAULTS)) as an, \
+    # each kind of fault surely happens once (scripted), then at random
+    with FakeOpenAI(oa_data, faults=Faults(seed=seed, script=["429", "500", "", "slow", "", "truncate", "", "truncate"],
+                                           **FAULTS)) as oa, \
+            FakeAnthropic(an_data, faults=Faults(seed=seed + 1, retry_after="ms:5", script=["429"], **FAULTS)) as an, \
             FakeOpenRouter(or_data, faults=Faults(seed=seed + 2, **FAULTS)) as orr:
         configure(store, "openai", "oa", oa.base_url, OPENAI_KEY)
         configure(store, "anthropic", "an", an.base_url, ANTHROPIC_KEY)

@@ -125,3 +125,30 @@ def test_redirect_on_the_same_host_is_followed():
 def test_session_verifies_tls():
     session = net.make_session()
     assert session.verify is True
+
+
+@pytest.mark.parametrize("mode", ["dropped", "broken_json"])
+def test_truncated_bodies_are_retried(mode):
+    from tests.fakes.server import Faults
+
+    sleeps = []
+    with Scripted([]) as fake:
+        fake.faults = Faults(script=["truncate", "truncate"], truncate_mode=mode)
+        c = client(fake, sleeps)
+        assert c.get_json("thing")["ok"] is True
+    assert c.requests_made == 3 and len(sleeps) == 2
+
+
+def test_a_slow_answer_times_out_and_is_retried():
+    from tests.fakes.server import Faults
+
+    sleeps = []
+    with Scripted([]) as fake:
+        fake.faults = Faults(script=["slow"], slow_s=0.6)
+        options = net.HttpOptions(read_timeout_s=0.2, policy=net.RetryPolicy(sleep=sleeps.append))
+        c = net.HttpClient(fake.base_url, {}, "Fake", options=options)
+        assert c.get_json("thing")["ok"] is True
+        with pytest.raises(net.Timeout, match="did not answer within 0.2s"):
+            fake.faults = Faults(script=["slow"] * 3, slow_s=0.6)
+            net.HttpClient(fake.base_url, {}, "Fake", options=net.HttpOptions(
+                read_timeout_s=0.2, policy=net.RetryPolicy(sleep=sleeps.append, max_retries=2))).get_json("thing")

@@ -34,6 +34,7 @@ from tests.fakes.dataset import (
 
 WIDTHS = {"1m": 60, "1h": HOUR_S, "1d": DAY_S}
 USAGE_LIMITS = {"1m": (60, 1440), "1h": (24, 168), "1d": (7, 31)}  # (default, max)
+SHUTDOWN_POLL_S = 0.02  # serve_forever's default 0.5 s makes every stop() wait that long
 EXTRA = {"x_unknown_field": {"added": "later"}}  # providers add fields: clients must ignore them
 
 
@@ -98,7 +99,8 @@ class FakeProvider:
                 pass
 
         self._server = _Server(("127.0.0.1", 0), Handler)
-        self._thread = threading.Thread(target=self._server.serve_forever, name=f"fake-{self.name}", daemon=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": SHUTDOWN_POLL_S},
+                                        name=f"fake-{self.name}", daemon=True)
         self._thread.start()
         return self
 

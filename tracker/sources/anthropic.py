@@ -18,7 +18,7 @@ from tracker.core.money import usd_to_pico
 from tracker.core.provider_records import ClaudeCodeRow
 from tracker.core.records import BilledLine, UsageBucket
 from tracker.core.tokens import Tokens
-from tracker.net import AuthError, HttpClient, HttpOptions, WrongKeyType
+from tracker.net import HttpClient, HttpOptions
 from tracker.sources.base import (
     DAY_S,
     HOUR_S,
@@ -31,7 +31,6 @@ from tracker.sources.base import (
     as_str,
     day_of,
     days_in,
-    describe_key_kind,
     epoch_s,
     merge_billed,
     merge_buckets,
@@ -67,6 +66,8 @@ class AnthropicSource(HttpSource):
     kind = KIND
     streams = (MESSAGES, COSTS, CLAUDE_CODE)
 
+    admin_prefix, key_names, admin_key_help = ADMIN_PREFIX, KEY_NAMES, ADMIN_KEY_HELP
+
     def __init__(self, label: str, key: str, base_url: str | None = None, options: HttpOptions | None = None):
         self.label = label
         self._key = key
@@ -77,15 +78,6 @@ class AnthropicSource(HttpSource):
             secrets=[key],
             options=options,
         )
-
-    def _get(self, path: str, params: list) -> dict:
-        try:
-            return self.client.get_json(path, params)
-        except (AuthError, WrongKeyType) as exc:
-            words = describe_key_kind(self._key, ADMIN_PREFIX, KEY_NAMES)
-            if words:
-                raise WrongKeyType(f"This is {words}, not an Admin key. {ADMIN_KEY_HELP}", exc.status) from None
-            raise
 
     def test(self) -> str:
         day = (int(time.time()) // DAY_S - 1) * DAY_S

@@ -22,7 +22,7 @@ from tracker.core.provider_records import BalanceSnapshot, ClaudeCodeRow
 from tracker.core.records import BilledLine, UsageBucket
 from tracker.core.timeutil import UTC, parse_iso
 from tracker.core.tokens import Tokens
-from tracker.net import HttpClient
+from tracker.net import AuthError, HttpClient, WrongKeyType
 
 DAY_S = 86_400
 HOUR_S = 3_600
@@ -99,8 +99,21 @@ class HttpSource:
     def close(self) -> None:
         self.client.close()
 
+    # Set by sources whose endpoints need an admin key: a refusal of any other
+    # key type becomes advice on which key to create (in words, never the key).
+    admin_prefix: str | None = None
+    key_names: dict[str, str] = {}
+    admin_key_help: str = ""
+    _key: str = ""
+
     def _get(self, path: str, params: list | None = None):
-        return self.client.get_json(path, params)
+        try:
+            return self.client.get_json(path, params)
+        except (AuthError, WrongKeyType) as exc:
+            words = describe_key_kind(self._key, self.admin_prefix, self.key_names) if self.admin_prefix else None
+            if words:
+                raise WrongKeyType(f"This is {words}, not an Admin key. {self.admin_key_help}", exc.status) from None
+            raise
 
     def _pages(self, path: str, params: list):
         """The `data` lists of a cursor-paginated endpoint (OpenAI and Anthropic envelopes)."""

@@ -16,7 +16,7 @@ import time
 from tracker.core.money import usd_to_pico
 from tracker.core.records import BilledLine, UsageBucket
 from tracker.core.tokens import Tokens
-from tracker.net import AuthError, HttpClient, HttpOptions, WrongKeyType
+from tracker.net import HttpClient, HttpOptions
 from tracker.sources.base import (
     DAY_S,
     HOUR_S,
@@ -28,7 +28,6 @@ from tracker.sources.base import (
     as_int,
     as_str,
     day_of,
-    describe_key_kind,
     merge_billed,
     merge_buckets,
 )
@@ -74,21 +73,14 @@ class OpenAISource(HttpSource):
     kind = KIND
     streams = (USAGE, COSTS)
 
+    admin_prefix, key_names, admin_key_help = ADMIN_PREFIX, KEY_NAMES, ADMIN_KEY_HELP
+
     def __init__(self, label: str, key: str, base_url: str | None = None, options: HttpOptions | None = None):
         self.label = label
         self._key = key
         self.client = HttpClient(
             base_url or DEFAULT_BASE_URL, {"Authorization": f"Bearer {key}"}, "OpenAI", secrets=[key], options=options
         )
-
-    def _get(self, path: str, params: list) -> dict:
-        try:
-            return self.client.get_json(path, params)
-        except (AuthError, WrongKeyType) as exc:
-            words = describe_key_kind(self._key, ADMIN_PREFIX, KEY_NAMES)
-            if words:
-                raise WrongKeyType(f"This is {words}, not an Admin key. {ADMIN_KEY_HELP}", exc.status) from None
-            raise
 
     def test(self) -> str:
         now = int(time.time())

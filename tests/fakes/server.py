@@ -78,6 +78,7 @@ class FakeProvider:
         self.faults = faults or Faults()
         self.max_page_buckets = max_page_buckets  # force short pages to exercise cursors
         self.log: list[tuple[str, int]] = []  # (path, status)
+        self.queries: list[tuple[str, dict]] = []  # (path, parsed query) of every request
         self.answered = 0
         self.fault_counts: dict[str, int] = {}
         self._lock = threading.Lock()
@@ -135,6 +136,7 @@ class FakeProvider:
         query = parse_qs(parts.query, keep_blank_values=True)
         headers = {k.lower(): v for k, v in h.headers.items()}
         with self._lock:
+            self.queries.append((parts.path, query))
             fault = self._pick_fault()
             if fault:
                 self.fault_counts[fault] = self.fault_counts.get(fault, 0) + 1

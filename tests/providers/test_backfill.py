@@ -49,6 +49,10 @@ def test_openai_backfill_is_exact_and_repoll_changes_nothing(store, pricer, http
         report = run(store, pricer, http_options)
         assert report.errors == []
         assert_exact_openai(store, openai_data)
+        completions = [q for path, q in fake.queries if path.endswith("/usage/completions")]
+        assert all("end_time" in q for q in completions if q["bucket_width"] == ["1d"])
+        # the hourly window reaches past now: no end_time in the future is sent (the API defaults to now)
+        assert all("end_time" not in q for q in completions if q["bucket_width"] == ["1h"])
         widths = {w for (w,) in store.conn.execute("SELECT DISTINCT width_s FROM buckets")}
         assert widths == {86_400, 3_600}  # history daily, the last 48 hours hourly
         before = table_dump(store)

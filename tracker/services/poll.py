@@ -271,7 +271,7 @@ def _poll_stream(store, pricer, source: ProviderSource, stream: Stream, backfill
         if progress:
             progress({"phase": "poll", "source": label, "kind": kind, "stream": stream.name, "chunk": n,
                       "chunks": len(chunks), "from": day_of(chunk.start_s), "width_s": chunk.width_s})
-        batch = source.fetch(stream.name, chunk.start_s, chunk.end_s, chunk.width_s)
+        batch = source.fetch(stream.name, chunk.start_s, chunk.end_s, chunk.width_s, open_end=chunk.end_s > now_s)
         _collect_notes(batch, result)
         _write_chunk(store, pricer, kind, label, stream, chunk, key, batch, result)
 

@@ -84,11 +84,13 @@ class AnthropicSource(HttpSource):
         self._get("v1/organizations/cost_report", [("starting_at", rfc3339(day)), ("limit", 1)])
         return "Anthropic admin key accepted: usage and cost reports are readable."
 
-    def fetch(self, stream: str, start_s: int, end_s: int, width_s: int) -> Batch:
+    def fetch(self, stream: str, start_s: int, end_s: int, width_s: int, open_end: bool = False) -> Batch:
+        # open_end: the range reaches past "now"; ending_at is left to the API's default (now).
+        end_param = [] if open_end else [("ending_at", rfc3339(end_s))]
         if stream == MESSAGES.name:
-            return self._messages(start_s, end_s, width_s)
+            return self._messages(start_s, end_s, width_s, end_param)
         if stream == COSTS.name:
-            return self._costs(start_s, end_s)
+            return self._costs(start_s, end_s, end_param)
         if stream == CLAUDE_CODE.name:
             batch = Batch()
             for day in days_in(start_s, end_s):
@@ -115,11 +117,11 @@ class AnthropicSource(HttpSource):
                     yield begin, results
 
     # -- messages usage -----------------------------------------------------
-    def _messages(self, start_s: int, end_s: int, width_s: int) -> Batch:
+    def _messages(self, start_s: int, end_s: int, width_s: int, end_param: list) -> Batch:
         batch = Batch()
         limit = max(1, min(MAX_BUCKETS[width_s], -(-(end_s - start_s) // width_s)))
-        params = [("starting_at", rfc3339(start_s)), ("ending_at", rfc3339(end_s)),
-                  ("bucket_width", WIDTH_PARAM[width_s]), ("limit", limit)]
+        params = [("starting_at", rfc3339(start_s)), *end_param, ("bucket_width", WIDTH_PARAM[width_s]),
+                  ("limit", limit)]
         params += [("group_by[]", dim) for dim in GROUP_BY]
         for begin, results in self._buckets("v1/organizations/usage_report/messages", params, start_s, end_s, batch):
             for r in results:
@@ -158,10 +160,10 @@ class AnthropicSource(HttpSource):
         )
 
     # -- cost report --------------------------------------------------------
-    def _costs(self, start_s: int, end_s: int) -> Batch:
+    def _costs(self, start_s: int, end_s: int, end_param: list) -> Batch:
         batch = Batch()
         limit = max(1, min(COST_MAX_BUCKETS, -(-(end_s - start_s) // DAY_S)))
-        params = [("starting_at", rfc3339(start_s)), ("ending_at", rfc3339(end_s)), ("bucket_width", "1d"),
+        params = [("starting_at", rfc3339(start_s)), *end_param, ("bucket_width", "1d"),
                   ("limit", limit), ("group_by[]", "workspace_id"), ("group_by[]", "description")]
         for begin, results in self._buckets("v1/organizations/cost_report", params, start_s, end_s, batch):
             for r in results:

@@ -73,8 +73,11 @@ class ProviderSource(Protocol):
     def test(self) -> str:
         """Check the key against the provider; a sentence on success, a ProviderError otherwise."""
 
-    def fetch(self, stream: str, start_s: int, end_s: int, width_s: int) -> Batch:
-        """Records for [start_s, end_s) in buckets of width_s (both on UTC boundaries)."""
+    def fetch(self, stream: str, start_s: int, end_s: int, width_s: int, open_end: bool = False) -> Batch:
+        """Records for [start_s, end_s) in buckets of width_s (both on UTC boundaries).
+
+        open_end: end_s lies after "now"; send no end (the APIs default to now).
+        """
 
     def snapshot(self, stream: str, now_ms: int) -> Batch:
         """A point-in-time reading."""

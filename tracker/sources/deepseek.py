@@ -33,7 +33,7 @@ class DeepSeekSource(HttpSource):
         currencies = sorted({b.currency for b in batch.balances})
         return f"DeepSeek key accepted: balance readable ({', '.join(currencies) or 'no balance yet'})."
 
-    def fetch(self, stream: str, start_s: int, end_s: int, width_s: int) -> Batch:
+    def fetch(self, stream: str, start_s: int, end_s: int, width_s: int, open_end: bool = False) -> Batch:
         raise ValueError(f"deepseek has no range stream {stream!r}")
 
     def snapshot(self, stream: str, now_ms: int) -> Batch:

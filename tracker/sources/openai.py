@@ -87,15 +87,18 @@ class OpenAISource(HttpSource):
         self._get("organization/costs", [("start_time", now - DAY_S), ("bucket_width", "1d"), ("limit", 1)])
         return "OpenAI admin key accepted: organization usage and costs are readable."
 
-    def fetch(self, stream: str, start_s: int, end_s: int, width_s: int) -> Batch:
+    def fetch(self, stream: str, start_s: int, end_s: int, width_s: int, open_end: bool = False) -> Batch:
+        # open_end: the range reaches past "now"; the end is left to the API's default (now) rather
+        # than sending a future end_time, and buckets are kept to [start_s, end_s) here.
+        end_param = [] if open_end else [("end_time", end_s)]
         if stream == USAGE.name:
             batch = Batch()
             for endpoint in USAGE_ENDPOINTS:
-                batch.extend(self._usage(endpoint, start_s, end_s, width_s))
+                batch.extend(self._usage(endpoint, start_s, end_s, width_s, end_param))
             batch.buckets = merge_buckets(batch.buckets)
             return batch
         if stream == COSTS.name:
-            return self._costs(start_s, end_s)
+            return self._costs(start_s, end_s, end_param)
         raise ValueError(f"openai has no stream {stream!r}")
 
     def snapshot(self, stream: str, now_ms: int) -> Batch:
@@ -117,11 +120,11 @@ class OpenAISource(HttpSource):
                 yield begin, results
 
     # -- usage --------------------------------------------------------------
-    def _usage(self, endpoint: str, start_s: int, end_s: int, width_s: int) -> Batch:
+    def _usage(self, endpoint: str, start_s: int, end_s: int, width_s: int, end_param: list) -> Batch:
         batch = Batch()
         limit = max(1, min(MAX_BUCKETS[width_s], -(-(end_s - start_s) // width_s)))
-        params = [("start_time", start_s), ("end_time", end_s), ("bucket_width", WIDTH_PARAM[width_s]),
-                  ("limit", limit)] + [("group_by", dim) for dim in USAGE_ENDPOINTS[endpoint]]
+        params = [("start_time", start_s), *end_param, ("bucket_width", WIDTH_PARAM[width_s]), ("limit", limit)]
+        params += [("group_by", dim) for dim in USAGE_ENDPOINTS[endpoint]]
         for data in self._pages(f"organization/usage/{endpoint}", params):
             for begin, results in self._buckets_in(data, start_s, end_s, batch):
                 for result in results:
@@ -169,10 +172,10 @@ class OpenAISource(HttpSource):
         )
 
     # -- costs --------------------------------------------------------------
-    def _costs(self, start_s: int, end_s: int) -> Batch:
+    def _costs(self, start_s: int, end_s: int, end_param: list) -> Batch:
         batch = Batch()
         limit = max(1, min(COSTS_MAX_BUCKETS, -(-(end_s - start_s) // DAY_S)))
-        params = [("start_time", start_s), ("end_time", end_s), ("bucket_width", "1d"), ("limit", limit),
+        params = [("start_time", start_s), *end_param, ("bucket_width", "1d"), ("limit", limit),
                   ("group_by", "line_item"), ("group_by", "project_id")]
         for data in self._pages("organization/costs", params):
             for begin, results in self._buckets_in(data, start_s, end_s, batch):

@@ -117,7 +117,7 @@ class OpenRouterSource(HttpSource):
             return batch
         raise ValueError(f"openrouter has no snapshot stream {stream!r}")
 
-    def fetch(self, stream: str, start_s: int, end_s: int, width_s: int) -> Batch:
+    def fetch(self, stream: str, start_s: int, end_s: int, width_s: int, open_end: bool = False) -> Batch:
         if stream != ACTIVITY.name:
             raise ValueError(f"openrouter has no stream {stream!r}")
         wanted = set(days_in(start_s, end_s))

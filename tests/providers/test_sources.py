@@ -155,3 +155,39 @@ def test_a_base_url_that_is_not_the_api_says_so(http_options, sleeps):
         with pytest.raises(net.BadResponse, match="base URL"):
             OpenAISource("oa", "sk-admin-x", fake.base_url, http_options).test()
     assert len(sleeps) == net.MAX_RETRIES  # retried like a truncated body, then given up
+
+
+def test_openrouter_falls_back_to_the_legacy_key_path(http_options):
+    from tests.fakes.dataset import OpenRouterData
+    from tests.fakes.server import FakeOpenRouter
+    from tracker.sources.openrouter import OpenRouterSource
+
+    class LegacyOnly(FakeOpenRouter):
+        def route(self, path, query, headers):
+            if path == "/api/v1/key":
+                return 404, self.error_body(404, "Resource not found"), {}
+            return super().route(path, query, headers)
+
+    with LegacyOnly(OpenRouterData(NOW_S)) as fake:
+        src = OpenRouterSource("or", "sk-or-v1-fake-0002", fake.base_url, http_options)
+        batch = src.snapshot("key", NOW_S * 1000)
+    assert [p for p, _ in fake.log] == ["/api/v1/key", "/api/v1/auth/key"]
+    assert {b.metric for b in batch.balances} >= {"key_usage", "key_limit", "key_limit_remaining"}
+
+
+def test_deepseek_without_usable_balance_says_so(http_options):
+    from tests.fakes.dataset import DeepSeekData
+    from tests.fakes.server import FakeDeepSeek
+    from tracker.sources.deepseek import DeepSeekSource
+
+    data = DeepSeekData()
+    data.is_available = False
+    data.balance_infos = [{"currency": "USD", "total_balance": "0.00", "granted_balance": "0.00",
+                           "topped_up_balance": "0.00", "new_field": 1},
+                          {"currency": "CNY", "total_balance": "oops"}]
+    with FakeDeepSeek(data) as fake:
+        batch = DeepSeekSource("ds", "sk-deepseek-fake-0001", fake.root_url, http_options).snapshot("balance", 5)
+    assert any("top up" in n for n in batch.notes)
+    assert {(b.metric, b.currency, b.amount_pico) for b in batch.balances} == {
+        ("balance", "USD", 0), ("granted", "USD", 0), ("topped_up", "USD", 0)}
+    assert len(batch.rejected) == 1 and "total_balance" in batch.rejected[0]

@@ -196,3 +196,16 @@ def test_revised_recent_buckets_and_costs_replace_the_old_figures(store, pricer,
     start = window_start(NOW_S, 90)
     assert stored_buckets(store, "openai", "oa") == expected(data.expected_buckets(start, END_S))
     assert pstore.billed_totals(store, "openai", "oa") == data.expected_billed(start, END_S)
+
+
+def test_two_accounts_of_one_kind_stay_apart(store, pricer, http_options):
+    work, home = OpenAIData(NOW_S, seed=21), OpenAIData(NOW_S, seed=22)
+    with FakeOpenAI(work) as a, FakeOpenAI(home) as b:
+        configure(store, "openai", "work", a.base_url, OPENAI_KEY)
+        configure(store, "openai", "home", b.base_url, OPENAI_KEY)
+        assert run(store, pricer, http_options, backfill_days=20).errors == []
+        assert run(store, pricer, http_options, labels=["home"]).errors == []  # only "home" re-polled
+    start = window_start(NOW_S, 20)
+    assert stored_buckets(store, "openai", "work") == expected(work.expected_buckets(start, END_S))
+    assert stored_buckets(store, "openai", "home") == expected(home.expected_buckets(start, END_S))
+    assert stored_buckets(store, "openai", "work") != stored_buckets(store, "openai", "home")

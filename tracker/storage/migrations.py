@@ -246,3 +246,56 @@ def m040_invoices(db: Database) -> None:
     )
     db.execute("CREATE INDEX invoice_usage_row ON invoice_usage (usage_table, source, account, key)")
     db.execute("CREATE TABLE invoice_counters (scope TEXT PRIMARY KEY, last_seq INTEGER NOT NULL)")
+
+
+@migrations()
+def m010_provider_accounts(db: Database) -> None:
+    """Provider accounts (never their keys), their poll status, balance snapshots, Claude Code analytics."""
+    db["provider_accounts"].create(
+        {"label": str, "kind": str, "base_url": str, "created_ms": int},
+        pk="label",
+        not_null={"label", "kind"},
+    )
+    db["provider_status"].create(
+        {
+            "label": str,
+            "last_attempt_ms": int,
+            "last_success_ms": int,
+            "last_error": str,
+            "last_error_ms": int,
+            "consecutive_failures": int,
+            "next_attempt_ms": int,
+            "note": str,
+        },
+        pk="label",
+        not_null={"label", "consecutive_failures"},
+        defaults={"consecutive_failures": 0},
+    )
+    # One row per observation of a balance or spend counter. Amounts are integer
+    # pico-units of `currency` (exact); metric names say which counter it is.
+    db["provider_balances"].create(
+        {"source": str, "account": str, "ts_ms": int, "metric": str, "currency": str, "amount_pico": int},
+        pk=("source", "account", "ts_ms", "metric", "currency"),
+        not_null={"source", "account", "ts_ms", "metric", "currency", "amount_pico"},
+    )
+    db["provider_balances"].create_index(["account", "ts_ms"])
+    # Anthropic's Claude Code analytics: kept apart from `buckets` because the
+    # same tokens are already in the Messages usage report (and in local logs).
+    db["claude_code_analytics"].create(
+        {
+            "account": str,
+            "key": str,
+            "day": str,
+            "actor": str,
+            "model": str,
+            "input_tokens": int,
+            "output_tokens": int,
+            "cache_read_tokens": int,
+            "cache_write_tokens": int,
+            "estimated_cost_pico": int,
+            "details": str,
+        },
+        pk=("account", "key"),
+        not_null={"account", "key", "day"},
+    )
+    db["claude_code_analytics"].create_index(["day"])

@@ -1,0 +1,81 @@
+"""Fixtures for provider tests: a private TRACKER_HOME, an in-memory keyring, the fakes, a tiny-sleep policy."""
+
+from __future__ import annotations
+
+import random
+from datetime import datetime, timezone
+
+import keyring
+import pytest
+from keyring.backend import KeyringBackend
+from keyring.errors import PasswordDeleteError
+
+from tracker.net import HttpOptions, RetryPolicy
+from tracker.pricing import Pricer
+from tracker.storage import open_store
+
+# A fixed "now" (mid-afternoon UTC) so datasets and polls agree.
+NOW_S = int(datetime(2026, 11, 28, 14, 37, 5, tzinfo=timezone.utc).timestamp())
+
+
+class MemoryKeyring(KeyringBackend):
+    """An in-memory keyring backend (tests must never touch the user's real keyring)."""
+
+    priority = 1
+
+    def __init__(self):
+        super().__init__()
+        self.items: dict[tuple[str, str], str] = {}
+
+    def get_password(self, service, username):
+        return self.items.get((service, username))
+
+    def set_password(self, service, username, password):
+        self.items[(service, username)] = password
+
+    def delete_password(self, service, username):
+        if self.items.pop((service, username), None) is None:
+            raise PasswordDeleteError("not found")
+
+
+@pytest.fixture(autouse=True)
+def tracker_home(tmp_path, monkeypatch):
+    home = tmp_path / "home"
+    monkeypatch.setenv("TRACKER_HOME", str(home))
+    for name in ("OPENAI_ADMIN_KEY", "ANTHROPIC_ADMIN_KEY", "OPENROUTER_API_KEY", "OPENROUTER_MANAGEMENT_KEY",
+                 "DEEPSEEK_API_KEY"):
+        monkeypatch.delenv(name, raising=False)
+    return home
+
+
+@pytest.fixture(autouse=True)
+def memory_keyring():
+    previous = keyring.get_keyring()
+    backend = MemoryKeyring()
+    keyring.set_keyring(backend)
+    yield backend
+    keyring.set_keyring(previous)
+
+
+@pytest.fixture(scope="session")
+def pricer():
+    return Pricer()
+
+
+@pytest.fixture
+def store(tmp_path):
+    s = open_store(tmp_path / "poll.db")
+    yield s
+    s.close()
+
+
+@pytest.fixture
+def sleeps():
+    return []
+
+
+@pytest.fixture
+def http_options(sleeps):
+    """Retries sleep for no time (the requested delays are recorded) and time out fast."""
+    policy = RetryPolicy(sleep=sleeps.append, rng=random.Random(7))
+    return HttpOptions(connect_timeout_s=2.0, read_timeout_s=0.4, policy=policy)

@@ -1,0 +1,130 @@
+"""`tracker sources list|add|remove|test`: provider accounts, keys kept in the keyring."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+
+import click
+
+from tracker import cli_format, credentials
+from tracker.commands.base import AppState, pass_state, user_errors
+from tracker.commands.poll_cmd import print_report
+from tracker.services import accounts
+from tracker.services.poll import poll_sources, source_statuses
+from tracker.services.accounts import SOURCE_KINDS
+
+
+@click.group("sources")
+def sources_group() -> None:
+    """Provider accounts polled for usage, billed cost and balances (OpenAI, Anthropic, OpenRouter, DeepSeek)."""
+
+
+@sources_group.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@pass_state
+@user_errors
+def list_command(state: AppState, as_json: bool) -> None:
+    """Configured accounts with last success, last error and next attempt."""
+    rows = source_statuses(state.context().store)
+    if as_json:
+        click.echo(json.dumps(rows, indent=2))
+        return
+    if not rows:
+        click.echo("No provider accounts. Add one with `tracker sources add KIND --label NAME` "
+                   f"(KIND: {', '.join(SOURCE_KINDS)}).")
+        return
+    shown = [dict(r, last_success=r["last_success"] or "never", next_attempt=r["next_attempt"] or "next poll",
+                  last_error=(r["last_error"] or "")[:80], note=(r["note"] or "")[:60]) for r in rows]
+    click.echo(cli_format.table(shown, [("label", "Label"), ("kind", "Kind"), ("last_success", "Last success"),
+                                        ("last_error", "Last error"), ("next_attempt", "Next attempt"),
+                                        ("note", "Note")]))
+    for r in rows:
+        for b in r["balances"]:
+            click.echo(f"{r['label']}: {b['metric']} {b['amount']} {b['currency']} (at {b['at']})")
+
+
+def _read_key(kind: str, key_env: str | None, key_stdin: bool) -> str:
+    if key_env:
+        value = os.environ.get(key_env, "").strip()
+        if not value:
+            raise click.ClickException(f"The environment variable {key_env} is not set or empty.")
+        return value
+    if key_stdin or not sys.stdin.isatty():
+        value = sys.stdin.readline().strip()
+    else:
+        value = click.prompt(f"{kind} key (input hidden)", hide_input=True, default="", show_default=False).strip()
+    if not value:
+        raise click.ClickException("No key given: paste it at the prompt, pipe it on stdin, or use --key-env VAR.")
+    return value
+
+
+@sources_group.command("add")
+@click.argument("kind", type=click.Choice(sorted(SOURCE_KINDS)))
+@click.option("--label", required=True, help="A name for this account (letters, digits, . _ -).")
+@click.option("--base-url", help="API base URL (default: the provider's own).")
+@click.option("--key-env", metavar="VAR", help="Read the key from this environment variable.")
+@click.option("--key-stdin", is_flag=True, help="Read the key from standard input.")
+@click.option("--no-test", is_flag=True, help="Save without testing the key against the provider.")
+@click.option("--env-only", is_flag=True,
+              help="Store no key: polls read the provider's environment variable (for machines without a keyring).")
+@click.option("--backfill-days", type=click.IntRange(0, 3650), help="History to fetch now (default 90 days).")
+@click.option("--no-poll", is_flag=True, help="Do not fetch the history now (the next poll will).")
+@pass_state
+@user_errors
+def add_command(state: AppState, kind, label, base_url, key_env, key_stdin, no_test, env_only, backfill_days,
+                no_poll) -> None:
+    """Add an account: the key is tested against the provider, kept in the system keyring, and history fetched."""
+    try:
+        accounts.validate(kind, label, base_url)
+        if env_only:
+            names = credentials.env_names(kind)
+            key_env = key_env or next((n for n in names if os.environ.get(n, "").strip()), names[0])
+        else:
+            credentials.require_backend(kind)  # say so before asking for the key
+        key = _read_key(kind, key_env, key_stdin)
+        message = accounts.add_account(state.context().store, kind, label, key, base_url, test=not no_test,
+                                       keep_key=not env_only)
+    except (accounts.AccountError, credentials.CredentialError) as exc:
+        raise click.ClickException(str(exc)) from None
+    if message:
+        click.echo(message)
+    where = (f"polls will read the key from {' or '.join(credentials.env_names(kind))}" if env_only
+             else "its key is in the system keyring")
+    click.echo(f"Added {kind} account {label!r}; {where}.")
+    if no_poll:
+        click.echo("Run `tracker poll` to fetch its history.")
+        return
+    app = state.context()
+    click.echo("Fetching its history (first poll)...")
+    report = poll_sources(app.store, app.pricer, labels=[label], backfill_days=backfill_days)
+    print_report(report)
+    if report.errors:
+        click.echo("The account is saved; `tracker poll` will try again.")
+
+
+@sources_group.command("remove")
+@click.argument("label")
+@pass_state
+@user_errors
+def remove_command(state: AppState, label: str) -> None:
+    """Forget an account and delete its key from the keyring (its usage history stays)."""
+    account, removed = accounts.remove_account(state.context().store, label)
+    click.echo(f"Removed {account.kind} account {label!r}" + ("; its key was deleted from the keyring." if removed
+                                                             else "; no key was stored in the keyring."))
+
+
+@sources_group.command("test")
+@click.argument("labels", nargs=-1)
+@pass_state
+@user_errors
+def test_command(state: AppState, labels) -> None:
+    """Check the stored keys against the providers (all accounts, or the ones named)."""
+    results = accounts.check_accounts(state.context().store, list(labels) or None)
+    if not results:
+        click.echo("No provider accounts to test.")
+    for r in results:
+        click.echo(f"{r.label}: ok ({r.key_origin}). {r.message}" if r.ok else f"{r.label}: FAILED. {r.message}")
+    if any(not r.ok for r in results):
+        raise SystemExit(1)

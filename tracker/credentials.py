@@ -1,0 +1,139 @@
+"""API keys: kept in the system keyring, never in the database, logs or messages.
+
+Lookup order: an explicit key (given on the command line or by a test), then
+the keyring entry of the account, then the provider's environment variable.
+Headless Linux often has no usable keyring backend (`keyring.backends.fail`, or
+a chainer with nothing in it): that is reported with a way to fix it.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+import keyring
+import keyring.backends.chainer
+import keyring.backends.fail
+import keyring.errors
+
+KEYRING_SERVICE = "tracker"
+
+# Environment variables per source kind, most capable first.
+ENV_VARS: dict[str, tuple[str, ...]] = {
+    "openai": ("OPENAI_ADMIN_KEY",),
+    "anthropic": ("ANTHROPIC_ADMIN_KEY",),
+    "openrouter": ("OPENROUTER_MANAGEMENT_KEY", "OPENROUTER_API_KEY"),
+    "deepseek": ("DEEPSEEK_API_KEY",),
+}
+
+NO_BACKEND_HELP = (
+    "No usable keyring backend was found, so the key cannot be stored safely. Fix: on Linux install and "
+    "start a Secret Service (e.g. gnome-keyring or KWallet) in your session; or install a keyring backend "
+    "package (`pip install keyrings.alt` stores keys in a file, less safe); or skip storing and set the "
+    "provider's environment variable ({env}) when running the tracker."
+)
+
+
+class CredentialError(Exception):
+    """A key cannot be found or stored; the text says how to fix it."""
+
+
+class KeyringUnavailable(CredentialError):
+    pass
+
+
+class MissingKey(CredentialError):
+    pass
+
+
+@dataclass(frozen=True)
+class FoundKey:
+    value: str
+    origin: str  # "explicit", "keyring" or "env:NAME"
+
+    def __repr__(self) -> str:  # never print the key by accident
+        return f"FoundKey(origin={self.origin!r})"
+
+
+def username(kind: str, label: str) -> str:
+    return f"{kind}:{label}"
+
+
+def env_names(kind: str) -> tuple[str, ...]:
+    return ENV_VARS.get(kind, ())
+
+
+def backend_problem() -> str | None:
+    """Why the active keyring backend cannot hold keys, or None when it can."""
+    try:
+        backend = keyring.get_keyring()
+    except Exception as exc:  # a broken keyring config file, for one
+        return f"the keyring could not be loaded ({type(exc).__name__})"
+    if isinstance(backend, keyring.backends.fail.Keyring):
+        return "the only keyring backend available is the 'fail' backend"
+    if isinstance(backend, keyring.backends.chainer.ChainerBackend) and not backend.backends:
+        return "the keyring chainer has no backends to chain"
+    try:
+        if float(getattr(backend, "priority", 1)) <= 0:
+            return f"the keyring backend {type(backend).__name__} is not usable here"
+    except Exception:
+        return f"the keyring backend {type(backend).__name__} is not usable here"
+    return None
+
+
+def _unavailable(kind: str, reason: str) -> KeyringUnavailable:
+    env = " or ".join(env_names(kind)) or "the provider's key variable"
+    return KeyringUnavailable(f"Cannot use the keyring: {reason}. " + NO_BACKEND_HELP.format(env=env))
+
+
+def require_backend(kind: str) -> None:
+    problem = backend_problem()
+    if problem:
+        raise _unavailable(kind, problem)
+
+
+def store_key(kind: str, label: str, key: str) -> None:
+    require_backend(kind)
+    try:
+        keyring.set_password(KEYRING_SERVICE, username(kind, label), key)
+    except keyring.errors.KeyringError as exc:
+        raise _unavailable(kind, f"saving failed ({type(exc).__name__})") from None
+
+
+def delete_key(kind: str, label: str) -> bool:
+    """Remove the stored key; False when there was none (or no keyring to hold one)."""
+    if backend_problem():
+        return False
+    try:
+        keyring.delete_password(KEYRING_SERVICE, username(kind, label))
+        return True
+    except keyring.errors.PasswordDeleteError:
+        return False
+    except keyring.errors.KeyringError:
+        return False
+
+
+def find_key(kind: str, label: str, explicit: str | None = None) -> FoundKey:
+    """explicit -> keyring -> environment; MissingKey says how to provide one."""
+    if explicit:
+        return FoundKey(explicit, "explicit")
+    problem = backend_problem()
+    if problem is None:
+        try:
+            stored = keyring.get_password(KEYRING_SERVICE, username(kind, label))
+        except keyring.errors.KeyringError as exc:
+            problem = f"reading failed ({type(exc).__name__})"
+            stored = None
+        if stored:
+            return FoundKey(stored, "keyring")
+    for name in env_names(kind):
+        value = os.environ.get(name, "").strip()
+        if value:
+            return FoundKey(value, f"env:{name}")
+    env = " or ".join(env_names(kind)) or "the provider's key variable"
+    if problem:
+        raise _unavailable(kind, problem)
+    raise MissingKey(
+        f"No key for {kind} account {label!r}: add one with `tracker sources add {kind} --label {label}` "
+        f"(it is kept in the system keyring), or set {env}."
+    )

@@ -4,7 +4,30 @@ from __future__ import annotations
 
 import os
 
+import keyring
 import pytest
+from keyring.backend import KeyringBackend
+from keyring.errors import PasswordDeleteError
+
+
+class MemoryKeyring(KeyringBackend):
+    """An in-memory keyring backend (tests must never touch the user's real keyring)."""
+
+    priority = 1
+
+    def __init__(self):
+        super().__init__()
+        self.items: dict[tuple[str, str], str] = {}
+
+    def get_password(self, service, username):
+        return self.items.get((service, username))
+
+    def set_password(self, service, username, password):
+        self.items[(service, username)] = password
+
+    def delete_password(self, service, username):
+        if self.items.pop((service, username), None) is None:
+            raise PasswordDeleteError("not found")
 
 
 @pytest.fixture(autouse=True)
@@ -19,6 +42,16 @@ def tracker_home(tmp_path, monkeypatch):
 
     monkeypatch.setattr(pricer_module, "_default", None)
     yield home
+
+
+@pytest.fixture
+def memory_keyring():
+    """Installs an in-memory keyring for the test and restores the previous backend after."""
+    previous = keyring.get_keyring()
+    backend = MemoryKeyring()
+    keyring.set_keyring(backend)
+    yield backend
+    keyring.set_keyring(previous)
 
 
 @pytest.fixture

@@ -113,6 +113,35 @@ def delete_key(kind: str, label: str) -> bool:
         return False
 
 
+def read_secret(name: str) -> str | None:
+    """Any other secret the app keeps (team secret, webhook URL): None when absent or unreadable."""
+    if backend_problem():
+        return None
+    try:
+        return keyring.get_password(KEYRING_SERVICE, name) or None
+    except keyring.errors.KeyringError:
+        return None
+
+
+def write_secret(name: str, value: str | None, what: str, env: str) -> None:
+    """Store (or, with None, delete) a secret; KeyringUnavailable says how to fix a missing keyring."""
+    problem = backend_problem()
+    if problem:
+        raise KeyringUnavailable(f"Cannot keep the {what}: {problem}. Install and unlock a keyring (e.g. "
+                                 f"gnome-keyring), or set {env} in the environment instead.")
+    try:
+        if value:
+            keyring.set_password(KEYRING_SERVICE, name, value)
+        else:
+            try:
+                keyring.delete_password(KEYRING_SERVICE, name)
+            except keyring.errors.PasswordDeleteError:
+                pass
+    except keyring.errors.KeyringError as exc:
+        raise KeyringUnavailable(f"Cannot keep the {what} ({type(exc).__name__}). Install and unlock a keyring, "
+                                 f"or set {env} in the environment instead.") from None
+
+
 def find_key(kind: str, label: str, explicit: str | None = None) -> FoundKey:
     """explicit -> keyring -> environment; MissingKey says how to provide one."""
     if explicit:

@@ -5,10 +5,7 @@ from __future__ import annotations
 import random
 from datetime import datetime, timezone
 
-import keyring
 import pytest
-from keyring.backend import KeyringBackend
-from keyring.errors import PasswordDeleteError
 
 from tracker.net import HttpOptions, RetryPolicy
 from tracker.pricing import Pricer
@@ -16,26 +13,6 @@ from tracker.storage import open_store
 
 # A fixed "now" (mid-afternoon UTC) so datasets and polls agree.
 NOW_S = int(datetime(2026, 11, 28, 14, 37, 5, tzinfo=timezone.utc).timestamp())
-
-
-class MemoryKeyring(KeyringBackend):
-    """An in-memory keyring backend (tests must never touch the user's real keyring)."""
-
-    priority = 1
-
-    def __init__(self):
-        super().__init__()
-        self.items: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service, username):
-        return self.items.get((service, username))
-
-    def set_password(self, service, username, password):
-        self.items[(service, username)] = password
-
-    def delete_password(self, service, username):
-        if self.items.pop((service, username), None) is None:
-            raise PasswordDeleteError("not found")
 
 
 @pytest.fixture(autouse=True)
@@ -49,12 +26,8 @@ def tracker_home(tmp_path, monkeypatch):
 
 
 @pytest.fixture(autouse=True)
-def memory_keyring():
-    previous = keyring.get_keyring()
-    backend = MemoryKeyring()
-    keyring.set_keyring(backend)
-    yield backend
-    keyring.set_keyring(previous)
+def _memory_keyring_for_every_test(memory_keyring):
+    return memory_keyring
 
 
 @pytest.fixture(scope="session")

@@ -5,9 +5,7 @@ from __future__ import annotations
 import os
 from datetime import date, datetime, time, timedelta
 
-import keyring
 import pytest
-from keyring.backend import KeyringBackend
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
@@ -33,32 +31,11 @@ CANARIES = {
 }
 
 
-class MemoryKeyring(KeyringBackend):
-    priority = 1
-
-    def __init__(self):
-        super().__init__()
-        self.store: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service, username):
-        return self.store.get((service, username))
-
-    def set_password(self, service, username, password):
-        self.store[(service, username)] = password
-
-    def delete_password(self, service, username):
-        self.store.pop((service, username), None)
-
-
 @pytest.fixture(autouse=True)
-def memory_keyring(monkeypatch):
-    previous = keyring.get_keyring()
-    backend = MemoryKeyring()
-    keyring.set_keyring(backend)
+def _team_keyring(memory_keyring, monkeypatch):
     monkeypatch.delenv("TRACKER_TEAM_SECRET", raising=False)
     monkeypatch.delenv("TRACKER_TEAM_WEBHOOK_URL", raising=False)
-    yield backend
-    keyring.set_keyring(previous)
+    return memory_keyring
 
 
 @pytest.fixture

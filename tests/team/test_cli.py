@@ -25,7 +25,7 @@ def test_setup_share_history_merge(tmp_path, memory_keyring):
     doc = json.loads(result.output)
     assert doc["opt_in"] and doc["team_secret_set"] and doc["folder"] == str(drive)
     assert TEAM_SECRET not in result.output
-    assert memory_keyring.store[("tracker.team", "team-secret")] == TEAM_SECRET
+    assert memory_keyring.items[("tracker", "team/team-secret")] == TEAM_SECRET
     result = run("summary", "share", "--week", "2026-W47", "--json")
     assert result.exit_code == 0, result.output
     assert json.loads(result.output)["sent"][0]["ok"]
@@ -47,7 +47,7 @@ def test_export_without_secret_says_how_to_fix():
 
 
 def test_bad_week_is_a_user_error(memory_keyring):
-    memory_keyring.set_password("tracker.team", "team-secret", TEAM_SECRET)
+    memory_keyring.set_password("tracker", "team/team-secret", TEAM_SECRET)
     result = run("summary", "export", "--week", "2026-47")
     assert result.exit_code == 1 and "ISO week" in result.output
 

@@ -174,7 +174,7 @@ def test_share_if_due_sends_last_complete_week_once_and_retries_later(ctx, hook,
 
 def test_secrets_stay_in_keyring(ctx, hook, memory_keyring):
     team.save_settings(ctx.store, opt_in=True, webhook_url=hook.url)
-    assert memory_keyring.store[(team_keys.KEYRING_SERVICE, team_keys.WEBHOOK_URL)] == hook.url
+    assert memory_keyring.items[("tracker", team_keys.SECRET_PREFIX + team_keys.WEBHOOK_URL)] == hook.url
     settings = json.dumps(ctx.store.all_settings())
     assert "SECRETTOKEN123" not in settings and TEAM_SECRET not in settings
     with pytest.raises(ValueError, match="at least 16"):

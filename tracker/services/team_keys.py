@@ -5,17 +5,16 @@ particular) is a bearer credential. Neither is written to the database, a log,
 an export or an error message. Lookup order: keyring, then an environment
 variable (for headless machines without a keyring backend).
 
-TODO(lead): re-point to tracker/credentials.py once it lands on main.
+The keyring itself is reached through tracker.credentials, like every key.
 """
 
 from __future__ import annotations
 
 import os
 
-import keyring
-from keyring.errors import KeyringError, PasswordDeleteError
+from tracker import credentials
 
-KEYRING_SERVICE = "tracker.team"
+SECRET_PREFIX = "team/"
 TEAM_SECRET = "team-secret"
 WEBHOOK_URL = "webhook-url"
 ENV_VARS = {TEAM_SECRET: "TRACKER_TEAM_SECRET", WEBHOOK_URL: "TRACKER_TEAM_WEBHOOK_URL"}
@@ -27,27 +26,14 @@ class TeamKeyError(RuntimeError):
 
 
 def get(name: str) -> str | None:
-    try:
-        value = keyring.get_password(KEYRING_SERVICE, name)
-    except KeyringError:
-        value = None
-    return value or os.environ.get(ENV_VARS[name]) or None
+    return credentials.read_secret(SECRET_PREFIX + name) or os.environ.get(ENV_VARS[name]) or None
 
 
 def put(name: str, value: str | None) -> None:
     try:
-        if value:
-            keyring.set_password(KEYRING_SERVICE, name, value)
-        else:
-            try:
-                keyring.delete_password(KEYRING_SERVICE, name)
-            except PasswordDeleteError:
-                pass
-    except KeyringError as exc:
-        raise TeamKeyError(
-            f"No usable keyring to keep the {name.replace('-', ' ')} ({type(exc).__name__}). Install and unlock a "
-            f"keyring (e.g. gnome-keyring), or set {ENV_VARS[name]} in the environment instead."
-        ) from None
+        credentials.write_secret(SECRET_PREFIX + name, value, name.replace("-", " "), ENV_VARS[name])
+    except credentials.KeyringUnavailable as exc:
+        raise TeamKeyError(str(exc)) from None
 
 
 def check_secret(secret: str) -> str:

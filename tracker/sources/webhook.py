@@ -4,8 +4,8 @@ Kept tiny: a timeout on every call, TLS verified, redirects refused (a
 redirect could carry the body somewhere the user did not choose), and error
 text that names the host only, because the URL itself may be a credential
 (Slack's webhook URLs are).
-
-TODO(lead): re-point to the shared session in tracker/net.py at merge.
+It uses the app's one session factory (tracker.net.make_session): TLS on, our
+User-Agent, no ~/.netrc credentials.
 """
 
 from __future__ import annotations
@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 import requests
+
+from tracker.net import make_session
 
 CONNECT_TIMEOUT_S = 5
 READ_TIMEOUT_S = 15
@@ -44,10 +46,11 @@ def post_json(url: str, body: bytes,
               timeout_s: tuple[float, float] = (CONNECT_TIMEOUT_S, READ_TIMEOUT_S)) -> PostResult:
     host = host_of(url)
     try:
-        response = requests.post(
-            check_url(url), data=body, headers={"Content-Type": "application/json; charset=utf-8"},
-            timeout=timeout_s, verify=True, allow_redirects=False,
-        )
+        with make_session() as session:
+            response = session.post(
+                check_url(url), data=body, headers={"Content-Type": "application/json; charset=utf-8"},
+                timeout=timeout_s, verify=True, allow_redirects=False,
+            )
     except requests.exceptions.SSLError:
         return PostResult(False, None, f"TLS certificate of {host} could not be verified")
     except requests.exceptions.Timeout:

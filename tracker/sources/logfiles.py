@@ -152,8 +152,8 @@ def iter_lines(
     limit: int,
     patterns: tuple[bytes, ...] | None,
     result: ReadResult,
-    chunk_bytes: int = CHUNK_BYTES,
-    max_line_bytes: int = MAX_LINE_BYTES,
+    chunk_bytes: int | None = None,
+    max_line_bytes: int | None = None,
 ) -> Iterator[bytes]:
     """Complete lines of fh between start and limit that contain one of patterns.
 
@@ -162,6 +162,8 @@ def iter_lines(
     result.bytes_read counts bytes read. A line longer than max_line_bytes is
     skipped and counted, holding at most one chunk of it in memory.
     """
+    chunk_bytes = chunk_bytes or CHUNK_BYTES
+    max_line_bytes = max_line_bytes or MAX_LINE_BYTES
     fh.seek(start)
     pos = start  # file offset of buf[0]
     buf = b""

@@ -64,7 +64,7 @@ class ImportReport:
             "events_added": self.events_added,
             "events_written": self.events_written,
             "lines_parsed": self.lines_parsed,
-            "lines_skipped": dict(sorted(self.lines_skipped.items())),
+            "lines_skipped": {k: v for k, v in sorted(self.lines_skipped.items()) if v},
             "bytes_read": self.bytes_read,
             "seconds": round(self.seconds, 3),
             "by_source": self.by_source,
@@ -241,7 +241,8 @@ def import_logs(
         report.events_added += result.events_added
         report.events_written += result.events_written
         report.by_source[batch.kind]["events_added"] += result.events_added
-        report.lines_skipped["duplicate"] += batch.duplicates
+        if batch.duplicates:
+            report.lines_skipped["duplicate"] += batch.duplicates
         batches[batch.kind] = _Batch(batch.kind)
 
     emit()

@@ -22,11 +22,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tracker.core.records import Cursor, UsageEvent
-from tracker.core.tokens import Tokens
+from tracker.core.records import Cursor
 from tracker.services.ingest import price_event
 from tracker.sources import claude_code, codex, gemini_cli
-from tracker.storage.bulk import bulk_writes
+from tracker.storage.bulk import ROW_KEY, ROW_TOKENS, bulk_writes, write_event_rows
+from tracker.storage.store import event_row
 from tracker.sources import logfiles as lf
 
 Progress = Callable[[dict], None]
@@ -95,31 +95,17 @@ def _read(work: _Work) -> tuple[_Work, lf.ReadResult | None, dict | None, str | 
 _WORKER_PRICER = None
 
 
-def _read_and_price(work: _Work):
-    """Worker side: parse, price, and return events as plain tuples (cheap to pickle)."""
+def _read_and_price(work: _Work, pricer=None):
+    """Parse, price (services.ingest.price_event) and turn events into store rows (cheap to pickle)."""
+    pricer = pricer if pricer is not None else _WORKER_PRICER
     work, result, cursor, error = _read(work)
     if result is not None:
         rows = []
         for event in result.events:
-            price_event(_WORKER_PRICER, event)
-            rows.append(_to_tuple(event))
+            price_event(pricer, event)
+            rows.append(event_row(event))
         result.events = rows
     return work, result, cursor, error
-
-
-def _to_tuple(e: UsageEvent) -> tuple:
-    t = e.tokens
-    return (e.source, e.key, e.ts_ms, e.model, e.provider, e.session, e.project, e.cwd, e.git_branch,
-            e.tool_use, e.service_tier, e.cost_pico, e.price_id, t.input_tokens, t.cache_read_tokens,
-            t.cache_write_5m_tokens, t.cache_write_1h_tokens, t.output_tokens, t.reasoning_tokens)
-
-
-def _from_tuple(r: tuple) -> UsageEvent:
-    return UsageEvent(
-        source=r[0], key=r[1], ts_ms=r[2], model=r[3], provider=r[4], session=r[5], project=r[6], cwd=r[7],
-        git_branch=r[8], tool_use=r[9], service_tier=r[10], cost_pico=r[11], price_id=r[12],
-        tokens=Tokens(r[13], r[14], r[15], r[16], r[17], r[18]),
-    )
 
 
 def _plan(store, roots: dict[str, list[Path]] | None, report: ImportReport) -> list[_Work]:
@@ -152,17 +138,13 @@ def _pending_bytes(work: _Work) -> int:
 
 
 def _results(work: list[_Work], pricer, workers: int | None) -> Iterator[tuple]:
-    """(work, result, cursor, error) per file, with result.events priced."""
+    """(work, result, cursor, error) per file; result.events are priced store rows."""
     global _WORKER_PRICER
     total = sum(_pending_bytes(w) for w in work)
     workers = workers if workers is not None else (os.cpu_count() or 1)
     if workers <= 1 or len(work) < 2 or total < PARALLEL_MIN_BYTES or "fork" not in multiprocessing.get_all_start_methods():
         for item in work:
-            item, result, cursor, error = _read(item)
-            if result is not None:
-                for event in result.events:
-                    price_event(pricer, event)
-            yield item, result, cursor, error
+            yield _read_and_price(item, pricer)
         return
     # largest first so that no big file is left for the end of the run
     ordered = sorted(work, key=_pending_bytes, reverse=True)
@@ -170,37 +152,35 @@ def _results(work: list[_Work], pricer, workers: int | None) -> Iterator[tuple]:
     _WORKER_PRICER = pricer
     try:
         with ctx.Pool(processes=min(workers, len(work))) as pool:
-            for item, result, cursor, error in pool.imap_unordered(_read_and_price, ordered, chunksize=1):
-                if result is not None:
-                    result.events = [_from_tuple(r) for r in result.events]
-                yield item, result, cursor, error
+            yield from pool.imap_unordered(_read_and_price, ordered, chunksize=1)
     finally:
         _WORKER_PRICER = None
 
 
 class _Batch:
-    """Events and cursors of one source waiting for their transaction."""
+    """Rows and cursors of one source waiting for their transaction."""
 
     def __init__(self, kind: str):
         self.kind = kind
-        self.events: dict[str, UsageEvent] = {}
+        self.rows: dict[str, tuple] = {}
         self.cursors: list[Cursor] = []
         self.duplicates = 0
 
-    def add(self, events: Iterable[UsageEvent], cursor: Cursor) -> None:
+    def add(self, rows: Iterable[tuple], cursor: Cursor) -> None:
         most_complete = KEEP_MOST_COMPLETE[self.kind]
-        mine = self.events
-        for event in events:
-            old = mine.get(event.key)
+        mine = self.rows
+        for row in rows:
+            key = row[ROW_KEY]
+            old = mine.get(key)
             if old is not None:
                 self.duplicates += 1
-                if most_complete and event.tokens.total <= old.tokens.total:
+                if most_complete and sum(row[ROW_TOKENS]) <= sum(old[ROW_TOKENS]):
                     continue
-            mine[event.key] = event
+            mine[key] = row
         self.cursors.append(cursor)
 
     def __len__(self) -> int:
-        return len(self.events)
+        return len(self.rows)
 
 
 def import_logs(
@@ -232,12 +212,11 @@ def import_logs(
     def flush(batch: _Batch) -> None:
         if not batch.cursors:
             return
-        # events arrive priced (services.ingest.price_event, run where they
-        # were parsed); this is the ingest write: rows and cursors in one transaction
-        # key order: the primary-key index is filled left to right, fewer page splits
-        events = [batch.events[key] for key in sorted(batch.events)]
-        result = store.write_batch(events=events, cursors=batch.cursors,
-                                   keep_most_complete=KEEP_MOST_COMPLETE[batch.kind])
+        # rows arrive priced (services.ingest.price_event, run where they were
+        # parsed); this is the ingest write: rows and cursors in one transaction.
+        # Key order fills the primary-key index left to right: fewer page splits.
+        rows = [batch.rows[key] for key in sorted(batch.rows)]
+        result = write_event_rows(store, rows, batch.cursors, keep_most_complete=KEEP_MOST_COMPLETE[batch.kind])
         report.events_added += result.events_added
         report.events_written += result.events_written
         report.by_source[batch.kind]["events_added"] += result.events_added

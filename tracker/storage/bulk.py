@@ -2,8 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import json
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
+
+from tracker.core.records import Cursor
+from tracker.core.timeutil import now_ms
+from tracker.storage.store import _EVENT_UPSERT, _EVENT_UPSERT_COMPLETE, WriteResult
+
+_CURSOR_UPSERT = (
+    "INSERT INTO cursors (source, key, value, updated_ms) VALUES (?, ?, ?, ?) "
+    "ON CONFLICT(source, key) DO UPDATE SET value = excluded.value, updated_ms = excluded.updated_ms"
+)
+# Positions in a storage.store.event_row tuple.
+ROW_KEY = 2
+ROW_TOKENS = slice(10, 15)  # input, cache read, cache write 5m/1h, output (reasoning is inside output)
 
 BULK_CACHE_MIB = 64  # page cache big enough to keep the events indexes in memory
 
@@ -27,3 +40,28 @@ def bulk_writes(store, cache_mib: int = BULK_CACHE_MIB) -> Iterator[None]:
         conn.execute(f"PRAGMA wal_autocheckpoint={int(old_checkpoint)}")
         conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
         conn.execute(f"PRAGMA cache_size={int(old_cache)}")
+
+
+def write_event_rows(store, rows: Sequence[tuple], cursors: Iterable[Cursor] = (),
+                     keep_most_complete: bool = False) -> WriteResult:
+    """Store.write_batch for events already converted with `event_row`, plus their cursors.
+
+    The log import converts and prices events in worker processes and sends
+    plain row tuples back; turning them into UsageEvents again only to turn
+    them back into rows would cost more than the SQL. Same transaction, same
+    upserts, same cursor rule as Store.write_batch.
+    """
+    result = WriteResult()
+    stamp = now_ms()
+    cursor_rows = [(c.source, c.key, json.dumps(c.value, sort_keys=True, separators=(",", ":")), stamp)
+                   for c in cursors]
+    conn = store.conn
+    with store.db.atomic():
+        if rows:
+            before = conn.execute("SELECT COALESCE(MAX(rowid), 0) FROM events").fetchone()[0]
+            conn.executemany(_EVENT_UPSERT_COMPLETE if keep_most_complete else _EVENT_UPSERT, rows)
+            result.events_added = conn.execute("SELECT count(*) FROM events WHERE rowid > ?", (before,)).fetchone()[0]
+            result.events_written = len(rows)
+        if cursor_rows:
+            conn.executemany(_CURSOR_UPSERT, cursor_rows)
+    return result

@@ -34,8 +34,13 @@ from tracker.sources import logfiles as lf
 KIND = "codex"
 PROVIDER = "openai"
 UNKNOWN_MODEL = "unknown"
-PATTERNS = (b'"token_count"', b'"turn_context"', b'"session_meta"', b'"function_call"', b'"custom_tool_call"')
-_TOOL_MARKERS = (b'"type":"function_call"', b'"type":"custom_tool_call"')
+# Codex writes {"timestamp":...,"type":<kind>,"payload":{"type":...: the kind of a
+# line is in its first bytes, so lines are told apart by their head (cheaper
+# than scanning all text once per pattern); other layouts are searched whole.
+LINE_PREFIX = b'{"timestamp":'
+HEAD_BYTES = 160
+PATTERNS = (b'"token_count"', b'"turn_context"', b'"session_meta"')
+_TOOL_MARKERS = (b'"type":"function_call"', b'"type":"custom_tool_call"', b'"type":"local_shell_call"')
 _FIELDS = ("input_tokens", "cached_input_tokens", "output_tokens", "reasoning_output_tokens", "total_tokens")
 KNOWN_KINDS = frozenset({"session_meta", "turn_context", "response_item", "event_msg", "compacted",
                          "token_usage_record"})
@@ -106,10 +111,11 @@ def parse(fh, start: int, limit: int, result: lf.ReadResult) -> None:
     path = getattr(fh, "name", "")
     state.setdefault("session", _session_from_name(path))
     skipped = result.skipped
-    for line in lf.iter_lines(fh, start, limit, PATTERNS, result):
-        head = line[:200]
-        if any(marker in head for marker in _TOOL_MARKERS):
-            state["tool"] = True  # the call belongs to the next token_count
+    for line in lf.iter_lines(fh, start, limit, None, result):
+        head = line[:HEAD_BYTES] if line.startswith(LINE_PREFIX) else line
+        if not (b'"token_count"' in head or b'"turn_context"' in head or b'"session_meta"' in head):
+            if b'_call"' in head and any(marker in head for marker in _TOOL_MARKERS):
+                state["tool"] = True  # the call belongs to the next token_count
             continue
         obj = lf.loads_line(line, skipped)
         if obj is None:

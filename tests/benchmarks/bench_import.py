@@ -134,7 +134,12 @@ def main() -> None:
     ap.add_argument("--mb", type=float, default=1024, help="size of the corpus to generate when --corpus is not given")
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--tracker", default=str(Path(sys.executable).with_name("tracker")), help="the tracker command")
+    ap.add_argument("--one-file-gb", type=float, default=0,
+                    help="instead: import ONE Claude file of this many GiB (built from the corpus) and report peak RSS")
     a = ap.parse_args()
+    if a.one_file_gb:
+        one_file(a)
+        return
 
     ccusage = a.bench / "node_modules" / ".bin" / "ccusage"
     if not ccusage.exists():
@@ -202,6 +207,35 @@ def main() -> None:
     print(f"after append: {after_append['events_added']} events, {after_append['bytes_read'] / 1048576:.2f} MiB read, "
           f"import service {after_append['seconds']} s")
     print("correctness of our daily report vs ground_truth.json:", check_truth(corpus, report_json, SHARED_BENCH))
+    shutil.rmtree(scratch, ignore_errors=True)
+
+
+def one_file(a) -> None:
+    """Memory bound: one huge transcript (the issue's 1 GB file < 300 MB RSS)."""
+    source = (a.corpus or a.bench / "corpora" / "c1000").resolve()
+    target_dir = a.bench / "corpora" / f"onefile-{a.one_file_gb:g}"
+    big = target_dir / "home" / ".claude" / "projects" / "-home-dev-code-big" / "big.jsonl"
+    want = int(a.one_file_gb * 1024 ** 3)
+    if not big.exists() or big.stat().st_size < want:
+        big.parent.mkdir(parents=True, exist_ok=True)
+        files = sorted((source / "home" / ".claude" / "projects").rglob("*.jsonl"))
+        written = 0
+        with open(big, "wb") as out:
+            while written < want:
+                for path in files:
+                    data = path.read_bytes()
+                    if not data.endswith(b"\n"):
+                        data = data[: data.rfind(b"\n") + 1]
+                    out.write(data)
+                    written += len(data)
+                    if written >= want:
+                        break
+    scratch = Path(tempfile.mkdtemp(prefix="bench-onefile-"))
+    env = dict(sandbox_env(target_dir, scratch), TRACKER_HOME=str(scratch / "state"))
+    r = run_timed([a.tracker, "import", "--json"], env, scratch / "import.json")
+    doc = json.loads((scratch / "import.json").read_text())
+    print(f"one file of {big.stat().st_size / 1048576:.0f} MiB: wall {r['wall']:.2f} s, CPU {r['cpu']:.2f} s, "
+          f"peak RSS {r['rss_mb']:.0f} MB, {doc['events_added']} events, skipped {doc['lines_skipped']}")
     shutil.rmtree(scratch, ignore_errors=True)
 
 

@@ -142,3 +142,19 @@ def test_a_failing_file_is_reported_and_the_others_still_import(logs, monkeypatc
     assert [e["key"] for e in logs.events()] == ["m_fine"]
     assert report.files_failed == 1 and "Input/output error" in report.errors[0]
     assert logs.store.get_cursor("claude_code", str(broken)) is None  # tried again next time
+
+
+def test_first_import_rebuilds_the_events_indexes(logs):
+    def indexes():
+        return sorted(r[0] for r in logs.store.conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'events'"))
+
+    before = indexes()
+    assert len(before) >= 3
+    logs.write(path_of(logs), [claude_line(msg_id=f"m{i}") for i in range(3)])
+    logs.run()  # into an empty table: indexes dropped during the bulk insert, then rebuilt
+    assert indexes() == before
+    plan = " ".join(str(r) for r in logs.store.conn.execute(
+        "EXPLAIN QUERY PLAN SELECT * FROM events WHERE ts_ms > 0"))
+    assert "idx_events_ts_ms" in plan
+    assert not logs.store.conn.in_transaction

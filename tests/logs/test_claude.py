@@ -158,3 +158,20 @@ def test_roots_from_claude_config_dir_list_and_xdg(logs, monkeypatch, tmp_path):
     logs.write(logs.home / ".config" / "claude" / "projects" / "-p" / "s4.jsonl", [claude_line(msg_id="m_xdg")])
     logs.run()
     assert {e["key"] for e in logs.events()} == {"m_a", "m_b", "m_home", "m_xdg"}
+
+
+def test_unusual_key_orders_are_parsed_whole_and_counted_right(logs):
+    # usage before content
+    line = claude_line(msg_id="m_order", out=11)
+    message = line["message"]
+    line["message"] = {"usage": message["usage"], **{k: v for k, v in message.items() if k != "usage"}}
+    # an envelope object with its own content list and usage, written before the message
+    decoy = claude_line(msg_id="m_decoy", out=22, blocks=[{"type": "tool_use", "id": "t", "name": "Task",
+                                                          "input": {"usage": {"input_tokens": 999}}}])
+    decoy = {"toolUseResult": {"content": [{"type": "text", "text": "x"}], "usage": {"input_tokens": 5}}, **decoy}
+    logs.write(session_file(logs), [line, decoy])
+    logs.run()
+    events = {e["key"]: e for e in logs.events()}
+    assert events["m_order"]["output_tokens"] == 11
+    assert events["m_decoy"]["output_tokens"] == 22 and events["m_decoy"]["input_tokens"] == 10
+    assert events["m_decoy"]["tool_use"] == 1

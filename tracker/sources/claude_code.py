@@ -73,28 +73,33 @@ def discover(configured: list[Path] | None = None) -> list[Path]:
 def parse(fh, start: int, limit: int, result: lf.ReadResult) -> None:
     path = getattr(fh, "name", "")
     fallback_session = Path(path).stem if path else None
-    fallback_project = None
     best: dict[str, UsageEvent] = {}
     skipped = result.skipped
     for line in lf.iter_lines(fh, start, limit, PATTERNS, result):
-        slim, tool_use = slim_line(line)
-        obj = None
-        if slim is not None:
-            try:
-                obj = orjson.loads(slim)
-            except orjson.JSONDecodeError:
-                obj = None
-            if not isinstance(obj, dict):
-                obj = None
+        obj, tool_use = _parse_slim(line)
         if obj is None:
-            tool_use = None
             obj = lf.loads_line(line, skipped)
             if obj is None:
                 continue
-        event = event_from(obj, line, skipped, fallback_session, fallback_project, tool_use)
+        event = event_from(obj, line, skipped, fallback_session, tool_use)
         if event is not None:
             keep_most_complete(best, event, skipped)
     result.events.extend(best.values())
+
+
+def _parse_slim(line: bytes) -> tuple[dict | None, bool | None]:
+    """Parse the line without its content, if the cut provably hit message.content."""
+    slim, tool_use = slim_line(line)
+    if slim is None:
+        return None, None
+    try:
+        obj = orjson.loads(slim)
+    except orjson.JSONDecodeError:
+        return None, None
+    message = obj.get("message") if isinstance(obj, dict) else None
+    if not isinstance(message, dict) or message.get("content") != [] or not isinstance(message.get("usage"), dict):
+        return None, None  # an unexpected layout: the caller parses the whole line
+    return obj, tool_use
 
 
 def keep_most_complete(best: dict, event: UsageEvent, skipped) -> None:
@@ -132,8 +137,7 @@ def slim_line(line: bytes) -> tuple[bytes | None, bool | None]:
     return line[:start] + b"[]" + tail + line[u:], b'"type":"tool_use"' in span
 
 
-def event_from(obj: dict, line: bytes, skipped, fallback_session=None, fallback_project=None,
-               tool_use: bool | None = None) -> UsageEvent | None:
+def event_from(obj: dict, line: bytes, skipped, fallback_session=None, tool_use: bool | None = None) -> UsageEvent | None:
     message = obj.get("message")
     usage = message.get("usage") if isinstance(message, dict) else None
     if not isinstance(usage, dict):
@@ -182,7 +186,7 @@ def event_from(obj: dict, line: bytes, skipped, fallback_session=None, fallback_
         tokens=tokens,
         provider=PROVIDER,
         session=session if isinstance(session, str) and session else fallback_session,
-        project=lf.project_of(cwd) or fallback_project,
+        project=lf.project_of(cwd),
         cwd=cwd,
         git_branch=branch if isinstance(branch, str) and branch else None,
         tool_use=tool_use,

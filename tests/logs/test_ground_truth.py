@@ -98,8 +98,12 @@ def test_daily_report_equals_ground_truth(corpora, tmp_path, name):
 def test_parallel_workers_give_the_same_rows(corpora, tmp_path, monkeypatch, log_store, shared_pricer):
     corpus = corpora["defaults"]
     monkeypatch.setattr(log_import, "PARALLEL_MIN_BYTES", 0)
+    pools = []
+    real_get_context = log_import.multiprocessing.get_context
+    monkeypatch.setattr(log_import.multiprocessing, "get_context", lambda m: pools.append(m) or real_get_context(m))
     roots = {"claude_code": [corpus / "home" / ".claude"], "codex": [corpus / "home" / ".codex"]}
     parallel = log_import.import_logs(log_store, shared_pricer, roots=roots, workers=2)
+    assert pools == ["fork"]  # the worker pool really ran
     serial_store_dir = tmp_path / "serial"
     from tracker.storage import open_store
 
@@ -110,3 +114,25 @@ def test_parallel_workers_give_the_same_rows(corpora, tmp_path, monkeypatch, log
                 "FROM events ORDER BY source, key"
         assert log_store.conn.execute(query).fetchall() == serial.conn.execute(query).fetchall()
     assert parallel.events_added > 200
+
+
+def test_no_fork_while_other_threads_run(corpora, monkeypatch, log_store, shared_pricer):
+    import threading
+
+    corpus = corpora["defaults"]
+    monkeypatch.setattr(log_import, "PARALLEL_MIN_BYTES", 0)
+
+    def no_pool(*args, **kwargs):
+        raise AssertionError("a process pool was started from a multi-threaded process")
+
+    monkeypatch.setattr(log_import.multiprocessing, "get_context", no_pool)
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait)
+    other.start()
+    try:
+        report = log_import.import_logs(log_store, shared_pricer, roots={"codex": [corpus / "home" / ".codex"]},
+                                        workers=2)
+    finally:
+        stop.set()
+        other.join()
+    assert report.files_read > 1 and report.events_added > 50

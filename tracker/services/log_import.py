@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
@@ -137,12 +138,22 @@ def _pending_bytes(work: _Work) -> int:
     return max(0, work.stat.size - offset) if offset <= work.stat.size else work.stat.size
 
 
+def _can_fork() -> bool:
+    """Forked workers only from a single-threaded process.
+
+    Forking while other threads run (the GUI's Qt threads, its poll worker)
+    can leave a child holding a lock that no thread will release; there the
+    import runs in-process instead (it is incremental, so usually small).
+    """
+    return "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
+
+
 def _results(work: list[_Work], pricer, workers: int | None) -> Iterator[tuple]:
     """(work, result, cursor, error) per file; result.events are priced store rows."""
     global _WORKER_PRICER
     total = sum(_pending_bytes(w) for w in work)
     workers = workers if workers is not None else (os.cpu_count() or 1)
-    if workers <= 1 or len(work) < 2 or total < PARALLEL_MIN_BYTES or "fork" not in multiprocessing.get_all_start_methods():
+    if workers <= 1 or len(work) < 2 or total < PARALLEL_MIN_BYTES or not _can_fork():
         for item in work:
             yield _read_and_price(item, pricer)
         return

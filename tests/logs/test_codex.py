@@ -156,3 +156,23 @@ def test_codex_home_list_and_plain_folder(logs, monkeypatch, tmp_path):
     monkeypatch.setenv("CODEX_HOME", f"{plain},{other}")
     logs.run()
     assert sorted(e["session"] for e in logs.events()) == ["s-other", "s-plain"]
+
+
+def test_priority_service_tier_is_kept_and_priced_with_it(logs):
+    settings = {"timestamp": "2025-09-01T09:00:02.000Z", "type": "event_msg",
+                "payload": {"type": "thread_settings_applied", "thread_settings": {"service_tier": "priority"}}}
+    logs.write(rollout(logs), [
+        codex_meta(ts="2025-09-01T09:00:00.000Z"), codex_turn("gpt-5", ts="2025-09-01T09:00:01.000Z"),
+        codex_tokens((100000, 0, 1000, 0), ts="2025-09-01T09:01:00.000Z"),
+        settings,
+        codex_tokens((200000, 0, 2000, 0), ts="2025-09-01T09:02:00.000Z"),
+    ])
+    logs.run()
+    standard, priority = logs.events()
+    assert standard["service_tier"] is None and priority["service_tier"] == "priority"
+    assert (standard["input_tokens"], standard["output_tokens"]) == (priority["input_tokens"], priority["output_tokens"])
+    from tracker.core.tokens import Tokens
+
+    expected = logs.pricer.price(Tokens(input_tokens=100000, output_tokens=1000), "gpt-5", "openai",
+                                 priority["ts_ms"], "priority")
+    assert priority["cost_pico"] == expected.cost_pico and priority["price_id"] == expected.price_id

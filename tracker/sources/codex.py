@@ -19,7 +19,9 @@ Counting rules:
   child's `session_meta` timestamp second only seed the running total.
 * The event key is the thread id + the cumulative totals: the same call read
   again (archived copy, re-read after truncation) maps to the same row.
-The running state (totals, model, tool flag) is kept in the file's cursor so an
+* The service tier (priority, flex) comes from `thread_settings_applied`
+  events or the turn context, and is priced as such.
+The running state (totals, model, tool flag, tier) is kept in the file's cursor so an
 append resumes exactly.
 """
 
@@ -39,7 +41,7 @@ UNKNOWN_MODEL = "unknown"
 # than scanning all text once per pattern); other layouts are searched whole.
 LINE_PREFIX = b'{"timestamp":'
 HEAD_BYTES = 160
-PATTERNS = (b'"token_count"', b'"turn_context"', b'"session_meta"')
+PATTERNS = (b'"token_count"', b'"turn_context"', b'"session_meta"', b'"thread_settings_applied"')
 _TOOL_MARKERS = (b'"type":"function_call"', b'"type":"custom_tool_call"', b'"type":"local_shell_call"')
 _FIELDS = ("input_tokens", "cached_input_tokens", "output_tokens", "reasoning_output_tokens", "total_tokens")
 KNOWN_KINDS = frozenset({"session_meta", "turn_context", "response_item", "event_msg", "compacted",
@@ -113,7 +115,8 @@ def parse(fh, start: int, limit: int, result: lf.ReadResult) -> None:
     skipped = result.skipped
     for line in lf.iter_lines(fh, start, limit, None, result):
         head = line[:HEAD_BYTES] if line.startswith(LINE_PREFIX) else line
-        if not (b'"token_count"' in head or b'"turn_context"' in head or b'"session_meta"' in head):
+        if not (b'"token_count"' in head or b'"turn_context"' in head or b'"session_meta"' in head
+                or b'"thread_settings_applied"' in head):
             if b'_call"' in head and any(marker in head for marker in _TOOL_MARKERS):
                 state["tool"] = True  # the call belongs to the next token_count
             continue
@@ -133,12 +136,22 @@ def parse(fh, start: int, limit: int, result: lf.ReadResult) -> None:
                 state["model"] = model
             if isinstance(payload.get("cwd"), str):
                 state["cwd"] = payload["cwd"]
+            _service_tier(state, payload)
+        elif kind == "event_msg" and payload.get("type") == "thread_settings_applied":
+            _service_tier(state, payload.get("thread_settings"))
         elif kind == "event_msg" and payload.get("type") == "token_count":
             event = _token_count(state, obj, payload, skipped)
             if event is not None:
                 result.events.append(event)
         elif kind not in KNOWN_KINDS:
             skipped[lf.UNKNOWN_KIND] += 1
+
+
+def _service_tier(state: dict, holder) -> None:
+    """Priority / flex processing is billed differently: remember it for the calls that follow."""
+    if isinstance(holder, dict) and "service_tier" in holder:
+        tier = holder["service_tier"]
+        state["tier"] = tier if isinstance(tier, str) and tier else None
 
 
 def _session_from_name(path: str) -> str:
@@ -216,4 +229,5 @@ def _token_count(state: dict, obj: dict, payload: dict, skipped) -> UsageEvent |
         cwd=cwd,
         git_branch=state.get("branch"),
         tool_use=tool,
+        service_tier=state.get("tier"),
     )

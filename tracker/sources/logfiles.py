@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -30,6 +31,7 @@ CHUNK_BYTES = 4 * 1024 * 1024
 # buffered: it bounds memory for pathological files.
 MAX_LINE_BYTES = 32 * 1024 * 1024
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_RFC3339 = re.compile(r"^(\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d)(?:\.(\d+))?(Z|z|[+-]\d\d:\d\d)?$")
 _ONE_MS = timedelta(milliseconds=1)
 HEAD_HASH_BYTES = 1024  # first bytes hashed to notice a file replaced in place
 
@@ -46,17 +48,27 @@ UNKNOWN_KIND = "unknown_kind"
 
 
 def parse_ts_ms(value) -> int | None:
-    """RFC 3339 text (or epoch ms/s number) to UTC epoch milliseconds; None if unusable."""
-    if isinstance(value, str):
+    """RFC 3339 text to UTC epoch milliseconds; None if unusable."""
+    if not isinstance(value, str):
+        return None
+    try:
+        dt = datetime.fromisoformat(value)
+    except ValueError:
+        # Python 3.10 accepts neither "Z" nor fractions other than 3 or 6 digits
+        match = _RFC3339.match(value.strip())
+        if match is None:
+            return None
+        date_time, fraction, zone = match.groups()
+        fraction = (fraction or "")[:6].ljust(6, "0")
+        zone = "+00:00" if zone in ("Z", "z", None) else zone
         try:
-            dt = datetime.fromisoformat(value)
+            dt = datetime.fromisoformat(f"{date_time}.{fraction}{zone}")
         except ValueError:
             return None
-        if dt.tzinfo is None:
-            dt = dt.replace(tzinfo=timezone.utc)
-        # integer arithmetic: float timestamps can land 1 ms early
-        return (dt - _EPOCH) // _ONE_MS
-    return None
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=timezone.utc)
+    # integer arithmetic: float timestamps can land 1 ms early
+    return (dt - _EPOCH) // _ONE_MS
 
 
 def count(value) -> int | None:

@@ -6,9 +6,16 @@ replaced); its events are priced and written in the same transaction as its
 new cursor, so a crash never half-counts and re-reading never double-counts
 (rows are keyed naturally and upserted).
 
-Parsing runs in worker processes (one per core) while this process prices and
-writes; small imports (an append, a few files) stay in-process, where a worker
-pool would cost more than it saves.
+Parsing and pricing run in forked worker processes (one per core) while this
+process writes; small imports (an append, a few files) and imports started
+from a multi-threaded process (the GUI) stay in-process.
+
+Lines not counted are reported per reason (`lines_skipped`): bad input
+(invalid_json, non_utf8, huge_line, not_an_object, bad_number, bad_timestamp,
+missing_model, unknown_kind, file_error) and lines that are rightly not
+counted (duplicate, synthetic, no_usage, not_advanced, fork_replay,
+no_usage_info, total_regressed). Only lines that pass a reader's prefilter
+can be classified; a half line at the end of a file is pending, not bad.
 """
 
 from __future__ import annotations
@@ -26,9 +33,9 @@ from typing import Any
 from tracker.core.records import Cursor
 from tracker.services.ingest import price_event
 from tracker.sources import claude_code, codex, gemini_cli
+from tracker.sources import logfiles as lf
 from tracker.storage.bulk import ROW_KEY, ROW_TOKENS, bulk_writes, write_event_rows
 from tracker.storage.store import event_row
-from tracker.sources import logfiles as lf
 
 Progress = Callable[[dict], None]
 
@@ -49,7 +56,7 @@ class ImportReport:
     files_failed: int = 0
     events_added: int = 0
     events_written: int = 0
-    lines_parsed: int = 0  # lines that passed the prefilter and were looked at
+    lines_parsed: int = 0  # lines looked at after the byte prefilter
     lines_skipped: Counter = field(default_factory=Counter)
     bytes_read: int = 0
     seconds: float = 0.0
@@ -101,10 +108,13 @@ def _read_and_price(work: _Work, pricer=None):
     pricer = pricer if pricer is not None else _WORKER_PRICER
     work, result, cursor, error = _read(work)
     if result is not None:
-        rows = []
-        for event in result.events:
-            price_event(pricer, event)
-            rows.append(event_row(event))
+        try:
+            rows = []
+            for event in result.events:
+                price_event(pricer, event)
+                rows.append(event_row(event))
+        except Exception as exc:  # never lose the other files to one bad record
+            return work, None, None, f"{work.stat.path}: pricing failed: {type(exc).__name__}: {exc}"
         result.events = rows
     return work, result, cursor, error
 

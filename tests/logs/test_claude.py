@@ -175,3 +175,24 @@ def test_unusual_key_orders_are_parsed_whole_and_counted_right(logs):
     assert events["m_order"]["output_tokens"] == 11
     assert events["m_decoy"]["output_tokens"] == 22 and events["m_decoy"]["input_tokens"] == 10
     assert events["m_decoy"]["tool_use"] == 1
+
+
+REAL_LINES = [  # providers.md 5.1: two lines of one response (thinking/text block, then the tool call)
+    '{"parentUuid":"4d2196f2-bd5f-45fd-9777-83d22fabe49d","isSidechain":false,"userType":"external","cwd":"/home/user/proj","sessionId":"db8f7468-d506-4477-8fb2-21f17cded409","version":"2.1.97","gitBranch":"main","message":{"model":"claude-sonnet-4-6","id":"msg_01Rws28Xg2tBY3A5fNdrk6Mf","type":"message","role":"assistant","content":[{"type":"text","text":"Let me look."}],"stop_reason":null,"stop_sequence":null,"usage":{"input_tokens":3,"cache_creation_input_tokens":3117,"cache_read_input_tokens":14723,"cache_creation":{"ephemeral_5m_input_tokens":3117,"ephemeral_1h_input_tokens":0},"output_tokens":1,"service_tier":"standard","inference_geo":"not_available"}},"requestId":"req_011CZsJ65HagaeBfrdLdKJ6h","type":"assistant","uuid":"35ceca7e-4b31-4a4a-b19b-291cfca9b2c5","timestamp":"2026-04-09T01:03:35.960Z"}',  # noqa: E501
+    '{"parentUuid":"35ceca7e-4b31-4a4a-b19b-291cfca9b2c5","isSidechain":false,"userType":"external","cwd":"/home/user/proj","sessionId":"db8f7468-d506-4477-8fb2-21f17cded409","version":"2.1.97","gitBranch":"main","message":{"model":"claude-sonnet-4-6","id":"msg_01Rws28Xg2tBY3A5fNdrk6Mf","type":"message","role":"assistant","content":[{"type":"tool_use","id":"toolu_01VdNvyRGtzZvniXJGQQjvEP","name":"Glob","input":{"pattern":"**/*.go"}}],"stop_reason":"tool_use","stop_sequence":null,"usage":{"input_tokens":3,"cache_creation_input_tokens":3117,"cache_read_input_tokens":14723,"cache_creation":{"ephemeral_5m_input_tokens":3117,"ephemeral_1h_input_tokens":0},"output_tokens":214,"service_tier":"standard","inference_geo":"not_available"}},"requestId":"req_011CZsJ65HagaeBfrdLdKJ6h","type":"assistant","uuid":"9a1c0c1e-6a57-4d43-9a8e-0d1f2c3b4a5e","timestamp":"2026-04-09T01:03:38.112Z"}',  # noqa: E501
+]
+
+
+def test_real_transcript_lines_take_the_fast_path_and_count_once(logs):
+    from tracker.sources.claude_code import slim_line
+
+    slims = [slim_line(line.encode()) for line in REAL_LINES]
+    assert all(slim is not None for slim, _ in slims)  # the content cut applies to the real shape
+    assert [tool for _, tool in slims] == [False, True]
+    logs.write(session_file(logs), REAL_LINES)
+    logs.run()
+    [e] = logs.events()
+    assert (e["key"], e["model"], e["output_tokens"], e["cache_write_5m_tokens"], e["cache_read_tokens"]) \
+        == ("msg_01Rws28Xg2tBY3A5fNdrk6Mf", "claude-sonnet-4-6", 214, 3117, 14723)
+    assert e["tool_use"] == 1 and e["project"] == "proj" and e["ts_ms"] == 1775696618112
+    assert e["cost_pico"] is not None

@@ -171,52 +171,51 @@ def iter_lines(
 
     patterns None yields every non-blank line. result.offset advances to the
     end of the last complete line (a trailing half line stays for next time);
-    result.bytes_read counts bytes read. A line longer than max_line_bytes is
-    skipped and counted, holding at most one chunk of it in memory.
+    result.bytes_read counts bytes read. Every line longer than max_line_bytes
+    is skipped and counted (huge_line) whatever it contains, holding at most
+    max_line_bytes + one chunk of it in memory.
     """
-    chunk_bytes = chunk_bytes or CHUNK_BYTES
     max_line_bytes = max_line_bytes or MAX_LINE_BYTES
+    # a chunk never exceeds the line limit, so a huge line always spans reads
+    # and is seen growing past the limit below
+    chunk_bytes = min(chunk_bytes or CHUNK_BYTES, max_line_bytes)
     fh.seek(start)
-    pos = start  # file offset of buf[0]
+    pos = start  # file offset of buf[0]; buf never holds a newline before its last line
     buf = b""
-    skipping_huge = False
+    skipping = False  # inside a huge line, dropping bytes until its newline
     result.offset = start
     while pos + len(buf) < limit:
         data = fh.read(min(chunk_bytes, limit - pos - len(buf)))
         if not data:
             break
         result.bytes_read += len(data)
-        if skipping_huge:
-            nl = data.find(b"\n")
+        nl = data.find(b"\n")
+        if skipping or (nl == -1 and len(buf) + len(data) > max_line_bytes) or len(buf) + nl > max_line_bytes:
+            # the current line is (now known to be) huge: drop it up to its newline
+            if not skipping:
+                result.skipped[HUGE_LINE] += 1
+                skipping = True
             if nl == -1:
-                pos += len(data)
+                pos += len(buf) + len(data)
+                buf = b""
                 continue
-            skipping_huge = False
-            pos += nl + 1
+            skipping = False
+            pos += len(buf) + nl + 1
             result.offset = pos
-            buf = data[nl + 1:]
-        else:
-            buf = buf + data if buf else data
+            buf, data = b"", data[nl + 1:]
+            if not data:
+                continue
+        buf = buf + data if buf else data
         cut = buf.rfind(b"\n")
         if cut == -1:
-            if len(buf) > max_line_bytes:
-                result.skipped[HUGE_LINE] += 1
-                skipping_huge = True
-                pos += len(buf)
-                buf = b""
             continue
-        yield from _lines_in(buf, cut + 1, patterns, result, max_line_bytes)
+        yield from _lines_in(buf, cut + 1, patterns, result)
         pos += cut + 1
         result.offset = pos
         buf = buf[cut + 1:]
-        if len(buf) > max_line_bytes:
-            result.skipped[HUGE_LINE] += 1
-            skipping_huge = True
-            pos += len(buf)
-            buf = b""
 
 
-def _lines_in(buf: bytes, end: int, patterns, result: ReadResult, max_line_bytes: int) -> Iterator[bytes]:
+def _lines_in(buf: bytes, end: int, patterns, result: ReadResult) -> Iterator[bytes]:
     """Candidate lines within buf[:end] (which ends with a newline), in file order."""
     if patterns is None:
         start = 0
@@ -224,9 +223,6 @@ def _lines_in(buf: bytes, end: int, patterns, result: ReadResult, max_line_bytes
             nl = buf.find(b"\n", start, end)
             line = buf[start:nl]
             start = nl + 1
-            if len(line) > max_line_bytes:
-                result.skipped[HUGE_LINE] += 1
-                continue
             if line.strip():
                 result.lines_seen += 1
                 yield line
@@ -247,9 +243,6 @@ def _lines_in(buf: bytes, end: int, patterns, result: ReadResult, max_line_bytes
     if starts is not None:
         found.sort()
     for s, e in found:
-        if e - s > max_line_bytes:
-            result.skipped[HUGE_LINE] += 1
-            continue
         result.lines_seen += 1
         yield buf[s:e]
 

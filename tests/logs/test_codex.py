@@ -176,3 +176,19 @@ def test_priority_service_tier_is_kept_and_priced_with_it(logs):
     expected = logs.pricer.price(Tokens(input_tokens=100000, output_tokens=1000), "gpt-5", "openai",
                                  priority["ts_ms"], "priority")
     assert priority["cost_pico"] == expected.cost_pico and priority["price_id"] == expected.price_id
+
+
+def test_fork_replay_straddling_a_second_boundary(logs):
+    child_sid = "019e7700-0000-7000-8000-000000000003"
+    logs.write(rollout(logs, sid=child_sid), [
+        codex_meta(session=child_sid, ts="2025-06-01T10:00:00.950Z", forked_from_id=SID),
+        codex_turn(ts="2025-06-01T10:00:00.990Z"),
+        codex_tokens((100, 0, 10, 0), ts="2025-06-01T10:00:00.999Z"),
+        codex_tokens((300, 0, 30, 0), ts="2025-06-01T10:00:01.020Z"),  # still the burst, next second
+        codex_turn(ts="2025-06-01T10:00:09.000Z"),
+        codex_tokens((350, 0, 40, 0), ts="2025-06-01T10:00:20.000Z"),
+    ])
+    report = logs.run()
+    [e] = logs.events()
+    assert (e["input_tokens"], e["output_tokens"]) == (50, 10)
+    assert report.lines_skipped["fork_replay"] == 2

@@ -15,8 +15,9 @@ Counting rules:
   input is input - cached, output stays inclusive, reasoning is its part.
 * The model is the latest `turn_context`'s.
 * Forked and sub-agent threads replay the parent's history, token counts
-  included, in one burst when the child file is created: token counts with the
-  child's `session_meta` timestamp second only seed the running total.
+  included, in one burst when the child file is created: token counts in the
+  second of the child's `session_meta` (or within 1 s after it) only seed the
+  running total.
 * The event key is the thread id + the cumulative totals: the same call read
   again (archived copy, re-read after truncation) maps to the same row.
 * The service tier (priority, flex) comes from `thread_settings_applied`
@@ -48,6 +49,7 @@ KNOWN_KINDS = frozenset({"session_meta", "turn_context", "response_item", "event
                          "token_usage_record"})
 SKIP_NOT_ADVANCED = "not_advanced"  # re-emitted token_count with an unchanged total
 SKIP_FORK_REPLAY = "fork_replay"
+REPLAY_WINDOW_MS = 1000  # a fork's replayed history is written in one burst at creation
 SKIP_NO_INFO = "no_usage_info"  # rate-limit-only token_count (info: null)
 SKIP_REGRESSED = "total_regressed"  # total went back and no last_token_usage to use
 
@@ -172,7 +174,7 @@ def _session_meta(state: dict, obj: dict, payload: dict) -> None:
     forked = bool(payload.get("forked_from_id")) or (isinstance(source, dict) and "subagent" in source)
     ts = lf.parse_ts_ms(obj.get("timestamp") or payload.get("timestamp"))
     if forked and ts is not None:
-        state["replay_s"] = ts // 1000  # the replay burst is written in this second
+        state["replay_ms"] = ts  # the replay burst is written right after this line
 
 
 def _token_count(state: dict, obj: dict, payload: dict, skipped) -> UsageEvent | None:
@@ -193,14 +195,16 @@ def _token_count(state: dict, obj: dict, payload: dict, skipped) -> UsageEvent |
         skipped[lf.BAD_TIMESTAMP] += 1
         return None
     prev = state.get("totals") or [0, 0, 0, 0, 0]
-    replay_s = state.get("replay_s")
-    if replay_s is not None:
-        if ts_ms // 1000 == replay_s:
+    replay_ms = state.get("replay_ms")
+    if replay_ms is not None:
+        # ccusage's rule (same second as the fork), widened to a window so a
+        # burst that straddles a second boundary is still recognised
+        if ts_ms // 1000 == replay_ms // 1000 or 0 <= ts_ms - replay_ms < REPLAY_WINDOW_MS:
             state["totals"] = total
             state["tool"] = False
             skipped[SKIP_FORK_REPLAY] += 1
             return None
-        state.pop("replay_s")  # the burst is over: the child's own calls follow
+        state.pop("replay_ms")  # the burst is over: the child's own calls follow
     if total == prev:
         skipped[SKIP_NOT_ADVANCED] += 1
         return None

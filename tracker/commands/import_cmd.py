@@ -52,15 +52,18 @@ def import_command(state: AppState, as_json: bool) -> None:
     CLAUDE_CONFIG_DIR, CODEX_HOME, GEMINI_DATA_DIR / GEMINI_CLI_HOME and HOME
     like the agents do. Prompt and response text are never stored.
     """
-    from tracker.services.log_import import import_logs
+    from tracker.services.sync import run_sync
 
     app = state.context()
     bar = _Bar(enabled=not as_json and sys.stderr.isatty())
     try:
-        report = import_logs(app.store, app.pricer, progress=bar)
+        # the same sync the GUI and `tracker poll` run, limited to the agent logs
+        sync = run_sync(app, logs=True, providers=False, progress=bar)
     finally:
         bar.close()
-    doc = report.as_dict()
+    if sync.logs is None:
+        raise click.ClickException("; ".join(sync.errors) or "the agent-log import failed")
+    doc = sync.logs
     if as_json:
         click.echo(cli_format.to_json(doc))
         return

@@ -136,3 +136,15 @@ def test_no_fork_while_other_threads_run(corpora, monkeypatch, log_store, shared
         stop.set()
         other.join()
     assert report.files_read > 1 and report.events_added > 50
+
+
+def test_no_fork_from_a_worker_thread():
+    import sys
+    import threading
+
+    assert log_import._can_fork() == sys.platform.startswith("linux")
+    seen = []
+    thread = threading.Thread(target=lambda: seen.append(log_import._can_fork()))
+    thread.start()
+    thread.join()
+    assert seen == [False]  # e.g. the GUI's sync worker

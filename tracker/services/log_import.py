@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import sys
 import threading
 import time
 from collections import Counter
@@ -149,13 +150,19 @@ def _pending_bytes(work: _Work) -> int:
 
 
 def _can_fork() -> bool:
-    """Forked workers only from a single-threaded process.
+    """Forked workers only on Linux, from the main thread of a single-threaded process.
 
-    Forking while other threads run (the GUI's Qt threads, its poll worker)
-    can leave a child holding a lock that no thread will release; there the
-    import runs in-process instead (it is incremental, so usually small).
+    Forking while other threads run can leave a child holding a lock that no
+    thread will release; the GUI runs its sync in a worker QThread, which is
+    never the main thread. macOS system libraries are not fork-safe (Python
+    defaults to spawn there). Otherwise the import runs in-process (it is
+    incremental, so usually small).
     """
-    return "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
+    return (
+        sys.platform.startswith("linux")
+        and threading.current_thread() is threading.main_thread()
+        and threading.active_count() == 1
+    )
 
 
 def _results(work: list[_Work], pricer, workers: int | None) -> Iterator[tuple]:

@@ -95,6 +95,7 @@ def test_daily_report_equals_ground_truth(corpora, tmp_path, name):
     assert (again["files_read"], again["events_added"], again["bytes_read"]) == (0, 0, 0)
 
 
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="parse workers are forked on Linux only")
 def test_parallel_workers_give_the_same_rows(corpora, tmp_path, monkeypatch, log_store, shared_pricer):
     corpus = corpora["defaults"]
     monkeypatch.setattr(log_import, "PARALLEL_MIN_BYTES", 0)

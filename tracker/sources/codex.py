@@ -171,7 +171,11 @@ def _session_meta(state: dict, obj: dict, payload: dict) -> None:
     if isinstance(git, dict) and isinstance(git.get("branch"), str):
         state["branch"] = git["branch"]
     source = payload.get("source")
-    forked = bool(payload.get("forked_from_id")) or (isinstance(source, dict) and "subagent" in source)
+    forked = (
+        bool(payload.get("forked_from_id"))
+        or (isinstance(source, dict) and "subagent" in source)
+        or payload.get("thread_source") in ("subagent", "guardian_review")
+    )
     ts = lf.parse_ts_ms(obj.get("timestamp") or payload.get("timestamp"))
     if forked and ts is not None:
         state["replay_ms"] = ts  # the replay burst is written right after this line

@@ -158,3 +158,15 @@ def test_first_import_rebuilds_the_events_indexes(logs):
         "EXPLAIN QUERY PLAN SELECT * FROM events WHERE ts_ms > 0"))
     assert "idx_events_ts_ms" in plan
     assert not logs.store.conn.in_transaction
+
+
+def test_replaced_file_with_the_same_beginning_is_reread(logs):
+    path = logs.write(path_of(logs), [claude_line(msg_id="m0"), claude_line(msg_id="m1", out=5)])
+    logs.run()
+    replacement = path.with_suffix(".tmp")
+    # same first line, a changed second line, one more: written elsewhere and renamed over
+    logs.write(replacement, [claude_line(msg_id="m0"), claude_line(msg_id="m1", out=50), claude_line(msg_id="m2")])
+    os.replace(replacement, path)
+    report = logs.run()
+    assert report.bytes_read == path.stat().st_size  # read from the start, not from the old offset
+    assert {e["key"]: e["output_tokens"] for e in logs.events()} == {"m0": 100, "m1": 50, "m2": 100}

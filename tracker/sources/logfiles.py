@@ -290,13 +290,16 @@ def unchanged(stat: FileStat, cursor: dict | None) -> bool:
 def resume_offset(stat: FileStat, cursor: dict | None) -> int:
     """Where to start reading: after the consumed part if it is still the same file, else 0.
 
-    A file that shrank, or whose first bytes changed (replaced, rewritten), is
-    re-read from the start: rows are keyed naturally, so that is idempotent.
+    A file that shrank, was replaced (another inode) or whose first bytes
+    changed is re-read from the start: rows are keyed naturally, so that is
+    idempotent.
     """
     if not cursor:
         return 0
     offset = cursor.get("offset", 0)
     if not isinstance(offset, int) or offset <= 0 or stat.size < offset:
+        return 0
+    if cursor.get("ino") != stat.ino or cursor.get("dev") != stat.dev:
         return 0
     try:
         if head_hash(Path(stat.path), offset) != cursor.get("head"):
@@ -319,7 +322,7 @@ def cursor_value(stat: FileStat, result: ReadResult, head: str) -> dict:
 
 
 def read_incremental(stat: FileStat, cursor: dict | None, parse) -> tuple[ReadResult, dict]:
-    """Read what is new in one file with `parse(fh, start, limit, state, result)`.
+    """Read what is new in one file with `parse(fh, start, limit, result)` (state in result.state).
 
     Returns the reader's result and the cursor to store with its rows. The
     limit is the size seen by stat(): bytes appended while we read are left

@@ -1,5 +1,6 @@
 """Every `tracker` subcommand, registered in one list (add new modules here)."""
 
+from tracker.commands.import_cmd import import_command
 from tracker.commands.invoice_cmd import invoice_command
 from tracker.commands.machines_cmd import MACHINE_COMMANDS
 from tracker.commands.nudges_cmd import nudges_command
@@ -11,7 +12,7 @@ from tracker.commands.sources_cmd import sources_group
 from tracker.commands.summary_cmd import summary_group
 from tracker.commands.value_cmd import VALUE_COMMANDS
 
-COMMANDS = [paths_command, report_command, reprice_command, nudges_command]
+COMMANDS = [paths_command, import_command, report_command, reprice_command, nudges_command]
 COMMANDS += [sources_group, poll_command]
 COMMANDS += VALUE_COMMANDS
 COMMANDS += [summary_group, *MACHINE_COMMANDS, invoice_command]

@@ -1,0 +1,198 @@
+"""Claude Code transcripts: each counting rule with hand-written lines."""
+
+from __future__ import annotations
+
+from tests.logs.conftest import claude_line
+
+
+def session_file(logs, name="sess-1", project="-home-u-code-my-app"):
+    return logs.claude_projects / project / f"{name}.jsonl"
+
+
+def test_one_event_per_response_with_every_token_class(logs):
+    logs.write(session_file(logs), [
+        {"type": "summary", "summary": "x", "leafUuid": "l"},
+        {"type": "user", "message": {"role": "user", "content": "SECRET PROMPT"}, "sessionId": "sess-1",
+         "timestamp": "2025-06-01T09:59:00.000Z"},
+        claude_line(inp=7, out=120, cw=500, cr=4000, cw1h=100),
+    ])
+    report = logs.run()
+    [e] = logs.events()
+    assert report.events_added == 1
+    assert (e["source"], e["key"], e["provider"]) == ("claude_code", "msg_1", "anthropic")
+    assert (e["input_tokens"], e["output_tokens"], e["cache_read_tokens"]) == (7, 120, 4000)
+    assert (e["cache_write_5m_tokens"], e["cache_write_1h_tokens"]) == (400, 100)
+    assert (e["session"], e["project"], e["cwd"], e["git_branch"]) == ("sess-1", "my-app", "/home/u/code/my-app", "main")
+    assert e["ts_ms"] == 1748772000000
+    assert e["model"] == "claude-sonnet-4-20250514"
+    assert e["cost_pico"] is not None and e["cost_pico"] > 0
+    assert e["tool_use"] == 0
+
+
+def test_no_prompt_or_response_text_is_stored(logs):
+    logs.write(session_file(logs), [
+        {"type": "user", "message": {"role": "user", "content": "SECRET PROMPT"}, "sessionId": "sess-1",
+         "timestamp": "2025-06-01T09:59:00.000Z"},
+        claude_line(),
+    ])
+    logs.run()
+    logs.store.close()  # checkpoints the WAL into the file
+    raw = logs.store.path.read_bytes()
+    assert b"SECRET" not in raw
+    assert b"msg_1" in raw  # the row is there, only the text is not
+
+
+def test_streamed_copies_count_once_keeping_the_most_complete(logs):
+    blocks_thinking = [{"type": "thinking", "thinking": "hmm", "signature": "s"}]
+    blocks_tool = [{"type": "tool_use", "id": "toolu_1", "name": "Bash", "input": {"command": "ls"}}]
+    logs.write(session_file(logs), [
+        claude_line(out=1, blocks=blocks_thinking),
+        claude_line(out=214, blocks=blocks_tool, ts="2025-06-01T10:00:02.000Z"),
+        claude_line(out=214, blocks=blocks_tool, ts="2025-06-01T10:00:02.000Z"),
+    ])
+    report = logs.run()
+    [e] = logs.events()
+    assert e["output_tokens"] == 214
+    assert e["tool_use"] == 1
+    assert report.lines_skipped["duplicate"] == 2
+
+
+def test_duplicate_across_files_keeps_the_most_complete_whatever_the_order(logs):
+    logs.write(session_file(logs, "b-resumed"), [claude_line(out=5, session="b-resumed")])
+    logs.run()
+    logs.write(session_file(logs, "a-original"), [claude_line(out=300, session="a-original")])
+    logs.run()
+    logs.write(session_file(logs, "c-stale"), [claude_line(out=2, session="c-stale")])
+    logs.run()
+    [e] = logs.events()
+    assert e["output_tokens"] == 300
+
+
+def test_sidechain_replay_with_another_request_id_counts_once(logs):
+    logs.write(session_file(logs), [claude_line(msg_id="msg_parent", req_id="req_a")])
+    sub = logs.claude_projects / "-home-u-code-my-app" / "sess-1" / "subagents" / "agent-x.jsonl"
+    logs.write(sub, [
+        claude_line(msg_id="msg_parent", req_id="req_b", sidechain=True),  # replay of the parent's message
+        claude_line(msg_id="msg_sub", req_id="req_c", sidechain=True, out=42),  # the sub-agent's own call
+    ])
+    flat = logs.claude_projects / "-home-u-code-my-app" / "agent-old.jsonl"  # older flat layout
+    logs.write(flat, [claude_line(msg_id="msg_flat", req_id="req_d", sidechain=True, out=9)])
+    logs.run()
+    events = {e["key"]: e for e in logs.events()}
+    assert set(events) == {"msg_parent", "msg_sub", "msg_flat"}
+    assert events["msg_sub"]["session"] == "sess-1"  # sidechains carry the parent's session
+    assert events["msg_parent"]["output_tokens"] == 100
+
+
+def test_synthetic_error_lines_are_skipped_and_counted(logs):
+    logs.write(session_file(logs), [
+        claude_line(msg_id="msg_err", model="<synthetic>", inp=0, out=0, cw=0, cr=0, isApiErrorMessage=True),
+        claude_line(),
+    ])
+    report = logs.run()
+    assert [e["key"] for e in logs.events()] == ["msg_1"]
+    assert report.lines_skipped["synthetic"] == 1
+
+
+def test_journal_files_are_ignored(logs):
+    journal = logs.claude_projects / "-p" / "sess" / "subagents" / "journal.jsonl"
+    logs.write(journal, [claude_line()])
+    assert logs.run().files_seen == 0
+
+
+def test_bad_values_are_skipped_per_reason(logs):
+    logs.write(session_file(logs), [
+        claude_line(msg_id="m_null", inp=None),
+        claude_line(msg_id="m_neg", out=-5),
+        claude_line(msg_id="m_text", cr="many"),
+        claude_line(msg_id="m_ts", ts="yesterday"),
+        claude_line(msg_id="m_model", model=None),
+        claude_line(msg_id="m_ok"),
+    ])
+    report = logs.run()
+    assert [e["key"] for e in logs.events()] == ["m_ok"]
+    assert report.lines_skipped["bad_number"] == 3
+    assert report.lines_skipped["bad_timestamp"] == 1
+    assert report.lines_skipped["missing_model"] == 1
+
+
+def test_usage_inside_tool_output_is_not_a_response(logs):
+    tool_result = {"type": "user", "sessionId": "s", "timestamp": "2025-06-01T10:00:00.000Z",
+                   "message": {"role": "user", "content": [{"type": "tool_result", "content": "x"}]},
+                   "toolUseResult": {"usage": {"input_tokens": 999, "output_tokens": 999}}}
+    logs.write(session_file(logs), [tool_result, claude_line()])
+    report = logs.run()
+    assert len(logs.events()) == 1
+    assert report.lines_skipped["no_usage"] == 1
+
+
+def test_minimal_line_without_content_or_type_is_read(logs):
+    line = {"timestamp": "2026-01-09T10:00:00.000Z", "sessionId": "session-alpha",
+            "message": {"role": "assistant", "id": "msg-alpha-1", "model": "claude-sonnet-4-20250514",
+                        "usage": {"input_tokens": 100, "output_tokens": 50, "cache_creation_input_tokens": 25,
+                                  "cache_read_input_tokens": 10}},
+            "requestId": "req-alpha-1", "costUSD": 0.12, "version": "1.0.0"}
+    logs.write(session_file(logs), [line])
+    logs.run()
+    [e] = logs.events()
+    assert (e["input_tokens"], e["output_tokens"], e["cache_write_5m_tokens"], e["cache_read_tokens"]) == (100, 50, 25, 10)
+    assert e["project"] is None and e["session"] == "session-alpha"
+
+
+def test_unknown_model_is_unpriced_not_free(logs):
+    logs.write(session_file(logs), [claude_line(model="claude-from-the-future-9")])
+    logs.run()
+    [e] = logs.events()
+    assert e["cost_pico"] is None
+
+
+def test_roots_from_claude_config_dir_list_and_xdg(logs, monkeypatch, tmp_path):
+    a, b = tmp_path / "cfg-a", tmp_path / "cfg-b" / "projects"
+    logs.write(a / "projects" / "-p" / "s1.jsonl", [claude_line(msg_id="m_a")])
+    logs.write(b / "-p" / "s2.jsonl", [claude_line(msg_id="m_b")])
+    logs.write(logs.claude_projects / "-p" / "s3.jsonl", [claude_line(msg_id="m_home")])
+    monkeypatch.setenv("CLAUDE_CONFIG_DIR", f"{a}, {b}")
+    logs.run()
+    assert {e["key"] for e in logs.events()} == {"m_a", "m_b"}  # the variable replaces the defaults
+    monkeypatch.delenv("CLAUDE_CONFIG_DIR")
+    logs.write(logs.home / ".config" / "claude" / "projects" / "-p" / "s4.jsonl", [claude_line(msg_id="m_xdg")])
+    logs.run()
+    assert {e["key"] for e in logs.events()} == {"m_a", "m_b", "m_home", "m_xdg"}
+
+
+def test_unusual_key_orders_are_parsed_whole_and_counted_right(logs):
+    # usage before content
+    line = claude_line(msg_id="m_order", out=11)
+    message = line["message"]
+    line["message"] = {"usage": message["usage"], **{k: v for k, v in message.items() if k != "usage"}}
+    # an envelope object with its own content list and usage, written before the message
+    decoy = claude_line(msg_id="m_decoy", out=22, blocks=[{"type": "tool_use", "id": "t", "name": "Task",
+                                                          "input": {"usage": {"input_tokens": 999}}}])
+    decoy = {"toolUseResult": {"content": [{"type": "text", "text": "x"}], "usage": {"input_tokens": 5}}, **decoy}
+    logs.write(session_file(logs), [line, decoy])
+    logs.run()
+    events = {e["key"]: e for e in logs.events()}
+    assert events["m_order"]["output_tokens"] == 11
+    assert events["m_decoy"]["output_tokens"] == 22 and events["m_decoy"]["input_tokens"] == 10
+    assert events["m_decoy"]["tool_use"] == 1
+
+
+REAL_LINES = [  # providers.md 5.1: two lines of one response (thinking/text block, then the tool call)
+    '{"parentUuid":"4d2196f2-bd5f-45fd-9777-83d22fabe49d","isSidechain":false,"userType":"external","cwd":"/home/user/proj","sessionId":"db8f7468-d506-4477-8fb2-21f17cded409","version":"2.1.97","gitBranch":"main","message":{"model":"claude-sonnet-4-6","id":"msg_01Rws28Xg2tBY3A5fNdrk6Mf","type":"message","role":"assistant","content":[{"type":"text","text":"Let me look."}],"stop_reason":null,"stop_sequence":null,"usage":{"input_tokens":3,"cache_creation_input_tokens":3117,"cache_read_input_tokens":14723,"cache_creation":{"ephemeral_5m_input_tokens":3117,"ephemeral_1h_input_tokens":0},"output_tokens":1,"service_tier":"standard","inference_geo":"not_available"}},"requestId":"req_011CZsJ65HagaeBfrdLdKJ6h","type":"assistant","uuid":"35ceca7e-4b31-4a4a-b19b-291cfca9b2c5","timestamp":"2026-04-09T01:03:35.960Z"}',  # noqa: E501
+    '{"parentUuid":"35ceca7e-4b31-4a4a-b19b-291cfca9b2c5","isSidechain":false,"userType":"external","cwd":"/home/user/proj","sessionId":"db8f7468-d506-4477-8fb2-21f17cded409","version":"2.1.97","gitBranch":"main","message":{"model":"claude-sonnet-4-6","id":"msg_01Rws28Xg2tBY3A5fNdrk6Mf","type":"message","role":"assistant","content":[{"type":"tool_use","id":"toolu_01VdNvyRGtzZvniXJGQQjvEP","name":"Glob","input":{"pattern":"**/*.go"}}],"stop_reason":"tool_use","stop_sequence":null,"usage":{"input_tokens":3,"cache_creation_input_tokens":3117,"cache_read_input_tokens":14723,"cache_creation":{"ephemeral_5m_input_tokens":3117,"ephemeral_1h_input_tokens":0},"output_tokens":214,"service_tier":"standard","inference_geo":"not_available"}},"requestId":"req_011CZsJ65HagaeBfrdLdKJ6h","type":"assistant","uuid":"9a1c0c1e-6a57-4d43-9a8e-0d1f2c3b4a5e","timestamp":"2026-04-09T01:03:38.112Z"}',  # noqa: E501
+]
+
+
+def test_real_transcript_lines_take_the_fast_path_and_count_once(logs):
+    from tracker.sources.claude_code import slim_line
+
+    slims = [slim_line(line.encode()) for line in REAL_LINES]
+    assert all(slim is not None for slim, _ in slims)  # the content cut applies to the real shape
+    assert [tool for _, tool in slims] == [False, True]
+    logs.write(session_file(logs), REAL_LINES)
+    logs.run()
+    [e] = logs.events()
+    assert (e["key"], e["model"], e["output_tokens"], e["cache_write_5m_tokens"], e["cache_read_tokens"]) \
+        == ("msg_01Rws28Xg2tBY3A5fNdrk6Mf", "claude-sonnet-4-6", 214, 3117, 14723)
+    assert e["tool_use"] == 1 and e["project"] == "proj" and e["ts_ms"] == 1775696618112
+    assert e["cost_pico"] is not None

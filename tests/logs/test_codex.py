@@ -1,0 +1,194 @@
+"""Codex CLI rollouts: each counting rule with hand-written lines."""
+
+from __future__ import annotations
+
+from tests.logs.conftest import codex_call, codex_meta, codex_tokens, codex_turn
+
+SID = "019e763f-ff0c-7683-a4e9-a17e2bf964fb"
+
+
+def rollout(logs, folder="sessions", sid=SID):
+    return logs.codex_home / folder / "2025" / "06" / "01" / f"rollout-2025-06-01T09-00-00-{sid}.jsonl"
+
+
+def test_counts_advances_subtracts_cached_and_skips_reemits(logs):
+    logs.write(rollout(logs), [
+        codex_meta(),
+        {"timestamp": "2025-06-01T09:00:00.100Z", "type": "event_msg",
+         "payload": {"type": "token_count", "info": None, "rate_limits": {}}},
+        codex_turn("gpt-5"),
+        codex_call(),
+        codex_tokens((1000, 250, 125, 75), (1000, 250, 125, 75), ts="2025-06-01T09:01:00.000Z"),
+        codex_tokens((1000, 250, 125, 75), (1000, 250, 125, 75), ts="2025-06-01T09:01:01.000Z"),  # re-emit
+        codex_tokens((3500, 750, 425, 275), (2500, 500, 300, 200), ts="2025-06-01T09:04:00.000Z"),
+    ])
+    report = logs.run()
+    first, second = logs.events()
+    assert (first["input_tokens"], first["cache_read_tokens"], first["output_tokens"], first["reasoning_tokens"]) \
+        == (750, 250, 125, 75)
+    assert (second["input_tokens"], second["cache_read_tokens"], second["output_tokens"], second["reasoning_tokens"]) \
+        == (2000, 500, 300, 200)
+    assert first["tool_use"] == 1 and second["tool_use"] == 0
+    assert (first["session"], first["project"], first["git_branch"], first["provider"]) \
+        == (SID, "api-server", "dev", "openai")
+    assert report.lines_skipped["not_advanced"] == 1
+    assert report.lines_skipped["no_usage_info"] == 1
+    assert first["cost_pico"] > 0
+
+
+def test_model_comes_from_the_latest_turn_context(logs):
+    logs.write(rollout(logs), [
+        codex_meta(),
+        codex_turn("gpt-5"),
+        codex_tokens((100, 0, 10, 0), ts="2025-06-01T09:01:00.000Z"),
+        codex_turn("gpt-5-mini", ts="2025-06-01T09:02:00.000Z"),
+        codex_tokens((300, 0, 30, 0), ts="2025-06-01T09:03:00.000Z"),
+    ])
+    logs.run()
+    assert [(e["model"], e["input_tokens"]) for e in logs.events()] == [("gpt-5", 100), ("gpt-5-mini", 200)]
+
+
+def test_no_model_recorded_is_unknown_and_unpriced(logs):
+    logs.write(rollout(logs), [codex_meta(), codex_tokens((100, 0, 10, 0))])
+    logs.run()
+    [e] = logs.events()
+    assert e["model"] == "unknown" and e["cost_pico"] is None
+
+
+def test_archived_copy_does_not_double_count(logs):
+    lines = [codex_meta(), codex_turn(), codex_tokens((100, 0, 10, 0)),
+             codex_tokens((300, 0, 30, 0), ts="2025-06-01T09:03:00.000Z")]
+    logs.write(rollout(logs, "sessions"), lines)
+    # the same thread archived under another folder layout (different relative path)
+    logs.write(logs.codex_home / "archived_sessions" / f"rollout-2025-06-01T09-00-00-{SID}.jsonl", lines)
+    report = logs.run()
+    assert report.files_read == 2
+    assert len(logs.events()) == 2
+    assert sum(e["input_tokens"] for e in logs.events()) == 300
+
+
+def test_same_relative_path_in_archive_is_read_once(logs):
+    lines = [codex_meta(), codex_turn(), codex_tokens((100, 0, 10, 0))]
+    logs.write(rollout(logs, "sessions"), lines)
+    logs.write(rollout(logs, "archived_sessions"), lines)
+    assert logs.run().files_seen == 1
+
+
+def test_forked_thread_replay_is_not_counted(logs):
+    parent = [codex_meta(), codex_turn(), codex_tokens((100, 0, 10, 0)),
+              codex_tokens((300, 0, 30, 0), ts="2025-06-01T09:03:00.000Z")]
+    logs.write(rollout(logs), parent)
+    child_sid = "019e7700-0000-7000-8000-000000000001"
+    fork_ts = "2025-06-01T10:00:00.000Z"
+    child = [
+        codex_meta(session=child_sid, ts=fork_ts, forked_from_id=SID),
+        # the parent's history, replayed in one burst at fork time
+        codex_turn(ts="2025-06-01T10:00:00.200Z"),
+        codex_tokens((100, 0, 10, 0), ts="2025-06-01T10:00:00.300Z"),
+        codex_tokens((300, 0, 30, 0), ts="2025-06-01T10:00:00.400Z"),
+        # the child's own call
+        codex_turn(ts="2025-06-01T10:00:05.000Z"),
+        codex_tokens((800, 100, 50, 0), ts="2025-06-01T10:01:00.000Z"),
+    ]
+    logs.write(rollout(logs, sid=child_sid), child)
+    report = logs.run()
+    events = logs.events()
+    assert [e["session"] for e in events] == [SID, SID, child_sid]
+    assert events[-1]["input_tokens"] == 400 and events[-1]["cache_read_tokens"] == 100
+    assert report.lines_skipped["fork_replay"] == 2
+
+
+def test_subagent_source_is_treated_as_a_fork(logs):
+    sub_sid = "019e7700-0000-7000-8000-000000000002"
+    logs.write(rollout(logs, sid=sub_sid), [
+        codex_meta(session=sub_sid, ts="2025-06-01T10:00:00.000Z",
+                   source={"subagent": {"thread_spawn": {"parent_thread_id": SID}}}),
+        codex_tokens((500, 0, 50, 0), ts="2025-06-01T10:00:00.500Z"),
+        codex_turn(ts="2025-06-01T10:00:03.000Z"),
+        codex_tokens((700, 0, 70, 0), ts="2025-06-01T10:00:30.000Z"),
+    ])
+    logs.run()
+    [e] = logs.events()
+    assert e["input_tokens"] == 200
+
+
+def test_append_resumes_with_model_and_totals_from_the_cursor(logs):
+    path = logs.write(rollout(logs), [codex_meta(), codex_turn("gpt-5-mini"), codex_tokens((100, 0, 10, 0))])
+    logs.run()
+    logs.write(path, [codex_tokens((100, 0, 10, 0), ts="2025-06-01T09:01:02.000Z"),  # re-emit after resume
+                      codex_tokens((250, 50, 25, 5), ts="2025-06-01T09:05:00.000Z")], mode="a")
+    report = logs.run()
+    assert report.events_added == 1
+    assert report.bytes_read < path.stat().st_size  # only the appended part was read
+    last = logs.events()[-1]
+    assert (last["model"], last["input_tokens"], last["cache_read_tokens"], last["output_tokens"]) \
+        == ("gpt-5-mini", 100, 50, 15)
+    assert last["session"] == SID and last["project"] == "api-server"
+
+
+def test_total_going_back_uses_last_usage_and_stale_reemit_lands_on_its_row(logs):
+    logs.write(rollout(logs), [
+        codex_meta(), codex_turn(),
+        codex_tokens((100, 0, 10, 0), (100, 0, 10, 0), ts="2025-06-01T09:01:00.000Z"),
+        codex_tokens((300, 0, 30, 0), (200, 0, 20, 0), ts="2025-06-01T09:02:00.000Z"),
+        codex_tokens((100, 0, 10, 0), (100, 0, 10, 0), ts="2025-06-01T09:02:01.000Z"),  # stale snapshot
+        codex_tokens((500, 0, 50, 0), (200, 0, 20, 0), ts="2025-06-01T09:03:00.000Z"),
+    ])
+    logs.run()
+    assert sum(e["input_tokens"] for e in logs.events()) == 500
+
+
+def test_bad_token_counts_are_skipped(logs):
+    bad = codex_tokens((100, 0, 10, 0))
+    bad["payload"]["info"]["total_token_usage"]["input_tokens"] = None
+    logs.write(rollout(logs), [codex_meta(), codex_turn(), bad, {"timestamp": "x", "type": "mystery", "payload": {}},
+                               codex_tokens((100, 0, 10, 0), ts="2025-06-01T09:05:00.000Z")])
+    report = logs.run()
+    assert len(logs.events()) == 1
+    assert report.lines_skipped["bad_number"] == 1
+
+
+def test_codex_home_list_and_plain_folder(logs, monkeypatch, tmp_path):
+    plain = tmp_path / "exec-output"
+    logs.write(plain / "run.jsonl", [codex_meta(session="s-plain"), codex_turn(), codex_tokens((10, 0, 1, 0))])
+    other = tmp_path / "other-codex"
+    logs.write(other / "sessions" / "x.jsonl", [codex_meta(session="s-other"), codex_turn(), codex_tokens((20, 0, 2, 0))])
+    monkeypatch.setenv("CODEX_HOME", f"{plain},{other}")
+    logs.run()
+    assert sorted(e["session"] for e in logs.events()) == ["s-other", "s-plain"]
+
+
+def test_priority_service_tier_is_kept_and_priced_with_it(logs):
+    settings = {"timestamp": "2025-09-01T09:00:02.000Z", "type": "event_msg",
+                "payload": {"type": "thread_settings_applied", "thread_settings": {"service_tier": "priority"}}}
+    logs.write(rollout(logs), [
+        codex_meta(ts="2025-09-01T09:00:00.000Z"), codex_turn("gpt-5", ts="2025-09-01T09:00:01.000Z"),
+        codex_tokens((100000, 0, 1000, 0), ts="2025-09-01T09:01:00.000Z"),
+        settings,
+        codex_tokens((200000, 0, 2000, 0), ts="2025-09-01T09:02:00.000Z"),
+    ])
+    logs.run()
+    standard, priority = logs.events()
+    assert standard["service_tier"] is None and priority["service_tier"] == "priority"
+    assert (standard["input_tokens"], standard["output_tokens"]) == (priority["input_tokens"], priority["output_tokens"])
+    from tracker.core.tokens import Tokens
+
+    expected = logs.pricer.price(Tokens(input_tokens=100000, output_tokens=1000), "gpt-5", "openai",
+                                 priority["ts_ms"], "priority")
+    assert priority["cost_pico"] == expected.cost_pico and priority["price_id"] == expected.price_id
+
+
+def test_fork_replay_straddling_a_second_boundary(logs):
+    child_sid = "019e7700-0000-7000-8000-000000000003"
+    logs.write(rollout(logs, sid=child_sid), [
+        codex_meta(session=child_sid, ts="2025-06-01T10:00:00.950Z", forked_from_id=SID),
+        codex_turn(ts="2025-06-01T10:00:00.990Z"),
+        codex_tokens((100, 0, 10, 0), ts="2025-06-01T10:00:00.999Z"),
+        codex_tokens((300, 0, 30, 0), ts="2025-06-01T10:00:01.020Z"),  # still the burst, next second
+        codex_turn(ts="2025-06-01T10:00:09.000Z"),
+        codex_tokens((350, 0, 40, 0), ts="2025-06-01T10:00:20.000Z"),
+    ])
+    report = logs.run()
+    [e] = logs.events()
+    assert (e["input_tokens"], e["output_tokens"]) == (50, 10)
+    assert report.lines_skipped["fork_replay"] == 2

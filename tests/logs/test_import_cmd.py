@@ -1,0 +1,80 @@
+"""`tracker import`: registered, readable summary, JSON report, progress callbacks."""
+
+from __future__ import annotations
+
+import json
+
+from click.testing import CliRunner
+
+from tests.logs.conftest import claude_line, codex_meta, codex_tokens, codex_turn
+from tracker.cli import main
+
+
+def seed(logs):
+    logs.write(logs.claude_projects / "-p" / "s.jsonl", [claude_line(), "not json at all {\"usage\":{"])
+    logs.write(logs.codex_home / "sessions" / "r.jsonl", [codex_meta(), codex_turn(), codex_tokens((100, 0, 10, 0))])
+
+
+def test_import_json_report(logs):
+    seed(logs)
+    result = CliRunner().invoke(main, ["import", "--json"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.output)
+    assert doc["files_seen"] == 2 and doc["files_read"] == 2 and doc["events_added"] == 2
+    assert doc["lines_skipped"] == {"invalid_json": 1}
+    assert doc["by_source"]["claude_code"]["events_added"] == 1
+    assert doc["bytes_read"] > 0 and doc["seconds"] >= 0
+    again = json.loads(CliRunner().invoke(main, ["import", "--json"]).output)
+    assert (again["files_skipped"], again["events_added"]) == (2, 0)
+
+
+def test_import_summary_is_readable(logs):
+    seed(logs)
+    result = CliRunner().invoke(main, ["import"], catch_exceptions=False)
+    assert result.exit_code == 0
+    assert "2 files, 2 read" in result.output
+    assert "claude_code: 1 files, 1 new requests" in result.output
+    assert "invalid_json 1" in result.output
+    assert "Reading agent logs" not in result.output  # no progress bar when not a terminal
+
+
+def test_import_with_no_logs_says_where_it_looked(logs):
+    result = CliRunner().invoke(main, ["import"], catch_exceptions=False)
+    assert "No agent logs found" in result.output
+
+
+def test_progress_reports_files_and_bytes(logs):
+    seed(logs)
+    seen = []
+    logs.run(progress=seen.append)
+    assert seen[0]["files_done"] == 0 and seen[-1]["files_done"] == seen[-1]["files_total"] == 2
+    assert seen[-1]["bytes_done"] == seen[-1]["bytes_total"] > 0
+
+
+def test_progress_bar_draws_on_a_terminal(logs, monkeypatch):
+    from tracker.commands import import_cmd
+
+    seed(logs)
+    drawn = []
+    bar = import_cmd._Bar(enabled=True)
+    monkeypatch.setattr(import_cmd.click, "progressbar", lambda **kw: _FakeBar(drawn, kw))
+    logs.run(progress=bar)
+    bar.close()
+    assert drawn[0] == ("length", sum(p.stat().st_size for p in logs.home.rglob("*.jsonl")))
+    assert drawn[-1] == ("closed", None)
+
+
+class _FakeBar:
+    def __init__(self, drawn, kw):
+        self.drawn = drawn
+        drawn.append(("length", kw["length"]))
+        self.label = ""
+
+    def __enter__(self):
+        return self
+
+    def update(self, n):
+        self.drawn.append(("update", n))
+
+    def __exit__(self, *exc):
+        self.drawn.append(("closed", None))

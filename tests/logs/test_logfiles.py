@@ -1,0 +1,104 @@
+"""Small helpers of the log readers."""
+
+from __future__ import annotations
+
+import pytest
+
+from tracker.sources import logfiles as lf
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("2025-06-01T10:00:00.123Z", 1748772000123),
+    ("2025-06-01T10:00:00Z", 1748772000000),
+    ("2025-06-01T10:00:00.1Z", 1748772000100),
+    ("2025-06-01T10:00:00.123456789Z", 1748772000123),
+    ("2025-06-01T12:00:00.000+02:00", 1748772000000),
+    ("2025-06-01T10:00:00", 1748772000000),  # no zone: UTC, like the agents write
+])
+def test_timestamps_to_epoch_ms_exactly(text, expected):
+    assert lf.parse_ts_ms(text) == expected
+
+
+@pytest.mark.parametrize("bad", [None, 17, "", "yesterday", "2025-13-01T00:00:00Z", "2025-06-01T10:00:00.Zx"])
+def test_unusable_timestamps(bad):
+    assert lf.parse_ts_ms(bad) is None
+
+
+@pytest.mark.parametrize("value, expected", [(0, 0), (5, 5), (5.0, 5), (None, None), (-1, None), (1.5, None),
+                                             ("5", None), (True, None)])
+def test_token_counts(value, expected):
+    assert lf.count(value) == expected
+
+
+@pytest.mark.parametrize("cwd, project", [("/home/u/code/my-app", "my-app"), ("/home/u/code/my-app/", "my-app"),
+                                          ("C:\\\\Users\\\\u\\\\repo", "repo"), ("", None), (None, None), (3, None)])
+def test_project_is_the_folder_name(cwd, project):
+    assert lf.project_of(cwd) == project
+
+
+def test_timestamps_where_fromisoformat_is_strict(monkeypatch):
+    """Python 3.10's fromisoformat rejects "Z" and 1-digit fractions: the fallback parses them."""
+    from datetime import datetime
+
+    class Strict310(datetime):
+        @classmethod
+        def fromisoformat(cls, text):
+            if text.endswith("Z") or ("." in text and len(text.split(".")[1].split("+")[0]) not in (3, 6)):
+                raise ValueError(text)
+            return datetime.fromisoformat(text)
+
+    monkeypatch.setattr(lf, "datetime", Strict310)
+    assert lf.parse_ts_ms("2025-06-01T10:00:00.123Z") == 1748772000123
+    assert lf.parse_ts_ms("2025-06-01T10:00:00.1Z") == 1748772000100
+    assert lf.parse_ts_ms("2025-06-01T10:00:00Z") == 1748772000000
+
+
+def _naive(data: bytes, start: int, patterns, max_line: int):
+    """Reference: complete lines after start, filtered, with huge lines dropped; and the end offset."""
+    end = data.rfind(b"\n") + 1 if data.rfind(b"\n") >= start else start
+    lines, huge = [], 0
+    for line in data[start:end].split(b"\n")[:-1] if end > start else []:
+        if len(line) > max_line:
+            huge += 1
+            continue
+        if patterns is None:
+            if line.strip():
+                lines.append(line)
+        elif any(p in line for p in patterns):
+            lines.append(line)
+    if len(data) - max(end, start) > max_line:
+        huge += 1  # a half line already longer than the limit is skipped, not waited for
+    return lines, end, huge
+
+
+def _via_iter_lines(tmp_path, data, start, patterns, chunk, max_line):
+    path = tmp_path / "f.jsonl"
+    path.write_bytes(data)
+    result = lf.ReadResult()
+    with open(path, "rb") as fh:
+        lines = list(lf.iter_lines(fh, start, len(data), patterns, result, chunk_bytes=chunk, max_line_bytes=max_line))
+    return lines, result.offset, result.skipped.get(lf.HUGE_LINE, 0)
+
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_line = st.one_of(
+    st.binary(max_size=40).map(lambda b: b.replace(b"\n", b"")),
+    st.integers(0, 120).map(lambda n: b'{"usage":{' + b"x" * n + b"}}"),
+    st.integers(0, 3).map(lambda n: b"\xff" * n),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(lines=st.lists(_line, max_size=30), tail=_line, trailing_newline=st.booleans(),
+       chunk=st.integers(1, 64), max_line=st.integers(8, 100), with_patterns=st.booleans(), start_at=st.integers(0, 5))
+def test_iter_lines_matches_a_naive_split(tmp_path_factory, lines, tail, trailing_newline, chunk, max_line,
+                                          with_patterns, start_at):
+    data = b"".join(line + b"\n" for line in lines) + tail + (b"\n" if trailing_newline else b"")
+    # start on a line boundary, as a cursor always does
+    boundaries = [0] + [i + 1 for i, byte in enumerate(data) if byte == 10]
+    start = boundaries[min(start_at, len(boundaries) - 1)]
+    patterns = (b'"usage":{',) if with_patterns else None
+    got = _via_iter_lines(tmp_path_factory.mktemp("it"), data, start, patterns, chunk, max_line)
+    assert got == _naive(data, start, patterns, max_line)

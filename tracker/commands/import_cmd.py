@@ -1,0 +1,85 @@
+from __future__ import annotations
+
+import sys
+
+import click
+
+from tracker import cli_format
+from tracker.commands.base import AppState, pass_state, user_errors
+
+
+class _Bar:
+    """click.progressbar over bytes, labelled with files; only on a terminal."""
+
+    def __init__(self, enabled: bool):
+        self.enabled = enabled
+        self.bar = None
+        self.shown_bytes = 0
+
+    def __call__(self, info: dict) -> None:
+        if not self.enabled or info.get("stage") != "logs":
+            return
+        if self.bar is None:
+            if not info["bytes_total"]:
+                return
+            self.bar = click.progressbar(length=info["bytes_total"], label="Reading agent logs",
+                                         file=sys.stderr, show_pos=False, show_percent=True, show_eta=True,
+                                         item_show_func=lambda _: None)
+            self.bar.__enter__()
+        self.bar.label = f"Reading agent logs ({info['files_done']}/{info['files_total']} files)"
+        step = info["bytes_done"] - self.shown_bytes
+        self.shown_bytes = info["bytes_done"]
+        self.bar.update(step)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
+            self.bar = None
+
+
+def _mib(n: int) -> str:
+    return f"{n / (1024 * 1024):.1f} MiB"
+
+
+@click.command("import")
+@click.option("--json", "as_json", is_flag=True, help="Print the import report as JSON.")
+@pass_state
+@user_errors
+def import_command(state: AppState, as_json: bool) -> None:
+    """Read new usage from local agent logs (Claude Code, Codex CLI, Gemini CLI).
+
+    Incremental: only what was added since the last import is read. Honours
+    CLAUDE_CONFIG_DIR, CODEX_HOME, GEMINI_DATA_DIR / GEMINI_CLI_HOME and HOME
+    like the agents do. Prompt and response text are never stored.
+    """
+    from tracker.services.sync import run_sync
+
+    app = state.context()
+    bar = _Bar(enabled=not as_json and sys.stderr.isatty())
+    try:
+        # the same sync the GUI and `tracker poll` run, limited to the agent logs
+        sync = run_sync(app, logs=True, providers=False, progress=bar)
+    finally:
+        bar.close()
+    if sync.logs is None:
+        raise click.ClickException("; ".join(sync.errors) or "the agent-log import failed")
+    doc = sync.logs
+    if as_json:
+        click.echo(cli_format.to_json(doc))
+        return
+    click.echo(
+        f"Agent logs: {doc['files_seen']} files, {doc['files_read']} read ({_mib(doc['bytes_read'])}), "
+        f"{doc['files_skipped']} unchanged; {doc['events_added']} new requests in {doc['seconds']:.2f}s."
+    )
+    for kind, figures in doc["by_source"].items():
+        if figures["files_seen"]:
+            click.echo(f"  {kind}: {figures['files_seen']} files, {figures['events_added']} new requests")
+    if not doc["files_seen"]:
+        click.echo("No agent logs found (looked in ~/.claude, ~/.config/claude, ~/.codex, ~/.gemini and the "
+                   "CLAUDE_CONFIG_DIR / CODEX_HOME / GEMINI_DATA_DIR folders).")
+    skipped = doc["lines_skipped"]
+    if skipped:
+        reasons = ", ".join(f"{reason} {n}" for reason, n in skipped.items())
+        click.echo(f"Lines not counted: {reasons}.")
+    for error in doc["errors"]:
+        click.echo(f"warning: {error}", err=True)

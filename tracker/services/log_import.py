@@ -1,0 +1,279 @@
+"""Import local coding-agent logs (Claude Code, Codex CLI, Gemini CLI) incrementally.
+
+For every log file: one stat(); an unchanged file costs nothing more. A
+changed file is read from its cursor (or from the start when it shrank or was
+replaced); its events are priced and written in the same transaction as its
+new cursor, so a crash never half-counts and re-reading never double-counts
+(rows are keyed naturally and upserted).
+
+Parsing and pricing run in forked worker processes (one per core) while this
+process writes; small imports (an append, a few files) and imports started
+from a multi-threaded process (the GUI) stay in-process.
+
+Lines not counted are reported per reason (`lines_skipped`): bad input
+(invalid_json, non_utf8, huge_line, not_an_object, bad_number, bad_timestamp,
+missing_model, unknown_kind, file_error) and lines that are rightly not
+counted (duplicate, synthetic, no_usage, not_advanced, fork_replay,
+no_usage_info, total_regressed). Only lines that pass a reader's prefilter
+can be classified; a half line at the end of a file is pending, not bad.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import sys
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from tracker.core.records import Cursor
+from tracker.services.ingest import price_event
+from tracker.sources import claude_code, codex, gemini_cli
+from tracker.sources import logfiles as lf
+from tracker.storage.bulk import ROW_KEY, ROW_TOKENS, bulk_writes, write_event_rows
+from tracker.storage.store import event_row
+
+Progress = Callable[[dict], None]
+
+SOURCES = {m.KIND: m for m in (claude_code, codex, gemini_cli)}
+# Sources whose repeated keys are copies of one request (keep the most
+# complete); Gemini's JSONL repeats an id to replace a record (last wins).
+KEEP_MOST_COMPLETE = {claude_code.KIND: True, codex.KIND: True, gemini_cli.KIND: False}
+BATCH_EVENTS = 20_000  # events per transaction (with the cursors of their files)
+PARALLEL_MIN_BYTES = 16 * 1024 * 1024  # below this, worker start-up costs more than it saves
+FILE_ERROR = "file_error"
+
+
+@dataclass
+class ImportReport:
+    files_seen: int = 0
+    files_read: int = 0
+    files_unchanged: int = 0
+    files_failed: int = 0
+    events_added: int = 0
+    events_written: int = 0
+    lines_parsed: int = 0  # lines looked at after the byte prefilter
+    lines_skipped: Counter = field(default_factory=Counter)
+    bytes_read: int = 0
+    seconds: float = 0.0
+    by_source: dict = field(default_factory=dict)
+    errors: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "files_seen": self.files_seen,
+            "files_read": self.files_read,
+            "files_skipped": self.files_unchanged,
+            "files_failed": self.files_failed,
+            "events_added": self.events_added,
+            "events_written": self.events_written,
+            "lines_parsed": self.lines_parsed,
+            "lines_skipped": {k: v for k, v in sorted(self.lines_skipped.items()) if v},
+            "bytes_read": self.bytes_read,
+            "seconds": round(self.seconds, 3),
+            "by_source": self.by_source,
+            "errors": self.errors,
+        }
+
+
+@dataclass(frozen=True)
+class _Work:
+    kind: str
+    stat: lf.FileStat
+    cursor: dict | None
+
+
+def _read(work: _Work) -> tuple[_Work, lf.ReadResult | None, dict | None, str | None]:
+    """Parse one file (in a worker or in-process). Never raises: errors are returned."""
+    try:
+        result, cursor = lf.read_incremental(work.stat, work.cursor, SOURCES[work.kind].parse)
+    except OSError as exc:
+        return work, None, None, f"{work.stat.path}: cannot read ({exc.strerror or exc})"
+    except Exception as exc:  # a reader bug must not stop the other files
+        return work, None, None, f"{work.stat.path}: {type(exc).__name__}: {exc}"
+    return work, result, cursor, None
+
+
+# The pricer a forked worker inherits from the parent (set just before the
+# pool starts), so that workers price in parallel with caches already warm.
+_WORKER_PRICER = None
+
+
+def _read_and_price(work: _Work, pricer=None):
+    """Parse, price (services.ingest.price_event) and turn events into store rows (cheap to pickle)."""
+    pricer = pricer if pricer is not None else _WORKER_PRICER
+    work, result, cursor, error = _read(work)
+    if result is not None:
+        try:
+            rows = []
+            for event in result.events:
+                price_event(pricer, event)
+                rows.append(event_row(event))
+        except Exception as exc:  # never lose the other files to one bad record
+            return work, None, None, f"{work.stat.path}: pricing failed: {type(exc).__name__}: {exc}"
+        result.events = rows
+    return work, result, cursor, error
+
+
+def _plan(store, roots: dict[str, list[Path]] | None, report: ImportReport) -> list[_Work]:
+    work = []
+    for kind, module in SOURCES.items():
+        if roots is not None and kind not in roots:
+            continue
+        files = module.discover(roots.get(kind) if roots is not None else None)
+        cursors = store.cursors(kind)
+        seen = unchanged = 0
+        for path in files:
+            stat = lf.FileStat.of(path)
+            if stat is None:
+                continue
+            seen += 1
+            cursor = cursors.get(stat.path)
+            if lf.unchanged(stat, cursor):
+                unchanged += 1
+                continue
+            work.append(_Work(kind, stat, cursor))
+        report.files_seen += seen
+        report.files_unchanged += unchanged
+        report.by_source[kind] = {"files_seen": seen, "files_read": 0, "events_added": 0}
+    return work
+
+
+def _pending_bytes(work: _Work) -> int:
+    offset = (work.cursor or {}).get("offset") or 0
+    return max(0, work.stat.size - offset) if offset <= work.stat.size else work.stat.size
+
+
+def _can_fork() -> bool:
+    """Forked workers only on Linux, from the main thread of a single-threaded process.
+
+    Forking while other threads run can leave a child holding a lock that no
+    thread will release; the GUI runs its sync in a worker QThread, which is
+    never the main thread. macOS system libraries are not fork-safe (Python
+    defaults to spawn there). Otherwise the import runs in-process (it is
+    incremental, so usually small).
+    """
+    return (
+        sys.platform.startswith("linux")
+        and threading.current_thread() is threading.main_thread()
+        and threading.active_count() == 1
+    )
+
+
+def _results(work: list[_Work], pricer, workers: int | None) -> Iterator[tuple]:
+    """(work, result, cursor, error) per file; result.events are priced store rows."""
+    global _WORKER_PRICER
+    total = sum(_pending_bytes(w) for w in work)
+    workers = workers if workers is not None else (os.cpu_count() or 1)
+    if workers <= 1 or len(work) < 2 or total < PARALLEL_MIN_BYTES or not _can_fork():
+        for item in work:
+            yield _read_and_price(item, pricer)
+        return
+    # largest first so that no big file is left for the end of the run
+    ordered = sorted(work, key=_pending_bytes, reverse=True)
+    ctx = multiprocessing.get_context("fork")
+    _WORKER_PRICER = pricer
+    try:
+        with ctx.Pool(processes=min(workers, len(work))) as pool:
+            yield from pool.imap_unordered(_read_and_price, ordered, chunksize=1)
+    finally:
+        _WORKER_PRICER = None
+
+
+class _Batch:
+    """Rows and cursors of one source waiting for their transaction."""
+
+    def __init__(self, kind: str):
+        self.kind = kind
+        self.rows: dict[str, tuple] = {}
+        self.cursors: list[Cursor] = []
+        self.duplicates = 0
+
+    def add(self, rows: Iterable[tuple], cursor: Cursor) -> None:
+        most_complete = KEEP_MOST_COMPLETE[self.kind]
+        mine = self.rows
+        for row in rows:
+            key = row[ROW_KEY]
+            old = mine.get(key)
+            if old is not None:
+                self.duplicates += 1
+                if most_complete and sum(row[ROW_TOKENS]) <= sum(old[ROW_TOKENS]):
+                    continue
+            mine[key] = row
+        self.cursors.append(cursor)
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+
+def import_logs(
+    store,
+    pricer,
+    roots: dict[str, list[Path]] | None = None,
+    progress: Progress | None = None,
+    workers: int | None = None,
+) -> ImportReport:
+    """Read what is new in every agent log and store it.
+
+    `roots` limits the import to the given sources and folders ({kind: [dirs]},
+    dirs as the agents' environment variables name them); None reads every
+    source from the environment and the defaults.
+    """
+    started = time.perf_counter()
+    report = ImportReport()
+    work = _plan(store, roots, report)
+    bytes_total = sum(_pending_bytes(w) for w in work)
+    files_total = len(work)
+    done_files = done_bytes = 0
+    batches = {kind: _Batch(kind) for kind in SOURCES}
+
+    def emit(path: str = "") -> None:
+        if progress is not None:
+            progress({"stage": "logs", "files_done": done_files, "files_total": files_total,
+                      "bytes_done": done_bytes, "bytes_total": bytes_total, "path": path})
+
+    def flush(batch: _Batch) -> None:
+        if not batch.cursors:
+            return
+        # rows arrive priced (services.ingest.price_event, run where they were
+        # parsed); this is the ingest write: rows and cursors in one transaction.
+        # Key order fills the primary-key index left to right: fewer page splits.
+        rows = [batch.rows[key] for key in sorted(batch.rows)]
+        result = write_event_rows(store, rows, batch.cursors, keep_most_complete=KEEP_MOST_COMPLETE[batch.kind])
+        report.events_added += result.events_added
+        report.events_written += result.events_written
+        report.by_source[batch.kind]["events_added"] += result.events_added
+        if batch.duplicates:
+            report.lines_skipped["duplicate"] += batch.duplicates
+        batches[batch.kind] = _Batch(batch.kind)
+
+    emit()
+    with bulk_writes(store):
+        for item, result, cursor, error in _results(work, pricer, workers):
+            done_files += 1
+            done_bytes += _pending_bytes(item)
+            if error is not None:
+                report.files_failed += 1
+                report.errors.append(error)
+                report.lines_skipped[FILE_ERROR] += 1
+                emit(item.stat.path)
+                continue
+            report.files_read += 1
+            report.by_source[item.kind]["files_read"] += 1
+            report.bytes_read += result.bytes_read
+            report.lines_parsed += result.lines_seen
+            report.lines_skipped.update(result.skipped)
+            batch = batches[item.kind]
+            batch.add(result.events, Cursor(item.kind, item.stat.path, cursor))
+            if len(batch) >= BATCH_EVENTS:
+                flush(batch)
+            emit(item.stat.path)
+        for kind in SOURCES:
+            flush(batches[kind])
+    report.seconds = time.perf_counter() - started
+    return report

@@ -1,0 +1,241 @@
+"""Codex CLI rollouts: one UsageEvent per model call (providers.md 5.2).
+
+Where: `$CODEX_HOME` (comma-separated allowed; default `~/.codex`), its
+`sessions/` and `archived_sessions/`; a folder with neither is read directly
+(saved `codex exec --json` output). A file present under the same relative
+path in both is read once, from `sessions/`.
+
+Counting rules:
+* `event_msg` / `token_count` carries the thread's cumulative
+  `total_token_usage`; an event counts only when that total advanced (Codex
+  re-emits unchanged totals on rate-limit refreshes). Its tokens are the
+  advance of the total (== `last_token_usage` when nothing was lost); a total
+  that went backwards is a reset or a stale snapshot: `last_token_usage` then.
+* Codex input includes cached input and output includes reasoning: stored
+  input is input - cached, output stays inclusive, reasoning is its part.
+* The model is the latest `turn_context`'s.
+* Forked and sub-agent threads replay the parent's history, token counts
+  included, in one burst when the child file is created: token counts in the
+  second of the child's `session_meta` (or within 1 s after it) only seed the
+  running total.
+* The event key is the thread id + the cumulative totals: the same call read
+  again (archived copy, re-read after truncation) maps to the same row.
+* The service tier (priority, flex) comes from `thread_settings_applied`
+  events or the turn context, and is priced as such.
+The running state (totals, model, tool flag, tier) is kept in the file's cursor so an
+append resumes exactly.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tracker.core.records import UsageEvent
+from tracker.core.tokens import Tokens
+from tracker.sources import logfiles as lf
+
+KIND = "codex"
+PROVIDER = "openai"
+UNKNOWN_MODEL = "unknown"
+# Codex writes {"timestamp":...,"type":<kind>,"payload":{"type":...: the kind of a
+# line is in its first bytes, so lines are told apart by their head (cheaper
+# than scanning all text once per pattern); other layouts are searched whole.
+LINE_PREFIX = b'{"timestamp":'
+HEAD_BYTES = 160
+PATTERNS = (b'"token_count"', b'"turn_context"', b'"session_meta"', b'"thread_settings_applied"')
+_TOOL_MARKERS = (b'"type":"function_call"', b'"type":"custom_tool_call"', b'"type":"local_shell_call"')
+_FIELDS = ("input_tokens", "cached_input_tokens", "output_tokens", "reasoning_output_tokens", "total_tokens")
+KNOWN_KINDS = frozenset({"session_meta", "turn_context", "response_item", "event_msg", "compacted",
+                         "token_usage_record"})
+SKIP_NOT_ADVANCED = "not_advanced"  # re-emitted token_count with an unchanged total
+SKIP_FORK_REPLAY = "fork_replay"
+REPLAY_WINDOW_MS = 1000  # a fork's replayed history is written in one burst at creation
+SKIP_NO_INFO = "no_usage_info"  # rate-limit-only token_count (info: null)
+SKIP_REGRESSED = "total_regressed"  # total went back and no last_token_usage to use
+
+
+def roots(configured: list[Path] | None = None) -> list[Path]:
+    """Explicit folders (like CODEX_HOME entries), else CODEX_HOME, else ~/.codex."""
+    return lf.unique_dirs(configured or lf.env_list("CODEX_HOME") or [lf.home() / ".codex"])
+
+
+def discover(configured: list[Path] | None = None) -> list[Path]:
+    files: list[Path] = []
+    for root in roots(configured):
+        sessions, archived = root / "sessions", root / "archived_sessions"
+        if not sessions.is_dir() and not archived.is_dir():
+            files.extend(lf.walk_files(root, (".jsonl",)))
+            continue
+        seen = set()
+        if sessions.is_dir():
+            for path in lf.walk_files(sessions, (".jsonl",)):
+                seen.add(path.relative_to(sessions))
+                files.append(path)
+        if archived.is_dir():
+            for path in lf.walk_files(archived, (".jsonl",)):
+                # archived under the same relative path: the sessions/ copy counts
+                # (any other archived copy maps to the same event keys anyway)
+                if path.relative_to(archived) not in seen:
+                    files.append(path)
+    return files
+
+
+def _usage(raw) -> list[int] | None:
+    """A TokenUsage object -> [input, cached, output, reasoning, total]; None if unusable."""
+    if not isinstance(raw, dict):
+        return None
+    values = []
+    for name in _FIELDS:
+        value = lf.count(raw.get(name, 0))
+        if value is None:
+            return None
+        values.append(value)
+    if not values[4]:
+        values[4] = values[0] + values[2]
+    return values
+
+
+def _tokens(u: list[int]) -> Tokens:
+    inp, cached, out, reasoning = u[0], min(u[1], u[0]), u[2], min(u[3], u[2])
+    return Tokens(input_tokens=inp - cached, cache_read_tokens=cached, output_tokens=out, reasoning_tokens=reasoning)
+
+
+def _model_from(payload: dict) -> str | None:
+    for holder in (payload, payload.get("info"), payload.get("metadata")):
+        if isinstance(holder, dict):
+            for name in ("model", "model_name"):
+                value = holder.get(name)
+                if isinstance(value, str) and value:
+                    return value
+    return None
+
+
+def parse(fh, start: int, limit: int, result: lf.ReadResult) -> None:
+    state = result.state
+    path = getattr(fh, "name", "")
+    state.setdefault("session", _session_from_name(path))
+    skipped = result.skipped
+    for line in lf.iter_lines(fh, start, limit, None, result):
+        head = line[:HEAD_BYTES] if line.startswith(LINE_PREFIX) else line
+        if not (b'"token_count"' in head or b'"turn_context"' in head or b'"session_meta"' in head
+                or b'"thread_settings_applied"' in head):
+            if b'_call"' in head and any(marker in head for marker in _TOOL_MARKERS):
+                state["tool"] = True  # the call belongs to the next token_count
+            continue
+        obj = lf.loads_line(line, skipped)
+        if obj is None:
+            continue
+        kind = obj.get("type")
+        payload = obj.get("payload")
+        if not isinstance(payload, dict):
+            skipped[lf.UNKNOWN_KIND if kind not in KNOWN_KINDS else lf.NOT_AN_OBJECT] += 1
+            continue
+        if kind == "session_meta":
+            _session_meta(state, obj, payload)
+        elif kind == "turn_context":
+            model = _model_from(payload)
+            if model:
+                state["model"] = model
+            if isinstance(payload.get("cwd"), str):
+                state["cwd"] = payload["cwd"]
+            _service_tier(state, payload)
+        elif kind == "event_msg" and payload.get("type") == "thread_settings_applied":
+            _service_tier(state, payload.get("thread_settings"))
+        elif kind == "event_msg" and payload.get("type") == "token_count":
+            event = _token_count(state, obj, payload, skipped)
+            if event is not None:
+                result.events.append(event)
+        elif kind not in KNOWN_KINDS:
+            skipped[lf.UNKNOWN_KIND] += 1
+
+
+def _service_tier(state: dict, holder) -> None:
+    """Priority / flex processing is billed differently: remember it for the calls that follow."""
+    if isinstance(holder, dict) and "service_tier" in holder:
+        tier = holder["service_tier"]
+        state["tier"] = tier if isinstance(tier, str) and tier else None
+
+
+def _session_from_name(path: str) -> str:
+    # rollout-2025-06-01T10-00-00-<uuid>.jsonl: the last 36 characters are the thread id
+    stem = Path(path).stem
+    return stem[-36:] if len(stem) >= 36 else stem
+
+
+def _session_meta(state: dict, obj: dict, payload: dict) -> None:
+    if isinstance(payload.get("id"), str) and payload["id"]:
+        state["session"] = payload["id"]
+    if isinstance(payload.get("cwd"), str):
+        state["cwd"] = payload["cwd"]
+    git = payload.get("git")
+    if isinstance(git, dict) and isinstance(git.get("branch"), str):
+        state["branch"] = git["branch"]
+    source = payload.get("source")
+    forked = (
+        bool(payload.get("forked_from_id"))
+        or (isinstance(source, dict) and "subagent" in source)
+        or payload.get("thread_source") in ("subagent", "guardian_review")
+    )
+    ts = lf.parse_ts_ms(obj.get("timestamp") or payload.get("timestamp"))
+    if forked and ts is not None:
+        state["replay_ms"] = ts  # the replay burst is written right after this line
+
+
+def _token_count(state: dict, obj: dict, payload: dict, skipped) -> UsageEvent | None:
+    info = payload.get("info")
+    if info is None:
+        skipped[SKIP_NO_INFO] += 1
+        return None
+    if not isinstance(info, dict):
+        skipped[lf.BAD_NUMBER] += 1
+        return None
+    total = _usage(info.get("total_token_usage"))
+    last = _usage(info.get("last_token_usage")) if info.get("last_token_usage") is not None else None
+    if total is None or (last is None and info.get("last_token_usage") is not None):
+        skipped[lf.BAD_NUMBER] += 1
+        return None
+    ts_ms = lf.parse_ts_ms(obj.get("timestamp"))
+    if ts_ms is None:
+        skipped[lf.BAD_TIMESTAMP] += 1
+        return None
+    prev = state.get("totals") or [0, 0, 0, 0, 0]
+    replay_ms = state.get("replay_ms")
+    if replay_ms is not None:
+        # ccusage's rule (same second as the fork), widened to a window so a
+        # burst that straddles a second boundary is still recognised
+        if ts_ms // 1000 == replay_ms // 1000 or 0 <= ts_ms - replay_ms < REPLAY_WINDOW_MS:
+            state["totals"] = total
+            state["tool"] = False
+            skipped[SKIP_FORK_REPLAY] += 1
+            return None
+        state.pop("replay_ms")  # the burst is over: the child's own calls follow
+    if total == prev:
+        skipped[SKIP_NOT_ADVANCED] += 1
+        return None
+    if all(t >= p for t, p in zip(total, prev)):
+        delta = [t - p for t, p in zip(total, prev)]
+        state["totals"] = total
+    elif last is not None:
+        # reset or stale snapshot: the call's own figures; the key (its totals)
+        # makes a stale re-emit of an earlier event land on that event's row
+        delta = last
+    else:
+        skipped[SKIP_REGRESSED] += 1
+        return None
+    tool = bool(state.pop("tool", False))
+    session = state.get("session")
+    cwd = state.get("cwd")
+    return UsageEvent(
+        source=KIND,
+        key=f"{session}:{total[0]}:{total[1]}:{total[2]}:{total[3]}:{total[4]}",
+        ts_ms=ts_ms,
+        model=state.get("model") or _model_from(payload) or UNKNOWN_MODEL,
+        tokens=_tokens(delta),
+        provider=PROVIDER,
+        session=session,
+        project=lf.project_of(cwd),
+        cwd=cwd,
+        git_branch=state.get("branch"),
+        tool_use=tool,
+        service_tier=state.get("tier"),
+    )

@@ -1,0 +1,188 @@
+"""Gemini CLI chats: one UsageEvent per model response (providers.md 5.3).
+
+Where: `$GEMINI_DATA_DIR` (comma-separated; the `tmp` folder itself, as
+ccusage reads it), else `$GEMINI_CLI_HOME/.gemini/tmp` (Gemini CLI's own home
+override; `$GEMINI_CLI_HOME/tmp` also accepted, as tokscale reads it), else
+`~/.gemini/tmp`. Chats live in `tmp/<project>/chats/`: legacy whole-session
+`*.json` (rewritten on every turn, so re-read whole when it changes) and
+`*.jsonl` (a header line, then message records; a record whose id was seen
+before replaces the earlier one).
+
+Tokens: `input` includes `cached` (when `total` = input + output + thoughts +
+tool); `tool` tokens are input; `thoughts` are reasoning, priced as output.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from tracker.core.records import UsageEvent
+from tracker.core.tokens import Tokens
+from tracker.sources import logfiles as lf
+
+KIND = "gemini_cli"
+PROVIDER = "google"
+MAX_JSON_FILE_BYTES = 256 * 1024 * 1024  # a whole-session JSON larger than this is skipped
+SKIP_HUGE_FILE = "huge_file"
+SKIP_DUPLICATE = "duplicate"  # a JSONL record replaced by a later one with the same id
+KNOWN_TYPES = frozenset({"user", "gemini", "info", "error", "warning", "system", "tool"})
+_HASH_DIR = re.compile(r"^[0-9a-f]{32,}$")
+
+
+def roots(configured: list[Path] | None = None) -> list[Path]:
+    """Explicit `tmp` folders (like GEMINI_DATA_DIR entries), else the environment, else ~/.gemini/tmp."""
+    configured = configured or lf.env_list("GEMINI_DATA_DIR")
+    if configured:
+        return lf.unique_dirs(configured)
+    cli_home = lf.env_list("GEMINI_CLI_HOME")
+    if cli_home:
+        return lf.unique_dirs([p / ".gemini" / "tmp" for p in cli_home] + [p / "tmp" for p in cli_home])
+    return lf.unique_dirs([lf.home() / ".gemini" / "tmp"])
+
+
+def discover(configured: list[Path] | None = None) -> list[Path]:
+    files = []
+    for root in roots(configured):
+        for path in lf.walk_files(root, (".json", ".jsonl")):
+            if path.parent.name == "chats":
+                files.append(path)
+    return files
+
+
+def _project(path: Path) -> tuple[str | None, str | None]:
+    """(project, cwd) of a chat file: tmp/<project>/chats/<file>.
+
+    Newer Gemini CLI names the folder after the project and writes the real
+    path to `.project_root`; older builds use a hash of the path, which is not
+    a readable name.
+    """
+    folder = path.parent.parent
+    try:
+        root = (folder / ".project_root").read_text(encoding="utf-8").strip()
+    except (OSError, UnicodeDecodeError):
+        root = ""
+    if root:
+        return lf.project_of(root), root
+    name = folder.name
+    return (None if _HASH_DIR.match(name) else name), None
+
+
+def parse(fh, start: int, limit: int, result: lf.ReadResult) -> None:
+    path = Path(getattr(fh, "name", ""))
+    project, cwd = _project(path)
+    if path.suffix == ".json":
+        _parse_json(fh, limit, result, path, project, cwd)
+    else:
+        _parse_jsonl(fh, start, limit, result, path, project, cwd)
+
+
+def _parse_json(fh, limit, result, path, project, cwd) -> None:
+    """A whole-session file: every message, every time it changes (upserts are idempotent)."""
+    if limit > MAX_JSON_FILE_BYTES:
+        result.skipped[SKIP_HUGE_FILE] += 1
+        result.offset = limit
+        return
+    fh.seek(0)
+    data = fh.read(limit)
+    result.bytes_read += len(data)
+    result.offset = limit
+    if not data.strip():
+        return
+    result.lines_seen += 1
+    doc = lf.loads_line(data, result.skipped)
+    if doc is None:
+        # a session file caught mid-rewrite: read it again when it changes
+        result.offset = 0
+        return
+    session = doc.get("sessionId") if isinstance(doc.get("sessionId"), str) else path.stem
+    messages = doc.get("messages")
+    if not isinstance(messages, list):
+        result.skipped[lf.UNKNOWN_KIND] += 1
+        return
+    for record in messages:
+        event = _event(record, session, project, cwd, result.skipped)
+        if event is not None:
+            result.events.append(event)
+
+
+def _parse_jsonl(fh, start, limit, result, path, project, cwd) -> None:
+    state = result.state
+    best: dict[str, UsageEvent] = {}
+    for line in lf.iter_lines(fh, start, limit, None, result):
+        record = lf.loads_line(line, result.skipped)
+        if record is None:
+            continue
+        if "type" not in record and isinstance(record.get("sessionId"), str):
+            state["session"] = record["sessionId"]  # the header line
+            continue
+        event = _event(record, state.get("session") or path.stem, project, cwd, result.skipped)
+        if event is not None:
+            if event.key in best:
+                result.skipped[SKIP_DUPLICATE] += 1
+            best[event.key] = event  # last wins: a later record replaces the earlier one
+    result.events.extend(best.values())
+
+
+def _event(record, session, project, cwd, skipped) -> UsageEvent | None:
+    if not isinstance(record, dict):
+        skipped[lf.NOT_AN_OBJECT] += 1
+        return None
+    kind = record.get("type")
+    tokens = record.get("tokens")
+    if kind != "gemini" or tokens is None:
+        if kind not in KNOWN_TYPES:
+            skipped[lf.UNKNOWN_KIND] += 1
+        return None
+    parsed = tokens_from(tokens)
+    if parsed is None:
+        skipped[lf.BAD_NUMBER] += 1
+        return None
+    model = record.get("model")
+    if not isinstance(model, str) or not model:
+        skipped[lf.MISSING_MODEL] += 1
+        return None
+    ts_ms = lf.parse_ts_ms(record.get("timestamp"))
+    if ts_ms is None:
+        skipped[lf.BAD_TIMESTAMP] += 1
+        return None
+    message_id = record.get("id")
+    if not isinstance(message_id, (str, int)) or message_id == "":
+        message_id = str(ts_ms)
+    tool_calls = record.get("toolCalls")
+    return UsageEvent(
+        source=KIND,
+        key=f"{session}:{message_id}",
+        ts_ms=ts_ms,
+        model=model,
+        tokens=parsed,
+        provider=PROVIDER,
+        session=session,
+        project=project,
+        cwd=cwd,
+        tool_use=bool(tool_calls) if isinstance(tool_calls, list) else False,
+    )
+
+
+def tokens_from(raw) -> Tokens | None:
+    if not isinstance(raw, dict):
+        return None
+    values = {}
+    for name in ("input", "output", "cached", "thoughts", "tool", "total"):
+        value = lf.count(raw.get(name, 0))
+        if value is None:
+            return None
+        values[name] = value
+    inp, out, cached = values["input"], values["output"], values["cached"]
+    thoughts, tool, total = values["thoughts"], values["tool"], values["total"]
+    if cached and total == inp + out + thoughts + tool:
+        cached = min(cached, inp)
+        uncached = inp - cached  # input included the cached part
+    else:
+        uncached = inp
+    return Tokens(
+        input_tokens=uncached + tool,
+        cache_read_tokens=cached,
+        output_tokens=out + thoughts,
+        reasoning_tokens=thoughts,
+    )

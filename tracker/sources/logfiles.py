@@ -1,0 +1,337 @@
+"""Finding agent log files and reading them incrementally, line by line.
+
+Shared by the Claude Code, Codex and Gemini CLI readers. Three jobs:
+
+* roots: where each agent keeps its logs, honouring the same environment
+  variables and HOME as the agents (and ccusage) do;
+* cursors: a file's identity (device + inode + a hash of its first bytes),
+  size, mtime and the offset of the last complete line consumed, so an
+  unchanged file costs one stat() and an appended one is read from where the
+  last import stopped;
+* streaming: fixed-size chunks, only complete lines, a prefilter on raw bytes
+  so that only lines that can carry usage are JSON-parsed, and huge lines
+  skipped without being held in memory.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import orjson
+
+CHUNK_BYTES = 4 * 1024 * 1024
+# A line longer than this is skipped (counted as huge_line) without being
+# buffered: it bounds memory for pathological files.
+MAX_LINE_BYTES = 32 * 1024 * 1024
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_RFC3339 = re.compile(r"^(\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d)(?:\.(\d+))?(Z|z|[+-]\d\d:\d\d)?$")
+_ONE_MS = timedelta(milliseconds=1)
+HEAD_HASH_BYTES = 1024  # first bytes hashed to notice a file replaced in place
+
+
+# -- skip reasons (one vocabulary for every reader and the import report) --
+INVALID_JSON = "invalid_json"
+NON_UTF8 = "non_utf8"
+HUGE_LINE = "huge_line"
+NOT_AN_OBJECT = "not_an_object"
+BAD_NUMBER = "bad_number"  # null, negative, fractional or text where a token count belongs
+BAD_TIMESTAMP = "bad_timestamp"
+MISSING_MODEL = "missing_model"
+UNKNOWN_KIND = "unknown_kind"
+
+
+def parse_ts_ms(value) -> int | None:
+    """RFC 3339 text to UTC epoch milliseconds; None if unusable."""
+    if not isinstance(value, str):
+        return None
+    try:
+        dt = datetime.fromisoformat(value)
+    except ValueError:
+        # Python 3.10 accepts neither "Z" nor fractions other than 3 or 6 digits
+        match = _RFC3339.match(value.strip())
+        if match is None:
+            return None
+        date_time, fraction, zone = match.groups()
+        fraction = (fraction or "")[:6].ljust(6, "0")
+        zone = "+00:00" if zone in ("Z", "z", None) else zone
+        try:
+            dt = datetime.fromisoformat(f"{date_time}.{fraction}{zone}")
+        except ValueError:
+            return None
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=timezone.utc)
+    # integer arithmetic: float timestamps can land 1 ms early
+    return (dt - _EPOCH) // _ONE_MS
+
+
+def count(value) -> int | None:
+    """A token count: a non-negative integer, else None (null, text, negative, bool)."""
+    if type(value) is int and value >= 0:
+        return value
+    if type(value) is float and value >= 0 and value.is_integer():
+        return int(value)
+    return None
+
+
+def project_of(cwd: str | None) -> str | None:
+    """The readable project: the working directory's folder name."""
+    if not cwd or not isinstance(cwd, str):
+        return None
+    name = cwd.replace("\\", "/").rstrip("/").rsplit("/", 1)[-1]
+    return name or None
+
+
+def home() -> Path:
+    """The user's home as the agents see it (HOME first, like os.homedir())."""
+    return Path(os.path.expanduser("~"))
+
+
+def env_list(name: str) -> list[Path]:
+    """A comma-separated path list from the environment (empty entries dropped)."""
+    raw = os.environ.get(name, "")
+    return [Path(os.path.expanduser(part.strip())) for part in raw.split(",") if part.strip()]
+
+
+def unique_dirs(paths: Iterable[Path]) -> list[Path]:
+    """Existing directories, each once (two spellings of one folder count once)."""
+    seen: set[str] = set()
+    result = []
+    for path in paths:
+        try:
+            real = os.path.realpath(path)
+        except OSError:
+            continue
+        if real in seen or not os.path.isdir(real):
+            continue
+        seen.add(real)
+        result.append(path)
+    return result
+
+
+def walk_files(root: Path, suffixes: tuple[str, ...]) -> Iterator[Path]:
+    """Files under root ending with one of suffixes, in a stable order."""
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames.sort()
+        for name in sorted(filenames):
+            if name.endswith(suffixes):
+                yield Path(dirpath, name)
+
+
+# -- reading ---------------------------------------------------------------
+@dataclass
+class ReadResult:
+    """What one reader returns for one file: records plus where it stopped."""
+
+    events: list = field(default_factory=list)
+    offset: int = 0  # end of the last complete line consumed
+    state: dict = field(default_factory=dict)  # reader state to resume an append exactly
+    skipped: Counter = field(default_factory=Counter)
+    bytes_read: int = 0
+    lines_seen: int = 0  # candidate lines looked at (after the prefilter)
+
+
+def bad_json_reason(line: bytes) -> str:
+    try:
+        line.decode("utf-8")
+    except UnicodeDecodeError:
+        return NON_UTF8
+    return INVALID_JSON
+
+
+def loads_line(line: bytes, skipped: Counter):
+    """Parse one JSON line, or count why not and return None."""
+    try:
+        obj = orjson.loads(line)
+    except orjson.JSONDecodeError:
+        skipped[bad_json_reason(line)] += 1
+        return None
+    if not isinstance(obj, dict):
+        skipped[NOT_AN_OBJECT] += 1
+        return None
+    return obj
+
+
+def iter_lines(
+    fh,
+    start: int,
+    limit: int,
+    patterns: tuple[bytes, ...] | None,
+    result: ReadResult,
+    chunk_bytes: int | None = None,
+    max_line_bytes: int | None = None,
+) -> Iterator[bytes]:
+    """Complete lines of fh between start and limit that contain one of patterns.
+
+    patterns None yields every non-blank line. result.offset advances to the
+    end of the last complete line (a trailing half line stays for next time);
+    result.bytes_read counts bytes read. Every line longer than max_line_bytes
+    is skipped and counted (huge_line) whatever it contains, holding at most
+    max_line_bytes + one chunk of it in memory.
+    """
+    max_line_bytes = max_line_bytes or MAX_LINE_BYTES
+    # a chunk never exceeds the line limit, so a huge line always spans reads
+    # and is seen growing past the limit below
+    chunk_bytes = min(chunk_bytes or CHUNK_BYTES, max_line_bytes)
+    fh.seek(start)
+    pos = start  # file offset of buf[0]; buf never holds a newline before its last line
+    buf = b""
+    skipping = False  # inside a huge line, dropping bytes until its newline
+    result.offset = start
+    while pos + len(buf) < limit:
+        data = fh.read(min(chunk_bytes, limit - pos - len(buf)))
+        if not data:
+            break
+        result.bytes_read += len(data)
+        nl = data.find(b"\n")
+        if skipping or (nl == -1 and len(buf) + len(data) > max_line_bytes) or len(buf) + nl > max_line_bytes:
+            # the current line is (now known to be) huge: drop it up to its newline
+            if not skipping:
+                result.skipped[HUGE_LINE] += 1
+                skipping = True
+            if nl == -1:
+                pos += len(buf) + len(data)
+                buf = b""
+                continue
+            skipping = False
+            pos += len(buf) + nl + 1
+            result.offset = pos
+            buf, data = b"", data[nl + 1:]
+            if not data:
+                continue
+        buf = buf + data if buf else data
+        cut = buf.rfind(b"\n")
+        if cut == -1:
+            continue
+        yield from _lines_in(buf, cut + 1, patterns, result)
+        pos += cut + 1
+        result.offset = pos
+        buf = buf[cut + 1:]
+
+
+def _lines_in(buf: bytes, end: int, patterns, result: ReadResult) -> Iterator[bytes]:
+    """Candidate lines within buf[:end] (which ends with a newline), in file order."""
+    if patterns is None:
+        start = 0
+        while start < end:
+            nl = buf.find(b"\n", start, end)
+            line = buf[start:nl]
+            start = nl + 1
+            if line.strip():
+                result.lines_seen += 1
+                yield line
+        return
+    starts: set[int] | None = set() if len(patterns) > 1 else None
+    found: list[tuple[int, int]] = []
+    for pattern in patterns:
+        i = buf.find(pattern, 0, end)
+        while i != -1:
+            s = buf.rfind(b"\n", 0, i) + 1
+            e = buf.find(b"\n", i, end)
+            if starts is None:
+                found.append((s, e))
+            elif s not in starts:
+                starts.add(s)
+                found.append((s, e))
+            i = buf.find(pattern, e, end)
+    if starts is not None:
+        found.sort()
+    for s, e in found:
+        result.lines_seen += 1
+        yield buf[s:e]
+
+
+# -- cursors -------------------------------------------------------------------
+def head_hash(path: Path | None, length: int, fh=None) -> str:
+    """Hash of the first `length` bytes (at most HEAD_HASH_BYTES): the identity of what we consumed."""
+    if fh is None:
+        with open(path, "rb") as own:
+            data = own.read(min(length, HEAD_HASH_BYTES))
+    else:
+        fh.seek(0)
+        data = fh.read(min(length, HEAD_HASH_BYTES))
+    return hashlib.blake2b(data, digest_size=8).hexdigest()
+
+
+@dataclass(frozen=True)
+class FileStat:
+    path: str
+    dev: int
+    ino: int
+    size: int
+    mtime_ns: int
+
+    @classmethod
+    def of(cls, path: Path) -> "FileStat | None":
+        try:
+            st = os.stat(path)
+        except OSError:
+            return None
+        return cls(str(path), st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
+
+
+def unchanged(stat: FileStat, cursor: dict | None) -> bool:
+    """True when the file is exactly as the last import left it (one stat, no read)."""
+    return (
+        cursor is not None
+        and cursor.get("size") == stat.size
+        and cursor.get("mtime_ns") == stat.mtime_ns
+        and cursor.get("ino") == stat.ino
+        and cursor.get("dev") == stat.dev
+    )
+
+
+def resume_offset(stat: FileStat, cursor: dict | None) -> int:
+    """Where to start reading: after the consumed part if it is still the same file, else 0.
+
+    A file that shrank, was replaced (another inode) or whose first bytes
+    changed is re-read from the start: rows are keyed naturally, so that is
+    idempotent.
+    """
+    if not cursor:
+        return 0
+    offset = cursor.get("offset", 0)
+    if not isinstance(offset, int) or offset <= 0 or stat.size < offset:
+        return 0
+    if cursor.get("ino") != stat.ino or cursor.get("dev") != stat.dev:
+        return 0
+    try:
+        if head_hash(Path(stat.path), offset) != cursor.get("head"):
+            return 0
+    except OSError:
+        return 0
+    return offset
+
+
+def cursor_value(stat: FileStat, result: ReadResult, head: str) -> dict:
+    return {
+        "dev": stat.dev,
+        "ino": stat.ino,
+        "size": stat.size,
+        "mtime_ns": stat.mtime_ns,
+        "offset": result.offset,
+        "head": head,
+        "state": result.state,
+    }
+
+
+def read_incremental(stat: FileStat, cursor: dict | None, parse) -> tuple[ReadResult, dict]:
+    """Read what is new in one file with `parse(fh, start, limit, result)` (state in result.state).
+
+    Returns the reader's result and the cursor to store with its rows. The
+    limit is the size seen by stat(): bytes appended while we read are left
+    for the next import (the stored size then differs, so it will look).
+    """
+    start = resume_offset(stat, cursor)
+    state = dict(cursor.get("state") or {}) if (cursor and start) else {}
+    result = ReadResult(state=state)
+    with open(stat.path, "rb") as fh:
+        parse(fh, start, stat.size, result)
+        head = head_hash(None, result.offset, fh) if result.offset else ""
+    return result, cursor_value(stat, result, head)

@@ -1,0 +1,86 @@
+"""Settings for a connection while it writes many rows at once (a log import)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+
+from tracker.core.records import Cursor
+from tracker.core.timeutil import now_ms
+from tracker.storage.store import _EVENT_UPSERT, _EVENT_UPSERT_COMPLETE, WriteResult
+
+_CURSOR_UPSERT = (
+    "INSERT INTO cursors (source, key, value, updated_ms) VALUES (?, ?, ?, ?) "
+    "ON CONFLICT(source, key) DO UPDATE SET value = excluded.value, updated_ms = excluded.updated_ms"
+)
+# Positions in a storage.store.event_row tuple.
+ROW_KEY = 2
+ROW_TOKENS = slice(10, 15)  # input, cache read, cache write 5m/1h, output (reasoning is inside output)
+
+BULK_CACHE_MIB = 64  # page cache big enough to keep the events indexes in memory
+
+
+@contextmanager
+def bulk_writes(store, cache_mib: int = BULK_CACHE_MIB) -> Iterator[None]:
+    """Settings for many inserts, for the duration of the block.
+
+    * a bigger page cache: SQLite's default 2 MB thrashes on the events indexes;
+    * no checkpoint after every commit (in WAL mode each commit past 1000 pages
+      copies and fsyncs): one checkpoint at the end does that work once;
+    * into an empty events table (a first import): the whole block is one
+      transaction, and the secondary indexes are dropped and rebuilt at the
+      end, which is much cheaper than updating them row by row. Readers see
+      the old state (indexes included) until it commits; a failure rolls all
+      of it back.
+    Every write stays atomic with its cursors.
+    """
+    conn = store.conn
+    old_cache = conn.execute("PRAGMA cache_size").fetchone()[0]
+    old_checkpoint = conn.execute("PRAGMA wal_autocheckpoint").fetchone()[0]
+    conn.execute(f"PRAGMA cache_size=-{int(cache_mib) * 1024}")
+    conn.execute("PRAGMA wal_autocheckpoint=0")
+    try:
+        if conn.execute("SELECT EXISTS (SELECT 1 FROM events)").fetchone()[0]:
+            yield
+        else:
+            with store.db.atomic():
+                indexes = conn.execute(
+                    "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'events' "
+                    "AND sql IS NOT NULL"
+                ).fetchall()
+                for name, _ in indexes:
+                    conn.execute(f'DROP INDEX "{name}"')
+                yield
+                for _, sql in indexes:
+                    conn.execute(sql)
+    finally:
+        conn.execute(f"PRAGMA wal_autocheckpoint={int(old_checkpoint)}")
+        if not conn.in_transaction:
+            conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
+        conn.execute(f"PRAGMA cache_size={int(old_cache)}")
+
+
+def write_event_rows(store, rows: Sequence[tuple], cursors: Iterable[Cursor] = (),
+                     keep_most_complete: bool = False) -> WriteResult:
+    """Store.write_batch for events already converted with `event_row`, plus their cursors.
+
+    The log import converts and prices events in worker processes and sends
+    plain row tuples back; turning them into UsageEvents again only to turn
+    them back into rows would cost more than the SQL. Same transaction, same
+    upserts, same cursor rule as Store.write_batch.
+    """
+    result = WriteResult()
+    stamp = now_ms()
+    cursor_rows = [(c.source, c.key, json.dumps(c.value, sort_keys=True, separators=(",", ":")), stamp)
+                   for c in cursors]
+    conn = store.conn
+    with store.db.atomic():
+        if rows:
+            before = conn.execute("SELECT COALESCE(MAX(rowid), 0) FROM events").fetchone()[0]
+            conn.executemany(_EVENT_UPSERT_COMPLETE if keep_most_complete else _EVENT_UPSERT, rows)
+            result.events_added = conn.execute("SELECT count(*) FROM events WHERE rowid > ?", (before,)).fetchone()[0]
+            result.events_written = len(rows)
+        if cursor_rows:
+            conn.executemany(_CURSOR_UPSERT, cursor_rows)
+    return result

@@ -103,3 +103,11 @@ def m001_initial(db: Database) -> None:
         not_null={"source", "key", "value"},
     )
     db["settings"].create({"key": str, "value": str}, pk="key", not_null={"key", "value"})
+
+
+@migrations()
+def m020_gui_events_cost_index(db: Database) -> None:
+    # Covers the dashboard's cost-per-day query (Store.aggregate with
+    # tokens=False): the tray and Overview refresh read only the index.
+    db["events"].create_index(["ts_ms", "source", "model", "cost_pico", "requests"],
+                              index_name="idx_events_ts_cost", if_not_exists=True)

@@ -243,11 +243,13 @@ class Store:
         group_by: Sequence[str] = ("source", "model"),
         sources: Sequence[str] | None = None,
         include_buckets: bool = True,
+        tokens: bool = True,
     ) -> list[dict]:
         """Token and cost sums per window and group, over events and provider buckets.
 
         Each row: period, the group keys, every token class, requests, cost_pico
-        (priced part only) and unpriced_requests.
+        (priced part only) and unpriced_requests. `tokens=False` leaves the token
+        classes out (cost figures only), which an index covers: the fast path.
         """
         for key in group_by:
             if key not in GROUP_KEYS:
@@ -264,7 +266,8 @@ class Store:
             group_exprs = [GROUP_KEYS[k][index] for k in group_by]
             select_groups = "".join(f", {expr} AS g{i}" for i, expr in enumerate(group_exprs))
             group_sql = "".join(f", g{i}" for i in range(len(group_exprs)))
-            sums = ", ".join(f"SUM({alias}.{c})" for c in TOKEN_COLUMNS)
+            token_columns = TOKEN_COLUMNS if tokens else ()
+            sums = "".join(f"SUM({alias}.{c}), " for c in token_columns)
             requests = f"SUM(COALESCE({alias}.requests, 0))"
             unpriced = (
                 f"SUM(CASE WHEN {alias}.cost_pico IS NULL THEN MAX(COALESCE({alias}.requests, 1), 1) ELSE 0 END)"
@@ -274,7 +277,7 @@ class Store:
                 where = f" AND {alias}.source IN ({', '.join('?' for _ in sources)})"
                 params = list(sources)
             sql = (
-                f"SELECT w.label{select_groups}, {sums}, {requests}, SUM({alias}.cost_pico), {unpriced}, "
+                f"SELECT w.label{select_groups}, {sums}{requests}, SUM({alias}.cost_pico), {unpriced}, "
                 f"MIN(w.start_ms) FROM _win w JOIN {table} {alias} "
                 f"ON {ts_expr} >= w.start_ms AND {ts_expr} < w.end_ms{where} "
                 f"GROUP BY w.label{group_sql}"
@@ -284,9 +287,9 @@ class Store:
                 for i, key in enumerate(group_by):
                     row[key] = rec[1 + i]
                 offset = 1 + len(group_by)
-                for j, column in enumerate(TOKEN_COLUMNS):
+                for j, column in enumerate(token_columns):
                     row[column] = rec[offset + j] or 0
-                offset += len(TOKEN_COLUMNS)
+                offset += len(token_columns)
                 row["requests"] = rec[offset] or 0
                 row["cost_pico"] = rec[offset + 1] or 0
                 row["unpriced_requests"] = rec[offset + 2] or 0

@@ -93,7 +93,14 @@ class TrackerApp(QObject):
         elif action == "settings":
             self.open_settings()
         elif action == "quit":
-            QApplication.instance().quit()
+            self.request_quit()
+
+    @Slot()
+    def request_quit(self) -> None:
+        """Quit for real: in Qt 6, quit() is refused while a window ignores its close event."""
+        if self.window is not None:
+            self.window.keep_running_on_close = False
+        QApplication.instance().quit()
 
     @Slot()
     def open_dashboard(self) -> DashboardWindow:
@@ -141,8 +148,8 @@ def run(state, argv: list[str] | None = None) -> int:
         return 1
     reporter = CrashReporter(ctx.paths.log_path)
     reporter.install()
-    quitter = SignalQuitter(app)
     tracker_app = TrackerApp(ctx)
+    quitter = SignalQuitter(app, tracker_app.request_quit)
     try:
         tracker_app.start()
         code = app.exec()

@@ -8,6 +8,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import QPointF, Qt, Signal
 from PySide6.QtGui import QColor, QFont
 
+from tracker.gui.menu_model import source_label
 from tracker.gui.theme import OTHER_COLOUR, TEXT_MUTED, colour_for, usd, usd_float
 from tracker.services.overview import DailySeries, MonthSeries
 
@@ -53,35 +54,54 @@ class DailyCostChart(pg.PlotWidget):
         super().__init__(parent=parent, axisItems={"bottom": pg.DateAxisItem(orientation="bottom")})
         self.plot = _styled_plot(self)
         self.plot.setMouseEnabled(x=True, y=False)
-        self.legend = self.plot.addLegend(offset=(10, 5))
+        # one row of legend entries along the top, above the bars (headroom in set_data)
+        self.legend = self.plot.addLegend(offset=(8, 2), colCount=MAX_SERIES, horSpacing=18)
         self.series: DailySeries | None = None
         self.groups: list[tuple[str, list[int]]] = []
+        # A fixed pool of bar items fed new data on refresh: no item churn per refresh
+        # (cheaper, and the legend only changes when the group names do).
         self._bars: list[pg.BarGraphItem] = []
+        self._legend_names: list[str] = []
         self.scene().sigMouseMoved.connect(self._on_mouse_moved)
         self.scene().sigMouseClicked.connect(self._on_mouse_clicked)
-        self.setMinimumHeight(240)
+        self.setMinimumHeight(300)
 
     def set_data(self, series: DailySeries, by: str = "source") -> None:
         self.series = series
-        self.plot.clear()
-        self.legend.clear()
-        self._bars = []
-        groups = series.by_source if by == "source" else series.by_model
+        if by == "source":
+            groups = {source_label(k): v for k, v in series.by_source.items()}
+        else:
+            groups = series.by_model
         self.groups = top_groups(groups)
+        while len(self._bars) < len(self.groups):
+            bar = pg.BarGraphItem(x=[0], height=[0], width=BAR_WIDTH_S)
+            self.plot.addItem(bar)
+            self._bars.append(bar)
         xs = [s + HALF_DAY_S for s in series.day_start_s]
         bottom = [0.0] * len(xs)
-        for i, (name, values) in enumerate(self.groups):
+        names = []
+        for i, bar in enumerate(self._bars):
+            if i >= len(self.groups):
+                bar.setOpts(x=[], height=[], y0=[])
+                bar.hide()
+                continue
+            name, values = self.groups[i]
             heights = [usd_float(v) for v in values]
             colour = OTHER_COLOUR if name == "other" else colour_for(i)
-            bar = pg.BarGraphItem(x=xs, height=heights, y0=list(bottom), width=BAR_WIDTH_S,
-                                  brush=pg.mkBrush(colour), pen=pg.mkPen(None), name=name)
-            self.plot.addItem(bar)
-            self.legend.addItem(bar, name)
-            self._bars.append(bar)
+            bar.setOpts(x=xs, height=heights, y0=list(bottom), width=BAR_WIDTH_S, brush=pg.mkBrush(colour),
+                        pen=pg.mkPen(None))
+            bar.show()
+            names.append(name)
             bottom = [b + h for b, h in zip(bottom, heights)]
+        if names != self._legend_names:
+            self.legend.clear()
+            for name, bar in zip(names, self._bars):
+                self.legend.addItem(bar, name)
+            self._legend_names = names
         if xs:
+            top = max(bottom) if bottom and max(bottom) > 0 else 1
             self.plot.setXRange(xs[0] - HALF_DAY_S, xs[-1] + HALF_DAY_S, padding=0.01)
-            self.plot.setYRange(0, max(bottom) * 1.1 if max(bottom) > 0 else 1, padding=0)
+            self.plot.setYRange(0, top * 1.22, padding=0)  # headroom for the legend row
 
     def day_index_at(self, scene_pos: QPointF) -> int | None:
         if self.series is None or not self.series.days:
@@ -134,7 +154,7 @@ class MonthChart(pg.PlotWidget):
         super().__init__(parent=parent, axisItems={"bottom": pg.DateAxisItem(orientation="bottom")})
         self.plot = _styled_plot(self)
         self.plot.setMouseEnabled(x=False, y=False)
-        self.legend = self.plot.addLegend(offset=(10, 5))
+        self.legend = self.plot.addLegend(offset=(8, 2), colCount=3, horSpacing=18)
         self.last = self.plot.plot([], [], pen=pg.mkPen("#9aa0a6", width=2, style=Qt.PenStyle.DotLine),
                                    name="last month")
         self.upper = pg.PlotDataItem([], [], pen=pg.mkPen(None))
@@ -146,7 +166,7 @@ class MonthChart(pg.PlotWidget):
                                        name="forecast (band: likely range)")
         self.cumulative = self.plot.plot([], [], pen=pg.mkPen("#4e79a7", width=3), name="this month",
                                          symbol="o", symbolSize=4, symbolBrush="#4e79a7", symbolPen=None)
-        self.setMinimumHeight(200)
+        self.setMinimumHeight(240)
 
     def set_data(self, month: MonthSeries) -> None:
         xs = [s + HALF_DAY_S for s in month.day_start_s]
@@ -160,5 +180,9 @@ class MonthChart(pg.PlotWidget):
         self.lower.setData(*points(month.forecast_low))
         self.forecast.setData(*points(month.forecast))
         self.cumulative.setData(*points(month.cumulative))
+        values = [v for series in (month.cumulative, month.forecast_high, month.last_month_cumulative)
+                  for v in series if v is not None]
         if xs:
             self.plot.setXRange(xs[0] - HALF_DAY_S, xs[-1] + HALF_DAY_S, padding=0.01)
+            top = usd_float(max(values)) if values and max(values) > 0 else 1
+            self.plot.setYRange(0, top * 1.2, padding=0)  # headroom for the legend row

@@ -17,7 +17,7 @@ from tracker.gui.pages import registered_pages
 from tracker.gui.pages.welcome import WelcomePage
 from tracker.gui.theme import STYLESHEET, TEXT_MUTED
 
-WINDOW_SIZE = (1180, 860)
+WINDOW_SIZE = (1200, 900)
 
 
 class DashboardWindow(QMainWindow):

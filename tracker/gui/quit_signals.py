@@ -11,16 +11,19 @@ from __future__ import annotations
 import signal
 import socket
 
-from PySide6.QtCore import QObject, QSocketNotifier, Slot
+from collections.abc import Callable
+
+from PySide6.QtCore import QObject, QSocketNotifier
 from PySide6.QtWidgets import QApplication
 
 QUIT_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 
 class SignalQuitter(QObject):
-    def __init__(self, app: QApplication):
+    def __init__(self, app: QApplication, on_quit: Callable[[], None] | None = None):
         super().__init__(app)
         self.app = app
+        self.on_quit = on_quit or app.quit
         self.received: list[int] = []
         self._rsock, self._wsock = socket.socketpair()
         for sock in (self._rsock, self._wsock):
@@ -34,7 +37,6 @@ class SignalQuitter(QObject):
         # The C-level handler already wrote to the wakeup socket; nothing else to do here.
         pass
 
-    @Slot()
     def _on_wakeup(self, *args) -> None:
         try:
             data = self._rsock.recv(64)
@@ -42,7 +44,7 @@ class SignalQuitter(QObject):
             return
         self.received.extend(data)
         if any(b in (int(s) for s in QUIT_SIGNALS) for b in data):
-            self.app.quit()
+            self.on_quit()
 
     def restore(self) -> None:
         self.notifier.setEnabled(False)

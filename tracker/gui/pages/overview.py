@@ -9,10 +9,36 @@ from PySide6.QtWidgets import (
 )
 
 from tracker.gui.charts import DailyCostChart, MonthChart
+from tracker.gui.menu_model import source_label
 from tracker.gui.model import DashboardModel
 from tracker.gui.theme import TEXT_MUTED, percent, usd
 
+DAILY_CHART_PX = 270
+MONTH_CHART_PX = 215
 CHART_RANGES = [("30 days", 30), ("90 days", 90), ("1 year", 365), ("2 years", 730)]
+
+
+def _table(headers: list[str]) -> QTableWidget:
+    table = QTableWidget(0, len(headers))
+    table.setHorizontalHeaderLabels(headers)
+    table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+    table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+    table.verticalHeader().hide()
+    table.verticalHeader().setDefaultSectionSize(24)
+    table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+    table.setSelectionMode(QTableWidget.SelectionMode.NoSelection)
+    table.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+    return table
+
+
+def _fill(table: QTableWidget, rows: list[list[str]]) -> None:
+    table.setRowCount(len(rows))
+    for r, row in enumerate(rows):
+        for c, text in enumerate(row):
+            item = QTableWidgetItem(text)
+            if c:
+                item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            table.setItem(r, c, item)
 
 
 class Card(QFrame):
@@ -97,26 +123,36 @@ class OverviewPage(QScrollArea):
         layout.addLayout(controls)
 
         self.daily = DailyCostChart()
+        self.daily.setFixedHeight(DAILY_CHART_PX)
         self.daily.dayClicked.connect(model.dayRequested)
-        layout.addWidget(self.daily, stretch=3)
+        layout.addWidget(self.daily)
         self.hover = QLabel("Hover a bar for the day's figures; click it to open that day's rows.",
                             styleSheet=f"color: {TEXT_MUTED};")
         layout.addWidget(self.hover)
         self.daily.hoverText.connect(self.hover.setText)
 
-        layout.addWidget(QLabel("<b>This month, cumulative</b>"))
+        bottom = QHBoxLayout()
+        bottom.setSpacing(16)
+        left = QVBoxLayout()
+        left.addWidget(QLabel("<b>This month, cumulative</b>"))
         self.month = MonthChart()
-        layout.addWidget(self.month, stretch=2)
-
-        self.billed_title = QLabel("<b>Estimated vs billed</b> (provider days, UTC; month to date)")
-        layout.addWidget(self.billed_title)
-        self.billed = QTableWidget(0, 4)
-        self.billed.setHorizontalHeaderLabels(["Source", "Estimated", "Billed", "Difference"])
-        self.billed.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
-        self.billed.verticalHeader().hide()
-        self.billed.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
-        self.billed.setMaximumHeight(130)
-        layout.addWidget(self.billed)
+        self.month.setFixedHeight(MONTH_CHART_PX)
+        left.addWidget(self.month)
+        left.addStretch(1)
+        bottom.addLayout(left, stretch=3)
+        right = QVBoxLayout()
+        right.addWidget(QLabel("<b>By source</b>"))
+        self.sources = _table(["Source", "Today", "7 days", "Month", "Unpriced"])
+        right.addWidget(self.sources)
+        self.billed_title = QLabel("<b>Estimated vs billed</b> (month to date, provider days in UTC)")
+        right.addWidget(self.billed_title)
+        self.billed = _table(["Source", "Estimated", "Billed", "Difference"])
+        self.billed.setMaximumHeight(90)
+        right.addWidget(self.billed)
+        right.addStretch(1)
+        bottom.addLayout(right, stretch=2)
+        layout.addLayout(bottom)
+        layout.addStretch(1)
 
         model.snapshotChanged.connect(self.refresh)
         self.refresh()
@@ -151,6 +187,7 @@ class OverviewPage(QScrollArea):
         self._redraw_daily()
         self.month.set_data(s.month)
         self._fill_billed()
+        self._fill_sources()
 
     def _fill_billed(self) -> None:
         s = self.model.snapshot
@@ -159,17 +196,20 @@ class OverviewPage(QScrollArea):
             t = totals.setdefault(row.source, [0, 0])
             t[0] += row.estimated_pico
             t[1] += row.billed_pico
-        self.billed.setRowCount(len(totals))
-        for r, (source, (est, billed)) in enumerate(sorted(totals.items())):
+        rows = []
+        for source, (est, billed) in sorted(totals.items()):
             diff = billed - est
-            for c, text in enumerate((source, usd(est), usd(billed), ("+" if diff >= 0 else "−") + usd(abs(diff)))):
-                item = QTableWidgetItem(text)
-                if c:
-                    item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-                self.billed.setItem(r, c, item)
-        visible = bool(totals)
+            rows.append([source_label(source), usd(est), usd(billed), ("+" if diff >= 0 else "−") + usd(abs(diff))])
+        _fill(self.billed, rows)
+        visible = bool(rows)
         self.billed.setVisible(visible)
         self.billed_title.setVisible(visible)
+
+    def _fill_sources(self) -> None:
+        rows = [[source_label(f.source), usd(f.today_pico), usd(f.week_pico), usd(f.month_pico),
+                 str(f.unpriced_requests)] for f in self.model.snapshot.sources]
+        _fill(self.sources, rows)
+        self.sources.setFixedHeight(28 + 24 * max(1, len(rows)))
 
     @Slot()
     def _redraw_daily(self, *args) -> None:

@@ -82,3 +82,26 @@ def no_dangling_qt(request):
     new_timers = [t for t in timers if t not in before_timers]
     assert not new_threads, f"test left running QThreads: {[t.objectName() for t in new_threads]}"
     assert not new_timers, f"test left active QTimers: {new_timers}"
+
+
+@pytest.fixture
+def ctx(tracker_home):
+    from tracker.paths import get_paths
+    from tracker.services.context import open_context
+
+    context = open_context(get_paths())
+    yield context
+    context.close()
+
+
+@pytest.fixture
+def demo_ctx(tracker_home):
+    """A context over a freshly generated 90-day demo database (about 0.2 s)."""
+    from tracker.paths import demo_paths
+    from tracker.services.context import open_context
+    from tracker.services.demo import generate
+
+    context = open_context(demo_paths(), demo=True)
+    generate(context.store, context.pricer)
+    yield context
+    context.close()

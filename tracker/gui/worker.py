@@ -16,7 +16,7 @@ import time
 import traceback
 from collections.abc import Callable
 
-from PySide6.QtCore import QMetaObject, QObject, Qt, QThread, QTimer, Signal, Slot
+from PySide6.QtCore import QCoreApplication, QMetaObject, QObject, Qt, QThread, QTimer, Signal, Slot
 
 from tracker.services.context import AppContext
 from tracker.services.settings import DEFAULT_LOGS_INTERVAL_S, DEFAULT_PROVIDERS_INTERVAL_S
@@ -99,7 +99,8 @@ class SyncWorker(QObject):
             self._ctx.close()
             self._ctx = None
         self.stopped.emit()
-        self.thread().quit()
+        if self.thread() is not QCoreApplication.instance().thread():
+            self.thread().quit()
 
     def cancel(self) -> None:
         """Thread-safe: ask a running sync to stop at its next progress report."""

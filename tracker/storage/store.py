@@ -231,11 +231,17 @@ class Store:
         return (min(lows), max(highs)) if lows else None
 
     def _load_windows(self, windows: Sequence[Window]) -> None:
+        # The DML below opens an implicit transaction (sqlite3's legacy mode); left
+        # open, it would pin this connection's read snapshot, so a long-lived
+        # reader (the GUI) would never see another connection's writes.
+        owned = not self.conn.in_transaction
         self.conn.execute("CREATE TEMP TABLE IF NOT EXISTS _win (label TEXT, start_ms INTEGER, end_ms INTEGER)")
         self.conn.execute("DELETE FROM _win")
         self.conn.executemany(
             "INSERT INTO _win VALUES (?, ?, ?)", [(w.label, w.start_ms, w.end_ms) for w in windows]
         )
+        if owned:
+            self.conn.commit()
 
     def aggregate(
         self,

@@ -170,3 +170,18 @@ def test_cancel_stops_a_long_sync(qtbot, ctx):
     assert started.wait(10)
     assert controller.stop(wait_ms=10_000)
     assert finished == []
+
+
+def test_model_skips_refresh_when_nothing_was_written(qtbot, ctx):
+    model = DashboardModel(ctx)
+    model.refresh()
+    assert model.refreshes == 1
+    model.on_sync_finished({"finished_ms": 1, "errors": []})
+    assert model.refreshes == 1  # nothing new: no query, no repaint
+    other = open_context(get_paths())  # another connection writes, as the worker does
+    try:
+        DemoRowsSync(steps=0)(other)
+    finally:
+        other.close()
+    model.on_sync_finished({"finished_ms": 2, "errors": []})
+    assert model.refreshes == 2 and model.snapshot.today_pico > 0

@@ -11,7 +11,7 @@ from PySide6.QtWidgets import (
 )
 
 from tracker.gui.icon import draw_icon
-from tracker.gui.menu_model import _when
+from tracker.gui.menu_model import when_text
 from tracker.gui.model import DashboardModel
 from tracker.gui.pages import registered_pages
 from tracker.gui.pages.welcome import WelcomePage
@@ -120,7 +120,7 @@ class DashboardWindow(QMainWindow):
         else:
             now = self.model.snapshot.as_of_ms if self.model.snapshot else 0
             paused = " · syncing paused" if status.paused else ""
-            self.sync_label.setText(f"Last sync: {_when(status.last_sync_ms, self.model.zone(), now)}{paused}")
+            self.sync_label.setText(f"Last sync: {when_text(status.last_sync_ms, self.model.zone(), now)}{paused}")
         self.progress.setVisible(status.running)
         self.sync_button.setEnabled(not status.running)
         self.banner.setText("Sync problem: " + "; ".join(status.errors) if status.errors else "")

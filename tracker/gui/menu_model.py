@@ -43,7 +43,7 @@ class MenuEntry:
 SEPARATOR = MenuEntry("", separator=True)
 
 
-def _when(ms: int | None, zone: TzInfo | None, now_ms: int) -> str:
+def when_text(ms: int | None, zone: TzInfo | None, now_ms: int) -> str:
     if ms is None:
         return "never"
     minutes = max(0, (now_ms - ms) // 60_000)
@@ -84,7 +84,7 @@ def menu_entries(snapshot: OverviewSnapshot | None, status: SyncStatus, open_nud
     if status.running:
         entries.append(MenuEntry(f"Syncing… {status.progress or ''}".rstrip(), enabled=False))
     else:
-        entries.append(MenuEntry(f"Last sync: {_when(status.last_sync_ms, zone, now_ms)}", enabled=False))
+        entries.append(MenuEntry(f"Last sync: {when_text(status.last_sync_ms, zone, now_ms)}", enabled=False))
     for error in status.errors:
         entries.append(MenuEntry(f"⚠ {error}", enabled=False))
     entries.append(SEPARATOR)

@@ -8,6 +8,7 @@ from datetime import date
 
 from PySide6.QtCore import QObject, Signal, Slot
 
+from tracker.core.timeutil import local_date, now_ms
 from tracker.gui.menu_model import SyncStatus
 from tracker.services.context import AppContext
 from tracker.services.overview import DEFAULT_CHART_DAYS, OverviewSnapshot, overview_snapshot
@@ -31,6 +32,9 @@ class DashboardModel(QObject):
         self.chart_days = DEFAULT_CHART_DAYS
         self.nudges: list = []
         self.last_refresh_s = 0.0
+        self.refreshes = 0
+        self._seen_version: int | None = None
+        self._seen_day = None
 
     @property
     def demo(self) -> bool:
@@ -39,11 +43,22 @@ class DashboardModel(QObject):
     def zone(self):
         return self.ctx.zone()
 
+    def refresh_if_changed(self) -> bool:
+        """Refresh when another connection wrote (the worker) or the day turned; else keep the snapshot."""
+        version = self.ctx.store.data_version()
+        today = local_date(now_ms(), self.zone())
+        if self.snapshot is not None and version == self._seen_version and today == self._seen_day:
+            return False
+        self.refresh()
+        return True
+
     @Slot()
     def refresh(self) -> None:
         started = time.perf_counter()
         try:
+            self._seen_version = self.ctx.store.data_version()
             self.snapshot = overview_snapshot(self.ctx.store, self.zone(), chart_days=self.chart_days)
+            self._seen_day = self.snapshot.today
             self.nudges = open_nudges(self.ctx)
         except Exception as exc:
             log.exception("dashboard refresh failed")
@@ -51,6 +66,7 @@ class DashboardModel(QObject):
             self.statusChanged.emit()
             return
         self.last_refresh_s = time.perf_counter() - started
+        self.refreshes += 1
         self.snapshotChanged.emit()
 
     def set_chart_days(self, days: int) -> None:
@@ -79,7 +95,7 @@ class DashboardModel(QObject):
         self.status.last_sync_ms = report.get("finished_ms")
         self.status.errors = [str(e) for e in report.get("errors") or []]
         self.statusChanged.emit()
-        self.refresh()
+        self.refresh_if_changed()  # a sync that found nothing new costs no query and no repaint
 
     @Slot(str)
     def on_sync_failed(self, message: str) -> None:

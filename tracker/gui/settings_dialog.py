@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import zoneinfo
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Signal, Slot
 from PySide6.QtWidgets import (
@@ -15,13 +16,15 @@ from tracker.gui.menu_model import source_label
 from tracker.gui.theme import TEXT_MUTED
 from tracker.services import autostart
 from tracker.services import settings as svc
-from tracker.storage import Store
+
+if TYPE_CHECKING:  # the GUI uses the store only through service functions
+    from tracker.storage import Store
 
 
 class SettingsDialog(QDialog):
     settingsChanged = Signal()
 
-    def __init__(self, store: Store, parent=None):
+    def __init__(self, store: "Store", parent=None):
         super().__init__(parent)
         self.store = store
         self.setWindowTitle("Tracker settings")

@@ -217,6 +217,10 @@ class Store:
         return {k: json.loads(v) for k, v in self.conn.execute("SELECT key, value FROM settings")}
 
     # -- reads ------------------------------------------------------------
+    def data_version(self) -> int:
+        """Changes when another connection commits to the file: a cheap "anything new?" check."""
+        return self.conn.execute("PRAGMA data_version").fetchone()[0]
+
     def counts(self) -> dict[str, int]:
         return {
             table: self.conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]

@@ -141,8 +141,21 @@ class UsagePage(QWidget):
         show.clicked.connect(self.reload)
         self.view.currentIndexChanged.connect(self.reload)
         model.dayRequested.connect(self.show_day)
-        model.snapshotChanged.connect(self.reload)
+        model.snapshotChanged.connect(self._on_snapshot)
+        self._stale = False
         self.reload()
+
+    @Slot()
+    def _on_snapshot(self) -> None:
+        # New data: re-query now if shown, otherwise when the page is next shown (refresh()).
+        if self.isVisible():
+            self.reload()
+        else:
+            self._stale = True
+
+    def refresh(self) -> None:
+        if self._stale:
+            self.reload()
 
     @Slot(date)
     def show_day(self, day: date) -> None:
@@ -161,6 +174,7 @@ class UsagePage(QWidget):
     @Slot()
     def reload(self, *args) -> None:
         since, until = self._dates()
+        self._stale = False
         table = usage_table(self.model.ctx.store, self.model.zone(), self.view.currentData(), since, until)
         self.table_model.set_table(table)
         self.totals.setText(table.summary)

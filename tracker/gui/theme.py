@@ -33,7 +33,12 @@ QLabel#notice {{ background: #fff4e5; color: #8a4b00; padding: 6px 10px; border-
 """
 
 
+SMALLEST_SHOWN_PICO = PICO_PER_USD // 200  # half a cent: below it "$0.00" would read as free
+
+
 def usd(pico: int | None) -> str:
+    if pico is not None and 0 < pico < SMALLEST_SHOWN_PICO:
+        return "<$0.01"
     return format_usd_short(pico)
 
 

@@ -104,3 +104,30 @@ def test_unexpected_exception_is_logged_and_reported(qtbot, tmp_path, caplog):
     dialog = CrashDialog(reporter.reports[0], tmp_path / "tracker.log")
     qtbot.addWidget(dialog)
     assert dialog.details.isReadOnly() and "chart exploded" in dialog.details.toPlainText()
+
+
+def test_a_late_tray_is_picked_up(qtbot, demo_ctx, monkeypatch):
+    from PySide6.QtWidgets import QSystemTrayIcon
+
+    app = TrackerApp(demo_ctx, sync_fn=quiet_sync)  # offscreen: no tray at start
+    try:
+        app.start()
+        assert app.tray is None and app.window.isVisible() and app._late_tray_timer.isActive()
+        monkeypatch.setattr(QSystemTrayIcon, "isSystemTrayAvailable", staticmethod(lambda: True))
+        app._look_for_tray()
+        assert app.tray is not None and app._late_tray_timer is None
+        assert app.window.keep_running_on_close
+    finally:
+        QApplication.instance().setQuitOnLastWindowClosed(True)
+        app.shutdown()
+
+
+def test_unusable_database_is_a_sentence(qapp, tracker_home, capsys):
+    from tracker.commands.base import AppState
+    from tracker.gui.app import run
+
+    db = tracker_home / "data" / "tracker.db"
+    db.parent.mkdir(parents=True)
+    db.write_bytes(b"this is not a database" * 100)
+    assert run(AppState()) == 1
+    assert "Tracker cannot start" in capsys.readouterr().err

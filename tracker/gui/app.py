@@ -11,7 +11,7 @@ import logging
 import sys
 import time
 
-from PySide6.QtCore import QLockFile, QObject, Slot
+from PySide6.QtCore import QLockFile, QObject, QTimer, Slot
 from PySide6.QtWidgets import QApplication, QSystemTrayIcon
 
 from tracker.gui.dashboard import DashboardWindow
@@ -24,11 +24,16 @@ from tracker.gui.worker import SyncController, SyncFn, SyncWorker
 from tracker.services.context import AppContext, open_context
 from tracker.services.settings import sync_intervals
 from tracker.services.status import demo_sync, is_first_run
+from tracker.services.status import StoreError
 
 log = logging.getLogger(__name__)
 
 LOCK_FILE = "tracker.lock"
 LOCK_WAIT_MS = 200
+# At login the panel may start after us: keep looking for a tray this long before settling
+# for the window alone (aw-qt waits for a late tray too).
+LATE_TRAY_POLL_MS = 2_000
+LATE_TRAY_WAIT_MS = 60_000
 
 
 class TrackerApp(QObject):
@@ -55,24 +60,53 @@ class TrackerApp(QObject):
         self.tray: TrayController | None = None
         self.window: DashboardWindow | None = None
         self.settings_dialog: SettingsDialog | None = None
+        self._auto_tray = use_tray is None
+        self._late_tray_timer: QTimer | None = None
+        self._late_tray_waited_ms = 0
 
     def start(self) -> None:
         started = time.perf_counter()
-        app = QApplication.instance()
         self.model.refresh()
         if self.use_tray:
-            app.setQuitOnLastWindowClosed(False)
-            self.tray = TrayController(self.model, parent=self)
-            self.tray.actionTriggered.connect(self.on_tray_action)
-            self.tray.show()
+            self._show_tray()
         else:
             log.info("tray: no system tray available; opening the dashboard as a normal window")
+            if self._auto_tray:
+                self._late_tray_timer = QTimer(self)
+                self._late_tray_timer.setInterval(LATE_TRAY_POLL_MS)
+                self._late_tray_timer.timeout.connect(self._look_for_tray)
+                self._late_tray_timer.start()
         log.info("startup: tray or window shown after %.0f ms", (time.perf_counter() - started) * 1000)
         if not self.use_tray or (is_first_run(self.ctx) and not self.ctx.demo):
             self.open_dashboard()
         self.sync.start()
 
+    def _show_tray(self) -> None:
+        QApplication.instance().setQuitOnLastWindowClosed(False)
+        self.tray = TrayController(self.model, parent=self)
+        self.tray.actionTriggered.connect(self.on_tray_action)
+        self.tray.show()
+        if self.window is not None:
+            self.window.keep_running_on_close = True
+
+    @Slot()
+    def _look_for_tray(self) -> None:
+        self._late_tray_waited_ms += LATE_TRAY_POLL_MS
+        if QSystemTrayIcon.isSystemTrayAvailable():
+            log.info("tray: a system tray appeared after %d ms", self._late_tray_waited_ms)
+            self._stop_late_tray_timer()
+            self.use_tray = True
+            self._show_tray()
+        elif self._late_tray_waited_ms >= LATE_TRAY_WAIT_MS:
+            self._stop_late_tray_timer()
+
+    def _stop_late_tray_timer(self) -> None:
+        if self._late_tray_timer is not None:
+            self._late_tray_timer.stop()
+            self._late_tray_timer = None
+
     def shutdown(self) -> None:
+        self._stop_late_tray_timer()
         self.sync.stop()
         if self.tray is not None:
             self.tray.hide()
@@ -136,7 +170,11 @@ def acquire_lock(ctx: AppContext) -> QLockFile | None:
 
 
 def run(state, argv: list[str] | None = None) -> int:
-    ctx = state.context()
+    try:
+        ctx = state.context()
+    except StoreError as exc:  # a damaged or newer database: a sentence, not a traceback
+        print(f"Tracker cannot start: {exc}", file=sys.stderr)
+        return 1
     app = QApplication.instance() or QApplication(argv or sys.argv[:1])
     app.setApplicationName("tracker")
     app.setApplicationDisplayName("Tracker")

@@ -6,6 +6,7 @@ import logging
 
 from tracker.services.context import AppContext
 from tracker.services.settings import list_sources
+from tracker.storage import StoreError  # noqa: F401  (re-exported: the GUI imports services only)
 
 log = logging.getLogger(__name__)
 

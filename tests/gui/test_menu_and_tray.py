@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time
 
-from tracker.core.timeutil import UTC, get_zone, to_ms
+from tracker.core.timeutil import get_zone
 from tracker.gui.icon import badge_text, draw_icon
 from tracker.gui.menu_model import MenuEntry, SyncStatus, menu_entries, tooltip
 from tracker.gui.notify import NotificationGate
@@ -30,10 +29,12 @@ def test_menu_from_demo_snapshot(demo_ctx):
     assert "Last sync: 5 min ago" in texts
     assert "⚠ provider accounts: openai 'work': 401" in texts
     assert any("Unpriced this month" in t for t in texts)  # the demo has an unpriced model
-    actions = [e.action for e in entries if e.action]
-    assert actions == ["sync", "pause", "dashboard", "settings", "quit"]
-    info = [e for e in entries if not e.action and not e.separator]
-    assert all(not e.enabled for e in info)  # figures are information, not commands
+    commands = [e.action for e in entries if e.action and e.action != "dashboard" or e.text == "Open dashboard"]
+    assert commands == ["sync", "pause", "dashboard", "settings", "quit"]
+    assert [e.text for e in entries if not e.separator][-5:] == [
+        "Sync now", "Pause syncing", "Open dashboard", "Settings…", "Quit"]
+    figures = [e for e in entries if not e.separator][:-5]
+    assert all(e.enabled and e.action == "dashboard" for e in figures)  # readable; a click opens the dashboard
 
 
 def test_menu_while_syncing_and_paused():

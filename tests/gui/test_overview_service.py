@@ -17,8 +17,9 @@ NOW = to_ms(datetime.combine(TODAY, time(12), UTC))
 
 
 def event(day: date, usd: str | None, source="claude_code", model="claude-sonnet-4-5", hour=10, key=None):
-    e = UsageEvent(source=source, key=key or f"{source}-{day}-{hour}-{usd}", ts_ms=to_ms(datetime.combine(day, time(hour), UTC)),
-                   model=model, tokens=Tokens(input_tokens=10, output_tokens=10), provider="anthropic")
+    e = UsageEvent(source=source, key=key or f"{source}-{day}-{hour}-{usd}",
+                   ts_ms=to_ms(datetime.combine(day, time(hour), UTC)), model=model,
+                   tokens=Tokens(input_tokens=10, output_tokens=10), provider="anthropic")
     if usd is not None:
         e.reported_cost_pico = usd_to_pico(usd)  # an exact, known cost
     else:
@@ -64,8 +65,9 @@ def test_week_average_warning_and_billed(ctx):
     events = [event(TODAY - timedelta(days=d), "1.00") for d in range(8, 40)]
     events += [event(TODAY - timedelta(days=d), "2.00") for d in range(1, 8)]
     ingest(ctx.store, ctx.pricer, events=events)
-    ctx.store.write_batch(billed=[BilledLine(source="claude_code", account="", day=(TODAY - timedelta(days=2)).isoformat(),
-                                             line_item="all", amount_pico=usd_to_pico("2.10"))])
+    two_days_ago = (TODAY - timedelta(days=2)).isoformat()
+    ctx.store.write_batch(billed=[BilledLine(source="claude_code", account="", day=two_days_ago, line_item="all",
+                                             amount_pico=usd_to_pico("2.10"))])
     s = overview_snapshot(ctx.store, get_zone("UTC"), now=NOW)
     assert s.today_pico == 0
     assert s.warning and "7 days" in s.warning_reason  # 12/7 a day > 1.5 x median $1

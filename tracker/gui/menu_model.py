@@ -54,6 +54,11 @@ def when_text(ms: int | None, zone: TzInfo | None, now_ms: int) -> str:
     return datetime.strftime(from_ms(ms).astimezone(zone), "%H:%M %d %b")
 
 
+def _info(text: str) -> MenuEntry:
+    # Figures are enabled (readable, not greyed out) and open the dashboard when clicked.
+    return MenuEntry(text, "dashboard")
+
+
 def menu_entries(snapshot: OverviewSnapshot | None, status: SyncStatus, open_nudges: int,
                  zone: TzInfo | None = None, now_ms: int | None = None) -> list[MenuEntry]:
     now_ms = now_ms if now_ms is not None else (snapshot.as_of_ms if snapshot else 0)
@@ -62,31 +67,29 @@ def menu_entries(snapshot: OverviewSnapshot | None, status: SyncStatus, open_nud
         entries.append(MenuEntry("Loading…", enabled=False))
     else:
         s = snapshot
-        entries.append(MenuEntry(f"Today: {usd(s.today_pico)}", enabled=False))
-        entries.append(MenuEntry(f"Last 7 days: {usd(s.week_pico)}", enabled=False))
-        entries.append(MenuEntry(
+        entries.append(_info(f"Today: {usd(s.today_pico)}"))
+        entries.append(_info(f"Last 7 days: {usd(s.week_pico)}"))
+        entries.append(_info(
             f"Month to date: {usd(s.month_pico)} (forecast {usd(s.forecast_pico)}, "
-            f"{usd(s.forecast_low_pico)}–{usd(s.forecast_high_pico)})", enabled=False))
-        entries.append(MenuEntry(f"Change vs last month: {percent(s.change_vs_last_month)}", enabled=False))
+            f"{usd(s.forecast_low_pico)}–{usd(s.forecast_high_pico)})"))
+        entries.append(_info(f"Change vs last month: {percent(s.change_vs_last_month)}"))
         if s.warning:
-            entries.append(MenuEntry(f"⚠ Spending high: {s.warning_reason}", enabled=False))
+            entries.append(_info(f"⚠ Spending high: {s.warning_reason}"))
         if s.unpriced_month:
-            entries.append(MenuEntry(f"Unpriced this month: {s.unpriced_month} requests (not counted as $0)",
-                                     enabled=False))
+            entries.append(_info(f"Unpriced this month: {s.unpriced_month} requests (not counted as $0)"))
         if s.sources:
             entries.append(SEPARATOR)
             for src in s.sources:
-                entries.append(MenuEntry(
-                    f"{source_label(src.source)}: today {usd(src.today_pico)}, month {usd(src.month_pico)}",
-                    enabled=False))
+                entries.append(_info(
+                    f"{source_label(src.source)}: today {usd(src.today_pico)}, month {usd(src.month_pico)}"))
     entries.append(SEPARATOR)
-    entries.append(MenuEntry(f"Open nudges: {open_nudges}", enabled=False))
+    entries.append(_info(f"Open nudges: {open_nudges}"))
     if status.running:
-        entries.append(MenuEntry(f"Syncing… {status.progress or ''}".rstrip(), enabled=False))
+        entries.append(_info(f"Syncing… {status.progress or ''}".rstrip()))
     else:
-        entries.append(MenuEntry(f"Last sync: {when_text(status.last_sync_ms, zone, now_ms)}", enabled=False))
+        entries.append(_info(f"Last sync: {when_text(status.last_sync_ms, zone, now_ms)}"))
     for error in status.errors:
-        entries.append(MenuEntry(f"⚠ {error}", enabled=False))
+        entries.append(_info(f"⚠ {error}"))
     entries.append(SEPARATOR)
     entries.append(MenuEntry("Sync now", "sync", enabled=not status.running))
     entries.append(MenuEntry("Pause syncing", "pause", checked=status.paused))

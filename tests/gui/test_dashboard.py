@@ -114,3 +114,13 @@ def test_sync_errors_and_progress_shown(qtbot, demo_ctx):
     model.on_sync_finished({"finished_ms": model.snapshot.as_of_ms, "errors": ["agent logs: no module"]})
     assert window.banner.isVisibleTo(window) and "agent logs: no module" in window.banner.text()
     assert window.sync_label.text().startswith("Last sync:")
+
+
+def test_date_axis_follows_the_configured_timezone(qtbot, demo_ctx):
+    from tracker.core.timeutil import get_zone
+    from tracker.gui.charts import DailyCostChart, set_axis_zone
+
+    chart = DailyCostChart()
+    qtbot.addWidget(chart)
+    set_axis_zone(chart, get_zone("Asia/Tokyo"))
+    assert chart.getPlotItem().getAxis("bottom").utcOffset == -9 * 3600

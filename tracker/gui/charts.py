@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, tzinfo
 
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, Qt, Signal
@@ -32,6 +32,12 @@ def _styled_plot(widget: pg.PlotWidget) -> pg.PlotItem:
         axis.setPen(pg.mkPen("#c0c4c8"))
     plot.getAxis("left").setLabel("USD")
     return plot
+
+
+def set_axis_zone(widget: pg.PlotWidget, zone: tzinfo) -> None:
+    """Date ticks in the configured timezone, not the machine's (DateAxisItem's offset: seconds west)."""
+    offset = zone.utcoffset(datetime.now(zone))
+    widget.getPlotItem().getAxis("bottom").utcOffset = -int(offset.total_seconds()) if offset is not None else None
 
 
 def top_groups(groups: dict[str, list[int]], limit: int = MAX_SERIES) -> list[tuple[str, list[int]]]:

@@ -8,7 +8,7 @@ from PySide6.QtWidgets import (
     QScrollArea, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget,
 )
 
-from tracker.gui.charts import DailyCostChart, MonthChart
+from tracker.gui.charts import DailyCostChart, MonthChart, set_axis_zone
 from tracker.gui.menu_model import source_label
 from tracker.gui.model import DashboardModel
 from tracker.gui.theme import TEXT_MUTED, percent, usd
@@ -184,6 +184,9 @@ class OverviewPage(QScrollArea):
                 "They are not counted as $0: totals above cover priced usage only.")
         else:
             self.unpriced.setText("Unpriced usage this month: none — every request has a known price.")
+        zone = self.model.zone()
+        set_axis_zone(self.daily, zone)
+        set_axis_zone(self.month, zone)
         self._redraw_daily()
         self.month.set_data(s.month)
         self._fill_billed()

@@ -105,7 +105,7 @@ class UsagePage(QWidget):
             self.view.addItem(title, key)
         controls.addWidget(self.view)
         controls.addWidget(QLabel("from"))
-        today = date.today()
+        today = model.snapshot.today if model.snapshot else date.today()  # the configured zone's today
         self.since = QDateEdit(QDate(today - timedelta(days=DEFAULT_DAYS - 1)), calendarPopup=True)
         self.until = QDateEdit(QDate(today), calendarPopup=True)
         for edit in (self.since, self.until):

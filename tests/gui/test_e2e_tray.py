@@ -2,8 +2,9 @@
 
 Checks that the tray icon is embedded in the tray host's panel, opens the
 dashboard with a click on it, and saves screenshots into docs/screenshots/.
-Needs the Debian packages xvfb, trayer, x11-utils, xdotool and imagemagick
-(.ci/run installs them); skips with the reason when they are missing.
+Needs the Debian packages xvfb, trayer, x11-utils, xdotool and imagemagick, plus the X11
+libraries Qt's xcb plugin loads (libxcb-cursor0, libxcb-icccm4, libxcb-keysyms1, libxkbcommon-x11-0,
+...); .ci/run installs them. Skips with the reason when the tools are missing.
 """
 
 from __future__ import annotations
@@ -122,7 +123,9 @@ def test_tray_icon_embedded_and_dashboard_screenshots(xdisplay, tmp_path):
     app = subprocess.Popen([sys.executable, "-m", "tracker", "--demo"], env=env, cwd=REPO,
                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
-        icon = _wait_for(lambda: tray_icon_geometry(_tree(env)), WAIT_S)
+        icon = _wait_for(lambda: tray_icon_geometry(_tree(env)) or app.poll() is not None, WAIT_S)
+        if app.poll() is not None:  # e.g. Qt's xcb plugin missing a system library
+            pytest.fail(f"the app exited with {app.returncode} before showing its icon:\n{app.stdout.read()}")
         assert icon, f"no Tracker icon embedded in trayer's panel:\n{_tree(env)}"
         print(f"tray icon embedded after {time.monotonic() - started:.1f} s at {icon}")
         log_text = _wait_for(lambda: log_path.exists() and "system tray available=True" in log_path.read_text()

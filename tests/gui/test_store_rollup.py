@@ -78,3 +78,19 @@ def test_fast_cost_figures_equal_the_full_aggregate(ctx, zone_name):
     # a +05:30 zone's days are not unions of UTC hours: that case reads events (still equal above)
     aligned = all(w.start_ms % 3_600_000 == 0 for w in wins)
     assert aligned == (zone_name != "Asia/Kolkata")
+
+
+def test_missing_triggers_fall_back_to_events(ctx, tracker_home):
+    from tracker.paths import get_paths
+    from tracker.services.context import open_context
+
+    ingest(ctx.store, ctx.pricer, events=_events(random.Random(3), 200, "c"))
+    ctx.store.conn.execute("DROP TRIGGER events_hourly_insert")  # as a table rebuild would
+    ctx.store.conn.commit()
+    ingest(ctx.store, ctx.pricer, events=_events(random.Random(4), 200, "d"))  # the rollup misses these
+    with open_context(get_paths()) as fresh:
+        wins = windows(DAY0, DAY0 + timedelta(days=19), "day", get_zone("UTC"))
+        fast = fresh.store.aggregate(wins, group_by=("source", "model"), tokens=False)
+        full = fresh.store.aggregate(wins, group_by=("source", "model"), tokens=True)
+        assert not fresh.store._rollup_live()
+        assert _costs(fast) == _costs(full)

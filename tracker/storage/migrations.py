@@ -106,6 +106,8 @@ def m001_initial(db: Database) -> None:
 
 
 HOUR_MS = 3_600_000
+# A migration that rebuilds `events` must re-create these (see m020); Store.aggregate checks them.
+ROLLUP_TRIGGERS = ("events_hourly_insert", "events_hourly_delete", "events_hourly_update")
 # The rollup's row for one event: its UTC hour, the cost of its priced part and its unpriced requests
 # (the same rules as Store.aggregate: a NULL cost is unpriced, never $0).
 _ROLLUP_VALUES = (

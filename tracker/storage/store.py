@@ -20,7 +20,7 @@ from sqlite_utils import Database
 from tracker.core.records import BilledLine, Cursor, UsageBucket, UsageEvent
 from tracker.core.timeutil import Window, now_ms
 from tracker.storage.db import StoreError, backup, connect, migrate
-from tracker.storage.migrations import HOUR_MS, TOKEN_COLUMNS
+from tracker.storage.migrations import HOUR_MS, ROLLUP_TRIGGERS, TOKEN_COLUMNS
 
 __all__ = ["Store", "StoreError", "open_store", "WriteResult", "GROUP_KEYS"]
 
@@ -124,6 +124,7 @@ class Store:
         self.path = path
         self.backup_dir = backup_dir
         self.conn: sqlite3.Connection = db.conn
+        self._rollup_checked: bool | None = None
 
     def close(self) -> None:
         self.db.close()
@@ -269,7 +270,7 @@ class Store:
             return []
         self._load_windows(windows)
         rows: list[dict] = []
-        if not tokens and set(group_by) <= ROLLUP_KEYS and all(
+        if not tokens and set(group_by) <= ROLLUP_KEYS and self._rollup_live() and all(
             w.start_ms % HOUR_MS == 0 and w.end_ms % HOUR_MS == 0 for w in windows
         ):
             rows += self._aggregate_rollup(group_by, sources)
@@ -278,6 +279,20 @@ class Store:
         if include_buckets:
             rows += self._aggregate_table("b", "buckets", "b.start_s * 1000", group_by, sources, tokens)
         return rows
+
+    def _rollup_live(self) -> bool:
+        """The hourly rollup is trustworthy only while all its triggers exist.
+
+        A later migration that rebuilds `events` (e.g. sqlite-utils' transform)
+        drops them; the dashboard then reads events (slower, still exact).
+        """
+        if self._rollup_checked is None:
+            found = self.conn.execute(
+                "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'events' "
+                f"AND name IN ({', '.join('?' for _ in ROLLUP_TRIGGERS)})", ROLLUP_TRIGGERS
+            ).fetchone()[0]
+            self._rollup_checked = found == len(ROLLUP_TRIGGERS)
+        return self._rollup_checked
 
     def _aggregate_rollup(self, group_by: Sequence[str], sources: Sequence[str] | None) -> list[dict]:
         """Cost figures per window from the hourly rollup (windows already loaded)."""

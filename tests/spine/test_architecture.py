@@ -14,7 +14,7 @@ import pytest
 PACKAGE = Path(__file__).resolve().parents[2] / "tracker"
 
 QT = {"PySide6", "pyqtgraph", "shiboken6"}
-HTTP = {"requests", "urllib3", "httpx", "http", "urllib", "socket", "aiohttp"}
+HTTP = {"requests", "urllib3", "httpx", "http", "urllib", "aiohttp"}
 SQL = {"sqlite3", "sqlite_utils"}
 
 # Which tracker layers each layer may import (own layer always allowed).
@@ -42,9 +42,22 @@ def layer_of(path: Path) -> str:
     return rel.parts[0].removesuffix(".py") if rel.parts else ""
 
 
+def _runtime_nodes(tree: ast.AST):
+    """Every node except those under `if TYPE_CHECKING:` (annotations only, never run)."""
+    stack = [tree]
+    while stack:
+        node = stack.pop()
+        yield node
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, ast.If) and getattr(child.test, "id", None) == "TYPE_CHECKING":
+                stack.extend(child.orelse)
+                continue
+            stack.append(child)
+
+
 def imports(path: Path):
     tree = ast.parse(path.read_text(encoding="utf-8"))
-    for node in ast.walk(tree):
+    for node in _runtime_nodes(tree):
         if isinstance(node, ast.Import):
             for alias in node.names:
                 yield alias.name, node.lineno

@@ -20,7 +20,7 @@ from sqlite_utils import Database
 from tracker.core.records import BilledLine, Cursor, UsageBucket, UsageEvent
 from tracker.core.timeutil import Window, now_ms
 from tracker.storage.db import StoreError, backup, connect, migrate
-from tracker.storage.migrations import TOKEN_COLUMNS
+from tracker.storage.migrations import HOUR_MS, ROLLUP_TRIGGERS, TOKEN_COLUMNS
 from tracker.storage.value import EFFECTIVE_TAG_SQL, UNTAGGED, ValueQueries
 
 __all__ = ["Store", "StoreError", "open_store", "WriteResult", "GROUP_KEYS"]
@@ -54,6 +54,7 @@ GROUP_KEYS: dict[str, tuple[str, str]] = {
     ),
     "tag_id": tuple(EFFECTIVE_TAG_SQL.format(a=a) for a in "eb"),
 }
+ROLLUP_KEYS = {"source", "model"}  # the group keys the hourly cost rollup (events_hourly) keeps
 _TOTAL_TOKENS = " + ".join(TOKEN_COLUMNS[:5])  # reasoning is inside output
 
 
@@ -129,6 +130,7 @@ class Store(ValueQueries):
         self.path = path
         self.backup_dir = backup_dir
         self.conn: sqlite3.Connection = db.conn
+        self._rollup_checked: bool | None = None
 
     def close(self) -> None:
         self.db.close()
@@ -223,6 +225,10 @@ class Store(ValueQueries):
         return {k: json.loads(v) for k, v in self.conn.execute("SELECT key, value FROM settings")}
 
     # -- reads ------------------------------------------------------------
+    def data_version(self) -> int:
+        """Changes when another connection commits to the file: a cheap "anything new?" check."""
+        return self.conn.execute("PRAGMA data_version").fetchone()[0]
+
     def counts(self) -> dict[str, int]:
         return {
             table: self.conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
@@ -253,11 +259,13 @@ class Store(ValueQueries):
         group_by: Sequence[str] = ("source", "model"),
         sources: Sequence[str] | None = None,
         include_buckets: bool = True,
+        tokens: bool = True,
     ) -> list[dict]:
         """Token and cost sums per window and group, over events and provider buckets.
 
         Each row: period, the group keys, every token class, requests, cost_pico
-        (priced part only) and unpriced_requests.
+        (priced part only) and unpriced_requests. `tokens=False` leaves the token
+        classes out (cost figures only), which an index covers: the fast path.
         """
         for key in group_by:
             if key not in GROUP_KEYS:
@@ -266,42 +274,90 @@ class Store(ValueQueries):
             return []
         self._load_windows(windows)
         rows: list[dict] = []
-        parts = [("e", "events", "e.ts_ms")]
+        if not tokens and set(group_by) <= ROLLUP_KEYS and self._rollup_live() and all(
+            w.start_ms % HOUR_MS == 0 and w.end_ms % HOUR_MS == 0 for w in windows
+        ):
+            rows += self._aggregate_rollup(group_by, sources)
+        else:
+            rows += self._aggregate_table("e", "events", "e.ts_ms", group_by, sources, tokens)
         if include_buckets:
-            parts.append(("b", "buckets", "b.start_s * 1000"))
-        for alias, table, ts_expr in parts:
-            index = 0 if alias == "e" else 1
-            group_exprs = [GROUP_KEYS[k][index] for k in group_by]
-            select_groups = "".join(f", {expr} AS g{i}" for i, expr in enumerate(group_exprs))
-            group_sql = "".join(f", g{i}" for i in range(len(group_exprs)))
-            sums = ", ".join(f"SUM({alias}.{c})" for c in TOKEN_COLUMNS)
-            requests = f"SUM(COALESCE({alias}.requests, 0))"
-            unpriced = (
-                f"SUM(CASE WHEN {alias}.cost_pico IS NULL THEN MAX(COALESCE({alias}.requests, 1), 1) ELSE 0 END)"
-            )
-            where, params = "", []
-            if sources:
-                where = f" AND {alias}.source IN ({', '.join('?' for _ in sources)})"
-                params = list(sources)
-            sql = (
-                f"SELECT w.label{select_groups}, {sums}, {requests}, SUM({alias}.cost_pico), {unpriced}, "
-                f"MIN(w.start_ms) FROM _win w JOIN {table} {alias} "
-                f"ON {ts_expr} >= w.start_ms AND {ts_expr} < w.end_ms{where} "
-                f"GROUP BY w.label{group_sql}"
-            )
-            for rec in self.conn.execute(sql, params):
-                row = {"period": rec[0]}
-                for i, key in enumerate(group_by):
-                    row[key] = rec[1 + i]
-                offset = 1 + len(group_by)
-                for j, column in enumerate(TOKEN_COLUMNS):
-                    row[column] = rec[offset + j] or 0
-                offset += len(TOKEN_COLUMNS)
-                row["requests"] = rec[offset] or 0
-                row["cost_pico"] = rec[offset + 1] or 0
-                row["unpriced_requests"] = rec[offset + 2] or 0
-                row["_start_ms"] = rec[offset + 3]
-                rows.append(row)
+            rows += self._aggregate_table("b", "buckets", "b.start_s * 1000", group_by, sources, tokens)
+        return rows
+
+    def _rollup_live(self) -> bool:
+        """The hourly rollup is trustworthy only while all its triggers exist.
+
+        A later migration that rebuilds `events` (e.g. sqlite-utils' transform)
+        drops them; the dashboard then reads events (slower, still exact).
+        """
+        if self._rollup_checked is None:
+            found = self.conn.execute(
+                "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'events' "
+                f"AND name IN ({', '.join('?' for _ in ROLLUP_TRIGGERS)})", ROLLUP_TRIGGERS
+            ).fetchone()[0]
+            self._rollup_checked = found == len(ROLLUP_TRIGGERS)
+        return self._rollup_checked
+
+    def _aggregate_rollup(self, group_by: Sequence[str], sources: Sequence[str] | None) -> list[dict]:
+        """Cost figures per window from the hourly rollup (windows already loaded)."""
+        select_groups = "".join(f", h.{k}" for k in group_by)
+        where, params = "", []
+        if sources:
+            where = f" AND h.source IN ({', '.join('?' for _ in sources)})"
+            params = list(sources)
+        sql = (
+            f"SELECT w.label{select_groups}, SUM(h.requests), SUM(h.cost_pico), SUM(h.unpriced), MIN(w.start_ms) "
+            f"FROM _win w JOIN events_hourly h ON h.hour_ms >= w.start_ms AND h.hour_ms < w.end_ms{where} "
+            f"GROUP BY w.label{select_groups}"
+        )
+        rows = []
+        for rec in self.conn.execute(sql, params):
+            row = {"period": rec[0]}
+            for i, key in enumerate(group_by):
+                row[key] = rec[1 + i]
+            n = 1 + len(group_by)
+            row["requests"], row["cost_pico"], row["unpriced_requests"] = rec[n] or 0, rec[n + 1] or 0, rec[n + 2] or 0
+            row["_start_ms"] = rec[n + 3]
+            rows.append(row)
+        return rows
+
+    def _aggregate_table(self, alias: str, table: str, ts_expr: str, group_by: Sequence[str],
+                         sources: Sequence[str] | None, tokens: bool) -> list[dict]:
+        """Sums per window from events (e) or buckets (b) (windows already loaded)."""
+        rows: list[dict] = []
+        index = 0 if alias == "e" else 1
+        group_exprs = [GROUP_KEYS[k][index] for k in group_by]
+        select_groups = "".join(f", {expr} AS g{i}" for i, expr in enumerate(group_exprs))
+        group_sql = "".join(f", g{i}" for i in range(len(group_exprs)))
+        token_columns = TOKEN_COLUMNS if tokens else ()
+        sums = "".join(f"SUM({alias}.{c}), " for c in token_columns)
+        requests = f"SUM(COALESCE({alias}.requests, 0))"
+        unpriced = (
+            f"SUM(CASE WHEN {alias}.cost_pico IS NULL THEN MAX(COALESCE({alias}.requests, 1), 1) ELSE 0 END)"
+        )
+        where, params = "", []
+        if sources:
+            where = f" AND {alias}.source IN ({', '.join('?' for _ in sources)})"
+            params = list(sources)
+        sql = (
+            f"SELECT w.label{select_groups}, {sums}{requests}, SUM({alias}.cost_pico), {unpriced}, "
+            f"MIN(w.start_ms) FROM _win w JOIN {table} {alias} "
+            f"ON {ts_expr} >= w.start_ms AND {ts_expr} < w.end_ms{where} "
+            f"GROUP BY w.label{group_sql}"
+        )
+        for rec in self.conn.execute(sql, params):
+            row = {"period": rec[0]}
+            for i, key in enumerate(group_by):
+                row[key] = rec[1 + i]
+            offset = 1 + len(group_by)
+            for j, column in enumerate(token_columns):
+                row[column] = rec[offset + j] or 0
+            offset += len(token_columns)
+            row["requests"] = rec[offset] or 0
+            row["cost_pico"] = rec[offset + 1] or 0
+            row["unpriced_requests"] = rec[offset + 2] or 0
+            row["_start_ms"] = rec[offset + 3]
+            rows.append(row)
         return rows
 
     def billed_by_day(self, since_day: str, until_day: str, group_by_source: bool = True) -> list[dict]:

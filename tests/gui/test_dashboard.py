@@ -1,0 +1,126 @@
+"""The dashboard renders demo data; chart clicks open a day's rows; pages can be registered."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from PySide6.QtCore import QPointF, Qt
+from PySide6.QtWidgets import QLabel
+
+from tracker.gui.dashboard import DashboardWindow
+from tracker.gui.model import DashboardModel
+from tracker.gui.pages import register_page, registered_pages, unregister_page
+from tracker.gui.theme import usd
+
+
+def _window(qtbot, ctx) -> tuple[DashboardWindow, DashboardModel]:
+    model = DashboardModel(ctx)
+    model.refresh()
+    window = DashboardWindow(model)
+    qtbot.addWidget(window)
+    window.show()
+    return window, model
+
+
+def test_overview_renders_demo_data(qtbot, demo_ctx):
+    window, model = _window(qtbot, demo_ctx)
+    snap = model.snapshot
+    page = window.pages["Overview"]
+    assert window.stack.currentWidget() is page
+    assert page.cards["today"].value.text() == usd(snap.today_pico)
+    assert page.cards["month"].value.text() == usd(snap.month_pico)
+    assert page.cards["forecast"].value.text() == usd(snap.forecast_pico)
+    assert "likely" in page.cards["forecast"].note.text()
+    assert page.cards["change"].value.text().endswith("%")
+    # stacked bars: one visible series per source, aligned with the chart days
+    chart = page.daily
+    names = [name for name, _ in chart.groups]
+    assert "Claude Code" in names and "OpenAI" in names
+    visible = [b for b in chart._bars if b.isVisible()]
+    assert len(visible) == len(chart.groups)
+    assert len(visible[0].opts["x"]) == len(snap.daily.days) == 90
+    # unpriced usage is shown, not hidden
+    assert "internal-preview-model" in page.unpriced.text()
+    assert page.billed.rowCount() == 1 and page.billed.item(0, 0).text() == "OpenAI"
+    assert page.sources.rowCount() == len(snap.sources)
+    # by model
+    next(b for b in page.by_group.buttons() if b.property("by") == "model").setChecked(True)
+    assert "claude-sonnet-4-5" in [name for name, _ in chart.groups]
+    # hover text of the last day
+    assert chart.describe_day(len(snap.daily.days) - 1).startswith(f"{snap.today:%a %d %b %Y}: {usd(snap.today_pico)}")
+
+
+def test_chart_click_opens_usage_for_that_day(qtbot, demo_ctx):
+    window, model = _window(qtbot, demo_ctx)
+    chart = window.pages["Overview"].daily
+    day = model.snapshot.daily.days[-3]
+    # map the middle of that day's bar to the scene and resolve it back, as a click does
+    view = chart.plot.getViewBox()
+    x = model.snapshot.daily.day_start_s[-3] + 43_200
+    y = view.viewRange()[1][1] / 2
+    scene_pos = view.mapViewToScene(QPointF(x, y))
+    assert chart.day_index_at(scene_pos) == len(model.snapshot.daily.days) - 3
+    chart.dayClicked.emit(day)
+    usage = window.pages["Usage"]
+    assert window.stack.currentWidget() is usage
+    rows = usage.table_model.table.rows
+    assert rows and {r["date"] for r in rows} == {day.isoformat()}
+    usage.filter.setText("claude-opus")
+    assert 0 < usage.proxy.rowCount() < len(rows)
+
+
+def test_usage_views_sort_and_filter(qtbot, demo_ctx):
+    window, model = _window(qtbot, demo_ctx)
+    usage = window.pages["Usage"]
+    for view in ("sessions", "projects", "daily"):
+        usage.view.setCurrentIndex(usage.view.findData(view))
+        assert usage.table_model.rowCount() > 0
+    cost_col = usage.table_model.table.columns.index("cost_usd")
+    usage.table.sortByColumn(cost_col, Qt.SortOrder.DescendingOrder)
+    costs = [usage.proxy.index(r, cost_col).data(usage.table_model.SORT_ROLE) for r in range(usage.proxy.rowCount())]
+    assert costs == sorted(costs, reverse=True)
+    assert "unpriced" in usage.totals.text() and "billed" in usage.totals.text()
+    assert isinstance(costs[0][1], Decimal)
+
+
+def test_register_page(qtbot, demo_ctx):
+    register_page("Team", lambda model: QLabel("team page"))
+    try:
+        assert [p.name for p in registered_pages()][:2] == ["Overview", "Usage"]
+        window, _ = _window(qtbot, demo_ctx)
+        assert window.nav.item(window.nav.count() - 1).text() == "Team"
+        window.show_page("Team")
+        assert window.stack.currentWidget().text() == "team page"
+    finally:
+        unregister_page("Team")
+
+
+def test_first_run_offers_demo_and_settings(qtbot, ctx):
+    window, model = _window(qtbot, ctx)
+    assert not model.snapshot.has_data
+    assert window.stack.currentWidget() is window.welcome
+    with qtbot.waitSignal(model.settingsRequested):
+        window.welcome.settings_button.click()
+    with qtbot.waitSignal(model.syncRequested):
+        window.welcome.import_button.click()
+
+
+def test_sync_errors_and_progress_shown(qtbot, demo_ctx):
+    window, model = _window(qtbot, demo_ctx)
+    model.on_sync_started("all")
+    model.on_sync_progress({"source": "claude_code", "done": 3, "total": 10})
+    assert window.sync_label.text() == "Syncing claude_code 3/10…"
+    assert not window.progress.isHidden() and not window.sync_button.isEnabled()
+    model.on_sync_finished({"finished_ms": model.snapshot.as_of_ms, "errors": ["agent logs: no module"]})
+    assert window.banner.isVisibleTo(window) and "agent logs: no module" in window.banner.text()
+    assert window.sync_label.text().startswith("Last sync:")
+
+
+def test_date_axis_follows_the_configured_timezone(qtbot, demo_ctx):
+    from tracker.core.timeutil import get_zone
+    from tracker.gui.charts import DailyCostChart, set_axis_zone
+
+    chart = DailyCostChart()
+    qtbot.addWidget(chart)
+    set_axis_zone(chart, get_zone("Asia/Tokyo"))
+    assert chart.getPlotItem().getAxis("bottom").utcOffset == -9 * 3600

@@ -1,0 +1,167 @@
+"""End to end: the real app (`python -m tracker --demo`) under Xvfb with a real tray host (trayer).
+
+Checks that the tray icon is embedded in the tray host's panel, opens the
+dashboard with a click on it, and saves screenshots into docs/screenshots/.
+Needs the Debian packages xvfb, trayer, x11-utils, xdotool and imagemagick, plus the X11
+libraries Qt's xcb plugin loads (libxcb-cursor0, libxcb-icccm4, libxcb-keysyms1, libxkbcommon-x11-0,
+...); .ci/run installs them. Skips with the reason when the tools are missing.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.e2e
+
+TOOLS = ("Xvfb", "trayer", "xwininfo", "xdotool", "import")
+REPO = Path(__file__).resolve().parents[2]
+SHOTS = REPO / "docs" / "screenshots"
+SCREEN = "1400x950x24"
+WAIT_S = 30
+
+
+def _missing_tools() -> list[str]:
+    return [tool for tool in TOOLS if shutil.which(tool) is None]
+
+
+def _free_display() -> str:
+    for n in range(90, 140):
+        if not Path(f"/tmp/.X11-unix/X{n}").exists() and not Path(f"/tmp/.X{n}-lock").exists():
+            return f":{n}"
+    pytest.skip("no free X display number")
+
+
+def _wait_for(predicate, timeout_s: float = WAIT_S, step_s: float = 0.25):
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(step_s)
+    return None
+
+
+def _tree(env) -> str:
+    return subprocess.run(["xwininfo", "-root", "-tree"], env=env, capture_output=True, text=True).stdout
+
+
+GEOMETRY = re.compile(r"(\d+)x(\d+)\+-?\d+\+-?\d+\s+\+(-?\d+)\+(-?\d+)")
+
+
+def tray_icon_geometry(tree: str) -> tuple[int, int, int, int] | None:
+    """(x, y, w, h) of a Tracker window nested inside trayer's panel window, or None."""
+    lines = tree.splitlines()
+    for i, line in enumerate(lines):
+        if '"panel": ("panel" "trayer")' not in line:
+            continue
+        depth = len(line) - len(line.lstrip())
+        for child in lines[i + 1 :]:
+            if child.strip() and len(child) - len(child.lstrip()) <= depth:
+                break
+            if '("__main__.py" "tracker")' in child or '"Tracker"' in child:
+                m = GEOMETRY.search(child)
+                if m:
+                    w, h, x, y = map(int, m.groups())
+                    return x, y, w, h
+    return None
+
+
+def _window_id(env, name: str) -> str | None:
+    out = subprocess.run(["xdotool", "search", "--name", name], env=env, capture_output=True, text=True).stdout
+    ids = out.split()
+    return ids[-1] if ids else None
+
+
+def _shot(env, target: str, path: Path) -> None:
+    subprocess.run(["import", "-window", target, str(path)], env=env, check=True, timeout=30)
+    assert path.stat().st_size > 10_000, f"screenshot {path} looks empty"
+
+
+@pytest.fixture
+def xdisplay(tmp_path):
+    missing = _missing_tools()
+    if missing:
+        pytest.skip(f"end-to-end tray test needs {', '.join(missing)} (apt-get install xvfb trayer x11-utils "
+                    "xdotool imagemagick)")
+    display = _free_display()
+    env = {k: v for k, v in os.environ.items() if k not in ("QT_QPA_PLATFORM", "WAYLAND_DISPLAY")}
+    env.update(DISPLAY=display, TRACKER_HOME=str(tmp_path / "home"), XDG_CONFIG_HOME=str(tmp_path / "xdg"),
+               QT_QPA_PLATFORM="xcb")
+    procs = [subprocess.Popen(["Xvfb", display, "-screen", "0", SCREEN, "-nolisten", "tcp"],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)]
+    try:
+        assert _wait_for(lambda: subprocess.run(["xwininfo", "-root"], env=env, capture_output=True).returncode == 0,
+                         10), "Xvfb did not start"
+        procs.append(subprocess.Popen(
+            ["trayer", "--edge", "top", "--align", "right", "--widthtype", "request", "--height", "28",
+             "--transparent", "false", "--tint", "0x2b2b2b", "--SetDockType", "true"],
+            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        assert _wait_for(lambda: '"panel"' in _tree(env), 10), "trayer did not start"
+        yield env
+    finally:
+        for proc in reversed(procs):
+            proc.terminate()
+            try:
+                proc.wait(5)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+
+def test_tray_icon_embedded_and_dashboard_screenshots(xdisplay, tmp_path):
+    env = xdisplay
+    log_path = Path(env["TRACKER_HOME"]) / "demo" / "logs" / "tracker.log"
+    started = time.monotonic()
+    app = subprocess.Popen([sys.executable, "-m", "tracker", "--demo"], env=env, cwd=REPO,
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        icon = _wait_for(lambda: tray_icon_geometry(_tree(env)) or app.poll() is not None, WAIT_S)
+        if app.poll() is not None:  # e.g. Qt's xcb plugin missing a system library
+            pytest.fail(f"the app exited with {app.returncode} before showing its icon:\n{app.stdout.read()}")
+        assert icon, f"no Tracker icon embedded in trayer's panel:\n{_tree(env)}"
+        print(f"tray icon embedded after {time.monotonic() - started:.1f} s at {icon}")
+        log_text = _wait_for(lambda: log_path.exists() and "system tray available=True" in log_path.read_text()
+                             and log_path.read_text(), 10)
+        assert log_text and "icon visible=True" in log_text
+
+        x, y, w, h = icon
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        subprocess.run(["xdotool", "mousemove", str(x + w // 2), str(y + h // 2), "click", "1"], env=env, check=True)
+        window = _wait_for(lambda: _window_id(env, "Tracker — demo"), 15)
+        assert window, "clicking the tray icon did not open the dashboard"
+        time.sleep(2.5)  # first paint of the charts
+        _shot(env, window, SHOTS / "dashboard-overview.png")
+
+        # the Usage page: second entry of the navigation list
+        geo = subprocess.run(["xdotool", "getwindowgeometry", "--shell", window], env=env, capture_output=True,
+                             text=True).stdout
+        pos = dict(line.split("=", 1) for line in geo.split())
+        subprocess.run(["xdotool", "mousemove", str(int(pos["X"]) + 60), str(int(pos["Y"]) + 58), "click", "1"],
+                       env=env, check=True)
+        time.sleep(1.5)
+        _shot(env, window, SHOTS / "dashboard-usage.png")
+
+        # the tray menu, rebuilt on aboutToShow
+        subprocess.run(["xdotool", "mousemove", str(x + w // 2), str(y + h // 2), "click", "3"], env=env, check=True)
+        time.sleep(1.5)
+        _shot(env, "root", SHOTS / "tray-menu.png")
+        subprocess.run(["xdotool", "key", "Escape"], env=env)
+
+        app.send_signal(signal.SIGTERM)
+        # the window is open and ignores close events (tray mode): quitting must still work
+        assert app.wait(15) == 0, "the app did not quit cleanly on SIGTERM"
+        assert "quit with status 0" in log_path.read_text()
+    finally:
+        if app.poll() is None:
+            app.kill()
+            app.wait(5)
+        output = app.stdout.read() if app.stdout else ""
+        assert "Traceback" not in output, output

@@ -1,0 +1,98 @@
+"""The tray menu snapshot (no tray needed), the icon, notifications and the tray controller."""
+
+from __future__ import annotations
+
+
+from tracker.core.timeutil import get_zone
+from tracker.gui.icon import badge_text, draw_icon
+from tracker.gui.menu_model import MenuEntry, SyncStatus, menu_entries, tooltip
+from tracker.gui.notify import NotificationGate
+from tracker.gui.theme import usd
+from tracker.services.overview import overview_snapshot
+
+
+def _texts(entries: list[MenuEntry]) -> list[str]:
+    return [e.text for e in entries if not e.separator]
+
+
+def test_menu_from_demo_snapshot(demo_ctx):
+    snap = overview_snapshot(demo_ctx.store, get_zone("UTC"))
+    status = SyncStatus(last_sync_ms=snap.as_of_ms - 5 * 60_000, errors=["provider accounts: openai 'work': 401"])
+    entries = menu_entries(snap, status, open_nudges=0, zone=get_zone("UTC"))
+    texts = _texts(entries)
+    assert texts[0] == f"Today: {usd(snap.today_pico)}"
+    assert texts[1] == f"Last 7 days: {usd(snap.week_pico)}"
+    assert texts[2].startswith(f"Month to date: {usd(snap.month_pico)} (forecast {usd(snap.forecast_pico)}")
+    assert any(t.startswith("Claude Code: today") for t in texts)
+    assert any(t.startswith("OpenAI: today") for t in texts)
+    assert "Open nudges: 0" in texts
+    assert "Last sync: 5 min ago" in texts
+    assert "⚠ provider accounts: openai 'work': 401" in texts
+    assert any("Unpriced this month" in t for t in texts)  # the demo has an unpriced model
+    commands = [e.action for e in entries if e.action and e.action != "dashboard" or e.text == "Open dashboard"]
+    assert commands == ["sync", "pause", "dashboard", "settings", "quit"]
+    assert [e.text for e in entries if not e.separator][-5:] == [
+        "Sync now", "Pause syncing", "Open dashboard", "Settings…", "Quit"]
+    figures = [e for e in entries if not e.separator][:-5]
+    assert all(e.enabled and e.action == "dashboard" for e in figures)  # readable; a click opens the dashboard
+
+
+def test_menu_while_syncing_and_paused():
+    status = SyncStatus(running=True, paused=True, progress="claude_code 3/10")
+    entries = menu_entries(None, status, open_nudges=2)
+    texts = _texts(entries)
+    assert texts[0] == "Loading…"
+    assert "Syncing… claude_code 3/10" in texts and "Open nudges: 2" in texts
+    sync = next(e for e in entries if e.action == "sync")
+    pause = next(e for e in entries if e.action == "pause")
+    assert not sync.enabled and pause.checked is True
+
+
+def test_tooltip_and_badge(demo_ctx):
+    snap = overview_snapshot(demo_ctx.store, get_zone("UTC"))
+    assert tooltip(snap, SyncStatus()).startswith(f"Tracker — today {usd(snap.today_pico)}")
+    assert "Sync problem: boom" in tooltip(snap, SyncStatus(errors=["boom"]))
+    assert [badge_text(p) for p in (None, 0, 420_000_000_000, 7_460_000_000_000, 12 * 10**12, 1234 * 10**12)] == [
+        "?", ".00", ".42", "7.5", "12", "1.2k"]
+
+
+def test_icon_is_drawn(qapp):
+    icon = draw_icon(5 * 10**12, warning=True)
+    image = icon.pixmap(64, 64).toImage()
+    assert not icon.isNull()
+    assert image.pixelColor(32, 60).name() == "#e67700"  # the warning colour
+
+
+def test_notification_gate_rate_limits():
+    now = [0.0]
+    gate = NotificationGate(min_interval_s=3600, clock=lambda: now[0])
+    assert gate.should_notify("spend", "high")
+    assert not gate.should_notify("spend", "high")  # no change, no repeat
+    assert not gate.should_notify("spend", None)
+    assert not gate.should_notify("spend", "high")  # changed again, but within the hour
+    now[0] = 4000
+    assert not gate.should_notify("spend", "high")  # same state as last seen
+    assert gate.should_notify("spend", "higher")
+    assert gate.should_notify("errors", "x")  # kinds are independent
+
+
+def test_tray_controller_rebuilds_menu_and_emits_actions(qtbot, demo_ctx):
+    from tracker.gui.model import DashboardModel
+    from tracker.gui.tray import TrayController
+
+    model = DashboardModel(demo_ctx)
+    model.refresh()
+    tray = TrayController(model)
+    tray.menu.aboutToShow.emit()
+    texts = [a.text() for a in tray.menu.actions() if not a.isSeparator()]
+    assert texts == _texts(menu_entries(model.snapshot, model.status, 0, model.zone()))
+    assert tray.tray.toolTip().startswith("Tracker — today")
+    pause = next(a for a in tray.menu.actions() if a.data() == "pause")
+    with qtbot.waitSignal(tray.actionTriggered) as blocker:
+        pause.trigger()
+    assert blocker.args == ["pause"]
+    # a failing source changes the menu the next time it opens
+    model.on_sync_failed("sync failed: disk full")
+    tray.menu.aboutToShow.emit()
+    assert "⚠ sync failed: disk full" in [a.text() for a in tray.menu.actions()]
+    tray.menu.deleteLater()

@@ -1,0 +1,92 @@
+"""The snapshot behind the tray and the Overview page: exact figures from known rows (no Qt)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from fractions import Fraction
+
+from tracker.core.money import usd_to_pico
+from tracker.core.records import BilledLine, UsageEvent
+from tracker.core.timeutil import UTC, get_zone, to_ms
+from tracker.core.tokens import Tokens
+from tracker.services.ingest import ingest
+from tracker.services.overview import _median, month_end_forecast, overview_snapshot
+
+TODAY = date(2026, 11, 20)
+NOW = to_ms(datetime.combine(TODAY, time(12), UTC))
+
+
+def event(day: date, usd: str | None, source="claude_code", model="claude-sonnet-4-5", hour=10, key=None):
+    e = UsageEvent(source=source, key=key or f"{source}-{day}-{hour}-{usd}",
+                   ts_ms=to_ms(datetime.combine(day, time(hour), UTC)), model=model,
+                   tokens=Tokens(input_tokens=10, output_tokens=10), provider="anthropic")
+    if usd is not None:
+        e.reported_cost_pico = usd_to_pico(usd)  # an exact, known cost
+    else:
+        e.model = "no-such-model-xyz"  # unpriced: stays NULL, never $0
+    return e
+
+
+def test_figures_from_known_rows(ctx):
+    events = [event(TODAY - timedelta(days=d), "1.00") for d in range(1, 60)]  # $1 a day before today
+    events += [event(TODAY, "3.00"), event(TODAY, "0.50", source="codex", model="gpt-5-codex", hour=11)]
+    events += [event(TODAY, None, hour=9)]
+    ingest(ctx.store, ctx.pricer, events=events)
+    s = overview_snapshot(ctx.store, get_zone("UTC"), chart_days=30, now=NOW)
+
+    assert s.today == TODAY
+    assert s.today_pico == usd_to_pico("3.50")
+    assert s.week_pico == usd_to_pico("9.50")  # 6 days x $1 + today
+    assert s.month_pico == usd_to_pico("22.50")  # Nov 1..19 at $1 + today
+    assert s.last_month_same_span_pico == usd_to_pico("20.00")  # Oct 1..20
+    assert s.change_vs_last_month == Fraction(25, 200)
+    assert s.baseline_median_pico == usd_to_pico("1.00")
+    assert s.warning and "today" in s.warning_reason  # $3.50 > 1.5 x $1
+    assert s.unpriced_today == 1 and s.unpriced_month == 1
+    assert s.unpriced_models == ["no-such-model-xyz"]
+    # forecast: $1/day mean over the 10.5 days left, no variance -> no band
+    assert s.forecast_pico == usd_to_pico("22.50") + usd_to_pico("10.50")
+    assert s.forecast_low_pico == s.forecast_high_pico == s.forecast_pico
+    by_source = {f.source: f for f in s.sources}
+    assert by_source["codex"].today_pico == usd_to_pico("0.50")
+    assert by_source["claude_code"].unpriced_requests == 1
+    # chart series: 30 days ending today, totals agree with the cards
+    assert len(s.daily.days) == 30 and s.daily.days[-1] == TODAY
+    assert s.daily.totals[-1] == s.today_pico
+    assert sum(s.daily.by_source["claude_code"]) + sum(s.daily.by_source["codex"]) == sum(s.daily.totals)
+    # cumulative month: ends today at month to date; forecast line reaches the forecast at the month's end
+    assert s.month.cumulative[TODAY.day - 1] == s.month_pico
+    assert s.month.cumulative[TODAY.day] is None
+    assert s.month.forecast[-1] == s.forecast_pico
+    assert s.month.last_month_cumulative[29] == usd_to_pico("30.00")  # Oct 1..30 (Oct 31 not in Nov's 30 days)
+
+
+def test_week_average_warning_and_billed(ctx):
+    events = [event(TODAY - timedelta(days=d), "1.00") for d in range(8, 40)]
+    events += [event(TODAY - timedelta(days=d), "2.00") for d in range(1, 8)]
+    ingest(ctx.store, ctx.pricer, events=events)
+    two_days_ago = (TODAY - timedelta(days=2)).isoformat()
+    ctx.store.write_batch(billed=[BilledLine(source="claude_code", account="", day=two_days_ago, line_item="all",
+                                             amount_pico=usd_to_pico("2.10"))])
+    s = overview_snapshot(ctx.store, get_zone("UTC"), now=NOW)
+    assert s.today_pico == 0
+    assert s.warning and "7 days" in s.warning_reason  # 12/7 a day > 1.5 x median $1
+    assert [(b.source, b.estimated_pico, b.billed_pico) for b in s.billed] == [
+        ("claude_code", usd_to_pico("2.00"), usd_to_pico("2.10"))]
+
+
+def test_empty_store(ctx):
+    s = overview_snapshot(ctx.store, get_zone("Europe/Paris"), now=NOW)
+    assert not s.has_data
+    assert s.today_pico == s.month_pico == s.forecast_pico == 0
+    assert not s.warning and s.change_vs_last_month is None and s.sources == []
+
+
+def test_forecast_band_and_median():
+    history = [usd_to_pico(v) for v in ("1", "3", "1", "3")]
+    day = 86_400_000
+    forecast, low, high = month_end_forecast(usd_to_pico("10"), history, now=0, month_end_ms=4 * day)
+    assert forecast == usd_to_pico("18")  # 10 + 4 days x $2
+    assert low < forecast < high and abs((high - forecast) - (forecast - low)) <= 1
+    assert month_end_forecast(5, history, now=10, month_end_ms=10) == (5, 5, 5)
+    assert _median([3, 1, 2]) == 2 and _median([1, 2, 3, 4]) == 2 and _median([]) == 0

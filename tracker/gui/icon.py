@@ -1,0 +1,61 @@
+"""The tray icon, drawn from live state: today's spend on a coloured badge."""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_EVEN, Decimal
+
+from PySide6.QtCore import QRectF, Qt
+from PySide6.QtGui import QColor, QFont, QIcon, QPainter, QPixmap
+
+from tracker.core.money import pico_to_usd
+from tracker.gui.theme import ERROR_COLOUR, OK_COLOUR, PAUSED_COLOUR, WARN_COLOUR
+
+ICON_PX = 64
+
+
+def badge_text(pico: int | None) -> str:
+    """At most 4 characters: 0.42 -> '.42', 7.5 -> '7.5', 12 -> '12', 1234 -> '1.2k'."""
+    if pico is None:
+        return "?"
+    usd = pico_to_usd(pico)
+    if usd < 1:
+        cents = int((usd * 100).to_integral_value(ROUND_HALF_EVEN))
+        return f".{cents:02d}" if cents < 100 else "1"
+    if usd < 10:
+        return f"{usd.quantize(Decimal('0.1'), ROUND_HALF_EVEN)}"
+    if usd < 1000:
+        return f"{int(usd.to_integral_value(ROUND_HALF_EVEN))}"
+    return f"{(usd / 1000).quantize(Decimal('0.1'), ROUND_HALF_EVEN)}k"
+
+
+def state_colour(warning: bool, error: bool, paused: bool) -> str:
+    if error:
+        return ERROR_COLOUR
+    if paused:
+        return PAUSED_COLOUR
+    return WARN_COLOUR if warning else OK_COLOUR
+
+
+def draw_icon(today_pico: int | None, warning: bool = False, error: bool = False, paused: bool = False) -> QIcon:
+    pixmap = QPixmap(ICON_PX, ICON_PX)
+    pixmap.fill(Qt.GlobalColor.transparent)
+    painter = QPainter(pixmap)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    painter.setPen(Qt.PenStyle.NoPen)
+    painter.setBrush(QColor(state_colour(warning, error, paused)))
+    painter.drawRoundedRect(QRectF(2, 2, ICON_PX - 4, ICON_PX - 4), 14, 14)
+    text = badge_text(today_pico)
+    font = QFont()
+    font.setBold(True)
+    font.setPixelSize(34 if len(text) <= 2 else 26 if len(text) == 3 else 21)
+    painter.setFont(font)
+    painter.setPen(QColor("white"))
+    painter.drawText(QRectF(0, 0, ICON_PX, ICON_PX), Qt.AlignmentFlag.AlignCenter, text)
+    if warning or error:
+        painter.setBrush(QColor("white"))
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.drawEllipse(QRectF(ICON_PX - 20, 4, 14, 14))
+        painter.setBrush(QColor(state_colour(warning, error, False)))
+        painter.drawEllipse(QRectF(ICON_PX - 17, 7, 8, 8))
+    painter.end()
+    return QIcon(pixmap)

@@ -1,0 +1,115 @@
+"""What the tray menu says, built from a snapshot: plain Python so tests need no tray."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from datetime import tzinfo as TzInfo
+
+from tracker.core.timeutil import from_ms
+from tracker.gui.theme import percent, usd
+from tracker.services.overview import OverviewSnapshot
+
+SOURCE_LABELS = {
+    "claude_code": "Claude Code", "codex": "Codex CLI", "gemini_cli": "Gemini CLI", "openai": "OpenAI",
+    "anthropic": "Anthropic", "openrouter": "OpenRouter", "deepseek": "DeepSeek",
+}
+
+
+def source_label(source: str) -> str:
+    return SOURCE_LABELS.get(source, source)
+
+
+@dataclass
+class SyncStatus:
+    """What the GUI knows about background sync."""
+
+    last_sync_ms: int | None = None
+    running: bool = False
+    paused: bool = False
+    progress: str | None = None
+    errors: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class MenuEntry:
+    text: str
+    action: str | None = None  # sync, pause, dashboard, settings, quit; None = information
+    enabled: bool = True
+    checked: bool | None = None
+    separator: bool = False
+
+
+SEPARATOR = MenuEntry("", separator=True)
+
+
+def when_text(ms: int | None, zone: TzInfo | None, now_ms: int) -> str:
+    if ms is None:
+        return "never"
+    minutes = max(0, (now_ms - ms) // 60_000)
+    if minutes < 1:
+        return "just now"
+    if minutes < 60:
+        return f"{minutes} min ago"
+    return datetime.strftime(from_ms(ms).astimezone(zone), "%H:%M %d %b")
+
+
+def _info(text: str) -> MenuEntry:
+    # Figures are enabled (readable, not greyed out) and open the dashboard when clicked.
+    return MenuEntry(text, "dashboard")
+
+
+def menu_entries(snapshot: OverviewSnapshot | None, status: SyncStatus, open_nudges: int,
+                 zone: TzInfo | None = None, now_ms: int | None = None) -> list[MenuEntry]:
+    now_ms = now_ms if now_ms is not None else (snapshot.as_of_ms if snapshot else 0)
+    entries: list[MenuEntry] = []
+    if snapshot is None:
+        entries.append(MenuEntry("Loading…", enabled=False))
+    else:
+        s = snapshot
+        entries.append(_info(f"Today: {usd(s.today_pico)}"))
+        entries.append(_info(f"Last 7 days: {usd(s.week_pico)}"))
+        entries.append(_info(
+            f"Month to date: {usd(s.month_pico)} (forecast {usd(s.forecast_pico)}, "
+            f"{usd(s.forecast_low_pico)}–{usd(s.forecast_high_pico)})"))
+        entries.append(_info(f"Change vs last month: {percent(s.change_vs_last_month)}"))
+        if s.warning:
+            entries.append(_info(f"⚠ Spending high: {s.warning_reason}"))
+        if s.unpriced_month:
+            entries.append(_info(f"Unpriced this month: {s.unpriced_month} requests (not counted as $0)"))
+        if s.sources:
+            entries.append(SEPARATOR)
+            for src in s.sources:
+                entries.append(_info(
+                    f"{source_label(src.source)}: today {usd(src.today_pico)}, month {usd(src.month_pico)}"))
+    entries.append(SEPARATOR)
+    entries.append(_info(f"Open nudges: {open_nudges}"))
+    if status.running:
+        entries.append(_info(f"Syncing… {status.progress or ''}".rstrip()))
+    else:
+        entries.append(_info(f"Last sync: {when_text(status.last_sync_ms, zone, now_ms)}"))
+    for error in status.errors:
+        entries.append(_info(f"⚠ {error}"))
+    entries.append(SEPARATOR)
+    entries.append(MenuEntry("Sync now", "sync", enabled=not status.running))
+    entries.append(MenuEntry("Pause syncing", "pause", checked=status.paused))
+    entries.append(MenuEntry("Open dashboard", "dashboard"))
+    entries.append(MenuEntry("Settings…", "settings"))
+    entries.append(SEPARATOR)
+    entries.append(MenuEntry("Quit", "quit"))
+    return entries
+
+
+def tooltip(snapshot: OverviewSnapshot | None, status: SyncStatus) -> str:
+    if snapshot is None:
+        return "Tracker: loading"
+    lines = [f"Tracker — today {usd(snapshot.today_pico)}",
+             f"7 days {usd(snapshot.week_pico)} · month {usd(snapshot.month_pico)} "
+             f"(forecast {usd(snapshot.forecast_pico)})"]
+    if snapshot.warning:
+        lines.append(f"Spending high: {snapshot.warning_reason}")
+    if status.errors:
+        lines.append(f"Sync problem: {status.errors[0]}")
+    elif status.paused:
+        lines.append("Syncing paused")
+    return "\n".join(lines)

@@ -1,0 +1,105 @@
+"""The GUI's shared state: the snapshot, the sync status, and the signals pages listen to."""
+
+from __future__ import annotations
+
+import logging
+import time
+from datetime import date
+
+from PySide6.QtCore import QObject, Signal, Slot
+
+from tracker.core.timeutil import local_date, now_ms
+from tracker.gui.menu_model import SyncStatus
+from tracker.services.context import AppContext
+from tracker.services.overview import DEFAULT_CHART_DAYS, OverviewSnapshot, overview_snapshot
+from tracker.services.status import open_nudges
+
+log = logging.getLogger(__name__)
+
+
+class DashboardModel(QObject):
+    snapshotChanged = Signal()
+    statusChanged = Signal()
+    dayRequested = Signal(date)  # a chart click: show that day's rows
+    settingsRequested = Signal()
+    syncRequested = Signal()
+
+    def __init__(self, ctx: AppContext, parent: QObject | None = None):
+        super().__init__(parent)
+        self.ctx = ctx
+        self.snapshot: OverviewSnapshot | None = None
+        self.status = SyncStatus()
+        self.chart_days = DEFAULT_CHART_DAYS
+        self.nudges: list = []
+        self.last_refresh_s = 0.0
+        self.refreshes = 0
+        self._seen_version: int | None = None
+        self._seen_day = None
+
+    @property
+    def demo(self) -> bool:
+        return self.ctx.demo
+
+    def zone(self):
+        return self.ctx.zone()
+
+    def refresh_if_changed(self) -> bool:
+        """Refresh when another connection wrote (the worker) or the day turned; else keep the snapshot."""
+        version = self.ctx.store.data_version()
+        today = local_date(now_ms(), self.zone())
+        if self.snapshot is not None and version == self._seen_version and today == self._seen_day:
+            return False
+        self.refresh()
+        return True
+
+    @Slot()
+    def refresh(self) -> None:
+        started = time.perf_counter()
+        try:
+            self._seen_version = self.ctx.store.data_version()
+            self.snapshot = overview_snapshot(self.ctx.store, self.zone(), chart_days=self.chart_days)
+            self._seen_day = self.snapshot.today
+            self.nudges = open_nudges(self.ctx)
+        except Exception as exc:
+            log.exception("dashboard refresh failed")
+            self.status.errors = [f"could not read the figures: {exc}"]
+            self.statusChanged.emit()
+            return
+        self.last_refresh_s = time.perf_counter() - started
+        self.refreshes += 1
+        self.snapshotChanged.emit()
+
+    def set_chart_days(self, days: int) -> None:
+        if days != self.chart_days:
+            self.chart_days = days
+            self.refresh()
+
+    # -- worker signals (received in the GUI thread) ---------------------
+    @Slot(str)
+    def on_sync_started(self, kind: str) -> None:
+        self.status.running = True
+        self.status.progress = "agent logs" if kind == "logs" else "logs and accounts"
+        self.statusChanged.emit()
+
+    @Slot(object)
+    def on_sync_progress(self, info: dict) -> None:
+        done, total = info.get("done"), info.get("total")
+        label = info.get("source") or info.get("stage") or ""
+        self.status.progress = f"{label} {done}/{total}".strip() if done is not None and total else label or None
+        self.statusChanged.emit()
+
+    @Slot(object)
+    def on_sync_finished(self, report: dict) -> None:
+        self.status.running = False
+        self.status.progress = None
+        self.status.last_sync_ms = report.get("finished_ms")
+        self.status.errors = [str(e) for e in report.get("errors") or []]
+        self.statusChanged.emit()
+        self.refresh_if_changed()  # a sync that found nothing new costs no query and no repaint
+
+    @Slot(str)
+    def on_sync_failed(self, message: str) -> None:
+        self.status.running = False
+        self.status.progress = None
+        self.status.errors = [message]
+        self.statusChanged.emit()

@@ -1,0 +1,180 @@
+"""Usage: a sortable, filterable table of daily rows, sessions or projects."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+from PySide6.QtCore import QAbstractTableModel, QDate, QModelIndex, QSortFilterProxyModel, Qt, Slot
+from PySide6.QtWidgets import (
+    QComboBox, QDateEdit, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QPushButton, QTableView, QVBoxLayout,
+    QWidget,
+)
+
+from tracker.core.money import usd_to_pico
+from tracker.gui.model import DashboardModel
+from tracker.gui.theme import TEXT_MUTED, usd
+from tracker.services.usage import USAGE_VIEWS, UsageTable, usage_table
+
+DEFAULT_DAYS = 30
+
+
+def _display(column: str, value) -> str:
+    if value is None:
+        return "unpriced" if column == "cost_usd" else ""
+    if column in ("cost_usd", "estimated_usd", "billed_usd"):
+        return usd(usd_to_pico(value))
+    if isinstance(value, int):
+        return f"{value:,}"
+    if isinstance(value, list):
+        return ", ".join(value)
+    return str(value)
+
+
+def _sort_key(value):
+    if value is None:
+        return (0, 0)
+    if isinstance(value, (int, float)):
+        return (1, value)
+    if isinstance(value, str):
+        try:
+            return (1, Decimal(value))
+        except ArithmeticError:
+            return (2, value.lower())
+    return (2, str(value))
+
+
+class UsageTableModel(QAbstractTableModel):
+    SORT_ROLE = Qt.ItemDataRole.UserRole + 1
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.table = UsageTable(columns=[], headers=[], rows=[])
+
+    def set_table(self, table: UsageTable) -> None:
+        self.beginResetModel()
+        self.table = table
+        self.endResetModel()
+
+    def rowCount(self, parent=QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self.table.rows)
+
+    def columnCount(self, parent=QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self.table.columns)
+
+    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
+        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
+            return self.table.headers[section]
+        return None
+
+    def data(self, index: QModelIndex, role=Qt.ItemDataRole.DisplayRole):
+        if not index.isValid():
+            return None
+        column = self.table.columns[index.column()]
+        value = self.table.rows[index.row()].get(column)
+        if role == Qt.ItemDataRole.DisplayRole:
+            return _display(column, value)
+        if role == self.SORT_ROLE:
+            return _sort_key(value)
+        if role == Qt.ItemDataRole.TextAlignmentRole and (isinstance(value, int) or column.endswith("_usd")):
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if role == Qt.ItemDataRole.ForegroundRole and column == "cost_usd" and value is None:
+            from PySide6.QtGui import QColor
+
+            return QColor("#8a4b00")
+        return None
+
+
+class SortProxy(QSortFilterProxyModel):
+    def lessThan(self, left: QModelIndex, right: QModelIndex) -> bool:
+        role = UsageTableModel.SORT_ROLE
+        return left.data(role) < right.data(role)
+
+
+class UsagePage(QWidget):
+    def __init__(self, model: DashboardModel, parent=None):
+        super().__init__(parent)
+        self.model = model
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(20, 16, 20, 16)
+        layout.addWidget(QLabel("Usage", objectName="pageTitle"))
+
+        controls = QHBoxLayout()
+        self.view = QComboBox()
+        for key, title in USAGE_VIEWS.items():
+            self.view.addItem(title, key)
+        controls.addWidget(self.view)
+        controls.addWidget(QLabel("from"))
+        today = model.snapshot.today if model.snapshot else date.today()  # the configured zone's today
+        self.since = QDateEdit(QDate(today - timedelta(days=DEFAULT_DAYS - 1)), calendarPopup=True)
+        self.until = QDateEdit(QDate(today), calendarPopup=True)
+        for edit in (self.since, self.until):
+            edit.setDisplayFormat("yyyy-MM-dd")
+        controls.addWidget(self.since)
+        controls.addWidget(QLabel("to"))
+        controls.addWidget(self.until)
+        self.filter = QLineEdit(placeholderText="Filter rows (model, source, project, date…)")
+        self.filter.setClearButtonEnabled(True)
+        controls.addWidget(self.filter, stretch=1)
+        show = QPushButton("Show")
+        controls.addWidget(show)
+        layout.addLayout(controls)
+
+        self.table_model = UsageTableModel(self)
+        self.proxy = SortProxy(self)
+        self.proxy.setSourceModel(self.table_model)
+        self.proxy.setFilterKeyColumn(-1)
+        self.proxy.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        self.table = QTableView()
+        self.table.setModel(self.proxy)
+        self.table.setSortingEnabled(True)
+        self.table.setAlternatingRowColors(True)
+        self.table.verticalHeader().hide()
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        layout.addWidget(self.table, stretch=1)
+        self.totals = QLabel("", styleSheet=f"color: {TEXT_MUTED};")
+        self.totals.setWordWrap(True)
+        layout.addWidget(self.totals)
+
+        self.filter.textChanged.connect(self.proxy.setFilterFixedString)
+        show.clicked.connect(self.reload)
+        self.view.currentIndexChanged.connect(self.reload)
+        model.dayRequested.connect(self.show_day)
+        model.snapshotChanged.connect(self._on_snapshot)
+        self._stale = False
+        self.reload()
+
+    @Slot()
+    def _on_snapshot(self) -> None:
+        # New data: re-query now if shown, otherwise when the page is next shown (refresh()).
+        if self.isVisible():
+            self.reload()
+        else:
+            self._stale = True
+
+    def refresh(self) -> None:
+        if self._stale:
+            self.reload()
+
+    @Slot(date)
+    def show_day(self, day: date) -> None:
+        self.view.blockSignals(True)
+        self.view.setCurrentIndex(self.view.findData("daily"))
+        self.view.blockSignals(False)
+        self.since.setDate(QDate(day))
+        self.until.setDate(QDate(day))
+        self.filter.clear()
+        self.reload()
+
+    def _dates(self) -> tuple[date, date]:
+        since, until = self.since.date().toPython(), self.until.date().toPython()
+        return (since, until) if since <= until else (until, since)
+
+    @Slot()
+    def reload(self, *args) -> None:
+        since, until = self._dates()
+        self._stale = False
+        table = usage_table(self.model.ctx.store, self.model.zone(), self.view.currentData(), since, until)
+        self.table_model.set_table(table)
+        self.totals.setText(table.summary)

@@ -1,0 +1,90 @@
+"""The system-tray icon and its menu, rebuilt from the snapshot each time it opens."""
+
+from __future__ import annotations
+
+import logging
+
+from PySide6.QtCore import QObject, Signal, Slot
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QMenu, QSystemTrayIcon
+
+from tracker.gui.icon import draw_icon
+from tracker.gui.menu_model import menu_entries, tooltip
+from tracker.gui.model import DashboardModel
+from tracker.gui.notify import NotificationGate
+from tracker.gui.theme import usd
+
+log = logging.getLogger(__name__)
+
+
+class TrayController(QObject):
+    actionTriggered = Signal(str)  # sync, pause, dashboard, settings, quit
+
+    def __init__(self, model: DashboardModel, gate: NotificationGate | None = None, parent: QObject | None = None):
+        super().__init__(parent)
+        self.model = model
+        self.gate = gate or NotificationGate()
+        self.tray = QSystemTrayIcon(self)
+        self.menu = QMenu()
+        self.menu.aboutToShow.connect(self.rebuild_menu)
+        self.tray.setContextMenu(self.menu)
+        self.tray.activated.connect(self._on_activated)
+        model.snapshotChanged.connect(self.update_state)
+        model.statusChanged.connect(self.update_state)
+        self.update_state()
+        self.rebuild_menu()
+
+    def show(self) -> None:
+        self.tray.show()
+        log.info("tray: system tray available=%s, icon visible=%s",
+                 QSystemTrayIcon.isSystemTrayAvailable(), self.tray.isVisible())
+
+    def hide(self) -> None:
+        self.tray.hide()
+
+    @Slot()
+    def rebuild_menu(self) -> None:
+        self.menu.clear()
+        entries = menu_entries(self.model.snapshot, self.model.status, len(self.model.nudges), self.model.zone())
+        for entry in entries:
+            if entry.separator:
+                self.menu.addSeparator()
+                continue
+            action = QAction(entry.text, self.menu)
+            action.setEnabled(entry.enabled)
+            if entry.checked is not None:
+                action.setCheckable(True)
+                action.setChecked(entry.checked)
+            if entry.action:
+                action.setData(entry.action)
+                action.triggered.connect(self._on_action)
+            self.menu.addAction(action)
+
+    @Slot()
+    def _on_action(self) -> None:
+        action = self.sender()
+        if isinstance(action, QAction):
+            self.actionTriggered.emit(action.data())
+
+    @Slot(QSystemTrayIcon.ActivationReason)
+    def _on_activated(self, reason: QSystemTrayIcon.ActivationReason) -> None:
+        if reason in (QSystemTrayIcon.ActivationReason.Trigger, QSystemTrayIcon.ActivationReason.DoubleClick):
+            self.actionTriggered.emit("dashboard")
+
+    @Slot()
+    def update_state(self) -> None:
+        snap, status = self.model.snapshot, self.model.status
+        today = snap.today_pico if snap else None
+        warning = bool(snap and snap.warning)
+        self.tray.setIcon(draw_icon(today, warning=warning, error=bool(status.errors), paused=status.paused))
+        self.tray.setToolTip(tooltip(snap, status))
+        if self.gate.should_notify("spend", warning and snap and snap.warning_reason):
+            self.tray.showMessage("Spending is up", f"Today {usd(snap.today_pico)}: {snap.warning_reason}.",
+                                  QSystemTrayIcon.MessageIcon.Warning)
+        error_state = status.errors[0] if status.errors else None
+        if self.gate.should_notify("sync-error", error_state):
+            self.tray.showMessage("A source is failing", error_state, QSystemTrayIcon.MessageIcon.Critical)
+        nudges = len(self.model.nudges)
+        if self.gate.should_notify("nudges", nudges or None):
+            self.tray.showMessage("New nudge", f"{nudges} open nudge(s): open the dashboard to see them.",
+                                  QSystemTrayIcon.MessageIcon.Information)

@@ -1,0 +1,314 @@
+"""The figures the tray and the dashboard show, in one snapshot.
+
+Plain Python over `Store.aggregate`: one daily-window query covers today, the
+last 7 days, month to date, the same part of last month, the trailing 28-day
+baseline and the chart series, so a refresh stays fast over years of data.
+
+Money stays integer picodollars. The month-end forecast is a statistical
+estimate; it is still computed with integers and Fractions so that it is
+reproducible and never drifts through float rounding.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta, tzinfo
+from fractions import Fraction
+
+from tracker.core.timeutil import UTC, Window, from_ms, local_midnight, next_period_start, now_ms, to_ms, windows
+from tracker.storage import Store
+
+BASELINE_DAYS = 28  # trailing days whose median is "normal" spend
+WARN_RATIO = Fraction(3, 2)  # today or the 7-day average above 1.5x the baseline median: warn
+FORECAST_RATE_DAYS = 14  # daily rate for the forecast: the mean of these trailing days
+FORECAST_BAND_Z = Fraction(128, 100)  # ~80% band under a normal approximation of the daily sum
+DEFAULT_CHART_DAYS = 90
+DAY_MS = 86_400_000
+
+
+@dataclass
+class SourceFigures:
+    source: str
+    today_pico: int = 0
+    week_pico: int = 0
+    month_pico: int = 0
+    unpriced_requests: int = 0  # month to date
+
+
+@dataclass
+class DailySeries:
+    """Cost per local day for a chart: one list per group, aligned with `days`."""
+
+    days: list[date]
+    day_start_s: list[int]  # local midnight of each day, epoch seconds (chart x)
+    by_source: dict[str, list[int]]
+    by_model: dict[str, list[int]]
+    unpriced_by_day: list[int]  # unpriced requests per day
+    totals: list[int]
+
+
+@dataclass
+class MonthSeries:
+    """Cumulative cost through the current month, with the forecast to its end."""
+
+    days: list[date]  # every day of the month
+    day_start_s: list[int]
+    cumulative: list[int | None]  # None after today
+    forecast: list[int | None]  # from today to the month's end, None before today
+    forecast_low: list[int | None]
+    forecast_high: list[int | None]
+    last_month_cumulative: list[int | None]  # same day number of last month
+
+
+@dataclass
+class BilledRow:
+    date: str
+    source: str
+    estimated_pico: int
+    billed_pico: int
+
+
+@dataclass
+class OverviewSnapshot:
+    as_of_ms: int
+    timezone: str
+    today: date
+    today_pico: int
+    week_pico: int  # last 7 days including today
+    month_pico: int  # month to date
+    last_month_same_span_pico: int  # 1st of last month to the same day number
+    forecast_pico: int
+    forecast_low_pico: int
+    forecast_high_pico: int
+    baseline_median_pico: int  # median daily cost over the 28 days before today
+    warning: bool
+    warning_reason: str | None
+    unpriced_today: int
+    unpriced_month: int
+    unpriced_models: list[str]  # models with unpriced requests this month
+    sources: list[SourceFigures]
+    daily: DailySeries
+    month: MonthSeries
+    billed: list[BilledRow] = field(default_factory=list)
+    has_data: bool = True
+
+    @property
+    def change_vs_last_month(self) -> Fraction | None:
+        """Month to date against the same days of last month (0.25 = +25%)."""
+        if not self.last_month_same_span_pico:
+            return None
+        return Fraction(self.month_pico - self.last_month_same_span_pico, self.last_month_same_span_pico)
+
+
+def _median(values: list[int]) -> int:
+    if not values:
+        return 0
+    ordered = sorted(values)
+    mid = len(ordered) // 2
+    return ordered[mid] if len(ordered) % 2 else (ordered[mid - 1] + ordered[mid]) // 2
+
+
+def _month_start(day: date) -> date:
+    return day.replace(day=1)
+
+
+def _previous_month_start(day: date) -> date:
+    return (day.replace(day=1) - timedelta(days=1)).replace(day=1)
+
+
+def month_end_forecast(month_pico: int, history: list[int], now: int, month_end_ms: int) -> tuple[int, int, int]:
+    """(forecast, low, high) in picodollars for the month's total.
+
+    Rate: the mean daily cost of the trailing `FORECAST_RATE_DAYS` days, over
+    the time left in the month (a Fraction of days). Band: +-1.28 standard
+    deviations of that many days' sum, clipped so it never goes below what is
+    already spent.
+    """
+    remaining = Fraction(max(0, month_end_ms - now), DAY_MS)
+    recent = history[-FORECAST_RATE_DAYS:]
+    if not recent or remaining == 0:
+        return month_pico, month_pico, month_pico
+    mean = Fraction(sum(recent), len(recent))
+    forecast = month_pico + mean * remaining
+    if len(recent) > 1:
+        variance = sum((Fraction(v) - mean) ** 2 for v in recent) / (len(recent) - 1)
+        # sd of the sum over `remaining` days = sqrt(variance * remaining)
+        half = FORECAST_BAND_Z * math.isqrt(int(variance * remaining))
+    else:
+        half = Fraction(0)
+    low = max(Fraction(month_pico), forecast - half)
+    return int(forecast), int(low), int(forecast + half)
+
+
+def overview_snapshot(
+    store: Store,
+    zone: tzinfo,
+    chart_days: int = DEFAULT_CHART_DAYS,
+    now: int | None = None,
+) -> OverviewSnapshot:
+    """Every figure of the tray and the Overview page, from one aggregate query."""
+    now = now_ms() if now is None else now
+    today = from_ms(now).astimezone(zone).date()
+    month_start = _month_start(today)
+    prev_month_start = _previous_month_start(today)
+    month_end = next_period_start(month_start, "month")
+    first = min(prev_month_start, today - timedelta(days=max(chart_days, BASELINE_DAYS + 1) - 1))
+    wins = windows(first, today, "day", zone)
+    rows = store.aggregate(wins, group_by=("source", "model"), tokens=False)
+
+    index = {w.start_day: i for i, w in enumerate(wins)}
+    n = len(wins)
+    totals = [0] * n
+    unpriced = [0] * n
+    by_source: dict[str, list[int]] = defaultdict(lambda: [0] * n)
+    by_model: dict[str, list[int]] = defaultdict(lambda: [0] * n)
+    unpriced_by_source_month: dict[str, int] = defaultdict(int)
+    unpriced_models: set[str] = set()
+    day_of_label = {w.label: w.start_day for w in wins}
+    for r in rows:
+        i = index[day_of_label[r["period"]]]
+        cost = r["cost_pico"]
+        totals[i] += cost
+        unpriced[i] += r["unpriced_requests"]
+        by_source[r["source"]][i] += cost
+        by_model[r["model"] or "(unknown)"][i] += cost
+        if r["unpriced_requests"] and wins[i].start_day >= month_start:
+            unpriced_by_source_month[r["source"]] += r["unpriced_requests"]
+            unpriced_models.add(r["model"] or "(unknown)")
+
+    t = index[today]
+    m0 = index[month_start]
+    week_from = max(0, t - 6)
+    today_pico = totals[t]
+    week_pico = sum(totals[week_from : t + 1])
+    month_pico = sum(totals[m0 : t + 1])
+    # last month from its 1st to the same day number (clipped to its length)
+    last_span_end = min(prev_month_start + timedelta(days=today.day - 1), month_start - timedelta(days=1))
+    last_month_same = sum(totals[index[prev_month_start] : index[last_span_end] + 1])
+
+    history = totals[max(0, t - BASELINE_DAYS) : t]  # the 28 full days before today
+    baseline = _median(history)
+    week_avg = Fraction(week_pico, t + 1 - week_from)
+    warning, reason = False, None
+    if baseline > 0:
+        if today_pico > WARN_RATIO * baseline:
+            warning, reason = True, "today is above 1.5x your usual daily spend"
+        elif week_avg > WARN_RATIO * baseline:
+            warning, reason = True, "the last 7 days average above 1.5x your usual daily spend"
+
+    month_end_ms = to_ms(local_midnight(month_end, zone))
+    forecast, low, high = month_end_forecast(month_pico, history, now, month_end_ms)
+
+    sources = []
+    for source, series in sorted(by_source.items()):
+        figures = SourceFigures(
+            source=source,
+            today_pico=series[t],
+            week_pico=sum(series[week_from : t + 1]),
+            month_pico=sum(series[m0 : t + 1]),
+            unpriced_requests=unpriced_by_source_month.get(source, 0),
+        )
+        if figures.month_pico or figures.week_pico or figures.unpriced_requests:
+            sources.append(figures)
+    sources.sort(key=lambda s: -s.month_pico)
+
+    chart_from = max(0, t + 1 - chart_days)
+    day_start_s = [w.start_ms // 1000 for w in wins]
+
+    def cut(series: list[int]) -> list[int]:
+        return series[chart_from : t + 1]
+
+    daily = DailySeries(
+        days=[w.start_day for w in wins[chart_from : t + 1]],
+        day_start_s=day_start_s[chart_from : t + 1],
+        by_source={k: cut(v) for k, v in by_source.items() if any(cut(v))},
+        by_model={k: cut(v) for k, v in by_model.items() if any(cut(v))},
+        unpriced_by_day=cut(unpriced),
+        totals=cut(totals),
+    )
+    month = _month_series(totals, index, month_start, month_end, today, prev_month_start, zone, forecast, low, high)
+    has_data = store.time_range_ms() is not None
+    return OverviewSnapshot(
+        as_of_ms=now,
+        timezone=getattr(zone, "key", None) or str(zone),
+        today=today,
+        today_pico=today_pico,
+        week_pico=week_pico,
+        month_pico=month_pico,
+        last_month_same_span_pico=last_month_same,
+        forecast_pico=forecast,
+        forecast_low_pico=low,
+        forecast_high_pico=high,
+        baseline_median_pico=baseline,
+        warning=warning,
+        warning_reason=reason,
+        unpriced_today=unpriced[t],
+        unpriced_month=sum(unpriced[m0 : t + 1]),
+        unpriced_models=sorted(unpriced_models),
+        sources=sources,
+        daily=daily,
+        month=month,
+        billed=billed_rows(store, month_start, today),
+        has_data=has_data,
+    )
+
+
+def _month_series(totals, index, month_start, month_end, today, prev_month_start, zone, forecast, low, high):
+    days = [month_start + timedelta(days=i) for i in range((month_end - month_start).days)]
+    starts = [to_ms(local_midnight(d, zone)) // 1000 for d in days]
+    cumulative: list[int | None] = []
+    running = 0
+    for d in days:
+        if d > today:
+            cumulative.append(None)
+            continue
+        running += totals[index[d]]
+        cumulative.append(running)
+    # forecast: a straight line from today's cumulative to the month-end figures
+    t = (today - month_start).days
+    left = len(days) - 1 - t
+    fc: list[int | None] = [None] * len(days)
+    fl: list[int | None] = [None] * len(days)
+    fh: list[int | None] = [None] * len(days)
+    base = cumulative[t] or 0
+    for k in range(left + 1):
+        share = Fraction(k, left) if left else Fraction(1)
+        fc[t + k] = int(base + (forecast - base) * share)
+        fl[t + k] = int(base + (low - base) * share)
+        fh[t + k] = int(base + (high - base) * share)
+    last: list[int | None] = []
+    running = 0
+    prev_days = (month_start - prev_month_start).days
+    for i in range(len(days)):
+        if i >= prev_days:
+            last.append(None)
+            continue
+        running += totals[index[prev_month_start + timedelta(days=i)]]
+        last.append(running)
+    return MonthSeries(days, starts, cumulative, fc, fl, fh, last)
+
+
+def billed_rows(store: Store, since: date, until: date) -> list[BilledRow]:
+    """Estimated beside billed, per provider (UTC) day, where a provider reports billing."""
+    billed = store.billed_by_day(since.isoformat(), until.isoformat())
+    if not billed:
+        return []
+    sources = sorted({b["source"] for b in billed})
+    estimated = {
+        (r["period"], r["source"]): r["cost_pico"]
+        for r in store.aggregate(windows(since, until, "day", UTC), group_by=["source"], sources=sources, tokens=False)
+    }
+    return [
+        BilledRow(b["date"], b["source"], estimated.get((b["date"], b["source"]), 0), b["billed_pico"])
+        for b in billed
+    ]
+
+
+def day_window(day: date, zone: tzinfo) -> Window:
+    return windows(day, day, "day", zone)[0]
+
+
+def local_day_of(ms: int, zone: tzinfo) -> date:
+    return datetime.fromtimestamp(ms / 1000, UTC).astimezone(zone).date()

@@ -1,0 +1,53 @@
+"""The Usage table: daily rows, sessions or projects over a date range, from the report services."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, tzinfo
+from decimal import Decimal
+
+from tracker.services.reports import projects_report, sessions_report, usage_report
+from tracker.storage import Store
+
+USAGE_VIEWS = {"daily": "Daily rows", "sessions": "Sessions", "projects": "Projects"}
+_TOKENS = [("input_tokens", "Input"), ("cache_read_tokens", "Cache read"), ("cache_write_tokens", "Cache write"),
+           ("output_tokens", "Output"), ("requests", "Requests"), ("cost_usd", "Cost"),
+           ("unpriced_requests", "Unpriced")]
+_COLUMNS = {
+    "daily": [("date", "Date"), ("source", "Source"), ("model", "Model"), *_TOKENS],
+    "sessions": [("first_seen", "Started"), ("source", "Source"), ("project", "Project"), ("models", "Models"),
+                 *_TOKENS, ("session", "Session")],
+    "projects": [("project", "Project"), ("source", "Source"), *_TOKENS],
+}
+
+
+@dataclass
+class UsageTable:
+    columns: list[str]
+    headers: list[str]
+    rows: list[dict]
+    summary: str = ""
+    billed: list[dict] | None = None
+
+
+def usage_table(store: Store, zone: tzinfo, view: str, since: date, until: date) -> UsageTable:
+    if view not in _COLUMNS:
+        raise ValueError(f"unknown usage view {view!r}; choose one of {', '.join(USAGE_VIEWS)}")
+    if view == "daily":
+        report = usage_report(store, zone, "day", by="model", since=since, until=until)
+    elif view == "sessions":
+        report = sessions_report(store, zone, since=since, until=until)
+    else:
+        report = projects_report(store, zone, since=since, until=until)
+    columns = _COLUMNS[view]
+    totals = report["totals"]
+    summary = (f"{len(report['rows'])} rows · {report['since']} to {report['until']} ({report['timezone']}) · "
+               f"estimated cost ${Decimal(totals['cost_usd'] or 0):,.2f}")
+    if totals["unpriced_requests"]:
+        summary += f" · {totals['unpriced_requests']} unpriced requests (no known price; not counted as $0)"
+    billed = report.get("billed")
+    if billed:
+        est = sum(Decimal(b["estimated_usd"]) for b in billed)
+        paid = sum(Decimal(b["billed_usd"]) for b in billed)
+        summary += f" · where providers bill: estimated ${est:,.2f}, billed ${paid:,.2f}"
+    return UsageTable([c for c, _ in columns], [h for _, h in columns], report["rows"], summary, billed)

@@ -85,7 +85,7 @@ def test_tray_controller_rebuilds_menu_and_emits_actions(qtbot, demo_ctx):
     tray = TrayController(model)
     tray.menu.aboutToShow.emit()
     texts = [a.text() for a in tray.menu.actions() if not a.isSeparator()]
-    assert texts == _texts(menu_entries(model.snapshot, model.status, 0, model.zone()))
+    assert texts == _texts(menu_entries(model.snapshot, model.status, len(model.nudges), model.zone()))
     assert tray.tray.toolTip().startswith("Tracker — today")
     pause = next(a for a in tray.menu.actions() if a.data() == "pause")
     with qtbot.waitSignal(tray.actionTriggered) as blocker:
@@ -95,4 +95,30 @@ def test_tray_controller_rebuilds_menu_and_emits_actions(qtbot, demo_ctx):
     model.on_sync_failed("sync failed: disk full")
     tray.menu.aboutToShow.emit()
     assert "⚠ sync failed: disk full" in [a.text() for a in tray.menu.actions()]
+    tray.menu.deleteLater()
+
+
+def test_tray_announces_each_new_nudge_once(qtbot, demo_ctx, monkeypatch):
+    from tracker.gui.model import DashboardModel
+    from tracker.gui.tray import TrayController
+    from tracker.services.status import open_nudges
+
+    model = DashboardModel(demo_ctx)
+    model.refresh()
+    assert model.nudges, "the demo data has nudges"
+    assert "Open nudges: %d" % len(model.nudges) in [e.text for e in menu_entries(
+        model.snapshot, model.status, len(model.nudges), get_zone("UTC"))]
+    from PySide6.QtWidgets import QSystemTrayIcon
+
+    shown = []
+    monkeypatch.setattr(QSystemTrayIcon, "showMessage", lambda self, title, text, *a: shown.append((title, text)))
+    tray = TrayController(model)
+    tray.update_state()
+    nudge_messages = [s for s in shown if "cheaper model" in s[0]]
+    assert len(nudge_messages) == 1 and "a week" in nudge_messages[0][1]
+    # announced nudges are remembered in the database: a new session does not repeat them
+    assert all(n.notified for n in open_nudges(demo_ctx))
+    model.refresh()
+    tray.update_state()
+    assert len([s for s in shown if "cheaper model" in s[0]]) == 1
     tray.menu.deleteLater()

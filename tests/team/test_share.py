@@ -225,3 +225,19 @@ def test_webhook_verifies_tls_and_refuses_an_unknown_certificate(ctx, hook, tmp_
     monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(cert_path))
     assert team.share(ctx, WEEK, NOW_MS + 1).ok
     assert len(hook.bodies) == 1
+
+
+def test_the_tray_sync_shares_the_last_week_once_when_opted_in(make_ctx, tmp_path):
+    """services.sync.scheduled_sync (the worker's default) shares when due, and only then."""
+    from tracker.services.sync import scheduled_sync
+
+    ctx = make_ctx("tray")
+    plant_usage(ctx)
+    drive = tmp_path / "drive"
+    drive.mkdir()
+    assert scheduled_sync(ctx, logs=False, providers=True).team_share is None  # not opted in: nothing
+    team.save_settings(ctx.store, opt_in=True, folder=str(drive), team_secret=TEAM_SECRET)
+    first = scheduled_sync(ctx, logs=False, providers=True)
+    assert first.team_share and first.team_share["ok"] and list(drive.iterdir())
+    assert scheduled_sync(ctx, logs=False, providers=True).team_share is None  # once a week
+    assert scheduled_sync(ctx, logs=True, providers=False).team_share is None

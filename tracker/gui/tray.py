@@ -12,6 +12,7 @@ from tracker.gui.icon import draw_icon
 from tracker.gui.menu_model import menu_entries, tooltip
 from tracker.gui.model import DashboardModel
 from tracker.gui.notify import NotificationGate
+from tracker.services.status import mark_announced, unannounced
 from tracker.gui.theme import usd
 
 log = logging.getLogger(__name__)
@@ -84,7 +85,14 @@ class TrayController(QObject):
         error_state = status.errors[0] if status.errors else None
         if self.gate.should_notify("sync-error", error_state):
             self.tray.showMessage("A source is failing", error_state, QSystemTrayIcon.MessageIcon.Critical)
-        nudges = len(self.model.nudges)
-        if self.gate.should_notify("nudges", nudges or None):
-            self.tray.showMessage("New nudge", f"{nudges} open nudge(s): open the dashboard to see them.",
-                                  QSystemTrayIcon.MessageIcon.Information)
+        fresh = unannounced(self.model.nudges)
+        if self.gate.should_notify("nudges", tuple(n.id for n in fresh) or None):
+            first = fresh[0]
+            more = f" (+{len(fresh) - 1} more)" if len(fresh) > 1 else ""
+            self.tray.showMessage(
+                "A cheaper model would likely do",
+                f"{first.model} -> {first.suggested_model}: about {usd(first.weekly_savings_pico)} a week{more}. "
+                "Open the dashboard's Nudges page for the evidence.",
+                QSystemTrayIcon.MessageIcon.Information,
+            )
+            mark_announced(self.model.ctx, fresh)

@@ -35,9 +35,9 @@ class SyncCancelled(Exception):
 
 
 def _default_sync() -> SyncFn:
-    from tracker.services.sync import run_sync
+    from tracker.services.sync import scheduled_sync
 
-    return run_sync
+    return scheduled_sync
 
 
 def _report_dict(report: object) -> dict:

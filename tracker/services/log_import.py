@@ -120,6 +120,41 @@ def _read_and_price(work: _Work, pricer=None):
     return work, result, cursor, error
 
 
+def roots_with_folders(folders: list[Path]) -> tuple[dict[str, list[Path]] | None, list[str]]:
+    """The agents' own log folders plus the user's extra import folders (Settings).
+
+    An extra folder is a copy of an agent's home: a folder with `projects/`
+    (Claude Code), `sessions/` or `archived_sessions/` (Codex CLI) or `tmp/`
+    (Gemini CLI), or one of those subfolders itself. Returns the roots for
+    import_logs (None: defaults only) and a note per folder that holds none.
+    """
+    if not folders:
+        return None, []
+    roots = {kind: list(module.roots(None)) for kind, module in SOURCES.items()}
+    notes = []
+    for folder in map(Path, folders):
+        matched = False
+        if folder.name == "projects" or (folder / "projects").is_dir():
+            roots["claude_code"].append(folder)
+            matched = True
+        if folder.name in ("sessions", "archived_sessions"):
+            roots["codex"].append(folder.parent)
+            matched = True
+        elif (folder / "sessions").is_dir() or (folder / "archived_sessions").is_dir():
+            roots["codex"].append(folder)
+            matched = True
+        if folder.name == "tmp":
+            roots["gemini_cli"].append(folder)
+            matched = True
+        elif (folder / "tmp").is_dir():
+            roots["gemini_cli"].append(folder / "tmp")
+            matched = True
+        if not matched:
+            notes.append(f"import folder {folder} holds no Claude Code, Codex or Gemini CLI logs "
+                         "(expected projects/, sessions/ or tmp/ inside)")
+    return roots, notes
+
+
 def _plan(store, roots: dict[str, list[Path]] | None, report: ImportReport) -> list[_Work]:
     work = []
     for kind, module in SOURCES.items():

@@ -1,22 +1,23 @@
 """Settings the GUI edits: provider sources, sync intervals, timezone, currency, folders.
 
-Source keys go to keyring through `save_source_key` only, so that pointing the
-app at `tracker.credentials` later is a one-function change. A key is never
-returned to the GUI, logged or stored in the database.
+Provider sources are the accounts of `services.accounts` (the same list the CLI's
+`tracker sources` and the poll use); their keys go through `tracker.credentials`
+to the system keyring only. A key is never returned to the GUI, logged or
+stored in the database.
 """
 
 from __future__ import annotations
 
-import re
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
+from tracker import credentials
 from tracker.core.timeutil import get_zone
+from tracker.services import accounts
 from tracker.services.context import TIMEZONE_SETTING
 from tracker.storage import Store
+from tracker.storage import providers as pstore
 
-KEYRING_SERVICE = "tracker"
-SOURCE_KINDS = ("openai", "anthropic", "openrouter", "deepseek")
-SOURCES_SETTING = "sources"
+SOURCE_KINDS = tuple(sorted(accounts.SOURCE_KINDS))
 LOGS_INTERVAL_SETTING = "sync.logs_interval_s"
 PROVIDERS_INTERVAL_SETTING = "sync.providers_interval_s"
 CURRENCY_SETTING = "display.currency"
@@ -25,7 +26,6 @@ DEFAULT_LOGS_INTERVAL_S = 60
 DEFAULT_PROVIDERS_INTERVAL_S = 15 * 60
 MIN_INTERVAL_S = 15
 DISPLAY_CURRENCIES = ("USD", "EUR", "GBP")  # only USD is converted today: the others are a note
-_LABEL_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 
 
 class SettingsError(ValueError):
@@ -41,83 +41,60 @@ class SourceConfig:
     @property
     def key_name(self) -> str:
         """The keyring user name under which this source's key is kept."""
-        return f"{self.kind}:{self.label}"
+        return credentials.username(self.kind, self.label)
 
 
 def list_sources(store: Store) -> list[SourceConfig]:
-    return [SourceConfig(**raw) for raw in store.get_setting(SOURCES_SETTING, [])]
-
-
-def save_source_key(source: SourceConfig, key: str) -> None:
-    """Keep an API key in the system keyring (the one place keys are written)."""
-    import keyring
-    from keyring.errors import KeyringError
-
-    try:
-        keyring.set_password(KEYRING_SERVICE, source.key_name, key)
-    except KeyringError as exc:
-        raise SettingsError(
-            f"The key could not be saved in the system keyring ({type(exc).__name__}). "
-            "Install and unlock a keyring (e.g. gnome-keyring or KWallet), then try again."
-        ) from None
-
-
-def delete_source_key(source: SourceConfig) -> None:
-    import keyring
-    from keyring.errors import KeyringError, PasswordDeleteError
-
-    try:
-        keyring.delete_password(KEYRING_SERVICE, source.key_name)
-    except PasswordDeleteError:
-        pass  # already gone
-    except KeyringError as exc:
-        raise SettingsError(f"The key could not be removed from the keyring ({type(exc).__name__}).") from None
+    return [SourceConfig(a.kind, a.label, a.base_url) for a in pstore.list_accounts(store)]
 
 
 def has_source_key(source: SourceConfig) -> bool:
-    import keyring
-    from keyring.errors import KeyringError
-
+    """A key is available (keyring or the provider's environment variable)."""
     try:
-        return keyring.get_password(KEYRING_SERVICE, source.key_name) is not None
-    except KeyringError:
+        credentials.find_key(source.kind, source.label)
+        return True
+    except credentials.CredentialError:
         return False
 
 
 def add_source(store: Store, kind: str, label: str, key: str, base_url: str | None = None) -> SourceConfig:
-    kind = kind.strip().lower()
-    label = label.strip()
+    """Keep the key in the keyring and record the account; "Test" asks the provider."""
+    kind = (kind or "").strip().lower()
+    label = (label or "").strip()
     if kind not in SOURCE_KINDS:
         raise SettingsError(f"Unknown source kind {kind!r}: choose one of {', '.join(SOURCE_KINDS)}.")
-    if not _LABEL_RE.match(label):
-        raise SettingsError("A label is 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit.")
     if not key.strip():
         raise SettingsError("Paste the API key for this account.")
-    existing = list_sources(store)
-    if any(s.kind == kind and s.label == label for s in existing):
-        raise SettingsError(f"There is already a {kind} source labelled {label!r}: remove it first.")
-    source = SourceConfig(kind, label, base_url.strip() or None if base_url else None)
-    save_source_key(source, key.strip())
-    store.set_setting(SOURCES_SETTING, [asdict(s) for s in [*existing, source]])
-    return source
+    base_url = (base_url or "").strip() or None
+    if pstore.get_account(store, label) is not None:
+        raise SettingsError(f"There is already a source labelled {label!r}: remove it first.")
+    try:
+        # Saved without a network round trip on the GUI thread; the Test button asks the provider.
+        accounts.add_account(store, kind, label, key.strip(), base_url, test=False)
+    except (accounts.AccountError, credentials.CredentialError) as exc:
+        raise SettingsError(_sentence(str(exc))) from None
+    return SourceConfig(kind, label, base_url)
 
 
 def remove_source(store: Store, kind: str, label: str) -> None:
-    remaining = [s for s in list_sources(store) if not (s.kind == kind and s.label == label)]
-    delete_source_key(SourceConfig(kind, label))
-    store.set_setting(SOURCES_SETTING, [asdict(s) for s in remaining])
+    try:
+        accounts.remove_account(store, label)
+    except accounts.AccountError as exc:
+        raise SettingsError(_sentence(str(exc))) from None
 
 
 def test_source(store: Store, source: SourceConfig) -> tuple[bool, str]:
-    """Check that a source answers with its key: (ok, sentence for the user)."""
-    if not has_source_key(source):
-        return False, f"No key found in the keyring for {source.kind} '{source.label}': add the source again."
+    """Ask the provider whether the key works: (ok, sentence for the user)."""
     try:
-        from tracker.services.poll import test_source as poll_test  # provider clients (another module)
-    except ImportError:
-        return False, ("The key is saved, but this build has no provider client to test it with yet; "
-                       "it will be checked on the next sync.")
-    return poll_test(store, source)
+        [check] = accounts.check_accounts(store, [source.label])
+    except accounts.AccountError as exc:
+        return False, _sentence(str(exc))
+    return check.ok, _sentence(check.message)
+
+
+def _sentence(text: str) -> str:
+    text = text.strip()
+    return text[:1].upper() + text[1:] if text else text
 
 
 # -- plain settings ----------------------------------------------------------

@@ -12,19 +12,25 @@ log = logging.getLogger(__name__)
 
 
 def open_nudges(ctx: AppContext) -> list:
-    """Open nudges, or [] while the nudges service is not part of this build."""
+    """Open nudges (not dismissed, snoozed or switched); [] when they cannot be computed."""
+    from tracker.services import nudges
+
     try:
-        from tracker.services import nudges  # written by the nudges issue
-    except ImportError:
-        return []
-    finder = getattr(nudges, "open_nudges", None)
-    if finder is None:
-        return []
-    try:
-        return list(finder(ctx))
+        return nudges.open_nudges(ctx.store, ctx.pricer, ctx.zone())
     except Exception:  # a broken nudge must not break the tray
         log.exception("listing nudges failed")
         return []
+
+
+def unannounced(nudge_list: list) -> list:
+    """The open nudges the tray has not announced yet (each is announced at most once)."""
+    return [n for n in nudge_list if not getattr(n, "notified", True)]
+
+
+def mark_announced(ctx: AppContext, nudge_list: list) -> None:
+    from tracker.services import nudges
+
+    nudges.mark_notified(ctx.store, nudge_list)
 
 
 def is_first_run(ctx: AppContext) -> bool:

@@ -21,24 +21,32 @@ class SyncReport:
     logs: dict | None = None
     providers: dict | None = None
     errors: list[str] = field(default_factory=list)
+    team_share: dict | None = None
 
     def as_dict(self) -> dict[str, Any]:
-        return {"logs": self.logs, "providers": self.providers, "errors": self.errors}
+        doc = {"logs": self.logs, "providers": self.providers, "errors": self.errors}
+        if self.team_share is not None:
+            doc["team_share"] = self.team_share
+        return doc
 
 
 def run_sync(ctx: AppContext, logs: bool = True, providers: bool = True, progress: Progress | None = None) -> SyncReport:
     report = SyncReport()
     if logs:
-        from tracker.services.log_import import import_logs
-
         try:
-            report.logs = import_logs(ctx.store, ctx.pricer, progress=progress).as_dict()
+            from tracker.services.log_import import import_logs, roots_with_folders
+            from tracker.services.settings import import_folders
+
+            roots, notes = roots_with_folders(import_folders(ctx.store))
+            report.logs = import_logs(ctx.store, ctx.pricer, roots=roots, progress=progress).as_dict()
+            if notes:
+                report.logs["notes"] = notes
         except Exception as exc:  # one half failing must not stop the other
             report.errors.append(f"agent logs: {exc}")
     if providers:
-        from tracker.services.poll import poll_sources
-
         try:
+            from tracker.services.poll import poll_sources
+
             report.providers = poll_sources(ctx.store, ctx.pricer, progress=progress).as_dict()
         except Exception as exc:
             report.errors.append(f"provider accounts: {exc}")
@@ -46,4 +54,24 @@ def run_sync(ctx: AppContext, logs: bool = True, providers: bool = True, progres
     from tracker.services.tagging import tag_new_usage
 
     tag_new_usage(ctx.store)
+    return report
+
+
+def scheduled_sync(ctx: AppContext, logs: bool = True, providers: bool = True,
+                   progress: Progress | None = None) -> SyncReport:
+    """The tray app's periodic sync: run_sync, then the weekly team share when due.
+
+    Sharing happens only when the user opted in (a settings read otherwise).
+    """
+    report = run_sync(ctx, logs=logs, providers=providers, progress=progress)
+    if providers:
+        from tracker.services.team import share_if_due
+
+        try:
+            outcome = share_if_due(ctx)
+            if any(not s.skipped for s in outcome.sent):  # something was attempted this time
+                report.team_share = outcome.as_dict()
+                report.errors += [f"team summary: {s.detail}" for s in outcome.sent if not s.ok]
+        except Exception as exc:
+            report.errors.append(f"team summary: {exc}")
     return report

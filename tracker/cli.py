@@ -17,14 +17,21 @@ from tracker.commands.base import AppState
 
 @click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--demo", is_flag=True, help="Use a generated 90-day demo database (kept apart from real data).")
+@click.option("--self-test", "self_test", is_flag=True,
+              help="Check this installation end to end (temporary database, sample logs, pricing, chart, "
+                   "keyring) and exit.")
 @click.version_option(__version__, "--version", prog_name="tracker")
 @click.pass_context
-def main(ctx: click.Context, demo: bool) -> None:
+def main(ctx: click.Context, demo: bool, self_test: bool) -> None:
     """Track what your AI usage costs, what it is worth, and where it could be cheaper.
 
     Run without a command to start the tray app (a dashboard window where the
     desktop has no system tray).
     """
+    if self_test:
+        from tracker.selftest import main as run_self_test
+
+        sys.exit(run_self_test())
     ctx.obj = AppState(demo=demo)
     ctx.call_on_close(ctx.obj.close)
     if ctx.invoked_subcommand is None:

@@ -81,6 +81,17 @@ def backend_problem() -> str | None:
     return None
 
 
+def backend_description() -> str:
+    """The active keyring backend's name, and whether it can hold keys (for `--self-test`)."""
+    try:
+        backend = keyring.get_keyring()
+        name = f"{type(backend).__module__.removeprefix('keyring.backends.')}.{type(backend).__name__}"
+    except Exception as exc:  # noqa: BLE001
+        return f"unavailable ({type(exc).__name__})"
+    problem = backend_problem()
+    return f"{name} ({'not usable: ' + problem if problem else 'usable'})"
+
+
 def _unavailable(kind: str, reason: str) -> KeyringUnavailable:
     env = " or ".join(env_names(kind)) or "the provider's key variable"
     return KeyringUnavailable(f"Cannot use the keyring: {reason}. " + NO_BACKEND_HELP.format(env=env))

@@ -30,7 +30,7 @@ ALLOWED = {
     "services": {"core", "paths", "log", "storage", "pricing", "net", "credentials", "sources"},
     "commands": {"core", "paths", "log", "services", "cli_format", "credentials", "gui"},
     "cli_format": {"core"},
-    "cli": {"commands", "core"},
+    "cli": {"commands", "core", "selftest"},
     "gui": {"core", "paths", "log", "services"},
     "__main__": {"cli"},
     "selftest": {"core", "paths", "log", "services", "storage", "pricing", "gui", "credentials"},

@@ -1,0 +1,33 @@
+"""The GUI half of `tracker --self-test`: draw a chart offscreen and save it as PNG."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+
+def render_chart(daily_costs: list[tuple[int, float]], target: Path) -> tuple[int, int]:
+    """A bar chart of (epoch seconds, USD) drawn with pyqtgraph; returns the image size.
+
+    Floats are fine here: this is a picture of the figures, not the figures.
+    """
+    if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from PySide6.QtWidgets import QApplication
+
+    import pyqtgraph as pg
+
+    app = QApplication.instance() or QApplication([])
+    plot = pg.PlotWidget(axisItems={"bottom": pg.DateAxisItem()})
+    plot.resize(640, 360)
+    xs = [x for x, _ in daily_costs]
+    ys = [y for _, y in daily_costs]
+    plot.addItem(pg.BarGraphItem(x=xs, height=ys, width=60_000, brush="#2563c9"))
+    app.processEvents()
+    image = plot.grab()
+    if image.isNull() or not image.save(str(target), "PNG"):
+        raise RuntimeError("the chart could not be drawn to a PNG")
+    size = (image.width(), image.height())
+    plot.deleteLater()
+    app.processEvents()
+    return size

@@ -124,3 +124,32 @@ def test_date_axis_follows_the_configured_timezone(qtbot, demo_ctx):
     qtbot.addWidget(chart)
     set_axis_zone(chart, get_zone("Asia/Tokyo"))
     assert chart.getPlotItem().getAxis("bottom").utcOffset == -9 * 3600
+
+
+def test_usage_table_selection_tagged_by_hand(qtbot, demo_ctx):
+    """Value tags by hand from a selection in the Usage table; rules do not undo it."""
+    from datetime import timedelta
+
+    from tracker.gui.model import DashboardModel
+    from tracker.gui.pages.usage import UsagePage
+    from tracker.services import tagging
+    from tracker.services.reports import usage_report
+
+    model = DashboardModel(demo_ctx)
+    model.refresh()
+    page = UsagePage(model)
+    qtbot.addWidget(page)
+    day = model.snapshot.today - timedelta(days=8)  # the demo ends today
+    page.show_day(day)
+    rows = page.table_model.table.rows
+    target = next(i for i, r in enumerate(rows) if r["source"] == "claude_code")
+    page.table.selectRow(page.proxy.mapFromSource(page.table_model.index(target, 0)).row())
+    chosen = page.selected_rows()
+    assert chosen == [rows[target]]
+    page.tag_selected("Globex")
+    assert "usage record(s) tagged 'Globex'" in page.totals.text()
+    tagging.apply_rules(demo_ctx.store)  # re-applying the rules keeps the hand assignment
+    zone = demo_ctx.zone()
+    by_tag = usage_report(demo_ctx.store, zone, by="tag", since=day, until=day)
+    globex = sum(r["requests"] for r in by_tag["rows"] if r["tag"] == "Globex" and r["source"] == "claude_code")
+    assert globex >= chosen[0]["requests"]

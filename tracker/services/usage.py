@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import date, tzinfo
 from decimal import Decimal
 
+from tracker.services import tagging
 from tracker.services.reports import projects_report, sessions_report, usage_report
 from tracker.storage import Store
 
@@ -51,3 +52,41 @@ def usage_table(store: Store, zone: tzinfo, view: str, since: date, until: date)
         paid = sum(Decimal(b["billed_usd"]) for b in billed)
         summary += f" · where providers bill: estimated ${est:,.2f}, billed ${paid:,.2f}"
     return UsageTable([c for c, _ in columns], [h for _, h in columns], report["rows"], summary, billed)
+
+
+def _glob_literal(text: str) -> str:
+    """`text` as a GLOB pattern matching only itself ([*?[] wrapped in brackets)."""
+    return "".join(f"[{ch}]" if ch in "*?[" else ch for ch in text)
+
+
+def selection_of(view: str, row: dict) -> dict | None:
+    """The usage a Usage-table row stands for, as a tagging selection; None when it cannot be named."""
+    if view == "daily":
+        return {"source": row["source"], "model_glob": _glob_literal(row["model"] or ""),
+                "since_day": row["date"], "until_day": row["date"]}
+    if view == "sessions" and row.get("session"):
+        return {"source": row["source"], "session": row["session"]}
+    if view == "projects" and row.get("project"):
+        return {"source": row["source"], "project_glob": _glob_literal(row["project"])}
+    return None
+
+
+def tag_rows(store: Store, zone: tzinfo, view: str, rows: list[dict], tag_name: str | None,
+             untag: bool = False) -> tuple[int, int]:
+    """Tag by hand the usage behind selected rows: (usage rows changed, table rows that could not be named).
+
+    `tag_name=None` gives the usage back to the rules; `untag=True` marks it untagged by hand.
+    """
+    changed = skipped = 0
+    for row in rows:
+        selection = selection_of(view, row)
+        if selection is None:
+            skipped += 1
+            continue
+        counts = tagging.assign_selection(store, tag_name, untag=untag, zone=zone, **selection)
+        changed += sum(counts.values())
+    return changed, skipped
+
+
+def tag_names(store: Store) -> list[str]:
+    return [tag["name"] for tag in store.tags()]

@@ -7,14 +7,14 @@ from decimal import Decimal
 
 from PySide6.QtCore import QAbstractTableModel, QDate, QModelIndex, QSortFilterProxyModel, Qt, Slot
 from PySide6.QtWidgets import (
-    QComboBox, QDateEdit, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QPushButton, QTableView, QVBoxLayout,
-    QWidget,
+    QComboBox, QDateEdit, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QMenu, QPushButton, QTableView,
+    QVBoxLayout, QWidget,
 )
 
 from tracker.core.money import usd_to_pico
 from tracker.gui.model import DashboardModel
 from tracker.gui.theme import TEXT_MUTED, usd
-from tracker.services.usage import USAGE_VIEWS, UsageTable, usage_table
+from tracker.services.usage import USAGE_VIEWS, UsageTable, tag_names, tag_rows, usage_table
 
 DEFAULT_DAYS = 30
 
@@ -118,6 +118,12 @@ class UsagePage(QWidget):
         controls.addWidget(self.filter, stretch=1)
         show = QPushButton("Show")
         controls.addWidget(show)
+        self.tag_button = QPushButton("Tag selection…")
+        self.tag_button.setToolTip("Attach a value tag by hand to the usage behind the selected rows")
+        self.tag_menu = QMenu(self)
+        self.tag_menu.aboutToShow.connect(self._fill_tag_menu)
+        self.tag_button.setMenu(self.tag_menu)
+        controls.addWidget(self.tag_button)
         layout.addLayout(controls)
 
         self.table_model = UsageTableModel(self)
@@ -129,6 +135,8 @@ class UsagePage(QWidget):
         self.table.setModel(self.proxy)
         self.table.setSortingEnabled(True)
         self.table.setAlternatingRowColors(True)
+        self.table.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QTableView.SelectionMode.ExtendedSelection)
         self.table.verticalHeader().hide()
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.table.horizontalHeader().setStretchLastSection(True)
@@ -170,6 +178,34 @@ class UsagePage(QWidget):
     def _dates(self) -> tuple[date, date]:
         since, until = self.since.date().toPython(), self.until.date().toPython()
         return (since, until) if since <= until else (until, since)
+
+    def selected_rows(self) -> list[dict]:
+        rows = {self.proxy.mapToSource(index).row() for index in self.table.selectionModel().selectedRows()}
+        return [self.table_model.table.rows[r] for r in sorted(rows)]
+
+    @Slot()
+    def _fill_tag_menu(self) -> None:
+        self.tag_menu.clear()
+        names = tag_names(self.model.ctx.store)
+        for name in names:
+            self.tag_menu.addAction(name).triggered.connect(lambda _=False, n=name: self.tag_selected(n))
+        if not names:
+            self.tag_menu.addAction("No tags yet: add them on the Value page or with `tracker tags add`").setEnabled(False)
+        self.tag_menu.addSeparator()
+        self.tag_menu.addAction("Untagged (by hand)").triggered.connect(lambda: self.tag_selected(None, untag=True))
+        self.tag_menu.addAction("Back to the rules").triggered.connect(lambda: self.tag_selected(None))
+
+    def tag_selected(self, tag_name: str | None, untag: bool = False) -> None:
+        rows = self.selected_rows()
+        if not rows:
+            self.totals.setText("Select rows first, then choose a tag.")
+            return
+        changed, skipped = tag_rows(self.model.ctx.store, self.model.zone(), self.view.currentData(), rows,
+                                    tag_name, untag)
+        what = f"tagged {tag_name!r}" if tag_name else ("untagged" if untag else "given back to the rules")
+        note = f"; {skipped} row(s) without a project or session were left alone" if skipped else ""
+        self.totals.setText(f"{changed} usage record(s) {what}{note}.")
+        self.model.refresh()
 
     @Slot()
     def reload(self, *args) -> None:

@@ -154,3 +154,17 @@ def test_reprice_prices_a_model_after_an_override(store, pricer, tracker_home):
     report = runner.invoke(main, ["report", "daily", "--json", "--since", "2026-05-01", "--until", "2026-05-01", "--tz", "UTC"])
     row = json.loads(report.output)["rows"][0]
     assert row["cost_usd"] == "0.000120" and row["unpriced_requests"] == 0
+
+
+def test_possible_overlap_between_org_figures_and_agent_logs_is_said(store, pricer):
+    from tracker.core.records import UsageBucket
+
+    day_s = at("2026-05-01T00:00:00") // 1000
+    ingest(store, pricer, events=[ev("a", "2026-05-01T10:00:00")],
+           buckets=[UsageBucket(source="anthropic", account="org", kind="messages", start_s=day_s, width_s=86400,
+                                model="claude-sonnet-4-5", provider="anthropic", tokens=Tokens(input_tokens=5))])
+    report = usage_report(store, get_zone("UTC"), since=date(2026, 5, 1), until=date(2026, 5, 1))
+    assert len(report["notes"]) == 1 and "Claude Code" in report["notes"][0]
+    alone = usage_report(store, get_zone("UTC"), since=date(2026, 5, 1), until=date(2026, 5, 1),
+                         sources=["claude_code"])
+    assert "notes" not in alone

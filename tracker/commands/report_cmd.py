@@ -57,6 +57,8 @@ def report_command(state: AppState, kind, since, until, tz, by, sources, as_json
         click.echo(f"{kind.capitalize()} usage, {doc['since']} to {doc['until']} ({doc['timezone']}); "
                    "costs are estimates at the price in force on each request's date.")
         click.echo(cli_format.table(doc["rows"], columns + TOKEN_COLUMNS, doc["totals"]))
+        for note in doc.get("notes", []):
+            click.echo(f"\nNote: {note}")
         unpriced = doc["totals"]["unpriced_requests"]
         if unpriced:
             click.echo(f"\n{unpriced} request(s) have no known price and are not in the cost total: "

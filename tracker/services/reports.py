@@ -104,10 +104,30 @@ def usage_report(
         "totals": _public(totals),
     }
     report["totals"]["cost_basis"] = "estimated"
+    notes = overlap_notes({r["source"] for r in rows})
+    if notes:
+        report["notes"] = notes
     billed = store.billed_by_day(span.since.isoformat(), span.until.isoformat())
     if billed:
         report["billed"] = billed_comparison(store, billed, span, sources)
     return report
+
+
+# A provider organisation's own figures include the agent's requests when the
+# agent runs on one of that organisation's API keys; the logs cannot tell.
+OVERLAPPING_SOURCES = (("anthropic", "claude_code", "Claude Code", "Anthropic"),
+                       ("openai", "codex", "Codex CLI", "OpenAI"))
+
+
+def overlap_notes(sources: set[str]) -> list[str]:
+    """Warnings where two sources may count the same requests (shown with every total)."""
+    return [
+        f"{agent} usage may also be inside the {org} organisation's figures if {agent} runs on that "
+        f"organisation's API key (not on a subscription); compare them with --source {provider} and "
+        f"--source {log_source} before adding them up."
+        for provider, log_source, agent, org in OVERLAPPING_SOURCES
+        if provider in sources and log_source in sources
+    ]
 
 
 def billed_comparison(store: Store, billed: list[dict], span: Range, sources: list[str] | None) -> list[dict]:

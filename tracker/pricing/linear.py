@@ -14,10 +14,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from genai_prices.types import ModelPrice, TieredPrices, Usage
+from typing import TYPE_CHECKING
 
 from tracker.core.money import PICO_PER_USD, usd_to_pico
 from tracker.core.tokens import Tokens
+
+if TYPE_CHECKING:  # imported where used: loading genai-prices is deferred to the first resolution
+    from genai_prices.types import ModelPrice
 
 _PICO = Decimal(PICO_PER_USD)
 
@@ -47,8 +50,10 @@ class Coefficients:
         return usd_to_pico(total / _PICO)
 
 
-def tier_starts(price: ModelPrice) -> list[int]:
+def tier_starts(price: "ModelPrice") -> list[int]:
     """Sorted distinct tier thresholds over every tiered price of the model."""
+    from genai_prices.types import TieredPrices
+
     starts: set[int] = set()
     for value in price.__dict__.values():
         if isinstance(value, TieredPrices):
@@ -65,7 +70,9 @@ def tier_index(starts: list[int], prompt_tokens: int) -> int:
     return index
 
 
-def _genai_total(price: ModelPrice, u: int, r: int, w5: int, w1: int, o: int, x: int) -> Decimal:
+def _genai_total(price: "ModelPrice", u: int, r: int, w5: int, w1: int, o: int, x: int) -> Decimal:
+    from genai_prices.types import Usage
+
     usage = Usage(
         input_tokens=u + r + w5 + w1,
         cache_read_tokens=r,
@@ -78,7 +85,7 @@ def _genai_total(price: ModelPrice, u: int, r: int, w5: int, w1: int, o: int, x:
     return price.calc_price(usage)["total_price"]
 
 
-def solve(price: ModelPrice, starts: list[int], index: int) -> Coefficients:
+def solve(price: "ModelPrice", starts: list[int], index: int) -> Coefficients:
     """Coefficients of `price` in tier `index`, from genai-prices' own figures."""
     # Probe with a prompt just inside the tier: genai picks the tier by
     # "prompt tokens > start", so start+1 and start+2 are both in tier `index`.

@@ -20,12 +20,14 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
-from genai_prices import data_snapshot
-from genai_prices.types import ModelInfo, ModelPrice, TimeOfDateConstraint
+from typing import TYPE_CHECKING
 
 from tracker.core.timeutil import UTC, from_ms
 from tracker.core.tokens import Tokens
 from tracker.pricing import linear
+
+if TYPE_CHECKING:  # genai-prices (pydantic) costs ~0.15 s to import: only when a price is resolved
+    from genai_prices.types import ModelInfo, ModelPrice
 
 log = logging.getLogger(__name__)
 
@@ -35,12 +37,27 @@ OVERRIDE_PRICE_KEYS = ("input_mtok", "output_mtok", "cache_read_mtok", "cache_wr
 # others are the standard price.
 _STANDARD_TIERS = {None, "", "standard", "default", "auto", "on_demand"}
 
-try:
-    from importlib.metadata import version as _pkg_version
+_genai_version: str | None = None
 
-    GENAI_PRICES_VERSION = _pkg_version("genai-prices")
-except Exception:  # pragma: no cover - metadata missing in odd bundles
-    GENAI_PRICES_VERSION = "unknown"
+
+def genai_prices_version() -> str:
+    """The installed genai-prices version, from its metadata (the package itself is not imported)."""
+    global _genai_version
+    if _genai_version is None:
+        try:
+            from importlib.metadata import version as _pkg_version
+
+            _genai_version = _pkg_version("genai-prices")
+        except Exception:  # pragma: no cover - metadata missing in odd bundles
+            _genai_version = "unknown"
+    return _genai_version
+
+
+def __getattr__(name: str) -> str:
+    # GENAI_PRICES_VERSION on first use: importlib.metadata itself costs ~20 ms at start-up.
+    if name == "GENAI_PRICES_VERSION":
+        return genai_prices_version()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,10 +70,23 @@ class Priced:
         return self.cost_pico is None
 
 
-@dataclass(frozen=True, slots=True)
 class _OverrideEntry:
-    since: date | None
-    price: ModelPrice
+    """One dated price of an override file; its genai-prices ModelPrice is built on first use."""
+
+    __slots__ = ("since", "prices", "_price")
+
+    def __init__(self, since: date | None, prices: dict[str, Decimal]):
+        self.since = since
+        self.prices = prices
+        self._price = None
+
+    @property
+    def price(self) -> "ModelPrice":
+        if self._price is None:
+            from genai_prices.types import ModelPrice
+
+            self._price = ModelPrice(**self.prices)
+        return self._price
 
 
 class OverrideFile:
@@ -124,9 +154,9 @@ class OverrideFile:
         if "input_mtok" not in prices or "output_mtok" not in prices:
             self.errors.append(f"{where}: input_mtok and output_mtok are required")
             return None
-        return _OverrideEntry(since, ModelPrice(**prices))
+        return _OverrideEntry(since, prices)
 
-    def lookup(self, model: str, when: datetime) -> tuple[str, ModelPrice] | None:
+    def lookup(self, model: str, when: datetime) -> tuple[str, "ModelPrice"] | None:
         key = model.lower()
         entries = self.models.get(key)
         if entries is None:
@@ -144,12 +174,14 @@ class OverrideFile:
         return f"{key}@{entry.since or 'always'}", entry.price
 
 
-def _digest(price: ModelPrice) -> str:
+def _digest(price: "ModelPrice") -> str:
     items = sorted((k, repr(v)) for k, v in price.__dict__.items() if v is not None and not k.startswith("_"))
     return hashlib.sha1(repr(items).encode()).hexdigest()[:10]
 
 
-def _has_time_of_day(model: ModelInfo) -> bool:
+def _has_time_of_day(model: "ModelInfo") -> bool:
+    from genai_prices.types import TimeOfDateConstraint
+
     conditions = list(model.prices) if isinstance(model.prices, list) else []
     conditions += list(model.price_variants or [])
     return any(isinstance(getattr(c, "constraint", None), TimeOfDateConstraint) for c in conditions)
@@ -166,9 +198,9 @@ class Pricer:
             shipped_overrides if shipped_overrides is not None else resource_path("price_overrides.json"),
             "tracker",
         )
-        self._snapshot = data_snapshot.get_snapshot()
-        self._models: dict[tuple[str, str | None], tuple[Any, ModelInfo, bool] | None] = {}
-        self._resolved: dict[tuple, tuple[str, ModelPrice, list[int]] | None] = {}
+        self._snapshot = None  # genai-prices' data, loaded by the first resolution that needs it
+        self._models: dict[tuple[str, str | None], tuple[Any, "ModelInfo", bool] | None] = {}
+        self._resolved: dict[tuple, tuple[str, "ModelPrice", list[int]] | None] = {}
         self._coefficients: dict[tuple[str, int], linear.Coefficients] = {}
 
     @property
@@ -176,13 +208,21 @@ class Pricer:
         return self.user.errors + self.shipped.errors
 
     # -- resolution -------------------------------------------------------
+    @property
+    def snapshot(self):
+        if self._snapshot is None:
+            from genai_prices import data_snapshot
+
+            self._snapshot = data_snapshot.get_snapshot()
+        return self._snapshot
+
     def _genai_model(self, model: str, provider: str | None):
         key = (model, provider)
         if key not in self._models:
             found = None
             for provider_id in ([provider, None] if provider else [None]):
                 try:
-                    prov, info = self._snapshot.find_provider_model(model, None, provider_id, None)
+                    prov, info = self.snapshot.find_provider_model(model, None, provider_id, None)
                 except LookupError:
                     continue
                 found = (prov, info, _has_time_of_day(info))
@@ -216,7 +256,7 @@ class Pricer:
             if batch:
                 context["processing"] = "batch"
             price = info.get_prices(when, context or None)
-            result = (f"genai-prices-{GENAI_PRICES_VERSION}:{prov.id}/{info.id}#{_digest(price)}", price)
+            result = (f"genai-prices-{genai_prices_version()}:{prov.id}/{info.id}#{_digest(price)}", price)
         else:
             shipped = self.shipped.lookup(model, when)
             if shipped is not None:

@@ -44,7 +44,7 @@ def bulk_writes(store, cache_mib: int = BULK_CACHE_MIB) -> Iterator[None]:
         if conn.execute("SELECT EXISTS (SELECT 1 FROM events)").fetchone()[0]:
             yield
         else:
-            with store.db.atomic():
+            with store.atomic():
                 indexes = conn.execute(
                     "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'events' "
                     "AND sql IS NOT NULL"
@@ -75,7 +75,7 @@ def write_event_rows(store, rows: Sequence[tuple], cursors: Iterable[Cursor] = (
     cursor_rows = [(c.source, c.key, json.dumps(c.value, sort_keys=True, separators=(",", ":")), stamp)
                    for c in cursors]
     conn = store.conn
-    with store.db.atomic():
+    with store.atomic():
         if rows:
             before = conn.execute("SELECT COALESCE(MAX(rowid), 0) FROM events").fetchone()[0]
             conn.executemany(_EVENT_UPSERT_COMPLETE if keep_most_complete else _EVENT_UPSERT, rows)

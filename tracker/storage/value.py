@@ -86,14 +86,14 @@ def rule_condition(rule: RuleMatch | dict, table: str, alias: str = "") -> tuple
 
 
 class ValueQueries:
-    """Mixin for `Store` (needs `self.db` and `self.conn`)."""
+    """Mixin for `Store` (needs `self.atomic` and `self.conn`)."""
 
     conn: sqlite3.Connection
 
     @contextmanager
     def transaction(self):
         """One transaction (a savepoint when nested) for a multi-step write."""
-        with self.db.atomic():  # type: ignore[attr-defined]
+        with self.atomic():  # type: ignore[attr-defined]
             yield self
 
     # -- tags ---------------------------------------------------------------

@@ -47,6 +47,7 @@ KEEP_MOST_COMPLETE = {claude_code.KIND: True, codex.KIND: True, gemini_cli.KIND:
 BATCH_EVENTS = 20_000  # events per transaction (with the cursors of their files)
 PARALLEL_MIN_BYTES = 16 * 1024 * 1024  # below this, worker start-up costs more than it saves
 FILE_ERROR = "file_error"
+IMPORT_FOLDERS_SETTING = "import.folders"  # the user's extra folders (Settings), see roots_with_folders
 
 
 @dataclass
@@ -118,6 +119,19 @@ def _read_and_price(work: _Work, pricer=None):
             return work, None, None, f"{work.stat.path}: pricing failed: {type(exc).__name__}: {exc}"
         result.events = rows
     return work, result, cursor, error
+
+
+def import_folders(store) -> list[str]:
+    return list(store.get_setting(IMPORT_FOLDERS_SETTING, []))
+
+
+def set_import_folders(store, folders: list[str]) -> None:
+    cleaned = []
+    for folder in folders:
+        folder = folder.strip()
+        if folder and folder not in cleaned:
+            cleaned.append(folder)
+    store.set_setting(IMPORT_FOLDERS_SETTING, cleaned)
 
 
 def roots_with_folders(folders: list[Path]) -> tuple[dict[str, list[Path]] | None, list[str]]:

@@ -66,16 +66,20 @@ def discover(configured: list[Path] | None = None) -> list[Path]:
         if not sessions.is_dir() and not archived.is_dir():
             files.extend(lf.walk_files(root, (".jsonl",)))
             continue
+        # relative paths as text (walk_files joins below the root it is given): Path.relative_to per file
+        # costs more than the rest of a no-change import's discovery
         seen = set()
         if sessions.is_dir():
+            cut = len(str(sessions)) + 1
             for path in lf.walk_files(sessions, (".jsonl",)):
-                seen.add(path.relative_to(sessions))
+                seen.add(str(path)[cut:])
                 files.append(path)
         if archived.is_dir():
+            cut = len(str(archived)) + 1
             for path in lf.walk_files(archived, (".jsonl",)):
                 # archived under the same relative path: the sessions/ copy counts
                 # (any other archived copy maps to the same event keys anyway)
-                if path.relative_to(archived) not in seen:
+                if str(path)[cut:] not in seen:
                     files.append(path)
     return files
 

@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import orjson
+
 from tracker.core.records import BilledLine, Cursor, UsageBucket, UsageEvent
 from tracker.core.timeutil import Window, now_ms
 from tracker.storage.db import StoreError, backup, connect, migrate
@@ -261,8 +263,9 @@ class Store(ValueQueries):
 
     # -- cursors and settings --------------------------------------------
     def cursors(self, source: str) -> dict[str, dict]:
+        # orjson: a no-change log import reads one cursor per file (thousands), ~4x faster than json
         rows = self.conn.execute("SELECT key, value FROM cursors WHERE source = ?", (source,))
-        return {key: json.loads(value) for key, value in rows}
+        return {key: orjson.loads(value) for key, value in rows}
 
     def get_cursor(self, source: str, key: str) -> dict | None:
         row = self.conn.execute("SELECT value FROM cursors WHERE source = ? AND key = ?", (source, key)).fetchone()

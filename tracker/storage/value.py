@@ -194,6 +194,9 @@ class ValueQueries:
                     params += [*cond[1], rule.tag_id]
                 # cheap column tests first: SQLite evaluates the WHERE terms in order
                 scope = "rule_tag_id IS NULL AND manual_tag_id IS NULL AND " if only_untagged else ""
+                if not whens and only_untagged:
+                    changed[table] = 0  # no rule: untagged rows stay untagged (and no table scan per sync)
+                    continue
                 if not whens:
                     cur = self.conn.execute(f"UPDATE {table} SET rule_tag_id = NULL WHERE rule_tag_id IS NOT NULL")
                 else:

@@ -14,7 +14,7 @@ import fnmatch
 import hashlib
 import json
 import logging
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 from tracker.core.timeutil import UTC, from_ms
 from tracker.core.tokens import Tokens
 from tracker.pricing import linear
+from tracker.pricing.resolution_cache import ResolutionCache, digest_bytes, identity
 
 if TYPE_CHECKING:  # genai-prices (pydantic) costs ~0.15 s to import: only when a price is resolved
     from genai_prices.types import ModelInfo, ModelPrice
@@ -36,6 +37,8 @@ OVERRIDE_PRICE_KEYS = ("input_mtok", "output_mtok", "cache_read_mtok", "cache_wr
 # Service tiers that genai-prices prices as variants (flex, priority); the
 # others are the standard price.
 _STANDARD_TIERS = {None, "", "standard", "default", "auto", "on_demand"}
+DAY_MS = 86_400_000
+_MISSING = object()
 
 _genai_version: str | None = None
 
@@ -103,12 +106,15 @@ class OverrideFile:
         self.path = path
         self.errors: list[str] = []
         self.models: dict[str, list[_OverrideEntry]] = {}
+        self.digest = digest_bytes(None)  # of the bytes read: what resolutions depend on
         if path is not None and path.exists():
             self._load(path)
 
     def _load(self, path: Path) -> None:
         try:
-            doc = json.loads(path.read_text(encoding="utf-8"))
+            raw = path.read_bytes()
+            self.digest = digest_bytes(raw)
+            doc = json.loads(raw.decode("utf-8"))
         except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
             self.errors.append(f"{path}: cannot read price overrides ({exc}); ignoring the file")
             return
@@ -188,9 +194,15 @@ def _has_time_of_day(model: "ModelInfo") -> bool:
 
 
 class Pricer:
-    """Costs requests; caches resolution per model and day, coefficients per price and tier."""
+    """Costs requests; caches resolution per model and day, coefficients per price and tier.
 
-    def __init__(self, user_overrides: Path | None = None, shipped_overrides: Path | None = None):
+    With `cache_path`, day-granular resolutions and coefficients are also kept
+    on disk (pricing.resolution_cache) for later runs; `save_cache()` writes
+    what was learned.
+    """
+
+    def __init__(self, user_overrides: Path | None = None, shipped_overrides: Path | None = None,
+                 cache_path: Path | None = None):
         from tracker.paths import resource_path
 
         self.user = OverrideFile(user_overrides, "user")
@@ -202,6 +214,21 @@ class Pricer:
         self._models: dict[tuple[str, str | None], tuple[Any, "ModelInfo", bool] | None] = {}
         self._resolved: dict[tuple, tuple[str, "ModelPrice", list[int]] | None] = {}
         self._coefficients: dict[tuple[str, int], linear.Coefficients] = {}
+        self.cache = None
+        if cache_path is not None:
+            self.cache = ResolutionCache(cache_path, identity([self.user.digest, self.shipped.digest]))
+
+    def save_cache(self) -> None:
+        if self.cache is not None:
+            self.cache.save()
+
+    def take_learned(self) -> list[tuple]:
+        """Cache entries added since the last call (a forked worker returns them to its parent)."""
+        return self.cache.take_new() if self.cache is not None else []
+
+    def learn(self, entries: list[tuple]) -> None:
+        if self.cache is not None and entries:
+            self.cache.merge(entries)
 
     @property
     def override_errors(self) -> list[str]:
@@ -264,7 +291,31 @@ class Pricer:
                 result = (f"tracker:{name}#{_digest(price)}", price)
         resolved = (result[0], result[1], linear.tier_starts(result[1])) if result else None
         self._resolved[cache_key] = resolved
+        if self.cache is not None and granularity_ms == DAY_MS:
+            self.cache.add_id(cache_key, (resolved[0], tuple(resolved[2])) if resolved else None)
         return resolved
+
+    def _price_id(self, model: str, provider: str | None, at_ms: int, service_tier: str | None, batch: bool):
+        """(price_id, tier starts) for a request, or None: from the disk cache when it knows the day."""
+        if self.cache is not None and model:
+            tier = None if service_tier in _STANDARD_TIERS else service_tier
+            # only day-granular resolutions are stored, so a hit means the day is the right key
+            found = self.cache.ids.get((model, provider, at_ms // DAY_MS, tier, batch), _MISSING)
+            if found is not _MISSING:
+                return found
+        resolved = self.resolve(model, provider, at_ms, service_tier, batch)
+        return None if resolved is None else (resolved[0], resolved[2])
+
+    def _solve(self, model: str, provider: str | None, at_ms: int, service_tier: str | None, batch: bool,
+               index: int) -> linear.Coefficients:
+        key = (self._price_id(model, provider, at_ms, service_tier, batch)[0], index)
+        if self.cache is not None and key in self.cache.coefficients:
+            return linear.Coefficients(*self.cache.coefficients[key])
+        price_id, price, starts = self.resolve(model, provider, at_ms, service_tier, batch)
+        coefficients = linear.solve(price, starts, index)
+        if self.cache is not None:
+            self.cache.add_coefficients(key, astuple(coefficients))
+        return coefficients
 
     # -- the one function -------------------------------------------------
     def price(
@@ -283,16 +334,16 @@ class Pricer:
         Long-context tiers apply per request: pass `tier_prompt_tokens` (the
         prompt size of one request) when `tokens` sums several requests.
         """
-        resolved = self.resolve(model, provider, at_ms, service_tier, batch)
-        if resolved is None:
+        found = self._price_id(model, provider, at_ms, service_tier, batch)
+        if found is None:
             return Priced(None, None)
-        price_id, price, starts = resolved
+        price_id, starts = found
         prompt = tokens.prompt_tokens if tier_prompt_tokens is None else tier_prompt_tokens
         index = linear.tier_index(starts, prompt) if starts else 0
         coeff_key = (price_id, index)
         coefficients = self._coefficients.get(coeff_key)
         if coefficients is None:
-            coefficients = linear.solve(price, starts, index)
+            coefficients = self._solve(model, provider, at_ms, service_tier, batch, index)
             self._coefficients[coeff_key] = coefficients
         return Priced(coefficients.cost_pico(tokens, requests), price_id)
 

@@ -106,7 +106,11 @@ _WORKER_PRICER = None
 
 
 def _read_and_price(work: _Work, pricer=None):
-    """Parse, price (services.ingest.price_event) and turn events into store rows (cheap to pickle)."""
+    """Parse, price (services.ingest.price_event) and turn events into store rows (cheap to pickle).
+
+    Also returns the price-cache entries the pricer learned meanwhile: a forked
+    worker's pricer is a copy, so its parent merges them (Pricer.learn) to keep them.
+    """
     pricer = pricer if pricer is not None else _WORKER_PRICER
     work, result, cursor, error = _read(work)
     if result is not None:
@@ -116,9 +120,9 @@ def _read_and_price(work: _Work, pricer=None):
                 price_event(pricer, event)
                 rows.append(event_row(event))
         except Exception as exc:  # never lose the other files to one bad record
-            return work, None, None, f"{work.stat.path}: pricing failed: {type(exc).__name__}: {exc}"
+            return work, None, None, f"{work.stat.path}: pricing failed: {type(exc).__name__}: {exc}", []
         result.events = rows
-    return work, result, cursor, error
+    return work, result, cursor, error, pricer.take_learned()
 
 
 def import_folders(store) -> list[str]:
@@ -215,7 +219,7 @@ def _can_fork() -> bool:
 
 
 def _results(work: list[_Work], pricer, workers: int | None) -> Iterator[tuple]:
-    """(work, result, cursor, error) per file; result.events are priced store rows."""
+    """(work, result, cursor, error, learned price-cache entries) per file; result.events are priced store rows."""
     global _WORKER_PRICER
     total = sum(_pending_bytes(w) for w in work)
     workers = workers if workers is not None else (os.cpu_count() or 1)
@@ -303,7 +307,8 @@ def import_logs(
 
     emit()
     with bulk_writes(store):
-        for item, result, cursor, error in _results(work, pricer, workers):
+        for item, result, cursor, error, learned in _results(work, pricer, workers):
+            pricer.learn(learned)
             done_files += 1
             done_bytes += _pending_bytes(item)
             if error is not None:
@@ -324,5 +329,6 @@ def import_logs(
             emit(item.stat.path)
         for kind in SOURCES:
             flush(batches[kind])
+    pricer.save_cache()
     report.seconds = time.perf_counter() - started
     return report

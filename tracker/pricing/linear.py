@@ -11,7 +11,7 @@ request (a test checks equality over every model in the price data).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from typing import TYPE_CHECKING
@@ -36,8 +36,26 @@ class Coefficients:
     output: Decimal
     reasoning_extra: Decimal
     per_request: Decimal
+    # the same, as ints, when every one is a whole number of picodollars (prices with up to six
+    # decimals per million tokens: nearly all); the cost is then an exact integer sum
+    _ints: tuple[int, ...] | None = field(init=False, default=None, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        values = self.values()
+        if all(v == v.to_integral_value() for v in values):
+            object.__setattr__(self, "_ints", tuple(int(v) for v in values))
+
+    def values(self) -> tuple[Decimal, ...]:
+        return (self.uncached, self.cache_read, self.cache_write_5m, self.cache_write_1h, self.output,
+                self.reasoning_extra, self.per_request)
 
     def cost_pico(self, t: Tokens, requests: int = 1) -> int:
+        ints = self._ints
+        if ints is not None:
+            # exact, and what the Decimal path below gives for an integral total (no rounding to do)
+            return (ints[0] * t.input_tokens + ints[1] * t.cache_read_tokens + ints[2] * t.cache_write_5m_tokens
+                    + ints[3] * t.cache_write_1h_tokens + ints[4] * t.output_tokens
+                    + ints[5] * t.reasoning_tokens + ints[6] * requests)
         total = (
             self.uncached * t.input_tokens
             + self.cache_read * t.cache_read_tokens

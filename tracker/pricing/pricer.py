@@ -14,7 +14,7 @@ import fnmatch
 import hashlib
 import json
 import logging
-from dataclasses import astuple, dataclass
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -314,7 +314,7 @@ class Pricer:
         price_id, price, starts = self.resolve(model, provider, at_ms, service_tier, batch)
         coefficients = linear.solve(price, starts, index)
         if self.cache is not None:
-            self.cache.add_coefficients(key, astuple(coefficients))
+            self.cache.add_coefficients(key, coefficients.values())
         return coefficients
 
     # -- the one function -------------------------------------------------

@@ -406,6 +406,16 @@ _ROLLUP_SUB = (
     "AND model = OLD.model AND n = 0;"
 )
 
+# The rollup computed from events in one statement (into an empty events_hourly): the migration's
+# backfill, and storage.bulk's rebuild after a first import that ran without the triggers.
+ROLLUP_FILL = (
+    "INSERT INTO events_hourly (hour_ms, source, model, n, requests, cost_pico, unpriced) "
+    "SELECT e.ts_ms - e.ts_ms % 3600000 AS h, e.source, e.model, COUNT(*), SUM(COALESCE(e.requests, 0)), "
+    "SUM(COALESCE(e.cost_pico, 0)), "
+    "SUM(CASE WHEN e.cost_pico IS NULL THEN MAX(COALESCE(e.requests, 1), 1) ELSE 0 END) "
+    "FROM events e GROUP BY h, e.source, e.model"
+)
+
 
 @migrations()
 def m020_gui_events_hourly_rollup(db: Database) -> None:
@@ -425,10 +435,4 @@ def m020_gui_events_hourly_rollup(db: Database) -> None:
     db.execute(f"CREATE TRIGGER events_hourly_delete AFTER DELETE ON events BEGIN {_ROLLUP_SUB} END")
     db.execute(f"CREATE TRIGGER events_hourly_update AFTER UPDATE OF ts_ms, source, model, requests, cost_pico "
                f"ON events BEGIN {_ROLLUP_SUB} {_ROLLUP_ADD.format(values=new_values)} END")
-    db.execute(
-        "INSERT INTO events_hourly (hour_ms, source, model, n, requests, cost_pico, unpriced) "
-        "SELECT e.ts_ms - e.ts_ms % 3600000 AS h, e.source, e.model, COUNT(*), SUM(COALESCE(e.requests, 0)), "
-        "SUM(COALESCE(e.cost_pico, 0)), "
-        "SUM(CASE WHEN e.cost_pico IS NULL THEN MAX(COALESCE(e.requests, 1), 1) ELSE 0 END) "
-        "FROM events e GROUP BY h, e.source, e.model"
-    )
+    db.execute(ROLLUP_FILL)

@@ -7,11 +7,12 @@ tier, batch), which price applied (its id and long-context tier thresholds),
 and per (price id, tier) the exact per-token coefficients (Decimal text).
 
 It is valid only for the inputs that produced it: the file records an identity
-made of this module's format, the tracker version, the installed genai-prices
-package (its files' sizes and mtimes) and a hash of each override file's
-bytes. Any change to those and the file is ignored (and rewritten). Entries
-are facts about those inputs, so concurrent writers can only lose entries,
-never make one wrong; the file is replaced atomically.
+made of this module's format, the tracker version (and the pricing modules'
+sizes and mtimes), the installed genai-prices package (its files' sizes and
+mtimes) and a hash of each override file's bytes. Any change to those and
+the file is ignored (and rewritten). Entries are facts about those inputs, so
+concurrent writers can only lose entries, never make one wrong; the file is
+replaced atomically.
 """
 
 from __future__ import annotations
@@ -63,11 +64,26 @@ def _genai_files() -> str:
     return f"{folder}|{'|'.join(parts)}"
 
 
+def _own_code() -> str:
+    """Sizes and mtimes of the modules that compute the entries (an edited checkout, same version)."""
+    from tracker.pricing import linear, pricer
+
+    parts = []
+    for module in (pricer, linear):
+        try:
+            st = os.stat(module.__file__)
+            parts.append(f"{st.st_size}:{st.st_mtime_ns}")
+        except (OSError, TypeError):  # frozen: the version and the bundle identify the code
+            parts.append("frozen")
+    return ",".join(parts)
+
+
 def identity(override_digests: list[str]) -> str:
     """What the cached entries depend on, as one string."""
     from tracker import __version__
 
-    return "|".join([f"format {FORMAT}", f"tracker {__version__}", _genai_files(), *override_digests])
+    return "|".join([f"format {FORMAT}", f"tracker {__version__} {_own_code()}", _genai_files(),
+                     *override_digests])
 
 
 def digest_bytes(data: bytes | None) -> str:

@@ -11,7 +11,8 @@ def test_pricer_loads_genai_prices_on_first_resolution_only():
         "from tracker.core.tokens import Tokens\n"
         "p = Pricer()\nassert GENAI_PRICES_VERSION not in ('', 'unknown')\n"
         "assert 'genai_prices' not in sys.modules, 'imported before any resolution'\n"
-        "priced = p.price(Tokens(input_tokens=1000, output_tokens=10), 'claude-sonnet-4-5', 'anthropic', 1764000000000)\n"
+        "priced = p.price(Tokens(input_tokens=1000, output_tokens=10), 'claude-sonnet-4-5', 'anthropic',"
+        " 1764000000000)\n"
         "assert priced.cost_pico and priced.price_id.startswith('genai-prices-' + GENAI_PRICES_VERSION)\n"
     )
     assert "genai_prices" in _modules_after(code)

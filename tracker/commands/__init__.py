@@ -1,18 +1,24 @@
-"""Every `tracker` subcommand, registered in one list (add new modules here)."""
+"""Every `tracker` subcommand, registered in one table (add new commands here).
 
-from tracker.commands.import_cmd import import_command
-from tracker.commands.invoice_cmd import invoice_command
-from tracker.commands.machines_cmd import MACHINE_COMMANDS
-from tracker.commands.nudges_cmd import nudges_command
-from tracker.commands.paths_cmd import paths_command
-from tracker.commands.poll_cmd import poll_command
-from tracker.commands.report_cmd import report_command
-from tracker.commands.reprice_cmd import reprice_command
-from tracker.commands.sources_cmd import sources_group
-from tracker.commands.summary_cmd import summary_group
-from tracker.commands.value_cmd import VALUE_COMMANDS
+name -> "module:attribute" of the click command. The CLI imports a command's
+module only when that command runs (or for `tracker --help`, which lists them
+all), so `tracker import` does not pay for the imports of every other command.
+"""
 
-COMMANDS = [paths_command, import_command, report_command, reprice_command, nudges_command]
-COMMANDS += [sources_group, poll_command]
-COMMANDS += VALUE_COMMANDS
-COMMANDS += [summary_group, *MACHINE_COMMANDS, invoice_command]
+COMMANDS: dict[str, str] = {
+    "paths": "tracker.commands.paths_cmd:paths_command",
+    "import": "tracker.commands.import_cmd:import_command",
+    "report": "tracker.commands.report_cmd:report_command",
+    "reprice": "tracker.commands.reprice_cmd:reprice_command",
+    "nudges": "tracker.commands.nudges_cmd:nudges_command",
+    "sources": "tracker.commands.sources_cmd:sources_group",
+    "poll": "tracker.commands.poll_cmd:poll_command",
+    "tags": "tracker.commands.value_cmd:tags_group",
+    "value": "tracker.commands.value_cmd:value_group",
+    "roi": "tracker.commands.value_cmd:roi_command",
+    "alerts": "tracker.commands.value_cmd:alerts_group",
+    "summary": "tracker.commands.summary_cmd:summary_group",
+    "export-events": "tracker.commands.machines_cmd:export_events_command",
+    "import-events": "tracker.commands.machines_cmd:import_events_command",
+    "invoice": "tracker.commands.invoice_cmd:invoice_command",
+}

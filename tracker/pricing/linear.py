@@ -11,13 +11,16 @@ request (a test checks equality over every model in the price data).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
-from genai_prices.types import ModelPrice, TieredPrices, Usage
+from typing import TYPE_CHECKING
 
 from tracker.core.money import PICO_PER_USD, usd_to_pico
 from tracker.core.tokens import Tokens
+
+if TYPE_CHECKING:  # imported where used: loading genai-prices is deferred to the first resolution
+    from genai_prices.types import ModelPrice
 
 _PICO = Decimal(PICO_PER_USD)
 
@@ -33,8 +36,26 @@ class Coefficients:
     output: Decimal
     reasoning_extra: Decimal
     per_request: Decimal
+    # the same, as ints, when every one is a whole number of picodollars (prices with up to six
+    # decimals per million tokens: nearly all); the cost is then an exact integer sum
+    _ints: tuple[int, ...] | None = field(init=False, default=None, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        values = self.values()
+        if all(v == v.to_integral_value() for v in values):
+            object.__setattr__(self, "_ints", tuple(int(v) for v in values))
+
+    def values(self) -> tuple[Decimal, ...]:
+        return (self.uncached, self.cache_read, self.cache_write_5m, self.cache_write_1h, self.output,
+                self.reasoning_extra, self.per_request)
 
     def cost_pico(self, t: Tokens, requests: int = 1) -> int:
+        ints = self._ints
+        if ints is not None:
+            # exact, and what the Decimal path below gives for an integral total (no rounding to do)
+            return (ints[0] * t.input_tokens + ints[1] * t.cache_read_tokens + ints[2] * t.cache_write_5m_tokens
+                    + ints[3] * t.cache_write_1h_tokens + ints[4] * t.output_tokens
+                    + ints[5] * t.reasoning_tokens + ints[6] * requests)
         total = (
             self.uncached * t.input_tokens
             + self.cache_read * t.cache_read_tokens
@@ -47,8 +68,10 @@ class Coefficients:
         return usd_to_pico(total / _PICO)
 
 
-def tier_starts(price: ModelPrice) -> list[int]:
+def tier_starts(price: "ModelPrice") -> list[int]:
     """Sorted distinct tier thresholds over every tiered price of the model."""
+    from genai_prices.types import TieredPrices
+
     starts: set[int] = set()
     for value in price.__dict__.values():
         if isinstance(value, TieredPrices):
@@ -65,7 +88,9 @@ def tier_index(starts: list[int], prompt_tokens: int) -> int:
     return index
 
 
-def _genai_total(price: ModelPrice, u: int, r: int, w5: int, w1: int, o: int, x: int) -> Decimal:
+def _genai_total(price: "ModelPrice", u: int, r: int, w5: int, w1: int, o: int, x: int) -> Decimal:
+    from genai_prices.types import Usage
+
     usage = Usage(
         input_tokens=u + r + w5 + w1,
         cache_read_tokens=r,
@@ -78,7 +103,7 @@ def _genai_total(price: ModelPrice, u: int, r: int, w5: int, w1: int, o: int, x:
     return price.calc_price(usage)["total_price"]
 
 
-def solve(price: ModelPrice, starts: list[int], index: int) -> Coefficients:
+def solve(price: "ModelPrice", starts: list[int], index: int) -> Coefficients:
     """Coefficients of `price` in tier `index`, from genai-prices' own figures."""
     # Probe with a prompt just inside the tier: genai picks the tier by
     # "prompt tokens > start", so start+1 and start+2 are both in tier `index`.

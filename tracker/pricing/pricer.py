@@ -20,12 +20,15 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
-from genai_prices import data_snapshot
-from genai_prices.types import ModelInfo, ModelPrice, TimeOfDateConstraint
+from typing import TYPE_CHECKING
 
 from tracker.core.timeutil import UTC, from_ms
 from tracker.core.tokens import Tokens
 from tracker.pricing import linear
+from tracker.pricing.resolution_cache import ResolutionCache, digest_bytes, identity
+
+if TYPE_CHECKING:  # genai-prices (pydantic) costs ~0.15 s to import: only when a price is resolved
+    from genai_prices.types import ModelInfo, ModelPrice
 
 log = logging.getLogger(__name__)
 
@@ -34,13 +37,30 @@ OVERRIDE_PRICE_KEYS = ("input_mtok", "output_mtok", "cache_read_mtok", "cache_wr
 # Service tiers that genai-prices prices as variants (flex, priority); the
 # others are the standard price.
 _STANDARD_TIERS = {None, "", "standard", "default", "auto", "on_demand"}
+DAY_MS = 86_400_000
+_MISSING = object()
 
-try:
-    from importlib.metadata import version as _pkg_version
+_genai_version: str | None = None
 
-    GENAI_PRICES_VERSION = _pkg_version("genai-prices")
-except Exception:  # pragma: no cover - metadata missing in odd bundles
-    GENAI_PRICES_VERSION = "unknown"
+
+def genai_prices_version() -> str:
+    """The installed genai-prices version, from its metadata (the package itself is not imported)."""
+    global _genai_version
+    if _genai_version is None:
+        try:
+            from importlib.metadata import version as _pkg_version
+
+            _genai_version = _pkg_version("genai-prices")
+        except Exception:  # pragma: no cover - metadata missing in odd bundles
+            _genai_version = "unknown"
+    return _genai_version
+
+
+def __getattr__(name: str) -> str:
+    # GENAI_PRICES_VERSION on first use: importlib.metadata itself costs ~20 ms at start-up.
+    if name == "GENAI_PRICES_VERSION":
+        return genai_prices_version()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,10 +73,23 @@ class Priced:
         return self.cost_pico is None
 
 
-@dataclass(frozen=True, slots=True)
 class _OverrideEntry:
-    since: date | None
-    price: ModelPrice
+    """One dated price of an override file; its genai-prices ModelPrice is built on first use."""
+
+    __slots__ = ("since", "prices", "_price")
+
+    def __init__(self, since: date | None, prices: dict[str, Decimal]):
+        self.since = since
+        self.prices = prices
+        self._price = None
+
+    @property
+    def price(self) -> "ModelPrice":
+        if self._price is None:
+            from genai_prices.types import ModelPrice
+
+            self._price = ModelPrice(**self.prices)
+        return self._price
 
 
 class OverrideFile:
@@ -73,12 +106,15 @@ class OverrideFile:
         self.path = path
         self.errors: list[str] = []
         self.models: dict[str, list[_OverrideEntry]] = {}
+        self.digest = digest_bytes(None)  # of the bytes read: what resolutions depend on
         if path is not None and path.exists():
             self._load(path)
 
     def _load(self, path: Path) -> None:
         try:
-            doc = json.loads(path.read_text(encoding="utf-8"))
+            raw = path.read_bytes()
+            self.digest = digest_bytes(raw)
+            doc = json.loads(raw.decode("utf-8"))
         except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
             self.errors.append(f"{path}: cannot read price overrides ({exc}); ignoring the file")
             return
@@ -124,9 +160,9 @@ class OverrideFile:
         if "input_mtok" not in prices or "output_mtok" not in prices:
             self.errors.append(f"{where}: input_mtok and output_mtok are required")
             return None
-        return _OverrideEntry(since, ModelPrice(**prices))
+        return _OverrideEntry(since, prices)
 
-    def lookup(self, model: str, when: datetime) -> tuple[str, ModelPrice] | None:
+    def lookup(self, model: str, when: datetime) -> tuple[str, "ModelPrice"] | None:
         key = model.lower()
         entries = self.models.get(key)
         if entries is None:
@@ -144,21 +180,29 @@ class OverrideFile:
         return f"{key}@{entry.since or 'always'}", entry.price
 
 
-def _digest(price: ModelPrice) -> str:
+def _digest(price: "ModelPrice") -> str:
     items = sorted((k, repr(v)) for k, v in price.__dict__.items() if v is not None and not k.startswith("_"))
     return hashlib.sha1(repr(items).encode()).hexdigest()[:10]
 
 
-def _has_time_of_day(model: ModelInfo) -> bool:
+def _has_time_of_day(model: "ModelInfo") -> bool:
+    from genai_prices.types import TimeOfDateConstraint
+
     conditions = list(model.prices) if isinstance(model.prices, list) else []
     conditions += list(model.price_variants or [])
     return any(isinstance(getattr(c, "constraint", None), TimeOfDateConstraint) for c in conditions)
 
 
 class Pricer:
-    """Costs requests; caches resolution per model and day, coefficients per price and tier."""
+    """Costs requests; caches resolution per model and day, coefficients per price and tier.
 
-    def __init__(self, user_overrides: Path | None = None, shipped_overrides: Path | None = None):
+    With `cache_path`, day-granular resolutions and coefficients are also kept
+    on disk (pricing.resolution_cache) for later runs; `save_cache()` writes
+    what was learned.
+    """
+
+    def __init__(self, user_overrides: Path | None = None, shipped_overrides: Path | None = None,
+                 cache_path: Path | None = None):
         from tracker.paths import resource_path
 
         self.user = OverrideFile(user_overrides, "user")
@@ -166,23 +210,46 @@ class Pricer:
             shipped_overrides if shipped_overrides is not None else resource_path("price_overrides.json"),
             "tracker",
         )
-        self._snapshot = data_snapshot.get_snapshot()
-        self._models: dict[tuple[str, str | None], tuple[Any, ModelInfo, bool] | None] = {}
-        self._resolved: dict[tuple, tuple[str, ModelPrice, list[int]] | None] = {}
+        self._snapshot = None  # genai-prices' data, loaded by the first resolution that needs it
+        self._models: dict[tuple[str, str | None], tuple[Any, "ModelInfo", bool] | None] = {}
+        self._resolved: dict[tuple, tuple[str, "ModelPrice", list[int]] | None] = {}
         self._coefficients: dict[tuple[str, int], linear.Coefficients] = {}
+        self.cache = None
+        if cache_path is not None:
+            self.cache = ResolutionCache(cache_path, identity([self.user.digest, self.shipped.digest]))
+
+    def save_cache(self) -> None:
+        if self.cache is not None:
+            self.cache.save()
+
+    def take_learned(self) -> list[tuple]:
+        """Cache entries added since the last call (a forked worker returns them to its parent)."""
+        return self.cache.take_new() if self.cache is not None else []
+
+    def learn(self, entries: list[tuple]) -> None:
+        if self.cache is not None and entries:
+            self.cache.merge(entries)
 
     @property
     def override_errors(self) -> list[str]:
         return self.user.errors + self.shipped.errors
 
     # -- resolution -------------------------------------------------------
+    @property
+    def snapshot(self):
+        if self._snapshot is None:
+            from genai_prices import data_snapshot
+
+            self._snapshot = data_snapshot.get_snapshot()
+        return self._snapshot
+
     def _genai_model(self, model: str, provider: str | None):
         key = (model, provider)
         if key not in self._models:
             found = None
             for provider_id in ([provider, None] if provider else [None]):
                 try:
-                    prov, info = self._snapshot.find_provider_model(model, None, provider_id, None)
+                    prov, info = self.snapshot.find_provider_model(model, None, provider_id, None)
                 except LookupError:
                     continue
                 found = (prov, info, _has_time_of_day(info))
@@ -216,7 +283,7 @@ class Pricer:
             if batch:
                 context["processing"] = "batch"
             price = info.get_prices(when, context or None)
-            result = (f"genai-prices-{GENAI_PRICES_VERSION}:{prov.id}/{info.id}#{_digest(price)}", price)
+            result = (f"genai-prices-{genai_prices_version()}:{prov.id}/{info.id}#{_digest(price)}", price)
         else:
             shipped = self.shipped.lookup(model, when)
             if shipped is not None:
@@ -224,7 +291,31 @@ class Pricer:
                 result = (f"tracker:{name}#{_digest(price)}", price)
         resolved = (result[0], result[1], linear.tier_starts(result[1])) if result else None
         self._resolved[cache_key] = resolved
+        if self.cache is not None and granularity_ms == DAY_MS:
+            self.cache.add_id(cache_key, (resolved[0], tuple(resolved[2])) if resolved else None)
         return resolved
+
+    def _price_id(self, model: str, provider: str | None, at_ms: int, service_tier: str | None, batch: bool):
+        """(price_id, tier starts) for a request, or None: from the disk cache when it knows the day."""
+        if self.cache is not None and model:
+            tier = None if service_tier in _STANDARD_TIERS else service_tier
+            # only day-granular resolutions are stored, so a hit means the day is the right key
+            found = self.cache.ids.get((model, provider, at_ms // DAY_MS, tier, batch), _MISSING)
+            if found is not _MISSING:
+                return found
+        resolved = self.resolve(model, provider, at_ms, service_tier, batch)
+        return None if resolved is None else (resolved[0], resolved[2])
+
+    def _solve(self, model: str, provider: str | None, at_ms: int, service_tier: str | None, batch: bool,
+               index: int) -> linear.Coefficients:
+        key = (self._price_id(model, provider, at_ms, service_tier, batch)[0], index)
+        if self.cache is not None and key in self.cache.coefficients:
+            return linear.Coefficients(*self.cache.coefficients[key])
+        price_id, price, starts = self.resolve(model, provider, at_ms, service_tier, batch)
+        coefficients = linear.solve(price, starts, index)
+        if self.cache is not None:
+            self.cache.add_coefficients(key, coefficients.values())
+        return coefficients
 
     # -- the one function -------------------------------------------------
     def price(
@@ -243,16 +334,16 @@ class Pricer:
         Long-context tiers apply per request: pass `tier_prompt_tokens` (the
         prompt size of one request) when `tokens` sums several requests.
         """
-        resolved = self.resolve(model, provider, at_ms, service_tier, batch)
-        if resolved is None:
+        found = self._price_id(model, provider, at_ms, service_tier, batch)
+        if found is None:
             return Priced(None, None)
-        price_id, price, starts = resolved
+        price_id, starts = found
         prompt = tokens.prompt_tokens if tier_prompt_tokens is None else tier_prompt_tokens
         index = linear.tier_index(starts, prompt) if starts else 0
         coeff_key = (price_id, index)
         coefficients = self._coefficients.get(coeff_key)
         if coefficients is None:
-            coefficients = linear.solve(price, starts, index)
+            coefficients = self._solve(model, provider, at_ms, service_tier, batch, index)
             self._coefficients[coeff_key] = coefficients
         return Priced(coefficients.cost_pico(tokens, requests), price_id)
 

@@ -13,6 +13,7 @@ from tracker.storage import Store, StoreError, open_store
 __all__ = ["AppContext", "StoreError", "open_context", "TIMEZONE_SETTING"]
 
 TIMEZONE_SETTING = "timezone"
+PRICE_CACHE_FILE = "prices-resolved.json"  # in the cache folder: see pricing.resolution_cache
 
 
 @dataclass
@@ -27,6 +28,7 @@ class AppContext:
         return get_zone(override or self.store.get_setting(TIMEZONE_SETTING))
 
     def close(self) -> None:
+        self.pricer.save_cache()
         self.store.close()
 
     def __enter__(self) -> "AppContext":
@@ -39,4 +41,5 @@ class AppContext:
 def open_context(paths: Paths | None = None, demo: bool = False) -> AppContext:
     paths = (paths or get_paths()).ensure()
     store = open_store(paths.db_path, paths.backup_dir)
-    return AppContext(paths=paths, store=store, pricer=Pricer(paths.user_prices_path), demo=demo)
+    pricer = Pricer(paths.user_prices_path, cache_path=paths.cache_dir / PRICE_CACHE_FILE)
+    return AppContext(paths=paths, store=store, pricer=pricer, demo=demo)

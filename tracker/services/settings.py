@@ -14,6 +14,8 @@ from tracker import credentials
 from tracker.core.timeutil import get_zone
 from tracker.services import accounts
 from tracker.services.context import TIMEZONE_SETTING
+# Kept with the import (whose start-up must not load keyring and requests); the GUI uses them from here.
+from tracker.services.log_import import IMPORT_FOLDERS_SETTING, import_folders, set_import_folders  # noqa: F401
 from tracker.storage import Store
 from tracker.storage import providers as pstore
 
@@ -21,7 +23,6 @@ SOURCE_KINDS = tuple(sorted(accounts.SOURCE_KINDS))
 LOGS_INTERVAL_SETTING = "sync.logs_interval_s"
 PROVIDERS_INTERVAL_SETTING = "sync.providers_interval_s"
 CURRENCY_SETTING = "display.currency"
-IMPORT_FOLDERS_SETTING = "import.folders"
 DEFAULT_LOGS_INTERVAL_S = 60
 DEFAULT_PROVIDERS_INTERVAL_S = 15 * 60
 MIN_INTERVAL_S = 15
@@ -134,16 +135,3 @@ def set_display_currency(store: Store, code: str) -> None:
     if code not in DISPLAY_CURRENCIES:
         raise SettingsError(f"Choose one of {', '.join(DISPLAY_CURRENCIES)}.")
     store.set_setting(CURRENCY_SETTING, code)
-
-
-def import_folders(store: Store) -> list[str]:
-    return list(store.get_setting(IMPORT_FOLDERS_SETTING, []))
-
-
-def set_import_folders(store: Store, folders: list[str]) -> None:
-    cleaned = []
-    for folder in folders:
-        folder = folder.strip()
-        if folder and folder not in cleaned:
-            cleaned.append(folder)
-    store.set_setting(IMPORT_FOLDERS_SETTING, cleaned)

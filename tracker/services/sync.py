@@ -34,8 +34,7 @@ def run_sync(ctx: AppContext, logs: bool = True, providers: bool = True, progres
     report = SyncReport()
     if logs:
         try:
-            from tracker.services.log_import import import_logs, roots_with_folders
-            from tracker.services.settings import import_folders
+            from tracker.services.log_import import import_folders, import_logs, roots_with_folders
 
             roots, notes = roots_with_folders(import_folders(ctx.store))
             report.logs = import_logs(ctx.store, ctx.pricer, roots=roots, progress=progress).as_dict()

@@ -57,17 +57,18 @@ def roots(configured: list[Path] | None = None) -> list[Path]:
     return lf.unique_dirs(candidates)
 
 
-def discover(configured: list[Path] | None = None) -> list[Path]:
-    files = []
+def discover(configured: list[Path] | None = None) -> list[str]:
+    main, agents = [], []
     for root in roots(configured):
         for path in lf.walk_files(root, (".jsonl",)):
-            if path.name == "journal.jsonl" and "subagents" in path.parts:
+            name = os.path.basename(path)
+            subagent = "subagents" in lf.path_parts(path)
+            if name == "journal.jsonl" and subagent:
                 continue
-            files.append(path)
-    # main transcripts before sub-agent ones, so that on a tie the main copy of
-    # a replayed message is the one kept
-    files.sort(key=lambda p: "subagents" in p.parts or p.name.startswith("agent-"))
-    return files
+            (agents if subagent or name.startswith("agent-") else main).append(path)
+    # main transcripts before sub-agent ones (each in walk order), so that on a
+    # tie the main copy of a replayed message is the one kept
+    return main + agents
 
 
 def parse(fh, start: int, limit: int, result: lf.ReadResult) -> None:

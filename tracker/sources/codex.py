@@ -59,23 +59,26 @@ def roots(configured: list[Path] | None = None) -> list[Path]:
     return lf.unique_dirs(configured or lf.env_list("CODEX_HOME") or [lf.home() / ".codex"])
 
 
-def discover(configured: list[Path] | None = None) -> list[Path]:
-    files: list[Path] = []
+def discover(configured: list[Path] | None = None) -> list[str]:
+    files: list[str] = []
     for root in roots(configured):
         sessions, archived = root / "sessions", root / "archived_sessions"
         if not sessions.is_dir() and not archived.is_dir():
             files.extend(lf.walk_files(root, (".jsonl",)))
             continue
+        # relative paths as text: walk_files joins below the root string it is given
         seen = set()
         if sessions.is_dir():
+            cut = len(str(sessions)) + 1
             for path in lf.walk_files(sessions, (".jsonl",)):
-                seen.add(path.relative_to(sessions))
+                seen.add(path[cut:])
                 files.append(path)
         if archived.is_dir():
+            cut = len(str(archived)) + 1
             for path in lf.walk_files(archived, (".jsonl",)):
                 # archived under the same relative path: the sessions/ copy counts
                 # (any other archived copy maps to the same event keys anyway)
-                if path.relative_to(archived) not in seen:
+                if path[cut:] not in seen:
                     files.append(path)
     return files
 

@@ -14,6 +14,7 @@ tool); `tool` tokens are input; `thoughts` are reasoning, priced as output.
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -41,11 +42,11 @@ def roots(configured: list[Path] | None = None) -> list[Path]:
     return lf.unique_dirs([lf.home() / ".gemini" / "tmp"])
 
 
-def discover(configured: list[Path] | None = None) -> list[Path]:
+def discover(configured: list[Path] | None = None) -> list[str]:
     files = []
     for root in roots(configured):
         for path in lf.walk_files(root, (".json", ".jsonl")):
-            if path.parent.name == "chats":
+            if os.path.basename(os.path.dirname(path)) == "chats":
                 files.append(path)
     return files
 

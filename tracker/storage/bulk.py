@@ -8,6 +8,7 @@ from contextlib import contextmanager
 
 from tracker.core.records import Cursor
 from tracker.core.timeutil import now_ms
+from tracker.storage.migrations import ROLLUP_FILL, ROLLUP_TRIGGERS
 from tracker.storage.store import _EVENT_UPSERT, _EVENT_UPSERT_COMPLETE, WriteResult
 
 _CURSOR_UPSERT = (
@@ -30,9 +31,11 @@ def bulk_writes(store, cache_mib: int = BULK_CACHE_MIB) -> Iterator[None]:
       copies and fsyncs): one checkpoint at the end does that work once;
     * into an empty events table (a first import): the whole block is one
       transaction, and the secondary indexes are dropped and rebuilt at the
-      end, which is much cheaper than updating them row by row. Readers see
-      the old state (indexes included) until it commits; a failure rolls all
-      of it back.
+      end, which is much cheaper than updating them row by row; so are the
+      hourly rollup's triggers (one upsert into events_hourly per row): the
+      rollup is filled from events once at the end (migrations.ROLLUP_FILL).
+      Readers see the old state (indexes, triggers) until it commits; a
+      failure rolls all of it back.
     Every write stays atomic with its cursors.
     """
     conn = store.conn
@@ -44,16 +47,29 @@ def bulk_writes(store, cache_mib: int = BULK_CACHE_MIB) -> Iterator[None]:
         if conn.execute("SELECT EXISTS (SELECT 1 FROM events)").fetchone()[0]:
             yield
         else:
-            with store.db.atomic():
+            with store.atomic():
                 indexes = conn.execute(
                     "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'events' "
                     "AND sql IS NOT NULL"
                 ).fetchall()
+                triggers = conn.execute(
+                    f"SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'events' "
+                    f"AND name IN ({', '.join('?' for _ in ROLLUP_TRIGGERS)})", ROLLUP_TRIGGERS
+                ).fetchall()
+                if len(triggers) != len(ROLLUP_TRIGGERS):
+                    triggers = []  # the rollup is not live (Store._rollup_live): leave it alone
                 for name, _ in indexes:
                     conn.execute(f'DROP INDEX "{name}"')
+                for name, _ in triggers:
+                    conn.execute(f'DROP TRIGGER "{name}"')
                 yield
                 for _, sql in indexes:
                     conn.execute(sql)
+                if triggers:
+                    conn.execute("DELETE FROM events_hourly")
+                    conn.execute(ROLLUP_FILL)
+                    for _, sql in triggers:
+                        conn.execute(sql)
     finally:
         conn.execute(f"PRAGMA wal_autocheckpoint={int(old_checkpoint)}")
         if not conn.in_transaction:
@@ -75,7 +91,7 @@ def write_event_rows(store, rows: Sequence[tuple], cursors: Iterable[Cursor] = (
     cursor_rows = [(c.source, c.key, json.dumps(c.value, sort_keys=True, separators=(",", ":")), stamp)
                    for c in cursors]
     conn = store.conn
-    with store.db.atomic():
+    with store.atomic():
         if rows:
             before = conn.execute("SELECT COALESCE(MAX(rowid), 0) FROM events").fetchone()[0]
             conn.executemany(_EVENT_UPSERT_COMPLETE if keep_most_complete else _EVENT_UPSERT, rows)

@@ -7,8 +7,6 @@ import sqlite3
 import time
 from pathlib import Path
 
-from sqlite_utils import Database
-
 from tracker.paths import make_private_dir
 from tracker.storage.migrations import migrations
 
@@ -29,7 +27,8 @@ def _create_private(path: Path) -> None:
     os.chmod(path, PRIVATE_FILE_MODE)
 
 
-def connect(path: Path) -> Database:
+def connect(path: Path) -> sqlite3.Connection:
+    """A plain sqlite3 connection (sqlite-utils, which imports numpy, is loaded only where needed)."""
     _create_private(path)
     try:
         # Autocommit: transactions are explicit (db.atomic()), so no statement leaves an
@@ -41,16 +40,21 @@ def connect(path: Path) -> Database:
         conn.execute("PRAGMA synchronous=NORMAL")  # durable at checkpoints; safe with WAL
         conn.execute("PRAGMA foreign_keys=ON")
         conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        conn.execute("PRAGMA recursive_triggers=on")  # as sqlite_utils.Database sets it
         conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
     except sqlite3.DatabaseError as exc:
         raise StoreError(
             f"The database {path} cannot be opened ({exc}). If it is damaged, restore a copy from "
             f"{path.parent / 'backups'} or move the file away to start afresh."
         ) from exc
-    return Database(conn)
+    return conn
 
 
-def backup(db: Database, path: Path, backup_dir: Path, reason: str) -> Path:
+def _conn(db) -> sqlite3.Connection:
+    return db if isinstance(db, sqlite3.Connection) else db.conn
+
+
+def backup(db, path: Path, backup_dir: Path, reason: str) -> Path:
     """A consistent copy of the live database (SQLite's online backup API)."""
     make_private_dir(backup_dir)
     stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime())
@@ -58,7 +62,7 @@ def backup(db: Database, path: Path, backup_dir: Path, reason: str) -> Path:
     _create_private(target)
     dest = sqlite3.connect(str(target))
     try:
-        db.conn.backup(dest)
+        _conn(db).backup(dest)
     finally:
         dest.close()
     old = sorted(backup_dir.glob(f"{path.stem}-*.db"))
@@ -67,12 +71,16 @@ def backup(db: Database, path: Path, backup_dir: Path, reason: str) -> Path:
     return target
 
 
-def migrate(db: Database, path: Path, backup_dir: Path) -> list[str]:
-    """Apply pending migrations; back the file up first when it already holds a schema."""
-    pending = [m.name for m in migrations.pending(db)]
+def migrate(db, path: Path, backup_dir: Path) -> list[str]:
+    """Apply pending migrations; back the file up first when it already holds a schema.
+
+    `db` is a sqlite3 connection (or a sqlite-utils Database). Up to date, this
+    is one plain query; sqlite-utils is loaded only to apply migrations.
+    """
+    pending = migrations.pending_names(_conn(db))
     if not pending:
         return []
-    has_schema = db.conn.execute(
+    has_schema = _conn(db).execute(
         "SELECT count(*) FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%'"
     ).fetchone()[0]
     if has_schema:

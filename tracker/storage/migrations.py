@@ -8,10 +8,91 @@ NULL never conflicts in a primary key and would let an upsert append.
 
 from __future__ import annotations
 
-from sqlite_utils import Database
-from sqlite_utils.migrations import Migrations
+import sqlite3
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-migrations = Migrations("tracker")
+if TYPE_CHECKING:
+    from sqlite_utils import Database
+
+MIGRATIONS_TABLE = "_sqlite_migrations"  # sqlite-utils' bookkeeping table
+
+
+@dataclass(frozen=True)
+class Migration:
+    name: str
+    fn: Callable[["Database"], None]
+    transactional: bool = True
+
+
+class MigrationSet:
+    """The registered migrations, in order; sqlite-utils' `Migrations` applies them.
+
+    The names are known without importing sqlite-utils (which imports numpy:
+    ~0.1 s), so opening an up-to-date database checks for pending migrations
+    with one plain query (`pending_names`) and loads sqlite-utils only when
+    something is to be applied. `pending`, `applied` and `apply` are
+    sqlite-utils' own (same table, same records), built from the list as it
+    is at the call.
+    """
+
+    def __init__(self, name: str):
+        self.name = name
+        self._migrations: list[Migration] = []
+
+    def __call__(self, *, name: str | None = None, transactional: bool = True):
+        def register(fn):
+            migration_name = name or fn.__name__
+            if migration_name in self.names():
+                raise ValueError(f"Migration '{migration_name}' is already registered in set '{self.name}'")
+            self._migrations.append(Migration(migration_name, fn, transactional))
+            return fn
+
+        return register
+
+    def names(self) -> list[str]:
+        return [m.name for m in self._migrations]
+
+    def pending_names(self, conn: sqlite3.Connection) -> list[str]:
+        """Names not yet applied to the database, read with plain SQL (read-only)."""
+        exists = conn.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (MIGRATIONS_TABLE,)
+        ).fetchone()
+        applied = set()
+        if exists:
+            applied = {row[0] for row in conn.execute(
+                f"SELECT name FROM {MIGRATIONS_TABLE} WHERE migration_set = ?", (self.name,))}
+        return [name for name in self.names() if name not in applied]
+
+    def _sqlite_utils(self):
+        from sqlite_utils.migrations import Migrations
+
+        built = Migrations(self.name)
+        for m in self._migrations:
+            built(name=m.name, transactional=m.transactional)(m.fn)
+        return built
+
+    def pending(self, db):
+        return self._sqlite_utils().pending(_database(db))
+
+    def applied(self, db):
+        return self._sqlite_utils().applied(_database(db))
+
+    def apply(self, db, *, stop_before: str | Iterable[str] | None = None) -> None:
+        self._sqlite_utils().apply(_database(db), stop_before=stop_before)
+
+
+def _database(db) -> "Database":
+    """A sqlite-utils Database over `db` (a Database already, or a sqlite3 connection)."""
+    if isinstance(db, sqlite3.Connection):
+        from sqlite_utils import Database
+
+        return Database(db)
+    return db
+
+
+migrations = MigrationSet("tracker")
 
 TOKEN_COLUMNS = (
     "input_tokens",
@@ -325,6 +406,16 @@ _ROLLUP_SUB = (
     "AND model = OLD.model AND n = 0;"
 )
 
+# The rollup computed from events in one statement (into an empty events_hourly): the migration's
+# backfill, and storage.bulk's rebuild after a first import that ran without the triggers.
+ROLLUP_FILL = (
+    "INSERT INTO events_hourly (hour_ms, source, model, n, requests, cost_pico, unpriced) "
+    "SELECT e.ts_ms - e.ts_ms % 3600000 AS h, e.source, e.model, COUNT(*), SUM(COALESCE(e.requests, 0)), "
+    "SUM(COALESCE(e.cost_pico, 0)), "
+    "SUM(CASE WHEN e.cost_pico IS NULL THEN MAX(COALESCE(e.requests, 1), 1) ELSE 0 END) "
+    "FROM events e GROUP BY h, e.source, e.model"
+)
+
 
 @migrations()
 def m020_gui_events_hourly_rollup(db: Database) -> None:
@@ -344,10 +435,4 @@ def m020_gui_events_hourly_rollup(db: Database) -> None:
     db.execute(f"CREATE TRIGGER events_hourly_delete AFTER DELETE ON events BEGIN {_ROLLUP_SUB} END")
     db.execute(f"CREATE TRIGGER events_hourly_update AFTER UPDATE OF ts_ms, source, model, requests, cost_pico "
                f"ON events BEGIN {_ROLLUP_SUB} {_ROLLUP_ADD.format(values=new_values)} END")
-    db.execute(
-        "INSERT INTO events_hourly (hour_ms, source, model, n, requests, cost_pico, unpriced) "
-        "SELECT e.ts_ms - e.ts_ms % 3600000 AS h, e.source, e.model, COUNT(*), SUM(COALESCE(e.requests, 0)), "
-        "SUM(COALESCE(e.cost_pico, 0)), "
-        "SUM(CASE WHEN e.cost_pico IS NULL THEN MAX(COALESCE(e.requests, 1), 1) ELSE 0 END) "
-        "FROM events e GROUP BY h, e.source, e.model"
-    )
+    db.execute(ROLLUP_FILL)

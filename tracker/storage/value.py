@@ -86,14 +86,14 @@ def rule_condition(rule: RuleMatch | dict, table: str, alias: str = "") -> tuple
 
 
 class ValueQueries:
-    """Mixin for `Store` (needs `self.db` and `self.conn`)."""
+    """Mixin for `Store` (needs `self.atomic` and `self.conn`)."""
 
     conn: sqlite3.Connection
 
     @contextmanager
     def transaction(self):
         """One transaction (a savepoint when nested) for a multi-step write."""
-        with self.db.atomic():  # type: ignore[attr-defined]
+        with self.atomic():  # type: ignore[attr-defined]
             yield self
 
     # -- tags ---------------------------------------------------------------
@@ -194,6 +194,9 @@ class ValueQueries:
                     params += [*cond[1], rule.tag_id]
                 # cheap column tests first: SQLite evaluates the WHERE terms in order
                 scope = "rule_tag_id IS NULL AND manual_tag_id IS NULL AND " if only_untagged else ""
+                if not whens and only_untagged:
+                    changed[table] = 0  # no rule: untagged rows stay untagged (and no table scan per sync)
+                    continue
                 if not whens:
                     cur = self.conn.execute(f"UPDATE {table} SET rule_tag_id = NULL WHERE rule_tag_id IS NOT NULL")
                 else:

@@ -1,0 +1,77 @@
+"""The store works on a plain sqlite3 connection; sqlite-utils loads only when needed."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+
+from tests.perf.test_lazy_cli import _modules_after
+from tracker.storage import open_store
+from tracker.storage.db import connect
+from tracker.storage.migrations import migrations
+
+
+def test_opening_an_up_to_date_store_does_not_import_sqlite_utils(tmp_path):
+    path = tmp_path / "t.db"
+    open_store(path).close()
+    loaded = _modules_after(
+        "import pathlib\nfrom tracker.storage import open_store\n"
+        f"s = open_store(pathlib.Path({str(path)!r}))\ns.set_setting('k', 1)\nassert s.get_setting('k') == 1\n"
+        "s.cursors('claude_code')\ns.close()"
+    )
+    assert "tracker.storage.store" in loaded
+    assert "sqlite_utils" not in loaded and "numpy" not in loaded
+
+
+def test_pending_names_agree_with_sqlite_utils(tmp_path):
+    conn = connect(tmp_path / "t.db")
+    assert migrations.pending_names(conn) == migrations.names() == [m.name for m in migrations.pending(conn)]
+    stop = migrations.names()[2]
+    migrations.apply(conn, stop_before=stop)
+    assert migrations.pending_names(conn) == [m.name for m in migrations.pending(conn)]
+    assert migrations.pending_names(conn)[0] == stop
+    migrations.apply(conn)
+    assert migrations.pending_names(conn) == [] == migrations.pending(conn)
+    conn.close()
+
+
+def test_names_are_registered_once_and_in_order():
+    names = migrations.names()
+    assert names[0] == "m001_initial" and len(set(names)) == len(names) >= 7
+    with pytest.raises(ValueError):
+        migrations(name="m001_initial")(lambda db: None)
+
+
+def _count(store) -> int:
+    return store.conn.execute("SELECT count(*) FROM settings").fetchone()[0]
+
+
+def test_atomic_commits_and_rolls_back(store):
+    with store.atomic():
+        store.conn.execute("INSERT INTO settings (key, value) VALUES ('a', '1')")
+    assert _count(store) == 1 and not store.conn.in_transaction
+    with pytest.raises(RuntimeError):
+        with store.atomic():
+            store.conn.execute("INSERT INTO settings (key, value) VALUES ('b', '1')")
+            raise RuntimeError("boom")
+    assert _count(store) == 1 and not store.conn.in_transaction
+
+
+def test_nested_atomic_is_a_savepoint_and_mixes_with_sqlite_utils(store):
+    with store.atomic():
+        store.conn.execute("INSERT INTO settings (key, value) VALUES ('a', '1')")
+        with pytest.raises(RuntimeError):
+            with store.db.atomic():  # sqlite-utils' own, nested: a savepoint
+                store.conn.execute("INSERT INTO settings (key, value) VALUES ('b', '1')")
+                raise RuntimeError("inner")
+        with store.atomic():
+            store.conn.execute("INSERT INTO settings (key, value) VALUES ('c', '1')")
+        assert store.conn.in_transaction
+    assert {r[0] for r in store.conn.execute("SELECT key FROM settings")} == {"a", "c"}
+    with store.db.atomic():
+        with pytest.raises(sqlite3.IntegrityError):
+            with store.atomic():
+                store.conn.execute("INSERT INTO settings (key, value) VALUES ('a', '2')")
+        store.conn.execute("INSERT INTO settings (key, value) VALUES ('d', '1')")
+    assert _count(store) == 3 and not store.conn.in_transaction

@@ -36,7 +36,10 @@ def tracker_home(tmp_path, monkeypatch):
     home = tmp_path / "tracker-home"
     monkeypatch.setenv("TRACKER_HOME", str(home))
     monkeypatch.setenv("HOME", str(tmp_path / "user-home"))
-    for var in ("CLAUDE_CONFIG_DIR", "CODEX_HOME", "GEMINI_DATA_DIR", "GEMINI_CLI_HOME", "XDG_CONFIG_HOME"):
+    # No agent-log roots and no provider keys leak in from the machine running the tests.
+    for var in ("CLAUDE_CONFIG_DIR", "CODEX_HOME", "GEMINI_DATA_DIR", "GEMINI_CLI_HOME", "XDG_CONFIG_HOME",
+                "OPENAI_ADMIN_KEY", "ANTHROPIC_ADMIN_KEY", "OPENROUTER_API_KEY", "OPENROUTER_MANAGEMENT_KEY",
+                "DEEPSEEK_API_KEY", "TRACKER_TEAM_SECRET", "TRACKER_TEAM_WEBHOOK_URL"):
         monkeypatch.delenv(var, raising=False)
     import tracker.pricing.pricer as pricer_module
 

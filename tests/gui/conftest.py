@@ -14,9 +14,6 @@ import pytest  # noqa: E402
 @pytest.fixture(autouse=True)
 def tracker_home(tracker_home, tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))  # autostart files land here
-    for name in ("OPENAI_ADMIN_KEY", "ANTHROPIC_ADMIN_KEY", "OPENROUTER_API_KEY", "OPENROUTER_MANAGEMENT_KEY",
-                 "DEEPSEEK_API_KEY"):
-        monkeypatch.delenv(name, raising=False)
     return tracker_home
 
 

@@ -16,16 +16,6 @@ NOW_S = int(datetime(2026, 11, 28, 14, 37, 5, tzinfo=timezone.utc).timestamp())
 
 
 @pytest.fixture(autouse=True)
-def tracker_home(tmp_path, monkeypatch):
-    home = tmp_path / "home"
-    monkeypatch.setenv("TRACKER_HOME", str(home))
-    for name in ("OPENAI_ADMIN_KEY", "ANTHROPIC_ADMIN_KEY", "OPENROUTER_API_KEY", "OPENROUTER_MANAGEMENT_KEY",
-                 "DEEPSEEK_API_KEY"):
-        monkeypatch.delenv(name, raising=False)
-    return home
-
-
-@pytest.fixture(autouse=True)
 def _memory_keyring_for_every_test(memory_keyring):
     return memory_keyring
 

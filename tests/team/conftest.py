@@ -32,9 +32,7 @@ CANARIES = {
 
 
 @pytest.fixture(autouse=True)
-def _team_keyring(memory_keyring, monkeypatch):
-    monkeypatch.delenv("TRACKER_TEAM_SECRET", raising=False)
-    monkeypatch.delenv("TRACKER_TEAM_WEBHOOK_URL", raising=False)
+def _team_keyring(memory_keyring):
     return memory_keyring
 
 

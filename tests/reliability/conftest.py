@@ -48,16 +48,19 @@ def _memory_keyring_for_every_test(memory_keyring):
     return memory_keyring
 
 
-@pytest.fixture(scope="session")
-def corpus(tmp_path_factory) -> Path:
-    """A small gen_logs corpus (Claude Code + Codex) with duplicates, re-emits and malformed lines."""
+def make_corpus(out: Path, mb: float, seed: int = 5) -> Path:
+    """A gen_logs corpus (Claude Code + Codex) with duplicates, re-emits and malformed lines."""
     if not GEN_LOGS.exists():
         pytest.skip(f"corpus generator not found at {GEN_LOGS}")
-    out = tmp_path_factory.mktemp("corpus") / "c"
-    subprocess.run([sys.executable, str(GEN_LOGS), "--mb", "1", "--seed", "5", "--days", "12", "--projects", "3",
-                    "--session-kb", "40", "--dup-rate", "0.3", "--reemit-rate", "0.3", "--malformed-rate", "0.01",
-                    "--out", str(out)], check=True, capture_output=True)
+    subprocess.run([sys.executable, str(GEN_LOGS), "--mb", str(mb), "--seed", str(seed), "--days", "12",
+                    "--projects", "3", "--session-kb", "40", "--dup-rate", "0.3", "--reemit-rate", "0.3",
+                    "--malformed-rate", "0.01", "--out", str(out)], check=True, capture_output=True)
     return out
+
+
+@pytest.fixture(scope="session")
+def corpus(tmp_path_factory) -> Path:
+    return make_corpus(tmp_path_factory.mktemp("corpus") / "c", 1)
 
 
 def expected_totals(truth: dict) -> dict:

@@ -82,13 +82,13 @@ def timed(args: list[str], env: dict) -> float:
 
 def test_import_killed_at_random_points_resumes_exact(tmp_path, corpus):
     if scaled(0, 1):  # in full, a corpus large enough for several transactions (BATCH_EVENTS each)
-        corpus = make_corpus(tmp_path / "big", 40, seed=9)
+        corpus = make_corpus(tmp_path / "big", 15, seed=9)
     truth = expected_totals(json.loads((corpus / "ground_truth.json").read_text()))
     rng = random.Random(2026)
     scratch = tmp_path / "probe"
     full_s = timed(["import", "--json"], tracker_env(scratch, **agent_env(corpus)))
     boot_s = startup_s(tmp_path)
-    rounds = scaled(2, 25)
+    rounds = scaled(2, 10)
     kills_per_round = scaled(5, 12)
     kills = completed = partial = 0
     final = None  # events after the first complete import: a kill that left fewer wrote part of it
@@ -125,7 +125,7 @@ def test_poll_killed_at_random_points_resumes_exact(tmp_path):
     now_s = int(time.time())
     oa_data, an_data, or_data = OpenAIData(now_s, seed=3), AnthropicData(now_s, seed=4), OpenRouterData(now_s, seed=5)
     rng = random.Random(7)
-    rounds = scaled(2, 25)
+    rounds = scaled(2, 10)
     kills_per_round = scaled(5, 12)
     kills = completed = partial = 0
     final = None

@@ -92,7 +92,7 @@ def _one_run(tmp_path: Path, seed: int, pricer: Pricer) -> dict:
 
 
 def test_seeded_polls_under_faults_end_exact(tmp_path):
-    runs = scaled(12, 300)
+    runs = scaled(12, 150)
     pricer = Pricer()
     totals = dict.fromkeys(KINDS, 0)
     requests = polls = resumed = 0
@@ -131,7 +131,7 @@ def test_overlapping_pages_are_not_counted_twice(tmp_path):
 def test_log_import_of_a_growing_corpus_is_exact(tmp_path, corpus):
     """Files appear and grow by random byte counts (lines cut mid-way); import after each write."""
     truth = expected_totals(json.loads((corpus / "ground_truth.json").read_text()))
-    runs = scaled(3, 40)
+    runs = scaled(3, 25)
     pricer = Pricer()
     imports = writes = partial_lines = 0
     for seed in range(runs):

@@ -1,5 +1,6 @@
 """Every `tracker` subcommand, registered in one list (add new modules here)."""
 
+from tracker.commands.db_cmd import db_group
 from tracker.commands.import_cmd import import_command
 from tracker.commands.invoice_cmd import invoice_command
 from tracker.commands.machines_cmd import MACHINE_COMMANDS
@@ -16,3 +17,4 @@ COMMANDS = [paths_command, import_command, report_command, reprice_command, nudg
 COMMANDS += [sources_group, poll_command]
 COMMANDS += VALUE_COMMANDS
 COMMANDS += [summary_group, *MACHINE_COMMANDS, invoice_command]
+COMMANDS += [db_group]

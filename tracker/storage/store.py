@@ -9,6 +9,7 @@ changes nothing.
 from __future__ import annotations
 
 import json
+import logging
 import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -21,7 +22,10 @@ from tracker.core.records import BilledLine, Cursor, UsageBucket, UsageEvent
 from tracker.core.timeutil import Window, now_ms
 from tracker.storage.db import StoreError, backup, connect, migrate
 from tracker.storage.migrations import TOKEN_COLUMNS
+from tracker.storage.recovery import backup_if_due
 from tracker.storage.value import EFFECTIVE_TAG_SQL, UNTAGGED, ValueQueries
+
+log = logging.getLogger(__name__)
 
 __all__ = ["Store", "StoreError", "open_store", "WriteResult", "GROUP_KEYS"]
 
@@ -378,16 +382,27 @@ class Store(ValueQueries):
             self.conn.executemany(f"UPDATE {table} SET cost_pico = ?, price_id = ? WHERE rowid = ?", updates)
 
 
-def open_store(path: Path, backup_dir: Path | None = None) -> Store:
-    """Open (creating if needed) and migrate the database at `path`."""
+def open_store(path: Path, backup_dir: Path | None = None, auto_backup: bool = True) -> Store:
+    """Open (creating if needed) and migrate the database at `path`; back it up once a day."""
     backup_dir = backup_dir or path.parent / "backups"
+    existed = path.exists() and path.stat().st_size > 0
     db = connect(path)
     try:
         migrate(db, path, backup_dir)
     except sqlite3.DatabaseError as exc:
         db.close()
+        if not existed:
+            raise StoreError(
+                f"The database {path} could not be created ({exc}): the disk may be full or the folder read-only. "
+                "Free some space or set TRACKER_HOME to a writable folder, then run the command again."
+            ) from exc
         raise StoreError(
-            f"The database {path} could not be upgraded ({exc}). A copy taken before the upgrade is in "
-            f"{backup_dir}."
+            f"The database {path} could not be upgraded ({exc}); if the disk is full, free some space and run the "
+            f"command again. A copy taken before the upgrade is in {backup_dir}: `tracker db restore` puts it back."
         ) from exc
+    if existed and auto_backup:
+        try:
+            backup_if_due(db, path, backup_dir)
+        except (OSError, sqlite3.Error) as exc:  # a full disk must not stop the app from reading its data
+            log.warning("automatic backup of %s failed: %s", path, exc)
     return Store(db, path, backup_dir)

@@ -88,24 +88,25 @@ def _one_run(tmp_path: Path, seed: int, pricer: Pricer) -> dict:
             or_data.expected_buckets(window_start(NOW_S, 30), END_S)), seed
     finally:
         store.close()
-    return {"faults": faults, "requests": requests, "polls": polls}
+    return {"faults": faults, "requests": requests, "polls": polls, "retries": len(sleeps)}
 
 
 def test_seeded_polls_under_faults_end_exact(tmp_path):
     runs = scaled(12, 150)
     pricer = Pricer()
     totals = dict.fromkeys(KINDS, 0)
-    requests = polls = resumed = 0
+    requests = polls = resumed = retries = 0
     for seed in range(1000, 1000 + runs):
         result = _one_run(tmp_path, seed, pricer)
         for k, v in result["faults"].items():
             totals[k] += v
         requests += result["requests"]
         polls += result["polls"]
+        retries += result["retries"]
         resumed += result["polls"] > 1
     assert all(totals.values()), totals  # every kind of fault really happened
     record("faults_poll", runs=runs, requests=requests, faults_injected=sum(totals.values()), faults_by_kind=totals,
-           polls=polls, runs_needing_a_resume=resumed, runs_exact=runs, losses=0, double_counts=0)
+           retries=retries, polls=polls, runs_needing_a_resume=resumed, runs_exact=runs, losses=0, double_counts=0)
 
 
 def test_overlapping_pages_are_not_counted_twice(tmp_path):

@@ -174,3 +174,34 @@ def test_locked_keyring_poll_says_how_to_fix(tmp_path, memory_keyring, monkeypat
     done = CliRunner().invoke(main, ["poll"])
     assert done.exit_code == 1 and isinstance(done.exception, SystemExit), done.output
     assert "keyring" in done.output and "OPENAI_ADMIN_KEY" in done.output, done.output
+
+
+def test_automatic_backup_is_daily_and_skips_a_damaged_file(tmp_path):
+    import time as _time
+
+    from tracker.core.records import UsageEvent
+    from tracker.core.tokens import Tokens
+    from tracker.storage import open_store
+    from tracker.storage.recovery import AUTO_BACKUP_INTERVAL_S, list_backups
+
+    db = tmp_path / "d" / "tracker.db"
+    with open_store(db) as store:
+        store.write_batch(events=[UsageEvent(source="claude_code", key=f"k{i}", ts_ms=1_790_000_000_000 + i,
+                                             model="m", provider="anthropic", tokens=Tokens(input_tokens=1))
+                                  for i in range(3000)])
+    assert list_backups(db.parent / "backups", "tracker") == []  # a new file: nothing to keep yet
+    open_store(db).close()
+    first = list_backups(db.parent / "backups", "tracker")
+    assert len(first) == 1
+    open_store(db).close()
+    assert list_backups(db.parent / "backups", "tracker") == first  # once a day, not on every open
+    old = _time.time() - AUTO_BACKUP_INTERVAL_S - 60
+    first = [first[0].rename(first[0].with_name("tracker-20200101T000000-auto.db"))]  # a day ago, by name too
+    os.utime(first[0], (old, old))
+    data = bytearray(db.read_bytes())
+    for offset in range(len(data) - 3 * 4096, len(data), 4096):  # damage the last pages: event rows
+        data[offset + 8: offset + 100] = b"\xff" * 92
+    db.write_bytes(bytes(data))
+    with open_store(db) as store:  # still opens (the damage is in rows no open reads) ...
+        assert not store.integrity_ok()
+    assert list_backups(db.parent / "backups", "tracker") == first  # ... but no copy of it replaces good ones

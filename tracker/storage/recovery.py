@@ -104,4 +104,7 @@ def backup_if_due(db: Database, path: Path, backup_dir: Path, interval_s: int = 
     newest = list_backups(backup_dir, path.stem)
     if newest and time.time() - newest[0].stat().st_mtime < interval_s:
         return None
+    # never rotate good copies out with copies of a damaged file
+    if db.conn.execute("PRAGMA quick_check").fetchone()[0] != "ok":
+        return None
     return backup(db, path, backup_dir, "auto")

@@ -20,7 +20,7 @@ from sqlite_utils import Database
 
 from tracker.core.records import BilledLine, Cursor, UsageBucket, UsageEvent
 from tracker.core.timeutil import Window, now_ms
-from tracker.storage.db import StoreError, backup, connect, migrate
+from tracker.storage.db import StoreError, backup, connect, damaged_message, migrate
 from tracker.storage.migrations import TOKEN_COLUMNS
 from tracker.storage.recovery import backup_if_due
 from tracker.storage.value import EFFECTIVE_TAG_SQL, UNTAGGED, ValueQueries
@@ -396,6 +396,8 @@ def open_store(path: Path, backup_dir: Path | None = None, auto_backup: bool = T
                 f"The database {path} could not be created ({exc}): the disk may be full or the folder read-only. "
                 "Free some space or set TRACKER_HOME to a writable folder, then run the command again."
             ) from exc
+        if any(w in str(exc).lower() for w in ("malformed", "not a database", "corrupt")):
+            raise StoreError(damaged_message(path, exc)) from exc
         raise StoreError(
             f"The database {path} could not be upgraded ({exc}); if the disk is full, free some space and run the "
             f"command again. A copy taken before the upgrade is in {backup_dir}: `tracker db restore` puts it back."

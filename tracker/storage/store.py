@@ -11,7 +11,8 @@ from __future__ import annotations
 import json
 import logging
 import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -145,6 +146,24 @@ class Store(ValueQueries):
 
     def backup(self, reason: str = "manual") -> Path:
         return backup(self.db, self.path, self.backup_dir, reason)
+
+    @contextmanager
+    def read_snapshot(self) -> Iterator[None]:
+        """Every read inside sees one committed state, however many statements it runs.
+
+        A report reads a time range, then sums; in autocommit each statement
+        would see its own snapshot and a commit between them would mix two
+        states. WAL keeps the snapshot without blocking the writer.
+        """
+        if self.conn.in_transaction:  # already inside one (a write, or an outer snapshot)
+            yield
+            return
+        self.conn.execute("BEGIN")
+        try:
+            yield
+        finally:
+            if self.conn.in_transaction:
+                self.conn.execute("COMMIT")
 
     def integrity_ok(self) -> bool:
         return self.conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"

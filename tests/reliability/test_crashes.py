@@ -80,41 +80,71 @@ def timed(args: list[str], env: dict) -> float:
     return time.perf_counter() - started
 
 
+MAX_KILLS_PER_ROUND = 12
+
+
+def kill_until_done(args: list[str], env: dict, db: Path, table: str, window: tuple[float, float],
+                    rng: random.Random, final_rows: int) -> tuple[int, int]:
+    """SIGKILL runs of `tracker ARGS` at random times until one finishes by itself (or the cap).
+
+    Checks integrity after every kill; returns (kills, kills that left part of the work written).
+    """
+    kills = partial = 0
+    for _ in range(MAX_KILLS_PER_ROUND):
+        # from interpreter start-up to past the end: kills land in reading, parsing, fetching, committing
+        if not run_and_kill(args, env, rng.uniform(*window)):
+            break
+        kills += 1
+        rows = check_integrity(db, table) if db.exists() else 0
+        partial += 0 < rows < final_rows
+    return kills, partial
+
+
 def test_import_killed_at_random_points_resumes_exact(tmp_path, corpus):
-    if scaled(0, 1):  # in full, a corpus large enough for several transactions (BATCH_EVENTS each)
-        corpus = make_corpus(tmp_path / "big", 15, seed=9)
+    """The agents keep writing between the killed imports: kills land with cursors anywhere in the files."""
+    if scaled(0, 1):  # in full, a larger corpus: longer imports, more places to die
+        corpus = make_corpus(tmp_path / "big", 40, seed=9)
     truth = expected_totals(json.loads((corpus / "ground_truth.json").read_text()))
     rng = random.Random(2026)
-    scratch = tmp_path / "probe"
-    full_s = timed(["import", "--json"], tracker_env(scratch, **agent_env(corpus)))
+    probe = tmp_path / "probe"
+    full_s = timed(["import", "--json"], tracker_env(probe, **agent_env(corpus)))
+    final_rows = check_integrity(probe / "data" / "tracker.db", "events")
     boot_s = startup_s(tmp_path)
-    rounds = scaled(2, 10)
-    kills_per_round = scaled(5, 12)
-    kills = completed = partial = 0
-    final = None  # events after the first complete import: a kill that left fewer wrote part of it
+    rounds, attempts = scaled(2, 15), scaled(7, 12)
+    kills = partial = 0
+    sources = [(p.relative_to(corpus / "home"), p.read_bytes()) for p in sorted((corpus / "home").rglob("*.jsonl"))]
     for r in range(rounds):
         home = tmp_path / f"import{r}"
-        env = tracker_env(home, **agent_env(corpus))
-        for _ in range(kills_per_round):
-            # from interpreter start-up to past the end: kills land in reading, parsing and committing
+        logs = tmp_path / f"logs{r}"
+        env = tracker_env(home, HOME=str(logs), CLAUDE_CONFIG_DIR=str(logs / ".claude"),
+                          CODEX_HOME=str(logs / ".codex"))
+        written = [0] * len(sources)
+        db = home / "data" / "tracker.db"
+        for _ in range(attempts):
+            for i in rng.sample(range(len(sources)), k=min(len(sources), rng.randint(1, 4))):
+                rel, data = sources[i]
+                n = rng.randint(1, max(1, len(data) // rng.randint(1, 3)))  # lines cut anywhere
+                (logs / rel).parent.mkdir(parents=True, exist_ok=True)
+                with open(logs / rel, "ab") as fh:
+                    fh.write(data[written[i]: written[i] + n])
+                written[i] = min(len(data), written[i] + n)
             killed = run_and_kill(["import", "--json"], env, rng.uniform(boot_s * 0.9, full_s * 1.05))
             kills += killed
-            completed += not killed
-            db = home / "data" / "tracker.db"
-            if db.exists():
-                before = check_integrity(db, "events")
-                partial += bool(killed and final and 0 < before < final)
+            rows = check_integrity(db, "events") if db.exists() else 0
+            partial += bool(killed and 0 < rows < final_rows)
+        for i, (rel, data) in enumerate(sources):  # the agents finish writing
+            (logs / rel).parent.mkdir(parents=True, exist_ok=True)
+            with open(logs / rel, "ab") as fh:
+                fh.write(data[written[i]:])
         done = tracker(["import", "--json"], env)
         assert done.returncode == 0, done.stderr
-        final = check_integrity(home / "data" / "tracker.db", "events")
         report = tracker(["report", "daily", "--json", "--tz", "UTC"], env)
         assert report.returncode == 0, report.stderr
         assert measured_totals(json.loads(report.stdout)) == truth, f"round {r}"
-    assert kills > rounds  # most runs really were killed mid-way
-    record("crash_import", rounds=rounds, sigkills=kills, kills_after_a_partial_write=partial,
-           runs_that_finished_before_the_kill=completed,
-           integrity_checks_ok=kills + completed, corpus_bytes=sum(p.stat().st_size for p in corpus.rglob("*.jsonl")),
-           uninterrupted_import_s=round(full_s, 2), losses=0, double_counts=0)
+    assert kills > 0 and partial > 0  # runs really were killed, some with part of the corpus stored
+    record("crash_import", rounds=rounds, sigkills=kills, kills_that_left_a_partial_import=partial,
+           integrity_checks_ok=rounds * attempts, corpus_bytes=sum(len(d) for _, d in sources),
+           events=final_rows, uninterrupted_import_s=round(full_s, 2), losses=0, double_counts=0)
 
 
 KEYS = {"OPENAI_ADMIN_KEY": "sk-admin-fake-0001", "ANTHROPIC_ADMIN_KEY": "sk-ant-admin01-fake-0001",
@@ -125,39 +155,32 @@ def test_poll_killed_at_random_points_resumes_exact(tmp_path):
     now_s = int(time.time())
     oa_data, an_data, or_data = OpenAIData(now_s, seed=3), AnthropicData(now_s, seed=4), OpenRouterData(now_s, seed=5)
     rng = random.Random(7)
-    rounds = scaled(2, 10)
-    kills_per_round = scaled(5, 12)
-    kills = completed = partial = 0
-    final = None
+    rounds = scaled(2, 20)
+    kills = partial = 0
     boot_s = startup_s(tmp_path)
+    poll_args = ["poll", "--json", "--source", "oa", "--source", "an", "--source", "or"]
     with FakeOpenAI(oa_data, max_page_buckets=6) as oa, FakeAnthropic(an_data, max_page_buckets=6) as an, \
             FakeOpenRouter(or_data) as orr:
-        full_s = None
-        for r in range(rounds):
-            home = tmp_path / f"poll{r}"
+
+        def configured(home: Path) -> dict:
             env = tracker_env(home, **KEYS)
             for kind, label, fake in (("openai", "oa", oa), ("anthropic", "an", an), ("openrouter", "or", orr)):
                 added = tracker(["sources", "add", kind, "--label", label, "--base-url", fake.base_url, "--env-only",
                                  "--no-test", "--no-poll"], env)
                 assert added.returncode == 0, added.stdout + added.stderr
-            if full_s is None:
-                probe = tmp_path / "probe"
-                for p in home.rglob("*"):  # a copy of the configured home, polled once to time a full poll
-                    target = probe / p.relative_to(home)
-                    target.parent.mkdir(parents=True, exist_ok=True)
-                    if p.is_file():
-                        target.write_bytes(p.read_bytes())
-                full_s = timed(["poll", "--json"], tracker_env(probe, **KEYS))
-            for _ in range(kills_per_round):
-                killed = run_and_kill(["poll", "--json", "--source", "oa", "--source", "an", "--source", "or"], env,
-                                      rng.uniform(boot_s * 0.9, full_s * 1.05))
-                kills += killed
-                completed += not killed
-                before = check_integrity(home / "data" / "tracker.db", "buckets")
-                partial += bool(killed and final and 0 < before < final)
-            done = tracker(["poll", "--json", "--source", "oa", "--source", "an", "--source", "or"], env)
+            return env
+
+        probe_env = configured(tmp_path / "probe")
+        full_s = timed(poll_args, probe_env)
+        final_rows = check_integrity(tmp_path / "probe" / "data" / "tracker.db", "buckets")
+        for r in range(rounds):
+            home = tmp_path / f"poll{r}"
+            env = configured(home)
+            k, p = kill_until_done(poll_args, env, home / "data" / "tracker.db", "buckets",
+                                   (boot_s * 0.9, full_s * 1.05), rng, final_rows)
+            kills, partial = kills + k, partial + p
+            done = tracker(poll_args, env)
             assert done.returncode == 0, done.stdout + done.stderr
-            final = check_integrity(home / "data" / "tracker.db", "buckets")
             end_s = now_s + 1
             start = window_start(now_s, 90)
             with open_store(home / "data" / "tracker.db") as store:
@@ -171,7 +194,7 @@ def test_poll_killed_at_random_points_resumes_exact(tmp_path):
                                   for k, v in an_data.expected_claude_code(start, end_s).items()}
                 assert stored_buckets(store, "openrouter", "or") == expected(
                     or_data.expected_buckets(window_start(now_s, 30), end_s))
-    assert kills > rounds
-    record("crash_poll", rounds=rounds, sigkills=kills, kills_after_a_partial_write=partial,
-           runs_that_finished_before_the_kill=completed,
-           integrity_checks_ok=kills + completed, uninterrupted_poll_s=round(full_s, 2), losses=0, double_counts=0)
+    assert kills > 0
+    record("crash_poll", rounds=rounds, sigkills=kills, kills_that_left_a_partial_poll=partial,
+           integrity_checks_ok=kills, buckets=final_rows, uninterrupted_poll_s=round(full_s, 2), losses=0,
+           double_counts=0)

@@ -92,7 +92,7 @@ def _one_run(tmp_path: Path, seed: int, pricer: Pricer) -> dict:
 
 
 def test_seeded_polls_under_faults_end_exact(tmp_path):
-    runs = scaled(12, 150)
+    runs = scaled(12, 100)
     pricer = Pricer()
     totals = dict.fromkeys(KINDS, 0)
     requests = polls = resumed = retries = 0

@@ -18,6 +18,7 @@ import platformdirs
 APP_NAME = "tracker"
 HOME_ENV = "TRACKER_HOME"
 PRIVATE_DIR_MODE = 0o700
+PRIVATE_FILE_MODE = 0o600
 
 
 @dataclass(frozen=True)
@@ -61,7 +62,25 @@ class Paths:
 
 
 def make_private_dir(folder: Path) -> None:
+    """Create `folder` and any missing parents 0700 (mkdir(parents=True) gives parents the umask's mode)."""
+    folder = Path(folder)
+    missing = []
+    for candidate in (folder, *folder.parents):
+        if candidate.exists():
+            break
+        missing.append(candidate)
+    for created in reversed(missing):
+        created.mkdir(mode=PRIVATE_DIR_MODE, exist_ok=True)
+        os.chmod(created, PRIVATE_DIR_MODE)
     folder.mkdir(parents=True, exist_ok=True, mode=PRIVATE_DIR_MODE)
+
+
+def write_private(path: Path, data: bytes) -> None:
+    """Write a file only its owner can read (0600), also when it already existed with a looser mode."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, PRIVATE_FILE_MODE)
+    with os.fdopen(fd, "wb") as handle:
+        os.fchmod(handle.fileno(), PRIVATE_FILE_MODE)
+        handle.write(data)
 
 
 def get_paths(home: str | os.PathLike | None = None) -> Paths:

@@ -4,7 +4,8 @@ Each fake implements the documented request and response shapes
 (reference/providers.md sections 1-4 and the checklist in section 7): page
 limits, cursors, empty buckets, a first bucket that starts at the requested
 start, unknown extra fields, both `group_by` encodings, auth failures, and
-seeded faults (429 with Retry-After, 500, slow answers, truncated bodies).
+seeded faults (429 with Retry-After, 500, slow answers, truncated bodies,
+connection resets, overlapping pages).
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ from __future__ import annotations
 import base64
 import json
 import random
+import socket
+import struct
 import threading
 import time
 from dataclasses import dataclass, field
@@ -47,6 +50,8 @@ class Faults:
     rate_500: float = 0.0
     rate_slow: float = 0.0
     rate_truncate: float = 0.0
+    rate_reset: float = 0.0  # the connection is reset (RST) before any answer
+    rate_duplicate: float = 0.0  # a later page repeats the previous page's last bucket (pages overlap)
     slow_s: float = 0.5
     retry_after: str = "1"  # header value sent with 429 ("1", an HTTP date, or "ms:5" for retry-after-ms)
     fail_after: int | None = None  # every request after this many answers 503 (an outage)
@@ -138,8 +143,14 @@ class FakeProvider:
         with self._lock:
             self.queries.append((parts.path, query))
             fault = self._pick_fault()
+            if fault == "duplicate" and not self.can_duplicate(parts.path, query):
+                fault = None  # only a later page of a bucketed endpoint can overlap its predecessor
             if fault:
                 self.fault_counts[fault] = self.fault_counts.get(fault, 0) + 1
+        if fault == "reset":
+            return self._reset(h, parts.path)
+        if fault == "duplicate":
+            query = dict(query, _overlap=["1"])
         if fault == "outage":
             return self._send(h, parts.path, 503, self.error_body(503, "service unavailable"), {})
         if fault == "429":
@@ -165,7 +176,8 @@ class FakeProvider:
             return f.script.pop(0) or None
         roll = f.rng.random()
         for name, rate in (("429", f.rate_429), ("500", f.rate_500), ("slow", f.rate_slow),
-                           ("truncate", f.rate_truncate)):
+                           ("truncate", f.rate_truncate), ("reset", f.rate_reset),
+                           ("duplicate", f.rate_duplicate)):
             if roll < rate:
                 return name
             roll -= rate
@@ -198,6 +210,19 @@ class FakeProvider:
             h.wfile.write(data)
         except (BrokenPipeError, ConnectionResetError):
             pass
+
+    def _reset(self, h, path: str) -> None:
+        """Close with SO_LINGER 0: the client sees ECONNRESET, not a clean end of stream."""
+        with self._lock:
+            self.log.append((path, 0))
+        try:
+            h.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        except OSError:
+            pass
+        h.close_connection = True
+
+    def can_duplicate(self, path: str, query: dict) -> bool:
+        return False
 
     # -- to implement --
     def route(self, path: str, query: dict, headers: dict) -> tuple[int, object, dict]:
@@ -246,6 +271,14 @@ def _decode_page(token: str) -> int:
         return int(base64.b64decode(token.removeprefix("page_")).decode())
     except Exception:
         raise BadQuery("invalid page token") from None
+
+
+def _overlap(query: dict, window: list[tuple[int, int]], first: int, width: int) -> list[tuple[int, int]]:
+    """A "duplicate" fault: a later page begins with the bucket the previous page ended with."""
+    if not _arg(query, "_overlap"):
+        return window
+    previous = (first - 1) // width * width
+    return [(previous, first)] + window
 
 
 def _bucket_starts(start: int, end: int, width: int) -> list[tuple[int, int]]:
@@ -297,6 +330,9 @@ class FakeOpenAI(FakeProvider):
     name = "openai"
     url_prefix = "/v1"
 
+    def can_duplicate(self, path, query):
+        return bool(_arg(query, "page")) and path.startswith(("/v1/organization/usage/", "/v1/organization/costs"))
+
     def __init__(self, data: OpenAIData, **kw):
         kw.setdefault("keys", {"sk-admin-fake-0001": "admin", "sk-proj-fake-0002": "project"})
         super().__init__(**kw)
@@ -337,7 +373,7 @@ class FakeOpenAI(FakeProvider):
         first = _decode_page(page) if page else start
         starts = [b for b in _bucket_starts(first, min(end, self.data.now_s + 1), width)]
         size = min(limit, self.max_page_buckets or limit)
-        return starts[:size], (starts[size][0] if len(starts) > size else None)
+        return _overlap(query, starts[:size], first, width), (starts[size][0] if len(starts) > size else None)
 
     def _page(self, buckets, next_start):
         return {"object": "page", "data": buckets, "has_more": next_start is not None,
@@ -408,6 +444,9 @@ COST_DESCRIPTION_DIMS = ("description", "cost_type", "model", "token_type", "ser
 class FakeAnthropic(FakeProvider):
     name = "anthropic"
 
+    def can_duplicate(self, path, query):
+        return bool(_arg(query, "page")) and not path.endswith("/claude_code")
+
     def __init__(self, data: AnthropicData, **kw):
         kw.setdefault("keys", {"sk-ant-admin01-fake-0001": "admin", "sk-ant-api03-fake-0002": "api"})
         super().__init__(**kw)
@@ -451,7 +490,7 @@ class FakeAnthropic(FakeProvider):
         first = _decode_page(page) if page else start
         starts = _bucket_starts(first, min(end, self.data.now_s + 1), width)
         size = min(limit, self.max_page_buckets or limit)
-        return starts[:size], (starts[size][0] if len(starts) > size else None)
+        return _overlap(query, starts[:size], first, width), (starts[size][0] if len(starts) > size else None)
 
     def _page(self, data, next_start):
         return {"data": data, "has_more": next_start is not None,

@@ -16,7 +16,7 @@ from tracker.pricing import Pricer
 from tracker.services.ingest import ingest
 from tracker.storage import open_store
 
-from .conftest import scaled
+from .conftest import record, scaled
 
 BATCH = 250
 
@@ -73,4 +73,94 @@ def test_reader_never_sees_half_a_batch(tmp_path):
         t.join(30)
     assert not errors, errors[:5]
     assert len(observations) > 10 and max(observations) >= BATCH * 3
-    print(f"concurrency: {len(observations)} reads over {duration_s}s, up to {max(observations)} events, 0 errors")
+    record("concurrency_batches", seconds=duration_s, reads=len(observations), max_events=max(observations),
+           locked_errors=0, torn_reads=0)
+
+
+def test_dashboard_reads_while_a_real_import_of_a_growing_corpus_writes(tmp_path, corpus):
+    """The GUI's services read while a real log import (as the sync worker) keeps writing.
+
+    Each import writes each source in one transaction. After every import the
+    writer notes the per-source totals; every total a reader saw must be one of
+    those committed states (never a part of a batch), and no "database is
+    locked" (or any other error) reaches either side.
+    """
+    from tracker.services import nudges, roi
+    from tracker.services.log_import import import_logs
+    from tracker.services.reports import usage_report
+
+    path = tmp_path / "gui.db"
+    open_store(path).close()
+    src = corpus / "home"
+    files = [(tmp_path / "grow" / p.relative_to(src), p.read_bytes()) for p in sorted(src.rglob("*.jsonl"))]
+    roots = {"claude_code": [tmp_path / "grow" / ".claude"], "codex": [tmp_path / "grow" / ".codex"]}
+    duration_s = scaled(6, 120)
+    committed: dict[str, set[int]] = {"claude_code": {0}, "codex": {0}}
+    seen: list[dict[str, int]] = []
+    errors: list[str] = []
+    stop = threading.Event()
+    imports = [0]
+
+    def per_source(report: dict) -> dict[str, int]:
+        totals = {"claude_code": 0, "codex": 0}
+        for row in report["rows"]:
+            totals[row["source"]] = totals.get(row["source"], 0) + row["requests"]
+        return totals
+
+    def writer():
+        import random
+
+        rng = random.Random(3)
+        store = open_store(path)
+        pricer = Pricer()
+        written = [0] * len(files)
+        try:
+            while not stop.is_set():
+                if all(w >= len(d) for w, (_, d) in zip(written, files)):
+                    written = [0] * len(files)  # start over in a new folder: the corpus grows again
+                    for p, _ in files:
+                        p.unlink(missing_ok=True)
+                for _ in range(3):
+                    i = rng.randrange(len(files))
+                    p, data = files[i]
+                    n = min(len(data) - written[i], rng.choice([500, 5000, 40_000]))
+                    p.parent.mkdir(parents=True, exist_ok=True)
+                    with open(p, "ab") as fh:
+                        fh.write(data[written[i]: written[i] + n])
+                    written[i] += n
+                import_logs(store, pricer, roots=roots, workers=1)
+                imports[0] += 1
+                for source, total in per_source(usage_report(store, UTC, by="source")).items():
+                    committed.setdefault(source, set()).add(total)
+        except Exception as exc:  # noqa: BLE001
+            errors.append(f"writer: {exc!r}")
+        finally:
+            store.close()
+
+    def reader():
+        store = open_store(path)
+        pricer = Pricer()
+        try:
+            while not stop.is_set():
+                seen.append(per_source(usage_report(store, UTC, by="source")))
+                usage_report(store, UTC, period="week", by="project")
+                roi.roi_report(store, UTC)
+                nudges.compute_nudges(store, pricer, UTC)
+        except Exception as exc:  # noqa: BLE001
+            errors.append(f"reader: {exc!r}")
+        finally:
+            store.close()
+
+    threads = [threading.Thread(target=writer), threading.Thread(target=reader), threading.Thread(target=reader)]
+    for t in threads:
+        t.start()
+    time.sleep(duration_s)
+    stop.set()
+    for t in threads:
+        t.join(60)
+    assert not errors, errors[:5]
+    torn = [s for s in seen if any(v not in committed.get(k, set()) for k, v in s.items())]
+    assert not torn, torn[:5]
+    assert imports[0] > 5 and len(seen) > 5 and max(sum(s.values()) for s in seen) > 0
+    record("concurrency_gui_import", seconds=duration_s, imports=imports[0], reads=len(seen),
+           locked_errors=0, torn_reads=0)

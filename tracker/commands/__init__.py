@@ -21,4 +21,5 @@ COMMANDS: dict[str, str] = {
     "export-events": "tracker.commands.machines_cmd:export_events_command",
     "import-events": "tracker.commands.machines_cmd:import_events_command",
     "invoice": "tracker.commands.invoice_cmd:invoice_command",
+    "db": "tracker.commands.db_cmd:db_group",
 }

@@ -10,6 +10,7 @@ import click
 from tracker.core.timeutil import TimezoneError, parse_day
 from tracker.paths import demo_paths, get_paths
 from tracker.services.context import AppContext, StoreError, open_context
+from tracker.services.database import DatabaseError, describe_failure
 
 
 class AppState:
@@ -54,6 +55,11 @@ def user_errors(func):
             return func(*args, **kwargs)
         except (StoreError, TimezoneError, ValueError) as exc:
             raise click.ClickException(str(exc)) from exc
+        except (DatabaseError, OSError) as exc:  # a damaged file, a full disk, a read-only folder
+            message = describe_failure(exc, get_paths())
+            if message is None:
+                raise
+            raise click.ClickException(message) from exc
 
     return wrapper
 

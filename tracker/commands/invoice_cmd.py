@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 
@@ -10,13 +9,13 @@ import click
 
 from tracker import cli_format
 from tracker.commands.base import DAY, AppState, pass_state, user_errors
+from tracker.paths import write_private
 from tracker.services import invoices as service
 from tracker.services.invoices_calc import GROUP_BYS
 from tracker.services.invoices_profile import PLANS, load_profile, parse_rate_spec, parse_tax_spec, update_profile
 
 EXPORT_FORMATS = ("pdf", "csv", "json", "facturx", "xml")
 TEXT_FORMATS = ("csv", "json", "xml")
-PRIVATE_FILE_MODE = 0o600
 
 
 @click.group("invoice")
@@ -249,12 +248,6 @@ def list_(state: AppState, status, client, as_json) -> None:
                                        ("due_date", "Due"), ("amount", "Total")]))
 
 
-def _write_private(path: Path, data: bytes) -> None:
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, PRIVATE_FILE_MODE)
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(data)
-
-
 @invoice_group.command("export")
 @click.argument("ref")
 @click.option("--format", "fmt", type=click.Choice(EXPORT_FORMATS), default="pdf", show_default=True)
@@ -270,7 +263,7 @@ def export(state: AppState, ref, fmt, output) -> None:
         sys.stdout.flush()
         return
     path = output or Path(name)
-    _write_private(path, data)
+    write_private(path, data)
     click.echo(f"Wrote {path} ({len(data):,} bytes).")
 
 

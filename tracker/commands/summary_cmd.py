@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from tracker.commands.base import AppState, pass_state, user_errors
+from tracker.paths import write_private
 from tracker.services import team
 from tracker.services.team_keys import TeamKeyError
 from tracker.services.team_merge import DEFAULT_K, merge_folder
@@ -52,7 +53,7 @@ def export_command(state: AppState, week, preview, as_html, out_file) -> None:
         return
     body = to_json_bytes(built.doc)
     if out_file:
-        out_file.write_bytes(body)
+        write_private(out_file, body)  # a summary names the team and the week: the user's to share
         click.echo(f"Wrote {out_file} ({built.doc['week']}).")
     else:
         sys.stdout.buffer.write(body)

@@ -79,7 +79,16 @@ def usage_report(
     until: date | None = None,
     sources: list[str] | None = None,
 ) -> dict:
-    """Rows per period x source x `by` (model, project, ...), with totals and billed figures."""
+    """Rows per period x source x `by` (model, project, ...), with totals and billed figures.
+
+    Read from one snapshot: the range, the sums and the billed figures agree even while a sync writes.
+    """
+    with store.read_snapshot():
+        return _usage_report(store, zone, period, by, since, until, sources)
+
+
+def _usage_report(store: Store, zone: tzinfo, period: str, by: str, since: date | None, until: date | None,
+                  sources: list[str] | None) -> dict:
     if by not in GROUPS:
         raise ValueError(f"--by must be one of {', '.join(GROUPS)}")
     span = default_range(store, zone, since, until)

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tracker.services.context import AppContext
+from tracker.services.database import describe_failure
 
 Progress = Callable[[dict], None]
 
@@ -41,14 +42,14 @@ def run_sync(ctx: AppContext, logs: bool = True, providers: bool = True, progres
             if notes:
                 report.logs["notes"] = notes
         except Exception as exc:  # one half failing must not stop the other
-            report.errors.append(f"agent logs: {exc}")
+            report.errors.append(f"agent logs: {describe_failure(exc, ctx.paths) or exc}")
     if providers:
         try:
             from tracker.services.poll import poll_sources
 
             report.providers = poll_sources(ctx.store, ctx.pricer, progress=progress).as_dict()
         except Exception as exc:
-            report.errors.append(f"provider accounts: {exc}")
+            report.errors.append(f"provider accounts: {describe_failure(exc, ctx.paths) or exc}")
     # New usage gets its tags from the user's rules (hand assignments stay).
     from tracker.services.tagging import tag_new_usage
 

@@ -80,7 +80,7 @@ def _label(value: Any, where: str) -> str:
 
 
 def _reason(value: Any, where: str) -> None:
-    if value is not None and value not in REASONS:
+    if value is not None and (not isinstance(value, str) or value not in REASONS):  # a list is unhashable
         _fail(where, f"unknown reason code (expected one of {', '.join(REASONS)})")
 
 

@@ -230,7 +230,11 @@ def import_csv(store: Store, data: str | bytes | Path, allow_partial: bool = Fal
             report.rejected.append((0, f"the file is not UTF-8 text (byte {exc.start})"))
             return report
     reader = csv.DictReader(io.StringIO(data.lstrip("\ufeff")))
-    header = [(h or "").strip().lower() for h in (reader.fieldnames or [])]
+    try:
+        header = [(h or "").strip().lower() for h in (reader.fieldnames or [])]
+    except csv.Error as exc:  # a damaged first line (a stray carriage return, a NUL byte)
+        report.rejected.append((1, f"unreadable CSV header: {exc}"))
+        return report
     if "tag" not in header or "amount" not in header or not ({"period", "period_start"} & set(header)):
         report.rejected.append((1, "the header needs columns tag, amount and period (or period_start)"))
         return report

@@ -103,6 +103,8 @@ class AnthropicSource(HttpSource):
 
 
     def _buckets(self, path: str, params: list, start_s: int, end_s: int, batch: Batch) -> Iterable[tuple[int, list]]:
+        """(start, results) of each bucket once: a bucket repeated by an overlapping page is not summed twice."""
+        seen: set[int] = set()
         for data in self._pages(path, params):
             for bucket in data:
                 try:
@@ -113,7 +115,8 @@ class AnthropicSource(HttpSource):
                 except (BadRecord, AttributeError) as exc:
                     batch.rejected.append(f"anthropic bucket: {exc}")
                     continue
-                if start_s <= begin < end_s:
+                if start_s <= begin < end_s and begin not in seen:
+                    seen.add(begin)
                     yield begin, results
 
     # -- messages usage -----------------------------------------------------

@@ -129,6 +129,8 @@ def parse(fh, start: int, limit: int, result: lf.ReadResult) -> None:
         if obj is None:
             continue
         kind = obj.get("type")
+        if not isinstance(kind, str):  # a list or object here is damage, and unhashable
+            kind = None
         payload = obj.get("payload")
         if not isinstance(payload, dict):
             skipped[lf.UNKNOWN_KIND if kind not in KNOWN_KINDS else lf.NOT_AN_OBJECT] += 1

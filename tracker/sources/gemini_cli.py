@@ -130,6 +130,8 @@ def _event(record, session, project, cwd, skipped) -> UsageEvent | None:
         skipped[lf.NOT_AN_OBJECT] += 1
         return None
     kind = record.get("type")
+    if not isinstance(kind, str):  # a list or object here is damage, and unhashable
+        kind = None
     tokens = record.get("tokens")
     if kind != "gemini" or tokens is None:
         if kind not in KNOWN_TYPES:

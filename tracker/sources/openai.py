@@ -106,7 +106,13 @@ class OpenAISource(HttpSource):
 
     # -- paging -------------------------------------------------------------
 
-    def _buckets_in(self, data: list, start_s: int, end_s: int, batch: Batch):
+    def _buckets_in(self, data: list, start_s: int, end_s: int, batch: Batch, seen: set[int]):
+        """(start, results) of each bucket in [start_s, end_s) not already read from an earlier page.
+
+        A time bucket comes once; when pages overlap (a cursor replayed, a page
+        served twice) the repeat is the same bucket again: summing it would
+        double-count, so it is skipped.
+        """
         for bucket in data:
             try:
                 begin = as_int(bucket.get("start_time"), "start_time", None)
@@ -116,7 +122,8 @@ class OpenAISource(HttpSource):
             except (BadRecord, AttributeError) as exc:
                 batch.rejected.append(f"openai bucket: {exc}")
                 continue
-            if start_s <= begin < end_s:  # the first bucket may start at start_time itself
+            if start_s <= begin < end_s and begin not in seen:  # the first bucket may start at start_time itself
+                seen.add(begin)
                 yield begin, results
 
     # -- usage --------------------------------------------------------------
@@ -125,8 +132,9 @@ class OpenAISource(HttpSource):
         limit = max(1, min(MAX_BUCKETS[width_s], -(-(end_s - start_s) // width_s)))
         params = [("start_time", start_s), *end_param, ("bucket_width", WIDTH_PARAM[width_s]), ("limit", limit)]
         params += [("group_by", dim) for dim in USAGE_ENDPOINTS[endpoint]]
+        seen: set[int] = set()
         for data in self._pages(f"organization/usage/{endpoint}", params):
-            for begin, results in self._buckets_in(data, start_s, end_s, batch):
+            for begin, results in self._buckets_in(data, start_s, end_s, batch, seen):
                 for result in results:
                     try:
                         batch.buckets.append(self._bucket(endpoint, begin, width_s, result))
@@ -177,8 +185,9 @@ class OpenAISource(HttpSource):
         limit = max(1, min(COSTS_MAX_BUCKETS, -(-(end_s - start_s) // DAY_S)))
         params = [("start_time", start_s), *end_param, ("bucket_width", "1d"), ("limit", limit),
                   ("group_by", "line_item"), ("group_by", "project_id")]
+        seen: set[int] = set()
         for data in self._pages("organization/costs", params):
-            for begin, results in self._buckets_in(data, start_s, end_s, batch):
+            for begin, results in self._buckets_in(data, start_s, end_s, batch, seen):
                 for r in results:
                     try:
                         if not isinstance(r, dict):

@@ -43,11 +43,14 @@ def connect(path: Path) -> sqlite3.Connection:
         conn.execute("PRAGMA recursive_triggers=on")  # as sqlite_utils.Database sets it
         conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
     except sqlite3.DatabaseError as exc:
-        raise StoreError(
-            f"The database {path} cannot be opened ({exc}). If it is damaged, restore a copy from "
-            f"{path.parent / 'backups'} or move the file away to start afresh."
-        ) from exc
+        raise StoreError(damaged_message(path, exc)) from exc
     return conn
+
+
+def damaged_message(path: Path, exc: BaseException) -> str:
+    return (f"The database {path} is damaged or not a database ({exc}). Run `tracker db restore` to put back "
+            f"the newest good automatic backup from {path.parent / 'backups'} (the damaged file is kept beside "
+            "it), or `tracker db check` to see what is wrong.")
 
 
 def _conn(db) -> sqlite3.Connection:

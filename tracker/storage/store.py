@@ -9,6 +9,7 @@ changes nothing.
 from __future__ import annotations
 
 import json
+import logging
 import secrets
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
@@ -21,12 +22,15 @@ import orjson
 
 from tracker.core.records import BilledLine, Cursor, UsageBucket, UsageEvent
 from tracker.core.timeutil import Window, now_ms
-from tracker.storage.db import StoreError, backup, connect, migrate
+from tracker.storage.db import StoreError, backup, connect, damaged_message, migrate
 from tracker.storage.migrations import HOUR_MS, ROLLUP_TRIGGERS, TOKEN_COLUMNS
+from tracker.storage.recovery import backup_if_due
 from tracker.storage.value import EFFECTIVE_TAG_SQL, UNTAGGED, ValueQueries
 
 if TYPE_CHECKING:
     from sqlite_utils import Database
+
+log = logging.getLogger(__name__)
 
 __all__ = ["Store", "StoreError", "open_store", "WriteResult", "GROUP_KEYS"]
 
@@ -203,6 +207,24 @@ class Store(ValueQueries):
 
     def backup(self, reason: str = "manual") -> Path:
         return backup(self.conn, self.path, self.backup_dir, reason)
+
+    @contextmanager
+    def read_snapshot(self) -> Iterator[None]:
+        """Every read inside sees one committed state, however many statements it runs.
+
+        A report reads a time range, then sums; in autocommit each statement
+        would see its own snapshot and a commit between them would mix two
+        states. WAL keeps the snapshot without blocking the writer.
+        """
+        if self.conn.in_transaction:  # already inside one (a write, or an outer snapshot)
+            yield
+            return
+        self.conn.execute("BEGIN")
+        try:
+            yield
+        finally:
+            if self.conn.in_transaction:
+                self.conn.execute("COMMIT")
 
     def integrity_ok(self) -> bool:
         return self.conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
@@ -495,16 +517,29 @@ class Store(ValueQueries):
             self.conn.executemany(f"UPDATE {table} SET cost_pico = ?, price_id = ? WHERE rowid = ?", updates)
 
 
-def open_store(path: Path, backup_dir: Path | None = None) -> Store:
-    """Open (creating if needed) and migrate the database at `path`."""
+def open_store(path: Path, backup_dir: Path | None = None, auto_backup: bool = True) -> Store:
+    """Open (creating if needed) and migrate the database at `path`; back it up once a day."""
     backup_dir = backup_dir or path.parent / "backups"
+    existed = path.exists() and path.stat().st_size > 0
     conn = connect(path)
     try:
         migrate(conn, path, backup_dir)
     except sqlite3.DatabaseError as exc:
         conn.close()
+        if not existed:
+            raise StoreError(
+                f"The database {path} could not be created ({exc}): the disk may be full or the folder read-only. "
+                "Free some space or set TRACKER_HOME to a writable folder, then run the command again."
+            ) from exc
+        if any(w in str(exc).lower() for w in ("malformed", "not a database", "corrupt")):
+            raise StoreError(damaged_message(path, exc)) from exc
         raise StoreError(
-            f"The database {path} could not be upgraded ({exc}). A copy taken before the upgrade is in "
-            f"{backup_dir}."
+            f"The database {path} could not be upgraded ({exc}); if the disk is full, free some space and run the "
+            f"command again. A copy taken before the upgrade is in {backup_dir}: `tracker db restore` puts it back."
         ) from exc
+    if existed and auto_backup:
+        try:
+            backup_if_due(conn, path, backup_dir)
+        except (OSError, sqlite3.Error) as exc:  # a full disk must not stop the app from reading its data
+            log.warning("automatic backup of %s failed: %s", path, exc)
     return Store(conn, path, backup_dir)

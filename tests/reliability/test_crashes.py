@@ -1,0 +1,200 @@
+"""`tracker import` and `tracker poll` killed with SIGKILL at random points, many times.
+
+Each is a real subprocess (its own TRACKER_HOME; the poll talks to the fake
+providers through `sources add --base-url --env-only`, keys in the environment,
+no keyring). After every kill the database opens and `PRAGMA integrity_check`
+is ok; after the last, an uninterrupted run completes and the totals are exact:
+against gen_logs' ground truth for the import, against the fake datasets for
+the poll.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from tests.fakes.dataset import AnthropicData, OpenAIData, OpenRouterData
+from tests.fakes.server import FakeAnthropic, FakeOpenAI, FakeOpenRouter
+from tests.providers.helpers import expected, stored_buckets, window_start
+from tracker.storage import open_store
+from tracker.storage import providers as pstore
+
+from .conftest import REPO, agent_env, expected_totals, make_corpus, measured_totals, record, scaled
+
+NO_KEYRING = "keyring.backends.fail.Keyring"  # a subprocess must never reach the user's keyring
+
+
+def tracker_env(home: Path, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.endswith(("_KEY", "_API_KEY"))}
+    env.update(TRACKER_HOME=str(home), PYTHON_KEYRING_BACKEND=NO_KEYRING, TZ="UTC", PYTHONPATH=str(REPO))
+    env.update(extra)
+    return env
+
+
+def tracker(args: list[str], env: dict, timeout_s: float = 120) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "tracker", *args], env=env, capture_output=True, text=True,
+                          timeout=timeout_s, cwd=REPO)
+
+
+def run_and_kill(args: list[str], env: dict, after_s: float) -> bool:
+    """Start `tracker ARGS`, SIGKILL its process group after `after_s`; True if it was killed before ending."""
+    proc = subprocess.Popen([sys.executable, "-m", "tracker", *args], env=env, cwd=REPO, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        proc.wait(after_s)
+        return False
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)  # the whole group: parse workers die too
+        proc.wait()
+        return True
+
+
+def check_integrity(db: Path, table: str) -> int:
+    """integrity_check is ok; returns the rows of `table` (0 if the schema was not yet created)."""
+    conn = sqlite3.connect(db)
+    try:
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
+        has = conn.execute("SELECT count(*) FROM sqlite_master WHERE name = ?", (table,)).fetchone()[0]
+        return conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0] if has else 0
+    finally:
+        conn.close()
+
+
+def startup_s(tmp_path: Path) -> float:
+    """How long the interpreter takes to load the tracker: kills before that test nothing."""
+    return min(timed(["paths"], tracker_env(tmp_path / f"startup{i}")) for i in range(2))
+
+
+def timed(args: list[str], env: dict) -> float:
+    started = time.perf_counter()
+    done = tracker(args, env)
+    assert done.returncode == 0, done.stderr
+    return time.perf_counter() - started
+
+
+MAX_KILLS_PER_ROUND = 12
+
+
+def kill_until_done(args: list[str], env: dict, db: Path, table: str, window: tuple[float, float],
+                    rng: random.Random, final_rows: int) -> tuple[int, int]:
+    """SIGKILL runs of `tracker ARGS` at random times until one finishes by itself (or the cap).
+
+    Checks integrity after every kill; returns (kills, kills that left part of the work written).
+    """
+    kills = partial = 0
+    for _ in range(MAX_KILLS_PER_ROUND):
+        # from interpreter start-up to past the end: kills land in reading, parsing, fetching, committing
+        if not run_and_kill(args, env, rng.uniform(*window)):
+            break
+        kills += 1
+        rows = check_integrity(db, table) if db.exists() else 0
+        partial += 0 < rows < final_rows
+    return kills, partial
+
+
+def test_import_killed_at_random_points_resumes_exact(tmp_path, corpus):
+    """The agents keep writing between the killed imports: kills land with cursors anywhere in the files."""
+    if scaled(0, 1):  # in full, a larger corpus: longer imports, more places to die
+        corpus = make_corpus(tmp_path / "big", 40, seed=9)
+    truth = expected_totals(json.loads((corpus / "ground_truth.json").read_text()))
+    rng = random.Random(2026)
+    probe = tmp_path / "probe"
+    full_s = timed(["import", "--json"], tracker_env(probe, **agent_env(corpus)))
+    final_rows = check_integrity(probe / "data" / "tracker.db", "events")
+    boot_s = startup_s(tmp_path)
+    rounds, attempts = scaled(2, 15), scaled(7, 12)
+    kills = partial = 0
+    sources = [(p.relative_to(corpus / "home"), p.read_bytes()) for p in sorted((corpus / "home").rglob("*.jsonl"))]
+    for r in range(rounds):
+        home = tmp_path / f"import{r}"
+        logs = tmp_path / f"logs{r}"
+        env = tracker_env(home, HOME=str(logs), CLAUDE_CONFIG_DIR=str(logs / ".claude"),
+                          CODEX_HOME=str(logs / ".codex"))
+        written = [0] * len(sources)
+        db = home / "data" / "tracker.db"
+        for _ in range(attempts):
+            for i in rng.sample(range(len(sources)), k=min(len(sources), rng.randint(1, 4))):
+                rel, data = sources[i]
+                n = rng.randint(1, max(1, len(data) // rng.randint(1, 3)))  # lines cut anywhere
+                (logs / rel).parent.mkdir(parents=True, exist_ok=True)
+                with open(logs / rel, "ab") as fh:
+                    fh.write(data[written[i]: written[i] + n])
+                written[i] = min(len(data), written[i] + n)
+            killed = run_and_kill(["import", "--json"], env, rng.uniform(boot_s * 0.9, full_s * 1.05))
+            kills += killed
+            rows = check_integrity(db, "events") if db.exists() else 0
+            partial += bool(killed and 0 < rows < final_rows)
+        for i, (rel, data) in enumerate(sources):  # the agents finish writing
+            (logs / rel).parent.mkdir(parents=True, exist_ok=True)
+            with open(logs / rel, "ab") as fh:
+                fh.write(data[written[i]:])
+        done = tracker(["import", "--json"], env)
+        assert done.returncode == 0, done.stderr
+        report = tracker(["report", "daily", "--json", "--tz", "UTC"], env)
+        assert report.returncode == 0, report.stderr
+        assert measured_totals(json.loads(report.stdout)) == truth, f"round {r}"
+    assert kills > 0 and partial > 0  # runs really were killed, some with part of the corpus stored
+    record("crash_import", rounds=rounds, sigkills=kills, kills_that_left_a_partial_import=partial,
+           integrity_checks_ok=rounds * attempts, corpus_bytes=sum(len(d) for _, d in sources),
+           events=final_rows, uninterrupted_import_s=round(full_s, 2), losses=0, double_counts=0)
+
+
+KEYS = {"OPENAI_ADMIN_KEY": "sk-admin-fake-0001", "ANTHROPIC_ADMIN_KEY": "sk-ant-admin01-fake-0001",
+        "OPENROUTER_MANAGEMENT_KEY": "sk-or-v1-fake-mgmt-0001"}
+
+
+def test_poll_killed_at_random_points_resumes_exact(tmp_path):
+    now_s = int(time.time())
+    oa_data, an_data, or_data = OpenAIData(now_s, seed=3), AnthropicData(now_s, seed=4), OpenRouterData(now_s, seed=5)
+    rng = random.Random(7)
+    rounds = scaled(2, 20)
+    kills = partial = 0
+    boot_s = startup_s(tmp_path)
+    poll_args = ["poll", "--json", "--source", "oa", "--source", "an", "--source", "or"]
+    with FakeOpenAI(oa_data, max_page_buckets=6) as oa, FakeAnthropic(an_data, max_page_buckets=6) as an, \
+            FakeOpenRouter(or_data) as orr:
+
+        def configured(home: Path) -> dict:
+            env = tracker_env(home, **KEYS)
+            for kind, label, fake in (("openai", "oa", oa), ("anthropic", "an", an), ("openrouter", "or", orr)):
+                added = tracker(["sources", "add", kind, "--label", label, "--base-url", fake.base_url, "--env-only",
+                                 "--no-test", "--no-poll"], env)
+                assert added.returncode == 0, added.stdout + added.stderr
+            return env
+
+        probe_env = configured(tmp_path / "probe")
+        full_s = timed(poll_args, probe_env)
+        final_rows = check_integrity(tmp_path / "probe" / "data" / "tracker.db", "buckets")
+        for r in range(rounds):
+            home = tmp_path / f"poll{r}"
+            env = configured(home)
+            k, p = kill_until_done(poll_args, env, home / "data" / "tracker.db", "buckets",
+                                   (boot_s * 0.9, full_s * 1.05), rng, final_rows)
+            kills, partial = kills + k, partial + p
+            done = tracker(poll_args, env)
+            assert done.returncode == 0, done.stdout + done.stderr
+            end_s = now_s + 1
+            start = window_start(now_s, 90)
+            with open_store(home / "data" / "tracker.db") as store:
+                assert stored_buckets(store, "openai", "oa") == expected(oa_data.expected_buckets(start, end_s))
+                assert pstore.billed_totals(store, "openai", "oa") == oa_data.expected_billed(start, end_s)
+                assert stored_buckets(store, "anthropic", "an") == expected(an_data.expected_buckets(start, end_s))
+                assert pstore.billed_totals(store, "anthropic", "an") == an_data.expected_billed(start, end_s)
+                got_cc = {(r["day"], r["model"]): r["estimated_cost_pico"]
+                          for r in pstore.claude_code_by_day(store, "an")}
+                assert got_cc == {k: v["estimated_cost_pico"]
+                                  for k, v in an_data.expected_claude_code(start, end_s).items()}
+                assert stored_buckets(store, "openrouter", "or") == expected(
+                    or_data.expected_buckets(window_start(now_s, 30), end_s))
+    assert kills > 0
+    record("crash_poll", rounds=rounds, sigkills=kills, kills_that_left_a_partial_poll=partial,
+           integrity_checks_ok=kills, buckets=final_rows, uninterrupted_poll_s=round(full_s, 2), losses=0,
+           double_counts=0)

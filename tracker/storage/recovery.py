@@ -1,0 +1,109 @@
+"""Checking the database file and putting an automatic backup back in its place.
+
+Works on files, not on a Store: a damaged database may not open at all. A
+restore never deletes: the damaged file (with its -wal and -shm) is moved
+aside next to it, and the backup is verified before it is copied in.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sqlite3
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from tracker.storage.db import PRIVATE_FILE_MODE, _conn, backup
+
+AUTO_BACKUP_INTERVAL_S = 24 * 3600  # one automatic copy a day, taken when the store is opened
+SIDE_FILES = ("-wal", "-shm")
+DatabaseError = sqlite3.DatabaseError  # what a damaged file, a full disk or a read-only folder raise
+
+
+@dataclass(frozen=True)
+class Check:
+    path: Path
+    ok: bool
+    problems: list[str]
+
+
+@dataclass(frozen=True)
+class Restored:
+    restored_from: Path
+    moved_aside: list[Path]
+
+
+def check_file(path: Path) -> Check:
+    """PRAGMA integrity_check of the file, read-only; a file that is not a database is a problem too."""
+    if not path.exists():
+        return Check(path, False, ["the file does not exist"])
+    try:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    except sqlite3.Error as exc:
+        return Check(path, False, [f"cannot be opened: {exc}"])
+    try:
+        rows = [r[0] for r in conn.execute("PRAGMA integrity_check").fetchall()]
+    except sqlite3.DatabaseError as exc:
+        return Check(path, False, [str(exc)])
+    finally:
+        conn.close()
+    return Check(path, rows == ["ok"], [] if rows == ["ok"] else rows[:20])
+
+
+def list_backups(backup_dir: Path, stem: str) -> list[Path]:
+    """Backups of the database named `stem`, newest first."""
+    if not backup_dir.is_dir():
+        return []
+    return sorted(backup_dir.glob(f"{stem}-*.db"), key=lambda p: (p.stat().st_mtime, p.name), reverse=True)
+
+
+def newest_good_backup(backup_dir: Path, stem: str) -> tuple[Path | None, list[Check]]:
+    checks = []
+    for candidate in list_backups(backup_dir, stem):
+        check = check_file(candidate)
+        checks.append(check)
+        if check.ok:
+            return candidate, checks
+    return None, checks
+
+
+def restore(path: Path, source: Path) -> Restored:
+    """Move the database (and its -wal/-shm) aside, then copy the verified `source` into place."""
+    verdict = check_file(source)
+    if not verdict.ok:
+        raise ValueError(f"The backup {source} is damaged too ({'; '.join(verdict.problems)}); choose another one "
+                         "with `tracker db restore BACKUP`.")
+    stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime())
+    aside = []
+    for suffix in ("", *SIDE_FILES):
+        current = Path(f"{path}{suffix}")
+        if current.exists():
+            target = current.with_name(f"{path.name}.damaged-{stamp}{suffix}")
+            os.replace(current, target)
+            aside.append(target)
+    staging = path.with_name(f".{path.name}.restoring")
+    fd = os.open(staging, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, PRIVATE_FILE_MODE)
+    with os.fdopen(fd, "wb") as out, open(source, "rb") as src:
+        shutil.copyfileobj(src, out)
+        out.flush()
+        os.fsync(out.fileno())
+    os.chmod(staging, PRIVATE_FILE_MODE)
+    os.replace(staging, path)
+    return Restored(source, aside)
+
+
+def backup_if_due(db, path: Path, backup_dir: Path, interval_s: int = AUTO_BACKUP_INTERVAL_S) -> Path | None:
+    """The automatic backup: a copy when the newest one is older than `interval_s` (and there is usage to keep)."""
+    conn = _conn(db)  # a sqlite3 connection or a sqlite-utils Database
+    has_usage = conn.execute("SELECT EXISTS(SELECT 1 FROM events) OR EXISTS(SELECT 1 FROM buckets) "
+                                "OR EXISTS(SELECT 1 FROM billed)").fetchone()[0]
+    if not has_usage:
+        return None
+    newest = list_backups(backup_dir, path.stem)
+    if newest and time.time() - newest[0].stat().st_mtime < interval_s:
+        return None
+    # never rotate good copies out with copies of a damaged file
+    if conn.execute("PRAGMA quick_check").fetchone()[0] != "ok":
+        return None
+    return backup(db, path, backup_dir, "auto")

@@ -131,3 +131,30 @@ def test_unusable_database_is_a_sentence(qapp, tracker_home, capsys):
     db.write_bytes(b"this is not a database" * 100)
     assert run(AppState()) == 1
     assert "Tracker cannot start" in capsys.readouterr().err
+
+
+def test_a_key_in_an_exception_never_reaches_the_crash_dialog_or_the_log(qtbot, tmp_path):
+    from tracker.log import setup_logging
+
+    canary = "sk-ant-admin01-CANARY0123456789abcdef"
+    log_file = tmp_path / "logs" / "tracker.log"
+    setup_logging(log_file)
+    reporter = CrashReporter(log_file, show_dialog=False)
+    reporter.install()
+    try:
+        try:
+            raise RuntimeError(f"provider said: bad key {canary}")
+        except RuntimeError:
+            sys.excepthook(*sys.exc_info())
+    finally:
+        reporter.uninstall()
+    assert "provider said: bad key" in reporter.reports[0] and canary not in reporter.reports[0]
+    dialog = CrashDialog(reporter.reports[0], log_file)
+    qtbot.addWidget(dialog)
+    assert canary not in dialog.details.toPlainText()
+    root = logging.getLogger("tracker")
+    for handler in [h for h in root.handlers if getattr(h, "_tracker_file", None) == str(log_file)]:
+        handler.flush()
+        root.removeHandler(handler)
+        handler.close()
+    assert "provider said: bad key" in log_file.read_text() and canary not in log_file.read_text()

@@ -11,6 +11,8 @@ from pathlib import Path
 from PySide6.QtCore import QObject, Qt, Signal, Slot
 from PySide6.QtWidgets import QApplication, QDialog, QDialogButtonBox, QLabel, QPlainTextEdit, QVBoxLayout
 
+from tracker.log import redact_secrets
+
 log = logging.getLogger("tracker.crash")
 
 
@@ -59,7 +61,7 @@ class CrashReporter(QObject):
         if issubclass(exc_type, KeyboardInterrupt):
             QApplication.quit()
             return
-        details = "".join(traceback.format_exception(exc_type, exc_value, exc_tb))
+        details = redact_secrets("".join(traceback.format_exception(exc_type, exc_value, exc_tb)))
         log.error("unexpected error:\n%s", details)
         self.reports.append(details)
         self.crashed.emit(details)

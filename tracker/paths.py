@@ -1,7 +1,7 @@
 """Where state lives. TRACKER_HOME moves every file the app writes.
 
 Layout under TRACKER_HOME (or the platform folders from platformdirs):
-  data/tracker.db      the store          data/backups/   copies made before migrations
+  data/tracker.db      the store          data/backups/   before each migration, and daily
   config/prices.json   user price overrides   config/ladders.json   user model ladders
   logs/tracker.log     rotating log
 """

@@ -21,6 +21,17 @@ from .conftest import record, scaled
 BATCH = 250
 
 
+def run_together(writer, reader, stop: threading.Event, duration_s: float, join_s: float) -> None:
+    """One writer and two readers for `duration_s`, then stop them all."""
+    threads = [threading.Thread(target=writer), threading.Thread(target=reader), threading.Thread(target=reader)]
+    for t in threads:
+        t.start()
+    time.sleep(duration_s)
+    stop.set()
+    for t in threads:
+        t.join(join_s)
+
+
 def test_reader_never_sees_half_a_batch(tmp_path):
     path = tmp_path / "tracker.db"
     open_store(path).close()
@@ -55,7 +66,6 @@ def test_reader_never_sees_half_a_batch(tmp_path):
             while not stop.is_set():
                 rows = store.aggregate(wins, group_by=["source"])
                 total = sum(r["requests"] for r in rows)
-                cursor = store.get_cursor("claude_code", "f")
                 observations.append(total)
                 if total % BATCH:
                     errors.append(f"reader saw a half batch: {total} requests")
@@ -64,13 +74,7 @@ def test_reader_never_sees_half_a_batch(tmp_path):
         finally:
             store.close()
 
-    threads = [threading.Thread(target=writer), threading.Thread(target=reader), threading.Thread(target=reader)]
-    for t in threads:
-        t.start()
-    time.sleep(duration_s)
-    stop.set()
-    for t in threads:
-        t.join(30)
+    run_together(writer, reader, stop, duration_s, join_s=30)
     assert not errors, errors[:5]
     assert len(observations) > 10 and max(observations) >= BATCH * 3
     record("concurrency_batches", seconds=duration_s, reads=len(observations), max_events=max(observations),
@@ -151,13 +155,7 @@ def test_dashboard_reads_while_a_real_import_of_a_growing_corpus_writes(tmp_path
         finally:
             store.close()
 
-    threads = [threading.Thread(target=writer), threading.Thread(target=reader), threading.Thread(target=reader)]
-    for t in threads:
-        t.start()
-    time.sleep(duration_s)
-    stop.set()
-    for t in threads:
-        t.join(60)
+    run_together(writer, reader, stop, duration_s, join_s=60)
     assert not errors, errors[:5]
     torn = [s for s in seen if any(v not in committed.get(k, set()) for k, v in s.items())]
     assert not torn, torn[:5]

@@ -452,7 +452,10 @@ def analyse(store: Store, pricer: Pricer, zone: tzinfo, now: int | None = None,
     earliest = min([since - settings.shift_days * DAY_MS]
                    + [s["switched_at_ms"] - lookback for s in states.values() if s["status"] == "switched"
                       and s["switched_at_ms"] is not None])
-    items = _scan(store, settings, zone, earliest, now)
+    # The evidence from one snapshot: a sync committing meanwhile cannot tear it. (The state
+    # write below stays outside, so it never upgrades a read snapshot that a commit made stale.)
+    with store.read_snapshot():
+        items = _scan(store, settings, zone, earliest, now)
     tallies = _tally(items, since, now)
     skipped: dict[str, int] = {}
     found: dict[str, Nudge] = {}

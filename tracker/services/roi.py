@@ -209,6 +209,13 @@ def leverage(store: Store, zone: tzinfo, today: date) -> dict | None:
 
 def roi_report(store: Store, zone: tzinfo, period: str = "month", since: date | None = None,
                until: date | None = None, today: date | None = None) -> dict:
+    """ROI per tag and period, read from one snapshot (a sync committing meanwhile cannot tear it)."""
+    with store.read_snapshot():
+        return _roi_report(store, zone, period, since, until, today)
+
+
+def _roi_report(store: Store, zone: tzinfo, period: str, since: date | None, until: date | None,
+                today: date | None) -> dict:
     if period not in ROI_PERIODS:
         raise ValueError(f"--period must be one of {', '.join(ROI_PERIODS)}")
     today = today or local_date(now_ms(), zone)

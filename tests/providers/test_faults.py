@@ -113,3 +113,17 @@ def test_failing_account_backs_off_and_says_why(store, pricer, http_options):
 def test_backoff_grows_to_a_cap():
     assert [poll.failure_backoff_s(n) for n in (1, 2, 3, 4)] == [300, 600, 1200, 2400]
     assert poll.failure_backoff_s(50) == poll.FAILURE_BACKOFF_MAX_S
+
+
+def test_a_full_disk_during_a_poll_says_what_to_do(store, pricer, http_options, monkeypatch):
+    import sqlite3
+
+    def disk_full(*args, **kwargs):
+        raise sqlite3.OperationalError("database or disk is full")
+
+    monkeypatch.setattr(poll, "_poll_stream", disk_full)
+    data = OpenAIData(NOW_S)
+    with FakeOpenAI(data) as fake:
+        configure(store, "openai", "oa", fake.base_url, OPENAI_KEY)
+        error = run(store, pricer, http_options).accounts[0].error
+    assert "is full" in error and "unexpected error" not in error

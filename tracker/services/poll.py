@@ -165,8 +165,12 @@ def _poll_account(store, pricer, account, backfill_days, progress, now_s, http_o
     except BadRecord as exc:
         result.error = f"{account.kind} sent a response the tracker cannot read ({exc}); check the base URL."
     except Exception as exc:  # a bug in one source must not stop the others; keep the why
-        log.exception("provider account %s: unexpected error", account.label)
-        result.error = redact(f"unexpected error ({type(exc).__name__}: {exc})", [secret])
+        from tracker.services.database import describe_failure
+
+        sentence = describe_failure(exc)  # a full disk or read-only folder: say what to do
+        if sentence is None:
+            log.exception("provider account %s: unexpected error", account.label)
+        result.error = sentence or redact(f"unexpected error ({type(exc).__name__}: {exc})", [secret])
     finally:
         if source is not None:
             result.requests = source.requests_made

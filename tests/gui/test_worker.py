@@ -83,6 +83,8 @@ def test_worker_syncs_in_its_thread_and_stops_cleanly(qtbot, ctx):
     assert model.status.last_sync_ms == report["finished_ms"] and not model.status.running
     assert model.snapshot.today_pico > 0
     assert progress_seen[-1] == {"source": "claude_code", "done": 2, "total": 2}
+    # new usage: the worker recomputed the nudges in its thread and the model took them
+    assert isinstance(report["nudges"], list) and model.nudges == report["nudges"]
     # sync now, queued from the GUI thread
     with qtbot.waitSignal(worker.finished, timeout=10_000):
         controller.requestSync.emit()
@@ -185,3 +187,14 @@ def test_model_skips_refresh_when_nothing_was_written(qtbot, ctx):
         other.close()
     model.on_sync_finished({"finished_ms": 2, "errors": []})
     assert model.refreshes == 2 and model.snapshot.today_pico > 0
+
+
+def test_a_sync_that_writes_nothing_does_not_recompute_nudges(qtbot, ctx):
+    def quiet(ctx, logs=True, providers=True, progress=None):
+        return SyncReport(logs={"events_added": 0})
+
+    controller, worker = _controller(quiet)
+    with qtbot.waitSignal(worker.finished, timeout=10_000) as blocker:
+        controller.start()
+    assert "nudges" not in blocker.args[0]
+    assert controller.stop()

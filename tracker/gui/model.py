@@ -34,6 +34,7 @@ class DashboardModel(QObject):
         self.last_refresh_s = 0.0
         self.refreshes = 0
         self._seen_version: int | None = None
+        self._nudges_loaded = False
         self._seen_day = None
 
     @property
@@ -59,7 +60,9 @@ class DashboardModel(QObject):
             self._seen_version = self.ctx.store.data_version()
             self.snapshot = overview_snapshot(self.ctx.store, self.zone(), chart_days=self.chart_days)
             self._seen_day = self.snapshot.today
-            self.nudges = open_nudges(self.ctx)
+            if not self._nudges_loaded:  # afterwards the sync worker brings them with new usage
+                self.nudges = open_nudges(self.ctx)
+                self._nudges_loaded = True
         except Exception as exc:
             log.exception("dashboard refresh failed")
             self.status.errors = [f"could not read the figures: {exc}"]
@@ -94,6 +97,8 @@ class DashboardModel(QObject):
         self.status.progress = None
         self.status.last_sync_ms = report.get("finished_ms")
         self.status.errors = [str(e) for e in report.get("errors") or []]
+        if report.get("nudges") is not None:
+            self.nudges = report["nudges"]
         self.statusChanged.emit()
         self.refresh_if_changed()  # a sync that found nothing new costs no query and no repaint
 

@@ -20,6 +20,7 @@ from PySide6.QtCore import QCoreApplication, QMetaObject, QObject, Qt, QThread, 
 
 from tracker.services.context import AppContext
 from tracker.services.settings import DEFAULT_LOGS_INTERVAL_S, DEFAULT_PROVIDERS_INTERVAL_S
+from tracker.services.status import open_nudges
 
 log = logging.getLogger(__name__)
 
@@ -147,7 +148,11 @@ class SyncWorker(QObject):
         self.syncStarted.emit("all" if providers else "logs")
         try:
             sync_fn = self._sync_fn or _default_sync()
+            writes_before = self._ctx.store.conn.total_changes
             report = _report_dict(sync_fn(self._ctx, logs=logs, providers=providers, progress=self._progress))
+            if self._ctx.store.conn.total_changes != writes_before:
+                # New usage: the nudges are recomputed here, off the GUI thread.
+                report["nudges"] = open_nudges(self._ctx)
         except SyncCancelled:
             log.info("sync cancelled: the app is quitting")
             return

@@ -168,3 +168,12 @@ def test_possible_overlap_between_org_figures_and_agent_logs_is_said(store, pric
     alone = usage_report(store, get_zone("UTC"), since=date(2026, 5, 1), until=date(2026, 5, 1),
                          sources=["claude_code"])
     assert "notes" not in alone
+
+
+def test_no_display_gives_a_way_out_instead_of_a_qt_abort(monkeypatch):
+    for name in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setattr("sys.platform", "linux")
+    result = CliRunner().invoke(main, ["--demo"])
+    assert result.exit_code == 1
+    assert "No graphical display" in result.output and "tracker --demo report daily" in result.output

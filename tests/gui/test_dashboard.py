@@ -153,3 +153,19 @@ def test_usage_table_selection_tagged_by_hand(qtbot, demo_ctx):
     by_tag = usage_report(demo_ctx.store, zone, by="tag", since=day, until=day)
     globex = sum(r["requests"] for r in by_tag["rows"] if r["tag"] == "Globex" and r["source"] == "claude_code")
     assert globex >= chosen[0]["requests"]
+
+
+def test_value_page_reads_off_the_gui_thread_in_the_dashboard(qtbot, demo_ctx):
+    from tracker.gui.dashboard import DashboardWindow
+    from tracker.gui.model import DashboardModel
+
+    model = DashboardModel(demo_ctx)
+    model.refresh()
+    window = DashboardWindow(model)
+    qtbot.addWidget(window)
+    page = window.pages["Value"]
+    window.show_page("Value")
+    assert page._reader is not None
+    qtbot.waitUntil(lambda: page.report is not None, timeout=20_000)
+    assert page.report["rows"] and "ROI" in page.summary.text()
+    assert page._reader.wait(10_000)

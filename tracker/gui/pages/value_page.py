@@ -178,9 +178,12 @@ class ValueEntryForm(QGroupBox):
 class ValuePage(QWidget):
     """Cost against value per tag; `refresh()` re-reads the services."""
 
-    def __init__(self, context: AppContext | Callable[[], AppContext], parent: QWidget | None = None):
+    def __init__(self, context: AppContext | Callable[[], AppContext], parent: QWidget | None = None,
+                 background: bool = False):
         super().__init__(parent)
         self._context = context
+        self._background = background  # read in a pool thread (the dashboard); tests read inline
+        self._reader = None
         self.report: dict | None = None
         self.alerts: dict | None = None
         self.setObjectName("ValuePage")
@@ -286,8 +289,20 @@ class ValuePage(QWidget):
 
     @Slot()
     def refresh(self) -> None:
-        """Re-read the services and redraw (on this thread; see `compute` to read elsewhere)."""
-        self.show_data(self.compute(self.context(), self.period))
+        """Re-read the services and redraw; in the dashboard the reading runs off the GUI thread."""
+        if not self._background:
+            self.show_data(self.compute(self.context(), self.period))
+            return
+        if self._reader is None:
+            from tracker.gui.background import BackgroundReader
+
+            ctx = self.context()
+            self._reader = BackgroundReader(ctx.paths, ctx.demo, self.show_data, self._show_error, self)
+        period = self.period
+        self._reader.request(lambda ctx: ValuePage.compute(ctx, period))
+
+    def _show_error(self, text: str) -> None:
+        self.summary.setText(f"Could not read the figures: {text}")
 
     @staticmethod
     def compute(ctx: AppContext, period: str) -> dict:

@@ -1,0 +1,76 @@
+"""Run a slow read off the GUI thread, with its own database connection, and hand the result back.
+
+SQLite connections belong to the thread that opened them, so the job opens its
+own AppContext on the same paths. The result comes back through a queued
+signal to the GUI thread; a newer request supersedes an older one.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
+
+from tracker.paths import Paths
+from tracker.services.context import AppContext, open_context
+
+log = logging.getLogger(__name__)
+
+
+class _Relay(QObject):
+    done = Signal(int, object)
+    failed = Signal(int, str)
+
+
+class _Job(QRunnable):
+    def __init__(self, paths: Paths, demo: bool, func: Callable[[AppContext], object], relay: _Relay, ticket: int):
+        super().__init__()
+        self.paths, self.demo, self.func, self.relay, self.ticket = paths, demo, func, relay, ticket
+
+    def run(self) -> None:
+        try:
+            with open_context(self.paths, demo=self.demo) as ctx:
+                result = self.func(ctx)
+        except Exception as exc:  # shown on the page, never raised in a pool thread
+            log.exception("background read failed")
+            self.relay.failed.emit(self.ticket, f"{type(exc).__name__}: {exc}")
+            return
+        self.relay.done.emit(self.ticket, result)
+
+
+class BackgroundReader(QObject):
+    """`request(func)` runs func(ctx) in the pool; `on_done(result)` / `on_error(text)` run on the GUI thread."""
+
+    def __init__(self, paths: Paths, demo: bool, on_done: Callable[[object], None],
+                 on_error: Callable[[str], None], parent: QObject | None = None):
+        super().__init__(parent)
+        self.paths, self.demo = paths, demo
+        self.on_done, self.on_error = on_done, on_error
+        self.pool = QThreadPool(self)
+        self.pool.setMaxThreadCount(1)
+        self.relay = _Relay(self)
+        self.relay.done.connect(self._done)
+        self.relay.failed.connect(self._failed)
+        self._ticket = 0
+
+    def request(self, func: Callable[[AppContext], object]) -> None:
+        self._ticket += 1
+        self.pool.start(_Job(self.paths, self.demo, func, self.relay, self._ticket))
+
+    @property
+    def busy(self) -> bool:
+        return self.pool.activeThreadCount() > 0
+
+    def wait(self, timeout_ms: int = 30_000) -> bool:
+        return self.pool.waitForDone(timeout_ms)
+
+    @Slot(int, object)
+    def _done(self, ticket: int, result: object) -> None:
+        if ticket == self._ticket:  # an older request's answer is stale
+            self.on_done(result)
+
+    @Slot(int, str)
+    def _failed(self, ticket: int, text: str) -> None:
+        if ticket == self._ticket:
+            self.on_error(text)

@@ -41,9 +41,6 @@ def tracker_home(tmp_path, monkeypatch):
                 "OPENAI_ADMIN_KEY", "ANTHROPIC_ADMIN_KEY", "OPENROUTER_API_KEY", "OPENROUTER_MANAGEMENT_KEY",
                 "DEEPSEEK_API_KEY", "TRACKER_TEAM_SECRET", "TRACKER_TEAM_WEBHOOK_URL"):
         monkeypatch.delenv(var, raising=False)
-    import tracker.pricing.pricer as pricer_module
-
-    monkeypatch.setattr(pricer_module, "_default", None)
     yield home
 
 

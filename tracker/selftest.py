@@ -35,7 +35,6 @@ def _step(name: str, func):
 
 def run() -> str:
     """The one-line report; raises SelfTestFailure naming the failed step."""
-    from tracker.core.money import format_usd
     from tracker.paths import get_paths, resource_path
 
     started = time.perf_counter()

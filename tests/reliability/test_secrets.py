@@ -13,7 +13,6 @@ failure), tests/providers/test_net.py (redirect tables, timeouts, retries).
 from __future__ import annotations
 
 import json
-import os
 import secrets
 import stat
 import time

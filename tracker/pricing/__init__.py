@@ -2,9 +2,9 @@
 
 `Pricer.price(tokens, model, provider, at_ms)` is the one entry point. It
 returns a cost in picodollars and the identity of the price that produced it,
-or `cost_pico=None` with an `unpriced` reason when no price is known.
+or `cost_pico=None` (unpriced) when no price is known.
 """
 
-from tracker.pricing.pricer import Priced, Pricer, UNPRICED, default_pricer
+from tracker.pricing.pricer import Priced, Pricer
 
-__all__ = ["Priced", "Pricer", "UNPRICED", "default_pricer"]
+__all__ = ["Priced", "Pricer"]

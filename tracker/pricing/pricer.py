@@ -32,7 +32,6 @@ if TYPE_CHECKING:  # genai-prices (pydantic) costs ~0.15 s to import: only when 
 
 log = logging.getLogger(__name__)
 
-UNPRICED = "unpriced"
 OVERRIDE_PRICE_KEYS = ("input_mtok", "output_mtok", "cache_read_mtok", "cache_write_mtok", "cache_write_1h_mtok")
 # Service tiers that genai-prices prices as variants (flex, priority); the
 # others are the standard price.
@@ -347,15 +346,3 @@ class Pricer:
             self._coefficients[coeff_key] = coefficients
         return Priced(coefficients.cost_pico(tokens, requests), price_id)
 
-
-_default: Pricer | None = None
-
-
-def default_pricer() -> Pricer:
-    """A process-wide pricer with the user's overrides from the current paths."""
-    global _default
-    if _default is None:
-        from tracker.paths import get_paths
-
-        _default = Pricer(get_paths().user_prices_path)
-    return _default

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta, tzinfo
 
 from tracker.core.money import format_usd
-from tracker.core.timeutil import local_date, now_ms, windows, zone_name
+from tracker.core.timeutil import UTC, Window, from_ms, local_date, now_ms, windows, zone_name
 from tracker.storage import Store
 from tracker.storage.migrations import TOKEN_COLUMNS
 
@@ -33,11 +33,10 @@ class Range:
 def default_range(store: Store, zone: tzinfo, since: date | None, until: date | None) -> Range:
     """Missing bounds: from the first data (or 30 days back) to today."""
     today = local_date(now_ms(), zone)
+    span = store.time_range_ms() if since is None or until is None else None
     if since is None:
-        span = store.time_range_ms()
         since = local_date(span[0], zone) if span else today - timedelta(days=DEFAULT_RANGE_DAYS - 1)
     if until is None:
-        span = store.time_range_ms()
         until = max(today, local_date(span[1], zone)) if span else today
     if until < since:
         raise ValueError(f"--until {until} is before --since {since}")
@@ -144,8 +143,6 @@ def billed_comparison(store: Store, billed: list[dict], span: Range, sources: li
 
     Providers bill by UTC day, so the estimate here is bucketed in UTC too.
     """
-    from tracker.core.timeutil import UTC
-
     wanted = {b["source"] for b in billed} & (set(sources) if sources else {b["source"] for b in billed})
     estimated = {}
     wins = windows(span.since, span.until, "day", UTC)
@@ -189,8 +186,6 @@ def projects_report(store: Store, zone: tzinfo, since: date | None = None, until
     span = default_range(store, zone, since, until)
     whole = windows(span.since, span.until, "day", zone)
     # one window spanning the whole range
-    from tracker.core.timeutil import Window
-
     one = [Window("all", whole[0].start_day, whole[0].start_ms, whole[-1].end_ms)]
     raw = store.aggregate(one, group_by=["project", "source"], sources=sources)
     raw.sort(key=lambda r: -(r["cost_pico"] or 0))
@@ -204,6 +199,4 @@ def projects_report(store: Store, zone: tzinfo, since: date | None = None, until
 
 
 def local_iso(ms: int, zone: tzinfo) -> str:
-    from tracker.core.timeutil import from_ms
-
     return from_ms(ms).astimezone(zone).isoformat(timespec="seconds")

@@ -64,7 +64,6 @@ GROUP_KEYS: dict[str, tuple[str, str]] = {
     "tag_id": tuple(EFFECTIVE_TAG_SQL.format(a=a) for a in "eb"),
 }
 ROLLUP_KEYS = {"source", "model"}  # the group keys the hourly cost rollup (events_hourly) keeps
-_TOTAL_TOKENS = " + ".join(TOKEN_COLUMNS[:5])  # reasoning is inside output
 
 
 @dataclass

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from tests.logs.conftest import claude_line
 
 
@@ -184,11 +186,17 @@ REAL_LINES = [  # providers.md 5.1: two lines of one response (thinking/text blo
 
 
 def test_real_transcript_lines_take_the_fast_path_and_count_once(logs):
-    from tracker.sources.claude_code import slim_line
+    from collections import Counter
 
-    slims = [slim_line(line.encode()) for line in REAL_LINES]
-    assert all(slim is not None for slim, _ in slims)  # the content cut applies to the real shape
-    assert [tool for _, tool in slims] == [False, True]
+    from tracker.sources import claude_code
+
+    # the typed decode applies to the real shape and agrees with the robust path
+    skipped = Counter()
+    fast = [claude_code._event_fast(claude_code._decode_line(line.encode()), line.encode(), skipped, None)
+            for line in REAL_LINES]
+    robust = [claude_code.event_from(json.loads(line), line.encode(), skipped, None) for line in REAL_LINES]
+    assert fast == robust and not skipped
+    assert [event.tool_use for event in fast] == [False, True]
     logs.write(session_file(logs), REAL_LINES)
     logs.run()
     [e] = logs.events()

@@ -140,11 +140,12 @@ def generate(
                     provider="openrouter", reported_cost_pico=usd_to_pico(f"0.00{rng.randint(10, 99)}"),
                 )
             )
-        # one unknown model, so the demo shows unpriced usage honestly
-        if offset % 9 == 0:
+        # one unknown model, so the demo shows unpriced usage honestly; counted from
+        # the last day, so that "this month" always holds some (today does)
+        if (days - 1 - offset) % 9 == 0:
             events.append(
                 UsageEvent(
-                    source="codex", key=f"demo-unpriced-{day.isoformat()}", ts_ms=to_ms(datetime.combine(day, time(16), UTC)),
+                    source="codex", key=f"demo-unpriced-{day.isoformat()}", ts_ms=to_ms(datetime.combine(day, time(0, 5), UTC)),
                     model="internal-preview-model", tokens=Tokens(input_tokens=1200, output_tokens=300),
                     session=f"codex:demo-unpriced-{day.isoformat()}", project="tracker", provider=None,
                 )

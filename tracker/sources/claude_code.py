@@ -23,8 +23,9 @@ from __future__ import annotations
 import hashlib
 import os
 from pathlib import Path
+from typing import Annotated
 
-import orjson
+import msgspec
 
 from tracker.core.records import UsageEvent
 from tracker.core.tokens import Tokens
@@ -34,7 +35,7 @@ KIND = "claude_code"
 PROVIDER = "anthropic"
 SYNTHETIC_MODEL = "<synthetic>"
 # ccusage's prefilter: only lines with a usage object can carry usage.
-PATTERNS = (b'"usage":{',)
+USAGE = b'"usage":{'
 # Line kinds that never carry usage; anything else without usage is "unknown".
 KNOWN_KINDS = frozenset({
     "user", "assistant", "system", "summary", "file-history-snapshot", "progress", "queue-operation",
@@ -71,36 +72,98 @@ def discover(configured: list[Path] | None = None) -> list[str]:
     return main + agents
 
 
+# -- the fast path: a typed decode that skips the content ------------------------
+# Content (text, thinking, tool input) is most of every line and none of it is
+# kept: msgspec decodes only the fields below and skips the rest without building
+# Python objects for it. Anything these types do not describe exactly (a null or
+# negative count, a float, a string content block type that is not text, a
+# field of another type) fails the decode and the line takes the robust path
+# (orjson + event_from), which classifies it; so both paths count the same.
+Count = Annotated[int, msgspec.Meta(ge=0)]
+
+
+class _Block(msgspec.Struct):
+    type: str | None = None
+
+
+class _CacheSplit(msgspec.Struct):
+    ephemeral_1h_input_tokens: Count = 0
+
+
+class _Usage(msgspec.Struct):
+    input_tokens: Count = 0
+    output_tokens: Count = 0
+    cache_creation_input_tokens: Count = 0
+    cache_read_input_tokens: Count = 0
+    cache_creation: _CacheSplit | None = None
+    service_tier: str | None = None
+
+
+class _Message(msgspec.Struct):
+    usage: _Usage | None = None
+    id: str | None = None
+    model: str | None = None
+    content: list[_Block] | str | None = None
+
+
+class _Line(msgspec.Struct):
+    message: _Message | None = None
+    type: str | None = None
+    timestamp: str | None = None
+    cwd: str | None = None
+    sessionId: str | None = None
+    gitBranch: str | None = None
+    requestId: str | None = None
+
+
+_decode_line = msgspec.json.Decoder(_Line).decode
+
+
 def parse(fh, start: int, limit: int, result: lf.ReadResult) -> None:
     path = getattr(fh, "name", "")
     fallback_session = Path(path).stem if path else None
     best: dict[str, UsageEvent] = {}
     skipped = result.skipped
-    for line in lf.iter_lines(fh, start, limit, PATTERNS, result):
-        obj, tool_use = _parse_slim(line)
-        if obj is None:
-            obj = lf.loads_line(line, skipped)
-            if obj is None:
-                continue
-        event = event_from(obj, line, skipped, fallback_session, tool_use)
-        if event is not None:
-            keep_most_complete(best, event, skipped)
+    for buf, end in lf.iter_blocks(fh, start, limit, result):
+        # the lines holding the prefilter's pattern, found inside the block and
+        # decoded from a view of it: most lines carry no usage and are never copied
+        view = memoryview(buf)
+        i = buf.find(USAGE, 0, end)
+        while i != -1:
+            s = buf.rfind(b"\n", 0, i) + 1
+            e = buf.find(b"\n", i, end)
+            result.lines_seen += 1
+            line = view[s:e]
+            try:
+                event = _event_fast(_decode_line(line), line, skipped, fallback_session)
+            except msgspec.DecodeError:  # not the shape above: the robust path decides
+                obj = lf.loads_line(line, skipped)
+                event = None if obj is None else event_from(obj, line, skipped, fallback_session)
+            if event is not None:
+                keep_most_complete(best, event, skipped)
+            i = buf.find(USAGE, e, end)
     result.events.extend(best.values())
 
 
-def _parse_slim(line: bytes) -> tuple[dict | None, bool | None]:
-    """Parse the line without its content, if the cut provably hit message.content."""
-    slim, tool_use = slim_line(line)
-    if slim is None:
-        return None, None
-    try:
-        obj = orjson.loads(slim)
-    except orjson.JSONDecodeError:
-        return None, None
-    message = obj.get("message") if isinstance(obj, dict) else None
-    if not isinstance(message, dict) or message.get("content") != [] or not isinstance(message.get("usage"), dict):
-        return None, None  # an unexpected layout: the caller parses the whole line
-    return obj, tool_use
+def _event_fast(rec: _Line, line, skipped, fallback_session: str | None) -> UsageEvent | None:
+    message = rec.message
+    usage = message.usage if message is not None else None
+    if usage is None:
+        return _not_a_response(rec.type, skipped)
+    write = usage.cache_creation_input_tokens
+    split = usage.cache_creation
+    write_1h = min(split.ephemeral_1h_input_tokens, write) if split is not None else 0
+    tokens = Tokens(usage.input_tokens, usage.cache_read_input_tokens, write - write_1h, write_1h, usage.output_tokens)
+    content = message.content
+    tool_use = type(content) is list and any(block.type == "tool_use" for block in content)
+    return _event(message.model, rec.timestamp, tokens, message.id, rec.requestId, line, tool_use,
+                  rec.cwd, rec.sessionId, rec.gitBranch, usage.service_tier, skipped, fallback_session)
+
+
+def _not_a_response(kind, skipped) -> None:
+    # a "usage":{ inside a tool result or tool input: not a response
+    skipped[SKIP_NO_USAGE if isinstance(kind, str) and kind in KNOWN_KINDS else lf.UNKNOWN_KIND] += 1
+    return None
 
 
 def keep_most_complete(best: dict, event: UsageEvent, skipped) -> None:
@@ -114,86 +177,63 @@ def keep_most_complete(best: dict, event: UsageEvent, skipped) -> None:
         best[event.key] = event
 
 
-def slim_line(line: bytes) -> tuple[bytes | None, bool | None]:
-    """The line with message.content emptied, and whether the content held a tool call.
-
-    Content (text, thinking, tool input) is most of every line and none of it
-    is kept, so it is cut out before parsing. Only the shape Claude Code
-    writes is cut: `"content":[...],"stop_reason":...,"stop_sequence":...,
-    "usage":{` with nothing structural between the content's end and usage;
-    anything else returns (None, None) and the caller parses the whole line.
-    """
-    c = line.find(b'"content":[')
-    u = line.rfind(b'"usage":{')
-    if c == -1 or u < c:
-        return None, None
-    start = c + 10  # the '['
-    span = line[start:u]
-    end = span.rfind(b'],"stop_reason":')
-    if end == -1:
-        return None, None
-    tail = span[end + 1:]
-    if b"{" in tail or b"}" in tail or b"[" in tail or b"]" in tail:
-        return None, None
-    return line[:start] + b"[]" + tail + line[u:], b'"type":"tool_use"' in span
-
-
-def event_from(obj: dict, line: bytes, skipped, fallback_session=None, tool_use: bool | None = None) -> UsageEvent | None:
+# -- the robust path: any JSON object ------------------------------------------
+def event_from(obj: dict, line, skipped, fallback_session=None) -> UsageEvent | None:
     message = obj.get("message")
     usage = message.get("usage") if isinstance(message, dict) else None
     if not isinstance(usage, dict):
-        # a "usage":{ inside tool output text or a tool result: not a response
-        skipped[SKIP_NO_USAGE if obj.get("type") in KNOWN_KINDS else lf.UNKNOWN_KIND] += 1
-        return None
-    model = message.get("model")
+        return _not_a_response(obj.get("type"), skipped)
+    content = message.get("content")
+    tool_use = isinstance(content, list) and any(
+        isinstance(block, dict) and block.get("type") == "tool_use" for block in content
+    )
+    tier = usage.get("service_tier")
+    return _event(message.get("model"), obj.get("timestamp"), tokens_from(usage), message.get("id"),
+                  obj.get("requestId"), line, tool_use, _text(obj.get("cwd")), _text(obj.get("sessionId")),
+                  _text(obj.get("gitBranch")), tier if isinstance(tier, str) else None, skipped, fallback_session)
+
+
+def _text(value) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def _event(model, timestamp, tokens: Tokens | None, message_id, request_id, line, tool_use: bool,
+           cwd: str | None, session: str | None, branch: str | None, tier: str | None, skipped,
+           fallback_session: str | None) -> UsageEvent | None:
+    """The event of one response line, or None with the reason counted (both paths end here)."""
     if model == SYNTHETIC_MODEL:
         skipped[SKIP_SYNTHETIC] += 1
         return None
     if not isinstance(model, str) or not model:
         skipped[lf.MISSING_MODEL] += 1
         return None
-    ts_ms = lf.parse_ts_ms(obj.get("timestamp"))
+    ts_ms = lf.parse_ts_ms(timestamp)
     if ts_ms is None:
         skipped[lf.BAD_TIMESTAMP] += 1
         return None
-    tokens = tokens_from(usage)
     if tokens is None:
         skipped[lf.BAD_NUMBER] += 1
         return None
-    message_id = message.get("id")
     if isinstance(message_id, str) and message_id:
         key = message_id
-    else:
-        request_id = obj.get("requestId")
-        if isinstance(request_id, str) and request_id:
-            key = "req:" + request_id
-        else:  # no identity: the line itself (an identical re-write still counts once)
-            key = "line:" + hashlib.blake2b(line, digest_size=12).hexdigest()
-    if tool_use is None:
-        content = message.get("content")
-        tool_use = isinstance(content, list) and any(
-            isinstance(block, dict) and block.get("type") == "tool_use" for block in content
-        )
-    cwd = obj.get("cwd")
-    cwd = cwd if isinstance(cwd, str) and cwd else None
-    session = obj.get("sessionId")
-    branch = obj.get("gitBranch")
-    tier = usage.get("service_tier")
-    event = UsageEvent(
+    elif isinstance(request_id, str) and request_id:
+        key = "req:" + request_id
+    else:  # no identity: the line itself (an identical re-write still counts once)
+        key = "line:" + hashlib.blake2b(line, digest_size=12).hexdigest()
+    return UsageEvent(
         source=KIND,
         key=key,
         ts_ms=ts_ms,
         model=model,
         tokens=tokens,
         provider=PROVIDER,
-        session=session if isinstance(session, str) and session else fallback_session,
+        session=session or fallback_session,
         project=lf.project_of(cwd),
-        cwd=cwd,
-        git_branch=branch if isinstance(branch, str) and branch else None,
+        cwd=cwd or None,
+        git_branch=branch or None,
         tool_use=tool_use,
-        service_tier=tier if isinstance(tier, str) else None,
+        service_tier=tier,
     )
-    return event
 
 
 def tokens_from(usage: dict) -> Tokens | None:

@@ -42,7 +42,6 @@ UNKNOWN_MODEL = "unknown"
 # than scanning all text once per pattern); other layouts are searched whole.
 LINE_PREFIX = b'{"timestamp":'
 HEAD_BYTES = 160
-PATTERNS = (b'"token_count"', b'"turn_context"', b'"session_meta"', b'"thread_settings_applied"')
 _TOOL_MARKERS = (b'"type":"function_call"', b'"type":"custom_tool_call"', b'"type":"local_shell_call"')
 _FIELDS = ("input_tokens", "cached_input_tokens", "output_tokens", "reasoning_output_tokens", "total_tokens")
 KNOWN_KINDS = frozenset({"session_meta", "turn_context", "response_item", "event_msg", "compacted",
@@ -87,12 +86,13 @@ def _usage(raw) -> list[int] | None:
     """A TokenUsage object -> [input, cached, output, reasoning, total]; None if unusable."""
     if not isinstance(raw, dict):
         return None
-    values = []
-    for name in _FIELDS:
-        value = lf.count(raw.get(name, 0))
-        if value is None:
+    get = raw.get
+    values = [get("input_tokens", 0), get("cached_input_tokens", 0), get("output_tokens", 0),
+              get("reasoning_output_tokens", 0), get("total_tokens", 0)]
+    if not all(type(value) is int and value >= 0 for value in values):
+        values = [lf.count(value) for value in values]  # integral floats pass; the rest is unusable
+        if None in values:
             return None
-        values.append(value)
     if not values[4]:
         values[4] = values[0] + values[2]
     return values
@@ -118,40 +118,84 @@ def parse(fh, start: int, limit: int, result: lf.ReadResult) -> None:
     path = getattr(fh, "name", "")
     state.setdefault("session", _session_from_name(path))
     skipped = result.skipped
-    for line in lf.iter_lines(fh, start, limit, None, result):
-        head = line[:HEAD_BYTES] if line.startswith(LINE_PREFIX) else line
-        if not (b'"token_count"' in head or b'"turn_context"' in head or b'"session_meta"' in head
-                or b'"thread_settings_applied"' in head):
-            if b'_call"' in head and any(marker in head for marker in _TOOL_MARKERS):
+    events = result.events
+    for buf, end in lf.iter_blocks(fh, start, limit, result):
+        s = 0
+        while s < end:
+            e = buf.find(b"\n", s, end)
+            kind = _line_kind(buf, s, e)
+            if kind is _TOOL_CALL:
                 state["tool"] = True  # the call belongs to the next token_count
-            continue
-        obj = lf.loads_line(line, skipped)
-        if obj is None:
-            continue
-        kind = obj.get("type")
-        if not isinstance(kind, str):  # a list or object here is damage, and unhashable
-            kind = None
-        payload = obj.get("payload")
-        if not isinstance(payload, dict):
-            skipped[lf.UNKNOWN_KIND if kind not in KNOWN_KINDS else lf.NOT_AN_OBJECT] += 1
-            continue
-        if kind == "session_meta":
-            _session_meta(state, obj, payload)
-        elif kind == "turn_context":
-            model = _model_from(payload)
-            if model:
-                state["model"] = model
-            if isinstance(payload.get("cwd"), str):
-                state["cwd"] = payload["cwd"]
-            _service_tier(state, payload)
-        elif kind == "event_msg" and payload.get("type") == "thread_settings_applied":
-            _service_tier(state, payload.get("thread_settings"))
-        elif kind == "event_msg" and payload.get("type") == "token_count":
+            elif kind is _WANTED:
+                result.lines_seen += 1
+                _parse_line(state, buf[s:e], skipped, events)
+            s = e + 1
+
+
+# What a line is, told from its head without parsing it: most lines (messages,
+# reasoning, tool output) are of no interest, and looking at a few bytes at known
+# places in the block is much cheaper than cutting each line out.
+_WANTED, _TOOL_CALL, _OTHER = object(), object(), object()
+_KIND_MARK = b'","type":"'
+_RESPONSE_ITEM = b'response_item","payload":{"type":"'
+_EVENT_MSG = b'event_msg","payload":{"type":"'
+_WANTED_EVENTS = (b'token_count"', b'thread_settings_applied"')
+_WANTED_KINDS = (b'turn_context"', b'session_meta"')
+_TOOL_CALLS = tuple(marker[len(b'"type":"'):] for marker in _TOOL_MARKERS)  # b'function_call"', ...
+
+
+def _line_kind(buf, s: int, e: int):
+    if buf.startswith(LINE_PREFIX, s):
+        # {"timestamp":"...","type":"<kind>","payload":{"type":"<event>"...
+        k = buf.find(_KIND_MARK, s + len(LINE_PREFIX), min(e, s + 80))
+        if k != -1:
+            k += len(_KIND_MARK)
+            if buf.startswith(_RESPONSE_ITEM, k):
+                return _TOOL_CALL if buf.startswith(_TOOL_CALLS, k + len(_RESPONSE_ITEM)) else _OTHER
+            if buf.startswith(_EVENT_MSG, k):
+                return _WANTED if buf.startswith(_WANTED_EVENTS, k + len(_EVENT_MSG)) else _OTHER
+            if buf.startswith(_WANTED_KINDS, k):
+                return _WANTED
+    # any other layout: look for the markers in the head (or the whole line)
+    head = buf[s:min(e, s + HEAD_BYTES)] if buf.startswith(LINE_PREFIX, s) else buf[s:e]
+    if b'"token_count"' in head or b'"turn_context"' in head or b'"session_meta"' in head \
+            or b'"thread_settings_applied"' in head:
+        return _WANTED
+    if b'_call"' in head and any(marker in head for marker in _TOOL_MARKERS):
+        return _TOOL_CALL
+    return _OTHER
+
+
+def _parse_line(state: dict, line, skipped, events: list) -> None:
+    obj = lf.loads_line(line, skipped)
+    if obj is None:
+        return
+    kind = obj.get("type")
+    if not isinstance(kind, str):  # a list or object here is damage, and unhashable
+        kind = None
+    payload = obj.get("payload")
+    if not isinstance(payload, dict):
+        skipped[lf.UNKNOWN_KIND if kind not in KNOWN_KINDS else lf.NOT_AN_OBJECT] += 1
+        return
+    if kind == "event_msg":
+        event_type = payload.get("type")
+        if event_type == "token_count":
             event = _token_count(state, obj, payload, skipped)
             if event is not None:
-                result.events.append(event)
-        elif kind not in KNOWN_KINDS:
-            skipped[lf.UNKNOWN_KIND] += 1
+                events.append(event)
+        elif event_type == "thread_settings_applied":
+            _service_tier(state, payload.get("thread_settings"))
+    elif kind == "turn_context":
+        model = _model_from(payload)
+        if model:
+            state["model"] = model
+        if isinstance(payload.get("cwd"), str):
+            state["cwd"] = payload["cwd"]
+        _service_tier(state, payload)
+    elif kind == "session_meta":
+        _session_meta(state, obj, payload)
+    elif kind not in KNOWN_KINDS:
+        skipped[lf.UNKNOWN_KIND] += 1
 
 
 def _service_tier(state: dict, holder) -> None:

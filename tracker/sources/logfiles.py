@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import threading
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -146,16 +147,16 @@ class ReadResult:
     lines_seen: int = 0  # candidate lines looked at (after the prefilter)
 
 
-def bad_json_reason(line: bytes) -> str:
+def bad_json_reason(line: bytes | memoryview) -> str:
     try:
-        line.decode("utf-8")
+        str(line, "utf-8")
     except UnicodeDecodeError:
         return NON_UTF8
     return INVALID_JSON
 
 
-def loads_line(line: bytes, skipped: Counter):
-    """Parse one JSON line, or count why not and return None."""
+def loads_line(line: bytes | memoryview, skipped: Counter):
+    """Parse one JSON line (bytes or a view of them), or count why not and return None."""
     try:
         obj = orjson.loads(line)
     except orjson.JSONDecodeError:
@@ -165,6 +166,109 @@ def loads_line(line: bytes, skipped: Counter):
         skipped[NOT_AN_OBJECT] += 1
         return None
     return obj
+
+
+def iter_blocks(
+    fh,
+    start: int,
+    limit: int,
+    result: ReadResult,
+    chunk_bytes: int | None = None,
+    max_line_bytes: int | None = None,
+) -> Iterator[tuple[bytes, int]]:
+    """Blocks of complete lines of fh between start and limit: (buf, end), buf[:end] whole lines.
+
+    buf is a buffer reused by the next block: take what you need from it
+    (slices are copies) before asking for the next one.
+
+    Readers that look for a few lines in megabytes of text search the block
+    itself instead of slicing out every line. Each read starts at a line start
+    (the unfinished last line of a read is read again with the next block,
+    rather than copying the whole block onto it). result.offset advances to
+    the end of the last complete line once the caller has taken the block (a
+    trailing half line stays for next time); result.bytes_read counts each
+    byte of the file read once. Every line longer than max_line_bytes is
+    skipped and counted (huge_line) whatever it contains, holding at most
+    max_line_bytes + one chunk of it in memory.
+    """
+    max_line_bytes = max_line_bytes or MAX_LINE_BYTES
+    # a read never exceeds the line limit, so every line inside one read is short
+    # enough to keep, and only a line that spans reads can be huge
+    chunk_bytes = min(chunk_bytes or CHUNK_BYTES, max_line_bytes)
+    buf = _read_buffer(chunk_bytes)
+    pos = start
+    furthest = start  # end of what has been read (and counted) so far
+    result.offset = start
+    while pos < limit:
+        fh.seek(pos)
+        n = fh.readinto(memoryview(buf)[:min(chunk_bytes, limit - pos)])
+        if not n:
+            break
+        if pos + n > furthest:
+            result.bytes_read += pos + n - furthest
+            furthest = pos + n
+        cut = buf.rfind(b"\n", 0, n)
+        if cut != -1:
+            yield buf, cut + 1
+            pos += cut + 1
+            result.offset = pos
+            continue
+        # the line at pos is longer than one read, or is the unfinished end of the file
+        line, line_end = _long_line(fh, pos, limit, bytes(buf[:n]), chunk_bytes, max_line_bytes, result)
+        furthest = max(furthest, fh.tell())
+        if line_end is None:
+            break  # not complete yet: left for the next import
+        if line is not None:
+            yield line, len(line)
+        pos = line_end
+        result.offset = pos
+
+
+_buffers = threading.local()
+
+
+def _read_buffer(size: int) -> bytearray:
+    """This thread's read buffer, reused from file to file.
+
+    A fresh 4 MiB bytes object per read cost more than the read itself (the
+    allocator hands back new pages that the kernel must fault in and zero).
+    """
+    buf = getattr(_buffers, "buf", None)
+    if buf is None or len(buf) < size:
+        buf = _buffers.buf = bytearray(size)
+    return buf
+
+
+def _long_line(fh, pos: int, limit: int, data: bytes, chunk_bytes: int, max_line_bytes: int,
+               result: ReadResult) -> tuple[bytes | None, int | None]:
+    """The line at pos, which did not fit in `data` (one read): (line, end offset).
+
+    (None, end) when the line is huge (counted, dropped); (None, None) when no
+    newline follows before limit (a huge unfinished line is counted already).
+    """
+    parts, size = [data], len(data)  # size: bytes of the line so far, without its newline
+    huge = False
+    while True:
+        if size > max_line_bytes and not huge:
+            result.skipped[HUGE_LINE] += 1
+            huge, parts = True, []
+        more = fh.read(min(chunk_bytes, limit - pos - size))
+        if not more:
+            return None, None
+        result.bytes_read += len(more)
+        nl = more.find(b"\n")
+        if nl == -1:
+            size += len(more)
+            if not huge:
+                parts.append(more)
+            continue
+        size += nl
+        if size > max_line_bytes:
+            if not huge:
+                result.skipped[HUGE_LINE] += 1
+            return None, pos + size + 1
+        parts.append(more[:nl + 1])
+        return b"".join(parts), pos + size + 1
 
 
 def iter_lines(
@@ -178,50 +282,11 @@ def iter_lines(
 ) -> Iterator[bytes]:
     """Complete lines of fh between start and limit that contain one of patterns.
 
-    patterns None yields every non-blank line. result.offset advances to the
-    end of the last complete line (a trailing half line stays for next time);
-    result.bytes_read counts bytes read. Every line longer than max_line_bytes
-    is skipped and counted (huge_line) whatever it contains, holding at most
-    max_line_bytes + one chunk of it in memory.
+    patterns None yields every non-blank line. Offsets, bytes read and huge
+    lines as in iter_blocks.
     """
-    max_line_bytes = max_line_bytes or MAX_LINE_BYTES
-    # a chunk never exceeds the line limit, so a huge line always spans reads
-    # and is seen growing past the limit below
-    chunk_bytes = min(chunk_bytes or CHUNK_BYTES, max_line_bytes)
-    fh.seek(start)
-    pos = start  # file offset of buf[0]; buf never holds a newline before its last line
-    buf = b""
-    skipping = False  # inside a huge line, dropping bytes until its newline
-    result.offset = start
-    while pos + len(buf) < limit:
-        data = fh.read(min(chunk_bytes, limit - pos - len(buf)))
-        if not data:
-            break
-        result.bytes_read += len(data)
-        nl = data.find(b"\n")
-        if skipping or (nl == -1 and len(buf) + len(data) > max_line_bytes) or len(buf) + nl > max_line_bytes:
-            # the current line is (now known to be) huge: drop it up to its newline
-            if not skipping:
-                result.skipped[HUGE_LINE] += 1
-                skipping = True
-            if nl == -1:
-                pos += len(buf) + len(data)
-                buf = b""
-                continue
-            skipping = False
-            pos += len(buf) + nl + 1
-            result.offset = pos
-            buf, data = b"", data[nl + 1:]
-            if not data:
-                continue
-        buf = buf + data if buf else data
-        cut = buf.rfind(b"\n")
-        if cut == -1:
-            continue
-        yield from _lines_in(buf, cut + 1, patterns, result)
-        pos += cut + 1
-        result.offset = pos
-        buf = buf[cut + 1:]
+    for buf, end in iter_blocks(fh, start, limit, result, chunk_bytes, max_line_bytes):
+        yield from _lines_in(buf, end, patterns, result)
 
 
 def _lines_in(buf: bytes, end: int, patterns, result: ReadResult) -> Iterator[bytes]:

@@ -13,8 +13,6 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-import platformdirs
-
 APP_NAME = "tracker"
 HOME_ENV = "TRACKER_HOME"
 PRIVATE_DIR_MODE = 0o700
@@ -88,6 +86,8 @@ def get_paths(home: str | os.PathLike | None = None) -> Paths:
     if root:
         base = Path(root).expanduser().resolve()
         return Paths(base / "data", base / "config", base / "logs", base / "cache")
+    import platformdirs  # ~10 ms to import: only when TRACKER_HOME does not say where
+
     return Paths(
         Path(platformdirs.user_data_dir(APP_NAME, appauthor=False)),
         Path(platformdirs.user_config_dir(APP_NAME, appauthor=False)),
@@ -98,6 +98,8 @@ def get_paths(home: str | os.PathLike | None = None) -> Paths:
 
 def demo_paths() -> Paths:
     """The demo universe: its own state folder, never mixed with real data."""
+    import platformdirs
+
     return get_paths(Path(platformdirs.user_cache_dir(APP_NAME, appauthor=False)) / "demo"
                      if not os.environ.get(HOME_ENV)
                      else Path(os.environ[HOME_ENV]) / "demo")

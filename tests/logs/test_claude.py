@@ -189,10 +189,11 @@ def test_real_transcript_lines_take_the_fast_path_and_count_once(logs):
     from collections import Counter
 
     from tracker.sources import claude_code
+    from tracker.sources.claude_lines import decode_line
 
     # the typed decode applies to the real shape and agrees with the robust path
     skipped = Counter()
-    fast = [claude_code._event_fast(claude_code._decode_line(line.encode()), line.encode(), skipped, None)
+    fast = [claude_code._event_fast(decode_line(line.encode()), line.encode(), skipped, None)
             for line in REAL_LINES]
     robust = [claude_code.event_from(json.loads(line), line.encode(), skipped, None) for line in REAL_LINES]
     assert fast == robust and not skipped

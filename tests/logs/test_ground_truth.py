@@ -8,6 +8,7 @@ re-emitted Codex events and malformed lines.
 from __future__ import annotations
 
 import json
+import multiprocessing
 import subprocess
 import sys
 from pathlib import Path
@@ -100,8 +101,8 @@ def test_parallel_workers_give_the_same_rows(corpora, tmp_path, monkeypatch, log
     corpus = corpora["defaults"]
     monkeypatch.setattr(log_import, "PARALLEL_MIN_BYTES", 0)
     pools = []
-    real_get_context = log_import.multiprocessing.get_context
-    monkeypatch.setattr(log_import.multiprocessing, "get_context", lambda m: pools.append(m) or real_get_context(m))
+    real_get_context = multiprocessing.get_context
+    monkeypatch.setattr(multiprocessing, "get_context", lambda m: pools.append(m) or real_get_context(m))
     roots = {"claude_code": [corpus / "home" / ".claude"], "codex": [corpus / "home" / ".codex"]}
     parallel = log_import.import_logs(log_store, shared_pricer, roots=roots, workers=2)
     assert pools == ["fork"]  # the worker pool really ran
@@ -126,7 +127,7 @@ def test_no_fork_while_other_threads_run(corpora, monkeypatch, log_store, shared
     def no_pool(*args, **kwargs):
         raise AssertionError("a process pool was started from a multi-threaded process")
 
-    monkeypatch.setattr(log_import.multiprocessing, "get_context", no_pool)
+    monkeypatch.setattr(multiprocessing, "get_context", no_pool)
     stop = threading.Event()
     other = threading.Thread(target=stop.wait)
     other.start()

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import tzinfo
+from typing import TYPE_CHECKING
 
 from tracker.core.timeutil import get_zone
 from tracker.paths import Paths, get_paths
-from tracker.pricing import Pricer
 from tracker.storage import Store, StoreError, open_store
+
+if TYPE_CHECKING:
+    from tracker.pricing import Pricer
 
 __all__ = ["AppContext", "StoreError", "open_context", "TIMEZONE_SETTING"]
 
@@ -16,19 +18,30 @@ TIMEZONE_SETTING = "timezone"
 PRICE_CACHE_FILE = "prices-resolved.json"  # in the cache folder: see pricing.resolution_cache
 
 
-@dataclass
 class AppContext:
-    paths: Paths
-    store: Store
-    pricer: Pricer = field(repr=False)
-    demo: bool = False
+    """Paths, the store, and the pricer (built on first use: an import with nothing new never prices)."""
+
+    def __init__(self, paths: Paths, store: Store, pricer: "Pricer | None" = None, demo: bool = False):
+        self.paths = paths
+        self.store = store
+        self.demo = demo
+        self._pricer = pricer
+
+    @property
+    def pricer(self) -> "Pricer":
+        if self._pricer is None:
+            from tracker.pricing import Pricer
+
+            self._pricer = Pricer(self.paths.user_prices_path, cache_path=self.paths.cache_dir / PRICE_CACHE_FILE)
+        return self._pricer
 
     def zone(self, override: str | None = None) -> tzinfo:
         """--tz beats the configured timezone, which beats the system's."""
         return get_zone(override or self.store.get_setting(TIMEZONE_SETTING))
 
     def close(self) -> None:
-        self.pricer.save_cache()
+        if self._pricer is not None:
+            self._pricer.save_cache()
         self.store.close()
 
     def __enter__(self) -> "AppContext":
@@ -37,9 +50,10 @@ class AppContext:
     def __exit__(self, *exc) -> None:
         self.close()
 
+    def __repr__(self) -> str:
+        return f"AppContext(paths={self.paths!r}, demo={self.demo})"
+
 
 def open_context(paths: Paths | None = None, demo: bool = False) -> AppContext:
     paths = (paths or get_paths()).ensure()
-    store = open_store(paths.db_path, paths.backup_dir)
-    pricer = Pricer(paths.user_prices_path, cache_path=paths.cache_dir / PRICE_CACHE_FILE)
-    return AppContext(paths=paths, store=store, pricer=pricer, demo=demo)
+    return AppContext(paths=paths, store=open_store(paths.db_path, paths.backup_dir), demo=demo)

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
 
 from tracker.core.records import BilledLine, Cursor, UsageBucket, UsageEvent
-from tracker.pricing import Pricer
-from tracker.storage import Store
-from tracker.storage.store import WriteResult
+
+if TYPE_CHECKING:
+    from tracker.pricing import Pricer
+    from tracker.storage import Store
+    from tracker.storage.store import WriteResult
 
 
 def price_event(pricer: Pricer, event: UsageEvent) -> UsageEvent:

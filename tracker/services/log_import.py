@@ -20,7 +20,6 @@ can be classified; a half line at the end of a file is pending, not bad.
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import sys
 import threading
@@ -249,6 +248,8 @@ def _results(work: list[_Work], pricer, workers: int | None) -> Iterator[tuple]:
         return
     # largest first so that no big file is left for the end of the run
     ordered = sorted(work, key=_pending_bytes, reverse=True)
+    import multiprocessing  # ~3 ms at start-up: only when the import is big enough to fork
+
     ctx = multiprocessing.get_context("fork")
     _WORKER_PRICER = pricer
     try:
@@ -294,6 +295,8 @@ def import_logs(
 ) -> ImportReport:
     """Read what is new in every agent log and store it.
 
+    `pricer` is a Pricer, or a function that makes one: it is called only when
+    some file changed, so an import with nothing new never loads prices.
     `roots` limits the import to the given sources and folders ({kind: [dirs]},
     dirs as the agents' environment variables name them); None reads every
     source from the environment and the defaults.
@@ -301,6 +304,11 @@ def import_logs(
     started = time.perf_counter()
     report = ImportReport()
     work = _plan(store, roots, report)
+    if not work:
+        report.seconds = time.perf_counter() - started
+        return report
+    if callable(pricer):
+        pricer = pricer()
     bytes_total = sum(_pending_bytes(w) for w in work)
     files_total = len(work)
     done_files = done_bytes = 0

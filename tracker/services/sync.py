@@ -38,7 +38,8 @@ def run_sync(ctx: AppContext, logs: bool = True, providers: bool = True, progres
             from tracker.services.log_import import import_folders, import_logs, roots_with_folders
 
             roots, notes = roots_with_folders(import_folders(ctx.store))
-            report.logs = import_logs(ctx.store, ctx.pricer, roots=roots, progress=progress).as_dict()
+            # the pricer is built only if some log changed
+            report.logs = import_logs(ctx.store, lambda: ctx.pricer, roots=roots, progress=progress).as_dict()
             if notes:
                 report.logs["notes"] = notes
         except Exception as exc:  # one half failing must not stop the other

@@ -20,13 +20,8 @@ Prompt and response text are never kept: only ids, model, times and counts.
 
 from __future__ import annotations
 
-import hashlib
 import os
 from pathlib import Path
-from typing import Annotated
-
-import msgspec
-
 from tracker.core.records import UsageEvent
 from tracker.core.tokens import Tokens
 from tracker.sources import logfiles as lf
@@ -72,58 +67,13 @@ def discover(configured: list[Path] | None = None) -> list[str]:
     return main + agents
 
 
-# -- the fast path: a typed decode that skips the content ------------------------
-# Content (text, thinking, tool input) is most of every line and none of it is
-# kept: msgspec decodes only the fields below and skips the rest without building
-# Python objects for it. Anything these types do not describe exactly (a null or
-# negative count, a float, a string content block type that is not text, a
-# field of another type) fails the decode and the line takes the robust path
-# (orjson + event_from), which classifies it; so both paths count the same.
-Count = Annotated[int, msgspec.Meta(ge=0)]
-
-
-class _Block(msgspec.Struct):
-    type: str | None = None
-
-
-class _CacheSplit(msgspec.Struct):
-    ephemeral_1h_input_tokens: Count = 0
-
-
-class _Usage(msgspec.Struct):
-    input_tokens: Count = 0
-    output_tokens: Count = 0
-    cache_creation_input_tokens: Count = 0
-    cache_read_input_tokens: Count = 0
-    cache_creation: _CacheSplit | None = None
-    service_tier: str | None = None
-
-
-class _Message(msgspec.Struct):
-    usage: _Usage | None = None
-    id: str | None = None
-    model: str | None = None
-    content: list[_Block] | str | None = None
-
-
-class _Line(msgspec.Struct):
-    message: _Message | None = None
-    type: str | None = None
-    timestamp: str | None = None
-    cwd: str | None = None
-    sessionId: str | None = None
-    gitBranch: str | None = None
-    requestId: str | None = None
-
-
-_decode_line = msgspec.json.Decoder(_Line).decode
-
-
 def parse(fh, start: int, limit: int, result: lf.ReadResult) -> None:
     path = getattr(fh, "name", "")
     fallback_session = Path(path).stem if path else None
     best: dict[str, UsageEvent] = {}
     skipped = result.skipped
+    from tracker.sources.claude_lines import DecodeError, decode_line  # msgspec: only when a file changed
+
     for buf, end in lf.iter_blocks(fh, start, limit, result):
         # the lines holding the prefilter's pattern, found inside the block and
         # decoded from a view of it: most lines carry no usage and are never copied
@@ -135,8 +85,8 @@ def parse(fh, start: int, limit: int, result: lf.ReadResult) -> None:
             result.lines_seen += 1
             line = view[s:e]
             try:
-                event = _event_fast(_decode_line(line), line, skipped, fallback_session)
-            except msgspec.DecodeError:  # not the shape above: the robust path decides
+                event = _event_fast(decode_line(line), line, skipped, fallback_session)
+            except DecodeError:  # not the shape claude_lines describes: the robust path decides
                 obj = lf.loads_line(line, skipped)
                 event = None if obj is None else event_from(obj, line, skipped, fallback_session)
             if event is not None:
@@ -145,7 +95,7 @@ def parse(fh, start: int, limit: int, result: lf.ReadResult) -> None:
     result.events.extend(best.values())
 
 
-def _event_fast(rec: _Line, line, skipped, fallback_session: str | None) -> UsageEvent | None:
+def _event_fast(rec, line, skipped, fallback_session: str | None) -> UsageEvent | None:
     message = rec.message
     usage = message.usage if message is not None else None
     if usage is None:
@@ -219,6 +169,8 @@ def _event(model, timestamp, tokens: Tokens | None, message_id, request_id, line
     elif isinstance(request_id, str) and request_id:
         key = "req:" + request_id
     else:  # no identity: the line itself (an identical re-write still counts once)
+        import hashlib
+
         key = "line:" + hashlib.blake2b(line, digest_size=12).hexdigest()
     return UsageEvent(
         source=KIND,

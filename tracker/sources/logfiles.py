@@ -15,7 +15,6 @@ Shared by the Claude Code, Codex and Gemini CLI readers. Three jobs:
 
 from __future__ import annotations
 
-import hashlib
 import os
 import re
 import threading
@@ -330,6 +329,8 @@ def head_hash(path: Path | None, length: int, fh=None) -> str:
     else:
         fh.seek(0)
         data = fh.read(min(length, HEAD_HASH_BYTES))
+    import hashlib  # OpenSSL's start-up (~4 ms) only when a file changed
+
     return hashlib.blake2b(data, digest_size=8).hexdigest()
 
 

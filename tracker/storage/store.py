@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import logging
-import secrets
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -167,6 +166,8 @@ class Store(ValueQueries):
         """
         conn = self.conn
         if conn.in_transaction:
+            import secrets
+
             savepoint = f"tracker_{secrets.token_hex(8)}"
             conn.execute(f"SAVEPOINT {savepoint}")
             try:

@@ -1,0 +1,56 @@
+"""The fields of a Claude Code transcript line that the importer reads, as msgspec types.
+
+Content (text, thinking, tool input) is most of every line and none of it is
+kept: msgspec decodes only the fields below and skips the rest without building
+Python objects for it. Anything these types do not describe exactly (a null or
+negative count, a float, a content block type that is not text, a field of
+another type) fails the decode, and the line takes claude_code's robust path
+(orjson + event_from), which classifies it; so both paths count the same.
+Imported on the first parse: msgspec costs ~8 ms at start-up.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import msgspec
+
+DecodeError = msgspec.DecodeError
+Count = Annotated[int, msgspec.Meta(ge=0)]
+
+
+class Block(msgspec.Struct):
+    type: str | None = None
+
+
+class CacheSplit(msgspec.Struct):
+    ephemeral_1h_input_tokens: Count = 0
+
+
+class Usage(msgspec.Struct):
+    input_tokens: Count = 0
+    output_tokens: Count = 0
+    cache_creation_input_tokens: Count = 0
+    cache_read_input_tokens: Count = 0
+    cache_creation: CacheSplit | None = None
+    service_tier: str | None = None
+
+
+class Message(msgspec.Struct):
+    usage: Usage | None = None
+    id: str | None = None
+    model: str | None = None
+    content: list[Block] | str | None = None
+
+
+class Line(msgspec.Struct):
+    message: Message | None = None
+    type: str | None = None
+    timestamp: str | None = None
+    cwd: str | None = None
+    sessionId: str | None = None
+    gitBranch: str | None = None
+    requestId: str | None = None
+
+
+decode_line = msgspec.json.Decoder(Line).decode

@@ -29,13 +29,16 @@ def _events(rng: random.Random, n: int, tag: str) -> list[UsageEvent]:
 
 def _rollup_rows(store):
     return sorted(store.conn.execute(
-        "SELECT hour_ms, source, model, n, requests, cost_pico, unpriced FROM events_hourly").fetchall())
+        "SELECT hour_ms, source, model, n, requests, cost_pico, unpriced, input_tokens, cache_read_tokens, "
+        "cache_write_5m_tokens, cache_write_1h_tokens, output_tokens, reasoning_tokens FROM events_hourly").fetchall())
 
 
 def _from_events(store):
     return sorted(store.conn.execute(
         "SELECT ts_ms - ts_ms % 3600000 AS h, source, model, COUNT(*), SUM(requests), SUM(COALESCE(cost_pico, 0)), "
-        "SUM(CASE WHEN cost_pico IS NULL THEN MAX(requests, 1) ELSE 0 END) FROM events GROUP BY h, source, model"
+        "SUM(CASE WHEN cost_pico IS NULL THEN MAX(requests, 1) ELSE 0 END), SUM(input_tokens), "
+        "SUM(cache_read_tokens), SUM(cache_write_5m_tokens), SUM(cache_write_1h_tokens), SUM(output_tokens), "
+        "SUM(reasoning_tokens) FROM events GROUP BY h, source, model"
     ).fetchall())
 
 
@@ -67,14 +70,39 @@ def test_rollup_follows_inserts_upserts_reprices_and_deletes(ctx):
     assert all(r[3] > 0 for r in _rollup_rows(store))  # emptied hours are removed, not left at zero
 
 
+def _by_hand(store, wins) -> list[tuple]:
+    """The aggregate's figures summed in Python from every event row: the reference."""
+    sums = {}
+    events = store.conn.execute(
+        "SELECT ts_ms, source, model, requests, cost_pico, input_tokens, cache_read_tokens, cache_write_5m_tokens, "
+        "cache_write_1h_tokens, output_tokens, reasoning_tokens FROM events").fetchall()
+    for ts, source, model, requests, cost, *tokens in events:
+        for w in wins:
+            if w.start_ms <= ts < w.end_ms:
+                acc = sums.setdefault((w.label, source, model), [0] * 9)
+                acc[0] += cost or 0
+                acc[1] += max(requests, 1) if cost is None else 0
+                acc[2] += requests
+                for i, n in enumerate(tokens):
+                    acc[3 + i] += n
+    return sorted((*k, *v) for k, v in sums.items())
+
+
+def _figures(rows) -> list[tuple]:
+    return sorted((r["period"], r["source"], r["model"], r["cost_pico"], r["unpriced_requests"], r["requests"],
+                   *(r[c] for c in ("input_tokens", "cache_read_tokens", "cache_write_5m_tokens",
+                                    "cache_write_1h_tokens", "output_tokens", "reasoning_tokens"))) for r in rows)
+
+
 @pytest.mark.parametrize("zone_name", ["UTC", "Europe/Paris", "Asia/Kolkata"])
-def test_fast_cost_figures_equal_the_full_aggregate(ctx, zone_name):
+def test_aggregate_from_the_rollup_equals_the_events(ctx, zone_name):
     ingest(ctx.store, ctx.pricer, events=_events(random.Random(9), 600, "b"))
     zone = get_zone(zone_name)
     wins = windows(DAY0, DAY0 + timedelta(days=19), "day", zone)
     fast = ctx.store.aggregate(wins, group_by=("source", "model"), tokens=False)
     full = ctx.store.aggregate(wins, group_by=("source", "model"), tokens=True)
     assert _costs(fast) == _costs(full) and fast
+    assert _figures(full) == _by_hand(ctx.store, wins)
     # a +05:30 zone's days are not unions of UTC hours: that case reads events (still equal above)
     aligned = all(w.start_ms % 3_600_000 == 0 for w in wins)
     assert aligned == (zone_name != "Asia/Kolkata")

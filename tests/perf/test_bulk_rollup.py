@@ -56,3 +56,24 @@ def test_a_failed_first_import_leaves_triggers_and_nothing_else(store):
         pass
     assert set(ROLLUP_TRIGGERS) <= _triggers(store)
     assert store.counts()["events"] == 0 and _rollup_rows(store) == []
+
+
+def test_upgrade_adds_token_sums_to_an_existing_rollup(tmp_path):
+    """m060 rebuilds a cost-only rollup (m020) with token sums, from the events already stored."""
+    from tracker.storage import open_store
+    from tracker.storage.db import connect
+    from tracker.storage.migrations import migrations
+    from tracker.storage.store import Store
+
+    path = tmp_path / "old.db"
+    db = connect(path)
+    migrations.apply(db, stop_before="m060_events_hourly_tokens")
+    old = Store(db, path, tmp_path / "backups")
+    write_event_rows(old, _rows(_events(random.Random(8), 300, "u")))
+    assert "input_tokens" not in {r[1] for r in db.execute("PRAGMA table_info(events_hourly)")}
+    db.close()
+
+    with open_store(path) as store:
+        assert store._rollup_live() and _rollup_rows(store) == _from_events(store) and _rollup_rows(store)
+        write_event_rows(store, _rows(_events(random.Random(9), 100, "v")))  # the new triggers keep it exact
+        assert _rollup_rows(store) == _from_events(store)

@@ -385,36 +385,75 @@ def m010_provider_accounts(db: Database) -> None:
 HOUR_MS = 3_600_000
 # A migration that rebuilds `events` must re-create these (see m020); Store.aggregate checks them.
 ROLLUP_TRIGGERS = ("events_hourly_insert", "events_hourly_delete", "events_hourly_update")
-# The rollup's row for one event: its UTC hour, the cost of its priced part and its unpriced requests
-# (the same rules as Store.aggregate: a NULL cost is unpriced, never $0).
-_ROLLUP_VALUES = (
-    "{r}.ts_ms - {r}.ts_ms % 3600000, {r}.source, {r}.model, 1, COALESCE({r}.requests, 0), "
-    "COALESCE({r}.cost_pico, 0), CASE WHEN {r}.cost_pico IS NULL THEN MAX(COALESCE({r}.requests, 1), 1) ELSE 0 END"
-)
-_ROLLUP_ADD = (
-    "INSERT INTO events_hourly (hour_ms, source, model, n, requests, cost_pico, unpriced) "
-    "VALUES ({values}) ON CONFLICT(hour_ms, source, model) DO UPDATE SET n = n + excluded.n, "
-    "requests = requests + excluded.requests, cost_pico = cost_pico + excluded.cost_pico, "
-    "unpriced = unpriced + excluded.unpriced;"
-)
-_ROLLUP_SUB = (
-    "UPDATE events_hourly SET n = n - 1, requests = requests - COALESCE(OLD.requests, 0), "
-    "cost_pico = cost_pico - COALESCE(OLD.cost_pico, 0), "
-    "unpriced = unpriced - (CASE WHEN OLD.cost_pico IS NULL THEN MAX(COALESCE(OLD.requests, 1), 1) ELSE 0 END) "
-    "WHERE hour_ms = OLD.ts_ms - OLD.ts_ms % 3600000 AND source = OLD.source AND model = OLD.model; "
-    "DELETE FROM events_hourly WHERE hour_ms = OLD.ts_ms - OLD.ts_ms % 3600000 AND source = OLD.source "
-    "AND model = OLD.model AND n = 0;"
-)
 
-# The rollup computed from events in one statement (into an empty events_hourly): the migration's
-# backfill, and storage.bulk's rebuild after a first import that ran without the triggers.
-ROLLUP_FILL = (
-    "INSERT INTO events_hourly (hour_ms, source, model, n, requests, cost_pico, unpriced) "
-    "SELECT e.ts_ms - e.ts_ms % 3600000 AS h, e.source, e.model, COUNT(*), SUM(COALESCE(e.requests, 0)), "
-    "SUM(COALESCE(e.cost_pico, 0)), "
-    "SUM(CASE WHEN e.cost_pico IS NULL THEN MAX(COALESCE(e.requests, 1), 1) ELSE 0 END) "
-    "FROM events e GROUP BY h, e.source, e.model"
+
+class _Rollup:
+    """The SQL of the hourly rollup (events_hourly) for one set of measures.
+
+    A measure is (column, its value for one event row {r}); the rollup keeps the
+    SUM of each per UTC hour, source and model (the same rules as
+    Store.aggregate: a NULL cost is unpriced, never $0). One builder serves
+    every version of the table, so a migration's SQL is the SQL of its own
+    measures, never today's.
+    """
+
+    KEY = "{r}.ts_ms - {r}.ts_ms % 3600000, {r}.source, {r}.model"
+
+    def __init__(self, measures: tuple[tuple[str, str], ...]):
+        self.columns = [name for name, _ in measures]
+        self.values = [value for _, value in measures]
+
+    def _values(self, r: str) -> str:
+        return ", ".join([self.KEY.format(r=r)] + [v.format(r=r) for v in self.values])
+
+    def create_table(self) -> str:
+        cols = ", ".join(f"{c} INTEGER NOT NULL" for c in self.columns)
+        return ("CREATE TABLE events_hourly (hour_ms INTEGER NOT NULL, source TEXT NOT NULL, model TEXT NOT NULL, "
+                f"{cols}, PRIMARY KEY (hour_ms, source, model)) WITHOUT ROWID")
+
+    def _add(self) -> str:
+        updates = ", ".join(f"{c} = {c} + excluded.{c}" for c in self.columns)
+        return (f"INSERT INTO events_hourly (hour_ms, source, model, {', '.join(self.columns)}) "
+                f"VALUES ({self._values('NEW')}) ON CONFLICT(hour_ms, source, model) DO UPDATE SET {updates};")
+
+    def _sub(self) -> str:
+        updates = ", ".join(f"{c} = {c} - ({v.format(r='OLD')})" for c, v in zip(self.columns, self.values))
+        where = "hour_ms = OLD.ts_ms - OLD.ts_ms % 3600000 AND source = OLD.source AND model = OLD.model"
+        return f"UPDATE events_hourly SET {updates} WHERE {where}; DELETE FROM events_hourly WHERE {where} AND n = 0;"
+
+    def triggers(self) -> list[str]:
+        # an update that moves or re-prices a row, or changes any summed column, moves its share
+        watched = ["ts_ms", "source", "model"] + [c for c in self.columns if c not in ("n", "unpriced")]
+        return [
+            f"CREATE TRIGGER events_hourly_insert AFTER INSERT ON events BEGIN {self._add()} END",
+            f"CREATE TRIGGER events_hourly_delete AFTER DELETE ON events BEGIN {self._sub()} END",
+            f"CREATE TRIGGER events_hourly_update AFTER UPDATE OF {', '.join(watched)} ON events "
+            f"BEGIN {self._sub()} {self._add()} END",
+        ]
+
+    def fill(self) -> str:
+        """The rollup computed from events in one statement (into an empty events_hourly)."""
+        sums = ", ".join(f"SUM({v.format(r='e')})" for v in self.values)
+        return (f"INSERT INTO events_hourly (hour_ms, source, model, {', '.join(self.columns)}) "
+                f"SELECT {self.KEY.format(r='e')}, {sums} FROM events e GROUP BY 1, 2, 3")
+
+    def build(self, db) -> None:
+        db.execute(self.create_table())
+        for sql in self.triggers():
+            db.execute(sql)
+        db.execute(self.fill())
+
+
+_COST_MEASURES = (
+    ("n", "1"),
+    ("requests", "COALESCE({r}.requests, 0)"),
+    ("cost_pico", "COALESCE({r}.cost_pico, 0)"),
+    ("unpriced", "CASE WHEN {r}.cost_pico IS NULL THEN MAX(COALESCE({r}.requests, 1), 1) ELSE 0 END"),
 )
+_ROLLUP_V1 = _Rollup(_COST_MEASURES)  # m020: cost figures only
+ROLLUP = _Rollup(_COST_MEASURES + tuple((c, f"COALESCE({{r}}.{c}, 0)") for c in TOKEN_COLUMNS))  # m060: + tokens
+# storage.bulk's rebuild after a first import that ran without the triggers
+ROLLUP_FILL = ROLLUP.fill()
 
 
 @migrations()
@@ -424,15 +463,14 @@ def m020_gui_events_hourly_rollup(db: Database) -> None:
     # days in any whole-hour zone are unions of UTC hours, so the dashboard's
     # daily figures over years of data read ~20x fewer rows (Store.aggregate
     # uses it only when every window is hour-aligned; otherwise it reads events).
-    db.execute(
-        "CREATE TABLE events_hourly (hour_ms INTEGER NOT NULL, source TEXT NOT NULL, model TEXT NOT NULL, "
-        "n INTEGER NOT NULL, requests INTEGER NOT NULL, cost_pico INTEGER NOT NULL, unpriced INTEGER NOT NULL, "
-        "PRIMARY KEY (hour_ms, source, model)) WITHOUT ROWID"
-    )
-    new_values = _ROLLUP_VALUES.format(r="NEW")
-    db.execute(f"CREATE TRIGGER events_hourly_insert AFTER INSERT ON events BEGIN "
-               f"{_ROLLUP_ADD.format(values=new_values)} END")
-    db.execute(f"CREATE TRIGGER events_hourly_delete AFTER DELETE ON events BEGIN {_ROLLUP_SUB} END")
-    db.execute(f"CREATE TRIGGER events_hourly_update AFTER UPDATE OF ts_ms, source, model, requests, cost_pico "
-               f"ON events BEGIN {_ROLLUP_SUB} {_ROLLUP_ADD.format(values=new_values)} END")
-    db.execute(ROLLUP_FILL)
+    _ROLLUP_V1.build(db)
+
+
+@migrations()
+def m060_events_hourly_tokens(db: Database) -> None:
+    # Token sums in the rollup too, so that reports (daily, monthly, by model)
+    # read the rollup instead of every event: ~100x fewer rows on a big history.
+    for name in ROLLUP_TRIGGERS:
+        db.execute(f"DROP TRIGGER IF EXISTS {name}")
+    db.execute("DROP TABLE events_hourly")
+    ROLLUP.build(db)

@@ -62,7 +62,7 @@ GROUP_KEYS: dict[str, tuple[str, str]] = {
     ),
     "tag_id": tuple(EFFECTIVE_TAG_SQL.format(a=a) for a in "eb"),
 }
-ROLLUP_KEYS = {"source", "model"}  # the group keys the hourly cost rollup (events_hourly) keeps
+ROLLUP_KEYS = {"source", "model"}  # the group keys the hourly rollup (events_hourly) keeps
 
 
 @dataclass
@@ -348,7 +348,9 @@ class Store(ValueQueries):
 
         Each row: period, the group keys, every token class, requests, cost_pico
         (priced part only) and unpriced_requests. `tokens=False` leaves the token
-        classes out (cost figures only), which an index covers: the fast path.
+        classes out (cost figures only). Grouped by source and/or model over
+        whole-hour windows (any whole-hour zone), events are read from the
+        hourly rollup: hours, not requests.
         """
         for key in group_by:
             if key not in GROUP_KEYS:
@@ -357,10 +359,10 @@ class Store(ValueQueries):
             return []
         self._load_windows(windows)
         rows: list[dict] = []
-        if not tokens and set(group_by) <= ROLLUP_KEYS and self._rollup_live() and all(
+        if set(group_by) <= ROLLUP_KEYS and self._rollup_live() and all(
             w.start_ms % HOUR_MS == 0 and w.end_ms % HOUR_MS == 0 for w in windows
         ):
-            rows += self._aggregate_rollup(group_by, sources)
+            rows += self._aggregate_rollup(group_by, sources, tokens)
         else:
             rows += self._aggregate_table("e", "events", "e.ts_ms", group_by, sources, tokens)
         if include_buckets:
@@ -381,33 +383,25 @@ class Store(ValueQueries):
             self._rollup_checked = found == len(ROLLUP_TRIGGERS)
         return self._rollup_checked
 
-    def _aggregate_rollup(self, group_by: Sequence[str], sources: Sequence[str] | None) -> list[dict]:
-        """Cost figures per window from the hourly rollup (windows already loaded)."""
+    def _aggregate_rollup(self, group_by: Sequence[str], sources: Sequence[str] | None, tokens: bool) -> list[dict]:
+        """Sums per window from the hourly rollup (windows already loaded)."""
         select_groups = "".join(f", h.{k}" for k in group_by)
+        token_columns = TOKEN_COLUMNS if tokens else ()
+        sums = "".join(f"SUM(h.{c}), " for c in token_columns)
         where, params = "", []
         if sources:
             where = f" AND h.source IN ({', '.join('?' for _ in sources)})"
             params = list(sources)
         sql = (
-            f"SELECT w.label{select_groups}, SUM(h.requests), SUM(h.cost_pico), SUM(h.unpriced), MIN(w.start_ms) "
-            f"FROM _win w JOIN events_hourly h ON h.hour_ms >= w.start_ms AND h.hour_ms < w.end_ms{where} "
-            f"GROUP BY w.label{select_groups}"
+            f"SELECT w.label{select_groups}, {sums}SUM(h.requests), SUM(h.cost_pico), SUM(h.unpriced), "
+            f"MIN(w.start_ms) FROM _win w JOIN events_hourly h ON h.hour_ms >= w.start_ms AND h.hour_ms < w.end_ms"
+            f"{where} GROUP BY w.label{select_groups}"
         )
-        rows = []
-        for rec in self.conn.execute(sql, params):
-            row = {"period": rec[0]}
-            for i, key in enumerate(group_by):
-                row[key] = rec[1 + i]
-            n = 1 + len(group_by)
-            row["requests"], row["cost_pico"], row["unpriced_requests"] = rec[n] or 0, rec[n + 1] or 0, rec[n + 2] or 0
-            row["_start_ms"] = rec[n + 3]
-            rows.append(row)
-        return rows
+        return self._aggregate_rows(self.conn.execute(sql, params), group_by, token_columns)
 
     def _aggregate_table(self, alias: str, table: str, ts_expr: str, group_by: Sequence[str],
                          sources: Sequence[str] | None, tokens: bool) -> list[dict]:
         """Sums per window from events (e) or buckets (b) (windows already loaded)."""
-        rows: list[dict] = []
         index = 0 if alias == "e" else 1
         group_exprs = [GROUP_KEYS[k][index] for k in group_by]
         select_groups = "".join(f", {expr} AS g{i}" for i, expr in enumerate(group_exprs))
@@ -428,7 +422,13 @@ class Store(ValueQueries):
             f"ON {ts_expr} >= w.start_ms AND {ts_expr} < w.end_ms{where} "
             f"GROUP BY w.label{group_sql}"
         )
-        for rec in self.conn.execute(sql, params):
+        return self._aggregate_rows(self.conn.execute(sql, params), group_by, token_columns)
+
+    @staticmethod
+    def _aggregate_rows(records, group_by: Sequence[str], token_columns: Sequence[str]) -> list[dict]:
+        """(label, groups..., token sums..., requests, cost, unpriced, window start) -> aggregate rows."""
+        rows = []
+        for rec in records:
             row = {"period": rec[0]}
             for i, key in enumerate(group_by):
                 row[key] = rec[1 + i]

@@ -105,7 +105,7 @@ def _event_fast(rec, line, skipped, fallback_session: str | None) -> UsageEvent 
     write_1h = min(split.ephemeral_1h_input_tokens, write) if split is not None else 0
     tokens = Tokens(usage.input_tokens, usage.cache_read_input_tokens, write - write_1h, write_1h, usage.output_tokens)
     content = message.content
-    tool_use = type(content) is list and any(block.type == "tool_use" for block in content)
+    tool_use = type(content) is list and "tool_use" in [block.type for block in content]  # a list: ~2x any()
     return _event(message.model, rec.timestamp, tokens, message.id, rec.requestId, line, tool_use,
                   rec.cwd, rec.sessionId, rec.gitBranch, usage.service_tier, skipped, fallback_session)
 

@@ -100,7 +100,7 @@ def _usage(raw) -> list[int] | None:
 
 def _tokens(u: list[int]) -> Tokens:
     inp, cached, out, reasoning = u[0], min(u[1], u[0]), u[2], min(u[3], u[2])
-    return Tokens(input_tokens=inp - cached, cache_read_tokens=cached, output_tokens=out, reasoning_tokens=reasoning)
+    return Tokens(inp - cached, cached, 0, 0, out, reasoning)  # positional: one per request, ~2x keywords
 
 
 def _model_from(payload: dict) -> str | None:
@@ -261,8 +261,8 @@ def _token_count(state: dict, obj: dict, payload: dict, skipped) -> UsageEvent |
     if total == prev:
         skipped[SKIP_NOT_ADVANCED] += 1
         return None
-    if all(t >= p for t, p in zip(total, prev)):
-        delta = [t - p for t, p in zip(total, prev)]
+    delta = [t - p for t, p in zip(total, prev)]
+    if min(delta) >= 0:  # every running total advanced or stayed
         state["totals"] = total
     elif last is not None:
         # reset or stale snapshot: the call's own figures; the key (its totals)

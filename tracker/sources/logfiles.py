@@ -15,6 +15,7 @@ Shared by the Claude Code, Codex and Gemini CLI readers. Three jobs:
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import threading
@@ -84,8 +85,12 @@ def project_of(cwd: str | None) -> str | None:
     """The readable project: the working directory's folder name."""
     if not cwd or not isinstance(cwd, str):
         return None
-    name = cwd.replace("\\", "/").rstrip("/").rsplit("/", 1)[-1]
-    return name or None
+    return _folder_name(cwd)
+
+
+@functools.lru_cache(maxsize=1024)  # one per request, but a session works in one folder
+def _folder_name(cwd: str) -> str | None:
+    return cwd.replace("\\", "/").rstrip("/").rsplit("/", 1)[-1] or None
 
 
 def home() -> Path:

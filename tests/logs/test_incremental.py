@@ -170,3 +170,33 @@ def test_replaced_file_with_the_same_beginning_is_reread(logs):
     report = logs.run()
     assert report.bytes_read == path.stat().st_size  # read from the start, not from the old offset
     assert {e["key"]: e["output_tokens"] for e in logs.events()} == {"m0": 100, "m1": 50, "m2": 100}
+
+
+def test_file_rewritten_in_place_past_its_old_end_is_reread(logs):
+    """Same inode, same first line, truncated and written again longer: the old offset is no resume point."""
+    same = [claude_line(msg_id=f"m{i}") for i in range(6)]  # more than the head hash covers
+    path = logs.write(path_of(logs), same + [claude_line(msg_id="m_old", out=5)])
+    logs.run()
+    assert path.stat().st_size > lf.HEAD_HASH_BYTES + 400
+    logs.write(path, same + [claude_line(msg_id="m_new", out=6), claude_line(msg_id="m_more")])
+    report = logs.run()
+    assert report.bytes_read == path.stat().st_size  # from the start: the bytes before the old offset changed
+    assert {e["key"]: e["output_tokens"] for e in logs.events()} == {
+        **{f"m{i}": 100 for i in range(6)}, "m_old": 5, "m_new": 6, "m_more": 100}
+    assert report.lines_skipped.get("invalid_json", 0) == 0  # never resumed mid-line
+
+
+def test_cursor_without_a_tail_hash_still_resumes(logs):
+    """Cursors stored before the tail hash existed keep working: an append reads only the new bytes."""
+    path = logs.write(path_of(logs), [claude_line(msg_id="m0")])
+    logs.run()
+    key = str(path)
+    cursor = logs.store.cursors(claude_code.KIND)[key]
+    del cursor["tail"]
+    from tracker.core.records import Cursor
+
+    logs.store.write_batch(cursors=[Cursor(claude_code.KIND, key, cursor)])
+    size = path.stat().st_size
+    logs.write(path, [claude_line(msg_id="m1")], mode="a")
+    report = logs.run()
+    assert (report.events_added, report.bytes_read) == (1, path.stat().st_size - size)

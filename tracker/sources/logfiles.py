@@ -35,6 +35,7 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 _RFC3339 = re.compile(r"^(\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d)(?:\.(\d+))?(Z|z|[+-]\d\d:\d\d)?$")
 _ONE_MS = timedelta(milliseconds=1)
 HEAD_HASH_BYTES = 1024  # first bytes hashed to notice a file replaced in place
+TAIL_HASH_BYTES = 256  # last consumed bytes hashed to notice a file rewritten in place
 
 
 # -- skip reasons (one vocabulary for every reader and the import report) --
@@ -330,10 +331,24 @@ def head_hash(path: Path | None, length: int, fh=None) -> str:
     """Hash of the first `length` bytes (at most HEAD_HASH_BYTES): the identity of what we consumed."""
     if fh is None:
         with open(path, "rb") as own:
-            data = own.read(min(length, HEAD_HASH_BYTES))
-    else:
-        fh.seek(0)
-        data = fh.read(min(length, HEAD_HASH_BYTES))
+            return head_hash(None, length, own)
+    fh.seek(0)
+    return _hash(fh.read(min(length, HEAD_HASH_BYTES)))
+
+
+def tail_hash(fh, offset: int) -> str:
+    """Hash of the last bytes consumed (at most TAIL_HASH_BYTES before offset).
+
+    With the head hash it tells a file that only grew from one rewritten in
+    place (truncated, then written again past the old end): the bytes just
+    before the resume point are no longer the ones consumed.
+    """
+    start = max(0, offset - TAIL_HASH_BYTES)
+    fh.seek(start)
+    return _hash(fh.read(offset - start))
+
+
+def _hash(data: bytes) -> str:
     import hashlib  # OpenSSL's start-up (~4 ms) only when a file changed
 
     return hashlib.blake2b(data, digest_size=8).hexdigest()
@@ -370,9 +385,9 @@ def unchanged(stat: FileStat, cursor: dict | None) -> bool:
 def resume_offset(stat: FileStat, cursor: dict | None) -> int:
     """Where to start reading: after the consumed part if it is still the same file, else 0.
 
-    A file that shrank, was replaced (another inode) or whose first bytes
-    changed is re-read from the start: rows are keyed naturally, so that is
-    idempotent.
+    A file that shrank, was replaced (another inode), or whose first bytes or
+    last consumed bytes changed (rewritten in place) is re-read from the
+    start: rows are keyed naturally, so that is idempotent.
     """
     if not cursor:
         return 0
@@ -382,14 +397,18 @@ def resume_offset(stat: FileStat, cursor: dict | None) -> int:
     if cursor.get("ino") != stat.ino or cursor.get("dev") != stat.dev:
         return 0
     try:
-        if head_hash(Path(stat.path), offset) != cursor.get("head"):
-            return 0
+        with open(stat.path, "rb") as fh:
+            if head_hash(None, offset, fh) != cursor.get("head"):
+                return 0
+            # cursors written before the tail hash existed have none: the head decides
+            if "tail" in cursor and tail_hash(fh, offset) != cursor["tail"]:
+                return 0
     except OSError:
         return 0
     return offset
 
 
-def cursor_value(stat: FileStat, result: ReadResult, head: str) -> dict:
+def cursor_value(stat: FileStat, result: ReadResult, head: str, tail: str = "") -> dict:
     return {
         "dev": stat.dev,
         "ino": stat.ino,
@@ -397,6 +416,7 @@ def cursor_value(stat: FileStat, result: ReadResult, head: str) -> dict:
         "mtime_ns": stat.mtime_ns,
         "offset": result.offset,
         "head": head,
+        "tail": tail,
         "state": result.state,
     }
 
@@ -414,4 +434,5 @@ def read_incremental(stat: FileStat, cursor: dict | None, parse) -> tuple[ReadRe
     with open(stat.path, "rb") as fh:
         parse(fh, start, stat.size, result)
         head = head_hash(None, result.offset, fh) if result.offset else ""
-    return result, cursor_value(stat, result, head)
+        tail = tail_hash(fh, result.offset) if result.offset else ""
+    return result, cursor_value(stat, result, head, tail)

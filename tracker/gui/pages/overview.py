@@ -180,8 +180,8 @@ class OverviewPage(QScrollArea):
         if s.unpriced_month:
             models = ", ".join(s.unpriced_models[:5])
             self.unpriced.setText(
-                f"Unpriced usage this month: {s.unpriced_month} requests with no known price ({models}). "
-                "They are not counted as $0: totals above cover priced usage only.")
+                f"Unpriced usage this month: {s.unpriced_month} {'request' if s.unpriced_month == 1 else 'requests'} "
+                f"with no known price ({models}). They are not counted as $0: totals above cover priced usage only.")
         else:
             self.unpriced.setText("Unpriced usage this month: none — every request has a known price.")
         zone = self.model.zone()

@@ -75,3 +75,24 @@ def test_nested_atomic_is_a_savepoint_and_mixes_with_sqlite_utils(store):
                 store.conn.execute("INSERT INTO settings (key, value) VALUES ('a', '2')")
         store.conn.execute("INSERT INTO settings (key, value) VALUES ('d', '1')")
     assert _count(store) == 3 and not store.conn.in_transaction
+
+
+def test_first_automatic_backup_skips_the_integrity_read_later_ones_do_it(tmp_path):
+    """quick_check reads the whole file; it guards rotation, and the first copy rotates nothing out."""
+    from tracker.storage.recovery import backup_if_due, list_backups
+    from tracker.storage.store import Store
+
+    path = tmp_path / "t.db"
+    conn = connect(path)
+    migrations.apply(conn)
+    conn.execute("INSERT INTO events (source, key, ts_ms, model) VALUES ('claude_code', 'k', 1, 'm')")
+    conn.commit()
+    seen: list[str] = []
+    conn.set_trace_callback(seen.append)
+    first = backup_if_due(conn, path, tmp_path / "backups")
+    assert first is not None and not any("quick_check" in sql for sql in seen)
+    first.rename(first.with_name("t-20200101T000000-auto.db"))  # an older copy (names carry the second)
+    assert backup_if_due(conn, path, tmp_path / "backups", interval_s=0) is not None  # a later day's copy
+    assert any("quick_check" in sql for sql in seen)
+    assert len(list_backups(tmp_path / "backups", "t")) == 2
+    Store(conn, path, tmp_path / "backups").close()

@@ -103,7 +103,9 @@ def backup_if_due(db, path: Path, backup_dir: Path, interval_s: int = AUTO_BACKU
     newest = list_backups(backup_dir, path.stem)
     if newest and time.time() - newest[0].stat().st_mtime < interval_s:
         return None
-    # never rotate good copies out with copies of a damaged file
-    if conn.execute("PRAGMA quick_check").fetchone()[0] != "ok":
+    # never rotate good copies out with copies of a damaged file; the very first
+    # copy replaces nothing (and restore verifies a copy before using it), so the
+    # full read of the database is spared on the first open after a first import
+    if newest and conn.execute("PRAGMA quick_check").fetchone()[0] != "ok":
         return None
     return backup(db, path, backup_dir, "auto")

@@ -4,7 +4,6 @@ import sys
 
 import click
 
-from tracker import cli_format
 from tracker.commands.base import AppState, pass_state, user_errors
 
 
@@ -65,6 +64,8 @@ def import_command(state: AppState, as_json: bool) -> None:
         raise click.ClickException("; ".join(sync.errors) or "the agent-log import failed")
     doc = sync.logs
     if as_json:
+        from tracker import cli_format  # csv, decimal: only for --json
+
         click.echo(cli_format.to_json(doc))
         return
     click.echo(

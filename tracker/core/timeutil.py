@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone, tzinfo
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 UTC = timezone.utc
 PERIODS = ("day", "week", "month")
@@ -22,6 +21,8 @@ class TimezoneError(ValueError):
 def get_zone(name: str | None) -> tzinfo:
     """A timezone by IANA name; None means the system's own zone."""
     if name:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError  # ~3 ms: not for commands that need no zone
+
         try:
             return ZoneInfo(name)
         except (ZoneInfoNotFoundError, ValueError) as exc:
@@ -32,6 +33,8 @@ def get_zone(name: str | None) -> tzinfo:
 
 
 def system_zone() -> tzinfo:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
     tz_env = os.environ.get("TZ")
     if tz_env:
         try:

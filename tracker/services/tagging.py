@@ -72,8 +72,10 @@ def tag_new_usage(store: Store, zone: tzinfo | None = None) -> ApplyResult:
 
 def _apply(store: Store, zone: tzinfo | None, only_untagged: bool) -> ApplyResult:
     started = time.perf_counter()
-    zone = zone or store_zone(store)
-    matches = [to_match(rule, zone) for rule in store.rules()]  # already in precedence order
+    rules = store.rules()  # already in precedence order
+    if rules:  # the zone only places rules' day limits (and loading zones costs a few ms)
+        zone = zone or store_zone(store)
+    matches = [to_match(rule, zone) for rule in rules]
     changed = store.apply_rule_tags(matches, only_untagged=only_untagged)
     return ApplyResult(len(matches), changed, time.perf_counter() - started)
 

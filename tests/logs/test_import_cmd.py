@@ -33,7 +33,7 @@ def test_import_summary_is_readable(logs):
     result = CliRunner().invoke(main, ["import"], catch_exceptions=False)
     assert result.exit_code == 0
     assert "2 files, 2 read" in result.output
-    assert "claude_code: 1 files, 1 new requests" in result.output
+    assert "2 files, 2 read" in result.output and "claude_code: 1 file, 1 new request\n" in result.output
     assert "invalid_json 1" in result.output
     assert "Reading agent logs" not in result.output  # no progress bar when not a terminal
 
@@ -78,3 +78,36 @@ class _FakeBar:
 
     def __exit__(self, *exc):
         self.drawn.append(("closed", None))
+
+
+class _Terminal:
+    """A stderr that says it is a terminal, so click draws the bar."""
+
+    def __init__(self):
+        self.text = []
+
+    def write(self, s):
+        self.text.append(s)
+
+    def flush(self):
+        pass
+
+    def isatty(self):
+        return True
+
+
+def test_progress_bar_shows_files_and_bytes_on_a_terminal(monkeypatch):
+    import sys
+
+    from tracker.commands.import_cmd import _Bar
+
+    terminal = _Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    bar = _Bar(enabled=True)
+    total = 300 * 2**20
+    for done in range(0, 4):
+        bar({"stage": "logs", "files_done": done, "files_total": 3, "bytes_done": done * 100 * 2**20,
+             "bytes_total": total, "path": f"f{done}"})
+    bar.close()
+    drawn = "".join(terminal.text)
+    assert "Reading agent logs (3/3 files, 300/300 MiB)" in drawn and "100%" in drawn

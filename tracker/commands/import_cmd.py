@@ -5,6 +5,7 @@ import sys
 import click
 
 from tracker.commands.base import AppState, pass_state, user_errors
+from tracker.core.wording import counted
 
 
 class _Bar:
@@ -25,7 +26,8 @@ class _Bar:
                                          file=sys.stderr, show_pos=False, show_percent=True, show_eta=True,
                                          item_show_func=lambda _: None)
             self.bar.__enter__()
-        self.bar.label = f"Reading agent logs ({info['files_done']}/{info['files_total']} files)"
+        self.bar.label = (f"Reading agent logs ({info['files_done']}/{info['files_total']} files, "
+                          f"{info['bytes_done'] / 2**20:.0f}/{info['bytes_total'] / 2**20:.0f} MiB)")
         step = info["bytes_done"] - self.shown_bytes
         self.shown_bytes = info["bytes_done"]
         self.bar.update(step)
@@ -69,12 +71,13 @@ def import_command(state: AppState, as_json: bool) -> None:
         click.echo(cli_format.to_json(doc))
         return
     click.echo(
-        f"Agent logs: {doc['files_seen']} files, {doc['files_read']} read ({_mib(doc['bytes_read'])}), "
-        f"{doc['files_skipped']} unchanged; {doc['events_added']} new requests in {doc['seconds']:.2f}s."
+        f"Agent logs: {counted(doc['files_seen'], 'file')}, {doc['files_read']:,} read ({_mib(doc['bytes_read'])}), "
+        f"{doc['files_skipped']:,} unchanged; {counted(doc['events_added'], 'new request')} in {doc['seconds']:.2f}s."
     )
     for kind, figures in doc["by_source"].items():
         if figures["files_seen"]:
-            click.echo(f"  {kind}: {figures['files_seen']} files, {figures['events_added']} new requests")
+            click.echo(f"  {kind}: {counted(figures['files_seen'], 'file')}, "
+                       f"{counted(figures['events_added'], 'new request')}")
     if not doc["files_seen"]:
         click.echo("No agent logs found (looked in ~/.claude, ~/.config/claude, ~/.codex, ~/.gemini and the "
                    "CLAUDE_CONFIG_DIR / CODEX_HOME / GEMINI_DATA_DIR folders).")

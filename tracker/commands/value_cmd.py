@@ -10,6 +10,7 @@ import click
 from tracker import cli_format
 from tracker.commands.base import DAY, AppState, pass_state, user_errors
 from tracker.core.money import format_usd_short, usd_to_pico
+from tracker.core.wording import counted
 from tracker.services import forecast, roi, tagging
 from tracker.services import value as value_service
 from tracker.services.value import TAG_KINDS, UNTAGGED
@@ -275,7 +276,7 @@ def value_import(state: AppState, csv_file: Path, skip_bad: bool, as_json: bool)
         for line, reason in report.rejected:
             click.echo(f"line {line}: {reason}", err=True)
         if report.written:
-            click.echo(f"Imported {report.written} value entr{'y' if report.written == 1 else 'ies'} "
+            click.echo(f"Imported {counted(report.written, 'value entry', 'value entries')} "
                        f"from {csv_file.name}"
                        + (f"; {len(report.rejected)} row(s) rejected." if report.rejected else "."))
         elif report.rejected:

@@ -19,6 +19,7 @@ from fpdf.enums import OutputIntentSubType
 from fpdf.errors import FPDFException
 from fpdf.output import PDFICCProfile
 
+from tracker.core.wording import counted
 from tracker.services.invoices_export import issued_at
 
 FONT_CANDIDATES = (
@@ -295,8 +296,7 @@ def _lines(pdf: InvoicePDF, doc: dict) -> None:
         detail = line.get("detail") or ""
         if line["kind"] != "fee":
             cost = Decimal(line["cost_usd"]).quantize(Decimal("0.01"))
-            plural = "" if line["requests"] == 1 else "s"
-            detail += f" · {line['requests']:,} request{plural} · underlying cost {cost:,} USD"
+            detail += f" · {counted(line['requests'], 'request')} · underlying cost {cost:,} USD"
         pdf.text_cell(desc_w + sum(c[1] for c in NUMBER_COLUMNS), 4, detail)
         pdf.set_y(y + row_h)
     pdf.set_draw_color(*RULE)

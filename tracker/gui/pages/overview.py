@@ -8,6 +8,7 @@ from PySide6.QtWidgets import (
     QScrollArea, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget,
 )
 
+from tracker.core.wording import counted
 from tracker.gui.charts import DailyCostChart, MonthChart, set_axis_zone
 from tracker.gui.menu_model import source_label
 from tracker.gui.model import DashboardModel
@@ -180,7 +181,7 @@ class OverviewPage(QScrollArea):
         if s.unpriced_month:
             models = ", ".join(s.unpriced_models[:5])
             self.unpriced.setText(
-                f"Unpriced usage this month: {s.unpriced_month} {'request' if s.unpriced_month == 1 else 'requests'} "
+                f"Unpriced usage this month: {counted(s.unpriced_month, 'request')} "
                 f"with no known price ({models}). They are not counted as $0: totals above cover priced usage only.")
         else:
             self.unpriced.setText("Unpriced usage this month: none — every request has a known price.")

@@ -21,7 +21,6 @@ import hashlib
 import logging
 import os
 import sys
-import tempfile
 from decimal import Decimal
 from pathlib import Path
 
@@ -161,6 +160,8 @@ class ResolutionCache:
         }
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
+            import tempfile  # ~5 ms (random, shutil): only when the cache has something new to keep
+
             fd, tmp = tempfile.mkstemp(prefix=".prices-", dir=self.path.parent)
             try:
                 with os.fdopen(fd, "wb") as fh:

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+
 from tracker.core.records import UsageEvent
 from tracker.core.tokens import Tokens
 from tracker.sources import logfiles as lf

@@ -97,6 +97,19 @@ _BUCKET_UPSERT = _upsert_sql("buckets", BUCKET_COLUMNS)
 _BILLED_UPSERT = _upsert_sql("billed", BILLED_COLUMNS)
 
 
+def _token_sums(alias: str, tokens: bool) -> tuple[Sequence[str], str]:
+    """The token columns an aggregate returns, and their SUM(...)s for its SELECT."""
+    columns = TOKEN_COLUMNS if tokens else ()
+    return columns, "".join(f"SUM({alias}.{c}), " for c in columns)
+
+
+def _source_filter(alias: str, sources: Sequence[str] | None) -> tuple[str, list]:
+    """The WHERE addition (and its parameters) that keeps only the given sources."""
+    if not sources:
+        return "", []
+    return f" AND {alias}.source IN ({', '.join('?' for _ in sources)})", list(sources)
+
+
 def _bool(value: bool | None) -> int | None:
     return None if value is None else int(bool(value))
 
@@ -386,12 +399,8 @@ class Store(ValueQueries):
     def _aggregate_rollup(self, group_by: Sequence[str], sources: Sequence[str] | None, tokens: bool) -> list[dict]:
         """Sums per window from the hourly rollup (windows already loaded)."""
         select_groups = "".join(f", h.{k}" for k in group_by)
-        token_columns = TOKEN_COLUMNS if tokens else ()
-        sums = "".join(f"SUM(h.{c}), " for c in token_columns)
-        where, params = "", []
-        if sources:
-            where = f" AND h.source IN ({', '.join('?' for _ in sources)})"
-            params = list(sources)
+        token_columns, sums = _token_sums("h", tokens)
+        where, params = _source_filter("h", sources)
         sql = (
             f"SELECT w.label{select_groups}, {sums}SUM(h.requests), SUM(h.cost_pico), SUM(h.unpriced), "
             f"MIN(w.start_ms) FROM _win w JOIN events_hourly h ON h.hour_ms >= w.start_ms AND h.hour_ms < w.end_ms"
@@ -406,16 +415,12 @@ class Store(ValueQueries):
         group_exprs = [GROUP_KEYS[k][index] for k in group_by]
         select_groups = "".join(f", {expr} AS g{i}" for i, expr in enumerate(group_exprs))
         group_sql = "".join(f", g{i}" for i in range(len(group_exprs)))
-        token_columns = TOKEN_COLUMNS if tokens else ()
-        sums = "".join(f"SUM({alias}.{c}), " for c in token_columns)
+        token_columns, sums = _token_sums(alias, tokens)
         requests = f"SUM(COALESCE({alias}.requests, 0))"
         unpriced = (
             f"SUM(CASE WHEN {alias}.cost_pico IS NULL THEN MAX(COALESCE({alias}.requests, 1), 1) ELSE 0 END)"
         )
-        where, params = "", []
-        if sources:
-            where = f" AND {alias}.source IN ({', '.join('?' for _ in sources)})"
-            params = list(sources)
+        where, params = _source_filter(alias, sources)
         sql = (
             f"SELECT w.label{select_groups}, {sums}{requests}, SUM({alias}.cost_pico), {unpriced}, "
             f"MIN(w.start_ms) FROM _win w JOIN {table} {alias} "

@@ -147,3 +147,68 @@ def test_corrupt_file_gives_a_clear_error(tmp_path):
 
     with pytest.raises(StoreError, match="backups"):
         open_store(path)
+
+
+def _store_with_events(path, n=2000):
+    s = open_store(path)
+    s.write_batch(events=[event(key=f"k{i}", ts_ms=1_764_000_000_000 + i) for i in range(n)])
+    return s
+
+
+def test_backup_is_a_complete_private_copy_and_leaves_no_temporary_file(tmp_path):
+    from tracker.storage.db import backup
+
+    s = _store_with_events(tmp_path / "d" / "tracker.db")
+    copy = backup(s.conn, s.path, tmp_path / "b", "manual")
+    s.close()
+    assert [p.name for p in (tmp_path / "b").iterdir()] == [copy.name]
+    assert stat.S_IMODE(os.stat(copy).st_mode) == 0o600
+    conn = sqlite3.connect(copy)
+    assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    assert conn.execute("SELECT count(*) FROM events").fetchone()[0] == 2000
+    conn.close()
+
+
+class _FailingMidCopy:
+    """A store whose online backup fails after the first pages (a full disk, a kill)."""
+
+    def __init__(self, conn):
+        self.conn = self
+        self.real = conn
+
+    def backup(self, dest):
+        def fail_after_first_step(status, remaining, total):
+            raise OSError(28, "No space left on device")
+
+        self.real.backup(dest, pages=1, progress=fail_after_first_step)
+
+
+def test_a_backup_that_fails_midway_leaves_nothing_under_a_backup_name(tmp_path):
+    from tracker.storage.db import backup
+    from tracker.storage.recovery import list_backups
+
+    s = _store_with_events(tmp_path / "d" / "tracker.db")
+    with pytest.raises(OSError, match="No space"):
+        backup(_FailingMidCopy(s.conn), s.path, tmp_path / "b", "auto")
+    s.close()
+    assert list_backups(tmp_path / "b", "tracker") == []
+    assert list((tmp_path / "b").iterdir()) == []  # the partial copy is gone too
+
+
+def test_abandoned_partial_copies_are_cleaned_up_only_when_old(tmp_path):
+    import time
+
+    from tracker.storage.db import ABANDONED_PARTIAL_AGE_S, backup
+
+    folder = tmp_path / "b"
+    folder.mkdir()
+    old = folder / "tracker-20200101T000000-auto.db.partial"  # left by a killed process
+    recent = folder / "tracker-20991231T000000-auto.db.partial"  # another process may be writing it
+    for p in (old, recent):
+        p.write_bytes(b"half a copy")
+    stale = time.time() - ABANDONED_PARTIAL_AGE_S - 60
+    os.utime(old, (stale, stale))
+    s = _store_with_events(tmp_path / "d" / "tracker.db", n=10)
+    copy = backup(s.conn, s.path, folder, "manual")
+    s.close()
+    assert sorted(p.name for p in folder.iterdir()) == sorted([copy.name, recent.name])

@@ -102,3 +102,52 @@ def test_iter_lines_matches_a_naive_split(tmp_path_factory, lines, tail, trailin
     patterns = (b'"usage":{',) if with_patterns else None
     got = _via_iter_lines(tmp_path_factory.mktemp("it"), data, start, patterns, chunk, max_line)
     assert got == _naive(data, start, patterns, max_line)
+
+
+def _tree(root):
+    """Logs in nested folders, a symlinked folder (not entered), a symlinked file (read), other files."""
+    for rel in ("b/2.jsonl", "b/1.jsonl", "a/z/9.jsonl", "a/3.jsonl", "top.jsonl", "a/notes.txt", "c/x.json"):
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(rel * 3)
+    (root / "loop").symlink_to(root / "a", target_is_directory=True)
+    (root / "b" / "link.jsonl").symlink_to(root / "top.jsonl")
+    return root
+
+
+@pytest.mark.parametrize("by_folder_descriptor", [True, False])
+def test_walk_files_matches_os_walk_and_stats_each_file(tmp_path, monkeypatch, by_folder_descriptor):
+    import os
+
+    monkeypatch.setattr(lf, "_STAT_IN_FOLDER", by_folder_descriptor and lf._STAT_IN_FOLDER)
+    root = _tree(tmp_path / "logs")
+    expected = []
+    for folder, subfolders, names in os.walk(root):
+        subfolders.sort()
+        expected += [os.path.join(folder, n) for n in sorted(names) if n.endswith((".jsonl", ".json"))]
+    found = list(lf.walk_files(root, (".jsonl", ".json")))
+    assert [s.path for s in found] == expected
+    assert not any("/loop/" in s.path for s in found)
+    assert found == [lf.FileStat.of(path) for path in expected]  # the same stat as a stat of the path
+
+
+def test_walk_files_of_a_missing_or_plain_file_root_is_empty(tmp_path):
+    (tmp_path / "f.jsonl").write_text("{}")
+    assert list(lf.walk_files(tmp_path / "nope", (".jsonl",))) == []
+    assert list(lf.walk_files(tmp_path / "f.jsonl", (".jsonl",))) == []
+
+
+def test_walk_files_skips_a_file_deleted_between_listing_and_stat(tmp_path, monkeypatch):
+    import os
+
+    root = _tree(tmp_path / "logs")
+    real_stat = os.stat
+
+    def vanished(path, *args, **kwargs):
+        if str(path).endswith("1.jsonl"):
+            raise FileNotFoundError(2, "No such file or directory")
+        return real_stat(path, *args, **kwargs)
+
+    monkeypatch.setattr(lf.os, "stat", vanished)
+    names = [os.path.basename(s.path) for s in lf.walk_files(root, (".jsonl",))]
+    assert "1.jsonl" not in names and "2.jsonl" in names

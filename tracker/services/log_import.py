@@ -200,10 +200,7 @@ def _plan(store, roots: dict[str, list[Path]] | None, report: ImportReport) -> l
         files = module.discover(roots.get(kind) if roots is not None else None)
         cursors = store.cursors(kind)
         seen = unchanged = 0
-        for path in files:
-            stat = lf.FileStat.of(path)
-            if stat is None:
-                continue
+        for stat in files:
             seen += 1
             cursor = cursors.get(stat.path)
             if lf.unchanged(stat, cursor):

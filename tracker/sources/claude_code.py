@@ -54,15 +54,19 @@ def roots(configured: list[Path] | None = None) -> list[Path]:
     return lf.unique_dirs(candidates)
 
 
-def discover(configured: list[Path] | None = None) -> list[str]:
+def discover(configured: list[Path] | None = None) -> list[lf.FileStat]:
     main, agents = [], []
     for root in roots(configured):
-        for path in lf.walk_files(root, (".jsonl",)):
-            name = os.path.basename(path)
-            subagent = "subagents" in lf.path_parts(path)
+        below = len(str(root))
+        in_subagents: dict[str, bool] = {}  # per folder, not per file
+        for stat in lf.walk_files(root, (".jsonl",)):
+            folder, name = os.path.split(stat.path)
+            subagent = in_subagents.get(folder)
+            if subagent is None:
+                subagent = in_subagents[folder] = "subagents" in lf.path_parts(folder[below:])
             if name == "journal.jsonl" and subagent:
                 continue
-            (agents if subagent or name.startswith("agent-") else main).append(path)
+            (agents if subagent or name.startswith("agent-") else main).append(stat)
     # main transcripts before sub-agent ones (each in walk order), so that on a
     # tie the main copy of a replayed message is the one kept
     return main + agents

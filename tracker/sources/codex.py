@@ -58,8 +58,8 @@ def roots(configured: list[Path] | None = None) -> list[Path]:
     return lf.unique_dirs(configured or lf.env_list("CODEX_HOME") or [lf.home() / ".codex"])
 
 
-def discover(configured: list[Path] | None = None) -> list[str]:
-    files: list[str] = []
+def discover(configured: list[Path] | None = None) -> list[lf.FileStat]:
+    files: list[lf.FileStat] = []
     for root in roots(configured):
         sessions, archived = root / "sessions", root / "archived_sessions"
         if not sessions.is_dir() and not archived.is_dir():
@@ -69,16 +69,16 @@ def discover(configured: list[Path] | None = None) -> list[str]:
         seen = set()
         if sessions.is_dir():
             cut = len(str(sessions)) + 1
-            for path in lf.walk_files(sessions, (".jsonl",)):
-                seen.add(path[cut:])
-                files.append(path)
+            for stat in lf.walk_files(sessions, (".jsonl",)):
+                seen.add(stat.path[cut:])
+                files.append(stat)
         if archived.is_dir():
             cut = len(str(archived)) + 1
-            for path in lf.walk_files(archived, (".jsonl",)):
+            for stat in lf.walk_files(archived, (".jsonl",)):
                 # archived under the same relative path: the sessions/ copy counts
                 # (any other archived copy maps to the same event keys anyway)
-                if path[cut:] not in seen:
-                    files.append(path)
+                if stat.path[cut:] not in seen:
+                    files.append(stat)
     return files
 
 

@@ -42,12 +42,12 @@ def roots(configured: list[Path] | None = None) -> list[Path]:
     return lf.unique_dirs([lf.home() / ".gemini" / "tmp"])
 
 
-def discover(configured: list[Path] | None = None) -> list[str]:
+def discover(configured: list[Path] | None = None) -> list[lf.FileStat]:
     files = []
     for root in roots(configured):
-        for path in lf.walk_files(root, (".json", ".jsonl")):
-            if os.path.basename(os.path.dirname(path)) == "chats":
-                files.append(path)
+        for stat in lf.walk_files(root, (".json", ".jsonl")):
+            if os.path.basename(os.path.dirname(stat.path)) == "chats":
+                files.append(stat)
     return files
 
 

@@ -248,7 +248,9 @@ def iter_blocks(
     # a read never exceeds the line limit, so every line inside one read is short
     # enough to keep, and only a line that spans reads can be huge
     chunk_bytes = min(chunk_bytes or CHUNK_BYTES, max_line_bytes)
-    buf = _read_buffer(chunk_bytes)
+    # no bigger than this read needs: a new buffer is zeroed page by page (4 MiB
+    # ~6 ms), which an append of a few KiB read by a fresh process would pay
+    buf = _read_buffer(max(1, min(chunk_bytes, limit - start)))
     pos = start
     furthest = start  # end of what has been read (and counted) so far
     result.offset = start

@@ -64,9 +64,9 @@ def backup(db, path: Path, backup_dir: Path, reason: str) -> Path:
 
     The copy is written under a temporary name, flushed to disk once and then
     renamed: a file under a backup's name is always whole, even after a crash
-    or a full disk mid-copy. The new file is nobody else's, so SQLite's own
-    journal and per-commit syncs would protect nothing; without them a 51 MB
-    copy takes ~160 ms instead of ~420 ms.
+    or a full disk mid-copy (a half copy named like a backup would count as the
+    day's backup). The new file is nobody else's, so SQLite's own journal for
+    it would protect nothing: the rename is what makes the copy appear.
     """
     make_private_dir(backup_dir)
     stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime())

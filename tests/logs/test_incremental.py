@@ -80,12 +80,12 @@ def test_deleted_file_keeps_its_history(logs):
 
 def test_file_growing_while_read_is_finished_next_time(logs):
     path = logs.write(path_of(logs), [claude_line(msg_id="m0")])
-    stat = lf.FileStat.of(path)  # the size seen before the agent appends
+    stat = lf.FileStat.from_stat(str(path), os.stat(path))  # the size seen before the agent appends
     logs.write(path, [claude_line(msg_id="m1")], mode="a")
     result, cursor = lf.read_incremental(stat, None, claude_code.parse)
     assert [e.key for e in result.events] == ["m0"]
     assert cursor["offset"] == stat.size
-    now = lf.FileStat.of(path)
+    now = lf.FileStat.from_stat(str(path), os.stat(path))
     assert not lf.unchanged(now, cursor)
     result, _ = lf.read_incremental(now, cursor, claude_code.parse)
     assert [e.key for e in result.events] == ["m1"]

@@ -128,7 +128,8 @@ def test_walk_files_matches_os_walk_and_stats_each_file(tmp_path, monkeypatch, b
     found = list(lf.walk_files(root, (".jsonl", ".json")))
     assert [s.path for s in found] == expected
     assert not any("/loop/" in s.path for s in found)
-    assert found == [lf.FileStat.of(path) for path in expected]  # the same stat as a stat of the path
+    # the same stat as a stat of the whole path
+    assert found == [lf.FileStat.from_stat(path, os.stat(path)) for path in expected]
 
 
 def test_walk_files_of_a_missing_or_plain_file_root_is_empty(tmp_path):

@@ -152,7 +152,7 @@ def walk_files(root: Path | str, suffixes: tuple[str, ...]) -> Iterator[FileStat
                     st = os.stat(name, dir_fd=folder_fd) if folder_fd is not None else os.stat(prefix + name)
                 except OSError:  # deleted since the listing
                     continue
-                yield FileStat(prefix + name, st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
+                yield FileStat.from_stat(prefix + name, st)
         except OSError:  # the folder went away meanwhile
             pass
         finally:
@@ -414,12 +414,8 @@ class FileStat(NamedTuple):
     mtime_ns: int
 
     @classmethod
-    def of(cls, path: str | Path) -> "FileStat | None":
-        try:
-            st = os.stat(path)
-        except OSError:
-            return None
-        return cls(str(path), st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
+    def from_stat(cls, path: str, st: os.stat_result) -> "FileStat":
+        return cls(path, st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
 
 
 def unchanged(stat: FileStat, cursor: dict | None) -> bool:

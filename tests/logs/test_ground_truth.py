@@ -96,57 +96,118 @@ def test_daily_report_equals_ground_truth(corpora, tmp_path, name):
     assert (again["files_read"], again["events_added"], again["bytes_read"]) == (0, 0, 0)
 
 
+def _pool_methods(monkeypatch) -> list[str]:
+    """The start method of every worker pool created from now on (the pool really ran)."""
+    pools = []
+    real_get_context = multiprocessing.get_context
+    monkeypatch.setattr(multiprocessing, "get_context", lambda m: pools.append(m) or real_get_context(m))
+    return pools
+
+
+def _rows(store):
+    query = "SELECT source, key, ts_ms, model, input_tokens, cache_read_tokens, cache_write_5m_tokens, " \
+            "cache_write_1h_tokens, output_tokens, reasoning_tokens, cost_pico, tool_use, session, project " \
+            "FROM events ORDER BY source, key"
+    return store.conn.execute(query).fetchall()
+
+
+def _assert_same_rows_in_process(store, pricer, roots, folder):
+    from tracker.storage import open_store
+
+    with open_store(folder / "t.db") as serial:
+        log_import.import_logs(serial, pricer, roots=roots, workers=1)
+        assert _rows(store) == _rows(serial)
+
+
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="parse workers are forked on Linux only")
 def test_parallel_workers_give_the_same_rows(corpora, tmp_path, monkeypatch, log_store, shared_pricer):
     corpus = corpora["defaults"]
     monkeypatch.setattr(log_import, "PARALLEL_MIN_BYTES", 0)
-    pools = []
-    real_get_context = multiprocessing.get_context
-    monkeypatch.setattr(multiprocessing, "get_context", lambda m: pools.append(m) or real_get_context(m))
+    pools = _pool_methods(monkeypatch)
     roots = {"claude_code": [corpus / "home" / ".claude"], "codex": [corpus / "home" / ".codex"]}
     parallel = log_import.import_logs(log_store, shared_pricer, roots=roots, workers=2)
-    assert pools == ["fork"]  # the worker pool really ran
-    serial_store_dir = tmp_path / "serial"
-    from tracker.storage import open_store
-
-    with open_store(serial_store_dir / "t.db") as serial:
-        log_import.import_logs(serial, shared_pricer, roots=roots, workers=1)
-        query = "SELECT source, key, ts_ms, model, input_tokens, cache_read_tokens, cache_write_5m_tokens, " \
-                "cache_write_1h_tokens, output_tokens, reasoning_tokens, cost_pico, tool_use, session, project " \
-                "FROM events ORDER BY source, key"
-        assert log_store.conn.execute(query).fetchall() == serial.conn.execute(query).fetchall()
+    assert pools == ["fork"]
+    _assert_same_rows_in_process(log_store, shared_pricer, roots, tmp_path / "serial")
     assert parallel.events_added > 200
 
 
-def test_no_fork_while_other_threads_run(corpora, monkeypatch, log_store, shared_pricer):
+def test_spawned_workers_while_other_threads_run(corpora, tmp_path, monkeypatch, log_store, shared_pricer):
+    """From a multi-threaded process (the GUI) workers are spawned, never forked; same rows as in-process."""
     import threading
 
     corpus = corpora["defaults"]
-    monkeypatch.setattr(log_import, "PARALLEL_MIN_BYTES", 0)
-
-    def no_pool(*args, **kwargs):
-        raise AssertionError("a process pool was started from a multi-threaded process")
-
-    monkeypatch.setattr(multiprocessing, "get_context", no_pool)
+    monkeypatch.setattr(log_import, "SPAWN_MIN_BYTES", 0)
+    pools = _pool_methods(monkeypatch)
+    roots = {"claude_code": [corpus / "home" / ".claude"], "codex": [corpus / "home" / ".codex"]}
     stop = threading.Event()
     other = threading.Thread(target=stop.wait)
     other.start()
     try:
-        report = log_import.import_logs(log_store, shared_pricer, roots={"codex": [corpus / "home" / ".codex"]},
-                                        workers=2)
+        report = log_import.import_logs(log_store, shared_pricer, roots=roots, workers=2)
     finally:
         stop.set()
         other.join()
-    assert report.files_read > 1 and report.events_added > 50
+    assert pools == ["spawn"]
+    assert report.files_read > 1 and report.events_added > 200 and not report.errors
+    _assert_same_rows_in_process(log_store, shared_pricer, roots, tmp_path / "serial")
+    assert multiprocessing.active_children() == []
+
+
+def test_cancelled_import_stops_its_spawned_workers(corpora, tmp_path, monkeypatch, shared_pricer):
+    """The GUI cancels a sync by raising from its progress callback: workers end, nothing half-written."""
+    import threading
+
+    corpus = corpora["defaults"]
+    monkeypatch.setattr(log_import, "SPAWN_MIN_BYTES", 0)
+    monkeypatch.setattr(log_import, "TASK_MIN_BYTES", 1)  # one file per task: many results to cancel among
+    pools = _pool_methods(monkeypatch)
+
+    class Cancelled(Exception):
+        pass
+
+    def progress(info):
+        if info["files_done"] >= 2:
+            raise Cancelled()
+
+    from tracker.storage import open_store
+
+    errors, left = [], []
+
+    def sync():  # the GUI's sync thread opens its own connection
+        with open_store(tmp_path / "t.db") as store:
+            try:
+                log_import.import_logs(store, shared_pricer, roots={"codex": [corpus / "home" / ".codex"]},
+                                       progress=progress, workers=2)
+            except Cancelled:
+                errors.append("cancelled")
+            left.append(store.conn.execute("SELECT (SELECT count(*) FROM events), "
+                                           "(SELECT count(*) FROM cursors)").fetchone())
+
+    thread = threading.Thread(target=sync)
+    thread.start()
+    thread.join(60)
+    assert errors == ["cancelled"] and pools == ["spawn"]
+    assert multiprocessing.active_children() == []
+    assert left == [(0, 0)]  # a first import is one transaction: cancelled, nothing half-written
+
+
+def test_no_workers_in_a_frozen_bundle(corpora, monkeypatch):
+    import threading
+
+    monkeypatch.setattr(sys, "frozen", True, raising=False)
+    seen = []
+    thread = threading.Thread(target=lambda: seen.append(log_import._start_method()))
+    thread.start()
+    thread.join()
+    assert seen == [None]
 
 
 def test_no_fork_from_a_worker_thread():
-    import sys
     import threading
 
-    assert log_import._can_fork() == sys.platform.startswith("linux")
+    assert log_import._start_method() == ("fork" if sys.platform.startswith("linux") else "spawn")
     seen = []
-    thread = threading.Thread(target=lambda: seen.append(log_import._can_fork()))
+    thread = threading.Thread(target=lambda: seen.append(log_import._start_method()))
     thread.start()
     thread.join()
-    assert seen == [False]  # e.g. the GUI's sync worker
+    assert seen == ["spawn"]  # e.g. the GUI's sync worker

@@ -217,6 +217,16 @@ class Pricer:
         if cache_path is not None:
             self.cache = ResolutionCache(cache_path, identity([self.user.digest, self.shipped.digest]))
 
+    def __getstate__(self) -> dict:
+        """What a spawned parse worker receives: overrides, coefficients and the resolution cache.
+
+        genai-prices' data and the objects resolved from it are left out (large,
+        and rebuilt on first use); the resolution cache keeps their results.
+        """
+        state = self.__dict__.copy()
+        state.update(_snapshot=None, _models={}, _resolved={})
+        return state
+
     def save_cache(self) -> None:
         if self.cache is not None:
             self.cache.save()

@@ -6,9 +6,11 @@ replaced); its events are priced and written in the same transaction as its
 new cursor, so a crash never half-counts and re-reading never double-counts
 (rows are keyed naturally and upserted).
 
-Parsing and pricing run in forked worker processes (one per core) while this
-process writes; small imports (an append, a few files) and imports started
-from a multi-threaded process (the GUI) stay in-process.
+Parsing and pricing run in worker processes (one per core) while this process
+writes: forked from the command line, started as fresh interpreters from a
+multi-threaded process (the GUI's sync thread) and on macOS and Windows. Small
+imports (an append, a few files) stay in-process: starting workers would cost
+more than they save.
 
 Lines not counted are reported per reason (`lines_skipped`): bad input
 (invalid_json, non_utf8, huge_line, not_an_object, bad_number, bad_timestamp,
@@ -44,7 +46,10 @@ SOURCES = {m.KIND: m for m in (claude_code, codex, gemini_cli)}
 # complete); Gemini's JSONL repeats an id to replace a record (last wins).
 KEEP_MOST_COMPLETE = {claude_code.KIND: True, codex.KIND: True, gemini_cli.KIND: False}
 BATCH_EVENTS = 20_000  # events per transaction (with the cursors of their files)
-PARALLEL_MIN_BYTES = 16 * 1024 * 1024  # below this, worker start-up costs more than it saves
+# Below these many bytes to read, starting workers costs more than it saves: a forked worker
+# starts in milliseconds, a spawned one imports the readers and the pricer first (~0.2-0.3 s).
+PARALLEL_MIN_BYTES = 16 * 1024 * 1024
+SPAWN_MIN_BYTES = 64 * 1024 * 1024
 # Small files go to the workers in groups of at least this many bytes: one pool message per file
 # made the pool's own threads cost ~1 s of the parent's CPU on a 2,000-file import.
 TASK_MIN_BYTES = 4 * 1024 * 1024
@@ -102,9 +107,14 @@ def _read(work: _Work) -> tuple[_Work, lf.ReadResult | None, dict | None, str | 
     return work, result, cursor, None
 
 
-# The pricer a forked worker inherits from the parent (set just before the
-# pool starts), so that workers price in parallel with caches already warm.
+# A worker's copy of the importing process's pricer (set by _start_worker), so
+# that workers price in parallel with the caches the parent already has.
 _WORKER_PRICER = None
+
+
+def _start_worker(pricer) -> None:
+    global _WORKER_PRICER
+    _WORKER_PRICER = pricer
 
 
 def _read_and_price(work: _Work, pricer=None):
@@ -218,43 +228,48 @@ def _pending_bytes(work: _Work) -> int:
     return max(0, work.stat.size - offset) if offset <= work.stat.size else work.stat.size
 
 
-def _can_fork() -> bool:
-    """Forked workers only on Linux, from the main thread of a single-threaded process.
+def _start_method() -> str | None:
+    """How parse workers start from here: "fork" where that is safe, else "spawn" (None: in-process).
 
-    Forking while other threads run can leave a child holding a lock that no
-    thread will release; the GUI runs its sync in a worker QThread, which is
-    never the main thread. macOS system libraries are not fork-safe (Python
-    defaults to spawn there). Otherwise the import runs in-process (it is
-    incremental, so usually small).
+    Fork (a copy of this process, ready in milliseconds) only on Linux, from
+    the main thread of a single-threaded process (the command line): forking
+    while other threads run can leave a child holding a lock that no thread
+    will release, and the GUI runs its sync in a worker QThread. macOS system
+    libraries are not fork-safe (Python defaults to spawn there) and Windows
+    cannot fork. Spawned workers are fresh interpreters: safe from any thread,
+    slower to start (hence SPAWN_MIN_BYTES). Not in a frozen bundle: its
+    executable must call multiprocessing.freeze_support() to act as a worker
+    instead of starting another app, which is not yet verified there.
     """
-    return (
+    if (
         sys.platform.startswith("linux")
         and threading.current_thread() is threading.main_thread()
         and threading.active_count() == 1
-    )
+    ):
+        return "fork"
+    return None if getattr(sys, "frozen", False) else "spawn"
 
 
 def _results(work: list[_Work], pricer, workers: int | None) -> Iterator[tuple]:
     """(work, result, cursor, error, learned price-cache entries) per file; result.events are priced store rows."""
-    global _WORKER_PRICER
     total = sum(_pending_bytes(w) for w in work)
     workers = workers if workers is not None else (os.cpu_count() or 1)
-    if workers <= 1 or len(work) < 2 or total < PARALLEL_MIN_BYTES or not _can_fork():
+    method = _start_method()
+    min_bytes = PARALLEL_MIN_BYTES if method == "fork" else SPAWN_MIN_BYTES
+    if method is None or workers <= 1 or len(work) < 2 or total < min_bytes:
         for item in work:
             yield _read_and_price(item, pricer)
         return
     # largest first so that no big file is left for the end of the run
     ordered = sorted(work, key=_pending_bytes, reverse=True)
-    import multiprocessing  # ~3 ms at start-up: only when the import is big enough to fork
+    import multiprocessing  # ~3 ms at start-up: only when the import is big enough for workers
 
-    ctx = multiprocessing.get_context("fork")
-    _WORKER_PRICER = pricer
-    try:
-        with ctx.Pool(processes=min(workers, len(work))) as pool:
-            for results in pool.imap_unordered(_read_and_price_group, _groups(ordered), chunksize=1):
-                yield from results
-    finally:
-        _WORKER_PRICER = None
+    # A forked worker inherits the pricer; a spawned one receives a pickled copy (Pricer.__getstate__).
+    pool = multiprocessing.get_context(method).Pool(
+        processes=min(workers, len(work)), initializer=_start_worker, initargs=(pricer,))
+    with pool:  # leaving early (the GUI cancels a sync from its progress callback) terminates the workers
+        for results in pool.imap_unordered(_read_and_price_group, _groups(ordered), chunksize=1):
+            yield from results
 
 
 class _Batch:

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 import multiprocessing
+import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -211,3 +213,25 @@ def test_no_fork_from_a_worker_thread():
     thread.start()
     thread.join()
     assert seen == ["spawn"]  # e.g. the GUI's sync worker
+
+
+def _killed_worker(group):
+    os.kill(os.getpid(), signal.SIGKILL)  # as the out-of-memory killer would
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the patched worker function reaches forked workers")
+def test_a_killed_worker_fails_the_import_instead_of_hanging_it(corpora, tmp_path, monkeypatch, shared_pricer):
+    """A multiprocessing.Pool waits forever for a killed worker's result: every later sync would hang."""
+    from tracker.storage import open_store
+
+    corpus = corpora["defaults"]
+    monkeypatch.setattr(log_import, "PARALLEL_MIN_BYTES", 0)
+    monkeypatch.setattr(log_import, "_read_and_price_group", _killed_worker)  # inherited by the forked workers
+    roots = {"codex": [corpus / "home" / ".codex"]}
+    with open_store(tmp_path / "t.db") as store:
+        with pytest.raises(log_import.WorkerDied, match="ended unexpectedly"):
+            log_import.import_logs(store, shared_pricer, roots=roots, workers=2)
+        assert multiprocessing.active_children() == []
+        monkeypatch.undo()
+        again = log_import.import_logs(store, shared_pricer, roots=roots, workers=1)  # the next import reads it all
+        assert again.events_added > 50 and not again.errors

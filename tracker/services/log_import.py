@@ -22,6 +22,7 @@ can be classified; a half line at the end of a file is pending, not bad.
 
 from __future__ import annotations
 
+import itertools
 import os
 import sys
 import threading
@@ -228,6 +229,14 @@ def _pending_bytes(work: _Work) -> int:
     return max(0, work.stat.size - offset) if offset <= work.stat.size else work.stat.size
 
 
+WORKER_DIED = ("a log-reading worker process ended unexpectedly (killed, or out of memory); "
+               "what it had not finished is read again by the next import")
+
+
+class WorkerDied(RuntimeError):
+    """A parse worker process was killed mid-import."""
+
+
 def _start_method() -> str | None:
     """How parse workers start from here: "fork" where that is safe, else "spawn" (None: in-process).
 
@@ -263,13 +272,30 @@ def _results(work: list[_Work], pricer, workers: int | None) -> Iterator[tuple]:
     # largest first so that no big file is left for the end of the run
     ordered = sorted(work, key=_pending_bytes, reverse=True)
     import multiprocessing  # ~3 ms at start-up: only when the import is big enough for workers
+    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+    from concurrent.futures.process import BrokenProcessPool
 
+    processes = min(workers, len(work))
+    groups = _groups(ordered)
     # A forked worker inherits the pricer; a spawned one receives a pickled copy (Pricer.__getstate__).
-    pool = multiprocessing.get_context(method).Pool(
-        processes=min(workers, len(work)), initializer=_start_worker, initargs=(pricer,))
-    with pool:  # leaving early (the GUI cancels a sync from its progress callback) terminates the workers
-        for results in pool.imap_unordered(_read_and_price_group, _groups(ordered), chunksize=1):
-            yield from results
+    # An executor, not multiprocessing.Pool: a Pool whose worker is killed (out of memory, a user's
+    # kill) waits for that worker's result forever, which would stop every later sync of the app.
+    with ProcessPoolExecutor(processes, mp_context=multiprocessing.get_context(method),
+                             initializer=_start_worker, initargs=(pricer,)) as pool:
+        try:
+            # a few groups per worker in flight: workers never wait, results never pile up
+            pending = {pool.submit(_read_and_price_group, g) for g in itertools.islice(groups, 2 * processes)}
+            while pending:
+                done, pending = wait(pending, return_when=FIRST_COMPLETED)
+                for future in done:
+                    try:
+                        results = future.result()
+                    except BrokenProcessPool as exc:
+                        raise WorkerDied(WORKER_DIED) from exc
+                    pending.update(pool.submit(_read_and_price_group, g) for g in itertools.islice(groups, 1))
+                    yield from results
+        finally:  # leaving early (an error, or the GUI cancelling a sync): no new group starts
+            pool.shutdown(wait=True, cancel_futures=True)
 
 
 class _Batch:

@@ -22,7 +22,6 @@ can be classified; a half line at the end of a file is pending, not bad.
 
 from __future__ import annotations
 
-import itertools
 import os
 import sys
 import threading
@@ -276,15 +275,14 @@ def _results(work: list[_Work], pricer, workers: int | None) -> Iterator[tuple]:
     from concurrent.futures.process import BrokenProcessPool
 
     processes = min(workers, len(work))
-    groups = _groups(ordered)
     # A forked worker inherits the pricer; a spawned one receives a pickled copy (Pricer.__getstate__).
     # An executor, not multiprocessing.Pool: a Pool whose worker is killed (out of memory, a user's
     # kill) waits for that worker's result forever, which would stop every later sync of the app.
     with ProcessPoolExecutor(processes, mp_context=multiprocessing.get_context(method),
                              initializer=_start_worker, initargs=(pricer,)) as pool:
         try:
-            # a few groups per worker in flight: workers never wait, results never pile up
-            pending = {pool.submit(_read_and_price_group, g) for g in itertools.islice(groups, 2 * processes)}
+            # every group queued at once, so that workers never wait for this thread (busy writing)
+            pending = {pool.submit(_read_and_price_group, g) for g in _groups(ordered)}
             while pending:
                 done, pending = wait(pending, return_when=FIRST_COMPLETED)
                 for future in done:
@@ -292,7 +290,6 @@ def _results(work: list[_Work], pricer, workers: int | None) -> Iterator[tuple]:
                         results = future.result()
                     except BrokenProcessPool as exc:
                         raise WorkerDied(WORKER_DIED) from exc
-                    pending.update(pool.submit(_read_and_price_group, g) for g in itertools.islice(groups, 1))
                     yield from results
         finally:  # leaving early (an error, or the GUI cancelling a sync): no new group starts
             pool.shutdown(wait=True, cancel_futures=True)

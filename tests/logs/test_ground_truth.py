@@ -193,26 +193,24 @@ def test_cancelled_import_stops_its_spawned_workers(corpora, tmp_path, monkeypat
     assert left == [(0, 0)]  # a first import is one transaction: cancelled, nothing half-written
 
 
-def test_no_workers_in_a_frozen_bundle(corpora, monkeypatch):
+def _start_method_in_a_thread():
     import threading
 
-    monkeypatch.setattr(sys, "frozen", True, raising=False)
     seen = []
     thread = threading.Thread(target=lambda: seen.append(log_import._start_method()))
     thread.start()
     thread.join()
-    assert seen == [None]
+    return seen[0]
+
+
+def test_no_workers_in_a_frozen_bundle(monkeypatch):
+    monkeypatch.setattr(sys, "frozen", True, raising=False)
+    assert _start_method_in_a_thread() is None
 
 
 def test_no_fork_from_a_worker_thread():
-    import threading
-
     assert log_import._start_method() == ("fork" if sys.platform.startswith("linux") else "spawn")
-    seen = []
-    thread = threading.Thread(target=lambda: seen.append(log_import._start_method()))
-    thread.start()
-    thread.join()
-    assert seen == ["spawn"]  # e.g. the GUI's sync worker
+    assert _start_method_in_a_thread() == "spawn"  # e.g. the GUI's sync worker
 
 
 def _killed_worker(group):

@@ -228,10 +228,6 @@ def _pending_bytes(work: _Work) -> int:
     return max(0, work.stat.size - offset) if offset <= work.stat.size else work.stat.size
 
 
-WORKER_DIED = ("a log-reading worker process ended unexpectedly (killed, or out of memory); "
-               "what it had not finished is read again by the next import")
-
-
 class WorkerDied(RuntimeError):
     """A parse worker process was killed mid-import."""
 
@@ -271,28 +267,25 @@ def _results(work: list[_Work], pricer, workers: int | None) -> Iterator[tuple]:
     # largest first so that no big file is left for the end of the run
     ordered = sorted(work, key=_pending_bytes, reverse=True)
     import multiprocessing  # ~3 ms at start-up: only when the import is big enough for workers
-    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+    from concurrent.futures import ProcessPoolExecutor, as_completed
     from concurrent.futures.process import BrokenProcessPool
 
-    processes = min(workers, len(work))
     # A forked worker inherits the pricer; a spawned one receives a pickled copy (Pricer.__getstate__).
     # An executor, not multiprocessing.Pool: a Pool whose worker is killed (out of memory, a user's
     # kill) waits for that worker's result forever, which would stop every later sync of the app.
-    with ProcessPoolExecutor(processes, mp_context=multiprocessing.get_context(method),
-                             initializer=_start_worker, initargs=(pricer,)) as pool:
-        try:
-            # every group queued at once, so that workers never wait for this thread (busy writing)
-            pending = {pool.submit(_read_and_price_group, g) for g in _groups(ordered)}
-            while pending:
-                done, pending = wait(pending, return_when=FIRST_COMPLETED)
-                for future in done:
-                    try:
-                        results = future.result()
-                    except BrokenProcessPool as exc:
-                        raise WorkerDied(WORKER_DIED) from exc
-                    yield from results
-        finally:  # leaving early (an error, or the GUI cancelling a sync): no new group starts
-            pool.shutdown(wait=True, cancel_futures=True)
+    pool = ProcessPoolExecutor(min(workers, len(work)), mp_context=multiprocessing.get_context(method),
+                               initializer=_start_worker, initargs=(pricer,))
+    try:
+        # every group queued at once, so that workers never wait for this thread (busy writing)
+        for future in as_completed([pool.submit(_read_and_price_group, g) for g in _groups(ordered)]):
+            try:
+                results = future.result()
+            except BrokenProcessPool as exc:
+                raise WorkerDied("a log-reading worker process ended unexpectedly (killed, or out of memory); "
+                                 "what it had not finished is read again by the next import") from exc
+            yield from results
+    finally:  # also when leaving early (an error, or the GUI cancelling a sync): no new group starts
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 class _Batch:

@@ -1,6 +1,13 @@
 """Entry script for the pyinstaller bundle: the same `tracker` command."""
 
-from tracker.cli import main
-
 if __name__ == "__main__":
+    import multiprocessing
+
+    # A parse worker of the log import is this executable started again with multiprocessing's
+    # arguments (spawn: the tray app's sync, macOS, Windows): it works and exits here, before
+    # the command line is read, instead of starting a second app.
+    multiprocessing.freeze_support()
+
+    from tracker.cli import main
+
     main()

@@ -16,6 +16,7 @@ from pathlib import Path
 # What the bundled sample must give: 2 Claude Code messages (one duplicated line),
 # 2 Codex turns (one re-emitted total skipped) and 1 Gemini CLI message.
 EXPECTED_EVENTS = 5
+WORKERS_TIMEOUT_S = 120  # a spawned worker imports the readers and the pricer first
 
 
 class SelfTestFailure(Exception):
@@ -31,6 +32,46 @@ def _step(name: str, func):
         raise
     except Exception as exc:  # noqa: BLE001 - every failure is reported with its step
         raise SelfTestFailure(name, f"{type(exc).__name__}: {exc}") from exc
+
+
+def _import_in_spawned_workers(db: Path, roots: dict, pricer, expected_cost) -> int:
+    """The sample again, parsed in worker processes started from a thread, as the tray app's sync does.
+
+    Workers started from a thread are spawned: in a pyinstaller bundle each is
+    the app's executable again, which must act as a worker (build/launcher.py)
+    rather than start a second app. Returns how many workers ran.
+    """
+    import threading
+
+    from tracker.core.timeutil import UTC
+    from tracker.services.log_import import import_logs
+    from tracker.services.reports import usage_report
+    from tracker.storage import open_store
+
+    outcome: dict = {}
+
+    def sync() -> None:
+        try:
+            with open_store(db) as store:  # a connection belongs to the thread that opened it
+                outcome["report"] = import_logs(store, pricer, roots=roots, workers=2)
+                outcome["cost"] = usage_report(store, UTC, by="model")["totals"]["cost_usd"]
+        except Exception as exc:  # noqa: BLE001 - reported by the step
+            outcome["error"] = exc
+
+    thread = threading.Thread(target=sync, name="selftest-sync", daemon=True)
+    thread.start()
+    thread.join(WORKERS_TIMEOUT_S)
+    if thread.is_alive():
+        raise SelfTestFailure("workers", f"no result from the parse workers after {WORKERS_TIMEOUT_S} s")
+    if "error" in outcome:
+        raise outcome["error"]
+    report = outcome["report"]
+    if report.workers < 1:
+        raise SelfTestFailure("workers", "the import did not start a worker process")
+    if report.events_added != EXPECTED_EVENTS or outcome["cost"] != expected_cost:
+        raise SelfTestFailure("workers", f"workers gave {report.events_added} events costing ${outcome['cost']}, "
+                                         f"in-process {EXPECTED_EVENTS} costing ${expected_cost}")
+    return report.workers
 
 
 def run() -> str:
@@ -63,6 +104,8 @@ def run() -> str:
             if unpriced:
                 raise SelfTestFailure("pricing", f"{unpriced} sample request(s) found no price")
             cost = doc["totals"]["cost_usd"]
+            workers = _step("workers", lambda: _import_in_spawned_workers(workdir / "workers.db", roots, ctx.pricer,
+                                                                          cost))
             daily = [(int(time.mktime(time.strptime(r["date"], "%Y-%m-%d"))), float(r["cost_usd"] or 0))
                      for r in doc["rows"]]
         finally:
@@ -87,7 +130,8 @@ def run() -> str:
 
     seconds = time.perf_counter() - started
     return (f"self-test ok: imported {EXPECTED_EVENTS} events from the sample logs, priced ${cost} "
-            f"(genai-prices {GENAI_PRICES_VERSION}), chart {width}x{height} rendered, keyring: {backend}; "
+            f"(genai-prices {GENAI_PRICES_VERSION}), the same in {workers} spawned worker{'s' if workers > 1 else ''}, "
+            f"chart {width}x{height} rendered, keyring: {backend}; "
             f"{seconds:.2f} s")
 
 

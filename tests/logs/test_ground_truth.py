@@ -124,7 +124,6 @@ def _assert_same_rows_in_process(store, pricer, roots, folder):
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="parse workers are forked on Linux only")
 def test_parallel_workers_give_the_same_rows(corpora, tmp_path, monkeypatch, log_store, shared_pricer):
     corpus = corpora["defaults"]
-    monkeypatch.setattr(log_import, "PARALLEL_MIN_BYTES", 0)
     pools = _pool_methods(monkeypatch)
     roots = {"claude_code": [corpus / "home" / ".claude"], "codex": [corpus / "home" / ".codex"]}
     parallel = log_import.import_logs(log_store, shared_pricer, roots=roots, workers=2)
@@ -133,12 +132,19 @@ def test_parallel_workers_give_the_same_rows(corpora, tmp_path, monkeypatch, log
     assert parallel.events_added > 200
 
 
+def test_a_small_import_starts_no_workers_unless_asked(corpora, tmp_path, monkeypatch, log_store, shared_pricer):
+    """By default workers start only when there is enough to read to pay for them (a few MB is not)."""
+    corpus = corpora["defaults"]
+    pools = _pool_methods(monkeypatch)
+    report = log_import.import_logs(log_store, shared_pricer, roots={"codex": [corpus / "home" / ".codex"]})
+    assert report.files_read > 1 and report.workers == 0 and pools == []
+
+
 def test_spawned_workers_while_other_threads_run(corpora, tmp_path, monkeypatch, log_store, shared_pricer):
     """From a multi-threaded process (the GUI) workers are spawned, never forked; same rows as in-process."""
     import threading
 
     corpus = corpora["defaults"]
-    monkeypatch.setattr(log_import, "SPAWN_MIN_BYTES", 0)
     pools = _pool_methods(monkeypatch)
     roots = {"claude_code": [corpus / "home" / ".claude"], "codex": [corpus / "home" / ".codex"]}
     stop = threading.Event()
@@ -150,7 +156,7 @@ def test_spawned_workers_while_other_threads_run(corpora, tmp_path, monkeypatch,
         stop.set()
         other.join()
     assert pools == ["spawn"]
-    assert report.files_read > 1 and report.events_added > 200 and not report.errors
+    assert report.files_read > 1 and report.events_added > 200 and not report.errors and report.workers >= 1
     _assert_same_rows_in_process(log_store, shared_pricer, roots, tmp_path / "serial")
     assert multiprocessing.active_children() == []
 
@@ -160,7 +166,6 @@ def test_cancelled_import_stops_its_spawned_workers(corpora, tmp_path, monkeypat
     import threading
 
     corpus = corpora["defaults"]
-    monkeypatch.setattr(log_import, "SPAWN_MIN_BYTES", 0)
     monkeypatch.setattr(log_import, "TASK_MIN_BYTES", 1)  # one file per task: many results to cancel among
     pools = _pool_methods(monkeypatch)
 
@@ -193,24 +198,15 @@ def test_cancelled_import_stops_its_spawned_workers(corpora, tmp_path, monkeypat
     assert left == [(0, 0)]  # a first import is one transaction: cancelled, nothing half-written
 
 
-def _start_method_in_a_thread():
+def test_no_fork_from_a_worker_thread():
     import threading
 
+    assert log_import._start_method() == ("fork" if sys.platform.startswith("linux") else "spawn")
     seen = []
-    thread = threading.Thread(target=lambda: seen.append(log_import._start_method()))
+    thread = threading.Thread(target=lambda: seen.append(log_import._start_method()))  # e.g. the GUI's sync worker
     thread.start()
     thread.join()
-    return seen[0]
-
-
-def test_no_workers_in_a_frozen_bundle(monkeypatch):
-    monkeypatch.setattr(sys, "frozen", True, raising=False)
-    assert _start_method_in_a_thread() is None
-
-
-def test_no_fork_from_a_worker_thread():
-    assert log_import._start_method() == ("fork" if sys.platform.startswith("linux") else "spawn")
-    assert _start_method_in_a_thread() == "spawn"  # e.g. the GUI's sync worker
+    assert seen == ["spawn"]
 
 
 def _killed_worker(group):
@@ -223,7 +219,6 @@ def test_a_killed_worker_fails_the_import_instead_of_hanging_it(corpora, tmp_pat
     from tracker.storage import open_store
 
     corpus = corpora["defaults"]
-    monkeypatch.setattr(log_import, "PARALLEL_MIN_BYTES", 0)
     monkeypatch.setattr(log_import, "_read_and_price_group", _killed_worker)  # inherited by the forked workers
     roots = {"codex": [corpus / "home" / ".codex"]}
     with open_store(tmp_path / "t.db") as store:

@@ -26,6 +26,7 @@ def test_self_test_from_source(tmp_path):
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout.startswith("self-test ok: imported 5 events")
     assert "chart 640x360" in result.stdout and "keyring:" in result.stdout
+    assert "the same in 1 spawned worker," in result.stdout
     assert not (tmp_path / "home").exists()  # nothing of the user's is written
 
 
@@ -62,6 +63,7 @@ def test_bundle_builds_and_its_self_test_passes(tmp_path):
     self_test_s = time.perf_counter() - started
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout.startswith("self-test ok")
+    assert "the same in 1 spawned worker," in result.stdout  # the executable ran as a parse worker (launcher.py)
     files = (tmp_path / "dist" / "tracker").rglob("*")
     size_mb = sum(f.lstat().st_size for f in files if f.is_file() and not f.is_symlink()) / 1e6
     print(f"bundle: built in {build_s:.0f} s, {size_mb:.0f} MB, self-test {self_test_s:.2f} s: {result.stdout.strip()}")

@@ -15,7 +15,7 @@ from tracker.storage import open_store
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="parse workers are forked on Linux only")
 @pytest.mark.parametrize("workers", [1, 2])
-def test_import_stores_the_resolutions_of_its_workers(tmp_path, monkeypatch, workers):
+def test_import_stores_the_resolutions_of_its_workers(tmp_path, workers):
     projects = tmp_path / "claude" / "projects" / "-home-u-code-app"
     projects.mkdir(parents=True)
     days = ["2025-06-01", "2025-07-15", "2025-09-30", "2025-10-02"]
@@ -23,7 +23,6 @@ def test_import_stores_the_resolutions_of_its_workers(tmp_path, monkeypatch, wor
         lines = [claude_line(msg_id=f"msg_{n}_{i}", req_id=f"req_{n}_{i}", ts=f"{day}T1{i}:00:00.000Z",
                              session=f"s{n}") for i in range(3)]
         (projects / f"s{n}.jsonl").write_text("".join(json.dumps(line, separators=(",", ":")) + "\n" for line in lines))
-    monkeypatch.setattr(log_import, "PARALLEL_MIN_BYTES", 0)
     cache = tmp_path / "cache" / "prices.json"
     pricer = Pricer(cache_path=cache)
     with open_store(tmp_path / "db" / "t.db") as store:

@@ -69,6 +69,7 @@ class ImportReport:
     lines_skipped: Counter = field(default_factory=Counter)
     bytes_read: int = 0
     seconds: float = 0.0
+    workers: int = 0  # parse worker processes started (0: everything in this process)
     by_source: dict = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
 
@@ -84,6 +85,7 @@ class ImportReport:
             "lines_skipped": {k: v for k, v in sorted(self.lines_skipped.items()) if v},
             "bytes_read": self.bytes_read,
             "seconds": round(self.seconds, 3),
+            "workers": self.workers,
             "by_source": self.by_source,
             "errors": self.errors,
         }
@@ -232,8 +234,8 @@ class WorkerDied(RuntimeError):
     """A parse worker process was killed mid-import."""
 
 
-def _start_method() -> str | None:
-    """How parse workers start from here: "fork" where that is safe, else "spawn" (None: in-process).
+def _start_method() -> str:
+    """How parse workers start from here: "fork" where that is safe, else "spawn".
 
     Fork (a copy of this process, ready in milliseconds) only on Linux, from
     the main thread of a single-threaded process (the command line): forking
@@ -241,9 +243,9 @@ def _start_method() -> str | None:
     will release, and the GUI runs its sync in a worker QThread. macOS system
     libraries are not fork-safe (Python defaults to spawn there) and Windows
     cannot fork. Spawned workers are fresh interpreters: safe from any thread,
-    slower to start (hence SPAWN_MIN_BYTES). Not in a frozen bundle: its
-    executable must call multiprocessing.freeze_support() to act as a worker
-    instead of starting another app, which is not yet verified there.
+    slower to start (hence SPAWN_MIN_BYTES). In a pyinstaller bundle a spawned
+    worker is the app's own executable, which build/launcher.py turns into a
+    worker (multiprocessing.freeze_support) before anything else runs.
     """
     if (
         sys.platform.startswith("linux")
@@ -251,16 +253,17 @@ def _start_method() -> str | None:
         and threading.active_count() == 1
     ):
         return "fork"
-    return None if getattr(sys, "frozen", False) else "spawn"
+    return "spawn"
 
 
-def _results(work: list[_Work], pricer, workers: int | None) -> Iterator[tuple]:
+def _results(work: list[_Work], pricer, workers: int | None, report: ImportReport) -> Iterator[tuple]:
     """(work, result, cursor, error, learned price-cache entries) per file; result.events are priced store rows."""
-    total = sum(_pending_bytes(w) for w in work)
-    workers = workers if workers is not None else (os.cpu_count() or 1)
     method = _start_method()
-    min_bytes = PARALLEL_MIN_BYTES if method == "fork" else SPAWN_MIN_BYTES
-    if method is None or workers <= 1 or len(work) < 2 or total < min_bytes:
+    if workers is None:  # as many as cores, when there is enough to read to pay for starting them
+        total = sum(_pending_bytes(w) for w in work)
+        big_enough = total >= (PARALLEL_MIN_BYTES if method == "fork" else SPAWN_MIN_BYTES)
+        workers = (os.cpu_count() or 1) if big_enough else 1
+    if workers <= 1 or len(work) < 2:
         for item in work:
             yield _read_and_price(item, pricer)
         return
@@ -273,11 +276,13 @@ def _results(work: list[_Work], pricer, workers: int | None) -> Iterator[tuple]:
     # A forked worker inherits the pricer; a spawned one receives a pickled copy (Pricer.__getstate__).
     # An executor, not multiprocessing.Pool: a Pool whose worker is killed (out of memory, a user's
     # kill) waits for that worker's result forever, which would stop every later sync of the app.
-    pool = ProcessPoolExecutor(min(workers, len(work)), mp_context=multiprocessing.get_context(method),
+    groups = list(_groups(ordered))
+    report.workers = min(workers, len(groups))
+    pool = ProcessPoolExecutor(report.workers, mp_context=multiprocessing.get_context(method),
                                initializer=_start_worker, initargs=(pricer,))
     try:
         # every group queued at once, so that workers never wait for this thread (busy writing)
-        for future in as_completed([pool.submit(_read_and_price_group, g) for g in _groups(ordered)]):
+        for future in as_completed([pool.submit(_read_and_price_group, g) for g in groups]):
             try:
                 results = future.result()
             except BrokenProcessPool as exc:
@@ -327,7 +332,10 @@ def import_logs(
     some file changed, so an import with nothing new never loads prices.
     `roots` limits the import to the given sources and folders ({kind: [dirs]},
     dirs as the agents' environment variables name them); None reads every
-    source from the environment and the defaults.
+    source from the environment and the defaults. `workers`: None starts one
+    parse worker per core when there is enough to read; a number is used as
+    given (1: everything in this process). Workers never run where
+    _start_method() says they cannot.
     """
     started = time.perf_counter()
     report = ImportReport()
@@ -364,7 +372,7 @@ def import_logs(
 
     emit()
     with bulk_writes(store):
-        for item, result, cursor, error, learned in _results(work, pricer, workers):
+        for item, result, cursor, error, learned in _results(work, pricer, workers, report):
             pricer.learn(learned)
             done_files += 1
             done_bytes += _pending_bytes(item)

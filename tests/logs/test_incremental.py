@@ -6,6 +6,7 @@ import json
 import os
 
 from tests.logs.conftest import claude_line
+from tracker.services.log_import import import_logs
 from tracker.sources import claude_code
 from tracker.sources import logfiles as lf
 
@@ -86,7 +87,7 @@ def test_file_growing_while_read_is_finished_next_time(logs):
     assert [e.key for e in result.events] == ["m0"]
     assert cursor["offset"] == stat.size
     now = lf.FileStat.from_stat(str(path), os.stat(path))
-    assert not lf.unchanged(now, cursor)
+    assert now.stat_key != stat.stat_key  # its cursor keeps the size it read up to: the next import looks
     result, _ = lf.read_incremental(now, cursor, claude_code.parse)
     assert [e.key for e in result.events] == ["m1"]
 
@@ -200,3 +201,26 @@ def test_cursor_without_a_tail_hash_still_resumes(logs):
     logs.write(path, [claude_line(msg_id="m1")], mode="a")
     report = logs.run()
     assert (report.events_added, report.bytes_read) == (1, path.stat().st_size - size)
+
+
+def test_cursors_from_before_stat_keys_need_no_reread_after_the_upgrade(logs, tmp_path):
+    """m070 writes each log cursor's stat_key from its JSON exactly as FileStat.stat_key does."""
+    from tracker.storage import open_store
+    from tracker.storage.db import connect
+    from tracker.storage.migrations import migrations
+
+    paths = [logs.write(path_of(logs, f"s{n}"), [claude_line(msg_id=f"m{n}")]) for n in range(2)]
+    logs.run()
+    rows = logs.store.conn.execute("SELECT source, key, value, updated_ms FROM cursors ORDER BY key").fetchall()
+    old = connect(tmp_path / "old.db")
+    migrations.apply(old, stop_before="m070_cursor_stat_keys")
+    api_cursor = ("openai", "usage/costs", '{"through_s": 1748736000}', 1)
+    old.executemany("INSERT INTO cursors (source, key, value, updated_ms) VALUES (?, ?, ?, ?)", rows + [api_cursor])
+    old.commit()
+    old.close()
+    with open_store(tmp_path / "old.db") as upgraded:
+        keys = dict(upgraded.conn.execute("SELECT key, stat_key FROM cursors"))
+        assert keys == {**{str(p): lf.FileStat.from_stat(str(p), os.stat(p)).stat_key for p in paths},
+                        "usage/costs": None}
+        again = import_logs(upgraded, logs.pricer)
+    assert (again.files_seen, again.files_read, again.bytes_read) == (2, 0, 0)

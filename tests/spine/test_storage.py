@@ -124,6 +124,17 @@ def test_cursor_moves_with_its_rows(store):
     assert store.cursors("claude_code") == {"/f.jsonl": {"offset": 20}}
 
 
+def test_cursors_by_key_and_their_stat_keys(store):
+    store.write_batch(cursors=[Cursor("claude_code", "/a.jsonl", {"offset": 1}, "1:2:3:4"),
+                               Cursor("claude_code", "/b'.jsonl", {"offset": 2}),
+                               Cursor("codex", "/a.jsonl", {"offset": 3}, "5:6:7:8")])
+    assert store.cursor_stat_keys("claude_code") == {"/a.jsonl": "1:2:3:4", "/b'.jsonl": None}
+    assert store.cursors("claude_code", ["/b'.jsonl", "/missing.jsonl"]) == {"/b'.jsonl": {"offset": 2}}
+    assert store.cursors("codex", []) == {}
+    store.write_batch(cursors=[Cursor("claude_code", "/a.jsonl", {"offset": 9}, "1:2:9:5")])
+    assert store.cursor_stat_keys("claude_code")["/a.jsonl"] == "1:2:9:5"
+
+
 def test_replace_buckets_swaps_a_range(store):
     hourly = [UsageBucket(source="openai", account="o", kind="completions", start_s=h * 3600, width_s=3600,
                           model="gpt-4.1", tokens=Tokens(input_tokens=1)) for h in range(24)]

@@ -104,3 +104,6 @@ class Cursor:
     source: str
     key: str
     value: dict
+    # The item as last seen, as text (a log file: logfiles.FileStat.stat_key): equal
+    # next time means unchanged, checked without decoding `value`. None: no such check.
+    stat_key: str | None = None

@@ -210,18 +210,13 @@ def _plan(store, roots: dict[str, list[Path]] | None, report: ImportReport) -> l
         if roots is not None and kind not in roots:
             continue
         files = module.discover(roots.get(kind) if roots is not None else None)
-        cursors = store.cursors(kind)
-        seen = unchanged = 0
-        for stat in files:
-            seen += 1
-            cursor = cursors.get(stat.path)
-            if lf.unchanged(stat, cursor):
-                unchanged += 1
-                continue
-            work.append(_Work(kind, stat, cursor))
-        report.files_seen += seen
-        report.files_unchanged += unchanged
-        report.by_source[kind] = {"files_seen": seen, "files_read": 0, "events_added": 0}
+        known = store.cursor_stat_keys(kind)
+        changed = [stat for stat in files if known.get(stat.path) != stat.stat_key]
+        cursors = store.cursors(kind, [stat.path for stat in changed]) if changed else {}
+        work += [_Work(kind, stat, cursors.get(stat.path)) for stat in changed]
+        report.files_seen += len(files)
+        report.files_unchanged += len(files) - len(changed)
+        report.by_source[kind] = {"files_seen": len(files), "files_read": 0, "events_added": 0}
     return work
 
 
@@ -388,7 +383,7 @@ def import_logs(
             report.lines_parsed += result.lines_seen
             report.lines_skipped.update(result.skipped)
             batch = batches[item.kind]
-            batch.add(result.events, Cursor(item.kind, item.stat.path, cursor))
+            batch.add(result.events, Cursor(item.kind, item.stat.path, cursor, item.stat.stat_key))
             if len(batch) >= BATCH_EVENTS:
                 flush(batch)
             emit(item.stat.path)

@@ -417,16 +417,13 @@ class FileStat(NamedTuple):
     def from_stat(cls, path: str, st: os.stat_result) -> "FileStat":
         return cls(path, st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
 
+    @property
+    def stat_key(self) -> str:
+        """The stat as one text, stored beside the file's cursor: the same text next time means unchanged.
 
-def unchanged(stat: FileStat, cursor: dict | None) -> bool:
-    """True when the file is exactly as the last import left it (one stat, no read)."""
-    return (
-        cursor is not None
-        and cursor.get("size") == stat.size
-        and cursor.get("mtime_ns") == stat.mtime_ns
-        and cursor.get("ino") == stat.ino
-        and cursor.get("dev") == stat.dev
-    )
+        (Same device, inode, size and modification time; migration m070 wrote it for older cursors.)
+        """
+        return f"{self.dev}:{self.ino}:{self.size}:{self.mtime_ns}"
 
 
 def resume_offset(stat: FileStat, cursor: dict | None) -> int:

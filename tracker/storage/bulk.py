@@ -2,19 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 
 from tracker.core.records import Cursor
-from tracker.core.timeutil import now_ms
 from tracker.storage.migrations import ROLLUP_FILL, ROLLUP_TRIGGERS
-from tracker.storage.store import _EVENT_UPSERT, _EVENT_UPSERT_COMPLETE, WriteResult
+from tracker.storage.store import _EVENT_UPSERT, _EVENT_UPSERT_COMPLETE, CURSOR_UPSERT, WriteResult, cursor_row_tuples
 
-_CURSOR_UPSERT = (
-    "INSERT INTO cursors (source, key, value, updated_ms) VALUES (?, ?, ?, ?) "
-    "ON CONFLICT(source, key) DO UPDATE SET value = excluded.value, updated_ms = excluded.updated_ms"
-)
 # Positions in a storage.store.event_row tuple.
 ROW_KEY = 2
 ROW_TOKENS = slice(10, 15)  # input, cache read, cache write 5m/1h, output (reasoning is inside output)
@@ -87,9 +81,7 @@ def write_event_rows(store, rows: Sequence[tuple], cursors: Iterable[Cursor] = (
     upserts, same cursor rule as Store.write_batch.
     """
     result = WriteResult()
-    stamp = now_ms()
-    cursor_rows = [(c.source, c.key, json.dumps(c.value, sort_keys=True, separators=(",", ":")), stamp)
-                   for c in cursors]
+    cursor_rows = cursor_row_tuples(cursors)
     conn = store.conn
     with store.atomic():
         if rows:
@@ -98,5 +90,5 @@ def write_event_rows(store, rows: Sequence[tuple], cursors: Iterable[Cursor] = (
             result.events_added = conn.execute("SELECT count(*) FROM events WHERE rowid > ?", (before,)).fetchone()[0]
             result.events_written = len(rows)
         if cursor_rows:
-            conn.executemany(_CURSOR_UPSERT, cursor_rows)
+            conn.executemany(CURSOR_UPSERT, cursor_rows)
     return result

@@ -95,6 +95,18 @@ _EVENT_UPSERT = _upsert_sql("events", EVENT_COLUMNS)
 _EVENT_UPSERT_COMPLETE = _upsert_sql("events", EVENT_COLUMNS, keep_most_complete=True)
 _BUCKET_UPSERT = _upsert_sql("buckets", BUCKET_COLUMNS)
 _BILLED_UPSERT = _upsert_sql("billed", BILLED_COLUMNS)
+CURSOR_UPSERT = (
+    "INSERT INTO cursors (source, key, value, stat_key, updated_ms) VALUES (?, ?, ?, ?, ?) "
+    "ON CONFLICT(source, key) DO UPDATE SET value = excluded.value, stat_key = excluded.stat_key, "
+    "updated_ms = excluded.updated_ms"
+)
+
+
+def cursor_row_tuples(cursors: Iterable[Cursor]) -> list[tuple]:
+    """Rows for CURSOR_UPSERT."""
+    written_ms = now_ms()
+    return [(c.source, c.key, json.dumps(c.value, sort_keys=True, separators=(",", ":")), c.stat_key, written_ms)
+            for c in cursors]
 
 
 def _token_sums(alias: str, tokens: bool) -> tuple[Sequence[str], str]:
@@ -263,10 +275,7 @@ class Store(ValueQueries):
         event_rows = [event_row(e) for e in events]
         bucket_rows = [bucket_row(b) for b in buckets]
         billed_rows = [billed_row(line) for line in billed]
-        stamp = now_ms()
-        cursor_rows = [
-            (c.source, c.key, json.dumps(c.value, sort_keys=True, separators=(",", ":")), stamp) for c in cursors
-        ]
+        cursor_rows = cursor_row_tuples(cursors)
         with self.atomic():
             if event_rows:
                 before = self.conn.execute("SELECT COALESCE(MAX(rowid), 0) FROM events").fetchone()[0]
@@ -289,17 +298,22 @@ class Store(ValueQueries):
             for source, key in delete_cursors:
                 self.conn.execute("DELETE FROM cursors WHERE source = ? AND key = ?", (source, key))
             if cursor_rows:
-                self.conn.executemany(
-                    "INSERT INTO cursors (source, key, value, updated_ms) VALUES (?, ?, ?, ?) "
-                    "ON CONFLICT(source, key) DO UPDATE SET value = excluded.value, updated_ms = excluded.updated_ms",
-                    cursor_rows,
-                )
+                self.conn.executemany(CURSOR_UPSERT, cursor_rows)
         return result
 
     # -- cursors and settings --------------------------------------------
-    def cursors(self, source: str) -> dict[str, dict]:
-        # orjson: a no-change log import reads one cursor per file (thousands), ~4x faster than json
-        rows = self.conn.execute("SELECT key, value FROM cursors WHERE source = ?", (source,))
+    def cursor_stat_keys(self, source: str) -> dict[str, str | None]:
+        """{key: stat_key} of a source's cursors: what an import with nothing new compares (no JSON)."""
+        return dict(self.conn.execute("SELECT key, stat_key FROM cursors WHERE source = ?", (source,)))
+
+    def cursors(self, source: str, keys: Sequence[str] | None = None) -> dict[str, dict]:
+        """{key: value} of a source's cursors (only those of `keys` when given)."""
+        if keys is None:
+            rows = self.conn.execute("SELECT key, value FROM cursors WHERE source = ?", (source,))
+        else:  # one query for any number of keys
+            rows = self.conn.execute("SELECT key, value FROM cursors WHERE source = ? AND key IN "
+                                     "(SELECT value FROM json_each(?))", (source, json.dumps(list(keys))))
+        # orjson: ~4x faster than json when thousands of files changed (a first import after an upgrade)
         return {key: orjson.loads(value) for key, value in rows}
 
     def get_cursor(self, source: str, key: str) -> dict | None:

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 from collections.abc import Sequence
 
-from tracker.core.money import format_usd_short
+# csv and money (decimal) are imported where used: `tracker import --json` needs neither (start-up).
 
 
 def to_json(doc: dict) -> str:
@@ -15,6 +14,8 @@ def to_json(doc: dict) -> str:
 
 
 def to_csv(rows: Sequence[dict]) -> str:
+    import csv
+
     if not rows:
         return ""
     out = io.StringIO()
@@ -40,7 +41,7 @@ def _human_tokens(n: int) -> str:
 def _cost(value: str | None) -> str:
     from decimal import Decimal
 
-    from tracker.core.money import usd_to_pico
+    from tracker.core.money import format_usd_short, usd_to_pico
 
     return format_usd_short(None if value is None else usd_to_pico(Decimal(value)))
 

@@ -67,3 +67,21 @@ def test_running_one_command_loads_only_its_module():
     assert "tracker.commands.paths_cmd" in commands
     assert not commands & {"tracker.commands.invoice_cmd", "tracker.commands.value_cmd",
                            "tracker.commands.summary_cmd", "tracker.commands.sources_cmd"}
+
+
+def test_an_import_with_nothing_new_loads_no_parser_pricer_or_workers(tmp_path, monkeypatch):
+    """What `tracker import` does not need when no log changed (it runs every poll, and from scripts)."""
+    monkeypatch.setenv("TRACKER_HOME", str(tmp_path / "state"))
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    for var in ("CLAUDE_CONFIG_DIR", "CODEX_HOME", "GEMINI_DATA_DIR", "GEMINI_CLI_HOME", "XDG_CONFIG_HOME"):
+        monkeypatch.delenv(var, raising=False)
+    first = subprocess.run([sys.executable, "-m", "tracker", "import"], capture_output=True, text=True)
+    assert first.returncode == 0, first.stderr  # creates the store (migrations load sqlite-utils once)
+    loaded = _modules_after(
+        "from click.testing import CliRunner\nfrom tracker.cli import main\n"
+        "r = CliRunner().invoke(main, ['import', '--json'])\nassert r.exit_code == 0, r.output\n"
+        "assert '\"files_seen\": 0' in r.output, r.output"
+    )
+    assert "tracker.services.log_import" in loaded
+    not_needed = {"genai_prices", "msgspec", "multiprocessing", "concurrent", "decimal", "csv", "hashlib"}
+    assert not {m for m in loaded if m.split(".")[0] in not_needed | set(HEAVY)}

@@ -13,6 +13,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -207,6 +208,44 @@ def test_no_fork_from_a_worker_thread():
     thread.start()
     thread.join()
     assert seen == ["spawn"]
+
+
+_REAL_GROUP_READ = log_import._read_and_price_group
+_NEVER_ENDING_FILE: list[str] = []  # set before the workers fork
+NEVER_ENDING_S = 60
+
+
+def _one_file_never_ends(group):
+    if group[0].stat.path in _NEVER_ENDING_FILE:
+        time.sleep(NEVER_ENDING_S)  # a huge file: quitting must not wait for its parse
+    return _REAL_GROUP_READ(group)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the patched worker function reaches forked workers")
+def test_cancelling_does_not_wait_for_a_group_still_being_parsed(corpora, tmp_path, monkeypatch, shared_pricer):
+    """Quitting the app mid-import stops the workers at once, even one busy with a huge file."""
+    from tracker.storage import open_store
+
+    codex = corpora["defaults"] / "home" / ".codex"
+    _NEVER_ENDING_FILE[:] = [str(max(codex.rglob("*.jsonl"), key=lambda p: p.stat().st_size))]
+    monkeypatch.setattr(log_import, "TASK_MIN_BYTES", 1)  # one file per group: the biggest goes first, alone
+    monkeypatch.setattr(log_import, "_read_and_price_group", _one_file_never_ends)  # inherited by forked workers
+
+    class Cancelled(Exception):
+        pass
+
+    def progress(info):
+        if info["files_done"] >= 1:
+            raise Cancelled()
+
+    started = time.monotonic()
+    try:
+        with open_store(tmp_path / "t.db") as store, pytest.raises(Cancelled):
+            log_import.import_logs(store, shared_pricer, roots={"codex": [codex]}, progress=progress, workers=2)
+    finally:
+        _NEVER_ENDING_FILE.clear()
+    assert time.monotonic() - started < NEVER_ENDING_S / 2
+    assert multiprocessing.active_children() == []
 
 
 def _killed_worker(group):

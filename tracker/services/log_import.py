@@ -275,6 +275,7 @@ def _results(work: list[_Work], pricer, workers: int | None, report: ImportRepor
     report.workers = min(workers, len(groups))
     pool = ProcessPoolExecutor(report.workers, mp_context=multiprocessing.get_context(method),
                                initializer=_start_worker, initargs=(pricer,))
+    finished = False
     try:
         # every group queued at once, so that workers never wait for this thread (busy writing)
         for future in as_completed([pool.submit(_read_and_price_group, g) for g in groups]):
@@ -284,8 +285,22 @@ def _results(work: list[_Work], pricer, workers: int | None, report: ImportRepor
                 raise WorkerDied("a log-reading worker process ended unexpectedly (killed, or out of memory); "
                                  "what it had not finished is read again by the next import") from exc
             yield from results
-    finally:  # also when leaving early (an error, or the GUI cancelling a sync): no new group starts
+        finished = True
+    finally:
+        if not finished:  # an error, or the GUI cancelling a sync on quit: not a wait for a big file's parse
+            _stop_workers(pool)
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _stop_workers(pool) -> None:
+    """End a pool's worker processes now. They only read logs and return rows: nothing is lost
+    (what they had not returned is read again by the next import)."""
+    terminate = getattr(pool, "terminate_workers", None)  # Python 3.14+
+    if terminate is not None:
+        terminate()
+        return
+    for process in list((pool._processes or {}).values()):  # what terminate_workers does, before 3.14
+        process.terminate()
 
 
 class _Batch:

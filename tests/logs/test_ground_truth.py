@@ -21,6 +21,7 @@ from click.testing import CliRunner
 
 from tracker.cli import main
 from tracker.services import log_import
+from tracker.sources import logfiles as lf
 
 REPO = Path(__file__).resolve().parents[2]
 GEN_LOGS = (REPO / ".." / "shared" / "bench" / "gen_logs.py").resolve()
@@ -210,26 +211,31 @@ def test_no_fork_from_a_worker_thread():
     assert seen == ["spawn"]
 
 
-_REAL_GROUP_READ = log_import._read_and_price_group
-_NEVER_ENDING_FILE: list[str] = []  # set before the workers fork
-NEVER_ENDING_S = 60
+_REAL_ITER_BLOCKS = lf.iter_blocks
+_SLOW_FILE: list[str] = []  # set before the workers fork
+SLOW_BLOCK_S = 0.5
 
 
-def _one_file_never_ends(group):
-    if group[0].stat.path in _NEVER_ENDING_FILE:
-        time.sleep(NEVER_ENDING_S)  # a huge file: quitting must not wait for its parse
-    return _REAL_GROUP_READ(group)
+def _slow_blocks(fh, *args, **kwargs):
+    for block in _REAL_ITER_BLOCKS(fh, *args, **kwargs):
+        if fh.name in _SLOW_FILE:
+            time.sleep(SLOW_BLOCK_S)  # one block of a huge file
+        yield block
 
 
-@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the patched worker function reaches forked workers")
-def test_cancelling_does_not_wait_for_a_group_still_being_parsed(corpora, tmp_path, monkeypatch, shared_pricer):
-    """Quitting the app mid-import stops the workers at once, even one busy with a huge file."""
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the patched reader reaches forked workers")
+def test_cancelling_does_not_wait_for_a_file_still_being_parsed(corpora, tmp_path, monkeypatch, shared_pricer):
+    """Quitting the app mid-import stops its workers within a block, even one busy with a huge file."""
     from tracker.storage import open_store
 
     codex = corpora["defaults"] / "home" / ".codex"
-    _NEVER_ENDING_FILE[:] = [str(max(codex.rglob("*.jsonl"), key=lambda p: p.stat().st_size))]
+    biggest = max(codex.rglob("*.jsonl"), key=lambda p: p.stat().st_size)
+    monkeypatch.setattr(lf, "CHUNK_BYTES", 4096)
+    whole_parse_s = biggest.stat().st_size / 4096 * SLOW_BLOCK_S
+    assert whole_parse_s > 30  # what quitting would wait without the stop
+    _SLOW_FILE[:] = [str(biggest)]
     monkeypatch.setattr(log_import, "TASK_MIN_BYTES", 1)  # one file per group: the biggest goes first, alone
-    monkeypatch.setattr(log_import, "_read_and_price_group", _one_file_never_ends)  # inherited by forked workers
+    monkeypatch.setattr(lf, "iter_blocks", _slow_blocks)  # inherited by the forked workers
 
     class Cancelled(Exception):
         pass
@@ -242,10 +248,22 @@ def test_cancelling_does_not_wait_for_a_group_still_being_parsed(corpora, tmp_pa
     try:
         with open_store(tmp_path / "t.db") as store, pytest.raises(Cancelled):
             log_import.import_logs(store, shared_pricer, roots={"codex": [codex]}, progress=progress, workers=2)
+        assert time.monotonic() - started < 15
+        assert multiprocessing.active_children() == []
     finally:
-        _NEVER_ENDING_FILE.clear()
-    assert time.monotonic() - started < NEVER_ENDING_S / 2
-    assert multiprocessing.active_children() == []
+        _SLOW_FILE.clear()
+
+
+def test_a_worker_asked_to_stop_ends_its_read_within_a_block(tmp_path, monkeypatch):
+    path = tmp_path / "a.jsonl"
+    path.write_bytes(b'{"x":1}\n' * 10_000)
+    asked = []
+    monkeypatch.setattr(lf, "_read_abandoned", lambda: asked.append(1) or len(asked) > 2)
+    blocks = []
+    with open(path, "rb") as fh, pytest.raises(lf.ReadAbandoned):
+        for block in lf.iter_blocks(fh, 0, path.stat().st_size, lf.ReadResult(), chunk_bytes=4096):
+            blocks.append(block)
+    assert len(blocks) == 2
 
 
 def _killed_worker(group):

@@ -102,6 +102,8 @@ def _read(work: _Work) -> tuple[_Work, lf.ReadResult | None, dict | None, str | 
     """Parse one file (in a worker or in-process). Never raises: errors are returned."""
     try:
         result, cursor = lf.read_incremental(work.stat, work.cursor, SOURCES[work.kind].parse)
+    except lf.ReadAbandoned:
+        raise
     except OSError as exc:
         return work, None, None, f"{work.stat.path}: cannot read ({exc.strerror or exc})"
     except Exception as exc:  # a reader bug must not stop the other files
@@ -114,9 +116,10 @@ def _read(work: _Work) -> tuple[_Work, lf.ReadResult | None, dict | None, str | 
 _WORKER_PRICER = None
 
 
-def _start_worker(pricer) -> None:
+def _start_worker(pricer, abandoned) -> None:
     global _WORKER_PRICER
     _WORKER_PRICER = pricer
+    lf.abandon_reads_when(abandoned.is_set)
 
 
 def _read_and_price(work: _Work, pricer=None):
@@ -273,8 +276,10 @@ def _results(work: list[_Work], pricer, workers: int | None, report: ImportRepor
     # kill) waits for that worker's result forever, which would stop every later sync of the app.
     groups = list(_groups(ordered))
     report.workers = min(workers, len(groups))
-    pool = ProcessPoolExecutor(report.workers, mp_context=multiprocessing.get_context(method),
-                               initializer=_start_worker, initargs=(pricer,))
+    context = multiprocessing.get_context(method)
+    abandoned = context.Event()
+    pool = ProcessPoolExecutor(report.workers, mp_context=context, initializer=_start_worker,
+                               initargs=(pricer, abandoned))
     finished = False
     try:
         # every group queued at once, so that workers never wait for this thread (busy writing)
@@ -288,19 +293,8 @@ def _results(work: list[_Work], pricer, workers: int | None, report: ImportRepor
         finished = True
     finally:
         if not finished:  # an error, or the GUI cancelling a sync on quit: not a wait for a big file's parse
-            _stop_workers(pool)
+            abandoned.set()  # running groups stop within one block (lf.abandon_reads_when); nothing is lost
         pool.shutdown(wait=True, cancel_futures=True)
-
-
-def _stop_workers(pool) -> None:
-    """End a pool's worker processes now. They only read logs and return rows: nothing is lost
-    (what they had not returned is read again by the next import)."""
-    terminate = getattr(pool, "terminate_workers", None)  # Python 3.14+
-    if terminate is not None:
-        terminate()
-        return
-    for process in list((pool._processes or {}).values()):  # what terminate_workers does, before 3.14
-        process.terminate()
 
 
 class _Batch:

@@ -188,6 +188,28 @@ def path_parts(path: str) -> list[str]:
 
 
 # -- reading ---------------------------------------------------------------
+class ReadAbandoned(Exception):
+    """The import this read was for has been abandoned (raised in parse worker processes only)."""
+
+
+def _never() -> bool:
+    return False
+
+
+_read_abandoned = _never
+
+
+def abandon_reads_when(check) -> None:
+    """In a parse worker process: `check()` is asked before each block read; True ends the read.
+
+    A worker killed while it sends its rows back would leave a half message that
+    the importing process then waits on forever; a worker asked to stop raises
+    ReadAbandoned within one block (a few MiB) instead, and its process ends cleanly.
+    """
+    global _read_abandoned
+    _read_abandoned = check
+
+
 @dataclass
 class ReadResult:
     """What one reader returns for one file: records plus where it stopped."""
@@ -255,6 +277,8 @@ def iter_blocks(
     furthest = start  # end of what has been read (and counted) so far
     result.offset = start
     while pos < limit:
+        if _read_abandoned():
+            raise ReadAbandoned()
         fh.seek(pos)
         n = fh.readinto(memoryview(buf)[:min(chunk_bytes, limit - pos)])
         if not n:

@@ -254,18 +254,6 @@ def test_cancelling_does_not_wait_for_a_file_still_being_parsed(corpora, tmp_pat
         _SLOW_FILE.clear()
 
 
-def test_a_worker_asked_to_stop_ends_its_read_within_a_block(tmp_path, monkeypatch):
-    path = tmp_path / "a.jsonl"
-    path.write_bytes(b'{"x":1}\n' * 10_000)
-    asked = []
-    monkeypatch.setattr(lf, "_read_abandoned", lambda: asked.append(1) or len(asked) > 2)
-    blocks = []
-    with open(path, "rb") as fh, pytest.raises(lf.ReadAbandoned):
-        for block in lf.iter_blocks(fh, 0, path.stat().st_size, lf.ReadResult(), chunk_bytes=4096):
-            blocks.append(block)
-    assert len(blocks) == 2
-
-
 def _killed_worker(group):
     os.kill(os.getpid(), signal.SIGKILL)  # as the out-of-memory killer would
 

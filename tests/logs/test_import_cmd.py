@@ -51,6 +51,52 @@ def test_progress_reports_files_and_bytes(logs):
     assert seen[-1]["bytes_done"] == seen[-1]["bytes_total"] > 0
 
 
+def _one_big_claude_file(logs, messages=400):
+    return logs.write(logs.claude_projects / "-p" / "big.jsonl",
+                      [claude_line(msg_id=f"m{i}", req_id=f"r{i}") for i in range(messages)])
+
+
+def test_progress_moves_within_a_big_file(logs, monkeypatch):
+    """One huge log (read in this process, it is the only file) moves the bar block by block."""
+    from tracker.sources import logfiles as lf
+
+    size = _one_big_claude_file(logs).stat().st_size
+    monkeypatch.setattr(lf, "CHUNK_BYTES", 16 * 1024)
+    seen = []
+    report = logs.run(progress=seen.append)
+    assert report.events_added == 400 and report.workers == 0
+    within = [s["bytes_done"] for s in seen if s["files_done"] == 0 and s["bytes_done"]]
+    assert len(within) >= size // (16 * 1024) - 1 and within == sorted(within) and within[-1] < size
+    assert seen[-1]["bytes_done"] == seen[-1]["bytes_total"] == size
+
+
+def test_cancelling_inside_a_big_file_stops_the_read(logs, monkeypatch):
+    """The GUI cancels by raising from its progress callback: inside a file too, and it is no file error."""
+    from tracker.sources import logfiles as lf
+
+    _one_big_claude_file(logs)
+    monkeypatch.setattr(lf, "CHUNK_BYTES", 16 * 1024)
+
+    class Cancelled(Exception):
+        pass
+
+    cancelled_at = []
+
+    def progress(info):
+        if info["bytes_done"] > 40 * 1024:
+            cancelled_at.append(info)
+            raise Cancelled()
+
+    try:
+        logs.run(progress=progress)
+    except Cancelled:
+        pass
+    else:
+        raise AssertionError("the import went on after its progress callback cancelled it")
+    assert cancelled_at[0]["files_done"] == 0  # inside the file, not after it
+    assert logs.events() == [] and logs.run().events_added == 400  # nothing half-written; read again later
+
+
 def test_progress_bar_draws_on_a_terminal(logs, monkeypatch):
     from tracker.commands import import_cmd
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import os
 
+import pytest
+
 from tests.logs.conftest import claude_line
 from tracker.services.log_import import import_logs
 from tracker.sources import claude_code
@@ -224,3 +226,23 @@ def test_cursors_from_before_stat_keys_need_no_reread_after_the_upgrade(logs, tm
                         "usage/costs": None}
         again = import_logs(upgraded, logs.pricer)
     assert (again.files_seen, again.files_read, again.bytes_read) == (2, 0, 0)
+
+
+def test_the_block_hook_sees_each_block_and_can_give_the_read_up(tmp_path):
+    path = tmp_path / "a.jsonl"
+    path.write_bytes(b'{"x":1}\n' * 2048)  # 16 KiB: four blocks of 4 KiB
+
+    def hook(bytes_read):
+        seen.append(bytes_read)
+        if len(seen) == 3:
+            raise KeyError("stop")
+
+    seen = []
+    previous = lf.set_block_hook(hook)
+    try:
+        with open(path, "rb") as fh, pytest.raises(lf.ReadAbandoned) as stopped:
+            for _ in lf.iter_blocks(fh, 0, path.stat().st_size, lf.ReadResult(), chunk_bytes=4096):
+                pass
+    finally:
+        lf.set_block_hook(previous)
+    assert seen == [0, 4096, 8192] and isinstance(stopped.value.__cause__, KeyError)

@@ -22,6 +22,7 @@ can be classified; a half line at the end of a file is pending, not bad.
 
 from __future__ import annotations
 
+import functools
 import os
 import sys
 import threading
@@ -99,7 +100,7 @@ class _Work:
 
 
 def _read(work: _Work) -> tuple[_Work, lf.ReadResult | None, dict | None, str | None]:
-    """Parse one file (in a worker or in-process). Never raises: errors are returned."""
+    """Parse one file (in a worker or in-process). Errors are returned; only a given-up read raises."""
     try:
         result, cursor = lf.read_incremental(work.stat, work.cursor, SOURCES[work.kind].parse)
     except lf.ReadAbandoned:
@@ -112,14 +113,25 @@ def _read(work: _Work) -> tuple[_Work, lf.ReadResult | None, dict | None, str | 
 
 
 # A worker's copy of the importing process's pricer (set by _start_worker), so
-# that workers price in parallel with the caches the parent already has.
+# that workers price in parallel with the caches the parent already has; and
+# the event its import sets when it is abandoned (an error, the app quitting).
 _WORKER_PRICER = None
+_WORKER_ABANDONED = None
 
 
 def _start_worker(pricer, abandoned) -> None:
-    global _WORKER_PRICER
-    _WORKER_PRICER = pricer
-    lf.abandon_reads_when(abandoned.is_set)
+    global _WORKER_PRICER, _WORKER_ABANDONED
+    _WORKER_PRICER, _WORKER_ABANDONED = pricer, abandoned
+    lf.set_block_hook(_stop_if_abandoned)
+
+
+def _stop_if_abandoned(_bytes_read: int) -> None:
+    if _WORKER_ABANDONED.is_set():
+        raise WorkAbandoned()
+
+
+class WorkAbandoned(Exception):
+    """The import a worker reads for was abandoned: its reads stop within a block."""
 
 
 def _read_and_price(work: _Work, pricer=None):
@@ -254,8 +266,12 @@ def _start_method() -> str:
     return "spawn"
 
 
-def _results(work: list[_Work], pricer, workers: int | None, report: ImportReport) -> Iterator[tuple]:
-    """(work, result, cursor, error, learned price-cache entries) per file; result.events are priced store rows."""
+def _results(work: list[_Work], pricer, workers: int | None, report: ImportReport,
+             reading: Callable[[_Work, int], None]) -> Iterator[tuple]:
+    """(work, result, cursor, error, learned price-cache entries) per file; result.events are priced store rows.
+
+    In this process, reading(work, bytes read) is called between blocks of a file.
+    """
     method = _start_method()
     if workers is None:  # as many as cores, when there is enough to read to pay for starting them
         total = sum(_pending_bytes(w) for w in work)
@@ -263,7 +279,14 @@ def _results(work: list[_Work], pricer, workers: int | None, report: ImportRepor
         workers = (os.cpu_count() or 1) if big_enough else 1
     if workers <= 1 or len(work) < 2:
         for item in work:
-            yield _read_and_price(item, pricer)
+            previous = lf.set_block_hook(functools.partial(reading, item))
+            try:
+                done = _read_and_price(item, pricer)
+            except lf.ReadAbandoned as stop:  # `reading` raised (the GUI cancelling): that, not a file error
+                raise stop.__cause__ from None
+            finally:
+                lf.set_block_hook(previous)
+            yield done
         return
     # largest first so that no big file is left for the end of the run
     ordered = sorted(work, key=_pending_bytes, reverse=True)
@@ -293,7 +316,7 @@ def _results(work: list[_Work], pricer, workers: int | None, report: ImportRepor
         finished = True
     finally:
         if not finished:  # an error, or the GUI cancelling a sync on quit: not a wait for a big file's parse
-            abandoned.set()  # running groups stop within one block (lf.abandon_reads_when); nothing is lost
+            abandoned.set()  # running groups stop within one block (_stop_if_abandoned); nothing is lost
         pool.shutdown(wait=True, cancel_futures=True)
 
 
@@ -354,10 +377,15 @@ def import_logs(
     done_files = done_bytes = 0
     batches = {kind: _Batch(kind) for kind in SOURCES}
 
-    def emit(path: str = "") -> None:
+    def emit(path: str = "", within_file: int = 0) -> None:
         if progress is not None:
             progress({"stage": "logs", "files_done": done_files, "files_total": files_total,
-                      "bytes_done": done_bytes, "bytes_total": bytes_total, "path": path})
+                      "bytes_done": done_bytes + within_file, "bytes_total": bytes_total, "path": path})
+
+    def reading(item: _Work, bytes_read: int) -> None:
+        # between blocks of a file read here: a big file moves the bar, and the GUI can cancel in it
+        if bytes_read:
+            emit(item.stat.path, min(bytes_read, _pending_bytes(item)))
 
     def flush(batch: _Batch) -> None:
         if not batch.cursors:
@@ -376,7 +404,7 @@ def import_logs(
 
     emit()
     with bulk_writes(store):
-        for item, result, cursor, error, learned in _results(work, pricer, workers, report):
+        for item, result, cursor, error, learned in _results(work, pricer, workers, report, reading):
             pricer.learn(learned)
             done_files += 1
             done_bytes += _pending_bytes(item)

@@ -20,7 +20,7 @@ import os
 import re
 import threading
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -189,25 +189,24 @@ def path_parts(path: str) -> list[str]:
 
 # -- reading ---------------------------------------------------------------
 class ReadAbandoned(Exception):
-    """The import this read was for has been abandoned (raised in parse worker processes only)."""
+    """The block hook raised: the read was given up (the exception it raised is the cause)."""
 
 
-def _never() -> bool:
-    return False
+_block_hooks = threading.local()
 
 
-_read_abandoned = _never
+def set_block_hook(hook: Callable[[int], None] | None) -> Callable[[int], None] | None:
+    """Call hook(bytes of the file read so far) before each block this thread reads; returns the previous hook.
 
-
-def abandon_reads_when(check) -> None:
-    """In a parse worker process: `check()` is asked before each block read; True ends the read.
-
-    A worker killed while it sends its rows back would leave a half message that
-    the importing process then waits on forever; a worker asked to stop raises
-    ReadAbandoned within one block (a few MiB) instead, and its process ends cleanly.
+    For progress within a big file, and to give a read up: whatever the hook
+    raises ends the read as ReadAbandoned from it (readers count bad input, they
+    do not stop for it). A parse worker sets one for its whole life: a worker
+    killed while sending its rows back would leave a half message that the
+    importing process then waits on forever, so it is asked to stop instead.
     """
-    global _read_abandoned
-    _read_abandoned = check
+    previous = getattr(_block_hooks, "hook", None)
+    _block_hooks.hook = hook
+    return previous
 
 
 @dataclass
@@ -276,9 +275,13 @@ def iter_blocks(
     pos = start
     furthest = start  # end of what has been read (and counted) so far
     result.offset = start
+    hook = getattr(_block_hooks, "hook", None)
     while pos < limit:
-        if _read_abandoned():
-            raise ReadAbandoned()
+        if hook is not None:
+            try:
+                hook(result.bytes_read)
+            except Exception as exc:
+                raise ReadAbandoned() from exc
         fh.seek(pos)
         n = fh.readinto(memoryview(buf)[:min(chunk_bytes, limit - pos)])
         if not n:

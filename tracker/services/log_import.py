@@ -119,6 +119,10 @@ _WORKER_PRICER = None
 _WORKER_ABANDONED = None
 
 
+class WorkAbandoned(Exception):
+    """The import a worker reads for was abandoned: its reads stop within a block."""
+
+
 def _start_worker(pricer, abandoned) -> None:
     global _WORKER_PRICER, _WORKER_ABANDONED
     _WORKER_PRICER, _WORKER_ABANDONED = pricer, abandoned
@@ -128,10 +132,6 @@ def _start_worker(pricer, abandoned) -> None:
 def _stop_if_abandoned(_bytes_read: int) -> None:
     if _WORKER_ABANDONED.is_set():
         raise WorkAbandoned()
-
-
-class WorkAbandoned(Exception):
-    """The import a worker reads for was abandoned: its reads stop within a block."""
 
 
 def _read_and_price(work: _Work, pricer=None):
@@ -283,7 +283,7 @@ def _results(work: list[_Work], pricer, workers: int | None, report: ImportRepor
             try:
                 done = _read_and_price(item, pricer)
             except lf.ReadAbandoned as stop:  # `reading` raised (the GUI cancelling): that, not a file error
-                raise stop.__cause__ from None
+                raise (stop.__cause__ or stop) from None
             finally:
                 lf.set_block_hook(previous)
             yield done

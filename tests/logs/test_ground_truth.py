@@ -108,6 +108,14 @@ def _pool_methods(monkeypatch) -> list[str]:
     return pools
 
 
+@pytest.fixture
+def forked_workers(monkeypatch):
+    """Workers forked, as from the command line, whatever ran earlier in this test process: a finished
+    foreign thread that ran Python (a GUI test's QThread) stays in threading's table, which would make
+    _start_method() spawn them instead."""
+    monkeypatch.setattr(log_import, "_start_method", lambda: "fork")
+
+
 def _rows(store):
     query = "SELECT source, key, ts_ms, model, input_tokens, cache_read_tokens, cache_write_5m_tokens, " \
             "cache_write_1h_tokens, output_tokens, reasoning_tokens, cost_pico, tool_use, session, project " \
@@ -124,7 +132,8 @@ def _assert_same_rows_in_process(store, pricer, roots, folder):
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="parse workers are forked on Linux only")
-def test_parallel_workers_give_the_same_rows(corpora, tmp_path, monkeypatch, log_store, shared_pricer):
+def test_parallel_workers_give_the_same_rows(corpora, tmp_path, monkeypatch, log_store, shared_pricer,
+                                             forked_workers):
     corpus = corpora["defaults"]
     pools = _pool_methods(monkeypatch)
     roots = {"claude_code": [corpus / "home" / ".claude"], "codex": [corpus / "home" / ".codex"]}
@@ -203,7 +212,9 @@ def test_cancelled_import_stops_its_spawned_workers(corpora, tmp_path, monkeypat
 def test_no_fork_from_a_worker_thread():
     import threading
 
-    assert log_import._start_method() == ("fork" if sys.platform.startswith("linux") else "spawn")
+    fresh = subprocess.run([sys.executable, "-c", "from tracker.services.log_import import _start_method as m; "
+                            "print(m())"], capture_output=True, text=True, check=True).stdout.strip()
+    assert fresh == ("fork" if sys.platform.startswith("linux") else "spawn")  # the command line
     seen = []
     thread = threading.Thread(target=lambda: seen.append(log_import._start_method()))  # e.g. the GUI's sync worker
     thread.start()
@@ -224,7 +235,8 @@ def _slow_blocks(fh, *args, **kwargs):
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the patched reader reaches forked workers")
-def test_cancelling_does_not_wait_for_a_file_still_being_parsed(corpora, tmp_path, monkeypatch, shared_pricer):
+def test_cancelling_does_not_wait_for_a_file_still_being_parsed(corpora, tmp_path, monkeypatch, shared_pricer,
+                                                                forked_workers):
     """Quitting the app mid-import stops its workers within a block, even one busy with a huge file."""
     from tracker.storage import open_store
 
@@ -259,7 +271,8 @@ def _killed_worker(group):
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the patched worker function reaches forked workers")
-def test_a_killed_worker_fails_the_import_instead_of_hanging_it(corpora, tmp_path, monkeypatch, shared_pricer):
+def test_a_killed_worker_fails_the_import_instead_of_hanging_it(corpora, tmp_path, monkeypatch, shared_pricer,
+                                                                forked_workers):
     """A multiprocessing.Pool waits forever for a killed worker's result: every later sync would hang."""
     from tracker.storage import open_store
 

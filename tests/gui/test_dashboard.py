@@ -108,9 +108,18 @@ def test_first_run_offers_demo_and_settings(qtbot, ctx):
 def test_sync_errors_and_progress_shown(qtbot, demo_ctx):
     window, model = _window(qtbot, demo_ctx)
     model.on_sync_started("all")
-    model.on_sync_progress({"source": "claude_code", "done": 3, "total": 10})
-    assert window.sync_label.text() == "Syncing claude_code 3/10…"
+    assert window.progress.maximum() == 0  # busy until the sync says how far it is
+    # what services.log_import reports
+    model.on_sync_progress({"stage": "logs", "files_done": 312, "files_total": 2039, "bytes_done": 300 * 2**20,
+                            "bytes_total": 1200 * 2**20, "path": "/x.jsonl"})
+    assert window.sync_label.text() == "Syncing agent logs, 300/1,200 MiB (312/2,039 files)…"
+    assert (window.progress.maximum(), window.progress.value()) == (100, 25)
     assert not window.progress.isHidden() and not window.sync_button.isEnabled()
+    # what services.poll reports
+    model.on_sync_progress({"phase": "poll", "source": "openai", "kind": "openai", "stream": "usage", "chunk": 3,
+                            "chunks": 4, "from": "2026-11-01", "width_s": 86400})
+    assert window.sync_label.text() == "Syncing OpenAI from 2026-11-01 (3/4)…"
+    assert window.progress.value() == 50
     model.on_sync_finished({"finished_ms": model.snapshot.as_of_ms, "errors": ["agent logs: no module"]})
     assert window.banner.isVisibleTo(window) and "agent logs: no module" in window.banner.text()
     assert window.sync_label.text().startswith("Last sync:")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from tracker.core.timeutil import get_zone
 from tracker.gui.icon import badge_text, draw_icon
-from tracker.gui.menu_model import MenuEntry, SyncStatus, menu_entries, tooltip
+from tracker.gui.menu_model import MenuEntry, SyncStatus, describe_progress, menu_entries, tooltip
 from tracker.gui.notify import NotificationGate
 from tracker.gui.theme import usd
 from tracker.services.overview import overview_snapshot
@@ -46,6 +46,17 @@ def test_menu_while_syncing_and_paused():
     sync = next(e for e in entries if e.action == "sync")
     pause = next(e for e in entries if e.action == "pause")
     assert not sync.enabled and pause.checked is True
+
+
+def test_progress_reports_read_as_text_and_percent():
+    assert describe_progress({"stage": "logs", "files_done": 1, "files_total": 3, "bytes_done": 2000,
+                              "bytes_total": 8000}) == ("agent logs (1/3 files)", 25)
+    assert describe_progress({"stage": "logs", "files_done": 0, "files_total": 0, "bytes_done": 0,
+                              "bytes_total": 0}) == ("agent logs (0/0 files)", None)
+    assert describe_progress({"phase": "poll", "source": "anthropic", "chunk": 1, "chunks": 2}) == ("Anthropic (1/2)", 0)
+    assert describe_progress({"phase": "poll", "source": "My OpenRouter key"}) == ("My OpenRouter key", None)
+    assert describe_progress({"stage": "nudges"}) == ("nudges", None)
+    assert describe_progress({}) == (None, None)
 
 
 def test_tooltip_and_badge(demo_ctx):

@@ -122,6 +122,11 @@ class DashboardWindow(QMainWindow):
             paused = " · syncing paused" if status.paused else ""
             self.sync_label.setText(f"Last sync: {when_text(status.last_sync_ms, self.model.zone(), now)}{paused}")
         self.progress.setVisible(status.running)
+        if status.percent is None:
+            self.progress.setRange(0, 0)  # busy: the sync has not said how far it is
+        else:
+            self.progress.setRange(0, 100)
+            self.progress.setValue(status.percent)
         self.sync_button.setEnabled(not status.running)
         self.banner.setText("Sync problem: " + "; ".join(status.errors) if status.errors else "")
         self.banner.setVisible(bool(status.errors))

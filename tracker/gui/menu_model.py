@@ -28,7 +28,30 @@ class SyncStatus:
     running: bool = False
     paused: bool = False
     progress: str | None = None
+    percent: int | None = None  # how far the sync is, when its report says (None: a busy bar)
     errors: list[str] = field(default_factory=list)
+
+
+_MIB = 1024 * 1024
+
+
+def describe_progress(info: dict) -> tuple[str | None, int | None]:
+    """(text, percent) of one progress report of a sync: the log import's bytes and files, a poll's chunks."""
+    if info.get("stage") == "logs":
+        done, total = info.get("bytes_done") or 0, info.get("bytes_total") or 0
+        files = f"{info.get('files_done', 0):,}/{info.get('files_total', 0):,} files"
+        if total >= _MIB:
+            return f"agent logs, {done // _MIB:,}/{total // _MIB:,} MiB ({files})", min(100, 100 * done // total)
+        return f"agent logs ({files})", (100 * done // total if total else None)
+    if info.get("phase") == "poll":
+        chunk, chunks = info.get("chunk"), info.get("chunks")
+        name = source_label(str(info.get("source") or info.get("kind") or "accounts"))
+        if isinstance(chunk, int) and isinstance(chunks, int) and chunks > 0:
+            since = f" from {info['from']}" if info.get("from") else ""
+            return f"{name}{since} ({chunk}/{chunks})", 100 * (chunk - 1) // chunks
+        return name, None
+    label = info.get("source") or info.get("stage")
+    return (source_label(str(label)) if label else None), None
 
 
 @dataclass(frozen=True)

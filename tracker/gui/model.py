@@ -9,7 +9,7 @@ from datetime import date
 from PySide6.QtCore import QObject, Signal, Slot
 
 from tracker.core.timeutil import local_date, now_ms
-from tracker.gui.menu_model import SyncStatus
+from tracker.gui.menu_model import SyncStatus, describe_progress
 from tracker.services.context import AppContext
 from tracker.services.overview import DEFAULT_CHART_DAYS, OverviewSnapshot, overview_snapshot
 from tracker.services.status import open_nudges
@@ -82,19 +82,18 @@ class DashboardModel(QObject):
     def on_sync_started(self, kind: str) -> None:
         self.status.running = True
         self.status.progress = "agent logs" if kind == "logs" else "logs and accounts"
+        self.status.percent = None
         self.statusChanged.emit()
 
     @Slot(object)
     def on_sync_progress(self, info: dict) -> None:
-        done, total = info.get("done"), info.get("total")
-        label = info.get("source") or info.get("stage") or ""
-        self.status.progress = f"{label} {done}/{total}".strip() if done is not None and total else label or None
+        self.status.progress, self.status.percent = describe_progress(info)
         self.statusChanged.emit()
 
     @Slot(object)
     def on_sync_finished(self, report: dict) -> None:
         self.status.running = False
-        self.status.progress = None
+        self.status.progress = self.status.percent = None
         self.status.last_sync_ms = report.get("finished_ms")
         self.status.errors = [str(e) for e in report.get("errors") or []]
         if report.get("nudges") is not None:
@@ -105,6 +104,6 @@ class DashboardModel(QObject):
     @Slot(str)
     def on_sync_failed(self, message: str) -> None:
         self.status.running = False
-        self.status.progress = None
+        self.status.progress = self.status.percent = None
         self.status.errors = [message]
         self.statusChanged.emit()

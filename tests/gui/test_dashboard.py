@@ -105,7 +105,10 @@ def test_first_run_offers_demo_and_settings(qtbot, ctx):
         window.welcome.import_button.click()
 
 
-def test_sync_errors_and_progress_shown(qtbot, demo_ctx):
+def test_sync_errors_and_progress_shown(qtbot, demo_ctx, monkeypatch):
+    from tracker.gui import model as model_module
+
+    monkeypatch.setattr(model_module, "PROGRESS_REDRAW_S", 0)  # every report drawn
     window, model = _window(qtbot, demo_ctx)
     model.on_sync_started("all")
     assert window.progress.maximum() == 0  # busy until the sync says how far it is
@@ -122,6 +125,21 @@ def test_sync_errors_and_progress_shown(qtbot, demo_ctx):
     assert window.progress.value() == 50
     model.on_sync_finished({"finished_ms": model.snapshot.as_of_ms, "errors": ["agent logs: no module"]})
     assert window.banner.isVisibleTo(window) and "agent logs: no module" in window.banner.text()
+    assert window.sync_label.text().startswith("Last sync:")
+
+
+def test_progress_reports_redraw_at_most_ten_times_a_second(qtbot, demo_ctx):
+    """A first import reports per file and per block (thousands): the status bar and tray icon follow at 10 Hz."""
+    window, model = _window(qtbot, demo_ctx)
+    redraws = []
+    model.statusChanged.connect(lambda: redraws.append(window.sync_label.text()))
+    model.on_sync_started("logs")
+    for i in range(1, 2001):
+        model.on_sync_progress({"stage": "logs", "files_done": i, "files_total": 2000, "bytes_done": i,
+                                "bytes_total": 2000, "path": "/x"})
+    assert 2 <= len(redraws) <= 20  # the first report at once, then what 0.1 s steps allow
+    assert model.status.progress == "agent logs (2,000/2,000 files)" and model.status.percent == 100  # the latest
+    model.on_sync_finished({"finished_ms": model.snapshot.as_of_ms})
     assert window.sync_label.text().startswith("Last sync:")
 
 

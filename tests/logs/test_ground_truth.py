@@ -151,6 +151,36 @@ def test_a_small_import_starts_no_workers_unless_asked(corpora, tmp_path, monkey
     assert report.files_read > 1 and report.workers == 0 and pools == []
 
 
+class _NoProcesses:
+    """A ProcessPoolExecutor where no worker can start: no semaphores (no /dev/shm), or a process limit."""
+
+    def __init__(self, *args, fail_at: str, **kwargs):
+        if fail_at == "start":
+            raise OSError(38, "Function not implemented")  # what sem_open gives without /dev/shm
+        self.shut = False
+
+    def submit(self, *args):
+        raise OSError(11, "Resource temporarily unavailable")  # fork() at the process limit
+
+    def shutdown(self, **kwargs):
+        self.shut = True
+
+
+@pytest.mark.parametrize("fail_at", ["start", "submit"])
+def test_workers_that_cannot_start_leave_the_import_to_this_process(corpora, tmp_path, monkeypatch, log_store,
+                                                                   shared_pricer, fail_at):
+    import concurrent.futures
+
+    corpus = corpora["defaults"]
+    monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor",
+                        lambda *a, **k: _NoProcesses(*a, fail_at=fail_at, **k))
+    roots = {"claude_code": [corpus / "home" / ".claude"], "codex": [corpus / "home" / ".codex"]}
+    report = log_import.import_logs(log_store, shared_pricer, roots=roots, workers=2)
+    assert report.workers == 0 and report.events_added > 200 and not report.errors
+    monkeypatch.undo()
+    _assert_same_rows_in_process(log_store, shared_pricer, roots, tmp_path / "serial")
+
+
 def test_spawned_workers_while_other_threads_run(corpora, tmp_path, monkeypatch, log_store, shared_pricer):
     """From a multi-threaded process (the GUI) workers are spawned, never forked; same rows as in-process."""
     import threading

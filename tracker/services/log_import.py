@@ -23,6 +23,7 @@ can be classified; a half line at the end of a file is pending, not bad.
 from __future__ import annotations
 
 import functools
+import logging
 import os
 import sys
 import threading
@@ -39,6 +40,8 @@ from tracker.sources import claude_code, codex, gemini_cli
 from tracker.sources import logfiles as lf
 from tracker.storage.bulk import ROW_KEY, ROW_TOKENS, bulk_writes, write_event_rows
 from tracker.storage.store import event_row
+
+log = logging.getLogger(__name__)
 
 Progress = Callable[[dict], None]
 
@@ -278,15 +281,7 @@ def _results(work: list[_Work], pricer, workers: int | None, report: ImportRepor
         big_enough = total >= (PARALLEL_MIN_BYTES if method == "fork" else SPAWN_MIN_BYTES)
         workers = (os.cpu_count() or 1) if big_enough else 1
     if workers <= 1 or len(work) < 2:
-        for item in work:
-            previous = lf.set_block_hook(functools.partial(reading, item))
-            try:
-                done = _read_and_price(item, pricer)
-            except lf.ReadAbandoned as stop:  # `reading` raised (the GUI cancelling): that, not a file error
-                raise (stop.__cause__ or stop) from None
-            finally:
-                lf.set_block_hook(previous)
-            yield done
+        yield from _in_process(work, pricer, reading)
         return
     # largest first so that no big file is left for the end of the run
     ordered = sorted(work, key=_pending_bytes, reverse=True)
@@ -298,15 +293,24 @@ def _results(work: list[_Work], pricer, workers: int | None, report: ImportRepor
     # An executor, not multiprocessing.Pool: a Pool whose worker is killed (out of memory, a user's
     # kill) waits for that worker's result forever, which would stop every later sync of the app.
     groups = list(_groups(ordered))
+    pool = None
+    try:
+        context = multiprocessing.get_context(method)
+        abandoned = context.Event()
+        pool = ProcessPoolExecutor(min(workers, len(groups)), mp_context=context, initializer=_start_worker,
+                                   initargs=(pricer, abandoned))
+        # every group queued at once, so that workers never wait for this thread (busy writing)
+        futures = [pool.submit(_read_and_price_group, g) for g in groups]
+    except (OSError, ImportError) as exc:  # no semaphores (no /dev/shm), no process left (a limit): one core works
+        log.warning("log import: parse workers could not start (%s); reading in this process", exc)
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
+        yield from _in_process(work, pricer, reading)
+        return
     report.workers = min(workers, len(groups))
-    context = multiprocessing.get_context(method)
-    abandoned = context.Event()
-    pool = ProcessPoolExecutor(report.workers, mp_context=context, initializer=_start_worker,
-                               initargs=(pricer, abandoned))
     finished = False
     try:
-        # every group queued at once, so that workers never wait for this thread (busy writing)
-        for future in as_completed([pool.submit(_read_and_price_group, g) for g in groups]):
+        for future in as_completed(futures):
             try:
                 results = future.result()
             except BrokenProcessPool as exc:
@@ -318,6 +322,18 @@ def _results(work: list[_Work], pricer, workers: int | None, report: ImportRepor
         if not finished:  # an error, or the GUI cancelling a sync on quit: not a wait for a big file's parse
             abandoned.set()  # running groups stop within one block (_stop_if_abandoned); nothing is lost
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _in_process(work: list[_Work], pricer, reading: Callable[[_Work, int], None]) -> Iterator[tuple]:
+    for item in work:
+        previous = lf.set_block_hook(functools.partial(reading, item))
+        try:
+            done = _read_and_price(item, pricer)
+        except lf.ReadAbandoned as stop:  # `reading` raised (the GUI cancelling): that, not a file error
+            raise (stop.__cause__ or stop) from None
+        finally:
+            lf.set_block_hook(previous)
+        yield done
 
 
 class _Batch:

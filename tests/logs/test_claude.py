@@ -109,11 +109,14 @@ def test_bad_values_are_skipped_per_reason(logs):
         claude_line(msg_id="m_text", cr="many"),
         claude_line(msg_id="m_ts", ts="yesterday"),
         claude_line(msg_id="m_model", model=None),
+        claude_line(msg_id="m_huge", out=10**9 + 1),  # no request writes a billion tokens
+        claude_line(msg_id="m_int64", cr=2**63),  # past SQLite's integers: it failed the whole import
+        claude_line(msg_id="m_uint64", inp=2**64 + 1),
         claude_line(msg_id="m_ok"),
     ])
     report = logs.run()
     assert [e["key"] for e in logs.events()] == ["m_ok"]
-    assert report.lines_skipped["bad_number"] == 3
+    assert report.lines_skipped["bad_number"] == 6 and not report.errors
     assert report.lines_skipped["bad_timestamp"] == 1
     assert report.lines_skipped["missing_model"] == 1
 

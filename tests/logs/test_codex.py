@@ -141,11 +141,12 @@ def test_total_going_back_uses_last_usage_and_stale_reemit_lands_on_its_row(logs
 def test_bad_token_counts_are_skipped(logs):
     bad = codex_tokens((100, 0, 10, 0))
     bad["payload"]["info"]["total_token_usage"]["input_tokens"] = None
+    huge = codex_tokens((2**63 + 100, 0, 10, 0), ts="2025-06-01T09:04:00.000Z")  # past SQLite's integers
     logs.write(rollout(logs), [codex_meta(), codex_turn(), bad, {"timestamp": "x", "type": "mystery", "payload": {}},
-                               codex_tokens((100, 0, 10, 0), ts="2025-06-01T09:05:00.000Z")])
+                               codex_tokens((100, 0, 10, 0), ts="2025-06-01T09:05:00.000Z"), huge])
     report = logs.run()
-    assert len(logs.events()) == 1
-    assert report.lines_skipped["bad_number"] == 1
+    assert len(logs.events()) == 1 and not report.errors
+    assert report.lines_skipped["bad_number"] == 2
 
 
 def test_codex_home_list_and_plain_folder(logs, monkeypatch, tmp_path):

@@ -108,12 +108,13 @@ def test_bad_gemini_records(logs):
     logs.write(logs.gemini_tmp / "p" / "chats" / "s.jsonl", [
         {"sessionId": SESSION},
         gemini_msg("m-null", input=None),
+        gemini_msg("m-huge", input=2**63),  # past SQLite's integers: it failed the whole import
         gemini_msg("m-model", model=""),
         {"id": "x", "type": "hologram"},
         gemini_msg("m-ok"),
     ])
     report = logs.run()
     assert [e["key"] for e in logs.events()] == [f"{SESSION}:m-ok"]
-    assert report.lines_skipped["bad_number"] == 1
+    assert report.lines_skipped["bad_number"] == 2
     assert report.lines_skipped["missing_model"] == 1
     assert report.lines_skipped["unknown_kind"] == 1

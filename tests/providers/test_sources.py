@@ -94,9 +94,10 @@ def test_anthropic_cents_are_divided_by_100_exactly(value, pico):
 
 def test_field_readers_refuse_guessing():
     assert as_int("42", "n") == 42 and as_int(None, "n") == 0 and as_int(Decimal("3"), "n") == 3
-    for bad in (True, "4.5", -1, [], "nan"):
+    for bad in (True, "4.5", -1, [], "nan", 2**63, str(2**64)):  # past SQLite's integers too
         with pytest.raises(BadRecord):
             as_int(bad, "n")
+    assert as_int(2**63 - 1, "n") == 2**63 - 1
     assert as_decimal("0.10", "x") == Decimal("0.10")
     for bad in (None, "x", True, "inf"):
         with pytest.raises(BadRecord):

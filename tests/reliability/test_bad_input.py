@@ -360,6 +360,21 @@ def test_own_machines_import_files(tmp_path_factory, data):
     REFUSED["machine lines refused"] += result.malformed
 
 
+def test_own_machines_numbers_past_sqlite_integers_are_refused_per_line(tmp_path):
+    """Found by test_own_machines_import_files: a ts_ms of 2**63 failed the whole file's write."""
+    from tracker.paths import get_paths
+    from tracker.services.context import open_context
+    from tracker.services.machines import import_events
+
+    lines = _valid_files()["machine_lines"]
+    event = next(i for i, x in enumerate(lines) if isinstance(x, dict) and "ts_ms" in x)
+    bad = dict(lines[event], ts_ms=2**63)
+    (tmp_path / "e.jsonl").write_text("".join(compact(x) + "\n" for x in lines + [bad]))
+    with open_context(get_paths(tmp_path / "home")) as ctx:
+        result = import_events(ctx, tmp_path / "e.jsonl")
+    assert result.malformed == 1 and result.events + result.buckets + result.billed == len(lines) - 1
+
+
 def test_valid_files_are_accepted(tmp_path):
     """The mutations start from valid documents (else every property would pass vacuously)."""
     from tracker.paths import get_paths

@@ -149,6 +149,9 @@ def _read_and_price(work: _Work, pricer=None):
         try:
             rows = []
             for event in result.events:
+                if lf.implausible(event.tokens):  # every reader's events pass here: one check for all
+                    result.skipped[lf.BAD_NUMBER] += 1
+                    continue
                 price_event(pricer, event)
                 rows.append(event_row(event))
         except Exception as exc:  # never lose the other files to one bad record

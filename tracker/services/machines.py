@@ -120,6 +120,8 @@ def _int(row: dict, name: str, required: bool = False, minimum: int | None = 0) 
         return None
     if not isinstance(value, int) or isinstance(value, bool) or (minimum is not None and value < minimum):
         raise BadLine(f"{name} must be a{' non-negative' if minimum == 0 else 'n'} integer")
+    if not -2**63 <= value < 2**63:  # SQLite's integers: beyond them the write fails the whole file
+        raise BadLine(f"{name} is out of range")
     return value
 
 

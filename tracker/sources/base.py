@@ -154,6 +154,8 @@ def as_int(value: Any, name: str, default: int | None = 0) -> int | None:
         raise BadRecord(f"{name} has type {type(value).__name__}")
     if result < 0:
         raise BadRecord(f"{name} is negative")
+    if result >= 2**63:  # SQLite's integers: beyond them the write fails the account's whole poll
+        raise BadRecord(f"{name} is out of range")
     return result
 
 

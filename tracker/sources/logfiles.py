@@ -74,6 +74,18 @@ def parse_ts_ms(value) -> int | None:
     return (dt - _EPOCH) // _ONE_MS
 
 
+# No request reads or writes a billion tokens (the largest context windows hold ~10M): a bigger
+# count in one request is a corrupt line. Below it, a request's cost in picodollars fits SQLite's
+# 64-bit integers at any list price; above 2**63 the write itself would fail the whole import.
+MAX_REQUEST_TOKENS = 10**9
+
+
+def implausible(tokens) -> bool:
+    """True when one request's token counts cannot be real (see MAX_REQUEST_TOKENS)."""
+    return max(tokens.input_tokens, tokens.cache_read_tokens, tokens.cache_write_5m_tokens,
+               tokens.cache_write_1h_tokens, tokens.output_tokens) > MAX_REQUEST_TOKENS
+
+
 def count(value) -> int | None:
     """A token count: a non-negative integer, else None (null, text, negative, bool)."""
     if type(value) is int and value >= 0:

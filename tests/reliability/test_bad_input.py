@@ -144,6 +144,50 @@ def test_gemini_files(data):
     TRIED["gemini files"] += 2
 
 
+@pytest.fixture(scope="module")
+def import_into(tmp_path_factory):
+    """One store and pricer for every example: the import's write path, not only its parsers."""
+    from tracker.pricing import Pricer
+    from tracker.storage import open_store
+
+    store = open_store(tmp_path_factory.mktemp("imports") / "t.db")
+    yield store, Pricer()
+    store.close()
+
+
+@PROFILE
+@given(st.data())
+def test_mutated_logs_import_end_to_end(import_into, tmp_path_factory, data):
+    """Parsed, priced and written: whatever the lines hold, the import finishes with counts, never an error.
+
+    (A token count of 2**63 once passed every parser and failed the write, so every later import too.)"""
+    from tracker.services.log_import import import_logs
+
+    store, pricer = import_into
+    home = tmp_path_factory.mktemp("home")
+    claude_lines = [mutate(CLAUDE_LINE, data) if data.draw(st.booleans()) else CLAUDE_LINE for _ in range(3)]
+    codex_lines = [mutate(x, data) if data.draw(st.booleans()) else x for x in CODEX_LINES * 2]
+    if data.draw(st.booleans()):  # counts near the limits of the integer types on the way to SQLite
+        big = data.draw(st.sampled_from([2**31, 2**53 + 1, 10**9 + 1, 2**63 - 1, 2**63, 2**64 - 1]))
+        usage = json.loads(compact(CLAUDE_LINE))
+        usage["message"]["usage"][data.draw(st.sampled_from(sorted(usage["message"]["usage"])[1:]))] = big
+        tokens = json.loads(compact(CODEX_LINES[2]))
+        tokens["payload"]["info"]["last_token_usage"][data.draw(st.sampled_from(
+            ["input_tokens", "cached_input_tokens", "output_tokens"]))] = big
+        claude_lines.append(usage)
+        codex_lines += [CODEX_LINES[0], CODEX_LINES[1], tokens]
+    for path, lines in ((home / "claude" / "projects" / "-w-p" / "s.jsonl", claude_lines),
+                        (home / "codex" / "sessions" / "2026" / "11" / "20" /
+                         "rollout-2026-11-20T10-00-00-0199a213-81c0-7800-8aa1-bbab2a035a53.jsonl", codex_lines)):
+        path.parent.mkdir(parents=True)
+        path.write_bytes(b"".join(compact(x).encode() + b"\n" for x in lines))
+    report = import_logs(store, pricer, roots={"claude_code": [home / "claude"], "codex": [home / "codex"]},
+                         workers=1)
+    assert report.files_read == 2 and not report.errors, report.errors
+    TRIED["log files imported"] += 2
+    REFUSED["imported lines not counted"] += sum(report.lines_skipped.values())
+
+
 @PROFILE
 @given(st.binary(max_size=300))
 def test_arbitrary_bytes_in_every_log_reader(raw):

@@ -105,6 +105,31 @@ def test_first_run_offers_demo_and_settings(qtbot, ctx):
         window.welcome.import_button.click()
 
 
+def test_a_history_older_than_the_chart_is_pointed_out(qtbot, ctx):
+    """Logs from months ago: zeros everywhere must not read as 'nothing was imported'."""
+    from datetime import datetime, timedelta
+
+    from tracker.core.records import UsageEvent
+    from tracker.core.timeutil import UTC, to_ms
+    from tracker.core.tokens import Tokens
+    from tracker.services.ingest import ingest
+
+    long_ago = datetime.now(UTC) - timedelta(days=400)
+    ingest(ctx.store, ctx.pricer, events=[UsageEvent(source="claude_code", key="old", ts_ms=to_ms(long_ago),
+                                                     model="claude-sonnet-4-5", tokens=Tokens(input_tokens=10),
+                                                     provider="anthropic")])
+    window, model = _window(qtbot, ctx)
+    page = window.pages["Overview"]
+    assert page.history.isVisibleTo(window)
+    assert f"newest recorded request is from {long_ago:%d %b %Y}" in page.history.text()
+    assert "last 90 days" in page.history.text()
+
+
+def test_recent_usage_needs_no_history_note(qtbot, demo_ctx):
+    window, _ = _window(qtbot, demo_ctx)
+    assert not window.pages["Overview"].history.isVisibleTo(window)
+
+
 def test_sync_errors_and_progress_shown(qtbot, demo_ctx, monkeypatch):
     from tracker.gui import model as model_module
 

@@ -43,6 +43,7 @@ def test_figures_from_known_rows(ctx):
     assert s.baseline_median_pico == usd_to_pico("1.00")
     assert s.warning and "today" in s.warning_reason  # $3.50 > 1.5 x $1
     assert s.unpriced_today == 1 and s.unpriced_month == 1
+    assert s.newest_ms == to_ms(datetime.combine(TODAY, time(11), UTC))  # the newest request stored
     assert s.unpriced_models == ["no-such-model-xyz"]
     # forecast: $1/day mean over the 10.5 days left, no variance -> no band
     assert s.forecast_pico == usd_to_pico("22.50") + usd_to_pico("10.50")

@@ -93,6 +93,7 @@ class OverviewSnapshot:
     month: MonthSeries
     billed: list[BilledRow] = field(default_factory=list)
     has_data: bool = True
+    newest_ms: int | None = None  # the newest usage stored (a history that ended before the chart shows none of it)
 
     @property
     def change_vs_last_month(self) -> Fraction | None:
@@ -229,7 +230,7 @@ def overview_snapshot(
         totals=cut(totals),
     )
     month = _month_series(totals, index, month_start, month_end, today, prev_month_start, zone, forecast, low, high)
-    has_data = store.time_range_ms() is not None
+    span = store.time_range_ms()
     return OverviewSnapshot(
         as_of_ms=now,
         timezone=getattr(zone, "key", None) or str(zone),
@@ -251,7 +252,8 @@ def overview_snapshot(
         daily=daily,
         month=month,
         billed=billed_rows(store, month_start, today),
-        has_data=has_data,
+        has_data=span is not None,
+        newest_ms=span[1] if span else None,
     )
 
 

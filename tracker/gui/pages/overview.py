@@ -8,6 +8,7 @@ from PySide6.QtWidgets import (
     QScrollArea, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget,
 )
 
+from tracker.core.timeutil import local_date
 from tracker.core.wording import counted
 from tracker.gui.charts import DailyCostChart, MonthChart, set_axis_zone
 from tracker.gui.menu_model import source_label
@@ -103,6 +104,13 @@ class OverviewPage(QScrollArea):
         self.unpriced.setWordWrap(True)
         layout.addWidget(self.unpriced)
 
+        # Logs imported from an older machine, or agents not used for months: zeros everywhere would
+        # read as "nothing was imported".
+        self.history = QLabel("", objectName="notice")
+        self.history.setWordWrap(True)
+        self.history.hide()
+        layout.addWidget(self.history)
+
         controls = QHBoxLayout()
         controls.addWidget(QLabel("<b>Daily cost</b>"))
         controls.addStretch(1)
@@ -186,6 +194,14 @@ class OverviewPage(QScrollArea):
         else:
             self.unpriced.setText("Unpriced usage this month: none — every request has a known price.")
         zone = self.model.zone()
+        chart_start_ms = s.daily.day_start_s[0] * 1000 if s.daily.day_start_s else s.as_of_ms
+        older = s.newest_ms is not None and s.newest_ms < chart_start_ms
+        if older:
+            newest = local_date(s.newest_ms, zone)
+            self.history.setText(f"No usage in the last {counted(len(s.daily.day_start_s), 'day')}: the newest "
+                                 f"recorded request is from {newest:%d %b %Y}: pick a longer range for the chart below, "
+                                 "or open the Usage page for any dates.")
+        self.history.setVisible(older)
         set_axis_zone(self.daily, zone)
         set_axis_zone(self.month, zone)
         self._redraw_daily()

@@ -109,15 +109,12 @@ def test_a_history_older_than_the_chart_is_pointed_out(qtbot, ctx):
     """Logs from months ago: zeros everywhere must not read as 'nothing was imported'."""
     from datetime import datetime, timedelta
 
-    from tracker.core.records import UsageEvent
-    from tracker.core.timeutil import UTC, to_ms
-    from tracker.core.tokens import Tokens
+    from tests.gui.test_overview_service import event
+    from tracker.core.timeutil import UTC
     from tracker.services.ingest import ingest
 
     long_ago = datetime.now(UTC) - timedelta(days=400)
-    ingest(ctx.store, ctx.pricer, events=[UsageEvent(source="claude_code", key="old", ts_ms=to_ms(long_ago),
-                                                     model="claude-sonnet-4-5", tokens=Tokens(input_tokens=10),
-                                                     provider="anthropic")])
+    ingest(ctx.store, ctx.pricer, events=[event(long_ago.date(), "1.00")])
     window, model = _window(qtbot, ctx)
     page = window.pages["Overview"]
     assert page.history.isVisibleTo(window)

@@ -296,21 +296,23 @@ def _results(work: list[_Work], pricer, workers: int | None, report: ImportRepor
     # An executor, not multiprocessing.Pool: a Pool whose worker is killed (out of memory, a user's
     # kill) waits for that worker's result forever, which would stop every later sync of the app.
     groups = list(_groups(ordered))
+    started = min(workers, len(groups))
     pool = None
     try:
         context = multiprocessing.get_context(method)
         abandoned = context.Event()
-        pool = ProcessPoolExecutor(min(workers, len(groups)), mp_context=context, initializer=_start_worker,
+        pool = ProcessPoolExecutor(started, mp_context=context, initializer=_start_worker,
                                    initargs=(pricer, abandoned))
         # every group queued at once, so that workers never wait for this thread (busy writing)
         futures = [pool.submit(_read_and_price_group, g) for g in groups]
     except (OSError, ImportError) as exc:  # no semaphores (no /dev/shm), no process left (a limit): one core works
         log.warning("log import: parse workers could not start (%s); reading in this process", exc)
-        if pool is not None:
+        if pool is not None:  # some groups may have started: stop them rather than wait for them
+            abandoned.set()
             pool.shutdown(wait=True, cancel_futures=True)
         yield from _in_process(work, pricer, reading)
         return
-    report.workers = min(workers, len(groups))
+    report.workers = started
     finished = False
     try:
         for future in as_completed(futures):

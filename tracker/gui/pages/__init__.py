@@ -28,6 +28,7 @@ _PAGES: dict[str, PageSpec] = {}
 def register_page(name: str, factory: PageFactory, order: int | None = None) -> None:
     """Add (or replace) a page; lower `order` comes first, default after the others."""
     if order is None:
+        _register_builtins()  # "after the others" counts the built-in pages even before they were first listed
         order = max((p.order for p in _PAGES.values()), default=0) + 10
     _PAGES[name] = PageSpec(name, factory, order)
 

@@ -196,12 +196,65 @@ def test_usage_table_selection_tagged_by_hand(qtbot, demo_ctx):
     chosen = page.selected_rows()
     assert chosen == [rows[target]]
     page.tag_selected("Globex")
-    assert "usage record(s) tagged 'Globex'" in page.totals.text()
+    assert "usage record(s) tagged 'Globex'" in page.notice.text()
     tagging.apply_rules(demo_ctx.store)  # re-applying the rules keeps the hand assignment
     zone = demo_ctx.zone()
     by_tag = usage_report(demo_ctx.store, zone, by="tag", since=day, until=day)
     globex = sum(r["requests"] for r in by_tag["rows"] if r["tag"] == "Globex" and r["source"] == "claude_code")
     assert globex >= chosen[0]["requests"]
+
+
+def test_usage_tagging_says_what_it_did_after_the_reload_it_causes(qtbot, demo_ctx):
+    """The tagging refreshes the data and so the shown table: its answer must outlive that reload."""
+    from tracker.gui.model import DashboardModel
+    from tracker.gui.pages.usage import UsagePage
+
+    model = DashboardModel(demo_ctx)
+    model.refresh()
+    page = UsagePage(model)
+    qtbot.addWidget(page)
+    page.show()  # visible: a new snapshot reloads the table at once
+    page.view.setCurrentIndex(page.view.findData("projects"))
+    rows = page.table_model.table.rows
+    named = next(i for i, r in enumerate(rows) if r.get("project"))
+    page.table.selectRow(page.proxy.mapFromSource(page.table_model.index(named, 0)).row())
+    page.tag_selected("Globex")
+    table = page.table_model.table
+    assert page.notice.isVisible()
+    assert f"from {table.since} to {table.until} tagged 'Globex'" in page.notice.text()
+    assert page.totals.text() == table.summary  # reloaded, and both lines are there
+    page.view.setCurrentIndex(page.view.findData("daily"))  # another question: the answer goes
+    assert not page.notice.isVisible()
+
+
+def test_usage_range_ending_today_follows_today(qtbot, demo_ctx):
+    """Past midnight, or in another zone, the default range still ends today; a range the user set stays."""
+    from datetime import timedelta
+
+    from tracker.gui.model import DashboardModel
+    from tracker.gui.pages.usage import UsagePage
+    from tracker.services.context import TIMEZONE_SETTING
+
+    demo_ctx.store.set_setting(TIMEZONE_SETTING, "Etc/GMT+12")  # UTC-12 and UTC+14: always different dates
+    model = DashboardModel(demo_ctx)
+    model.refresh()
+    page = UsagePage(model)
+    qtbot.addWidget(page)
+    before = model.snapshot.today
+    length = page.until.date().toPython() - page.since.date().toPython()
+    assert page.until.date().toPython() == before
+    demo_ctx.store.set_setting(TIMEZONE_SETTING, "Etc/GMT-14")
+    model.refresh()
+    after = model.snapshot.today
+    assert after > before
+    assert page.until.date().toPython() == after
+    assert page.until.date().toPython() - page.since.date().toPython() == length
+
+    chosen = after - timedelta(days=40)
+    page.show_day(chosen)  # the user looks at one past day
+    demo_ctx.store.set_setting(TIMEZONE_SETTING, "Etc/GMT+12")
+    model.refresh()
+    assert page.since.date().toPython() == page.until.date().toPython() == chosen
 
 
 def test_value_page_reads_off_the_gui_thread_in_the_dashboard(qtbot, demo_ctx):

@@ -232,3 +232,27 @@ def test_a_rule_change_and_its_reapplication_are_one_transaction(usage, monkeypa
     assert store.tag_by_name("ACME") is not None
     assert tag_of(store, "acme-main") == "ACME"
     assert not store.conn.in_transaction
+
+
+def test_usage_table_rows_tag_only_the_range_they_show(usage):
+    """A project's or session's row in the Usage table sums its date range: tagging it leaves other days alone."""
+    from tracker.services.usage import tag_rows, usage_table
+
+    store, zone = usage, get_zone("UTC")
+    table = usage_table(store, zone, "projects", DAY, DAY)
+    misc = [r for r in table.rows if r["project"] == "misc" and r["source"] == "claude_code"]
+    assert len(misc) == 1
+    assert tag_rows(store, zone, table, misc, "Opus") == (1, 0)  # "opus" on DAY; "early" (1 Nov) is outside
+    assert tag_of(store, "opus") == "Opus" and tag_of(store, "early") is None
+
+    sessions = usage_table(store, zone, "sessions", date(2026, 11, 1), date(2026, 11, 2))
+    assert not [r for r in sessions.rows if r.get("session") == "s-1"]  # s-1 is used on DAY only
+    whole = usage_table(store, zone, "sessions", date(2026, 11, 1), DAY)
+    s1 = [r for r in whole.rows if r.get("session") == "s-1"]
+    assert tag_rows(store, zone, whole, s1, "Early") == (1, 0)
+    assert tag_of(store, "opus") == "Early"
+
+    wider = usage_table(store, zone, "projects", date(2026, 11, 1), DAY)
+    misc = [r for r in wider.rows if r["project"] == "misc" and r["source"] == "claude_code"]
+    assert tag_rows(store, zone, wider, misc, "Opus") == (2, 0)
+    assert tag_of(store, "early") == "Opus"

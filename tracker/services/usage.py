@@ -29,6 +29,9 @@ class UsageTable:
     rows: list[dict]
     summary: str = ""
     billed: list[dict] | None = None
+    view: str = ""
+    since: date | None = None  # the local days the rows cover: tagging a row tags that range only
+    until: date | None = None
 
 
 def usage_table(store: Store, zone: tzinfo, view: str, since: date, until: date) -> UsageTable:
@@ -51,7 +54,8 @@ def usage_table(store: Store, zone: tzinfo, view: str, since: date, until: date)
         est = sum(Decimal(b["estimated_usd"]) for b in billed)
         paid = sum(Decimal(b["billed_usd"]) for b in billed)
         summary += f" · where providers bill: estimated ${est:,.2f}, billed ${paid:,.2f}"
-    return UsageTable([c for c, _ in columns], [h for _, h in columns], report["rows"], summary, billed)
+    return UsageTable([c for c, _ in columns], [h for _, h in columns], report["rows"], summary, billed, view,
+                      date.fromisoformat(report["since"]), date.fromisoformat(report["until"]))
 
 
 def _glob_literal(text: str) -> str:
@@ -59,27 +63,32 @@ def _glob_literal(text: str) -> str:
     return "".join(f"[{ch}]" if ch in "*?[" else ch for ch in text)
 
 
-def selection_of(view: str, row: dict) -> dict | None:
-    """The usage a Usage-table row stands for, as a tagging selection; None when it cannot be named."""
-    if view == "daily":
+def selection_of(table: UsageTable, row: dict) -> dict | None:
+    """The usage a row of `table` stands for, as a tagging selection; None when it cannot be named.
+
+    A session's or project's row sums the table's date range only, so the selection is that
+    range too: tagging this month's share of a project must not retag its whole history.
+    """
+    shown = {"since_day": table.since, "until_day": table.until}
+    if table.view == "daily":
         return {"source": row["source"], "model_glob": _glob_literal(row["model"] or ""),
                 "since_day": row["date"], "until_day": row["date"]}
-    if view == "sessions" and row.get("session"):
-        return {"source": row["source"], "session": row["session"]}
-    if view == "projects" and row.get("project"):
-        return {"source": row["source"], "project_glob": _glob_literal(row["project"])}
+    if table.view == "sessions" and row.get("session"):
+        return {"source": row["source"], "session": row["session"], **shown}
+    if table.view == "projects" and row.get("project"):
+        return {"source": row["source"], "project_glob": _glob_literal(row["project"]), **shown}
     return None
 
 
-def tag_rows(store: Store, zone: tzinfo, view: str, rows: list[dict], tag_name: str | None,
+def tag_rows(store: Store, zone: tzinfo, table: UsageTable, rows: list[dict], tag_name: str | None,
              untag: bool = False) -> tuple[int, int]:
-    """Tag by hand the usage behind selected rows: (usage rows changed, table rows that could not be named).
+    """Tag by hand the usage behind rows of `table`: (usage rows changed, table rows that could not be named).
 
     `tag_name=None` gives the usage back to the rules; `untag=True` marks it untagged by hand.
     """
     changed = skipped = 0
     for row in rows:
-        selection = selection_of(view, row)
+        selection = selection_of(table, row)
         if selection is None:
             skipped += 1
             continue

@@ -105,7 +105,8 @@ class UsagePage(QWidget):
             self.view.addItem(title, key)
         controls.addWidget(self.view)
         controls.addWidget(QLabel("from"))
-        today = model.snapshot.today if model.snapshot else date.today()  # the configured zone's today
+        today = self._today()
+        self._range_today = today  # the today the default range ends on (see _follow_today)
         self.since = QDateEdit(QDate(today - timedelta(days=DEFAULT_DAYS - 1)), calendarPopup=True)
         self.until = QDateEdit(QDate(today), calendarPopup=True)
         for edit in (self.since, self.until):
@@ -141,21 +142,42 @@ class UsagePage(QWidget):
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.table.horizontalHeader().setStretchLastSection(True)
         layout.addWidget(self.table, stretch=1)
+        # what the last tagging did: kept over the reload that the tagging itself causes
+        self.notice = QLabel("", objectName="usageNotice")
+        self.notice.setWordWrap(True)
+        self.notice.hide()
+        layout.addWidget(self.notice)
         self.totals = QLabel("", styleSheet=f"color: {TEXT_MUTED};")
         self.totals.setWordWrap(True)
         layout.addWidget(self.totals)
 
         self.filter.textChanged.connect(self.proxy.setFilterFixedString)
-        show.clicked.connect(self.reload)
-        self.view.currentIndexChanged.connect(self.reload)
+        show.clicked.connect(self._show_clicked)
+        self.view.currentIndexChanged.connect(self._show_clicked)
         model.dayRequested.connect(self.show_day)
         model.snapshotChanged.connect(self._on_snapshot)
         self._stale = False
         self.reload()
 
+    def _today(self) -> date:
+        """Today in the configured zone (the snapshot's), which can differ from this machine's."""
+        return self.model.snapshot.today if self.model.snapshot else date.today()
+
+    def _follow_today(self) -> None:
+        """A range that ended on today moves with it (midnight passed, another zone chosen); one the user set stays."""
+        today = self._today()
+        if today == self._range_today:
+            return
+        if self.until.date().toPython() == self._range_today:
+            shift = today - self._range_today
+            self.since.setDate(QDate(self.since.date().toPython() + shift))
+            self.until.setDate(QDate(today))
+        self._range_today = today
+
     @Slot()
     def _on_snapshot(self) -> None:
         # New data: re-query now if shown, otherwise when the page is next shown (refresh()).
+        self._follow_today()
         if self.isVisible():
             self.reload()
         else:
@@ -167,6 +189,7 @@ class UsagePage(QWidget):
 
     @Slot(date)
     def show_day(self, day: date) -> None:
+        self.notice.hide()
         self.view.blockSignals(True)
         self.view.setCurrentIndex(self.view.findData("daily"))
         self.view.blockSignals(False)
@@ -198,14 +221,24 @@ class UsagePage(QWidget):
     def tag_selected(self, tag_name: str | None, untag: bool = False) -> None:
         rows = self.selected_rows()
         if not rows:
-            self.totals.setText("Select rows first, then choose a tag.")
+            self._notify("Select rows first, then choose a tag.")
             return
-        changed, skipped = tag_rows(self.model.ctx.store, self.model.zone(), self.view.currentData(), rows,
-                                    tag_name, untag)
+        table = self.table_model.table
+        changed, skipped = tag_rows(self.model.ctx.store, self.model.zone(), table, rows, tag_name, untag)
         what = f"tagged {tag_name!r}" if tag_name else ("untagged" if untag else "given back to the rules")
+        within = "" if table.view == "daily" else f" from {table.since} to {table.until}"
         note = f"; {skipped} row(s) without a project or session were left alone" if skipped else ""
-        self.totals.setText(f"{changed} usage record(s) {what}{note}.")
+        self._notify(f"{changed} usage record(s){within} {what}{note}.")
         self.model.refresh()
+
+    def _notify(self, text: str) -> None:
+        self.notice.setText(text)
+        self.notice.show()
+
+    @Slot()
+    def _show_clicked(self) -> None:
+        self.notice.hide()  # a new question: the last tagging's answer no longer describes the table
+        self.reload()
 
     @Slot()
     def reload(self, *args) -> None:

@@ -92,7 +92,9 @@ def test_tags_rules_values_flow(home_with_usage, tmp_path):
     assert tags["ACME"]["cost_usd"] == "10.000000"
 
     month = day.strftime("%Y-%m")
-    run("value", "add", "ACME", "--period", month, "--amount", "100")
+    assert "replacing" not in run("value", "add", "ACME", "--period", month, "--amount", "90", "--note", "draft").output
+    out = run("value", "add", "ACME", "--period", month, "--amount", "100").output
+    assert "(replacing the earlier entry of 90, note 'draft')" in out  # one entry per tag and period: said so
     run("value", "add", "Checkout", "--period", month, "--kpi", "pull requests merged", "--quantity", "4")
     entries = json.loads(run("value", "list", "--json").output)["entries"]
     assert len(entries) == 2

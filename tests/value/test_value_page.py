@@ -67,6 +67,42 @@ def test_value_page_renders_demo_data(qtbot, demo_context):
     assert not grab.isNull() and grab.width() > 0
 
 
+
+@pytest.mark.gui
+def test_value_form_asks_before_replacing_an_entry_of_the_same_period(qtbot, demo_context):
+    """One entry per tag, period and unit: recording a second one replaces the first, so the form asks."""
+    from tracker.gui.pages.value_page import ValuePage
+
+    page = ValuePage(demo_context)
+    qtbot.addWidget(page)
+    page.refresh()
+    form = page.entry_form
+    store = demo_context.store
+    first = dict(tag="Globex", period="2026-10-15", amount="700", note="workshop")
+    form.tag_box.setCurrentText(first["tag"])
+    form.period_edit.setText(first["period"])
+    form.amount_edit.setText(first["amount"])
+    form.note_edit.setText(first["note"])
+    asked = []
+    form._ask = lambda text: asked.append(text) or False
+    assert form.add_entry() is True and not asked  # nothing to replace: no question
+    count = len(store.value_entries())
+
+    form.period_edit.setText(first["period"])
+    form.amount_edit.setText("50")
+    assert form.add_entry() is False  # the user said no
+    assert asked == ["Globex already has 700 (workshop) recorded for 2026-10-15. Replace it with 50?\n\n"
+                     "To add to it, enter the new total."]
+    assert "earlier entry is kept" in form.status.text()
+    kept = [e for e in store.value_entries() if e["period_start"] == "2026-10-15" and e["tag"] == "Globex"]
+    assert [e["amount"] for e in kept] == ["700"] and len(store.value_entries()) == count
+
+    form._ask = lambda text: True
+    assert form.add_entry() is True
+    assert "replacing the earlier entry of 700, note 'workshop'" in form.status.text()
+    kept = [e for e in store.value_entries() if e["period_start"] == "2026-10-15" and e["tag"] == "Globex"]
+    assert [e["amount"] for e in kept] == ["50"] and len(store.value_entries()) == count
+
 @pytest.mark.gui
 def test_value_form_records_entries_and_reports_bad_csv_rows(qtbot, demo_context, tmp_path):
     from tracker.gui.pages.value_page import ValuePage

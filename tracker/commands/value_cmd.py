@@ -223,8 +223,9 @@ def value_add(state: AppState, tag, period, period_start, period_end, amount, cu
         state.context().store, tag=tag, kind="kpi" if unit else "money", amount=quantity if unit else amount,
         currency=currency, unit=unit, note=note, period=period, period_start=period_start, period_end=period_end,
     )
-    what = f"{entry['amount']} {entry['currency'] if entry['kind'] == 'money' else entry['unit']}"
-    click.echo(f"Recorded {what} for {tag!r}, {entry['period_start']} to {entry['period_end']}.")
+    unit = entry['currency'] if entry['kind'] == 'money' else entry['unit']
+    click.echo(f"Recorded {entry['amount']} {unit} for {tag!r}, {entry['period_start']} to {entry['period_end']}"
+               f"{value_service.replaced_text(entry)}.")
 
 
 @value_group.command("list")

@@ -180,9 +180,26 @@ def build_entry(store: Store, tag: str, kind: str | None = None, amount: str | N
 
 
 def add_value(store: Store, **fields) -> dict:
+    """Record one entry; it replaces the entry of the same tag, period, kind and unit, returned as `replaced`."""
     entry = build_entry(store, **fields)
-    store.upsert_value_entries([entry])
-    return entry
+    with store.transaction():
+        replaced = store.same_value_entry(entry)
+        store.upsert_value_entries([entry])
+    return {**entry, "replaced": replaced}
+
+
+def replaced_text(entry: dict) -> str:
+    """' (replacing ...)' for a message about an add_value result, or '' when nothing was replaced."""
+    old = entry.get("replaced")
+    if not old:
+        return ""
+    note = f", note {old['note']!r}" if old.get("note") else ""
+    return f" (replacing the earlier entry of {old['amount']}{note})"
+
+
+def entry_to_replace(store: Store, **fields) -> dict | None:
+    """The stored entry that add_value(**fields) would replace, or None (bad fields raise as in add_value)."""
+    return store.same_value_entry(build_entry(store, **fields))
 
 
 # -- CSV import ------------------------------------------------------------------

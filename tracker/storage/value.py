@@ -265,6 +265,16 @@ class ValueQueries:
             )
         return len(rows)
 
+    def same_value_entry(self, entry: dict) -> dict | None:
+        """The stored entry `entry` would replace in upsert_value_entries (same tag, period, kind, currency, unit)."""
+        row = self.conn.execute(
+            "SELECT id, amount, note FROM value_entries WHERE tag_id = ? AND period_start = ? AND period_end = ? "
+            "AND kind = ? AND currency = ? AND unit = ?",
+            (entry["tag_id"], entry["period_start"], entry["period_end"], entry["kind"], entry.get("currency") or "",
+             entry.get("unit") or ""),
+        ).fetchone()
+        return None if row is None else {"id": row[0], "amount": row[1], "note": row[2]}
+
     def value_entries(self, tag_id: int | None = None, since_day: str | None = None,
                       until_day: str | None = None) -> list[dict]:
         """Entries overlapping [since_day, until_day] (inclusive days), oldest first."""

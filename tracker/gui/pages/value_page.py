@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
+    QMessageBox,
     QPushButton,
     QSplitter,
     QTableWidget,
@@ -134,22 +135,37 @@ class ValueEntryForm(QGroupBox):
     def add_entry(self) -> bool:
         kind = self.kind_box.currentData()
         other = self.unit_edit.text().strip()
+        fields = dict(tag=self.tag_box.currentText(), kind=kind, amount=self.amount_edit.text(),
+                      currency=other if kind == "money" else None, unit=other if kind == "kpi" else None,
+                      note=self.note_edit.text(), period=self.period_edit.text())
+        store = self._context().store
         try:
-            entry = value_service.add_value(
-                self._context().store, tag=self.tag_box.currentText(), kind=kind, amount=self.amount_edit.text(),
-                currency=other if kind == "money" else None, unit=other if kind == "kpi" else None,
-                note=self.note_edit.text(), period=self.period_edit.text(),
-            )
+            # one entry per tag, period and unit: a second one replaces the first, so ask before
+            old = value_service.entry_to_replace(store, **fields)
+            if old is not None and not self._ask(self._replace_question(fields, old)):
+                self._say("Not recorded: the earlier entry is kept.")
+                return False
+            entry = value_service.add_value(store, **fields)
         except ValueError as exc:
             self._say(f"Not recorded: {exc}", error=True)
             return False
         what = entry["currency"] if kind == "money" else entry["unit"]
         self._say(f"Recorded {entry['amount']} {what} for {entry['tag']}, "
-                  f"{entry['period_start']} to {entry['period_end']}.")
+                  f"{entry['period_start']} to {entry['period_end']}{value_service.replaced_text(entry)}.")
         self.amount_edit.clear()
         self.note_edit.clear()
         self.changed.emit()
         return True
+
+    @staticmethod
+    def _replace_question(fields: dict, old: dict) -> str:
+        note = f" ({old['note']})" if old.get("note") else ""
+        return (f"{fields['tag']} already has {old['amount']}{note} recorded for {fields['period']}. "
+                f"Replace it with {fields['amount'].strip()}?\n\nTo add to it, enter the new total.")
+
+    def _ask(self, text: str) -> bool:
+        answer = QMessageBox.question(self, "Record value", text)
+        return answer == QMessageBox.StandardButton.Yes
 
     @Slot()
     def _choose_csv(self) -> None:

@@ -10,7 +10,7 @@ from tracker.core.records import BilledLine, UsageEvent
 from tracker.core.timeutil import UTC, get_zone, to_ms
 from tracker.core.tokens import Tokens
 from tracker.services.ingest import ingest
-from tracker.services.overview import _median, month_end_forecast, overview_snapshot
+from tracker.services.overview import _median, overview_snapshot
 
 TODAY = date(2026, 11, 20)
 NOW = to_ms(datetime.combine(TODAY, time(12), UTC))
@@ -45,8 +45,9 @@ def test_figures_from_known_rows(ctx):
     assert s.unpriced_today == 1 and s.unpriced_month == 1
     assert s.newest_ms == to_ms(datetime.combine(TODAY, time(11), UTC))  # the newest request stored
     assert s.unpriced_models == ["no-such-model-xyz"]
-    # forecast: $1/day mean over the 10.5 days left, no variance -> no band
-    assert s.forecast_pico == usd_to_pico("22.50") + usd_to_pico("10.50")
+    # forecast (services.forecast's rule): Nov 1..19 + today so far ($3.50, above the $1 mean) + 10 days x $1;
+    # no variance -> no band
+    assert s.forecast_pico == usd_to_pico("22.50") + usd_to_pico("10.00")
     assert s.forecast_low_pico == s.forecast_high_pico == s.forecast_pico
     by_source = {f.source: f for f in s.sources}
     assert by_source["codex"].today_pico == usd_to_pico("0.50")
@@ -83,11 +84,22 @@ def test_empty_store(ctx):
     assert not s.warning and s.change_vs_last_month is None and s.sources == []
 
 
-def test_forecast_band_and_median():
-    history = [usd_to_pico(v) for v in ("1", "3", "1", "3")]
-    day = 86_400_000
-    forecast, low, high = month_end_forecast(usd_to_pico("10"), history, now=0, month_end_ms=4 * day)
-    assert forecast == usd_to_pico("18")  # 10 + 4 days x $2
-    assert low < forecast < high and abs((high - forecast) - (forecast - low)) <= 1
-    assert month_end_forecast(5, history, now=10, month_end_ms=10) == (5, 5, 5)
+def test_the_overview_and_the_alerts_show_one_forecast(ctx):
+    """The tray and Overview forecast is the Value page's and `tracker alerts`' (they once differed by $2.42)."""
+    from tracker.core.money import format_usd
+    from tracker.services.forecast import alerts_report
+
+    costs = ["0.40", "7.10", "2.00", "12.75", "0.00", "3.30", "9.99", "1.25", "4.00", "6.60"]
+    events = [event(TODAY - timedelta(days=d), costs[d % len(costs)]) for d in range(1, 45)]
+    events += [event(TODAY, "0.80")]
+    ingest(ctx.store, ctx.pricer, events=events)
+    for zone in ("UTC", "Pacific/Auckland", "America/Los_Angeles"):
+        s = overview_snapshot(ctx.store, get_zone(zone), now=NOW)
+        f = alerts_report(ctx.store, get_zone(zone), today=s.today)["forecast"]
+        assert [format_usd(v) for v in (s.forecast_pico, s.forecast_low_pico, s.forecast_high_pico)] == [
+            f["forecast_usd"], f["low_usd"], f["high_usd"]], zone
+        assert s.forecast_low_pico < s.forecast_pico < s.forecast_high_pico
+
+
+def test_median():
     assert _median([3, 1, 2]) == 2 and _median([1, 2, 3, 4]) == 2 and _median([]) == 0

@@ -70,6 +70,25 @@ def mean_stdev(values: list[int]) -> tuple[Decimal, Decimal]:
     return mean, variance.sqrt()
 
 
+def forecast_history_first(today: date, first_data: date) -> date:
+    """The first day whose cost sets the forecast's daily rate: 14 complete days back, none before the data."""
+    return max(today - timedelta(days=FORECAST_MEAN_DAYS), first_data)
+
+
+def month_end_forecast(complete_mtd: int, today_so_far: int, recent: list[int],
+                       days_after_today: int) -> tuple[int, int, int]:
+    """(forecast, low, high) of this month's total in picodollars: the Forecast rule above.
+
+    One function for the tray, the Overview and the alerts, so that they never show two forecasts.
+    `recent`: the daily costs from forecast_history_first() to yesterday.
+    """
+    mean, stdev = mean_stdev(recent)
+    forecast = Decimal(complete_mtd) + max(Decimal(today_so_far), mean) + mean * days_after_today
+    half_width = BAND_SIGMAS * stdev * Decimal(days_after_today + 1).sqrt()
+    low = max(forecast - half_width, Decimal(complete_mtd + today_so_far))
+    return _pico(forecast), _pico(low), _pico(forecast + half_width)
+
+
 def week_over_week_fires(last_pico: int, previous_pico: int, threshold_pct: int | Decimal) -> bool:
     """Strictly more than `threshold_pct` percent above the previous week; exact integer/Decimal test."""
     if previous_pico <= 0:
@@ -175,36 +194,30 @@ def alerts_report(store: Store, zone: tzinfo, today: date | None = None, setting
 
     # month-end forecast
     month_first = today.replace(day=1)
-    month_last = next_period_start(month_first, "month") - timedelta(days=1)
+    days_after_today = (next_period_start(month_first, "month") - timedelta(days=1) - today).days
     complete_mtd = sum(_window(series, month_first, today - timedelta(days=1)))
     today_so_far = series.get(today, 0)
-    recent_first = max(today - timedelta(days=FORECAST_MEAN_DAYS), first_data)
-    recent = _window(series, recent_first, today - timedelta(days=1))
+    recent = _window(series, forecast_history_first(today, first_data), today - timedelta(days=1))
     mean, stdev = mean_stdev(recent)
-    days_after_today = (month_last - today).days
-    open_days = days_after_today + 1
-    forecast = Decimal(complete_mtd) + max(Decimal(today_so_far), mean) + mean * days_after_today
-    half_width = BAND_SIGMAS * stdev * Decimal(open_days).sqrt()
+    forecast, low, high = month_end_forecast(complete_mtd, today_so_far, recent, days_after_today)
     spent = complete_mtd + today_so_far
-    low = max(forecast - half_width, Decimal(spent))
-    high = forecast + half_width
     fc = {
         "month": month_first.strftime("%Y-%m"), "month_to_date_usd": format_usd(spent),
         "history_days": len(recent), "mean_daily_usd": format_usd(_pico(mean)),
         "stdev_daily_usd": format_usd(_pico(stdev)), "days_remaining": days_after_today,
-        "forecast_usd": format_usd(_pico(forecast)), "low_usd": format_usd(_pico(low)),
-        "high_usd": format_usd(_pico(high)), "band": f"+-{BAND_SIGMAS} stdev of the open days' sum",
+        "forecast_usd": format_usd(forecast), "low_usd": format_usd(low),
+        "high_usd": format_usd(high), "band": f"+-{BAND_SIGMAS} stdev of the open days' sum",
         "budget_usd": format_usd(settings.budget_pico, 2), "budget_exceeded": None,
     }
     if settings.budget_pico is not None:
-        fc["budget_exceeded"] = _pico(forecast) > settings.budget_pico
+        fc["budget_exceeded"] = forecast > settings.budget_pico
         if spent > settings.budget_pico:
             alerts.append({"kind": "budget", "message": f"Spent {format_usd(spent, 2)} USD this month: over the "
                            f"soft budget of {format_usd(settings.budget_pico, 2)} USD."})
         elif fc["budget_exceeded"]:
-            likely = "likely" if _pico(low) > settings.budget_pico else "possibly"
+            likely = "likely" if low > settings.budget_pico else "possibly"
             alerts.append({"kind": "budget", "message":
-                           f"The month-end forecast ({format_usd(_pico(forecast), 2)} USD) {likely} crosses "
+                           f"The month-end forecast ({format_usd(forecast, 2)} USD) {likely} crosses "
                            f"the soft budget of {format_usd(settings.budget_pico, 2)} USD."})
     return {
         "timezone": zone_name(zone), "today": today.isoformat(), "baseline": baseline,

@@ -4,28 +4,24 @@ Plain Python over `Store.aggregate`: one daily-window query covers today, the
 last 7 days, month to date, the same part of last month, the trailing 28-day
 baseline and the chart series, so a refresh stays fast over years of data.
 
-Money stays integer picodollars. The month-end forecast is a statistical
-estimate; it is still computed with integers and Fractions so that it is
-reproducible and never drifts through float rounding.
+Money stays integer picodollars. The month-end forecast is the alerts'
+(services.forecast.month_end_forecast): one rule wherever a forecast is shown.
 """
 
 from __future__ import annotations
 
-import math
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, tzinfo
 from fractions import Fraction
 
 from tracker.core.timeutil import UTC, Window, from_ms, local_midnight, next_period_start, now_ms, to_ms, windows
+from tracker.services.forecast import forecast_history_first, month_end_forecast
 from tracker.storage import Store
 
 BASELINE_DAYS = 28  # trailing days whose median is "normal" spend
 WARN_RATIO = Fraction(3, 2)  # today or the 7-day average above 1.5x the baseline median: warn
-FORECAST_RATE_DAYS = 14  # daily rate for the forecast: the mean of these trailing days
-FORECAST_BAND_Z = Fraction(128, 100)  # ~80% band under a normal approximation of the daily sum
 DEFAULT_CHART_DAYS = 90
-DAY_MS = 86_400_000
 
 
 @dataclass
@@ -119,30 +115,6 @@ def _previous_month_start(day: date) -> date:
     return (day.replace(day=1) - timedelta(days=1)).replace(day=1)
 
 
-def month_end_forecast(month_pico: int, history: list[int], now: int, month_end_ms: int) -> tuple[int, int, int]:
-    """(forecast, low, high) in picodollars for the month's total.
-
-    Rate: the mean daily cost of the trailing `FORECAST_RATE_DAYS` days, over
-    the time left in the month (a Fraction of days). Band: +-1.28 standard
-    deviations of that many days' sum, clipped so it never goes below what is
-    already spent.
-    """
-    remaining = Fraction(max(0, month_end_ms - now), DAY_MS)
-    recent = history[-FORECAST_RATE_DAYS:]
-    if not recent or remaining == 0:
-        return month_pico, month_pico, month_pico
-    mean = Fraction(sum(recent), len(recent))
-    forecast = month_pico + mean * remaining
-    if len(recent) > 1:
-        variance = sum((Fraction(v) - mean) ** 2 for v in recent) / (len(recent) - 1)
-        # sd of the sum over `remaining` days = sqrt(variance * remaining)
-        half = FORECAST_BAND_Z * math.isqrt(int(variance * remaining))
-    else:
-        half = Fraction(0)
-    low = max(Fraction(month_pico), forecast - half)
-    return int(forecast), int(low), int(forecast + half)
-
-
 def overview_snapshot(
     store: Store,
     zone: tzinfo,
@@ -199,8 +171,11 @@ def overview_snapshot(
         elif week_avg > WARN_RATIO * baseline:
             warning, reason = True, "the last 7 days average above 1.5x your usual daily spend"
 
-    month_end_ms = to_ms(local_midnight(month_end, zone))
-    forecast, low, high = month_end_forecast(month_pico, history, now, month_end_ms)
+    span = store.time_range_ms()
+    first_data = from_ms(span[0]).astimezone(zone).date() if span else today
+    recent_from = index.get(forecast_history_first(today, first_data), 0)
+    forecast, low, high = month_end_forecast(month_pico - today_pico, today_pico, totals[recent_from:t],
+                                             (month_end - today).days - 1)
 
     sources = []
     for source, series in sorted(by_source.items()):
@@ -230,7 +205,6 @@ def overview_snapshot(
         totals=cut(totals),
     )
     month = _month_series(totals, index, month_start, month_end, today, prev_month_start, zone, forecast, low, high)
-    span = store.time_range_ms()
     return OverviewSnapshot(
         as_of_ms=now,
         timezone=getattr(zone, "key", None) or str(zone),

@@ -509,7 +509,8 @@ class ValuePage(QWidget):
             line += f"; soft budget {_usd(f['budget_usd'])}"
         base = alerts["baseline"]
         if base["median_daily_usd"]:
-            line += f"; baseline day {_usd(base['median_daily_usd'])}"
+            # the alerts' fixed reference, not the Overview's "usual day" (the last 28 days' median)
+            line += f"; baseline day {_usd(base['median_daily_usd'])} (median of {base['since']} to {base['until']})"
         parts.append(line)
         for alert in alerts["alerts"]:
             parts.append(f"<b>Alert:</b> {alert['message']}")

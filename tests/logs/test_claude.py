@@ -208,3 +208,13 @@ def test_real_transcript_lines_take_the_fast_path_and_count_once(logs):
         == ("msg_01Rws28Xg2tBY3A5fNdrk6Mf", "claude-sonnet-4-6", 214, 3117, 14723)
     assert e["tool_use"] == 1 and e["project"] == "proj" and e["ts_ms"] == 1775696618112
     assert e["cost_pico"] is not None
+
+
+def test_a_log_rewritten_with_spaces_is_counted_not_silently_empty(logs):
+    """Claude Code writes compact JSON; a transcript re-saved by json.dumps (`"usage": {`) still counts."""
+    spaced = [json.dumps(claude_line(msg_id=f"msg_{i}", req_id=f"req_{i}", out=10 + i)) for i in range(3)]
+    assert '"usage": {' in spaced[0]
+    logs.write(session_file(logs), spaced + ['{"type": "user", "toolUseResult": {"usage": null}}'])
+    report = logs.run()
+    assert [e["output_tokens"] for e in logs.events()] == [10, 11, 12]
+    assert report.events_added == 3 and report.lines_skipped["no_usage"] == 1  # the rest is counted, not lost

@@ -193,3 +193,23 @@ def test_fork_replay_straddling_a_second_boundary(logs):
     [e] = logs.events()
     assert (e["input_tokens"], e["output_tokens"]) == (50, 10)
     assert report.lines_skipped["fork_replay"] == 2
+
+
+def test_a_rollout_rewritten_with_spaces_counts_the_same(logs):
+    """Codex writes compact JSON; the same rollout re-saved by json.dumps gives the same events."""
+    import json
+
+    lines = [codex_meta(), codex_turn("gpt-5"), codex_call(),
+             codex_tokens((1000, 250, 125, 75), (1000, 250, 125, 75), ts="2025-06-01T09:01:00.000Z"),
+             codex_tokens((3500, 750, 425, 275), (2500, 500, 300, 200), ts="2025-06-01T09:04:00.000Z")]
+    logs.write(rollout(logs), lines)
+    logs.run()
+    compact = [(e["ts_ms"], e["model"], e["input_tokens"], e["cache_read_tokens"], e["output_tokens"], e["tool_use"])
+               for e in logs.events()]
+    logs.store.conn.execute("DELETE FROM events")
+    logs.store.conn.execute("DELETE FROM cursors")
+    logs.write(rollout(logs), [json.dumps(line) for line in lines])
+    logs.run()
+    spaced = [(e["ts_ms"], e["model"], e["input_tokens"], e["cache_read_tokens"], e["output_tokens"], e["tool_use"])
+              for e in logs.events()]
+    assert len(compact) == 2 and spaced == compact

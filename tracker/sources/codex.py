@@ -142,6 +142,7 @@ _EVENT_MSG = b'event_msg","payload":{"type":"'
 _WANTED_EVENTS = (b'token_count"', b'thread_settings_applied"')
 _WANTED_KINDS = (b'turn_context"', b'session_meta"')
 _TOOL_CALLS = tuple(marker[len(b'"type":"'):] for marker in _TOOL_MARKERS)  # b'function_call"', ...
+_TOOL_NAMES = tuple(b'"' + call for call in _TOOL_CALLS)  # b'"function_call"': any spacing around the colon
 
 
 def _line_kind(buf, s: int, e: int):
@@ -161,7 +162,7 @@ def _line_kind(buf, s: int, e: int):
     if b'"token_count"' in head or b'"turn_context"' in head or b'"session_meta"' in head \
             or b'"thread_settings_applied"' in head:
         return _WANTED
-    if b'_call"' in head and any(marker in head for marker in _TOOL_MARKERS):
+    if b'_call"' in head and any(name in head for name in _TOOL_NAMES):
         return _TOOL_CALL
     return _OTHER
 

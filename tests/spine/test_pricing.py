@@ -107,7 +107,7 @@ def test_shipped_override_only_fills_gaps(tmp_path):
 @pytest.mark.parametrize("content,fragment", [
     ("{not json", "cannot read"),
     ('{"models": []}', "expected an object"),
-    ('{"models": {"m": [{"input_mtok": "-1", "output_mtok": "1"}]}}', "non-negative"),
+    ('{"models": {"m": [{"input_mtok": "-1", "output_mtok": "1"}]}}', "from 0 to 1,000"),
     ('{"models": {"m": [{"input_mtok": "1"}]}}', "required"),
     ('{"models": {"m": [{"since": "yesterday", "input_mtok": "1", "output_mtok": "1"}]}}', "YYYY-MM-DD"),
 ])

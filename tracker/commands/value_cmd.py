@@ -429,7 +429,10 @@ def alerts_set(state: AppState, week_over_week_pct, spike_multiple, budget, base
     if week_over_week_pct is not None:
         store.set_setting(forecast.WOW_SETTING, week_over_week_pct)
     if spike_multiple is not None:
-        store.set_setting(forecast.SPIKE_SETTING, str(value_service.parse_amount(spike_multiple, "multiple")))
+        multiple = value_service.parse_amount(spike_multiple, "multiple")
+        if not multiple:
+            raise ValueError("a spike multiple of 0 would flag every day: give a number above 0, such as 3")
+        store.set_setting(forecast.SPIKE_SETTING, str(multiple))
     if budget is not None:
         store.set_setting(forecast.BUDGET_SETTING,
                           None if budget.lower() == "none" else str(value_service.parse_amount(budget, "budget")))

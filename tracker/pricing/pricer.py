@@ -32,6 +32,10 @@ if TYPE_CHECKING:  # genai-prices (pydantic) costs ~0.15 s to import: only when 
 
 log = logging.getLogger(__name__)
 
+# The dearest list prices are a few hundred dollars per million tokens. Above this, a request of
+# logfiles.MAX_REQUEST_TOKENS in every class could cost more picodollars than SQLite's 64-bit
+# integers hold, and the write would fail every later import (a typo such as 1e12 did).
+MAX_OVERRIDE_MTOK_USD = Decimal(1000)
 OVERRIDE_PRICE_KEYS = ("input_mtok", "output_mtok", "cache_read_mtok", "cache_write_mtok", "cache_write_1h_mtok")
 # Service tiers that genai-prices prices as variants (flex, priority); the
 # others are the standard price.
@@ -152,8 +156,9 @@ class OverrideFile:
                 value = Decimal(str(raw[key]))
             except InvalidOperation:
                 value = Decimal(-1)
-            if not value.is_finite() or value < 0 or isinstance(raw[key], bool):
-                self.errors.append(f"{where}: {key} must be a non-negative number, got {raw[key]!r}")
+            if not value.is_finite() or not 0 <= value <= MAX_OVERRIDE_MTOK_USD or isinstance(raw[key], bool):
+                self.errors.append(f"{where}: {key} must be a number of dollars per million tokens from 0 to "
+                                   f"{MAX_OVERRIDE_MTOK_USD:,}, got {raw[key]!r}")
                 return None
             prices[key] = value
         if "input_mtok" not in prices or "output_mtok" not in prices:

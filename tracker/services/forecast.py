@@ -117,14 +117,33 @@ class Settings:
     baseline: dict | None = None
     budget_pico: int | None = None
 
+    problems: tuple[str, ...] = ()  # stored values that could not be used (their defaults apply)
+
     @classmethod
     def load(cls, store: Store) -> "Settings":
-        budget = store.get_setting(BUDGET_SETTING)
+        """The alert settings; a stored value that is not usable (written before `alerts set` checked
+        it, or by hand) falls back to its default and is named in `problems`, never a crash later."""
+        from tracker.services.value import parse_amount  # the same check `alerts set` makes
+
+        problems = []
+
+        def number(key: str, default, what: str) -> Decimal | None:
+            raw = store.get_setting(key)
+            if raw in (None, ""):
+                return default
+            try:
+                return parse_amount(str(raw), what)
+            except ValueError as exc:
+                problems.append(f"the stored {what} is not usable ({exc}): set it again with `tracker alerts set`")
+                return default
+
+        budget = number(BUDGET_SETTING, None, "budget")
         return cls(
-            wow_threshold_pct=Decimal(str(store.get_setting(WOW_SETTING, DEFAULT_WOW_THRESHOLD_PCT))),
-            spike_multiple=Decimal(str(store.get_setting(SPIKE_SETTING, DEFAULT_SPIKE_MULTIPLE))),
+            wow_threshold_pct=number(WOW_SETTING, Decimal(DEFAULT_WOW_THRESHOLD_PCT), "week-over-week percentage"),
+            spike_multiple=number(SPIKE_SETTING, DEFAULT_SPIKE_MULTIPLE, "spike multiple") or DEFAULT_SPIKE_MULTIPLE,
             baseline=store.get_setting(BASELINE_SETTING),
-            budget_pico=usd_to_pico(Decimal(str(budget))) if budget not in (None, "") else None,
+            budget_pico=usd_to_pico(budget) if budget is not None else None,
+            problems=tuple(problems),
         )
 
 
@@ -133,9 +152,9 @@ def alerts_report(store: Store, zone: tzinfo, today: date | None = None, setting
     settings = settings or Settings.load(store)
     span = store.time_range_ms()
     first_data = local_date(span[0], zone) if span else today
+    alerts: list[dict] = [{"kind": "settings", "message": problem} for problem in settings.problems]
     history_first = min(first_data, today - timedelta(days=2 * WEEK_DAYS))
     series = daily_costs(store, zone, history_first, today)
-    alerts: list[dict] = []
 
     # baseline
     if settings.baseline:

@@ -41,24 +41,32 @@ class NudgeSettings:
 _INT_SETTINGS = ("max_output_tokens", "max_reasoning_tokens", "max_fresh_input_tokens", "lookback_days",
                  "shift_days", "examples")
 _DECIMAL_SETTINGS = ("min_weekly_savings_usd", "min_simple_share_percent")
+# (least, most) of each threshold: a day count beyond ten years or a token count above any request's
+# (logfiles.MAX_REQUEST_TOKENS) would overflow the store's integers when the nudges are computed
+_RANGES = {
+    "max_output_tokens": (0, 10**9), "max_reasoning_tokens": (0, 10**9), "max_fresh_input_tokens": (0, 10**9),
+    "lookback_days": (1, 3650), "shift_days": (1, 3650), "examples": (0, 1000),
+    "min_weekly_savings_usd": (0, 10**9), "min_simple_share_percent": (0, 100),
+}
 
 
 def _setting_value(name: str, raw: Any) -> int | Decimal:
     """A threshold's value from its stored form; ValueError when it is not a valid one."""
+    least, most = _RANGES[name]
     try:
         if isinstance(raw, bool):
             raise ValueError
         number = Decimal(str(raw).strip())
-        if not number.is_finite() or number < 0:
+        if not number.is_finite() or not least <= number <= most:
             raise ValueError
         if name in _DECIMAL_SETTINGS:
             return number
-        if number != number.to_integral_value() or number < (1 if name in ("lookback_days", "shift_days") else 0):
+        if number != number.to_integral_value():
             raise ValueError
         return int(number)
     except (ValueError, TypeError, InvalidOperation):
-        kind = "a non-negative number" if name in _DECIMAL_SETTINGS else "a whole number (days at least 1)"
-        raise ValueError(f"setting {SETTING_PREFIX}{name} = {raw!r} is not {kind}") from None
+        kind = "a number" if name in _DECIMAL_SETTINGS else "a whole number"
+        raise ValueError(f"setting {SETTING_PREFIX}{name} = {raw!r} is not {kind} from {least:,} to {most:,}") from None
 
 
 def load_settings(store: Store, warnings: list[str] | None = None) -> NudgeSettings:

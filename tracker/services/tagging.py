@@ -87,6 +87,9 @@ def _require_tag(store: Store, name: str) -> dict:
     return tag
 
 
+MAX_PRIORITY = 10**6
+
+
 def validate_match(fields: dict, allow_everything: bool = False, what: str = "a rule") -> dict:
     """Clean rule/selection fields; dates checked; empty means 'match everything' only when allowed."""
     unknown = set(fields) - set(RULE_FIELDS)
@@ -109,6 +112,8 @@ def add_rule(store: Store, tag_name: str, priority: int = 0, allow_everything: b
              **fields: str | None) -> tuple[int, ApplyResult]:
     """Add a rule and re-apply all rules, in one transaction."""
     clean = validate_match({k: v for k, v in fields.items()}, allow_everything)
+    if not -MAX_PRIORITY <= int(priority) <= MAX_PRIORITY:  # beyond 64 bits the store cannot keep it
+        raise ValueError(f"a rule's priority is a whole number from {-MAX_PRIORITY:,} to {MAX_PRIORITY:,}")
     with store.transaction():
         tag = _require_tag(store, tag_name)
         rule_id = store.add_rule(tag["id"], int(priority), **clean)

@@ -111,6 +111,11 @@ def parse_period(text: str) -> tuple[date, date]:
     return day, day
 
 
+# No amount of money or KPI units a person records reaches a trillion; a bigger one is a typo
+# (or 1e400), and would overflow the figures computed from it (ROI, picodollars, exact text).
+MAX_AMOUNT = Decimal(10**12)
+
+
 def parse_amount(text: str, what: str = "amount") -> Decimal:
     try:
         value = Decimal(str(text).strip().replace(",", "").replace("_", ""))
@@ -120,6 +125,8 @@ def parse_amount(text: str, what: str = "amount") -> Decimal:
         raise ValueError(f"{what} {text!r} is not a finite number")
     if value < 0:
         raise ValueError(f"{what} {text!r} is negative")
+    if value > MAX_AMOUNT:
+        raise ValueError(f"{what} {text!r} is more than {MAX_AMOUNT:,}")
     return value
 
 

@@ -24,3 +24,27 @@ def test_extra_import_folders_are_read_with_the_defaults(tmp_path, tracker_home)
         assert report.logs["events_added"] == 1
         assert any("nothing-here" in note for note in report.logs["notes"])
         assert run_sync(ctx, providers=False).logs["events_added"] == 0
+
+
+def test_a_fifo_among_the_logs_is_left_alone_not_waited_on(logs):
+    """A named pipe called *.jsonl would block the import forever on open(): only regular files are logs."""
+    import os
+    import signal
+
+    from tests.logs.conftest import claude_line
+
+    folder = logs.claude_projects / "-home-u-code-app"
+    logs.write(folder / "s.jsonl", [claude_line()])
+    os.mkfifo(folder / "pipe.jsonl")
+
+    def waited(*_):
+        raise TimeoutError("the import waited on the FIFO")
+
+    previous = signal.signal(signal.SIGALRM, waited)  # interrupts a blocked open() in this thread
+    signal.alarm(20)
+    try:
+        report = logs.run()
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+    assert report.files_seen == 1 and report.events_added == 1

@@ -24,6 +24,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from stat import S_ISREG
 from typing import NamedTuple
 
 import orjson
@@ -163,6 +164,8 @@ def walk_files(root: Path | str, suffixes: tuple[str, ...]) -> Iterator[FileStat
                 try:
                     st = os.stat(name, dir_fd=folder_fd) if folder_fd is not None else os.stat(prefix + name)
                 except OSError:  # deleted since the listing
+                    continue
+                if not S_ISREG(st.st_mode):  # a FIFO would block the read forever; a device is no log
                     continue
                 yield FileStat.from_stat(prefix + name, st)
         except OSError:  # the folder went away meanwhile

@@ -241,6 +241,18 @@ def _same_origin(a: str, b: str) -> bool:
     return (pa.scheme, pa.hostname, pa.port) == (pb.scheme, pb.hostname, pb.port)
 
 
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
+
+
+def is_private_url(url: str) -> bool:
+    """True for https:// anywhere and plain http:// to this computer only (local relays, test servers):
+    the only places keys, admin keys and webhook secrets may be sent."""
+    parts = urlsplit(url.strip())
+    if not parts.hostname:
+        return False
+    return parts.scheme == "https" or (parts.scheme == "http" and parts.hostname in LOOPBACK_HOSTS)
+
+
 def parse_json(text: str) -> Any:
     """JSON with every non-integer number as an exact Decimal (money never becomes a float)."""
     return json.loads(text, parse_float=Decimal)
@@ -290,6 +302,9 @@ class HttpClient:
                 retry += 1
 
     def _attempt(self, url: str, params) -> Any:
+        if not is_private_url(url):  # an account saved before the base URL was checked, or edited by hand
+            raise NetworkError(f"The tracker does not send the {self.provider} key over plain http:// to "
+                               f"{urlsplit(url).hostname or '?'}: change the account's base URL to https://.")
         timeout = (self.options.connect_timeout_s, self.options.read_timeout_s)
         for _ in range(MAX_REDIRECTS + 1):
             self.requests_made += 1

@@ -152,3 +152,41 @@ def test_a_slow_answer_times_out_and_is_retried():
             fake.faults = Faults(script=["slow"] * 3, slow_s=0.6)
             net.HttpClient(fake.base_url, {}, "Fake", options=net.HttpOptions(
                 read_timeout_s=0.2, policy=net.RetryPolicy(sleep=sleeps.append, max_retries=2))).get_json("thing")
+
+
+@pytest.mark.parametrize("url, private", [
+    ("https://api.openai.com/v1", True), ("http://127.0.0.1:8080/v1", True), ("http://localhost/v1", True),
+    ("http://[::1]:9/v1", True), ("http://api.example.com/v1", False), ("http://10.0.0.5/v1", False),
+    ("ftp://127.0.0.1/", False), ("https:///nohost", False),
+])
+def test_keys_go_over_https_or_to_this_computer_only(url, private):
+    assert net.is_private_url(url) is private
+
+
+def test_a_plain_http_remote_base_url_sends_nothing():
+    """An account stored before the check (or edited by hand) never sends its key in clear text."""
+    session = _NoNetwork()
+    http = net.HttpClient("http://api.example.invalid/v1", {"Authorization": f"Bearer {SECRET}"}, "OpenAI",
+                          secrets=[SECRET], options=net.HttpOptions(session=session))
+    with pytest.raises(net.NetworkError, match="over plain http:// to api.example.invalid") as caught:
+        http.get_json("organization/costs")
+    assert session.calls == 0 and SECRET not in str(caught.value)
+
+
+def test_accounts_refuse_a_plain_http_remote_base_url():
+    from tracker.services.accounts import AccountError, validate
+
+    with pytest.raises(AccountError, match="plain http:// only to this computer"):
+        validate("openai", "work", "http://example.com/v1")
+    validate("openai", "work", "http://127.0.0.1:8080/v1")  # a local test server stays possible
+
+
+class _NoNetwork:
+    calls = 0
+
+    def get(self, *args, **kwargs):
+        self.calls += 1
+        raise AssertionError("a request was sent")
+
+    def close(self):
+        pass

@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 
 from tracker import credentials
-from tracker.net import BadResponse, ProviderError
+from tracker.net import BadResponse, ProviderError, is_private_url
 from tracker.sources.base import BadRecord
 from tracker.sources.providers import SOURCE_KINDS, make_source
 from tracker.storage import Store
@@ -36,8 +36,10 @@ def validate(kind: str, label: str, base_url: str | None) -> None:
         raise AccountError(f"unknown source kind {kind!r}; choose one of {', '.join(SOURCE_KINDS)}")
     if not LABEL_PATTERN.match(label or ""):
         raise AccountError("a label is 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit")
-    if base_url and not re.match(r"^https?://[^/\s]+", base_url):
-        raise AccountError("the base URL must start with https:// (or http:// for a local test server)")
+    if base_url and (not re.match(r"^https?://[^/\s]+", base_url) or not is_private_url(base_url)):
+        # the key goes with every request: never in clear text over the network
+        raise AccountError("the base URL must start with https:// (plain http:// only to this computer, "
+                           "for a local test server)")
 
 
 def check_key(kind: str, label: str, key: str, base_url: str | None = None) -> str:

@@ -15,11 +15,10 @@ from urllib.parse import urlsplit
 
 import requests
 
-from tracker.net import make_session
+from tracker.net import is_private_url, make_session
 
 CONNECT_TIMEOUT_S = 5
 READ_TIMEOUT_S = 15
-LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")  # plain http only here (local relays, tests)
 
 
 @dataclass(frozen=True)
@@ -35,9 +34,7 @@ def host_of(url: str) -> str:
 
 
 def check_url(url: str) -> str:
-    parts = urlsplit(url.strip())
-    secure = parts.scheme == "https" or (parts.scheme == "http" and parts.hostname in LOOPBACK_HOSTS)
-    if not secure or not parts.hostname:
+    if not is_private_url(url):
         raise ValueError("the webhook URL must start with https:// (plain http:// only to this computer)")
     return url.strip()
 

@@ -69,12 +69,27 @@ def describe_failure(exc: BaseException, paths: Paths | None = None) -> str | No
             return damaged_message(paths.db_path if paths else Path("tracker.db"), exc)
         return None
     if isinstance(exc, OSError):
-        name = getattr(exc, "filename", None) or where
+        name = getattr(exc, "filename", None)
         if err in FULL_DISK_ERRNOS:
-            return _full(name)
+            return _full(name or where)
+        if name is not None and not _ours(name, paths):
+            # a file the user named (an export, an import): say what is wrong with it, not with TRACKER_HOME
+            return f"{name}: {exc.strerror or exc}."
         if err in READ_ONLY_ERRNOS:
-            return _read_only(name)
+            return _read_only(name or where)
     return None
+
+
+def _ours(name, paths: Paths | None) -> bool:
+    """True when `name` lies in one of the tracker's own folders (or the folders are not known)."""
+    if paths is None:
+        return True
+    try:
+        target = Path(name).resolve()
+    except (OSError, ValueError, TypeError):
+        return True
+    folders = (paths.data_dir, paths.config_dir, paths.log_dir, paths.cache_dir)
+    return any(target.is_relative_to(Path(folder).resolve()) for folder in folders)
 
 
 def _full(where: str) -> str:

@@ -71,7 +71,10 @@ def export_events(ctx: AppContext, path: Path, since: date | None = None) -> Exp
     path = Path(path)
     tmp = path.with_name(f".{path.name}.tmp")
     result = ExportResult(str(path), origin)
-    fd = os.open(tmp, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, PRIVATE_FILE_MODE)
+    try:
+        fd = os.open(tmp, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, PRIVATE_FILE_MODE)
+    except OSError as exc:  # named after the file the user asked for, not our temporary one beside it
+        raise OSError(exc.errno, exc.strerror, str(path)) from None
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as out:
             header = {"schema": EXPORT_SCHEMA, "origin": origin,

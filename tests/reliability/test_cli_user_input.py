@@ -1,7 +1,9 @@
-"""Numbers far out of range where a user sets them: refused at once, never a crash on every later run.
+"""What a user types into the command line, wrong: one sentence about it, never a traceback.
 
-Each of these was accepted once (exit 0) and then broke the command that reads it, on every run,
-with a traceback (OverflowError at the SQLite write, decimal.InvalidOperation when formatting).
+Numbers far out of range where a user sets them are refused at once: each of these was accepted
+once (exit 0) and then broke the command that reads it, on every run, with a traceback
+(OverflowError at the SQLite write, decimal.InvalidOperation when formatting). Files the user
+names (exports) that cannot be written are named in the message.
 """
 
 from __future__ import annotations
@@ -69,3 +71,20 @@ def test_a_price_override_beyond_any_list_price_is_reported_not_used(tmp_path):
     pricer = Pricer(prices)
     assert any("input_mtok must be a number of dollars per million tokens from 0 to 1,000" in e
                for e in pricer.override_errors)
+
+
+@pytest.mark.parametrize("command", [
+    ("export-events", "{out}"),
+    ("summary", "export", "--out", "{out}"),
+    ("invoice", "export", "1", "-o", "{out}"),
+])
+def test_an_output_file_in_a_missing_folder_is_one_sentence_about_that_file(tmp_path, monkeypatch, command):
+    """Exports to a folder that does not exist printed a FileNotFoundError traceback (naming a temporary file)."""
+    monkeypatch.setenv("TRACKER_TEAM_SECRET", "abcdefghijklmnopqrstuvwxyz123456")
+    out = tmp_path / "missing" / "file.out"
+    if command[0] == "invoice":
+        assert run("invoice", "create", "--client", "ACME", "--since", "2026-11-01", "--until", "2026-11-30",
+                   ).exit_code == 0
+    result = run(*[part.format(out=out) for part in command])
+    assert result.exit_code == 1
+    assert result.output.strip() == f"Error: {out}: No such file or directory.", result.output

@@ -48,3 +48,33 @@ def test_a_fifo_among_the_logs_is_left_alone_not_waited_on(logs):
         signal.alarm(0)
         signal.signal(signal.SIGALRM, previous)
     assert report.files_seen == 1 and report.events_added == 1
+
+
+def test_ctrl_c_waits_while_workers_start_and_workers_ignore_it():
+    """Ctrl-C reaches every process of the group: a parse worker interrupted while it started printed a
+    traceback from multiprocessing's bootstrap. Workers start with Ctrl-C held and then ignore it; the
+    importing process gets it as soon as they have started (and stops them: test_crashes)."""
+    import os
+    import signal
+
+    import pytest
+
+    from tracker.services import log_import
+    from tracker.sources import logfiles as lf
+
+    previous_handler = signal.getsignal(signal.SIGINT)
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            with log_import._ctrl_c_held():
+                os.kill(os.getpid(), signal.SIGINT)  # held: nothing happens inside the block
+                assert signal.SIGINT in signal.sigpending()
+        assert signal.SIGINT not in signal.pthread_sigmask(signal.SIG_BLOCK, set())
+
+        with log_import._ctrl_c_held():  # as a worker starts: Ctrl-C held, then _start_worker
+            os.kill(os.getpid(), signal.SIGINT)
+            log_import._start_worker(None, None)
+        assert signal.getsignal(signal.SIGINT) is signal.SIG_IGN  # the pending one was dropped, not raised
+        assert signal.SIGINT not in signal.sigpending()
+    finally:
+        signal.signal(signal.SIGINT, previous_handler)
+        lf.set_block_hook(None)  # _start_worker set a worker's

@@ -18,6 +18,8 @@ import sqlite3
 import subprocess
 import sys
 import time
+
+import pytest
 from pathlib import Path
 
 from tests.fakes.dataset import AnthropicData, OpenAIData, OpenRouterData
@@ -145,6 +147,40 @@ def test_import_killed_at_random_points_resumes_exact(tmp_path, corpus):
     record("crash_import", rounds=rounds, sigkills=kills, kills_that_left_a_partial_import=partial,
            integrity_checks_ok=rounds * attempts, corpus_bytes=sum(len(d) for _, d in sources),
            events=final_rows, uninterrupted_import_s=round(full_s, 2), losses=0, double_counts=0)
+
+
+def test_ctrl_c_during_a_parallel_import_is_one_line_and_loses_nothing(tmp_path):
+    """Ctrl-C goes to the whole process group, parse workers included: each stops quietly within a
+    block, the command says 'Aborted!' (no worker traceback), and the next import is exact."""
+    corpus = make_corpus(tmp_path / "c", 40, seed=9)  # above the size that starts forked workers
+    truth = expected_totals(json.loads((corpus / "ground_truth.json").read_text()))
+    full_s = timed(["import", "--json"], tracker_env(tmp_path / "probe", **agent_env(corpus)))
+    boot_s = startup_s(tmp_path)
+    rng = random.Random(7)
+    tries, interrupted = scaled(6, 40), 0
+    for i in range(tries):
+        env = tracker_env(tmp_path / f"home{i}", **agent_env(corpus))
+        proc = subprocess.Popen([sys.executable, "-m", "tracker", "import"], env=env, cwd=REPO,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, start_new_session=True)
+        time.sleep(rng.uniform(boot_s, full_s))
+        try:
+            os.killpg(proc.pid, signal.SIGINT)  # what a terminal's Ctrl-C does
+        except ProcessLookupError:  # already done
+            pass
+        _, err = proc.communicate(timeout=60)
+        assert "Traceback" not in err, err
+        if proc.returncode == 1:
+            interrupted += 1
+            assert err.strip() == "Aborted!", err
+        with pytest.raises(ProcessLookupError):  # no worker left behind
+            os.killpg(proc.pid, 0)
+        done = tracker(["import", "--json"], env)
+        assert done.returncode == 0, done.stderr
+        report = tracker(["report", "daily", "--json", "--tz", "UTC"], env)
+        assert measured_totals(json.loads(report.stdout)) == truth, f"try {i}"
+    assert interrupted > 0
+    record("ctrl_c_import", tries=tries, interrupted=interrupted, tracebacks=0, losses=0, double_counts=0,
+           uninterrupted_import_s=round(full_s, 2))
 
 
 KEYS = {"OPENAI_ADMIN_KEY": "sk-admin-fake-0001", "ANTHROPIC_ADMIN_KEY": "sk-ant-admin01-fake-0001",

@@ -20,6 +20,7 @@ SECTIONS = [
     ("faults_log_import", "Faults: log import of a corpus that grows mid-line"),
     ("crash_import", "Crashes: `tracker import` SIGKILLed"),
     ("crash_poll", "Crashes: `tracker poll` SIGKILLed"),
+    ("ctrl_c_import", "Crashes: Ctrl-C (SIGINT to the process group) during a parallel `tracker import`"),
     ("concurrency_batches", "Concurrency: readers and a batch writer"),
     ("concurrency_gui_import", "Concurrency: dashboard services and a real import"),
     ("bad_input", "Bad input: property-based tests of every parser"),

@@ -25,11 +25,13 @@ from __future__ import annotations
 import functools
 import logging
 import os
+import signal
 import sys
 import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -130,6 +132,29 @@ def _start_worker(pricer, abandoned) -> None:
     global _WORKER_PRICER, _WORKER_ABANDONED
     _WORKER_PRICER, _WORKER_ABANDONED = pricer, abandoned
     lf.set_block_hook(_stop_if_abandoned)
+    # Ctrl-C reaches the whole process group: the importing process handles it (and then sets
+    # `abandoned`); a worker interrupted on its own would print a traceback from the pool's queues.
+    # It was started with Ctrl-C held (_ctrl_c_held): ignoring it drops one already pending.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+
+
+@contextmanager
+def _ctrl_c_held() -> Iterator[None]:
+    """Hold Ctrl-C in this thread while workers start; it arrives when the block ends.
+
+    A worker starts with this thread's signal mask, so none can be interrupted before
+    _start_worker makes it ignore Ctrl-C (it printed a traceback from its bootstrap).
+    """
+    if not hasattr(signal, "pthread_sigmask"):  # Windows: no process-group Ctrl-C to the workers
+        yield
+        return
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
 def _stop_if_abandoned(_bytes_read: int) -> None:
@@ -299,12 +324,13 @@ def _results(work: list[_Work], pricer, workers: int | None, report: ImportRepor
     started = min(workers, len(groups))
     pool = None
     try:
-        context = multiprocessing.get_context(method)
-        abandoned = context.Event()
-        pool = ProcessPoolExecutor(started, mp_context=context, initializer=_start_worker,
-                                   initargs=(pricer, abandoned))
-        # every group queued at once, so that workers never wait for this thread (busy writing)
-        futures = [pool.submit(_read_and_price_group, g) for g in groups]
+        with _ctrl_c_held():
+            context = multiprocessing.get_context(method)
+            abandoned = context.Event()
+            pool = ProcessPoolExecutor(started, mp_context=context, initializer=_start_worker,
+                                       initargs=(pricer, abandoned))
+            # every group queued at once, so that workers never wait for this thread (busy writing)
+            futures = [pool.submit(_read_and_price_group, g) for g in groups]
     except (OSError, ImportError) as exc:  # no semaphores (no /dev/shm), no process left (a limit): one core works
         log.warning("log import: parse workers could not start (%s); reading in this process", exc)
         if pool is not None:  # some groups may have started: stop them rather than wait for them
@@ -312,6 +338,11 @@ def _results(work: list[_Work], pricer, workers: int | None, report: ImportRepor
             pool.shutdown(wait=True, cancel_futures=True)
         yield from _in_process(work, pricer, reading)
         return
+    except BaseException:  # Ctrl-C held while they started: the workers stop within a block
+        if pool is not None:
+            abandoned.set()
+            pool.shutdown(wait=True, cancel_futures=True)
+        raise
     report.workers = started
     finished = False
     try:

@@ -86,6 +86,23 @@ def test_user_errors_are_one_line_messages():
     assert "business name" in result.output  # no profile yet: says how to set it
 
 
+def test_an_exchange_rate_of_zero_is_refused_everywhere_and_creates_nothing():
+    """A rate of 0 made a draft whose total could not be shown ('?') and whose `show` failed."""
+    out = run("invoice", "client", "set", "acme", "--currency", "EUR", "--exchange-rate", "0.9", "--markup", "-10")
+    assert "Pass-through cost -10%" in out.output  # not "+-10%"
+    _seed_usage()
+    for args in (("invoice", "create", "--client", "acme", "--since", "2026-11-01", "--until", "2026-11-30",
+                  "--rate", "0"),
+                 ("invoice", "client", "set", "acme", "--exchange-rate", "0")):
+        result = run(*args, ok=False)
+        assert result.exit_code == 1 and "The exchange rate must be above 0" in result.output
+    assert json.loads(run("invoice", "list", "--json").output)["invoices"] == []  # nothing half-made
+    run("invoice", "create", "--client", "acme", "--since", "2026-11-01", "--until", "2026-11-30")
+    result = run("invoice", "rate", "1", "0", ok=False)
+    assert "The exchange rate must be above 0" in result.output
+    assert "1 USD = 0.95 EUR" in run("invoice", "rate", "1", "0,95").output  # a decimal comma is read as a point
+
+
 def test_demo_database_has_a_profile_and_client_billing():
     out = run("--demo", "invoice", "client", "list", "--json").output
     clients = {c["name"]: c for c in json.loads(out)["clients"]}

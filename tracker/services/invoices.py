@@ -26,7 +26,7 @@ from tracker.services.invoices_profile import (
     ClientBilling,
     Profile,
     check_currency,
-    decimal_text,
+    exchange_rate_text,
     load_profile,
     number_scope,
     parse_billing,
@@ -97,14 +97,14 @@ def create_draft(store, client: str, since: date, until: date, zone: tzinfo, gro
     invoice_id = book(store).create_draft(
         client_tag_id=tag["id"], client_name=tag["name"], since_day=since.isoformat(), until_day=until.isoformat(),
         timezone=zone_name(zone), group_by=group_by, currency=cur,
-        exchange_rate=decimal_text(rate, "The exchange rate") if rate else None, notes=notes,
+        exchange_rate=exchange_rate_text(rate) if rate else None, notes=notes,
     )
     return book(store).get(invoice_id)  # type: ignore[return-value]
 
 
 def set_exchange_rate(store, ref: str | int, rate: str) -> dict:
     inv = resolve(store, ref)
-    book(store).update_draft(inv["id"], exchange_rate=decimal_text(rate, "The exchange rate"))
+    book(store).update_draft(inv["id"], exchange_rate=exchange_rate_text(rate))
     return book(store).get(inv["id"])  # type: ignore[return-value]
 
 
@@ -145,11 +145,11 @@ def plan_summary(billing: ClientBilling) -> str:
     markup = Decimal(billing.markup_pct).normalize()
     if billing.plan == "per_model":
         globs = ", ".join(billing.rates)
-        return f"Contract rates per million tokens for {globs}; other models at cost +{markup:f}%."
+        return f"Contract rates per million tokens for {globs}; other models at cost {markup:+f}%."
     if billing.plan == "fixed":
-        usage = f"usage at cost +{markup:f}%" if billing.usage_billed else "usage listed, included in the fee"
+        usage = f"usage at cost {markup:+f}%" if billing.usage_billed else "usage listed, included in the fee"
         return f"{billing.fixed_fee_label} plus {usage}."
-    return f"Pass-through cost +{markup:f}%."
+    return f"Pass-through cost {markup:+f}%."
 
 
 def _period_ms(inv: dict, zone: tzinfo) -> tuple[int, int]:

@@ -51,6 +51,19 @@ def decimal_text(value: Any, what: str, minimum: Decimal | None = Decimal(0)) ->
     return str(number)
 
 
+def exchange_rate_text(value: Any) -> str:
+    """Invoice-currency units per 1 USD: above 0 (a rate of 0 made every line 0, then an unreadable total).
+
+    A decimal comma is read as a point ("0,92": how most currencies' users write it).
+    """
+    if isinstance(value, str) and value.count(",") == 1 and "." not in value:
+        value = value.replace(",", ".")
+    text = decimal_text(value, "The exchange rate")
+    if not Decimal(text) > 0:
+        raise ValueError("The exchange rate must be above 0: units of the invoice currency per 1 USD, such as 0.92.")
+    return text
+
+
 def check_pattern(pattern: str) -> str:
     """An invoice number pattern such as INV-{YYYY}-{seq:04}; {seq} is required."""
     fields = set(re.findall(r"{(\w+)(?::[^}]*)?}", pattern))
@@ -205,7 +218,7 @@ def parse_billing(raw: dict | None) -> ClientBilling:
     if billing.country:
         billing.country = check_country(billing.country)
     if billing.exchange_rate:
-        billing.exchange_rate = decimal_text(billing.exchange_rate, "The exchange rate")
+        billing.exchange_rate = exchange_rate_text(billing.exchange_rate)
     if billing.payment_terms_days is not None:
         billing.payment_terms_days = check_terms(billing.payment_terms_days)
     billing.markup_pct = decimal_text(billing.markup_pct, "The markup", minimum=Decimal(-100))

@@ -50,6 +50,9 @@ def test_damaged_database_says_restore_and_restore_brings_it_back(tmp_path, corp
     assert _report(env) == truth
     backups = list((db.parent / "backups").glob("*.db"))
     assert backups, "an automatic backup was taken"
+    before = sorted(p.name for p in (db.parent / "backups").iterdir())
+    assert tracker(["db", "check"], env).returncode == 0
+    assert sorted(p.name for p in (db.parent / "backups").iterdir()) == before  # "changes nothing": no -wal/-shm
     data = bytearray(db.read_bytes())
     rng = random.Random(damage)
     if damage == "header":
@@ -138,8 +141,11 @@ def test_read_only_data_folder_says_so(tmp_path, corpus):
         undo = lambda: [os.chmod(data, 0o700)] + [os.chmod(p, 0o600) for p in data.iterdir() if p.is_file()]  # noqa: E731
     try:
         text = _user_failure(tracker(["import"], env), "TRACKER_HOME")
+        checked = tracker(["db", "check"], env)  # reading is possible: not "DAMAGED, restore a backup"
     finally:
         undo()
+    assert checked.returncode == 0 and "DAMAGED" not in checked.stdout, checked.stdout + checked.stderr
+    assert ": ok" in checked.stdout.splitlines()[0]
     assert tracker(["import"], env).returncode == 0
     record("environment_read_only", message=text.strip().splitlines()[-1][:160])
 

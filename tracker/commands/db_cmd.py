@@ -27,7 +27,9 @@ def check_command(state: AppState, as_json: bool) -> None:
     if as_json:
         click.echo(cli_format.to_json(doc))
     else:
-        click.echo(f"{doc['database']}: {'ok' if doc['ok'] else 'DAMAGED: ' + '; '.join(doc['problems'])}")
+        notes = f" ({'; '.join(doc['problems'])})" if doc["problems"] else ""
+        click.echo(f"{doc['database']}: ok{notes}" if doc["ok"] else
+                   f"{doc['database']}: DAMAGED: {'; '.join(doc['problems'])}")
         for b in doc["backups"]:
             click.echo(f"  backup {b['path']}: {'ok' if b['ok'] else 'damaged'}")
         if not doc["backups"]:

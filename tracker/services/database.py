@@ -24,7 +24,8 @@ READ_ONLY_ERRNOS = (errno.EROFS, errno.EACCES, errno.EPERM)
 def check(paths: Paths) -> dict:
     """The database and each backup: ok or the problems found (nothing is changed)."""
     db = recovery.check_file(paths.db_path)
-    backups = [recovery.check_file(p) for p in recovery.list_backups(paths.backup_dir, paths.db_path.stem)]
+    backups = [recovery.check_file(p, at_rest=True)
+               for p in recovery.list_backups(paths.backup_dir, paths.db_path.stem)]
     return {
         "database": str(paths.db_path), "ok": db.ok, "problems": db.problems,
         "backups": [{"path": str(b.path), "ok": b.ok, "problems": b.problems} for b in backups],

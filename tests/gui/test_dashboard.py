@@ -271,3 +271,40 @@ def test_value_page_reads_off_the_gui_thread_in_the_dashboard(qtbot, demo_ctx):
     qtbot.waitUntil(lambda: page.report is not None, timeout=20_000)
     assert page.report["rows"] and "ROI" in page.summary.text()
     assert page._reader.wait(10_000)
+
+
+def test_the_wheel_scrolls_the_page_over_a_combo_box_the_user_has_not_clicked(qtbot):
+    """Scrolling the Team page changed 'Webhook format' from json to slack as it passed under the pointer."""
+    from PySide6.QtCore import QPoint, QPointF, Qt
+    from PySide6.QtGui import QWheelEvent
+    from PySide6.QtWidgets import QApplication, QComboBox, QScrollArea, QVBoxLayout, QWidget
+
+    from tracker.gui.wheel import guard_wheel
+
+    area = QScrollArea()
+    content = QWidget()
+    layout = QVBoxLayout(content)
+    combo = QComboBox()
+    combo.addItems(["json", "slack", "teams"])
+    layout.addWidget(combo)
+    layout.addSpacing(3000)  # a long page
+    area.setWidget(content)
+    area.resize(300, 200)
+    qtbot.addWidget(area)
+    guard_wheel(area)
+    area.show()
+    qtbot.waitExposed(area)
+
+    def wheel_down():
+        event = QWheelEvent(QPointF(5, 5), QPointF(area.mapToGlobal(QPoint(5, 5))), QPoint(0, 0), QPoint(0, -120),
+                            Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier, Qt.ScrollPhase.NoScrollPhase,
+                            False)
+        QApplication.sendEvent(combo, event)
+
+    wheel_down()
+    assert combo.currentText() == "json"  # unchanged
+    assert area.verticalScrollBar().value() > 0  # the page scrolled instead
+    combo.setFocus()
+    qtbot.waitUntil(combo.hasFocus)
+    wheel_down()
+    assert combo.currentText() == "slack"  # clicked into: the wheel is the combo's

@@ -138,8 +138,8 @@ def test_tray_icon_embedded_and_dashboard_screenshots(xdisplay, tmp_path):
         x, y, w, h = icon
         SHOTS.mkdir(parents=True, exist_ok=True)
         subprocess.run(["xdotool", "mousemove", str(x + w // 2), str(y + h // 2), "click", "1"], env=env, check=True)
-        window = _wait_for(lambda: _window_id(env, "Tracker — demo"), 15)
-        assert window, "clicking the tray icon did not open the dashboard"
+        window = _wait_for(lambda: _window_id(env, "^Demo data"), 15)
+        assert window, f"clicking the tray icon did not open the dashboard:\n{_tree(env)}"
         time.sleep(2.5)  # first paint of the charts
         _shot(env, window, SHOTS / "dashboard-overview.png")
 

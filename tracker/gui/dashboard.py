@@ -16,6 +16,7 @@ from tracker.gui.model import DashboardModel
 from tracker.gui.pages import registered_pages
 from tracker.gui.pages.welcome import WelcomePage
 from tracker.gui.theme import STYLESHEET, TEXT_MUTED
+from tracker.gui.wheel import guard_wheel
 
 WINDOW_SIZE = (1200, 900)
 
@@ -27,7 +28,8 @@ class DashboardWindow(QMainWindow):
         super().__init__(parent)
         self.model = model
         self.keep_running_on_close = keep_running_on_close
-        self.setWindowTitle("Tracker" + (" — demo" if model.demo else ""))
+        # the desktop adds the application's display name ("Tracker") after the title
+        self.setWindowTitle("Demo data" if model.demo else "Dashboard")
         self.setWindowIcon(draw_icon(None))
         self.setStyleSheet(STYLESHEET)
         self.resize(*WINDOW_SIZE)
@@ -83,6 +85,7 @@ class DashboardWindow(QMainWindow):
         self.update_status()
 
     def add_page(self, name: str, widget: QWidget) -> None:
+        guard_wheel(widget)
         self.pages[name] = widget
         self.stack.addWidget(widget)
         self.nav.addItem(name)

@@ -7,6 +7,7 @@ from datetime import datetime
 from datetime import tzinfo as TzInfo
 
 from tracker.core.timeutil import from_ms
+from tracker.core.wording import counted
 from tracker.gui.theme import percent, usd
 from tracker.services.overview import OverviewSnapshot
 
@@ -99,7 +100,7 @@ def menu_entries(snapshot: OverviewSnapshot | None, status: SyncStatus, open_nud
         if s.warning:
             entries.append(_info(f"⚠ Spending high: {s.warning_reason}"))
         if s.unpriced_month:
-            entries.append(_info(f"Unpriced this month: {s.unpriced_month} requests (not counted as $0)"))
+            entries.append(_info(f"Unpriced this month: {counted(s.unpriced_month, 'request')} (not counted as $0)"))
         if s.sources:
             entries.append(SEPARATOR)
             for src in s.sources:

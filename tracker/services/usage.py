@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import date, tzinfo
 from decimal import Decimal
 
+from tracker.core.wording import counted
 from tracker.services import tagging
 from tracker.services.reports import projects_report, sessions_report, usage_report
 from tracker.storage import Store
@@ -48,7 +49,8 @@ def usage_table(store: Store, zone: tzinfo, view: str, since: date, until: date)
     summary = (f"{len(report['rows'])} rows · {report['since']} to {report['until']} ({report['timezone']}) · "
                f"estimated cost ${Decimal(totals['cost_usd'] or 0):,.2f}")
     if totals["unpriced_requests"]:
-        summary += f" · {totals['unpriced_requests']} unpriced requests (no known price; not counted as $0)"
+        summary += (f" · {counted(totals['unpriced_requests'], 'unpriced request')} "
+                    "(no known price; not counted as $0)")
     billed = report.get("billed")
     if billed:
         est = sum(Decimal(b["estimated_usd"]) for b in billed)

@@ -19,6 +19,8 @@ from PySide6.QtWidgets import (
 
 from tracker.core.money import format_usd_short
 from tracker.core.timeutil import from_ms
+from tracker.core.wording import counted
+from tracker.gui.menu_model import source_label
 from tracker.services import nudges as service
 from tracker.services.context import AppContext
 from tracker.services.ladders import load_ladders
@@ -28,7 +30,6 @@ EXAMPLE_COLUMNS = [
     ("time", "When"), ("project", "Project"), ("requests", "Requests"), ("input_tokens", "Fresh input"),
     ("cache_write_tokens", "Cache write"), ("cache_read_tokens", "Cache read"), ("output_tokens", "Output"),
 ]
-SOURCE_NAMES = {"claude_code": "Claude Code", "codex": "Codex CLI", "gemini_cli": "Gemini CLI"}
 STATUS_TEXT = {"open": "", "snoozed": "snoozed", "switched": "switched", "dismissed": "dismissed"}
 
 
@@ -50,7 +51,7 @@ class NudgeCard(QFrame):
         layout.setContentsMargins(14, 10, 14, 10)
         layout.setSpacing(6)
         doc = nudge.as_dict(zone)
-        where = SOURCE_NAMES.get(nudge.source, nudge.source)
+        where = source_label(nudge.source)
         status = STATUS_TEXT.get(nudge.status, nudge.status)
         if nudge.status == "snoozed" and nudge.snoozed_until_ms:
             status += f" until {from_ms(nudge.snoozed_until_ms).astimezone(zone):%Y-%m-%d}"
@@ -65,7 +66,7 @@ class NudgeCard(QFrame):
         if nudge.requests:
             share = f"{float(nudge.share) * 100:.0f}%"
             text = (
-                f"{nudge.simple_requests} of {nudge.requests} requests ({share}) from {evidence['since']} to "
+                f"{nudge.simple_requests:,} of {counted(nudge.requests, 'request')} ({share}) from {evidence['since']} to "
                 f"{evidence['until']} were simple ({nudge.basis}: short answer, small fresh input, little "
                 f"reasoning{', no tools' if nudge.basis == 'per request' else ''}). They cost "
                 f"{_usd(nudge.simple_cost_pico)} on {nudge.model}; the same tokens on {nudge.suggested_model} "
@@ -97,7 +98,8 @@ class NudgeCard(QFrame):
                     if key == "time" and isinstance(value, str):
                         # a provider bucket is a whole day: show the day, not a midnight time
                         value = value[:10] if example.get("per_request_average") else value.replace("T", " ")[:16]
-                    item = QTableWidgetItem("" if value is None else str(value))
+                    text = "" if value is None else (f"{value:,}" if isinstance(value, int) else str(value))
+                    item = QTableWidgetItem(text)
                     if isinstance(value, int):
                         item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
                     self.examples.setItem(row, col, item)

@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (
 )
 
 from tracker.core.money import usd_to_pico
+from tracker.gui.menu_model import source_label
 from tracker.gui.model import DashboardModel
 from tracker.gui.theme import TEXT_MUTED, usd
 from tracker.services.usage import USAGE_VIEWS, UsageTable, tag_names, tag_rows, usage_table
@@ -22,6 +23,10 @@ DEFAULT_DAYS = 30
 def _display(column: str, value) -> str:
     if value is None:
         return "unpriced" if column == "cost_usd" else ""
+    if column == "source":
+        return source_label(value)
+    if column == "first_seen" and isinstance(value, str):  # local ISO time with offset: the minute is enough
+        return value.replace("T", " ")[:16]
     if column in ("cost_usd", "estimated_usd", "billed_usd"):
         return usd(usd_to_pico(value))
     if isinstance(value, int):

@@ -1,0 +1,45 @@
+"""A wheel turn over a combo box or spin box that the user has not clicked scrolls the page instead.
+
+Without this, scrolling a long page (Team, Settings) changes whatever setting passes under the
+pointer: a webhook format went from json to slack that way, and Save would have kept it.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtWidgets import QAbstractScrollArea, QAbstractSpinBox, QApplication, QComboBox, QWidget
+
+_GUARDED = (QComboBox, QAbstractSpinBox)  # QDateEdit is a spin box
+
+
+class _WheelGuard(QObject):
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() != QEvent.Type.Wheel or not isinstance(watched, QWidget) or watched.hasFocus():
+            return False
+        area = _scroll_area_of(watched)
+        if area is not None:
+            QApplication.sendEvent(area.viewport(), event)  # the page scrolls as if the box were not there
+        else:
+            event.ignore()  # nothing to scroll: the parents may use it
+        return True
+
+
+def _scroll_area_of(widget: QWidget) -> QAbstractScrollArea | None:
+    parent = widget.parentWidget()
+    while parent is not None and not isinstance(parent, QAbstractScrollArea):
+        parent = parent.parentWidget()
+    return parent
+
+
+_guard = None
+
+
+def guard_wheel(root: QWidget) -> None:
+    """Guard every combo box and spin box below `root` (built by then); a click gives one the wheel."""
+    global _guard
+    if _guard is None:
+        _guard = _WheelGuard()
+    for kind in _GUARDED:
+        for widget in root.findChildren(kind):
+            widget.setFocusPolicy(Qt.FocusPolicy.StrongFocus)  # the wheel alone never focuses it
+            widget.installEventFilter(_guard)

@@ -211,3 +211,17 @@ def test_automatic_backup_is_daily_and_skips_a_damaged_file(tmp_path):
     with open_store(db) as store:  # still opens (the damage is in rows no open reads) ...
         assert not store.integrity_ok()
     assert list_backups(db.parent / "backups", "tracker") == first  # ... but no copy of it replaces good ones
+
+
+def test_an_emptied_database_with_backups_says_restore_instead_of_starting_afresh(tmp_path, corpus):
+    """A 0-byte tracker.db (a failed copy, a sync tool) silently became a new, empty history."""
+    truth = expected_totals(json.loads((corpus / "ground_truth.json").read_text()))
+    env, db = _imported_home(tmp_path, corpus)
+    db.write_bytes(b"")
+    for side in ("-wal", "-shm"):
+        Path(f"{db}{side}").unlink(missing_ok=True)
+    _user_failure(tracker(["report", "daily"], env), "is empty (0 bytes)", "tracker db restore")
+    assert db.stat().st_size == 0  # nothing was created on top of it
+    _user_failure(tracker(["db", "check"], env), "DAMAGED", "empty")
+    assert tracker(["db", "restore"], env).returncode == 0
+    assert _report(env) == truth

@@ -43,6 +43,8 @@ def check_file(path: Path, at_rest: bool = False) -> Check:
     """
     if not path.exists():
         return Check(path, False, ["the file does not exist"])
+    if path.stat().st_size == 0:  # SQLite would call it a fine, empty database
+        return Check(path, False, ["the file is empty (0 bytes)"])
     try:
         rows = _integrity(path, at_rest)
     except sqlite3.DatabaseError as exc:

@@ -23,7 +23,7 @@ from tracker.core.records import BilledLine, Cursor, UsageBucket, UsageEvent
 from tracker.core.timeutil import Window, now_ms
 from tracker.storage.db import StoreError, backup, connect, damaged_message, migrate
 from tracker.storage.migrations import HOUR_MS, ROLLUP_TRIGGERS, TOKEN_COLUMNS
-from tracker.storage.recovery import backup_if_due
+from tracker.storage.recovery import backup_if_due, list_backups
 from tracker.storage.value import EFFECTIVE_TAG_SQL, UNTAGGED, ValueQueries
 
 if TYPE_CHECKING:
@@ -540,6 +540,12 @@ def open_store(path: Path, backup_dir: Path | None = None, auto_backup: bool = T
     """Open (creating if needed) and migrate the database at `path`; back it up once a day."""
     backup_dir = backup_dir or path.parent / "backups"
     existed = path.exists() and path.stat().st_size > 0
+    if path.exists() and not existed and list_backups(backup_dir, path.stem):
+        # An emptied file (a failed copy, a sync tool) would silently start a new, empty history on top
+        # of the backups that still hold the real one: say so instead (moving the file away starts afresh).
+        raise StoreError(f"The database {path} is empty (0 bytes), and {backup_dir} holds backups of it: "
+                         "`tracker db restore` puts the newest good one back. To start afresh instead, delete "
+                         "the empty file.")
     conn = connect(path)
     try:
         migrate(conn, path, backup_dir)

@@ -103,3 +103,16 @@ def test_the_overview_and_the_alerts_show_one_forecast(ctx):
 
 def test_median():
     assert _median([3, 1, 2]) == 2 and _median([1, 2, 3, 4]) == 2 and _median([]) == 0
+
+
+def test_the_demo_holds_no_usage_later_than_now(ctx):
+    """At 09:30 UTC the demo showed requests stamped up to 19:00 ('last seen' in the future)."""
+    from tracker.services.demo import generate
+
+    now = datetime.combine(TODAY, time(9, 30), UTC)
+    generate(ctx.store, ctx.pricer, end_day=TODAY, days=3, now=now)
+    newest = ctx.store.conn.execute("SELECT MAX(ts_ms) FROM events").fetchone()[0]
+    assert newest <= to_ms(now)
+    today = ctx.store.conn.execute("SELECT count(*) FROM events WHERE ts_ms >= ?",
+                                   (to_ms(datetime.combine(TODAY, time(0), UTC)),)).fetchone()[0]
+    assert today > 20  # today's requests squeezed into the hours already past, not dropped

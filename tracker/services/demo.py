@@ -23,6 +23,7 @@ from tracker.storage import Store
 
 DEMO_SEED = 20261128
 DEMO_DAYS = 90
+DEMO_DAY_END = timedelta(hours=19)  # a demo day's requests run from 08:00 to 19:00 UTC
 
 # (source, provider, model, share of requests, profile)
 AGENT_MODELS = [
@@ -87,11 +88,20 @@ def generate(
     days: int = DEMO_DAYS,
     seed: int = DEMO_SEED,
     scale: float = 1.0,
+    now: datetime | None = None,
 ) -> DemoSummary:
-    """Fill `store` with demo usage for the `days` days ending `end_day` (UTC)."""
+    """Fill `store` with demo usage for the `days` days ending `end_day` (UTC), none after `now`."""
     rng = random.Random(seed)
-    end_day = end_day or datetime.now(UTC).date()
+    now = now or datetime.now(UTC)
+    end_day = end_day or now.date()
     first = end_day - timedelta(days=days - 1)
+
+    def so_far(moment: datetime) -> datetime:
+        """Today's requests squeezed into the hours already past: a demo never shows usage from later today."""
+        if moment <= now or moment.date() != now.date():
+            return moment
+        day_start = datetime.combine(moment.date(), time(0), UTC)
+        return day_start + (moment - day_start) * ((now - day_start) / DEMO_DAY_END)
     total_events = 0
     total_buckets = 0
     total_billed = 0
@@ -112,7 +122,7 @@ def generate(
             source, provider, model, _, profile = rng.choices(AGENT_MODELS, [m[3] for m in AGENT_MODELS])[0]
             simple = model.startswith("claude-opus") and rng.random() < 0.45 or rng.random() < 0.08
             tokens, tools = _request_tokens(rng, profile, simple)
-            moment = datetime.combine(day, time(8, 0), UTC) + timedelta(seconds=rng.randint(0, 11 * 3600))
+            moment = so_far(datetime.combine(day, time(8, 0), UTC) + timedelta(seconds=rng.randint(0, 11 * 3600)))
             events.append(
                 UsageEvent(
                     source=source,
@@ -131,7 +141,7 @@ def generate(
             )
         # one OpenRouter request stream with costs the provider reported
         for j in range(rng.randint(0, 6)):
-            moment = datetime.combine(day, time(14, 0), UTC) + timedelta(minutes=7 * j)
+            moment = so_far(datetime.combine(day, time(14, 0), UTC) + timedelta(minutes=7 * j))
             events.append(
                 UsageEvent(
                     source="openrouter", account="personal", key=f"gen-demo-{day.isoformat()}-{j}",
@@ -145,7 +155,8 @@ def generate(
         if (days - 1 - offset) % 9 == 0:
             events.append(
                 UsageEvent(
-                    source="codex", key=f"demo-unpriced-{day.isoformat()}", ts_ms=to_ms(datetime.combine(day, time(0, 5), UTC)),
+                    source="codex", key=f"demo-unpriced-{day.isoformat()}",
+                    ts_ms=to_ms(so_far(datetime.combine(day, time(0, 5), UTC))),
                     model="internal-preview-model", tokens=Tokens(input_tokens=1200, output_tokens=300),
                     session=f"codex:demo-unpriced-{day.isoformat()}", project="tracker", provider=None,
                 )

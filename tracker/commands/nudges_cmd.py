@@ -101,7 +101,7 @@ def dismiss_command(state: AppState, nudge_id: str) -> None:
 
 @nudges_command.command("snooze")
 @click.argument("nudge_id")
-@click.option("--days", type=click.IntRange(min=1), default=7, show_default=True, help="Days to hide it.")
+@click.option("--days", type=click.IntRange(1, 3650), default=7, show_default=True, help="Days to hide it.")
 @pass_state
 @user_errors
 def snooze_command(state: AppState, nudge_id: str, days: int) -> None:

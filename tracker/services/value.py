@@ -300,6 +300,8 @@ def import_csv(store: Store, data: str | bytes | Path, allow_partial: bool = Fal
 
 def list_values(store: Store, tag: str | None = None, since: date | None = None,
                 until: date | None = None) -> list[dict]:
+    if since and until and until < since:
+        raise ValueError(f"the date range ends ({until}) before it starts ({since})")
     tag_id = None
     if tag:
         found = store.tag_by_name(tag)

@@ -308,3 +308,28 @@ def test_the_wheel_scrolls_the_page_over_a_combo_box_the_user_has_not_clicked(qt
     qtbot.waitUntil(combo.hasFocus)
     wheel_down()
     assert combo.currentText() == "slack"  # clicked into: the wheel is the combo's
+
+
+def test_the_daily_chart_legend_wraps_instead_of_cutting_names_off(qtbot):
+    """By model at 1024 px, the last entries ('gemini-2.5-pro', 'other') were cut off the one legend row."""
+    from datetime import date, timedelta
+
+    from tracker.gui.charts import DailyCostChart
+    from tracker.services.overview import DailySeries
+
+    names = ["gpt-4.1", "gpt-4.1-mini", "claude-sonnet-4-5", "claude-opus-4-5", "gpt-5-codex", "gemini-2.5-pro",
+             "gemini-2.5-flash", "deepseek-chat"]
+    series = DailySeries(days=[date(2026, 11, 1) + timedelta(days=i) for i in range(5)],
+                         day_start_s=[1_761_955_200 + 86_400 * i for i in range(5)], by_source={},
+                         by_model={n: [10**12 * (i + 1)] * 5 for i, n in enumerate(names)},
+                         unpriced_by_day=[0] * 5, totals=[0] * 5)
+    chart = DailyCostChart()
+    qtbot.addWidget(chart)
+    chart.resize(700, 300)
+    chart.show()
+    chart.set_data(series, "model")
+    assert len(chart._legend_names) == 7  # six models and "other"
+    assert chart.legend.columnCount < 7
+    assert chart.legend.boundingRect().width() <= chart.width()  # every entry inside the chart
+    chart.resize(1800, 300)
+    qtbot.waitUntil(lambda: chart.legend.columnCount == 7)  # wide enough: one row again

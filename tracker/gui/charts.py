@@ -6,13 +6,16 @@ from datetime import date, datetime, tzinfo
 
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, Qt, Signal
-from PySide6.QtGui import QColor, QFont
+from PySide6.QtGui import QColor, QFont, QFontMetrics
 
 from tracker.gui.menu_model import source_label
 from tracker.gui.theme import OTHER_COLOUR, TEXT_MUTED, colour_for, usd, usd_float
 from tracker.services.overview import DailySeries, MonthSeries
 
 MAX_SERIES = 7  # more groups than this are summed as "other" so the colours stay readable
+LEGEND_ENTRY_EXTRA_PX = 48  # a legend entry's colour sample and spacing beside its text
+LEGEND_MARGIN_PX = 90  # the value axis and the legend's offset
+LEGEND_ROW_HEADROOM = 0.22  # of the tallest bar, per legend row: the rows sit above the bars
 BAR_WIDTH_S = 86_400 * 0.8
 HALF_DAY_S = 43_200
 
@@ -60,7 +63,7 @@ class DailyCostChart(pg.PlotWidget):
         super().__init__(parent=parent, axisItems={"bottom": pg.DateAxisItem(orientation="bottom")})
         self.plot = _styled_plot(self)
         self.plot.setMouseEnabled(x=True, y=False)
-        # one row of legend entries along the top, above the bars (headroom in set_data)
+        # legend entries along the top, above the bars (rows and headroom in _fit_legend)
         self.legend = self.plot.addLegend(offset=(8, 2), colCount=MAX_SERIES, horSpacing=18)
         self.series: DailySeries | None = None
         self.groups: list[tuple[str, list[int]]] = []
@@ -68,6 +71,7 @@ class DailyCostChart(pg.PlotWidget):
         # (cheaper, and the legend only changes when the group names do).
         self._bars: list[pg.BarGraphItem] = []
         self._legend_names: list[str] = []
+        self._top = 1.0  # the tallest stacked bar, in dollars
         self.scene().sigMouseMoved.connect(self._on_mouse_moved)
         self.scene().sigMouseClicked.connect(self._on_mouse_clicked)
         self.setMinimumHeight(300)
@@ -104,10 +108,28 @@ class DailyCostChart(pg.PlotWidget):
             for name, bar in zip(names, self._bars):
                 self.legend.addItem(bar, name)
             self._legend_names = names
+        self._top = max(bottom) if bottom and max(bottom) > 0 else 1
         if xs:
-            top = max(bottom) if bottom and max(bottom) > 0 else 1
             self.plot.setXRange(xs[0] - HALF_DAY_S, xs[-1] + HALF_DAY_S, padding=0.01)
-            self.plot.setYRange(0, top * 1.22, padding=0)  # headroom for the legend row
+        self._fit_legend()
+
+    def _fit_legend(self) -> None:
+        """As many legend entries per row as the width holds (long model names wrap to a second row,
+        instead of the last ones being cut off), and headroom above the bars for those rows."""
+        names = self.__dict__.get("_legend_names")  # resizeEvent runs inside PlotWidget's own __init__
+        if not names:
+            return
+        metrics = QFontMetrics(self.font())
+        entry_px = max(metrics.horizontalAdvance(name) for name in names) + LEGEND_ENTRY_EXTRA_PX
+        columns = max(1, min(len(names), int((self.width() - LEGEND_MARGIN_PX) // entry_px)))
+        if columns != self.legend.columnCount:
+            self.legend.setColumnCount(columns)
+        rows = -(-len(names) // columns)
+        self.plot.setYRange(0, self._top * (1 + LEGEND_ROW_HEADROOM * rows), padding=0)
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._fit_legend()
 
     def day_index_at(self, scene_pos: QPointF) -> int | None:
         if self.series is None or not self.series.days:

@@ -74,7 +74,7 @@ def test_team_view_merges_and_draws_charts(page, tmp_path):
     text = page.report_view.toPlainText()
     assert "Team report" in text and "broken.json" in text
     assert page.dist_bars is not None and len(page.dist_bars.opts["x"]) == 2
-    assert page.mix_bars is not None and len(page.mix_bars.opts["height"]) == 1
+    assert page.mix_bars is not None and len(page.mix_bars.opts["width"]) == 1  # one model family, as a bar across
     page.k_spin.setValue(10)
     page.merge_now()
     assert page.dist_bars is None and page.mix_bars is None

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pyqtgraph as pg
 from PySide6.QtCore import Slot
+from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -49,6 +50,8 @@ from tracker.services.team_summary import (
 log = logging.getLogger(__name__)
 PREVIEW_WEEKS_BACK = 4
 MERGE_FOLDER_SETTING = "team.merge_folder"
+MIX_MIN_HEIGHT_PX = 220
+MIX_ROW_PX = 20  # per model family in the model-mix chart
 
 
 class TeamPage(QWidget):
@@ -276,11 +279,18 @@ class TeamPage(QWidget):
         models = report["models"]
         self.mix_bars = None
         if models:
-            xs = list(range(len(models)))
-            self.mix_bars = pg.BarGraphItem(x=xs, height=[m["cost_usd"] for m in models], width=0.6,
+            # bars across, names down the side: a dozen model names under vertical bars ran into each other
+            ordered = sorted(models, key=lambda m: m["cost_usd"])  # the dearest at the top
+            ys = list(range(len(ordered)))
+            self.mix_bars = pg.BarGraphItem(x0=0, y=ys, width=[m["cost_usd"] for m in ordered], height=0.6,
                                             brush=pg.mkBrush(205, 120, 60, 180))
             self.mix_plot.addItem(self.mix_bars)
-            self.mix_plot.getAxis("bottom").setTicks([[(i, m["family"]) for i, m in enumerate(models)]])
+            names = self.mix_plot.getAxis("left")
+            names.setTicks([[(i, m["family"]) for i, m in enumerate(ordered)]])
+            metrics = QFontMetrics(self.mix_plot.font())
+            names.setWidth(max(metrics.horizontalAdvance(m["family"]) for m in ordered) + 16)
+            # a row per family, tall enough that no name is dropped for lack of room
+            self.mix_plot.setMinimumHeight(max(MIX_MIN_HEIGHT_PX, MIX_ROW_PX * len(ordered) + 70))
 
     @Slot()
     def _browse_share_folder(self) -> None:

@@ -10,6 +10,7 @@ import pytest
 pytest.importorskip("pytestqt")
 
 from PySide6.QtCore import Qt  # noqa: E402
+from PySide6.QtWidgets import QScrollArea  # noqa: E402
 
 from tracker.paths import get_paths  # noqa: E402
 from tracker.services import demo  # noqa: E402
@@ -137,3 +138,32 @@ def test_value_form_records_entries_and_reports_bad_csv_rows(qtbot, demo_context
     assert not report.ok and "line 3: unknown tag 'Nobody'" in form.status.text()
     assert "Nothing imported" in form.status.text()
     assert len(demo_context.store.value_entries()) == before + 1
+
+
+@pytest.mark.gui
+def test_value_page_keeps_colours_and_its_legend_off_the_lines(qtbot, demo_context):
+    """Colours went by rank (ACME turned from blue to orange after a value entry) and the legend sat on
+    the cost lines; at 1024x700 the page squeezed its table to three rows."""
+    from tracker.gui.pages.value_page import ValuePage
+    from tracker.services.value import add_value
+
+    page = ValuePage(demo_context)
+    qtbot.addWidget(page)
+    page.resize(850, 650)
+    page.show()
+    page.refresh()
+
+    def colours() -> dict[str, str]:
+        return {label.text: sample.item.opts["pen"].color().name() for sample, label in page.legend.items}
+
+    before = colours()
+    assert {"ACME", "Globex"} <= set(before)
+    assert page.legend.parentItem() is not page.cost_plot.vb  # in the layout, under the charts
+    ranks = [t["tag"] for t in page.report["tags"]]
+    add_value(demo_context.store, tag=ranks[-2], amount="900000", period="2026-11")  # a new leader
+    page.refresh()
+    assert [t["tag"] for t in page.report["tags"]] != ranks
+    assert colours() == before
+    scroll = page.findChild(QScrollArea)
+    assert scroll is not None and scroll.verticalScrollBar().maximum() > 0  # scrolls instead of squeezing
+    assert page.table.height() >= 150

@@ -27,6 +27,7 @@ from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
+    QFrame,
     QGroupBox,
     QHBoxLayout,
     QHeaderView,
@@ -34,6 +35,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QMessageBox,
     QPushButton,
+    QScrollArea,
     QSplitter,
     QTableWidget,
     QTableWidgetItem,
@@ -56,6 +58,8 @@ TABLE_COLUMNS = (
 MAX_REJECTS_SHOWN = 5
 LEVERAGE_HEIGHT_PX = 130
 TABLE_MIN_HEIGHT_PX = 160
+CONTENT_MIN_HEIGHT_PX = 820  # below this the page scrolls
+LEGEND_COLUMNS = 4
 PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"]
 
 
@@ -80,6 +84,12 @@ class PeriodAxis(pg.AxisItem):
             i = int(round(v))
             out.append(self.labels[i] if 0 <= i < len(self.labels) and abs(v - i) < 1e-6 else "")
         return out
+
+
+def _quantity(text: str) -> str:
+    """A KPI count for reading: '4,346.7' (an entry spread over periods by days is fractional), '14'."""
+    value = Decimal(text)
+    return f"{value:,.0f}" if value == value.to_integral_value() else f"{value:,.1f}"
 
 
 class ValueEntryForm(QGroupBox):
@@ -107,12 +117,17 @@ class ValueEntryForm(QGroupBox):
         self.status = QLabel()
         self.status.setWordWrap(True)
         self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        row = QHBoxLayout()
-        for widget in (self.tag_box, self.kind_box, self.period_edit, self.amount_edit, self.unit_edit,
-                       self.note_edit, self.add_button, self.import_button):
-            row.addWidget(widget)
+        # two rows, so that the form fits a small laptop's window beside the navigation
+        what = QHBoxLayout()
+        for widget in (self.tag_box, self.kind_box, self.period_edit, self.amount_edit, self.unit_edit):
+            what.addWidget(widget)
+        actions = QHBoxLayout()
+        actions.addWidget(self.note_edit, 1)
+        actions.addWidget(self.add_button)
+        actions.addWidget(self.import_button)
         layout = QVBoxLayout(self)
-        layout.addLayout(row)
+        layout.addLayout(what)
+        layout.addLayout(actions)
         layout.addWidget(self.status)
         self.kind_box.currentIndexChanged.connect(self._on_kind_changed)
         self.add_button.clicked.connect(self.add_entry)
@@ -230,12 +245,14 @@ class ValuePage(QWidget):
         self.value_axis = PeriodAxis()
         self.cost_plot = self.time_charts.addPlot(row=0, col=0, axisItems={"bottom": self.period_axis})
         self.cost_plot.setLabel("left", "Cost", units="USD")
-        self.cost_plot.addLegend(offset=(10, 5))
         self.cost_plot.showGrid(y=True, alpha=0.2)
         self.value_plot = self.time_charts.addPlot(row=1, col=0, axisItems={"bottom": self.value_axis})
         self.value_plot.setLabel("left", "Value", units="USD")
         self.value_plot.setXLink(self.cost_plot)
         self.value_plot.showGrid(y=True, alpha=0.2)
+        # the tags' colours in a strip under both charts: inside a chart the legend covered the lines
+        self.legend = pg.LegendItem(colCount=LEGEND_COLUMNS, horSpacing=16)
+        self.time_charts.addItem(self.legend, row=2, col=0)
 
         self.scatter_widget = pg.PlotWidget()
         self.scatter_plot = self.scatter_widget.getPlotItem()
@@ -245,7 +262,7 @@ class ValuePage(QWidget):
             self.scatter_plot.getAxis(side).setLogMode(True)
         self.scatter_plot.setLabel("bottom", "Cost (USD)")
         self.scatter_plot.setLabel("left", "Value (USD)")
-        self.scatter_plot.setTitle("Tags: cost against value (lines of equal ROI)")
+        self.scatter_plot.setTitle("Value against cost per tag")  # dotted: equal ROI, labelled 1x 2x 5x
         self.scatter = pg.ScatterPlotItem(size=11, pen=pg.mkPen("k"), brush=pg.mkBrush(PALETTE[0]))
         self.scatter_plot.addItem(self.scatter)
         self.roi_lines: dict[int, pg.PlotDataItem] = {}
@@ -256,7 +273,7 @@ class ValuePage(QWidget):
         self.leverage_widget = pg.PlotWidget()
         self.leverage_widget.setMaximumHeight(LEVERAGE_HEIGHT_PX)
         self.leverage_plot = self.leverage_widget.getPlotItem()
-        self.leverage_plot.setTitle("Leverage: annualised AI spend, % of compensation")
+        self.leverage_plot.setTitle("AI spend a year, % of pay")
         self.leverage_plot.hideAxis("left")
         self.leverage_plot.setMouseEnabled(x=False, y=False)
         self.leverage_bar: pg.BarGraphItem | None = None
@@ -280,7 +297,10 @@ class ValuePage(QWidget):
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.setMinimumHeight(TABLE_MIN_HEIGHT_PX)
 
-        layout = QVBoxLayout(self)
+        # In a small window the page scrolls rather than squeezing the charts and the table to nothing.
+        content = QWidget()
+        content.setMinimumHeight(CONTENT_MIN_HEIGHT_PX)
+        layout = QVBoxLayout(content)
         layout.addLayout(header)
         layout.addWidget(self.summary)
         splitter = QSplitter(Qt.Orientation.Vertical)
@@ -290,6 +310,13 @@ class ValuePage(QWidget):
         splitter.setStretchFactor(1, 2)
         layout.addWidget(splitter, 1)
         layout.addWidget(self.entry_form)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setWidget(content)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(scroll)
 
         self.refresh_button.clicked.connect(self.refresh)
         self.period_box.currentIndexChanged.connect(self._on_period_changed)
@@ -382,14 +409,18 @@ class ValuePage(QWidget):
         if chosen != ALL_TAGS and tags and tags[0]["value_usd"] is None and tags[0]["kpis"]:
             kpi_unit = tags[0]["kpis"][0]["unit"]  # a KPI-only tag: chart its units instead of money
         self.value_plot.setLabel("left", kpi_unit or "Value", units=None if kpi_unit else "USD")
-        for n, tag in enumerate(tags):
-            color = PALETTE[[t["tag"] for t in self.report["tags"]].index(tag["tag"]) % len(PALETTE)]
+        # a tag keeps its colour when its rank changes (a new value entry reorders the tags)
+        by_name = sorted((t["tag"] for t in self.report["tags"]), key=str.casefold)
+        self.legend.clear()
+        for tag in tags:
+            color = PALETTE[by_name.index(tag["tag"]) % len(PALETTE)]
             rows = [r for r in self.report["rows"] if r["tag"] == tag["tag"]]
             xs = [index[r["period"]] for r in rows]
             # an unfinished period (this week, this month) gets a hollow marker
             brushes = [pg.mkBrush(color) if r["complete"] else pg.mkBrush(None) for r in rows]
-            self.cost_plot.plot(xs, [_f(r["cost_usd"]) for r in rows], pen=pg.mkPen(color, width=2),
-                                symbol="o", symbolSize=6, symbolPen=color, symbolBrush=brushes, name=tag["tag"])
+            line = self.cost_plot.plot(xs, [_f(r["cost_usd"]) for r in rows], pen=pg.mkPen(color, width=2),
+                                       symbol="o", symbolSize=6, symbolPen=color, symbolBrush=brushes)
+            self.legend.addItem(line, tag["tag"])
             if kpi_unit:
                 ys = [_f(next((k["quantity"] for k in r["kpis"] if k["unit"] == kpi_unit), "0")) for r in rows]
             elif tag["value_usd"] is not None:
@@ -451,7 +482,8 @@ class ValuePage(QWidget):
                 str(tag["rank"] or ""), tag["tag"], tag["tag_kind"] or "", _usd(tag["cost_usd"]),
                 f"${Decimal(tag['value_usd']):,.2f}" if tag["value_usd"] else "",
                 f"{Decimal(tag['roi']):,.2f}x" if tag["roi"] else "",
-                "; ".join(f"{k['quantity']} {k['unit']} @ {_usd(k['cost_per_unit_usd'])}" for k in tag["kpis"]),
+                "; ".join(f"{_quantity(k['quantity'])} {k['unit']} @ {_usd(k['cost_per_unit_usd'])}"
+                          for k in tag["kpis"]),
                 f"{trend['cost_change_pct']}%" if trend["cost_change_pct"] else "",
                 f"{trend['value_change_pct']}%" if trend["value_change_pct"] else "",
                 FLAG_TEXT if trend["cost_grows_value_flat"] else "",

@@ -51,13 +51,12 @@ def test_dialog_stores_key_in_keyring_and_never_shows_it(qtbot, ctx, memory_keyr
     assert svc.list_sources(ctx.store) == []
 
 
-def test_dialog_saves_intervals_timezone_currency_folders_and_autostart(qtbot, ctx, tmp_path):
+def test_dialog_saves_intervals_timezone_folders_and_autostart(qtbot, ctx, tmp_path):
     dialog = SettingsDialog(ctx.store)
     qtbot.addWidget(dialog)
     dialog.logs_interval.setValue(120)
     dialog.providers_interval.setValue(30)
     dialog.timezone.setCurrentIndex(dialog.timezone.findData("Europe/Paris"))
-    dialog.currency.setCurrentIndex(dialog.currency.findData("EUR"))
     dialog.folders.addItem("/data/claude-logs")
     dialog.autostart.setChecked(True)
     with qtbot.waitSignal(dialog.settingsChanged):
@@ -65,7 +64,7 @@ def test_dialog_saves_intervals_timezone_currency_folders_and_autostart(qtbot, c
     assert svc.sync_intervals(ctx.store) == (120, 1800)
     assert svc.timezone_name(ctx.store) == "Europe/Paris"
     assert str(ctx.zone()) == "Europe/Paris"
-    assert svc.display_currency(ctx.store) == "EUR"
+    assert not hasattr(dialog, "currency")  # no control that changes nothing
     assert svc.import_folders(ctx.store) == ["/data/claude-logs"]
     desktop = tmp_path / "xdg" / "autostart" / "tracker.desktop"
     assert desktop.exists() and "Exec=" in desktop.read_text()
@@ -120,3 +119,18 @@ def test_autostart_linux_and_macos(tmp_path, monkeypatch):
     assert data["ProgramArguments"] == command and data["RunAtLoad"] is True
     autostart.set_enabled(False, platform="macos")
     assert not autostart.is_enabled("macos")
+
+
+def test_demo_note_and_messages_that_stay_with_their_tab(qtbot, ctx):
+    """In the demo the empty account list sat beside OpenAI figures with no word; an error from the
+    Sources tab stayed under every other tab."""
+    dialog = SettingsDialog(ctx.store, demo=True)
+    qtbot.addWidget(dialog)
+    assert dialog.demo_note.isVisibleTo(dialog) and "generated" in dialog.demo_note.text()
+    dialog.remove_source()  # nothing selected: says so
+    assert "Select a source" in dialog.message.text()
+    dialog.tabs.setCurrentIndex(1)
+    assert dialog.message.text() == ""
+    plain = SettingsDialog(ctx.store)
+    qtbot.addWidget(plain)
+    assert not plain.demo_note.isVisibleTo(plain)

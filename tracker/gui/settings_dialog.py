@@ -24,7 +24,7 @@ if TYPE_CHECKING:  # the GUI uses the store only through service functions
 class SettingsDialog(QDialog):
     settingsChanged = Signal()
 
-    def __init__(self, store: "Store", parent=None):
+    def __init__(self, store: "Store", parent=None, demo: bool = False):
         super().__init__(parent)
         self.store = store
         self.setWindowTitle("Tracker settings")
@@ -43,6 +43,8 @@ class SettingsDialog(QDialog):
         self.message = QLabel("")
         self.message.setWordWrap(True)
         layout.addWidget(self.message)
+        self.tabs.currentChanged.connect(lambda _index: self._say(""))  # an answer belongs to its tab
+        self.demo_note.setVisible(demo)
         self.reload_sources()
 
     # -- sources ---------------------------------------------------------
@@ -51,6 +53,10 @@ class SettingsDialog(QDialog):
         layout = QVBoxLayout(tab)
         self.source_list = QListWidget()
         layout.addWidget(QLabel("Provider accounts polled for usage and costs:"))
+        self.demo_note = QLabel("Demo data: its OpenAI and OpenRouter figures are generated; no account is "
+                                "polled. Accounts added here belong to the demo folder only.",
+                                styleSheet=f"color: {TEXT_MUTED};", wordWrap=True)
+        layout.addWidget(self.demo_note)
         layout.addWidget(self.source_list)
         row = QHBoxLayout()
         self.test_button = QPushButton("Test")
@@ -168,14 +174,9 @@ class SettingsDialog(QDialog):
         current = svc.timezone_name(self.store) or ""
         index = self.timezone.findData(current)
         self.timezone.setCurrentIndex(max(index, 0))
-        self.currency = QComboBox()
-        for code in svc.DISPLAY_CURRENCIES:
-            self.currency.addItem(code, code)
-        self.currency.setCurrentIndex(self.currency.findData(svc.display_currency(self.store)))
         form.addRow("Timezone (days start at midnight here)", self.timezone)
-        form.addRow("Display currency", self.currency)
-        form.addRow("", QLabel("Figures are shown in USD, the currency providers bill in; other currencies\n"
-                               "are noted for later and not converted yet.", styleSheet=f"color: {TEXT_MUTED};"))
+        form.addRow("", QLabel("Figures are in USD, the currency providers bill in; invoices convert to the\n"
+                               "client's currency at the rate you give them.", styleSheet=f"color: {TEXT_MUTED};"))
         return tab
 
     def _startup_tab(self) -> QWidget:
@@ -218,7 +219,6 @@ class SettingsDialog(QDialog):
             zone = self.timezone.currentData() if self.timezone.currentText() == self.timezone.itemText(
                 self.timezone.currentIndex()) else self.timezone.currentText()
             svc.set_timezone(self.store, zone)
-            svc.set_display_currency(self.store, self.currency.currentData())
             svc.set_import_folders(self.store, self.folder_list())
             if self.autostart.isEnabled() and self.autostart.isChecked() != autostart.is_enabled():
                 autostart.set_enabled(self.autostart.isChecked())

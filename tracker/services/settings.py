@@ -22,11 +22,9 @@ from tracker.storage import providers as pstore
 SOURCE_KINDS = tuple(sorted(accounts.SOURCE_KINDS))
 LOGS_INTERVAL_SETTING = "sync.logs_interval_s"
 PROVIDERS_INTERVAL_SETTING = "sync.providers_interval_s"
-CURRENCY_SETTING = "display.currency"
 DEFAULT_LOGS_INTERVAL_S = 60
 DEFAULT_PROVIDERS_INTERVAL_S = 15 * 60
 MIN_INTERVAL_S = 15
-DISPLAY_CURRENCIES = ("USD", "EUR", "GBP")  # only USD is converted today: the others are a note
 
 
 class SettingsError(ValueError):
@@ -127,11 +125,3 @@ def set_timezone(store: Store, name: str | None) -> None:
     store.set_setting(TIMEZONE_SETTING, name)
 
 
-def display_currency(store: Store) -> str:
-    return store.get_setting(CURRENCY_SETTING, "USD")
-
-
-def set_display_currency(store: Store, code: str) -> None:
-    if code not in DISPLAY_CURRENCIES:
-        raise SettingsError(f"Choose one of {', '.join(DISPLAY_CURRENCIES)}.")
-    store.set_setting(CURRENCY_SETTING, code)

@@ -41,6 +41,12 @@ def test_create_issue_export_pay_void(page, tmp_path, monkeypatch):
     draft = page.selected()
     assert draft["status"] == "draft" and draft["total"] == "3.96"  # 3.00 x 1.1 + 20% VAT
     assert "claude-sonnet-4-5" in page.preview.toPlainText() and "3.96" in page.preview.toPlainText()
+    shown = page.preview.toPlainText()
+    assert "Cache" in shown and "Discount" not in shown  # the PDF's columns; no "Discount -0.00"
+    asked = []
+    page.ask_text = lambda label, default: asked.append(default)  # the dialog shows the current rate
+    page.set_rate_selected()
+    assert asked == [page.selected()["exchange_rate"]] and asked[0]
     assert page.issue_button.isEnabled() and not page.paid_button.isEnabled()
     assert not page.export_buttons["facturx"].isEnabled()  # no e-invoice for a draft
 

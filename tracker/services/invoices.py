@@ -333,7 +333,7 @@ def list_invoices(store, status: str | None = None, client: str | None = None) -
             "id": inv["id"], "number": inv["number"], "kind": inv["kind"], "status": inv["status"],
             "client": inv["client_name"], "since": inv["since_day"], "until": inv["until_day"],
             "issue_date": inv["issue_date"], "due_date": inv["due_date"], "paid_date": inv["paid_date"],
-            "currency": inv["currency"], "total": total,
+            "currency": inv["currency"], "exchange_rate": inv["exchange_rate"], "total": total,
             "credit_for": (b.get(inv["credit_for_id"]) or {}).get("number") if inv["credit_for_id"] else None,
             "voided_by": (b.get(inv["voided_by_id"]) or {}).get("number") if inv["voided_by_id"] else None,
         })

@@ -11,6 +11,7 @@ import html
 import logging
 from collections.abc import Callable
 from datetime import date, timedelta
+from decimal import Decimal
 from pathlib import Path
 
 from PySide6.QtCore import QDate, Qt, Slot
@@ -275,7 +276,8 @@ class InvoicesPage(QWidget):
         row = self.selected()
         if row is None:
             return
-        rate = rate or self.ask_text(f"Units of {row['currency']} per 1 USD (frozen when issued):", "")
+        rate = rate or self.ask_text(f"Units of {row['currency']} per 1 USD (frozen when issued):",
+                                     row.get("exchange_rate") or "")  # the current rate, to adjust
         if not rate:
             return
         keep = row["id"]
@@ -379,22 +381,29 @@ def preview_html(doc: dict) -> str:
     head = (f"<h3 style='margin:0'>{e(title)} <span style='color:{color}'>[{e(doc.get('status', ''))}]</span></h3>"
             f"<p style='margin:2px 0'>{e(doc['buyer']['name'])} · {e(doc['period']['since'])} – "
             f"{e(doc['period']['until'])} · {e(doc['plan'])}</p>")
+    # the same columns as the PDF: cache tokens are most of an agent's tokens (and often of its cost)
     rows = "".join(
         f"<tr><td>{line['position']}</td><td>{e(line['description'])}</td>"
-        f"<td align='right'>{line['input_tokens']:,}</td><td align='right'>{line['output_tokens']:,}</td>"
+        f"<td align='right'>{line['input_tokens']:,}</td>"
+        f"<td align='right'>{line['cache_read_tokens'] + line['cache_write_tokens']:,}</td>"
+        f"<td align='right'>{line['output_tokens']:,}</td>"
         f"<td align='right'>{e(line['amount'])}</td></tr>"
         for line in doc["lines"]
     )
     t = doc["totals"]
-    taxes = "".join(f"<tr><td colspan=4 align='right'>{e(x['name'])} {e(x['rate_pct'])}%</td>"
+    taxes = "".join(f"<tr><td colspan=5 align='right'>{e(x['name'])} {e(x['rate_pct'])}%</td>"
                     f"<td align='right'>{e(x['amount'])}</td></tr>" for x in t["taxes"])
+    discount = ""
+    if Decimal(t["discount"]) != 0:  # as on the PDF: no "Discount -0.00" line
+        discount = (f"<tr><td colspan=5 align='right'>Discount ({Decimal(t['discount_pct']).normalize():f}%)</td>"
+                    f"<td align='right'>{e(str(-Decimal(t['discount'])))}</td></tr>")
     table = (
         "<table width='100%' cellspacing=0 cellpadding=3>"
         "<tr style='background:#1f3a5f;color:white'><th>#</th><th align='left'>Line</th><th>Input</th>"
-        f"<th>Output</th><th align='right'>Amount ({e(cur)})</th></tr>{rows}"
-        f"<tr><td colspan=4 align='right'>Subtotal</td><td align='right'>{e(t['subtotal'])}</td></tr>"
-        f"<tr><td colspan=4 align='right'>Discount</td><td align='right'>-{e(t['discount'])}</td></tr>{taxes}"
-        f"<tr><td colspan=4 align='right'><b>Total</b></td><td align='right'><b>{e(t['total'])} {e(cur)}</b></td>"
+        f"<th>Cache</th><th>Output</th><th align='right'>Amount ({e(cur)})</th></tr>{rows}"
+        f"<tr><td colspan=5 align='right'>Subtotal</td><td align='right'>{e(t['subtotal'])}</td></tr>"
+        f"{discount}{taxes}"
+        f"<tr><td colspan=5 align='right'><b>Total</b></td><td align='right'><b>{e(t['total'])} {e(cur)}</b></td>"
         "</tr></table>"
     )
     warnings = "".join(f"<p style='color:#b00020'>{e(w)}</p>" for w in doc.get("warnings", []))

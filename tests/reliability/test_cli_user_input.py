@@ -91,3 +91,13 @@ def test_an_output_file_in_a_missing_folder_is_one_sentence_about_that_file(tmp_
     result = run(*[part.format(out=out) for part in command])
     assert result.exit_code == 1
     assert result.output.strip() == f"Error: {out}: No such file or directory.", result.output
+
+
+@pytest.mark.parametrize("args, says", [
+    (("tags", "add", "bad\udcff", "--kind", "kpi"), "'bad\\udcff' holds bytes that are not UTF-8 text"),
+    (("tags", "remove", "untagged"), "'untagged' is not a tag: it names the usage that no tag claims"),
+    (("tags", "assign", "ACME", "--model", "x", "--untag"), "(got a TAG and --untag)"),
+])
+def test_messages_say_what_is_wrong(args, says):
+    result = run(*args)
+    assert result.exit_code in (1, 2) and says in result.output and "Traceback" not in result.output, result.output

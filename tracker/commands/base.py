@@ -53,6 +53,11 @@ def user_errors(func):
     def wrapper(*args, **kwargs):
         try:
             return func(*args, **kwargs)
+        except UnicodeEncodeError as exc:  # (a ValueError) bytes a terminal passed that are not UTF-8 text
+            text = exc.object if isinstance(exc.object, str) else ""
+            raise click.ClickException(
+                f"'{text.encode('utf-8', 'backslashreplace').decode()}' holds bytes that are not UTF-8 text: "
+                "type it again, or check the terminal's encoding") from exc
         except (StoreError, TimezoneError, ValueError) as exc:
             raise click.ClickException(str(exc)) from exc
         except (DatabaseError, OSError) as exc:  # a damaged file, a full disk, a read-only folder

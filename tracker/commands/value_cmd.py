@@ -190,8 +190,10 @@ def rule_remove(state: AppState, rule_id: int) -> None:
 @user_errors
 def tags_assign(state: AppState, tag, untag, clear, **selection) -> None:
     """Assign TAG by hand to the usage selected by the options; beats rules and survives re-application."""
-    if sum(bool(x) for x in (tag, untag, clear)) != 1:
-        raise click.UsageError("give a TAG, or --untag, or --clear")
+    given = [name for name, value in (("a TAG", tag), ("--untag", untag), ("--clear", clear)) if value]
+    if len(given) != 1:
+        got = f" (got {' and '.join(given)})" if given else ""
+        raise click.UsageError(f"give exactly one of: a TAG, --untag or --clear{got}")
     counts = tagging.assign_selection(state.context().store, tag, untag=untag, **selection)
     what = f"tag {tag!r}" if tag else ("untagged" if untag else "rule-based tagging")
     click.echo(f"Set {what} on {counts['events']} events and {counts['buckets']} provider buckets.")

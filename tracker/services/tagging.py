@@ -23,7 +23,7 @@ from datetime import date, timedelta, tzinfo
 from tracker.core.timeutil import get_zone, local_midnight, parse_day, to_ms
 from tracker.services.context import TIMEZONE_SETTING
 from tracker.storage import Store
-from tracker.storage.value import RULE_FIELDS, USAGE_TABLES, RuleMatch, rule_condition
+from tracker.storage.value import RULE_FIELDS, UNTAGGED, USAGE_TABLES, RuleMatch, rule_condition
 
 MATCH_FIELDS = tuple(f for f in RULE_FIELDS if f not in ("since_day", "until_day"))
 
@@ -83,6 +83,8 @@ def _apply(store: Store, zone: tzinfo | None, only_untagged: bool) -> ApplyResul
 def _require_tag(store: Store, name: str) -> dict:
     tag = store.tag_by_name(name)
     if tag is None:
+        if name.strip().casefold() == UNTAGGED.casefold():  # reserved: `tags add untagged` is refused
+            raise ValueError(f"{UNTAGGED!r} is not a tag: it names the usage that no tag claims.")
         raise ValueError(f"No tag named {name!r}: add it with `tracker tags add {name} --kind client|project|kpi`.")
     return tag
 

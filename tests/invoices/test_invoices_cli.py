@@ -63,7 +63,11 @@ def test_profile_client_create_issue_list_export_paid_void(tmp_path):
     run("invoice", "export", "INV-2026-0001", "--format", "facturx", "-o", str(fx))
     assert fx.stat().st_size > target.stat().st_size
 
+    early = run("invoice", "paid", "INV-2026-0001", "--date", "2026-11-30", ok=False)
+    assert "issued on 2026-12-01: it cannot have been paid on 2026-11-30" in early.output
     assert "marked paid on 2026-12-20" in run("invoice", "paid", "INV-2026-0001", "--date", "2026-12-20").output
+    again = run("invoice", "paid", "INV-2026-0001", ok=False)
+    assert "INV-2026-0001 is already paid (on 2026-12-20)" in again.output
     assert "CN-" in run("invoice", "void", "INV-2026-0001", "--reason", "Duplicate").output
     shown = json.loads(run("invoice", "show", "INV-2026-0001", "--json").output)
     assert shown["status"] == "void"

@@ -307,6 +307,8 @@ def void(store, ref: str | int, issue_day: date | None = None, at_ms: int | None
 def mark_paid(store, ref: str | int, paid_day: date | None = None) -> dict:
     inv = resolve(store, ref)
     day = paid_day or datetime.now(UTC).astimezone(get_zone(inv["timezone"])).date()
+    if inv["issue_date"] and day.isoformat() < inv["issue_date"]:
+        raise ValueError(f"{inv['number']} was issued on {inv['issue_date']}: it cannot have been paid on {day}.")
     book(store).mark_paid(inv["id"], day.isoformat())
     return book(store).get(inv["id"])  # type: ignore[return-value]
 

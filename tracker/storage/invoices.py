@@ -303,7 +303,7 @@ class InvoiceBook:
         try:
             original = self.get(invoice_id)
             if original is None or original["status"] not in COUNTING_STATUSES or original["kind"] != "invoice":
-                raise InvoiceStateError(f"Invoice {invoice_id} is not an issued invoice: only those can be voided.")
+                raise InvoiceStateError(_why_not(original, invoice_id, "voided"))
             seq = self._next_seq(scope)
             number, document = build(seq)
             stamp = document["issued_ms"]
@@ -336,8 +336,24 @@ class InvoiceBook:
                 (paid_day, now_ms(), invoice_id),
             )
             if cur.rowcount != 1:
-                raise InvoiceStateError(f"Invoice {invoice_id} is not an issued invoice: only those can be paid.")
+                raise InvoiceStateError(_why_not(self.get(invoice_id), invoice_id, "paid"))
 
     def counter(self, scope: str) -> int:
         row = self.conn.execute("SELECT last_seq FROM invoice_counters WHERE scope = ?", (scope,)).fetchone()
         return row[0] if row else 0
+
+
+def _why_not(inv: dict | None, invoice_id: int, action: str) -> str:
+    """Why an invoice cannot be paid or voided, in the words of its state (only issued invoices can)."""
+    if inv is None:
+        return f"No invoice with id {invoice_id}."
+    name = inv["number"] or f"Draft {inv['id']}"
+    if inv["kind"] != "invoice":
+        return f"{name} is a credit note: only invoices can be {action}."
+    if inv["status"] == "draft":
+        return f"{name} is not issued yet: issue it first (`tracker invoice issue {inv['id']}`)."
+    if inv["status"] == "paid":
+        return f"{name} is already paid (on {inv['paid_date']})."
+    if inv["status"] == "void":
+        return f"{name} is void: it was cancelled by a credit note."
+    return f"{name} is {inv['status']}: only issued invoices can be {action}."

@@ -41,6 +41,9 @@ def test_add_tests_the_key_then_keeps_it_in_the_keyring(openai_fake, memory_keyr
     assert [(a["label"], a["kind"], a["base_url"]) for a in listing] == [("org", "openai", openai_fake.base_url)]
     r = cli("sources", "test")
     assert r.exit_code == 0 and "org: ok (keyring)" in r.output
+    r = cli("sources", "add", "openai", "--label", "org", "--base-url", openai_fake.base_url, "--no-poll",
+            input=ADMIN + "\n")  # the same label again: a new key for the same account
+    assert r.exit_code == 0 and "Updated openai account 'org'" in r.output, r.output
     r = cli("poll", "--backfill-days", "3", "--json")
     doc = json.loads(r.output)
     assert r.exit_code == 0 and doc["errors"] == [] and doc["accounts"][0]["buckets_written"] > 0

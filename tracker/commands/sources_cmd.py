@@ -84,6 +84,7 @@ def add_command(state: AppState, kind, label, base_url, key_env, key_stdin, no_t
         else:
             credentials.require_backend(kind)  # say so before asking for the key
         key = _read_key(kind, key_env, key_stdin)
+        replacing = accounts.account_exists(state.context().store, label)
         message = accounts.add_account(state.context().store, kind, label, key, base_url, test=not no_test,
                                        keep_key=not env_only)
     except (accounts.AccountError, credentials.CredentialError) as exc:
@@ -92,7 +93,7 @@ def add_command(state: AppState, kind, label, base_url, key_env, key_stdin, no_t
         click.echo(message)
     where = (f"polls will read the key from {' or '.join(credentials.env_names(kind))}" if env_only
              else "its key is in the system keyring")
-    click.echo(f"Added {kind} account {label!r}; {where}.")
+    click.echo(f"{'Updated' if replacing else 'Added'} {kind} account {label!r}; {where}.")
     if no_poll:
         click.echo("Run `tracker poll` to fetch its history.")
         return

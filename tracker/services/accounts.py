@@ -53,6 +53,10 @@ def check_key(kind: str, label: str, key: str, base_url: str | None = None) -> s
         source.close()
 
 
+def account_exists(store: Store, label: str) -> bool:
+    return pstore.get_account(store, label) is not None
+
+
 def add_account(store: Store, kind: str, label: str, key: str, base_url: str | None = None,
                 test: bool = True, keep_key: bool = True) -> str | None:
     """Test the key (unless told not to), keep it in the keyring, record the account.

@@ -30,6 +30,8 @@ def page(qtbot, make_ctx):
 def test_preview_explains_missing_secret_then_shows_summary(page):
     page.refresh()
     assert "team secret" in page.preview_view.toPlainText().lower()
+    assert "tracker summary setup" not in page.preview_view.toPlainText()  # the field is right here
+    assert page.charts_hint.isVisibleTo(page) and not page.mix_plot.isVisibleTo(page)  # no empty 0-1 axes
     page.secret_edit.setText(TEAM_SECRET)
     page.save_settings()
     assert team_keys.get(team_keys.TEAM_SECRET) == TEAM_SECRET
@@ -74,6 +76,7 @@ def test_team_view_merges_and_draws_charts(page, tmp_path):
     text = page.report_view.toPlainText()
     assert "Team report" in text and "broken.json" in text
     assert page.dist_bars is not None and len(page.dist_bars.opts["x"]) == 2
+    assert page.mix_plot.isVisibleTo(page) and not page.charts_hint.isVisibleTo(page)
     assert page.mix_bars is not None and len(page.mix_bars.opts["width"]) == 1  # one model family, as a bar across
     page.k_spin.setValue(10)
     page.merge_now()

@@ -92,10 +92,14 @@ def team_fingerprint(team_secret: str) -> str:
     return hmac.new(team_secret.encode(), _TEAM_FINGERPRINT_MSG, hashlib.sha256).hexdigest()[:16]
 
 
+class NoTeamSecret(TeamSetupError):
+    """No team secret yet: the summary cannot be pseudonymised (the GUI points at its own field)."""
+
+
 def require_secret(team_secret: str | None = None) -> str:
     secret = team_secret or team_keys.get(team_keys.TEAM_SECRET)
     if not secret:
-        raise TeamSetupError(
+        raise NoTeamSecret(
             "No team secret is set: run `tracker summary setup --secret` (or set TRACKER_TEAM_SECRET) with the "
             "phrase your team shares."
         )

@@ -71,6 +71,7 @@ class InvoicesPage(QWidget):
     # -- layout -----------------------------------------------------------------
     def _build(self) -> None:
         root = QVBoxLayout(self)
+        root.addWidget(QLabel("Invoices", objectName="pageTitle"))
         create = QGroupBox("New draft")
         form = QFormLayout(create)
         self.client_box = QComboBox()

@@ -33,12 +33,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from tracker.gui.theme import TEXT_MUTED
 from tracker.services import team
 from tracker.services.context import AppContext
 from tracker.services.team_keys import TeamKeyError
 from tracker.services.team_merge import DEFAULT_K, merge_folder
 from tracker.services.team_render import report_blocks, to_html
 from tracker.services.team_summary import (
+    NoTeamSecret,
     TeamSetupError,
     current_week,
     last_complete_week,
@@ -69,6 +71,7 @@ class TeamPage(QWidget):
         scroll.setWidget(body)
         outer.addWidget(scroll)
 
+        layout.addWidget(QLabel("Team", objectName="pageTitle"))
         # -- what would leave
         preview_box = QGroupBox("Your summary (exactly what would be shared)")
         pv = QVBoxLayout(preview_box)
@@ -143,7 +146,12 @@ class TeamPage(QWidget):
         for plot in (self.dist_plot, self.mix_plot):
             plot.setMinimumHeight(220)
             plot.setBackground("w")
+            plot.hide()  # until a merge gives them something: empty 0-1 axes explain nothing
             charts.addWidget(plot)
+        self.charts_hint = QLabel("Merge a folder of your team's summaries to see the cost per member and the "
+                                  "model mix; nobody's own figures are shown, only aggregates of k or more.",
+                                  wordWrap=True, styleSheet=f"color: {TEXT_MUTED};")
+        tv.addWidget(self.charts_hint)
         tv.addLayout(charts)
         self.report_view = QTextBrowser()
         self.report_view.setMinimumHeight(260)
@@ -204,6 +212,11 @@ class TeamPage(QWidget):
         try:
             self.last_built = team.summary(self.context(), week)
             self.preview_view.setHtml(team.preview(self.last_built, "html"))
+        except NoTeamSecret:
+            self.last_built = None
+            self.preview_view.setPlainText("No preview yet: type the phrase your team shares into 'Team secret' "
+                                           "under Sharing below, then Save settings. Nothing is shared until you "
+                                           "tick 'Share my weekly summary'.")
         except (TeamSetupError, ValueError) as exc:
             self.last_built = None
             self.preview_view.setPlainText(f"No preview: {exc}")
@@ -263,6 +276,9 @@ class TeamPage(QWidget):
         self._draw(report)
 
     def _draw(self, report: dict) -> None:
+        self.charts_hint.hide()
+        for plot in (self.dist_plot, self.mix_plot):
+            plot.show()
         self.dist_plot.clear()
         self.mix_plot.clear()
         weeks = [w for w in report["trend"] if not w.get("suppressed")]

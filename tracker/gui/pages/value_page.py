@@ -226,7 +226,7 @@ class ValuePage(QWidget):
         self.tag_box.addItem(ALL_TAGS)
         self.refresh_button = QPushButton("Refresh")
         header = QHBoxLayout()
-        title = QLabel("<b>Cost against value</b>")
+        title = QLabel("Cost against value", objectName="pageTitle")
         header.addWidget(title)
         header.addStretch(1)
         header.addWidget(self.period_box)

@@ -71,6 +71,7 @@ class InvoicesPage(QWidget):
     # -- layout -----------------------------------------------------------------
     def _build(self) -> None:
         root = QVBoxLayout(self)
+        root.setContentsMargins(20, 16, 20, 16)  # as the other pages
         root.addWidget(QLabel("Invoices", objectName="pageTitle"))
         create = QGroupBox("New draft")
         form = QFormLayout(create)
@@ -218,7 +219,10 @@ class InvoicesPage(QWidget):
         self._update_buttons()
         row = self.selected()
         if row is None:
-            self.preview.setHtml("<p style='color:#6c757d'>Select an invoice to see its lines.</p>")
+            hint = ("Select an invoice to see its lines." if self.rows else
+                    "No invoices yet: choose a client and a period above, then Create draft. A client is a tag "
+                    "of kind client (Value page, or `tracker tags add NAME --kind client`).")
+            self.preview.setHtml(f"<p style='color:#6c757d'>{html.escape(hint)}</p>")
             return
         try:
             doc = service.document(self.ctx.store, row["id"])

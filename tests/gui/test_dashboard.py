@@ -42,6 +42,12 @@ def test_overview_renders_demo_data(qtbot, demo_ctx):
     # unpriced usage is shown, not hidden
     assert "internal-preview-model" in page.unpriced.text()
     assert page.billed.rowCount() == 1 and page.billed.item(0, 0).text() == "OpenAI"
+    from decimal import Decimal
+
+    def money(column: int) -> Decimal:
+        return Decimal(page.billed.item(0, column).text().replace("−", "-").replace("$", "").replace(",", ""))
+
+    assert money(2) - money(1) == money(3)  # the row adds up as shown ($18.80, $18.83: +$0.03, not +$0.02)
     assert page.sources.rowCount() == len(snap.sources)
     # by model
     next(b for b in page.by_group.buttons() if b.property("by") == "model").setChecked(True)

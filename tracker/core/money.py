@@ -32,11 +32,14 @@ def format_usd(pico: int | None, places: int = 6) -> str | None:
     return str(pico_to_usd(pico).quantize(quantum, rounding=ROUND_HALF_EVEN))
 
 
+def shown_usd(pico: int) -> Decimal:
+    """The dollars format_usd_short shows: cents below $1,000, whole dollars above."""
+    usd = pico_to_usd(pico)
+    return usd.quantize(Decimal(1) if abs(usd) >= 1000 else Decimal("0.01"), rounding=ROUND_HALF_EVEN)
+
+
 def format_usd_short(pico: int | None) -> str:
     """Human form for tables and the tray: $0.42, $12.30, $1,234."""
     if pico is None:
         return "—"
-    usd = pico_to_usd(pico)
-    if abs(usd) >= 1000:
-        return f"${usd.quantize(Decimal(1), rounding=ROUND_HALF_EVEN):,}"
-    return f"${usd.quantize(Decimal('0.01'), rounding=ROUND_HALF_EVEN):,}"
+    return f"${shown_usd(pico):,}"

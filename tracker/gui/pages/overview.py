@@ -8,6 +8,7 @@ from PySide6.QtWidgets import (
     QScrollArea, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget,
 )
 
+from tracker.core.money import shown_usd
 from tracker.core.timeutil import local_date
 from tracker.core.wording import counted
 from tracker.gui.charts import DailyCostChart, MonthChart, set_axis_zone
@@ -218,8 +219,9 @@ class OverviewPage(QScrollArea):
             t[1] += row.billed_pico
         rows = []
         for source, (est, billed) in sorted(totals.items()):
-            diff = billed - est
-            rows.append([source_label(source), usd(est), usd(billed), ("+" if diff >= 0 else "−") + usd(abs(diff))])
+            # the difference of the figures shown beside it, so that the row adds up as read
+            diff = shown_usd(billed) - shown_usd(est)
+            rows.append([source_label(source), usd(est), usd(billed), f"{'+' if diff >= 0 else '−'}${abs(diff):,}"])
         _fill(self.billed, rows)
         visible = bool(rows)
         self.billed.setVisible(visible)

@@ -12,13 +12,14 @@ from tracker.services.reports import projects_report, sessions_report, usage_rep
 from tracker.storage import Store
 
 USAGE_VIEWS = {"daily": "Daily rows", "sessions": "Sessions", "projects": "Projects"}
-_TOKENS = [("input_tokens", "Input"), ("cache_read_tokens", "Cache read"), ("cache_write_tokens", "Cache write"),
-           ("output_tokens", "Output"), ("requests", "Requests"), ("cost_usd", "Cost"),
+# cost and requests first: the token columns push whatever follows them off a laptop's screen
+_TOKENS = [("cost_usd", "Cost"), ("requests", "Requests"), ("input_tokens", "Input"),
+           ("cache_read_tokens", "Cache read"), ("cache_write_tokens", "Cache write"), ("output_tokens", "Output"),
            ("unpriced_requests", "Unpriced")]
 _COLUMNS = {
     "daily": [("date", "Date"), ("source", "Source"), ("model", "Model"), *_TOKENS],
-    "sessions": [("first_seen", "Started"), ("source", "Source"), ("project", "Project"), ("models", "Models"),
-                 *_TOKENS, ("session", "Session")],
+    "sessions": [("first_seen", "Started"), ("source", "Source"), ("project", "Project"), *_TOKENS,
+                 ("models", "Models"), ("session", "Session")],
     "projects": [("project", "Project"), ("source", "Source"), *_TOKENS],
 }
 
@@ -48,6 +49,8 @@ def usage_table(store: Store, zone: tzinfo, view: str, since: date, until: date)
     totals = report["totals"]
     summary = (f"{len(report['rows'])} rows · {report['since']} to {report['until']} ({report['timezone']}) · "
                f"estimated cost ${Decimal(totals['cost_usd'] or 0):,.2f}")
+    if view == "sessions":  # why its total is below the Daily rows' for the same days
+        summary += " · sessions come from agent logs; provider accounts' daily totals have none"
     if totals["unpriced_requests"]:
         summary += (f" · {counted(totals['unpriced_requests'], 'unpriced request')} "
                     "(no known price; not counted as $0)")

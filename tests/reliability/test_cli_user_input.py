@@ -97,6 +97,9 @@ def test_an_output_file_in_a_missing_folder_is_one_sentence_about_that_file(tmp_
     (("tags", "add", "bad\udcff", "--kind", "kpi"), "'bad\\udcff' holds bytes that are not UTF-8 text"),
     (("tags", "remove", "untagged"), "'untagged' is not a tag: it names the usage that no tag claims"),
     (("tags", "assign", "ACME", "--model", "x", "--untag"), "(got a TAG and --untag)"),
+    (("value", "rate", "", "1"), "three-letter ISO 4217 code"),
+    (("value", "rate", "EUR", "0"), "a rate of 0 would count every EUR entry as worth nothing"),
+    (("summary", "export", "--html"), "--html goes with --preview"),
 ])
 def test_messages_say_what_is_wrong(args, says):
     result = run(*args)

@@ -47,6 +47,8 @@ def summary_group() -> None:
 @team_errors
 def export_command(state: AppState, week, preview, as_html, out_file) -> None:
     """Print (or write) this member's summary for one week; nothing is sent."""
+    if as_html and not preview:
+        raise click.UsageError("--html goes with --preview (the summary itself is JSON)")
     built = team.summary(state.context(), week)
     if preview:
         click.echo(team.preview(built, "html" if as_html else "markdown"), nl=False)

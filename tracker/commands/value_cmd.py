@@ -320,11 +320,17 @@ def value_compensation(state: AppState, amount, currency, clear) -> None:
 @user_errors
 def value_rate(state: AppState, currency, usd_per_unit) -> None:
     """Set the USD value of one unit of CURRENCY, so value entries in it count in ROI."""
+    from tracker.services.invoices_profile import check_currency
+
     store = state.context().store
+    code = check_currency(currency)
+    rate = value_service.parse_amount(usd_per_unit, "rate")
+    if not rate:
+        raise ValueError(f"a rate of 0 would count every {code} entry as worth nothing: give USD per 1 {code}")
     rates = dict(store.get_setting(roi.FX_SETTING) or {})
-    rates[currency.upper()] = str(value_service.parse_amount(usd_per_unit, "rate"))
+    rates[code] = str(rate)
     store.set_setting(roi.FX_SETTING, rates)
-    click.echo(f"1 {currency.upper()} = {rates[currency.upper()]} USD.")
+    click.echo(f"1 {code} = {rates[code]} USD.")
 
 
 # -- ROI ---------------------------------------------------------------------------------

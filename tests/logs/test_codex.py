@@ -213,3 +213,49 @@ def test_a_rollout_rewritten_with_spaces_counts_the_same(logs):
     spaced = [(e["ts_ms"], e["model"], e["input_tokens"], e["cache_read_tokens"], e["output_tokens"], e["tool_use"])
               for e in logs.events()]
     assert len(compact) == 2 and spaced == compact
+
+
+def test_a_thread_resumed_in_a_new_rollout_counts_only_its_new_calls(logs):
+    """Resuming a thread writes a new rollout whose running total carries the thread's whole history
+    forward: its first call is its last_token_usage, not the total (which counted everything again)."""
+    logs.write(rollout(logs), [codex_meta(), codex_turn("gpt-5"),
+                               codex_tokens((3000, 500, 300, 50), (3000, 500, 300, 50))])
+    resumed = logs.codex_home / "sessions" / "2025" / "06" / "02" / f"rollout-2025-06-02T09-00-00-{SID}.jsonl"
+    logs.write(resumed, [
+        codex_meta(ts="2025-06-02T09:00:00.000Z"), codex_turn("gpt-5", ts="2025-06-02T09:00:01.000Z"),
+        codex_tokens((4000, 500, 400, 50), (1000, 0, 100, 0), ts="2025-06-02T09:01:00.000Z"),
+        codex_tokens((4600, 700, 450, 60), (600, 200, 50, 10), ts="2025-06-02T09:02:00.000Z"),
+    ])
+    logs.run()
+    calls = [(e["input_tokens"] + e["cache_read_tokens"], e["cache_read_tokens"], e["output_tokens"])
+             for e in logs.events()]
+    assert calls == [(3000, 500, 300), (1000, 0, 100), (600, 200, 50)]  # 4,600 input in all, as the total says
+
+
+def test_fork_replays_stamped_before_the_fork_or_in_a_long_burst_are_not_counted(logs):
+    parent = [codex_meta(), codex_turn(), codex_tokens((100, 0, 10, 0), ts="2025-06-01T09:01:00.000Z"),
+              codex_tokens((300, 0, 30, 0), ts="2025-06-01T09:03:00.000Z")]
+    logs.write(rollout(logs), parent)
+    kept_times = "019e7700-0000-7000-8000-000000000003"
+    logs.write(rollout(logs, sid=kept_times), [
+        codex_meta(session=kept_times, ts="2025-06-01T11:00:00.000Z", forked_from_id=SID),
+        # the parent's history with the parent's own times: older than the fork
+        codex_tokens((100, 0, 10, 0), ts="2025-06-01T09:01:00.000Z"),
+        codex_tokens((300, 0, 30, 0), ts="2025-06-01T09:03:00.000Z"),
+        codex_turn(ts="2025-06-01T11:00:05.000Z"),
+        codex_tokens((450, 0, 40, 0), ts="2025-06-01T11:01:00.000Z"),
+    ])
+    slow_burst = "019e7700-0000-7000-8000-000000000004"
+    logs.write(rollout(logs, sid=slow_burst), [
+        codex_meta(session=slow_burst, ts="2025-06-01T12:00:00.000Z", forked_from_id=SID),
+        # a long history replayed call after call, the whole burst longer than a second
+        codex_tokens((100, 0, 10, 0), ts="2025-06-01T12:00:00.600Z"),
+        codex_tokens((300, 0, 30, 0), ts="2025-06-01T12:00:01.400Z"),
+        codex_turn(ts="2025-06-01T12:00:09.000Z"),
+        codex_tokens((520, 0, 45, 0), ts="2025-06-01T12:01:00.000Z"),
+    ])
+    report = logs.run()
+    own = {e["session"]: e["input_tokens"] for e in logs.events() if e["session"] != SID}
+    assert own == {kept_times: 150, slow_burst: 220}  # each fork's own call, over the inherited total
+    assert report.lines_skipped["fork_replay"] == 4
+    assert sum(e["input_tokens"] for e in logs.events() if e["session"] == SID) == 300

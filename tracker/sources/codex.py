@@ -229,6 +229,7 @@ def _session_meta(state: dict, obj: dict, payload: dict) -> None:
     ts = lf.parse_ts_ms(obj.get("timestamp") or payload.get("timestamp"))
     if forked and ts is not None:
         state["replay_ms"] = ts  # the replay burst is written right after this line
+        state["forked_ms"] = ts  # nothing of the child's own is older than this
 
 
 def _token_count(state: dict, obj: dict, payload: dict, skipped) -> UsageEvent | None:
@@ -248,22 +249,35 @@ def _token_count(state: dict, obj: dict, payload: dict, skipped) -> UsageEvent |
     if ts_ms is None:
         skipped[lf.BAD_TIMESTAMP] += 1
         return None
-    prev = state.get("totals") or [0, 0, 0, 0, 0]
+    baseline = state.get("totals")
+    prev = baseline or [0, 0, 0, 0, 0]
     replay_ms = state.get("replay_ms")
-    if replay_ms is not None:
-        # ccusage's rule (same second as the fork), widened to a window so a
-        # burst that straddles a second boundary is still recognised
-        if ts_ms // 1000 == replay_ms // 1000 or 0 <= ts_ms - replay_ms < REPLAY_WINDOW_MS:
-            state["totals"] = total
-            state["tool"] = False
-            skipped[SKIP_FORK_REPLAY] += 1
-            return None
-        state.pop("replay_ms")  # the burst is over: the child's own calls follow
+    forked_ms = state.get("forked_ms")
+    # A fork replays its parent's history: a call stamped before the fork itself (replays that keep
+    # the parent's times), or one of the burst written at creation: ccusage's rule (the fork's
+    # second), widened to a window and chained from one replayed call to the next, so a burst that
+    # straddles a second or takes longer than one is still recognised.
+    stamped_before = forked_ms is not None and ts_ms < forked_ms
+    in_burst = replay_ms is not None and (ts_ms // 1000 == replay_ms // 1000
+                                          or 0 <= ts_ms - replay_ms < REPLAY_WINDOW_MS)
+    if stamped_before or in_burst:
+        state["totals"] = total  # the replayed totals are the child's baseline
+        state["tool"] = False
+        if in_burst:
+            state["replay_ms"] = ts_ms
+        skipped[SKIP_FORK_REPLAY] += 1
+        return None
+    state.pop("replay_ms", None)  # the burst is over: the child's own calls follow
     if total == prev:
         skipped[SKIP_NOT_ADVANCED] += 1
         return None
     delta = [t - p for t, p in zip(total, prev)]
-    if min(delta) >= 0:  # every running total advanced or stayed
+    if baseline is None and last is not None:
+        # the first call of a file with no running total before it: a thread resumed in a new
+        # rollout file carries the thread's whole total forward, so only the call's own figures count
+        delta = last
+        state["totals"] = total
+    elif min(delta) >= 0:  # every running total advanced or stayed
         state["totals"] = total
     elif last is not None:
         # reset or stale snapshot: the call's own figures; the key (its totals)

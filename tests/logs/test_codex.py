@@ -236,24 +236,20 @@ def test_fork_replays_stamped_before_the_fork_or_in_a_long_burst_are_not_counted
     parent = [codex_meta(), codex_turn(), codex_tokens((100, 0, 10, 0), ts="2025-06-01T09:01:00.000Z"),
               codex_tokens((300, 0, 30, 0), ts="2025-06-01T09:03:00.000Z")]
     logs.write(rollout(logs), parent)
+
+    def fork(sid: str, at: str, replayed_at: tuple[str, str], own_total: int) -> None:
+        logs.write(rollout(logs, sid=sid), [
+            codex_meta(session=sid, ts=f"2025-06-01T{at}.000Z", forked_from_id=SID),
+            codex_tokens((100, 0, 10, 0), ts=f"2025-06-01T{replayed_at[0]}Z"),
+            codex_tokens((300, 0, 30, 0), ts=f"2025-06-01T{replayed_at[1]}Z"),
+            codex_turn(ts=f"2025-06-01T{at[:5]}:09.000Z"),
+            codex_tokens((own_total, 0, 40, 0), ts=f"2025-06-01T{at[:3]}01:00.000Z"),
+        ])
+
     kept_times = "019e7700-0000-7000-8000-000000000003"
-    logs.write(rollout(logs, sid=kept_times), [
-        codex_meta(session=kept_times, ts="2025-06-01T11:00:00.000Z", forked_from_id=SID),
-        # the parent's history with the parent's own times: older than the fork
-        codex_tokens((100, 0, 10, 0), ts="2025-06-01T09:01:00.000Z"),
-        codex_tokens((300, 0, 30, 0), ts="2025-06-01T09:03:00.000Z"),
-        codex_turn(ts="2025-06-01T11:00:05.000Z"),
-        codex_tokens((450, 0, 40, 0), ts="2025-06-01T11:01:00.000Z"),
-    ])
+    fork(kept_times, "11:00:00", ("09:01:00.000", "09:03:00.000"), 450)  # the parent's own times: before the fork
     slow_burst = "019e7700-0000-7000-8000-000000000004"
-    logs.write(rollout(logs, sid=slow_burst), [
-        codex_meta(session=slow_burst, ts="2025-06-01T12:00:00.000Z", forked_from_id=SID),
-        # a long history replayed call after call, the whole burst longer than a second
-        codex_tokens((100, 0, 10, 0), ts="2025-06-01T12:00:00.600Z"),
-        codex_tokens((300, 0, 30, 0), ts="2025-06-01T12:00:01.400Z"),
-        codex_turn(ts="2025-06-01T12:00:09.000Z"),
-        codex_tokens((520, 0, 45, 0), ts="2025-06-01T12:01:00.000Z"),
-    ])
+    fork(slow_burst, "12:00:00", ("12:00:00.600", "12:00:01.400"), 520)  # a replay longer than a second
     report = logs.run()
     own = {e["session"]: e["input_tokens"] for e in logs.events() if e["session"] != SID}
     assert own == {kept_times: 150, slow_burst: 220}  # each fork's own call, over the inherited total

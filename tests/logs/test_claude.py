@@ -59,6 +59,18 @@ def test_streamed_copies_count_once_keeping_the_most_complete(logs):
     assert report.lines_skipped["duplicate"] == 2
 
 
+def test_a_tool_call_in_any_streamed_block_marks_the_request(logs):
+    """The tool_use block came first and the final, most complete copy was a text block: the request
+    was stored as without tools, which nudges read as a possibly simple request."""
+    blocks_tool = [{"type": "tool_use", "id": "toolu_1", "name": "Bash", "input": {"command": "ls"}}]
+    blocks_text = [{"type": "text", "text": "done"}]
+    logs.write(session_file(logs), [claude_line(out=120, blocks=blocks_tool),
+                                    claude_line(out=180, blocks=blocks_text, ts="2025-06-01T10:00:03.000Z")])
+    logs.run()
+    [e] = logs.events()
+    assert (e["output_tokens"], e["tool_use"]) == (180, 1)
+
+
 def test_duplicate_across_files_keeps_the_most_complete_whatever_the_order(logs):
     logs.write(session_file(logs, "b-resumed"), [claude_line(out=5, session="b-resumed")])
     logs.run()

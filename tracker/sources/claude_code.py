@@ -130,14 +130,17 @@ def _not_a_response(kind, skipped) -> None:
 
 
 def keep_most_complete(best: dict, event: UsageEvent, skipped) -> None:
-    """One event per key: the copy with the most tokens; on a tie the first seen."""
+    """One event per key: the copy with the most tokens (on a tie the first seen), using tools if any copy does."""
     old = best.get(event.key)
     if old is None:
         best[event.key] = event
         return
     skipped[SKIP_DUPLICATE] += 1
+    # one line per content block: the tool_use block may be any of them, not the most complete one
+    tool_use = old.tool_use or event.tool_use
     if event.tokens.total > old.tokens.total:
         best[event.key] = event
+    best[event.key].tool_use = tool_use
 
 
 # -- the robust path: any JSON object ------------------------------------------

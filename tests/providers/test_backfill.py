@@ -111,6 +111,28 @@ def test_openrouter_management_key_backfills_activity(store, pricer, http_option
         assert table_dump(store) == before
 
 
+def test_a_chunk_with_an_unreadable_row_keeps_what_was_stored_for_its_days(store, pricer, http_options):
+    """Each chunk replaced the stored buckets of its days: one unreadable row in a re-read deleted
+    that row's earlier, good figures. With a rejected record the chunk now only adds and updates."""
+    data = OpenRouterData(NOW_S)
+    with FakeOpenRouter(data) as fake:
+        configure(store, "openrouter", "or", fake.base_url, OPENROUTER_MGMT)
+        assert run(store, pricer, http_options).errors == []
+        good = stored_buckets(store, "openrouter", "or")
+        damaged = fake._activity
+
+        def one_unreadable(query):
+            rows = damaged(query)
+            if rows:
+                rows[0]["prompt_tokens"] = "lots"  # not a number: rejected
+            return rows
+
+        fake._activity = one_unreadable
+        report = run(store, pricer, http_options, backfill_days=30)
+        assert report.accounts[0].rejected  # said, and counted
+        assert stored_buckets(store, "openrouter", "or") == good  # nothing lost
+
+
 def test_openrouter_normal_key_is_ok_with_a_clear_note(store, pricer, http_options):
     with FakeOpenRouter(OpenRouterData(NOW_S)) as fake:
         configure(store, "openrouter", "or", fake.base_url, "sk-or-v1-fake-0002")

@@ -192,3 +192,25 @@ def test_deepseek_without_usable_balance_says_so(http_options):
     assert {(b.metric, b.currency, b.amount_pico) for b in batch.balances} == {
         ("balance", "USD", 0), ("granted", "USD", 0), ("topped_up", "USD", 0)}
     assert len(batch.rejected) == 1 and "total_balance" in batch.rejected[0]
+
+
+def test_openrouter_rows_without_a_usage_figure_are_kept_and_priced_not_zero(http_options):
+    """A missing 'usage' was stored as a provider-reported $0; 'usage': null dropped the whole row
+    (and with it, on a re-read, the day's stored figures)."""
+    from tests.fakes.dataset import OpenRouterData
+    from tests.fakes.server import FakeOpenRouter
+    from tracker.sources.openrouter import ACTIVITY, OpenRouterSource
+
+    class NoUsage(FakeOpenRouter):
+        def _activity(self, query):
+            rows = super()._activity(query)[:2]
+            rows[0].pop("usage")
+            rows[1]["usage"] = None
+            return rows
+
+    data = OpenRouterData(NOW_S)
+    with NoUsage(data) as fake:
+        src = OpenRouterSource("or", "sk-or-v1-fake-mgmt-0001", fake.base_url, http_options)
+        batch = src.fetch(ACTIVITY.name, NOW_S - 31 * 86_400, NOW_S, 86_400)
+    assert not batch.rejected  # the null one is kept too
+    assert [b.reported_cost_pico for b in batch.buckets] == [None, None]  # priced from tokens at ingest

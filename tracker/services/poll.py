@@ -289,15 +289,20 @@ def _write_chunk(store, pricer, kind, label, stream: Stream, chunk: Chunk, key: 
                  result: AccountReport) -> None:
     """Rows, revisions and cursor of one chunk: one transaction."""
     cursors: Iterable[Cursor] = [Cursor(kind, key, chunk.cursor)] if chunk.cursor else []
+    # A chunk replaces what is stored for its days (rows the provider no longer reports go), unless
+    # some of its records could not be read: then it only adds and updates, because the unreadable
+    # ones may be exactly the rows stored before, and deleting them would lose figures we had.
+    replace = not batch.rejected
     with pstore.transaction(store):
-        if stream.billed:
+        if stream.billed and replace:
             pstore.delete_billed_days(store, kind, label, day_of(chunk.start_s), day_of(chunk.end_s))
         if stream.claude_code:
-            pstore.delete_claude_code_days(store, label, day_of(chunk.start_s), day_of(chunk.end_s))
+            if replace:
+                pstore.delete_claude_code_days(store, label, day_of(chunk.start_s), day_of(chunk.end_s))
             result.claude_code_rows += pstore.upsert_claude_code(store, batch.claude_code)
         written = ingest(
             store, pricer, buckets=batch.buckets, billed=batch.billed, cursors=cursors,
-            replace_buckets=[(kind, label, chunk.start_s, chunk.end_s)] if stream.replaces_buckets else (),
+            replace_buckets=[(kind, label, chunk.start_s, chunk.end_s)] if stream.replaces_buckets and replace else (),
         )
     result.buckets_written += written.buckets_written
     result.billed_written += written.billed_written

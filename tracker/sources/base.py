@@ -239,7 +239,10 @@ def merge_buckets(buckets: Iterable[UsageBucket]) -> list[UsageBucket]:
             tokens=have.tokens + b.tokens,
             requests=_add(have.requests, b.requests),
             quantity=_add(have.quantity, b.quantity),
-            reported_cost_pico=_add(have.reported_cost_pico, b.reported_cost_pico),
+            # a part whose cost the provider did not report makes the whole unknown (priced from its
+            # tokens), never a part counted as $0
+            reported_cost_pico=(None if have.reported_cost_pico is None or b.reported_cost_pico is None
+                                else have.reported_cost_pico + b.reported_cost_pico),
         )
     return list(merged.values())
 

@@ -151,7 +151,10 @@ class OpenRouterSource(HttpSource):
                                   output_tokens=output, reasoning_tokens=reasoning),
                     requests=as_int(row.get("requests"), "requests"), provider=KIND,
                     extra={"provider_name": provider_name} if provider_name else None,
-                    reported_cost_pico=usd_to_pico(as_decimal(row.get("usage", 0), "usage")),
+                    # no usage figure (absent or null): priced from the tokens like any other source,
+                    # never a reported $0 (and never the whole row dropped)
+                    reported_cost_pico=(None if row.get("usage") is None
+                                        else usd_to_pico(as_decimal(row["usage"], "usage"))),
                 ))
             except (BadRecord, ValueError) as exc:
                 batch.rejected.append(f"openrouter activity row: {exc}")

@@ -214,3 +214,20 @@ def test_openrouter_rows_without_a_usage_figure_are_kept_and_priced_not_zero(htt
         batch = src.fetch(ACTIVITY.name, NOW_S - 31 * 86_400, NOW_S, 86_400)
     assert not batch.rejected  # the null one is kept too
     assert [b.reported_cost_pico for b in batch.buckets] == [None, None]  # priced from tokens at ingest
+
+
+def test_anthropic_long_context_rows_are_priced_at_the_long_context_rates(pricer):
+    """The usage report has no request count: without grouping by context_window every row was
+    priced at the base rate (a 1M-token long-context day of claude-sonnet-4-5: \\$4.50, not \\$8.25)."""
+    from tracker.services.ingest import price_bucket
+    from tracker.sources.anthropic import GROUP_BY
+
+    assert "context_window" in GROUP_BY
+    src = AnthropicSource("an", "sk-ant-admin01-x", "http://127.0.0.1:9")
+    row = {"uncached_input_tokens": 1_000_000, "output_tokens": 100_000, "model": "claude-sonnet-4-5",
+           "cache_read_input_tokens": 0, "cache_creation": {}, "context_window": "200k-1M"}
+    long_day = price_bucket(pricer, src._bucket(NOW_S - 86_400, 86_400, row))
+    base_day = price_bucket(pricer, src._bucket(NOW_S - 86_400, 86_400, dict(row, context_window="0-200k")))
+    assert long_day.extra == {"context_window": "200k-1M"}
+    assert base_day.cost_pico == 4_500_000_000_000  # $3 + $1.50
+    assert long_day.cost_pico == 8_250_000_000_000  # $6 + $2.25

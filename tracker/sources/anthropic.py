@@ -50,7 +50,9 @@ WIDTH_PARAM = {DAY_S: "1d", HOUR_S: "1h"}
 MAX_BUCKETS = {DAY_S: 31, HOUR_S: 168}
 COST_MAX_BUCKETS = 31
 CLAUDE_CODE_PAGE_LIMIT = 1000
-GROUP_BY = ("model", "workspace_id", "api_key_id", "service_tier")
+# context_window: the report has no request count, so a day's rows above 200k prompt tokens can
+# only be priced at the long-context rates when grouped by it (services.ingest.bucket_tier_prompt)
+GROUP_BY = ("model", "workspace_id", "api_key_id", "service_tier", "context_window")
 
 MESSAGES = Stream("messages", widths=(DAY_S, HOUR_S), max_buckets=MAX_BUCKETS, replaces_buckets=True)
 COSTS = Stream("costs", widths=(DAY_S,), max_buckets={DAY_S: COST_MAX_BUCKETS}, billed=True)
@@ -146,6 +148,7 @@ class AnthropicSource(HttpSource):
             raise BadRecord("server_tool_use is not an object")
         searches = as_int(tool_use.get("web_search_requests"), "web_search_requests")
         tier = as_str(r.get("service_tier"))
+        window = as_str(r.get("context_window"))
         return UsageBucket(
             source=KIND, account=self.label, kind="messages", start_s=start_s, width_s=width_s,
             model=as_str(r.get("model")),
@@ -160,6 +163,7 @@ class AnthropicSource(HttpSource):
             quantity=searches or None, quantity_unit="web_search_requests" if searches else None,
             api_key_id=as_str(r.get("api_key_id")), workspace_id=as_str(r.get("workspace_id")),
             service_tier=tier, batch=True if tier == "batch" else None, provider=KIND,
+            extra={"context_window": window} if window else None,
         )
 
     # -- cost report --------------------------------------------------------

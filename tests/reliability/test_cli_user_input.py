@@ -104,3 +104,14 @@ def test_an_output_file_in_a_missing_folder_is_one_sentence_about_that_file(tmp_
 def test_messages_say_what_is_wrong(args, says):
     result = run(*args)
     assert result.exit_code in (1, 2) and says in result.output and "Traceback" not in result.output, result.output
+
+
+def test_every_source_kind_is_known_to_the_filters():
+    from tracker.services.log_import import SOURCES
+    from tracker.sources import USAGE_SOURCE_KINDS
+    from tracker.sources.providers import SOURCE_KINDS
+
+    assert set(USAGE_SOURCE_KINDS) == set(SOURCES) | set(SOURCE_KINDS)
+    for args in (("report", "daily", "--source", "nosuch"), ("tags", "rule", "add", "ACME", "--source", "nosuch")):
+        result = run(*args)
+        assert result.exit_code == 1 and "unknown source 'nosuch': choose from claude_code" in result.output

@@ -13,6 +13,7 @@ from datetime import date, timedelta, tzinfo
 
 from tracker.core.money import format_usd
 from tracker.core.timeutil import UTC, Window, from_ms, local_date, now_ms, windows, zone_name
+from tracker.sources import USAGE_SOURCE_KINDS
 from tracker.storage import Store
 from tracker.storage.migrations import TOKEN_COLUMNS
 
@@ -69,6 +70,13 @@ def _totals(rows: list[dict]) -> dict:
     return total
 
 
+def check_sources(sources: list[str] | None) -> None:
+    """A --source filter that names no source would silently report nothing: say so instead."""
+    unknown = [s for s in sources or () if s not in USAGE_SOURCE_KINDS]
+    if unknown:
+        raise ValueError(f"unknown source {', '.join(map(repr, unknown))}: choose from {', '.join(USAGE_SOURCE_KINDS)}")
+
+
 def usage_report(
     store: Store,
     zone: tzinfo,
@@ -90,6 +98,7 @@ def _usage_report(store: Store, zone: tzinfo, period: str, by: str, since: date 
                   sources: list[str] | None) -> dict:
     if by not in GROUPS:
         raise ValueError(f"--by must be one of {', '.join(GROUPS)}")
+    check_sources(sources)
     span = default_range(store, zone, since, until)
     wins = windows(span.since, span.until, period, zone)
     group = ["source"] if by == "source" else ["source", by]
@@ -162,6 +171,7 @@ def billed_comparison(store: Store, billed: list[dict], span: Range, sources: li
 
 def sessions_report(store: Store, zone: tzinfo, since: date | None = None, until: date | None = None,
                     sources: list[str] | None = None) -> dict:
+    check_sources(sources)
     span = default_range(store, zone, since, until)
     win = windows(span.since, span.until, "day", zone)
     sessions = store.sessions(win[0].start_ms, win[-1].end_ms, sources)
@@ -183,6 +193,7 @@ def sessions_report(store: Store, zone: tzinfo, since: date | None = None, until
 
 def projects_report(store: Store, zone: tzinfo, since: date | None = None, until: date | None = None,
                     sources: list[str] | None = None) -> dict:
+    check_sources(sources)
     span = default_range(store, zone, since, until)
     whole = windows(span.since, span.until, "day", zone)
     # one window spanning the whole range

@@ -54,6 +54,12 @@ def test_overview_renders_demo_data(qtbot, demo_ctx):
     assert "claude-sonnet-4-5" in [name for name, _ in chart.groups]
     # hover text of the last day
     assert chart.describe_day(len(snap.daily.days) - 1).startswith(f"{snap.today:%a %d %b %Y}: {usd(snap.today_pico)}")
+    from tracker.gui.pages.overview import HOVER_HINT
+
+    chart.hoverText.emit(chart.describe_day(0))
+    assert page.hover.text() != HOVER_HINT
+    model.refresh()  # new figures (a sync, another zone): the old day's line goes
+    assert page.hover.text() == HOVER_HINT
 
 
 def test_chart_click_opens_usage_for_that_day(qtbot, demo_ctx):

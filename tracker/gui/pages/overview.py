@@ -19,6 +19,7 @@ from tracker.gui.theme import TEXT_MUTED, percent, usd
 DAILY_CHART_PX = 270
 MONTH_CHART_PX = 215
 CHART_RANGES = [("30 days", 30), ("90 days", 90), ("1 year", 365), ("2 years", 730)]
+HOVER_HINT = "Hover a bar for the day's figures; click it to open that day's rows."
 
 
 def _table(headers: list[str]) -> QTableWidget:
@@ -136,8 +137,7 @@ class OverviewPage(QScrollArea):
         self.daily.setFixedHeight(DAILY_CHART_PX)
         self.daily.dayClicked.connect(model.dayRequested)
         layout.addWidget(self.daily)
-        self.hover = QLabel("Hover a bar for the day's figures; click it to open that day's rows.",
-                            styleSheet=f"color: {TEXT_MUTED};")
+        self.hover = QLabel(HOVER_HINT, styleSheet=f"color: {TEXT_MUTED};")
         layout.addWidget(self.hover)
         self.daily.hoverText.connect(self.hover.setText)
 
@@ -240,6 +240,7 @@ class OverviewPage(QScrollArea):
             return
         button = self.by_group.checkedButton()
         self.daily.set_data(s.daily, by=button.property("by") if button else "source")
+        self.hover.setText(HOVER_HINT)  # a day's figures from before the redraw may no longer be true
 
     @Slot(int)
     def _range_changed(self, index: int) -> None:

@@ -241,6 +241,7 @@ def test_fork_replays_stamped_before_the_fork_or_in_a_long_burst_are_not_counted
         logs.write(rollout(logs, sid=sid), [
             codex_meta(session=sid, ts=f"2025-06-01T{at}.000Z", forked_from_id=SID),
             codex_tokens((100, 0, 10, 0), ts=f"2025-06-01T{replayed_at[0]}Z"),
+            codex_turn(ts=f"2025-06-01T{replayed_at[0]}Z"),
             codex_tokens((300, 0, 30, 0), ts=f"2025-06-01T{replayed_at[1]}Z"),
             codex_turn(ts=f"2025-06-01T{at[:5]}:09.000Z"),
             codex_tokens((own_total, 0, 40, 0), ts=f"2025-06-01T{at[:3]}01:00.000Z"),
@@ -249,9 +250,22 @@ def test_fork_replays_stamped_before_the_fork_or_in_a_long_burst_are_not_counted
     kept_times = "019e7700-0000-7000-8000-000000000003"
     fork(kept_times, "11:00:00", ("09:01:00.000", "09:03:00.000"), 450)  # the parent's own times: before the fork
     slow_burst = "019e7700-0000-7000-8000-000000000004"
-    fork(slow_burst, "12:00:00", ("12:00:00.600", "12:00:01.400"), 520)  # a replay longer than a second
+    fork(slow_burst, "12:00:00", ("12:00:00.900", "12:00:01.050"), 520)  # a burst past the 1 s window
     report = logs.run()
     own = {e["session"]: e["input_tokens"] for e in logs.events() if e["session"] != SID}
     assert own == {kept_times: 150, slow_burst: 220}  # each fork's own call, over the inherited total
     assert report.lines_skipped["fork_replay"] == 4
     assert sum(e["input_tokens"] for e in logs.events() if e["session"] == SID) == 300
+
+
+def test_a_subagents_own_quick_calls_after_its_replay_are_counted(logs):
+    """The replay chain follows calls milliseconds apart; the child's own calls, a round trip apart, count."""
+    sub = "019e7700-0000-7000-8000-000000000005"
+    logs.write(rollout(logs, sid=sub), [
+        codex_meta(session=sub, ts="2025-06-01T10:00:00.000Z", forked_from_id=SID),
+        codex_tokens((500, 0, 50, 0), ts="2025-06-01T10:00:00.300Z"),  # replayed
+        codex_tokens((700, 0, 70, 0), ts="2025-06-01T10:00:00.900Z"),  # its own, 0.6 s later
+        codex_tokens((800, 0, 75, 0), ts="2025-06-01T10:00:01.300Z"),  # and again
+    ])
+    logs.run()
+    assert [e["input_tokens"] for e in logs.events()] == [200, 100]

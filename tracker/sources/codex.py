@@ -49,6 +49,9 @@ KNOWN_KINDS = frozenset({"session_meta", "turn_context", "response_item", "event
 SKIP_NOT_ADVANCED = "not_advanced"  # re-emitted token_count with an unchanged total
 SKIP_FORK_REPLAY = "fork_replay"
 REPLAY_WINDOW_MS = 1000  # a fork's replayed history is written in one burst at creation
+# Within the burst, replayed calls follow each other by milliseconds; a call of the child's own takes
+# a model round trip after the one before it, so a gap this short still belongs to the replay.
+REPLAY_CHAIN_MS = 250
 SKIP_NO_INFO = "no_usage_info"  # rate-limit-only token_count (info: null)
 SKIP_REGRESSED = "total_regressed"  # total went back and no last_token_usage to use
 
@@ -255,19 +258,22 @@ def _token_count(state: dict, obj: dict, payload: dict, skipped) -> UsageEvent |
     forked_ms = state.get("forked_ms")
     # A fork replays its parent's history: a call stamped before the fork itself (replays that keep
     # the parent's times), or one of the burst written at creation: ccusage's rule (the fork's
-    # second), widened to a window and chained from one replayed call to the next, so a burst that
-    # straddles a second or takes longer than one is still recognised.
+    # second), widened to a window, then chained call to call while they follow within
+    # REPLAY_CHAIN_MS, so a long history's burst that outlasts the window is still recognised.
     stamped_before = forked_ms is not None and ts_ms < forked_ms
-    in_burst = replay_ms is not None and (ts_ms // 1000 == replay_ms // 1000
-                                          or 0 <= ts_ms - replay_ms < REPLAY_WINDOW_MS)
+    chained = state.get("replay_chained", False)
+    in_burst = replay_ms is not None and (
+        0 <= ts_ms - replay_ms < REPLAY_CHAIN_MS if chained
+        else ts_ms // 1000 == replay_ms // 1000 or 0 <= ts_ms - replay_ms < REPLAY_WINDOW_MS)
     if stamped_before or in_burst:
         state["totals"] = total  # the replayed totals are the child's baseline
         state["tool"] = False
         if in_burst:
-            state["replay_ms"] = ts_ms
+            state["replay_ms"], state["replay_chained"] = ts_ms, True
         skipped[SKIP_FORK_REPLAY] += 1
         return None
     state.pop("replay_ms", None)  # the burst is over: the child's own calls follow
+    state.pop("replay_chained", None)
     if total == prev:
         skipped[SKIP_NOT_ADVANCED] += 1
         return None

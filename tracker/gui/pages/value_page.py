@@ -466,8 +466,10 @@ class ValuePage(QWidget):
             text.setPos(math.log10(lo * 1.2), math.log10(lo * 1.2 * multiple))
             self.scatter_plot.addItem(text)
             self._scatter_labels.append(text)
-        for p in points:
-            text = pg.TextItem(p["tag"], color=(220, 220, 220), anchor=(0, 1))
+        # readable on the white plot (the light grey was nearly invisible); in value order the labels
+        # take turns below and above their point, so two close tags print apart, not over each other
+        for n, p in enumerate(sorted(points, key=lambda q: (q["value"], q["cost"]))):
+            text = pg.TextItem(p["tag"], color=(60, 60, 60), anchor=(0, 0) if n % 2 == 0 else (0, 1))
             text.setPos(math.log10(p["cost"]), math.log10(p["value"]))
             self.scatter_plot.addItem(text)
             self._scatter_labels.append(text)

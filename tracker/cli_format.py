@@ -13,11 +13,13 @@ def to_json(doc: dict) -> str:
     return json.dumps(doc, indent=2, ensure_ascii=False)
 
 
-def to_csv(rows: Sequence[dict]) -> str:
+def to_csv(rows: Sequence[dict], empty_header: Sequence[str] = ()) -> str:
+    """Rows as CSV with every key as a column; no rows: just `empty_header` (a script reading the
+    file still finds its columns), or nothing."""
     import csv
 
     if not rows:
-        return ""
+        return ",".join(empty_header) + "\n" if empty_header else ""
     out = io.StringIO()
     fields: list[str] = []
     for row in rows:

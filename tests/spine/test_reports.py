@@ -120,6 +120,9 @@ def test_cli_csv_has_header_and_rows():
     lines = result.output.splitlines()
     assert lines[0].startswith("date,source,input_tokens")
     assert len(lines) > 90
+    empty = CliRunner().invoke(main, ["--demo", "report", "daily", "--csv", "--by", "source",
+                                      "--since", "2020-01-01", "--until", "2020-01-02"])
+    assert empty.exit_code == 0 and empty.output.splitlines() == [lines[0]]  # no rows: still the same header
 
 
 @pytest.mark.parametrize("args,message", [

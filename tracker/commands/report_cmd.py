@@ -52,7 +52,10 @@ def report_command(state: AppState, kind, since, until, tz, by, sources, as_json
     if as_json:
         click.echo(cli_format.to_json(doc))
     elif as_csv:
-        click.echo(cli_format.to_csv(doc["rows"]), nl=False)
+        # a period report's rows are its keys then the totals' figures: the same header when it is empty
+        header = [c for c, _ in columns] + [k for k in doc["totals"] if k != "cost_basis"] \
+            if kind in reports.PERIOD_OF_REPORT else ()
+        click.echo(cli_format.to_csv(doc["rows"], header), nl=False)
     else:
         click.echo(f"{kind.capitalize()} usage, {doc['since']} to {doc['until']} ({doc['timezone']}); "
                    "costs are estimates at the price in force on each request's date.")

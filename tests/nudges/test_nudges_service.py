@@ -313,3 +313,21 @@ def test_no_shift_without_a_move(store, pricer, ladders):
     nudges.mark_notified(store, [OPUS_ID])
     nudge = _by_id(nudges.compute_nudges(store, pricer, UTC, now=NOW_MS, ladders=ladders))[OPUS_ID]
     assert nudge.status == "open" and nudge.follow_through is None
+
+
+def test_bucket_savings_use_a_requests_long_context_tier_not_the_days(store, pricer, ladders):
+    """A day's bucket of 1,000 small requests holds 1M prompt tokens: priced as one request it crossed
+    gpt-5.4's long-context threshold and the savings came out about twice the real ones."""
+    from nudge_usage import openai_day_bucket
+
+    day0_s = SINCE_MS // 1000
+    per_request = Tokens(input_tokens=1000, output_tokens=100)
+    buckets = [openai_day_bucket(day0_s + d * 86400, "gpt-5.4", 1000, per_request) for d in range(10)]
+    write(store, pricer, buckets=buckets)
+    nudge = _by_id(nudges.compute_nudges(store, pricer, UTC, now=NOW_MS, ladders=ladders))["openai|gpt-5.4|gpt-5.4-mini"]
+    expected = sum(
+        1000 * (hand_cost_pico(per_request, "gpt-5.4", "openai", b.start_s * 1000)
+                - hand_cost_pico(per_request, "gpt-5.4-mini", "openai", b.start_s * 1000))
+        for b in buckets
+    )
+    assert abs(nudge.savings_pico - expected) <= 1000  # picodollars: each request's rounding

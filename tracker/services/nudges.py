@@ -59,6 +59,7 @@ from tracker.core.money import format_usd
 from tracker.core.timeutil import from_ms, local_date, now_ms
 from tracker.core.tokens import Tokens
 from tracker.pricing import Pricer
+from tracker.services.ingest import bucket_tier_prompt
 from tracker.services.ladders import Ladders, load_ladders
 from tracker.services.simple_tasks import (  # noqa: F401  (re-exported for callers of this service)
     SETTING_PREFIX, NudgeSettings, is_simple, is_simple_average, load_settings, set_setting,
@@ -241,8 +242,11 @@ def _scan(store: Store, settings: NudgeSettings, zone: tzinfo, start_ms: int, en
 
 
 def _price(pricer: Pricer, item: _Item, model: str) -> int | None:
+    # a bucket sums a day's requests: its long-context tier is a request's, as at ingest (a day's
+    # million prompt tokens priced as one request crossed the tier and doubled the savings)
+    tier_prompt = bucket_tier_prompt(item.tokens, item.requests, None) if item.from_bucket else None
     return pricer.price(item.tokens, model, item.provider, item.ts_ms, item.service_tier, item.requests,
-                        item.batch).cost_pico
+                        item.batch, tier_prompt_tokens=tier_prompt).cost_pico
 
 
 def _example(item: _Item, zone: tzinfo) -> dict:

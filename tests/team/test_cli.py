@@ -35,7 +35,7 @@ def test_setup_share_history_merge(tmp_path, memory_keyring):
     assert json.loads(shown.output)["week"] == "2026-W47"
     result = run("summary", "merge", str(drive), "--json")
     report = json.loads(result.output)
-    assert report["files"]["merged"] == 1 and report["totals"] == {"suppressed": True}
+    assert report["files"] == {"rejected": 0} and report["totals"] == {"suppressed": True}  # no count under k
     (drive / "junk.json").write_text("{oops")
     result = run("summary", "merge", str(drive), "--k", "2")
     assert "Files not merged" in result.output and "junk.json" in result.output

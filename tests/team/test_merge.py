@@ -139,6 +139,16 @@ def test_a_foreign_or_damaged_file_is_rejected_whole_with_a_clear_error(tmp_path
     (lambda d: d["totals"]["tokens"].pop("output"), "missing field(s) output"),
     (lambda d: d["roi"].update(reason="/home/alice/x"), "unknown reason code"),
     (lambda d: d.update(week="2026-W99"), "week"),
+    # found by an audit: '$' matched before a final newline, and the rest was not checked at all
+    (lambda d: d.update(member=d["member"] + "\n"), "member"),  # one person counted twice toward k
+    (lambda d: d.update(week="2026-W47\n"), "week"),
+    (lambda d: d["models"][0].update(family="alice-finetune\n"), "models[0].family"),
+    (lambda d: d.update(week="2025-W53"), "2025 has no week 53"),
+    (lambda d: d.update(generated_at="2026-99-99T99:99Z"), "not a real time"),
+    (lambda d: d.update(generated_at="2099-01-01T00:00Z"), "in the future"),  # would win every later merge
+    (lambda d: d["totals"].update(cost_usd=999_999), "does not match its model rows"),
+    (lambda d: d["roi"].update(categories=[{"category": "x", "cost_usd": 1, "value_usd": 2}]),
+     "listed although roi.available is false"),
 ])
 def test_a_file_with_one_bad_field_contributes_nothing(tmp_path, mutate, message):
     folder = tmp_path / "team"
@@ -166,3 +176,19 @@ def test_files_from_another_team_are_not_merged(tmp_path):
 def test_a_missing_folder_is_a_clear_error(tmp_path):
     with pytest.raises(ValueError, match="is not a folder"):
         merge_folder(tmp_path / "nope")
+
+
+
+def test_the_weeks_shown_never_give_away_a_suppressed_week_through_the_totals(tmp_path):
+    """Five members in two weeks and one other member alone in a third: total minus the two weeks
+    shown was that one member's cost. The smallest shown week now joins the suppressed one."""
+    folder = tmp_path / "team"
+    for i in range(5):
+        for week, cost in (("2026-W47", 10 + i), ("2026-W48", 20 + i)):
+            write(folder, f"m{i}-{week}.json", fake(i, week=week, cost=cost))
+    write(folder, "lonely.json", fake(9, week="2026-W49", cost=137))
+    report = merge_folder(folder, k=5)
+    shown = [w for w in report["trend"] if not w["suppressed"]]
+    hidden = [w["week"] for w in report["trend"] if w["suppressed"]]
+    assert hidden == ["2026-W47", "2026-W49"] and [w["week"] for w in shown] == ["2026-W48"]
+    assert report["totals"]["cost_usd"] - sum(w["cost_usd"] for w in shown) == 60 + 137  # a pool of 6 members

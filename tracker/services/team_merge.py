@@ -219,25 +219,33 @@ def merge(loaded: Loaded, k: int = DEFAULT_K) -> dict:
     else:
         nudges = {"suppressed": True}
         notes.append(f"Nudge adoption: suppressed, fewer than {k} members reported it.")
-    # trend over weeks
+    # trend over weeks: the same suppression as the other breakdowns, so that the totals minus the
+    # weeks shown never give away a week of fewer than k members (the smallest shown weeks join it)
+    week_cells: dict[tuple, _Cell] = defaultdict(_Cell)
+    for d in docs:
+        week_cells[(d["week"],)].add(d["member"], d["totals"]["cost_usd"], d["totals"]["requests"])
+    shown_weeks, _pool, hidden_weeks = suppress(week_cells, k)
+    visible = {key[0] for key, _cell in shown_weeks}
     trend = []
     for week in weeks:
-        week_docs = [d for d in docs if d["week"] == week]
-        costs = [d["totals"]["cost_usd"] for d in week_docs]
-        if len(costs) >= k:
+        if week in visible:
+            costs = [d["totals"]["cost_usd"] for d in docs if d["week"] == week]
             trend.append({"week": week, "suppressed": False, "members": len(costs), "cost_usd": sum(costs)}
                          | quartiles(costs))
         else:
             trend.append({"week": week, "suppressed": True})
-            notes.append(f"Week {week}: suppressed, fewer than {k} members.")
+    if hidden_weeks:
+        notes.append(f"Trend: {len(hidden_weeks)} week(s) suppressed (fewer than {k} members, or pooled with one "
+                     "that was so that it cannot be worked out from the totals).")
     return {
         "schema": REPORT_SCHEMA,
         "k": k,
         "members": len(members) if len(members) >= k else None,
         "members_label": f"{len(members)} members" if len(members) >= k else f"fewer than {k} members",
         "weeks": weeks,
-        "files": {"read": loaded.files_read, "merged": loaded.files_valid, "duplicates": loaded.duplicates,
-                  "rejected": len(loaded.problems)},
+        # under k the number of files would give the member count away (one file each per week)
+        "files": ({"read": loaded.files_read, "merged": loaded.files_valid, "duplicates": loaded.duplicates,
+                   "rejected": len(loaded.problems)} if len(members) >= k else {"rejected": len(loaded.problems)}),
         "totals": totals,
         "distribution": distribution,
         "models": models,

@@ -94,9 +94,10 @@ def report_blocks(report: dict) -> list[Block]:
     k = report["k"]
     blocks = [
         Block("h1", "Team report"),
-        Block("p", f"{report['files']['merged']} summary file(s) merged from {report['members_label']} "
-                   f"over {len(report['weeks'])} week(s). Breakdowns with fewer than {k} members are suppressed. "
-                   "Costs are estimated, in whole US dollars."),
+        Block("p", (f"{report['files']['merged']} summary file(s) merged from " if "merged" in report["files"]
+                    else "Summaries merged from ")
+              + f"{report['members_label']} over {len(report['weeks'])} week(s). Breakdowns with fewer than {k} "
+                "members are suppressed. Costs are estimated, in whole US dollars."),
     ]
     t = report["totals"]
     blocks.append(Block("h2", "Totals"))

@@ -25,6 +25,7 @@ Shape (every number a non-negative integer, already rounded):
 from __future__ import annotations
 
 import re
+from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
 SCHEMA = "tracker.team-summary/1"
@@ -39,6 +40,7 @@ REASONS = {
 MAX_FILE_BYTES = 1_000_000
 MAX_ROWS = 200
 MAX_NUMBER = 10**15
+MAX_CLOCK_SKEW = timedelta(days=1)  # a member's clock ahead of ours
 
 _HEX16 = re.compile(r"^[0-9a-f]{16}$")
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
@@ -74,7 +76,7 @@ def _count(value: Any, where: str) -> int:
 
 
 def _label(value: Any, where: str) -> str:
-    if not isinstance(value, str) or not LABEL.match(value):
+    if not isinstance(value, str) or not LABEL.fullmatch(value):
         _fail(where, "expected a short lower-case label")
     return value
 
@@ -97,12 +99,14 @@ def _rows(value: Any, where: str) -> list:
 
 
 def parse_week(label: str) -> tuple[int, int]:
-    match = _WEEK.match(label or "")
+    match = _WEEK.fullmatch(label or "")
     if not match:
         raise ValueError(f"{label!r} is not an ISO week: use YYYY-Www, e.g. 2026-W47")
     year, week = int(match.group(1)), int(match.group(2))
-    if not 1 <= week <= 53:
-        raise ValueError(f"{label!r} is not an ISO week: week numbers run 01..53")
+    try:
+        date.fromisocalendar(year, week, 1)  # 53 only in the years that have a 53rd week
+    except ValueError:
+        raise ValueError(f"{label!r} is not an ISO week: {year} has no week {week:02d}") from None
     return year, week
 
 
@@ -118,16 +122,23 @@ def validate(doc: Any) -> dict:
                       "update tracker to merge it")
     _keys(doc, "summary", ("schema", "team", "member", "week", "generated_at", "complete", "currency",
                            "cost_basis", "totals", "models", "roi", "nudges"))
-    if not isinstance(doc["team"], str) or not _HEX16.match(doc["team"]):
+    if not isinstance(doc["team"], str) or not _HEX16.fullmatch(doc["team"]):
         _fail("team", "expected 16 hex digits")
-    if not isinstance(doc["member"], str) or not _HEX64.match(doc["member"]):
+    if not isinstance(doc["member"], str) or not _HEX64.fullmatch(doc["member"]):
         _fail("member", "expected 64 hex digits (a pseudonymous member id)")
     try:
         parse_week(doc["week"] if isinstance(doc["week"], str) else "")
     except ValueError as exc:
         _fail("week", str(exc))
-    if not isinstance(doc["generated_at"], str) or not _STAMP.match(doc["generated_at"]):
+    if not isinstance(doc["generated_at"], str) or not _STAMP.fullmatch(doc["generated_at"]):
         _fail("generated_at", "expected YYYY-MM-DDTHH:MMZ")
+    try:
+        made = datetime.strptime(doc["generated_at"], "%Y-%m-%dT%H:%MZ").replace(tzinfo=timezone.utc)
+    except ValueError:
+        _fail("generated_at", f"{doc['generated_at']!r} is not a real time")
+    # the newest file of a member wins a merge: a time from the future would win every later one
+    if made > datetime.now(timezone.utc) + MAX_CLOCK_SKEW:
+        _fail("generated_at", f"{doc['generated_at']} is in the future")
     if not isinstance(doc["complete"], bool):
         _fail("complete", "expected true or false")
     if doc["currency"] != "USD" or doc["cost_basis"] != "estimated":
@@ -147,10 +158,15 @@ def validate(doc: Any) -> dict:
         for name in ("cost_usd", "requests", "unpriced_requests"):
             _count(row[name], f"{where}.{name}")
         _tokens(row["tokens"], f"{where}.tokens")
+    shown = sum(row["cost_usd"] for row in doc["models"])
+    if abs(shown - totals["cost_usd"]) > len(doc["models"]) + 1:  # each figure rounded to whole dollars
+        _fail("totals.cost_usd", f"{totals['cost_usd']} does not match its model rows ({shown})")
     roi = _keys(doc["roi"], "roi", ("available", "reason", "categories"))
     if not isinstance(roi["available"], bool):
         _fail("roi.available", "expected true or false")
     _reason(roi["reason"], "roi.reason")
+    if not roi["available"] and roi["categories"]:
+        _fail("roi.categories", "listed although roi.available is false")
     cats = set()
     for i, row in enumerate(_rows(roi["categories"], "roi.categories")):
         where = f"roi.categories[{i}]"

@@ -118,6 +118,25 @@ def test_usage_of_another_client_or_untagged_is_not_billed(istore, client):
     assert doc["usage"]["rows_billed"] == 1 and doc["totals"]["subtotal"] == "1.10"
 
 
+def test_usage_retagged_to_another_client_is_credited_to_the_first_and_billed_whole_to_the_second(istore, client):
+    """A row billed to ACME, then tagged to Globex: Globex was billed only the difference against
+    ACME's invoice (quoting ACME's number) and ACME never got it back."""
+    from tracker.services import tagging
+
+    b = InvoiceBook(istore)
+    globex = b.ensure_client_tag("globex")
+    b.set_client_billing(globex["id"], dict(b.client_tag("acme")["billing"] or {}, legal_name="Globex"))
+    add_usage(istore, client["id"], events=[event("a7", "2026-11-02", cost="3.00", project="acme-only")])
+    first = _issue(istore)
+    assert first["document"]["totals"]["subtotal"] == "3.30"
+    tagging.assign_selection(istore, "globex", project_glob="acme-only", zone=UTC)
+    theirs = _preview(istore, client="globex")
+    assert [(line["kind"], line["amount"]) for line in theirs["lines"]] == [("usage", "3.30")]
+    assert first["number"] not in str(theirs["lines"])
+    mine = _preview(istore)
+    assert mine["totals"]["subtotal"] == "-3.30"  # the row is no longer ACME's: credited
+
+
 def test_drafts_have_no_number_and_can_be_deleted(istore, client):
     draft = service.create_draft(istore, "acme", *NOV, UTC)
     assert draft["number"] is None and draft["status"] == "draft"

@@ -107,6 +107,7 @@ class InvoiceBook:
             f"SELECT iu.usage_table, iu.source, iu.account, iu.key, {billed_cols}, "
             "GROUP_CONCAT(i.number, ' ') AS numbers "
             f"FROM invoice_usage iu JOIN invoices i ON i.id = iu.invoice_id AND i.status IN ({standing}) "
+            "AND i.client_tag_id = ? "  # what THIS client was billed: another client's invoice is not a payment
             "GROUP BY iu.usage_table, iu.source, iu.account, iu.key"
         )
         parts = {
@@ -129,10 +130,11 @@ class InvoiceBook:
                 f"WHERE {_EFFECTIVE_TAG.format(a='u')} = ? AND {ts_expr} >= ? AND {ts_expr} < ? "
                 "ORDER BY 4, u.source, u.account, u.key"
             )
-            for r in self.conn.execute(sql, (table, tag_id, start_ms, end_ms)):
+            for r in self.conn.execute(sql, (tag_id, table, tag_id, start_ms, end_ms)):
                 result.append(_usage_row(table, r))
-            # Rows this client was billed for that the source no longer has (a provider
-            # re-grouped or withdrew a bucket): zero now, so the next invoice credits them.
+            # Rows this client was billed for that are no longer its own: the source no longer has
+            # them (a provider re-grouped or withdrew a bucket) or they were tagged to another
+            # client since: zero now, so the next invoice credits them.
             sums = ", ".join(f"SUM(iu.{c})" for c in SNAPSHOT_FIELDS)
             gone = (
                 "SELECT iu.source, iu.account, iu.key, MIN(iu.ts_ms), MAX(iu.model), MAX(iu.project), NULL, "
@@ -140,10 +142,11 @@ class InvoiceBook:
                 f"FROM invoice_usage iu JOIN invoices i ON i.id = iu.invoice_id AND i.status IN ({standing}) "
                 "AND i.client_tag_id = ? "
                 "WHERE iu.usage_table = ? AND iu.ts_ms >= ? AND iu.ts_ms < ? AND NOT EXISTS "
-                f"(SELECT 1 FROM {table} u WHERE u.source = iu.source AND u.account = iu.account AND u.key = iu.key) "
+                f"(SELECT 1 FROM {table} u WHERE u.source = iu.source AND u.account = iu.account AND u.key = iu.key "
+                f"AND {_EFFECTIVE_TAG.format(a='u')} = ?) "
                 "GROUP BY iu.source, iu.account, iu.key ORDER BY 4, 1, 2, 3"
             )
-            for r in self.conn.execute(gone, (tag_id, table, start_ms, end_ms)):
+            for r in self.conn.execute(gone, (tag_id, table, start_ms, end_ms, tag_id)):
                 row = _usage_row(table, r)
                 row["withdrawn"] = True
                 result.append(row)

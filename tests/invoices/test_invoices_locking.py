@@ -165,3 +165,19 @@ def test_a_regrouped_bucket_is_credited_and_rebilled_never_billed_twice(istore, 
     second = _issue(istore, day=date(2026, 12, 5))
     assert second["document"]["totals"]["subtotal"] == "0.22"
     assert _preview(istore)["lines"] == []  # the withdrawn row is settled (its billed sum is now zero)
+
+
+def test_a_provider_charge_is_not_shared_out_over_a_day_with_unpriced_usage(istore, client):
+    """ACME's bucket $4 (priced), Globex's unpriced, the provider billed $12 for the day: the share
+    by priced estimates put all $12, Globex's $8 included, on ACME's invoice."""
+    from dataclasses import replace
+
+    from .helpers import billed
+
+    globex = InvoiceBook(istore).ensure_client_tag("globex")
+    add_usage(istore, client["id"], buckets=[bucket("2026-11-12", model="gpt-4.1", cost="4.00")])
+    add_usage(istore, globex["id"], buckets=[replace(bucket("2026-11-12", model="gpt-5"), cost_pico=None,
+                                                     price_id=None)])
+    add_usage(istore, None, billed_lines=[billed("2026-11-12", "12.00")])
+    (line,) = _preview(istore)["lines"]
+    assert line["amount"] == "4.40" and "estimated" in line["description"]  # 4.00 x 1.1, not 12 x 1.1

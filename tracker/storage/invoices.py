@@ -153,17 +153,27 @@ class InvoiceBook:
         return result
 
     def estimated_by_provider_day(self, since_day: str, until_day: str) -> dict[tuple[str, str, str], int]:
-        """Estimated cost (picodollars) of ALL usage per (source, account, UTC day) over [since_day, until_day]."""
+        """Estimated cost (picodollars) of ALL usage per (source, account, UTC day) over [since_day, until_day].
+
+        0 for a day with any unpriced usage: the provider's charge for it covers that usage too, so
+        sharing the charge out by the priced part would bill one client for another's unpriced rows.
+        """
         out: dict[tuple[str, str, str], int] = {}
+        unshareable = set()
         for table, ts in (("events", "ts_ms / 1000"), ("buckets", "start_s")):
             rows = self.conn.execute(
-                f"SELECT source, account, date({ts}, 'unixepoch') AS day, SUM(cost_pico) FROM {table} "
-                f"WHERE cost_pico IS NOT NULL AND {ts} >= strftime('%s', ?) AND {ts} < strftime('%s', ?, '+1 day') "
+                f"SELECT source, account, date({ts}, 'unixepoch') AS day, SUM(cost_pico), SUM(cost_pico IS NULL) "
+                f"FROM {table} WHERE {ts} >= strftime('%s', ?) AND {ts} < strftime('%s', ?, '+1 day') "
                 "GROUP BY 1, 2, 3",
                 (since_day, until_day),
             )
-            for source, account, day, cost in rows:
-                out[(source, account, day)] = out.get((source, account, day), 0) + (cost or 0)
+            for source, account, day, cost, unpriced in rows:
+                key = (source, account, day)
+                out[key] = out.get(key, 0) + (cost or 0)
+                if unpriced:
+                    unshareable.add(key)
+        for key in unshareable:
+            out[key] = 0
         return out
 
     def billed_by_provider_day(self, since_day: str, until_day: str) -> dict[tuple[str, str, str], dict]:

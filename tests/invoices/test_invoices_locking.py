@@ -181,3 +181,16 @@ def test_a_provider_charge_is_not_shared_out_over_a_day_with_unpriced_usage(isto
     add_usage(istore, None, billed_lines=[billed("2026-11-12", "12.00")])
     (line,) = _preview(istore)["lines"]
     assert line["amount"] == "4.40" and "estimated" in line["description"]  # 4.00 x 1.1, not 12 x 1.1
+
+
+def test_contract_rates_and_fees_are_only_invoiced_in_the_clients_currency(istore, client):
+    """Rates and fees are amounts in the client's currency: an invoice in another one billed them as
+    its own units (a 2.36 EUR contract line as 2 JPY, a 100 EUR fee as 100 JPY)."""
+    b = InvoiceBook(istore)
+    billing = dict(b.client_tag("acme")["billing"], currency="EUR", exchange_rate="0.9", plan="per_model",
+                   rates={"claude-sonnet-*": {"input": "3.3", "output": "16.5"}})
+    b.set_client_billing(client["id"], billing)
+    add_usage(istore, client["id"], events=[event("a", "2026-11-02")])
+    with pytest.raises(ValueError, match="contract rates and fees are in EUR: invoice in EUR"):
+        service.create_draft(istore, "acme", *NOV, UTC, currency="JPY", exchange_rate="150")
+    assert service.create_draft(istore, "acme", *NOV, UTC)["currency"] == "EUR"

@@ -91,6 +91,12 @@ def create_draft(store, client: str, since: date, until: date, zone: tzinfo, gro
     tag, billing = _client(store, client)
     profile = load_profile(store)
     cur = check_currency(currency or billing.currency or profile.currency)
+    fixed_amounts = billing.rates or (billing.plan == "fixed" and Decimal(billing.fixed_fee or 0))
+    if billing.currency and cur != billing.currency and fixed_amounts:
+        # contract rates and fees are amounts in the client's currency: billed as another currency's
+        # units they were wrong by the exchange rate (2 JPY for 2.36 EUR of usage)
+        raise ValueError(f"{tag['name']}'s contract rates and fees are in {billing.currency}: invoice in "
+                         f"{billing.currency}, or change the client's currency (`tracker invoice client set`).")
     rate = exchange_rate or (billing.exchange_rate if cur == (billing.currency or cur) else "")
     if cur == "USD":
         rate = "1"

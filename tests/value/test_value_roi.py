@@ -66,6 +66,11 @@ def test_cost_per_kpi_unit_and_no_value_means_no_roi(acme):
     week = rows_of(doc, "tracker")["2026-W47"]
     assert week["roi"] is None and week["value_usd"] is None
     assert week["kpis"] == [{"unit": "pull requests merged", "quantity": "14", "cost_per_unit_usd": "0.500000"}]
+    # ACME's $3 produced no pull requests: the grand total's cost per unit is tracker's $7 / 14 (was $10 / 14)
+    write(acme, [event("a1", date(2026, 11, 17), 3 * USD, project="acme")])
+    doc = roi.roi_report(acme, UTC, "week", date(2026, 11, 16), date(2026, 11, 22), today=TODAY)
+    assert doc["totals"]["cost_usd"] == "10.000000"
+    assert doc["totals"]["kpis"][0]["cost_per_unit_usd"] == "0.500000"
 
 
 def test_a_monthly_value_spreads_over_weeks_by_days_and_adds_up(acme):

@@ -255,6 +255,7 @@ def _roi_report(store: Store, zone: tzinfo, period: str, since: date | None, unt
         ordered_tags.append(None)
     rows, summaries = [], []
     grand = _Cell()
+    unit_cost: dict[str, int] = defaultdict(int)  # per KPI unit: the cost of the tags that produced it
     for tag_id in ordered_tags:
         name = tags[tag_id]["name"] if tag_id is not None else UNTAGGED
         kind = tags[tag_id]["kind"] if tag_id is not None else None
@@ -265,6 +266,8 @@ def _roi_report(store: Store, zone: tzinfo, period: str, since: date | None, unt
             rows.append({"period": p.label, "start": p.first.isoformat(), "end": p.last.isoformat(),
                          "complete": p.complete, "tag": name, "tag_kind": kind} | cell.public())
         grand.add(total)
+        for unit in total.kpis:
+            unit_cost[unit] += total.cost_pico
         complete_cells = [cells.get((tag_id, p.label)) or _Cell() for p in periods if p.complete]
         tr = trend(complete_cells)
         if tag_id is None:
@@ -274,12 +277,15 @@ def _roi_report(store: Store, zone: tzinfo, period: str, since: date | None, unt
     for rank, s in enumerate(summaries, 1):
         s["rank"] = rank if s["roi"] is not None else None
     untagged = sum(c.cost_pico for (t, _), c in cells.items() if t is None)
+    grand_figures = grand.public()
+    for kpi in grand_figures["kpis"]:  # not everyone's cost over one tag's units
+        kpi["cost_per_unit_usd"] = cost_per_unit(unit_cost[kpi["unit"]], grand.kpis[kpi["unit"]])
     return {
         "timezone": zone_name(zone), "period": period, "since": since.isoformat(), "until": until.isoformat(),
         "currency": "USD",
         "rows": rows,
         "tags": summaries,
-        "totals": grand.public() | {"untagged_cost_usd": format_usd(untagged)},
+        "totals": grand_figures | {"untagged_cost_usd": format_usd(untagged)},
         "flagged": [s["tag"] for s in summaries if s["trend"]["cost_grows_value_flat"]],
         "leverage": leverage(store, zone, today),
         "notes": [

@@ -16,6 +16,7 @@ floats here only to be drawn.
 
 from __future__ import annotations
 
+import html
 import math
 from collections.abc import Callable
 from decimal import Decimal
@@ -59,7 +60,6 @@ MAX_REJECTS_SHOWN = 5
 LEVERAGE_HEIGHT_PX = 130
 TABLE_MIN_HEIGHT_PX = 160
 CONTENT_MIN_HEIGHT_PX = 820  # below this the page scrolls
-LEGEND_COLUMNS = 4
 PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"]
 
 
@@ -250,9 +250,11 @@ class ValuePage(QWidget):
         self.value_plot.setLabel("left", "Value", units="USD")
         self.value_plot.setXLink(self.cost_plot)
         self.value_plot.showGrid(y=True, alpha=0.2)
-        # the tags' colours in a strip under both charts: inside a chart the legend covered the lines
-        self.legend = pg.LegendItem(colCount=LEGEND_COLUMNS, horSpacing=16)
-        self.time_charts.addItem(self.legend, row=2, col=0)
+        # the tags' colours in a strip under both charts (inside a chart the legend covered the lines);
+        # a plain label: a pyqtgraph legend placed in the charts' layout crashed a repaint now and then
+        self.legend = QLabel(objectName="valueLegend", wordWrap=True)
+        self.legend.setTextFormat(Qt.TextFormat.RichText)
+        self.legend_colours: dict[str, str] = {}
 
         self.scatter_widget = pg.PlotWidget()
         self.scatter_plot = self.scatter_widget.getPlotItem()
@@ -269,7 +271,12 @@ class ValuePage(QWidget):
         self._scatter_labels: list[pg.TextItem] = []
 
         charts = QSplitter(Qt.Orientation.Horizontal)
-        charts.addWidget(self.time_charts)
+        time_column = QWidget()
+        column = QVBoxLayout(time_column)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.addWidget(self.time_charts, 1)
+        column.addWidget(self.legend)
+        charts.addWidget(time_column)
         self.leverage_widget = pg.PlotWidget()
         self.leverage_widget.setMaximumHeight(LEVERAGE_HEIGHT_PX)
         self.leverage_plot = self.leverage_widget.getPlotItem()
@@ -411,16 +418,16 @@ class ValuePage(QWidget):
         self.value_plot.setLabel("left", kpi_unit or "Value", units=None if kpi_unit else "USD")
         # a tag keeps its colour when its rank changes (a new value entry reorders the tags)
         by_name = sorted((t["tag"] for t in self.report["tags"]), key=str.casefold)
-        self.legend.clear()
+        self.legend_colours = {}
         for tag in tags:
             color = PALETTE[by_name.index(tag["tag"]) % len(PALETTE)]
             rows = [r for r in self.report["rows"] if r["tag"] == tag["tag"]]
             xs = [index[r["period"]] for r in rows]
             # an unfinished period (this week, this month) gets a hollow marker
             brushes = [pg.mkBrush(color) if r["complete"] else pg.mkBrush(None) for r in rows]
-            line = self.cost_plot.plot(xs, [_f(r["cost_usd"]) for r in rows], pen=pg.mkPen(color, width=2),
-                                       symbol="o", symbolSize=6, symbolPen=color, symbolBrush=brushes)
-            self.legend.addItem(line, tag["tag"])
+            self.cost_plot.plot(xs, [_f(r["cost_usd"]) for r in rows], pen=pg.mkPen(color, width=2),
+                                symbol="o", symbolSize=6, symbolPen=color, symbolBrush=brushes)
+            self.legend_colours[tag["tag"]] = color
             if kpi_unit:
                 ys = [_f(next((k["quantity"] for k in r["kpis"] if k["unit"] == kpi_unit), "0")) for r in rows]
             elif tag["value_usd"] is not None:
@@ -429,6 +436,9 @@ class ValuePage(QWidget):
                 continue
             self.value_plot.plot(xs, ys, pen=pg.mkPen(color, width=2, style=Qt.PenStyle.DashLine),
                                  symbol="s", symbolSize=6, symbolPen=color, symbolBrush=brushes)
+        self.legend.setText("&nbsp;&nbsp; ".join(
+            f"<span style='color:{colour}'>&#9679;&#8212;</span>&nbsp;{html.escape(name)}"
+            for name, colour in self.legend_colours.items()))
         if periods:
             self.cost_plot.setXRange(-0.3, len(periods) - 0.7, padding=0)
 

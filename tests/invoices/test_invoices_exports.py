@@ -186,3 +186,15 @@ def test_facturx_says_which_party_detail_is_missing(istore, client):
     issued = service.issue(istore, service.create_draft(istore, "acme", *NOV, get_zone("UTC"))["id"])
     with pytest.raises(ex.ExportError, match="client's country"):
         service.export(istore, issued["number"], "facturx")
+
+
+@needs_poppler
+def test_a_lines_underlying_cost_rounds_as_the_invoice_does(istore, client, tmp_path):
+    """2.345 USD of usage is billed 2.35 (half up); the PDF said 'underlying cost 2.34 USD' (half even)."""
+    from .helpers import add_usage, event
+
+    add_usage(istore, client["id"], events=[event("a", "2026-11-02", cost="2.345")])
+    draft = service.create_draft(istore, "acme", *NOV, get_zone("UTC"))
+    issued = service.issue(istore, draft["id"], issue_day=date(2026, 12, 1))
+    text = pdf_text(service.export(istore, issued["number"], "pdf")[0], tmp_path)
+    assert "underlying cost 2.35 USD" in text and "2.34" not in text

@@ -20,6 +20,7 @@ from fpdf.errors import FPDFException
 from fpdf.output import PDFICCProfile
 
 from tracker.core.wording import counted
+from tracker.services import invoices_calc as calc
 from tracker.services.invoices_export import issued_at
 
 FONT_CANDIDATES = (
@@ -295,7 +296,7 @@ def _lines(pdf: InvoicePDF, doc: dict) -> None:
         pdf.font(7.3, color=MUTED)
         detail = line.get("detail") or ""
         if line["kind"] != "fee":
-            cost = Decimal(line["cost_usd"]).quantize(Decimal("0.01"))
+            cost = calc.round_money(Decimal(line["cost_usd"]), "USD")  # the invoice's own rounding (half up)
             detail += f" · {counted(line['requests'], 'request')} · underlying cost {cost:,} USD"
         pdf.text_cell(desc_w + sum(c[1] for c in NUMBER_COLUMNS), 4, detail)
         pdf.set_y(y + row_h)

@@ -230,3 +230,16 @@ def test_a_log_rewritten_with_spaces_is_counted_not_silently_empty(logs):
     report = logs.run()
     assert [e["output_tokens"] for e in logs.events()] == [10, 11, 12]
     assert report.events_added == 3 and report.lines_skipped["no_usage"] == 1  # the rest is counted, not lost
+
+
+def test_a_replay_read_in_a_later_import_does_not_move_the_request(logs):
+    """A sidechain copy of a message (same id, same tokens) written after midnight in another folder
+    moved the stored request to its own day and project when a later import read it."""
+    logs.write(session_file(logs), [claude_line(msg_id="msg_X", ts="2026-04-09T23:59:50.000Z", cwd="/home/u/proj")])
+    logs.run()
+    agent = logs.claude_projects / "-home-u-proj" / "sess-1" / "subagents" / "agent-1.jsonl"
+    logs.write(agent, [claude_line(msg_id="msg_X", req_id="req_other", ts="2026-04-10T00:00:10.000Z",
+                                   cwd="/home/u/other", sidechain=True)])
+    logs.run()
+    [e] = logs.events()
+    assert (e["ts_ms"], e["project"]) == (1775779190000, "proj")  # still the main copy's

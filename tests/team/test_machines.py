@@ -91,6 +91,21 @@ def test_imported_costs_are_not_repriced(make_ctx, tmp_path):
     assert row[2] == machines.machine_id(a.store)
 
 
+def test_importing_an_export_again_keeps_what_a_local_reprice_changed(make_ctx, tmp_path):
+    """Importing the same export again (a routine sync) put back the other machine's costs over a
+    local reprice, while saying '0 new': a copy with as many tokens now changes nothing."""
+    a, b = make_ctx("a"), make_ctx("b")
+    usage(a, "a")
+    machines.export_events(a, tmp_path / "a.jsonl")
+    machines.import_events(b, tmp_path / "a.jsonl")
+    b.store.conn.execute("UPDATE events SET cost_pico = 777, price_id = 'user:override' WHERE key = 'a-msg-1'")
+    b.store.conn.commit()  # what `tracker reprice` with a user price does
+    again = machines.import_events(b, tmp_path / "a.jsonl")
+    assert again.events_added == 0
+    row = b.store.conn.execute("SELECT cost_pico, price_id FROM events WHERE key = 'a-msg-1'").fetchone()
+    assert row == (777, "user:override")
+
+
 def test_export_is_private_versioned_and_holds_no_secrets(make_ctx, tmp_path, memory_keyring):
     a = make_ctx("a")
     usage(a, "a")

@@ -79,11 +79,13 @@ def _upsert_sql(table: str, columns: Sequence[str], keep_most_complete: bool = F
     changed = " OR ".join(f"{table}.{c} IS NOT excluded.{c}" for c in updates)
     where = f"({changed})"
     if keep_most_complete:
-        # Agent logs repeat a request while it streams; the copy with more
-        # tokens is the complete one, whatever order the files are read in.
+        # Agent logs repeat a request while it streams; the copy with more tokens is the complete one,
+        # whatever order the files are read in. Another copy with as many tokens changes nothing: a
+        # replay (a sidechain, a fork) must not move the request to its own time and project, and a
+        # machine's events imported again must not put back the costs a local reprice changed.
         total_new = " + ".join(f"excluded.{c}" for c in TOKEN_COLUMNS[:5])
         total_old = " + ".join(f"{table}.{c}" for c in TOKEN_COLUMNS[:5])
-        where = f"({total_new}) > ({total_old}) OR (({total_new}) = ({total_old}) AND {where})"
+        where = f"({total_new}) > ({total_old})"
     placeholders = ", ".join("?" for _ in columns)
     return (
         f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({placeholders}) "

@@ -201,3 +201,27 @@ def test_imported_rows_are_claimed_by_the_local_tag_rules(make_ctx, tmp_path):
     assert result.tagged and result.tagged.get("events") == 5
     tagged = b.store.conn.execute("SELECT count(*) FROM events WHERE rule_tag_id IS NOT NULL").fetchone()[0]
     assert tagged == 5
+
+
+def test_lines_missing_from_an_export_are_reported_and_fail_the_command(make_ctx, tmp_path):
+    """Lines deleted from the middle went unnoticed (the end line's counts were never read); a
+    negative cost (-$1,000) was imported and turned the daily total negative."""
+    from click.testing import CliRunner
+
+    from tracker.cli import main
+
+    a, b = make_ctx("a"), make_ctx("b")
+    usage(a, "a")
+    path = tmp_path / "a.jsonl"
+    machines.export_events(a, path)
+    lines = path.read_text().splitlines()
+    holes = tmp_path / "holes.jsonl"
+    holes.write_text("\n".join(lines[:2] + lines[4:]) + "\n")  # two event lines gone, the end line kept
+    result = machines.import_events(b, holes)
+    assert not result.complete and any("2 events line(s) are missing" in r for r in result.reasons)
+    negative = json.loads(lines[1]) | {"cost_pico": -10**15}
+    bad = tmp_path / "negative.jsonl"
+    bad.write_text("\n".join([lines[0], json.dumps(negative)] + lines[2:]) + "\n")
+    assert machines.import_events(make_ctx("c"), bad).malformed == 1
+    cli = CliRunner().invoke(main, ["import-events", str(holes)], env={"TRACKER_HOME": str(tmp_path / "d")})
+    assert cli.exit_code == 1 and "missing from the file" in cli.output

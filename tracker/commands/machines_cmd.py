@@ -43,8 +43,10 @@ def import_events_command(state: AppState, file, as_json) -> None:
                    f"{result.malformed} malformed.")
         for reason in result.reasons:
             click.echo(f"  {reason}")
-    if result.malformed:
-        raise SystemExit(1 if not (result.events or result.buckets or result.billed) else 0)
+    if result.malformed and not (result.events or result.buckets or result.billed):
+        raise SystemExit(1)
+    if not result.complete:  # cut short or lines missing: scripts must not take it for a whole sync
+        raise SystemExit(1)
 
 
 MACHINE_COMMANDS = [export_events_command, import_events_command]

@@ -153,7 +153,7 @@ def parse_event(row: dict, origin: str) -> UsageEvent:
         provider=_str(row, "provider"), session=_str(row, "session"), project=_str(row, "project"),
         cwd=_str(row, "cwd"), git_branch=_str(row, "git_branch"), tool_use=_flag(row, "tool_use"),
         service_tier=_str(row, "service_tier"), requests=_int(row, "requests") or 1,
-        origin=_str(row, "origin") or origin, cost_pico=_int(row, "cost_pico", minimum=None),
+        origin=_str(row, "origin") or origin, cost_pico=_int(row, "cost_pico"),
         price_id=_str(row, "price_id"),
     )
 
@@ -169,7 +169,7 @@ def parse_bucket(row: dict) -> UsageBucket:
         quantity_unit=_str(row, "quantity_unit"), project_id=_str(row, "project_id"),
         api_key_id=_str(row, "api_key_id"), workspace_id=_str(row, "workspace_id"),
         service_tier=_str(row, "service_tier"), batch=_flag(row, "batch"), provider=_str(row, "provider"),
-        extra=extra or None, cost_pico=_int(row, "cost_pico", minimum=None), price_id=_str(row, "price_id"),
+        extra=extra or None, cost_pico=_int(row, "cost_pico"), price_id=_str(row, "price_id"),
     )
     if bucket.natural_key() != _str(row, "key", True):
         raise BadLine("bucket key does not match its fields (written by another version?)")
@@ -272,9 +272,14 @@ def import_events(ctx: AppContext, path: Path) -> ImportResult:
         handle = path.open("rb")
     except OSError as exc:
         raise ValueError(f"cannot read {path}: {exc.strerror or type(exc).__name__}") from None
+    end: dict = {}
+    present = {"event": 0, "bucket": 0, "billed": 0}  # lines of each kind, readable or not
     with handle:
         for line_no, raw in enumerate(handle, 1):
             result.lines += 1
+            for kind_name in present:
+                if raw.startswith(b'{"type": "%s"' % kind_name.encode()):
+                    present[kind_name] += 1
             if len(raw) > MAX_LINE_BYTES:
                 result.bad(line_no, "line too long")
                 continue
@@ -306,6 +311,7 @@ def import_events(ctx: AppContext, path: Path) -> ImportResult:
                     result.billed += 1
                 elif kind == "end":
                     result.complete = True
+                    end = row
                 else:
                     raise BadLine(f"unknown line type {str(kind)[:30]!r}")
             except BadLine as exc:
@@ -320,6 +326,14 @@ def import_events(ctx: AppContext, path: Path) -> ImportResult:
         raise ValueError(f"{path} is empty: not a tracker events export")
     if not result.complete:
         result.reasons.append("the file has no end line: it may have been cut short (what was read was imported)")
+    else:
+        # the end line carries the counts the export wrote: fewer lines here means lines were lost on the way
+        for kind_name, key in (("event", "events"), ("bucket", "buckets"), ("billed", "billed")):
+            wrote = end.get(key)
+            if isinstance(wrote, int) and wrote > present[kind_name]:
+                result.complete = False
+                result.reasons.append(f"{wrote - present[kind_name]} {key} line(s) are missing from the file (its "
+                                      f"end line says {wrote}): what was there was imported; export it again")
     return result
 
 

@@ -225,3 +225,7 @@ def test_an_emptied_database_with_backups_says_restore_instead_of_starting_afres
     _user_failure(tracker(["db", "check"], env), "DAMAGED", "empty")
     assert tracker(["db", "restore"], env).returncode == 0
     assert _report(env) == truth
+    # restoring over a healthy database (the user's choice) keeps it aside as replaced, not as damaged
+    assert tracker(["db", "restore"], env).returncode == 0
+    names = [p.name for p in db.parent.iterdir()]
+    assert any(".replaced-" in n for n in names) and sum(".damaged-" in n for n in names) == 1  # the emptied one

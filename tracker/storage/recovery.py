@@ -92,11 +92,13 @@ def restore(path: Path, source: Path) -> Restored:
         raise ValueError(f"The backup {source} is damaged too ({'; '.join(verdict.problems)}); choose another one "
                          "with `tracker db restore BACKUP`.")
     stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime())
+    # named for what it is: a healthy database the user chose to replace is not called damaged
+    state = "replaced" if path.exists() and check_file(path).ok else "damaged"
     aside = []
     for suffix in ("", *SIDE_FILES):
         current = Path(f"{path}{suffix}")
         if current.exists():
-            target = current.with_name(f"{path.name}.damaged-{stamp}{suffix}")
+            target = current.with_name(f"{path.name}.{state}-{stamp}{suffix}")
             os.replace(current, target)
             aside.append(target)
     staging = path.with_name(f".{path.name}.restoring")

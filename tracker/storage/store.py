@@ -76,9 +76,9 @@ class WriteResult:
 def _upsert_sql(table: str, columns: Sequence[str], keep_most_complete: bool = False) -> str:
     updates = [c for c in columns if c not in _PK]
     assignments = ", ".join(f"{c} = excluded.{c}" for c in updates)
-    changed = " OR ".join(f"{table}.{c} IS NOT excluded.{c}" for c in updates)
-    where = f"({changed})"
-    if keep_most_complete:
+    if not keep_most_complete:  # any change replaces the row
+        where = " OR ".join(f"{table}.{c} IS NOT excluded.{c}" for c in updates)
+    else:
         # Agent logs repeat a request while it streams; the copy with more tokens is the complete one,
         # whatever order the files are read in. Another copy with as many tokens changes nothing: a
         # replay (a sidechain, a fork) must not move the request to its own time and project, and a

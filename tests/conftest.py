@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import gc
 import os
+import sys
 
 import keyring
 import pytest
@@ -70,7 +72,100 @@ def pricer():
     return Pricer()
 
 
+@pytest.fixture(autouse=True)
+def _signal_handlers_restored():
+    """A test that changes how Ctrl-C or SIGTERM is handled puts it back: the next test relies on it."""
+    import signal
+
+    before = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+    yield
+    after = {sig: signal.getsignal(sig) for sig in before}
+    changed = [sig.name for sig in before if after[sig] is not before[sig]]
+    for sig, handler in before.items():
+        signal.signal(sig, handler)
+    assert not changed, f"the test left other handlers for {changed}"
+
+
+QT_FIXTURES = {"qapp", "qtbot"}
+
+
+def _uses_qt(item) -> bool:
+    return bool(QT_FIXTURES & set(getattr(item, "fixturenames", ()))) or "tests/gui/" in item.nodeid
+
+
+def _app_windows(app) -> list:
+    """Top-level windows and pages of the app's own (pyqtgraph's menus belong to their plots: not these)."""
+    from PySide6.QtWidgets import QDialog, QMainWindow
+
+    return [w for w in app.topLevelWidgets()
+            if isinstance(w, (QMainWindow, QDialog)) or type(w).__module__.startswith("tracker.")]
+
+
+@pytest.fixture(autouse=True)
+def _free_qt_objects(request):
+    """After a Qt test, free every window and page it made, now rather than at some later moment.
+
+    A window is never freed by the garbage collector alone: its connected lambdas reach back to it
+    through Qt's side, which the collector cannot see. Left alone, 450 top-level widgets piled up by
+    the end of the suite, destroyed whenever (the rare crashes in pyqtgraph's paint came from there).
+    Deleting them with Qt (deleteLater, then the deferred deletes) frees them with their charts at a
+    known point; the collector then frees what only they held. No window may outlive its test.
+    """
+    yield
+    if not QT_FIXTURES & set(request.fixturenames):
+        return
+    from PySide6.QtCore import QCoreApplication, QEvent
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance()
+    if app is None:
+        return
+    for widget in _app_windows(app):
+        widget.close()
+        widget.deleteLater()
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    gc.collect()
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    left = [type(w).__name__ for w in _app_windows(app)]
+    assert not left, f"windows outlived the test: {left}"
+
+
 def pytest_collection_modifyitems(config, items):
     # Refuse a run that silently collected nothing (CI must never pass vacuously).
     if not items and not config.option.collectonly and os.environ.get("CI"):
         raise pytest.UsageError("no tests were collected")
+    for item in items:  # `-m gui` selects every test that runs Qt, wherever it lives
+        if _uses_qt(item):
+            item.add_marker(pytest.mark.gui)
+
+
+def _versions() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    found = [f"Python {sys.version.split()[0]}"]
+    for dist in ("PySide6-Essentials", "shiboken6", "pyqtgraph", "genai-prices", "sqlite-utils"):
+        try:
+            found.append(f"{dist} {version(dist)}")
+        except PackageNotFoundError:
+            found.append(f"{dist} missing")
+    try:
+        from PySide6.QtCore import qVersion
+
+        found.append(f"Qt {qVersion()}")
+    except ImportError as exc:
+        found.append(f"Qt not importable ({exc})")
+    import sqlite3
+
+    found.append(f"SQLite {sqlite3.sqlite_version}")
+    return ", ".join(found)
+
+
+def pytest_report_header(config):
+    return f"tracker test run: {_versions()}"
+
+
+def pytest_sessionstart(session):
+    # -q hides the report header: CI's log still says which versions ran
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is not None and session.config.get_verbosity() < 0:
+        reporter.write_line(f"tracker test run: {_versions()}")

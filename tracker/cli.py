@@ -47,12 +47,14 @@ def load_command(target: str) -> click.Command:
 @click.group(cls=LazyGroup, lazy_commands=COMMANDS, invoke_without_command=True,
              context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--demo", is_flag=True, help="Use a generated 90-day demo database (kept apart from real data).")
+@click.option("--background", is_flag=True,
+              help="Start in the tray without opening the dashboard (what start at login does).")
 @click.option("--self-test", "self_test", is_flag=True,
               help="Check this installation end to end (temporary database, sample logs, pricing, chart, "
                    "keyring) and exit.")
 @click.version_option(__version__, "--version", prog_name="tracker")
 @click.pass_context
-def main(ctx: click.Context, demo: bool, self_test: bool) -> None:
+def main(ctx: click.Context, demo: bool, background: bool, self_test: bool) -> None:
     """Track what your AI usage costs, what it is worth, and where it could be cheaper.
 
     Run without a command to start the tray app (a dashboard window where the
@@ -69,7 +71,7 @@ def main(ctx: click.Context, demo: bool, self_test: bool) -> None:
     if ctx.invoked_subcommand is None:
         from tracker.commands.app import start_app
 
-        sys.exit(start_app(ctx.obj))
+        sys.exit(start_app(ctx.obj, background=background))
 
 
 if __name__ == "__main__":  # pragma: no cover

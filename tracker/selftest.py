@@ -118,6 +118,13 @@ def run() -> str:
 
         width, height = _step("chart", chart)
 
+        def single_instance():
+            from tracker.gui.selftest import check_single_instance
+
+            return check_single_instance(workdir)
+
+        _step("single instance", single_instance)
+
         def keyring_name():
             from tracker import credentials
 
@@ -131,7 +138,7 @@ def run() -> str:
     seconds = time.perf_counter() - started
     return (f"self-test ok: imported {EXPECTED_EVENTS} events from the sample logs, priced ${cost} "
             f"(genai-prices {GENAI_PRICES_VERSION}), the same in {workers} spawned worker{'s' if workers > 1 else ''}, "
-            f"chart {width}x{height} rendered, keyring: {backend}; "
+            f"chart {width}x{height} rendered, single instance ok, keyring: {backend}; "
             f"{seconds:.2f} s")
 
 

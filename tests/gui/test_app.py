@@ -10,7 +10,7 @@ import sys
 
 from PySide6.QtWidgets import QApplication
 
-from tracker.gui.app import TrackerApp, acquire_lock
+from tracker.gui.app import AppShell, TrackerApp
 from tracker.gui.errors import CrashDialog, CrashReporter
 from tracker.gui.quit_signals import SignalQuitter
 from tracker.services.sync import SyncReport
@@ -36,9 +36,9 @@ def test_no_tray_opens_the_dashboard_as_a_window(qtbot, demo_ctx):
 def test_tray_mode_keeps_running_when_the_window_closes(qtbot, demo_ctx):
     app = TrackerApp(demo_ctx, sync_fn=quiet_sync, use_tray=True)
     try:
-        app.start()
+        app.start(show_window=False)  # started at login: the tray only
         assert app.tray is not None and not QApplication.instance().quitOnLastWindowClosed()
-        assert app.window is None  # demo data and a tray: no window forced open
+        assert app.window is None
         window = app.open_dashboard()
         window.close()
         assert not window.isVisible() and app.window is window  # hidden, still there
@@ -62,18 +62,6 @@ def test_first_run_without_data_opens_the_welcome_page(qtbot, ctx):
     finally:
         QApplication.instance().setQuitOnLastWindowClosed(True)
         app.shutdown()
-
-
-def test_one_instance_at_a_time(qapp, ctx):
-    first = acquire_lock(ctx)
-    assert first is not None
-    try:
-        assert acquire_lock(ctx) is None
-    finally:
-        first.unlock()
-    again = acquire_lock(ctx)
-    assert again is not None
-    again.unlock()
 
 
 def test_sigterm_quits_through_the_app(qtbot, qapp):

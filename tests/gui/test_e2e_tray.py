@@ -1,7 +1,8 @@
 """End to end: the real app (`python -m tracker --demo`) under Xvfb with a real tray host (trayer).
 
-Checks that the tray icon is embedded in the tray host's panel, opens the
-dashboard with a click on it, and saves screenshots (into $TRACKER_SCREENSHOT_DIR when set).
+Checks that the app opens its dashboard window by itself, that its tray icon is embedded in the
+tray host's panel, that a second launch brings the running app forward (exit 0, still one
+window), and saves screenshots (into $TRACKER_SCREENSHOT_DIR when set).
 Needs the Debian packages xvfb, trayer, x11-utils, xdotool and imagemagick, plus the X11
 libraries Qt's xcb plugin loads (libxcb-cursor0, libxcb-icccm4, libxcb-keysyms1, libxkbcommon-x11-0,
 ...); .ci/run installs them. Skips with the reason when the tools are missing.
@@ -16,6 +17,7 @@ import signal
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -118,28 +120,63 @@ def xdisplay(tmp_path):
                 proc.kill()
 
 
+def _visible_windows(env, name: str) -> list[str]:
+    out = subprocess.run(["xdotool", "search", "--onlyvisible", "--name", name], env=env, capture_output=True,
+                         text=True).stdout
+    return out.split()
+
+
+@contextmanager
+def _running(env, *args: str):
+    """The app started as a user starts it; killed if a test fails, and it must never print a traceback."""
+    app = subprocess.Popen([sys.executable, "-m", "tracker", *args], env=env, cwd=REPO,
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        yield app
+    finally:
+        if app.poll() is None:
+            app.kill()
+            app.wait(5)
+        output = app.stdout.read() if app.stdout else ""
+        assert "Traceback" not in output, output
+
+
+def _second_launch(env, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "tracker", *args], env=env, cwd=REPO, capture_output=True,
+                          text=True, timeout=60)
+
+
+def _stop(app: subprocess.Popen, log_path: Path) -> None:
+    app.send_signal(signal.SIGTERM)
+    # the window is open and ignores close events (tray mode): quitting must still work
+    assert app.wait(15) == 0, "the app did not quit cleanly on SIGTERM"
+    assert "quit with status 0" in log_path.read_text()
+
+
 def test_tray_icon_embedded_and_dashboard_screenshots(xdisplay, tmp_path):
     env = xdisplay
     SHOTS = Path(os.environ[SHOTS_ENV]).resolve() if os.environ.get(SHOTS_ENV) else tmp_path / "screenshots"
     log_path = Path(env["TRACKER_HOME"]) / "demo" / "logs" / "tracker.log"
     started = time.monotonic()
-    app = subprocess.Popen([sys.executable, "-m", "tracker", "--demo"], env=env, cwd=REPO,
-                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    try:
-        icon = _wait_for(lambda: tray_icon_geometry(_tree(env)) or app.poll() is not None, WAIT_S)
+    with _running(env, "--demo") as app:
+        window = _wait_for(lambda: _visible_windows(env, "^Demo data") or app.poll() is not None, WAIT_S)
         if app.poll() is not None:  # e.g. Qt's xcb plugin missing a system library
-            pytest.fail(f"the app exited with {app.returncode} before showing its icon:\n{app.stdout.read()}")
+            pytest.fail(f"the app exited with {app.returncode} before showing its window:\n{app.stdout.read()}")
+        assert window, f"`tracker --demo` opened no window:\n{_tree(env)}"
+        print(f"dashboard window shown after {time.monotonic() - started:.1f} s")
+        icon = _wait_for(lambda: tray_icon_geometry(_tree(env)), WAIT_S)
         assert icon, f"no Tracker icon embedded in trayer's panel:\n{_tree(env)}"
-        print(f"tray icon embedded after {time.monotonic() - started:.1f} s at {icon}")
         log_text = _wait_for(lambda: log_path.exists() and "system tray available=True" in log_path.read_text()
                              and log_path.read_text(), 10)
         assert log_text and "icon visible=True" in log_text
 
+        second = _second_launch(env, "--demo")  # a second launch: the running app comes to the front
+        assert second.returncode == 0 and "already running" in second.stderr, second.stderr
+        assert len(_visible_windows(env, "^Demo data")) == 1 and app.poll() is None
+
         x, y, w, h = icon
         SHOTS.mkdir(parents=True, exist_ok=True)
-        subprocess.run(["xdotool", "mousemove", str(x + w // 2), str(y + h // 2), "click", "1"], env=env, check=True)
-        window = _wait_for(lambda: _window_id(env, "^Demo data"), 15)
-        assert window, f"clicking the tray icon did not open the dashboard:\n{_tree(env)}"
+        window = window[-1]
         time.sleep(2.5)  # first paint of the charts
         _shot(env, window, SHOTS / "dashboard-overview.png")
 
@@ -157,14 +194,25 @@ def test_tray_icon_embedded_and_dashboard_screenshots(xdisplay, tmp_path):
         time.sleep(1.5)
         _shot(env, "root", SHOTS / "tray-menu.png")
         subprocess.run(["xdotool", "key", "Escape"], env=env)
+        _stop(app, log_path)
 
-        app.send_signal(signal.SIGTERM)
-        # the window is open and ignores close events (tray mode): quitting must still work
-        assert app.wait(15) == 0, "the app did not quit cleanly on SIGTERM"
-        assert "quit with status 0" in log_path.read_text()
-    finally:
-        if app.poll() is None:
-            app.kill()
-            app.wait(5)
-        output = app.stdout.read() if app.stdout else ""
-        assert "Traceback" not in output, output
+
+def test_first_run_opens_a_window_and_the_demo_comes_into_it(xdisplay, tmp_path):
+    """A fresh home: `tracker` opens its window at once (the welcome page); asking for the demo then
+    switches that same window over to it, in the same process, and back."""
+    env = xdisplay
+    log_path = Path(env["TRACKER_HOME"]) / "logs" / "tracker.log"
+    with _running(env) as app:
+        window = _wait_for(lambda: _visible_windows(env, "^Dashboard") or app.poll() is not None, WAIT_S)
+        assert app.poll() is None and window, f"the first run opened no window:\n{app.stdout.read()}"
+        second = _second_launch(env, "--demo")
+        assert second.returncode == 0, second.stderr
+        demo = _wait_for(lambda: _visible_windows(env, "^Demo data"), WAIT_S)
+        assert demo and not _visible_windows(env, "^Dashboard"), "the demo did not replace the window"
+        assert _wait_for(lambda: tray_icon_geometry(_tree(env)), WAIT_S)
+        assert len(_visible_windows(env, "^(Demo data|Dashboard)")) == 1
+        back = _second_launch(env)
+        assert back.returncode == 0, back.stderr
+        assert _wait_for(lambda: _visible_windows(env, "^Dashboard") and not _visible_windows(env, "^Demo data"),
+                         WAIT_S), "`tracker` did not bring the user's own data back"
+        _stop(app, log_path)

@@ -48,7 +48,7 @@ def test_create_issue_export_pay_void(page, tmp_path, monkeypatch):
     page.set_rate_selected()
     assert asked == [page.selected()["exchange_rate"]] and asked[0]
     assert page.issue_button.isEnabled() and not page.paid_button.isEnabled()
-    assert not page.export_buttons["facturx"].isEnabled()  # no e-invoice for a draft
+    assert not page.export_actions["facturx"].isEnabled()  # no e-invoice for a draft
 
     page.issue_selected()
     issued = page.selected()
@@ -60,7 +60,7 @@ def test_create_issue_export_pay_void(page, tmp_path, monkeypatch):
     assert pdf.read_bytes().startswith(b"%PDF-")
     chosen = tmp_path / "picked.pdf"
     page.choose_path = lambda name, fmt: str(chosen)
-    page.export_buttons["facturx"].click()
+    page.export_actions["facturx"].trigger()
     from facturx import get_facturx_xml_from_pdf
 
     assert get_facturx_xml_from_pdf(chosen.read_bytes(), check_xsd=True)[0] == "factur-x.xml"

@@ -65,7 +65,7 @@ def test_ctrl_c_waits_while_workers_start_and_workers_ignore_it():
     if threading.current_thread() is not threading.main_thread():
         pytest.skip("Python delivers Ctrl-C to the main thread only")
     me = threading.get_ident()  # this thread, not the process: another thread would take a process signal
-    previous_handler = signal.getsignal(signal.SIGINT)
+    previous_handler = signal.signal(signal.SIGINT, signal.default_int_handler)  # what Ctrl-C does, whatever ran before
     try:
         with pytest.raises(KeyboardInterrupt):
             with log_import._ctrl_c_held():

@@ -167,7 +167,3 @@ def test_value_page_keeps_colours_and_its_legend_off_the_lines(qtbot, demo_conte
     scroll = page.findChild(QScrollArea)
     assert scroll is not None and scroll.verticalScrollBar().maximum() > 0  # scrolls instead of squeezing
     assert page.table.height() >= 150
-    # hidden before pytest-qt's own event processing: after ~800 tests in one process, a paint of this
-    # shown standalone page then crashed the interpreter in pyqtgraph now and then (not reproducible
-    # alone, nor in 45 shown redraws of the page in a fresh process; see the session note)
-    page.hide()

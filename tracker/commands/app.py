@@ -23,14 +23,19 @@ def has_display() -> bool:
     return any(os.environ.get(name) for name in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM"))
 
 
-def start_app(state: AppState) -> int:
+def start_app(state: AppState, background: bool = False) -> int:
     if not has_display():
         # Qt would abort the process with a platform-plugin error instead.
         raise click.ClickException(NO_DISPLAY_HELP.format(demo=" --demo" if state.demo else ""))
+    from tracker.gui.qt_libraries import missing_library_message
+
+    missing = missing_library_message()
+    if missing:  # Qt would abort (exit 134) naming the wrong library
+        raise click.ClickException(missing)
     try:
         from tracker.gui.app import run
     except ImportError as exc:  # e.g. missing system Qt libraries
         raise click.ClickException(
             f"The desktop app cannot start: {exc}. The command-line reports still work (`tracker report daily`)."
         ) from exc
-    return run(state)
+    return run(state, background=background)

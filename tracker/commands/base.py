@@ -9,7 +9,7 @@ import click
 
 from tracker.core.timeutil import TimezoneError, parse_day
 from tracker.paths import demo_paths, get_paths
-from tracker.services.context import AppContext, StoreError, open_context
+from tracker.services.context import AppContext, StoreError, open_universe
 from tracker.services.database import DatabaseError, describe_failure
 
 
@@ -28,13 +28,8 @@ class AppState:
         if self._context is None:
             from tracker.log import setup_logging
 
-            paths = self.paths.ensure()
-            setup_logging(paths.log_path)
-            self._context = open_context(paths, demo=self.demo)
-            if self.demo:
-                from tracker.services.demo import ensure_demo
-
-                ensure_demo(self._context.store, self._context.pricer)
+            setup_logging(self.paths.ensure().log_path)
+            self._context = open_universe(self.demo)
         return self._context
 
     def close(self) -> None:

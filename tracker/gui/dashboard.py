@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from PySide6.QtCore import Signal, Slot
-from PySide6.QtGui import QCloseEvent
+from PySide6.QtCore import QRect, QSize, Signal, Slot
+from PySide6.QtGui import QCloseEvent, QGuiApplication
 from PySide6.QtWidgets import (
     QHBoxLayout, QLabel, QListWidget, QMainWindow, QProgressBar, QPushButton, QStackedWidget, QVBoxLayout, QWidget,
 )
@@ -18,7 +18,17 @@ from tracker.gui.pages.welcome import WelcomePage
 from tracker.gui.theme import STYLESHEET, TEXT_MUTED
 from tracker.gui.wheel import guard_wheel
 
-WINDOW_SIZE = (1200, 900)
+PREFERRED_SIZE = QSize(1280, 900)
+SCREEN_MARGIN_PX = 24  # room left around the first window on a small screen
+
+
+def first_geometry(available: QRect, preferred: QSize = PREFERRED_SIZE) -> QRect:
+    """The preferred size, shrunk to fit the screen's free area with a margin, centred in it."""
+    width = min(preferred.width(), available.width() - 2 * SCREEN_MARGIN_PX)
+    height = min(preferred.height(), available.height() - 2 * SCREEN_MARGIN_PX)
+    rect = QRect(0, 0, max(width, 1), max(height, 1))
+    rect.moveCenter(available.center())
+    return rect
 
 
 class DashboardWindow(QMainWindow):
@@ -32,7 +42,9 @@ class DashboardWindow(QMainWindow):
         self.setWindowTitle("Demo data" if model.demo else "Dashboard")
         self.setWindowIcon(draw_icon(None))
         self.setStyleSheet(STYLESHEET)
-        self.resize(*WINDOW_SIZE)
+        screen = QGuiApplication.primaryScreen()
+        if screen is not None:
+            self.setGeometry(first_geometry(screen.availableGeometry()))
 
         central = QWidget()
         self.setCentralWidget(central)
@@ -66,6 +78,8 @@ class DashboardWindow(QMainWindow):
         banner_row.setContentsMargins(20, 6, 20, 0)
         banner_row.addWidget(self.banner)
         right.addLayout(banner_row)
+        if model.demo:
+            right.addWidget(self._demo_bar())
 
         self.stack = QStackedWidget()
         right.addWidget(self.stack, stretch=1)
@@ -83,6 +97,22 @@ class DashboardWindow(QMainWindow):
         model.dayRequested.connect(self.open_day)
         self.nav.setCurrentRow(0)
         self.update_status()
+
+    def _demo_bar(self) -> QWidget:
+        """Says, on every page, that these figures are generated, with the way back."""
+        bar = QWidget(objectName="demoBar")
+        row = QHBoxLayout(bar)
+        row.setContentsMargins(20, 6, 20, 0)
+        note = QLabel("Demo data: generated figures, kept apart from your own.", objectName="notice")
+        self.leave_demo_button = QPushButton("Back to my data")
+        self.leave_demo_button.clicked.connect(lambda: self.model.demoRequested.emit(False))
+        row.addWidget(note, stretch=1)
+        row.addWidget(self.leave_demo_button)
+        return bar
+
+    def current_page(self) -> str | None:
+        item = self.nav.currentItem()
+        return item.text() if item is not None else None
 
     def add_page(self, name: str, widget: QWidget) -> None:
         guard_wheel(widget)

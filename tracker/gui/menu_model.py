@@ -58,7 +58,7 @@ def describe_progress(info: dict) -> tuple[str | None, int | None]:
 @dataclass(frozen=True)
 class MenuEntry:
     text: str
-    action: str | None = None  # sync, pause, dashboard, settings, quit; None = information
+    action: str | None = None  # sync, pause, dashboard, settings, demo, leave-demo, quit; None = information
     enabled: bool = True
     checked: bool | None = None
     separator: bool = False
@@ -84,9 +84,11 @@ def _info(text: str) -> MenuEntry:
 
 
 def menu_entries(snapshot: OverviewSnapshot | None, status: SyncStatus, open_nudges: int,
-                 zone: TzInfo | None = None, now_ms: int | None = None) -> list[MenuEntry]:
+                 zone: TzInfo | None = None, now_ms: int | None = None, demo: bool = False) -> list[MenuEntry]:
     now_ms = now_ms if now_ms is not None else (snapshot.as_of_ms if snapshot else 0)
     entries: list[MenuEntry] = []
+    if demo:
+        entries += [MenuEntry("Demo data (generated)", enabled=False), SEPARATOR]
     if snapshot is None:
         entries.append(MenuEntry("Loading…", enabled=False))
     else:
@@ -119,6 +121,10 @@ def menu_entries(snapshot: OverviewSnapshot | None, status: SyncStatus, open_nud
     entries.append(MenuEntry("Pause syncing", "pause", checked=status.paused))
     entries.append(MenuEntry("Open dashboard", "dashboard"))
     entries.append(MenuEntry("Settings…", "settings"))
+    if demo:
+        entries.append(MenuEntry("Back to my data", "leave-demo"))
+    elif snapshot is not None and not snapshot.has_data:
+        entries.append(MenuEntry("Try the demo", "demo"))
     entries.append(SEPARATOR)
     entries.append(MenuEntry("Quit", "quit"))
     return entries

@@ -27,6 +27,7 @@ class DashboardModel(QObject):
     dayRequested = Signal(date)  # a chart click: show that day's rows
     settingsRequested = Signal()
     syncRequested = Signal()
+    demoRequested = Signal(bool)  # True: switch to the demo; False: back to the user's data
 
     def __init__(self, ctx: AppContext, parent: QObject | None = None):
         super().__init__(parent)
@@ -41,6 +42,10 @@ class DashboardModel(QObject):
         self._nudges_loaded = False
         self._seen_day = None
         self._progress_drawn_s = float("-inf")
+        self.closed = False  # the app shut down: late worker signals must not touch the store
+
+    def close(self) -> None:
+        self.closed = True
 
     @property
     def demo(self) -> bool:
@@ -60,6 +65,8 @@ class DashboardModel(QObject):
 
     @Slot()
     def refresh(self) -> None:
+        if self.closed:
+            return
         started = time.perf_counter()
         try:
             self._seen_version = self.ctx.store.data_version()
@@ -70,8 +77,7 @@ class DashboardModel(QObject):
                 self._nudges_loaded = True
         except Exception as exc:
             log.exception("dashboard refresh failed")
-            self.status.errors = [f"could not read the figures: {exc}"]
-            self.statusChanged.emit()
+            self.show_error(f"could not read the figures: {exc}")
             return
         self.last_refresh_s = time.perf_counter() - started
         self.refreshes += 1
@@ -100,6 +106,8 @@ class DashboardModel(QObject):
 
     @Slot(object)
     def on_sync_finished(self, report: dict) -> None:
+        if self.closed:
+            return
         self.status.running = False
         self.status.progress = self.status.percent = None
         self.status.last_sync_ms = report.get("finished_ms")
@@ -108,6 +116,11 @@ class DashboardModel(QObject):
             self.nudges = report["nudges"]
         self.statusChanged.emit()
         self.refresh_if_changed()  # a sync that found nothing new costs no query and no repaint
+
+    def show_error(self, message: str) -> None:
+        """A problem the user must see (the banner, the tray) that is not a sync's."""
+        self.status.errors = [message]
+        self.statusChanged.emit()
 
     @Slot(str)
     def on_sync_failed(self, message: str) -> None:

@@ -31,3 +31,27 @@ def render_chart(daily_costs: list[tuple[int, float]], target: Path) -> tuple[in
     plot.deleteLater()
     app.processEvents()
     return size
+
+
+def check_single_instance(lock_dir: Path) -> bool:
+    """The single-instance lock and socket work here (QtNetwork is in the bundle, the socket listens)."""
+    from PySide6.QtNetwork import QLocalSocket
+    from PySide6.QtWidgets import QApplication
+
+    from tracker.gui.instance import SingleInstance, server_name
+
+    QApplication.instance() or QApplication([])
+    owner = SingleInstance(lock_dir)
+    if not owner.acquire():
+        raise RuntimeError(f"the app lock in {lock_dir} could not be taken")
+    try:
+        if SingleInstance(lock_dir).acquire():
+            raise RuntimeError("a second instance took the lock")
+        client = QLocalSocket()
+        client.connectToServer(server_name(lock_dir))
+        if not client.waitForConnected(2_000):
+            raise RuntimeError(f"a second launch could not reach the running app: {client.errorString()}")
+        client.abort()
+    finally:
+        owner.release()
+    return True

@@ -19,7 +19,7 @@ log = logging.getLogger(__name__)
 
 
 class TrayController(QObject):
-    actionTriggered = Signal(str)  # sync, pause, dashboard, settings, quit
+    actionTriggered = Signal(str)  # the actions of menu_model.MenuEntry
 
     def __init__(self, model: DashboardModel, gate: NotificationGate | None = None, parent: QObject | None = None):
         super().__init__(parent)
@@ -43,10 +43,18 @@ class TrayController(QObject):
     def hide(self) -> None:
         self.tray.hide()
 
+    def dispose(self) -> None:
+        """Remove the icon and free the menu (a top-level widget: no parent frees it)."""
+        self.tray.hide()
+        self.tray.setContextMenu(None)
+        self.menu.deleteLater()
+        self.deleteLater()
+
     @Slot()
     def rebuild_menu(self) -> None:
         self.menu.clear()
-        entries = menu_entries(self.model.snapshot, self.model.status, len(self.model.nudges), self.model.zone())
+        entries = menu_entries(self.model.snapshot, self.model.status, len(self.model.nudges), self.model.zone(),
+                               demo=self.model.demo)
         for entry in entries:
             if entry.separator:
                 self.menu.addSeparator()

@@ -20,10 +20,10 @@ RUN_KEY = r"Software\Microsoft\Windows\CurrentVersion\Run"
 
 
 def launch_command() -> list[str]:
-    """How to start the tray app: the bundle's executable, or this Python with -m tracker."""
+    """How to start the tray app at login (in the tray, no window): the bundle, or this Python with -m tracker."""
     if getattr(sys, "frozen", False):
-        return [sys.executable]
-    return [sys.executable, "-m", "tracker"]
+        return [sys.executable, "--background"]
+    return [sys.executable, "-m", "tracker", "--background"]
 
 
 def _platform() -> str:

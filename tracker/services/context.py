@@ -6,13 +6,13 @@ from datetime import tzinfo
 from typing import TYPE_CHECKING
 
 from tracker.core.timeutil import get_zone
-from tracker.paths import Paths, get_paths
+from tracker.paths import Paths, demo_paths, get_paths
 from tracker.storage import Store, StoreError, open_store
 
 if TYPE_CHECKING:
     from tracker.pricing import Pricer
 
-__all__ = ["AppContext", "StoreError", "open_context", "TIMEZONE_SETTING"]
+__all__ = ["AppContext", "StoreError", "open_context", "open_universe", "TIMEZONE_SETTING"]
 
 TIMEZONE_SETTING = "timezone"
 PRICE_CACHE_FILE = "prices-resolved.json"  # in the cache folder: see pricing.resolution_cache
@@ -57,3 +57,17 @@ class AppContext:
 def open_context(paths: Paths | None = None, demo: bool = False) -> AppContext:
     paths = (paths or get_paths()).ensure()
     return AppContext(paths=paths, store=open_store(paths.db_path, paths.backup_dir), demo=demo)
+
+
+def open_universe(demo: bool) -> AppContext:
+    """The user's own data, or the demo's (generated on first use, extended to today), each in its folder."""
+    ctx = open_context(demo_paths() if demo else get_paths(), demo=demo)
+    if demo:
+        from tracker.services.demo import ensure_demo
+
+        try:
+            ensure_demo(ctx.store, ctx.pricer)
+        except BaseException:
+            ctx.close()
+            raise
+    return ctx

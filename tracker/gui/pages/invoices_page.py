@@ -15,7 +15,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from PySide6.QtCore import QDate, Qt, Slot
-from PySide6.QtGui import QBrush, QColor
+from PySide6.QtGui import QAction, QBrush, QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
     QInputDialog,
     QLabel,
     QLineEdit,
+    QMenu,
     QMessageBox,
     QPushButton,
     QSplitter,
@@ -128,16 +129,20 @@ class InvoicesPage(QWidget):
         self.void_button.clicked.connect(self.void_selected)
         self.delete_button = QPushButton("Delete draft")
         self.delete_button.clicked.connect(self.delete_selected)
-        self.export_buttons: dict[str, QPushButton] = {}
         for button in (self.rate_button, self.issue_button, self.paid_button, self.void_button,
                        self.delete_button):
             actions.addWidget(button)
         actions.addStretch(1)
+        # one button with a menu of formats: four side by side made the page wider than a small screen
+        self.export_button = QPushButton("Export")
+        export_menu = QMenu(self.export_button)
+        self.export_actions: dict[str, QAction] = {}
         for fmt, title in EXPORTS:
-            button = QPushButton(f"Export {title}")
-            button.clicked.connect(lambda _checked=False, f=fmt: self.export_selected(f))
-            self.export_buttons[fmt] = button
-            actions.addWidget(button)
+            action = export_menu.addAction(title)
+            action.triggered.connect(lambda _checked=False, f=fmt: self.export_selected(f))
+            self.export_actions[fmt] = action
+        self.export_button.setMenu(export_menu)
+        actions.addWidget(self.export_button)
         root.addLayout(actions)
         self.message = QLabel("")
         self.message.setWordWrap(True)
@@ -240,8 +245,9 @@ class InvoicesPage(QWidget):
         self.delete_button.setEnabled(status == "draft")
         self.paid_button.setEnabled(status == "issued" and kind == "invoice")
         self.void_button.setEnabled(status in ("issued", "paid") and kind == "invoice")
-        for fmt, button in self.export_buttons.items():
-            button.setEnabled(row is not None and (fmt != "facturx" or status != "draft"))
+        self.export_button.setEnabled(row is not None)
+        for fmt, action in self.export_actions.items():
+            action.setEnabled(row is not None and (fmt != "facturx" or status != "draft"))
 
     # -- actions ----------------------------------------------------------------
     def show_message(self, text: str, error: bool = False) -> None:

@@ -23,7 +23,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, QTimer, Signal, Slot
+from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QComboBox,
@@ -60,7 +60,6 @@ MAX_REJECTS_SHOWN = 5
 LEVERAGE_HEIGHT_PX = 130
 TABLE_MIN_HEIGHT_PX = 160
 CONTENT_MIN_HEIGHT_PX = 820  # below this the page scrolls
-RETIRE_AFTER_MS = 2000
 PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"]
 
 
@@ -270,7 +269,6 @@ class ValuePage(QWidget):
         self.scatter_plot.addItem(self.scatter)
         self.roi_lines: dict[int, pg.PlotDataItem] = {}
         self._scatter_labels: list[pg.TextItem] = []
-        self._retired: list = []  # see _retire
 
         charts = QSplitter(Qt.Orientation.Horizontal)
         time_column = QWidget()
@@ -366,21 +364,8 @@ class ValuePage(QWidget):
             "tags": [t["name"] for t in value_service.list_tags(ctx.store)],
         }
 
-    def _retire(self, items) -> None:
-        """Keep chart items just taken off their plots alive until the next redraw.
-
-        Dropping the last reference deletes the C++ item at once, while the scene may still hold
-        it for a paint already scheduled: the page crashed in GraphicsView.paintEvent now and then
-        when redrawn while shown (seen in the test suite).
-        """
-        self._retired.extend(items)
-
     def show_data(self, data: dict) -> None:
         """Draw what `compute` returned (GUI thread)."""
-        # the last redraw's items go a while later, when the paints that still knew them are done
-        retired, self._retired = self._retired, []
-        if retired:
-            QTimer.singleShot(RETIRE_AFTER_MS, retired.clear)
         self.report, self.alerts = data["report"], data["alerts"]
         self._fill_tag_box()
         self.entry_form.set_tags(data["tags"])
@@ -422,7 +407,6 @@ class ValuePage(QWidget):
         periods = self._periods()
         self.period_axis.labels = periods
         self.value_axis.labels = periods
-        self._retire(self.cost_plot.listDataItems() + self.value_plot.listDataItems())
         self.cost_plot.clear()
         self.value_plot.clear()
         chosen = self.tag_box.currentText()
@@ -471,11 +455,9 @@ class ValuePage(QWidget):
     def _draw_scatter(self) -> None:
         for label in self._scatter_labels:
             self.scatter_plot.removeItem(label)
-        self._retire(self._scatter_labels)
         self._scatter_labels = []
         for line in self.roi_lines.values():
             self.scatter_plot.removeItem(line)
-        self._retire(self.roi_lines.values())
         self.roi_lines = {}
         points = self.scatter_points()
         spots = [{"pos": (math.log10(p["cost"]), math.log10(p["value"])), "data": p["tag"],
@@ -532,7 +514,6 @@ class ValuePage(QWidget):
         lev = self.report["leverage"]
         if self.leverage_bar is not None:
             self.leverage_plot.removeItem(self.leverage_bar)
-            self._retire([self.leverage_bar])
             self.leverage_bar = None
         if not lev or lev["share"] is None:
             self.leverage_widget.hide()

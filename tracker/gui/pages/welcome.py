@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import sys
-
-from PySide6.QtCore import QProcess, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QPushButton, QVBoxLayout, QWidget
 
 from tracker.gui.model import DashboardModel
@@ -34,8 +32,4 @@ class WelcomePage(QWidget):
         layout.addStretch(2)
         self.settings_button.clicked.connect(model.settingsRequested)
         self.import_button.clicked.connect(model.syncRequested)
-        self.demo_button.clicked.connect(self.start_demo)
-
-    def start_demo(self) -> None:
-        """The demo runs as its own app instance over its own folder (its own lock)."""
-        QProcess.startDetached(sys.executable, ["-m", "tracker", "--demo"])
+        self.demo_button.clicked.connect(lambda: model.demoRequested.emit(True))  # this window switches to it

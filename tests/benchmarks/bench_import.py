@@ -18,9 +18,10 @@ every tracker command does before any line of ours runs.
 Usage:
   python tests/benchmarks/bench_import.py --bench /work/bench [--corpus DIR | --mb 1024] [--runs 3]
 
---bench is a writable copy of ../shared/bench with `npm ci` (or `npm install`)
-done in it, so that node_modules/.bin/ccusage exists. Without --corpus, a
-corpus of --mb MiB is generated with gen_logs.py under <bench>/corpora/.
+--bench is a writable folder where ccusage 20.0.24 is installed
+(node_modules/.bin/ccusage: `npm install ccusage@20.0.24` there, or `npm ci` in a
+copy of the peers' bench folder). Without --corpus, a corpus of --mb MiB is
+generated with the repo's tests/corpus/gen_logs.py (seed 42) under <bench>/corpora/.
 Everything runs sandboxed: HOME=<corpus>/home, TZ=UTC, TRACKER_HOME in a
 temporary folder. The corpus is restored after the append runs.
 """
@@ -40,7 +41,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve()
 REPO = HERE.parents[2]
-SHARED_BENCH = (REPO / ".." / "shared" / "bench").resolve()
+GEN_LOGS = REPO / "tests" / "corpus" / "gen_logs.py"
 APPEND_BYTES = 1024 * 1024
 
 
@@ -108,8 +109,8 @@ def append_megabyte(corpus: Path, tag: str) -> tuple[Path, int]:
     return target, size
 
 
-def check_truth(corpus: Path, report_path: Path, compare: Path) -> str:
-    """Our daily JSON against ground_truth.json, with the same rules as compare.py."""
+def check_truth(corpus: Path, report_path: Path) -> str:
+    """Our daily JSON against ground_truth.json, per day, model and token class (zero rows ignored)."""
     truth = json.loads((corpus / "ground_truth.json").read_text())
     doc = json.loads(report_path.read_text())
     want_cl = {(d, m): (r["input_tokens"], r["output_tokens"], r["cache_creation_input_tokens"],
@@ -135,7 +136,7 @@ def check_truth(corpus: Path, report_path: Path, compare: Path) -> str:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--bench", type=Path, default=Path("/work/bench"), help="writable bench copy with node_modules")
-    ap.add_argument("--corpus", type=Path, help="an existing gen_logs.py corpus")
+    ap.add_argument("--corpus", type=Path, help="an existing corpus (tests/corpus/gen_logs.py or compatible)")
     ap.add_argument("--mb", type=float, default=1024, help="size of the corpus to generate when --corpus is not given")
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--tracker", default=str(Path(sys.executable).with_name("tracker")), help="the tracker command")
@@ -148,13 +149,12 @@ def main() -> None:
 
     ccusage = a.bench / "node_modules" / ".bin" / "ccusage"
     if not ccusage.exists():
-        raise SystemExit(f"{ccusage} missing: copy {SHARED_BENCH} to {a.bench} and run `npm ci` there")
+        raise SystemExit(f"{ccusage} missing: run `npm install ccusage@20.0.24` in {a.bench}")
     corpus = a.corpus
     if corpus is None:
-        corpus = a.bench / "corpora" / f"bench-{int(a.mb)}"
+        corpus = a.bench / "corpora" / f"tracker-{int(a.mb)}"
         if not (corpus / "ground_truth.json").exists():
-            subprocess.run([sys.executable, str(SHARED_BENCH / "gen_logs.py"), "--mb", str(a.mb), "--out", str(corpus)],
-                           check=True)
+            subprocess.run([sys.executable, str(GEN_LOGS), "--mb", str(a.mb), "--out", str(corpus)], check=True)
     corpus = corpus.resolve()
     scratch = Path(tempfile.mkdtemp(prefix="bench-import-"))
     env = sandbox_env(corpus, scratch)
@@ -221,7 +221,7 @@ def main() -> None:
           f"skipped {first_import['lines_skipped']}")
     print(f"after append: {after_append['events_added']} events, {after_append['bytes_read'] / 1048576:.2f} MiB read, "
           f"import service {after_append['seconds']} s")
-    print("correctness of our daily report vs ground_truth.json:", check_truth(corpus, report_json, SHARED_BENCH))
+    print("correctness of our daily report vs ground_truth.json:", check_truth(corpus, report_json))
     shutil.rmtree(scratch, ignore_errors=True)
 
 

@@ -9,6 +9,7 @@ interpreter lock. This prints, for one fresh import of a corpus:
 * how late a 10 ms timer on the main thread fires meanwhile (median, p99, max):
   what the dashboard's event loop would feel.
 
+  python tests/corpus/gen_logs.py --mb 1024 --out /path/to/corpora/c1000      # once, ~10 s
   python tests/benchmarks/bench_sync_thread.py --corpus /path/to/corpora/c1000 [--workers 1] [--runs 3]
 
 `--workers 1` parses in the importing thread (the behaviour before spawned workers).
@@ -80,7 +81,7 @@ def run_once(corpus: Path, workers: int) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--corpus", type=Path, required=True, help="a gen_logs.py corpus (holds home/)")
+    parser.add_argument("--corpus", type=Path, required=True, help="a tests/corpus/gen_logs.py corpus (holds home/)")
     parser.add_argument("--workers", type=int, default=0, help="parse workers (0: one per core, 1: in-thread)")
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()

@@ -1,8 +1,7 @@
-"""Exactness against gen_logs.py corpora: every day, model and token class equals ground_truth.json.
+"""Exactness against generated corpora: every day, model and token class equals ground_truth.json.
 
-The generator lives in the shared bench folder beside the checkout (../shared/bench).
-Each corpus is a few MB, with its own seed and rates of duplicated Claude lines,
-re-emitted Codex events and malformed lines.
+The corpora come from the project's own generator (tests/corpus/gen_logs.py). Each is a few MB,
+with its own seed and rates of duplicated Claude lines, re-emitted Codex events and malformed lines.
 """
 
 from __future__ import annotations
@@ -19,23 +18,22 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from tests.corpus.gen_logs import generate
 from tracker.cli import main
 from tracker.services import log_import
 from tracker.sources import logfiles as lf
 
-REPO = Path(__file__).resolve().parents[2]
-GEN_LOGS = (REPO / ".." / "shared" / "bench" / "gen_logs.py").resolve()
-
 CORPORA = {
-    # name: gen_logs arguments
-    "defaults": ["--mb", "3", "--seed", "1"],
-    "many-duplicates": ["--mb", "3", "--seed", "7", "--dup-rate", "0.45", "--reemit-rate", "0.5"],
-    "malformed": ["--mb", "2.5", "--seed", "11", "--malformed-rate", "0.03", "--codex-share", "0.5"],
-    "short-window": ["--mb", "4", "--seed", "23", "--days", "20", "--projects", "5", "--session-kb", "60",
-                     "--dup-rate", "0.25", "--reemit-rate", "0.3", "--malformed-rate", "0.01"],
+    # name: generator knobs
+    "defaults": dict(mb=3, seed=1),
+    "many-duplicates": dict(mb=3, seed=7, dup_rate=0.45, reemit_rate=0.5),
+    "malformed": dict(mb=2.5, seed=11, malformed_rate=0.03, codex_share=0.5),
+    "short-window": dict(mb=4, seed=23, days=20, projects=5, session_kb=60, dup_rate=0.25, reemit_rate=0.3,
+                         malformed_rate=0.01),
+    # sidechain transcripts replaying their parent's responses; Codex threads replaying their parent's totals
+    "sub-agents": dict(mb=3, seed=3, session_kb=80, claude_subagent_rate=0.3, codex_subagent_rate=1,
+                       synthetic_rate=0.02),
 }
-
-pytestmark = pytest.mark.skipif(not GEN_LOGS.exists(), reason=f"corpus generator not found at {GEN_LOGS}")
 
 
 @pytest.fixture(scope="module")
@@ -43,7 +41,7 @@ def corpora(tmp_path_factory):
     made = {}
     for name, args in CORPORA.items():
         out = tmp_path_factory.mktemp("corpus") / name
-        subprocess.run([sys.executable, str(GEN_LOGS), *args, "--out", str(out)], check=True, capture_output=True)
+        generate(out, **args)
         made[name] = out
     return made
 

@@ -11,17 +11,16 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, settings
 
+from tests.corpus.gen_logs import generate
+
 FULL = os.environ.get("RELIABILITY_FULL") == "1"
 RESULTS_DIR = Path(__file__).parent / "results"
 REPO = Path(__file__).resolve().parents[2]
-GEN_LOGS = (REPO / ".." / "shared" / "bench" / "gen_logs.py").resolve()
 
 settings.register_profile("reliability-bounded", max_examples=200, deadline=None,
                           suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
@@ -49,12 +48,9 @@ def _memory_keyring_for_every_test(memory_keyring):
 
 
 def make_corpus(out: Path, mb: float, seed: int = 5) -> Path:
-    """A gen_logs corpus (Claude Code + Codex) with duplicates, re-emits and malformed lines."""
-    if not GEN_LOGS.exists():
-        pytest.skip(f"corpus generator not found at {GEN_LOGS}")
-    subprocess.run([sys.executable, str(GEN_LOGS), "--mb", str(mb), "--seed", str(seed), "--days", "12",
-                    "--projects", "3", "--session-kb", "40", "--dup-rate", "0.3", "--reemit-rate", "0.3",
-                    "--malformed-rate", "0.01", "--out", str(out)], check=True, capture_output=True)
+    """A generated corpus (Claude Code + Codex) with duplicates, re-emits and malformed lines."""
+    generate(out, mb=mb, seed=seed, days=12, projects=3, session_kb=40, dup_rate=0.3, reemit_rate=0.3,
+             malformed_rate=0.01)
     return out
 
 

@@ -121,7 +121,8 @@ def _free_qt_objects(request):
     if app is None:
         return
     for widget in _app_windows(app):
-        widget.close()
+        if widget.isVisible():  # (pyqtgraph's close() of a plot already closed by pytest-qt fails)
+            widget.close()
         widget.deleteLater()
     QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
     gc.collect()

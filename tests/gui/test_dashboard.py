@@ -48,18 +48,15 @@ def test_overview_renders_demo_data(qtbot, demo_ctx):
         return Decimal(page.billed.item(0, column).text().replace("−", "-").replace("$", "").replace(",", ""))
 
     assert money(2) - money(1) == money(3)  # the row adds up as shown ($18.80, $18.83: +$0.03, not +$0.02)
-    assert page.sources.rowCount() == len(snap.sources)
+    assert page.sources.rowCount() == len(snap.sources) + 1  # and the total
+    assert page.sources.item(len(snap.sources), 0).text() == "Total"
     # by model
     next(b for b in page.by_group.buttons() if b.property("by") == "model").setChecked(True)
     assert "claude-sonnet-4-5" in [name for name, _ in chart.groups]
     # hover text of the last day
     assert chart.describe_day(len(snap.daily.days) - 1).startswith(f"{snap.today:%a %d %b %Y}: {usd(snap.today_pico)}")
-    from tracker.gui.pages.overview import HOVER_HINT
-
-    chart.hoverText.emit(chart.describe_day(0))
-    assert page.hover.text() != HOVER_HINT
-    model.refresh()  # new figures (a sync, another zone): the old day's line goes
-    assert page.hover.text() == HOVER_HINT
+    tip = chart.tooltip_html(len(snap.daily.days) - 1)  # the hover's compact tooltip: one line per figure
+    assert f"{snap.today:%a %d %b %Y}" in tip and usd(snap.today_pico) in tip and tip.count("<tr>") >= 3
 
 
 def test_chart_click_opens_usage_for_that_day(qtbot, demo_ctx):
@@ -100,7 +97,8 @@ def test_register_page(qtbot, demo_ctx):
     try:
         assert [p.name for p in registered_pages()][:2] == ["Overview", "Usage"]
         window, _ = _window(qtbot, demo_ctx)
-        assert window.nav.item(window.nav.count() - 1).text() == "Team"
+        names = [window.nav.item(i).text() for i in range(window.nav.count())]
+        assert names[-2:] == ["Team", "Settings"]  # after the other pages; Settings stays last
         window.show_page("Team")
         assert window.stack.currentWidget().text() == "team page"
     finally:
@@ -113,6 +111,7 @@ def test_first_run_offers_demo_and_settings(qtbot, ctx):
     assert window.stack.currentWidget() is window.welcome
     with qtbot.waitSignal(model.settingsRequested):
         window.welcome.settings_button.click()
+    assert window.current_page() == "Settings" and window.stack.currentWidget() is window.pages["Settings"]
     with qtbot.waitSignal(model.syncRequested):
         window.welcome.import_button.click()
 
@@ -158,7 +157,7 @@ def test_sync_errors_and_progress_shown(qtbot, demo_ctx, monkeypatch):
     assert window.sync_label.text() == "Syncing OpenAI from 2026-11-01 (3/4)…"
     assert window.progress.value() == 50
     model.on_sync_finished({"finished_ms": model.snapshot.as_of_ms, "errors": ["agent logs: no module"]})
-    assert window.banner.isVisibleTo(window) and "agent logs: no module" in window.banner.text()
+    assert window.banner.isVisibleTo(window) and "agent logs is failing: no module" in window.banner.text.text()
     assert window.sync_label.text().startswith("Last sync:")
 
 
@@ -234,7 +233,7 @@ def test_usage_tagging_says_what_it_did_after_the_reload_it_causes(qtbot, demo_c
     table = page.table_model.table
     assert page.notice.isVisible()
     assert f"from {table.since} to {table.until} tagged 'Globex'" in page.notice.text()
-    assert page.totals.text() == table.summary  # reloaded, and both lines are there
+    assert page.totals.text().startswith(table.summary)  # reloaded, and both lines are there
     page.view.setCurrentIndex(page.view.findData("daily"))  # another question: the answer goes
     assert not page.notice.isVisible()
 
@@ -281,7 +280,7 @@ def test_value_page_reads_off_the_gui_thread_in_the_dashboard(qtbot, demo_ctx):
     window.show_page("Value")
     assert page._reader is not None
     qtbot.waitUntil(lambda: page.report is not None, timeout=20_000)
-    assert page.report["rows"] and "ROI" in page.summary.text()
+    assert page.report["rows"] and "Return" in page.summary_text()
     assert page._reader.wait(10_000)
 
 
@@ -323,7 +322,8 @@ def test_the_wheel_scrolls_the_page_over_a_combo_box_the_user_has_not_clicked(qt
 
 
 def test_the_daily_chart_legend_wraps_instead_of_cutting_names_off(qtbot):
-    """By model at 1024 px, the last entries ('gemini-2.5-pro', 'other') were cut off the one legend row."""
+    """By model at 1024 px, the last entries ('gemini-2.5-pro', 'other') were cut off the one legend row,
+    and a wrapped legend covered the bars: the legend is a wrapping line above the plot now."""
     from datetime import date, timedelta
 
     from tracker.gui.charts import DailyCostChart
@@ -341,7 +341,6 @@ def test_the_daily_chart_legend_wraps_instead_of_cutting_names_off(qtbot):
     chart.show()
     chart.set_data(series, "model")
     assert len(chart._legend_names) == 7  # six models and "other"
-    assert chart.legend.columnCount < 7
-    assert chart.legend.boundingRect().width() <= chart.width()  # every entry inside the chart
-    chart.resize(1800, 300)
-    qtbot.waitUntil(lambda: chart.legend.columnCount == 7)  # wide enough: one row again
+    assert all(name in chart.legend.text() for name in chart._legend_names)
+    assert chart.legend.wordWrap() and chart.legend.parent() is not chart  # placed by the page, not on the bars
+    assert chart.plot.legend is None

@@ -1,4 +1,4 @@
-"""Settings dialog and services: keys go to the (test, in-memory) keyring only; start at login for real."""
+"""The Settings page and services: keys go to the (test, in-memory) keyring only; start at login for real."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ import plistlib
 import pytest
 from PySide6.QtWidgets import QLineEdit
 
-from tracker.gui.settings_dialog import SettingsDialog
+from tracker.gui.model import DashboardModel
+from tracker.gui.pages.settings_page import SettingsPage
 from tracker.services import autostart
 from tracker.services import settings as svc
 
@@ -15,9 +16,16 @@ SECRET = "sk-admin-test-0123456789"
 CLOSED_LOOPBACK = "http://127.0.0.1:9"  # the discard port: nothing answers, the test stays on this machine
 
 
+def settings_page(qtbot, ctx) -> SettingsPage:
+    model = DashboardModel(ctx)
+    page = SettingsPage(model)
+    qtbot.addWidget(page)
+    page.settingsChanged = model.settingsChanged
+    return page
+
+
 def test_dialog_stores_key_in_keyring_and_never_shows_it(qtbot, ctx, memory_keyring, tmp_path):
-    dialog = SettingsDialog(ctx.store)
-    qtbot.addWidget(dialog)
+    dialog = settings_page(qtbot, ctx)
     assert dialog.key.echoMode() == QLineEdit.EchoMode.Password
     dialog.kind.setCurrentIndex(dialog.kind.findData("openai"))
     dialog.label.setText("work")
@@ -28,37 +36,38 @@ def test_dialog_stores_key_in_keyring_and_never_shows_it(qtbot, ctx, memory_keyr
     assert memory_keyring.items == {("tracker", "openai:work"): SECRET}
     assert dialog.key.text() == ""  # not kept in the widget
     assert [s.key_name for s in svc.list_sources(ctx.store)] == ["openai:work"]
-    assert dialog.source_list.count() == 1 and SECRET not in dialog.source_list.item(0).text()
+    assert dialog.accounts.rowCount() == 1 and SECRET not in dialog.accounts.item(0, 0).text()
+    assert dialog.accounts.item(0, 0).text() == "OpenAI 'work'" and dialog.accounts.item(0, 1).text() == "Not polled yet"
     # the key is nowhere in the database file
     ctx.store.conn.execute("PRAGMA wal_checkpoint(FULL)")
     assert SECRET.encode() not in ctx.store.path.read_bytes()
 
     # testing asks the provider (here nobody listens) and says so, without the key
-    dialog.source_list.setCurrentRow(0)
+    dialog.accounts.selectRow(0)
     dialog.test_button.click()
-    assert "127.0.0.1" in dialog.message.text() and SECRET not in dialog.message.text()
+    assert "127.0.0.1" in dialog.account_message.text() and SECRET not in dialog.account_message.text()
 
     # a duplicate is refused with a sentence
     dialog.label.setText("work")
     dialog.key.setText("other")
     dialog.add_button.click()
-    assert "already" in dialog.message.text()
+    assert "already" in dialog.account_message.text()
     assert memory_keyring.items[("tracker", "openai:work")] == SECRET
 
-    dialog.source_list.setCurrentRow(0)
+    dialog.accounts.selectRow(0)
     dialog.remove_button.click()
     assert memory_keyring.items == {}
     assert svc.list_sources(ctx.store) == []
 
 
 def test_dialog_saves_intervals_timezone_folders_and_autostart(qtbot, ctx, tmp_path):
-    dialog = SettingsDialog(ctx.store)
-    qtbot.addWidget(dialog)
+    dialog = settings_page(qtbot, ctx)
     dialog.logs_interval.setValue(120)
     dialog.providers_interval.setValue(30)
     dialog.timezone.setCurrentIndex(dialog.timezone.findData("Europe/Paris"))
     dialog.folders.addItem("/data/claude-logs")
     dialog.autostart.setChecked(True)
+    dialog.appearance.setCurrentIndex(dialog.appearance.findData("dark"))
     with qtbot.waitSignal(dialog.settingsChanged):
         dialog.save()
     assert svc.sync_intervals(ctx.store) == (120, 1800)
@@ -66,6 +75,7 @@ def test_dialog_saves_intervals_timezone_folders_and_autostart(qtbot, ctx, tmp_p
     assert str(ctx.zone()) == "Europe/Paris"
     assert not hasattr(dialog, "currency")  # no control that changes nothing
     assert svc.import_folders(ctx.store) == ["/data/claude-logs"]
+    assert svc.appearance(ctx.store) == "dark"
     desktop = tmp_path / "xdg" / "autostart" / "tracker.desktop"
     assert desktop.exists() and "Exec=" in desktop.read_text()
     dialog.autostart.setChecked(False)
@@ -121,16 +131,23 @@ def test_autostart_linux_and_macos(tmp_path, monkeypatch):
     assert not autostart.is_enabled("macos")
 
 
-def test_demo_note_and_messages_that_stay_with_their_tab(qtbot, ctx):
-    """In the demo the empty account list sat beside OpenAI figures with no word; an error from the
-    Sources tab stayed under every other tab."""
-    dialog = SettingsDialog(ctx.store, demo=True)
-    qtbot.addWidget(dialog)
-    assert dialog.demo_note.isVisibleTo(dialog) and "generated" in dialog.demo_note.text()
-    dialog.remove_source()  # nothing selected: says so
-    assert "Select a source" in dialog.message.text()
-    dialog.tabs.setCurrentIndex(1)
-    assert dialog.message.text() == ""
-    plain = SettingsDialog(ctx.store)
-    qtbot.addWidget(plain)
+def test_demo_lists_its_generated_accounts_and_says_so(qtbot, demo_ctx, ctx):
+    """In the demo the empty account list sat beside OpenAI figures with no word."""
+    page = settings_page(qtbot, demo_ctx)
+    assert page.demo_note.isVisibleTo(page) and "generated" in page.demo_note.text()
+    assert [page.accounts.item(r, 0).text() for r in range(page.accounts.rowCount())] == ["OpenAI", "OpenRouter"]
+    page.remove_source()  # a generated row cannot be removed: says to select an account
+    assert "Select an account" in page.account_message.text()
+    plain = settings_page(qtbot, ctx)
     assert not plain.demo_note.isVisibleTo(plain)
+
+
+def test_the_page_says_where_each_agents_logs_were_found(qtbot, ctx, tmp_path, monkeypatch):
+    projects = tmp_path / "claude" / "projects"
+    (projects / "p").mkdir(parents=True)
+    monkeypatch.setenv("CLAUDE_CONFIG_DIR", str(tmp_path / "claude"))
+    page = settings_page(qtbot, ctx)
+    rows = {page.log_table.item(r, 0).text(): page.log_table.item(r, 1).text()
+            for r in range(page.log_table.rowCount())}
+    assert rows["Claude Code"] == str(projects)
+    assert rows["Codex CLI"].startswith("not found (looked in ~/.codex/sessions; CODEX_HOME moves it)")

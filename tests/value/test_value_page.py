@@ -30,7 +30,7 @@ def demo_context():
 
 @pytest.mark.gui
 def test_value_page_renders_demo_data(qtbot, demo_context):
-    from tracker.gui.pages.value_page import FLAG_TEXT, ROI_LINES, ValuePage
+    from tracker.gui.pages.value_page import FLAG_TEXT, TABLE_COLUMNS, ValuePage
 
     page = ValuePage(lambda: demo_context)
     qtbot.addWidget(page)
@@ -40,29 +40,36 @@ def test_value_page_renders_demo_data(qtbot, demo_context):
     report = page.report
     tags = [t["tag"] for t in report["tags"]]
     assert page.table.rowCount() == len(tags) >= 7
-    assert [page.table.item(r, 1).text() for r in range(page.table.rowCount())] == tags
-    assert page.table.item(0, 1).text() == "ACME" and page.table.item(0, 5).text().endswith("x")
-    # cost lines, one per tag; value lines for tags with money value
-    assert len(page.cost_plot.listDataItems()) == len(tags)
-    assert len(page.value_plot.listDataItems()) == sum(1 for t in report["tags"] if t["value_usd"])
-    # scatter: the client tags with money, and the 1x/2x/5x lines
-    assert {p["tag"] for p in page.scatter_points()} == {"ACME", "Globex"}
-    assert len(page.scatter.points()) == 2
-    assert sorted(page.roi_lines) == list(ROI_LINES)
+    column = {name: i for i, name in enumerate(TABLE_COLUMNS)}
+    assert [page.table.item(r, column["Tag"]).text() for r in range(page.table.rowCount())] == tags
+    assert page.table.item(0, 0).text() == "ACME" and page.table.item(0, column["Return"]).text().endswith("x")
+    # cost lines, one per tag; value lines for tags with money value; the running month dotted, apart
+    with_value = [t for t in report["tags"] if t["value_usd"]]
+    partial = {r["period"] for r in report["rows"] if not r["complete"]}
+    per_line = 1 + 2 * len(partial)  # finished periods, then a dotted piece and a hollow marker per partial one
+    assert len(page.cost_plot.listDataItems()) == len(tags) * per_line
+    assert len(page.value_plot.listDataItems()) == len(with_value) * per_line
+    running = report["rows"][-1]["period"] in partial
+    assert page.cost_chart.period_axis.labels[-1].endswith("so far") == running
+    # return per tag: the client tags with money, best first, with a break-even line at 1x
+    assert [r[0] for r in page.roi_rows()] == ["ACME", "Globex"]
+    assert page.roi_chart.names.names == ["Globex", "ACME"]  # drawn bottom-up: the best at the top
+    assert page.roi_chart.even.value() == 0  # log10(1x)
     summary = page.summary_text()
-    assert "Forecast" in summary and "Leverage" in summary and "untagged" in summary
+    assert "Month-end forecast" in summary and "AI spend vs pay" in summary and "untagged" in summary
     assert page.leverage_percent() == pytest.approx(float(report["leverage"]["share"]) * 100)
-    assert page.leverage_bar is not None and page.leverage_widget.isVisible()
-    assert page.leverage_reference.value() == 50
-    flags = [page.table.item(r, 9).text() for r in range(page.table.rowCount())]
+    assert page.cards["leverage"].value.text() == f"{Decimal(report['leverage']['share']) * 100:.1f}%"
+    assert page.cards["roi"].value.text().endswith("x")
+    flags = [page.table.item(r, column["Flag"]).text() for r in range(page.table.rowCount())]
     assert flags.count(FLAG_TEXT) == len(report["flagged"])
 
     # switching to weeks re-reads; picking a KPI tag charts its units
     page.period_box.setCurrentIndex(page.period_box.findData("week"))
     assert page.report["period"] == "week"
-    assert FLAG_TEXT in [page.table.item(r, 9).text() for r in range(page.table.rowCount())]
+    assert FLAG_TEXT in [page.table.item(r, column["Flag"]).text() for r in range(page.table.rowCount())]
     page.tag_box.setCurrentText("support bot")
-    assert len(page.cost_plot.listDataItems()) == 1
+    partial = {r["period"] for r in page.report["rows"] if not r["complete"]}
+    assert len(page.cost_plot.listDataItems()) == 1 + 2 * len(partial)
     assert page.value_plot.getAxis("left").labelText == "tickets resolved"
     grab = page.grab()
     assert not grab.isNull() and grab.width() > 0
@@ -158,12 +165,11 @@ def test_value_page_keeps_colours_and_its_legend_off_the_lines(qtbot, demo_conte
 
     before = colours()
     assert {"ACME", "Globex"} <= set(before)
-    assert f"color:{before['ACME']}" in page.legend.text() and page.legend.isVisibleTo(page)  # under the charts
+    assert f"color:{before['ACME']}" in page.legend.text() and page.legend.isVisibleTo(page)  # above the charts
     ranks = [t["tag"] for t in page.report["tags"]]
     add_value(demo_context.store, tag=ranks[-2], amount="900000", period="2026-11")  # a new leader
     page.refresh()
     assert [t["tag"] for t in page.report["tags"]] != ranks
     assert colours() == before
-    scroll = page.findChild(QScrollArea)
-    assert scroll is not None and scroll.verticalScrollBar().maximum() > 0  # scrolls instead of squeezing
-    assert page.table.height() >= 150
+    assert isinstance(page, QScrollArea) and page.verticalScrollBar().maximum() > 0  # scrolls, not squeezes
+    assert page.table.height() >= 26 * page.table.rowCount()  # every row shown

@@ -164,3 +164,10 @@ def windows(since: date, until: date, period: str, zone: tzinfo) -> list[Window]
         )
         start = end
     return result
+
+
+def zone_label(name: str) -> str:
+    """A timezone's name as a person reads it: 'Etc/UTC' -> 'UTC', 'America/New_York' -> 'America/New York'."""
+    if name.startswith("Etc/"):
+        name = name[4:]
+    return "UTC" if name in ("UTC", "Universal", "Zulu", "GMT", "UCT") else name.replace("_", " ")

@@ -23,12 +23,14 @@ from tracker.gui.errors import CrashReporter
 from tracker.gui.instance import SingleInstance, ask_running_instance
 from tracker.gui.model import DashboardModel
 from tracker.gui.quit_signals import SignalQuitter
-from tracker.gui.settings_dialog import SettingsDialog
+from tracker.gui.appearance import AppearanceWatcher
+from tracker.gui.appearance import apply as apply_appearance
+from tracker.gui.pages import SETTINGS_PAGE
 from tracker.gui.tray import TrayController
 from tracker.gui.worker import SyncController, SyncFn, SyncWorker
 from tracker.paths import get_paths, make_private_dir
 from tracker.services.context import AppContext, open_context, open_universe
-from tracker.services.settings import sync_intervals
+from tracker.services.settings import appearance, sync_intervals
 from tracker.services.status import StoreError, demo_sync
 
 log = logging.getLogger(__name__)
@@ -48,6 +50,8 @@ class TrackerApp(QObject):
                  context_factory=None):
         super().__init__()
         self.ctx = ctx
+        apply_appearance(appearance(ctx.store))  # before any window or chart is made
+        self.appearance = AppearanceWatcher(appearance(ctx.store), self)
         self.model = DashboardModel(ctx, self)
         self.use_tray = QSystemTrayIcon.isSystemTrayAvailable() if use_tray is None else use_tray
         logs_s, providers_s = sync_intervals(ctx.store)
@@ -61,11 +65,10 @@ class TrackerApp(QObject):
         self.worker.finished.connect(self.model.on_sync_finished)
         self.worker.failed.connect(self.model.on_sync_failed)
         self.model.syncRequested.connect(self.sync.requestSync)
-        self.model.settingsRequested.connect(self.open_settings)
+        self.model.settingsChanged.connect(self.on_settings_changed)
         self.model.demoRequested.connect(self.universeRequested)
         self.tray: TrayController | None = None
         self.window: DashboardWindow | None = None
-        self.settings_dialog: SettingsDialog | None = None
         self._auto_tray = use_tray is None
         self._late_tray_timer: QTimer | None = None
         self._late_tray_waited_ms = 0
@@ -125,10 +128,9 @@ class TrackerApp(QObject):
     def dispose(self) -> None:
         """Shut down and free every window now (a switch of universe replaces this app)."""
         self.shutdown()
-        for widget in (self.settings_dialog, self.window):
-            if widget is not None:
-                widget.deleteLater()
-        self.settings_dialog = self.window = None
+        if self.window is not None:
+            self.window.deleteLater()
+            self.window = None
         if self.tray is not None:
             self.tray.dispose()
             self.tray = None
@@ -168,18 +170,16 @@ class TrackerApp(QObject):
         return self.window
 
     @Slot()
-    def open_settings(self) -> SettingsDialog:
-        if self.settings_dialog is None:
-            self.settings_dialog = SettingsDialog(self.ctx.store, self.window, demo=self.ctx.demo)
-            self.settings_dialog.settingsChanged.connect(self.on_settings_changed)
-        self.settings_dialog.show()
-        self.settings_dialog.raise_()
-        return self.settings_dialog
+    def open_settings(self) -> DashboardWindow:
+        window = self.open_dashboard()
+        window.show_page(SETTINGS_PAGE)
+        return window
 
     @Slot()
     def on_settings_changed(self) -> None:
         logs_s, providers_s = sync_intervals(self.ctx.store)
         self.sync.requestIntervals.emit(logs_s, providers_s)
+        self.appearance.set_choice(appearance(self.ctx.store))
         self.model.refresh()
 
 

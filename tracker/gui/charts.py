@@ -1,46 +1,224 @@
-"""pyqtgraph charts: stacked daily cost bars and the cumulative month line with its forecast band."""
+"""Charts that behave like part of the app, not like a plotting library.
+
+Every chart is a `Chart`: the mouse wheel scrolls the page (no zoom, no pan, no "A" button, no
+context menu), the value axis is money from $0, a date axis picks its ticks so that labels never
+collide at any width, the legend is a wrapping line above the plot (never over the bars), and
+colours come from the active palette. The daily chart highlights the hovered day and shows its
+figures in a compact tooltip; a click opens that day.
+"""
 
 from __future__ import annotations
 
-from datetime import date, datetime, tzinfo
+import html
+import math
+from datetime import date, datetime, timedelta, timezone, tzinfo
+from decimal import Decimal
 
 import pyqtgraph as pg
-from PySide6.QtCore import QPointF, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QFontMetrics
+from PySide6.QtCore import QPointF, QRectF, Qt, Signal
+from PySide6.QtGui import QColor, QCursor, QFont, QFontMetrics
+from PySide6.QtWidgets import QGraphicsRectItem, QLabel, QToolTip
 
 from tracker.gui.menu_model import source_label
-from tracker.gui.theme import OTHER_COLOUR, TEXT_MUTED, colour_for, usd, usd_float
-from tracker.services.overview import DailySeries, MonthSeries
+from tracker.gui.theme import active, colour_for, usd, usd_float
 
 MAX_SERIES = 7  # more groups than this are summed as "other" so the colours stay readable
-LEGEND_ENTRY_EXTRA_PX = 48  # a legend entry's colour sample and spacing beside its text
-LEGEND_MARGIN_PX = 90  # the value axis and the legend's offset
-LEGEND_ROW_HEADROOM = 0.22  # of the tallest bar, per legend row: the rows sit above the bars
 BAR_WIDTH_S = 86_400 * 0.8
 HALF_DAY_S = 43_200
-
-pg.setConfigOptions(antialias=True, background="w", foreground=TEXT_MUTED)
-
-
-def _styled_plot(widget: pg.PlotWidget) -> pg.PlotItem:
-    plot = widget.getPlotItem()
-    plot.showGrid(x=False, y=True, alpha=0.25)
-    plot.setMenuEnabled(False)
-    font = QFont()
-    font.setPointSize(9)
-    for name in ("left", "bottom"):
-        axis = plot.getAxis(name)
-        axis.setTickFont(font)
-        axis.setTextPen(pg.mkPen(TEXT_MUTED))
-        axis.setPen(pg.mkPen("#c0c4c8"))
-    plot.getAxis("left").setLabel("USD")
-    return plot
+DAY_S = 86_400
+TICK_FONT_PT = 9
+LABEL_GAP_PX = 14  # at least this much room between two tick labels
+HEADROOM = 1.08  # the tallest value sits a little under the top
+NICE_STEPS = (1, 2, 2.5, 5, 10)
+PERIOD_CHART_PX = 240
+EDGE_LABEL_ROOM = 0.05  # of the value range, below $0 and above the top, so both ends keep their labels
 
 
-def set_axis_zone(widget: pg.PlotWidget, zone: tzinfo) -> None:
-    """Date ticks in the configured timezone, not the machine's (DateAxisItem's offset: seconds west)."""
-    offset = zone.utcoffset(datetime.now(zone))
-    widget.getPlotItem().getAxis("bottom").utcOffset = -int(offset.total_seconds()) if offset is not None else None
+def money_tick(value: float, spacing: float) -> str:
+    """$0, $5, $12.5, $1.2k, $3M: as short as the spacing of the ticks allows."""
+    if abs(value) < 1e-9:
+        return "$0"
+    if abs(value) >= 1_000_000:
+        return f"${value / 1_000_000:g}M"
+    if abs(value) >= 1_000 and spacing >= 100:
+        return f"${value / 1_000:g}k"
+    decimals = 0 if spacing >= 1 else (1 if spacing >= 0.1 else 2)
+    return f"${value:,.{decimals}f}"
+
+
+def nice_top(top: float) -> float:
+    """A round upper bound for a value axis (so the top tick is labelled)."""
+    if top <= 0:
+        return 1.0
+    magnitude = 10 ** math.floor(math.log10(top))
+    for step in NICE_STEPS:
+        if step * magnitude >= top:
+            return step * magnitude
+    return 10 * magnitude
+
+
+class MoneyAxis(pg.AxisItem):
+    """Dollars, with a "$"."""
+
+    def __init__(self, **kwargs):
+        super().__init__("left", **kwargs)
+
+    def tickStrings(self, values, scale, spacing):
+        return [money_tick(v * scale, spacing * scale) for v in values]
+
+
+class DayAxis(pg.AxisItem):
+    """Days in the user's timezone (x in epoch seconds), ticked so that labels never collide.
+
+    Days when there is room ("Nov 3"), else every 2 days, every week, two weeks, then months
+    ("Nov", "Jan 2027"): the step is chosen from the axis's width in pixels, not from a fixed count.
+    """
+
+    def __init__(self, **kwargs):
+        super().__init__("bottom", **kwargs)
+        self.zone: tzinfo | None = None
+        self.utcOffset = None  # seconds west of UTC, as pyqtgraph's DateAxisItem names it (tests read it)
+
+    def set_zone(self, zone: tzinfo) -> None:
+        self.zone = zone
+        offset = zone.utcoffset(datetime.now(zone))
+        self.utcOffset = -int(offset.total_seconds()) if offset is not None else None
+        self.picture = None  # the labels change over the same range
+        self.update()
+
+    def _day(self, seconds: float) -> date:
+        return datetime.fromtimestamp(seconds, self.zone or timezone.utc).date()
+
+    def _start(self, day: date) -> float:
+        return datetime(day.year, day.month, day.day, tzinfo=self.zone or timezone.utc).timestamp()
+
+    def _label_px(self) -> int:
+        font = QFont()
+        font.setPointSize(TICK_FONT_PT)
+        return QFontMetrics(font).horizontalAdvance("Nov 30") + LABEL_GAP_PX
+
+    def step_days(self, min_s: float, max_s: float, width_px: float) -> int:
+        """Days between ticks: 1, 2, 7 or 14; 30 or more means month ticks."""
+        days = max((max_s - min_s) / DAY_S, 1e-9)
+        px_per_day = max(width_px, 1) / days
+        need = self._label_px() / px_per_day
+        for step in (1, 2, 7, 14):
+            if need <= step:
+                return step
+        return 30 * max(1, math.ceil(need / 30))
+
+    def ticks(self, min_s: float, max_s: float, width_px: float) -> list[tuple[float, str]]:
+        if not (math.isfinite(min_s) and math.isfinite(max_s)) or max_s <= min_s:
+            return []
+        step = self.step_days(min_s, max_s, width_px)
+        first, last = self._day(min_s), self._day(max_s)
+        out = []
+        if step < 30:
+            day = first
+            if step >= 7:  # weeks start on Mondays
+                day += timedelta(days=(7 - day.weekday()) % 7)
+            while day <= last:
+                at = self._start(day) + HALF_DAY_S
+                if min_s <= at <= max_s:
+                    out.append((at, f"{day:%b} {day.day}"))
+                day += timedelta(days=step)
+            return out
+        months = step // 30
+        year, month = first.year, first.month
+        while (year, month) <= (last.year, last.month):
+            day = date(year, month, 1)
+            at = self._start(day)
+            if min_s <= at <= max_s and (month - 1) % months == 0:
+                out.append((at, f"{day:%b %Y}" if month == 1 or not out else f"{day:%b}"))
+            month += 1
+            if month > 12:
+                year, month = year + 1, 1
+        return out
+
+    def tickValues(self, minVal, maxVal, size):
+        ticks = self.ticks(minVal, maxVal, size)
+        self._labels = dict(ticks)
+        return [(DAY_S, [t for t, _ in ticks])] if ticks else []
+
+    def tickStrings(self, values, scale, spacing):
+        labels = getattr(self, "_labels", {})
+        return [labels.get(v, "") for v in values]
+
+
+class Chart(pg.PlotWidget):
+    """A pyqtgraph plot made quiet: the page scrolls over it, nothing zooms, colours follow the theme."""
+
+    def __init__(self, date_axis: bool = True, money_axis: bool = True, parent=None, axes: dict | None = None):
+        axes = dict(axes or {})
+        if date_axis:
+            axes.setdefault("bottom", DayAxis())
+        if money_axis:
+            axes.setdefault("left", MoneyAxis())
+        super().__init__(parent=parent, axisItems=axes)
+        self.plot = self.getPlotItem()
+        self.plot.hideButtons()  # the tiny "A" (auto-range) button: nothing to reset, nothing zooms
+        self.plot.setMenuEnabled(False)
+        self.plot.setMouseEnabled(x=False, y=False)
+        self.plot.getViewBox().setMouseEnabled(x=False, y=False)
+        self.legend = QLabel()  # placed by the page above the chart: it wraps, and never covers a bar
+        self.legend.setWordWrap(True)
+        self.legend.setTextFormat(Qt.TextFormat.RichText)
+        self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.apply_palette()
+
+    def apply_palette(self) -> None:
+        p = active()
+        self.setBackground(p.surface)
+        font = QFont()
+        font.setPointSize(TICK_FONT_PT)
+        for name in ("left", "bottom"):
+            axis = self.plot.getAxis(name)
+            axis.setTickFont(font)
+            axis.setTextPen(pg.mkPen(p.muted))
+            axis.setPen(pg.mkPen(p.border))
+        # Fixed room for the labels: pyqtgraph sizes an axis by the labels it drew first, so one drawn
+        # before the data came (no labels, or "$50") stayed too small for "$1,200" or "Dec so far".
+        metrics = QFontMetrics(font)
+        self.plot.getAxis("left").setWidth(metrics.horizontalAdvance("$1,250") + LABEL_GAP_PX + 6)
+        self.plot.getAxis("bottom").setHeight(metrics.height() + 12)
+        self.plot.showGrid(x=False, y=True, alpha=0.35 if p.dark else 0.25)
+
+    def wheelEvent(self, event) -> None:
+        event.ignore()  # to the page, which scrolls
+
+    def set_legend(self, entries: list[tuple[str, str, str]]) -> None:
+        """(name, colour, kind) with kind "box", "line" or "dash": one wrapping line of swatches."""
+        glyph = {"box": "■", "line": "━", "dash": "╍"}
+        parts = [f'<span style="color:{colour}">{glyph.get(kind, "■")}</span>&nbsp;{html.escape(name)}'
+                 for name, colour, kind in entries]
+        self.legend.setText("&nbsp;&nbsp;&nbsp; ".join(parts))
+        self.legend.setVisible(bool(entries))
+
+    def set_money_range(self, top: float) -> None:
+        """From $0 to a round top, both labelled: pyqtgraph drops a label that would reach past the axis'
+        end, so the range reaches a little past both."""
+        top = nice_top(top * HEADROOM)
+        pad = top * EDGE_LABEL_ROOM
+        self.plot.setYRange(-pad, top + pad, padding=0)
+        self.redraw_axes()
+
+    def redraw_axes(self) -> None:
+        """Draw the tick labels again: pyqtgraph redraws them only when the range changes, so new labels
+        over the same range (other periods, other figures) would keep the old picture."""
+        for name in ("left", "bottom"):
+            axis = self.plot.getAxis(name)
+            axis.picture = None
+            axis.update()
+
+    def set_axis_zone(self, zone: tzinfo) -> None:
+        axis = self.plot.getAxis("bottom")
+        if isinstance(axis, DayAxis):
+            axis.set_zone(zone)
+
+
+def set_axis_zone(widget: Chart, zone: tzinfo) -> None:
+    """Date ticks in the configured timezone, not the machine's."""
+    widget.set_axis_zone(zone)
 
 
 def top_groups(groups: dict[str, list[int]], limit: int = MAX_SERIES) -> list[tuple[str, list[int]]]:
@@ -53,35 +231,34 @@ def top_groups(groups: dict[str, list[int]], limit: int = MAX_SERIES) -> list[tu
     return [*keep, ("other", other)]
 
 
-class DailyCostChart(pg.PlotWidget):
-    """Stacked bars of cost per day by source or model; hover shows the day's values, click opens it."""
+class DailyCostChart(Chart):
+    """Stacked bars of cost per day by source or model; hover highlights the day and shows its figures."""
 
     dayClicked = Signal(date)
     hoverText = Signal(str)
 
     def __init__(self, parent=None):
-        super().__init__(parent=parent, axisItems={"bottom": pg.DateAxisItem(orientation="bottom")})
-        self.plot = _styled_plot(self)
-        self.plot.setMouseEnabled(x=True, y=False)
-        # legend entries along the top, above the bars (rows and headroom in _fit_legend)
-        self.legend = self.plot.addLegend(offset=(8, 2), colCount=MAX_SERIES, horSpacing=18)
-        self.series: DailySeries | None = None
+        super().__init__(parent=parent)
+        self.series = None
         self.groups: list[tuple[str, list[int]]] = []
-        # A fixed pool of bar items fed new data on refresh: no item churn per refresh
-        # (cheaper, and the legend only changes when the group names do).
+        # A fixed pool of bar items fed new data on refresh: no item churn per refresh.
         self._bars: list[pg.BarGraphItem] = []
         self._legend_names: list[str] = []
-        self._top = 1.0  # the tallest stacked bar, in dollars
+        self._top = 1.0
+        self.highlight = QGraphicsRectItem()
+        self.highlight.setPen(pg.mkPen(None))
+        self.highlight.setZValue(10)
+        self.highlight.hide()
+        self.plot.addItem(self.highlight, ignoreBounds=True)
+        self._hovered: int | None = None
+        self.setMouseTracking(True)
         self.scene().sigMouseMoved.connect(self._on_mouse_moved)
         self.scene().sigMouseClicked.connect(self._on_mouse_clicked)
-        self.setMinimumHeight(300)
+        self.setMinimumHeight(220)
 
-    def set_data(self, series: DailySeries, by: str = "source") -> None:
+    def set_data(self, series, by: str = "source") -> None:
         self.series = series
-        if by == "source":
-            groups = {source_label(k): v for k, v in series.by_source.items()}
-        else:
-            groups = series.by_model
+        groups = {source_label(k): v for k, v in series.by_source.items()} if by == "source" else series.by_model
         self.groups = top_groups(groups)
         while len(self._bars) < len(self.groups):
             bar = pg.BarGraphItem(x=[0], height=[0], width=BAR_WIDTH_S)
@@ -89,7 +266,8 @@ class DailyCostChart(pg.PlotWidget):
             self._bars.append(bar)
         xs = [s + HALF_DAY_S for s in series.day_start_s]
         bottom = [0.0] * len(xs)
-        names = []
+        names, legend = [], []
+        p = active()
         for i, bar in enumerate(self._bars):
             if i >= len(self.groups):
                 bar.setOpts(x=[], height=[], y0=[])
@@ -97,39 +275,21 @@ class DailyCostChart(pg.PlotWidget):
                 continue
             name, values = self.groups[i]
             heights = [usd_float(v) for v in values]
-            colour = OTHER_COLOUR if name == "other" else colour_for(i)
+            colour = p.other_series if name == "other" else colour_for(i)
             bar.setOpts(x=xs, height=heights, y0=list(bottom), width=BAR_WIDTH_S, brush=pg.mkBrush(colour),
                         pen=pg.mkPen(None))
             bar.show()
             names.append(name)
+            legend.append((name, colour, "box"))
             bottom = [b + h for b, h in zip(bottom, heights)]
-        if names != self._legend_names:
-            self.legend.clear()
-            for name, bar in zip(names, self._bars):
-                self.legend.addItem(bar, name)
-            self._legend_names = names
+        self._legend_names = names
+        self.set_legend(legend)
         self._top = max(bottom) if bottom and max(bottom) > 0 else 1
         if xs:
             self.plot.setXRange(xs[0] - HALF_DAY_S, xs[-1] + HALF_DAY_S, padding=0.01)
-        self._fit_legend()
-
-    def _fit_legend(self) -> None:
-        """As many legend entries per row as the width holds (long model names wrap to a second row,
-        instead of the last ones being cut off), and headroom above the bars for those rows."""
-        names = self.__dict__.get("_legend_names")  # resizeEvent runs inside PlotWidget's own __init__
-        if not names:
-            return
-        metrics = QFontMetrics(self.font())
-        entry_px = max(metrics.horizontalAdvance(name) for name in names) + LEGEND_ENTRY_EXTRA_PX
-        columns = max(1, min(len(names), int((self.width() - LEGEND_MARGIN_PX) // entry_px)))
-        if columns != self.legend.columnCount:
-            self.legend.setColumnCount(columns)
-        rows = -(-len(names) // columns)
-        self.plot.setYRange(0, self._top * (1 + LEGEND_ROW_HEADROOM * rows), padding=0)
-
-    def resizeEvent(self, event) -> None:
-        super().resizeEvent(event)
-        self._fit_legend()
+        self.set_money_range(self._top)
+        self._hovered = None
+        self.highlight.hide()
 
     def day_index_at(self, scene_pos: QPointF) -> int | None:
         if self.series is None or not self.series.days:
@@ -140,12 +300,13 @@ class DailyCostChart(pg.PlotWidget):
         x = view.mapSceneToView(scene_pos).x()
         starts = self.series.day_start_s
         for i, start in enumerate(starts):
-            end = starts[i + 1] if i + 1 < len(starts) else start + 86_400
+            end = starts[i + 1] if i + 1 < len(starts) else start + DAY_S
             if start <= x < end:
                 return i
         return None
 
     def describe_day(self, i: int) -> str:
+        """The day's figures on one line (for a screen reader or a status line)."""
         s = self.series
         parts = [f"{name} {usd(values[i])}" for name, values in self.groups if values[i]]
         text = f"{s.days[i]:%a %d %b %Y}: {usd(s.totals[i])}"
@@ -155,12 +316,49 @@ class DailyCostChart(pg.PlotWidget):
             text += f" · {s.unpriced_by_day[i]} unpriced"
         return text
 
+    def tooltip_html(self, i: int) -> str:
+        """The day's figures as a compact table: the total, then each group with its colour."""
+        s = self.series
+        p = active()
+        rows = [f"<tr><td colspan=2><b>{s.days[i]:%a %d %b %Y}</b></td></tr>",
+                f"<tr><td>Total</td><td align=right><b>{html.escape(usd(s.totals[i]))}</b></td></tr>"]
+        for n, (name, values) in enumerate(self.groups):
+            if values[i]:
+                colour = p.other_series if name == "other" else colour_for(n)
+                rows.append(f'<tr><td><span style="color:{colour}">■</span> {html.escape(name)}&nbsp;&nbsp;</td>'
+                            f"<td align=right>{html.escape(usd(values[i]))}</td></tr>")
+        if s.unpriced_by_day[i]:
+            rows.append(f"<tr><td colspan=2>{s.unpriced_by_day[i]} unpriced (not counted as $0)</td></tr>")
+        rows.append(f'<tr><td colspan=2 style="color:{p.muted}">Click for the day\'s rows</td></tr>')
+        return "<table cellspacing=0 cellpadding=1>" + "".join(rows) + "</table>"
+
+    def _highlight(self, i: int | None) -> None:
+        if i is None or self.series is None:
+            self.highlight.hide()
+            return
+        start = self.series.day_start_s[i]
+        colour = QColor(active().text)
+        colour.setAlpha(28)
+        self.highlight.setBrush(colour)
+        self.highlight.setRect(QRectF(start, 0, DAY_S, self.plot.getViewBox().viewRange()[1][1]))
+        self.highlight.show()
+
     def _on_mouse_moved(self, pos: QPointF) -> None:
         i = self.day_index_at(pos)
-        if i is not None:
-            text = self.describe_day(i)
-            self.setToolTip(text)
-            self.hoverText.emit(text)
+        if i == self._hovered:
+            return
+        self._hovered = i
+        self._highlight(i)
+        if i is None:
+            QToolTip.hideText()
+            return
+        QToolTip.showText(QCursor.pos(), self.tooltip_html(i), self)
+        self.hoverText.emit(self.describe_day(i))
+
+    def leaveEvent(self, event) -> None:
+        self._hovered = None
+        self._highlight(None)
+        super().leaveEvent(event)
 
     def _on_mouse_clicked(self, event) -> None:
         if event.button() != Qt.MouseButton.LeftButton:
@@ -170,33 +368,31 @@ class DailyCostChart(pg.PlotWidget):
             self.dayClicked.emit(self.series.days[i])
 
 
-class MonthChart(pg.PlotWidget):
+class MonthChart(Chart):
     """Cumulative month-to-date cost, last month for comparison, and the forecast with its band.
 
-    The items are made once and fed new data on refresh: re-creating a
-    FillBetweenItem on every refresh crashed PySide6 6.12 at exit (a refcount
-    error in bool_dealloc), and reusing items is cheaper anyway.
+    The items are made once and fed new data on refresh: re-creating a FillBetweenItem on every
+    refresh crashed PySide6 6.12 at exit (a refcount error in bool_dealloc), and reuse is cheaper.
     """
 
+    LAST, FORECAST, THIS = "#9aa0a6", "#f28e2b", "#4e79a7"
+
     def __init__(self, parent=None):
-        super().__init__(parent=parent, axisItems={"bottom": pg.DateAxisItem(orientation="bottom")})
-        self.plot = _styled_plot(self)
-        self.plot.setMouseEnabled(x=False, y=False)
-        self.legend = self.plot.addLegend(offset=(8, 2), colCount=3, horSpacing=18)
-        self.last = self.plot.plot([], [], pen=pg.mkPen("#9aa0a6", width=2, style=Qt.PenStyle.DotLine),
-                                   name="last month")
+        super().__init__(parent=parent)
+        self.last = self.plot.plot([], [], pen=pg.mkPen(self.LAST, width=2, style=Qt.PenStyle.DotLine))
         self.upper = pg.PlotDataItem([], [], pen=pg.mkPen(None))
         self.lower = pg.PlotDataItem([], [], pen=pg.mkPen(None))
         self.band = pg.FillBetweenItem(self.upper, self.lower, brush=pg.mkBrush(QColor(242, 142, 43, 60)))
         for item in (self.upper, self.lower, self.band):
             self.plot.addItem(item)
-        self.forecast = self.plot.plot([], [], pen=pg.mkPen("#f28e2b", width=2, style=Qt.PenStyle.DashLine),
-                                       name="forecast (band: likely range)")
-        self.cumulative = self.plot.plot([], [], pen=pg.mkPen("#4e79a7", width=3), name="this month",
-                                         symbol="o", symbolSize=4, symbolBrush="#4e79a7", symbolPen=None)
-        self.setMinimumHeight(240)
+        self.forecast = self.plot.plot([], [], pen=pg.mkPen(self.FORECAST, width=2, style=Qt.PenStyle.DashLine))
+        self.cumulative = self.plot.plot([], [], pen=pg.mkPen(self.THIS, width=3), symbol="o", symbolSize=4,
+                                         symbolBrush=self.THIS, symbolPen=None)
+        self.set_legend([("this month", self.THIS, "line"), ("forecast, with its likely range", self.FORECAST, "dash"),
+                         ("last month", self.LAST, "dash")])
+        self.setMinimumHeight(200)
 
-    def set_data(self, month: MonthSeries) -> None:
+    def set_data(self, month) -> None:
         xs = [s + HALF_DAY_S for s in month.day_start_s]
 
         def points(values):
@@ -212,5 +408,155 @@ class MonthChart(pg.PlotWidget):
                   for v in series if v is not None]
         if xs:
             self.plot.setXRange(xs[0] - HALF_DAY_S, xs[-1] + HALF_DAY_S, padding=0.01)
-            top = usd_float(max(values)) if values and max(values) > 0 else 1
-            self.plot.setYRange(0, top * 1.2, padding=0)  # headroom for the legend row
+            self.set_money_range(usd_float(max(values)) if values and max(values) > 0 else 1)
+
+
+def decimal_usd(value: Decimal | str | None) -> float:
+    """A report's decimal-string dollars as a chart coordinate (never for sums)."""
+    return float(Decimal(value)) if value not in (None, "") else 0.0
+
+
+def period_label(period: str, complete: bool = True, first: bool = False, last: bool = False) -> str:
+    """'2026-11' -> 'Nov' ('Nov 2026' first and in January), '2026-W47' -> 'W47'; the unfinished last one
+    'so far', an earlier one cut by the range's start '(part)'."""
+    if "-W" in period:
+        text = "W" + period.split("-W")[1].lstrip("0")
+    else:
+        try:
+            moment = datetime.strptime(period, "%Y-%m")
+            text = f"{moment:%b %Y}" if moment.month == 1 and not first else f"{moment:%b}"
+        except ValueError:
+            text = period
+    if complete:
+        return text
+    return f"{text} so far" if last else f"{text} (part)"
+
+
+class PeriodAxis(pg.AxisItem):
+    """A bottom axis labelling integer positions with period names; labels thinned so they never collide."""
+
+    def __init__(self):
+        super().__init__("bottom")
+        self.labels: list[str] = []
+
+    def tickValues(self, minVal, maxVal, size):
+        if not self.labels:
+            return []
+        font = QFont()
+        font.setPointSize(TICK_FONT_PT)
+        widest = max(QFontMetrics(font).horizontalAdvance(t) for t in self.labels) + LABEL_GAP_PX
+        every = max(1, math.ceil(widest * len(self.labels) / max(size, 1)))
+        last = len(self.labels) - 1
+        shown = [i for i in range(len(self.labels)) if (last - i) % every == 0]  # the newest always labelled
+        return [(1, shown)]
+
+    def tickStrings(self, values, scale, spacing):
+        out = []
+        for v in values:
+            i = int(round(v))
+            out.append(self.labels[i] if 0 <= i < len(self.labels) and abs(v - i) < 1e-6 else "")
+        return out
+
+
+class PeriodChart(Chart):
+    """Lines over periods (months or weeks): finished periods solid, a partial one (the running one, or
+    one cut by the range's start) dotted with a hollow marker."""
+
+    def __init__(self, parent=None):
+        self.period_axis = PeriodAxis()
+        super().__init__(date_axis=False, parent=parent, axes={"bottom": self.period_axis})
+        self.setFixedHeight(PERIOD_CHART_PX)
+
+    def set_periods(self, periods: list[str], complete: list[bool]) -> None:
+        last = len(periods) - 1
+        self.period_axis.labels = [period_label(p, c, first=(i == 0), last=(i == last))
+                                   for i, (p, c) in enumerate(zip(periods, complete))]
+        if periods:
+            self.plot.setXRange(-0.6, len(periods) - 0.4, padding=0)
+        self.redraw_axes()
+
+    def add_line(self, xs: list[int], ys: list[float], complete: list[bool], colour: str,
+                 dashed: bool = False) -> None:
+        """One series: solid (or dashed) through the finished periods, dotted into the unfinished one."""
+        style = Qt.PenStyle.DashLine if dashed else Qt.PenStyle.SolidLine
+        done = [i for i, c in enumerate(complete) if c]
+        if done:
+            self.plot.plot([xs[i] for i in done], [ys[i] for i in done], pen=pg.mkPen(colour, width=2, style=style),
+                           symbol="o", symbolSize=6, symbolPen=colour, symbolBrush=colour)
+        open_ = [i for i, c in enumerate(complete) if not c]
+        for i in open_:  # joined to the nearest finished point by a dotted line, with a hollow marker
+            near = min(done, key=lambda j: abs(j - i), default=None)
+            pts = sorted([i] if near is None else [near, i])
+            self.plot.plot([xs[j] for j in pts], [ys[j] for j in pts],
+                           pen=pg.mkPen(colour, width=2, style=Qt.PenStyle.DotLine))
+            self.plot.plot([xs[i]], [ys[i]], pen=None, symbol="o", symbolSize=7, symbolPen=colour,
+                           symbolBrush=pg.mkBrush(None))
+
+
+class RoiChart(Chart):
+    """Return per tag as horizontal bars on a log scale labelled in plain multiples (0.5x, 1x, 10x, 100x),
+    with the break-even line at 1x: a bar to its right returned more than it cost."""
+
+    def __init__(self, parent=None):
+        self.names = NameAxis("left")
+        super().__init__(date_axis=False, money_axis=False, parent=parent,
+                         axes={"bottom": MultipleAxis("bottom"), "left": self.names})
+        self.plot.showGrid(x=True, y=False, alpha=0.25)
+        self.bars = pg.BarGraphItem(x0=[], y=[], width=[], height=0.6)
+        self.plot.addItem(self.bars)
+        self.even = pg.InfiniteLine(pos=0, angle=90, pen=pg.mkPen(active().muted, style=Qt.PenStyle.DashLine))
+        self.plot.addItem(self.even)
+        self.labels: list[pg.TextItem] = []
+        self.setMinimumHeight(160)
+
+    def set_data(self, rows: list[tuple[str, float, str]]) -> None:
+        """(tag, ROI multiple, colour) rows, best first."""
+        for text in self.labels:
+            self.plot.removeItem(text)
+        self.labels = []
+        rows = [r for r in rows if r[1] > 0]
+        self.names.names = [r[0] for r in reversed(rows)]
+        font = QFont()
+        font.setPointSize(TICK_FONT_PT)
+        widest = max((QFontMetrics(font).horizontalAdvance(n) for n in self.names.names), default=40)
+        self.names.setWidth(widest + LABEL_GAP_PX)
+        ys = list(range(len(rows)))
+        logs = [math.log10(r[1]) for r in reversed(rows)]
+        low = min([0.0, *logs]) - 0.3
+        self.bars.setOpts(x0=[low] * len(rows), y=ys, width=[v - low for v in logs], height=0.6,
+                          brushes=[pg.mkBrush(r[2]) for r in reversed(rows)], pen=pg.mkPen(None))
+        for y, (name, multiple, _colour) in zip(ys, reversed(rows)):
+            text = pg.TextItem(f"{multiple:,.1f}x" if multiple < 10 else f"{multiple:,.0f}x", color=active().text,
+                               anchor=(0, 0.5))
+            text.setPos(math.log10(multiple), y)
+            self.plot.addItem(text)
+            self.labels.append(text)
+        high = max([1.0, *logs]) + 0.6
+        self.plot.setXRange(low, high, padding=0)
+        self.plot.setYRange(-0.6, max(len(rows), 1) - 0.4, padding=0)
+        self.redraw_axes()
+        self.setFixedHeight(60 + 28 * max(len(rows), 1))
+
+
+class MultipleAxis(pg.AxisItem):
+    """log10 positions labelled as plain multiples: 0.1x, 1x, 10x, 100x."""
+
+    def tickValues(self, minVal, maxVal, size):
+        return [(1, [float(p) for p in range(math.floor(minVal), math.ceil(maxVal) + 1)])]
+
+    def tickStrings(self, values, scale, spacing):
+        return [f"{10 ** v:g}x" for v in values]
+
+
+class NameAxis(pg.AxisItem):
+    """Integer positions labelled with names (the tags of the ROI bars)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.names: list[str] = []
+
+    def tickValues(self, minVal, maxVal, size):
+        return [(1, list(range(len(self.names))))]
+
+    def tickStrings(self, values, scale, spacing):
+        return [self.names[int(v)] if 0 <= int(v) < len(self.names) else "" for v in values]

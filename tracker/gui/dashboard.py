@@ -4,19 +4,25 @@ from __future__ import annotations
 
 from datetime import date
 
-from PySide6.QtCore import QRect, QSize, Signal, Slot
+from PySide6.QtCore import QBuffer, QIODevice, QRect, QSize, Signal, Slot
 from PySide6.QtGui import QCloseEvent, QGuiApplication
 from PySide6.QtWidgets import (
-    QHBoxLayout, QLabel, QListWidget, QMainWindow, QProgressBar, QPushButton, QStackedWidget, QVBoxLayout, QWidget,
+    QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QMainWindow, QProgressBar, QPushButton, QStackedWidget,
+    QVBoxLayout, QWidget,
 )
 
+from tracker.gui.components import Banner, label
+from tracker.gui.glyphs import app_mark, glyph_icon
 from tracker.gui.icon import draw_icon
 from tracker.gui.menu_model import when_text
 from tracker.gui.model import DashboardModel
-from tracker.gui.pages import registered_pages
+from tracker.gui.pages import SETTINGS_PAGE, registered_pages
 from tracker.gui.pages.welcome import WelcomePage
-from tracker.gui.theme import STYLESHEET, TEXT_MUTED
+from tracker.gui.theme import PAGE_MARGIN_PX, SPACE_M, SPACE_S, active
 from tracker.gui.wheel import guard_wheel
+
+NAV_WIDTH_PX = 176
+NAV_ICON_PX = 18
 
 PREFERRED_SIZE = QSize(1280, 900)
 SCREEN_MARGIN_PX = 24  # room left around the first window on a small screen
@@ -41,7 +47,6 @@ class DashboardWindow(QMainWindow):
         # the desktop adds the application's display name ("Tracker") after the title
         self.setWindowTitle("Demo data" if model.demo else "Dashboard")
         self.setWindowIcon(draw_icon(None))
-        self.setStyleSheet(STYLESHEET)
         screen = QGuiApplication.primaryScreen()
         if screen is not None:
             self.setGeometry(first_geometry(screen.availableGeometry()))
@@ -51,77 +56,96 @@ class DashboardWindow(QMainWindow):
         outer = QHBoxLayout(central)
         outer.setContentsMargins(0, 0, 0, 0)
         outer.setSpacing(0)
-        self.nav = QListWidget(objectName="nav")
-        self.nav.setFixedWidth(170)
-        outer.addWidget(self.nav)
+        outer.addWidget(self._sidebar())
         right = QVBoxLayout()
         right.setContentsMargins(0, 0, 0, 0)
+        right.setSpacing(0)
         outer.addLayout(right, stretch=1)
-
-        bar = QHBoxLayout()
-        bar.setContentsMargins(20, 10, 20, 0)
-        self.sync_label = QLabel("", styleSheet=f"color: {TEXT_MUTED};")
-        self.progress = QProgressBar(maximumWidth=180, textVisible=False)
-        self.progress.setRange(0, 0)
-        self.progress.hide()
-        self.sync_button = QPushButton("Sync now")
-        self.settings_button = QPushButton("Settings")
-        bar.addWidget(self.sync_label, stretch=1)
-        bar.addWidget(self.progress)
-        bar.addWidget(self.sync_button)
-        bar.addWidget(self.settings_button)
-        right.addLayout(bar)
-        self.banner = QLabel("", objectName="banner")
-        self.banner.setWordWrap(True)
-        self.banner.hide()
-        banner_row = QHBoxLayout()
-        banner_row.setContentsMargins(20, 6, 20, 0)
-        banner_row.addWidget(self.banner)
-        right.addLayout(banner_row)
+        right.addWidget(self._top_bar())
+        self.banner = Banner("error")
+        right.addWidget(self._padded(self.banner))
         if model.demo:
-            right.addWidget(self._demo_bar())
+            self.demo_bar = Banner("notice")
+            self.demo_bar.show_message("Demo data: generated figures, kept apart from your own.", "Back to my data",
+                                       lambda: self.model.demoRequested.emit(False))
+            self.leave_demo_button = self.demo_bar.button
+            right.addWidget(self._padded(self.demo_bar))
 
         self.stack = QStackedWidget()
         right.addWidget(self.stack, stretch=1)
         self.pages: dict[str, QWidget] = {}
+        self._icons: dict[str, str] = {}
         for spec in registered_pages():
-            self.add_page(spec.name, spec.factory(model))
+            self.add_page(spec.name, spec.factory(model), spec.icon)
         self.welcome = WelcomePage(model)
         self.stack.addWidget(self.welcome)
 
         self.nav.currentRowChanged.connect(self._show_row)
         self.sync_button.clicked.connect(model.syncRequested)
-        self.settings_button.clicked.connect(model.settingsRequested)
+        model.settingsRequested.connect(lambda: self.show_page(SETTINGS_PAGE))
         model.statusChanged.connect(self.update_status)
         model.snapshotChanged.connect(self.update_status)
         model.dayRequested.connect(self.open_day)
         self.nav.setCurrentRow(0)
         self.update_status()
 
-    def _demo_bar(self) -> QWidget:
-        """Says, on every page, that these figures are generated, with the way back."""
-        bar = QWidget(objectName="demoBar")
+    def _sidebar(self) -> QWidget:
+        side = QWidget(objectName="sidebar")
+        side.setFixedWidth(NAV_WIDTH_PX)
+        column = QVBoxLayout(side)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(0)
+        mark = QLabel(objectName="appMark")
+        mark.setText(f'<img src="{self._mark_uri()}" width="22" height="22" style="vertical-align: middle">'
+                     "&nbsp;&nbsp;Tracker")
+        column.addWidget(mark)
+        self.nav = QListWidget(objectName="nav")
+        self.nav.setIconSize(QSize(NAV_ICON_PX, NAV_ICON_PX))
+        column.addWidget(self.nav, stretch=1)
+        return side
+
+    def _mark_uri(self) -> str:
+        """The app mark as an inline image for the label (a data URI: no file to find in a bundle)."""
+        buffer = QBuffer()
+        buffer.open(QIODevice.OpenModeFlag.WriteOnly)
+        app_mark(active().accent, 44).save(buffer, "PNG")
+        return "data:image/png;base64," + bytes(buffer.data().toBase64()).decode()
+
+    def _top_bar(self) -> QWidget:
+        bar = QWidget(objectName="topBar")
         row = QHBoxLayout(bar)
-        row.setContentsMargins(20, 6, 20, 0)
-        note = QLabel("Demo data: generated figures, kept apart from your own.", objectName="notice")
-        self.leave_demo_button = QPushButton("Back to my data")
-        self.leave_demo_button.clicked.connect(lambda: self.model.demoRequested.emit(False))
-        row.addWidget(note, stretch=1)
-        row.addWidget(self.leave_demo_button)
+        row.setContentsMargins(PAGE_MARGIN_PX, SPACE_M, PAGE_MARGIN_PX, 0)
+        self.sync_label = label("", "muted")
+        self.progress = QProgressBar(maximumWidth=180, textVisible=False)
+        self.progress.setRange(0, 0)
+        self.progress.hide()
+        self.sync_button = QPushButton("Sync now")
+        row.addWidget(self.sync_label, stretch=1)
+        row.addWidget(self.progress)
+        row.addWidget(self.sync_button)
         return bar
+
+    @staticmethod
+    def _padded(widget: QWidget) -> QWidget:
+        holder = QWidget()
+        row = QHBoxLayout(holder)
+        row.setContentsMargins(PAGE_MARGIN_PX, SPACE_S, PAGE_MARGIN_PX, 0)
+        row.addWidget(widget)
+        return holder
+
+    def add_page(self, name: str, widget: QWidget, icon: str = "page") -> None:
+        guard_wheel(widget)
+        self.pages[name] = widget
+        self.stack.addWidget(widget)
+        item = QListWidgetItem(glyph_icon(icon, active().muted), name)
+        self.nav.addItem(item)
+
+    def show_page(self, name: str) -> None:
+        self.nav.setCurrentRow(list(self.pages).index(name))
 
     def current_page(self) -> str | None:
         item = self.nav.currentItem()
         return item.text() if item is not None else None
-
-    def add_page(self, name: str, widget: QWidget) -> None:
-        guard_wheel(widget)
-        self.pages[name] = widget
-        self.stack.addWidget(widget)
-        self.nav.addItem(name)
-
-    def show_page(self, name: str) -> None:
-        self.nav.setCurrentRow(list(self.pages).index(name))
 
     @Slot(int)
     def _show_row(self, row: int) -> None:
@@ -129,7 +153,7 @@ class DashboardWindow(QMainWindow):
             return
         name = self.nav.item(row).text()
         widget = self.pages[name]
-        if self._show_welcome():
+        if self._show_welcome() and name != SETTINGS_PAGE:
             self.stack.setCurrentWidget(self.welcome)
             return
         self.stack.setCurrentWidget(widget)
@@ -161,11 +185,23 @@ class DashboardWindow(QMainWindow):
             self.progress.setRange(0, 100)
             self.progress.setValue(status.percent)
         self.sync_button.setEnabled(not status.running)
-        self.banner.setText("Sync problem: " + "; ".join(status.errors) if status.errors else "")
-        self.banner.setVisible(bool(status.errors))
+        self._show_problems(status.problems or [])
         on_welcome = self.stack.currentWidget() is self.welcome
         if self._show_welcome() != on_welcome:
             self._show_row(self.nav.currentRow())
+
+    def _show_problems(self, problems: list) -> None:
+        if not problems:
+            self.banner.clear()
+            self.banner.parentWidget().hide()
+            return
+        if len(problems) == 1:
+            p = problems[0]
+            text = (f"{p.where} is failing: {p.text}" if p.where else p.text).rstrip(".") + f". {p.fix}".rstrip(" .")
+        else:
+            text = f"{len(problems)} sources are failing: " + "; ".join(p.line() for p in problems) + "."
+        self.banner.show_message(text, "Open Settings", lambda: self.show_page(SETTINGS_PAGE))
+        self.banner.parentWidget().show()
 
     def closeEvent(self, event: QCloseEvent) -> None:
         if self.keep_running_on_close:

@@ -30,7 +30,8 @@ class SyncStatus:
     paused: bool = False
     progress: str | None = None
     percent: int | None = None  # how far the sync is, when its report says (None: a busy bar)
-    errors: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)  # one line each, as the tray menu shows them
+    problems: list = field(default_factory=list)  # services.status.Problem: with what to do, for the banner
 
 
 _MIB = 1024 * 1024

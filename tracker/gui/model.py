@@ -12,7 +12,7 @@ from tracker.core.timeutil import local_date, now_ms
 from tracker.gui.menu_model import SyncStatus, describe_progress
 from tracker.services.context import AppContext
 from tracker.services.overview import DEFAULT_CHART_DAYS, OverviewSnapshot, overview_snapshot
-from tracker.services.status import open_nudges
+from tracker.services.status import Problem, current_problems, open_nudges
 
 log = logging.getLogger(__name__)
 
@@ -25,7 +25,8 @@ class DashboardModel(QObject):
     snapshotChanged = Signal()
     statusChanged = Signal()
     dayRequested = Signal(date)  # a chart click: show that day's rows
-    settingsRequested = Signal()
+    settingsRequested = Signal()  # show the Settings page
+    settingsChanged = Signal()  # the user saved a setting: intervals, appearance, accounts may have changed
     syncRequested = Signal()
     demoRequested = Signal(bool)  # True: switch to the demo; False: back to the user's data
 
@@ -75,6 +76,7 @@ class DashboardModel(QObject):
             if not self._nudges_loaded:  # afterwards the sync worker brings them with new usage
                 self.nudges = open_nudges(self.ctx)
                 self._nudges_loaded = True
+                self._set_problems(current_problems(self.ctx))  # failing accounts show from start-up
         except Exception as exc:
             log.exception("dashboard refresh failed")
             self.show_error(f"could not read the figures: {exc}")
@@ -111,20 +113,28 @@ class DashboardModel(QObject):
         self.status.running = False
         self.status.progress = self.status.percent = None
         self.status.last_sync_ms = report.get("finished_ms")
-        self.status.errors = [str(e) for e in report.get("errors") or []]
+        try:
+            self._set_problems(current_problems(self.ctx, report))
+        except Exception:  # the figures of a sync must still show
+            log.exception("reading the sources' problems failed")
+            self._set_problems([Problem("", str(e), "") for e in report.get("errors") or []])
         if report.get("nudges") is not None:
             self.nudges = report["nudges"]
         self.statusChanged.emit()
         self.refresh_if_changed()  # a sync that found nothing new costs no query and no repaint
 
+    def _set_problems(self, problems: list[Problem]) -> None:
+        self.status.problems = problems
+        self.status.errors = [p.line() for p in problems]
+
     def show_error(self, message: str) -> None:
         """A problem the user must see (the banner, the tray) that is not a sync's."""
-        self.status.errors = [message]
+        self._set_problems([Problem("", message, "")])
         self.statusChanged.emit()
 
     @Slot(str)
     def on_sync_failed(self, message: str) -> None:
         self.status.running = False
         self.status.progress = self.status.percent = None
-        self.status.errors = [message]
+        self._set_problems([Problem("", message, "The log file has the details (`tracker paths` shows where).")])
         self.statusChanged.emit()

@@ -125,3 +125,18 @@ def set_timezone(store: Store, name: str | None) -> None:
     store.set_setting(TIMEZONE_SETTING, name)
 
 
+
+
+APPEARANCE_SETTING = "appearance"
+APPEARANCES = ("auto", "light", "dark")  # auto: follow the desktop's colour scheme
+
+
+def appearance(store: Store) -> str:
+    value = store.get_setting(APPEARANCE_SETTING)
+    return value if value in APPEARANCES else "auto"
+
+
+def set_appearance(store: Store, value: str) -> None:
+    if value not in APPEARANCES:
+        raise SettingsError(f"Unknown appearance {value!r}: choose one of {', '.join(APPEARANCES)}.")
+    store.set_setting(APPEARANCE_SETTING, value)

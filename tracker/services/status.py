@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 
 from tracker.services.context import AppContext
 from tracker.services.settings import list_sources
@@ -47,3 +48,53 @@ def demo_sync(ctx: AppContext, logs: bool = True, providers: bool = True, progre
     report = SyncReport()
     report.logs = {"demo_events": summary.events if summary else 0}
     return report
+
+
+PROVIDER_NAMES = {"openai": "OpenAI", "anthropic": "Anthropic", "openrouter": "OpenRouter", "deepseek": "DeepSeek"}
+ACCOUNT_FIX = "Check its key and address in Settings, then press Test."
+LOGS_FIX = "Check that the folder exists and that you can read it (Settings, Agent logs)."
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Something failing that the user should see everywhere (tray, menu, banner), with what to do."""
+
+    where: str
+    text: str
+    fix: str
+
+    def line(self) -> str:
+        return f"{self.where}: {self.text}" if self.where else self.text
+
+
+def current_problems(ctx: AppContext, report: dict | None = None) -> list[Problem]:
+    """What is failing now: each provider account whose last poll failed, each agent-log folder that
+    cannot be read, and whatever else the last sync reported (`report`, SyncReport.as_dict()).
+
+    Read from the stored account statuses, so a failure shows from start-up, not only after a sync.
+    """
+    from tracker.services.agent_logs import agent_log_status
+    from tracker.storage import providers as pstore
+
+    problems: list[Problem] = []
+    reported: set[str] = set()
+    for account in pstore.list_accounts(ctx.store):
+        status = pstore.get_status(ctx.store, account.label)
+        failing = status.last_error and (status.last_success_ms is None
+                                         or (status.last_error_ms or 0) >= status.last_success_ms)
+        if failing:
+            where = f"{PROVIDER_NAMES.get(account.kind, account.kind)} '{account.label}'"
+            problems.append(Problem(where, status.last_error, ACCOUNT_FIX))
+            reported.add(account.label)
+    for agent in agent_log_status(ctx.store):
+        if agent.problem:
+            problems.append(Problem(f"{agent.name} logs", agent.problem, LOGS_FIX))
+    report = report or {}
+    for account in (report.get("providers") or {}).get("accounts") or []:  # (the poll also stored these)
+        if account.get("error") and account.get("label") not in reported:
+            problems.append(Problem(f"'{account.get('label')}'", str(account["error"]), ACCOUNT_FIX))
+            reported.add(account.get("label"))
+    for error in report.get("errors") or []:  # a whole half of the sync failed
+        where, _, text = str(error).partition(": ")
+        problems.append(Problem(where, text or where, "The log file has the details (`tracker paths` shows where)."))
+    return problems

@@ -6,12 +6,15 @@ from dataclasses import dataclass
 from datetime import date, tzinfo
 from decimal import Decimal
 
+from tracker.core.timeutil import zone_label
 from tracker.core.wording import counted
 from tracker.services import tagging
 from tracker.services.reports import projects_report, sessions_report, usage_report
 from tracker.storage import Store
 
 USAGE_VIEWS = {"daily": "Daily rows", "sessions": "Sessions", "projects": "Projects"}
+# On a narrow screen these columns go first, in this order (the figures people look for stay).
+NARROW_HIDES = ("session", "cache_write_tokens", "unpriced_requests", "cache_read_tokens", "models", "input_tokens")
 # cost and requests first: the token columns push whatever follows them off a laptop's screen
 _TOKENS = [("cost_usd", "Cost"), ("requests", "Requests"), ("input_tokens", "Input"),
            ("cache_read_tokens", "Cache read"), ("cache_write_tokens", "Cache write"), ("output_tokens", "Output"),
@@ -47,7 +50,8 @@ def usage_table(store: Store, zone: tzinfo, view: str, since: date, until: date)
         report = projects_report(store, zone, since=since, until=until)
     columns = _COLUMNS[view]
     totals = report["totals"]
-    summary = (f"{len(report['rows'])} rows · {report['since']} to {report['until']} ({report['timezone']}) · "
+    summary = (f"{len(report['rows'])} rows · {report['since']} to {report['until']} "
+               f"(days in {zone_label(report['timezone'])}) · "
                f"estimated cost ${Decimal(totals['cost_usd'] or 0):,.2f}")
     if view == "sessions":  # why its total is below the Daily rows' for the same days
         summary += " · sessions come from agent logs; provider accounts' daily totals have none"

@@ -20,17 +20,21 @@ class PageSpec:
     name: str
     factory: PageFactory
     order: int
+    icon: str = "page"  # a glyph of tracker.gui.glyphs
+
+
+SETTINGS_PAGE = "Settings"
 
 
 _PAGES: dict[str, PageSpec] = {}
 
 
-def register_page(name: str, factory: PageFactory, order: int | None = None) -> None:
-    """Add (or replace) a page; lower `order` comes first, default after the others."""
+def register_page(name: str, factory: PageFactory, order: int | None = None, icon: str = "page") -> None:
+    """Add (or replace) a page; lower `order` comes first, default after the others (Settings stays last)."""
     if order is None:
         _register_builtins()  # "after the others" counts the built-in pages even before they were first listed
-        order = max((p.order for p in _PAGES.values()), default=0) + 10
-    _PAGES[name] = PageSpec(name, factory, order)
+        order = max((p.order for p in _PAGES.values() if p.name != SETTINGS_PAGE), default=0) + 10
+    _PAGES[name] = PageSpec(name, factory, order, icon)
 
 
 def unregister_page(name: str) -> None:
@@ -57,22 +61,27 @@ def _feature_page(module: str, cls: str, **options) -> PageFactory:
 # name, module, class, order, options: the pages each feature contributes. The Value page reads
 # ROI over all history (seconds on a million events), so it reads in a pool thread.
 _FEATURE_PAGES = (
-    ("Value", "value_page", "ValuePage", 20, {"background": True}),
-    ("Nudges", "nudges_page", "NudgesPage", 30, {}),
-    ("Invoices", "invoices_page", "InvoicesPage", 40, {}),
-    ("Team", "team_page", "TeamPage", 50, {}),
+    ("Value", "value_page", "ValuePage", 20, {"background": True}, "value"),
+    ("Nudges", "nudges_page", "NudgesPage", 30, {}, "nudges"),
+    ("Invoices", "invoices_page", "InvoicesPage", 40, {}, "invoices"),
+    ("Team", "team_page", "TeamPage", 50, {}, "team"),
 )
+SETTINGS_ORDER = 1_000
 
 
 def _register_builtins() -> None:
     if "Overview" not in _PAGES:
         from tracker.gui.pages.overview import OverviewPage
 
-        register_page("Overview", OverviewPage, order=0)
+        register_page("Overview", OverviewPage, order=0, icon="overview")
     if "Usage" not in _PAGES:
         from tracker.gui.pages.usage import UsagePage
 
-        register_page("Usage", UsagePage, order=5)
-    for name, module, cls, order, options in _FEATURE_PAGES:
+        register_page("Usage", UsagePage, order=5, icon="usage")
+    for name, module, cls, order, options, icon in _FEATURE_PAGES:
         if name not in _PAGES:
-            register_page(name, _feature_page(module, cls, **options), order=order)
+            register_page(name, _feature_page(module, cls, **options), order=order, icon=icon)
+    if SETTINGS_PAGE not in _PAGES:
+        from tracker.gui.pages.settings_page import SettingsPage
+
+        register_page(SETTINGS_PAGE, SettingsPage, order=SETTINGS_ORDER, icon="settings")

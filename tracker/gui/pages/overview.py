@@ -4,124 +4,83 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt, Slot
 from PySide6.QtWidgets import (
-    QButtonGroup, QComboBox, QFrame, QGridLayout, QHBoxLayout, QHeaderView, QLabel, QRadioButton,
-    QScrollArea, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget,
+    QButtonGroup, QComboBox, QRadioButton, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget,
 )
 
 from tracker.core.money import shown_usd
-from tracker.core.timeutil import local_date
+from tracker.core.timeutil import local_date, zone_label
 from tracker.core.wording import counted
 from tracker.gui.charts import DailyCostChart, MonthChart, set_axis_zone
 from tracker.gui.menu_model import source_label
+from tracker.gui.components import Card, CardRow, Columns, Page, Panel, fit_table_height, label, style_table
 from tracker.gui.model import DashboardModel
-from tracker.gui.theme import TEXT_MUTED, percent, usd
+from tracker.gui.theme import SPACE_L, percent, usd
 
 DAILY_CHART_PX = 270
 MONTH_CHART_PX = 215
 CHART_RANGES = [("30 days", 30), ("90 days", 90), ("1 year", 365), ("2 years", 730)]
-HOVER_HINT = "Hover a bar for the day's figures; click it to open that day's rows."
+HOVER_HINT = "Point at a day for its figures; click it to open that day's rows."
 
 
-def _table(headers: list[str]) -> QTableWidget:
+def _table(headers: list[str], stretch_column: int = 0) -> QTableWidget:
     table = QTableWidget(0, len(headers))
     table.setHorizontalHeaderLabels(headers)
-    table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
-    table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
-    table.verticalHeader().hide()
-    table.verticalHeader().setDefaultSectionSize(24)
+    style_table(table, stretch_column=stretch_column)
     table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
     table.setSelectionMode(QTableWidget.SelectionMode.NoSelection)
     table.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+    for column in range(1, len(headers)):
+        table.horizontalHeaderItem(column).setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
     return table
 
 
-def _fill(table: QTableWidget, rows: list[list[str]]) -> None:
+def _fill(table: QTableWidget, rows: list[list[str]], bold_last: bool = False) -> None:
     table.setRowCount(len(rows))
     for r, row in enumerate(rows):
         for c, text in enumerate(row):
             item = QTableWidgetItem(text)
             if c:
                 item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            if bold_last and r == len(rows) - 1:
+                font = item.font()
+                font.setBold(True)
+                item.setFont(font)
             table.setItem(r, c, item)
+    fit_table_height(table, len(rows))
 
 
-class Card(QFrame):
-    def __init__(self, title: str, parent=None):
-        super().__init__(parent)
-        self.setObjectName("card")
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(14, 10, 14, 10)
-        layout.setSpacing(2)
-        self.title = QLabel(title, objectName="cardTitle")
-        self.value = QLabel("—", objectName="cardValue")
-        self.note = QLabel("", objectName="cardNote")
-        self.note.setWordWrap(True)
-        for w in (self.title, self.value, self.note):
-            layout.addWidget(w)
-
-    def set(self, value: str, note: str = "", colour: str | None = None) -> None:
-        self.value.setText(value)
-        self.value.setStyleSheet(f"color: {colour};" if colour else "")
-        self.note.setText(note)
-
-
-class OverviewPage(QScrollArea):
+class OverviewPage(Page):
     def __init__(self, model: DashboardModel, parent=None):
-        super().__init__(parent)
+        super().__init__("Overview", parent=parent)
         self.model = model
-        self.setWidgetResizable(True)
-        self.setFrameShape(QFrame.Shape.NoFrame)
-        body = QWidget()
-        self.setWidget(body)
-        layout = QVBoxLayout(body)
-        layout.setContentsMargins(20, 16, 20, 16)
-        layout.setSpacing(12)
 
-        title_row = QHBoxLayout()
-        self.title = QLabel("Overview", objectName="pageTitle")
-        self.as_of = QLabel("", styleSheet=f"color: {TEXT_MUTED};")
-        title_row.addWidget(self.title)
-        title_row.addStretch(1)
-        title_row.addWidget(self.as_of)
-        layout.addLayout(title_row)
-
-        self.warning = QLabel("", objectName="notice")
-        self.warning.setWordWrap(True)
-        self.warning.hide()
-        layout.addWidget(self.warning)
-
-        cards = QGridLayout()
-        cards.setSpacing(10)
         self.cards = {
             key: Card(title) for key, title in (
                 ("today", "Today"), ("week", "Last 7 days"), ("month", "Month to date"),
                 ("forecast", "Month-end forecast"), ("change", "Change vs last month"),
             )
         }
-        for i, card in enumerate(self.cards.values()):
-            cards.addWidget(card, 0, i)
-        layout.addLayout(cards)
+        self.add(CardRow(self.cards.values()))
 
-        self.unpriced = QLabel("", objectName="notice")
-        self.unpriced.setWordWrap(True)
-        layout.addWidget(self.unpriced)
-
+        self.warning = self.add(label("", "notice", wrap=True))
+        self.warning.hide()
+        self.unpriced = self.add(label("", "notice", wrap=True))
+        self.unpriced.hide()
         # Logs imported from an older machine, or agents not used for months: zeros everywhere would
         # read as "nothing was imported".
-        self.history = QLabel("", objectName="notice")
-        self.history.setWordWrap(True)
+        self.history = self.add(label("", "notice", wrap=True))
         self.history.hide()
-        layout.addWidget(self.history)
 
-        controls = QHBoxLayout()
-        controls.addWidget(QLabel("<b>Daily cost</b>"))
-        controls.addStretch(1)
+        self.daily = DailyCostChart()
+        self.daily.setFixedHeight(DAILY_CHART_PX)
+        self.daily.dayClicked.connect(model.dayRequested)
+        daily_panel = Panel("Daily cost", subtitle=HOVER_HINT)
         self.by_group = QButtonGroup(self)
-        for text, key in (("by source", "source"), ("by model", "model")):
+        for text, key in (("By source", "source"), ("By model", "model")):
             button = QRadioButton(text)
             button.setProperty("by", key)
             self.by_group.addButton(button)
-            controls.addWidget(button)
+            daily_panel.add_control(button)
             if key == "source":
                 button.setChecked(True)
         self.by_group.buttonToggled.connect(self._redraw_daily)
@@ -130,39 +89,31 @@ class OverviewPage(QScrollArea):
             self.range.addItem(text, days)
         self.range.setCurrentIndex(1)
         self.range.currentIndexChanged.connect(self._range_changed)
-        controls.addWidget(self.range)
-        layout.addLayout(controls)
+        daily_panel.add_control(self.range)
+        daily_panel.add(self.daily.legend)
+        daily_panel.add(self.daily)
+        self.add(daily_panel)
 
-        self.daily = DailyCostChart()
-        self.daily.setFixedHeight(DAILY_CHART_PX)
-        self.daily.dayClicked.connect(model.dayRequested)
-        layout.addWidget(self.daily)
-        self.hover = QLabel(HOVER_HINT, styleSheet=f"color: {TEXT_MUTED};")
-        layout.addWidget(self.hover)
-        self.daily.hoverText.connect(self.hover.setText)
-
-        bottom = QHBoxLayout()
-        bottom.setSpacing(16)
-        left = QVBoxLayout()
-        left.addWidget(QLabel("<b>This month, cumulative</b>"))
         self.month = MonthChart()
         self.month.setFixedHeight(MONTH_CHART_PX)
-        left.addWidget(self.month)
-        left.addStretch(1)
-        bottom.addLayout(left, stretch=3)
-        right = QVBoxLayout()
-        right.addWidget(QLabel("<b>By source</b>"))
+        month_panel = Panel("This month, cumulative", subtitle="Spend so far, the forecast to the month's end, "
+                                                                "and last month for comparison.")
+        month_panel.add(self.month.legend)
+        month_panel.add(self.month)
         self.sources = _table(["Source", "Today", "7 days", "Month", "Unpriced"])
-        right.addWidget(self.sources)
-        self.billed_title = QLabel("<b>Estimated vs billed</b> (month to date, provider days in UTC)")
-        right.addWidget(self.billed_title)
+        sources_panel = Panel("By source", self.sources)
         self.billed = _table(["Source", "Estimated", "Billed", "Difference"])
-        self.billed.setMaximumHeight(90)
-        right.addWidget(self.billed)
-        right.addStretch(1)
-        bottom.addLayout(right, stretch=2)
-        layout.addLayout(bottom)
-        layout.addStretch(1)
+        self.billed_panel = Panel("Estimated vs billed", self.billed,
+                                  subtitle="Month to date, in the provider's days (UTC).")
+        side = QWidget()
+        side_column = QVBoxLayout(side)
+        side_column.setContentsMargins(0, 0, 0, 0)
+        side_column.setSpacing(SPACE_L)
+        side_column.addWidget(sources_panel)
+        side_column.addWidget(self.billed_panel)
+        side_column.addStretch(1)
+        self.add(Columns([month_panel, side], stretches=[3, 2]))
+        self.end()
 
         model.snapshotChanged.connect(self.refresh)
         self.refresh()
@@ -172,17 +123,16 @@ class OverviewPage(QScrollArea):
         s = self.model.snapshot
         if s is None:
             return
-        self.as_of.setText(f"times in {s.timezone}" + (" · demo data" if self.model.demo else ""))
+        self.header.set_subtitle(f"Days in {zone_label(s.timezone)}" + (" · demo data" if self.model.demo else ""))
         self.cards["today"].set(usd(s.today_pico), f"usual day {usd(s.baseline_median_pico)}",
-                                "#e67700" if s.warning else None)
+                                "warn" if s.warning else None)
         self.cards["week"].set(usd(s.week_pico), f"{usd(s.week_pico // 7)} a day on average")
         self.cards["month"].set(usd(s.month_pico), f"since {s.today.replace(day=1):%d %b}")
         self.cards["forecast"].set(usd(s.forecast_pico),
                                    f"likely {usd(s.forecast_low_pico)} – {usd(s.forecast_high_pico)}")
         change = s.change_vs_last_month
-        colour = None if change is None else ("#c62828" if change > 0 else "#2e7d32")
-        self.cards["change"].set(percent(change), f"same days last month {usd(s.last_month_same_span_pico)}",
-                                 colour)
+        tone = None if change is None else ("bad" if change > 0 else "good")
+        self.cards["change"].set(percent(change), f"same days last month {usd(s.last_month_same_span_pico)}", tone)
         if s.warning:
             self.warning.setText(f"Spending is running high: {s.warning_reason} "
                                  f"(usual day {usd(s.baseline_median_pico)}).")
@@ -190,10 +140,9 @@ class OverviewPage(QScrollArea):
         if s.unpriced_month:
             models = ", ".join(s.unpriced_models[:5])
             self.unpriced.setText(
-                f"Unpriced usage this month: {counted(s.unpriced_month, 'request')} "
-                f"with no known price ({models}). They are not counted as $0: totals above cover priced usage only.")
-        else:
-            self.unpriced.setText("Unpriced usage this month: none — every request has a known price.")
+                f"{counted(s.unpriced_month, 'request')} this month had no known price ({models}): they are not "
+                "counted as $0, so the figures above cover priced usage only.")
+        self.unpriced.setVisible(bool(s.unpriced_month))
         zone = self.model.zone()
         chart_start_ms = s.daily.day_start_s[0] * 1000 if s.daily.day_start_s else s.as_of_ms
         older = s.newest_ms is not None and s.newest_ms < chart_start_ms
@@ -223,15 +172,16 @@ class OverviewPage(QScrollArea):
             diff = shown_usd(billed) - shown_usd(est)
             rows.append([source_label(source), usd(est), usd(billed), f"{'+' if diff >= 0 else '−'}${abs(diff):,}"])
         _fill(self.billed, rows)
-        visible = bool(rows)
-        self.billed.setVisible(visible)
-        self.billed_title.setVisible(visible)
+        self.billed_panel.setVisible(bool(rows))
 
     def _fill_sources(self) -> None:
+        figures = self.model.snapshot.sources
         rows = [[source_label(f.source), usd(f.today_pico), usd(f.week_pico), usd(f.month_pico),
-                 str(f.unpriced_requests)] for f in self.model.snapshot.sources]
-        _fill(self.sources, rows)
-        self.sources.setFixedHeight(28 + 24 * max(1, len(rows)))
+                 f"{f.unpriced_requests:,}"] for f in figures]
+        if len(figures) > 1:
+            rows.append(["Total", usd(sum(f.today_pico for f in figures)), usd(sum(f.week_pico for f in figures)),
+                         usd(sum(f.month_pico for f in figures)), f"{sum(f.unpriced_requests for f in figures):,}"])
+        _fill(self.sources, rows, bold_last=len(figures) > 1)
 
     @Slot()
     def _redraw_daily(self, *args) -> None:
@@ -240,7 +190,6 @@ class OverviewPage(QScrollArea):
             return
         button = self.by_group.checkedButton()
         self.daily.set_data(s.daily, by=button.property("by") if button else "source")
-        self.hover.setText(HOVER_HINT)  # a day's figures from before the redraw may no longer be true
 
     @Slot(int)
     def _range_changed(self, index: int) -> None:

@@ -33,7 +33,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from tracker.gui.theme import TEXT_MUTED
 from tracker.services import team
 from tracker.services.context import AppContext
 from tracker.services.team_keys import TeamKeyError
@@ -150,7 +149,7 @@ class TeamPage(QWidget):
             charts.addWidget(plot)
         self.charts_hint = QLabel("Merge a folder of your team's summaries to see the cost per member and the "
                                   "model mix; nobody's own figures are shown, only aggregates of k or more.",
-                                  wordWrap=True, styleSheet=f"color: {TEXT_MUTED};")
+                                  wordWrap=True, objectName="muted")
         tv.addWidget(self.charts_hint)
         tv.addLayout(charts)
         self.report_view = QTextBrowser()

@@ -6,16 +6,15 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from PySide6.QtCore import QAbstractTableModel, QDate, QModelIndex, QSortFilterProxyModel, Qt, Slot
-from PySide6.QtWidgets import (
-    QComboBox, QDateEdit, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QMenu, QPushButton, QTableView,
-    QVBoxLayout, QWidget,
-)
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import QComboBox, QDateEdit, QHBoxLayout, QLabel, QLineEdit, QMenu, QPushButton, QTableView
 
 from tracker.core.money import usd_to_pico
+from tracker.gui.components import FillPage, label, style_table
 from tracker.gui.menu_model import source_label
 from tracker.gui.model import DashboardModel
-from tracker.gui.theme import TEXT_MUTED, usd
-from tracker.services.usage import USAGE_VIEWS, UsageTable, tag_names, tag_rows, usage_table
+from tracker.gui.theme import SPACE_S, active, usd
+from tracker.services.usage import NARROW_HIDES, USAGE_VIEWS, UsageTable, tag_names, tag_rows, usage_table
 
 DEFAULT_DAYS = 30
 
@@ -84,9 +83,7 @@ class UsageTableModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.TextAlignmentRole and (isinstance(value, int) or column.endswith("_usd")):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         if role == Qt.ItemDataRole.ForegroundRole and column == "cost_usd" and value is None:
-            from PySide6.QtGui import QColor
-
-            return QColor("#8a4b00")
+            return QColor(active().warn)
         return None
 
 
@@ -96,15 +93,14 @@ class SortProxy(QSortFilterProxyModel):
         return left.data(role) < right.data(role)
 
 
-class UsagePage(QWidget):
+class UsagePage(FillPage):
     def __init__(self, model: DashboardModel, parent=None):
-        super().__init__(parent)
+        super().__init__("Usage", "Every request, by day, session or project: sort, filter, and tag what it was for.",
+                         parent)
         self.model = model
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(20, 16, 20, 16)
-        layout.addWidget(QLabel("Usage", objectName="pageTitle"))
 
         controls = QHBoxLayout()
+        controls.setSpacing(SPACE_S)
         self.view = QComboBox()
         for key, title in USAGE_VIEWS.items():
             self.view.addItem(title, key)
@@ -129,8 +125,8 @@ class UsagePage(QWidget):
         self.tag_menu = QMenu(self)
         self.tag_menu.aboutToShow.connect(self._fill_tag_menu)
         self.tag_button.setMenu(self.tag_menu)
-        controls.addWidget(self.tag_button)
-        layout.addLayout(controls)
+        self.header.add_action(self.tag_button)
+        self.add(controls)
 
         self.table_model = UsageTableModel(self)
         self.proxy = SortProxy(self)
@@ -140,21 +136,13 @@ class UsagePage(QWidget):
         self.table = QTableView()
         self.table.setModel(self.proxy)
         self.table.setSortingEnabled(True)
-        self.table.setAlternatingRowColors(True)
-        self.table.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
+        style_table(self.table, stretch_column=-1)
         self.table.setSelectionMode(QTableView.SelectionMode.ExtendedSelection)
-        self.table.verticalHeader().hide()
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        self.table.horizontalHeader().setStretchLastSection(True)
-        layout.addWidget(self.table, stretch=1)
+        self.add(self.table, stretch=1)
         # what the last tagging did: kept over the reload that the tagging itself causes
-        self.notice = QLabel("", objectName="usageNotice")
-        self.notice.setWordWrap(True)
+        self.notice = self.add(label("", "notice", wrap=True))
         self.notice.hide()
-        layout.addWidget(self.notice)
-        self.totals = QLabel("", styleSheet=f"color: {TEXT_MUTED};")
-        self.totals.setWordWrap(True)
-        layout.addWidget(self.totals)
+        self.totals = self.add(label("", "muted", wrap=True))
 
         self.filter.textChanged.connect(self.proxy.setFilterFixedString)
         show.clicked.connect(self._show_clicked)
@@ -251,4 +239,28 @@ class UsagePage(QWidget):
         self._stale = False
         table = usage_table(self.model.ctx.store, self.model.zone(), self.view.currentData(), since, until)
         self.table_model.set_table(table)
-        self.totals.setText(table.summary)
+        self._fit_columns()
+
+    def _fit_columns(self) -> None:
+        """Hide the least looked-at token columns while the table is too narrow for all of them (a table
+        that scrolls sideways hides the figures at its right edge instead)."""
+        table = self.table_model.table
+        header = self.table.horizontalHeader()
+        for i in range(len(table.columns)):
+            header.setSectionHidden(i, False)
+        self.table.resizeColumnsToContents()
+        room = self.table.viewport().width()
+        hidden = []
+        for column in NARROW_HIDES:
+            if sum(header.sectionSize(i) for i in range(len(table.columns)) if not header.isSectionHidden(i)) <= room:
+                break
+            if column in table.columns:
+                header.setSectionHidden(table.columns.index(column), True)
+                hidden.append(table.headers[table.columns.index(column)])
+        note = f" · hidden to fit the window: {', '.join(hidden)}" if hidden else ""
+        self.totals.setText(table.summary + note)
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        if self.table_model.table.columns:
+            self._fit_columns()

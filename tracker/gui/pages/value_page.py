@@ -5,39 +5,30 @@ one) and call `refresh()`. It reads only the services (`roi.roi_report`,
 `forecast.alerts_report`); figures arrive as exact decimal strings and become
 floats here only to be drawn.
 
-- cost over time per tag, and value over time per tag (money, or KPI units
-  when one KPI tag is picked), on two plots sharing the time axis;
-- a scatter of tags, cost against value, on log axes with lines of equal ROI
-  (1x, 2x, 5x: a point above a line returns more than that multiple);
-- tags ranked by ROI, with the "cost grows, value does not" flag;
-- a summary: totals, untagged cost, leverage (if set), forecast and alerts;
+- cards: cost (and what is untagged), value, return, AI spend against pay, the forecast;
+- cost per period per tag, and value per period per tag (money, or KPI units
+  when one KPI tag is picked); the period still running is drawn as such;
+- the return of each tag as bars on a log scale labelled 1x, 10x, 100x;
+- tags ranked by return, with the "cost grows, value does not" flag;
 - a form to record a value entry, and CSV import with the rejected rows listed.
 """
 
 from __future__ import annotations
 
-import html
-import math
 from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 
-import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
-    QFrame,
-    QGroupBox,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QMessageBox,
     QPushButton,
-    QScrollArea,
-    QSplitter,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -47,20 +38,15 @@ from PySide6.QtWidgets import (
 from tracker.core.money import format_usd_short, usd_to_pico
 from tracker.services import forecast, roi
 from tracker.services import value as value_service
+from tracker.gui.charts import PeriodChart, RoiChart
+from tracker.gui.components import Card, CardRow, Columns, Page, Panel, fit_table_height, label, set_role, style_table
+from tracker.gui.theme import active, colour_for
 from tracker.services.context import AppContext
 
-ROI_LINES = (1, 2, 5)
 ALL_TAGS = "All tags"
 FLAG_TEXT = "cost up, value flat"
-FLAG_COLOR = QColor(200, 60, 40)
-TABLE_COLUMNS = (
-    "#", "Tag", "Kind", "Cost", "Value", "ROI", "KPIs (cost per unit)", "Cost trend", "Value trend", "Flag",
-)
+TABLE_COLUMNS = ("Tag", "Kind", "Cost", "Value", "Return", "KPIs (cost per unit)", "Cost trend", "Value trend", "Flag")
 MAX_REJECTS_SHOWN = 5
-LEVERAGE_HEIGHT_PX = 130
-TABLE_MIN_HEIGHT_PX = 160
-CONTENT_MIN_HEIGHT_PX = 820  # below this the page scrolls
-PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"]
 
 
 def _usd(text: str | None) -> str:
@@ -71,34 +57,19 @@ def _f(text: str | None) -> float:
     return float(Decimal(text)) if text is not None else 0.0
 
 
-class PeriodAxis(pg.AxisItem):
-    """A bottom axis that labels integer positions with period names (2026-11, 2026-W47)."""
-
-    def __init__(self):
-        super().__init__(orientation="bottom")
-        self.labels: list[str] = []
-
-    def tickStrings(self, values, scale, spacing):  # noqa: N802 (pyqtgraph's name)
-        out = []
-        for v in values:
-            i = int(round(v))
-            out.append(self.labels[i] if 0 <= i < len(self.labels) and abs(v - i) < 1e-6 else "")
-        return out
-
-
 def _quantity(text: str) -> str:
     """A KPI count for reading: '4,346.7' (an entry spread over periods by days is fractional), '14'."""
     value = Decimal(text)
     return f"{value:,.0f}" if value == value.to_integral_value() else f"{value:,.1f}"
 
 
-class ValueEntryForm(QGroupBox):
+class ValueEntryForm(QWidget):
     """Record what a tag produced in a period (money or KPI units), or import a CSV of entries."""
 
     changed = Signal()
 
     def __init__(self, context: Callable[[], AppContext], parent: QWidget | None = None):
-        super().__init__("Record value", parent)
+        super().__init__(parent)
         self._context = context
         self.tag_box = QComboBox()
         self.kind_box = QComboBox()
@@ -126,6 +97,7 @@ class ValueEntryForm(QGroupBox):
         actions.addWidget(self.add_button)
         actions.addWidget(self.import_button)
         layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(what)
         layout.addLayout(actions)
         layout.addWidget(self.status)
@@ -202,132 +174,77 @@ class ValueEntryForm(QGroupBox):
         return report
 
     def _say(self, text: str, error: bool = False) -> None:
-        self.status.setStyleSheet(f"color: {FLAG_COLOR.name()}" if error else "")
+        set_role(self.status, "bad" if error else None)
         self.status.setText(text)
 
 
-class ValuePage(QWidget):
+class ValuePage(Page):
     """Cost against value per tag; `refresh()` re-reads the services."""
 
     def __init__(self, context: AppContext | Callable[[], AppContext], parent: QWidget | None = None,
                  background: bool = False):
-        super().__init__(parent)
+        super().__init__("Value", "What your AI spend returned, per client, project and KPI you tagged.", parent)
         self._context = context
         self._background = background  # read in a pool thread (the dashboard); tests read inline
         self._reader = None
         self.report: dict | None = None
         self.alerts: dict | None = None
-        self.setObjectName("ValuePage")
 
         self.period_box = QComboBox()
         self.period_box.addItem("By month", "month")
         self.period_box.addItem("By week", "week")
         self.tag_box = QComboBox()
         self.tag_box.addItem(ALL_TAGS)
-        self.refresh_button = QPushButton("Refresh")
-        header = QHBoxLayout()
-        title = QLabel("Cost against value", objectName="pageTitle")
-        header.addWidget(title)
-        header.addStretch(1)
-        header.addWidget(self.period_box)
-        header.addWidget(self.tag_box)
-        header.addWidget(self.refresh_button)
+        self.header.add_action(self.period_box)
+        self.header.add_action(self.tag_box)
 
-        self.summary = QLabel()
-        self.summary.setWordWrap(True)
-        self.summary.setTextFormat(Qt.TextFormat.RichText)
-        self.summary.setObjectName("valueSummary")
-        self.entry_form = ValueEntryForm(self.context)
-        self.entry_form.changed.connect(self.refresh)
+        self.cards = {key: Card(title) for key, title in (
+            ("cost", "Cost"), ("value", "Value"), ("roi", "Return"), ("leverage", "AI spend vs pay"),
+            ("forecast", "Month-end forecast"))}
+        self.add(CardRow(self.cards.values()))
+        self.flag_notice = self.add(label("", "notice", wrap=True))
+        self.flag_notice.hide()
+        self.alert_notice = self.add(label("", "notice", wrap=True))
+        self.alert_notice.hide()
+        self.error = self.add(label("", "bad", wrap=True))
+        self.error.hide()
 
-        self.time_charts = pg.GraphicsLayoutWidget()
-        self.period_axis = PeriodAxis()
-        self.value_axis = PeriodAxis()
-        self.cost_plot = self.time_charts.addPlot(row=0, col=0, axisItems={"bottom": self.period_axis})
-        self.cost_plot.setLabel("left", "Cost", units="USD")
-        self.cost_plot.showGrid(y=True, alpha=0.2)
-        self.value_plot = self.time_charts.addPlot(row=1, col=0, axisItems={"bottom": self.value_axis})
-        self.value_plot.setLabel("left", "Value", units="USD")
-        self.value_plot.setXLink(self.cost_plot)
-        self.value_plot.showGrid(y=True, alpha=0.2)
-        # the tags' colours in a strip under both charts (inside a chart the legend covered the lines);
-        # a plain label: a pyqtgraph legend placed in the charts' layout crashed a repaint now and then
-        self.legend = QLabel(objectName="valueLegend", wordWrap=True)
-        self.legend.setTextFormat(Qt.TextFormat.RichText)
+        self.cost_chart = PeriodChart()
+        self.cost_plot = self.cost_chart.plot
+        self.value_chart = PeriodChart()
+        self.value_plot = self.value_chart.plot
+        # the tags' colours in one strip for both charts
+        self.legend = self.cost_chart.legend
         self.legend_colours: dict[str, str] = {}
+        self.cost_panel = Panel("Cost by tag", subtitle="A dotted end is the period still running.")
+        self.cost_panel.add(self.legend)
+        self.cost_panel.add(self.cost_chart)
+        self.value_panel = Panel("Value by tag", self.value_chart)
+        self.add(Columns([self.cost_panel, self.value_panel], min_width_px=1000))
 
-        self.scatter_widget = pg.PlotWidget()
-        self.scatter_plot = self.scatter_widget.getPlotItem()
-        # Log axes done by hand: every item (points, ROI lines, labels) is placed
-        # at log10 coordinates and the axes label them as 10^x.
-        for side in ("bottom", "left"):
-            self.scatter_plot.getAxis(side).setLogMode(True)
-        self.scatter_plot.setLabel("bottom", "Cost (USD)")
-        self.scatter_plot.setLabel("left", "Value (USD)")
-        self.scatter_plot.setTitle("Value against cost per tag")  # dotted: equal ROI, labelled 1x 2x 5x
-        self.scatter = pg.ScatterPlotItem(size=11, pen=pg.mkPen("k"), brush=pg.mkBrush(PALETTE[0]))
-        self.scatter_plot.addItem(self.scatter)
-        self.roi_lines: dict[int, pg.PlotDataItem] = {}
-        self._scatter_labels: list[pg.TextItem] = []
-
-        charts = QSplitter(Qt.Orientation.Horizontal)
-        time_column = QWidget()
-        column = QVBoxLayout(time_column)
-        column.setContentsMargins(0, 0, 0, 0)
-        column.addWidget(self.time_charts, 1)
-        column.addWidget(self.legend)
-        charts.addWidget(time_column)
-        self.leverage_widget = pg.PlotWidget()
-        self.leverage_widget.setMaximumHeight(LEVERAGE_HEIGHT_PX)
-        self.leverage_plot = self.leverage_widget.getPlotItem()
-        self.leverage_plot.setTitle("AI spend a year, % of pay")
-        self.leverage_plot.hideAxis("left")
-        self.leverage_plot.setMouseEnabled(x=False, y=False)
-        self.leverage_bar: pg.BarGraphItem | None = None
-        self.leverage_reference = pg.InfiniteLine(
-            pos=50, angle=90, pen=pg.mkPen((200, 200, 200), style=Qt.PenStyle.DashLine),
-            label="50% reference", labelOpts={"position": 0.8, "color": (200, 200, 200)})
-        self.leverage_plot.addItem(self.leverage_reference)
-        right = QSplitter(Qt.Orientation.Vertical)
-        right.addWidget(self.scatter_widget)
-        right.addWidget(self.leverage_widget)
-        charts.addWidget(right)
-        charts.setStretchFactor(0, 3)
-        charts.setStretchFactor(1, 2)
+        self.roi_chart = RoiChart()
+        self.roi_panel = Panel("Return per tag", self.roi_chart,
+                               subtitle="Value divided by cost; the dashed line is break-even (1x).")
+        self.add(self.roi_panel)
 
         self.table = QTableWidget(0, len(TABLE_COLUMNS))
         self.table.setHorizontalHeaderLabels(list(TABLE_COLUMNS))
-        self.table.verticalHeader().setVisible(False)
+        style_table(self.table, stretch_column=TABLE_COLUMNS.index("KPIs (cost per unit)"))
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
-        self.table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        self.table.horizontalHeader().setStretchLastSection(True)
-        self.table.setMinimumHeight(TABLE_MIN_HEIGHT_PX)
+        self.add(Panel("Tags", self.table, subtitle="Ranked by return; trends compare the last complete periods."))
 
-        # In a small window the page scrolls rather than squeezing the charts and the table to nothing.
-        content = QWidget()
-        content.setMinimumHeight(CONTENT_MIN_HEIGHT_PX)
-        layout = QVBoxLayout(content)
-        layout.addLayout(header)
-        layout.addWidget(self.summary)
-        splitter = QSplitter(Qt.Orientation.Vertical)
-        splitter.addWidget(charts)
-        splitter.addWidget(self.table)
-        splitter.setStretchFactor(0, 3)
-        splitter.setStretchFactor(1, 2)
-        layout.addWidget(splitter, 1)
-        layout.addWidget(self.entry_form)
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QFrame.Shape.NoFrame)
-        scroll.setWidget(content)
-        outer = QVBoxLayout(self)
-        outer.setContentsMargins(0, 0, 0, 0)
-        outer.addWidget(scroll)
+        self.entry_form = ValueEntryForm(self.context)
+        self.entry_form.changed.connect(self.refresh)
+        self.add(Panel("Record value", self.entry_form,
+                       subtitle="What a tag produced in a period: money, or units of a KPI."))
+        self.end()
 
-        self.refresh_button.clicked.connect(self.refresh)
         self.period_box.currentIndexChanged.connect(self._on_period_changed)
         self.tag_box.currentIndexChanged.connect(self._on_tag_changed)
+
+    def loading(self) -> bool:
+        """A background read is under way (the screenshots wait for it)."""
+        return self._reader is not None and self._reader.busy
 
     # -- data ------------------------------------------------------------------------
     def context(self) -> AppContext:
@@ -352,7 +269,8 @@ class ValuePage(QWidget):
         self._reader.request(lambda ctx: ValuePage.compute(ctx, period))
 
     def _show_error(self, text: str) -> None:
-        self.summary.setText(f"Could not read the figures: {text}")
+        self.error.setText(f"Could not read the figures: {text}")
+        self.error.show()
 
     @staticmethod
     def compute(ctx: AppContext, period: str) -> dict:
@@ -367,13 +285,13 @@ class ValuePage(QWidget):
     def show_data(self, data: dict) -> None:
         """Draw what `compute` returned (GUI thread)."""
         self.report, self.alerts = data["report"], data["alerts"]
+        self.error.hide()
         self._fill_tag_box()
         self.entry_form.set_tags(data["tags"])
         self._draw_time_charts()
-        self._draw_scatter()
+        self._draw_roi()
         self._fill_table()
         self._fill_summary()
-        self._draw_leverage()
 
     @Slot(int)
     def _on_period_changed(self, _index: int) -> None:
@@ -405,28 +323,33 @@ class ValuePage(QWidget):
 
     def _draw_time_charts(self) -> None:
         periods = self._periods()
-        self.period_axis.labels = periods
-        self.value_axis.labels = periods
+        complete = [all(r["complete"] for r in self.report["rows"] if r["period"] == p) for p in periods]
+        what = "month" if self.period == "month" else "week"
+        self.cost_panel.title.setText(f"Cost by tag, per {what}")
         self.cost_plot.clear()
         self.value_plot.clear()
+        for chart in (self.cost_chart, self.value_chart):
+            chart.set_periods(periods, complete)
         chosen = self.tag_box.currentText()
         tags = [t for t in self.report["tags"] if chosen in (ALL_TAGS, t["tag"])]
         index = {p: i for i, p in enumerate(periods)}
         kpi_unit = None
         if chosen != ALL_TAGS and tags and tags[0]["value_usd"] is None and tags[0]["kpis"]:
             kpi_unit = tags[0]["kpis"][0]["unit"]  # a KPI-only tag: chart its units instead of money
-        self.value_plot.setLabel("left", kpi_unit or "Value", units=None if kpi_unit else "USD")
+        self.value_panel.title.setText(f"{kpi_unit.capitalize()} per {what}" if kpi_unit else f"Value by tag, per {what}")
+        self.value_plot.setLabel("left", kpi_unit or "")
         # a tag keeps its colour when its rank changes (a new value entry reorders the tags)
         by_name = sorted((t["tag"] for t in self.report["tags"]), key=str.casefold)
         self.legend_colours = {}
+        top_cost = top_value = 0.0
         for tag in tags:
-            color = PALETTE[by_name.index(tag["tag"]) % len(PALETTE)]
+            color = colour_for(by_name.index(tag["tag"]))
             rows = [r for r in self.report["rows"] if r["tag"] == tag["tag"]]
             xs = [index[r["period"]] for r in rows]
-            # an unfinished period (this week, this month) gets a hollow marker
-            brushes = [pg.mkBrush(color) if r["complete"] else pg.mkBrush(None) for r in rows]
-            self.cost_plot.plot(xs, [_f(r["cost_usd"]) for r in rows], pen=pg.mkPen(color, width=2),
-                                symbol="o", symbolSize=6, symbolPen=color, symbolBrush=brushes)
+            done = [r["complete"] for r in rows]
+            costs = [_f(r["cost_usd"]) for r in rows]
+            self.cost_chart.add_line(xs, costs, done, color)
+            top_cost = max([top_cost, *costs])
             self.legend_colours[tag["tag"]] = color
             if kpi_unit:
                 ys = [_f(next((k["quantity"] for k in r["kpis"] if k["unit"] == kpi_unit), "0")) for r in rows]
@@ -434,55 +357,26 @@ class ValuePage(QWidget):
                 ys = [_f(r["value_usd"]) for r in rows]
             else:
                 continue
-            self.value_plot.plot(xs, ys, pen=pg.mkPen(color, width=2, style=Qt.PenStyle.DashLine),
-                                 symbol="s", symbolSize=6, symbolPen=color, symbolBrush=brushes)
-        self.legend.setText("&nbsp;&nbsp; ".join(
-            f"<span style='color:{colour}'>&#9679;&#8212;</span>&nbsp;{html.escape(name)}"
-            for name, colour in self.legend_colours.items()))
-        if periods:
-            self.cost_plot.setXRange(-0.3, len(periods) - 0.7, padding=0)
+            self.value_chart.add_line(xs, ys, done, color, dashed=True)
+            top_value = max([top_value, *ys])
+        self.cost_chart.set_legend([(name, colour, "line") for name, colour in self.legend_colours.items()])
+        self.cost_chart.set_money_range(top_cost)
+        self.value_chart.set_money_range(top_value)
 
-    def scatter_points(self) -> list[dict]:
-        """Tags with both cost and money value: the ones the scatter can place on log axes."""
-        points = []
+    def roi_rows(self) -> list[tuple[str, float, str]]:
+        """Tags with a money value and a cost: (tag, ROI multiple, colour), best first."""
+        by_name = sorted((t["tag"] for t in self.report["tags"]), key=str.casefold) if self.report else []
+        rows = []
         for tag in self.report["tags"] if self.report else []:
-            cost, value = _f(tag["cost_usd"]), _f(tag["value_usd"])
-            if tag["value_usd"] is not None and cost > 0 and value > 0:
-                points.append({"tag": tag["tag"], "cost": cost, "value": value, "roi": tag["roi"],
-                               "flag": tag["trend"]["cost_grows_value_flat"]})
-        return points
+            if tag["roi"] is not None and _f(tag["cost_usd"]) > 0 and _f(tag["roi"]) > 0:
+                colour = active().bad if tag["trend"]["cost_grows_value_flat"] else colour_for(by_name.index(tag["tag"]))
+                rows.append((tag["tag"], _f(tag["roi"]), colour))
+        return sorted(rows, key=lambda r: -r[1])
 
-    def _draw_scatter(self) -> None:
-        for label in self._scatter_labels:
-            self.scatter_plot.removeItem(label)
-        self._scatter_labels = []
-        for line in self.roi_lines.values():
-            self.scatter_plot.removeItem(line)
-        self.roi_lines = {}
-        points = self.scatter_points()
-        spots = [{"pos": (math.log10(p["cost"]), math.log10(p["value"])), "data": p["tag"],
-                  "brush": pg.mkBrush(FLAG_COLOR if p["flag"] else QColor(PALETTE[0]))} for p in points]
-        self.scatter.setData(spots)
-        costs = [p["cost"] for p in points] or [1.0]
-        values = [p["value"] for p in points] or [1.0]
-        lo = min(min(costs), min(values) / max(ROI_LINES)) / 2
-        hi = max(max(costs), max(values)) * 2
-        for multiple in ROI_LINES:
-            line = self.scatter_plot.plot([math.log10(lo), math.log10(hi)],
-                                          [math.log10(lo * multiple), math.log10(hi * multiple)],
-                                          pen=pg.mkPen((120, 120, 120), width=1, style=Qt.PenStyle.DotLine))
-            self.roi_lines[multiple] = line
-            text = pg.TextItem(f"{multiple}x", color=(160, 160, 160), anchor=(0, 1))
-            text.setPos(math.log10(lo * 1.2), math.log10(lo * 1.2 * multiple))
-            self.scatter_plot.addItem(text)
-            self._scatter_labels.append(text)
-        # readable on the white plot (the light grey was nearly invisible); in value order the labels
-        # take turns below and above their point, so two close tags print apart, not over each other
-        for n, p in enumerate(sorted(points, key=lambda q: (q["value"], q["cost"]))):
-            text = pg.TextItem(p["tag"], color=(60, 60, 60), anchor=(0, 0) if n % 2 == 0 else (0, 1))
-            text.setPos(math.log10(p["cost"]), math.log10(p["value"]))
-            self.scatter_plot.addItem(text)
-            self._scatter_labels.append(text)
+    def _draw_roi(self) -> None:
+        rows = self.roi_rows()
+        self.roi_chart.set_data(rows)
+        self.roi_panel.setVisible(bool(rows))
 
     # -- table and summary ---------------------------------------------------------------
     def _fill_table(self) -> None:
@@ -491,7 +385,7 @@ class ValuePage(QWidget):
         for row, tag in enumerate(tags):
             trend = tag["trend"]
             cells = [
-                str(tag["rank"] or ""), tag["tag"], tag["tag_kind"] or "", _usd(tag["cost_usd"]),
+                tag["tag"], tag["tag_kind"] or "", _usd(tag["cost_usd"]),
                 f"${Decimal(tag['value_usd']):,.2f}" if tag["value_usd"] else "",
                 f"{Decimal(tag['roi']):,.2f}x" if tag["roi"] else "",
                 "; ".join(f"{_quantity(k['quantity'])} {k['unit']} @ {_usd(k['cost_per_unit_usd'])}"
@@ -502,28 +396,13 @@ class ValuePage(QWidget):
             ]
             for col, text in enumerate(cells):
                 item = QTableWidgetItem(text)
-                if col in (0, 3, 4, 5, 7, 8):
+                if col in (2, 3, 4, 6, 7):
                     item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
                 if col == len(cells) - 1 and text:
-                    item.setForeground(QBrush(FLAG_COLOR))
+                    item.setForeground(QBrush(QColor(active().bad)))
                     item.setToolTip("Cost grew over the last complete periods while value did not.")
                 self.table.setItem(row, col, item)
-
-    def _draw_leverage(self) -> None:
-        """One bar: the share of compensation; the 50% line is a reference, never a quota."""
-        lev = self.report["leverage"]
-        if self.leverage_bar is not None:
-            self.leverage_plot.removeItem(self.leverage_bar)
-            self.leverage_bar = None
-        if not lev or lev["share"] is None:
-            self.leverage_widget.hide()
-            return
-        pct = float(Decimal(lev["share"]) * 100)
-        self.leverage_bar = pg.BarGraphItem(x0=[0], y=[0], width=[pct], height=0.6, brush=pg.mkBrush(PALETTE[0]))
-        self.leverage_plot.addItem(self.leverage_bar)
-        self.leverage_plot.setXRange(0, max(100.0, pct * 1.1), padding=0)
-        self.leverage_plot.setYRange(-0.5, 0.5, padding=0)
-        self.leverage_widget.show()
+        fit_table_height(self.table, len(tags))
 
     def leverage_percent(self) -> float | None:
         lev = self.report["leverage"] if self.report else None
@@ -532,35 +411,43 @@ class ValuePage(QWidget):
     def _fill_summary(self) -> None:
         doc, alerts = self.report, self.alerts
         totals = doc["totals"]
-        parts = [f"{doc['since']} to {doc['until']}: cost {_usd(totals['cost_usd'])} "
-                 f"(untagged {_usd(totals['untagged_cost_usd'])})"]
+        self.header.set_subtitle(f"What your AI spend returned, per tag, {doc['since']} to {doc['until']}.")
+        self.cards["cost"].set(_usd(totals["cost_usd"]), f"untagged {_usd(totals['untagged_cost_usd'])}")
         if totals["value_usd"]:
-            parts[-1] += f", value ${Decimal(totals['value_usd']):,.2f}"
-            if totals["roi"]:
-                parts[-1] += f", ROI {Decimal(totals['roi']):,.2f}x"
-        if doc["flagged"]:
-            parts.append(f"<span style='color:{FLAG_COLOR.name()}'>Cost grows, value does not: "
-                         f"{', '.join(doc['flagged'])}</span>")
+            self.cards["value"].set(f"${Decimal(totals['value_usd']):,.0f}", "money value recorded")
+        else:
+            self.cards["value"].set("—", "no money value recorded yet")
+        if totals["roi"]:
+            roi_value = Decimal(totals["roi"])
+            self.cards["roi"].set(f"{roi_value:,.1f}x", "value for each dollar spent", "good" if roi_value >= 1 else "bad")
+        else:
+            self.cards["roi"].set("—", "needs a money value")
         lev = doc["leverage"]
         if lev and lev["share"] is not None:
-            parts.append(f"Leverage: annualised AI spend {_usd(lev['annualised_spend_usd'])} = "
-                         f"{Decimal(lev['share']) * 100:.1f}% of compensation "
-                         f"(reference {Decimal(lev['reference_share']) * 100:.0f}%; informative, not a quota)")
+            self.cards["leverage"].set(f"{Decimal(lev['share']) * 100:.1f}%",
+                                       f"{_usd(lev['annualised_spend_usd'])} a year; informative, not a quota")
+        else:
+            self.cards["leverage"].set("—", "set your pay: tracker value compensation")
         f = alerts["forecast"]
-        line = (f"Forecast {f['month']}: {_usd(f['forecast_usd'])} "
-                f"({_usd(f['low_usd'])} to {_usd(f['high_usd'])}), {_usd(f['month_to_date_usd'])} so far")
+        note = f"likely {_usd(f['low_usd'])} – {_usd(f['high_usd'])}"
         if f["budget_usd"]:
-            line += f"; soft budget {_usd(f['budget_usd'])}"
-        base = alerts["baseline"]
-        if base["median_daily_usd"]:
-            # the alerts' fixed reference, not the Overview's "usual day" (the last 28 days' median)
-            line += f"; baseline day {_usd(base['median_daily_usd'])} (median of {base['since']} to {base['until']})"
-        parts.append(line)
-        for alert in alerts["alerts"]:
-            parts.append(f"<b>Alert:</b> {alert['message']}")
-        if not alerts["alerts"]:
-            parts.append("No spend alerts.")
-        self.summary.setText("<br>".join(parts))
+            note += f"; budget {_usd(f['budget_usd'])}"
+        self.cards["forecast"].set(_usd(f["forecast_usd"]), note)
+        if doc["flagged"]:
+            self.flag_notice.setText(f"Cost grows while value does not: {', '.join(doc['flagged'])}.")
+        self.flag_notice.setVisible(bool(doc["flagged"]))
+        lines = [alert["message"] for alert in alerts["alerts"]]
+        self.alert_notice.setText("\n".join(lines))
+        self.alert_notice.setVisible(bool(lines))
 
     def summary_text(self) -> str:
-        return self.summary.text()
+        """The page's figures as text: the cards, the flags and the alerts."""
+        parts = [f"{c.title.text()}: {c.value.text()} ({c.note.text()})" for c in self.cards.values()]
+        parts += [w.text() for w in (self.flag_notice, self.alert_notice) if not w.isHidden()]
+        base = self.alerts["baseline"] if self.alerts else None
+        if base and base["median_daily_usd"]:
+            # the alerts' fixed reference, not the Overview's "usual day" (the last 28 days' median)
+            parts.append(f"Baseline day {_usd(base['median_daily_usd'])} (median of {base['since']} to {base['until']})")
+        if self.alerts and not self.alerts["alerts"]:
+            parts.append("No spend alerts.")
+        return "\n".join(parts)

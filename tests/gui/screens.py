@@ -1,0 +1,161 @@
+"""Render every dashboard page, the first-run page and the tray menu at 1024x700 and 1600x1000, light and
+dark, into a folder of PNGs, and say which page is wider than its window.
+
+    python -m tests.gui.screens --out screens/            # all of them
+    python -m tests.gui.screens --out docs/screenshots --docs   # the README's and docs/' pictures
+
+Offscreen (no display needed): the window is laid out at the size the app gives its first window on
+that screen, every page is shown and grabbed. Exit status 1 when a page overflows its window.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+SCREENS = {"1024": (1024, 700), "1600": (1600, 1000)}
+PALETTES = ("light", "dark")
+# The README's and docs/' pictures: (file name, page or "tray-menu", screen, palette)
+DOCS = [("dashboard-overview.png", "Overview", "1600", "light"), ("dashboard-usage.png", "Usage", "1600", "light"),
+        ("dashboard-value.png", "Value", "1600", "light"), ("dashboard-overview-dark.png", "Overview", "1600", "dark"),
+        ("dashboard-overview-1024.png", "Overview", "1024", "light"), ("tray-menu.png", "tray-menu", "1600", "light")]
+LOAD_WAIT_S = 20  # a page that reads in the background (Value) has this long to draw
+
+
+@dataclass
+class Rendered:
+    files: list[Path] = field(default_factory=list)
+    overflow: list[str] = field(default_factory=list)
+
+
+def _settle(app, seconds: float = 0.15) -> None:
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        app.processEvents()
+
+
+def _wait_loaded(app, page) -> None:
+    loading = getattr(page, "loading", None)
+    end = time.monotonic() + LOAD_WAIT_S
+    while callable(loading) and loading() and time.monotonic() < end:
+        app.processEvents()
+        time.sleep(0.02)
+    _settle(app)
+
+
+def overflow_of(name: str, page, window) -> str | None:
+    """'<page>: needs N px, has M' when the page cannot fit its window's width without scrolling sideways."""
+    body = getattr(page, "body", None)
+    need = (body or page).minimumSizeHint().width()
+    has = page.viewport().width() if body is not None else page.width()
+    if need > has or window.minimumSizeHint().width() > window.width():
+        return f"{name}: needs {max(need, window.minimumSizeHint().width())} px, has {has}"
+    return None
+
+
+def render(out: Path, screens=tuple(SCREENS), palettes=PALETTES, pages: list[str] | None = None,
+           full: bool = False) -> Rendered:
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from PySide6.QtCore import QRect
+    from PySide6.QtWidgets import QApplication
+
+    from tracker.gui import appearance
+    from tracker.gui.dashboard import DashboardWindow, first_geometry
+    from tracker.gui.model import DashboardModel
+    from tracker.gui.tray import TrayController
+    from tracker.paths import demo_paths, get_paths
+    from tracker.services.context import open_context
+    from tracker.services.demo import ensure_demo
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    out.mkdir(parents=True, exist_ok=True)
+    done = Rendered()
+    demo = open_context(demo_paths(), demo=True)
+    ensure_demo(demo.store, demo.pricer)
+    empty = open_context(get_paths())
+    try:
+        for palette in palettes:
+            appearance.apply(palette, app)
+            for screen in screens:
+                width, height = SCREENS[screen]
+                geometry = first_geometry(QRect(0, 0, width, height))
+                for ctx, names in ((demo, pages), (empty, ["first-run"])):
+                    model = DashboardModel(ctx)
+                    model.refresh()
+                    window = DashboardWindow(model)
+                    window.setGeometry(geometry)
+                    window.show()
+                    _settle(app)
+                    for name in names or list(window.pages):
+                        if name != "first-run":
+                            window.show_page(name)
+                        page = window.stack.currentWidget()
+                        _wait_loaded(app, page)
+                        problem = overflow_of(name, page, window) if name != "first-run" else None
+                        if problem:
+                            done.overflow.append(f"{problem} ({screen}, {palette})")
+                        path = out / f"{name.lower().replace(' ', '-')}-{screen}-{palette}.png"
+                        window.grab().save(str(path))
+                        done.files.append(path)
+                        if full and hasattr(page, "body"):  # the whole scrolling page, to look at
+                            path = path.with_name(path.stem + "-full.png")
+                            page.body.grab().save(str(path))
+                            done.files.append(path)
+                    if ctx is demo:
+                        tray = TrayController(model)
+                        tray.rebuild_menu()
+                        tray.menu.adjustSize()
+                        path = out / f"tray-menu-{screen}-{palette}.png"
+                        tray.menu.grab().save(str(path))
+                        done.files.append(path)
+                        tray.dispose()
+                    window.close()
+                    window.deleteLater()
+                    model.close()
+                    _settle(app, 0.05)
+    finally:
+        demo.close()
+        empty.close()
+    return done
+
+
+def docs(out: Path) -> list[Path]:
+    """The README's and docs/' pictures, each rendered at its own size and palette."""
+    with tempfile.TemporaryDirectory() as scratch:
+        made = []
+        for file_name, page, screen, palette in DOCS:
+            result = render(Path(scratch), screens=(screen,), palettes=(palette,),
+                            pages=None if page == "tray-menu" else [page])
+            source = next(p for p in result.files if p.name.startswith(f"{page.lower()}-{screen}-{palette}"))
+            target = out / file_name
+            target.write_bytes(source.read_bytes())
+            made.append(target)
+        return made
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, required=True, help="folder for the PNGs")
+    parser.add_argument("--docs", action="store_true", help="only the README's and docs/' pictures")
+    parser.add_argument("--full", action="store_true", help="also each scrolling page whole (*-full.png)")
+    args = parser.parse_args(argv)
+    if "TRACKER_HOME" not in os.environ:  # the demo and the empty home go to a scratch folder
+        os.environ["TRACKER_HOME"] = tempfile.mkdtemp(prefix="tracker-screens-")
+    if args.docs:
+        for path in docs(args.out):
+            print(path)
+        return 0
+    result = render(args.out, full=args.full)
+    print(f"{len(result.files)} screenshots in {args.out}")
+    for problem in result.overflow:
+        print(f"too wide: {problem}")
+    return 1 if result.overflow else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,321 @@
+"""Settings, as a page: provider accounts with their status, where each agent's logs were found,
+sync intervals, timezone and appearance, start at login.
+
+Keys go to the system keyring through the settings service and never come back to the GUI.
+"""
+
+from __future__ import annotations
+
+import zoneinfo
+from datetime import datetime
+
+from PySide6.QtCore import Qt, Slot
+from PySide6.QtGui import QBrush, QColor
+from PySide6.QtWidgets import (
+    QAbstractItemView, QCheckBox, QComboBox, QFileDialog, QFormLayout, QLineEdit, QListWidget, QMessageBox,
+    QPushButton, QSpinBox, QTableWidget, QTableWidgetItem, QWidget,
+)
+
+from tracker.core.timeutil import TimezoneError, zone_label
+from tracker.gui.components import Page, Panel, fit_table_height, hbox, label, primary_button, set_role, style_table
+from tracker.gui.menu_model import source_label
+from tracker.gui.model import DashboardModel
+from tracker.gui.theme import active
+from tracker.services import autostart
+from tracker.services import settings as svc
+from tracker.services.agent_logs import agent_log_status
+from tracker.services.poll import source_statuses
+
+APPEARANCE_NAMES = {"auto": "Follow the desktop", "light": "Light", "dark": "Dark"}
+DEMO_ACCOUNTS = ("openai", "openrouter")  # what the demo's generated figures show
+FIELD_MAX_PX = 420  # a form field wider than this only looks stretched
+
+
+def _when(iso: str | None) -> str:
+    if not iso:
+        return "never"
+    moment = datetime.fromisoformat(iso.replace("Z", "+00:00")).astimezone()
+    return f"{moment:%d %b %H:%M}"
+
+
+def _account_status(st: dict) -> tuple[str, str | None]:
+    """A short status and its tone: working, failing (with the error) or not polled yet."""
+    if st.get("last_error") and (not st.get("last_success") or (st.get("last_error_at") or "") >= st["last_success"]):
+        return f"Failing: {st['last_error']}", "bad"
+    if st.get("last_success"):
+        return f"Working, last poll {_when(st['last_success'])}", "good"
+    return "Not polled yet", "muted"
+
+
+class SettingsPage(Page):
+    def __init__(self, model: DashboardModel, parent=None):
+        super().__init__("Settings", "Accounts, where the agent logs are, how often to sync, and how it looks.",
+                         parent)
+        self.model = model
+        self.add(self._accounts_panel())
+        self.add(self._logs_panel())
+        self.add(self._preferences_panel())
+        self.save_button = primary_button("Save changes")
+        self.save_button.clicked.connect(self.save)
+        self.message = label("", wrap=True)
+        self.add(hbox(self.message, None, self.save_button))
+        self.end()
+        self.demo_note.setVisible(model.demo)
+        self.refresh()
+
+    @property
+    def store(self):
+        return self.model.ctx.store
+
+    # -- provider accounts ---------------------------------------------------
+    def _accounts_panel(self) -> Panel:
+        panel = Panel("Provider accounts", subtitle="Polled for usage and what they billed. Keys are kept in the "
+                                                    "system keyring and never shown again.")
+        self.demo_note = panel.add(label("Demo data: the OpenAI and OpenRouter figures are generated and no account "
+                                         "is polled. Accounts added here belong to the demo only.", "notice",
+                                         wrap=True))
+        self.accounts = QTableWidget(0, 3)
+        self.accounts.setHorizontalHeaderLabels(["Account", "Status", "Balance"])
+        style_table(self.accounts, stretch_column=1)
+        self.accounts.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.accounts.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        panel.add(self.accounts)
+        self.test_button = QPushButton("Test")
+        self.remove_button = QPushButton("Remove")
+        self.account_message = label("", wrap=True)
+        panel.add_control(self.test_button)
+        panel.add_control(self.remove_button)
+        panel.add(self.account_message)
+
+        form_holder = QWidget()
+        form = QFormLayout(form_holder)
+        form.setContentsMargins(0, 0, 0, 0)
+        self.kind = QComboBox()
+        for kind in svc.SOURCE_KINDS:
+            self.kind.addItem(source_label(kind), kind)
+        self.label = QLineEdit(placeholderText="a name for it, e.g. work")
+        self.key = QLineEdit(placeholderText="the API key (an admin key for OpenAI and Anthropic)")
+        self.key.setEchoMode(QLineEdit.EchoMode.Password)
+        self.base_url = QLineEdit(placeholderText="optional: another API address")
+        for field in (self.kind, self.label, self.key, self.base_url):
+            field.setMaximumWidth(FIELD_MAX_PX)
+        self.add_button = QPushButton("Add account")
+        form.addRow("Provider", self.kind)
+        form.addRow("Name", self.label)
+        form.addRow("API key", self.key)
+        form.addRow("Address", self.base_url)
+        form.addRow("", hbox(self.add_button, None))
+        panel.add(label("Add an account", "panelTitle"))
+        panel.add(form_holder)
+        self.add_button.clicked.connect(self.add_source)
+        self.remove_button.clicked.connect(self.remove_source)
+        self.test_button.clicked.connect(self.test_source)
+        return panel
+
+    def reload_sources(self) -> None:
+        statuses = {st["label"]: st for st in source_statuses(self.store)}
+        rows = []
+        for source in svc.list_sources(self.store):
+            st = statuses.get(source.label, {})
+            status, tone = _account_status(st)
+            if not svc.has_source_key(source):
+                status, tone = "No key in the keyring: remove it and add it again with its key", "bad"
+            balance = ", ".join(f"{b['amount']} {b['currency']}" for b in st.get("balances") or [])
+            rows.append(((source.kind, source.label), f"{source_label(source.kind)} '{source.label}'", status, tone,
+                         balance or "—"))
+        if self.model.demo and not rows:
+            rows = [(None, source_label(kind), "Demo figures: generated, never polled", "muted", "—")
+                    for kind in DEMO_ACCOUNTS]
+        self.accounts.setRowCount(len(rows))
+        for r, (key, name, status, tone, balance) in enumerate(rows):
+            for c, text in enumerate((name, status, balance)):
+                item = QTableWidgetItem(text)
+                item.setData(Qt.ItemDataRole.UserRole, key)
+                if c == 1 and tone in ("good", "bad"):
+                    item.setForeground(_tone_brush(tone))
+                self.accounts.setItem(r, c, item)
+        fit_table_height(self.accounts, len(rows))
+        if not rows:
+            self.account_message.setText("No account yet: add one below to see what your API keys spend.")
+
+    def _selected(self) -> svc.SourceConfig | None:
+        item = self.accounts.item(self.accounts.currentRow(), 0) if self.accounts.currentRow() >= 0 else None
+        key = item.data(Qt.ItemDataRole.UserRole) if item is not None else None
+        if not key:
+            return None
+        kind, name = key
+        return next((s for s in svc.list_sources(self.store) if s.kind == kind and s.label == name), None)
+
+    def _say(self, text: str, ok: bool = True, where=None) -> None:
+        target = where or self.account_message
+        set_role(target, None if ok else "bad")
+        target.setText(text)
+
+    @property
+    def source_list(self) -> QTableWidget:  # the name the account tests and older code use
+        return self.accounts
+
+    @Slot()
+    def add_source(self) -> None:
+        try:
+            source = svc.add_source(self.store, self.kind.currentData(), self.label.text(), self.key.text(),
+                                    self.base_url.text())
+        except svc.SettingsError as exc:
+            self._say(str(exc), ok=False)
+            return
+        finally:
+            self.key.clear()  # the key never stays in the widget
+        self.label.clear()
+        self.base_url.clear()
+        self.reload_sources()
+        self._say(f"Added {source_label(source.kind)} '{source.label}'; its key is in the keyring. "
+                  "It is polled at the next sync.")
+        self.model.settingsChanged.emit()
+
+    @Slot()
+    def remove_source(self) -> None:
+        source = self._selected()
+        if source is None:
+            self._say("Select an account to remove.", ok=False)
+            return
+        try:
+            svc.remove_source(self.store, source.kind, source.label)
+        except svc.SettingsError as exc:
+            self._say(str(exc), ok=False)
+            return
+        self.reload_sources()
+        self._say(f"Removed {source_label(source.kind)} '{source.label}' and its key.")
+        self.model.settingsChanged.emit()
+
+    @Slot()
+    def test_source(self) -> None:
+        source = self._selected()
+        if source is None:
+            self._say("Select an account to test.", ok=False)
+            return
+        ok, text = svc.test_source(self.store, source)
+        self._say(text, ok=ok)
+
+    # -- agent logs ----------------------------------------------------------
+    def _logs_panel(self) -> Panel:
+        panel = Panel("Agent logs", subtitle="Read on this computer every minute: only token counts and names, "
+                                             "never what you typed.")
+        self.log_table = QTableWidget(0, 3)
+        self.log_table.setHorizontalHeaderLabels(["Agent", "Where", "Files read"])
+        style_table(self.log_table, stretch_column=1)
+        self.log_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.log_table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
+        panel.add(self.log_table)
+        panel.add(label("Extra folders (copies of an agent's folder, another user's, a synced backup):", "muted",
+                        wrap=True))
+        self.folders = QListWidget()
+        self.folders.setMaximumHeight(90)
+        panel.add(self.folders)
+        add, remove = QPushButton("Add folder…"), QPushButton("Remove folder")
+        add.clicked.connect(self._add_folder)
+        remove.clicked.connect(lambda: self.folders.takeItem(self.folders.currentRow()))
+        panel.add_control(add)
+        panel.add_control(remove)
+        return panel
+
+    def reload_logs(self) -> None:
+        rows = []
+        for agent in agent_log_status(self.store):
+            if not agent.folders:
+                rows.append((agent.name, f"not found (looked in {agent.usual_place}; {agent.moved_by} moves it)", "—",
+                             "muted"))
+            for folder in agent.folders:
+                where = folder.path if folder.readable else f"{folder.path}: cannot be read (permissions)"
+                rows.append((agent.name, where, f"{folder.files:,}", None if folder.readable else "bad"))
+        self.log_table.setRowCount(len(rows))
+        for r, (name, where, files, tone) in enumerate(rows):
+            for c, text in enumerate((name, where, files)):
+                item = QTableWidgetItem(text)
+                if c == 2:
+                    item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+                if tone:
+                    item.setForeground(_tone_brush(tone))
+                self.log_table.setItem(r, c, item)
+        fit_table_height(self.log_table, len(rows))
+        self.folders.clear()
+        for folder in svc.import_folders(self.store):
+            self.folders.addItem(folder)
+
+    @Slot()
+    def _add_folder(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Folder with agent logs")
+        if folder:
+            self.folders.addItem(folder)
+
+    def folder_list(self) -> list[str]:
+        return [self.folders.item(i).text() for i in range(self.folders.count())]
+
+    # -- preferences ---------------------------------------------------------
+    def _preferences_panel(self) -> Panel:
+        panel = Panel("Preferences")
+        holder = QWidget()
+        form = QFormLayout(holder)
+        form.setContentsMargins(0, 0, 0, 0)
+        self.logs_interval = QSpinBox(minimum=svc.MIN_INTERVAL_S, maximum=3600, suffix=" s")
+        self.providers_interval = QSpinBox(minimum=1, maximum=24 * 60, suffix=" min")
+        self.timezone = QComboBox()
+        self.timezone.setEditable(True)
+        self.timezone.addItem("The system's timezone", "")
+        for name in sorted(zoneinfo.available_timezones()):
+            self.timezone.addItem(zone_label(name) if name.startswith("Etc/") else name, name)
+        self.appearance = QComboBox()
+        for value in svc.APPEARANCES:
+            self.appearance.addItem(APPEARANCE_NAMES[value], value)
+        self.autostart = QCheckBox("Start Tracker in the tray when I log in")
+        for field in (self.logs_interval, self.providers_interval, self.timezone, self.appearance):
+            field.setMaximumWidth(FIELD_MAX_PX)
+        form.addRow("Read agent logs every", self.logs_interval)
+        form.addRow("Poll provider accounts every", self.providers_interval)
+        form.addRow("Days start at midnight in", self.timezone)
+        form.addRow("Appearance", self.appearance)
+        form.addRow("", self.autostart)
+        form.addRow("", label("Figures are in USD, the currency providers bill in; invoices convert to a client's "
+                              "currency at the rate you give them.", "muted", wrap=True))
+        panel.add(holder)
+        return panel
+
+    def reload_preferences(self) -> None:
+        logs_s, providers_s = svc.sync_intervals(self.store)
+        self.logs_interval.setValue(logs_s)
+        self.providers_interval.setValue(max(1, providers_s // 60))
+        self.timezone.setCurrentIndex(max(self.timezone.findData(svc.timezone_name(self.store) or ""), 0))
+        self.appearance.setCurrentIndex(max(self.appearance.findData(svc.appearance(self.store)), 0))
+        try:
+            self.autostart.setChecked(autostart.is_enabled())
+        except OSError:
+            self.autostart.setEnabled(False)
+
+    @Slot()
+    def refresh(self) -> None:
+        self.reload_sources()
+        self.reload_logs()
+        self.reload_preferences()
+
+    @Slot()
+    def save(self) -> None:
+        try:
+            svc.set_sync_intervals(self.store, self.logs_interval.value(), self.providers_interval.value() * 60)
+            typed = self.timezone.currentText()
+            zone = self.timezone.currentData() if typed == self.timezone.itemText(self.timezone.currentIndex()) \
+                else typed
+            svc.set_timezone(self.store, zone)
+            svc.set_import_folders(self.store, self.folder_list())
+            svc.set_appearance(self.store, self.appearance.currentData())
+            if self.autostart.isEnabled() and self.autostart.isChecked() != autostart.is_enabled():
+                autostart.set_enabled(self.autostart.isChecked())
+        except (svc.SettingsError, TimezoneError, OSError) as exc:
+            QMessageBox.warning(self, "Settings not saved", str(exc))
+            return
+        self._say("Saved.", where=self.message)
+        self.reload_logs()
+        self.model.settingsChanged.emit()
+
+
+def _tone_brush(tone: str) -> QBrush:
+    p = active()
+    return QBrush(QColor({"good": p.good, "bad": p.bad}.get(tone, p.muted)))

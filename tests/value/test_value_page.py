@@ -171,3 +171,17 @@ def test_value_page_keeps_colours_and_its_legend_off_the_lines(qtbot, demo_conte
     # shown standalone page then crashed the interpreter in pyqtgraph now and then (not reproducible
     # alone, nor in 45 shown redraws of the page in a fresh process; see the session note)
     page.hide()
+
+
+@pytest.mark.gui
+def test_value_page_shows_value_it_cannot_convert(qtbot, demo_context):
+    from tracker.gui.pages.value_page import ValuePage
+    from tracker.services.value import add_value
+
+    add_value(demo_context.store, tag="ACME", amount="300", currency="CHF", period="2026-11")
+    page = ValuePage(lambda: demo_context)
+    qtbot.addWidget(page)
+    page.refresh()
+    row = next(r for r in range(page.table.rowCount()) if page.table.item(r, 1).text() == "ACME")
+    assert "300.00 CHF not converted" in page.table.item(row, 4).text()
+    assert "300.00 CHF not converted" in page.summary_text()

@@ -510,7 +510,7 @@ class ValuePage(QWidget):
             trend = tag["trend"]
             cells = [
                 str(tag["rank"] or ""), tag["tag"], tag["tag_kind"] or "", _usd(tag["cost_usd"]),
-                f"${Decimal(tag['value_usd']):,.2f}" if tag["value_usd"] else "",
+                roi.value_text(tag),
                 f"{Decimal(tag['roi']):,.2f}x" if tag["roi"] else "",
                 "; ".join(f"{_quantity(k['quantity'])} {k['unit']} @ {_usd(k['cost_per_unit_usd'])}"
                           for k in tag["kpis"]),
@@ -553,8 +553,8 @@ class ValuePage(QWidget):
         totals = doc["totals"]
         parts = [f"{doc['since']} to {doc['until']}: cost {_usd(totals['cost_usd'])} "
                  f"(untagged {_usd(totals['untagged_cost_usd'])})"]
-        if totals["value_usd"]:
-            parts[-1] += f", value ${Decimal(totals['value_usd']):,.2f}"
+        if totals["value_usd"] or totals["unconverted_value"]:
+            parts[-1] += f", value {roi.value_text(totals)}"
             if totals["roi"]:
                 parts[-1] += f", ROI {Decimal(totals['roi']):,.2f}x"
         if doc["flagged"]:

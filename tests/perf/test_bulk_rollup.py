@@ -68,8 +68,11 @@ def test_upgrade_adds_token_sums_to_an_existing_rollup(tmp_path):
     path = tmp_path / "old.db"
     db = connect(path)
     migrations.apply(db, stop_before="m060_events_hourly_tokens")
-    old = Store(db, path, tmp_path / "backups")
-    write_event_rows(old, _rows(_events(random.Random(8), 300, "u")))
+    # the rows as that schema had them: its columns only (later migrations added more)
+    columns = [r[1] for r in db.execute("PRAGMA table_info(events)")]
+    with Store(db, path, tmp_path / "backups").atomic():
+        db.executemany(f"INSERT OR REPLACE INTO events ({', '.join(columns)}) VALUES ({', '.join('?' for _ in columns)})",
+                       [row[:len(columns)] for row in _rows(_events(random.Random(8), 300, "u"))])
     assert "input_tokens" not in {r[1] for r in db.execute("PRAGMA table_info(events_hourly)")}
     db.close()
 

@@ -1,8 +1,9 @@
 """Reports: the figures every view shows, in one shape.
 
 `usage_report` gives the documented JSON shape (DESIGN.md section 8): rows per
-period and group with every token class, requests, cost (decimal string USD)
-and unpriced requests, plus totals. Days, weeks and months are the user's
+period and group with every token class, requests, cost (decimal string USD),
+unpriced requests and partly priced requests (a price class left out: the
+cost is a lower bound), plus totals. Days, weeks and months are the user's
 timezone; stored times are UTC.
 """
 
@@ -53,17 +54,21 @@ def _public(row: dict) -> dict:
         "output_tokens": row["output_tokens"],
         "reasoning_tokens": row["reasoning_tokens"],
         "requests": row["requests"],
-        # A row whose every request is unpriced has no cost, not a cost of $0.
+        # A row whose every request is unpriced has no cost, not a cost of $0 (a provider row without a
+        # request count, such as vector-store bytes, counts as one request).
         "cost_usd": None
-        if row["requests"] and row["unpriced_requests"] >= row["requests"]
+        if row["unpriced_requests"] and row["unpriced_requests"] >= row["requests"]
         else format_usd(row["cost_pico"]),
         "unpriced_requests": row["unpriced_requests"],
+        # priced, but a price class with no known rate is left out: the cost is a lower bound
+        "partly_priced_requests": row["partly_priced_requests"],
     }
     return out
 
 
 def _totals(rows: list[dict]) -> dict:
-    total = {c: 0 for c in TOKEN_COLUMNS} | {"requests": 0, "cost_pico": 0, "unpriced_requests": 0}
+    total = {c: 0 for c in TOKEN_COLUMNS} | {"requests": 0, "cost_pico": 0, "unpriced_requests": 0,
+                                             "partly_priced_requests": 0}
     for row in rows:
         for key in total:
             total[key] += row[key]

@@ -127,6 +127,8 @@ def _match_options(func):
         click.option("--project-id", "project_id", help="Provider project id (OpenAI proj_...)."),
         click.option("--workspace-id", "workspace_id", help="Provider workspace id (Anthropic)."),
         click.option("--api-key-id", "api_key_id", help="Provider API key id."),
+        click.option("--user-id", "user_id", help="Provider user id (OpenAI user_id, Anthropic account_id)."),
+        click.option("--service-account-id", "service_account_id", help="Provider service account id (Anthropic)."),
         click.option("--since", "since_day", type=DAY, help="First local day, inclusive."),
         click.option("--until", "until_day", type=DAY, help="Last local day, inclusive."),
     ]

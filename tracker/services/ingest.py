@@ -36,15 +36,22 @@ def price_bucket(pricer: Pricer, bucket: UsageBucket) -> UsageBucket:
         bucket.partly_priced = None
         return bucket
     priced = price_bucket_usage(pricer, bucket.tokens, bucket.model, bucket.provider, bucket.start_s * 1000,
-                                bucket.service_tier, bucket.requests, bucket.batch, bucket.extra, bucket.units)
+                                bucket.service_tier, bucket.requests, bucket.batch, bucket.extra, bucket.units,
+                                bucket.kind)
     bucket.cost_pico, bucket.price_id, bucket.partly_priced = priced.cost_pico, priced.price_id, priced.partly
     return bucket
 
 
 def price_bucket_usage(pricer: Pricer, tokens, model: str | None, provider: str | None, at_ms: int,
                        service_tier: str | None, requests: int | None, batch, extra: dict | None,
-                       units: dict | None) -> Priced:
-    """The price of a provider aggregate (at ingest and when re-pricing)."""
+                       units: dict | None, kind: str) -> Priced:
+    """The price of a provider aggregate (at ingest and when re-pricing).
+
+    A row with no model (a tool's calls the provider does not tie to one, such as
+    OpenAI's file searches) is priced under the name "<provider>:<kind>", which a
+    price override file can give a rate (resources/price_overrides.json does for
+    the file searches); otherwise it stays unpriced.
+    """
     from tracker.pricing.pricer import Priced
 
     if tokens.total == 0 and not units:
@@ -52,8 +59,8 @@ def price_bucket_usage(pricer: Pricer, tokens, model: str | None, provider: str 
         # sessions): the provider's billed figures carry its cost; unpriced, never $0.
         return Priced(None, None)
     return pricer.price(
-        tokens, model or "", provider, at_ms, service_tier, requests=requests or 0, batch=bool(batch),
-        tier_prompt_tokens=bucket_tier_prompt(tokens, requests, extra), units=units,
+        tokens, model or f"{provider}:{kind}", provider, at_ms, service_tier, requests=requests or 0,
+        batch=bool(batch), tier_prompt_tokens=bucket_tier_prompt(tokens, requests, extra), units=units,
     )
 
 

@@ -20,7 +20,7 @@ from tracker.storage.migrations import TOKEN_COLUMNS
 
 PERIOD_OF_REPORT = {"daily": "day", "weekly": "week", "monthly": "month"}
 PERIOD_FIELD = {"day": "date", "week": "week", "month": "month"}
-GROUPS = ("model", "source", "project", "tag", "session", "account")
+GROUPS = ("model", "source", "project", "tag", "session", "account", "api_key", "user")
 # Public token fields: the store splits cache writes by TTL; reports add them.
 REPORT_TOKEN_FIELDS = ("input_tokens", "cache_read_tokens", "cache_write_tokens", "output_tokens", "reasoning_tokens")
 DEFAULT_RANGE_DAYS = 30

@@ -39,11 +39,11 @@ def reprice(store: Store, pricer: Pricer, since_ms: int | None = None) -> Repric
                     continue  # a cost the provider reported is not ours to change
                 if table == "buckets":
                     batch, extra = row[14], json.loads(row[15]) if row[15] else None
-                    units, old_partly = units_from_text(row[16]), row[17]
+                    units, old_partly, kind = units_from_text(row[16]), row[17], row[18]
                     if tokens.total == 0 and not units and old_cost is None:
                         continue  # nothing here has a price to find
                     priced = price_bucket_usage(pricer, tokens, model, provider, ts_ms, tier, requests, batch,
-                                                extra, units)
+                                                extra, units, kind)
                 else:
                     speed, units, old_partly = row[14], units_from_text(row[15]), row[16]
                     priced = pricer.price(tokens, model, provider, ts_ms, tier, requests or 1, speed=speed, units=units)

@@ -25,7 +25,7 @@ from tracker.core.timeutil import Window, now_ms
 from tracker.storage.db import StoreError, backup, connect, damaged_message, migrate
 from tracker.storage.migrations import HOUR_MS, PARTLY_PRICED_SQL, ROLLUP_TRIGGERS, TOKEN_COLUMNS
 from tracker.storage.recovery import backup_if_due, list_backups
-from tracker.storage.value import EFFECTIVE_TAG_SQL, UNTAGGED, ValueQueries
+from tracker.storage.value import BUCKET_USER_SQL, EFFECTIVE_TAG_SQL, UNTAGGED, ValueQueries
 
 if TYPE_CHECKING:
     from sqlite_utils import Database
@@ -58,6 +58,9 @@ GROUP_KEYS: dict[str, tuple[str, str]] = {
     "project": ("e.project", "COALESCE(NULLIF(b.project_id, ''), NULLIF(b.workspace_id, ''))"),
     "session": ("e.session", "NULL"),
     "provider": ("e.provider", "b.provider"),
+    # a provider's breakdowns (agent logs have none): the API key, the provider's user
+    "api_key": ("NULL", "b.api_key_id"),
+    "user": ("NULL", BUCKET_USER_SQL.format(p="b.")),
     # value tags: the name ('untagged' when no tag claims the row) or the id (NULL)
     "tag": tuple(
         f"COALESCE((SELECT name FROM tags WHERE id = {EFFECTIVE_TAG_SQL.format(a=a)}), '{UNTAGGED}')" for a in "eb"
@@ -533,7 +536,7 @@ class Store(ValueQueries):
     def iter_bucket_pricing(self, since_ms: int | None = None, batch_size: int = 5000):
         sql = (
             f"SELECT rowid, model, provider, start_s * 1000, service_tier, {', '.join(TOKEN_COLUMNS)}, "
-            "requests, cost_pico, price_id, batch, extra, units, partly_priced FROM buckets WHERE rowid > ? AND start_s * 1000 >= ? "
+            "requests, cost_pico, price_id, batch, extra, units, partly_priced, kind FROM buckets WHERE rowid > ? AND start_s * 1000 >= ? "
             "ORDER BY rowid LIMIT ?"
         )
         last = 0

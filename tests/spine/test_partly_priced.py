@@ -98,3 +98,12 @@ def test_upgrade_keeps_usage_and_rebuilds_the_rollup_with_partly_priced(tmp_path
         [row] = report["rows"]
         assert (row["requests"], row["partly_priced_requests"]) == (2, 1)
         assert row["cost_usd"] == "0.021000"  # both at the standard rate: the fast one is a lower bound
+
+
+def test_the_usage_page_summary_says_how_many_requests_are_partly_priced(tracker_home):
+    from tracker.services.usage import usage_table
+
+    with open_context() as ctx:
+        _usage(ctx)
+        table = usage_table(ctx.store, get_zone("UTC"), "daily", date(2026, 6, 1), date(2026, 6, 1))
+    assert "4 partly priced requests (a price class with no known rate: their cost is a lower bound)" in table.summary

@@ -107,3 +107,23 @@ def test_the_usage_page_summary_says_how_many_requests_are_partly_priced(tracker
         _usage(ctx)
         table = usage_table(ctx.store, get_zone("UTC"), "daily", date(2026, 6, 1), date(2026, 6, 1))
     assert "4 partly priced requests (a price class with no known rate: their cost is a lower bound)" in table.summary
+
+
+def test_a_provider_row_without_request_counts_is_null_only_when_nothing_in_it_is_priced(tmp_path):
+    """Anthropic's report has no request count: one unpriced row beside priced ones made the whole
+    day's cost null (the request rule alone); only rows with no cost at all are null."""
+    from tracker.pricing import Pricer
+
+    def row(model, tokens):
+        return UsageBucket(source="anthropic", account="org", kind="messages", start_s=DAY_MS // 1000,
+                           width_s=86_400, model=model, provider="anthropic", tokens=tokens)
+
+    with open_store(tmp_path / "t.db") as store:
+        ingest(store, Pricer(), buckets=[row("claude-sonnet-4-5", TEXT), row("mystery-model", TEXT)])
+        doc = usage_report(store, get_zone("UTC"), by="source", since=date(2026, 6, 1), until=date(2026, 6, 1))
+        [day] = doc["rows"]
+        assert (day["cost_usd"], day["unpriced_requests"], day["requests"]) == ("0.010500", 1, 0)
+        assert doc["totals"]["cost_usd"] == "0.010500"
+        models = {r["model"]: r for r in usage_report(store, get_zone("UTC"), since=date(2026, 6, 1),
+                                                       until=date(2026, 6, 1))["rows"]}
+        assert models["mystery-model"]["cost_usd"] is None and models["claude-sonnet-4-5"]["cost_usd"] == "0.010500"

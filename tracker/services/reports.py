@@ -54,16 +54,28 @@ def _public(row: dict) -> dict:
         "output_tokens": row["output_tokens"],
         "reasoning_tokens": row["reasoning_tokens"],
         "requests": row["requests"],
-        # A row whose every request is unpriced has no cost, not a cost of $0 (a provider row without a
-        # request count, such as vector-store bytes, counts as one request).
-        "cost_usd": None
-        if row["unpriced_requests"] and row["unpriced_requests"] >= row["requests"]
-        else format_usd(row["cost_pico"]),
+        # A row whose every request is unpriced has no cost, not a cost of $0.
+        "cost_usd": None if all_unpriced(row) else format_usd(row["cost_pico"]),
         "unpriced_requests": row["unpriced_requests"],
         # priced, but a price class with no known rate is left out: the cost is a lower bound
         "partly_priced_requests": row["partly_priced_requests"],
     }
     return out
+
+
+def all_unpriced(row: dict) -> bool:
+    """Whether nothing in the row has a price (its cost is unknown, not $0).
+
+    Provider rows often carry no request count (vector-store bytes, Anthropic's
+    report): for them, whether any row had a cost (`priced_rows`) tells; a
+    request-counted row is all unpriced when every request is.
+    """
+    if not row["unpriced_requests"]:
+        return False
+    priced_rows = row.get("priced_rows")
+    if priced_rows is not None:
+        return priced_rows == 0
+    return row["unpriced_requests"] >= row["requests"]
 
 
 def _totals(rows: list[dict]) -> dict:
@@ -72,6 +84,8 @@ def _totals(rows: list[dict]) -> dict:
     for row in rows:
         for key in total:
             total[key] += row[key]
+    # a total's cost is null only when every row's is (1: some row has a cost)
+    total["priced_rows"] = 0 if rows and all(all_unpriced(row) for row in rows) else 1
     return total
 
 

@@ -387,8 +387,9 @@ class Store(ValueQueries):
         """Token and cost sums per window and group, over events and provider buckets.
 
         Each row: period, the group keys, every token class, requests, cost_pico
-        (priced part only), unpriced_requests and partly_priced_requests (priced,
-        but some price class left out: the cost is a lower bound). `tokens=False` leaves the token
+        (priced part only), unpriced_requests, partly_priced_requests (priced,
+        but some price class left out: the cost is a lower bound) and
+        priced_rows (see _aggregate_rows). `tokens=False` leaves the token
         classes out (cost figures only). Grouped by source and/or model over
         whole-hour windows (any whole-hour zone), events are read from the
         hourly rollup: hours, not requests.
@@ -431,7 +432,7 @@ class Store(ValueQueries):
         where, params = _source_filter("h", sources)
         sql = (
             f"SELECT w.label{select_groups}, {sums}SUM(h.requests), SUM(h.cost_pico), SUM(h.unpriced), "
-            f"SUM(h.partly), MIN(w.start_ms) FROM _win w JOIN events_hourly h ON h.hour_ms >= w.start_ms AND h.hour_ms < w.end_ms"
+            f"SUM(h.partly), NULL, MIN(w.start_ms) FROM _win w JOIN events_hourly h ON h.hour_ms >= w.start_ms AND h.hour_ms < w.end_ms"
             f"{where} GROUP BY w.label{select_groups}"
         )
         return self._aggregate_rows(self.conn.execute(sql, params), group_by, token_columns)
@@ -449,10 +450,11 @@ class Store(ValueQueries):
             f"SUM(CASE WHEN {alias}.cost_pico IS NULL THEN MAX(COALESCE({alias}.requests, 1), 1) ELSE 0 END)"
         )
         partly = f"SUM({PARTLY_PRICED_SQL.format(r=alias)})"
+        priced_rows = f"SUM({alias}.cost_pico IS NOT NULL)"
         where, params = _source_filter(alias, sources)
         sql = (
             f"SELECT w.label{select_groups}, {sums}{requests}, SUM({alias}.cost_pico), {unpriced}, {partly}, "
-            f"MIN(w.start_ms) FROM _win w JOIN {table} {alias} "
+            f"{priced_rows}, MIN(w.start_ms) FROM _win w JOIN {table} {alias} "
             f"ON {ts_expr} >= w.start_ms AND {ts_expr} < w.end_ms{where} "
             f"GROUP BY w.label{group_sql}"
         )
@@ -460,7 +462,11 @@ class Store(ValueQueries):
 
     @staticmethod
     def _aggregate_rows(records, group_by: Sequence[str], token_columns: Sequence[str]) -> list[dict]:
-        """(label, groups..., token sums..., requests, cost, unpriced, partly, window start) -> aggregate rows."""
+        """(label, groups..., token sums..., requests, cost, unpriced, partly, priced rows, window start) -> rows.
+
+        `priced_rows` (rows with a cost) is None where it is not counted (the hourly rollup of
+        events, whose every event is a request: there the requests tell).
+        """
         rows = []
         for rec in records:
             row = {"period": rec[0]}
@@ -474,7 +480,8 @@ class Store(ValueQueries):
             row["cost_pico"] = rec[offset + 1] or 0
             row["unpriced_requests"] = rec[offset + 2] or 0
             row["partly_priced_requests"] = rec[offset + 3] or 0
-            row["_start_ms"] = rec[offset + 4]
+            row["priced_rows"] = rec[offset + 4]
+            row["_start_ms"] = rec[offset + 5]
             rows.append(row)
         return rows
 

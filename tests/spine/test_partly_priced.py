@@ -127,3 +127,24 @@ def test_a_provider_row_without_request_counts_is_null_only_when_nothing_in_it_i
         models = {r["model"]: r for r in usage_report(store, get_zone("UTC"), since=date(2026, 6, 1),
                                                        until=date(2026, 6, 1))["rows"]}
         assert models["mystery-model"]["cost_usd"] is None and models["claude-sonnet-4-5"]["cost_usd"] == "0.010500"
+
+
+def test_reprice_after_adding_the_missing_rate_clears_the_mark(tracker_home):
+    from tracker.paths import get_paths
+
+    with open_context() as ctx:
+        _usage(ctx)
+    get_paths().user_prices_path.write_text(json.dumps({
+        "models": {}, "variants": {"claude-sonnet-4-5": [{"when": {"speed": "fast"}, "multiplier": "2"}]},
+        "classes": {"gpt-4o-audio-preview-2024-10-01": [{"input_audio_mtok": "100"}]}}))
+    runner = CliRunner()
+    result = runner.invoke(main, ["reprice", "--json"])
+    assert result.exit_code == 0, result.output
+    doc = json.loads(runner.invoke(main, ["report", "daily", "--json", "--since", "2026-06-01", "--until",
+                                          "2026-06-01", "--tz", "UTC"]).output)
+    rows = {r["model"]: r for r in doc["rows"]}
+    assert doc["totals"]["partly_priced_requests"] == 0
+    # the fast request now at twice the standard rate: 0.0105 more than before
+    assert rows["claude-sonnet-4-5"]["cost_usd"] == "0.081500"
+    # 400 audio tokens at $100 instead of $2.50 per MTok
+    assert rows["gpt-4o-audio-preview-2024-10-01"]["cost_usd"] == "0.046500"

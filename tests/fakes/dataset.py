@@ -79,7 +79,13 @@ OPENAI_ENDPOINTS = {
     "code_interpreter_sessions": (0.03, [None]),
 }
 OPENAI_QUANTITY = {"images": "images", "audio_speeches": "characters", "audio_transcriptions": "seconds",
-                   "vector_stores": "usage_bytes", "code_interpreter_sessions": "num_sessions"}
+                   "vector_stores": "usage_bytes", "code_interpreter_sessions": "num_sessions",
+                   "web_search_calls": "num_requests", "file_search_calls": "num_requests"}
+# Added later than the endpoints above, from a generator of their own so that the older data (and
+# every figure a test derived from it) stays as it was: tool calls, and audio-model completions.
+OPENAI_TOOL_ENDPOINTS = {"web_search_calls": (0.1, ["gpt-4.1-2025-04-14", "gpt-5-mini"]),
+                         "file_search_calls": (0.05, [None])}
+OPENAI_AUDIO_MODEL = "gpt-4o-audio-preview-2024-12-17"
 
 
 class OpenAIData:
@@ -119,6 +125,7 @@ class OpenAIData:
                             dims["size"] = rng.choice(["1024x1024", "1024x1792"])
                             dims["source"] = rng.choice(["image.generation", "image.edit"])
                     self.usage[endpoint].add(Row(hour, dims, metrics))
+        self._add_tools_and_audio(now_s, days, seed)
         # costs: per day, line item and project; dollars with up to 6 decimals
         self.costs = HourIndex()
         first = (now_s // DAY_S - days) * DAY_S
@@ -131,6 +138,33 @@ class OpenAIData:
                 self.costs.add(Row(day_start, {"line_item": item, "project_id": rng.choice(OPENAI_PROJECTS),
                                                "api_key_id": None},
                                    {"amount": _money(rng, 1, 9_999_999, 6), "as_string": rng.random() < 0.2}))
+
+    def _add_tools_and_audio(self, now_s: int, days: int, seed: int) -> None:
+        rng = random.Random(seed + 1000)
+        for endpoint in OPENAI_TOOL_ENDPOINTS:
+            self.usage[endpoint] = HourIndex()
+        for hour, day_index in _hours(now_s, days):
+            if day_index % EMPTY_DAY_EVERY == 5:
+                continue
+            for endpoint, (share, models) in OPENAI_TOOL_ENDPOINTS.items():
+                if rng.random() < share:
+                    dims = {"model": rng.choice(models), "project_id": rng.choice(OPENAI_PROJECTS),
+                            "api_key_id": rng.choice(OPENAI_KEYS), "user_id": rng.choice(["user_1", None])}
+                    if endpoint == "web_search_calls":
+                        dims["context_level"] = rng.choice(["low", "medium", "high"])
+                    else:
+                        dims["vector_store_id"] = "vs_1"
+                    self.usage[endpoint].add(Row(hour, dims, {"num_model_requests": rng.randint(1, 9),
+                                                              "num_requests": rng.randint(1, 30)}))
+            if rng.random() < 0.1:  # an audio model's completions: audio tokens inside input and output
+                audio_in, audio_out = rng.randint(100, 5000), rng.randint(100, 3000)
+                self.usage["completions"].add(Row(hour, {
+                    "model": OPENAI_AUDIO_MODEL, "project_id": "proj_alpha", "api_key_id": "key_a1", "user_id": None,
+                    "batch": False, "service_tier": "default"}, {
+                    "num_model_requests": rng.randint(1, 5), "input_tokens": audio_in + rng.randint(10, 900),
+                    "input_cached_tokens": 0, "input_cache_write_tokens": 0,
+                    "output_tokens": audio_out + rng.randint(10, 500), "input_audio_tokens": audio_in,
+                    "output_audio_tokens": audio_out}))
 
     def expected_buckets(self, start_s: int, end_s: int) -> dict[tuple, dict]:
         out: dict[tuple, dict] = defaultdict(lambda: defaultdict(int))
@@ -150,6 +184,8 @@ class OpenAIData:
                     acc["requests"] += m["num_model_requests"]
                 else:
                     acc["quantity"] += m[OPENAI_QUANTITY[endpoint]]
+                    if endpoint in ("images", "audio_speeches", "audio_transcriptions"):
+                        acc["requests"] += m["num_model_requests"]
         return {k: dict(v) for k, v in out.items()}
 
     def expected_billed(self, start_s: int, end_s: int) -> dict[tuple, int]:

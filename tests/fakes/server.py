@@ -323,7 +323,13 @@ OPENAI_DIMS = {
     "audio_transcriptions": ("project_id", "user_id", "api_key_id", "model"),
     "vector_stores": ("project_id",),
     "code_interpreter_sessions": ("project_id",),
+    "web_search_calls": ("project_id", "user_id", "api_key_id", "model", "context_level"),
+    "file_search_calls": ("project_id", "user_id", "api_key_id", "vector_store_id"),
 }
+# the result `object` of the search endpoints is not named after their paths (providers.md 1.2)
+OPENAI_RESULT_NAMES = {"web_search_calls": "web_searches", "file_search_calls": "file_searches"}
+MODALITY_FIELDS = ("input_audio_tokens", "output_audio_tokens", "input_cached_audio_tokens", "input_image_tokens",
+                   "input_cached_image_tokens", "output_image_tokens")
 
 
 class FakeOpenAI(FakeProvider):
@@ -393,13 +399,17 @@ class FakeOpenAI(FakeProvider):
             results = []
             new_shape = day_of(b_start) in self.data.new_shape_days
             for key, rows in _group(self.data.usage[endpoint].between(b_start, b_end), group_by, dims).items():
-                result = {"object": f"organization.usage.{endpoint}.result", **dict(zip(dims, key)), **EXTRA}
+                name = OPENAI_RESULT_NAMES.get(endpoint, endpoint)
+                result = {"object": f"organization.usage.{name}.result", **dict(zip(dims, key)), **EXTRA}
                 total = lambda name: sum(r.metrics.get(name, 0) for r in rows)  # noqa: E731
                 result["num_model_requests"] = total("num_model_requests")
                 if endpoint == "completions":
                     result.update(input_tokens=total("input_tokens"), output_tokens=total("output_tokens"),
-                                  input_cached_tokens=total("input_cached_tokens"), input_audio_tokens=0,
-                                  output_audio_tokens=0)
+                                  input_cached_tokens=total("input_cached_tokens"),
+                                  input_audio_tokens=total("input_audio_tokens"),
+                                  output_audio_tokens=total("output_audio_tokens"))
+                    if new_shape:
+                        result.update({f: total(f) for f in MODALITY_FIELDS})
                     if new_shape:
                         result.update(input_cache_write_tokens=total("input_cache_write_tokens"),
                                       input_uncached_tokens=total("input_tokens") - total("input_cached_tokens")
@@ -408,7 +418,7 @@ class FakeOpenAI(FakeProvider):
                     result["input_tokens"] = total("input_tokens")
                 else:
                     result[OPENAI_QUANTITY[endpoint]] = total(OPENAI_QUANTITY[endpoint])
-                    if endpoint in ("vector_stores", "code_interpreter_sessions"):
+                    if endpoint in ("vector_stores", "code_interpreter_sessions", "file_search_calls"):
                         del result["num_model_requests"]
                 results.append(result)
             buckets.append({"object": "bucket", "start_time": b_start, "end_time": b_end, "results": results})

@@ -61,7 +61,7 @@ def test_rollup_follows_inserts_upserts_reprices_and_deletes(ctx):
     assert _rollup_rows(store) == _from_events(store)
     # re-pricing, including to unpriced, and moving rows between hours
     rows = store.conn.execute("SELECT rowid, cost_pico FROM events").fetchall()
-    store.update_costs("events", [(None if i % 5 == 0 else (c or 0) + 7, "test", rid)
+    store.update_costs("events", [(None if i % 5 == 0 else (c or 0) + 7, "test", None, rid)
                                   for i, (rid, c) in enumerate(rows)])
     with store.db.atomic():
         store.conn.execute("UPDATE events SET ts_ms = ts_ms + 5400000 WHERE rowid % 7 = 0")

@@ -243,3 +243,60 @@ def test_a_replay_read_in_a_later_import_does_not_move_the_request(logs):
     logs.run()
     [e] = logs.events()
     assert (e["ts_ms"], e["project"]) == (1775779190000, "proj")  # still the main copy's
+
+
+def test_a_sidechain_copy_with_more_tokens_never_replaces_the_main_copy(logs):
+    main = claude_line(msg_id="msg_M", out=100, ts="2026-04-09T10:00:00.000Z", cwd="/home/u/proj")
+    replay = claude_line(msg_id="msg_M", req_id="req_side", out=500, ts="2026-04-09T11:00:00.000Z",
+                         cwd="/home/u/other", sidechain=True)
+    agent = logs.claude_projects / "-home-u-proj" / "sess-1" / "subagents" / "agent-1.jsonl"
+    # the sidechain read first (an earlier import), then the main copy: the main copy takes over
+    logs.write(agent, [replay])
+    logs.run()
+    [e] = logs.events()
+    assert (e["output_tokens"], e["sidechain"]) == (500, 1)
+    logs.write(session_file(logs), [main])
+    logs.run()
+    [e] = logs.events()
+    assert (e["output_tokens"], e["project"], e["sidechain"]) == (100, "proj", 0)
+    # a later sidechain copy with still more tokens changes nothing; nor in one file, either order
+    logs.write(agent, [dict(replay, message=dict(replay["message"], usage=dict(replay["message"]["usage"],
+                                                                               output_tokens=900)))], mode="a")
+    logs.run()
+    [e] = logs.events()
+    assert e["output_tokens"] == 100
+    mixed = logs.claude_projects / "-home-u-proj" / "mixed.jsonl"
+    logs.write(mixed, [claude_line(msg_id="msg_N", req_id="r1", out=700, sidechain=True),
+                       claude_line(msg_id="msg_N", req_id="r2", out=50),
+                       claude_line(msg_id="msg_N", req_id="r3", out=800, sidechain=True)])
+    logs.run()
+    assert {e["key"]: e["output_tokens"] for e in logs.events()}["msg_N"] == 50
+
+
+def test_fast_mode_is_priced_as_fast_mode(logs):
+    lines = [claude_line(msg_id="msg_std", model="claude-opus-4-6", ts="2026-06-01T10:00:00.000Z",
+                         inp=1000, cw=0, cr=0, out=500),
+             claude_line(msg_id="msg_fast", model="claude-opus-4-6", ts="2026-06-01T10:01:00.000Z",
+                         inp=1000, cw=0, cr=0, out=500)]
+    lines[1]["message"]["usage"]["speed"] = "fast"
+    logs.write(session_file(logs), lines)
+    logs.run()
+    events = {e["key"]: e for e in logs.events()}
+    assert events["msg_std"]["cost_pico"] == 17_500_000_000  # $5 / $25 per MTok
+    assert events["msg_fast"]["speed"] == "fast"
+    assert events["msg_fast"]["cost_pico"] == 6 * 17_500_000_000  # $30 / $150 per MTok
+    assert events["msg_fast"]["partly_priced"] is None
+
+
+def test_web_searches_are_priced_per_search(logs):
+    line = claude_line(msg_id="msg_ws", model="claude-sonnet-4-20250514", ts="2026-06-01T10:00:00.000Z",
+                       inp=1000, cw=0, cr=0, out=500)
+    line["message"]["usage"]["server_tool_use"] = {"web_search_requests": 4, "web_fetch_requests": 1}
+    logs.write(session_file(logs), [line, '{"type":"assistant","timestamp":"2026-06-01T10:00:01.000Z","message":'
+                                          '{"id":"msg_bad","model":"claude-sonnet-4-20250514","usage":'
+                                          '{"input_tokens":1,"server_tool_use":{"web_search_requests":-3}}}}'])
+    report = logs.run()
+    [e] = logs.events()
+    assert json.loads(e["units"]) == {"web_searches": 4}
+    assert e["cost_pico"] == 1000 * 3_000_000 + 500 * 15_000_000 + 4 * 10_000_000_000  # $10 per 1,000 searches
+    assert report.lines_skipped["bad_number"] == 1

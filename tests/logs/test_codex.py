@@ -269,3 +269,32 @@ def test_a_subagents_own_quick_calls_after_its_replay_are_counted(logs):
     ])
     logs.run()
     assert [e["input_tokens"] for e in logs.events()] == [200, 100]
+
+
+def test_a_forks_own_calls_stay_with_the_fork_after_its_parents_session_meta_is_replayed(logs):
+    # Codex writes a fork's rollout as its own session_meta, then the parent's items as they were,
+    # the parent's session_meta first among them (codex-rs: InitialHistory::Forked is persisted as is)
+    child_sid = "019e7700-0000-7000-8000-000000000003"
+    logs.write(rollout(logs, sid=child_sid), [
+        codex_meta(session=child_sid, ts="2025-06-01T10:00:00.000Z", forked_from_id=SID),
+        codex_meta(ts="2025-06-01T10:00:00.100Z"),  # the parent's, replayed
+        codex_turn(ts="2025-06-01T10:00:00.200Z"),
+        codex_tokens((300, 0, 30, 0), ts="2025-06-01T10:00:00.300Z"),
+        codex_turn(ts="2025-06-01T10:00:05.000Z"),
+        codex_tokens((800, 100, 50, 0), ts="2025-06-01T10:01:00.000Z"),
+    ])
+    report = logs.run()
+    [own] = logs.events()
+    assert own["session"] == child_sid
+    assert (own["input_tokens"], own["cache_read_tokens"], own["output_tokens"]) == (400, 100, 20)
+    assert report.lines_skipped["fork_replay"] == 1
+
+
+def test_the_same_event_copied_into_two_files_without_session_meta_counts_once(logs):
+    lines = [codex_turn(), codex_tokens((100, 0, 10, 0)), codex_tokens((300, 0, 30, 0), ts="2025-06-01T09:03:00.000Z")]
+    saved = logs.home / "saved-runs"
+    logs.write(saved / "run-1.jsonl", lines)
+    logs.write(saved / "copy-of-run-1.jsonl", lines)
+    logs.run(roots={"codex": [saved]})
+    events = logs.events()
+    assert len(events) == 2 and sum(e["input_tokens"] for e in events) == 300

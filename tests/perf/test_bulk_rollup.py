@@ -8,7 +8,8 @@ from tracker.pricing import Pricer
 from tracker.services.ingest import price_event
 from tracker.storage.bulk import bulk_writes, write_event_rows
 from tracker.storage.migrations import ROLLUP_TRIGGERS
-from tracker.storage.store import event_row
+from tracker.storage.store import EVENT_COLUMNS, event_row
+from tests.old_schema import insert_rows
 from tests.gui.test_store_rollup import _events, _from_events, _rollup_rows
 
 
@@ -68,8 +69,8 @@ def test_upgrade_adds_token_sums_to_an_existing_rollup(tmp_path):
     path = tmp_path / "old.db"
     db = connect(path)
     migrations.apply(db, stop_before="m060_events_hourly_tokens")
-    old = Store(db, path, tmp_path / "backups")
-    write_event_rows(old, _rows(_events(random.Random(8), 300, "u")))
+    with Store(db, path, tmp_path / "backups").atomic():  # the columns that schema had (later ones add more)
+        insert_rows(db, "events", EVENT_COLUMNS, _rows(_events(random.Random(8), 300, "u")), replace=True)
     assert "input_tokens" not in {r[1] for r in db.execute("PRAGMA table_info(events_hourly)")}
     db.close()
 

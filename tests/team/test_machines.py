@@ -225,3 +225,28 @@ def test_lines_missing_from_an_export_are_reported_and_fail_the_command(make_ctx
     assert machines.import_events(make_ctx("c"), bad).malformed == 1
     cli = CliRunner().invoke(main, ["import-events", str(holes)], env={"TRACKER_HOME": str(tmp_path / "d")})
     assert cli.exit_code == 1 and "missing from the file" in cli.output
+
+
+def test_price_classes_and_breakdowns_travel_with_the_rows(make_ctx, tmp_path):
+    """Fast mode, web searches, the sidechain flag, partly priced marks and billed breakdowns are
+    part of what a row is: an export read on another machine keeps them (a billed line's key, made of
+    them, must still match)."""
+    a, b = make_ctx("a"), make_ctx("b")
+    events = [UsageEvent(source="claude_code", key="fast-1", ts_ms=ms(WEEK_MONDAY, 10), model="claude-opus-4-6",
+                         tokens=Tokens(input_tokens=100, output_tokens=50), provider="anthropic", speed="fast",
+                         units={"web_searches": 2}, sidechain=True),
+              UsageEvent(source="claude_code", key="fast-2", ts_ms=ms(WEEK_MONDAY, 11), model="claude-sonnet-4-5",
+                         tokens=Tokens(input_tokens=100, output_tokens=50), provider="anthropic", speed="fast")]
+    billed = [BilledLine(source="anthropic", account="a-org", day=WEEK_MONDAY.isoformat(), line_item="Web Search",
+                         amount_pico=5_000_000, cost_type="web_search", api_key_id="apikey_1")]
+    ingest(a.store, a.pricer, events=events, billed=billed)
+    machines.export_events(a, tmp_path / "a.jsonl")
+    result = machines.import_events(b, tmp_path / "a.jsonl")
+    assert result.malformed == 0
+    cols = "key, speed, units, sidechain, partly_priced, cost_pico"
+    assert b.store.conn.execute(f"SELECT {cols} FROM events ORDER BY key").fetchall() \
+        == a.store.conn.execute(f"SELECT {cols} FROM events ORDER BY key").fetchall() \
+        == [("fast-1", "fast", '{"web_searches":2}', 1, None, 6 * 1_750_000_000 + 20_000_000_000),
+            ("fast-2", "fast", None, None, "speed:fast", 1_050_000_000)]
+    assert b.store.conn.execute("SELECT cost_type, api_key_id, amount_pico FROM billed").fetchall() \
+        == [("web_search", "apikey_1", 5_000_000)]

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+from calendar import monthrange
 from datetime import date, timedelta
+from decimal import Decimal
 
 import pytest
 from click.testing import CliRunner
@@ -125,3 +127,16 @@ def test_every_value_command_has_help():
     for args in (["tags"], ["tags", "rule"], ["tags", "edit"], ["value"], ["roi"], ["alerts"], ["tags", "assign"], ["value", "import"]):
         out = run(*args, "--help").output
         assert "Usage:" in out and len(out.splitlines()) > 3
+
+
+def test_roi_text_shows_value_it_cannot_convert(home_with_usage):
+    day = home_with_usage
+    run("tags", "add", "ACME", "--kind", "client")
+    run("tags", "rule", "add", "ACME", "--project", "acme-*")
+    run("value", "add", "ACME", "--period", day.strftime("%Y-%m"), "--amount", "250", "--currency", "CHF")
+    out = run("roi", "--since", day.isoformat(), "--until", day.isoformat()).output
+    # a value with no USD rate is neither lost nor counted as $0: it is said to be unconverted (the
+    # day's share of the month's 250 CHF)
+    share = (Decimal(250) / monthrange(day.year, day.month)[1]).quantize(Decimal("0.01"))
+    assert f"{share} CHF not converted" in out
+    assert "tracker value rate CHF" in out

@@ -10,16 +10,18 @@ from tracker.core.timeutil import Window
 from tracker.storage import open_store
 from tracker.storage.db import connect
 from tracker.storage.migrations import migrations
-from tracker.storage.store import Store
+from tests.old_schema import insert_rows
+from tracker.storage.store import BUCKET_COLUMNS, EVENT_COLUMNS, Store, bucket_row, event_row
 
 
 def test_upgrade_keeps_usage_and_shows_it_untagged(tmp_path):
     path = tmp_path / "old.db"
     db = connect(path)
     migrations.apply(db, stop_before="m020_value")
-    old = Store(db, path, tmp_path / "backups")
-    old.write_batch(events=[event("e1", date(2026, 11, 2), 2 * USD, project="acme")],
-                    buckets=[bucket(date(2026, 11, 2), 3 * USD, project_id="proj_1")])
+    with Store(db, path, tmp_path / "backups").atomic():  # the columns that schema had (later ones add more)
+        insert_rows(db, "events", EVENT_COLUMNS, [event_row(event("e1", date(2026, 11, 2), 2 * USD, project="acme"))])
+        insert_rows(db, "buckets", BUCKET_COLUMNS, [bucket_row(bucket(date(2026, 11, 2), 3 * USD,
+                                                                      project_id="proj_1"))])
     db.close()
 
     store = open_store(path)

@@ -173,3 +173,17 @@ def test_value_page_keeps_colours_and_its_legend_off_the_lines(qtbot, demo_conte
     assert colours() == before
     assert isinstance(page, QScrollArea) and page.verticalScrollBar().maximum() > 0  # scrolls, not squeezes
     assert page.table.height() >= 26 * page.table.rowCount()  # every row shown
+
+
+@pytest.mark.gui
+def test_value_page_shows_value_it_cannot_convert(qtbot, demo_context):
+    from tracker.gui.pages.value_page import TABLE_COLUMNS, ValuePage
+    from tracker.services.value import add_value
+
+    add_value(demo_context.store, tag="ACME", amount="300", currency="CHF", period="2026-11")
+    page = ValuePage(lambda: demo_context)
+    qtbot.addWidget(page)
+    page.refresh()
+    row = next(r for r in range(page.table.rowCount()) if page.table.item(r, 0).text() == "ACME")
+    assert "300.00 CHF not converted" in page.table.item(row, TABLE_COLUMNS.index("Value")).text()
+    assert "300.00 CHF not converted" in page.summary_text()

@@ -142,3 +142,27 @@ def test_leverage(store):
 def test_period_must_be_week_or_month(store):
     with pytest.raises(ValueError, match="--period"):
         roi.roi_report(store, UTC, "day")
+
+
+def test_a_tags_cost_per_unit_is_over_the_periods_that_produced_the_units(acme):
+    # $2 a week for four weeks; 10 pull requests recorded in the last week only
+    for i in range(4):
+        write(acme, [event(f"w{i}", date(2026, 11, 2) + timedelta(days=7 * i), 2 * USD, project="acme")])
+    add_value(acme, tag="ACME", kind="kpi", amount="10", unit="pull requests merged", period="2026-W48")
+    doc = roi.roi_report(acme, UTC, "week", date(2026, 11, 2), date(2026, 11, 29), today=TODAY)
+    assert rows_of(doc, "ACME")["2026-W48"]["kpis"][0]["cost_per_unit_usd"] == "0.200000"
+    summary = tag_summary(doc, "ACME")
+    assert summary["cost_usd"] == "8.000000"
+    # the week that produced them cost $2: $0.20 a pull request (was every week's $8 over those 10: $0.80)
+    assert summary["kpis"] == [{"unit": "pull requests merged", "quantity": "10", "cost_per_unit_usd": "0.200000"}]
+    assert doc["totals"]["kpis"][0]["cost_per_unit_usd"] == "0.200000"
+
+
+def test_value_without_a_rate_is_shown_as_not_converted(acme):
+    write(acme, [event("x", date(2026, 11, 2), USD, project="acme")])
+    add_value(acme, tag="ACME", amount="100", currency="EUR", period="2026-11")
+    add_value(acme, tag="ACME", amount="5", period="2026-11")
+    doc = roi.roi_report(acme, UTC, "month", date(2026, 11, 1), date(2026, 11, 30), today=TODAY)
+    assert doc["totals"]["unconverted_value"] == {"EUR": "100.00"}
+    assert roi.value_text(tag_summary(doc, "ACME")) == "$5.00; 100.00 EUR not converted"
+    assert any("100.00 EUR is not converted" in note and "tracker value rate EUR" in note for note in doc["notes"])

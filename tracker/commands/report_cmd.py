@@ -15,6 +15,7 @@ TOKEN_COLUMNS = [
     ("requests", "Requests"),
     ("cost_usd", "Cost"),
     ("unpriced_requests", "Unpriced"),
+    ("partly_priced_requests", "Partly priced"),
 ]
 
 
@@ -66,6 +67,12 @@ def report_command(state: AppState, kind, since, until, tz, by, sources, as_json
         if unpriced:
             click.echo(f"\n{unpriced} request(s) have no known price and are not in the cost total: "
                        "add prices with `tracker paths` -> prices file, then `tracker reprice`.")
+        partly = doc["totals"]["partly_priced_requests"]
+        if partly:
+            click.echo(f"\n{partly} request(s) are partly priced: a price class of theirs has no known rate "
+                       "(fast mode, web or file searches, audio or image tokens), so their cost is a lower "
+                       "bound; see `--json` rows' partly_priced_requests, add the rate to the prices file "
+                       "(`tracker paths`), then `tracker reprice`.")
         if doc.get("billed"):
             from decimal import Decimal
 

@@ -127,6 +127,8 @@ def _match_options(func):
         click.option("--project-id", "project_id", help="Provider project id (OpenAI proj_...)."),
         click.option("--workspace-id", "workspace_id", help="Provider workspace id (Anthropic)."),
         click.option("--api-key-id", "api_key_id", help="Provider API key id."),
+        click.option("--user-id", "user_id", help="Provider user id (OpenAI user_id, Anthropic account_id)."),
+        click.option("--service-account-id", "service_account_id", help="Provider service account id (Anthropic)."),
         click.option("--since", "since_day", type=DAY, help="First local day, inclusive."),
         click.option("--until", "until_day", type=DAY, help="Last local day, inclusive."),
     ]
@@ -358,7 +360,7 @@ def roi_command(state: AppState, by, period, since, until, tz, detail, as_json) 
         tr = t["trend"]
         rows.append({
             "rank": t["rank"], "tag": t["tag"], "kind": t["tag_kind"], "cost": _usd(t["cost_usd"]),
-            "value": f"${Decimal(t['value_usd']):,.2f}" if t["value_usd"] else "",
+            "value": roi.value_text(t),
             "roi": f"{t['roi']}x" if t["roi"] else "",
             "kpis": kpis, "cost_trend": f"{tr['cost_change_pct']}%" if tr["cost_change_pct"] else "",
             "value_trend": f"{tr['value_change_pct']}%" if tr["value_change_pct"] else "",
@@ -368,13 +370,14 @@ def roi_command(state: AppState, by, period, since, until, tz, detail, as_json) 
                        ("roi", "ROI"), ("kpis", "KPIs (cost per unit)"), ("cost_trend", "Cost trend"),
                        ("value_trend", "Value trend"), ("flag", "Flag")])
     totals = doc["totals"]
-    value_text = f"${Decimal(totals['value_usd']):,.2f}" if totals["value_usd"] else "none recorded"
+    value_text = roi.value_text(totals) or "none recorded"
     click.echo(f"\nTotal cost {_usd(totals['cost_usd'])}, of which untagged {_usd(totals['untagged_cost_usd'])}; "
                f"value {value_text}" + (f"; ROI {totals['roi']}x" if totals["roi"] else "") + ".")
     if detail:
         click.echo("")
-        detail_rows = [r | {"cost": _usd(r["cost_usd"]), "value": r["value_usd"] or "", "roi_x": r["roi"] or ""}
-                       for r in doc["rows"] if r["cost_usd"] != "0.000000" or r["value_usd"] or r["kpis"]]
+        detail_rows = [r | {"cost": _usd(r["cost_usd"]), "value": roi.value_text(r), "roi_x": r["roi"] or ""}
+                       for r in doc["rows"]
+                       if r["cost_usd"] != "0.000000" or r["value_usd"] or r["kpis"] or r["unconverted_value"]]
         _echo_table(detail_rows, [("period", "Period"), ("tag", "Tag"), ("cost", "Cost"), ("value", "Value"),
                                   ("roi_x", "ROI")])
     lev = doc["leverage"]

@@ -32,9 +32,13 @@ class UsageEvent:
     # Cost already known by the source (e.g. OpenRouter reports it); picodollars.
     reported_cost_pico: int | None = None
     origin: str | None = None  # machine that recorded it (own-machines merge)
+    speed: str | None = None  # Anthropic fast mode ("fast") is a price class of its own
+    units: dict | None = None  # usage beyond the token classes (core.units): web searches, audio tokens
+    sidechain: bool | None = None  # a Claude Code sidechain (sub-agent, /btw) copy: the main copy wins
     # Filled by the ingest service when the event is priced (frozen at ingest).
     cost_pico: int | None = None
     price_id: str | None = None
+    partly_priced: str | None = None  # the price classes the cost leaves out (a lower bound), or None
 
 
 @dataclass(slots=True)
@@ -58,9 +62,13 @@ class UsageBucket:
     batch: bool | None = None
     provider: str | None = None
     extra: dict | None = None  # other grouping dimensions, kept for tagging rules
+    units: dict | None = None  # usage beyond the token classes (core.units)
     reported_cost_pico: int | None = None
+    # of the reported cost, the part billed to the user's own provider keys (OpenRouter BYOK)
+    byok_cost_pico: int | None = None
     cost_pico: int | None = None
     price_id: str | None = None
+    partly_priced: str | None = None
 
     def natural_key(self) -> str:
         dims = [
@@ -92,9 +100,37 @@ class BilledLine:
     project_id: str | None = None
     workspace_id: str | None = None
     model: str | None = None
+    # the breakdowns the providers offer (OpenAI: API key; Anthropic: cost and token type, tier, ...)
+    api_key_id: str | None = None
+    cost_type: str | None = None
+    token_type: str | None = None
+    service_tier: str | None = None
+    context_window: str | None = None
+    inference_geo: str | None = None
 
     def natural_key(self) -> str:
-        return "|".join([self.day, self.line_item, self.project_id or "", self.workspace_id or ""])
+        key = "|".join([self.day, self.line_item, self.project_id or "", self.workspace_id or ""])
+        # the breakdowns only when present: lines without them keep the keys they always had
+        return key + "".join(f"|{name}={value}" for name, value in self.breakdown().items())
+
+    def breakdown(self) -> dict[str, str]:
+        return {name: value for name in BILLED_BREAKDOWNS if (value := getattr(self, name))}
+
+
+BILLED_BREAKDOWNS = ("api_key_id", "cost_type", "token_type", "service_tier", "context_window", "inference_geo")
+
+
+def replaces_copy(new_sidechain: bool | None, new_total: int, old_sidechain: bool | None, old_total: int) -> bool:
+    """Whether a new copy of a logged request replaces the one kept (ccusage's rule).
+
+    A main-transcript copy beats a sidechain replay of the same message whatever
+    their token counts; between copies of the same kind, the one with more tokens
+    (a streamed response's later, complete line) wins. The store's upsert applies
+    the same rule in SQL (storage.store._upsert_sql).
+    """
+    if bool(new_sidechain) != bool(old_sidechain):
+        return bool(old_sidechain)
+    return new_total > old_total
 
 
 @dataclass(slots=True)

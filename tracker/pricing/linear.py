@@ -12,7 +12,7 @@ request (a test checks equality over every model in the price data).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import ROUND_HALF_EVEN, Decimal
 
 from typing import TYPE_CHECKING
 
@@ -48,6 +48,16 @@ class Coefficients:
     def values(self) -> tuple[Decimal, ...]:
         return (self.uncached, self.cache_read, self.cache_write_5m, self.cache_write_1h, self.output,
                 self.reasoning_extra, self.per_request)
+
+    def cost_exact(self, t: Tokens, requests: int = 1) -> Decimal:
+        """The cost in picodollars before rounding (to add other parts to, then round once)."""
+        ints = self._ints
+        if ints is not None:
+            return Decimal(self.cost_pico(t, requests))
+        return (self.uncached * t.input_tokens + self.cache_read * t.cache_read_tokens
+                + self.cache_write_5m * t.cache_write_5m_tokens + self.cache_write_1h * t.cache_write_1h_tokens
+                + self.output * t.output_tokens + self.reasoning_extra * t.reasoning_tokens
+                + self.per_request * requests)
 
     def cost_pico(self, t: Tokens, requests: int = 1) -> int:
         ints = self._ints
@@ -126,3 +136,71 @@ def solve(price: "ModelPrice", starts: list[int], index: int) -> Coefficients:
         reasoning_extra=(_genai_total(price, t, 0, 0, 0, 1, 1) - with_output) * _PICO,
         per_request=per_request * _PICO,
     )
+
+
+def round_pico(total: Decimal) -> int:
+    """Picodollars (exact Decimal) to the integer stored, rounding half-even as usd_to_pico does."""
+    return int(total.to_integral_value(rounding=ROUND_HALF_EVEN))
+
+
+# The rates that price each unit (core.units), any one of which will do. None: a unit the provider
+# bills at its token class's rate when the model has no rate of its own (OpenAI bills an image a
+# vision model reads as text input tokens); genai-prices does the same.
+UNIT_PRICE_KEYS: dict[str, tuple[str, ...] | None] = {
+    "web_searches": ("web_searches_kcount",),
+    "storage_searches": ("storage_searches_kcount",),
+    "input_characters": ("input_mchars",),
+    "input_audio_seconds": ("input_audio_hours", "audio_hours"),
+    "input_audio_tokens": ("input_audio_mtok",),
+    "cache_audio_read_tokens": ("cache_audio_read_mtok",),
+    "output_audio_tokens": ("output_audio_mtok",),
+    "input_image_tokens": None,
+    "cache_image_read_tokens": None,
+    "output_image_tokens": ("output_image_mtok",),
+}
+# What one unit adds to a probe request: (uncached prompt tokens that become cache reads, output
+# tokens, genai-prices usage fields), and the units its usage fields include (whose rates it adds
+# to, so they are taken off). A modality token is one token of its class that is audio (image).
+_UNIT_PROBES: dict[str, tuple[int, int, dict[str, int], tuple[str, ...]]] = {
+    "web_searches": (0, 0, {"web_searches": 1}, ()),
+    "storage_searches": (0, 0, {"storage_searches": 1}, ()),
+    "input_characters": (0, 0, {"input_characters": 1}, ()),
+    "input_audio_seconds": (0, 0, {"audio_seconds": 1, "input_audio_seconds": 1}, ()),
+    "input_audio_tokens": (0, 0, {"input_audio_tokens": 1}, ()),
+    "input_image_tokens": (0, 0, {"input_image_tokens": 1}, ()),
+    "cache_audio_read_tokens": (1, 0, {"input_audio_tokens": 1, "cache_audio_read_tokens": 1}, ("input_audio_tokens",)),
+    "cache_image_read_tokens": (1, 0, {"input_image_tokens": 1, "cache_image_read_tokens": 1}, ("input_image_tokens",)),
+    "output_audio_tokens": (0, 1, {"output_audio_tokens": 1}, ()),
+    "output_image_tokens": (0, 1, {"output_image_tokens": 1}, ()),
+}
+
+
+def has_rate(price: "ModelPrice", unit: str) -> bool:
+    keys = UNIT_PRICE_KEYS[unit]
+    return keys is None or any(getattr(price, key, None) is not None for key in keys)
+
+
+def _probe(price: "ModelPrice", prompt: int, cache_read: int, output: int, fields: dict[str, int]) -> Decimal:
+    from genai_prices.types import Usage
+
+    usage = Usage(input_tokens=prompt, cache_read_tokens=cache_read, output_tokens=output, **fields)
+    return price.calc_price(usage)["total_price"]
+
+
+def unit_rate(price: "ModelPrice", starts: list[int], index: int, unit: str) -> Decimal | None:
+    """Picodollars one `unit` adds to a request in tier `index`, from genai-prices' own figures.
+
+    None when the price has no rate for the unit (UNIT_PRICE_KEYS): the caller
+    says so rather than price it as something else. Within a tier the cost is
+    linear in the units as in the token classes (see `solve`).
+    """
+    if not has_rate(price, unit):
+        return None
+    t = (starts[index - 1] if index else 0) + 1  # a prompt just inside the tier, as `solve` probes
+    cache_read, output, fields, implied = _UNIT_PROBES[unit]
+    with_unit = _probe(price, t, cache_read, output, fields)
+    without = _probe(price, t, cache_read, output, {})
+    rate = (with_unit - without) * _PICO
+    for other in implied:
+        rate -= unit_rate(price, starts, index, other) or 0
+    return rate

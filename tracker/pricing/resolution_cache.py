@@ -3,7 +3,8 @@
 Importing genai-prices and loading its data costs ~0.2 s: most of a `tracker
 import` after a small append, whose requests are almost always on days and
 models priced before. This file keeps, per (model, provider, UTC day, service
-tier, batch), which price applied (its id and long-context tier thresholds),
+tier, batch, speed), which price applied (its id, long-context tier thresholds
+and the price classes it leaves out),
 and per (price id, tier) the exact per-token coefficients (Decimal text).
 
 It is valid only for the inputs that produced it: the file records an identity
@@ -28,7 +29,7 @@ import orjson
 
 log = logging.getLogger(__name__)
 
-FORMAT = 1
+FORMAT = 2  # 2: keys gained the speed, found prices the classes they leave out
 MAX_ENTRIES = 200_000  # a bound on the file (~20 MB); beyond it, new entries are not kept
 
 
@@ -95,7 +96,7 @@ class ResolutionCache:
     def __init__(self, path: Path, key: str):
         self.path = path
         self.key = key
-        self.ids: dict[tuple, tuple[str, tuple[int, ...]] | None] = {}
+        self.ids: dict[tuple, tuple[str, tuple[int, ...], str | None] | None] = {}
         self.coefficients: dict[tuple[str, int], tuple[Decimal, ...]] = {}
         self.dirty = False
         self._new: list[tuple] = []  # added since take_new(): what a forked worker sends back
@@ -112,9 +113,9 @@ class ResolutionCache:
         if not isinstance(doc, dict) or doc.get("key") != self.key:
             return  # made from other inputs: ignored, replaced on the next save
         try:
-            for model, provider, day, tier, batch, found in doc["ids"]:
-                self.ids[(model, provider, day, tier, batch)] = (
-                    None if found is None else (found[0], tuple(found[1]))
+            for model, provider, day, tier, batch, speed, found in doc["ids"]:
+                self.ids[(model, provider, day, tier, batch, speed)] = (
+                    None if found is None else (found[0], tuple(found[1]), found[2])
                 )
             for price_id, index, values in doc["coefficients"]:
                 self.coefficients[(price_id, index)] = tuple(Decimal(v) for v in values)
@@ -123,7 +124,7 @@ class ResolutionCache:
             self.ids.clear()
             self.coefficients.clear()
 
-    def add_id(self, key: tuple, found: tuple[str, tuple[int, ...]] | None) -> None:
+    def add_id(self, key: tuple, found: tuple[str, tuple[int, ...], str | None] | None) -> None:
         if key not in self.ids and len(self.ids) < MAX_ENTRIES:
             self.ids[key] = found
             self._new.append(("id", key, found))
@@ -154,7 +155,8 @@ class ResolutionCache:
             return
         doc = {
             "key": self.key,
-            "ids": [[*key, None if found is None else [found[0], list(found[1])]] for key, found in self.ids.items()],
+            "ids": [[*key, None if found is None else [found[0], list(found[1]), found[2]]]
+                    for key, found in self.ids.items()],
             "coefficients": [[price_id, index, [str(v) for v in values]]
                              for (price_id, index), values in self.coefficients.items()],
         }

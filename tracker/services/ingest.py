@@ -9,6 +9,7 @@ from tracker.core.records import BilledLine, Cursor, UsageBucket, UsageEvent
 
 if TYPE_CHECKING:
     from tracker.pricing import Pricer
+    from tracker.pricing.pricer import Priced
     from tracker.storage import Store
     from tracker.storage.store import WriteResult
 
@@ -21,33 +22,46 @@ def price_event(pricer: Pricer, event: UsageEvent) -> UsageEvent:
     """
     if event.reported_cost_pico is not None:
         event.cost_pico, event.price_id = event.reported_cost_pico, f"reported:{event.source}"
+        event.partly_priced = None
         return event
-    priced = pricer.price(event.tokens, event.model, event.provider, event.ts_ms, event.service_tier, event.requests)
-    event.cost_pico, event.price_id = priced.cost_pico, priced.price_id
+    priced = pricer.price(event.tokens, event.model, event.provider, event.ts_ms, event.service_tier, event.requests,
+                          speed=event.speed, units=event.units)
+    event.cost_pico, event.price_id, event.partly_priced = priced.cost_pico, priced.price_id, priced.partly
     return event
 
 
 def price_bucket(pricer: Pricer, bucket: UsageBucket) -> UsageBucket:
     if bucket.reported_cost_pico is not None:
         bucket.cost_pico, bucket.price_id = bucket.reported_cost_pico, f"reported:{bucket.source}"
+        bucket.partly_priced = None
         return bucket
-    if bucket.tokens.total == 0 and not bucket.requests:
-        # Non-token usage (images, vector-store bytes) with no tokens: the
-        # provider's billed figures carry its cost; leave unpriced, not $0.
-        bucket.cost_pico, bucket.price_id = None, None
-        return bucket
-    priced = pricer.price(
-        bucket.tokens,
-        bucket.model or "",
-        bucket.provider,
-        bucket.start_s * 1000,
-        bucket.service_tier,
-        requests=bucket.requests or 0,
-        batch=bool(bucket.batch),
-        tier_prompt_tokens=bucket_tier_prompt(bucket.tokens, bucket.requests, bucket.extra),
-    )
-    bucket.cost_pico, bucket.price_id = priced.cost_pico, priced.price_id
+    priced = price_bucket_usage(pricer, bucket.tokens, bucket.model, bucket.provider, bucket.start_s * 1000,
+                                bucket.service_tier, bucket.requests, bucket.batch, bucket.extra, bucket.units,
+                                bucket.kind)
+    bucket.cost_pico, bucket.price_id, bucket.partly_priced = priced.cost_pico, priced.price_id, priced.partly
     return bucket
+
+
+def price_bucket_usage(pricer: Pricer, tokens, model: str | None, provider: str | None, at_ms: int,
+                       service_tier: str | None, requests: int | None, batch, extra: dict | None,
+                       units: dict | None, kind: str) -> Priced:
+    """The price of a provider aggregate (at ingest and when re-pricing).
+
+    A row with no model (a tool's calls the provider does not tie to one, such as
+    OpenAI's file searches) is priced under the name "<provider>:<kind>", which a
+    price override file can give a rate (resources/price_overrides.json does for
+    the file searches); otherwise it stays unpriced.
+    """
+    from tracker.pricing.pricer import Priced
+
+    if tokens.total == 0 and not units:
+        # Non-token usage with nothing priced per unit (images, vector-store bytes, code interpreter
+        # sessions): the provider's billed figures carry its cost; unpriced, never $0.
+        return Priced(None, None)
+    return pricer.price(
+        tokens, model or f"{provider}:{kind}", provider, at_ms, service_tier, requests=requests or 0,
+        batch=bool(batch), tier_prompt_tokens=bucket_tier_prompt(tokens, requests, extra), units=units,
+    )
 
 
 # Anthropic's usage report can be grouped by context window instead of counting requests.

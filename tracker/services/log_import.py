@@ -36,11 +36,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tracker.core.records import Cursor
+from tracker.core.records import Cursor, replaces_copy
 from tracker.services.ingest import price_event
 from tracker.sources import claude_code, codex, gemini_cli
 from tracker.sources import logfiles as lf
-from tracker.storage.bulk import ROW_KEY, ROW_TOKENS, bulk_writes, write_event_rows
+from tracker.storage.bulk import ROW_KEY, ROW_SIDECHAIN, ROW_TOKENS, bulk_writes, write_event_rows
 from tracker.storage.store import event_row
 
 log = logging.getLogger(__name__)
@@ -389,7 +389,8 @@ class _Batch:
             old = mine.get(key)
             if old is not None:
                 self.duplicates += 1
-                if most_complete and sum(row[ROW_TOKENS]) <= sum(old[ROW_TOKENS]):
+                if most_complete and not replaces_copy(row[ROW_SIDECHAIN], sum(row[ROW_TOKENS]),
+                                                       old[ROW_SIDECHAIN], sum(old[ROW_TOKENS])):
                     continue
             mine[key] = row
         self.cursors.append(cursor)

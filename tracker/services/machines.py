@@ -29,9 +29,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
-from tracker.core.records import BilledLine, UsageBucket, UsageEvent
+from tracker.core.records import BILLED_BREAKDOWNS, BilledLine, UsageBucket, UsageEvent
 from tracker.core.timeutil import UTC, local_midnight, to_ms
 from tracker.core.tokens import TOKEN_FIELDS, Tokens
+from tracker.core.units import BadUnits, clean_units
 from tracker.services.context import AppContext
 from tracker.storage import team as q
 
@@ -146,15 +147,33 @@ def _flag(row: dict, name: str) -> bool | None:
     return bool(value)
 
 
+def _units(row: dict, tokens: Tokens) -> dict | None:
+    """A row's price units (core.units), as the export writes them (JSON text) or as an object."""
+    value = row.get("units")
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            raise BadLine("units is not JSON") from None
+    if value is not None and not isinstance(value, dict):
+        raise BadLine("units must be an object or null")
+    try:
+        return clean_units(tokens, value)
+    except BadUnits as exc:
+        raise BadLine(str(exc)) from None
+
+
 def parse_event(row: dict, origin: str) -> UsageEvent:
+    tokens = _tokens(row)
     return UsageEvent(
         source=_str(row, "source", True), key=_str(row, "key", True), ts_ms=_int(row, "ts_ms", True),
-        model=_str(row, "model", True), tokens=_tokens(row), account=_str(row, "account") or "",
+        model=_str(row, "model", True), tokens=tokens, account=_str(row, "account") or "",
         provider=_str(row, "provider"), session=_str(row, "session"), project=_str(row, "project"),
         cwd=_str(row, "cwd"), git_branch=_str(row, "git_branch"), tool_use=_flag(row, "tool_use"),
         service_tier=_str(row, "service_tier"), requests=_int(row, "requests") or 1,
         origin=_str(row, "origin") or origin, cost_pico=_int(row, "cost_pico"),
-        price_id=_str(row, "price_id"),
+        price_id=_str(row, "price_id"), sidechain=_flag(row, "sidechain"), speed=_str(row, "speed"),
+        units=_units(row, tokens), partly_priced=_str(row, "partly_priced"),
     )
 
 
@@ -162,14 +181,17 @@ def parse_bucket(row: dict) -> UsageBucket:
     extra = row.get("extra")
     if extra is not None and not isinstance(extra, dict):
         raise BadLine("extra must be an object or null")
+    tokens = _tokens(row)
     bucket = UsageBucket(
         source=_str(row, "source", True), account=_str(row, "account") or "", kind=_str(row, "kind", True),
         start_s=_int(row, "start_s", True), width_s=_int(row, "width_s", True), model=_str(row, "model"),
-        tokens=_tokens(row), requests=_int(row, "requests"), quantity=_int(row, "quantity"),
+        tokens=tokens, requests=_int(row, "requests"), quantity=_int(row, "quantity"),
         quantity_unit=_str(row, "quantity_unit"), project_id=_str(row, "project_id"),
         api_key_id=_str(row, "api_key_id"), workspace_id=_str(row, "workspace_id"),
         service_tier=_str(row, "service_tier"), batch=_flag(row, "batch"), provider=_str(row, "provider"),
         extra=extra or None, cost_pico=_int(row, "cost_pico"), price_id=_str(row, "price_id"),
+        units=_units(row, tokens), partly_priced=_str(row, "partly_priced"),
+        byok_cost_pico=_int(row, "byok_cost_pico"),
     )
     if bucket.natural_key() != _str(row, "key", True):
         raise BadLine("bucket key does not match its fields (written by another version?)")
@@ -182,6 +204,7 @@ def parse_billed(row: dict) -> BilledLine:
         line_item=_str(row, "line_item") or "", amount_pico=_int(row, "amount_pico", True, minimum=None),
         currency=_str(row, "currency") or "USD", project_id=_str(row, "project_id"),
         workspace_id=_str(row, "workspace_id"), model=_str(row, "model"),
+        **{name: _str(row, name) for name in BILLED_BREAKDOWNS},
     )
     if line.natural_key() != _str(row, "key", True):
         raise BadLine("billed key does not match its fields (written by another version?)")

@@ -1,8 +1,9 @@
 """Reports: the figures every view shows, in one shape.
 
 `usage_report` gives the documented JSON shape (DESIGN.md section 8): rows per
-period and group with every token class, requests, cost (decimal string USD)
-and unpriced requests, plus totals. Days, weeks and months are the user's
+period and group with every token class, requests, cost (decimal string USD),
+unpriced requests and partly priced requests (a price class left out: the
+cost is a lower bound), plus totals. Days, weeks and months are the user's
 timezone; stored times are UTC.
 """
 
@@ -19,7 +20,7 @@ from tracker.storage.migrations import TOKEN_COLUMNS
 
 PERIOD_OF_REPORT = {"daily": "day", "weekly": "week", "monthly": "month"}
 PERIOD_FIELD = {"day": "date", "week": "week", "month": "month"}
-GROUPS = ("model", "source", "project", "tag", "session", "account")
+GROUPS = ("model", "source", "project", "tag", "session", "account", "api_key", "user")
 # Public token fields: the store splits cache writes by TTL; reports add them.
 REPORT_TOKEN_FIELDS = ("input_tokens", "cache_read_tokens", "cache_write_tokens", "output_tokens", "reasoning_tokens")
 DEFAULT_RANGE_DAYS = 30
@@ -54,19 +55,37 @@ def _public(row: dict) -> dict:
         "reasoning_tokens": row["reasoning_tokens"],
         "requests": row["requests"],
         # A row whose every request is unpriced has no cost, not a cost of $0.
-        "cost_usd": None
-        if row["requests"] and row["unpriced_requests"] >= row["requests"]
-        else format_usd(row["cost_pico"]),
+        "cost_usd": None if all_unpriced(row) else format_usd(row["cost_pico"]),
         "unpriced_requests": row["unpriced_requests"],
+        # priced, but a price class with no known rate is left out: the cost is a lower bound
+        "partly_priced_requests": row["partly_priced_requests"],
     }
     return out
 
 
+def all_unpriced(row: dict) -> bool:
+    """Whether nothing in the row has a price (its cost is unknown, not $0).
+
+    Provider rows often carry no request count (vector-store bytes, Anthropic's
+    report): for them, whether any row had a cost (`priced_rows`) tells; a
+    request-counted row is all unpriced when every request is.
+    """
+    if not row["unpriced_requests"]:
+        return False
+    priced_rows = row.get("priced_rows")
+    if priced_rows is not None:
+        return priced_rows == 0
+    return row["unpriced_requests"] >= row["requests"]
+
+
 def _totals(rows: list[dict]) -> dict:
-    total = {c: 0 for c in TOKEN_COLUMNS} | {"requests": 0, "cost_pico": 0, "unpriced_requests": 0}
+    total = {c: 0 for c in TOKEN_COLUMNS} | {"requests": 0, "cost_pico": 0, "unpriced_requests": 0,
+                                             "partly_priced_requests": 0}
     for row in rows:
         for key in total:
             total[key] += row[key]
+    # a total's cost is null only when every row's is (1: some row has a cost)
+    total["priced_rows"] = 0 if rows and all(all_unpriced(row) for row in rows) else 1
     return total
 
 

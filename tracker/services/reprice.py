@@ -10,8 +10,9 @@ import json
 from dataclasses import dataclass, field
 
 from tracker.core.tokens import Tokens
+from tracker.core.units import units_from_text
 from tracker.pricing import Pricer
-from tracker.services.ingest import bucket_tier_prompt
+from tracker.services.ingest import price_bucket_usage
 from tracker.storage import Store
 
 
@@ -38,21 +39,23 @@ def reprice(store: Store, pricer: Pricer, since_ms: int | None = None) -> Repric
                     continue  # a cost the provider reported is not ours to change
                 if table == "buckets":
                     batch, extra = row[14], json.loads(row[15]) if row[15] else None
-                    if tokens.total == 0 and not requests:
-                        continue
-                    priced = pricer.price(tokens, model or "", provider, ts_ms, tier, requests or 0, bool(batch),
-                                          tier_prompt_tokens=bucket_tier_prompt(tokens, requests, extra))
+                    units, old_partly, kind = units_from_text(row[16]), row[17], row[18]
+                    if tokens.total == 0 and not units and old_cost is None:
+                        continue  # nothing here has a price to find
+                    priced = price_bucket_usage(pricer, tokens, model, provider, ts_ms, tier, requests, batch,
+                                                extra, units, kind)
                 else:
-                    priced = pricer.price(tokens, model, provider, ts_ms, tier, requests or 1)
+                    speed, units, old_partly = row[14], units_from_text(row[15]), row[16]
+                    priced = pricer.price(tokens, model, provider, ts_ms, tier, requests or 1, speed=speed, units=units)
                 if priced.cost_pico is None:
                     result.unpriced_models[model or "?"] = result.unpriced_models.get(model or "?", 0) + 1
-                if (priced.cost_pico, priced.price_id) != (old_cost, old_id):
+                if (priced.cost_pico, priced.price_id, priced.partly) != (old_cost, old_id, old_partly):
                     result.changed += 1
                     if old_cost is None and priced.cost_pico is not None:
                         result.newly_priced += 1
                     if old_cost is not None and priced.cost_pico is None:
                         result.now_unpriced += 1
-                    updates.append((priced.cost_pico, priced.price_id, rowid))
+                    updates.append((priced.cost_pico, priced.price_id, priced.partly, rowid))
             if updates:
                 store.update_costs(table, updates)
     return result

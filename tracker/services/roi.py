@@ -4,7 +4,11 @@ Cost is exact (integer picodollars from the store); value is Decimal. A value
 entry that spans several report periods is spread over them in proportion to
 the days it shares with each (a monthly amount seen week by week), so the
 periods add up to the entry. ROI is value / cost; cost per KPI unit is the
-tag's cost in the period over the units produced in it.
+tag's cost in the period over the units produced in it; over several periods
+(a tag's summary, the totals) it is the cost of the periods (and tags) that
+produced the unit over those units, never the cost of every period over the
+units of a few. Value in a currency with no USD rate is not converted: it is
+listed apart (`unconverted_value`), never silently left out or counted as $0.
 
 Trend: over the last `TREND_PERIODS` complete periods, the later half against
 the earlier half. A tag is flagged when its cost grew by more than
@@ -97,10 +101,18 @@ class _Cell:
     has_money: bool = False
     kpis: dict | None = None
     unconverted: dict | None = None
+    # per KPI unit, the cost of the periods that produced it (set on cells that sum several periods;
+    # a single period's cell has none: its own cost is the cost of each of its units)
+    kpi_costs: dict | None = None
 
     def __post_init__(self):
         self.kpis = self.kpis or defaultdict(Decimal)
         self.unconverted = self.unconverted or defaultdict(Decimal)
+        self.kpi_costs = self.kpi_costs or defaultdict(int)
+
+    def cost_of(self, unit: str) -> int:
+        """The cost that produced this KPI unit: not the cost of periods (or tags) that produced none."""
+        return self.kpi_costs[unit] if unit in self.kpi_costs else self.cost_pico
 
     def add(self, other: "_Cell") -> None:
         self.cost_pico += other.cost_pico
@@ -110,6 +122,7 @@ class _Cell:
         self.has_money |= other.has_money
         for unit, q in other.kpis.items():
             self.kpis[unit] += q
+            self.kpi_costs[unit] += other.cost_of(unit)
         for cur, a in other.unconverted.items():
             self.unconverted[cur] += a
 
@@ -123,7 +136,7 @@ class _Cell:
             "value_usd": _money(self.value_usd) if self.has_money else None,
             "roi": _str(ratio(self.value_usd, self.cost_pico)) if self.has_money else None,
             "kpis": [
-                {"unit": unit, "quantity": _qty(q), "cost_per_unit_usd": cost_per_unit(self.cost_pico, q)}
+                {"unit": unit, "quantity": _qty(q), "cost_per_unit_usd": cost_per_unit(self.cost_of(unit), q)}
                 for unit, q in sorted(self.kpis.items())
             ],
             "unconverted_value": {cur: _money(a) for cur, a in sorted(self.unconverted.items())},
@@ -255,7 +268,6 @@ def _roi_report(store: Store, zone: tzinfo, period: str, since: date | None, unt
         ordered_tags.append(None)
     rows, summaries = [], []
     grand = _Cell()
-    unit_cost: dict[str, int] = defaultdict(int)  # per KPI unit: the cost of the tags that produced it
     for tag_id in ordered_tags:
         name = tags[tag_id]["name"] if tag_id is not None else UNTAGGED
         kind = tags[tag_id]["kind"] if tag_id is not None else None
@@ -265,9 +277,7 @@ def _roi_report(store: Store, zone: tzinfo, period: str, since: date | None, unt
             total.add(cell)
             rows.append({"period": p.label, "start": p.first.isoformat(), "end": p.last.isoformat(),
                          "complete": p.complete, "tag": name, "tag_kind": kind} | cell.public())
-        grand.add(total)
-        for unit in total.kpis:
-            unit_cost[unit] += total.cost_pico
+        grand.add(total)  # per KPI unit, the cost of the tags (and periods) that produced it
         complete_cells = [cells.get((tag_id, p.label)) or _Cell() for p in periods if p.complete]
         tr = trend(complete_cells)
         if tag_id is None:
@@ -278,8 +288,13 @@ def _roi_report(store: Store, zone: tzinfo, period: str, since: date | None, unt
         s["rank"] = rank if s["roi"] is not None else None
     untagged = sum(c.cost_pico for (t, _), c in cells.items() if t is None)
     grand_figures = grand.public()
-    for kpi in grand_figures["kpis"]:  # not everyone's cost over one tag's units
-        kpi["cost_per_unit_usd"] = cost_per_unit(unit_cost[kpi["unit"]], grand.kpis[kpi["unit"]])
+    notes = [
+        "cost is estimated at the price in force on each request's date; unpriced requests are not in it",
+        "a value entry spanning several periods is spread over them by days",
+        f"flag: cost up more than {COST_GROWTH_FLAG_PCT}% over the last {TREND_PERIODS} complete periods "
+        f"(later half against earlier half) while value grew {VALUE_FLAT_PCT}% or less",
+    ]
+    notes += [unconverted_note(currency, amount) for currency, amount in grand_figures["unconverted_value"].items()]
     return {
         "timezone": zone_name(zone), "period": period, "since": since.isoformat(), "until": until.isoformat(),
         "currency": "USD",
@@ -288,10 +303,17 @@ def _roi_report(store: Store, zone: tzinfo, period: str, since: date | None, unt
         "totals": grand_figures | {"untagged_cost_usd": format_usd(untagged)},
         "flagged": [s["tag"] for s in summaries if s["trend"]["cost_grows_value_flat"]],
         "leverage": leverage(store, zone, today),
-        "notes": [
-            "cost is estimated at the price in force on each request's date; unpriced requests are not in it",
-            "a value entry spanning several periods is spread over them by days",
-            f"flag: cost up more than {COST_GROWTH_FLAG_PCT}% over the last {TREND_PERIODS} complete periods "
-            f"(later half against earlier half) while value grew {VALUE_FLAT_PCT}% or less",
-        ],
+        "notes": notes,
     }
+
+
+def unconverted_note(currency: str, amount: str) -> str:
+    return (f"value of {amount} {currency} is not converted (no USD rate for {currency}) and is not in any ROI: "
+            f"set a rate with `tracker value rate {currency} RATE`")
+
+
+def value_text(figures: dict) -> str:
+    """A tag's (or the totals') value as a person reads it: USD, and what could not be converted."""
+    parts = [f"${Decimal(figures['value_usd']):,.2f}"] if figures.get("value_usd") else []
+    parts += [f"{amount} {currency} not converted" for currency, amount in figures["unconverted_value"].items()]
+    return "; ".join(parts)

@@ -58,6 +58,9 @@ def usage_table(store: Store, zone: tzinfo, view: str, since: date, until: date)
     if totals["unpriced_requests"]:
         summary += (f" · {counted(totals['unpriced_requests'], 'unpriced request')} "
                     "(no known price; not counted as $0)")
+    if totals["partly_priced_requests"]:
+        summary += (f" · {counted(totals['partly_priced_requests'], 'partly priced request')} "
+                    "(a price class with no known rate: their cost is a lower bound)")
     billed = report.get("billed")
     if billed:
         est = sum(Decimal(b["estimated_usd"]) for b in billed)

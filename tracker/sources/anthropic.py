@@ -18,6 +18,7 @@ from tracker.core.money import usd_to_pico
 from tracker.core.provider_records import ClaudeCodeRow
 from tracker.core.records import BilledLine, UsageBucket
 from tracker.core.tokens import Tokens
+from tracker.core.units import MAX_UNIT_COUNT, WEB_SEARCHES
 from tracker.net import HttpClient, HttpOptions
 from tracker.sources.base import (
     DAY_S,
@@ -51,8 +52,14 @@ MAX_BUCKETS = {DAY_S: 31, HOUR_S: 168}
 COST_MAX_BUCKETS = 31
 CLAUDE_CODE_PAGE_LIMIT = 1000
 # context_window: the report has no request count, so a day's rows above 200k prompt tokens can
-# only be priced at the long-context rates when grouped by it (services.ingest.bucket_tier_prompt)
-GROUP_BY = ("model", "workspace_id", "api_key_id", "service_tier", "context_window")
+# only be priced at the long-context rates when grouped by it (services.ingest.bucket_tier_prompt).
+# account_id / service_account_id (who made the calls) and inference_geo: kept for tagging rules.
+GROUP_BY = ("model", "workspace_id", "api_key_id", "service_tier", "context_window", "inference_geo", "account_id",
+            "service_account_id")
+EXTRA_DIMS = ("context_window", "inference_geo", "account_id", "service_account_id")
+
+# the cost report's breakdowns of a line (with group_by description): what kind of cost, which tokens
+COST_BREAKDOWNS = ("cost_type", "token_type", "service_tier", "context_window", "inference_geo")
 
 MESSAGES = Stream("messages", widths=(DAY_S, HOUR_S), max_buckets=MAX_BUCKETS, replaces_buckets=True)
 COSTS = Stream("costs", widths=(DAY_S,), max_buckets={DAY_S: COST_MAX_BUCKETS}, billed=True)
@@ -147,8 +154,10 @@ class AnthropicSource(HttpSource):
         if not isinstance(tool_use, dict):
             raise BadRecord("server_tool_use is not an object")
         searches = as_int(tool_use.get("web_search_requests"), "web_search_requests")
+        if searches > MAX_UNIT_COUNT:
+            raise BadRecord("web_search_requests is out of range")
         tier = as_str(r.get("service_tier"))
-        window = as_str(r.get("context_window"))
+        extra = {d: as_str(r.get(d)) for d in EXTRA_DIMS if r.get(d) is not None}
         return UsageBucket(
             source=KIND, account=self.label, kind="messages", start_s=start_s, width_s=width_s,
             model=as_str(r.get("model")),
@@ -163,7 +172,7 @@ class AnthropicSource(HttpSource):
             quantity=searches or None, quantity_unit="web_search_requests" if searches else None,
             api_key_id=as_str(r.get("api_key_id")), workspace_id=as_str(r.get("workspace_id")),
             service_tier=tier, batch=True if tier == "batch" else None, provider=KIND,
-            extra={"context_window": window} if window else None,
+            extra=extra or None, units={WEB_SEARCHES: searches} if searches else None,
         )
 
     # -- cost report --------------------------------------------------------
@@ -182,6 +191,7 @@ class AnthropicSource(HttpSource):
                         source=KIND, account=self.label, day=day_of(begin), line_item=item,
                         amount_pico=cents_to_pico(r.get("amount")), currency=as_str(r.get("currency")) or "USD",
                         workspace_id=as_str(r.get("workspace_id")), model=as_str(r.get("model")),
+                        **{name: as_str(r.get(name)) for name in COST_BREAKDOWNS},
                     ))
                 except BadRecord as exc:
                     batch.rejected.append(f"anthropic cost row at {rfc3339(begin)}: {exc}")

@@ -22,6 +22,7 @@ from tracker.core.provider_records import BalanceSnapshot, ClaudeCodeRow
 from tracker.core.records import BilledLine, UsageBucket
 from tracker.core.timeutil import UTC, parse_iso
 from tracker.core.tokens import Tokens
+from tracker.core.units import add_units
 from tracker.net import AuthError, HttpClient, WrongKeyType
 
 DAY_S = 86_400
@@ -239,10 +240,12 @@ def merge_buckets(buckets: Iterable[UsageBucket]) -> list[UsageBucket]:
             tokens=have.tokens + b.tokens,
             requests=_add(have.requests, b.requests),
             quantity=_add(have.quantity, b.quantity),
+            units=add_units(have.units, b.units),
             # a part whose cost the provider did not report makes the whole unknown (priced from its
             # tokens), never a part counted as $0
             reported_cost_pico=(None if have.reported_cost_pico is None or b.reported_cost_pico is None
                                 else have.reported_cost_pico + b.reported_cost_pico),
+            byok_cost_pico=_add(have.byok_cost_pico, b.byok_cost_pico),
         )
     return list(merged.values())
 

@@ -13,7 +13,12 @@ Counting rules:
   the store's keep-most-complete upsert);
 * a sidechain (`/btw`, sub-agent) transcript can replay a parent's message
   with the same message.id under another requestId: keying on message.id
-  alone counts it once (message ids are unique per API response);
+  alone counts it once (message ids are unique per API response), and the main
+  transcript's copy is the one kept whatever the counts (ccusage's rule; the
+  sidechain flag is stored with the event);
+* `usage.speed` ("fast": Anthropic's fast mode, a price class of its own) and
+  `usage.server_tool_use.web_search_requests` (priced per search) go with the
+  event to be priced;
 * `<synthetic>` lines are local error notices, not API calls: skipped.
 Prompt and response text are never kept: only ids, model, times and counts.
 """
@@ -23,8 +28,9 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from tracker.core.records import UsageEvent
+from tracker.core.records import UsageEvent, replaces_copy
 from tracker.core.tokens import Tokens
+from tracker.core.units import WEB_SEARCHES, MAX_UNIT_COUNT
 from tracker.sources import logfiles as lf
 
 KIND = "claude_code"
@@ -119,8 +125,13 @@ def _event_fast(rec, line, skipped, fallback_session: str | None) -> UsageEvent 
     tokens = Tokens(usage.input_tokens, usage.cache_read_input_tokens, write - write_1h, write_1h, usage.output_tokens)
     content = message.content
     tool_use = type(content) is list and "tool_use" in [block.type for block in content]  # a list: ~2x any()
-    return _event(message.model, rec.timestamp, tokens, message.id, rec.requestId, line, tool_use,
-                  rec.cwd, rec.sessionId, rec.gitBranch, usage.service_tier, skipped, fallback_session)
+    tools = usage.server_tool_use
+    searches = tools.web_search_requests if tools is not None else 0
+    event = _event(message.model, rec.timestamp, tokens, message.id, rec.requestId, line, tool_use,
+                   rec.cwd, rec.sessionId, rec.gitBranch, usage.service_tier, skipped, fallback_session, searches)
+    if event is not None:
+        event.speed, event.sidechain = usage.speed, rec.isSidechain is True
+    return event
 
 
 def _not_a_response(kind, skipped) -> None:
@@ -130,7 +141,8 @@ def _not_a_response(kind, skipped) -> None:
 
 
 def keep_most_complete(best: dict, event: UsageEvent, skipped) -> None:
-    """One event per key: the copy with the most tokens (on a tie the first seen), using tools if any copy does."""
+    """One event per key: the main copy, then the one with the most tokens (on a tie the first seen);
+    using tools if any copy does."""
     old = best.get(event.key)
     if old is None:
         best[event.key] = event
@@ -138,7 +150,7 @@ def keep_most_complete(best: dict, event: UsageEvent, skipped) -> None:
     skipped[SKIP_DUPLICATE] += 1
     # one line per content block: the tool_use block may be any of them, not the most complete one
     tool_use = old.tool_use or event.tool_use
-    if event.tokens.total > old.tokens.total:
+    if replaces_copy(event.sidechain, event.tokens.total, old.sidechain, old.tokens.total):
         best[event.key] = event
     best[event.key].tool_use = tool_use
 
@@ -154,9 +166,15 @@ def event_from(obj: dict, line, skipped, fallback_session=None) -> UsageEvent | 
         isinstance(block, dict) and block.get("type") == "tool_use" for block in content
     )
     tier = usage.get("service_tier")
-    return _event(message.get("model"), obj.get("timestamp"), tokens_from(usage), message.get("id"),
-                  obj.get("requestId"), line, tool_use, _text(obj.get("cwd")), _text(obj.get("sessionId")),
-                  _text(obj.get("gitBranch")), tier if isinstance(tier, str) else None, skipped, fallback_session)
+    tools = usage.get("server_tool_use")
+    searches = lf.count(tools.get("web_search_requests", 0)) if isinstance(tools, dict) else 0
+    event = _event(message.get("model"), obj.get("timestamp"), tokens_from(usage), message.get("id"),
+                   obj.get("requestId"), line, tool_use, _text(obj.get("cwd")), _text(obj.get("sessionId")),
+                   _text(obj.get("gitBranch")), tier if isinstance(tier, str) else None, skipped, fallback_session,
+                   searches if tools is None or isinstance(tools, dict) else None)
+    if event is not None:
+        event.speed, event.sidechain = _text(usage.get("speed")), obj.get("isSidechain") is True
+    return event
 
 
 def _text(value) -> str | None:
@@ -165,8 +183,11 @@ def _text(value) -> str | None:
 
 def _event(model, timestamp, tokens: Tokens | None, message_id, request_id, line, tool_use: bool,
            cwd: str | None, session: str | None, branch: str | None, tier: str | None, skipped,
-           fallback_session: str | None) -> UsageEvent | None:
-    """The event of one response line, or None with the reason counted (both paths end here)."""
+           fallback_session: str | None, web_searches: int | None) -> UsageEvent | None:
+    """The event of one response line, or None with the reason counted (both paths end here).
+
+    `web_searches` is None when the line's count of them is unusable (a bad number).
+    """
     if model == SYNTHETIC_MODEL:
         skipped[SKIP_SYNTHETIC] += 1
         return None
@@ -177,7 +198,7 @@ def _event(model, timestamp, tokens: Tokens | None, message_id, request_id, line
     if ts_ms is None:
         skipped[lf.BAD_TIMESTAMP] += 1
         return None
-    if tokens is None:
+    if tokens is None or web_searches is None or web_searches > MAX_UNIT_COUNT:
         skipped[lf.BAD_NUMBER] += 1
         return None
     if isinstance(message_id, str) and message_id:
@@ -201,6 +222,7 @@ def _event(model, timestamp, tokens: Tokens | None, message_id, request_id, line
         git_branch=branch or None,
         tool_use=tool_use,
         service_tier=tier,
+        units={WEB_SEARCHES: web_searches} if web_searches else None,
     )
 
 

@@ -27,6 +27,10 @@ class CacheSplit(msgspec.Struct):
     ephemeral_1h_input_tokens: Count = 0
 
 
+class ServerToolUse(msgspec.Struct):
+    web_search_requests: Count = 0
+
+
 class Usage(msgspec.Struct):
     input_tokens: Count = 0
     output_tokens: Count = 0
@@ -34,6 +38,8 @@ class Usage(msgspec.Struct):
     cache_read_input_tokens: Count = 0
     cache_creation: CacheSplit | None = None
     service_tier: str | None = None
+    speed: str | None = None
+    server_tool_use: ServerToolUse | None = None
 
 
 class Message(msgspec.Struct):
@@ -51,6 +57,7 @@ class Line(msgspec.Struct):
     sessionId: str | None = None
     gitBranch: str | None = None
     requestId: str | None = None
+    isSidechain: bool | None = None
 
 
 decode_line = msgspec.json.Decoder(Line).decode

@@ -18,8 +18,15 @@ Counting rules:
   included, in one burst when the child file is created: token counts in the
   second of the child's `session_meta` (or within 1 s after it) only seed the
   running total.
+* A fork's rollout starts with its own `session_meta` and then replays the
+  parent's items, the parent's `session_meta` among them: the first
+  `session_meta` of a file names its thread (and cwd, branch, fork), later
+  ones are history.
 * The event key is the thread id + the cumulative totals: the same call read
-  again (archived copy, re-read after truncation) maps to the same row.
+  again (archived copy, re-read after truncation) maps to the same row. A file
+  with no `session_meta` has no thread id to trust (its name is a copy's
+  name): its key is the event's time + the totals, so the same event copied
+  into two such files is one row.
 * The service tier (priority, flex) comes from `thread_settings_applied`
   events or the turn context, and is priced as such.
 The running state (totals, model, tool flag, tier) is kept in the file's cursor so an
@@ -119,6 +126,10 @@ def _model_from(payload: dict) -> str | None:
 def parse(fh, start: int, limit: int, result: lf.ReadResult) -> None:
     state = result.state
     path = getattr(fh, "name", "")
+    if "meta" not in state:
+        # whether the file's own session_meta was read; a cursor written before this was kept keyed
+        # its events by session, and keeps doing so (an append must land on the same keys)
+        state["meta"] = bool(state)
     state.setdefault("session", _session_from_name(path))
     skipped = result.skipped
     events = result.events
@@ -216,6 +227,9 @@ def _session_from_name(path: str) -> str:
 
 
 def _session_meta(state: dict, obj: dict, payload: dict) -> None:
+    if state.get("meta"):  # a fork's replay of its parent's session_meta: history, not this thread
+        return
+    state["meta"] = True
     if isinstance(payload.get("id"), str) and payload["id"]:
         state["session"] = payload["id"]
     if isinstance(payload.get("cwd"), str):
@@ -295,9 +309,10 @@ def _token_count(state: dict, obj: dict, payload: dict, skipped) -> UsageEvent |
     tool = bool(state.pop("tool", False))
     session = state.get("session")
     cwd = state.get("cwd")
+    owner = session if state.get("meta") else f"@{ts_ms}"  # no session_meta: the event's time instead
     return UsageEvent(
         source=KIND,
-        key=f"{session}:{total[0]}:{total[1]}:{total[2]}:{total[3]}:{total[4]}",
+        key=f"{owner}:{total[0]}:{total[1]}:{total[2]}:{total[3]}:{total[4]}",
         ts_ms=ts_ms,
         model=state.get("model") or _model_from(payload) or UNKNOWN_MODEL,
         tokens=_tokens(delta),

@@ -1,11 +1,14 @@
 """OpenAI organization Usage API and Costs API (admin key).
 
-Usage: eight endpoints, each grouped so that usage is attributed to model,
-project and API key (completions also to batch and service tier), read into
-`UsageBucket`s. OpenAI's `input_tokens` INCLUDES cached (and cache-write)
+Usage: ten endpoints, each grouped so that usage is attributed to model,
+project, user and API key (completions also to batch and service tier), read
+into `UsageBucket`s. OpenAI's `input_tokens` INCLUDES cached (and cache-write)
 tokens; the tracker's input is uncached, so it is `input_uncached_tokens` when
-the provider sends it, else input - cached - cache_write.
-Costs: per day, line item and project, into `BilledLine`s (USD, exact).
+the provider sends it, else input - cached - cache_write. Audio and image
+tokens (part of those), speech characters, transcription seconds and web and
+file search calls are kept as price units (core.units), priced at their own
+rates, not as text.
+Costs: per day, line item, project and API key, into `BilledLine`s (USD, exact).
 See reference/providers.md section 1.
 """
 
@@ -16,6 +19,20 @@ import time
 from tracker.core.money import usd_to_pico
 from tracker.core.records import BilledLine, UsageBucket
 from tracker.core.tokens import Tokens
+from tracker.core.units import (
+    CACHED_AUDIO,
+    CACHED_IMAGE,
+    FILE_SEARCHES,
+    INPUT_AUDIO,
+    INPUT_AUDIO_SECONDS,
+    INPUT_CHARACTERS,
+    INPUT_IMAGE,
+    OUTPUT_AUDIO,
+    OUTPUT_IMAGE,
+    WEB_SEARCHES,
+    BadUnits,
+    clean_units,
+)
 from tracker.net import HttpClient, HttpOptions
 from tracker.sources.base import (
     DAY_S,
@@ -46,24 +63,36 @@ COSTS_MAX_BUCKETS = 180
 
 # endpoint -> dimensions grouped on (all the API offers that identify who spent)
 USAGE_ENDPOINTS: dict[str, tuple[str, ...]] = {
-    "completions": ("model", "project_id", "api_key_id", "batch", "service_tier"),
-    "embeddings": ("model", "project_id", "api_key_id"),
-    "moderations": ("model", "project_id", "api_key_id"),
-    "images": ("model", "project_id", "api_key_id", "size", "source"),
-    "audio_speeches": ("model", "project_id", "api_key_id"),
-    "audio_transcriptions": ("model", "project_id", "api_key_id"),
+    "completions": ("model", "project_id", "user_id", "api_key_id", "batch", "service_tier"),
+    "embeddings": ("model", "project_id", "user_id", "api_key_id"),
+    "moderations": ("model", "project_id", "user_id", "api_key_id"),
+    "images": ("model", "project_id", "user_id", "api_key_id", "size", "source"),
+    "audio_speeches": ("model", "project_id", "user_id", "api_key_id"),
+    "audio_transcriptions": ("model", "project_id", "user_id", "api_key_id"),
     "vector_stores": ("project_id",),
     "code_interpreter_sessions": ("project_id",),
+    "web_search_calls": ("model", "project_id", "user_id", "api_key_id", "context_level"),
+    "file_search_calls": ("project_id", "user_id", "api_key_id", "vector_store_id"),
 }
-# non-token endpoints: (result field, unit stored in UsageBucket.quantity_unit)
+# non-token endpoints: (result field, unit stored in UsageBucket.quantity_unit, price unit or None)
 QUANTITIES = {
-    "images": ("images", "images"),
-    "audio_speeches": ("characters", "characters"),
-    "audio_transcriptions": ("seconds", "seconds"),
-    "vector_stores": ("usage_bytes", "bytes"),
-    "code_interpreter_sessions": ("num_sessions", "sessions"),
+    "images": ("images", "images", None),
+    "audio_speeches": ("characters", "characters", INPUT_CHARACTERS),
+    "audio_transcriptions": ("seconds", "seconds", INPUT_AUDIO_SECONDS),
+    "vector_stores": ("usage_bytes", "bytes", None),
+    "code_interpreter_sessions": ("num_sessions", "sessions", None),
+    # tool calls: the model requests that made them are in completions already, so no request count
+    "web_search_calls": ("num_requests", "calls", WEB_SEARCHES),
+    "file_search_calls": ("num_requests", "calls", FILE_SEARCHES),
 }
-EXTRA_DIMS = ("size", "source")
+# endpoints whose results count model requests (num_model_requests) of their own
+COUNTS_REQUESTS = ("completions", "embeddings", "moderations", "images", "audio_speeches", "audio_transcriptions")
+EXTRA_DIMS = ("size", "source", "user_id", "context_level", "vector_store_id")
+# completions' modality fields (part of input, cached input or output tokens) -> price units
+MODALITY_UNITS = {
+    "input_audio_tokens": INPUT_AUDIO, "input_cached_audio_tokens": CACHED_AUDIO, "output_audio_tokens": OUTPUT_AUDIO,
+    "input_image_tokens": INPUT_IMAGE, "input_cached_image_tokens": CACHED_IMAGE, "output_image_tokens": OUTPUT_IMAGE,
+}
 
 USAGE = Stream("usage", widths=(DAY_S, HOUR_S), max_buckets=MAX_BUCKETS, replaces_buckets=True)
 COSTS = Stream("costs", widths=(DAY_S,), max_buckets={DAY_S: COSTS_MAX_BUCKETS}, billed=True)
@@ -148,6 +177,7 @@ class OpenAISource(HttpSource):
         tokens = Tokens()
         requests = None
         quantity = unit = None
+        units: dict[str, int] = {}
         if endpoint == "completions":
             total_in = as_int(r.get("input_tokens"), "input_tokens")
             cached = as_int(r.get("input_cached_tokens"), "input_cached_tokens")
@@ -159,16 +189,23 @@ class OpenAISource(HttpSource):
                 raise BadRecord("cached input exceeds input_tokens")
             tokens = Tokens(input_tokens=uncached, cache_read_tokens=cached, cache_write_5m_tokens=cache_write,
                             output_tokens=as_int(r.get("output_tokens"), "output_tokens"))
-            requests = as_int(r.get("num_model_requests"), "num_model_requests")
+            units = {unit_name: as_int(r.get(field), field) for field, unit_name in MODALITY_UNITS.items()}
         elif endpoint in ("embeddings", "moderations"):
             tokens = Tokens(input_tokens=as_int(r.get("input_tokens"), "input_tokens"))
-            requests = as_int(r.get("num_model_requests"), "num_model_requests")
         else:
-            # Counted in images, characters, seconds, bytes or sessions: no token
-            # price applies, so requests stay None and the bucket is unpriced
-            # (not $0); the costs endpoint carries what it cost.
-            field, unit = QUANTITIES[endpoint]
+            # Counted in images, characters, seconds, bytes, sessions or tool calls. Those with a price
+            # unit are priced per unit where the model's price has a rate; the others (images, bytes,
+            # sessions) stay unpriced (not $0): the costs endpoint carries what they cost.
+            field, unit, price_unit = QUANTITIES[endpoint]
             quantity = as_int(r.get(field), field)
+            if price_unit:
+                units = {price_unit: quantity}
+        if endpoint in COUNTS_REQUESTS:
+            requests = as_int(r.get("num_model_requests"), "num_model_requests")
+        try:
+            units = clean_units(tokens, units)
+        except BadUnits as exc:
+            raise BadRecord(str(exc)) from None
         batch_flag = r.get("batch")
         extra = {d: as_str(r.get(d)) for d in EXTRA_DIMS if d in USAGE_ENDPOINTS[endpoint] and r.get(d) is not None}
         return UsageBucket(
@@ -176,7 +213,7 @@ class OpenAISource(HttpSource):
             model=as_str(r.get("model")), tokens=tokens, requests=requests, quantity=quantity, quantity_unit=unit,
             project_id=as_str(r.get("project_id")), api_key_id=as_str(r.get("api_key_id")),
             service_tier=as_str(r.get("service_tier")), batch=batch_flag if isinstance(batch_flag, bool) else None,
-            provider=KIND, extra=extra or None,
+            provider=KIND, extra=extra or None, units=units,
         )
 
     # -- costs --------------------------------------------------------------
@@ -184,7 +221,7 @@ class OpenAISource(HttpSource):
         batch = Batch()
         limit = max(1, min(COSTS_MAX_BUCKETS, -(-(end_s - start_s) // DAY_S)))
         params = [("start_time", start_s), *end_param, ("bucket_width", "1d"), ("limit", limit),
-                  ("group_by", "line_item"), ("group_by", "project_id")]
+                  ("group_by", "line_item"), ("group_by", "project_id"), ("group_by", "api_key_id")]
         seen: set[int] = set()
         for data in self._pages("organization/costs", params):
             for begin, results in self._buckets_in(data, start_s, end_s, batch, seen):
@@ -200,7 +237,7 @@ class OpenAISource(HttpSource):
                         batch.billed.append(BilledLine(
                             source=KIND, account=self.label, day=day_of(begin), line_item=item,
                             amount_pico=usd_to_pico(value), currency=(as_str(amount.get("currency")) or "usd").upper(),
-                            project_id=as_str(r.get("project_id")),
+                            project_id=as_str(r.get("project_id")), api_key_id=as_str(r.get("api_key_id")),
                             model=item.split(", ")[0] if ", " in item else None,
                         ))
                     except BadRecord as exc:

@@ -3,7 +3,9 @@
 `/key` works with any key; `/activity` (and, per the current spec, `/credits`)
 needs a management key: a normal key gets 403, which becomes a note telling the
 user what to do, not a failing account. Activity rows carry OpenRouter's own
-charge (`usage`, USD), kept as the reported cost of each bucket.
+charge (`usage`, USD) and the spend on the user's own provider keys
+(`byok_usage_inference`): both are the reported cost of each bucket, the BYOK
+part also kept apart (`byok_cost_pico`).
 See reference/providers.md section 3.
 """
 
@@ -144,6 +146,10 @@ class OpenRouterSource(HttpSource):
                 output = as_int(row.get("completion_tokens"), "completion_tokens")
                 reasoning = min(as_int(row.get("reasoning_tokens"), "reasoning_tokens"), output)
                 provider_name = as_str(row.get("provider_name"))
+                byok = (None if row.get("byok_usage_inference") is None
+                        else usd_to_pico(as_decimal(row["byok_usage_inference"], "byok_usage_inference")))
+                if byok is not None and byok < 0:
+                    raise BadRecord("byok_usage_inference is negative")
                 batch.buckets.append(UsageBucket(
                     source=KIND, account=self.label, kind="activity", start_s=_day_start(day), width_s=DAY_S,
                     model=as_str(row.get("model")) or as_str(row.get("model_permaslug")),
@@ -152,9 +158,11 @@ class OpenRouterSource(HttpSource):
                     requests=as_int(row.get("requests"), "requests"), provider=KIND,
                     extra={"provider_name": provider_name} if provider_name else None,
                     # no usage figure (absent or null): priced from the tokens like any other source,
-                    # never a reported $0 (and never the whole row dropped)
-                    reported_cost_pico=(None if row.get("usage") is None
-                                        else usd_to_pico(as_decimal(row["usage"], "usage"))),
+                    # never a reported $0 (and never the whole row dropped); spend billed to the user's own
+                    # provider keys (BYOK) is spend too: part of the row's cost, and kept apart as well
+                    reported_cost_pico=(None if row.get("usage") is None else usd_to_pico(
+                        as_decimal(row["usage"], "usage")) + (byok or 0)),
+                    byok_cost_pico=byok,
                 ))
             except (BadRecord, ValueError) as exc:
                 batch.rejected.append(f"openrouter activity row: {exc}")

@@ -7,11 +7,19 @@ from contextlib import contextmanager
 
 from tracker.core.records import Cursor
 from tracker.storage.migrations import ROLLUP_FILL, ROLLUP_TRIGGERS
-from tracker.storage.store import _EVENT_UPSERT, _EVENT_UPSERT_COMPLETE, CURSOR_UPSERT, WriteResult, cursor_row_tuples
+from tracker.storage.store import (
+    _EVENT_UPSERT,
+    _EVENT_UPSERT_COMPLETE,
+    CURSOR_UPSERT,
+    EVENT_COLUMNS,
+    WriteResult,
+    cursor_row_tuples,
+)
 
 # Positions in a storage.store.event_row tuple.
 ROW_KEY = 2
 ROW_TOKENS = slice(10, 15)  # input, cache read, cache write 5m/1h, output (reasoning is inside output)
+ROW_SIDECHAIN = EVENT_COLUMNS.index("sidechain")
 
 BULK_CACHE_MIB = 64  # page cache big enough to keep the events indexes in memory
 

@@ -423,7 +423,9 @@ class _Rollup:
 
     def triggers(self) -> list[str]:
         # an update that moves or re-prices a row, or changes any summed column, moves its share
-        watched = ["ts_ms", "source", "model"] + [c for c in self.columns if c not in ("n", "unpriced")]
+        watched = ["ts_ms", "source", "model"] + [c for c in self.columns if c not in ("n", "unpriced", "partly")]
+        if "partly" in self.columns:  # a measure named apart from the column it reads
+            watched.append("partly_priced")
         return [
             f"CREATE TRIGGER events_hourly_insert AFTER INSERT ON events BEGIN {self._add()} END",
             f"CREATE TRIGGER events_hourly_delete AFTER DELETE ON events BEGIN {self._sub()} END",
@@ -451,7 +453,15 @@ _COST_MEASURES = (
     ("unpriced", "CASE WHEN {r}.cost_pico IS NULL THEN MAX(COALESCE({r}.requests, 1), 1) ELSE 0 END"),
 )
 _ROLLUP_V1 = _Rollup(_COST_MEASURES)  # m020: cost figures only
-ROLLUP = _Rollup(_COST_MEASURES + tuple((c, f"COALESCE({{r}}.{c}, 0)") for c in TOKEN_COLUMNS))  # m060: + tokens
+_TOKEN_MEASURES = tuple((c, f"COALESCE({{r}}.{c}, 0)") for c in TOKEN_COLUMNS)
+_ROLLUP_V2 = _Rollup(_COST_MEASURES + _TOKEN_MEASURES)  # m060: + tokens
+# A priced request whose cost leaves out a price class nobody has a rate for (fast mode on a model
+# without a fast price, an audio token without an audio rate): its cost is a lower bound.
+PARTLY_PRICED_SQL = (
+    "CASE WHEN {r}.cost_pico IS NOT NULL AND {r}.partly_priced IS NOT NULL THEN MAX(COALESCE({r}.requests, 1), 1) "
+    "ELSE 0 END"
+)
+ROLLUP = _Rollup(_COST_MEASURES + _TOKEN_MEASURES + (("partly", PARTLY_PRICED_SQL),))  # m090: + partly priced
 # storage.bulk's rebuild after a first import that ran without the triggers
 ROLLUP_FILL = ROLLUP.fill()
 
@@ -473,7 +483,7 @@ def m060_events_hourly_tokens(db: Database) -> None:
     for name in ROLLUP_TRIGGERS:
         db.execute(f"DROP TRIGGER IF EXISTS {name}")
     db.execute("DROP TABLE events_hourly")
-    ROLLUP.build(db)
+    _ROLLUP_V2.build(db)
 
 
 _FILE_STAT_FIELDS = ("dev", "ino", "size", "mtime_ns")
@@ -489,3 +499,29 @@ def m070_cursor_stat_keys(db: Database) -> None:
     joined = " || ':' || ".join(f"json_extract(value, '$.{name}')" for name in _FILE_STAT_FIELDS)
     typed = " AND ".join(f"json_type(value, '$.{name}') = 'integer'" for name in _FILE_STAT_FIELDS)
     db.execute(f"UPDATE cursors SET stat_key = {joined} WHERE json_valid(value) AND {typed}")
+
+
+@migrations()
+def m090_price_classes(db: Database) -> None:
+    """What the price of a request depends on beyond its token classes, and what its cost leaves out.
+
+    events: `speed` (Anthropic fast mode), `units` (JSON: web searches, audio and image tokens, ...;
+    core.units), `sidechain` (a Claude Code sub-agent copy, which never replaces the main copy),
+    `partly_priced` (the price classes nobody has a rate for: the cost is a lower bound). buckets:
+    `units`, `partly_priced`, and `byok_cost_pico` (OpenRouter spend on the user's own provider keys).
+    billed: the breakdowns the providers offer. tag_rules: rules on a provider's user and service
+    account. The hourly rollup gains the partly-priced request count (rebuilt, as m060 did).
+    """
+    for table, columns in (
+        ("events", ("sidechain INTEGER", "speed TEXT", "units TEXT", "partly_priced TEXT")),
+        ("buckets", ("units TEXT", "partly_priced TEXT", "byok_cost_pico INTEGER")),
+        ("billed", ("api_key_id TEXT", "cost_type TEXT", "token_type TEXT", "service_tier TEXT",
+                    "context_window TEXT", "inference_geo TEXT")),
+        ("tag_rules", ("user_id TEXT", "service_account_id TEXT")),
+    ):
+        for column in columns:
+            db.execute(f"ALTER TABLE {table} ADD COLUMN {column}")
+    for name in ROLLUP_TRIGGERS:
+        db.execute(f"DROP TRIGGER IF EXISTS {name}")
+    db.execute("DROP TABLE events_hourly")
+    ROLLUP.build(db)

@@ -19,12 +19,13 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
-from tracker.core.records import BilledLine, Cursor, UsageBucket, UsageEvent
+from tracker.core.records import BILLED_BREAKDOWNS, BilledLine, Cursor, UsageBucket, UsageEvent
+from tracker.core.units import units_text
 from tracker.core.timeutil import Window, now_ms
 from tracker.storage.db import StoreError, backup, connect, damaged_message, migrate
-from tracker.storage.migrations import HOUR_MS, ROLLUP_TRIGGERS, TOKEN_COLUMNS
+from tracker.storage.migrations import HOUR_MS, PARTLY_PRICED_SQL, ROLLUP_TRIGGERS, TOKEN_COLUMNS
 from tracker.storage.recovery import backup_if_due, list_backups
-from tracker.storage.value import EFFECTIVE_TAG_SQL, UNTAGGED, ValueQueries
+from tracker.storage.value import BUCKET_USER_SQL, EFFECTIVE_TAG_SQL, UNTAGGED, ValueQueries
 
 if TYPE_CHECKING:
     from sqlite_utils import Database
@@ -36,15 +37,16 @@ __all__ = ["Store", "StoreError", "open_store", "WriteResult", "GROUP_KEYS"]
 EVENT_COLUMNS = (
     "source", "account", "key", "ts_ms", "model", "provider", "session", "project", "cwd", "git_branch",
     *TOKEN_COLUMNS, "requests", "tool_use", "service_tier", "cost_pico", "price_id", "origin",
+    "sidechain", "speed", "units", "partly_priced",
 )
 BUCKET_COLUMNS = (
     "source", "account", "key", "kind", "start_s", "width_s", "model", "provider", *TOKEN_COLUMNS,
     "requests", "quantity", "quantity_unit", "project_id", "api_key_id", "workspace_id", "service_tier",
-    "batch", "extra", "cost_pico", "price_id",
+    "batch", "extra", "cost_pico", "price_id", "units", "partly_priced", "byok_cost_pico",
 )
 BILLED_COLUMNS = (
     "source", "account", "key", "day", "line_item", "amount_pico", "currency", "project_id",
-    "workspace_id", "model",
+    "workspace_id", "model", *BILLED_BREAKDOWNS,
 )
 _PK = ("source", "account", "key")
 
@@ -56,6 +58,9 @@ GROUP_KEYS: dict[str, tuple[str, str]] = {
     "project": ("e.project", "COALESCE(NULLIF(b.project_id, ''), NULLIF(b.workspace_id, ''))"),
     "session": ("e.session", "NULL"),
     "provider": ("e.provider", "b.provider"),
+    # a provider's breakdowns (agent logs have none): the API key, the provider's user
+    "api_key": ("NULL", "b.api_key_id"),
+    "user": ("NULL", BUCKET_USER_SQL.format(p="b.")),
     # value tags: the name ('untagged' when no tag claims the row) or the id (NULL)
     "tag": tuple(
         f"COALESCE((SELECT name FROM tags WHERE id = {EFFECTIVE_TAG_SQL.format(a=a)}), '{UNTAGGED}')" for a in "eb"
@@ -81,11 +86,14 @@ def _upsert_sql(table: str, columns: Sequence[str], keep_most_complete: bool = F
     else:
         # Agent logs repeat a request while it streams; the copy with more tokens is the complete one,
         # whatever order the files are read in. Another copy with as many tokens changes nothing: a
-        # replay (a sidechain, a fork) must not move the request to its own time and project, and a
-        # machine's events imported again must not put back the costs a local reprice changed.
+        # replay (a fork) must not move the request to its own time and project, and a machine's
+        # events imported again must not put back the costs a local reprice changed. A sidechain
+        # (sub-agent) copy never replaces the main transcript's copy, which replaces it whatever the
+        # counts (core.records.replaces_copy, the same rule in Python).
         total_new = " + ".join(f"excluded.{c}" for c in TOKEN_COLUMNS[:5])
         total_old = " + ".join(f"{table}.{c}" for c in TOKEN_COLUMNS[:5])
-        where = f"({total_new}) > ({total_old})"
+        side_new, side_old = "COALESCE(excluded.sidechain, 0)", f"COALESCE({table}.sidechain, 0)"
+        where = f"{side_new} < {side_old} OR ({side_new} = {side_old} AND ({total_new}) > ({total_old}))"
     placeholders = ", ".join("?" for _ in columns)
     return (
         f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({placeholders}) "
@@ -134,7 +142,8 @@ def event_row(e: UsageEvent) -> tuple:
         e.source, e.account or "", e.key, e.ts_ms, e.model, e.provider, e.session, e.project, e.cwd,
         e.git_branch, t.input_tokens, t.cache_read_tokens, t.cache_write_5m_tokens,
         t.cache_write_1h_tokens, t.output_tokens, t.reasoning_tokens, e.requests, _bool(e.tool_use),
-        e.service_tier, e.cost_pico, e.price_id, e.origin,
+        e.service_tier, e.cost_pico, e.price_id, e.origin, _bool(e.sidechain), e.speed, units_text(e.units),
+        e.partly_priced,
     )
 
 
@@ -145,7 +154,8 @@ def bucket_row(b: UsageBucket) -> tuple:
         t.input_tokens, t.cache_read_tokens, t.cache_write_5m_tokens, t.cache_write_1h_tokens,
         t.output_tokens, t.reasoning_tokens, b.requests, b.quantity, b.quantity_unit, b.project_id,
         b.api_key_id, b.workspace_id, b.service_tier, _bool(b.batch),
-        json.dumps(b.extra, sort_keys=True) if b.extra else None, b.cost_pico, b.price_id,
+        json.dumps(b.extra, sort_keys=True) if b.extra else None, b.cost_pico, b.price_id, units_text(b.units),
+        b.partly_priced, b.byok_cost_pico,
     )
 
 
@@ -153,6 +163,7 @@ def billed_row(line: BilledLine) -> tuple:
     return (
         line.source, line.account or "", line.natural_key(), line.day, line.line_item, line.amount_pico,
         line.currency, line.project_id, line.workspace_id, line.model,
+        *(getattr(line, name) for name in BILLED_BREAKDOWNS),
     )
 
 
@@ -376,7 +387,9 @@ class Store(ValueQueries):
         """Token and cost sums per window and group, over events and provider buckets.
 
         Each row: period, the group keys, every token class, requests, cost_pico
-        (priced part only) and unpriced_requests. `tokens=False` leaves the token
+        (priced part only), unpriced_requests, partly_priced_requests (priced,
+        but some price class left out: the cost is a lower bound) and
+        priced_rows (see _aggregate_rows). `tokens=False` leaves the token
         classes out (cost figures only). Grouped by source and/or model over
         whole-hour windows (any whole-hour zone), events are read from the
         hourly rollup: hours, not requests.
@@ -419,7 +432,7 @@ class Store(ValueQueries):
         where, params = _source_filter("h", sources)
         sql = (
             f"SELECT w.label{select_groups}, {sums}SUM(h.requests), SUM(h.cost_pico), SUM(h.unpriced), "
-            f"MIN(w.start_ms) FROM _win w JOIN events_hourly h ON h.hour_ms >= w.start_ms AND h.hour_ms < w.end_ms"
+            f"SUM(h.partly), NULL, MIN(w.start_ms) FROM _win w JOIN events_hourly h ON h.hour_ms >= w.start_ms AND h.hour_ms < w.end_ms"
             f"{where} GROUP BY w.label{select_groups}"
         )
         return self._aggregate_rows(self.conn.execute(sql, params), group_by, token_columns)
@@ -436,10 +449,12 @@ class Store(ValueQueries):
         unpriced = (
             f"SUM(CASE WHEN {alias}.cost_pico IS NULL THEN MAX(COALESCE({alias}.requests, 1), 1) ELSE 0 END)"
         )
+        partly = f"SUM({PARTLY_PRICED_SQL.format(r=alias)})"
+        priced_rows = f"SUM({alias}.cost_pico IS NOT NULL)"
         where, params = _source_filter(alias, sources)
         sql = (
-            f"SELECT w.label{select_groups}, {sums}{requests}, SUM({alias}.cost_pico), {unpriced}, "
-            f"MIN(w.start_ms) FROM _win w JOIN {table} {alias} "
+            f"SELECT w.label{select_groups}, {sums}{requests}, SUM({alias}.cost_pico), {unpriced}, {partly}, "
+            f"{priced_rows}, MIN(w.start_ms) FROM _win w JOIN {table} {alias} "
             f"ON {ts_expr} >= w.start_ms AND {ts_expr} < w.end_ms{where} "
             f"GROUP BY w.label{group_sql}"
         )
@@ -447,7 +462,11 @@ class Store(ValueQueries):
 
     @staticmethod
     def _aggregate_rows(records, group_by: Sequence[str], token_columns: Sequence[str]) -> list[dict]:
-        """(label, groups..., token sums..., requests, cost, unpriced, window start) -> aggregate rows."""
+        """(label, groups..., token sums..., requests, cost, unpriced, partly, priced rows, window start) -> rows.
+
+        `priced_rows` (rows with a cost) is None where it is not counted (the hourly rollup of
+        events, whose every event is a request: there the requests tell).
+        """
         rows = []
         for rec in records:
             row = {"period": rec[0]}
@@ -460,7 +479,9 @@ class Store(ValueQueries):
             row["requests"] = rec[offset] or 0
             row["cost_pico"] = rec[offset + 1] or 0
             row["unpriced_requests"] = rec[offset + 2] or 0
-            row["_start_ms"] = rec[offset + 3]
+            row["partly_priced_requests"] = rec[offset + 3] or 0
+            row["priced_rows"] = rec[offset + 4]
+            row["_start_ms"] = rec[offset + 5]
             rows.append(row)
         return rows
 
@@ -484,7 +505,8 @@ class Store(ValueQueries):
             "(SELECT project FROM events p WHERE p.session = e.session AND p.source = e.source "
             " AND p.project IS NOT NULL LIMIT 1), "
             f"GROUP_CONCAT(DISTINCT model), {sums}, SUM(requests), SUM(cost_pico), "
-            "SUM(CASE WHEN cost_pico IS NULL THEN requests ELSE 0 END) "
+            "SUM(CASE WHEN cost_pico IS NULL THEN requests ELSE 0 END), "
+            f"SUM({PARTLY_PRICED_SQL.format(r='e')}) "
             f"FROM events e WHERE ts_ms >= ? AND ts_ms < ?{where} AND session IS NOT NULL "
             "GROUP BY source, session ORDER BY MIN(ts_ms)"
         )
@@ -498,15 +520,17 @@ class Store(ValueQueries):
                 row[column] = rec[6 + j] or 0
             n = 6 + len(TOKEN_COLUMNS)
             row["requests"], row["cost_pico"], row["unpriced_requests"] = rec[n] or 0, rec[n + 1] or 0, rec[n + 2] or 0
+            row["partly_priced_requests"] = rec[n + 3] or 0
             result.append(row)
         return result
 
     # -- re-pricing -------------------------------------------------------
     def iter_event_pricing(self, since_ms: int | None = None, batch_size: int = 5000):
-        """Batches of (rowid, model, provider, ts_ms, service_tier, tokens..., requests, cost, price_id)."""
+        """Batches of (rowid, model, provider, ts_ms, service_tier, tokens..., requests, cost, price_id, speed,
+        units, partly_priced)."""
         sql = (
             f"SELECT rowid, model, provider, ts_ms, service_tier, {', '.join(TOKEN_COLUMNS)}, requests, "
-            "cost_pico, price_id FROM events WHERE rowid > ? AND ts_ms >= ? ORDER BY rowid LIMIT ?"
+            "cost_pico, price_id, speed, units, partly_priced FROM events WHERE rowid > ? AND ts_ms >= ? ORDER BY rowid LIMIT ?"
         )
         last = 0
         while True:
@@ -519,7 +543,7 @@ class Store(ValueQueries):
     def iter_bucket_pricing(self, since_ms: int | None = None, batch_size: int = 5000):
         sql = (
             f"SELECT rowid, model, provider, start_s * 1000, service_tier, {', '.join(TOKEN_COLUMNS)}, "
-            "requests, cost_pico, price_id, batch, extra FROM buckets WHERE rowid > ? AND start_s * 1000 >= ? "
+            "requests, cost_pico, price_id, batch, extra, units, partly_priced, kind FROM buckets WHERE rowid > ? AND start_s * 1000 >= ? "
             "ORDER BY rowid LIMIT ?"
         )
         last = 0
@@ -530,12 +554,13 @@ class Store(ValueQueries):
             yield rows
             last = rows[-1][0]
 
-    def update_costs(self, table: str, updates: Sequence[tuple[int | None, str | None, int]]) -> None:
-        """Set (cost_pico, price_id) by rowid, in one transaction."""
+    def update_costs(self, table: str, updates: Sequence[tuple[int | None, str | None, str | None, int]]) -> None:
+        """Set (cost_pico, price_id, partly_priced) by rowid, in one transaction."""
         if table not in ("events", "buckets"):
             raise ValueError(table)
         with self.atomic():
-            self.conn.executemany(f"UPDATE {table} SET cost_pico = ?, price_id = ? WHERE rowid = ?", updates)
+            self.conn.executemany(f"UPDATE {table} SET cost_pico = ?, price_id = ?, partly_priced = ? WHERE rowid = ?",
+                                  updates)
 
 
 def open_store(path: Path, backup_dir: Path | None = None, auto_backup: bool = True) -> Store:

@@ -23,8 +23,12 @@ USAGE_TABLES = ("events", "buckets")
 
 RULE_FIELDS = (
     "source", "account", "project_glob", "cwd_glob", "git_branch_glob", "model_glob", "session",
-    "project_id", "workspace_id", "api_key_id", "since_day", "until_day",
+    "project_id", "workspace_id", "api_key_id", "user_id", "service_account_id", "since_day", "until_day",
 )
+# A provider's user (OpenAI's user_id, Anthropic's account_id) and service account, as provider rows
+# keep them (their `extra` grouping dimensions); the same expressions serve report --by user.
+BUCKET_USER_SQL = "COALESCE(json_extract({p}extra, '$.user_id'), json_extract({p}extra, '$.account_id'))"
+BUCKET_SERVICE_ACCOUNT_SQL = "json_extract({p}extra, '$.service_account_id')"
 
 # The effective tag of a usage row: a hand assignment beats the rules; 0 is
 # "untagged by hand".
@@ -43,6 +47,8 @@ _MATCH_COLUMNS: dict[str, tuple[str | None, str | None, str]] = {
     "project_id": (None, "{p}project_id", "="),
     "workspace_id": (None, "{p}workspace_id", "="),
     "api_key_id": (None, "{p}api_key_id", "="),
+    "user_id": (None, BUCKET_USER_SQL, "="),
+    "service_account_id": (None, BUCKET_SERVICE_ACCOUNT_SQL, "="),
 }
 _TIME_EXPR = {"events": "ts_ms", "buckets": "start_s * 1000"}
 

@@ -385,8 +385,7 @@ class ValuePage(Page):
         for row, tag in enumerate(tags):
             trend = tag["trend"]
             cells = [
-                tag["tag"], tag["tag_kind"] or "", _usd(tag["cost_usd"]),
-                f"${Decimal(tag['value_usd']):,.2f}" if tag["value_usd"] else "",
+                tag["tag"], tag["tag_kind"] or "", _usd(tag["cost_usd"]), roi.value_text(tag),
                 f"{Decimal(tag['roi']):,.2f}x" if tag["roi"] else "",
                 "; ".join(f"{_quantity(k['quantity'])} {k['unit']} @ {_usd(k['cost_per_unit_usd'])}"
                           for k in tag["kpis"]),
@@ -413,8 +412,14 @@ class ValuePage(Page):
         totals = doc["totals"]
         self.header.set_subtitle(f"What your AI spend returned, per tag, {doc['since']} to {doc['until']}.")
         self.cards["cost"].set(_usd(totals["cost_usd"]), f"untagged {_usd(totals['untagged_cost_usd'])}")
+        unconverted = totals.get("unconverted_value") or {}
         if totals["value_usd"]:
-            self.cards["value"].set(f"${Decimal(totals['value_usd']):,.0f}", "money value recorded")
+            note = "money value recorded"
+            if unconverted:  # value in a currency with no rate: said, never silently left out
+                note += "; " + roi.value_text({"unconverted_value": unconverted})
+            self.cards["value"].set(f"${Decimal(totals['value_usd']):,.0f}", note)
+        elif unconverted:
+            self.cards["value"].set("—", roi.value_text(totals))
         else:
             self.cards["value"].set("—", "no money value recorded yet")
         if totals["roi"]:

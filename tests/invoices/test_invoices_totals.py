@@ -120,10 +120,11 @@ def test_each_line_says_its_basis(istore):
     _setup(istore, {"plan": "markup", "markup_pct": "0", "currency": "USD"},
            [event("e", "2026-11-07", "gpt-5", "1.00", source="codex")], [bucket("2026-11-07", "gpt-5", "2.00")])
     doc = service.preview(istore, service.create_draft(istore, "client-x", *NOV, get_zone("UTC"))["id"])
-    bases = sorted((line["group"], line["basis"], line["amount"]) for line in doc["lines"])
+    bases = sorted((line["group"], line["internal"]["basis"], line["amount"]) for line in doc["lines"])
     # the event's source reported nothing billed: estimated; the openai bucket: billed (2.00 x 4.40/3.00 = 2.93)
     assert bases == [("gpt-5", "billed", "2.93"), ("gpt-5", "estimated", "1.00")]
-    assert all("billed" in line["description"] or "estimated" in line["description"] for line in doc["lines"])
+    assert all("billed" in line["internal"]["description"] or "estimated" in line["internal"]["description"]
+               for line in doc["lines"])
 
 
 def test_unpriced_usage_is_never_billed_at_zero(istore):

@@ -22,6 +22,7 @@ from fpdf.output import PDFICCProfile
 from tracker.core.wording import counted
 from tracker.services import invoices_calc as calc
 from tracker.services.invoices_export import issued_at
+from tracker.services.invoices_view import shows_cost, shows_tokens
 
 FONT_CANDIDATES = (
     ("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf", "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf"),
@@ -40,8 +41,10 @@ RULE = (222, 226, 230)
 ZEBRA = (246, 248, 250)
 LOGO_MAX_W_MM, LOGO_MAX_H_MM = 45, 20
 # Lines table: (title, width mm, align); the description takes the rest.
-NUMBER_COLUMNS = (("Input tok.", 22, "R"), ("Cache tok.", 22, "R"), ("Output tok.", 22, "R"))
+NUMBER_COLUMNS = (("Qty", 18, "R"), ("Unit price", 26, "R"))
 AMOUNT_W_MM = 28
+USAGE_KINDS = ("usage", "adjustment")
+UNIT_SUFFIX = {"HUR": " h"}
 POS_W_MM = 8
 
 
@@ -267,15 +270,38 @@ def _table_header(pdf: InvoicePDF, desc_w: float, currency: str) -> None:
     pdf.ln(7)
 
 
+def price_text(text: str, currency: str) -> str:
+    """A unit price as the currency writes amounts (95 -> 95.00), more digits kept when it has them."""
+    value = Decimal(text)
+    q = calc.quantum(currency)
+    if value == value.quantize(q):
+        value = value.quantize(q)
+    return f"{value:,}"
+
+
+def usage_detail(line: dict, doc: dict) -> str:
+    """The second row of an AI usage line: how it was charged, then what the client's disclosure shows."""
+    parts = [line.get("detail") or ""]
+    if shows_tokens(doc) and "requests" in line:
+        cache = line["cache_read_tokens"] + line["cache_write_tokens"]
+        parts.append(f"{counted(line['requests'], 'request')} · {line['input_tokens']:,} input · {cache:,} cache · "
+                     f"{line['output_tokens']:,} output tokens")
+    if shows_cost(doc) and line.get("cost_usd") is not None:
+        cost = calc.round_money(Decimal(line["cost_usd"]), "USD")  # the invoice's own rounding (half up)
+        parts.append(f"underlying cost {cost:,} USD")
+    return " · ".join(p for p in parts if p)
+
+
 def _lines(pdf: InvoicePDF, doc: dict) -> None:
     width = pdf.w - 2 * PAGE_MARGIN_MM
     desc_w = width - POS_W_MM - AMOUNT_W_MM - sum(c[1] for c in NUMBER_COLUMNS)
-    _table_header(pdf, desc_w, doc["currency"])
+    currency = doc["currency"]
+    _table_header(pdf, desc_w, currency)
     row_h = 10.5
     for i, line in enumerate(doc["lines"]):
         if pdf.get_y() + row_h > pdf.page_break_trigger:
             pdf.add_page()
-            _table_header(pdf, desc_w, doc["currency"])
+            _table_header(pdf, desc_w, currency)
         y = pdf.get_y()
         if i % 2:
             pdf.set_fill_color(*ZEBRA)
@@ -283,21 +309,22 @@ def _lines(pdf: InvoicePDF, doc: dict) -> None:
         pdf.set_xy(PAGE_MARGIN_MM, y + 1)
         pdf.font(8.5, color=MUTED)
         pdf.text_cell(POS_W_MM, 4.5, str(line["position"]), align="C")
-        title = f"Adjustment: {line['group']}" if line["kind"] == "adjustment" else line["group"]
+        usage = line["kind"] in USAGE_KINDS
+        title = f"Adjustment: {line['group']}" if line["kind"] == "adjustment" else (
+            line["group"] if usage else line["description"])
         pdf.font(8.8, bold=True)
         pdf.text_cell(desc_w, 4.5, title)
         pdf.font(8.5)
-        cache = line["cache_read_tokens"] + line["cache_write_tokens"]
-        for (title_, w, align), value in zip(NUMBER_COLUMNS, (line["input_tokens"], cache, line["output_tokens"])):
-            pdf.text_cell(w, 4.5, count(value) if line["kind"] != "fee" else "", align=align)
+        quantity = "" if usage or "quantity" not in line else (
+            f"{Decimal(line['quantity']):,}" + UNIT_SUFFIX.get(line.get("unit"), ""))
+        unit_price = "" if usage or "unit_price" not in line else price_text(line["unit_price"], currency)
+        for (_title, w, align), value in zip(NUMBER_COLUMNS, (quantity, unit_price)):
+            pdf.text_cell(w, 4.5, value, align=align)
         pdf.font(8.8, bold=True)
         pdf.text_cell(AMOUNT_W_MM, 4.5, f"{Decimal(line['amount']):,}", align="R")
         pdf.set_xy(PAGE_MARGIN_MM + POS_W_MM, y + 5.5)
         pdf.font(7.3, color=MUTED)
-        detail = line.get("detail") or ""
-        if line["kind"] != "fee":
-            cost = calc.round_money(Decimal(line["cost_usd"]), "USD")  # the invoice's own rounding (half up)
-            detail += f" · {counted(line['requests'], 'request')} · underlying cost {cost:,} USD"
+        detail = usage_detail(line, doc) if usage else (line.get("detail") or "")
         pdf.text_cell(desc_w + sum(c[1] for c in NUMBER_COLUMNS), 4, detail)
         pdf.set_y(y + row_h)
     pdf.set_draw_color(*RULE)
@@ -305,8 +332,11 @@ def _lines(pdf: InvoicePDF, doc: dict) -> None:
     if not doc["lines"]:
         pdf.font(9, color=MUTED)
         pdf.set_x(PAGE_MARGIN_MM)
-        pdf.text_cell(width, 8, "No billable usage in this period.")
+        pdf.text_cell(width, 8, "Nothing billable in this period.")
         pdf.ln(8)
+
+
+NO_TAX_LABEL = {"reverse_charge": "VAT 0% (reverse charge)", "exempt": "VAT 0% (exempt)"}
 
 
 def _totals(pdf: InvoicePDF, doc: dict) -> None:
@@ -314,12 +344,15 @@ def _totals(pdf: InvoicePDF, doc: dict) -> None:
     rows = [("Subtotal", t["subtotal"], False)]
     if Decimal(t["discount"]) != 0:
         rows.append((f"Discount ({Decimal(t['discount_pct']).normalize():f}%)", str(-Decimal(t["discount"])), False))
+    for allowance in t.get("allowances", []):
+        rows.append((allowance["reason"] or "Discount", str(-Decimal(allowance["amount"])), False))
+    if Decimal(t["discount"]) != 0 or t.get("allowances"):
         rows.append(("Net amount", t["net"], False))
     for tax in t["taxes"]:
         rows.append((f"{tax['name']} {Decimal(tax['rate_pct']).normalize():f}% on {money(tax['base'], cur)}",
                      tax["amount"], False))
     if not t["taxes"]:
-        rows.append(("VAT", "0", False))
+        rows.append((NO_TAX_LABEL.get((doc.get("tax") or {}).get("treatment"), "VAT"), "0", False))
     label = "Total credited" if doc["kind"] == "credit_note" else "Total due"
     rows.append((label, t["total"], True))
     block_w, label_w = 92, 58
@@ -358,13 +391,18 @@ def _payment_and_notes(pdf: InvoicePDF, doc: dict) -> None:
         text += f" to {bank_text}" if bank_text else ""
         text += f", quoting {doc['number']}." if doc.get("number") else "."
         blocks.append(("PAYMENT", text))
+    tax_note = (doc.get("tax") or {}).get("note")
+    if tax_note:
+        blocks.insert(0, ("VAT", tax_note))
     notes = [doc["notes"]] if doc.get("notes") else []
     if doc.get("exchange_rate"):
         notes.append(f"Usage costs are in USD, converted at 1 USD = {doc['exchange_rate']} {doc['currency']} "
                      f"(rate fixed on {doc['issue_date']}).")
-    notes.append("Cost basis: provider-billed = what the AI provider charged for the day, shared in proportion to "
-                 "use; estimated = list price in force on the date of use; contract rate = agreed price per "
-                 "million tokens. " + doc["rounding"])
+    if shows_cost(doc):
+        notes.append("Cost basis: provider-billed = what the AI provider charged for the day, shared in proportion "
+                     "to use; estimated = list price in force on the date of use; contract rate = agreed price per "
+                     "million tokens.")
+    notes.append(doc["rounding"])
     blocks.append(("NOTES", " ".join(notes)))
     for title, text in blocks:
         if pdf.get_y() + 18 > pdf.page_break_trigger:
@@ -374,7 +412,7 @@ def _payment_and_notes(pdf: InvoicePDF, doc: dict) -> None:
         pdf.text_cell(width, 4.5, title)
         pdf.ln(4.8)
         pdf.set_x(PAGE_MARGIN_MM)
-        pdf.font(8.3, color=INK if title == "PAYMENT" else MUTED)
+        pdf.font(8.3, color=MUTED if title == "NOTES" else INK)
         pdf.multi_cell(width, 4.2, pdf.t(text), align="L", new_x="LMARGIN", new_y="NEXT")
         pdf.ln(3)
 

@@ -334,4 +334,12 @@ def delete(state: AppState, ref) -> None:
     click.echo("Draft deleted.")
 
 
+def _register_more() -> None:
+    from tracker.commands.invoice_lines_cmd import LINE_COMMANDS
+
+    for command in LINE_COMMANDS:
+        invoice_group.add_command(command)
+
+
+_register_more()
 invoice_command = invoice_group

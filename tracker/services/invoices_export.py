@@ -238,7 +238,7 @@ def cii_xml(doc: dict) -> bytes:
         if seller.get("bic"):
             _el(_el(means, "ram:PayeeSpecifiedCreditorFinancialInstitution"), "ram:BICID", seller["bic"])
     totals = doc["totals"]
-    tax_amount = totals["taxes"][0]["amount"] if totals["taxes"] else "0"
+    tax_amount = totals["taxes"][0]["amount"] if totals["taxes"] else totals["tax_total"]
     _tax_block(settle, vat, calculated=_amount(tax_amount, sign), basis=_amount(totals["net"], sign))
     period = _el(settle, "ram:BillingSpecifiedPeriod")
     _date(period, "ram:StartDateTime", doc["period"]["since"])

@@ -277,9 +277,11 @@ def list_(state: AppState, status, client, as_json) -> None:
         row["ref"] = row["number"] or f"draft {row['id']}"
         row["period"] = f"{row['since']}..{row['until']}"
         row["amount"] = f"{row['total']} {row['currency']}" if row["total"] is not None else "?"
-    click.echo(cli_format.table(rows, [("ref", "Invoice"), ("kind", "Kind"), ("status", "Status"),
+        row["state"] = f"overdue {row['days_overdue']} d" if row["overdue"] else row["status"]
+        row["due"] = row["balance"] if row["status"] == "issued" and row["kind"] == "invoice" else ""
+    click.echo(cli_format.table(rows, [("ref", "Invoice"), ("kind", "Kind"), ("state", "Status"),
                                        ("client", "Client"), ("period", "Period"), ("issue_date", "Issued"),
-                                       ("due_date", "Due"), ("amount", "Total")]))
+                                       ("due_date", "Due"), ("amount", "Total"), ("due", "Balance")]))
 
 
 @invoice_group.command("export")
@@ -316,12 +318,18 @@ def void(state: AppState, ref, reason) -> None:
 @invoice_group.command("paid")
 @click.argument("ref")
 @click.option("--date", "paid_day", type=DAY, help="Payment date (default: today).")
+@click.option("--amount", help="A partial payment (default: the whole balance).")
+@click.option("--note", help="A note kept with the payment (bank reference...).")
 @pass_state
 @user_errors
-def paid(state: AppState, ref, paid_day) -> None:
-    """Mark an issued invoice as paid."""
-    inv = service.mark_paid(_ctx(state).store, ref, paid_day)
-    click.echo(f"{inv['number']} marked paid on {inv['paid_date']}.")
+def paid(state: AppState, ref, paid_day, amount, note) -> None:
+    """Record a payment of an issued invoice: the balance, or --amount for a partial payment."""
+    inv = service.mark_paid(_ctx(state).store, ref, paid_day, amount=amount, note=note)
+    if inv["status"] == "paid":
+        click.echo(f"{inv['number']} marked paid on {inv['paid_date']}.")
+    else:
+        click.echo(f"{inv['number']}: {inv['payment']} {inv['currency']} received; "
+                   f"{inv['balance']} {inv['currency']} still due.")
 
 
 @invoice_group.command("delete")
@@ -335,9 +343,10 @@ def delete(state: AppState, ref) -> None:
 
 
 def _register_more() -> None:
+    from tracker.commands.invoice_followup_cmd import FOLLOWUP_COMMANDS
     from tracker.commands.invoice_lines_cmd import LINE_COMMANDS
 
-    for command in LINE_COMMANDS:
+    for command in LINE_COMMANDS + FOLLOWUP_COMMANDS:
         invoice_group.add_command(command)
 
 

@@ -17,10 +17,10 @@ adjustment line. See `invoices_calc` for the arithmetic and rounding rules.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, tzinfo
+from datetime import date, timedelta, tzinfo
 from decimal import Decimal
 
-from tracker.core.timeutil import UTC, from_ms, get_zone, local_date, local_midnight, now_ms, zone_name
+from tracker.core.timeutil import from_ms, get_zone, local_date, local_midnight, now_ms, zone_name
 from tracker.services import invoices_calc as calc
 from tracker.services import invoices_items as items_calc
 from tracker.services.invoices_profile import (
@@ -365,13 +365,12 @@ def void(store, ref: str | int, issue_day: date | None = None, at_ms: int | None
     return book(store).issue_credit_note(inv["id"], scope, build)
 
 
-def mark_paid(store, ref: str | int, paid_day: date | None = None) -> dict:
-    inv = resolve(store, ref)
-    day = paid_day or datetime.now(UTC).astimezone(get_zone(inv["timezone"])).date()
-    if inv["issue_date"] and day.isoformat() < inv["issue_date"]:
-        raise ValueError(f"{inv['number']} was issued on {inv['issue_date']}: it cannot have been paid on {day}.")
-    book(store).mark_paid(inv["id"], day.isoformat())
-    return book(store).get(inv["id"])  # type: ignore[return-value]
+def mark_paid(store, ref: str | int, paid_day: date | None = None, amount: str | None = None,
+              note: str | None = None) -> dict:
+    """Record a payment of the balance (or of `amount`, a partial payment); see invoices_payments."""
+    from tracker.services.invoices_payments import record_payment
+
+    return record_payment(store, ref, amount=amount, day=paid_day, note=note)
 
 
 def list_invoices(store, status: str | None = None, client: str | None = None) -> list[dict]:
@@ -383,6 +382,9 @@ def list_invoices(store, status: str | None = None, client: str | None = None) -
         if tag is None:
             raise ValueError(f"No client {client!r}.")
         tag_id = tag["id"]
+    from tracker.services.invoices_payments import ledger, payment_state
+
+    paid = ledger(store).paid_minor()
     out = []
     for inv in b.list(status=status, client_tag_id=tag_id):
         if inv["status"] == "draft":
@@ -399,6 +401,7 @@ def list_invoices(store, status: str | None = None, client: str | None = None) -
             "currency": inv["currency"], "exchange_rate": inv["exchange_rate"], "total": total,
             "credit_for": (b.get(inv["credit_for_id"]) or {}).get("number") if inv["credit_for_id"] else None,
             "voided_by": (b.get(inv["voided_by_id"]) or {}).get("number") if inv["voided_by_id"] else None,
+            **payment_state(inv, paid.get(inv["id"], 0), local_date(now_ms(), get_zone(inv["timezone"]))),
         })
     return out
 

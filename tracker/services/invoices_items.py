@@ -101,7 +101,7 @@ def fee_lines(billing: ClientBilling, since: date, until: date, already: set[tup
         for period in periods_overlapping(since, until, fee.period):
             if (fee.key, period.key) in already:
                 continue
-            detail = f"{fee.period}ly fee · {period.label}"
+            detail = f"{fee.period.title()}ly fee"
             line = money_line("fee", fee.label, (f"{fee.label} — {period.label}", detail), fee.amount, currency)
             line["period"] = period.key
             line["internal"] = {"basis": "fixed", "cost_usd": "0", "markup_pct": "0",
@@ -153,7 +153,7 @@ def _item_line(group: dict, currency: str) -> dict:
         if not item.get("entry_key"):
             title = item["description"]
         entries = f"{group['entries']} time entries" if group["entries"] > 1 else ""
-        detail = " · ".join(x for x in (f"{quantity.normalize():f} h × {price:f}", entries, when) if x)
+        detail = " · ".join(x for x in ("Hours", entries, when) if x)
         line = money_line("hours", title, (title, detail), quantity * price, currency,
                           quantity=f"{quantity.normalize():f}", unit=UNIT_HOUR, unit_price=f"{price:f}")
     else:

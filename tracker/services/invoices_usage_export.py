@@ -25,7 +25,7 @@ import csv
 import io
 from decimal import Decimal
 
-from tracker.services.invoices_view import client_document, shows_tokens
+from tracker.services.invoices_view import client_document, shows_tokens, token_summary
 
 USAGE_FORMATS = ("harvest", "kimai", "clockify")
 HARVEST_COLUMNS = ("Date", "Amount", "Units", "Client", "Project", "Category", "Notes", "First Name", "Last Name",
@@ -42,9 +42,7 @@ def usage_note(line: dict, doc: dict) -> str:
     """A usage line as its note: the model (or project, day) and, if the client sees them, its tokens."""
     text = line["description"]
     if shows_tokens(doc) and "requests" in line:
-        cache = line["cache_read_tokens"] + line["cache_write_tokens"]
-        text += (f" — {line['requests']:,} requests, {line['input_tokens']:,} input, {cache:,} cache, "
-                 f"{line['output_tokens']:,} output tokens")
+        text += f" ({token_summary(line)})"
     return text
 
 

@@ -54,3 +54,12 @@ def shows_tokens(doc: dict) -> bool:
 
 def shows_cost(doc: dict) -> bool:
     return disclosure(doc) == "cost"
+
+
+def token_summary(line: dict) -> str:
+    """'12 requests · 2,000 input · 50,000 cache · 1,000 output tokens' (token classes of 0 left out)."""
+    cache = line["cache_read_tokens"] + line["cache_write_tokens"]
+    classes = [f"{n:,} {name}" for name, n in (("input", line["input_tokens"]), ("cache", cache),
+                                               ("output", line["output_tokens"])) if n]
+    requests = f"{line['requests']:,} request{'' if line['requests'] == 1 else 's'}"
+    return " · ".join([requests, *classes]) + (" tokens" if classes else "")

@@ -360,16 +360,6 @@ class InvoiceBook:
             raise
         return self.get(cur.lastrowid)  # type: ignore[return-value]
 
-    def mark_paid(self, invoice_id: int, paid_day: str) -> None:
-        with self.db.atomic():
-            cur = self.conn.execute(
-                "UPDATE invoices SET status = 'paid', paid_date = ?, updated_ms = ? "
-                "WHERE id = ? AND status = 'issued' AND kind = 'invoice'",
-                (paid_day, now_ms(), invoice_id),
-            )
-            if cur.rowcount != 1:
-                raise InvoiceStateError(_why_not(self.get(invoice_id), invoice_id, "paid"))
-
     # -- recurring fees and manual lines ------------------------------------------
     def billed_periods(self, client_tag_id: int) -> set[tuple[str, str]]:
         """(fee key, period) pairs that standing invoices of the client billed."""

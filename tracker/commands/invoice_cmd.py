@@ -266,10 +266,17 @@ def issue(state: AppState, ref, issue_day) -> None:
 @user_errors
 def list_(state: AppState, status, client, as_json) -> None:
     """Invoices and credit notes with their status and totals."""
-    rows = service.list_invoices(_ctx(state).store, status, client)
+    from tracker.commands.invoice_followup_cmd import budget_lines
+    from tracker.services.client_budgets import budget_states
+
+    app = _ctx(state)
+    rows = service.list_invoices(app.store, status, client)
+    budgets = [b for b in budget_states(app.store, app.zone()) if not client or b["client"] == client]
     if as_json:
-        click.echo(cli_format.to_json({"invoices": rows}))
+        click.echo(cli_format.to_json({"invoices": rows, "budgets": budgets}))
         return
+    for line in budget_lines(budgets):
+        click.echo("Budget " + line)
     if not rows:
         click.echo("No invoices yet: `tracker invoice create --client NAME --since D --until D`.")
         return

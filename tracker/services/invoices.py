@@ -180,6 +180,23 @@ def _period_ms(inv: dict, zone: tzinfo) -> tuple[int, int]:
     return int(start.timestamp() * 1000), int(end.timestamp() * 1000)
 
 
+def usage_selection(store, tag_id: int, billing: ClientBilling, fx: Decimal, start_ms: int, end_ms: int,
+                    unbilled_only: bool = True) -> calc.Selection:
+    """What the client's tagged usage in [start_ms, end_ms) comes to under `billing`: only what no standing
+    invoice billed yet (an invoice), or all of it (`unbilled_only` False: a budget's month)."""
+    b = book(store)
+    rows = b.client_usage(tag_id, start_ms, end_ms)
+    if not unbilled_only:
+        rows = [r | {"billed": None, "billed_as_usage": False} for r in rows if not r.get("withdrawn")]
+    for row in rows:
+        row["utc_day"] = from_ms(row["ts_ms"]).date().isoformat()
+    utc_lo = from_ms(start_ms).date().isoformat()
+    utc_hi = from_ms(end_ms - 1).date().isoformat()
+    billed = b.billed_by_provider_day(utc_lo, utc_hi)
+    estimated = b.estimated_by_provider_day(utc_lo, utc_hi) if billed else {}
+    return calc.charge_rows(rows, billing, fx, billed, estimated)
+
+
 def contract_currency_problem(name: str, billing: ClientBilling, currency: str) -> str | None:
     """Why a client's contract amounts cannot go on an invoice in `currency` (None when they can).
 
@@ -211,15 +228,7 @@ def compute(store, inv: dict, issue_day: date | None = None, issued_ms: int | No
     if problem:
         warnings.append(problem)
     fx = _fx(inv, require_rate)
-    start_ms, end_ms = _period_ms(inv, zone)
-    rows = b.client_usage(tag["id"], start_ms, end_ms)
-    for row in rows:
-        row["utc_day"] = from_ms(row["ts_ms"]).date().isoformat()
-    utc_lo = from_ms(start_ms).date().isoformat()
-    utc_hi = from_ms(end_ms - 1).date().isoformat()
-    billed = b.billed_by_provider_day(utc_lo, utc_hi)
-    estimated = b.estimated_by_provider_day(utc_lo, utc_hi) if billed else {}
-    sel = calc.charge_rows(rows, billing, fx, billed, estimated)
+    sel = usage_selection(store, tag["id"], billing, fx, *_period_ms(inv, zone))
     since, until = date.fromisoformat(inv["since_day"]), date.fromisoformat(inv["until_day"])
     fees = items_calc.fee_lines(billing, since, until, b.billed_periods(tag["id"]), currency)
     items = b.items(inv["id"])

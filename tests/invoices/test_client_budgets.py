@@ -8,7 +8,7 @@ from datetime import date
 
 import pytest
 
-from tests.team.test_share import Hook
+from tests.team.test_share import hook  # noqa: F401  (the loopback webhook receiver fixture)
 from tracker.core.timeutil import get_zone
 from tracker.services import client_budgets as budgets
 from tracker.services import invoices as service
@@ -17,13 +17,6 @@ from .helpers import add_usage, event
 
 UTC = get_zone("UTC")
 MID_NOV = date(2026, 11, 20)
-
-
-@pytest.fixture
-def hook():
-    h = Hook()
-    yield h
-    h.close()
 
 
 @pytest.fixture
@@ -57,7 +50,8 @@ def test_each_threshold_fires_once_a_month(istore, budgeted):
     assert [a["threshold_pct"] for a in budgets.check_budgets(istore, UTC, date(2026, 12, 2))] == [80, 100]
 
 
-def test_alerts_are_posted_to_the_budget_webhook_kept_in_the_keyring(istore, budgeted, hook, memory_keyring):
+def test_alerts_are_posted_to_the_budget_webhook_kept_in_the_keyring(istore, budgeted, hook,  # noqa: F811
+                                                                      memory_keyring):
     budgets.set_webhook(hook.url)
     assert hook.url not in json.dumps(istore.get_setting("invoice_profile") or {})
     add_usage(istore, budgeted["id"], events=[event("a", "2026-11-02", cost="9.50")])

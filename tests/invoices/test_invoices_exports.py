@@ -149,7 +149,8 @@ def test_csv_and_json(istore, demo_invoice):
     assert all("internal" not in line for line in doc["lines"])
     # the contractor's own view keeps each line's basis
     full = service.document(istore, demo_invoice["number"])
-    assert {line["internal"]["basis"] for line in full["lines"]} == {"rate", "estimated", "billed"}
+    # (the client sees one gpt-5 line: its provider-billed and estimated days merged)
+    assert {line["internal"]["basis"] for line in full["lines"]} == {"rate", "estimated", "billed+estimated"}
 
 
 def test_facturx_refuses_two_taxes_and_drafts(istore, client):

@@ -21,7 +21,9 @@ Rounding rules (also in docs/invoices.md):
    figure: the provider's charge for that (source, account, UTC day) is shared
    among its rows in proportion to their estimated cost. Other rows use the
    estimate at the price in force on their date. Each line says which
-   (`basis`: billed | estimated | rate | fixed); lines never mix bases.
+   (`basis`: billed | estimated | rate); lines never mix bases, except for a
+   client who does not see costs: to them a model is one line (its internal
+   basis then reads "billed+estimated").
 6. A row with no known price is never billed at zero: under a cost-based plan
    it is left out, not locked, and counted in the invoice's warnings.
 7. A row already billed is billed again only for a revision of its usage (its
@@ -244,11 +246,15 @@ def build_lines(sel: Selection, billing: ClientBilling, group_by: str, zone: tzi
     groups: dict[tuple[str, str, str], dict] = {}
     for charge in sel.charges:
         label = group_label(charge.row, group_by, zone)
-        key = (charge.kind, label, charge.basis)
+        # A client who does not see costs sees one line per model (or project, day): the provider-billed
+        # and estimated parts of it are one line to them. Contract rates stay apart (their own detail).
+        shown_basis = charge.basis if show == "cost" or charge.basis == "rate" else "cost"
+        key = (charge.kind, label, shown_basis)
         line = groups.setdefault(key, {
-            "kind": charge.kind, "group": label, "basis": charge.basis, "rows": 0, "exact": Decimal(0),
-            "cost_pico": 0, "numbers": set(), **{f: 0 for f in (*TOKEN_FIELDS, "requests")},
+            "kind": charge.kind, "group": label, "basis": charge.basis, "bases": set(), "rows": 0,
+            "exact": Decimal(0), "cost_pico": 0, "numbers": set(), **{f: 0 for f in (*TOKEN_FIELDS, "requests")},
         })
+        line["bases"].add(charge.basis)
         line["rows"] += 1
         line["exact"] += charge.amount
         line["cost_pico"] += charge.basis_cost_pico
@@ -265,9 +271,11 @@ def build_lines(sel: Selection, billing: ClientBilling, group_by: str, zone: tzi
         line.update({f: g[f] for f in (*TOKEN_FIELDS, "requests")})
         line["usage_rows"] = g["rows"]
         cost_usd = (Decimal(g["cost_pico"]) / _PICO).quantize(Decimal("0.000001"), ROUND_HALF_EVEN)
+        basis = "+".join(sorted(g["bases"]))  # "billed+estimated" when a client's line merged both
         line["internal"] = {
-            "basis": g["basis"], "cost_usd": str(cost_usd), "markup_pct": billing.markup_pct,
-            "description": describe(g["kind"], g["group"], g["basis"], billing, g["numbers"], "cost")[0],
+            "basis": basis, "cost_usd": str(cost_usd), "markup_pct": billing.markup_pct,
+            "description": " + ".join(describe(g["kind"], g["group"], b, billing, g["numbers"], "cost")[0]
+                                      for b in sorted(g["bases"])),
         }
         lines.append(line)
     return lines

@@ -305,7 +305,7 @@ def _lines(pdf: InvoicePDF, doc: dict) -> None:
     desc_w = width - POS_W_MM - AMOUNT_W_MM - sum(c[1] for c in NUMBER_COLUMNS)
     currency = doc["currency"]
     _table_header(pdf, desc_w, currency)
-    row_h = 10.5
+    row_h = 10
     for i, line in enumerate(doc["lines"]):
         if pdf.get_y() + row_h > pdf.page_break_trigger:
             pdf.add_page()
@@ -370,7 +370,7 @@ def _amount_rows(pdf: InvoicePDF, rows: list[tuple[str, str, bool]], cur: str) -
     """Right-aligned (label, amount, strong) rows; the strong one on the accent colour."""
     block_w, label_w = 92, 58
     x = pdf.w - PAGE_MARGIN_MM - block_w
-    if pdf.get_y() + 7 * len(rows) + 10 > pdf.page_break_trigger:
+    if pdf.get_y() + 3 + 6 * (len(rows) - 1) + 10.5 > pdf.page_break_trigger:  # the block's own height
         pdf.add_page()
     pdf.ln(3)
     for name, amount, strong in rows:

@@ -55,7 +55,7 @@ def test_profile_client_create_issue_list_export_paid_void(tmp_path):
     assert "INV-2026-0001" in run("invoice", "list").output
 
     csv_text = run("invoice", "export", "INV-2026-0001", "--format", "csv").output
-    assert csv_text.splitlines()[0].startswith("position,kind,group,basis")
+    assert csv_text.splitlines()[0].startswith("position,kind,group,description,quantity")
     target = tmp_path / "inv.pdf"
     run("invoice", "export", "INV-2026-0001", "-o", str(target))
     assert target.read_bytes().startswith(b"%PDF-") and oct(os.stat(target).st_mode & 0o777) == "0o600"

@@ -57,7 +57,10 @@ def test_pdf_text_holds_the_right_totals(istore, demo_invoice, tmp_path):
     assert "DE89370400440532013000" in text
     for line in demo_invoice["document"]["lines"]:
         assert line["group"] in text
-    assert "provider-billed" in text and "estimated" in text and "contract rate" in text
+    assert "contract rate" in text  # agreed with the client
+    # client-safe by default: no basis, no underlying cost, no markup
+    for secret in ("provider-billed", "estimated", "underlying", "+15%", "0.9215"):
+        assert secret not in text, secret
 
 
 def test_an_issued_invoice_exports_identically_twice(istore, demo_invoice):
@@ -138,10 +141,16 @@ def test_csv_and_json(istore, demo_invoice):
     data, _ = service.export(istore, demo_invoice["number"], "csv")
     rows = list(csv.DictReader(io.StringIO(data.decode())))
     assert [r["amount"] for r in rows] == [line["amount"] for line in demo_invoice["document"]["lines"]]
-    assert {r["basis"] for r in rows} == {"rate", "estimated", "billed"}
+    assert "basis" not in rows[0] and "cost_usd" not in rows[0] and "input_tokens" in rows[0]
     assert all(r["currency"] == "EUR" for r in rows)
     doc = json.loads(service.export(istore, demo_invoice["number"], "json")[0])
     assert doc["totals"] == demo_invoice["document"]["totals"] and doc["status"] == "issued"
+    assert "internal" not in doc and "warnings" not in doc and doc["exchange_rate"] is None
+    assert all("internal" not in line for line in doc["lines"])
+    # the contractor's own view keeps each line's basis
+    full = service.document(istore, demo_invoice["number"])
+    # (the client sees one gpt-5 line: its provider-billed and estimated days merged)
+    assert {line["internal"]["basis"] for line in full["lines"]} == {"rate", "estimated", "billed+estimated"}
 
 
 def test_facturx_refuses_two_taxes_and_drafts(istore, client):
@@ -194,6 +203,7 @@ def test_a_lines_underlying_cost_rounds_as_the_invoice_does(istore, client, tmp_
     from .helpers import add_usage, event
 
     add_usage(istore, client["id"], events=[event("a", "2026-11-02", cost="2.345")])
+    service.set_client(istore, "acme", show="cost")  # a client who agreed to see costs
     draft = service.create_draft(istore, "acme", *NOV, get_zone("UTC"))
     issued = service.issue(istore, draft["id"], issue_day=date(2026, 12, 1))
     text = pdf_text(service.export(istore, issued["number"], "pdf")[0], tmp_path)

@@ -65,7 +65,8 @@ def test_a_revised_bucket_becomes_an_adjustment_line_on_the_next_invoice(istore,
     assert _preview(istore)["lines"] == []
 
 
-def test_a_downward_revision_is_a_negative_adjustment(istore, client):
+def test_a_downward_reprice_is_a_negative_adjustment_when_the_client_is_billed_reprices(istore, client):
+    service.set_client(istore, "acme", adjust_reprices=True)
     add_usage(istore, client["id"], events=[event("a", "2026-11-02", cost="3.00")])
     _issue(istore)
     add_usage(istore, client["id"], events=[event("a", "2026-11-02", cost="2.00")])  # re-priced lower
@@ -180,7 +181,7 @@ def test_a_provider_charge_is_not_shared_out_over_a_day_with_unpriced_usage(isto
                                                      price_id=None)])
     add_usage(istore, None, billed_lines=[billed("2026-11-12", "12.00")])
     (line,) = _preview(istore)["lines"]
-    assert line["amount"] == "4.40" and "estimated" in line["description"]  # 4.00 x 1.1, not 12 x 1.1
+    assert line["amount"] == "4.40" and line["internal"]["basis"] == "estimated"  # 4.00 x 1.1, not 12 x 1.1
 
 
 def test_contract_rates_and_fees_are_only_invoiced_in_the_clients_currency(istore, client):

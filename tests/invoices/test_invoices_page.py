@@ -10,7 +10,7 @@ pytest.importorskip("PySide6")
 
 from PySide6.QtCore import QDate
 
-from tracker.gui.pages.invoices_page import InvoicesPage
+from tracker.gui.pages.invoices_page import COLUMNS, InvoicesPage
 from tracker.paths import get_paths
 from tracker.pricing import Pricer
 from tracker.services.context import AppContext
@@ -107,3 +107,22 @@ def test_a_foreign_currency_draft_gets_its_rate_from_the_page(page, istore):
     assert "1 USD = 0.9 EUR" in page.message.text()
     page.issue_selected()
     assert page.selected()["status"] == "issued" and page.selected()["total"] == "3.56"  # 3.30 x 0.9 = 2.97 + 20%
+
+
+def test_budgets_balance_and_overdue_show_on_the_page(page, istore):
+    from tracker.services import invoices as service
+
+    service.set_client(istore, "acme", monthly_budget="100")
+    page.since_edit.setDate(QDate(2026, 11, 1))
+    page.until_edit.setDate(QDate(2026, 11, 30))
+    page.create_draft()
+    page.issue_selected()
+    issued = page.selected()
+    service.mark_paid(istore, issued["number"], amount="1.00")
+    page.refresh()
+    assert not page.budget_label.isHidden()
+    assert page.budget_label.text().startswith("AI budgets this month: acme ")
+    assert "of 100.00 USD" in page.budget_label.text()
+    balance = [c for c, (key, _) in enumerate(COLUMNS) if key == "balance"][0]
+    page.select_ref(issued["number"])
+    assert page.table.item(page.table.currentRow(), balance).text() == "2.96"  # 3.96 - 1.00

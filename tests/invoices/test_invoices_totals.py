@@ -117,13 +117,14 @@ def test_totals_table(istore, billing, events, buckets, lines, totals):
 
 
 def test_each_line_says_its_basis(istore):
-    _setup(istore, {"plan": "markup", "markup_pct": "0", "currency": "USD"},
+    _setup(istore, {"plan": "markup", "markup_pct": "0", "currency": "USD", "show": "cost"},
            [event("e", "2026-11-07", "gpt-5", "1.00", source="codex")], [bucket("2026-11-07", "gpt-5", "2.00")])
     doc = service.preview(istore, service.create_draft(istore, "client-x", *NOV, get_zone("UTC"))["id"])
-    bases = sorted((line["group"], line["basis"], line["amount"]) for line in doc["lines"])
+    bases = sorted((line["group"], line["internal"]["basis"], line["amount"]) for line in doc["lines"])
     # the event's source reported nothing billed: estimated; the openai bucket: billed (2.00 x 4.40/3.00 = 2.93)
     assert bases == [("gpt-5", "billed", "2.93"), ("gpt-5", "estimated", "1.00")]
-    assert all("billed" in line["description"] or "estimated" in line["description"] for line in doc["lines"])
+    assert all("billed" in line["internal"]["description"] or "estimated" in line["internal"]["description"]
+               for line in doc["lines"])
 
 
 def test_unpriced_usage_is_never_billed_at_zero(istore):
@@ -164,3 +165,13 @@ def test_rounding_rule_is_half_up_to_the_minor_unit():
     assert calc.round_money(Decimal("2.625"), "USD") == Decimal("2.63")
     assert Decimal("2.625").quantize(Decimal("0.01"), ROUND_HALF_EVEN) == Decimal("2.62")  # the rule we did not pick
     assert calc.minor_digits("JPY") == 0 and calc.minor_digits("KWD") == 3 and calc.minor_digits("EUR") == 2
+
+
+def test_a_client_who_does_not_see_costs_gets_one_line_per_model(istore):
+    """Billed and estimated parts of one model were two 'gpt-5' lines: a duplicate to a client who
+    is not shown the basis. They are one line, rounded once (2.9333 + 1.00 = 3.93)."""
+    _setup(istore, {"plan": "markup", "markup_pct": "0", "currency": "USD"},
+           [event("e", "2026-11-07", "gpt-5", "1.00", source="codex")], [bucket("2026-11-07", "gpt-5", "2.00")])
+    doc = service.preview(istore, service.create_draft(istore, "client-x", *NOV, get_zone("UTC"))["id"])
+    (line,) = doc["lines"]
+    assert (line["group"], line["amount"], line["internal"]["basis"]) == ("gpt-5", "3.93", "billed+estimated")

@@ -12,7 +12,17 @@ from tracker.commands.base import DAY, AppState, pass_state, user_errors
 from tracker.paths import write_private
 from tracker.services import invoices as service
 from tracker.services.invoices_calc import GROUP_BYS
-from tracker.services.invoices_profile import PLANS, load_profile, parse_rate_spec, parse_tax_spec, update_profile
+from tracker.services.invoices_profile import (
+    DISCLOSURES,
+    PERIODS,
+    PLANS,
+    TAX_TREATMENTS,
+    load_profile,
+    parse_rate_spec,
+    parse_recurring_spec,
+    parse_tax_spec,
+    update_profile,
+)
 
 EXPORT_FORMATS = ("pdf", "csv", "json", "facturx", "xml")
 TEXT_FORMATS = ("csv", "json", "xml")
@@ -121,16 +131,34 @@ def client_list(state: AppState, as_json: bool) -> None:
 @click.option("--plan", type=click.Choice(PLANS), help="markup | per_model | fixed.")
 @click.option("--markup", "markup_pct", help="Markup percent on cost (markup plan, fallback, fixed + usage).")
 @click.option("--rate", "rates", multiple=True,
-              help="Per-million-token rates: 'GLOB:input=3,output=15,cache_read=0.3,cache_write=3.75'.")
-@click.option("--fixed-fee", help="Fixed fee per invoice (fixed plan), in the invoice currency.")
+              help="Contract rates per million tokens, in the client's (= the invoice's) currency, not USD: "
+                   "'GLOB:input=3,output=15,cache_read=0.3,cache_write=3.75'.")
+@click.option("--fixed-fee", help="Fixed fee (fixed plan) per period, in the client's currency.")
 @click.option("--fixed-fee-label", help="Text of the fixed-fee line.")
+@click.option("--fixed-fee-period", type=click.Choice(PERIODS), help="The fee is owed once per this period "
+                                                                     "(default month).")
 @click.option("--usage-billed/--usage-included", default=None, help="Fixed plan: bill usage on top, or not.")
+@click.option("--recurring", "recurring", multiple=True,
+              help="A recurring fee billed once per period: 'LABEL=AMOUNT[/week|month|quarter|year]'.")
+@click.option("--no-recurring", is_flag=True, help="Remove all recurring fees.")
+@click.option("--hourly-rate", help="Default rate for hours and imported time entries (client's currency).")
+@click.option("--show", type=click.Choice(DISCLOSURES),
+              help="What the client's documents show of AI usage: amounts only, tokens too (default), or the "
+                   "underlying cost and markup as well.")
+@click.option("--bill-reprices/--no-bill-reprices", "adjust_reprices", default=None,
+              help="Bill a change of price of already invoiced usage (default: only revisions of the usage).")
 @click.option("--discount", "discount_pct", help="Discount percent, before tax.")
 @click.option("--tax", "taxes", multiple=True, help="NAME=PERCENT, at most twice (e.g. --tax VAT=20).")
 @click.option("--no-tax", is_flag=True, help="Remove all taxes.")
+@click.option("--tax-treatment", type=click.Choice(TAX_TREATMENTS),
+              help="standard (the taxes above), reverse_charge (EU B2B: VAT 0, both VAT ids) or exempt.")
+@click.option("--exemption-reason", help="Why no VAT is charged (printed; tax treatment exempt).")
+@click.option("--budget", "monthly_budget", help="Monthly budget for AI usage, in the client's currency.")
+@click.option("--no-budget", is_flag=True, help="Remove the monthly budget.")
 @pass_state
 @user_errors
-def client_set(state: AppState, name, rates, taxes, no_tax, address, **changes) -> None:
+def client_set(state: AppState, name, rates, taxes, no_tax, address, recurring, no_recurring, no_budget,
+               **changes) -> None:
     """Create or update a client's billing details (only the options given change)."""
     if address is not None:
         changes["address"] = address.replace("\\n", "\n")
@@ -140,6 +168,12 @@ def client_set(state: AppState, name, rates, taxes, no_tax, address, **changes) 
         changes["taxes"] = [parse_tax_spec(t) for t in taxes]
     elif no_tax:
         changes["taxes"] = []
+    if recurring:
+        changes["recurring"] = [parse_recurring_spec(spec) for spec in recurring]
+    elif no_recurring:
+        changes["recurring"] = []
+    if no_budget:
+        changes["monthly_budget"] = ""
     tag = service.set_client(_ctx(state).store, name, **changes)
     click.echo(f"Client {tag['name']!r}: {service.plan_summary(service.parse_billing(tag['billing']))}")
 
@@ -232,10 +266,17 @@ def issue(state: AppState, ref, issue_day) -> None:
 @user_errors
 def list_(state: AppState, status, client, as_json) -> None:
     """Invoices and credit notes with their status and totals."""
-    rows = service.list_invoices(_ctx(state).store, status, client)
+    from tracker.commands.invoice_followup_cmd import budget_lines
+    from tracker.services.client_budgets import budget_states
+
+    app = _ctx(state)
+    rows = service.list_invoices(app.store, status, client)
+    budgets = [b for b in budget_states(app.store, app.zone()) if not client or b["client"] == client]
     if as_json:
-        click.echo(cli_format.to_json({"invoices": rows}))
+        click.echo(cli_format.to_json({"invoices": rows, "budgets": budgets}))
         return
+    for line in budget_lines(budgets):
+        click.echo("Budget " + line)
     if not rows:
         click.echo("No invoices yet: `tracker invoice create --client NAME --since D --until D`.")
         return
@@ -243,9 +284,11 @@ def list_(state: AppState, status, client, as_json) -> None:
         row["ref"] = row["number"] or f"draft {row['id']}"
         row["period"] = f"{row['since']}..{row['until']}"
         row["amount"] = f"{row['total']} {row['currency']}" if row["total"] is not None else "?"
-    click.echo(cli_format.table(rows, [("ref", "Invoice"), ("kind", "Kind"), ("status", "Status"),
+        row["state"] = f"overdue {row['days_overdue']} d" if row["overdue"] else row["status"]
+        row["due"] = row["balance"] if row["status"] == "issued" and row["kind"] == "invoice" else ""
+    click.echo(cli_format.table(rows, [("ref", "Invoice"), ("kind", "Kind"), ("state", "Status"),
                                        ("client", "Client"), ("period", "Period"), ("issue_date", "Issued"),
-                                       ("due_date", "Due"), ("amount", "Total")]))
+                                       ("due_date", "Due"), ("amount", "Total"), ("due", "Balance")]))
 
 
 @invoice_group.command("export")
@@ -282,12 +325,18 @@ def void(state: AppState, ref, reason) -> None:
 @invoice_group.command("paid")
 @click.argument("ref")
 @click.option("--date", "paid_day", type=DAY, help="Payment date (default: today).")
+@click.option("--amount", help="A partial payment (default: the whole balance).")
+@click.option("--note", help="A note kept with the payment (bank reference...).")
 @pass_state
 @user_errors
-def paid(state: AppState, ref, paid_day) -> None:
-    """Mark an issued invoice as paid."""
-    inv = service.mark_paid(_ctx(state).store, ref, paid_day)
-    click.echo(f"{inv['number']} marked paid on {inv['paid_date']}.")
+def paid(state: AppState, ref, paid_day, amount, note) -> None:
+    """Record a payment of an issued invoice: the balance, or --amount for a partial payment."""
+    inv = service.mark_paid(_ctx(state).store, ref, paid_day, amount=amount, note=note)
+    if inv["status"] == "paid":
+        click.echo(f"{inv['number']} marked paid on {inv['paid_date']}.")
+    else:
+        click.echo(f"{inv['number']}: {inv['payment']} {inv['currency']} received; "
+                   f"{inv['balance']} {inv['currency']} still due.")
 
 
 @invoice_group.command("delete")
@@ -300,4 +349,13 @@ def delete(state: AppState, ref) -> None:
     click.echo("Draft deleted.")
 
 
+def _register_more() -> None:
+    from tracker.commands.invoice_followup_cmd import FOLLOWUP_COMMANDS
+    from tracker.commands.invoice_lines_cmd import LINE_COMMANDS
+
+    for command in LINE_COMMANDS + FOLLOWUP_COMMANDS:
+        invoice_group.add_command(command)
+
+
+_register_more()
 invoice_command = invoice_group

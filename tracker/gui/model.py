@@ -37,6 +37,7 @@ class DashboardModel(QObject):
         self.status = SyncStatus()
         self.chart_days = DEFAULT_CHART_DAYS
         self.nudges: list = []
+        self.budget_alerts: list[dict] = []  # client budget thresholds fired by the last sync, to announce
         self.last_refresh_s = 0.0
         self.refreshes = 0
         self._seen_version: int | None = None
@@ -120,6 +121,8 @@ class DashboardModel(QObject):
             self._set_problems([Problem("", str(e), "") for e in report.get("errors") or []])
         if report.get("nudges") is not None:
             self.nudges = report["nudges"]
+        if report.get("budget_alerts"):
+            self.budget_alerts = report["budget_alerts"]
         self.statusChanged.emit()
         self.refresh_if_changed()  # a sync that found nothing new costs no query and no repaint
 

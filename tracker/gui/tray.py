@@ -93,6 +93,10 @@ class TrayController(QObject):
         error_state = status.errors[0] if status.errors else None
         if self.gate.should_notify("sync-error", error_state):
             self.tray.showMessage("A source is failing", error_state, QSystemTrayIcon.MessageIcon.Critical)
+        if self.model.budget_alerts:  # each fires once per client and month (recorded): never rate-limited away
+            alerts, self.model.budget_alerts = self.model.budget_alerts, []
+            self.tray.showMessage("Client budget", " ".join(a["message"] for a in alerts),
+                                  QSystemTrayIcon.MessageIcon.Warning)
         fresh = unannounced(self.model.nudges)
         if self.gate.should_notify("nudges", tuple(n.id for n in fresh) or None):
             first = fresh[0]

@@ -20,7 +20,7 @@ from PySide6.QtCore import QCoreApplication, QMetaObject, QObject, Qt, QThread, 
 
 from tracker.services.context import AppContext
 from tracker.services.settings import DEFAULT_LOGS_INTERVAL_S, DEFAULT_PROVIDERS_INTERVAL_S
-from tracker.services.status import open_nudges
+from tracker.services.status import budget_alerts, open_nudges
 
 log = logging.getLogger(__name__)
 
@@ -151,8 +151,9 @@ class SyncWorker(QObject):
             writes_before = self._ctx.store.conn.total_changes
             report = _report_dict(sync_fn(self._ctx, logs=logs, providers=providers, progress=self._progress))
             if self._ctx.store.conn.total_changes != writes_before:
-                # New usage: the nudges are recomputed here, off the GUI thread.
+                # New usage: the nudges and client budgets are recomputed here, off the GUI thread.
                 report["nudges"] = open_nudges(self._ctx)
+                report["budget_alerts"] = budget_alerts(self._ctx)
         except SyncCancelled:
             log.info("sync cancelled: the app is quitting")
             return

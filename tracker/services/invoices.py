@@ -17,11 +17,12 @@ adjustment line. See `invoices_calc` for the arithmetic and rounding rules.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, tzinfo
+from datetime import date, timedelta, tzinfo
 from decimal import Decimal
 
-from tracker.core.timeutil import UTC, from_ms, get_zone, local_date, local_midnight, now_ms, zone_name
+from tracker.core.timeutil import from_ms, get_zone, local_date, local_midnight, now_ms, zone_name
 from tracker.services import invoices_calc as calc
+from tracker.services import invoices_items as items_calc
 from tracker.services.invoices_profile import (
     ClientBilling,
     Profile,
@@ -32,6 +33,7 @@ from tracker.services.invoices_profile import (
     parse_billing,
     render_number,
 )
+from tracker.services.invoices_tax import check_parties, tax_block
 from tracker.storage.invoices import InvoiceBook, InvoiceStateError
 
 __all__ = [
@@ -47,7 +49,9 @@ __all__ = [
     "void",
 ]
 
-DOCUMENT_VERSION = 1
+# 2: lines of every kind (quantity x unit price), the client's disclosure, the tax treatment, and the
+# contractor's figures under "internal" (never exported to the client: see invoices_view).
+DOCUMENT_VERSION = 2
 
 
 def book(store) -> InvoiceBook:
@@ -58,6 +62,7 @@ def book(store) -> InvoiceBook:
 class Computed:
     document: dict
     usage: list[dict]  # per usage row: what this invoice bills of it (the lock snapshot)
+    periods: list[tuple[str, str]]  # (recurring fee, period) pairs it bills
 
 
 def resolve(store, ref: str | int) -> dict:
@@ -91,12 +96,9 @@ def create_draft(store, client: str, since: date, until: date, zone: tzinfo, gro
     tag, billing = _client(store, client)
     profile = load_profile(store)
     cur = check_currency(currency or billing.currency or profile.currency)
-    fixed_amounts = billing.rates or (billing.plan == "fixed" and Decimal(billing.fixed_fee or 0))
-    if billing.currency and cur != billing.currency and fixed_amounts:
-        # contract rates and fees are amounts in the client's currency: billed as another currency's
-        # units they were wrong by the exchange rate (2 JPY for 2.36 EUR of usage)
-        raise ValueError(f"{tag['name']}'s contract rates and fees are in {billing.currency}: invoice in "
-                         f"{billing.currency}, or change the client's currency (`tracker invoice client set`).")
+    problem = contract_currency_problem(tag["name"], billing, cur)
+    if problem:
+        raise ValueError(problem)
     rate = exchange_rate or (billing.exchange_rate if cur == (billing.currency or cur) else "")
     if cur == "USD":
         rate = "1"
@@ -148,14 +150,27 @@ def _buyer(tag: dict, billing: ClientBilling) -> dict:
 
 
 def plan_summary(billing: ClientBilling) -> str:
+    """The rate plan in full: the contractor's view (markups included)."""
     markup = Decimal(billing.markup_pct).normalize()
     if billing.plan == "per_model":
         globs = ", ".join(billing.rates)
         return f"Contract rates per million tokens for {globs}; other models at cost {markup:+f}%."
     if billing.plan == "fixed":
         usage = f"usage at cost {markup:+f}%" if billing.usage_billed else "usage listed, included in the fee"
-        return f"{billing.fixed_fee_label} plus {usage}."
+        return f"{billing.fixed_fee_label} per {billing.fixed_fee_period} plus {usage}."
     return f"Pass-through cost {markup:+f}%."
+
+
+def client_plan_summary(billing: ClientBilling) -> str:
+    """The rate plan as a client document states it: no markup unless the client sees costs."""
+    if billing.show == "cost":
+        return plan_summary(billing)
+    if billing.plan == "per_model":
+        return f"AI usage at the agreed rates per million tokens for {', '.join(billing.rates)}."
+    if billing.plan == "fixed":
+        usage = "AI usage billed as used" if billing.usage_billed else "AI usage listed, included in the fee"
+        return f"{billing.fixed_fee_label} per {billing.fixed_fee_period}; {usage}."
+    return "AI usage billed as used."
 
 
 def _period_ms(inv: dict, zone: tzinfo) -> tuple[int, int]:
@@ -165,9 +180,39 @@ def _period_ms(inv: dict, zone: tzinfo) -> tuple[int, int]:
     return int(start.timestamp() * 1000), int(end.timestamp() * 1000)
 
 
+def usage_selection(store, tag_id: int, billing: ClientBilling, fx: Decimal, start_ms: int, end_ms: int,
+                    unbilled_only: bool = True) -> calc.Selection:
+    """What the client's tagged usage in [start_ms, end_ms) comes to under `billing`: only what no standing
+    invoice billed yet (an invoice), or all of it (`unbilled_only` False: a budget's month)."""
+    b = book(store)
+    rows = b.client_usage(tag_id, start_ms, end_ms)
+    if not unbilled_only:
+        rows = [r | {"billed": None, "billed_as_usage": False} for r in rows if not r.get("withdrawn")]
+    for row in rows:
+        row["utc_day"] = from_ms(row["ts_ms"]).date().isoformat()
+    utc_lo = from_ms(start_ms).date().isoformat()
+    utc_hi = from_ms(end_ms - 1).date().isoformat()
+    billed = b.billed_by_provider_day(utc_lo, utc_hi)
+    estimated = b.estimated_by_provider_day(utc_lo, utc_hi) if billed else {}
+    return calc.charge_rows(rows, billing, fx, billed, estimated)
+
+
+def contract_currency_problem(name: str, billing: ClientBilling, currency: str) -> str | None:
+    """Why a client's contract amounts cannot go on an invoice in `currency` (None when they can).
+
+    Rates, fees and the hourly rate are amounts in the client's currency: billed as another
+    currency's units they are wrong by the exchange rate (a 37,000 JPY fee issued as 37,000 USD)."""
+    if billing.currency and currency != billing.currency and billing.contract_amounts():
+        return (f"{name}'s contract rates and fees are in {billing.currency}: invoice in {billing.currency}, "
+                "or change the client's currency (`tracker invoice client set`); a draft in another currency "
+                "is refused at issue (delete it and create it again).")
+    return None
+
+
 def compute(store, inv: dict, issue_day: date | None = None, issued_ms: int | None = None,
             number: str | None = None, require_rate: bool = False) -> Computed:
-    """The invoice document for `inv` over live usage (a draft's preview, or the one frozen at issue)."""
+    """The invoice document for `inv` over live usage and the client's terms as they are now (a draft's
+    preview, or the one frozen at issue, when `require_rate` makes every problem an error)."""
     zone = get_zone(inv["timezone"])
     b = book(store)
     tag = b.client_tag_by_id(inv["client_tag_id"])
@@ -175,29 +220,43 @@ def compute(store, inv: dict, issue_day: date | None = None, issued_ms: int | No
         raise ValueError(f"The client {inv['client_name']!r} of invoice {inv['id']} no longer exists.")
     billing = parse_billing(tag["billing"])
     profile = load_profile(store)
+    currency = inv["currency"]
+    warnings = []
+    problem = contract_currency_problem(tag["name"], billing, currency)
+    if problem and require_rate:
+        raise ValueError(problem)
+    if problem:
+        warnings.append(problem)
     fx = _fx(inv, require_rate)
-    start_ms, end_ms = _period_ms(inv, zone)
-    rows = b.client_usage(tag["id"], start_ms, end_ms)
-    for row in rows:
-        row["utc_day"] = from_ms(row["ts_ms"]).date().isoformat()
-    utc_lo = from_ms(start_ms).date().isoformat()
-    utc_hi = from_ms(end_ms - 1).date().isoformat()
-    billed = b.billed_by_provider_day(utc_lo, utc_hi)
-    estimated = b.estimated_by_provider_day(utc_lo, utc_hi) if billed else {}
-    sel = calc.charge_rows(rows, billing, fx, billed, estimated)
-    lines = calc.build_lines(sel, billing, inv["group_by"], zone, inv["currency"])
-    totals = calc.totals(lines, billing, inv["currency"])
+    sel = usage_selection(store, tag["id"], billing, fx, *_period_ms(inv, zone))
+    since, until = date.fromisoformat(inv["since_day"]), date.fromisoformat(inv["until_day"])
+    fees = items_calc.fee_lines(billing, since, until, b.billed_periods(tag["id"]), currency)
+    items = b.items(inv["id"])
+    keys = [i["entry_key"] for i in items if i.get("entry_key")]
+    extra = items_calc.item_lines(items, b.billed_entry_keys(tag["id"], keys) if keys else {}, currency)
+    usage_lines = calc.build_lines(sel, billing, inv["group_by"], zone, currency, billing.show)
+    lines = fees.lines + extra.lines + usage_lines
+    for n, line in enumerate(lines, 1):
+        line["position"] = n
+    totals = calc.totals(lines, billing, currency, extra.allowances)
     issue_day = issue_day or local_date(issued_ms or now_ms(), zone)
     terms = billing.payment_terms_days if billing.payment_terms_days is not None else profile.payment_terms_days
-    warnings = []
     if sel.unpriced_rows:
         warnings.append(f"{sel.unpriced_rows} usage row(s) have no known price and are not billed "
                         "(add a price and run `tracker reprice`; they stay unbilled until then).")
     if sel.ignored_billed_currencies:
         warnings.append("Provider charges in " + ", ".join(sorted(sel.ignored_billed_currencies))
                         + " were not used (only USD charges are matched); those days use estimates.")
-    if not require_rate and inv["currency"] != "USD" and not inv["exchange_rate"]:
-        warnings.append(f"No exchange rate for {inv['currency']} yet: amounts show as 0 until one is entered.")
+    if extra.skipped_entries:
+        numbers = ", ".join(sorted(set(extra.skipped_entries.values())))
+        warnings.append(f"{len(extra.skipped_entries)} imported time entr(y/ies) left out: already billed on "
+                        f"{numbers}.")
+    if not require_rate and currency != "USD" and not inv["exchange_rate"] and sel.charges:
+        warnings.append(f"No exchange rate for {currency} yet: usage amounts show as 0 until one is entered.")
+    seller, buyer = _party(profile), _buyer(tag, billing)
+    tax = tax_block(billing)
+    if require_rate:
+        check_parties(tax, seller, buyer)
     doc = {
         "version": DOCUMENT_VERSION,
         "kind": "invoice",
@@ -208,26 +267,31 @@ def compute(store, inv: dict, issue_day: date | None = None, issued_ms: int | No
         "payment_terms_days": terms,
         "issued_ms": issued_ms,
         "period": {"since": inv["since_day"], "until": inv["until_day"], "timezone": inv["timezone"]},
-        "currency": inv["currency"],
-        "exchange_rate": None if inv["currency"] == "USD" else inv["exchange_rate"],
+        "currency": currency,
+        "exchange_rate": None if currency == "USD" else inv["exchange_rate"],
         "group_by": inv["group_by"],
-        "plan": plan_summary(billing),
+        "disclosure": billing.show,
+        "plan": client_plan_summary(billing),
         "rounding": calc.ROUNDING_RULE,
-        "seller": _party(profile),
-        "buyer": _buyer(tag, billing),
+        "seller": seller,
+        "buyer": buyer,
+        "tax": tax,
         "lines": lines,
         "totals": totals,
         "usage": {"rows_billed": len(sel.charges), "rows_already_billed": sel.unchanged_rows,
                   "rows_unpriced": sel.unpriced_rows},
         "notes": inv["notes"] or "",
         "warnings": warnings,
+        "internal": {"plan": plan_summary(billing), "markup_pct": billing.markup_pct,
+                     "exchange_rate": None if currency == "USD" else inv["exchange_rate"]},
     }
     usage = [
         {"table": c.row["table"], "source": c.row["source"], "account": c.row["account"], "key": c.row["key"],
-         "ts_ms": c.row["ts_ms"], "model": c.row["model"], "project": c.row["project"], **c.delta}
+         "ts_ms": c.row["ts_ms"], "model": c.row["model"], "project": c.row["project"], "kind": c.kind,
+         "basis": c.basis, **c.delta}
         for c in sel.charges
     ]
-    return Computed(doc, usage)
+    return Computed(doc, usage, fees.periods)
 
 
 def preview(store, ref: str | int) -> dict:
@@ -268,9 +332,9 @@ def issue(store, ref: str | int, issue_day: date | None = None, at_ms: int | Non
         if not computed.document["lines"]:
             raise ValueError(
                 f"Nothing to invoice for {inv['client_name']} from {inv['since_day']} to {inv['until_day']}: "
-                "no unbilled usage is tagged to this client."
+                "no unbilled usage is tagged to this client, and the draft has no other lines."
             )
-        return number, computed.document, computed.usage
+        return number, computed.document, computed.usage, computed.periods
 
     return book(store).issue(inv["id"], scope, build)
 
@@ -310,13 +374,12 @@ def void(store, ref: str | int, issue_day: date | None = None, at_ms: int | None
     return book(store).issue_credit_note(inv["id"], scope, build)
 
 
-def mark_paid(store, ref: str | int, paid_day: date | None = None) -> dict:
-    inv = resolve(store, ref)
-    day = paid_day or datetime.now(UTC).astimezone(get_zone(inv["timezone"])).date()
-    if inv["issue_date"] and day.isoformat() < inv["issue_date"]:
-        raise ValueError(f"{inv['number']} was issued on {inv['issue_date']}: it cannot have been paid on {day}.")
-    book(store).mark_paid(inv["id"], day.isoformat())
-    return book(store).get(inv["id"])  # type: ignore[return-value]
+def mark_paid(store, ref: str | int, paid_day: date | None = None, amount: str | None = None,
+              note: str | None = None) -> dict:
+    """Record a payment of the balance (or of `amount`, a partial payment); see invoices_payments."""
+    from tracker.services.invoices_payments import record_payment
+
+    return record_payment(store, ref, amount=amount, day=paid_day, note=note)
 
 
 def list_invoices(store, status: str | None = None, client: str | None = None) -> list[dict]:
@@ -328,6 +391,9 @@ def list_invoices(store, status: str | None = None, client: str | None = None) -
         if tag is None:
             raise ValueError(f"No client {client!r}.")
         tag_id = tag["id"]
+    from tracker.services.invoices_payments import ledger, payment_state
+
+    paid = ledger(store).paid_minor()
     out = []
     for inv in b.list(status=status, client_tag_id=tag_id):
         if inv["status"] == "draft":
@@ -344,6 +410,7 @@ def list_invoices(store, status: str | None = None, client: str | None = None) -
             "currency": inv["currency"], "exchange_rate": inv["exchange_rate"], "total": total,
             "credit_for": (b.get(inv["credit_for_id"]) or {}).get("number") if inv["credit_for_id"] else None,
             "voided_by": (b.get(inv["voided_by_id"]) or {}).get("number") if inv["voided_by_id"] else None,
+            **payment_state(inv, paid.get(inv["id"], 0), local_date(now_ms(), get_zone(inv["timezone"]))),
         })
     return out
 
@@ -392,8 +459,9 @@ def export_name(doc: dict, fmt: str) -> str:
 def export(store, ref: str | int, fmt: str) -> tuple[bytes, str]:
     """(bytes, suggested file name) of an invoice in `fmt` (pdf, csv, json, facturx, xml)."""
     from tracker.services import invoices_export as ex
+    from tracker.services.invoices_view import client_document
 
-    doc = document(store, ref)
+    doc = client_document(document(store, ref))  # what the client may see, in every format
     if fmt == "json":
         data = ex.to_json(doc)
     elif fmt == "csv":

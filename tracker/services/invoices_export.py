@@ -17,12 +17,17 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from tracker.core.timeutil import UTC, from_ms
+from tracker.services.invoices_view import shows_cost, shows_tokens
 
 FORMATS = ("pdf", "csv", "json", "facturx", "xml")
+# The CSV of documents issued before version 2 (kept: an issued invoice exports as it did).
 CSV_COLUMNS = (
     "position", "kind", "group", "basis", "description", "input_tokens", "cache_read_tokens",
     "cache_write_tokens", "output_tokens", "requests", "usage_rows", "cost_usd", "amount",
 )
+CSV_BASE = ("position", "kind", "group", "description", "quantity", "unit", "unit_price")
+CSV_TOKENS = ("input_tokens", "cache_read_tokens", "cache_write_tokens", "output_tokens", "requests")
+CSV_COST = ("basis", "cost_usd")
 EN16931_GUIDELINE = "urn:cen.eu:en16931:2017"
 NS = {
     "rsm": "urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100",
@@ -45,13 +50,43 @@ def to_json(doc: dict) -> bytes:
     return (json.dumps(doc, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode("utf-8")
 
 
+def csv_columns(doc: dict) -> tuple[str, ...]:
+    """The CSV's columns for what the (client) document discloses."""
+    if "disclosure" not in doc:
+        return CSV_COLUMNS
+    columns = CSV_BASE
+    if shows_tokens(doc):
+        columns += CSV_TOKENS
+    if shows_cost(doc):
+        columns += CSV_COST
+    return (*columns, "amount")
+
+
 def to_csv(doc: dict) -> bytes:
+    """One row per line (of a client document: see invoices_view), amounts in the invoice currency."""
+    columns = csv_columns(doc)
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow([*CSV_COLUMNS, "currency"])
+    writer.writerow([*columns, "currency"])
     for line in doc["lines"]:
-        writer.writerow([line.get(c, "") for c in CSV_COLUMNS] + [doc["currency"]])
+        writer.writerow([_cell(line.get(c, "")) for c in columns] + [doc["currency"]])
     return out.getvalue().encode("utf-8")
+
+
+def _cell(value) -> object:
+    """Text a spreadsheet shows as text: a leading = + - @ would run as a formula (CSV injection);
+    numbers (negative amounts included) are left alone."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@") and not _is_number(value):
+        return "'" + value
+    return value
+
+
+def _is_number(text: str) -> bool:
+    try:
+        Decimal(text)
+    except ArithmeticError:
+        return False
+    return True
 
 
 def issued_at(doc: dict) -> datetime:
@@ -94,17 +129,21 @@ def _party(parent: ET.Element, tag: str, party: dict, with_tax_id: bool = True) 
         _el(reg, "ram:ID", party["tax_id"], schemeID="VA")
 
 
-def _vat(doc: dict) -> tuple[str, Decimal]:
-    """(EN 16931 VAT category, rate) of the invoice: one rate for all lines, or exempt."""
+def _vat(doc: dict) -> tuple[str, Decimal, str | None, str | None]:
+    """(EN 16931 VAT category, rate, exemption reason, exemption reason code) of the invoice:
+    one rate for all lines, reverse charge (AE) or exempt (E)."""
     taxes = doc["totals"]["taxes"]
     if len(taxes) > 1:
         raise ExportError(
             "Factur-X (EN 16931) carries one VAT rate per line; this invoice has two taxes. "
             "Export it as PDF, CSV or JSON instead."
         )
+    tax = doc.get("tax") or {}
+    if tax.get("treatment") in ("reverse_charge", "exempt"):
+        return tax["category"], Decimal(0), tax["exemption_reason"], tax.get("exemption_code")
     if not taxes or Decimal(taxes[0]["rate_pct"]) == 0:
-        return "E", Decimal(0)
-    return "S", Decimal(taxes[0]["rate_pct"])
+        return "E", Decimal(0), "Not subject to VAT", None
+    return "S", Decimal(taxes[0]["rate_pct"]), None, None
 
 
 def _amount(text: str, sign: int) -> str:
@@ -112,18 +151,31 @@ def _amount(text: str, sign: int) -> str:
     return str(value if value != 0 else abs(value))
 
 
-def _tax_block(parent: ET.Element, category: str, rate: Decimal, tag: str = "ram:ApplicableTradeTax",
+def _tax_block(parent: ET.Element, vat: tuple, tag: str = "ram:ApplicableTradeTax",
                calculated: str | None = None, basis: str | None = None) -> None:
+    category, rate, reason, code = vat
     tax = _el(parent, tag)
     if calculated is not None:
         _el(tax, "ram:CalculatedAmount", calculated)
     _el(tax, "ram:TypeCode", "VAT")
-    if category == "E" and calculated is not None:
-        _el(tax, "ram:ExemptionReason", "Not subject to VAT")
+    if reason and calculated is not None:
+        _el(tax, "ram:ExemptionReason", reason)
     if basis is not None:
         _el(tax, "ram:BasisAmount", basis)
     _el(tax, "ram:CategoryCode", category)
+    if code and calculated is not None:
+        _el(tax, "ram:ExemptionReasonCode", code)
     _el(tax, "ram:RateApplicablePercent", f"{rate.normalize():f}")
+
+
+def _quantity_price(line: dict, sign: int) -> tuple[str, str, str]:
+    """(quantity, unit code, net unit price) of a line; a negative line (a credit, an adjustment
+    down) has a negative quantity at a positive price (EN 16931 BR-27: no negative price)."""
+    quantity = Decimal(line.get("quantity") or "1")
+    price = Decimal(line.get("unit_price") or line["amount"]) * sign
+    if price < 0:
+        price, quantity = -price, -quantity
+    return f"{quantity.normalize():f}", line.get("unit") or UNIT_ONE, str(price)
 
 
 def _check_parties(doc: dict) -> None:
@@ -143,7 +195,7 @@ def cii_xml(doc: dict) -> bytes:
 
     A credit note (type 381) states positive amounts: the type code carries the sign."""
     _check_parties(doc)
-    category, rate = _vat(doc)
+    vat = _vat(doc)
     sign = -1 if doc["kind"] == "credit_note" else 1
     currency = doc["currency"]
     root = ET.Element(f"{{{NS['rsm']}}}CrossIndustryInvoice")
@@ -162,11 +214,12 @@ def cii_xml(doc: dict) -> bytes:
         product = _el(item, "ram:SpecifiedTradeProduct")
         _el(product, "ram:Name", line["description"])
         amount = _amount(line["amount"], sign)
+        quantity, unit, price = _quantity_price(line, sign)
         agreement = _el(item, "ram:SpecifiedLineTradeAgreement")
-        _el(_el(agreement, "ram:NetPriceProductTradePrice"), "ram:ChargeAmount", amount)
-        _el(_el(item, "ram:SpecifiedLineTradeDelivery"), "ram:BilledQuantity", "1", unitCode=UNIT_ONE)
+        _el(_el(agreement, "ram:NetPriceProductTradePrice"), "ram:ChargeAmount", price)
+        _el(_el(item, "ram:SpecifiedLineTradeDelivery"), "ram:BilledQuantity", quantity, unitCode=unit)
         settlement = _el(item, "ram:SpecifiedLineTradeSettlement")
-        _tax_block(settlement, category, rate)
+        _tax_block(settlement, vat)
         summation = _el(settlement, "ram:SpecifiedTradeSettlementLineMonetarySummation")
         _el(summation, "ram:LineTotalAmount", amount)
     agreement = _el(trade, "ram:ApplicableHeaderTradeAgreement")
@@ -185,8 +238,8 @@ def cii_xml(doc: dict) -> bytes:
         if seller.get("bic"):
             _el(_el(means, "ram:PayeeSpecifiedCreditorFinancialInstitution"), "ram:BICID", seller["bic"])
     totals = doc["totals"]
-    tax_amount = totals["taxes"][0]["amount"] if totals["taxes"] else "0.00"
-    _tax_block(settle, category, rate, calculated=_amount(tax_amount, sign), basis=_amount(totals["net"], sign))
+    tax_amount = totals["taxes"][0]["amount"] if totals["taxes"] else totals["tax_total"]
+    _tax_block(settle, vat, calculated=_amount(tax_amount, sign), basis=_amount(totals["net"], sign))
     period = _el(settle, "ram:BillingSpecifiedPeriod")
     _date(period, "ram:StartDateTime", doc["period"]["since"])
     _date(period, "ram:EndDateTime", doc["period"]["until"])
@@ -197,14 +250,20 @@ def cii_xml(doc: dict) -> bytes:
         _el(allowance, "ram:BasisAmount", _amount(totals["subtotal"], sign))
         _el(allowance, "ram:ActualAmount", _amount(totals["discount"], sign))
         _el(allowance, "ram:Reason", "Discount")
-        _tax_block(allowance, category, rate, tag="ram:CategoryTradeTax")
+        _tax_block(allowance, vat, tag="ram:CategoryTradeTax")
+    for fixed in totals.get("allowances", []):
+        allowance = _el(settle, "ram:SpecifiedTradeAllowanceCharge")
+        _el(_el(allowance, "ram:ChargeIndicator"), "udt:Indicator", "false")
+        _el(allowance, "ram:ActualAmount", _amount(fixed["amount"], sign))
+        _el(allowance, "ram:Reason", fixed["reason"] or "Discount")
+        _tax_block(allowance, vat, tag="ram:CategoryTradeTax")
     if doc.get("due_date"):
         terms = _el(settle, "ram:SpecifiedTradePaymentTerms")
         _el(terms, "ram:Description", f"Payable within {doc['payment_terms_days']} days")
         _date(terms, "ram:DueDateDateTime", doc["due_date"])
     summary = _el(settle, "ram:SpecifiedTradeSettlementHeaderMonetarySummation")
     _el(summary, "ram:LineTotalAmount", _amount(totals["subtotal"], sign))
-    _el(summary, "ram:AllowanceTotalAmount", _amount(totals["discount"], sign))
+    _el(summary, "ram:AllowanceTotalAmount", _amount(totals.get("allowance_total", totals["discount"]), sign))
     _el(summary, "ram:TaxBasisTotalAmount", _amount(totals["net"], sign))
     _el(summary, "ram:TaxTotalAmount", _amount(totals["tax_total"], sign), currencyID=currency)
     _el(summary, "ram:GrandTotalAmount", _amount(totals["total"], sign))
@@ -222,6 +281,8 @@ def _notes(doc: dict) -> list[str]:
     if doc.get("notes"):
         notes.append(doc["notes"])
     notes.append(doc["plan"])
+    if (doc.get("tax") or {}).get("note"):
+        notes.append(doc["tax"]["note"])
     if doc.get("exchange_rate"):
         notes.append(f"Usage costs in USD converted at 1 USD = {doc['exchange_rate']} {doc['currency']}.")
     return notes

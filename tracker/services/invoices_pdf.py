@@ -19,9 +19,9 @@ from fpdf.enums import OutputIntentSubType
 from fpdf.errors import FPDFException
 from fpdf.output import PDFICCProfile
 
-from tracker.core.wording import counted
 from tracker.services import invoices_calc as calc
 from tracker.services.invoices_export import issued_at
+from tracker.services.invoices_view import shows_cost, shows_tokens, token_summary
 
 FONT_CANDIDATES = (
     ("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf", "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf"),
@@ -40,8 +40,10 @@ RULE = (222, 226, 230)
 ZEBRA = (246, 248, 250)
 LOGO_MAX_W_MM, LOGO_MAX_H_MM = 45, 20
 # Lines table: (title, width mm, align); the description takes the rest.
-NUMBER_COLUMNS = (("Input tok.", 22, "R"), ("Cache tok.", 22, "R"), ("Output tok.", 22, "R"))
+NUMBER_COLUMNS = (("Qty", 18, "R"), ("Unit price", 26, "R"))
 AMOUNT_W_MM = 28
+USAGE_KINDS = ("usage", "adjustment")
+UNIT_SUFFIX = {"HUR": " h"}
 POS_W_MM = 8
 
 
@@ -144,7 +146,20 @@ def _title(doc: dict) -> str:
     return "INVOICE"
 
 
-def _header(pdf: InvoicePDF, doc: dict) -> None:
+def _meta(doc: dict) -> list[tuple[str, str]]:
+    meta = [("Issue date", doc["issue_date"])]
+    if doc.get("due_date"):
+        meta.append(("Due date", doc["due_date"]))
+    period = doc["period"]
+    meta.append(("Service period", f"{period['since']} – {period['until']}"))
+    if doc.get("credit_for"):
+        meta.append(("Voids invoice", doc["credit_for"]))
+    if doc.get("status") == "paid" and doc.get("paid_date"):
+        meta.append(("Paid", doc["paid_date"]))
+    return meta
+
+
+def _header(pdf: InvoicePDF, doc: dict, title: str | None = None, meta: list[tuple[str, str]] | None = None) -> None:
     seller = doc["seller"]
     pdf.set_fill_color(*ACCENT)
     pdf.rect(0, 0, pdf.w, 5, style="F")
@@ -182,22 +197,14 @@ def _header(pdf: InvoicePDF, doc: dict) -> None:
     # right: title and number
     right_x = pdf.w - PAGE_MARGIN_MM - 80
     pdf.set_xy(right_x, top)
-    pdf.font(24, bold=True, color=ACCENT)
-    pdf.text_cell(80, 11, _title(doc), align="R")
+    title = title or _title(doc)
+    pdf.font(24 if len(title) <= 12 else 17, bold=True, color=ACCENT)  # "SECOND REMINDER" fits 80 mm
+    pdf.text_cell(80, 11, title, align="R")
     pdf.set_xy(right_x, top + 12)
     pdf.font(11, bold=True)
     pdf.text_cell(80, 6, doc["number"] or "Draft — not issued", align="R")
-    meta = [("Issue date", doc["issue_date"])]
-    if doc.get("due_date"):
-        meta.append(("Due date", doc["due_date"]))
-    period = doc["period"]
-    meta.append(("Service period", f"{period['since']} – {period['until']}"))
-    if doc.get("credit_for"):
-        meta.append(("Voids invoice", doc["credit_for"]))
-    if doc.get("status") == "paid" and doc.get("paid_date"):
-        meta.append(("Paid", doc["paid_date"]))
     y = top + 20
-    for label, value in meta:
+    for label, value in meta if meta is not None else _meta(doc):
         pdf.set_xy(right_x, y)
         pdf.font(8.5, color=MUTED)
         pdf.text_cell(34, 5, label, align="R")
@@ -207,7 +214,8 @@ def _header(pdf: InvoicePDF, doc: dict) -> None:
     pdf.set_y(max(left_bottom, y) + 6)
 
 
-def _bill_to(pdf: InvoicePDF, doc: dict) -> None:
+def _addressee(pdf: InvoicePDF, doc: dict, heading: str) -> float:
+    """The buyer's block under a rule, on the left; returns the block's top (the right side starts there)."""
     buyer = doc["buyer"]
     y = pdf.get_y()
     pdf.set_draw_color(*RULE)
@@ -215,7 +223,7 @@ def _bill_to(pdf: InvoicePDF, doc: dict) -> None:
     y += 4
     pdf.set_xy(PAGE_MARGIN_MM, y)
     pdf.font(7.5, bold=True, color=MUTED)
-    pdf.text_cell(90, 4, "BILL TO")
+    pdf.text_cell(90, 4, heading)
     pdf.set_xy(PAGE_MARGIN_MM, y + 5)
     pdf.font(10.5, bold=True)
     pdf.text_cell(90, 5.5, buyer.get("name") or "")
@@ -230,6 +238,11 @@ def _bill_to(pdf: InvoicePDF, doc: dict) -> None:
         pdf.set_x(PAGE_MARGIN_MM)
         pdf.text_cell(90, 4.2, line)
         pdf.ln(4.2)
+    return y
+
+
+def _bill_to(pdf: InvoicePDF, doc: dict) -> None:
+    y = _addressee(pdf, doc, "BILL TO")
     left_bottom = pdf.get_y()
     # right: currency and plan
     right_x = pdf.w / 2 + 10
@@ -239,7 +252,7 @@ def _bill_to(pdf: InvoicePDF, doc: dict) -> None:
     rows = [("Currency", doc["currency"])]
     if doc.get("exchange_rate"):
         rows.append(("Exchange rate", f"1 USD = {doc['exchange_rate']} {doc['currency']}"))
-    rows.append(("Lines by", doc["group_by"]))
+    rows.append(("AI usage by", doc["group_by"]))
     yy = y + 5
     for label, value in rows:
         pdf.set_xy(right_x, yy)
@@ -267,15 +280,36 @@ def _table_header(pdf: InvoicePDF, desc_w: float, currency: str) -> None:
     pdf.ln(7)
 
 
+def price_text(text: str, currency: str) -> str:
+    """A unit price as the currency writes amounts (95 -> 95.00), more digits kept when it has them."""
+    value = Decimal(text)
+    q = calc.quantum(currency)
+    if value == value.quantize(q):
+        value = value.quantize(q)
+    return f"{value:,}"
+
+
+def usage_detail(line: dict, doc: dict) -> str:
+    """The second row of an AI usage line: how it was charged, then what the client's disclosure shows."""
+    parts = [line.get("detail") or ""]
+    if shows_tokens(doc) and "requests" in line:
+        parts.append(token_summary(line))
+    if shows_cost(doc) and line.get("cost_usd") is not None:
+        cost = calc.round_money(Decimal(line["cost_usd"]), "USD")  # the invoice's own rounding (half up)
+        parts.append(f"underlying cost {cost:,} USD")
+    return " · ".join(p for p in parts if p)
+
+
 def _lines(pdf: InvoicePDF, doc: dict) -> None:
     width = pdf.w - 2 * PAGE_MARGIN_MM
     desc_w = width - POS_W_MM - AMOUNT_W_MM - sum(c[1] for c in NUMBER_COLUMNS)
-    _table_header(pdf, desc_w, doc["currency"])
-    row_h = 10.5
+    currency = doc["currency"]
+    _table_header(pdf, desc_w, currency)
+    row_h = 10
     for i, line in enumerate(doc["lines"]):
         if pdf.get_y() + row_h > pdf.page_break_trigger:
             pdf.add_page()
-            _table_header(pdf, desc_w, doc["currency"])
+            _table_header(pdf, desc_w, currency)
         y = pdf.get_y()
         if i % 2:
             pdf.set_fill_color(*ZEBRA)
@@ -283,21 +317,22 @@ def _lines(pdf: InvoicePDF, doc: dict) -> None:
         pdf.set_xy(PAGE_MARGIN_MM, y + 1)
         pdf.font(8.5, color=MUTED)
         pdf.text_cell(POS_W_MM, 4.5, str(line["position"]), align="C")
-        title = f"Adjustment: {line['group']}" if line["kind"] == "adjustment" else line["group"]
+        usage = line["kind"] in USAGE_KINDS
+        title = f"Adjustment: {line['group']}" if line["kind"] == "adjustment" else (
+            line["group"] if usage else line["description"])
         pdf.font(8.8, bold=True)
         pdf.text_cell(desc_w, 4.5, title)
         pdf.font(8.5)
-        cache = line["cache_read_tokens"] + line["cache_write_tokens"]
-        for (title_, w, align), value in zip(NUMBER_COLUMNS, (line["input_tokens"], cache, line["output_tokens"])):
-            pdf.text_cell(w, 4.5, count(value) if line["kind"] != "fee" else "", align=align)
+        quantity = "" if usage or "quantity" not in line else (
+            f"{Decimal(line['quantity']):,}" + UNIT_SUFFIX.get(line.get("unit"), ""))
+        unit_price = "" if usage or "unit_price" not in line else price_text(line["unit_price"], currency)
+        for (_title, w, align), value in zip(NUMBER_COLUMNS, (quantity, unit_price)):
+            pdf.text_cell(w, 4.5, value, align=align)
         pdf.font(8.8, bold=True)
         pdf.text_cell(AMOUNT_W_MM, 4.5, f"{Decimal(line['amount']):,}", align="R")
         pdf.set_xy(PAGE_MARGIN_MM + POS_W_MM, y + 5.5)
         pdf.font(7.3, color=MUTED)
-        detail = line.get("detail") or ""
-        if line["kind"] != "fee":
-            cost = calc.round_money(Decimal(line["cost_usd"]), "USD")  # the invoice's own rounding (half up)
-            detail += f" · {counted(line['requests'], 'request')} · underlying cost {cost:,} USD"
+        detail = usage_detail(line, doc) if usage else (line.get("detail") or "")
         pdf.text_cell(desc_w + sum(c[1] for c in NUMBER_COLUMNS), 4, detail)
         pdf.set_y(y + row_h)
     pdf.set_draw_color(*RULE)
@@ -305,8 +340,11 @@ def _lines(pdf: InvoicePDF, doc: dict) -> None:
     if not doc["lines"]:
         pdf.font(9, color=MUTED)
         pdf.set_x(PAGE_MARGIN_MM)
-        pdf.text_cell(width, 8, "No billable usage in this period.")
+        pdf.text_cell(width, 8, "Nothing billable in this period.")
         pdf.ln(8)
+
+
+NO_TAX_LABEL = {"reverse_charge": "VAT 0% (reverse charge)", "exempt": "VAT 0% (exempt)"}
 
 
 def _totals(pdf: InvoicePDF, doc: dict) -> None:
@@ -314,17 +352,25 @@ def _totals(pdf: InvoicePDF, doc: dict) -> None:
     rows = [("Subtotal", t["subtotal"], False)]
     if Decimal(t["discount"]) != 0:
         rows.append((f"Discount ({Decimal(t['discount_pct']).normalize():f}%)", str(-Decimal(t["discount"])), False))
+    for allowance in t.get("allowances", []):
+        rows.append((allowance["reason"] or "Discount", str(-Decimal(allowance["amount"])), False))
+    if Decimal(t["discount"]) != 0 or t.get("allowances"):
         rows.append(("Net amount", t["net"], False))
     for tax in t["taxes"]:
         rows.append((f"{tax['name']} {Decimal(tax['rate_pct']).normalize():f}% on {money(tax['base'], cur)}",
                      tax["amount"], False))
     if not t["taxes"]:
-        rows.append(("VAT", "0", False))
+        rows.append((NO_TAX_LABEL.get((doc.get("tax") or {}).get("treatment"), "VAT"), "0", False))
     label = "Total credited" if doc["kind"] == "credit_note" else "Total due"
     rows.append((label, t["total"], True))
+    _amount_rows(pdf, rows, cur)
+
+
+def _amount_rows(pdf: InvoicePDF, rows: list[tuple[str, str, bool]], cur: str) -> None:
+    """Right-aligned (label, amount, strong) rows; the strong one on the accent colour."""
     block_w, label_w = 92, 58
     x = pdf.w - PAGE_MARGIN_MM - block_w
-    if pdf.get_y() + 7 * len(rows) + 10 > pdf.page_break_trigger:
+    if pdf.get_y() + 3 + 6 * (len(rows) - 1) + 10.5 > pdf.page_break_trigger:  # the block's own height
         pdf.add_page()
     pdf.ln(3)
     for name, amount, strong in rows:
@@ -358,13 +404,18 @@ def _payment_and_notes(pdf: InvoicePDF, doc: dict) -> None:
         text += f" to {bank_text}" if bank_text else ""
         text += f", quoting {doc['number']}." if doc.get("number") else "."
         blocks.append(("PAYMENT", text))
+    tax_note = (doc.get("tax") or {}).get("note")
+    if tax_note:
+        blocks.insert(0, ("VAT", tax_note))
     notes = [doc["notes"]] if doc.get("notes") else []
     if doc.get("exchange_rate"):
         notes.append(f"Usage costs are in USD, converted at 1 USD = {doc['exchange_rate']} {doc['currency']} "
                      f"(rate fixed on {doc['issue_date']}).")
-    notes.append("Cost basis: provider-billed = what the AI provider charged for the day, shared in proportion to "
-                 "use; estimated = list price in force on the date of use; contract rate = agreed price per "
-                 "million tokens. " + doc["rounding"])
+    if shows_cost(doc):
+        notes.append("Cost basis: provider-billed = what the AI provider charged for the day, shared in proportion "
+                     "to use; estimated = list price in force on the date of use; contract rate = agreed price per "
+                     "million tokens.")
+    notes.append(doc["rounding"])
     blocks.append(("NOTES", " ".join(notes)))
     for title, text in blocks:
         if pdf.get_y() + 18 > pdf.page_break_trigger:
@@ -374,7 +425,7 @@ def _payment_and_notes(pdf: InvoicePDF, doc: dict) -> None:
         pdf.text_cell(width, 4.5, title)
         pdf.ln(4.8)
         pdf.set_x(PAGE_MARGIN_MM)
-        pdf.font(8.3, color=INK if title == "PAYMENT" else MUTED)
+        pdf.font(8.3, color=MUTED if title == "NOTES" else INK)
         pdf.multi_cell(width, 4.2, pdf.t(text), align="L", new_x="LMARGIN", new_y="NEXT")
         pdf.ln(3)
 
@@ -386,12 +437,11 @@ def _watermark(pdf: InvoicePDF) -> None:
             pdf.text(pdf.w / 2 - 60, pdf.h / 2 + 15, "DRAFT")
 
 
-def render_pdf(doc: dict) -> bytes:
-    """The invoice document as PDF bytes (deterministic for an issued invoice)."""
+def _start(doc: dict, title: str, at) -> InvoicePDF:
+    """A new PDF for `doc`: fonts, metadata dated `at` (so the same document gives the same bytes),
+    the sRGB output intent, the first page."""
     pdf = InvoicePDF(doc)
-    at = issued_at(doc)
     pdf.set_creation_date(at)
-    title = f"{_title(doc).title()} {doc['number'] or '(draft)'}"
     pdf.set_title(pdf.t(f"{doc['seller'].get('name', '')}: {title}"))
     pdf.set_author(pdf.t(doc["seller"].get("name") or ""))
     pdf.set_subject(pdf.t(f"{title} for {doc['buyer']['name']}"))
@@ -404,6 +454,12 @@ def render_pdf(doc: dict) -> bytes:
             PDFICCProfile(contents=icc, n=3, alternate="DeviceRGB"), "sRGB IEC61966-2.1",
         )
     pdf.add_page()
+    return pdf
+
+
+def render_pdf(doc: dict) -> bytes:
+    """The invoice document as PDF bytes (deterministic for an issued invoice)."""
+    pdf = _start(doc, f"{_title(doc).title()} {doc['number'] or '(draft)'}", issued_at(doc))
     if doc.get("status") == "draft" or not doc.get("number"):
         _watermark(pdf)
     _header(pdf, doc)
@@ -411,4 +467,47 @@ def render_pdf(doc: dict) -> bytes:
     _lines(pdf, doc)
     _totals(pdf, doc)
     _payment_and_notes(pdf, doc)
+    return bytes(pdf.output())
+
+
+def render_reminder(doc: dict, letter: dict) -> bytes:
+    """A payment reminder for an issued invoice (`letter`: level, title, day, pay_by, paid, balance,
+    days_overdue, payments), dated by the reminder, from the invoice's frozen (client) document."""
+    from tracker.core.timeutil import from_ms
+
+    cur = doc["currency"]
+    pdf = _start(doc, f"{letter['title'].title()} for {doc['number']}", from_ms(letter["issued_ms"]))
+    _header(pdf, doc, title=letter["title"], meta=[
+        ("Reminder date", letter["day"]), ("Invoice date", doc["issue_date"]), ("Due date", doc["due_date"]),
+        ("Days overdue", str(letter["days_overdue"]))])
+    _addressee(pdf, doc, "TO")
+    pdf.ln(6)
+    width = pdf.w - 2 * PAGE_MARGIN_MM
+    received = "; ".join(f"{money(p['amount'], cur)} on {p['day']}" for p in letter["payments"])
+    text = (f"Our invoice {doc['number']} of {doc['issue_date']} for {money(doc['totals']['total'], cur)} was due on "
+            f"{doc['due_date']}. " + (f"We have received {received}, thank you. " if received else "")
+            + f"{money(letter['balance'], cur)} is still open. If you have paid it in the meantime, please "
+            "disregard this letter.")
+    pdf.set_x(PAGE_MARGIN_MM)
+    pdf.font(9.5)
+    pdf.multi_cell(width, 5, pdf.t(text), align="L", new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(4)
+    rows = [("Invoice total", doc["totals"]["total"], False)]
+    rows += [(f"Paid on {p['day']}", str(-Decimal(p["amount"])), False) for p in letter["payments"]]
+    rows.append(("Balance due", letter["balance"], True))
+    _amount_rows(pdf, rows, cur)
+    seller = doc["seller"]
+    bank = ", ".join(x for x in (f"IBAN {seller['iban']}" if seller.get("iban") else "",
+                                 f"BIC {seller['bic']}" if seller.get("bic") else "", seller.get("bank_name") or "")
+                     if x)
+    pdf.ln(8)
+    pdf.set_x(PAGE_MARGIN_MM)
+    pdf.font(7.5, bold=True, color=MUTED)
+    pdf.text_cell(width, 4.5, "PAYMENT")
+    pdf.ln(4.8)
+    pdf.set_x(PAGE_MARGIN_MM)
+    pdf.font(8.3)
+    pay = f"Please pay {money(letter['balance'], cur)} by {letter['pay_by']}" + (f" to {bank}" if bank else "")
+    pdf.multi_cell(width, 4.2, pdf.t(pay + f", quoting {doc['number']}."), align="L", new_x="LMARGIN",
+                   new_y="NEXT")
     return bytes(pdf.output())

@@ -12,9 +12,17 @@ Rate plans (`billing["plan"]`):
 - ``per_model``: ``rates`` maps a model glob to prices per million tokens in
   the invoice currency (``input``, ``cache_read``, ``cache_write``, ``output``);
   usage of a model no glob matches falls back to cost plus ``markup_pct``;
-- ``fixed``: ``fixed_fee`` (invoice currency) per invoice plus usage at cost
-  plus ``markup_pct`` (0 for a flat fee that only lists usage: set
-  ``usage_billed`` to false).
+- ``fixed``: ``fixed_fee`` (the client's currency) once per ``fixed_fee_period``
+  (week, month, quarter or year) plus usage at cost plus ``markup_pct`` (0 for a
+  flat fee that only lists usage: set ``usage_billed`` to false).
+
+Beside the plan: ``recurring`` fees (label, amount, period), each billed once per
+period like the fixed fee; ``hourly_rate`` for hours; ``show`` (what a client
+document discloses: ``amounts``, ``tokens`` or ``cost``); ``adjust_reprices``
+(bill the change of an already invoiced row's cost when only its price changed);
+``tax_treatment`` (``standard``, ``reverse_charge``, ``exempt`` with
+``exemption_reason``) and ``monthly_budget`` (the client's currency).
+Contract rates, fees and the hourly rate are amounts in the client's currency.
 """
 
 from __future__ import annotations
@@ -28,6 +36,10 @@ PROFILE_SETTING = "invoice_profile"
 DEFAULT_PATTERN = "INV-{YYYY}-{seq:04}"
 DEFAULT_CREDIT_PATTERN = "CN-{YYYY}-{seq:04}"
 PLANS = ("markup", "per_model", "fixed")
+PERIODS = ("week", "month", "quarter", "year")
+DISCLOSURES = ("amounts", "tokens", "cost")  # what a client document shows of AI usage lines
+DEFAULT_DISCLOSURE = "tokens"
+TAX_TREATMENTS = ("standard", "reverse_charge", "exempt")
 RATE_CLASSES = ("input", "cache_read", "cache_write", "output")
 MAX_TAXES = 2
 BILLING_ALIASES = {"name": "legal_name", "vat_id": "tax_id"}
@@ -194,9 +206,22 @@ class ClientBilling:
     rates: dict[str, dict[str, str]] = field(default_factory=dict)
     fixed_fee: str = "0"
     fixed_fee_label: str = "Fixed fee"
+    fixed_fee_period: str = "month"
     usage_billed: bool = True
     discount_pct: str = "0"
     taxes: list[Tax] = field(default_factory=list)
+    recurring: list[dict] = field(default_factory=list)  # [{"label", "amount", "period"}]
+    hourly_rate: str = ""
+    show: str = DEFAULT_DISCLOSURE
+    adjust_reprices: bool = False
+    tax_treatment: str = "standard"
+    exemption_reason: str = ""
+    monthly_budget: str = ""
+
+    def contract_amounts(self) -> bool:
+        """Whether the plan holds amounts in the client's currency (rates, fees, an hourly rate)."""
+        fee = self.plan == "fixed" and Decimal(self.fixed_fee or 0) > 0
+        return bool((self.plan == "per_model" and self.rates) or fee or self.recurring or self.hourly_rate)
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -221,6 +246,21 @@ def parse_billing(raw: dict | None) -> ClientBilling:
         billing.exchange_rate = exchange_rate_text(billing.exchange_rate)
     if billing.payment_terms_days is not None:
         billing.payment_terms_days = check_terms(billing.payment_terms_days)
+    _check_choice(billing.fixed_fee_period, PERIODS, "fee period")
+    _check_choice(billing.show, DISCLOSURES, "disclosure (--show)")
+    _check_choice(billing.tax_treatment, TAX_TREATMENTS, "tax treatment")
+    billing.usage_billed = bool(billing.usage_billed)
+    billing.adjust_reprices = bool(billing.adjust_reprices)
+    if billing.hourly_rate:
+        billing.hourly_rate = decimal_text(billing.hourly_rate, "The hourly rate")
+    if billing.monthly_budget:
+        billing.monthly_budget = decimal_text(billing.monthly_budget, "The monthly budget")
+        if not Decimal(billing.monthly_budget) > 0:
+            raise ValueError("The monthly budget must be above 0 (remove it with --no-budget).")
+    billing.recurring = [_recurring(item) for item in (billing.recurring or [])]
+    labels = [r["label"] for r in billing.recurring]
+    if len(set(labels)) != len(labels):
+        raise ValueError("Two recurring fees have the same label: give each its own.")
     billing.markup_pct = decimal_text(billing.markup_pct, "The markup", minimum=Decimal(-100))
     billing.fixed_fee = decimal_text(billing.fixed_fee, "The fixed fee")
     billing.discount_pct = decimal_text(billing.discount_pct, "The discount")
@@ -245,6 +285,29 @@ def parse_billing(raw: dict | None) -> ClientBilling:
         for t in (t if isinstance(t, dict) else {"name": "Tax", "rate_pct": t} for t in taxes)
     ]
     return billing
+
+
+def _check_choice(value: str, choices: tuple[str, ...], what: str) -> None:
+    if value not in choices:
+        raise ValueError(f"Unknown {what} {value!r}: choose one of {', '.join(choices)}.")
+
+
+def _recurring(item: Any) -> dict:
+    if not isinstance(item, dict) or not str(item.get("label") or "").strip():
+        raise ValueError(f"A recurring fee needs a label, an amount and a period, not {item!r}.")
+    period = str(item.get("period") or "month")
+    _check_choice(period, PERIODS, "period")
+    label = str(item["label"]).strip()
+    return {"label": label, "amount": decimal_text(item.get("amount"), f"The amount of {label!r}"), "period": period}
+
+
+def parse_recurring_spec(spec: str) -> dict:
+    """'Hosting=50/month' -> {'label': 'Hosting', 'amount': '50', 'period': 'month'} (period defaults to month)."""
+    label, eq, rest = spec.rpartition("=")
+    if not eq or not label.strip():
+        raise ValueError(f"A recurring fee is LABEL=AMOUNT[/PERIOD], e.g. 'Retainer=500/month', not {spec!r}.")
+    amount, _, period = rest.partition("/")
+    return _recurring({"label": label, "amount": amount.strip(), "period": period.strip() or "month"})
 
 
 def parse_rate_spec(spec: str) -> tuple[str, dict[str, str]]:

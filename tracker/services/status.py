@@ -23,6 +23,18 @@ def open_nudges(ctx: AppContext) -> list:
         return []
 
 
+def budget_alerts(ctx: AppContext) -> list[dict]:
+    """Client budget thresholds crossed since the last check (each fires once per client and month; the
+    budget webhook, when set, is posted from here, off the GUI thread); [] when they cannot be computed."""
+    from tracker.services.client_budgets import check_budgets
+
+    try:
+        return check_budgets(ctx.store, ctx.zone())
+    except Exception:  # a broken client billing must not break the sync
+        log.exception("checking client budgets failed")
+        return []
+
+
 def unannounced(nudge_list: list) -> list:
     """The open nudges the tray has not announced yet (each is announced at most once)."""
     return [n for n in nudge_list if not getattr(n, "notified", True)]

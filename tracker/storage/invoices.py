@@ -27,6 +27,8 @@ _INVOICE_COLUMNS = (
     "group_by", "currency", "exchange_rate", "issue_date", "due_date", "issued_ms", "paid_date",
     "credit_for_id", "voided_by_id", "total_minor", "document", "notes", "created_ms", "updated_ms",
 )
+_ITEM_COLUMNS = ("id", "invoice_id", "kind", "day", "description", "project", "task", "quantity", "unit_price",
+                 "cost", "source", "entry_key", "created_ms")
 _DRAFT_FIELDS = {"client_tag_id", "client_name", "since_day", "until_day", "timezone", "group_by", "currency",
                  "exchange_rate", "notes"}
 
@@ -50,6 +52,8 @@ def _usage_row(table: str, r: Sequence) -> dict:
     billed = r[13:19]
     row["billed"] = None if billed[0] is None else dict(zip(SNAPSHOT_FIELDS, billed))
     row["billed_numbers"] = r[19]
+    row["billed_as_usage"] = bool(r[20])  # a standing lock billed it as usage (not only adjustments)
+    row["billed_bases"] = set((r[21] or "").split(",")) - {""}  # '?' for locks older than the basis column
     return row
 
 
@@ -105,7 +109,8 @@ class InvoiceBook:
         standing = ", ".join(f"'{s}'" for s in COUNTING_STATUSES)
         covered = (
             f"SELECT iu.usage_table, iu.source, iu.account, iu.key, {billed_cols}, "
-            "GROUP_CONCAT(i.number, ' ') AS numbers "
+            "GROUP_CONCAT(i.number, ' ') AS numbers, MAX(COALESCE(iu.kind, 'usage') = 'usage') AS as_usage, "
+            "GROUP_CONCAT(DISTINCT COALESCE(iu.basis, '?')) AS bases "
             f"FROM invoice_usage iu JOIN invoices i ON i.id = iu.invoice_id AND i.status IN ({standing}) "
             "AND i.client_tag_id = ? "  # what THIS client was billed: another client's invoice is not a payment
             "GROUP BY iu.usage_table, iu.source, iu.account, iu.key"
@@ -124,7 +129,7 @@ class InvoiceBook:
                 "u.input_tokens, u.cache_read_tokens, u.cache_write_5m_tokens + u.cache_write_1h_tokens, "
                 "u.output_tokens, COALESCE(u.requests, 0), u.cost_pico, "
                 + ", ".join(f"c.{f}" for f in SNAPSHOT_FIELDS)
-                + ", c.numbers "
+                + ", c.numbers, c.as_usage, c.bases "
                 f"FROM {table} u LEFT JOIN covered c ON c.usage_table = ? AND c.source = u.source "
                 "AND c.account = u.account AND c.key = u.key "
                 f"WHERE {_EFFECTIVE_TAG.format(a='u')} = ? AND {ts_expr} >= ? AND {ts_expr} < ? "
@@ -138,7 +143,8 @@ class InvoiceBook:
             sums = ", ".join(f"SUM(iu.{c})" for c in SNAPSHOT_FIELDS)
             gone = (
                 "SELECT iu.source, iu.account, iu.key, MIN(iu.ts_ms), MAX(iu.model), MAX(iu.project), NULL, "
-                f"0, 0, 0, 0, 0, 0, {sums}, GROUP_CONCAT(i.number, ' ') "
+                f"0, 0, 0, 0, 0, 0, {sums}, GROUP_CONCAT(i.number, ' '), "
+                "MAX(COALESCE(iu.kind, 'usage') = 'usage'), GROUP_CONCAT(DISTINCT COALESCE(iu.basis, '?')) "
                 f"FROM invoice_usage iu JOIN invoices i ON i.id = iu.invoice_id AND i.status IN ({standing}) "
                 "AND i.client_tag_id = ? "
                 "WHERE iu.usage_table = ? AND iu.ts_ms >= ? AND iu.ts_ms < ? AND NOT EXISTS "
@@ -221,9 +227,12 @@ class InvoiceBook:
 
     def delete_draft(self, invoice_id: int) -> bool:
         with self.db.atomic():
-            return self.conn.execute(
+            deleted = self.conn.execute(
                 "DELETE FROM invoices WHERE id = ? AND status = 'draft'", (invoice_id,)
             ).rowcount == 1
+            if deleted:
+                self.conn.execute("DELETE FROM invoice_items WHERE invoice_id = ?", (invoice_id,))
+            return deleted
 
     def get(self, invoice_id: int) -> dict | None:
         row = self.conn.execute(
@@ -258,20 +267,23 @@ class InvoiceBook:
         )
         return [dict(zip(("table", "source", "account", "key", *SNAPSHOT_FIELDS), r)) for r in rows]
 
-    def issue(self, invoice_id: int, scope: str, build: Callable[[int], tuple[str, dict, list[dict]]]) -> dict:
+    def issue(self, invoice_id: int, scope: str,
+              build: Callable[[int], tuple[str, dict, list[dict], list[tuple[str, str]]]]) -> dict:
         """Issue a draft in ONE transaction: allocate the next number of `scope`,
-        then `build(seq)` -> (number, frozen document, usage deltas) is computed
-        inside it (so the usage it reads cannot be billed by a concurrent issue),
-        then the document, the usage rows and the status are written. Any failure
-        rolls back all of it, the counter included: no gap, no duplicate."""
+        then `build(seq)` -> (number, frozen document, usage deltas, recurring
+        (fee, period) pairs) is computed inside it (so the usage and periods it reads
+        cannot be billed by a concurrent issue), then the document, the usage rows,
+        the periods and the status are written. Any failure rolls back all of it,
+        the counter included: no gap, no duplicate."""
         self.conn.execute("BEGIN IMMEDIATE")  # take the write lock first: concurrent issuers queue here
         try:
             status = self.conn.execute("SELECT status FROM invoices WHERE id = ?", (invoice_id,)).fetchone()
             if status is None or status[0] != "draft":
                 raise InvoiceStateError(f"Invoice {invoice_id} is not a draft and cannot be issued again.")
             seq = self._next_seq(scope)
-            number, document, usage = build(seq)
+            number, document, usage, periods = build(seq)
             self._write_issued(invoice_id, number, document, usage)
+            self._write_periods(invoice_id, periods)
             self.conn.execute("COMMIT")
         except BaseException:
             if self.conn.in_transaction:
@@ -297,8 +309,15 @@ class InvoiceBook:
         )
         self.insert_invoice_usage(invoice_id, usage)
 
+    def _write_periods(self, invoice_id: int, periods: list[tuple[str, str]]) -> None:
+        self.conn.executemany(
+            "INSERT INTO invoice_periods (invoice_id, client_tag_id, fee_key, period) "
+            "SELECT id, client_tag_id, ?, ? FROM invoices WHERE id = ?",
+            [(fee, period, invoice_id) for fee, period in periods],
+        )
+
     def insert_invoice_usage(self, invoice_id: int, usage: list[dict]) -> None:
-        extra = ("ts_ms", "model", "project")
+        extra = ("ts_ms", "model", "project", "kind", "basis")
         self.conn.executemany(
             f"INSERT INTO invoice_usage (invoice_id, usage_table, source, account, key, "
             f"{', '.join(SNAPSHOT_FIELDS + extra)}) "
@@ -341,15 +360,61 @@ class InvoiceBook:
             raise
         return self.get(cur.lastrowid)  # type: ignore[return-value]
 
-    def mark_paid(self, invoice_id: int, paid_day: str) -> None:
+    # -- recurring fees and manual lines ------------------------------------------
+    def billed_periods(self, client_tag_id: int) -> set[tuple[str, str]]:
+        """(fee key, period) pairs that standing invoices of the client billed."""
+        standing = ", ".join(f"'{s}'" for s in COUNTING_STATUSES)
+        rows = self.conn.execute(
+            "SELECT p.fee_key, p.period FROM invoice_periods p JOIN invoices i ON i.id = p.invoice_id "
+            f"AND i.status IN ({standing}) WHERE p.client_tag_id = ?",
+            (client_tag_id,),
+        )
+        return {(r[0], r[1]) for r in rows}
+
+    def items(self, invoice_id: int) -> list[dict]:
+        rows = self.conn.execute(
+            f"SELECT {', '.join(_ITEM_COLUMNS)} FROM invoice_items WHERE invoice_id = ? ORDER BY id", (invoice_id,)
+        )
+        return [dict(zip(_ITEM_COLUMNS, r)) for r in rows]
+
+    def add_items(self, invoice_id: int, items: list[dict]) -> tuple[int, int]:
+        """Add lines to a draft in one transaction: (added, already there by entry key)."""
+        fields = [c for c in _ITEM_COLUMNS if c not in ("id", "invoice_id", "created_ms")]
+        added = 0
         with self.db.atomic():
-            cur = self.conn.execute(
-                "UPDATE invoices SET status = 'paid', paid_date = ?, updated_ms = ? "
-                "WHERE id = ? AND status = 'issued' AND kind = 'invoice'",
-                (paid_day, now_ms(), invoice_id),
+            if self.conn.execute("SELECT status FROM invoices WHERE id = ?", (invoice_id,)).fetchone() != ("draft",):
+                raise InvoiceStateError(f"Invoice {invoice_id} is not a draft: an issued invoice never changes.")
+            stamp = now_ms()
+            for item in items:
+                cur = self.conn.execute(
+                    f"INSERT OR IGNORE INTO invoice_items (invoice_id, {', '.join(fields)}, created_ms) "
+                    f"VALUES (?, {', '.join('?' for _ in fields)}, ?)",
+                    (invoice_id, *(item.get(f) for f in fields), stamp),
+                )
+                added += cur.rowcount
+        return added, len(items) - added
+
+    def delete_item(self, invoice_id: int, item_id: int) -> bool:
+        with self.db.atomic():
+            return self.conn.execute(
+                "DELETE FROM invoice_items WHERE id = ? AND invoice_id = ? AND invoice_id IN "
+                "(SELECT id FROM invoices WHERE status = 'draft')", (item_id, invoice_id),
+            ).rowcount == 1
+
+    def billed_entry_keys(self, client_tag_id: int, keys: list[str]) -> dict[str, str]:
+        """Imported entries (by key) that a standing invoice of the client already billed -> its number."""
+        standing = ", ".join(f"'{s}'" for s in COUNTING_STATUSES)
+        found: dict[str, str] = {}
+        for start in range(0, len(keys), 500):  # SQLite's variable limit
+            chunk = keys[start:start + 500]
+            rows = self.conn.execute(
+                "SELECT it.entry_key, i.number FROM invoice_items it JOIN invoices i ON i.id = it.invoice_id "
+                f"AND i.status IN ({standing}) AND i.client_tag_id = ? "
+                f"WHERE it.entry_key IN ({', '.join('?' for _ in chunk)})",
+                (client_tag_id, *chunk),
             )
-            if cur.rowcount != 1:
-                raise InvoiceStateError(_why_not(self.get(invoice_id), invoice_id, "paid"))
+            found.update({r[0]: r[1] for r in rows})
+        return found
 
     def counter(self, scope: str) -> int:
         row = self.conn.execute("SELECT last_seq FROM invoice_counters WHERE scope = ?", (scope,)).fetchone()

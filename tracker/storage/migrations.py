@@ -525,3 +525,82 @@ def m090_price_classes(db: Database) -> None:
         db.execute(f"DROP TRIGGER IF EXISTS {name}")
     db.execute("DROP TABLE events_hourly")
     ROLLUP.build(db)
+
+
+@migrations()
+def m100_invoice_lines_payments_budgets(db: Database) -> None:
+    """Contractor invoices beyond AI usage (issue #27).
+
+    - `invoice_usage.kind` / `.basis`: whether a lock billed the row as usage or as an
+      adjustment, and at which basis (estimated, billed, rate): a row whose only standing
+      lock is an adjustment (its invoice was voided) is billed again as usage, and a
+      re-price or a plan change is not mistaken for a revision of the usage itself.
+      Existing locks: the first invoice of a row billed it as usage, later ones adjusted it.
+    - `invoice_items`: a draft's manual lines (hours x rate, expenses, fixed discounts) and
+      imported time entries; `entry_key` is an imported entry's natural key, so an entry on a
+      standing invoice is never billed again and importing a file twice adds nothing.
+    - `invoice_periods`: the recurring fees (retainers) an invoice billed, per period.
+    - `invoice_payments`, `invoice_reminders`: partial payments and dunning letters.
+    - `client_budget_alerts`: each budget threshold fires once per client and month.
+    Money is Decimal text in the invoice's currency (and its minor units where summed).
+    """
+    db.execute("ALTER TABLE invoice_usage ADD COLUMN kind TEXT")
+    db.execute("ALTER TABLE invoice_usage ADD COLUMN basis TEXT")
+    db.execute(
+        "UPDATE invoice_usage SET kind = CASE WHEN invoice_id = (SELECT MIN(x.invoice_id) FROM invoice_usage x "
+        "WHERE x.usage_table = invoice_usage.usage_table AND x.source = invoice_usage.source "
+        "AND x.account = invoice_usage.account AND x.key = invoice_usage.key) THEN 'usage' ELSE 'adjustment' END"
+    )
+    db.execute(
+        "CREATE TABLE invoice_items ("
+        " id INTEGER PRIMARY KEY,"
+        " invoice_id INTEGER NOT NULL REFERENCES invoices(id) ON DELETE CASCADE,"
+        " kind TEXT NOT NULL CHECK (kind IN ('hours', 'expense', 'item', 'discount')),"
+        " day TEXT,"  # local day of the work or expense (optional)
+        " description TEXT NOT NULL,"
+        " project TEXT, task TEXT,"
+        " quantity TEXT NOT NULL,"  # Decimal text: hours for 'hours', 1 otherwise
+        " unit_price TEXT NOT NULL,"  # Decimal text, invoice currency
+        " cost TEXT,"  # what it cost the contractor (expenses passed on), for the margin report
+        " source TEXT NOT NULL DEFAULT 'manual',"  # manual | harvest | kimai | clockify
+        " entry_key TEXT,"  # an imported entry's natural key
+        " created_ms INTEGER NOT NULL,"
+        " UNIQUE (invoice_id, entry_key))"
+    )
+    db.execute("CREATE INDEX invoice_items_entry ON invoice_items (entry_key)")
+    db.execute(
+        "CREATE TABLE invoice_periods ("
+        " invoice_id INTEGER NOT NULL REFERENCES invoices(id),"
+        " client_tag_id INTEGER NOT NULL,"
+        " fee_key TEXT NOT NULL,"  # which recurring fee ('fee' for the fixed plan's)
+        " period TEXT NOT NULL,"  # 2026-11, 2026-W45, 2026-Q4, 2026
+        " PRIMARY KEY (invoice_id, fee_key, period))"
+    )
+    db.execute("CREATE INDEX invoice_periods_client ON invoice_periods (client_tag_id, fee_key, period)")
+    db.execute(
+        "CREATE TABLE invoice_payments ("
+        " id INTEGER PRIMARY KEY,"
+        " invoice_id INTEGER NOT NULL REFERENCES invoices(id),"
+        " day TEXT NOT NULL,"
+        " amount TEXT NOT NULL,"  # Decimal text, invoice currency
+        " amount_minor INTEGER NOT NULL,"
+        " note TEXT,"
+        " created_ms INTEGER NOT NULL)"
+    )
+    db.execute("CREATE INDEX invoice_payments_invoice ON invoice_payments (invoice_id)")
+    db.execute(
+        "CREATE TABLE invoice_reminders ("
+        " invoice_id INTEGER NOT NULL REFERENCES invoices(id),"
+        " level INTEGER NOT NULL,"
+        " day TEXT NOT NULL,"
+        " issued_ms INTEGER NOT NULL,"
+        " PRIMARY KEY (invoice_id, level))"
+    )
+    db.execute(
+        "CREATE TABLE client_budget_alerts ("
+        " tag_id INTEGER NOT NULL,"
+        " month TEXT NOT NULL,"  # YYYY-MM (local)
+        " threshold_pct INTEGER NOT NULL,"
+        " fired_ms INTEGER NOT NULL,"
+        " PRIMARY KEY (tag_id, month, threshold_pct))"
+    )

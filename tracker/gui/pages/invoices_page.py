@@ -39,13 +39,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from tracker.services import client_budgets
 from tracker.services import invoices as service
 from tracker.services.context import AppContext
 from tracker.services.invoices_calc import GROUP_BYS
 
 log = logging.getLogger(__name__)
 COLUMNS = (("ref", "Invoice"), ("kind", "Kind"), ("status", "Status"), ("client", "Client"),
-           ("period", "Period"), ("issue_date", "Issued"), ("due_date", "Due"), ("amount", "Total"))
+           ("period", "Period"), ("issue_date", "Issued"), ("due_date", "Due"), ("amount", "Total"),
+           ("balance", "Balance"))
 EXPORTS = (("pdf", "PDF"), ("facturx", "Factur-X"), ("csv", "CSV"), ("json", "JSON"))
 STATUS_COLORS = {"draft": "#6c757d", "issued": "#1f3a5f", "paid": "#2e7d32", "void": "#b00020"}
 
@@ -74,6 +76,10 @@ class InvoicesPage(QWidget):
         root = QVBoxLayout(self)
         root.setContentsMargins(20, 16, 20, 16)  # as the other pages
         root.addWidget(QLabel("Invoices", objectName="pageTitle"))
+        self.budget_label = QLabel("")  # each client's monthly AI budget (services.client_budgets)
+        self.budget_label.setWordWrap(True)
+        self.budget_label.setVisible(False)
+        root.addWidget(self.budget_label)
         create = QGroupBox("New draft")
         form = QFormLayout(create)
         self.client_box = QComboBox()
@@ -165,10 +171,13 @@ class InvoicesPage(QWidget):
         try:
             clients = [c["name"] for c in service.client_list(ctx.store)]
             self.rows = service.list_invoices(ctx.store)
+            budgets = client_budgets.budget_states(ctx.store, ctx.zone())
         except Exception as exc:  # never let a bad row take the dashboard down
             log.exception("invoices page refresh failed")
             self.show_message(f"Could not read invoices: {exc}", error=True)
             return
+        self.budget_label.setText(budget_text(budgets))
+        self.budget_label.setVisible(bool(budgets))
         current = self.client_box.currentText()
         self.client_box.clear()
         self.client_box.addItems(clients)
@@ -188,13 +197,16 @@ class InvoicesPage(QWidget):
                 "ref": row["number"] or f"Draft {row['id']}",
                 "period": f"{row['since']} – {row['until']}",
                 "amount": f"{row['total']} {row['currency']}" if row["total"] is not None else "?",
+                "status": f"overdue {row['days_overdue']} d" if row.get("overdue") else row["status"],
+                "balance": row["balance"] if row["status"] == "issued" and row["kind"] == "invoice" else "",
             }
             for c, (key, _) in enumerate(COLUMNS):
                 item = QTableWidgetItem(str(values.get(key, row.get(key)) or ""))
-                if key == "amount":
+                if key in ("amount", "balance"):
                     item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
                 if key == "status":
-                    item.setForeground(QBrush(QColor(STATUS_COLORS.get(row["status"], "#000000"))))
+                    color = STATUS_COLORS["void"] if row.get("overdue") else STATUS_COLORS.get(row["status"], "#000000")
+                    item.setForeground(QBrush(QColor(color)))
                     item.setData(Qt.ItemDataRole.ToolTipRole, row["voided_by"] and f"voided by {row['voided_by']}")
                 self.table.setItem(r, c, item)
         self.table.blockSignals(False)
@@ -383,6 +395,18 @@ class InvoicesPage(QWidget):
         return path or None
 
 
+def budget_text(states: list[dict]) -> str:
+    """'Budgets: acme 412.00 of 500.00 EUR (82.4%, above 80%) · ...' for the label above the list."""
+    parts = []
+    for b in states:
+        if b["problem"]:
+            parts.append(f"{b['client']}: {b['problem']}")
+        else:
+            flag = {"over": ", over budget", "warning": ", above 80%"}.get(b["state"], "")
+            parts.append(f"{b['client']} {b['spent']} of {b['budget']} {b['currency']} ({b['pct']}%{flag})")
+    return "AI budgets this month: " + " · ".join(parts) if parts else ""
+
+
 def preview_html(doc: dict) -> str:
     """A compact HTML view of an invoice document for the preview pane."""
     e = html.escape
@@ -393,11 +417,14 @@ def preview_html(doc: dict) -> str:
             f"<p style='margin:2px 0'>{e(doc['buyer']['name'])} · {e(doc['period']['since'])} – "
             f"{e(doc['period']['until'])} · {e(doc['plan'])}</p>")
     # the same columns as the PDF: cache tokens are most of an agent's tokens (and often of its cost)
+    def tokens(line: dict) -> str:
+        if line["kind"] not in ("usage", "adjustment"):  # hours, fees, expenses: no token counts
+            return "<td></td><td></td><td></td>"
+        cache = line["cache_read_tokens"] + line["cache_write_tokens"]
+        return "".join(f"<td align='right'>{n:,}</td>" for n in (line["input_tokens"], cache, line["output_tokens"]))
+
     rows = "".join(
-        f"<tr><td>{line['position']}</td><td>{e(line['description'])}</td>"
-        f"<td align='right'>{line['input_tokens']:,}</td>"
-        f"<td align='right'>{line['cache_read_tokens'] + line['cache_write_tokens']:,}</td>"
-        f"<td align='right'>{line['output_tokens']:,}</td>"
+        f"<tr><td>{line['position']}</td><td>{e(line['description'])}</td>{tokens(line)}"
         f"<td align='right'>{e(line['amount'])}</td></tr>"
         for line in doc["lines"]
     )
@@ -408,6 +435,8 @@ def preview_html(doc: dict) -> str:
     if Decimal(t["discount"]) != 0:  # as on the PDF: no "Discount -0.00" line
         discount = (f"<tr><td colspan=5 align='right'>Discount ({Decimal(t['discount_pct']).normalize():f}%)</td>"
                     f"<td align='right'>{e(str(-Decimal(t['discount'])))}</td></tr>")
+    discount += "".join(f"<tr><td colspan=5 align='right'>{e(a['reason'])}</td>"
+                        f"<td align='right'>{e(str(-Decimal(a['amount'])))}</td></tr>" for a in t.get("allowances", []))
     table = (
         "<table width='100%' cellspacing=0 cellpadding=3>"
         "<tr style='background:#1f3a5f;color:white'><th>#</th><th align='left'>Line</th><th>Input</th>"

@@ -111,9 +111,9 @@ def _read(work: _Work) -> tuple[_Work, lf.ReadResult | None, dict | None, str | 
     except lf.ReadAbandoned:
         raise
     except OSError as exc:
-        return work, None, None, f"{work.stat.path}: cannot read ({exc.strerror or exc})"
+        return work, None, None, f"{lf.path_text(work.stat.path)}: cannot read ({exc.strerror or exc})"
     except Exception as exc:  # a reader bug must not stop the other files
-        return work, None, None, f"{work.stat.path}: {type(exc).__name__}: {exc}"
+        return work, None, None, f"{lf.path_text(work.stat.path)}: {type(exc).__name__}: {exc}"
     return work, result, cursor, None
 
 
@@ -180,7 +180,7 @@ def _read_and_price(work: _Work, pricer=None):
                 price_event(pricer, event)
                 rows.append(event_row(event))
         except Exception as exc:  # never lose the other files to one bad record
-            return work, None, None, f"{work.stat.path}: pricing failed: {type(exc).__name__}: {exc}", []
+            return work, None, None, f"{lf.path_text(work.stat.path)}: pricing failed: {type(exc).__name__}: {exc}", []
         result.events = rows
     return work, result, cursor, error, pricer.take_learned()
 
@@ -432,7 +432,8 @@ def import_logs(
     def emit(path: str = "", within_file: int = 0) -> None:
         if progress is not None:
             progress({"stage": "logs", "files_done": done_files, "files_total": files_total,
-                      "bytes_done": done_bytes + within_file, "bytes_total": bytes_total, "path": path})
+                      "bytes_done": done_bytes + within_file, "bytes_total": bytes_total,
+                      "path": lf.path_text(path)})
 
     def reading(item: _Work, bytes_read: int) -> None:
         # between blocks of a file read here: a big file moves the bar, and the GUI can cancel in it

@@ -78,7 +78,7 @@ def discover(configured: list[Path] | None = None) -> list[lf.FileStat]:
 
 def parse(fh, start: int, limit: int, result: lf.ReadResult) -> None:
     path = getattr(fh, "name", "")
-    fallback_session = Path(path).stem if path else None
+    fallback_session = lf.path_text(Path(path).stem) if path else None
     best: dict[str, UsageEvent] = {}
     skipped = result.skipped
     from tracker.sources.claude_lines import DecodeError, decode_line  # msgspec: only when a file changed

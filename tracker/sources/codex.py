@@ -211,7 +211,7 @@ def _service_tier(state: dict, holder) -> None:
 
 def _session_from_name(path: str) -> str:
     # rollout-2025-06-01T10-00-00-<uuid>.jsonl: the last 36 characters are the thread id
-    stem = Path(path).stem
+    stem = lf.path_text(Path(path).stem)
     return stem[-36:] if len(stem) >= 36 else stem
 
 

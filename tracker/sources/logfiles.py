@@ -108,6 +108,23 @@ def _folder_name(cwd: str) -> str | None:
     return cwd.replace("\\", "/").rstrip("/").rsplit("/", 1)[-1] or None
 
 
+def path_text(path: str) -> str:
+    """A path as text that can be stored, printed and sent as JSON.
+
+    A file or folder name that is not valid UTF-8 (written by a tool in another
+    encoding) comes from the file system with its bad bytes as lone surrogates
+    (surrogateescape), which SQLite, orjson and a terminal all refuse: here
+    they become `\\xNN`. Only for text shown or stored beside the data (a
+    session named after its file, a message); files are opened by their real
+    path.
+    """
+    try:
+        path.encode("utf-8")
+    except UnicodeEncodeError:
+        return os.fsencode(path).decode("utf-8", "backslashreplace")
+    return path
+
+
 def home() -> Path:
     """The user's home as the agents see it (HOME first, like os.homedir())."""
     return Path(os.path.expanduser("~"))

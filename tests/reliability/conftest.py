@@ -21,7 +21,8 @@ from hypothesis import HealthCheck, settings
 FULL = os.environ.get("RELIABILITY_FULL") == "1"
 RESULTS_DIR = Path(__file__).parent / "results"
 REPO = Path(__file__).resolve().parents[2]
-GEN_LOGS = (REPO / ".." / "shared" / "bench" / "gen_logs.py").resolve()
+# shared/ beside the clone (as CI lays it out); TRACKER_GEN_LOGS names another copy of the generator
+GEN_LOGS = Path(os.environ.get("TRACKER_GEN_LOGS") or (REPO / ".." / "shared" / "bench" / "gen_logs.py")).resolve()
 
 settings.register_profile("reliability-bounded", max_examples=200, deadline=None,
                           suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])

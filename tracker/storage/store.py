@@ -24,6 +24,7 @@ from tracker.core.timeutil import Window, now_ms
 from tracker.storage.db import StoreError, backup, connect, damaged_message, migrate
 from tracker.storage.migrations import HOUR_MS, ROLLUP_TRIGGERS, TOKEN_COLUMNS
 from tracker.storage.recovery import backup_if_due, list_backups
+from tracker.storage.transactions import write_database, write_transaction
 from tracker.storage.value import EFFECTIVE_TAG_SQL, UNTAGGED, ValueQueries
 
 if TYPE_CHECKING:
@@ -199,48 +200,17 @@ class Store(ValueQueries):
     def db(self) -> "Database":
         """The sqlite-utils Database over this store's connection (built on first use)."""
         if self._db is None:
-            from sqlite_utils import Database
-
-            self._db = Database(self.conn)
+            self._db = write_database(self.conn)
         return self._db
 
     @contextmanager
     def atomic(self) -> Iterator[sqlite3.Connection]:
-        """One transaction; a savepoint when nested (sqlite_utils.Database.atomic's semantics).
+        """One write transaction, holding the write lock from its start (transactions.write_transaction).
 
-        Both decide by `conn.in_transaction`, so they nest inside each other.
+        A savepoint when nested; nests with `store.db.atomic()`, which is the same.
         """
-        conn = self.conn
-        if conn.in_transaction:
-            import secrets
-
-            savepoint = f"tracker_{secrets.token_hex(8)}"
-            conn.execute(f"SAVEPOINT {savepoint}")
-            try:
-                yield conn
-            except BaseException:
-                # an error such as RAISE(ROLLBACK) may have ended the whole transaction already
-                if conn.in_transaction:
-                    conn.execute(f"ROLLBACK TO SAVEPOINT {savepoint}")
-                    conn.execute(f"RELEASE SAVEPOINT {savepoint}")
-                raise
-            else:
-                conn.execute(f"RELEASE SAVEPOINT {savepoint}")
-        else:
-            conn.execute("BEGIN")
-            try:
-                yield conn
-            except BaseException:
-                if conn.in_transaction:
-                    conn.execute("ROLLBACK")
-                raise
-            else:
-                try:
-                    conn.execute("COMMIT")
-                except BaseException:
-                    if conn.in_transaction:
-                        conn.execute("ROLLBACK")
-                    raise
+        with write_transaction(self.conn):
+            yield self.conn
 
     def close(self) -> None:
         self.conn.close()

@@ -38,6 +38,7 @@ from typing import Any
 
 from tracker.core.records import Cursor
 from tracker.services.ingest import price_event
+from tracker.services.parent_watch import exit_with_parent
 from tracker.sources import claude_code, codex, gemini_cli
 from tracker.sources import logfiles as lf
 from tracker.storage.bulk import ROW_KEY, ROW_TOKENS, bulk_writes, write_event_rows
@@ -128,7 +129,10 @@ class WorkAbandoned(Exception):
     """The import a worker reads for was abandoned: its reads stop within a block."""
 
 
-def _start_worker(pricer, abandoned) -> None:
+def _start_worker(pricer, abandoned, parent_pid: int) -> None:
+    # first: a worker whose importing process is killed outright (out of memory, a crash, a logout)
+    # would otherwise wait on its queue forever, holding the database open
+    exit_with_parent(parent_pid)
     global _WORKER_PRICER, _WORKER_ABANDONED
     _WORKER_PRICER, _WORKER_ABANDONED = pricer, abandoned
     lf.set_block_hook(_stop_if_abandoned)
@@ -328,7 +332,7 @@ def _results(work: list[_Work], pricer, workers: int | None, report: ImportRepor
             context = multiprocessing.get_context(method)
             abandoned = context.Event()
             pool = ProcessPoolExecutor(started, mp_context=context, initializer=_start_worker,
-                                       initargs=(pricer, abandoned))
+                                       initargs=(pricer, abandoned, os.getpid()))
             # every group queued at once, so that workers never wait for this thread (busy writing)
             futures = [pool.submit(_read_and_price_group, g) for g in groups]
     except (OSError, ImportError) as exc:  # no semaphores (no /dev/shm), no process left (a limit): one core works

@@ -106,6 +106,31 @@ def test_full_disk_stops_the_import_with_a_message_and_loses_nothing(tmp_path, c
            losses=0, db_bytes_after=db.stat().st_size)
 
 
+def test_full_disk_costs_one_line_of_logging_not_a_traceback(tmp_path, corpus):
+    """The log file cannot grow either on a full disk: the logging module printed a traceback for each
+    record (the failed automatic backup's warning, ...), ~70 lines before the message that mattered."""
+    import shutil
+
+    logs = tmp_path / "logs"
+    shutil.copytree(corpus / "home" / ".claude", logs / ".claude")
+    env = tracker_env(tmp_path / "home", HOME=str(logs), CLAUDE_CONFIG_DIR=str(logs / ".claude"),
+                      CODEX_HOME=str(logs / ".codex"))
+    assert tracker(["import"], env).returncode == 0
+    shutil.rmtree(tmp_path / "home" / "data" / "backups", ignore_errors=True)  # the day's backup is due
+    limit = 64 * 1024
+    log_file = tmp_path / "home" / "logs" / "tracker.log"
+    log_file.parent.mkdir(parents=True, exist_ok=True)
+    log_file.write_text("earlier line\n" * (2 * limit // 13))  # past the limit: it cannot grow
+    shutil.copytree(corpus / "home" / ".codex", logs / ".codex")  # new usage to write
+    done = subprocess.run([sys.executable, "-m", "tracker", "import"], env=env, capture_output=True, text=True,
+                          cwd=REPO, preexec_fn=_limited(limit), timeout=120)
+    text = _user_failure(done, "run the command again")
+    assert "Logging error" not in text
+    assert len(done.stderr.strip().splitlines()) <= 2, done.stderr  # the message, and one line about the log
+    assert tracker(["import"], env).returncode == 0  # space again: the import completes
+    record("environment_full_disk_logging", stderr_lines=len(done.stderr.strip().splitlines()))
+
+
 def test_full_tmpfs_when_root(tmp_path, corpus):
     """A real full file system (a 256 KiB tmpfs) under TRACKER_HOME, when mounting is possible."""
     if os.geteuid() != 0:

@@ -175,6 +175,37 @@ def test_read_only_data_folder_says_so(tmp_path, corpus):
     record("environment_read_only", message=text.strip().splitlines()[-1][:160])
 
 
+def test_read_only_folder_around_a_writable_database_is_not_called_damaged(tmp_path, corpus):
+    """The folder cannot be written but the file can: SQLite cannot create the WAL beside it ("unable to open
+    database file"), which was reported as a damaged database with advice to restore a backup over it."""
+    env = tracker_env(tmp_path / "home", **agent_env(corpus))
+    assert tracker(["import"], env).returncode == 0
+    data = tmp_path / "home" / "data"
+    db = data / "tracker.db"
+    if os.geteuid() == 0:  # root writes anywhere: a read-only mount of the folder, the file mounted writable on it
+        steps = [["mount", "--bind", str(data), str(data)], ["mount", "-o", "remount,bind,ro", str(data)],
+                 ["mount", "--bind", str(db), str(db)], ["mount", "-o", "remount,bind,rw", str(db)]]
+        undo_steps = [["umount", "-l", str(db)], ["umount", "-l", str(data)]]
+        if any(subprocess.run(step, capture_output=True).returncode for step in steps):
+            for step in undo_steps:
+                subprocess.run(step, capture_output=True)
+            pytest.skip("running as root and read-only bind mounts are not permitted here")
+        undo = lambda: [subprocess.run(step, capture_output=True) for step in undo_steps]  # noqa: E731
+    else:
+        os.chmod(data, 0o500)
+        undo = lambda: os.chmod(data, 0o700)  # noqa: E731
+    try:
+        assert os.access(db, os.W_OK) and not os.access(data, os.W_OK)
+        texts = [_user_failure(tracker(args, env), "read-only", "TRACKER_HOME") for args in (["import"],
+                                                                                            ["report", "daily"])]
+    finally:
+        undo()
+    for text in texts:
+        assert "damaged or not a database" not in text and "db restore" not in text, text
+    assert tracker(["import"], env).returncode == 0
+    record("environment_read_only_folder", message=texts[0].strip().splitlines()[-1][:160])
+
+
 def test_no_keyring_says_how_to_fix_and_keeps_no_key(tmp_path):
     env = tracker_env(tmp_path / "home", CANARY_KEY="sk-admin-canary-nokeyring-0001")
     done = subprocess.run([sys.executable, "-m", "tracker", "sources", "add", "openai", "--label", "oa",

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from tracker.paths import Paths
 from tracker.storage import open_store, recovery
-from tracker.storage.db import BUSY_TIMEOUT_MS, damaged_message
+from tracker.storage.db import BUSY_TIMEOUT_MS, damaged_message, read_only_message
 from tracker.storage.recovery import DatabaseError
 
 __all__ = ["DatabaseError", "backup_now", "check", "describe_failure", "restore"]
@@ -113,5 +113,4 @@ def _io(where: str) -> str:
 
 
 def _read_only(where: str) -> str:
-    return (f"Cannot write to {where}: it is read-only or not yours. Make it writable, or point TRACKER_HOME at "
-            "a folder you can write to.")
+    return read_only_message(where)

@@ -47,8 +47,30 @@ def connect(path: Path) -> sqlite3.Connection:
         conn.execute("PRAGMA recursive_triggers=on")  # as sqlite_utils.Database sets it
         conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
     except sqlite3.DatabaseError as exc:
-        raise StoreError(damaged_message(path, exc)) from exc
+        raise StoreError(_cannot_open_message(path, exc)) from exc
     return conn
+
+
+DAMAGED_WORDS = ("not a database", "malformed", "corrupt", "encrypted")
+
+
+def _cannot_open_message(path: Path, exc: BaseException) -> str:
+    """Damaged, or only not writable? A read-only folder was called a damaged database, with advice to
+    restore a backup over a healthy file (SQLite cannot create the WAL beside it: "unable to open")."""
+    text = str(exc).lower()
+    if any(word in text for word in DAMAGED_WORDS):
+        return damaged_message(path, exc)
+    if not (os.access(path.parent, os.W_OK) and os.access(path, os.W_OK)) or "readonly" in text \
+            or "unable to open" in text:
+        return read_only_message(str(path.parent)) + (" Nothing is damaged: `tracker db check` reads the database "
+                                                       "as it is.")
+    return (f"The database {path} could not be opened ({exc}). `tracker db check` says whether the file itself is "
+            "damaged.")
+
+
+def read_only_message(where: str) -> str:
+    return (f"Cannot write to {where}: it is read-only or not yours. Make it writable (or remount its disk "
+            "read-write), or point TRACKER_HOME at a folder you can write to.")
 
 
 def damaged_message(path: Path, exc: BaseException) -> str:

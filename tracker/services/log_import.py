@@ -79,6 +79,7 @@ class ImportReport:
     workers: int = 0  # parse worker processes started (0: everything in this process)
     by_source: dict = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
+    folders_unreadable: list[str] = field(default_factory=list)  # log folders that could not be listed
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -95,6 +96,7 @@ class ImportReport:
             "workers": self.workers,
             "by_source": self.by_source,
             "errors": self.errors,
+            "folders_unreadable": self.folders_unreadable,
         }
 
 
@@ -259,7 +261,12 @@ def _plan(store, roots: dict[str, list[Path]] | None, report: ImportReport) -> l
     for kind, module in SOURCES.items():
         if roots is not None and kind not in roots:
             continue
-        files = module.discover(roots.get(kind) if roots is not None else None)
+        unreadable: list[tuple[str, str]] = []
+        files = module.discover(roots.get(kind) if roots is not None else None, unreadable)
+        for folder, reason in unreadable:
+            shown = lf.path_text(folder)
+            report.folders_unreadable.append(shown)
+            report.errors.append(f"{shown}: cannot read this folder ({reason}); the logs in it were not imported")
         known = store.cursor_stat_keys(kind)
         changed = [stat for stat in files if known.get(stat.path) != stat.stat_key]
         cursors = store.cursors(kind, [stat.path for stat in changed]) if changed else {}

@@ -60,12 +60,13 @@ def roots(configured: list[Path] | None = None) -> list[Path]:
     return lf.unique_dirs(candidates)
 
 
-def discover(configured: list[Path] | None = None) -> list[lf.FileStat]:
+def discover(configured: list[Path] | None = None,
+             unreadable: list[tuple[str, str]] | None = None) -> list[lf.FileStat]:
     main, agents = [], []
     for root in roots(configured):
         below = len(str(root))
         in_subagents: dict[str, bool] = {}  # per folder, not per file
-        for stat in lf.walk_files(root, (".jsonl",)):
+        for stat in lf.walk_files(root, (".jsonl",), unreadable):
             folder, name = os.path.split(stat.path)
             subagent = in_subagents.get(folder)
             if subagent is None:

@@ -42,10 +42,11 @@ def roots(configured: list[Path] | None = None) -> list[Path]:
     return lf.unique_dirs([lf.home() / ".gemini" / "tmp"])
 
 
-def discover(configured: list[Path] | None = None) -> list[lf.FileStat]:
+def discover(configured: list[Path] | None = None,
+             unreadable: list[tuple[str, str]] | None = None) -> list[lf.FileStat]:
     files = []
     for root in roots(configured):
-        for stat in lf.walk_files(root, (".json", ".jsonl")):
+        for stat in lf.walk_files(root, (".json", ".jsonl"), unreadable):
             if os.path.basename(os.path.dirname(stat.path)) == "chats":
                 files.append(stat)
     return files

@@ -159,12 +159,16 @@ _STAT_IN_FOLDER = os.scandir in os.supports_fd and os.stat in os.supports_dir_fd
 _OPEN_FOLDER_FLAGS = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0)
 
 
-def walk_files(root: Path | str, suffixes: tuple[str, ...]) -> Iterator[FileStat]:
+def walk_files(root: Path | str, suffixes: tuple[str, ...],
+               unreadable: list[tuple[str, str]] | None = None) -> Iterator[FileStat]:
     """Files under root ending with one of suffixes, with their stat, in a stable order.
 
     Like os.walk (top-down, sorted names, symlinked folders not entered,
     unreadable folders and files that vanish meanwhile left out), plus the stat
     the incremental import compares with its cursors, taken in the same pass.
+    A folder that exists but cannot be listed (no permission, an I/O error) is
+    added to `unreadable` as (path, reason): its logs are missing, and the
+    import says so instead of counting less without a word.
     A stack, not recursion: nested generators would pass every file up through
     each level of folders (Codex nests four deep).
     """
@@ -172,7 +176,7 @@ def walk_files(root: Path | str, suffixes: tuple[str, ...]) -> Iterator[FileStat
     while pending:
         top = pending.pop()
         prefix = top if top.endswith(os.sep) else top + os.sep
-        names, folders = _list_folder(top, suffixes)
+        names, folders = _list_folder(top, suffixes, unreadable)
         folder_fd = None
         try:
             if names and _STAT_IN_FOLDER:
@@ -193,7 +197,8 @@ def walk_files(root: Path | str, suffixes: tuple[str, ...]) -> Iterator[FileStat
         pending.extend(prefix + name for name in reversed(folders))
 
 
-def _list_folder(top: str, suffixes: tuple[str, ...]) -> tuple[list[str], list[str]]:
+def _list_folder(top: str, suffixes: tuple[str, ...],
+                 unreadable: list[tuple[str, str]] | None) -> tuple[list[str], list[str]]:
     """(matching file names, subfolder names), each sorted; nothing for a missing or unreadable folder."""
     names, folders = [], []
     try:
@@ -207,7 +212,11 @@ def _list_folder(top: str, suffixes: tuple[str, ...]) -> tuple[list[str], list[s
                         names.append(entry.name)
                 except OSError:
                     continue
-    except OSError:
+    except (FileNotFoundError, NotADirectoryError):  # gone since it was listed: nothing missing
+        return [], []
+    except OSError as exc:
+        if unreadable is not None:
+            unreadable.append((top, exc.strerror or str(exc)))
         return [], []
     names.sort()
     folders.sort()

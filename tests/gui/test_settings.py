@@ -134,3 +134,31 @@ def test_demo_note_and_messages_that_stay_with_their_tab(qtbot, ctx):
     plain = SettingsDialog(ctx.store)
     qtbot.addWidget(plain)
     assert not plain.demo_note.isVisibleTo(plain)
+
+
+def test_dialog_names_a_plaintext_keyring_and_warns(qtbot, ctx, monkeypatch):
+    """With keyrings.alt's PlaintextKeyring the dialog said "system keyring" (issue #24, item 6)."""
+    import keyring
+
+    alt_file = pytest.importorskip("keyrings.alt.file")
+    monkeypatch.delenv("XDG_DATA_HOME", raising=False)
+    previous = keyring.get_keyring()
+    backend = alt_file.PlaintextKeyring()
+    keyring.set_keyring(backend)
+    try:
+        dialog = SettingsDialog(ctx.store)
+        qtbot.addWidget(dialog)
+        assert "system keyring" not in dialog.key_note.text() and backend.file_path in dialog.key_note.text()
+        assert not dialog.key_warning.isHidden() and "NOT encrypted" in dialog.key_warning.text()
+    finally:
+        keyring.set_keyring(previous)
+
+
+def test_dialog_shows_no_warning_for_an_encrypted_keyring(qtbot, ctx, memory_keyring, monkeypatch):
+    from tracker import credentials
+
+    monkeypatch.setattr(credentials, "key_store", lambda: credentials.KeyStore(
+        "keyring.backends.SecretService.Keyring", credentials.SYSTEM_STORES["keyring.backends.SecretService"], True))
+    dialog = SettingsDialog(ctx.store)
+    qtbot.addWidget(dialog)
+    assert "Secret Service" in dialog.key_note.text() and dialog.key_warning.isHidden()

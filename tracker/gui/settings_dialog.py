@@ -80,9 +80,13 @@ class SettingsDialog(QDialog):
         layout.addLayout(form)
         self.add_button = QPushButton("Add source")
         layout.addWidget(self.add_button)
-        note = QLabel("Keys are kept in the system keyring and never shown again.",
-                      styleSheet=f"color: {TEXT_MUTED};")
-        layout.addWidget(note)
+        keys = svc.key_storage()
+        self.key_note = QLabel(f"Keys are kept in {keys.where} and never shown again.", wordWrap=True,
+                               styleSheet=f"color: {TEXT_MUTED};")
+        layout.addWidget(self.key_note)
+        self.key_warning = QLabel(keys.warning or "", wordWrap=True, styleSheet="color: #c62828;")
+        self.key_warning.setVisible(bool(keys.warning))
+        layout.addWidget(self.key_warning)
         self.add_button.clicked.connect(self.add_source)
         self.remove_button.clicked.connect(self.remove_source)
         self.test_button.clicked.connect(self.test_source)
@@ -124,7 +128,7 @@ class SettingsDialog(QDialog):
         self.label.clear()
         self.base_url.clear()
         self.reload_sources()
-        self._say(f"Added {source_label(source.kind)} '{source.label}'; its key is in the keyring.")
+        self._say(f"Added {source_label(source.kind)} '{source.label}'; its key is in {svc.key_storage().where}.")
         self.settingsChanged.emit()
 
     @Slot()

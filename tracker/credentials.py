@@ -81,15 +81,72 @@ def backend_problem() -> str | None:
     return None
 
 
-def backend_description() -> str:
-    """The active keyring backend's name, and whether it can hold keys (for `--self-test`)."""
+# keyring's own backends that keep keys in the operating system's encrypted store, by module.
+SYSTEM_STORES = {
+    "keyring.backends.SecretService": "the system keyring (Secret Service: GNOME Keyring, KWallet or KeePassXC)",
+    "keyring.backends.libsecret": "the system keyring (Secret Service, through libsecret)",
+    "keyring.backends.kwallet": "the system keyring (KWallet)",
+    "keyring.backends.macOS": "the macOS Keychain",
+    "keyring.backends.Windows": "the Windows Credential Manager",
+}
+WEAK_HELP = ("Anyone who can read that file can read the keys. Install and unlock a system keyring (e.g. "
+             "gnome-keyring) and remove keyrings.alt, or set the provider's environment variable instead of "
+             "storing keys (`tracker sources add --env-only`).")
+
+
+@dataclass(frozen=True)
+class KeyStore:
+    """Where keys go, said truthfully: what the active keyring backend is and whether it encrypts."""
+
+    name: str  # the backend's class, as keyring names it (module.Class)
+    where: str  # for a sentence: "the macOS Keychain", "a plain file, /home/u/.local/share/..."
+    encrypted: bool | None  # None: a third-party backend that does not say
+    problem: str | None = None  # it cannot hold keys at all (backend_problem)
+
+    @property
+    def warning(self) -> str | None:
+        """A sentence when keys would be stored unencrypted (None otherwise)."""
+        if self.problem is None and self.encrypted is False:
+            return f"Keys are kept in {self.where}, NOT encrypted. {WEAK_HELP}"
+        return None
+
+
+def key_store() -> KeyStore:
+    """The active keyring backend, named for the user; for a chainer, the backend keys land in (its first)."""
+    problem = backend_problem()
     try:
         backend = keyring.get_keyring()
-        name = f"{type(backend).__module__.removeprefix('keyring.backends.')}.{type(backend).__name__}"
-    except Exception as exc:  # noqa: BLE001
-        return f"unavailable ({type(exc).__name__})"
-    problem = backend_problem()
-    return f"{name} ({'not usable: ' + problem if problem else 'usable'})"
+    except Exception as exc:  # noqa: BLE001 - reported as the problem already
+        return KeyStore(f"unavailable ({type(exc).__name__})", "no keyring", None, problem)
+    chained = ""
+    if isinstance(backend, keyring.backends.chainer.ChainerBackend) and backend.backends:
+        others = len(backend.backends) - 1
+        # set_password tries them in priority order: a key lands in the first
+        chained = f" (first of {others + 1} chained backends)" if others else ""
+        backend = backend.backends[0]
+    cls = type(backend)
+    name = f"{cls.__module__}.{cls.__name__}"
+    if problem:
+        return KeyStore(name, f"no usable keyring ({problem})", None, problem)
+    if cls.__module__ in SYSTEM_STORES:
+        return KeyStore(name, SYSTEM_STORES[cls.__module__] + chained, True)
+    if cls.__module__.startswith("keyrings.alt"):
+        file_path = getattr(backend, "file_path", None)
+        encrypted = "Encrypted" in cls.__name__  # keyrings.alt's EncryptedKeyring: a password of its own
+        kind = "an encrypted file" if encrypted else "a plain file"
+        place = f"{kind}, {file_path}" if file_path else f"{kind} or store of keyrings.alt"
+        return KeyStore(name, f"{place} (keyrings.alt {cls.__name__}){chained}", encrypted)
+    if "plaintext" in cls.__name__.lower():
+        return KeyStore(name, f"a plain-text store ({name}){chained}", False)
+    return KeyStore(name, f"the keyring backend {name}{chained}, whose encryption is not known", None)
+
+
+def backend_description() -> str:
+    """The active keyring backend's name, where keys go and whether it can hold keys (for `--self-test`)."""
+    store = key_store()
+    if store.problem:
+        return f"{store.name} (not usable: {store.problem})"
+    return f"{store.name} (usable: {store.where}{'; NOT encrypted' if store.encrypted is False else ''})"
 
 
 def _unavailable(kind: str, reason: str) -> KeyringUnavailable:

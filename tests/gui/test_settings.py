@@ -151,3 +151,29 @@ def test_the_page_says_where_each_agents_logs_were_found(qtbot, ctx, tmp_path, m
             for r in range(page.log_table.rowCount())}
     assert rows["Claude Code"] == str(projects)
     assert rows["Codex CLI"].startswith("not found (looked in ~/.codex/sessions; CODEX_HOME moves it)")
+
+
+def test_dialog_names_a_plaintext_keyring_and_warns(qtbot, ctx, monkeypatch):
+    """With keyrings.alt's PlaintextKeyring the dialog said "system keyring" (issue #24, item 6)."""
+    import keyring
+
+    alt_file = pytest.importorskip("keyrings.alt.file")
+    monkeypatch.delenv("XDG_DATA_HOME", raising=False)
+    previous = keyring.get_keyring()
+    backend = alt_file.PlaintextKeyring()
+    keyring.set_keyring(backend)
+    try:
+        dialog = settings_page(qtbot, ctx)
+        assert "system keyring" not in dialog.key_note.text() and backend.file_path in dialog.key_note.text()
+        assert dialog.key_warning.isVisibleTo(dialog) and "NOT encrypted" in dialog.key_warning.text()
+    finally:
+        keyring.set_keyring(previous)
+
+
+def test_dialog_shows_no_warning_for_an_encrypted_keyring(qtbot, ctx, memory_keyring, monkeypatch):
+    from tracker import credentials
+
+    monkeypatch.setattr(credentials, "key_store", lambda: credentials.KeyStore(
+        "keyring.backends.SecretService.Keyring", credentials.SYSTEM_STORES["keyring.backends.SecretService"], True))
+    dialog = settings_page(qtbot, ctx)
+    assert "Secret Service" in dialog.key_note.text() and dialog.key_warning.isHidden()

@@ -232,6 +232,22 @@ def test_a_log_rewritten_with_spaces_is_counted_not_silently_empty(logs):
     assert report.events_added == 3 and report.lines_skipped["no_usage"] == 1  # the rest is counted, not lost
 
 
+def test_one_file_mixing_compact_and_spaced_lines_counts_every_line(logs):
+    """Compact and spaced lines in one block: the spaced ones were searched for only in a block with no
+    compact usage at all, so here they were dropped without a word (issue #24, item 4)."""
+    compact = [json.dumps(claude_line(msg_id=f"msg_c{i}", req_id=f"req_c{i}", out=10 + i), separators=(",", ":"))
+               for i in range(2)]
+    spaced = [json.dumps(claude_line(msg_id="msg_s0", req_id="req_s0", out=20)),  # json.dumps: '"usage": {'
+              json.dumps(claude_line(msg_id="msg_s1", req_id="req_s1", out=21), indent=None,
+                         separators=(" , ", " : ")),  # '"usage" : {'
+              json.dumps(claude_line(msg_id="msg_s2", req_id="req_s2", out=22)).replace('"usage": {', '"usage":\t{')]
+    assert '"usage":{' in compact[0] and '"usage" : {' in spaced[1] and '"usage":\t{' in spaced[2]
+    logs.write(session_file(logs), [compact[0], spaced[0], spaced[1], compact[1], spaced[2]])
+    report = logs.run()
+    assert sorted(e["output_tokens"] for e in logs.events()) == [10, 11, 20, 21, 22]
+    assert report.events_added == 5 and report.lines_parsed == 5 and not report.lines_skipped
+
+
 def test_a_replay_read_in_a_later_import_does_not_move_the_request(logs):
     """A sidechain copy of a message (same id, same tokens) written after midnight in another folder
     moved the stored request to its own day and project when a later import read it."""

@@ -50,7 +50,7 @@ def test_a_fifo_among_the_logs_is_left_alone_not_waited_on(logs):
     assert report.files_seen == 1 and report.events_added == 1
 
 
-def test_ctrl_c_waits_while_workers_start_and_workers_ignore_it():
+def test_ctrl_c_waits_while_workers_start_and_workers_ignore_it(monkeypatch):
     """Ctrl-C reaches every process of the group: a parse worker interrupted while it started printed a
     traceback from multiprocessing's bootstrap. Workers start with Ctrl-C held and then ignore it; the
     importing process gets it as soon as they have started (and stops them: test_crashes)."""
@@ -73,11 +73,45 @@ def test_ctrl_c_waits_while_workers_start_and_workers_ignore_it():
                 assert signal.SIGINT in signal.sigpending()
         assert signal.SIGINT not in signal.pthread_sigmask(signal.SIG_BLOCK, set())
 
+        watched = []  # here, in the test's own process, no parent watch (tests/reliability: kills)
+        monkeypatch.setattr(log_import, "exit_with_parent", watched.append)
         with log_import._ctrl_c_held():  # as a worker starts: Ctrl-C held, then _start_worker
             signal.pthread_kill(me, signal.SIGINT)
-            log_import._start_worker(None, None)
+            log_import._start_worker(None, None, 4242)
+        assert watched == [4242]
         assert signal.getsignal(signal.SIGINT) is signal.SIG_IGN  # the pending one was dropped, not raised
         assert signal.SIGINT not in signal.sigpending()
     finally:
         signal.signal(signal.SIGINT, previous_handler)
         lf.set_block_hook(None)  # _start_worker set a worker's
+
+
+def test_a_worker_follows_a_watched_process_that_is_not_its_parent():
+    """In the pyinstaller bundle a spawned worker's parent is a bootloader, not the importing process:
+    the watch then probes the importing process's pid, and the worker ends soon after it does."""
+    import subprocess
+    import sys
+
+    import pytest
+
+    from tracker.services.parent_watch import ORPHANED_EXIT_STATUS
+
+    if sys.platform == "win32":
+        pytest.skip("POSIX pid probe")
+    watched = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)"])
+    worker = subprocess.Popen([sys.executable, "-c", "import sys, time\n"
+                               "from tracker.services.parent_watch import exit_with_parent\n"
+                               f"exit_with_parent({watched.pid}); print('watching', flush=True); time.sleep(120)"],
+                              stdout=subprocess.PIPE, text=True)
+    try:
+        assert worker.stdout.readline().strip() == "watching"
+        assert worker.poll() is None  # alive while the watched process is
+        watched.kill()
+        watched.wait()
+        assert worker.wait(timeout=60) == ORPHANED_EXIT_STATUS
+    finally:
+        for proc in (watched, worker):
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+        worker.stdout.close()

@@ -18,6 +18,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 
 import pytest
 from pathlib import Path
@@ -46,16 +47,69 @@ def tracker(args: list[str], env: dict, timeout_s: float = 120) -> subprocess.Co
 
 
 def run_and_kill(args: list[str], env: dict, after_s: float) -> bool:
-    """Start `tracker ARGS`, SIGKILL its process group after `after_s`; True if it was killed before ending."""
+    """Start `tracker ARGS`, SIGKILL it after `after_s`; True if it was killed before ending.
+
+    Only the command's own process is killed, as the out-of-memory killer or a crash does: its parse
+    workers must end by themselves, and no process of its session may be left (assert_no_process_left).
+    """
     proc = subprocess.Popen([sys.executable, "-m", "tracker", *args], env=env, cwd=REPO, stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL, start_new_session=True)
     try:
         proc.wait(after_s)
-        return False
+        killed = False
     except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)  # the whole group: parse workers die too
+        proc.kill()
         proc.wait()
-        return True
+        killed = True
+    assert_no_process_left(proc.pid)
+    return killed
+
+
+# A worker sees its parent die at once (Linux: the kernel's death signal) or within about a second (the
+# parent watch); this only bounds the wait on a loaded machine, it measures nothing.
+ORPHAN_WAIT_S = 60
+
+
+def running_processes() -> Iterator[tuple[int, int, int, str]]:
+    """(pid, parent pid, process group, command) of every running process (zombies are over): Linux /proc."""
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", "rb") as fh:
+                stat = fh.read().decode(errors="replace")
+            with open(f"/proc/{entry}/cmdline", "rb") as fh:
+                command = fh.read().replace(b"\0", b" ").decode(errors="replace").strip()
+        except OSError:  # ended meanwhile
+            continue
+        state, ppid, pgrp = stat[stat.rindex(")") + 2:].split()[:3]  # after "pid (name) "
+        if state != "Z":
+            yield int(entry), int(ppid), int(pgrp), command
+
+
+def processes_in_group(pgid: int) -> list[str]:
+    return [f"{pid} {command[:120]}" for pid, _, pgrp, command in running_processes() if pgrp == pgid]
+
+
+def children_of(pid: int) -> list[str]:
+    """Command lines of the running children of `pid`."""
+    return [command for _, ppid, _, command in running_processes() if ppid == pid]
+
+
+def assert_no_process_left(pgid: int) -> None:
+    """Every process of a killed command's session (started with start_new_session) ends by itself."""
+    if not os.path.isdir("/proc"):
+        return
+    deadline = time.monotonic() + ORPHAN_WAIT_S
+    while processes_in_group(pgid):
+        if time.monotonic() > deadline:
+            left = processes_in_group(pgid)
+            try:
+                os.killpg(pgid, signal.SIGKILL)  # do not leave them to the rest of the suite
+            except ProcessLookupError:
+                pass
+            pytest.fail(f"processes left {ORPHAN_WAIT_S} s after their parent was killed: {left}")
+        time.sleep(0.05)
 
 
 def check_integrity(db: Path, table: str) -> int:
@@ -181,6 +235,40 @@ def test_ctrl_c_during_a_parallel_import_is_one_line_and_loses_nothing(tmp_path)
     assert interrupted > 0
     record("ctrl_c_import", tries=tries, interrupted=interrupted, tracebacks=0, losses=0, double_counts=0,
            uninterrupted_import_s=round(full_s, 2))
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="finds the workers in /proc")
+@pytest.mark.parametrize("runner", ["cli", "tray"])
+def test_parse_workers_end_when_their_parent_is_killed(tmp_path, runner):
+    """SIGKILL of the importing process alone (the out-of-memory killer, a crash, a logout) while its parse
+    workers run: they waited on its queue forever, ~50 MB each, holding the database open (issue #24,
+    item 3). The command line forks its workers; the tray app's sync (a QThread) spawns them."""
+    if runner == "cli":  # above the size that starts forked workers (log_import.PARALLEL_MIN_BYTES)
+        corpus, command = make_corpus(tmp_path / "c", 40, seed=9), ["-m", "tracker", "import"]
+    else:  # above log_import.SPAWN_MIN_BYTES; the real SyncWorker, as in the tray app
+        corpus, command = make_corpus(tmp_path / "c", 72, seed=9), ["-m", "tests.reliability.gui_sync"]
+    rng = random.Random(11)
+    tries, killed_with_workers, workers_seen = scaled(2, 10), 0, 0
+    for i in range(tries):
+        env = tracker_env(tmp_path / f"home{i}", **agent_env(corpus))
+        proc = subprocess.Popen([sys.executable, *command], env=env, cwd=REPO, stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL, start_new_session=True)
+        try:
+            workers: list[str] = []
+            while proc.poll() is None and not workers:
+                workers = [c for c in children_of(proc.pid) if "resource_tracker" not in c]
+                time.sleep(0.02)
+            time.sleep(rng.uniform(0, 0.3))  # kills land while workers start, parse or send rows back
+            if proc.poll() is None and workers:
+                killed_with_workers += 1
+                workers_seen += len(workers)
+            proc.kill()
+            proc.wait()
+        finally:
+            assert_no_process_left(proc.pid)
+    assert killed_with_workers > 0
+    record(f"crash_workers_{runner}", tries=tries, sigkills_with_workers_running=killed_with_workers,
+           workers_seen=workers_seen, processes_left=0)
 
 
 KEYS = {"OPENAI_ADMIN_KEY": "sk-admin-fake-0001", "ANTHROPIC_ADMIN_KEY": "sk-ant-admin01-fake-0001",

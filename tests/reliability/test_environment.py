@@ -106,6 +106,31 @@ def test_full_disk_stops_the_import_with_a_message_and_loses_nothing(tmp_path, c
            losses=0, db_bytes_after=db.stat().st_size)
 
 
+def test_full_disk_costs_one_line_of_logging_not_a_traceback(tmp_path, corpus):
+    """The log file cannot grow either on a full disk: the logging module printed a traceback for each
+    record (the failed automatic backup's warning, ...), ~70 lines before the message that mattered."""
+    import shutil
+
+    logs = tmp_path / "logs"
+    shutil.copytree(corpus / "home" / ".claude", logs / ".claude")
+    env = tracker_env(tmp_path / "home", HOME=str(logs), CLAUDE_CONFIG_DIR=str(logs / ".claude"),
+                      CODEX_HOME=str(logs / ".codex"))
+    assert tracker(["import"], env).returncode == 0
+    shutil.rmtree(tmp_path / "home" / "data" / "backups", ignore_errors=True)  # the day's backup is due
+    limit = 64 * 1024
+    log_file = tmp_path / "home" / "logs" / "tracker.log"
+    log_file.parent.mkdir(parents=True, exist_ok=True)
+    log_file.write_text("earlier line\n" * (2 * limit // 13))  # past the limit: it cannot grow
+    shutil.copytree(corpus / "home" / ".codex", logs / ".codex")  # new usage to write
+    done = subprocess.run([sys.executable, "-m", "tracker", "import"], env=env, capture_output=True, text=True,
+                          cwd=REPO, preexec_fn=_limited(limit), timeout=120)
+    text = _user_failure(done, "run the command again")
+    assert "Logging error" not in text
+    assert len(done.stderr.strip().splitlines()) <= 2, done.stderr  # the message, and one line about the log
+    assert tracker(["import"], env).returncode == 0  # space again: the import completes
+    record("environment_full_disk_logging", stderr_lines=len(done.stderr.strip().splitlines()))
+
+
 def test_full_tmpfs_when_root(tmp_path, corpus):
     """A real full file system (a 256 KiB tmpfs) under TRACKER_HOME, when mounting is possible."""
     if os.geteuid() != 0:
@@ -148,6 +173,37 @@ def test_read_only_data_folder_says_so(tmp_path, corpus):
     assert ": ok" in checked.stdout.splitlines()[0]
     assert tracker(["import"], env).returncode == 0
     record("environment_read_only", message=text.strip().splitlines()[-1][:160])
+
+
+def test_read_only_folder_around_a_writable_database_is_not_called_damaged(tmp_path, corpus):
+    """The folder cannot be written but the file can: SQLite cannot create the WAL beside it ("unable to open
+    database file"), which was reported as a damaged database with advice to restore a backup over it."""
+    env = tracker_env(tmp_path / "home", **agent_env(corpus))
+    assert tracker(["import"], env).returncode == 0
+    data = tmp_path / "home" / "data"
+    db = data / "tracker.db"
+    if os.geteuid() == 0:  # root writes anywhere: a read-only mount of the folder, the file mounted writable on it
+        steps = [["mount", "--bind", str(data), str(data)], ["mount", "-o", "remount,bind,ro", str(data)],
+                 ["mount", "--bind", str(db), str(db)], ["mount", "-o", "remount,bind,rw", str(db)]]
+        undo_steps = [["umount", "-l", str(db)], ["umount", "-l", str(data)]]
+        if any(subprocess.run(step, capture_output=True).returncode for step in steps):
+            for step in undo_steps:
+                subprocess.run(step, capture_output=True)
+            pytest.skip("running as root and read-only bind mounts are not permitted here")
+        undo = lambda: [subprocess.run(step, capture_output=True) for step in undo_steps]  # noqa: E731
+    else:
+        os.chmod(data, 0o500)
+        undo = lambda: os.chmod(data, 0o700)  # noqa: E731
+    try:
+        assert os.access(db, os.W_OK) and not os.access(data, os.W_OK)
+        texts = [_user_failure(tracker(args, env), "read-only", "TRACKER_HOME") for args in (["import"],
+                                                                                            ["report", "daily"])]
+    finally:
+        undo()
+    for text in texts:
+        assert "damaged or not a database" not in text and "db restore" not in text, text
+    assert tracker(["import"], env).returncode == 0
+    record("environment_read_only_folder", message=texts[0].strip().splitlines()[-1][:160])
 
 
 def test_no_keyring_says_how_to_fix_and_keeps_no_key(tmp_path):

@@ -20,12 +20,17 @@ SECTIONS = [
     ("faults_log_import", "Faults: log import of a corpus that grows mid-line"),
     ("crash_import", "Crashes: `tracker import` SIGKILLed"),
     ("crash_poll", "Crashes: `tracker poll` SIGKILLed"),
+    ("crash_workers_cli", "Crashes: `tracker import` SIGKILLed alone while its forked parse workers run"),
+    ("crash_workers_tray", "Crashes: the tray app's sync SIGKILLed alone while its spawned parse workers run"),
     ("ctrl_c_import", "Crashes: Ctrl-C (SIGINT to the process group) during a parallel `tracker import`"),
     ("concurrency_batches", "Concurrency: readers and a batch writer"),
     ("concurrency_gui_import", "Concurrency: dashboard services and a real import"),
+    ("concurrency_parallel_imports", "Concurrency: three `tracker import` runs and the tray app's sync at once"),
     ("bad_input", "Bad input: property-based tests of every parser"),
     ("environment_full_disk", "Environment: full disk (RLIMIT_FSIZE)"),
     ("environment_read_only", "Environment: read-only data folder"),
+    ("environment_read_only_folder", "Environment: read-only folder around a writable database"),
+    ("environment_full_disk_logging", "Environment: full disk, the log file included"),
     ("secrets_session", "Secrets: canary keys through a full session"),
     ("secrets_tls_redirect", "Secrets: TLS and redirects"),
 ]
@@ -37,6 +42,8 @@ def headline(f: dict) -> list[str]:
         return f.get(name, {}).get(key, default)
 
     kills = get("crash_import", "sigkills") + get("crash_poll", "sigkills")
+    workers = get("crash_workers_cli", "sigkills_with_workers_running") + \
+        get("crash_workers_tray", "sigkills_with_workers_running")
     reads = get("concurrency_batches", "reads") + get("concurrency_gui_import", "reads")
     seconds = get("concurrency_batches", "seconds") + get("concurrency_gui_import", "seconds")
     rows = [
@@ -47,8 +54,16 @@ def headline(f: dict) -> list[str]:
          f"{get('faults_log_import', 'imports'):,} imports; exact in {get('faults_log_import', 'runs_exact')} of "
          f"{get('faults_log_import', 'runs')}"),
         ("SIGKILLs of `tracker import` / `tracker poll`", f"{kills} ({get('crash_import', 'sigkills')} / "
-         f"{get('crash_poll', 'sigkills')}); integrity_check ok after every one; exact after resume"),
+         f"{get('crash_poll', 'sigkills')}); integrity_check ok after every one; exact after resume; no process "
+         "left"),
         ("Concurrent reads while syncing", f"{reads:,} reads in {seconds} s; 'database is locked': 0; torn reads: 0"),
+        ("Concurrent imports", f"{get('concurrency_parallel_imports', 'lock_errors')} lock errors in "
+         f"{get('concurrency_parallel_imports', 'tries')} tries of 3 parallel imports plus the GUI's sync; totals "
+         f"exact in {get('concurrency_parallel_imports', 'exact_totals')} of {get('concurrency_parallel_imports', 'tries')}"),
+        ("SIGKILLs of the importing process alone while its parse workers run",
+         f"{workers} ({get('crash_workers_cli', 'sigkills_with_workers_running')} CLI, forked / "
+         f"{get('crash_workers_tray', 'sigkills_with_workers_running')} tray app, spawned); no process left after "
+         "any kill"),
         ("Bad inputs tried on every parser", f"{get('bad_input', 'inputs_tried'):,}; exceptions escaped: 0"),
         ("Secrets", f"{get('secrets_session', 'canaries')} canaries, {get('secrets_session', 'bytes_searched'):,} "
          "bytes searched; leaks: 0; files not private: 0"),
@@ -76,9 +91,12 @@ def main() -> int:
              "generator's ground truth.",
              "- **Crashes**: `tracker import` (while the agents keep writing) and `tracker poll` run as "
              "subprocesses and SIGKILLed at random points; `PRAGMA integrity_check` after every kill; exact after a "
-             "final run.",
+             "final run. Only the command's own process is killed, as the out-of-memory killer does: every process "
+             "of its session (parse workers, forked by the CLI or spawned by the tray app's sync) must end by itself.",
              "- **Concurrency**: readers and a batch writer; the dashboard's services (usage report, ROI, nudges) "
-             "while a real import of a growing corpus writes: no error, every total seen is a committed state.",
+             "while a real import of a growing corpus writes: no error, every total seen is a committed state; "
+             "three `tracker import` runs and the tray app's real sync worker started together (half of the tries "
+             "racing to create the database): no 'database is locked', exact totals after.",
              "- **Bad input**: hypothesis properties on every parser (mutations of valid records and arbitrary "
              "JSON/bytes). Exceptions escaped: 0; bad items are counted with a reason.",
              "- **Environment**: damaged database (header, pages) -> `tracker db check` / `tracker db restore` "

@@ -223,3 +223,49 @@ def test_abandoned_partial_copies_are_cleaned_up_only_when_old(tmp_path):
     copy = backup(s.conn, s.path, folder, "manual")
     s.close()
     assert sorted(p.name for p in folder.iterdir()) == sorted([copy.name, recent.name])
+
+
+@pytest.mark.parametrize("atomic", ["store", "sqlite_utils"])
+def test_a_write_transaction_holds_the_write_lock_from_its_start(tmp_path, atomic):
+    """A plain BEGIN took the lock at the first write: two transactions that had both read could not both
+    write, and SQLite failed one at once with "database is locked", however long the busy timeout (#24)."""
+    path = tmp_path / "tracker.db"
+    with open_store(path) as store:
+        transaction = store.atomic() if atomic == "store" else store.db.atomic()
+        with transaction:
+            store.get_setting("anything")  # a read: all a deferred transaction would hold
+            other = sqlite3.connect(path, timeout=0, isolation_level=None)
+            try:
+                with pytest.raises(sqlite3.OperationalError, match="locked"):
+                    other.execute("BEGIN IMMEDIATE")  # another writer waits (here: fails at once, timeout 0)
+                assert other.execute("SELECT count(*) FROM events").fetchone() == (0,)  # readers never wait
+            finally:
+                other.close()
+        store.set_setting("after", 1)  # committed: the lock is free again
+
+
+def test_a_writer_kept_waiting_past_the_busy_timeout_gets_a_sentence(tmp_path):
+    from tracker.services.database import describe_failure
+
+    path = tmp_path / "tracker.db"
+    with open_store(path) as holder, open_store(path) as waiter:
+        waiter.conn.execute("PRAGMA busy_timeout=0")
+        with holder.atomic():
+            with pytest.raises(sqlite3.OperationalError) as caught:
+                waiter.set_setting("x", 1)
+    text = describe_failure(caught.value)
+    assert "another tracker process" in text and "run the command again" in text
+
+
+def test_two_processes_creating_one_database_both_open_it(tmp_path):
+    """The second waited for the first's migrations, then applied them again: "table ... already exists"."""
+    import subprocess
+    import sys
+
+    path = tmp_path / "new" / "tracker.db"
+    code = f"from pathlib import Path; from tracker.storage import open_store; open_store(Path({str(path)!r})).close()"
+    procs = [subprocess.Popen([sys.executable, "-c", code], stderr=subprocess.PIPE, text=True) for _ in range(4)]
+    errors = [p.communicate(timeout=120)[1] for p in procs]
+    assert [p.returncode for p in procs] == [0, 0, 0, 0], errors
+    with open_store(path) as store:
+        assert migrations.pending_names(store.conn) == []

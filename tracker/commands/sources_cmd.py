@@ -43,6 +43,15 @@ def list_command(state: AppState, as_json: bool) -> None:
     for r in rows:
         for b in r["balances"]:
             click.echo(f"{r['label']}: {b['metric']} {b['amount']} {b['currency']} (at {b['at']})")
+    _say_where_keys_are()
+
+
+def _say_where_keys_are(store: credentials.KeyStore | None = None) -> None:
+    """The keyring backend by its real name, and a warning on stderr when it does not encrypt."""
+    store = store or credentials.key_store()
+    click.echo(f"Keys are kept in {store.where}.")
+    if store.warning:
+        click.echo(f"warning: {store.warning}", err=True)
 
 
 def _read_key(kind: str, key_env: str | None, key_stdin: bool) -> str:
@@ -83,6 +92,9 @@ def add_command(state: AppState, kind, label, base_url, key_env, key_stdin, no_t
             key_env = key_env or next((n for n in names if os.environ.get(n, "").strip()), names[0])
         else:
             credentials.require_backend(kind)  # say so before asking for the key
+            keys = credentials.key_store()
+            if keys.warning:  # before the key is typed: the user can still stop here
+                click.echo(f"warning: {keys.warning}", err=True)
         key = _read_key(kind, key_env, key_stdin)
         replacing = accounts.account_exists(state.context().store, label)
         message = accounts.add_account(state.context().store, kind, label, key, base_url, test=not no_test,
@@ -92,7 +104,7 @@ def add_command(state: AppState, kind, label, base_url, key_env, key_stdin, no_t
     if message:
         click.echo(message)
     where = (f"polls will read the key from {' or '.join(credentials.env_names(kind))}" if env_only
-             else "its key is in the system keyring")
+             else f"its key is in {keys.where}")
     click.echo(f"{'Updated' if replacing else 'Added'} {kind} account {label!r}; {where}.")
     if no_poll:
         click.echo("Run `tracker poll` to fetch its history.")

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from tracker.paths import Paths
 from tracker.storage import open_store, recovery
-from tracker.storage.db import damaged_message
+from tracker.storage.db import BUSY_TIMEOUT_MS, damaged_message, read_only_message
 from tracker.storage.recovery import DatabaseError
 
 __all__ = ["DatabaseError", "backup_now", "check", "describe_failure", "restore"]
@@ -62,6 +62,8 @@ def describe_failure(exc: BaseException, paths: Paths | None = None) -> str | No
     if isinstance(exc, DatabaseError):
         if "disk is full" in text:
             return _full(where)
+        if "database is locked" in text:  # another process held the write lock past the busy timeout
+            return _busy(where)
         if "disk i/o error" in text:  # SQLite reports a write refused for size (EFBIG) as an I/O error
             return _io(where)
         if "readonly" in text or "read-only" in text or "unable to open" in text:
@@ -98,6 +100,12 @@ def _full(where: str) -> str:
             "saved whole or not at all); free some space and run the command again.")
 
 
+def _busy(where: str) -> str:
+    return (f"The database in {where} stayed busy: another tracker process (the tray app or another command) "
+            f"kept writing to it for more than {BUSY_TIMEOUT_MS // 1000} s. Nothing was lost; run the command again "
+            "when it has finished.")
+
+
 def _io(where: str) -> str:
     return (f"Writing to {where} failed (disk I/O error): the disk may be full, over a size limit or failing. "
             "Nothing already saved was lost (each import or poll step is saved whole or not at all); free some "
@@ -105,5 +113,4 @@ def _io(where: str) -> str:
 
 
 def _read_only(where: str) -> str:
-    return (f"Cannot write to {where}: it is read-only or not yours. Make it writable, or point TRACKER_HOME at "
-            "a folder you can write to.")
+    return read_only_message(where)

@@ -38,6 +38,7 @@ from typing import Any
 
 from tracker.core.records import Cursor, replaces_copy
 from tracker.services.ingest import price_event
+from tracker.services.parent_watch import exit_with_parent
 from tracker.sources import claude_code, codex, gemini_cli
 from tracker.sources import logfiles as lf
 from tracker.storage.bulk import ROW_KEY, ROW_SIDECHAIN, ROW_TOKENS, bulk_writes, write_event_rows
@@ -78,6 +79,7 @@ class ImportReport:
     workers: int = 0  # parse worker processes started (0: everything in this process)
     by_source: dict = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
+    folders_unreadable: list[str] = field(default_factory=list)  # log folders that could not be listed
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -94,6 +96,7 @@ class ImportReport:
             "workers": self.workers,
             "by_source": self.by_source,
             "errors": self.errors,
+            "folders_unreadable": self.folders_unreadable,
         }
 
 
@@ -111,9 +114,9 @@ def _read(work: _Work) -> tuple[_Work, lf.ReadResult | None, dict | None, str | 
     except lf.ReadAbandoned:
         raise
     except OSError as exc:
-        return work, None, None, f"{work.stat.path}: cannot read ({exc.strerror or exc})"
+        return work, None, None, f"{lf.path_text(work.stat.path)}: cannot read ({exc.strerror or exc})"
     except Exception as exc:  # a reader bug must not stop the other files
-        return work, None, None, f"{work.stat.path}: {type(exc).__name__}: {exc}"
+        return work, None, None, f"{lf.path_text(work.stat.path)}: {type(exc).__name__}: {exc}"
     return work, result, cursor, None
 
 
@@ -128,7 +131,10 @@ class WorkAbandoned(Exception):
     """The import a worker reads for was abandoned: its reads stop within a block."""
 
 
-def _start_worker(pricer, abandoned) -> None:
+def _start_worker(pricer, abandoned, parent_pid: int) -> None:
+    # first: a worker whose importing process is killed outright (out of memory, a crash, a logout)
+    # would otherwise wait on its queue forever, holding the database open
+    exit_with_parent(parent_pid)
     global _WORKER_PRICER, _WORKER_ABANDONED
     _WORKER_PRICER, _WORKER_ABANDONED = pricer, abandoned
     lf.set_block_hook(_stop_if_abandoned)
@@ -180,7 +186,7 @@ def _read_and_price(work: _Work, pricer=None):
                 price_event(pricer, event)
                 rows.append(event_row(event))
         except Exception as exc:  # never lose the other files to one bad record
-            return work, None, None, f"{work.stat.path}: pricing failed: {type(exc).__name__}: {exc}", []
+            return work, None, None, f"{lf.path_text(work.stat.path)}: pricing failed: {type(exc).__name__}: {exc}", []
         result.events = rows
     return work, result, cursor, error, pricer.take_learned()
 
@@ -255,7 +261,12 @@ def _plan(store, roots: dict[str, list[Path]] | None, report: ImportReport) -> l
     for kind, module in SOURCES.items():
         if roots is not None and kind not in roots:
             continue
-        files = module.discover(roots.get(kind) if roots is not None else None)
+        unreadable: list[tuple[str, str]] = []
+        files = module.discover(roots.get(kind) if roots is not None else None, unreadable)
+        for folder, reason in unreadable:
+            shown = lf.path_text(folder)
+            report.folders_unreadable.append(shown)
+            report.errors.append(f"{shown}: cannot read this folder ({reason}); the logs in it were not imported")
         known = store.cursor_stat_keys(kind)
         changed = [stat for stat in files if known.get(stat.path) != stat.stat_key]
         cursors = store.cursors(kind, [stat.path for stat in changed]) if changed else {}
@@ -328,7 +339,7 @@ def _results(work: list[_Work], pricer, workers: int | None, report: ImportRepor
             context = multiprocessing.get_context(method)
             abandoned = context.Event()
             pool = ProcessPoolExecutor(started, mp_context=context, initializer=_start_worker,
-                                       initargs=(pricer, abandoned))
+                                       initargs=(pricer, abandoned, os.getpid()))
             # every group queued at once, so that workers never wait for this thread (busy writing)
             futures = [pool.submit(_read_and_price_group, g) for g in groups]
     except (OSError, ImportError) as exc:  # no semaphores (no /dev/shm), no process left (a limit): one core works
@@ -433,7 +444,8 @@ def import_logs(
     def emit(path: str = "", within_file: int = 0) -> None:
         if progress is not None:
             progress({"stage": "logs", "files_done": done_files, "files_total": files_total,
-                      "bytes_done": done_bytes + within_file, "bytes_total": bytes_total, "path": path})
+                      "bytes_done": done_bytes + within_file, "bytes_total": bytes_total,
+                      "path": lf.path_text(path)})
 
     def reading(item: _Work, bytes_read: int) -> None:
         # between blocks of a file read here: a big file moves the bar, and the GUI can cancel in it

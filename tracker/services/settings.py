@@ -47,6 +47,11 @@ def list_sources(store: Store) -> list[SourceConfig]:
     return [SourceConfig(a.kind, a.label, a.base_url) for a in pstore.list_accounts(store)]
 
 
+def key_storage() -> credentials.KeyStore:
+    """Where keys go (the keyring backend by its real name) and a warning when it does not encrypt them."""
+    return credentials.key_store()
+
+
 def has_source_key(source: SourceConfig) -> bool:
     """A key is available (keyring or the provider's environment variable)."""
     try:

@@ -80,12 +80,11 @@ class Problem:
 
 
 def current_problems(ctx: AppContext, report: dict | None = None) -> list[Problem]:
-    """What is failing now: each provider account whose last poll failed, each agent-log folder that
-    cannot be read, and whatever else the last sync reported (`report`, SyncReport.as_dict()).
+    """What is failing now: each provider account whose last poll failed, and what the last sync
+    reported (`report`, SyncReport.as_dict(): agent-log folders it could not read, a failed half).
 
     Read from the stored account statuses, so a failure shows from start-up, not only after a sync.
     """
-    from tracker.services.agent_logs import agent_log_status
     from tracker.storage import providers as pstore
 
     problems: list[Problem] = []
@@ -98,9 +97,6 @@ def current_problems(ctx: AppContext, report: dict | None = None) -> list[Proble
             where = f"{PROVIDER_NAMES.get(account.kind, account.kind)} '{account.label}'"
             problems.append(Problem(where, status.last_error, ACCOUNT_FIX))
             reported.add(account.label)
-    for agent in agent_log_status(ctx.store):
-        if agent.problem:
-            problems.append(Problem(f"{agent.name} logs", agent.problem, LOGS_FIX))
     report = report or {}
     for account in (report.get("providers") or {}).get("accounts") or []:  # (the poll also stored these)
         if account.get("error") and account.get("label") not in reported:
@@ -108,5 +104,6 @@ def current_problems(ctx: AppContext, report: dict | None = None) -> list[Proble
             reported.add(account.get("label"))
     for error in report.get("errors") or []:  # a whole half of the sync failed
         where, _, text = str(error).partition(": ")
-        problems.append(Problem(where, text or where, "The log file has the details (`tracker paths` shows where)."))
+        fix = LOGS_FIX if "could not be read" in text else "The log file has the details (`tracker paths` shows where)."
+        problems.append(Problem(where, text or where, fix))
     return problems

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from tracker.core.wording import counted
 from tracker.services.context import AppContext
 from tracker.services.database import describe_failure
 
@@ -42,6 +43,10 @@ def run_sync(ctx: AppContext, logs: bool = True, providers: bool = True, progres
             report.logs = import_logs(ctx.store, lambda: ctx.pricer, roots=roots, progress=progress).as_dict()
             if notes:
                 report.logs["notes"] = notes
+            unreadable = report.logs["folders_unreadable"]
+            if unreadable:  # usage is missing: the tray's status and the dashboard's banner say where
+                report.errors.append(f"agent logs: {counted(len(unreadable), 'folder')} could not be read, their "
+                                     f"logs are missing: {', '.join(unreadable)}")
         except Exception as exc:  # one half failing must not stop the other
             report.errors.append(f"agent logs: {describe_failure(exc, ctx.paths) or exc}")
     if providers:

@@ -68,23 +68,24 @@ def roots(configured: list[Path] | None = None) -> list[Path]:
     return lf.unique_dirs(configured or lf.env_list("CODEX_HOME") or [lf.home() / ".codex"])
 
 
-def discover(configured: list[Path] | None = None) -> list[lf.FileStat]:
+def discover(configured: list[Path] | None = None,
+             unreadable: list[tuple[str, str]] | None = None) -> list[lf.FileStat]:
     files: list[lf.FileStat] = []
     for root in roots(configured):
         sessions, archived = root / "sessions", root / "archived_sessions"
         if not sessions.is_dir() and not archived.is_dir():
-            files.extend(lf.walk_files(root, (".jsonl",)))
+            files.extend(lf.walk_files(root, (".jsonl",), unreadable))
             continue
         # relative paths as text: walk_files joins below the root string it is given
         seen = set()
         if sessions.is_dir():
             cut = len(str(sessions)) + 1
-            for stat in lf.walk_files(sessions, (".jsonl",)):
+            for stat in lf.walk_files(sessions, (".jsonl",), unreadable):
                 seen.add(stat.path[cut:])
                 files.append(stat)
         if archived.is_dir():
             cut = len(str(archived)) + 1
-            for stat in lf.walk_files(archived, (".jsonl",)):
+            for stat in lf.walk_files(archived, (".jsonl",), unreadable):
                 # archived under the same relative path: the sessions/ copy counts
                 # (any other archived copy maps to the same event keys anyway)
                 if stat.path[cut:] not in seen:
@@ -222,7 +223,7 @@ def _service_tier(state: dict, holder) -> None:
 
 def _session_from_name(path: str) -> str:
     # rollout-2025-06-01T10-00-00-<uuid>.jsonl: the last 36 characters are the thread id
-    stem = Path(path).stem
+    stem = lf.path_text(Path(path).stem)
     return stem[-36:] if len(stem) >= 36 else stem
 
 

@@ -42,10 +42,11 @@ def roots(configured: list[Path] | None = None) -> list[Path]:
     return lf.unique_dirs([lf.home() / ".gemini" / "tmp"])
 
 
-def discover(configured: list[Path] | None = None) -> list[lf.FileStat]:
+def discover(configured: list[Path] | None = None,
+             unreadable: list[tuple[str, str]] | None = None) -> list[lf.FileStat]:
     files = []
     for root in roots(configured):
-        for stat in lf.walk_files(root, (".json", ".jsonl")):
+        for stat in lf.walk_files(root, (".json", ".jsonl"), unreadable):
             if os.path.basename(os.path.dirname(stat.path)) == "chats":
                 files.append(stat)
     return files
@@ -65,7 +66,7 @@ def _project(path: Path) -> tuple[str | None, str | None]:
         root = ""
     if root:
         return lf.project_of(root), root
-    name = folder.name
+    name = lf.path_text(folder.name)
     return (None if _HASH_DIR.match(name) else name), None
 
 
@@ -96,7 +97,7 @@ def _parse_json(fh, limit, result, path, project, cwd) -> None:
         # a session file caught mid-rewrite: read it again when it changes
         result.offset = 0
         return
-    session = doc.get("sessionId") if isinstance(doc.get("sessionId"), str) else path.stem
+    session = doc.get("sessionId") if isinstance(doc.get("sessionId"), str) else lf.path_text(path.stem)
     messages = doc.get("messages")
     if not isinstance(messages, list):
         result.skipped[lf.UNKNOWN_KIND] += 1
@@ -117,7 +118,7 @@ def _parse_jsonl(fh, start, limit, result, path, project, cwd) -> None:
         if "type" not in record and isinstance(record.get("sessionId"), str):
             state["session"] = record["sessionId"]  # the header line
             continue
-        event = _event(record, state.get("session") or path.stem, project, cwd, result.skipped)
+        event = _event(record, state.get("session") or lf.path_text(path.stem), project, cwd, result.skipped)
         if event is not None:
             if event.key in best:
                 result.skipped[SKIP_DUPLICATE] += 1

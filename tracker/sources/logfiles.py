@@ -108,6 +108,23 @@ def _folder_name(cwd: str) -> str | None:
     return cwd.replace("\\", "/").rstrip("/").rsplit("/", 1)[-1] or None
 
 
+def path_text(path: str) -> str:
+    """A path as text that can be stored, printed and sent as JSON.
+
+    A file or folder name that is not valid UTF-8 (written by a tool in another
+    encoding) comes from the file system with its bad bytes as lone surrogates
+    (surrogateescape), which SQLite, orjson and a terminal all refuse: here
+    they become `\\xNN`. Only for text shown or stored beside the data (a
+    session named after its file, a message); files are opened by their real
+    path.
+    """
+    try:
+        path.encode("utf-8")
+    except UnicodeEncodeError:
+        return os.fsencode(path).decode("utf-8", "backslashreplace")
+    return path
+
+
 def home() -> Path:
     """The user's home as the agents see it (HOME first, like os.homedir())."""
     return Path(os.path.expanduser("~"))
@@ -142,12 +159,16 @@ _STAT_IN_FOLDER = os.scandir in os.supports_fd and os.stat in os.supports_dir_fd
 _OPEN_FOLDER_FLAGS = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0)
 
 
-def walk_files(root: Path | str, suffixes: tuple[str, ...]) -> Iterator[FileStat]:
+def walk_files(root: Path | str, suffixes: tuple[str, ...],
+               unreadable: list[tuple[str, str]] | None = None) -> Iterator[FileStat]:
     """Files under root ending with one of suffixes, with their stat, in a stable order.
 
     Like os.walk (top-down, sorted names, symlinked folders not entered,
     unreadable folders and files that vanish meanwhile left out), plus the stat
     the incremental import compares with its cursors, taken in the same pass.
+    A folder that exists but cannot be listed (no permission, an I/O error) is
+    added to `unreadable` as (path, reason): its logs are missing, and the
+    import says so instead of counting less without a word.
     A stack, not recursion: nested generators would pass every file up through
     each level of folders (Codex nests four deep).
     """
@@ -155,7 +176,7 @@ def walk_files(root: Path | str, suffixes: tuple[str, ...]) -> Iterator[FileStat
     while pending:
         top = pending.pop()
         prefix = top if top.endswith(os.sep) else top + os.sep
-        names, folders = _list_folder(top, suffixes)
+        names, folders = _list_folder(top, suffixes, unreadable)
         folder_fd = None
         try:
             if names and _STAT_IN_FOLDER:
@@ -176,7 +197,8 @@ def walk_files(root: Path | str, suffixes: tuple[str, ...]) -> Iterator[FileStat
         pending.extend(prefix + name for name in reversed(folders))
 
 
-def _list_folder(top: str, suffixes: tuple[str, ...]) -> tuple[list[str], list[str]]:
+def _list_folder(top: str, suffixes: tuple[str, ...],
+                 unreadable: list[tuple[str, str]] | None) -> tuple[list[str], list[str]]:
     """(matching file names, subfolder names), each sorted; nothing for a missing or unreadable folder."""
     names, folders = [], []
     try:
@@ -190,7 +212,11 @@ def _list_folder(top: str, suffixes: tuple[str, ...]) -> tuple[list[str], list[s
                         names.append(entry.name)
                 except OSError:
                     continue
-    except OSError:
+    except (FileNotFoundError, NotADirectoryError):  # gone since it was listed: nothing missing
+        return [], []
+    except OSError as exc:
+        if unreadable is not None:
+            unreadable.append((top, exc.strerror or str(exc)))
         return [], []
     names.sort()
     folders.sort()

@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import sqlite3
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from tracker.paths import make_private_dir
@@ -45,8 +47,30 @@ def connect(path: Path) -> sqlite3.Connection:
         conn.execute("PRAGMA recursive_triggers=on")  # as sqlite_utils.Database sets it
         conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
     except sqlite3.DatabaseError as exc:
-        raise StoreError(damaged_message(path, exc)) from exc
+        raise StoreError(_cannot_open_message(path, exc)) from exc
     return conn
+
+
+DAMAGED_WORDS = ("not a database", "malformed", "corrupt", "encrypted")
+
+
+def _cannot_open_message(path: Path, exc: BaseException) -> str:
+    """Damaged, or only not writable? A read-only folder was called a damaged database, with advice to
+    restore a backup over a healthy file (SQLite cannot create the WAL beside it: "unable to open")."""
+    text = str(exc).lower()
+    if any(word in text for word in DAMAGED_WORDS):
+        return damaged_message(path, exc)
+    if not (os.access(path.parent, os.W_OK) and os.access(path, os.W_OK)) or "readonly" in text \
+            or "unable to open" in text:
+        return read_only_message(str(path.parent)) + (" Nothing is damaged: `tracker db check` reads the database "
+                                                       "as it is.")
+    return (f"The database {path} could not be opened ({exc}). `tracker db check` says whether the file itself is "
+            "damaged.")
+
+
+def read_only_message(where: str) -> str:
+    return (f"Cannot write to {where}: it is read-only or not yours. Make it writable (or remount its disk "
+            "read-write), or point TRACKER_HOME at a folder you can write to.")
 
 
 def damaged_message(path: Path, exc: BaseException) -> str:
@@ -71,7 +95,9 @@ def backup(db, path: Path, backup_dir: Path, reason: str) -> Path:
     make_private_dir(backup_dir)
     stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime())
     target = backup_dir / f"{path.stem}-{stamp}-{reason}.db"
-    partial = target.with_name(target.name + PARTIAL_SUFFIX)
+    # one per process: two opening the database in the same second both take the day's backup, and
+    # must not write one file (one could rename the other's half copy into place)
+    partial = target.with_name(f"{target.name}.{os.getpid()}{PARTIAL_SUFFIX}")
     try:
         partial.unlink(missing_ok=True)
         _create_private(partial)
@@ -116,7 +142,7 @@ def _fsync_dir(folder: Path) -> None:
 def _remove_abandoned(backup_dir: Path, stem: str) -> None:
     """Temporary copies a killed process left behind (old enough that no live backup is writing them)."""
     cutoff = time.time() - ABANDONED_PARTIAL_AGE_S
-    for partial in backup_dir.glob(f"{stem}-*.db{PARTIAL_SUFFIX}"):
+    for partial in backup_dir.glob(f"{stem}-*.db*{PARTIAL_SUFFIX}"):
         try:
             if partial.stat().st_mtime < cutoff:
                 partial.unlink()
@@ -133,10 +159,48 @@ def migrate(db, path: Path, backup_dir: Path) -> list[str]:
     pending = migrations.pending_names(_conn(db))
     if not pending:
         return []
-    has_schema = _conn(db).execute(
-        "SELECT count(*) FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%'"
-    ).fetchone()[0]
-    if has_schema:
-        backup(db, path, backup_dir, f"before-{pending[0]}")
-    migrations.apply(db)
+    with _migrating(path):
+        # another process opening the same file (a second command, the tray app) may have applied them
+        # while this one waited: applying them again would fail ("table ... already exists")
+        pending = migrations.pending_names(_conn(db))
+        if not pending:
+            return []
+        has_schema = _conn(db).execute(
+            "SELECT count(*) FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%'"
+        ).fetchone()[0]
+        if has_schema:
+            backup(db, path, backup_dir, f"before-{pending[0]}")
+        migrations.apply(db)
     return pending
+
+
+MIGRATION_LOCK_SUFFIX = ".migrating"
+
+
+@contextmanager
+def _migrating(path: Path) -> Iterator[None]:
+    """One process at a time migrates (creates) the database: a lock on a file beside it.
+
+    Taken only when migrations are pending (a new database, an upgrade). An
+    operating-system lock ends with its process, so a killed one leaves no
+    stale lock behind. The backup and the migrations span several
+    transactions, which SQLite's own lock cannot hold together.
+    """
+    fd = os.open(f"{path}{MIGRATION_LOCK_SUFFIX}", os.O_RDWR | os.O_CREAT, PRIVATE_FILE_MODE)
+    try:
+        if os.name == "posix":
+            import fcntl
+
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        else:
+            import msvcrt
+
+            while True:  # LK_LOCK itself gives up after 10 tries, a second apart
+                try:
+                    msvcrt.locking(fd, msvcrt.LK_LOCK, 1)
+                    break
+                except OSError:
+                    continue
+        yield
+    finally:
+        os.close(fd)  # releases the lock

@@ -86,9 +86,9 @@ class MigrationSet:
 def _database(db) -> "Database":
     """A sqlite-utils Database over `db` (a Database already, or a sqlite3 connection)."""
     if isinstance(db, sqlite3.Connection):
-        from sqlite_utils import Database
+        from tracker.storage.transactions import write_database
 
-        return Database(db)
+        return write_database(db)
     return db
 
 

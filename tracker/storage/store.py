@@ -25,6 +25,7 @@ from tracker.core.timeutil import Window, now_ms
 from tracker.storage.db import StoreError, backup, connect, damaged_message, migrate
 from tracker.storage.migrations import HOUR_MS, PARTLY_PRICED_SQL, ROLLUP_TRIGGERS, TOKEN_COLUMNS
 from tracker.storage.recovery import backup_if_due, list_backups
+from tracker.storage.transactions import write_database, write_transaction
 from tracker.storage.value import BUCKET_USER_SQL, EFFECTIVE_TAG_SQL, UNTAGGED, ValueQueries
 
 if TYPE_CHECKING:
@@ -112,10 +113,29 @@ CURSOR_UPSERT = (
 )
 
 
+def stored_key(key: str) -> str | bytes:
+    """A cursor key as the cursors table keeps it: text, or its bytes when it is not valid Unicode.
+
+    A log file's cursor is keyed by its path, and a file name that is not UTF-8
+    comes from the file system with lone surrogates, which SQLite cannot take as
+    text. As a BLOB (never equal to any text key) it is read back as the same
+    string (read_key), so the file's cursor is found again by the next import.
+    """
+    try:
+        key.encode("utf-8")
+    except UnicodeEncodeError:
+        return key.encode("utf-8", "surrogatepass")
+    return key
+
+
+def read_key(key: str | bytes) -> str:
+    return key.decode("utf-8", "surrogatepass") if type(key) is bytes else key
+
+
 def cursor_row_tuples(cursors: Iterable[Cursor]) -> list[tuple]:
     """Rows for CURSOR_UPSERT."""
     written_ms = now_ms()
-    return [(c.source, c.key, json.dumps(c.value, sort_keys=True, separators=(",", ":")), c.stat_key, written_ms)
+    return [(c.source, stored_key(c.key), json.dumps(c.value, sort_keys=True, separators=(",", ":")), c.stat_key, written_ms)
             for c in cursors]
 
 
@@ -191,48 +211,17 @@ class Store(ValueQueries):
     def db(self) -> "Database":
         """The sqlite-utils Database over this store's connection (built on first use)."""
         if self._db is None:
-            from sqlite_utils import Database
-
-            self._db = Database(self.conn)
+            self._db = write_database(self.conn)
         return self._db
 
     @contextmanager
     def atomic(self) -> Iterator[sqlite3.Connection]:
-        """One transaction; a savepoint when nested (sqlite_utils.Database.atomic's semantics).
+        """One write transaction, holding the write lock from its start (transactions.write_transaction).
 
-        Both decide by `conn.in_transaction`, so they nest inside each other.
+        A savepoint when nested; nests with `store.db.atomic()`, which is the same.
         """
-        conn = self.conn
-        if conn.in_transaction:
-            import secrets
-
-            savepoint = f"tracker_{secrets.token_hex(8)}"
-            conn.execute(f"SAVEPOINT {savepoint}")
-            try:
-                yield conn
-            except BaseException:
-                # an error such as RAISE(ROLLBACK) may have ended the whole transaction already
-                if conn.in_transaction:
-                    conn.execute(f"ROLLBACK TO SAVEPOINT {savepoint}")
-                    conn.execute(f"RELEASE SAVEPOINT {savepoint}")
-                raise
-            else:
-                conn.execute(f"RELEASE SAVEPOINT {savepoint}")
-        else:
-            conn.execute("BEGIN")
-            try:
-                yield conn
-            except BaseException:
-                if conn.in_transaction:
-                    conn.execute("ROLLBACK")
-                raise
-            else:
-                try:
-                    conn.execute("COMMIT")
-                except BaseException:
-                    if conn.in_transaction:
-                        conn.execute("ROLLBACK")
-                    raise
+        with write_transaction(self.conn):
+            yield self.conn
 
     def close(self) -> None:
         self.conn.close()
@@ -309,7 +298,7 @@ class Store(ValueQueries):
                 self.conn.executemany(_BILLED_UPSERT, billed_rows)
                 result.billed_written = len(billed_rows)
             for source, key in delete_cursors:
-                self.conn.execute("DELETE FROM cursors WHERE source = ? AND key = ?", (source, key))
+                self.conn.execute("DELETE FROM cursors WHERE source = ? AND key = ?", (source, stored_key(key)))
             if cursor_rows:
                 self.conn.executemany(CURSOR_UPSERT, cursor_rows)
         return result
@@ -317,20 +306,30 @@ class Store(ValueQueries):
     # -- cursors and settings --------------------------------------------
     def cursor_stat_keys(self, source: str) -> dict[str, str | None]:
         """{key: stat_key} of a source's cursors: what an import with nothing new compares (no JSON)."""
-        return dict(self.conn.execute("SELECT key, stat_key FROM cursors WHERE source = ?", (source,)))
+        known = dict(self.conn.execute("SELECT key, stat_key FROM cursors WHERE source = ?", (source,)))
+        if any(type(key) is bytes for key in known):  # paths that are not valid Unicode (stored_key)
+            known = {read_key(key): stat_key for key, stat_key in known.items()}
+        return known
 
     def cursors(self, source: str, keys: Sequence[str] | None = None) -> dict[str, dict]:
         """{key: value} of a source's cursors (only those of `keys` when given)."""
         if keys is None:
-            rows = self.conn.execute("SELECT key, value FROM cursors WHERE source = ?", (source,))
+            rows = self.conn.execute("SELECT key, value FROM cursors WHERE source = ?", (source,)).fetchall()
         else:  # one query for any number of keys
+            stored = [stored_key(key) for key in keys]
+            texts = [key for key in stored if type(key) is str]
+            blobs = [key for key in stored if type(key) is bytes]
             rows = self.conn.execute("SELECT key, value FROM cursors WHERE source = ? AND key IN "
-                                     "(SELECT value FROM json_each(?))", (source, json.dumps(list(keys))))
+                                     "(SELECT value FROM json_each(?))", (source, json.dumps(texts))).fetchall()
+            if blobs:
+                rows += self.conn.execute(f"SELECT key, value FROM cursors WHERE source = ? AND key IN "
+                                          f"({', '.join('?' for _ in blobs)})", (source, *blobs)).fetchall()
         # orjson: ~4x faster than json when thousands of files changed (a first import after an upgrade)
-        return {key: orjson.loads(value) for key, value in rows}
+        return {read_key(key): orjson.loads(value) for key, value in rows}
 
     def get_cursor(self, source: str, key: str) -> dict | None:
-        row = self.conn.execute("SELECT value FROM cursors WHERE source = ? AND key = ?", (source, key)).fetchone()
+        row = self.conn.execute("SELECT value FROM cursors WHERE source = ? AND key = ?",
+                                (source, stored_key(key))).fetchone()
         return json.loads(row[0]) if row else None
 
     def get_setting(self, key: str, default: Any = None) -> Any:

@@ -69,8 +69,12 @@ class SettingsPage(Page):
 
     # -- provider accounts ---------------------------------------------------
     def _accounts_panel(self) -> Panel:
-        panel = Panel("Provider accounts", subtitle="Polled for usage and what they billed. Keys are kept in the "
-                                                    "system keyring and never shown again.")
+        keys = svc.key_storage()
+        panel = Panel("Provider accounts", subtitle=f"Polled for usage and what they billed. Keys are kept in "
+                                                    f"{keys.where} and never shown again.")
+        self.key_note = panel.subtitle
+        self.key_warning = panel.add(label(keys.warning or "", "bad", wrap=True))
+        self.key_warning.setVisible(bool(keys.warning))
         self.demo_note = panel.add(label("Demo data: the OpenAI and OpenRouter figures are generated and no account "
                                          "is polled. Accounts added here belong to the demo only.", "notice",
                                          wrap=True))
@@ -168,7 +172,7 @@ class SettingsPage(Page):
         self.label.clear()
         self.base_url.clear()
         self.reload_sources()
-        self._say(f"Added {source_label(source.kind)} '{source.label}'; its key is in the keyring. "
+        self._say(f"Added {source_label(source.kind)} '{source.label}'; its key is in {svc.key_storage().where}. "
                   "It is polled at the next sync.")
         self.model.settingsChanged.emit()
 

@@ -1,0 +1,74 @@
+"""Write transactions that take SQLite's write lock when they begin.
+
+A plain (deferred) BEGIN takes the lock only at the transaction's first
+write. Two such transactions that have both read cannot both write: SQLite
+fails one of them at once with "database is locked", without waiting (a busy
+timeout cannot help, the other would never let go first). Concurrent
+`tracker import` runs failed that way 6 times in 9, and so could the tray
+app's sync beside a command. BEGIN IMMEDIATE waits (up to the connection's busy
+timeout) for the lock before reading anything, so writers queue instead.
+Readers are never blocked by it (WAL).
+"""
+
+from __future__ import annotations
+
+import functools
+import secrets
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+
+@contextmanager
+def write_transaction(conn: sqlite3.Connection, savepoint_prefix: str = "tracker") -> Iterator[None]:
+    """One transaction that holds the write lock from its start; a savepoint when one is open already.
+
+    The semantics of sqlite_utils.Database.atomic (both decide by
+    `conn.in_transaction`, so they nest inside each other), but BEGIN IMMEDIATE.
+    """
+    if conn.in_transaction:
+        savepoint = f"{savepoint_prefix}_{secrets.token_hex(8)}"
+        conn.execute(f"SAVEPOINT {savepoint}")
+        try:
+            yield
+        except BaseException:
+            # an error such as RAISE(ROLLBACK) may have ended the whole transaction already
+            if conn.in_transaction:
+                conn.execute(f"ROLLBACK TO SAVEPOINT {savepoint}")
+                conn.execute(f"RELEASE SAVEPOINT {savepoint}")
+            raise
+        else:
+            conn.execute(f"RELEASE SAVEPOINT {savepoint}")
+        return
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+    else:
+        try:
+            conn.execute("COMMIT")
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+
+
+def write_database(conn: sqlite3.Connection):
+    """A sqlite-utils Database over `conn` whose atomic() is a write_transaction (migrations, stores)."""
+    return _database_class()(conn)
+
+
+@functools.cache
+def _database_class():
+    from sqlite_utils import Database  # imports numpy (~0.1 s): only where sqlite-utils is used
+
+    class WriteLockingDatabase(Database):
+        @contextmanager
+        def atomic(self):
+            with write_transaction(self.conn, "sqlite_utils"):
+                yield self
+
+    return WriteLockingDatabase

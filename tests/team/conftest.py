@@ -13,9 +13,9 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=__import__("datetime").timezone.utc)
 WEEK = "2026-W47"
 WEEK_MONDAY = date(2026, 11, 16)
-# W47's contributions close 48 h after it ends: Wednesday 2026-11-25 00:00 UTC.
+# W47's contributions close 48 h after it ends: Wednesday 2026-11-25 00:00 UTC; views from 06:00.
 CONTRIBUTE_AT = datetime(2026, 11, 23, 10, 0, tzinfo=__import__("datetime").timezone.utc)
-AFTER_DEADLINE = datetime(2026, 11, 25, 1, 0, tzinfo=__import__("datetime").timezone.utc)
+AFTER_DEADLINE = datetime(2026, 11, 25, 7, 0, tzinfo=__import__("datetime").timezone.utc)
 
 # Private strings planted in the data: none may appear in anything that leaves.
 CANARIES = {

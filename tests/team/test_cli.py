@@ -38,9 +38,12 @@ def test_create_join_admit_show_share_history_merge(tmp_path, memory_keyring):
     assert joined["on_roster"] is False
     shown = json.loads(run("summary", "team", "show", "--json", home=founder).output)
     assert shown["founder"] and shown["pending_joins"] == [joined["member"]]
-    result = run("summary", "team", "admit", "--json", home=member)
+    result = run("summary", "team", "admit", "--all", "--json", home=member)
     assert result.exit_code == 1 and "founder key" in result.output
-    admitted = json.loads(run("summary", "team", "admit", "--json", home=founder).output)
+    result = run("summary", "team", "admit", home=founder)  # nobody is admitted without being named
+    assert result.exit_code == 1 and joined["member"] in result.output and "Compare each id" in result.output
+    admitted = json.loads(run("summary", "team", "admit", "--member", joined["member"], "--json",
+                              home=founder).output)
     assert admitted["version"] == 2 and joined["member"] in [r["member"] for r in admitted["roster"]]
     # nothing due this week for a team of two (fewer than k): nothing written, and the merge says only that
     assert "Nothing" in run("summary", "share", home=founder).output

@@ -73,3 +73,21 @@ def test_a_rare_family_stays_masked_and_is_pooled_with_the_least_used_large_one(
     # grok (1 member) cannot be told from the total minus the rows shown: gpt-5 stays closed too
     assert family_group("gpt-5") not in result.openable
     assert result.groups[family_group("claude-sonnet")]["cost_pico"] == 35 * PICO
+
+
+def test_a_share_sealed_wrongly_to_one_member_does_not_stop_the_week():
+    from tracker.services import team_crypto as tc
+    from tracker.services import team_files as tf
+
+    team = Team([3, 4, 4, 6, 6, 10, 20])
+    team.contribute(*range(7))
+    cheat, victim = team.members[0], team.members[1]
+    doc = dict(team.files.contributions[cheat.id])
+    doc["shares"] = dict(doc["shares"], **{victim.id: tc.b64(b"\0" * 60)})
+    team.files.contributions[cheat.id] = tf.signed(doc, cheat.keys.signer())
+    team.view(*range(7))
+    team.reveal("base", *range(7))  # the victim reveals what it can open; nothing raises
+    assert cheat.id not in team.files.reveals["base"][victim.id]["groups"]
+    team.reveal("groups", *range(7))
+    result = team.result()
+    assert result.status == tp.PUBLISHED and result.base["cost_pico"] == 53 * PICO

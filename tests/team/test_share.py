@@ -244,3 +244,16 @@ def test_the_tray_sync_takes_the_steps_when_opted_in(real_team):
     assert first.team_share is None or first.team_share["ok"]
     assert team.share_if_due(ctx, CONTRIBUTE_AT).sent[0].detail == f"{WEEK} contribution written"
     assert team.share_if_due(ctx, CONTRIBUTE_AT + timedelta(minutes=5)).sent == []
+
+
+def test_views_wait_for_late_synced_files_after_the_deadline(real_team):
+    from tracker.services import team_protocol as tp
+
+    run = real_team(5)
+    run.tick(CONTRIBUTE_AT)
+    settings = tp.TeamSettings.from_docs(run.team, tf.read_folder(run.drive).settings).for_week(WEEK)
+    just_after = tp.deadline_ms(settings, WEEK) + 60_000
+    assert all(o.sent == [] for o in run.tick(just_after))  # contributions closed, views not yet open
+    assert not list(run.drive.glob(f"weeks/{WEEK}/view-*.json"))
+    assert all(o.sent for o in run.tick(tp.views_open_ms(settings, WEEK)))
+    assert len(list(run.drive.glob(f"weeks/{WEEK}/view-*.json"))) == 5

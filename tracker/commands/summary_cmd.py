@@ -168,7 +168,8 @@ def join_command(state: AppState, team_id, folder, as_json) -> None:
 
 
 @team_group.command("admit")
-@click.option("--member", "members", multiple=True, help="Admit only this member id (repeat); default: all asking.")
+@click.option("--member", "members", multiple=True, help="Admit this member id (repeat).")
+@click.option("--all", "admit_all", is_flag=True, help="Admit every member asking to join.")
 @click.option("--remove", multiple=True, help="Take this member id off the roster (repeat).")
 @click.option("--k", "k", type=click.IntRange(2, 1000), help="A new k for the team.")
 @click.option("--deadline-hours", type=click.IntRange(1, 14 * 24), help="A new deadline.")
@@ -177,11 +178,23 @@ def join_command(state: AppState, team_id, folder, as_json) -> None:
 @pass_state
 @user_errors
 @team_errors
-def admit_command(state: AppState, members, remove, k, deadline_hours, categories, as_json) -> None:
-    """Founder: sign new settings (admit members, remove some, change k); in effect from next week."""
+def admit_command(state: AppState, members, admit_all, remove, k, deadline_hours, categories, as_json) -> None:
+    """Founder: sign new settings (admit members, remove some, change k); in effect from next week.
+
+    Anyone who can write to the folder can ask to join: compare each member id with the member
+    (`tracker summary team show` on their machine) before admitting it.
+    """
     from tracker.services.team_summary import clean_category
 
-    settings = team.admit(state.context(), list(members) or None, tuple(remove), k, deadline_hours,
+    ctx = state.context()
+    if admit_all and members:
+        raise click.UsageError("give --member IDs or --all, not both")
+    if not (admit_all or members or remove or k or deadline_hours or categories):
+        pending = team.status(ctx)["pending_joins"]
+        raise click.ClickException(
+            ("Asking to join: " + ", ".join(pending) + ". Compare each id with the member, then admit with "
+             "`--member ID` (or `--all`).") if pending else "Nobody is asking to join, and nothing to change.")
+    settings = team.admit(ctx, None if admit_all else list(members), tuple(remove), k, deadline_hours,
                           tuple(dict.fromkeys(c for c in map(clean_category, categories) if c)) or None)
     if as_json:
         click.echo(json.dumps(settings, indent=2))

@@ -75,7 +75,7 @@ def seed_demo_team(store: Store, pricer: Pricer, end_day: date, folder: Path | N
         monday = last_monday - timedelta(days=7 * back)
         contribute_ms = int(datetime.combine(monday + timedelta(days=7), datetime.min.time(), timezone.utc)
                             .timestamp() * 1000) + 3_600_000
-        after_ms = tp.deadline_ms(settings, week) + 3_600_000
+        after_ms = tp.views_open_ms(settings, week) + 3_600_000
         own = build_values(store, pricer, timezone.utc, layout, week, contribute_ms).values
         all_values = [own] + [_scaled(own, num, den, layout, DROPS_FAMILY.get(i)) for i, (num, den) in enumerate(SCALES)]
         files = tf.WeekFiles()

@@ -279,7 +279,7 @@ def status(ctx: AppContext, at_ms: int | None = None) -> dict:
         return out
     try:
         path = _folder(ctx, None)
-        contents = tf.read_folder(path)
+        contents = tf.read_folder(path, weeks=set(_weeks(ctx, at_ms)))  # not a year of weeks on every refresh
         team_settings = _team_settings(ctx, path, contents)
     except (TeamSetupError, ValueError) as exc:
         out["problem"] = str(exc)
@@ -430,8 +430,8 @@ class _Steps:
         doc = self._take(week, "contribution", settings, contribution)
         if doc is not None:
             files.contributions[me] = doc
-        if self.at_ms < deadline:
-            return None
+        if self.at_ms < tp.views_open_ms(settings, week):
+            return None if self.at_ms < deadline else tp.week_result(settings, week, files, self.at_ms)
         seen = tp.present(settings, files)
         view = self._take(week, "view", settings,  # nothing to agree on: no view (a late file may still come)
                           lambda: tp.make_view(settings, self.keys, week, seen, stamp) if seen else None)

@@ -14,8 +14,8 @@ settings (roster of n members, k, deadline) that apply to it:
    Shamir-splits each self-mask seed and each pairwise seed into n shares
    (any t = n // 2 + 1 recover it), seals one share of each to each member,
    and commits to every seed. The file is signed.
-2. View (after the deadline): each member signs, once per week, the list of
-   contributions it sees. The week goes ahead with the list that t members
+2. View (`VIEW_DELAY_HOURS` after the deadline, so that late-synced files are
+   in): each member signs, once per week, the list of contributions it sees. The week goes ahead with the list that t members
    signed (two different lists cannot both win: a member signs only one).
 3. Reveal the base (members whose view won): shares of the base self-mask of
    each member in the list, and shares of the pairwise seeds between each
@@ -46,6 +46,9 @@ from tracker.services import team_files as tf
 from tracker.services.team_vector import BASE, Layout, openable_groups
 
 HOUR_MS = 3_600_000
+# Views are signed this long after the deadline: a contribution written just before it has time to
+# reach every member's copy of the folder, so that members sign the same list.
+VIEW_DELAY_HOURS = 6
 
 
 class ProtocolError(ValueError):
@@ -76,6 +79,10 @@ def week_end_utc(week: str) -> datetime:
 def deadline_ms(settings: dict, week: str) -> int:
     """Contributions close this long after the week ends in UTC (members in every timezone are done)."""
     return int(week_end_utc(week).timestamp() * 1000) + settings["deadline_hours"] * HOUR_MS
+
+
+def views_open_ms(settings: dict, week: str) -> int:
+    return deadline_ms(settings, week) + VIEW_DELAY_HOURS * HOUR_MS
 
 
 def stamp(at_ms: int) -> str:
@@ -259,7 +266,11 @@ def make_reveal(settings: dict, keys: tc.MemberKeys, week: str, files: tf.WeekFi
     shares_groups: dict[str, dict[str, str]] = {}
     shares_pairs: dict[str, dict[str, str]] = {}
     for owner in inside:
-        mine_groups, mine_pairs = open_shares(settings, keys, files.contributions[owner], week)
+        try:
+            mine_groups, mine_pairs = open_shares(settings, keys, files.contributions[owner], week)
+        except tc.CryptoError:
+            continue  # a share sealed wrongly (a member's doing): the others' shares may still do
+
         wanted = [BASE] if stage == "base" else sorted(groups)
         shares_groups[owner] = {g: f"{mine_groups[g]:x}" for g in wanted}
         if stage == "base" and outside:

@@ -17,7 +17,7 @@ from decimal import Decimal
 import pytest
 from click.testing import CliRunner
 
-from tests.team.conftest import AFTER_DEADLINE, CONTRIBUTE_AT, WEEK
+from tests.team.conftest import AFTER_DEADLINE, WEEK
 from tests.team.protocol_kit import PICO, Team, attacker_unmask
 from tracker.core.timeutil import to_ms
 from tracker.services import team_files as tf

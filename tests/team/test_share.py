@@ -11,7 +11,7 @@ import pytest
 
 from tests.team.conftest import AFTER_DEADLINE, CONTRIBUTE_AT, WEEK, plant_usage
 from tracker.core.timeutil import to_ms
-from tracker.services import team, team_keys
+from tracker.services import team
 from tracker.services import team_files as tf
 from tracker.storage import team as q
 

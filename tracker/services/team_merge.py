@@ -28,7 +28,6 @@ from tracker.services import team_protocol as tp
 from tracker.services.model_family import provider_of
 from tracker.services.team_summary import round_usd
 from tracker.services.team_vector import (
-    BASE,
     NUDGES,
     ROI,
     TOKEN_CLASSES,

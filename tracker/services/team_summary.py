@@ -23,7 +23,7 @@ import secrets as _random  # stdlib; aliased so the name cannot read as "our sec
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta, tzinfo
-from decimal import ROUND_HALF_EVEN, Decimal
+from decimal import Decimal
 
 from tracker.core.money import PICO_PER_USD, format_usd, usd_to_pico
 from tracker.core.timeutil import UTC, Window, from_ms, local_date, now_ms, windows

@@ -65,12 +65,9 @@ def week_results(contents: tf.Folder, team: str, at_ms: int) -> tuple[tp.TeamSet
     team_settings = tp.TeamSettings.from_docs(team, contents.settings)
     results = []
     for week in sorted(contents.weeks, key=tf.parse_week):
-        files = contents.weeks[week]
-        versions = {d["settings_version"] for d in files.contributions.values()} or {None}
-        settings = max((team_settings.versions[v] for v in versions if v in team_settings.versions),
-                       key=lambda d: d["version"], default=None) or team_settings.for_week(week)
+        settings = team_settings.for_week(week)  # the founder's, by week: no member's file chooses them
         if settings is not None:
-            results.append(tp.week_result(settings, week, files, at_ms))
+            results.append(tp.week_result(settings, week, contents.weeks[week], at_ms))
     return team_settings, results
 
 

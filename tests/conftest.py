@@ -41,7 +41,8 @@ def tracker_home(tmp_path, monkeypatch):
     # No agent-log roots and no provider keys leak in from the machine running the tests.
     for var in ("CLAUDE_CONFIG_DIR", "CODEX_HOME", "GEMINI_DATA_DIR", "GEMINI_CLI_HOME", "XDG_CONFIG_HOME",
                 "OPENAI_ADMIN_KEY", "ANTHROPIC_ADMIN_KEY", "OPENROUTER_API_KEY", "OPENROUTER_MANAGEMENT_KEY",
-                "DEEPSEEK_API_KEY", "TRACKER_TEAM_SECRET", "TRACKER_TEAM_WEBHOOK_URL"):
+                "DEEPSEEK_API_KEY", "TRACKER_TEAM_SECRET", "TRACKER_TEAM_WEBHOOK_URL", "TRACKER_TEAM_MEMBER_KEY",
+                "TRACKER_TEAM_FOUNDER_KEY"):
         monkeypatch.delenv(var, raising=False)
     yield home
 

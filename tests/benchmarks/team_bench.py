@@ -1,4 +1,4 @@
-"""Team area figures: summary build, merge of a large team folder, events export/import.
+"""Team area figures: values build, the protocol for teams of 7 and 50, merge, events export/import.
 
 Run: python tests/benchmarks/team_bench.py   (prints figures; no asserts)
 """
@@ -19,10 +19,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 def main() -> None:
     root = Path(tempfile.mkdtemp(prefix="team-bench-"))
     os.environ["TRACKER_HOME"] = str(root / "home")
-    os.environ["TRACKER_TEAM_SECRET"] = "benchmark team secret phrase"
-    from tests.team.test_merge import fake
+    from tests.team.protocol_kit import WEEK, Team
     from tracker.paths import get_paths
     from tracker.services import machines, team
+    from tracker.services import team_files as tf
     from tracker.services.context import open_context
     from tracker.services.demo import generate
     from tracker.services.team_merge import merge_folder
@@ -38,22 +38,26 @@ def main() -> None:
     build_s = time.perf_counter() - t
     t = time.perf_counter()
     html = team.preview(built, "html")
-    print(f"summary build: {build_s * 1000:.0f} ms; preview: {(time.perf_counter() - t) * 1000:.1f} ms, "
-          f"{len(html)} chars; JSON {len(json.dumps(built.doc))} bytes")
+    print(f"values build: {build_s * 1000:.0f} ms; preview: {(time.perf_counter() - t) * 1000:.1f} ms, "
+          f"{len(html)} chars")
 
-    folder = root / "team"
-    folder.mkdir()
-    members, weeks = 50, 52
-    for i in range(members):
-        for w in range(1, weeks + 1):
-            doc = fake(i, week=f"2026-W{w:02d}", cost=10 + (i * 7 + w) % 90,
-                       families=(("anthropic", "claude-sonnet"), ("openai", "gpt-5"), ("google", "gemini-pro")),
-                       categories=(("product", 100), ("ops", None)))
-            (folder / f"m{i}-w{w}.json").write_text(json.dumps(doc))
-    t = time.perf_counter()
-    report = merge_folder(folder, k=5)
-    print(f"merge: {members * weeks} files ({members} members x {weeks} weeks) in "
-          f"{time.perf_counter() - t:.2f} s; {len(report['trend'])} weeks, {len(report['models'])} model rows")
+    for members in (7, 50):
+        synthetic = Team([10 + (i * 7) % 90 for i in range(members)])
+        t = time.perf_counter()
+        synthetic.contribute(*range(members))
+        contribute_s = (time.perf_counter() - t) / members
+        size = len(tf.file_bytes(next(iter(synthetic.files.contributions.values()))))
+        synthetic.view(*range(members))
+        t = time.perf_counter()
+        synthetic.reveal("base", *range(members))
+        synthetic.reveal("groups", *range(members))
+        reveal_s = (time.perf_counter() - t) / members
+        folder = synthetic.write(root / f"team-{members}")
+        t = time.perf_counter()
+        report = merge_folder(folder, synthetic.settings["team"], synthetic.deadline + 10 * 3600_000)
+        print(f"team of {members}: a contribution {contribute_s * 1000:.0f} ms, {size / 1000:.0f} kB; reveals "
+              f"{reveal_s * 1000:.0f} ms a member; merge of {WEEK} ({sum(1 for _ in folder.rglob('*.json'))} files) "
+              f"{time.perf_counter() - t:.2f} s; published {report['weeks']}")
 
     path = root / "events.jsonl"
     t = time.perf_counter()

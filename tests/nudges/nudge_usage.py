@@ -15,6 +15,7 @@ DAY_MS = 86_400_000
 # 2026-11-02 00:00 UTC, a Monday: "now" for most tests
 NOW_MS = int(datetime(2026, 11, 2, tzinfo=timezone.utc).timestamp() * 1000)
 
+SESSION_REQUESTS = 20
 # A simple request: small fresh input, short answer, no tools, a long cached context.
 SIMPLE = Tokens(input_tokens=1500, cache_read_tokens=60_000, cache_write_5m_tokens=400, output_tokens=450,
                 reasoning_tokens=0)
@@ -25,15 +26,22 @@ COMPLEX = Tokens(input_tokens=3000, cache_read_tokens=120_000, cache_write_5m_to
 
 def events(n_simple: int, n_complex: int, start_ms: int, days: int, model: str = "claude-opus-4-5",
            source: str = "claude_code", provider: str = "anthropic", prefix: str = "e") -> list[UsageEvent]:
-    """n_simple + n_complex requests spread evenly over `days` days from `start_ms` (first one at start_ms)."""
+    """n_simple + n_complex requests spread evenly over `days` days from `start_ms` (first one at start_ms).
+
+    Sessions of SESSION_REQUESTS: quick-question sessions hold simple requests only, agent sessions
+    complex ones only (a session is simple when all its requests are).
+    """
     total = n_simple + n_complex
     step = days * DAY_MS // max(total, 1)
     out = []
+    seen = {True: 0, False: 0}
     for i in range(total):
         simple = _is_simple_slot(i, n_simple, total)
+        session = f"{prefix}-{model}-{'quick' if simple else 'agent'}{seen[simple] // SESSION_REQUESTS}"
+        seen[simple] += 1
         out.append(UsageEvent(
             source=source, key=f"{prefix}-{model}-{i}", ts_ms=start_ms + i * step, model=model,
-            tokens=SIMPLE if simple else COMPLEX, provider=provider, session=f"s{i // 20}",
+            tokens=SIMPLE if simple else COMPLEX, provider=provider, session=session,
             project="webshop" if i % 2 else "etl", tool_use=not simple,
         ))
     return out

@@ -45,7 +45,7 @@ def test_actions_from_the_command_line(tracker_home):
 
     result = runner.invoke(main, ["nudges", "snooze", OPUS_ID, "--days", "3"])
     assert result.exit_code == 0 and "Snoozed" in result.output
-    assert "No nudges" in runner.invoke(main, ["nudges"]).output
+    assert "No open nudges: 1 snoozed" in runner.invoke(main, ["nudges"]).output
     assert "[snoozed]" in runner.invoke(main, ["nudges", "--all"]).output
 
     result = runner.invoke(main, ["nudges", "switched", OPUS_ID])

@@ -107,3 +107,17 @@ def test_bad_ladder_file_shows_a_notice(qtbot, ctx):
     page.refresh()
     assert page.notice.isVisibleTo(page) and "ladders.json" in page.notice.text()
     assert page.empty.isVisibleTo(page)
+
+
+def test_the_page_says_when_nudges_are_dismissed(qtbot, ctx):
+    from tracker.gui.pages.nudges_page import NudgesPage
+
+    write(ctx.store, ctx.pricer, events(1700, 1700, NOW_MS - 28 * DAY_MS, 40))
+    service.dismiss(ctx.store, OPUS_ID)
+    page = NudgesPage(ctx, now_ms=lambda: NOW_MS)
+    qtbot.addWidget(page)
+    page.refresh()
+    assert page.cards == [] and page.empty.isVisibleTo(page)
+    assert "1 dismissed nudge not shown" in page.empty.text() and "$5" not in page.empty.text()
+    page.show_dismissed.setChecked(True)
+    assert [c.nudge.id for c in page.cards] == [OPUS_ID] and not page.empty.isVisibleTo(page)

@@ -93,7 +93,8 @@ def test_nudge_appears_with_hand_computed_savings(store, pricer, ladders):
     assert nudge.simple_cost_pico == sum(
         hand_cost_pico(e.tokens, e.model, e.provider, e.ts_ms) for e in evts if not e.tool_use
     )
-    assert nudge.status == "open" and nudge.basis == "per request"
+    assert nudge.status == "open" and nudge.basis == "per session"
+    assert (nudge.sessions, nudge.simple_sessions) == (120, 60)
     # the next rung down is offered as an alternative with its own (bigger) saving
     assert [m for m, _ in nudge.alternatives] == ["claude-haiku-4-5"]
     assert nudge.alternatives[0][1] > nudge.weekly_savings_pico
@@ -268,7 +269,12 @@ def test_realised_savings_after_a_switch(store, pricer, ladders):
     assert f.after_weekly_pico == 0
     assert f.cheaper_before_weekly_pico == 0
     assert f.cheaper_after_weekly_pico == cheaper_after_weekly
-    assert f.realised_weekly_pico == premium_before_weekly - cheaper_after_weekly
+    # normalised per simple request: (premium per request before - cheaper per request after) x moved per week
+    premium_before = sum(hand_cost_pico(e.tokens, e.model, e.provider, e.ts_ms) for e in before if not e.tool_use)
+    cheaper_after = sum(hand_cost_pico(e.tokens, e.model, e.provider, e.ts_ms) for e in after_simple)
+    assert f.moved_per_week == 300
+    assert f.realised_weekly_pico == (Fraction(premium_before, 1200) - Fraction(cheaper_after, 600)) * 300 // 1
+    assert abs(f.realised_weekly_pico - (premium_before_weekly - cheaper_after_weekly)) <= 2
     assert f.estimated_weekly_pico == estimate.weekly_savings_pico
     # same volume, same tokens: what was estimated is what was realised, within rounding of the weekly figures
     assert abs(f.realised_weekly_pico - f.estimated_weekly_pico) <= 2
@@ -304,7 +310,8 @@ def test_detected_shift_is_recorded(store, pricer, ladders):
     assert f.estimated_weekly_pico == hand_savings_pico(before, "claude-sonnet-4-5") // 4
     premium_before = sum(hand_cost_pico(e.tokens, e.model, e.provider, e.ts_ms) for e in before if not e.tool_use) // 4
     cheaper_after = sum(hand_cost_pico(e.tokens, e.model, e.provider, e.ts_ms) for e in moved)
-    assert f.realised_weekly_pico == premium_before - cheaper_after
+    assert f.moved_per_week == 300  # 300 simple requests on sonnet in the week since, none before
+    assert abs(f.realised_weekly_pico - (premium_before - cheaper_after)) <= 2
     assert abs(f.realised_weekly_pico - f.estimated_weekly_pico) <= 2
 
 

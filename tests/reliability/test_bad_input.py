@@ -314,19 +314,19 @@ def _has(store, table):
 @PROFILE
 @given(st.data())
 def test_team_summary_files(tmp_path_factory, data):
-    from tracker.services.team_merge import read_summary
-    from tracker.services.team_schema import SummaryFormatError
+    from tracker.services.team_files import TeamFileError, read_file
 
     folder = tmp_path_factory.mktemp("summ")
-    doc = data.draw(json_values) if data.draw(st.booleans()) else mutate(_valid_summary(), data)
+    valid = _valid_files()[data.draw(st.sampled_from(["summary", "team_settings"]))]
+    doc = data.draw(json_values) if data.draw(st.booleans()) else mutate(valid, data)
     path = folder / "s.json"
     raw = compact(doc).encode()
     if data.draw(st.booleans()):
         raw = raw[: data.draw(st.integers(0, len(raw)))]
     path.write_bytes(raw)
     try:
-        read_summary(path)
-    except SummaryFormatError as exc:
+        read_file(path)
+    except TeamFileError as exc:
         assert str(exc)
         REFUSED["team summaries refused"] += 1
     TRIED["team summaries"] += 1
@@ -345,22 +345,26 @@ def _valid_files() -> dict:
         from tracker.paths import get_paths
         from tracker.services.context import open_context
         from tracker.services.demo import generate
+        from tracker.services import team_crypto, team_files, team_protocol
         from tracker.services.machines import export_events
-        from tracker.services.team_summary import build_summary
+        from tracker.services.team_summary import build_values
+        from tracker.services.team_vector import DEFAULT_COST_BUCKETS_USD, DEFAULT_FAMILIES, Layout
 
         folder = Path(tempfile.mkdtemp(prefix="valid-"))
+        members = [team_crypto.MemberKeys.generate() for _ in range(3)]
+        settings = team_files.make_settings(
+            team_crypto.SigningKey.generate(), 1, "2026-W40", 2, 48, DEFAULT_FAMILIES, ("product",),
+            DEFAULT_COST_BUCKETS_USD, [team_files.roster_entry((m.sign_public, m.mask_public)) for m in members])
         with open_context(get_paths(folder / "home")) as ctx:
             generate(ctx.store, ctx.pricer, end_day=date(2026, 11, 27), days=14, scale=0.05)
-            _VALID["summary"] = build_summary(ctx.store, ctx.pricer, UTC, week="2026-W47",
-                                              team_secret="reliability-team-secret-0001").doc
+            values = build_values(ctx.store, ctx.pricer, UTC, Layout.from_settings(settings), "2026-W47").values
+            _VALID["summary"] = team_protocol.make_contribution(settings, members[0], "2026-W47", values,
+                                                                "2026-11-23T10:00Z")
+            _VALID["team_settings"] = settings
             export_events(ctx, folder / "events.jsonl")
         _VALID["machine_lines"] = [json.loads(line) for line in
                                    (folder / "events.jsonl").read_text().splitlines()[:6]]
     return _VALID
-
-
-def _valid_summary() -> dict:
-    return _valid_files()["summary"]
 
 
 @PROFILE
@@ -424,11 +428,12 @@ def test_valid_files_are_accepted(tmp_path):
     from tracker.paths import get_paths
     from tracker.services.context import open_context
     from tracker.services.machines import import_events
-    from tracker.services.team_merge import read_summary
+    from tracker.services.team_files import read_file
 
     valid = _valid_files()
-    (tmp_path / "s.json").write_text(compact(valid["summary"]))
-    assert read_summary(tmp_path / "s.json")
+    for name in ("summary", "team_settings"):
+        (tmp_path / "s.json").write_text(compact(valid[name]))
+        assert read_file(tmp_path / "s.json")[1] == valid[name]
     (tmp_path / "e.jsonl").write_text("".join(compact(x) + "\n" for x in valid["machine_lines"]))
     with open_context(get_paths(tmp_path / "home")) as ctx:
         result = import_events(ctx, tmp_path / "e.jsonl")

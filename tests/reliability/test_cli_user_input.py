@@ -83,7 +83,6 @@ def test_a_price_override_beyond_any_list_price_is_reported_not_used(tmp_path):
 ])
 def test_an_output_file_in_a_missing_folder_is_one_sentence_about_that_file(tmp_path, monkeypatch, command):
     """Exports to a folder that does not exist printed a FileNotFoundError traceback (naming a temporary file)."""
-    monkeypatch.setenv("TRACKER_TEAM_SECRET", "abcdefghijklmnopqrstuvwxyz123456")
     out = tmp_path / "missing" / "file.out"
     if command[0] == "invoice":
         assert run("invoice", "create", "--client", "ACME", "--since", "2026-11-01", "--until", "2026-11-30",

@@ -1,7 +1,7 @@
 """Secrets: canary keys never leave the keyring; the files the app creates are private.
 
 A full session (log import, provider poll with good then refused keys, reports,
-value tags, an invoice and its exports, a team summary, export-events, backups)
+value tags, an invoice and its exports, a team and its folder, export-events, backups)
 runs with canary keys, then every byte the app wrote or printed is searched
 for them. Covered elsewhere and not repeated here (see RESULTS.md):
 tests/providers/test_canary.py (keys quoted back by a provider's 401 are
@@ -98,9 +98,19 @@ def test_a_full_session_leaks_no_key_and_keeps_files_private(tmp_path, corpus, m
             out = exports / f"invoice.{fmt}"
             cli("invoice", "export", ref, "--format", fmt, "-o", str(out), ok=False)
             invoice_files += [out] if out.exists() else []
-    monkeypatch.setenv("TRACKER_TEAM_SECRET", canaries["team"])
+    drive = tmp_path / "drive"  # the team's folder: shared by design, so not checked for private modes
+    drive.mkdir()
+    cli("summary", "setup", "--opt-in", "--folder", str(drive))
+    cli("summary", "setup", "--webhook", input=f"http://127.0.0.1:9/hooks/{canaries['team']}\n")
+    cli("summary", "team", "create")
     cli("summary", "export", "--out", str(exports / "summary.json"), ok=False)
     cli("summary", "export", "--preview", ok=False)
+    cli("summary", "share", ok=False)
+    cli("summary", "team", "show", "--json")
+    for (_service, name), value in memory_keyring.items.items():  # the team keys the app made: private halves
+        if name.startswith(("team/member-key/", "team/founder-key/")):
+            parts = json.loads(value).values() if value.startswith("{") else [value]
+            canaries |= {f"{name}:{i}": part for i, part in enumerate(parts)}
     cli("export-events", str(exports / "events.jsonl"))
     cli("db", "backup")
     cli("db", "check")
@@ -110,7 +120,8 @@ def test_a_full_session_leaks_no_key_and_keeps_files_private(tmp_path, corpus, m
     assert "[redacted]" in text and "HTTP 401" in text  # the refusal was reported, the quoted key cut out
     assert {k[1] for k in memory_keyring.items} >= {"openai:oa", "anthropic:an", "openrouter:or"}
     home = get_paths().data_dir.parent
-    files = _all_files(home) + _all_files(exports)
+    assert any(name.startswith("team/member-key/") for name in canaries), "the session made team keys"
+    files = _all_files(home) + _all_files(exports) + _all_files(drive)
     names = {p.name for p in files}
     assert "tracker.db" in names and "tracker.log" in names and "events.jsonl" in names
     assert any(n.startswith("tracker-") and n.endswith(".db") for n in names)  # backups

@@ -9,11 +9,13 @@ import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-TEAM_SECRET = "correct horse battery staple team-a"
 # A fixed instant: Wednesday of ISO week 2026-W48; the last complete week is 2026-W47.
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=__import__("datetime").timezone.utc)
 WEEK = "2026-W47"
 WEEK_MONDAY = date(2026, 11, 16)
+# W47's contributions close 48 h after it ends: Wednesday 2026-11-25 00:00 UTC; views from 06:00.
+CONTRIBUTE_AT = datetime(2026, 11, 23, 10, 0, tzinfo=__import__("datetime").timezone.utc)
+AFTER_DEADLINE = datetime(2026, 11, 25, 7, 0, tzinfo=__import__("datetime").timezone.utc)
 
 # Private strings planted in the data: none may appear in anything that leaves.
 CANARIES = {
@@ -102,3 +104,64 @@ def plant_value(ctx) -> None:
     tagging.add_rule(ctx.store, c["client_tag"], cwd_glob="*umbrellacorp*")
     tagging.add_rule(ctx.store, c["project_tag"], api_key_id=c["api_key_id"])
     value.add_value(ctx.store, tag=c["client_tag"], period=WEEK, amount="1234.56", currency="USD")
+
+
+class TeamRun:
+    """A team of real installs (separate homes, planted usage) sharing one folder through the services."""
+
+    def __init__(self, drive, contexts, team_id):
+        self.drive, self.contexts, self.team = drive, contexts, team_id
+
+    def tick(self, at, who=None):
+        from tracker.core.timeutil import to_ms
+        from tracker.services import team
+
+        at_ms = at if isinstance(at, int) else to_ms(at)
+        return [team.share(self.contexts[i], at_ms=at_ms) for i in (range(len(self.contexts)) if who is None else who)]
+
+    def run_week(self, contributors=None, online=None):
+        """Contributions on Monday, then the steps after the deadline, three ticks (views, base, groups)."""
+        from datetime import timedelta
+
+        self.tick(CONTRIBUTE_AT, contributors)
+        for hour in range(3):
+            self.tick(AFTER_DEADLINE + timedelta(hours=hour), online)
+
+    def merge(self, at=None, folder=None):
+        from tracker.core.timeutil import to_ms
+        from tracker.services.team_merge import merge_folder
+
+        return merge_folder(folder or self.drive, self.team, to_ms(at or AFTER_DEADLINE) + 5 * 3600_000)
+
+    def figures(self, i):
+        """Member i's own exact values for WEEK (what the masks hide)."""
+        from tracker.core.timeutil import to_ms
+        from tracker.services import team
+
+        return team.summary(self.contexts[i], WEEK, to_ms(CONTRIBUTE_AT)).values
+
+
+@pytest.fixture
+def real_team(make_ctx, tmp_path):
+    """real_team(7) -> a TeamRun: member 0 set the team up, the others joined and were admitted."""
+    from tracker.core.timeutil import to_ms
+    from tracker.services import team
+
+    def build(n, k=5, scale=lambda i: i + 1, categories=()):
+        drive = tmp_path / "drive"
+        drive.mkdir()
+        contexts = []
+        for i in range(n):
+            ctx = make_ctx(f"member{i}")
+            plant_usage(ctx, scale=scale(i), seed=i)
+            team.save_settings(ctx.store, opt_in=True, folder=str(drive))
+            contexts.append(ctx)
+        at = to_ms(CONTRIBUTE_AT) - 7 * 86_400_000
+        settings = team.create_team(contexts[0], k=k, categories=categories, effective_week="2026-W40", at_ms=at)
+        for ctx in contexts[1:]:
+            team.join(ctx, settings["team"], at_ms=at)
+        if n > 1:
+            team.admit(contexts[0], effective_week="2026-W40", at_ms=at)
+        return TeamRun(drive, contexts, settings["team"])
+
+    return build

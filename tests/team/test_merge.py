@@ -1,176 +1,142 @@
-"""Merging summaries: k-suppression, quantiles, idempotence, schema checks on foreign/damaged files."""
+"""The team report from a folder: tampered, foreign and misplaced files rejected by name; teams; quantiles."""
 
 from __future__ import annotations
 
 import copy
-import hashlib
 import json
 import shutil
+from decimal import Decimal
 
 import pytest
 
-from tracker.services.team_merge import POOLED, load_folder, merge, merge_folder, quantile
-from tracker.services.team_schema import SCHEMA, validate
-
-TEAM = "0123456789abcdef"
-
-
-def member(i: int) -> str:
-    return hashlib.sha256(f"member-{i}".encode()).hexdigest()
+from tests.team.protocol_kit import WEEK, Team
+from tracker.services import team_crypto as tc
+from tracker.services import team_files as tf
+from tracker.services.team_merge import POOLED, TeamChoiceError, merge_folder, quantile_range
+from tracker.services.team_vector import DEFAULT_COST_BUCKETS_USD, DEFAULT_FAMILIES, Layout
 
 
-def fake(i: int, week: str = "2026-W47", cost: int = 10, families=(("anthropic", "claude-sonnet"),),
-         generated_at: str = "2026-11-23T09:00Z", categories=(), team: str = TEAM) -> dict:
-    tokens = {"input": 1000, "cache_read": 5000, "cache_write": 100, "output": 200, "reasoning": 0}
-    doc = {
-        "schema": SCHEMA, "team": team, "member": member(i), "week": week, "generated_at": generated_at,
-        "complete": True, "currency": "USD", "cost_basis": "estimated",
-        "totals": {"cost_usd": cost, "requests": 10, "unpriced_requests": 0, "tokens": tokens},
-        "models": [{"provider": p, "family": f, "cost_usd": cost // len(families), "requests": 10 // len(families),
-                    "unpriced_requests": 0, "tokens": tokens} for p, f in families],
-        "roi": {"available": bool(categories), "reason": None if categories else "no_tags",
-                "categories": [{"category": c, "cost_usd": cost, "value_usd": v} for c, v in categories]},
-        "nudges": {"available": True, "reason": None, "open": 1, "switched": i % 2, "realised_weekly_savings_usd": 2},
-    }
-    return validate(doc)
+@pytest.fixture(scope="module")
+def published(tmp_path_factory):
+    """A team of six, week W47 published; the folder written once, copied by each test."""
+    team = Team([3, 4, 4, 6, 6, 10])
+    team.publish(list(range(6)))
+    folder = team.write(tmp_path_factory.mktemp("published") / "team")
+    return team, folder
 
 
-def write(folder, name, doc) -> None:
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / name).write_text(json.dumps(doc))
+def _copy(published, tmp_path):
+    team, folder = published
+    target = tmp_path / "team"
+    shutil.copytree(folder, target)
+    return team, target
 
 
-def test_quantiles_interpolate_between_order_statistics():
-    assert quantile([10, 20, 30, 40, 50], __import__("decimal").Decimal("0.5")) == 30
-    assert quantile([10, 20, 30, 40], __import__("decimal").Decimal("0.25")) == 18  # 17.5 -> 18 half-even
-    assert quantile([7], __import__("decimal").Decimal("0.75")) == 7
+def _merge(team, folder):
+    return merge_folder(folder, team.settings["team"], team.deadline + 10 * 3600_000)
 
 
-def test_breakdowns_under_k_members_are_suppressed(tmp_path):
-    folder = tmp_path / "team"
-    for i in range(4):
-        write(folder, f"m{i}.json", fake(i, cost=10 * (i + 1)))
-    report = merge_folder(folder, k=5)
-    assert report["totals"] == {"suppressed": True}
-    assert report["distribution"] == {"suppressed": True}
-    assert report["models"] == [] and report["trend"] == [{"week": "2026-W47", "suppressed": True}]
-    assert report["members"] is None and report["members_label"] == "fewer than 5 members"
-    assert any("fewer than 5" in s for s in report["suppressed"])
-    write(folder, "m4.json", fake(4, cost=50))
-    report = merge_folder(folder, k=5)
-    assert report["totals"]["cost_usd"] == 150 and report["members"] == 5
-    assert (report["distribution"]["p25_usd"], report["distribution"]["median_usd"],
-            report["distribution"]["p75_usd"]) == (20, 30, 40)
-    assert report["trend"][0]["median_usd"] == 30
-
-
-def test_a_rare_model_family_is_pooled_and_the_pool_never_reveals_one_member(tmp_path):
-    folder = tmp_path / "team"
-    for i in range(6):
-        families = [("anthropic", "claude-sonnet"), ("openai", "gpt-5")]
-        if i == 0:
-            families.append(("google", "gemini-pro"))  # one member only
-        write(folder, f"m{i}.json", fake(i, cost=30, families=tuple(families)))
-    report = merge_folder(folder, k=5)
-    labels = [m["family"] for m in report["models"]]
-    assert "gemini-pro" not in labels
-    # the pool alone would be one member: the smallest shown row was pooled with it (>= k members)
-    assert POOLED in labels
-    pooled = next(m for m in report["models"] if m["family"] == POOLED)
-    assert pooled["members"] >= 5
-    assert any("Model mix" in s for s in report["suppressed"])
-
-
-def test_roi_by_category_is_summed_and_suppressed_under_k(tmp_path):
-    folder = tmp_path / "team"
-    for i in range(5):
-        cats = [("product", 100), ("ops", None)] + ([("research", 5)] if i < 2 else [])
-        write(folder, f"m{i}.json", fake(i, cost=10, categories=tuple(cats)))
-    report = merge_folder(folder, k=5)
-    rows = {r["category"]: r for r in report["roi"]}
-    assert rows["product"]["cost_usd"] == 50 and rows["product"]["value_usd"] == 500
-    assert "research" not in rows
-    # research alone (2 members) could be recovered as total - shown rows, so the
-    # next smallest row (ops, equal cost: by name) is pooled with it
-    assert "ops" not in rows and rows[POOLED]["members"] == 5
-
-
-def test_merge_is_idempotent_and_the_latest_summary_wins(tmp_path):
-    folder = tmp_path / "team"
-    for i in range(5):
-        write(folder, f"m{i}.json", fake(i, cost=10))
-    once = merge_folder(folder, k=5)
-    # the same file twice (a copy), and a re-generated summary for member 0
-    shutil.copy(folder / "m1.json", folder / "m1 (copy).json")
-    (folder / "sub").mkdir()
-    shutil.copy(folder / "m2.json", folder / "sub" / "m2.json")
-    write(folder, "m0-newer.json", fake(0, cost=20, generated_at="2026-11-24T09:00Z"))
-    write(folder, "m0-older.json", fake(0, cost=99, generated_at="2026-11-20T09:00Z"))
-    twice = merge_folder(folder, k=5)
-    assert once["totals"]["cost_usd"] == 50
-    assert twice["totals"]["cost_usd"] == 60  # member 0 counted once, at its latest figure
-    assert twice["files"]["duplicates"] == 4 and twice["members"] == 5
-    assert merge_folder(folder, k=5) == twice
+def test_a_published_week_merges_the_same_every_time(published, tmp_path):
+    team, folder = _copy(published, tmp_path)
+    report = _merge(team, folder)
+    assert report["weeks"] == [WEEK] and report["members"] == 6 and report["totals"]["cost_usd"] == 33
+    assert report["problems"] == [] and report["k"] == 5 and report["schema"] == "tracker.team-report/2"
+    assert _merge(team, folder) == report
 
 
 @pytest.mark.parametrize("content, message", [
-    (b'{"schema": "someone-else/3", "rows": []}', "not a tracker team summary"),
-    (b'{"schema": "tracker.team-summary/2"}', "not supported by this version"),
-    (b'{"schema": "tracker.team-summary/1", "team": ', "damaged or not JSON"),
+    (b'{"schema": "someone-else/3", "rows": []}', "not a tracker team file"),
+    (b'{"schema": "tracker.team-summary/1", "team": "0123456789abcdef"}', "plaintext summary from an older tracker"),
+    (b'{"schema": "tracker.team-contribution/1", "team": ', "damaged or not JSON"),
     (b"\xff\xfe garbage", "damaged or not JSON"),
     (b"[1, 2, 3]", "not a JSON object"),
+    (b"[" * 100_000 + b"]" * 100_000, "damaged or not JSON"),
 ])
-def test_a_foreign_or_damaged_file_is_rejected_whole_with_a_clear_error(tmp_path, content, message):
-    folder = tmp_path / "team"
-    for i in range(5):
-        write(folder, f"m{i}.json", fake(i, cost=10))
-    (folder / "bad.json").write_bytes(content)
-    report = merge_folder(folder, k=5)
-    assert [p["file"] for p in report["problems"]] == ["bad.json"]
+def test_a_foreign_or_damaged_file_is_rejected_by_name(published, tmp_path, content, message):
+    team, folder = _copy(published, tmp_path)
+    (folder / "weeks" / WEEK / "bad.json").write_bytes(content)
+    report = _merge(team, folder)
+    assert [p["file"] for p in report["problems"]] == [f"weeks/{WEEK}/bad.json"]
     assert message in report["problems"][0]["error"]
-    assert report["totals"]["cost_usd"] == 50 and report["files"]["merged"] == 5
+    assert report["totals"]["cost_usd"] == 33
 
 
-@pytest.mark.parametrize("mutate, message", [
-    (lambda d: d.update(project="zebra"), "unexpected field(s) project"),
-    (lambda d: d["models"][0].update(cost_usd=-3), "models[0].cost_usd"),
-    (lambda d: d["models"][0].update(family="Secret Project X"), "models[0].family"),
-    (lambda d: d.update(member="alice@example.org"), "member"),
-    (lambda d: d["totals"]["tokens"].pop("output"), "missing field(s) output"),
-    (lambda d: d["roi"].update(reason="/home/alice/x"), "unknown reason code"),
-    (lambda d: d.update(week="2026-W99"), "week"),
-    # found by an audit: '$' matched before a final newline, and the rest was not checked at all
-    (lambda d: d.update(member=d["member"] + "\n"), "member"),  # one person counted twice toward k
-    (lambda d: d.update(week="2026-W47\n"), "week"),
-    (lambda d: d["models"][0].update(family="alice-finetune\n"), "models[0].family"),
-    (lambda d: d.update(week="2025-W53"), "2025 has no week 53"),
-    (lambda d: d.update(generated_at="2026-99-99T99:99Z"), "not a real time"),
-    (lambda d: d.update(generated_at="2099-01-01T00:00Z"), "in the future"),  # would win every later merge
-    (lambda d: d["totals"].update(cost_usd=999_999), "does not match its model rows"),
-    (lambda d: d["roi"].update(categories=[{"category": "x", "cost_usd": 1, "value_usd": 2}]),
-     "listed although roi.available is false"),
-])
-def test_a_file_with_one_bad_field_contributes_nothing(tmp_path, mutate, message):
-    folder = tmp_path / "team"
-    for i in range(5):
-        write(folder, f"m{i}.json", fake(i, cost=10))
-    bad = copy.deepcopy(fake(5, cost=1000))
-    mutate(bad)
-    write(folder, "m5.json", bad)
-    report = merge_folder(folder, k=5)
-    assert len(report["problems"]) == 1 and message in report["problems"][0]["error"]
-    assert report["totals"]["cost_usd"] == 50  # none of member 5's $1000
+def _tamper_masked(doc):
+    raw = bytearray(tc.unb64(doc["masked"]))
+    raw[0] ^= 1
+    doc["masked"] = tc.b64(bytes(raw))
 
 
-def test_files_from_another_team_are_not_merged(tmp_path):
-    folder = tmp_path / "team"
-    for i in range(5):
-        write(folder, f"m{i}.json", fake(i, cost=10))
-    write(folder, "stranger.json", fake(9, cost=500, team="fedcba9876543210"))
-    report = merge_folder(folder, k=5, expected_team=TEAM)
-    assert report["totals"]["cost_usd"] == 50
-    assert "another team" in report["problems"][0]["error"]
-    assert merge(load_folder(folder), 5)["totals"]["cost_usd"] == 50  # majority team without a secret
+def _edit(kind, member_index, mutate):
+    def apply(team, folder):
+        member = team.members[member_index].id
+        path = tf.week_path(folder, WEEK, kind, member)
+        doc = json.loads(path.read_bytes())
+        mutate(doc)
+        path.write_text(json.dumps(doc))
+        return f"weeks/{WEEK}/{path.name}"
+    return apply
+
+
+TAMPERED = [
+    # (what, change, message in the rejection, week still published?)
+    ("a masked vector changed", _edit("contribution", 0, _tamper_masked), "signature does not match", False),
+    ("a field added", _edit("contribution", 1, lambda d: d.update(project="zebra")), "unexpected field(s) project", False),
+    ("a share removed", _edit("contribution", 2, lambda d: d["shares"].popitem()), "signature does not match", False),
+    ("a view's list edited", _edit("view", 0, lambda d: d["present"].pop()), "signature does not match", True),
+    ("a view signed by a stranger", _edit("view", 1, lambda d: d.update(member="f" * 32)), "another member", True),
+    ("a reveal with a share out of range", _edit("reveal-base", 0, lambda d: next(iter(d["groups"].values())).update(
+        base=f"{tc.FIELD:x}")), "share outside the field", True),
+    ("a reveal's share changed (and re-signed badly)", _edit("reveal-base", 1, lambda d: next(iter(
+        d["groups"].values())).update(base="1")), "signature does not match", True),
+    ("a contribution's week", _edit("contribution", 3, lambda d: d.update(week="2026-W99")), "week", False),
+    ("a created_at", _edit("view", 2, lambda d: d.update(created_at="yesterday")), "created_at", True),
+    ("a member id", _edit("reveal-groups", 3, lambda d: d.update(member="alice@example.org")), "member", True),
+    ("a settings_version", _edit("contribution", 4, lambda d: d.update(settings_version=-1)), "settings_version",
+     False),
+]
+
+
+@pytest.mark.parametrize("what, change, message, still_published", TAMPERED, ids=[t[0] for t in TAMPERED])
+def test_a_tampered_file_is_rejected_by_name(published, tmp_path, what, change, message, still_published):
+    team, folder = _copy(published, tmp_path)
+    name = change(team, folder)
+    report = _merge(team, folder)
+    problems = {p["file"]: p["error"] for p in report["problems"]}
+    assert name in problems and message in problems[name], problems
+    if still_published:  # a view or reveal more or less: the majority still stands
+        assert report["totals"]["cost_usd"] == 33
+    else:  # a contribution of the agreed list no longer checks out: the week is not merged without it
+        assert report["totals"] == {"suppressed": True}
+        assert report["pending"][0]["status"] == "missing"
+
+
+def test_a_file_under_another_name_or_place_is_not_used(published, tmp_path):
+    team, folder = _copy(published, tmp_path)
+    a, b = team.members[0].id, team.members[1].id
+    week = folder / "weeks" / WEEK
+    shutil.copy(week / f"contribution-{a}.json", week / f"contribution-{b}.json")  # member a's under b's name
+    shutil.copy(week / f"view-{a}.json", folder / "view-copy.json")
+    report = _merge(team, folder)
+    problems = {p["file"]: p["error"] for p in report["problems"]}
+    assert "another member" in problems[f"weeks/{WEEK}/contribution-{b}.json"]
+    assert "outside weeks/" in problems["view-copy.json"]
+    assert report["totals"] == {"suppressed": True}  # b's own contribution is gone: not merged with another set
+
+
+def test_several_teams_in_a_folder_need_a_team_key(published, tmp_path):
+    team, folder = _copy(published, tmp_path)
+    other = Team([1, 1, 1, 1, 1])
+    intruder = tf.make_settings(other.founder, 2, "2026-W40", 2, 48, DEFAULT_FAMILIES, (), DEFAULT_COST_BUCKETS_USD,
+                                other.settings["roster"])
+    tf.write_file(tf.settings_path(folder, 2), tf.file_bytes(intruder))
+    with pytest.raises(TeamChoiceError, match="several teams"):
+        merge_folder(folder)
+    report = _merge(team, folder)
+    assert report["totals"]["cost_usd"] == 33 and report["k"] == 5
+    assert {"file": "settings-v0002.json", "error": "settings of another team: not used"} in report["problems"]
+    with pytest.raises(TeamChoiceError, match="no settings of your team"):
+        merge_folder(folder, "0" * 32)
 
 
 def test_a_missing_folder_is_a_clear_error(tmp_path):
@@ -178,17 +144,51 @@ def test_a_missing_folder_is_a_clear_error(tmp_path):
         merge_folder(tmp_path / "nope")
 
 
+def test_two_different_settings_of_one_version_are_both_refused(published, tmp_path):
+    team, folder = _copy(published, tmp_path)
+    twin = tf.make_settings(team.founder, 1, "2026-W40", 2, 48, DEFAULT_FAMILIES, (), DEFAULT_COST_BUCKETS_USD,
+                            team.settings["roster"])
+    tf.write_file(folder / "elsewhere" / "x.json", tf.file_bytes(twin))
+    shutil.move(folder / "elsewhere" / "x.json", folder / "settings-v0001.json.bak.json")
+    # the founder's key signed two version-1 settings: a misplaced copy is not used ...
+    assert _merge(team, folder)["totals"]["cost_usd"] == 33
+    # ... and where both are read, neither is
+    contents = tf.read_folder(folder)
+    contents.settings.append(twin)
+    from tracker.services import team_protocol as tp
 
-def test_the_weeks_shown_never_give_away_a_suppressed_week_through_the_totals(tmp_path):
-    """Five members in two weeks and one other member alone in a third: total minus the two weeks
-    shown was that one member's cost. The smallest shown week now joins the suppressed one."""
-    folder = tmp_path / "team"
-    for i in range(5):
-        for week, cost in (("2026-W47", 10 + i), ("2026-W48", 20 + i)):
-            write(folder, f"m{i}-{week}.json", fake(i, week=week, cost=cost))
-    write(folder, "lonely.json", fake(9, week="2026-W49", cost=137))
-    report = merge_folder(folder, k=5)
-    shown = [w for w in report["trend"] if not w["suppressed"]]
-    hidden = [w["week"] for w in report["trend"] if w["suppressed"]]
-    assert hidden == ["2026-W47", "2026-W49"] and [w["week"] for w in shown] == ["2026-W48"]
-    assert report["totals"]["cost_usd"] - sum(w["cost_usd"] for w in shown) == 60 + 137  # a pool of 6 members
+    assert tp.TeamSettings.from_docs(team.settings["team"], contents.settings).versions == {}
+
+
+def test_quantile_ranges_come_from_the_cost_histogram():
+    layout = Layout(DEFAULT_FAMILIES, ("other", "uncategorised"), DEFAULT_COST_BUCKETS_USD)
+    histogram = [0] * (len(DEFAULT_COST_BUCKETS_USD) + 1)
+    for cost in (3, 4, 4, 6, 6):
+        histogram[layout.bucket_of(cost * 10**12)] += 1
+    assert quantile_range(layout, histogram, Decimal("0.5")) == {"from_usd": 2, "to_usd": 5}
+    assert quantile_range(layout, histogram, Decimal("0.75")) == {"from_usd": 5, "to_usd": 10}
+    top = [0] * len(histogram)
+    top[-1] = 5
+    assert quantile_range(layout, top, Decimal("0.25")) == {"from_usd": 5000, "to_usd": None}
+
+
+def test_a_rare_family_is_pooled_in_the_report(tmp_path):
+    families = [{"claude-sonnet": 5, "gpt-5": 3, "gemini-pro": 1} for _ in range(6)] + \
+               [{"claude-sonnet": 5, "gpt-5": 3, "gemini-pro": 1, "grok": 9}]
+    team = Team([9] * 6 + [18], families=families)
+    team.publish(list(range(7)))
+    report = merge_folder(team.write(tmp_path / "team"), team.settings["team"], team.deadline + 10 * 3600_000)
+    rows = {m["family"]: m for m in report["models"]}
+    assert set(rows) == {"claude-sonnet", "gpt-5", POOLED}  # gemini-pro (7 members) is the least used large row
+    assert rows[POOLED]["cost_usd"] == 7 + 9 and rows[POOLED]["members"] >= 5
+    assert rows["claude-sonnet"]["cost_usd"] == 35 and rows["claude-sonnet"]["provider"] == "anthropic"
+    assert any("pooled" in s for s in report["suppressed"])
+
+
+def test_copies_in_other_folders_do_not_count_twice(published, tmp_path):
+    team, folder = _copy(published, tmp_path)
+    shutil.copytree(folder / "weeks", folder / "backup" / "weeks")
+    report = _merge(team, folder)
+    assert report["totals"]["cost_usd"] == 33
+    assert all("outside weeks/" in p["error"] or "under another name" in p["error"] for p in report["problems"])
+    assert copy.deepcopy(report)["problems"]

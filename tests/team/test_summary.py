@@ -1,4 +1,4 @@
-"""Building one member's summary: rounding, identity, allow-list, timezone weeks, degradation."""
+"""One member's values: exact, from the allow-list of the team's layout, timezone weeks, degradation."""
 
 from __future__ import annotations
 
@@ -7,74 +7,70 @@ from datetime import date
 
 import pytest
 
-from tests.team.conftest import NOW, TEAM_SECRET, WEEK, ms, plant_usage, plant_value
+from tests.team.conftest import NOW, WEEK, ms, plant_usage, plant_value
 from tracker.core.money import usd_to_pico
 from tracker.core.records import UsageEvent
 from tracker.core.timeutil import get_zone, to_ms
 from tracker.core.tokens import Tokens
 from tracker.services.ingest import ingest
-from tracker.services.team_schema import SCHEMA, SummaryFormatError, validate
 from tracker.services.team_summary import (
-    TeamSetupError,
-    build_summary,
+    build_values,
+    default_layout,
     install_id,
-    member_id,
     round_sig3,
     round_usd,
-    team_fingerprint,
+    week_window,
 )
+from tracker.services.team_vector import BASE, NUDGES, ROI, Layout, category_group, family_group
 
 NOW_MS = to_ms(NOW)
+
+
+def team_layout(categories=("consulting", "product")) -> Layout:
+    from tracker.services.team_vector import DEFAULT_COST_BUCKETS_USD, DEFAULT_FAMILIES
+
+    return Layout(DEFAULT_FAMILIES, (*categories, "other", "uncategorised"), DEFAULT_COST_BUCKETS_USD)
 
 
 @pytest.mark.parametrize("n, expected", [
     (0, 0), (7, 7), (999, 999), (1000, 1000), (1234, 1230), (1235, 1240), (1245, 1240),  # half-even
     (123_456, 123_000), (99_950, 100_000), (999_500, 1_000_000), (987_654_321, 988_000_000),
 ])
-def test_tokens_round_to_three_significant_digits(n, expected):
+def test_counts_read_to_three_significant_digits(n, expected):
     assert round_sig3(n) == expected
 
 
 @pytest.mark.parametrize("usd, expected", [
     ("0", 0), ("0.49", 0), ("0.5", 0), ("1.5", 2), ("2.5", 2), ("2.500000000001", 3), ("74.99", 75), ("1234.4", 1234),
 ])
-def test_cost_rounds_to_whole_dollars_half_even(usd, expected):
+def test_cost_reads_in_whole_dollars_half_even(usd, expected):
     assert round_usd(usd_to_pico(usd)) == expected
 
 
-def test_member_id_is_stable_in_a_team_and_unlinkable_across_teams(make_ctx):
-    a = make_ctx("a")
-    first = install_id(a.store)
-    assert install_id(a.store) == first and len(first) == 64
-    same = member_id(TEAM_SECRET, first)
-    assert member_id(TEAM_SECRET, first) == same
-    other_team = member_id("another team's long secret phrase", first)
-    assert other_team != same
-    assert first not in same and first not in other_team
-    assert member_id(TEAM_SECRET, install_id(make_ctx("b").store)) != same
-    assert team_fingerprint(TEAM_SECRET) != team_fingerprint("another team's long secret phrase")
-
-
-def test_summary_is_built_from_the_allow_list(make_ctx):
+def test_values_are_exact_and_built_from_the_layout(make_ctx):
     ctx = make_ctx("a")
     plant_usage(ctx)
     plant_value(ctx)
-    doc = build_summary(ctx.store, ctx.pricer, get_zone("UTC"), WEEK, NOW_MS, TEAM_SECRET).doc
-    assert validate(doc) is doc
-    assert doc["schema"] == SCHEMA and doc["week"] == WEEK and doc["complete"] is True
-    assert list(doc) == ["schema", "team", "member", "week", "generated_at", "complete", "currency", "cost_basis",
-                         "totals", "models", "roi", "nudges"]
-    families = {(m["provider"], m["family"]) for m in doc["models"]}
+    built = build_values(ctx.store, ctx.pricer, get_zone("UTC"), team_layout(), WEEK, NOW_MS)
+    layout = built.layout
+    assert layout.encode(built.values)  # nothing outside the allow-list
+    base = built.values[BASE]
+    rows = ctx.store.aggregate([week_window(WEEK, get_zone("UTC"))], group_by=[])
+    assert base["cost_pico"] == sum(r["cost_pico"] for r in rows)  # exact picodollars, not whole dollars
+    assert base["requests"] == 6 + 1 + 50  # six agent requests, one fine-tune, a bucket of 50
+    assert base["members"] == 1 and sum(v for k, v in base.items() if k.startswith("hist.")) == 1
+    used = {f for f in layout.families if base[f"family_used.{f}"]}
     # the fine-tune's private name is reduced to its base family
-    assert families == {("anthropic", "claude-sonnet"), ("openai", "gpt-5"), ("openai", "gpt-4o-mini")}
-    assert doc["totals"]["unpriced_requests"] == 1  # the fine-tune has no public price: unpriced, not $0
-    roi = {c["category"]: c for c in doc["roi"]["categories"]}
-    assert doc["roi"]["available"] and set(roi) >= {"consulting", "product"}
-    assert roi["consulting"]["value_usd"] == 1235  # 1234.56 rounded to whole dollars
-    for value in (doc["totals"]["requests"], *doc["totals"]["tokens"].values()):
-        assert value == round_sig3(value)
-    # the raw install id never appears
-    assert install_id(ctx.store) not in str(doc)
+    assert used == {"claude-sonnet", "gpt-5", "gpt-4o-mini"}
+    assert base["unpriced_requests"] == 1  # the fine-tune has no public price: unpriced, not $0
+    assert built.values[family_group("claude-sonnet")]["cost_pico"] > 0
+    assert built.values[ROI]["value_pico"] == usd_to_pico("1234.56")  # exact, not rounded
+    assert built.values[category_group("consulting")]["with_value"] == 1
+    assert base["roi_available"] == 1 and base["nudges_available"] == 1 and NUDGES in built.values
+    doc = built.readable
+    assert doc["schema"] == "tracker.team-values/1" and doc["week"] == WEEK
+    assert {m["family"] for m in doc["models"]} == used
+    assert install_id(ctx.store) not in str(built.values) + str(doc)
 
 
 def test_a_week_is_the_iso_week_in_the_configured_timezone(make_ctx):
@@ -83,18 +79,12 @@ def test_a_week_is_the_iso_week_in_the_configured_timezone(make_ctx):
     ingest(ctx.store, ctx.pricer, events=[UsageEvent(
         source="claude_code", key="late", ts_ms=ms(date(2026, 11, 22), 23, 30), model="claude-sonnet-4-5",
         tokens=Tokens(input_tokens=1_000_000, output_tokens=100_000), provider="anthropic")])
-    utc = build_summary(ctx.store, ctx.pricer, get_zone("UTC"), WEEK, NOW_MS, TEAM_SECRET).doc
-    berlin = build_summary(ctx.store, ctx.pricer, get_zone("Europe/Berlin"), WEEK, NOW_MS, TEAM_SECRET).doc
-    assert utc["totals"]["requests"] == 1
-    assert berlin["totals"]["requests"] == 0
-    assert build_summary(ctx.store, ctx.pricer, get_zone("Europe/Berlin"), "2026-W48", NOW_MS,
-                         TEAM_SECRET).doc["totals"]["requests"] == 1
-
-
-def test_no_team_secret_is_a_clear_error(make_ctx):
-    ctx = make_ctx("a")
-    with pytest.raises(TeamSetupError, match="tracker summary setup --secret"):
-        build_summary(ctx.store, ctx.pricer, get_zone("UTC"), WEEK, NOW_MS)
+    layout = team_layout()
+    utc = build_values(ctx.store, ctx.pricer, get_zone("UTC"), layout, WEEK, NOW_MS).values[BASE]
+    berlin = build_values(ctx.store, ctx.pricer, get_zone("Europe/Berlin"), layout, WEEK, NOW_MS).values[BASE]
+    assert utc["requests"] == 1 and berlin["requests"] == 0
+    assert build_values(ctx.store, ctx.pricer, get_zone("Europe/Berlin"), layout, "2026-W48",
+                        NOW_MS).values[BASE]["requests"] == 1
 
 
 def test_missing_value_and_nudge_features_degrade_with_a_stated_reason(make_ctx, monkeypatch):
@@ -102,34 +92,27 @@ def test_missing_value_and_nudge_features_degrade_with_a_stated_reason(make_ctx,
     plant_usage(ctx)
     monkeypatch.setitem(sys.modules, "tracker.services.roi", None)  # import now raises ImportError
     monkeypatch.setitem(sys.modules, "tracker.services.nudges", None)
-    doc = build_summary(ctx.store, ctx.pricer, get_zone("UTC"), WEEK, NOW_MS, TEAM_SECRET).doc
-    assert doc["roi"] == {"available": False, "reason": "not_installed", "categories": []}
-    assert doc["nudges"]["available"] is False and doc["nudges"]["reason"] == "not_installed"
-    assert doc["totals"]["cost_usd"] >= 1
+    built = build_values(ctx.store, ctx.pricer, get_zone("UTC"), team_layout(), WEEK, NOW_MS)
+    assert built.values[BASE]["roi_available"] == 0 and built.values[BASE]["nudges_available"] == 0
+    assert ROI not in built.values and NUDGES not in built.values
+    assert built.readable["roi"] == {"available": False, "reason": "not_installed", "categories": []}
+    assert built.values[BASE]["cost_pico"] >= usd_to_pico(1)
 
 
-def test_a_category_equal_to_a_local_name_is_sent_as_other(make_ctx):
+def test_a_category_outside_the_teams_list_or_equal_to_a_local_name_is_sent_as_other(make_ctx):
     from tracker.services import tagging, value
 
     ctx = make_ctx("a")
     plant_usage(ctx)
     value.add_tag(ctx.store, "LeakyTag", "client", team_category="zebracanary-webshop")  # = a project name
     tagging.add_rule(ctx.store, "LeakyTag", source="claude_code")
-    built = build_summary(ctx.store, ctx.pricer, get_zone("UTC"), WEEK, NOW_MS, TEAM_SECRET)
-    cats = [c["category"] for c in built.doc["roi"]["categories"]]
-    assert "other" in cats and "zebracanary-webshop" not in cats
-    assert any("sent as 'other'" in n for n in built.notes)
-
-
-def test_a_category_equal_to_a_client_billing_name_is_sent_as_other(make_ctx):
-    from tracker.services import tagging, value
-
-    ctx = make_ctx("a")
-    plant_usage(ctx)
     value.add_tag(ctx.store, "c1", "client", team_category="Initech Ltd", billing={"name": "Initech Ltd"})
-    tagging.add_rule(ctx.store, "c1", source="claude_code")
-    doc = build_summary(ctx.store, ctx.pricer, get_zone("UTC"), WEEK, NOW_MS, TEAM_SECRET).doc
-    assert "initech" not in str(doc).lower()
+    tagging.add_rule(ctx.store, "c1", source="openai")
+    built = build_values(ctx.store, ctx.pricer, get_zone("UTC"), team_layout(), WEEK, NOW_MS)
+    used = {c for c in built.layout.categories if built.values[BASE][f"category_used.{c}"]}
+    assert used <= {"other", "uncategorised"} and "other" in used
+    assert "initech" not in str(built.values).lower() and "zebracanary" not in str(built.values)
+    assert any("sent as 'other'" in n for n in built.notes)
 
 
 def test_nudge_adoption_counts_switched(make_ctx):
@@ -137,29 +120,37 @@ def test_nudge_adoption_counts_switched(make_ctx):
     ctx = make_ctx("a")
     plant_usage(ctx)
     nudges.mark_switched(ctx.store, "claude_code|claude-opus-4-5|claude-sonnet-4-5", now=NOW_MS - 86_400_000)
-    doc = build_summary(ctx.store, ctx.pricer, get_zone("UTC"), WEEK, NOW_MS, TEAM_SECRET).doc
-    assert doc["nudges"]["available"] is True
-    assert doc["nudges"]["switched"] == 1
+    built = build_values(ctx.store, ctx.pricer, get_zone("UTC"), team_layout(), WEEK, NOW_MS)
+    assert built.values[NUDGES]["switched"] == 1
+    assert built.values[NUDGES]["realised_weekly_pico"] == 0  # nothing moved: no invented savings
 
 
-def test_validate_rejects_a_field_outside_the_allow_list(make_ctx):
+def test_a_value_outside_the_layout_never_gets_to_a_mask(make_ctx):
+    layout = team_layout()
+    with pytest.raises(ValueError, match="not in the team's layout"):
+        layout.encode({"project:zebra": {"cost_pico": 1}})
+    with pytest.raises(ValueError, match="not in group"):
+        layout.encode({BASE: {"project": 1}})
+    with pytest.raises(ValueError, match="whole number"):
+        layout.encode({BASE: {"cost_pico": -1}})
+
+
+def test_the_preview_layout_before_joining_a_team_uses_the_local_category_list(make_ctx):
     ctx = make_ctx("a")
-    doc = build_summary(ctx.store, ctx.pricer, get_zone("UTC"), WEEK, NOW_MS, TEAM_SECRET).doc
-    doc["models"].append({"provider": "openai", "family": "gpt-5", "cost_usd": 1, "requests": 1,
-                          "unpriced_requests": 0, "tokens": doc["totals"]["tokens"], "project": "x"})
-    with pytest.raises(SummaryFormatError, match="unexpected field"):
-        validate(doc)
+    ctx.store.set_setting("team.categories", ["Product", "ops", "other"])
+    assert default_layout(ctx.store).categories == ("product", "ops", "other", "uncategorised")
 
 
-def test_the_install_id_survives_a_restart_after_a_summary(tmp_path):
-    # Regression: a read that left an implicit transaction open swallowed the
-    # install id written after it, so every run had a new member id.
+def test_the_install_id_survives_a_restart(tmp_path):
+    # Regression: a read that left an implicit transaction open swallowed the install id written
+    # after it, so every run had a new id (and with it, new keyring entries for the team keys).
     from tracker.paths import get_paths
     from tracker.services.context import open_context
 
-    members = []
+    ids = []
     for _ in range(2):
         with open_context(get_paths(tmp_path / "m")) as ctx:
             ctx.store.set_setting("timezone", "UTC")
-            members.append(build_summary(ctx.store, ctx.pricer, get_zone("UTC"), WEEK, NOW_MS, TEAM_SECRET).doc["member"])
-    assert members[0] == members[1]
+            build_values(ctx.store, ctx.pricer, get_zone("UTC"), team_layout(), WEEK, NOW_MS)
+            ids.append(install_id(ctx.store))
+    assert ids[0] == ids[1]

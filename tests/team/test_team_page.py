@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import json
-
 import pytest
 
 pytest.importorskip("PySide6")
 pytestmark = pytest.mark.gui
 
-from tests.team.conftest import TEAM_SECRET, plant_usage  # noqa: E402
-from tests.team.test_merge import fake  # noqa: E402
-from tracker.services import team, team_keys  # noqa: E402
-from tracker.services.team_summary import team_fingerprint  # noqa: E402
+from tests.team.conftest import plant_usage  # noqa: E402
+from tests.team.protocol_kit import Team  # noqa: E402
+from tracker.services import team  # noqa: E402
 
 
 @pytest.fixture
@@ -27,24 +24,21 @@ def page(qtbot, make_ctx):
     return widget
 
 
-def test_preview_explains_missing_secret_then_shows_summary(page):
+def test_the_preview_shows_the_figures_the_masks_hide(page):
     page.refresh()
-    assert "team secret" in page.preview_view.toPlainText().lower()
-    assert "tracker summary setup" not in page.preview_view.toPlainText()  # the field is right here
-    assert page.charts_hint.isVisibleTo(page) and not page.mix_plot.isVisibleTo(page)  # no empty 0-1 axes
-    page.secret_edit.setText(TEAM_SECRET)
-    page.save_settings()
-    assert team_keys.get(team_keys.TEAM_SECRET) == TEAM_SECRET
     text = page.preview_view.toPlainText()
-    assert "Team summary" in text and "Exactly what will be sent" in text
-    assert page.last_built is not None and page.last_built.doc["week"] in text
+    assert "Your figures for" in text and "never leave as they are" in text
+    assert page.last_built is not None and page.last_built.week in text
+    assert page.charts_hint.isVisibleTo(page) and not page.mix_plot.isVisibleTo(page)  # no empty 0-1 axes
     assert page.week_combo.count() >= 2
+    assert "In no team yet" in page.team_info.text()
 
 
-def test_share_settings_and_share_now(page, tmp_path):
+def test_set_up_a_team_join_it_and_admit_from_the_page(page, qtbot, make_ctx, tmp_path):
+    from tracker.gui.pages.team_page import TeamPage
+
     drive = tmp_path / "drive"
     drive.mkdir()
-    team_keys.put(team_keys.TEAM_SECRET, TEAM_SECRET)
     page.refresh()
     page.share_now()
     assert "sharing is off" in page.share_status.text()
@@ -52,33 +46,44 @@ def test_share_settings_and_share_now(page, tmp_path):
     page.folder_edit.setText(str(drive))
     page.save_settings()
     assert team.load_settings(page.ctx.store).opt_in
-    page.share_now()
-    assert "folder: sent" in page.share_status.text()
-    assert len(list(drive.glob("*.json"))) == 1
+    page.create_team()
+    key = team.load_settings(page.ctx.store).team
+    assert key and team.team_key_text(key) in page.share_status.text()
+    assert "(founder)" in page.team_info.text() and "k = 5" in page.k_label.text()
+    assert not page.create_button.isVisibleTo(page) and page.admit_button.isVisibleTo(page)
+    # a member's own page: the team key typed in, saved: a request to join
+    other_ctx = make_ctx("member")
+    other = TeamPage(lambda: other_ctx)
+    qtbot.addWidget(other)
+    other.refresh()
+    other.opt_in.setChecked(True)
+    other.folder_edit.setText(str(drive))
+    other.team_key_edit.setText(team.team_key_text(key))
+    other.save_settings()
+    assert "asked to join as member" in other.share_status.text()
+    assert "waiting for the founder to admit you" in other.team_info.text()
+    page.refresh()
+    assert "1 asking to join" in page.team_info.text()
+    page.admit_members()
+    assert "2 members on the roster" in page.share_status.text()
 
 
-def test_team_view_merges_and_draws_charts(page, tmp_path):
-    team_keys.put(team_keys.TEAM_SECRET, TEAM_SECRET)
-    own_team = team_fingerprint(TEAM_SECRET)
-    folder = tmp_path / "team"
-    folder.mkdir()
-    (folder / "other-team.json").write_text(json.dumps(fake(9, cost=1000)))
-    for i in range(6):
-        for week in ("2026-W46", "2026-W47"):
-            (folder / f"m{i}-{week}.json").write_text(json.dumps(fake(i, week=week, cost=10 + i, team=own_team)))
+def test_team_view_merges_a_published_week_and_draws_charts(page, tmp_path):
+    costs = [3, 4, 4, 6, 6, 10, 20]
+    synthetic = Team(costs, families=[{"claude-sonnet": c} for c in costs])
+    synthetic.publish(list(range(7)))
+    folder = synthetic.write(tmp_path / "team")
     (folder / "broken.json").write_text("{")
+    page.ctx.store.set_setting(team.MEMBERSHIP_SETTING, {"team": synthetic.settings["team"]})
     page.refresh()
     page.merge_folder_edit.setText(str(folder))
     page.merge_now()
     report = page.last_report
-    assert report["members"] == 6 and len(report["problems"]) == 2
-    assert report["totals"]["cost_usd"] == 2 * sum(10 + i for i in range(6))
+    assert report["members"] == 7 and report["totals"]["cost_usd"] == sum(costs)
+    assert [p["file"] for p in report["problems"]] == ["broken.json"]
     text = page.report_view.toPlainText()
-    assert "Team report" in text and "broken.json" in text
-    assert page.dist_bars is not None and len(page.dist_bars.opts["x"]) == 2
+    assert "Team report" in text and "broken.json" in text and "$2–$5" in text
+    assert page.dist_bars is not None and len(page.dist_bars.opts["x"]) == 1
     assert page.mix_plot.isVisibleTo(page) and not page.charts_hint.isVisibleTo(page)
     assert page.mix_bars is not None and len(page.mix_bars.opts["width"]) == 1  # one model family, as a bar across
-    page.k_spin.setValue(10)
-    page.merge_now()
-    assert page.dist_bars is None and page.mix_bars is None
-    assert "Suppressed" in page.report_view.toPlainText()
+    assert page.k_label.text() == "k = 5 (team setting)"  # read from the signed settings, not chosen here

@@ -35,9 +35,12 @@ def _print_nudge(n: service.Nudge, zone) -> None:
                f"{format_usd_short(n.weekly_savings_pico)}/week")
     if n.requests:
         evidence = n.as_dict(zone)["evidence"]
-        click.echo(f"  Evidence: {n.simple_requests} of {n.requests} requests ({share}) were simple "
-                   f"({n.basis}) between {evidence['since']} and {evidence['until']}; they cost {format_usd_short(n.simple_cost_pico)}, "
-                   f"on {n.suggested_model} {format_usd_short(n.counterfactual_cost_pico)}.")
+        counted = (f"{n.simple_sessions} of {n.sessions} sessions ({share}) were simple, every request in them "
+                   f"({n.simple_requests} of {n.requests} requests)" if n.sessions else
+                   f"{n.simple_requests} of {n.requests} requests ({share}) were simple ({n.basis})")
+        click.echo(f"  Evidence: {counted} between {evidence['since']} and {evidence['until']}; they cost "
+                   f"{format_usd_short(n.simple_cost_pico)}, on {n.suggested_model} "
+                   f"{format_usd_short(n.counterfactual_cost_pico)}.")
         if n.unpriced_simple_requests:
             click.echo(f"  {n.unpriced_simple_requests} simple request(s) had no known price and are left out.")
         for ex in n.examples[:3]:
@@ -51,7 +54,9 @@ def _print_nudge(n: service.Nudge, zone) -> None:
         realised = "not measured yet (less than a day since the switch)" if f.realised_weekly_pico is None \
             else f"{format_usd_short(f.realised_weekly_pico)}/week"
         click.echo(f"  Switched ({f.switched_by}) {from_ms(f.switched_at_ms).astimezone(zone):%Y-%m-%d}: realised "
-                   f"{realised} against an estimate of {format_usd_short(f.estimated_weekly_pico)}/week.")
+                   f"{realised} (an estimate) against an estimate of {format_usd_short(f.estimated_weekly_pico)}/week.")
+        if f.realised_weekly_pico is not None:
+            click.echo(f"  Basis: {f.basis}.")
     click.echo(f"  How: {n.how_to_switch}")
     click.echo("")
 
@@ -74,17 +79,44 @@ def nudges_command(ctx: click.Context, as_json: bool, show_all: bool) -> None:
         click.echo(cli_format.to_json(service.to_json_doc(analysis, zone)))
         return
     shown = [n for n in analysis.nudges if show_all or n.status in ("open", "switched")]
+    hidden = "" if show_all else hidden_text(analysis, zone)
     if not shown:
         s = analysis.settings
-        click.echo(f"No nudges: no model's simple requests would save at least ${s.min_weekly_savings_usd}/week "
-                   f"on a cheaper rung while being at least {s.min_simple_share_percent}% of its requests "
-                   f"(last {s.lookback_days} days).")
+        if hidden:
+            click.echo(f"No open nudges: {hidden}.")
+        else:
+            click.echo(f"No nudges: no model's simple sessions would save at least ${s.min_weekly_savings_usd}/week "
+                       f"on a cheaper rung while being at least {s.min_simple_share_percent}% of its sessions "
+                       f"(last {s.lookback_days} days).")
+        _print_settling(analysis, zone)
         return
     for nudge in shown:
         _print_nudge(nudge, zone)
+    if hidden:
+        click.echo(f"Not shown: {hidden}.")
+    _print_settling(analysis, zone)
     click.echo(service.DISCLAIMER)
     click.echo("Act with `tracker nudges dismiss ID`, `tracker nudges snooze ID --days N` or "
                "`tracker nudges switched ID`.")
+
+
+def hidden_text(analysis: service.Analysis, zone) -> str:
+    """"1 dismissed, 1 snoozed until 2026-11-09 (`tracker nudges --all` lists them)", or ""."""
+    hidden = analysis.hidden()
+    parts = []
+    if hidden["dismissed"]:
+        parts.append(f"{len(hidden['dismissed'])} dismissed")
+    if hidden["snoozed"]:
+        until = min(n.snoozed_until_ms for n in hidden["snoozed"] if n.snoozed_until_ms)
+        parts.append(f"{len(hidden['snoozed'])} snoozed (the first back on "
+                     f"{from_ms(until).astimezone(zone):%Y-%m-%d})")
+    return ", ".join(parts) + " (`tracker nudges --all` lists them)" if parts else ""
+
+
+def _print_settling(analysis: service.Analysis, zone) -> None:
+    for source, model, until in analysis.settling:
+        click.echo(f"{model} ({source}) was just switched to: no new nudge on it before "
+                   f"{from_ms(until).astimezone(zone):%Y-%m-%d}.")
 
 
 @nudges_command.command("dismiss")

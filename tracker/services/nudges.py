@@ -14,6 +14,12 @@ brackets; see docs/nudges.md):
   `max_reasoning_tokens` [200]; fresh input, i.e. uncached input plus cache
   writes, <= `max_fresh_input_tokens` [2000]. Cache reads do not count: a
   short question in a long session re-reads its context cheaply.
+* Simplicity is judged per session, because an agent's model is chosen per
+  session: a session is simple when every request in it is. The closing
+  answer of a tool-using turn has no tool use and a short output, but the
+  session it ends is agentic work that the cheaper model may not do. A
+  request without a session is its own session. Counts, shares and savings
+  are taken over the requests of simple sessions.
 * Provider buckets (OpenAI/Anthropic usage reports) have no per-request
   detail. Where a bucket gives a request count, its rows are summed per
   source, model and local day, and the day counts as simple when the average
@@ -30,16 +36,20 @@ back window [`lookback_days`, 28] become weekly savings by dividing by the
 weeks the model was in use within the window (at least one week).
 
 A nudge is shown only when weekly savings >= `min_weekly_savings_usd` [5]
-AND simple requests are at least `min_simple_share_percent` [20] percent of
-that model's requests from that source in the window.
+AND simple sessions are at least `min_simple_share_percent` [20] percent of
+that model's sessions from that source in the window (for buckets: simple
+requests of its requests).
 
 Follow-through: after "I switched" (or a detected shift: in the last
 `shift_days` [7] the premium model's simple requests fell to at most half
 their earlier weekly rate while the cheaper model's simple requests rose by at
-least half of that fall) realised weekly savings are measured as the fall in
-the premium model's weekly cost of simple requests minus the rise in the
-cheaper model's, before the switch against after it, and shown next to the
-estimate made at the time of the switch.
+least half of that fall) realised weekly savings are an estimate normalised
+per simple request: (the premium model's cost per simple request before the
+switch - the cheaper model's cost per simple request after it) x the simple
+requests a week that moved to the cheaper model. Less work after a switch
+moves nothing and saves nothing. It is shown beside the estimate made at the
+time of the switch, with its basis. For `SETTLING_DAYS` after a switch, no new
+nudge is raised on the model switched to.
 
 Money is integer picodollars throughout. Every nudge is an estimate; whether
 the cheaper model's answers are good enough is the user's call.
@@ -47,6 +57,7 @@ the cheaper model's answers are good enough is the user's call.
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -70,6 +81,9 @@ from tracker.storage import nudge_queries as q
 DAY_MS = 86_400_000
 WEEK_MS = 7 * DAY_MS
 STATUSES = ("open", "dismissed", "snoozed", "switched")
+# After a switch, no new nudge on the model switched to for this long: its use has just changed
+# (the simple work that moved to it would at once read as "simple work on a premium model").
+SETTLING_DAYS = 14
 DISCLAIMER = (
     "An estimate from your token counts and list prices at each request's date. "
     "Whether the cheaper model's answers are good enough is your call."
@@ -79,6 +93,15 @@ DISCLAIMER = (
 # -- results ----------------------------------------------------------------
 @dataclass
 class FollowThrough:
+    """What a switch saved, as an estimate with its basis.
+
+    Realised weekly savings = (premium cost per simple request before the switch
+    - cheaper model's cost per simple request after it) x the simple requests a
+    week that moved to the cheaper model (its weekly simple requests after, less
+    those it already had before). Doing less after the switch moves nothing, so
+    it saves nothing; the weekly costs before/after are kept for reference.
+    """
+
     switched_at_ms: int
     switched_by: str  # user | detected
     estimated_weekly_pico: int | None
@@ -89,18 +112,29 @@ class FollowThrough:
     cheaper_before_weekly_pico: int  # simple requests on the suggested model, per week
     cheaper_after_weekly_pico: int | None
     realised_weekly_pico: int | None  # None until a day has passed since the switch
+    premium_per_request_pico: Fraction | None = None  # premium cost per simple request before the switch
+    cheaper_per_request_pico: Fraction | None = None  # cheaper cost per simple request after it
+    moved_per_week: Fraction | None = None  # simple requests a week that moved to the cheaper model
+    basis: str = ""
 
     def as_dict(self, zone: tzinfo) -> dict[str, Any]:
         def rate(value: Fraction | None) -> float | None:  # a count per week, not money
             return None if value is None else round(float(value), 1)
+
+        def per_request(value: Fraction | None) -> str | None:
+            return None if value is None else format_usd(int(value))
 
         return {
             "switched_at": from_ms(self.switched_at_ms).astimezone(zone).isoformat(timespec="seconds"),
             "switched_by": self.switched_by,
             "estimated_weekly_savings_usd": format_usd(self.estimated_weekly_pico),
             "realised_weekly_savings_usd": format_usd(self.realised_weekly_pico),
+            "realised_basis": self.basis,
             "simple_requests_per_week_before": rate(self.before_simple_per_week),
             "simple_requests_per_week_after": rate(self.after_simple_per_week),
+            "moved_simple_requests_per_week": rate(self.moved_per_week),
+            "premium_cost_per_simple_request_before_usd": per_request(self.premium_per_request_pico),
+            "cheaper_cost_per_simple_request_after_usd": per_request(self.cheaper_per_request_pico),
             "premium_simple_cost_per_week_before_usd": format_usd(self.before_weekly_pico),
             "premium_simple_cost_per_week_after_usd": format_usd(self.after_weekly_pico),
             "cheaper_simple_cost_per_week_before_usd": format_usd(self.cheaper_before_weekly_pico),
@@ -120,7 +154,7 @@ class Nudge:
     requests: int
     simple_requests: int
     unpriced_simple_requests: int
-    basis: str  # "per request" | "daily average per request"
+    basis: str  # "per session" | "daily average per request"
     examples: list[dict]
     simple_cost_pico: int  # simple requests on `model`, over the window (priced part)
     counterfactual_cost_pico: int  # the same requests on `suggested_model`
@@ -131,9 +165,14 @@ class Nudge:
     snoozed_until_ms: int | None = None
     notified: bool = False
     follow_through: FollowThrough | None = None
+    sessions: int = 0  # sessions (or lone requests) on the model; 0 for provider buckets
+    simple_sessions: int = 0
 
     @property
     def share(self) -> Fraction:
+        """Simple sessions of all sessions; for provider buckets (no sessions), simple requests of all."""
+        if self.sessions:
+            return Fraction(self.simple_sessions, self.sessions)
         return Fraction(self.simple_requests, self.requests) if self.requests else Fraction(0)
 
     @property
@@ -157,6 +196,8 @@ class Nudge:
                 "basis": self.basis,
                 "requests": self.requests,
                 "simple_requests": self.simple_requests,
+                "sessions": self.sessions,
+                "simple_sessions": self.simple_sessions,
                 "simple_share": f"{float(self.share):.4f}",
                 "unpriced_simple_requests": self.unpriced_simple_requests,
                 "examples": self.examples,
@@ -179,6 +220,12 @@ class Analysis:
     settings: NudgeSettings
     # (source, model) -> simple requests that could not be priced on one side
     skipped_unpriced: dict[str, int] = field(default_factory=dict)
+    # (source, model, until ms): models just switched to, not judged before their use settles
+    settling: list[tuple[str, str, int]] = field(default_factory=list)
+
+    def hidden(self) -> dict[str, list[Nudge]]:
+        """Dismissed and snoozed nudges, which the default lists leave out (they say so)."""
+        return {status: [n for n in self.nudges if n.status == status] for status in ("dismissed", "snoozed")}
 
 
 # -- how to switch ----------------------------------------------------------
@@ -199,7 +246,13 @@ def how_to_switch(source: str, model: str, suggested: str) -> str:
 # -- scanning usage ---------------------------------------------------------
 @dataclass(slots=True)
 class _Item:
-    """One request (event) or one provider bucket row, with its simplicity decided."""
+    """One request (event) or one provider bucket row, with its simplicity decided.
+
+    `unit` is the grain simplicity is judged at: a request's session (the agent
+    chooses the model per session, so advice about single requests inside an
+    agentic session cannot be followed), the request itself when it has no
+    session, or a bucket's source, model and local day.
+    """
 
     source: str
     model: str
@@ -213,22 +266,32 @@ class _Item:
     simple: bool
     from_bucket: bool
     tool_use: bool | None = None
+    unit: tuple = ()
 
 
 def _scan(store: Store, settings: NudgeSettings, zone: tzinfo, start_ms: int, end_ms: int) -> list[_Item]:
     items: list[_Item] = []
-    for e in q.iter_events(store, start_ms, end_ms):
+    # A session is simple when every request in it is: the closing answer of a tool-using turn has no
+    # tool use and a short output, but the session it ends is agentic work.
+    agentic: set[tuple] = set()
+    for n, e in enumerate(q.iter_events(store, start_ms, end_ms)):
+        unit = ("session", e.source, e.session) if e.session else ("request", e.source, n)
+        simple = is_simple(e.tokens, e.tool_use, settings)
+        if not simple:
+            agentic.add(unit)
         if not e.model:
             continue
         items.append(_Item(
             e.source, e.model, e.provider, e.ts_ms, e.project, e.tokens, e.requests, e.service_tier, False,
-            is_simple(e.tokens, e.tool_use, settings), False, e.tool_use,
+            simple, False, e.tool_use, unit,
         ))
+    for item in items:
+        item.simple = item.unit not in agentic
     # Buckets: decide per source, model and local day from the average request.
     days: dict[tuple, list[q.BucketUsage]] = defaultdict(list)
     for b in q.iter_token_buckets(store, start_ms, end_ms):
         days[(b.source, b.model, local_date(b.start_s * 1000, zone))].append(b)
-    for rows in days.values():
+    for day_key, rows in days.items():
         total = Tokens()
         for b in rows:
             total = total + b.tokens
@@ -236,7 +299,7 @@ def _scan(store: Store, settings: NudgeSettings, zone: tzinfo, start_ms: int, en
         for b in rows:
             items.append(_Item(
                 b.source, b.model, b.provider, b.start_s * 1000, b.project, b.tokens, b.requests,
-                b.service_tier, b.batch, simple, True,
+                b.service_tier, b.batch, simple, True, None, ("day", *day_key),
             ))
     return items
 
@@ -286,6 +349,16 @@ class _Tally:
     simple_requests: int = 0
     first_ms: int | None = None
     simple_items: list[_Item] = field(default_factory=list)
+    units: set = field(default_factory=set)  # sessions (or lone requests) that used the model
+    simple_units: set = field(default_factory=set)
+
+    @property
+    def sessions(self) -> int:
+        return sum(1 for u in self.units if u[0] != "day")
+
+    @property
+    def simple_sessions(self) -> int:
+        return sum(1 for u in self.simple_units if u[0] != "day")
 
 
 def _tally(items: Iterable[_Item], start_ms: int, end_ms: int) -> dict[tuple[str, str], _Tally]:
@@ -296,9 +369,11 @@ def _tally(items: Iterable[_Item], start_ms: int, end_ms: int) -> dict[tuple[str
         t = tallies[(item.source, item.model)]
         t.requests += item.requests
         t.first_ms = item.ts_ms if t.first_ms is None else min(t.first_ms, item.ts_ms)
+        t.units.add(item.unit)
         if item.simple:
             t.simple_requests += item.requests
             t.simple_items.append(item)
+            t.simple_units.add(item.unit)
     return tallies
 
 
@@ -365,18 +440,20 @@ def _candidate(pricer: Pricer, ladders: Ladders, source: str, model: str, tally:
         requests=tally.requests,
         simple_requests=tally.simple_requests,
         unpriced_simple_requests=unpriced,
-        basis="daily average per request" if all(i.from_bucket for i in tally.simple_items) else "per request",
+        basis="daily average per request" if all(i.from_bucket for i in tally.simple_items) else "per session",
         examples=[_example(i, zone) for i in recent],
         simple_cost_pico=actual,
         counterfactual_cost_pico=counter,
         weekly_savings_pico=_per_week(actual - counter, span),
         alternatives=[(r, _per_week(a - c, span)) for r, a, c, _ in options[1:]],
         how_to_switch=how_to_switch(source, model, rung),
+        sessions=tally.sessions,
+        simple_sessions=tally.simple_sessions,
     )
 
 
 def _passes(nudge: Nudge, settings: NudgeSettings) -> bool:
-    share_ok = Decimal(nudge.simple_requests) * 100 >= settings.min_simple_share_percent * nudge.requests
+    share_ok = Decimal(nudge.share.numerator) * 100 >= settings.min_simple_share_percent * nudge.share.denominator
     return share_ok and nudge.requests > 0 and nudge.weekly_savings_pico >= settings.min_weekly_savings_pico
 
 
@@ -390,7 +467,8 @@ def _follow_through(pricer: Pricer, items: list[_Item], state: dict, settings: N
     prem_b, cheap_b = before.get((source, model), _Tally()), before.get((source, suggested), _Tally())
     prem_a, cheap_a = after.get((source, model), _Tally()), after.get((source, suggested), _Tally())
     span_b = _span_ms(prem_b.first_ms, switched_at, switched_at - lookback)
-    before_w = _per_week(_simple_cost(pricer, prem_b.simple_items, model)[0], span_b)
+    prem_cost_b = _simple_cost(pricer, prem_b.simple_items, model)[0]
+    before_w = _per_week(prem_cost_b, span_b)
     cheap_before_w = _per_week(_simple_cost(pricer, cheap_b.simple_items, suggested)[0], span_b)
     span_a = now - switched_at
     result = FollowThrough(
@@ -404,14 +482,33 @@ def _follow_through(pricer: Pricer, items: list[_Item], state: dict, settings: N
         cheaper_before_weekly_pico=cheap_before_w,
         cheaper_after_weekly_pico=None,
         realised_weekly_pico=None,
+        premium_per_request_pico=Fraction(prem_cost_b, prem_b.simple_requests) if prem_b.simple_requests else None,
+        basis="measured after a day of usage since the switch",
     )
-    if span_a >= DAY_MS:  # a weekly figure from less than a day would mostly be noise
-        after_w = _per_week(_simple_cost(pricer, prem_a.simple_items, model)[0], span_a)
-        cheap_after_w = _per_week(_simple_cost(pricer, cheap_a.simple_items, suggested)[0], span_a)
-        result.after_simple_per_week = Fraction(prem_a.simple_requests * WEEK_MS, span_a)
-        result.after_weekly_pico = after_w
-        result.cheaper_after_weekly_pico = cheap_after_w
-        result.realised_weekly_pico = (before_w - after_w) - (cheap_after_w - cheap_before_w)
+    if span_a < DAY_MS:  # a weekly figure from less than a day would mostly be noise
+        return result
+    cheap_cost_a = _simple_cost(pricer, cheap_a.simple_items, suggested)[0]
+    cheap_after_w = _per_week(cheap_cost_a, span_a)
+    result.after_simple_per_week = Fraction(prem_a.simple_requests * WEEK_MS, span_a)
+    result.after_weekly_pico = _per_week(_simple_cost(pricer, prem_a.simple_items, model)[0], span_a)
+    result.cheaper_after_weekly_pico = cheap_after_w
+    cheap_rate_b = Fraction(cheap_b.simple_requests * WEEK_MS, span_b)
+    cheap_rate_a = Fraction(cheap_a.simple_requests * WEEK_MS, span_a)
+    result.moved_per_week = max(Fraction(0), cheap_rate_a - cheap_rate_b)
+    if cheap_a.simple_requests:
+        result.cheaper_per_request_pico = Fraction(cheap_cost_a, cheap_a.simple_requests)
+    if result.premium_per_request_pico is None:
+        result.realised_weekly_pico = 0
+        result.basis = f"no simple requests on {model} before the switch to compare with"
+    elif not result.moved_per_week:
+        result.realised_weekly_pico = 0
+        result.basis = f"no more simple requests on {suggested} than before the switch: nothing moved"
+    else:
+        per_request = result.premium_per_request_pico - result.cheaper_per_request_pico
+        result.realised_weekly_pico = math.floor(per_request * result.moved_per_week)
+        result.basis = (f"(${format_usd(int(result.premium_per_request_pico), 4)} per simple request on {model} "
+                        f"before - ${format_usd(int(result.cheaper_per_request_pico), 4)} on {suggested} after) "
+                        f"x {float(result.moved_per_week):.1f} simple requests a week moved to {suggested}")
     return result
 
 
@@ -480,6 +577,10 @@ def analyse(store: Store, pricer: Pricer, zone: tzinfo, now: int | None = None,
             states[nudge_key] = state
     if detected:
         q.save_nudge_states(store, detected)
+    settling = _settling(states, now)
+    for nudge_key in [key for key, n in found.items()
+                      if key not in states and (n.source, n.model.lower()) in settling]:
+        del found[nudge_key]  # just switched to: its own use has to settle before it is judged
     for state in states.values():
         if state["status"] == "switched" and state["id"] not in found:
             # the switch worked: the nudge no longer qualifies, but its follow-through is shown
@@ -496,7 +597,19 @@ def analyse(store: Store, pricer: Pricer, zone: tzinfo, now: int | None = None,
     nudges.sort(key=lambda n: (STATUSES.index(n.status), -n.weekly_savings_pico, n.id))
     for key, count in sorted(skipped.items()):
         warnings.append(f"{count} simple request(s) for {key} were skipped: no known price on one side")
-    return Analysis(nudges, warnings, settings, skipped)
+    return Analysis(nudges, warnings, settings, skipped,
+                    [(source, model, until) for (source, model), until in sorted(settling.items())])
+
+
+def _settling(states: dict[str, dict], now: int) -> dict[tuple[str, str], int]:
+    """(source, model) the user switched to within SETTLING_DAYS -> when its settling period ends."""
+    found: dict[tuple[str, str], int] = {}
+    for state in states.values():
+        at = state.get("switched_at_ms")
+        if state["status"] == "switched" and at is not None and now < at + SETTLING_DAYS * DAY_MS:
+            key = (state["source"], state["suggested_model"].lower())
+            found[key] = max(found.get(key, 0), at + SETTLING_DAYS * DAY_MS)
+    return found
 
 
 def _estimate_before(pricer: Pricer, ladders: Ladders, items: list[_Item], nudge: Nudge, switched_at: int,
@@ -617,5 +730,8 @@ def to_json_doc(analysis: Analysis, zone: tzinfo, now: int | None = None) -> dic
         "settings": analysis.settings.as_dict(),
         "note": DISCLAIMER,
         "nudges": [n.as_dict(zone) for n in analysis.nudges],
+        "settling": [{"source": source, "model": model,
+                      "until": from_ms(until).astimezone(zone).isoformat(timespec="seconds")}
+                     for source, model, until in analysis.settling],
         "warnings": analysis.warnings,
     }

@@ -54,9 +54,11 @@ def is_first_run(ctx: AppContext) -> bool:
 def demo_sync(ctx: AppContext, logs: bool = True, providers: bool = True, progress=None):
     """The demo universe's sync: extend the generated data to today, never read real logs."""
     from tracker.services.demo import ensure_demo
+    from tracker.services.demo_team import ensure_demo_team
     from tracker.services.sync import SyncReport
 
     summary = ensure_demo(ctx.store, ctx.pricer)
+    ensure_demo_team(ctx.store, ctx.pricer)  # the Team page's team of seven, through the real protocol
     report = SyncReport()
     report.logs = {"demo_events": summary.events if summary else 0}
     return report

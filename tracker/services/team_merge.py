@@ -1,113 +1,103 @@
-"""Merging a folder of member summaries into the team report.
+"""The team report from a team folder: the published weeks, nothing else.
 
-Every file is read and checked on its own (team_schema.validate): a foreign
-or damaged file is rejected whole, named in `problems` with the reason, and
-the others are still merged. Merging is idempotent: summaries are keyed on
-(member, week) and the latest `generated_at` wins, so a file seen twice, or
-two copies of it, count once.
+Every file is read and checked on its own (team_files.py): a foreign,
+damaged or misplaced file is rejected whole and named with the reason. A week
+counts only once published by the protocol (team_protocol.py): after its
+deadline, from the list of members agreed by a majority of the roster, and
+only when k or more members are on that list. k, the roster and the deadline
+come from the team's signed settings; the merge has no say in them, and
+merging again (with more files, fewer, or late ones) gives the same figures.
 
-Privacy: the report holds sums and quantiles only, never a member's row, and
-any breakdown drawn from fewer than `k` distinct members is suppressed. Rows
-that are suppressed are pooled; when the pool itself would be under k (so
-that total minus the shown rows would reveal it), the smallest shown rows are
-pooled too until it is not (secondary suppression).
+What a published week gives, and therefore the report: sums over its members
+(cost, requests, tokens), a histogram of the members' weekly cost in the
+team's buckets (quantiles are ranges of those buckets, never one member's
+figure), and breakdowns (model families, team categories, nudge adoption)
+only where k or more members stand behind a row; smaller rows and the least
+used large one are pooled, so no row can be subtracted out of the total.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
-from collections import Counter, defaultdict
-from dataclasses import dataclass, field
+from collections import defaultdict
 from decimal import ROUND_HALF_EVEN, Decimal
 from pathlib import Path
 
-from tracker.services.team_schema import MAX_FILE_BYTES, TOKEN_CLASSES, SummaryFormatError, validate
+from tracker.core.money import format_usd
+from tracker.services import team_files as tf
+from tracker.services import team_protocol as tp
+from tracker.services.model_family import provider_of
+from tracker.services.team_summary import round_usd
+from tracker.services.team_vector import (
+    NUDGES,
+    ROI,
+    TOKEN_CLASSES,
+    Layout,
+    category_group,
+    category_pooling,
+    family_group,
+    family_pooling,
+)
 
-DEFAULT_K = 5
-REPORT_SCHEMA = "tracker.team-report/1"
+REPORT_SCHEMA = "tracker.team-report/2"
 POOLED = "other (pooled)"
+QUANTILES = (("p25", Decimal("0.25")), ("median", Decimal("0.5")), ("p75", Decimal("0.75")))
 
 
-@dataclass
-class Loaded:
-    summaries: list[dict] = field(default_factory=list)  # deduplicated, one per (member, week)
-    problems: list[dict] = field(default_factory=list)
-    files_read: int = 0
-    files_valid: int = 0
-    duplicates: int = 0
+class TeamChoiceError(ValueError):
+    """The folder holds no team, or several and none was chosen."""
 
 
-def read_summary(path: Path) -> dict:
-    """One file, fully checked; SummaryFormatError (clear text) when it is not a usable summary."""
-    try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise SummaryFormatError(f"file: too large for a summary ({size} bytes)")
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise SummaryFormatError(f"file: cannot be read ({exc.strerror or type(exc).__name__})") from None
-    try:
-        doc = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise SummaryFormatError(f"file: damaged or not JSON ({type(exc).__name__} at "
-                                 f"{getattr(exc, 'pos', getattr(exc, 'start', '?'))})") from None
-    return validate(doc)
+def choose_team(contents: tf.Folder, team: str | None) -> str:
+    teams = tp.teams_in(contents.settings)
+    if team is not None:
+        if team not in teams:
+            raise TeamChoiceError(f"the folder holds no settings of your team ({team}); is it the team's folder?")
+        return team
+    if not teams:
+        raise TeamChoiceError("the folder holds no team settings: the founder sets a team up with "
+                              "`tracker summary team create`")
+    if len(teams) > 1:
+        raise TeamChoiceError("the folder holds the settings of several teams: give the team key (--team-key)")
+    return teams[0]
 
 
-def _digest(doc: dict) -> str:
-    return hashlib.sha256(json.dumps(doc, sort_keys=True).encode()).hexdigest()
+def week_results(contents: tf.Folder, team: str, at_ms: int) -> tuple[tp.TeamSettings, list[tp.WeekResult]]:
+    team_settings = tp.TeamSettings.from_docs(team, contents.settings)
+    results = []
+    for week in sorted(contents.weeks, key=tf.parse_week):
+        settings = team_settings.for_week(week)  # the founder's, by week: no member's file chooses them
+        if settings is not None:
+            results.append(tp.week_result(settings, week, contents.weeks[week], at_ms))
+    return team_settings, results
 
 
-def load_folder(folder: Path, expected_team: str | None = None) -> Loaded:
-    folder = Path(folder)
-    if not folder.is_dir():
-        raise ValueError(f"{folder} is not a folder: give the folder your team's summaries are shared in")
-    out = Loaded()
-    valid: list[tuple[str, dict]] = []
-    for path in sorted(p for p in folder.rglob("*.json") if p.is_file()):
-        name = str(path.relative_to(folder))
-        out.files_read += 1
-        try:
-            valid.append((name, read_summary(path)))
-        except SummaryFormatError as exc:
-            out.problems.append({"file": name, "error": str(exc)})
-    team = expected_team
-    if team is None and valid:
-        team = Counter(doc["team"] for _, doc in valid).most_common(1)[0][0]
-    best: dict[tuple[str, str], dict] = {}
-    for name, doc in valid:
-        if doc["team"] != team:
-            why = "your team" if expected_team else "most files in this folder"
-            out.problems.append({"file": name, "error": f"team: belongs to another team than {why}; not merged"})
-            continue
-        out.files_valid += 1
-        key = (doc["member"], doc["week"])
-        current = best.get(key)
-        if current is None:
-            best[key] = doc
-            continue
-        out.duplicates += 1
-        if (doc["generated_at"], _digest(doc)) > (current["generated_at"], _digest(current)):
-            best[key] = doc
-    out.summaries = sorted(best.values(), key=lambda d: (d["week"], d["member"]))
-    return out
+# -- quantiles -----------------------------------------------------------------------
+def quantile_range(layout: Layout, histogram: list[int], q: Decimal) -> dict:
+    """The range of buckets the q-quantile (inclusive method) falls in: from the lower edge of the
+    bucket of the order statistic below it to the upper edge of the one above."""
+    n = sum(histogram)
+    pos = (n - 1) * q
+    low_rank, high_rank = int(pos), int(pos) + (0 if pos == int(pos) else 1)
+
+    def bucket(rank: int) -> int:
+        seen = 0
+        for i, count in enumerate(histogram):
+            seen += count
+            if rank < seen:
+                return i
+        return len(histogram) - 1
+
+    low, _ = layout.bucket_range(bucket(low_rank))
+    _, high = layout.bucket_range(bucket(high_rank))
+    return {"from_usd": low, "to_usd": high}
 
 
-# -- statistics ---------------------------------------------------------------
-def quantile(values: list[int], q: Decimal) -> int:
-    """Linear interpolation between order statistics (the 'inclusive' method), rounded to whole units."""
-    data = sorted(values)
-    pos = (len(data) - 1) * q
-    lo = int(pos)
-    hi = min(lo + 1, len(data) - 1)
-    exact = Decimal(data[lo]) + (Decimal(data[hi]) - Decimal(data[lo])) * (pos - lo)
-    return int(exact.to_integral_value(rounding=ROUND_HALF_EVEN))
+def _histogram(layout: Layout, base: dict[str, int]) -> list[int]:
+    return [base[f"hist.{i}"] for i in range(len(layout.cost_buckets_usd) + 1)]
 
 
-def quartiles(values: list[int]) -> dict:
-    return {"p25_usd": quantile(values, Decimal("0.25")), "median_usd": quantile(values, Decimal("0.5")),
-            "p75_usd": quantile(values, Decimal("0.75"))}
+def _quantiles(layout: Layout, histogram: list[int]) -> dict:
+    return {name: quantile_range(layout, histogram, q) for name, q in QUANTILES}
 
 
 def _pct(part: int, whole: int) -> str:
@@ -116,148 +106,154 @@ def _pct(part: int, whole: int) -> str:
     return str((Decimal(part) * 100 / whole).quantize(Decimal("0.1"), rounding=ROUND_HALF_EVEN)) + "%"
 
 
-@dataclass
-class _Cell:
-    members: set = field(default_factory=set)
-    cost: int = 0
-    requests: int = 0
-    value: int | None = None
-
-    def add(self, member: str, cost: int, requests: int = 0, value: int | None = None) -> None:
-        self.members.add(member)
-        self.cost += cost
-        self.requests += requests
-        if value is not None:
-            self.value = (self.value or 0) + value
-
-    def absorb(self, other: "_Cell") -> None:
-        self.members |= other.members
-        self.cost += other.cost
-        self.requests += other.requests
-        if other.value is not None:
-            self.value = (self.value or 0) + other.value
+# -- the report ------------------------------------------------------------------------------
+def _rows(cells: dict[str, dict], pool: dict) -> list[tuple[str, dict]]:
+    shown = sorted(cells.items(), key=lambda kv: (-kv[1]["cost_pico"], kv[0]))
+    return shown + ([(POOLED, pool)] if pool["members"] else [])
 
 
-def suppress(cells: dict[tuple, _Cell], k: int) -> tuple[list[tuple[tuple, _Cell]], _Cell | None, list[tuple]]:
-    """Shown rows, the pooled row (None when empty or itself under k) and the keys that were hidden."""
-    shown = {key: c for key, c in cells.items() if len(c.members) >= k}
-    hidden = [key for key in cells if key not in shown]
-    pool = _Cell()
-    for key in hidden:
-        pool.absorb(cells[key])
-    while hidden and len(pool.members) < k and shown:
-        smallest = min(shown, key=lambda key: (shown[key].cost, key))
-        pool.absorb(shown.pop(smallest))
-        hidden.append(smallest)
-    ordered = sorted(shown.items(), key=lambda kv: (-kv[1].cost, kv[0]))
-    if not hidden or len(pool.members) < k:
-        return ordered, None, hidden
-    return ordered, pool, hidden
+def _add(cell: dict, values: dict, members: int) -> None:
+    for key, value in values.items():
+        cell[key] = cell.get(key, 0) + value
+    cell["members"] = max(cell.get("members", 0), members)
 
 
-def merge(loaded: Loaded, k: int = DEFAULT_K) -> dict:
-    if k < 1:
-        raise ValueError("--k must be at least 1")
-    docs = loaded.summaries
-    members = {d["member"] for d in docs}
-    weeks = sorted({d["week"] for d in docs})
+def report_from_results(settings: dict, results: list[tp.WeekResult], problems: list[dict], files_read: int) -> dict:
+    """The report of the published weeks among `results` (all made under one team's settings)."""
+    k = settings["k"]
+    layout = Layout.from_settings(settings)
+    published = [r for r in results if r.status == tp.PUBLISHED]
+    base_report = {"schema": REPORT_SCHEMA, "team": settings["team"], "settings_version": settings["version"], "k": k,
+                   "currency": "USD", "cost_basis": "estimated", "problems": problems,
+                   "privacy": {"k": k, "threshold": tp.threshold(settings), "deadline_hours": settings["deadline_hours"],
+                               "noise": None,
+                               "statement": f"Each week's figures are sums over {k} or more members, unmasked once "
+                                            "after the deadline from the members a majority agreed on; no file holds "
+                                            "one member's figures. Quantiles are ranges of cost buckets. No noise "
+                                            "is added."}}
+    if len(settings["roster"]) < k or not published and all(r.status == tp.UNDER_K for r in results):
+        return base_report | {  # nothing but that: not even how many weeks, files or members there are
+            "members": None, "members_label": f"fewer than {k} members", "weeks": [],
+            "files": {"rejected": len(problems)}, "totals": {"suppressed": True},
+            "distribution": {"suppressed": True}, "models": [], "roi": [], "nudges": {"suppressed": True},
+            "trend": [], "pending": [], "suppressed": [f"Everything: fewer than {k} members."]}
     notes: list[str] = []
-    tokens = {c: sum(d["totals"]["tokens"][c] for d in docs) for c in TOKEN_CLASSES}
-    total_cost = sum(d["totals"]["cost_usd"] for d in docs)
-    if len(members) >= k:
-        totals = {"suppressed": False, "cost_usd": total_cost,
-                  "requests": sum(d["totals"]["requests"] for d in docs), "tokens": tokens}
-    else:
-        totals = {"suppressed": True}
-        notes.append(f"Totals: suppressed, fewer than {k} members.")
-    # distribution: each member's mean weekly cost over the weeks they reported
-    per_member: dict[str, list[int]] = defaultdict(list)
-    for d in docs:
-        per_member[d["member"]].append(d["totals"]["cost_usd"])
-    means = [int((Decimal(sum(v)) / len(v)).to_integral_value(rounding=ROUND_HALF_EVEN)) for v in per_member.values()]
-    distribution = {"suppressed": True}
-    if len(means) >= k:
-        distribution = {"suppressed": False, "members": len(means)} | quartiles(means)
-    else:
-        notes.append(f"Cost distribution: suppressed, fewer than {k} members.")
-    # model mix
-    model_cells: dict[tuple, _Cell] = defaultdict(_Cell)
-    for d in docs:
-        for m in d["models"]:
-            model_cells[(m["provider"], m["family"])].add(d["member"], m["cost_usd"], m["requests"])
-    shown, pool, hidden = suppress(model_cells, k)
-    mix_total = sum(c.cost for c in model_cells.values())
-    models = [{"provider": p, "family": f, "members": len(c.members), "cost_usd": c.cost,
-               "cost_share": _pct(c.cost, mix_total), "requests": c.requests} for (p, f), c in shown]
-    if pool is not None:
-        models.append({"provider": "other", "family": POOLED, "members": len(pool.members), "cost_usd": pool.cost,
-                       "cost_share": _pct(pool.cost, mix_total), "requests": pool.requests})
-    if hidden:
-        notes.append(f"Model mix: {len(hidden)} provider/family row(s) with fewer than {k} members suppressed"
-                     + (" (pooled)." if pool is not None else "."))
-    # ROI by category
-    roi_cells: dict[tuple, _Cell] = defaultdict(_Cell)
-    for d in docs:
-        if d["roi"]["available"]:
-            for c in d["roi"]["categories"]:
-                roi_cells[(c["category"],)].add(d["member"], c["cost_usd"], 0, c["value_usd"])
-    shown, pool, hidden = suppress(roi_cells, k)
-    roi = [{"category": key[0], "members": len(c.members), "cost_usd": c.cost, "value_usd": c.value}
-           for key, c in shown]
-    if pool is not None:
-        roi.append({"category": POOLED, "members": len(pool.members), "cost_usd": pool.cost, "value_usd": pool.value})
-    if hidden:
-        notes.append(f"ROI: {len(hidden)} category row(s) with fewer than {k} members suppressed"
-                     + (" (pooled)." if pool is not None else "."))
-    # nudges
-    nudge_docs = [d for d in docs if d["nudges"]["available"]]
-    nudge_members = {d["member"] for d in nudge_docs}
-    if len(nudge_members) >= k:
-        fields = ("open", "switched", "realised_weekly_savings_usd")
-        nudges = {"suppressed": False, "members": len(nudge_members),
-                  **{f: sum(d["nudges"][f] for d in nudge_docs) for f in fields}}
-    else:
-        nudges = {"suppressed": True}
-        notes.append(f"Nudge adoption: suppressed, fewer than {k} members reported it.")
-    # trend over weeks: the same suppression as the other breakdowns, so that the totals minus the
-    # weeks shown never give away a week of fewer than k members (the smallest shown weeks join it)
-    week_cells: dict[tuple, _Cell] = defaultdict(_Cell)
-    for d in docs:
-        week_cells[(d["week"],)].add(d["member"], d["totals"]["cost_usd"], d["totals"]["requests"])
-    shown_weeks, _pool, hidden_weeks = suppress(week_cells, k)
-    visible = {key[0] for key, _cell in shown_weeks}
-    trend = []
-    for week in weeks:
-        if week in visible:
-            costs = [d["totals"]["cost_usd"] for d in docs if d["week"] == week]
-            trend.append({"week": week, "suppressed": False, "members": len(costs), "cost_usd": sum(costs)}
-                         | quartiles(costs))
-        else:
-            trend.append({"week": week, "suppressed": True})
-    if hidden_weeks:
-        notes.append(f"Trend: {len(hidden_weeks)} week(s) suppressed (fewer than {k} members, or pooled with one "
-                     "that was so that it cannot be worked out from the totals).")
-    return {
-        "schema": REPORT_SCHEMA,
-        "k": k,
-        "members": len(members) if len(members) >= k else None,
-        "members_label": f"{len(members)} members" if len(members) >= k else f"fewer than {k} members",
-        "weeks": weeks,
-        # under k the number of files would give the member count away (one file each per week)
-        "files": ({"read": loaded.files_read, "merged": loaded.files_valid, "duplicates": loaded.duplicates,
-                   "rejected": len(loaded.problems)} if len(members) >= k else {"rejected": len(loaded.problems)}),
-        "totals": totals,
-        "distribution": distribution,
+    totals = defaultdict(int)
+    histogram = [0] * (len(layout.cost_buckets_usd) + 1)
+    families: dict[str, dict] = {}
+    family_pool = {"members": 0}
+    categories: dict[str, dict] = {}
+    category_pool = {"members": 0}
+    mix_weeks, roi_weeks, trend = [], [], []
+    nudges = {"suppressed": True}
+    for result in results:
+        if result.status != tp.PUBLISHED:
+            if result.status == tp.UNDER_K:
+                trend.append({"week": result.week, "status": result.status, "suppressed": True})
+            continue
+        base = result.base
+        week_layout, week_k = Layout.from_settings(result.settings), result.settings["k"]  # admit may change them
+        for name in ("cost_pico", "requests", "unpriced_requests", *(f"tokens.{c}" for c in TOKEN_CLASSES)):
+            totals[name] += base[name]
+        week_hist = _histogram(layout, base)
+        histogram = [a + b for a, b in zip(histogram, week_hist, strict=True)]
+        trend.append({"week": result.week, "status": result.status, "suppressed": False, "members": result.members,
+                      "cost_usd": round_usd(base["cost_pico"]), "cost_usd_exact": format_usd(base["cost_pico"]),
+                      "requests": base["requests"]} | _quantiles(layout, week_hist))
+        if result.pending_groups:
+            notes.append(f"{result.week}: breakdowns not unmasked yet; its usage is in the totals only.")
+            continue
+        fam = family_pooling(week_layout, base, week_k)
+        shown_cost = defaultdict(int)
+        for family in fam.shown:
+            values = result.groups[family_group(family)]
+            _add(families.setdefault(family, {}), values, base[f"family_used.{family}"])
+            for key in ("cost_pico", "requests"):
+                shown_cost[key] += values[key]
+        if fam.pooled:
+            _add(family_pool, {key: base[key] - shown_cost[key] for key in ("cost_pico", "requests")},
+                 fam.pool_members_at_least)
+        mix_weeks.append(base["cost_pico"])
+        if ROI in result.groups:
+            roi_weeks.append(result.week)
+            cat = category_pooling(week_layout, base, week_k)
+            shown_value = defaultdict(int)
+            for category in cat.shown:
+                values = result.groups[category_group(category)]
+                _add(categories.setdefault(category, {}), values, base[f"category_used.{category}"])
+                for key in ("cost_pico", "value_pico", "with_value"):
+                    shown_value[key] += values[key]
+            if cat.pooled:
+                roi = result.groups[ROI]
+                _add(category_pool, {key: roi[key] - shown_value[key] for key in ("cost_pico", "value_pico",
+                                                                                  "with_value")},
+                     cat.pool_members_at_least)
+        if NUDGES in result.groups:
+            n = result.groups[NUDGES]
+            nudges = {"suppressed": False, "week": result.week, "members": base["nudges_available"],
+                      "open": n["open"], "switched": n["switched"],
+                      "realised_weekly_savings_usd": round_usd(n["realised_weekly_pico"]),
+                      "realised_basis": "estimated per simple request that moved to the cheaper model"}
+    if not published:
+        notes.append("No week is published yet: see pending.")
+    mix_total = sum(mix_weeks)
+    models = [{"provider": provider_of(None, f) if f != POOLED else "other", "family": f, "members": c["members"],
+               "cost_usd": round_usd(c["cost_pico"]), "cost_share": _pct(c["cost_pico"], mix_total),
+               "requests": c["requests"]} for f, c in _rows(families, family_pool)]
+    if family_pool["members"]:
+        notes.append(f"Model mix: families with fewer than {k} members are pooled with the least used other "
+                     f"one, so that no row can be worked out from the total.")
+    roi = [{"category": c, "members": cell["members"], "cost_usd": round_usd(cell["cost_pico"]),
+            "value_usd": round_usd(cell["value_pico"]) if cell.get("with_value") else None}
+           for c, cell in _rows(categories, category_pool)]
+    if published and not roi:
+        notes.append(f"ROI by category: fewer than {k} members reported it.")
+    if nudges["suppressed"] and published:
+        notes.append(f"Nudge adoption: fewer than {k} members reported it.")
+    members = max((r.members for r in published), default=None)
+    pending = [{"week": r.week, "status": r.status, "detail": r.detail} for r in results
+               if r.status not in (tp.PUBLISHED, tp.UNDER_K)]
+    if any(r.status == tp.UNDER_K for r in results):
+        notes.append(f"Weeks with fewer than {k} members taking part are not published.")
+    return base_report | {
+        "members": members,
+        "members_label": (f"{members} members" if members else f"{len(settings['roster'])} members on the roster"),
+        "roster": len(settings["roster"]),
+        "weeks": [r.week for r in published],
+        "files": {"read": files_read, "rejected": len(problems)},
+        "totals": ({"suppressed": False, "cost_usd": round_usd(totals["cost_pico"]),
+                    "cost_usd_exact": format_usd(totals["cost_pico"]), "requests": totals["requests"],
+                    "unpriced_requests": totals["unpriced_requests"],
+                    "tokens": {c: totals[f"tokens.{c}"] for c in TOKEN_CLASSES}}
+                   if published else {"suppressed": True}),
+        "distribution": ({"suppressed": False, "member_weeks": sum(histogram)} | _quantiles(layout, histogram)
+                         if published else {"suppressed": True}),
         "models": models,
         "roi": roi,
         "nudges": nudges,
         "trend": trend,
+        "pending": pending,
         "suppressed": notes,
-        "problems": loaded.problems,
-        "currency": "USD",
-        "cost_basis": "estimated",
     }
 
 
-def merge_folder(folder: Path, k: int = DEFAULT_K, expected_team: str | None = None) -> dict:
-    return merge(load_folder(folder, expected_team), k)
+def merge_folder(folder: Path, team: str | None = None, at_ms: int | None = None) -> dict:
+    """The team report from `folder`, for `team` (a pinned team key) or the folder's only team."""
+    from tracker.core.timeutil import now_ms
+
+    contents = tf.read_folder(folder)
+    team = choose_team(contents, team)
+    team_settings, results = week_results(contents, team, at_ms if at_ms is not None else now_ms())
+    problems = list(contents.problems)
+    for result in results:
+        problems += [{"file": f"weeks/{result.week}/{name}.json", "error": why}
+                     for name, why in sorted(result.rejected.items())]
+    problems += [{"file": tf.settings_path(Path(), doc["version"]).name, "error": "settings of another team: not used"}
+                 for doc in contents.settings if doc["team"] != team]
+    for version in team_settings.conflicts:
+        problems.append({"file": f"settings-v{version:04d}.json",
+                         "error": "two different settings of the same version were signed: neither is used"})
+    settings = team_settings.latest()
+    if settings is None:
+        raise TeamChoiceError("no usable settings of the team in the folder")
+    return report_from_results(settings, results, problems, contents.files_read)

@@ -604,3 +604,16 @@ def m100_invoice_lines_payments_budgets(db: Database) -> None:
         " fired_ms INTEGER NOT NULL,"
         " PRIMARY KEY (tag_id, month, threshold_pct))"
     )
+
+
+@migrations()
+def m110_team_protocol(db: Database) -> None:
+    # This member's own steps of the team protocol, one row per team, week and step
+    # (contribution, view, reveal-base, reveal-groups): the exact file it wrote. A step is
+    # taken once: a second view of a week, or a second contribution with other masks, would
+    # let the folder's readers compare the two. Holds masked vectors and shares, no figures.
+    db.execute(
+        "CREATE TABLE team_protocol ("
+        " team TEXT NOT NULL, week TEXT NOT NULL, step TEXT NOT NULL, settings_version INTEGER NOT NULL,"
+        " payload TEXT NOT NULL, created_ms INTEGER NOT NULL, PRIMARY KEY (team, week, step))"
+    )

@@ -27,6 +27,7 @@ class EventUsage:
     tool_use: bool | None
     service_tier: str | None
     requests: int
+    session: str | None = None  # the agent's session (its model is chosen per session, not per request)
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,7 +47,7 @@ def iter_events(store: Store, start_ms: int, end_ms: int, batch_size: int = 5000
     """Token metadata of every request in [start_ms, end_ms); the store keeps no prompt text."""
     sql = (
         f"SELECT rowid, source, model, provider, ts_ms, project, {', '.join(TOKEN_COLUMNS)}, tool_use, "
-        "service_tier, requests FROM events WHERE ts_ms >= ? AND ts_ms < ? AND rowid > ? ORDER BY rowid LIMIT ?"
+        "service_tier, requests, session FROM events WHERE ts_ms >= ? AND ts_ms < ? AND rowid > ? ORDER BY rowid LIMIT ?"
     )
     last = 0
     while True:
@@ -57,6 +58,7 @@ def iter_events(store: Store, start_ms: int, end_ms: int, batch_size: int = 5000
             yield EventUsage(
                 source=r[1], model=r[2], provider=r[3], ts_ms=r[4], project=r[5], tokens=Tokens(*r[6:12]),
                 tool_use=None if r[12] is None else bool(r[12]), service_tier=r[13], requests=r[14] or 1,
+                session=r[15],
             )
         last = rows[-1][0]
 

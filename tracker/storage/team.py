@@ -87,6 +87,26 @@ def last_attempt_ms(store: Store, week: str, kind: str, destination: str) -> int
     return row[0] if row else None
 
 
+def record_step(store: Store, team: str, week: str, step: str, settings_version: int, payload: str,
+                created_ms: int | None = None) -> str:
+    """Keep this member's protocol step once; returns the payload kept (the first one, if any)."""
+    with store.db.atomic():
+        store.conn.execute(
+            "INSERT OR IGNORE INTO team_protocol (team, week, step, settings_version, payload, created_ms) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            (team, week, step, settings_version, payload, created_ms if created_ms is not None else now_ms()),
+        )
+        row = store.conn.execute("SELECT payload FROM team_protocol WHERE team = ? AND week = ? AND step = ?",
+                                 (team, week, step)).fetchone()
+    return row[0]
+
+
+def protocol_steps(store: Store, team: str) -> dict[tuple[str, str], str]:
+    """{(week, step): payload} of this member's steps in `team`."""
+    rows = store.conn.execute("SELECT week, step, payload FROM team_protocol WHERE team = ?", (team,))
+    return {(r[0], r[1]): r[2] for r in rows}
+
+
 def account_has_rows(store: Store, table: str, source: str, account: str) -> bool:
     if table not in ("buckets", "billed"):
         raise ValueError(table)

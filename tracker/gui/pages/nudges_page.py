@@ -65,10 +65,15 @@ class NudgeCard(QFrame):
         evidence = doc["evidence"]
         if nudge.requests:
             share = f"{float(nudge.share) * 100:.0f}%"
+            if nudge.sessions:
+                counted_text = (f"{nudge.simple_sessions:,} of {counted(nudge.sessions, 'session')} ({share}, "
+                                f"{nudge.simple_requests:,} of {counted(nudge.requests, 'request')})")
+                rule = "every request short, small fresh input, little reasoning, no tools"
+            else:
+                counted_text = f"{nudge.simple_requests:,} of {counted(nudge.requests, 'request')} ({share})"
+                rule = f"{nudge.basis}: short answer, small fresh input, little reasoning"
             text = (
-                f"{nudge.simple_requests:,} of {counted(nudge.requests, 'request')} ({share}) from {evidence['since']} to "
-                f"{evidence['until']} were simple ({nudge.basis}: short answer, small fresh input, little "
-                f"reasoning{', no tools' if nudge.basis == 'per request' else ''}). They cost "
+                f"{counted_text} from {evidence['since']} to {evidence['until']} were simple ({rule}). They cost "
                 f"{_usd(nudge.simple_cost_pico)} on {nudge.model}; the same tokens on {nudge.suggested_model} "
                 f"would have cost {_usd(nudge.counterfactual_cost_pico)}."
             )
@@ -118,9 +123,9 @@ class NudgeCard(QFrame):
             if f.realised_weekly_pico is None:
                 realised = "Realised savings are measured after a day of usage."
             else:
-                realised = (f"Realised {_usd(f.realised_weekly_pico)} a week against an estimate of "
-                            f"{_usd(f.estimated_weekly_pico)}: simple work on {nudge.model} went from "
-                            f"{_usd(f.before_weekly_pico)} to {_usd(f.after_weekly_pico)} a week, while "
+                realised = (f"Realised about {_usd(f.realised_weekly_pico)} a week (an estimate) against an "
+                            f"estimate of {_usd(f.estimated_weekly_pico)}: {f.basis}. Simple work on {nudge.model} "
+                            f"went from {_usd(f.before_weekly_pico)} to {_usd(f.after_weekly_pico)} a week, while "
                             f"{nudge.suggested_model} went from {_usd(f.cheaper_before_weekly_pico)} to "
                             f"{_usd(f.cheaper_after_weekly_pico)}.")
             self.follow = QLabel(f"Switched {when:%Y-%m-%d} ({by}). {realised}", objectName="followThrough")
@@ -236,13 +241,19 @@ class NudgesPage(QWidget):
             self.cards_layout.insertWidget(index, card)
             self.cards.append(card)
         s = analysis.settings
-        self.empty.setText(
-            "" if shown else
-            f"No nudges right now: no model's simple requests would save at least ${s.min_weekly_savings_usd} a "
-            f"week on a cheaper model while making up at least {s.min_simple_share_percent}% of its requests "
-            f"(last {s.lookback_days} days)."
-        )
-        self.empty.setVisible(not shown)
+        dismissed = [] if self.show_dismissed.isChecked() else analysis.hidden()["dismissed"]
+        lines = []
+        if not shown and not dismissed:
+            lines.append(f"No nudges right now: no model's simple sessions would save at least "
+                         f"${s.min_weekly_savings_usd} a week on a cheaper model while making up at least "
+                         f"{s.min_simple_share_percent}% of its sessions (last {s.lookback_days} days).")
+        elif dismissed:
+            lines.append(f"{'No open nudges: ' if not shown else ''}{counted(len(dismissed), 'dismissed nudge')} "
+                         f"not shown; tick Show dismissed to see {'it' if len(dismissed) == 1 else 'them'}.")
+        lines += [f"{model} was just switched to: no new nudge on it before "
+                  f"{from_ms(until).astimezone(zone):%Y-%m-%d}." for _source, model, until in analysis.settling]
+        self.empty.setText("\n".join(lines))
+        self.empty.setVisible(bool(lines))
 
     def _show_notice(self, lines: list[str]) -> None:
         self.notice.setText("\n".join(lines))

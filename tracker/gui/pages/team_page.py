@@ -1,4 +1,4 @@
-"""The Team page: this week's summary as it would leave, share settings, the team view.
+"""The Team page: your figures (which leave only masked), the team, share settings, the team view.
 
 Self-contained: give it an AppContext (or a callable returning one) and call
 `refresh()`. It talks to services only (team, team_merge, team_render); the
@@ -27,7 +27,6 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPushButton,
     QScrollArea,
-    QSpinBox,
     QTextBrowser,
     QVBoxLayout,
     QWidget,
@@ -36,21 +35,19 @@ from PySide6.QtWidgets import (
 from tracker.services import team
 from tracker.services.context import AppContext
 from tracker.services.team_keys import TeamKeyError
-from tracker.services.team_merge import DEFAULT_K, merge_folder
+from tracker.services.team_merge import merge_folder
 from tracker.services.team_render import report_blocks, to_html
 from tracker.services.team_summary import (
-    NoTeamSecret,
     TeamSetupError,
     current_week,
     last_complete_week,
-    team_fingerprint,
     week_label,
     week_start,
 )
 
 log = logging.getLogger(__name__)
 PREVIEW_WEEKS_BACK = 4
-MERGE_FOLDER_SETTING = "team.merge_folder"
+MERGE_FOLDER_SETTING = team.MERGE_FOLDER_SETTING
 MIX_MIN_HEIGHT_PX = 220
 MIX_ROW_PX = 20  # per model family in the model-mix chart
 
@@ -72,7 +69,7 @@ class TeamPage(QWidget):
 
         layout.addWidget(QLabel("Team", objectName="pageTitle"))
         # -- what would leave
-        preview_box = QGroupBox("Your summary (exactly what would be shared)")
+        preview_box = QGroupBox("Your figures (they leave only masked: the team sees sums of k or more members)")
         pv = QVBoxLayout(preview_box)
         row = QHBoxLayout()
         row.addWidget(QLabel("Week:"))
@@ -91,9 +88,8 @@ class TeamPage(QWidget):
         form = QFormLayout(share_box)
         self.opt_in = QCheckBox("Share my weekly summary with my team")
         form.addRow(self.opt_in)
-        self.secret_edit = QLineEdit()
-        self.secret_edit.setEchoMode(QLineEdit.EchoMode.Password)
-        form.addRow("Team secret:", self.secret_edit)
+        self.team_key_edit = QLineEdit()
+        form.addRow("Team key:", self.team_key_edit)
         folder_row = QHBoxLayout()
         self.folder_edit = QLineEdit()
         browse = QPushButton("Browse…")
@@ -112,10 +108,16 @@ class TeamPage(QWidget):
         self.save_button.clicked.connect(self.save_settings)
         self.share_button = QPushButton("Share now")
         self.share_button.clicked.connect(self.share_now)
-        buttons.addWidget(self.save_button)
-        buttons.addWidget(self.share_button)
+        self.create_button = QPushButton("Set up a new team in this folder")
+        self.create_button.clicked.connect(self.create_team)
+        self.admit_button = QPushButton("Admit members asking to join")
+        self.admit_button.clicked.connect(self.admit_members)
+        for button in (self.save_button, self.share_button, self.create_button, self.admit_button):
+            buttons.addWidget(button)
         buttons.addStretch(1)
         form.addRow(buttons)
+        self.team_info = QLabel(wordWrap=True)
+        form.addRow(self.team_info)
         self.share_status = QLabel()
         self.share_status.setWordWrap(True)
         form.addRow(self.share_status)
@@ -129,17 +131,14 @@ class TeamPage(QWidget):
         self.merge_folder_edit.setPlaceholderText("Folder with your team's summaries")
         merge_browse = QPushButton("Browse…")
         merge_browse.clicked.connect(self._browse_merge_folder)
-        self.k_spin = QSpinBox()
-        self.k_spin.setRange(2, 100)
-        self.k_spin.setValue(DEFAULT_K)
-        self.k_spin.setPrefix("k = ")
+        self.k_label = QLabel()  # k is the team's signed setting, not a choice made here
         self.merge_button = QPushButton("Merge")
         self.merge_button.clicked.connect(self.merge_now)
-        for w in (self.merge_folder_edit, merge_browse, self.k_spin, self.merge_button):
+        for w in (self.merge_folder_edit, merge_browse, self.k_label, self.merge_button):
             merge_row.addWidget(w)
         tv.addLayout(merge_row)
         charts = QHBoxLayout()
-        self.dist_plot = pg.PlotWidget(title="Cost per member per week (p25–p75, median)")
+        self.dist_plot = pg.PlotWidget(title="Cost per member per week (buckets of p25–p75, median)")
         self.dist_plot.setLabel("left", "USD")
         self.mix_plot = pg.PlotWidget(title="Model mix (cost, USD)")
         for plot in (self.dist_plot, self.mix_plot):
@@ -147,8 +146,8 @@ class TeamPage(QWidget):
             plot.setBackground("w")
             plot.hide()  # until a merge gives them something: empty 0-1 axes explain nothing
             charts.addWidget(plot)
-        self.charts_hint = QLabel("Merge a folder of your team's summaries to see the cost per member and the "
-                                  "model mix; nobody's own figures are shown, only aggregates of k or more.",
+        self.charts_hint = QLabel("Merge your team's folder to see the cost per member and the model mix; "
+                                  "nobody's own figures can be read there, only sums of k or more members.",
                                   wordWrap=True, objectName="muted")
         tv.addWidget(self.charts_hint)
         tv.addLayout(charts)
@@ -194,9 +193,9 @@ class TeamPage(QWidget):
         self.webhook_edit.clear()
         self.webhook_edit.setPlaceholderText(f"set ({info['webhook']}); type to replace" if info["webhook"]
                                              else "https://hooks.example.com/…")
-        self.secret_edit.clear()
-        self.secret_edit.setPlaceholderText("set; type to replace" if info["team_secret_set"]
-                                            else "the phrase your team shares")
+        self.team_key_edit.setText(info["team_key"] or "")
+        self.team_key_edit.setPlaceholderText("the team key whoever set up the team gave you")
+        self._show_team(ctx)
         if not self.merge_folder_edit.text():
             self.merge_folder_edit.setText(ctx.store.get_setting(MERGE_FOLDER_SETTING) or settings.folder or "")
         history = team.history(ctx, limit=1)
@@ -205,17 +204,36 @@ class TeamPage(QWidget):
             self.share_status.setText(f"Last share: {h['week']} to {h['destination']} at {h['sent_at']}: "
                                       f"{'ok' if h['ok'] else 'failed'} — {h['detail']}")
 
+    def _show_team(self, ctx: AppContext) -> None:
+        info = team.status(ctx)
+        self.admit_button.setVisible(info["founder"])
+        self.create_button.setVisible(not info["team"])
+        s = info["settings"]
+        self.k_label.setText(f"k = {s['k']} (team setting)" if s else "")
+        if not info["team"]:
+            self.team_info.setText("In no team yet: type the team key you were given and Save settings to join, "
+                                   "or set up a new team in the folder above.")
+            return
+        lines = [f"Team {info['team_key']}; you are member {info['member'] or '—'}"
+                 + (" (founder)" if info["founder"] else "") + "."]
+        if info["problem"]:
+            lines.append(info["problem"])
+        if s:
+            lines.append(f"k = {s['k']}, {len(s['roster'])} on the roster; contributions close {s['deadline_hours']} h "
+                         "after each week; " + ("you are on the roster." if info.get("on_roster") else
+                                                "waiting for the founder to admit you."))
+        if info["pending_joins"]:
+            lines.append(f"{len(info['pending_joins'])} asking to join.")
+        lines += [f"{w['week']}: {w['status']}" + (f" — {w['detail']}" if w["detail"] else "") for w in info["weeks"][-2:]]
+        self.team_info.setText("\n".join(lines))
+
     @Slot()
     def update_preview(self) -> None:
         week = self.week_combo.currentData()
         try:
-            self.last_built = team.summary(self.context(), week)
-            self.preview_view.setHtml(team.preview(self.last_built, "html"))
-        except NoTeamSecret:
-            self.last_built = None
-            self.preview_view.setPlainText("No preview yet: type the phrase your team shares into 'Team secret' "
-                                           "under Sharing below, then Save settings. Nothing is shared until you "
-                                           "tick 'Share my weekly summary'.")
+            ctx = self.context()
+            self.last_built = team.summary(ctx, week)
+            self.preview_view.setHtml(team.preview(self.last_built, "html", team.recorded_contribution(ctx, week)))
         except (TeamSetupError, ValueError) as exc:
             self.last_built = None
             self.preview_view.setPlainText(f"No preview: {exc}")
@@ -227,16 +245,20 @@ class TeamPage(QWidget):
     @Slot()
     def save_settings(self) -> None:
         ctx = self.context()
-        secret = self.secret_edit.text().strip() or None
+        key = self.team_key_edit.text().strip()
         url = self.webhook_edit.text().strip()
         try:
             team.save_settings(ctx.store, opt_in=self.opt_in.isChecked(), folder=self.folder_edit.text().strip(),
-                               webhook_format=self.format_combo.currentText(),
-                               webhook_url=url if url else ..., team_secret=secret)
-        except (ValueError, TeamKeyError) as exc:
+                               webhook_format=self.format_combo.currentText(), webhook_url=url if url else ...)
+            joined = None
+            if key and team.parse_team_key(key) != team.load_settings(ctx.store).team:
+                joined = team.join(ctx, key)
+        except (ValueError, TeamKeyError, TeamSetupError) as exc:
             self.share_status.setText(f"Not saved: {exc}")
             return
-        self.share_status.setText("Settings saved.")
+        self.share_status.setText("Settings saved." if joined is None else
+                                  f"Settings saved; asked to join as member {joined.member}"
+                                  + ("." if not joined.on_roster else " (on the roster)."))
         self._load_settings(ctx)
         self.update_preview()
 
@@ -254,23 +276,46 @@ class TeamPage(QWidget):
                 f"{s.kind}: {'skipped' if s.skipped else 'sent' if s.ok else 'FAILED'} — {s.detail}"
                 for s in outcome.sent))
 
+    def _sign_settings(self, act: Callable[[AppContext], dict], failed: str, done: Callable[[dict], str]) -> None:
+        """Create or change the team's signed settings, and say how it went."""
+        ctx = self.context()
+        try:
+            settings = act(ctx)
+        except (ValueError, TeamKeyError, TeamSetupError) as exc:
+            self.share_status.setText(f"{failed}: {exc}")
+            return
+        self.share_status.setText(done(settings))
+        self._load_settings(ctx)
+
+    @Slot()
+    def create_team(self) -> None:
+        def create(ctx: AppContext) -> dict:
+            team.save_settings(ctx.store, folder=self.folder_edit.text().strip())
+            return team.create_team(ctx)
+
+        self._sign_settings(create, "No team set up",
+                            lambda s: f"Team set up. Give its key to your members: {team.team_key_text(s['team'])}")
+
+    @Slot()
+    def admit_members(self) -> None:
+        self._sign_settings(team.admit, "Nobody admitted",
+                            lambda s: f"{len(s['roster'])} members on the roster from {s['effective_week']}.")
+
     @Slot()
     def merge_now(self) -> None:
         folder = self.merge_folder_edit.text().strip()
         if not folder:
-            self.report_view.setPlainText("Choose the folder your team's summaries are shared in.")
+            self.report_view.setPlainText("Choose your team's folder.")
             return
         ctx = self.context()
-        from tracker.services import team_keys
-
-        secret = team_keys.get(team_keys.TEAM_SECRET)
         try:
-            report = merge_folder(Path(folder), self.k_spin.value(), team_fingerprint(secret) if secret else None)
+            report = merge_folder(Path(folder), team.load_settings(ctx.store).team)
         except ValueError as exc:
             self.report_view.setPlainText(str(exc))
             return
         ctx.store.set_setting(MERGE_FOLDER_SETTING, folder)
         self.last_report = report
+        self.k_label.setText(f"k = {report['k']} (team setting)")
         self.report_view.setHtml(to_html(report_blocks(report)))
         self._draw(report)
 
@@ -284,12 +329,17 @@ class TeamPage(QWidget):
         self.dist_bars = None
         if weeks:
             xs = list(range(len(weeks)))
-            self.dist_bars = pg.BarGraphItem(x=xs, y0=[w["p25_usd"] for w in weeks],
-                                             height=[w["p75_usd"] - w["p25_usd"] for w in weeks], width=0.6,
+
+            def top(rng: dict) -> int:  # the open top bucket is drawn as high as its lower edge
+                return rng["to_usd"] if rng["to_usd"] is not None else rng["from_usd"]
+
+            self.dist_bars = pg.BarGraphItem(x=xs, y0=[w["p25"]["from_usd"] for w in weeks],
+                                             height=[top(w["p75"]) - w["p25"]["from_usd"] for w in weeks], width=0.6,
                                              brush=pg.mkBrush(70, 130, 180, 160))
             self.dist_plot.addItem(self.dist_bars)
-            self.dist_plot.addItem(pg.ScatterPlotItem(x=xs, y=[w["median_usd"] for w in weeks], symbol="_",
-                                                      size=30, pen=pg.mkPen("k", width=2)))
+            self.dist_plot.addItem(pg.ScatterPlotItem(
+                x=xs, y=[(w["median"]["from_usd"] + top(w["median"])) / 2 for w in weeks], symbol="_",
+                size=30, pen=pg.mkPen("k", width=2)))
             self.dist_plot.getAxis("bottom").setTicks([[(i, w["week"][5:]) for i, w in enumerate(weeks)]])
         models = report["models"]
         self.mix_bars = None
@@ -315,7 +365,7 @@ class TeamPage(QWidget):
 
     @Slot()
     def _browse_merge_folder(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "Folder of team summaries", self.merge_folder_edit.text())
+        folder = QFileDialog.getExistingDirectory(self, "Team folder", self.merge_folder_edit.text())
         if folder:
             self.merge_folder_edit.setText(folder)
             self.merge_now()

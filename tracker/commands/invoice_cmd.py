@@ -13,6 +13,7 @@ from tracker.paths import write_private
 from tracker.services import invoices as service
 from tracker.services.invoices_calc import GROUP_BYS
 from tracker.services.invoices_profile import PLANS, load_profile, parse_rate_spec, parse_tax_spec, update_profile
+from tracker.services.invoices_profile import PLAN_USAGE_BASES
 
 EXPORT_FORMATS = ("pdf", "csv", "json", "facturx", "xml")
 TEXT_FORMATS = ("csv", "json", "xml")
@@ -128,6 +129,9 @@ def client_list(state: AppState, as_json: bool) -> None:
 @click.option("--discount", "discount_pct", help="Discount percent, before tax.")
 @click.option("--tax", "taxes", multiple=True, help="NAME=PERCENT, at most twice (e.g. --tax VAT=20).")
 @click.option("--no-tax", is_flag=True, help="Remove all taxes.")
+@click.option("--plan-usage", type=click.Choice(PLAN_USAGE_BASES),
+              help="Usage a subscription plan covered (tracker plans): at its API-equivalent cost (default) "
+                   "or at its share of the plan's price.")
 @pass_state
 @user_errors
 def client_set(state: AppState, name, rates, taxes, no_tax, address, **changes) -> None:

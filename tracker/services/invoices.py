@@ -158,6 +158,13 @@ def plan_summary(billing: ClientBilling) -> str:
     return f"Pass-through cost {markup:+f}%."
 
 
+def plan_usage_note(billing: ClientBilling) -> str:
+    """How usage a subscription plan covered is costed for this client (for the invoice's plan text)."""
+    if billing.plan_usage == "plan_share":
+        return " Usage a subscription plan covered is costed at its share of the plan's price."
+    return ""
+
+
 def _period_ms(inv: dict, zone: tzinfo) -> tuple[int, int]:
     since, until = date.fromisoformat(inv["since_day"]), date.fromisoformat(inv["until_day"])
     start = local_midnight(since, zone)
@@ -178,6 +185,10 @@ def compute(store, inv: dict, issue_day: date | None = None, issued_ms: int | No
     fx = _fx(inv, require_rate)
     start_ms, end_ms = _period_ms(inv, zone)
     rows = b.client_usage(tag["id"], start_ms, end_ms)
+    if billing.plan_usage == "plan_share":  # usage a subscription plan covered: its share of the plan's price
+        from tracker.services.cost_basis import rows_at_plan_share
+
+        rows = rows_at_plan_share(store, zone, rows)
     for row in rows:
         row["utc_day"] = from_ms(row["ts_ms"]).date().isoformat()
     utc_lo = from_ms(start_ms).date().isoformat()
@@ -211,7 +222,7 @@ def compute(store, inv: dict, issue_day: date | None = None, issued_ms: int | No
         "currency": inv["currency"],
         "exchange_rate": None if inv["currency"] == "USD" else inv["exchange_rate"],
         "group_by": inv["group_by"],
-        "plan": plan_summary(billing),
+        "plan": plan_summary(billing) + plan_usage_note(billing),
         "rounding": calc.ROUNDING_RULE,
         "seller": _party(profile),
         "buyer": _buyer(tag, billing),

@@ -28,6 +28,9 @@ PROFILE_SETTING = "invoice_profile"
 DEFAULT_PATTERN = "INV-{YYYY}-{seq:04}"
 DEFAULT_CREDIT_PATTERN = "CN-{YYYY}-{seq:04}"
 PLANS = ("markup", "per_model", "fixed")
+# How usage a subscription plan covered (services.cost_basis) is costed on this client's invoices:
+# at its API-equivalent cost (list prices), or at its share of the plan's monthly price.
+PLAN_USAGE_BASES = ("api_equivalent", "plan_share")
 RATE_CLASSES = ("input", "cache_read", "cache_write", "output")
 MAX_TAXES = 2
 BILLING_ALIASES = {"name": "legal_name", "vat_id": "tax_id"}
@@ -197,6 +200,7 @@ class ClientBilling:
     usage_billed: bool = True
     discount_pct: str = "0"
     taxes: list[Tax] = field(default_factory=list)
+    plan_usage: str = "api_equivalent"  # one of PLAN_USAGE_BASES
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -213,6 +217,8 @@ def parse_billing(raw: dict | None) -> ClientBilling:
                                and k != "taxes"})
     if billing.plan not in PLANS:
         raise ValueError(f"Unknown rate plan {billing.plan!r}: choose one of {', '.join(PLANS)}.")
+    if billing.plan_usage not in PLAN_USAGE_BASES:
+        raise ValueError(f"Plan usage is billed as one of {', '.join(PLAN_USAGE_BASES)}, not {billing.plan_usage!r}.")
     if billing.currency:
         billing.currency = check_currency(billing.currency)
     if billing.country:

@@ -148,7 +148,8 @@ class TrackerApp(QObject):
     @Slot()
     def open_settings(self) -> SettingsDialog:
         if self.settings_dialog is None:
-            self.settings_dialog = SettingsDialog(self.ctx.store, self.window, demo=self.ctx.demo)
+            self.settings_dialog = SettingsDialog(self.ctx.store, self.window, demo=self.ctx.demo,
+                                                  config_dir=self.ctx.paths.config_dir)
             self.settings_dialog.settingsChanged.connect(self.on_settings_changed)
         self.settings_dialog.show()
         self.settings_dialog.raise_()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, tzinfo
 
+import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QFontMetrics
@@ -214,3 +215,54 @@ class MonthChart(pg.PlotWidget):
             self.plot.setXRange(xs[0] - HALF_DAY_S, xs[-1] + HALF_DAY_S, padding=0.01)
             top = usd_float(max(values)) if values and max(values) > 0 else 1
             self.plot.setYRange(0, top * 1.2, padding=0)  # headroom for the legend row
+
+
+class LimitsChart(pg.PlotWidget):
+    """Each plan window's percent used over time (one line per window), with the 80% and 95% marks.
+
+    Lines are made once and fed new data on refresh (see MonthChart); a window's
+    line breaks where it reset, so a drop to 0 reads as the reset it is.
+    """
+
+    def __init__(self, parent=None):
+        super().__init__(parent=parent, axisItems={"bottom": pg.DateAxisItem(orientation="bottom")})
+        self.plot = _styled_plot(self)
+        self.plot.getAxis("left").setLabel("% used")
+        self.plot.setMouseEnabled(x=True, y=False)
+        self.legend = self.plot.addLegend(offset=(8, 2), colCount=4, horSpacing=18)
+        for level, colour in ((80, "#e67700"), (95, "#c62828")):
+            self.plot.addItem(pg.InfiniteLine(pos=level, angle=0, pen=pg.mkPen(colour, width=1,
+                                                                               style=Qt.PenStyle.DotLine)))
+        self._lines: list[pg.PlotDataItem] = []
+        self._names: list[str] = []
+        self.setMinimumHeight(240)
+
+    def set_data(self, series: list[tuple[str, list[float], list[float], list[bool]]]) -> None:
+        """series: (name, x seconds, percent used, True where a new run of the window starts) per window."""
+        while len(self._lines) < len(series):
+            line = pg.PlotDataItem([], [])
+            self.plot.addItem(line)
+            self._lines.append(line)
+        names = []
+        for i, line in enumerate(self._lines):
+            if i >= len(series):
+                line.setData([], [])
+                line.hide()
+                continue
+            name, xs, ys, breaks = series[i]
+            # connect every point to the next unless the next starts a new run of the window
+            connect = np.array([not b for b in breaks[1:]] + [False], dtype=bool) if xs else "all"
+            line.setData(xs, ys, connect=connect, pen=pg.mkPen(colour_for(i), width=2), symbol="o", symbolSize=3,
+                         symbolBrush=colour_for(i), symbolPen=None)
+            line.show()
+            names.append(name)
+        if names != self._names:
+            self.legend.clear()
+            for name, line in zip(names, self._lines):
+                self.legend.addItem(line, name)
+            self._names = names
+        top = max((max(ys) for _, _, ys, _ in series if ys), default=100)
+        self.plot.setYRange(0, max(100, top) * 1.15, padding=0)
+        xs_all = [x for _, xs, _, _ in series for x in xs]
+        if xs_all:
+            self.plot.setXRange(min(xs_all), max(xs_all), padding=0.02)

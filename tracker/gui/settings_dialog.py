@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 import zoneinfo
+from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Signal, Slot
+from PySide6.QtCore import QDate, Signal, Slot
 from PySide6.QtWidgets import (
-    QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFileDialog, QFormLayout, QHBoxLayout, QLabel, QLineEdit,
-    QListWidget, QListWidgetItem, QMessageBox, QPushButton, QSpinBox, QTabWidget, QVBoxLayout, QWidget,
+    QCheckBox, QComboBox, QDateEdit, QDialog, QDialogButtonBox, QFileDialog, QFormLayout, QHBoxLayout, QLabel,
+    QLineEdit, QListWidget, QListWidgetItem, QMessageBox, QPushButton, QSpinBox, QTabWidget, QVBoxLayout, QWidget,
 )
 
 from tracker.core.timeutil import TimezoneError
 from tracker.gui.menu_model import source_label
 from tracker.gui.theme import TEXT_MUTED
-from tracker.services import autostart
+from tracker.services import autostart, limits, plans
 from tracker.services import settings as svc
 
 if TYPE_CHECKING:  # the GUI uses the store only through service functions
@@ -24,9 +25,10 @@ if TYPE_CHECKING:  # the GUI uses the store only through service functions
 class SettingsDialog(QDialog):
     settingsChanged = Signal()
 
-    def __init__(self, store: "Store", parent=None, demo: bool = False):
+    def __init__(self, store: "Store", parent=None, demo: bool = False, config_dir: Path | None = None):
         super().__init__(parent)
         self.store = store
+        self.known_plans = plans.load_known_plans(config_dir)
         self.setWindowTitle("Tracker settings")
         self.resize(620, 480)
         layout = QVBoxLayout(self)
@@ -34,6 +36,7 @@ class SettingsDialog(QDialog):
         layout.addWidget(self.tabs)
         self.tabs.addTab(self._sources_tab(), "Sources")
         self.tabs.addTab(self._sync_tab(), "Sync")
+        self.tabs.addTab(self._plans_tab(), "Plans")
         self.tabs.addTab(self._display_tab(), "Display")
         self.tabs.addTab(self._startup_tab(), "Startup && import")
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Close)
@@ -151,6 +154,134 @@ class SettingsDialog(QDialog):
         ok, text = svc.test_source(self.store, source)
         self._say(text, ok=ok)
 
+    # -- plans -------------------------------------------------------------
+    CLAUDE_CONSENT_TEXT = ("Read Claude Code's login on this computer to show my Claude plan's 5-hour and weekly "
+                           "windows (the tracker asks Claude's usage endpoint; it never copies or logs the login)")
+    OTHER_PLAN = "__other__"
+
+    def _plans_tab(self) -> QWidget:
+        tab = QWidget()
+        layout = QVBoxLayout(tab)
+        layout.addWidget(QLabel("Subscription plans (usage they cover is not money spent; without a plan: "
+                                f"{plans.PAY_AS_YOU_GO_LABEL}):", wordWrap=True))
+        self.plan_list = QListWidget()
+        layout.addWidget(self.plan_list)
+        row = QHBoxLayout()
+        row.addStretch(1)
+        self.remove_plan_button = QPushButton("Remove plan")
+        row.addWidget(self.remove_plan_button)
+        layout.addLayout(row)
+        form = QFormLayout()
+        self.plan_agent = QComboBox()
+        for source in plans.AGENT_SOURCES:
+            self.plan_agent.addItem(source_label(source), source)
+        self.plan_choice = QComboBox()
+        self.plan_name = QLineEdit(placeholderText="your plan's name (for a plan not in the list)")
+        self.plan_price = QLineEdit(placeholderText="monthly price")
+        self.plan_currency = QLineEdit("USD", maxLength=3)
+        self.plan_since = QDateEdit(QDate.currentDate(), calendarPopup=True, displayFormat="yyyy-MM-dd")
+        form.addRow("Agent", self.plan_agent)
+        form.addRow("Plan", self.plan_choice)
+        form.addRow("Name", self.plan_name)
+        form.addRow("Price per month", self.plan_price)
+        form.addRow("Currency", self.plan_currency)
+        form.addRow("From", self.plan_since)
+        layout.addLayout(form)
+        self.set_plan_button = QPushButton("Set plan")
+        layout.addWidget(self.set_plan_button)
+        checked = self.known_plans.checked or "?"
+        layout.addWidget(QLabel(f"List prices as published on {checked}; yours may differ (edit the price).",
+                                styleSheet=f"color: {TEXT_MUTED};", wordWrap=True))
+        self.claude_consent = QCheckBox(self.CLAUDE_CONSENT_TEXT)
+        self.claude_consent.setChecked(limits.claude_consent(self.store) is True)
+        layout.addWidget(self.claude_consent)
+        badge_row = QFormLayout()
+        self.badge = QComboBox()
+        self.badge.addItem("today's spend", "spend")
+        self.badge.addItem("the tightest plan window (C 42%)", "limits")
+        self.badge.setCurrentIndex(max(0, self.badge.findData(limits.badge_mode(self.store))))
+        badge_row.addRow("Tray badge shows", self.badge)
+        layout.addLayout(badge_row)
+        self.plan_agent.currentIndexChanged.connect(self._fill_plan_choices)
+        self.plan_choice.currentIndexChanged.connect(self._plan_chosen)
+        self.set_plan_button.clicked.connect(self.set_plan)
+        self.remove_plan_button.clicked.connect(self.remove_plan)
+        self._fill_plan_choices()
+        self.reload_plans()
+        return tab
+
+    def reload_plans(self) -> None:
+        self.plan_list.clear()
+        for span in plans.plan_spans(plans.list_plans(self.store)):
+            p = span.plan
+            until = f" to {span.last}" if span.last else ""
+            item = QListWidgetItem(f"{source_label(p.source)} — {p.name}, {p.monthly_price} {p.currency}/month, "
+                                   f"from {p.since_day}{until}")
+            item.setData(256, p.id)
+            self.plan_list.addItem(item)
+
+    @Slot()
+    def _fill_plan_choices(self) -> None:
+        source = self.plan_agent.currentData()
+        self.plan_choice.blockSignals(True)
+        self.plan_choice.clear()
+        self.plan_choice.addItem(plans.PAY_AS_YOU_GO_LABEL, plans.PAY_AS_YOU_GO)
+        for known in self.known_plans.for_agent(source):
+            self.plan_choice.addItem(f"{known.name} ({known.monthly_price} {known.currency})", known.id)
+        self.plan_choice.addItem("Other…", self.OTHER_PLAN)
+        self.plan_choice.blockSignals(False)
+        self._plan_chosen()
+
+    @Slot()
+    def _plan_chosen(self) -> None:
+        known = self.known_plans.plans.get(self.plan_choice.currentData())
+        if known is not None:
+            self.plan_price.setText(str(known.monthly_price))
+            self.plan_currency.setText(known.currency)
+        other = self.plan_choice.currentData() == self.OTHER_PLAN
+        self.plan_name.setEnabled(other)
+        payg = self.plan_choice.currentData() == plans.PAY_AS_YOU_GO
+        self.plan_price.setEnabled(not payg)
+        self.plan_currency.setEnabled(not payg)
+
+    def ask_claude_consent(self) -> bool:
+        """Asked once, when a Claude plan is set and the question was never answered."""
+        answer = QMessageBox.question(self, "Claude plan windows", self.CLAUDE_CONSENT_TEXT + "?")
+        return answer == QMessageBox.StandardButton.Yes
+
+    @Slot()
+    def set_plan(self) -> None:
+        choice = self.plan_choice.currentData()
+        plan = self.plan_name.text().strip() if choice == self.OTHER_PLAN else choice
+        since = self.plan_since.date().toPython()
+        try:
+            row = plans.set_plan(self.store, self.plan_agent.currentData(), plan, since,
+                                 price=self.plan_price.text() if choice != plans.PAY_AS_YOU_GO else None,
+                                 currency=self.plan_currency.text(), known=self.known_plans)
+        except plans.PlanError as exc:
+            self._say(str(exc), ok=False)
+            return
+        self.reload_plans()
+        agent = source_label(self.plan_agent.currentData())
+        self._say(f"From {since} {agent} is on {plans.PAY_AS_YOU_GO_LABEL}." if row is None else
+                  f"{row.name} pays for {agent} usage from {row.since_day}.")
+        if row is not None and row.source == "claude_code" and limits.claude_consent(self.store) is None:
+            allowed = self.ask_claude_consent()
+            limits.set_claude_consent(self.store, allowed)
+            self.claude_consent.setChecked(allowed)
+        self.settingsChanged.emit()
+
+    @Slot()
+    def remove_plan(self) -> None:
+        item = self.plan_list.currentItem()
+        if item is None:
+            self._say("Select a plan to remove.", ok=False)
+            return
+        plans.remove_plan(self.store, item.data(256))
+        self.reload_plans()
+        self._say("Plan removed.")
+        self.settingsChanged.emit()
+
     # -- the other tabs --------------------------------------------------
     def _sync_tab(self) -> QWidget:
         tab = QWidget()
@@ -220,6 +351,9 @@ class SettingsDialog(QDialog):
                 self.timezone.currentIndex()) else self.timezone.currentText()
             svc.set_timezone(self.store, zone)
             svc.set_import_folders(self.store, self.folder_list())
+            if self.claude_consent.isChecked() != (limits.claude_consent(self.store) is True):
+                limits.set_claude_consent(self.store, self.claude_consent.isChecked())
+            limits.set_badge_mode(self.store, self.badge.currentData())
             if self.autostart.isEnabled() and self.autostart.isChecked() != autostart.is_enabled():
                 autostart.set_enabled(self.autostart.isChecked())
         except (svc.SettingsError, TimezoneError, OSError) as exc:

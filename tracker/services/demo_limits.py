@@ -68,10 +68,11 @@ def seed(store: Store, first: date, end_day: date, now: int | None = None) -> in
             last_reading = ts
             block = found[block_index]
             week_end = start + (last_week + 1) * WEEK_MS
-            readings.append(LimitReading(source, short_id, ts, round(100 * in_block / block_cap, 1), 300,
+            # providers stop at 100%: the agent waits for the reset
+            readings.append(LimitReading(source, short_id, ts, min(100.0, round(100 * in_block / block_cap, 1)), 300,
                                          block.start_ms + BLOCK_MS, name))
-            readings.append(LimitReading(source, week_id, ts, round(100 * in_week / week_cap, 1), 10_080,
-                                         week_end, name))
+            readings.append(LimitReading(source, week_id, ts, min(100.0, round(100 * in_week / week_cap, 1)),
+                                         10_080, week_end, name))
         written += lstore.write_readings(store, readings)
     return written
 

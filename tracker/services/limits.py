@@ -242,19 +242,26 @@ class BlockView:
     def agent(self) -> str:
         return AGENT_NAMES.get(self.source, self.source)
 
+    def outlook_text(self, zone: tzinfo, now: int) -> str:
+        """Where the running block is heading against the user's typical (90th percentile) block."""
+        o = self.outlook
+        if self.active is None:
+            return "no block running"
+        if o.reaches_typical_ms is not None:
+            return (f"at this pace you reach your usual heavy block ({_tokens(o.typical_tokens)}) at "
+                    f"{local_time(o.reaches_typical_ms, zone, now)}")
+        if o.projected_tokens is not None and o.typical_tokens:
+            return f"heading for {_tokens(o.projected_tokens)} (your usual heavy block: {_tokens(o.typical_tokens)})"
+        return "too early to tell"
+
     def text(self, zone: tzinfo, now: int) -> str:
         if self.active is None:
             return f"{self.agent}: no block running"
-        b, o = self.active, self.outlook
-        parts = [f"{self.agent} block since {local_time(b.start_ms, zone, now)}: {_tokens(b.tokens)} tokens, "
-                 f"{_usd(b.cost_pico)} at API prices, ends {local_time(b.end_ms, zone, now)}"]
-        if o.reaches_typical_ms is not None:
-            parts.append(f"at this pace you reach your usual heavy block ({_tokens(o.typical_tokens)}) at "
-                         f"{local_time(o.reaches_typical_ms, zone, now)}")
-        elif o.projected_tokens is not None and o.typical_tokens:
-            parts.append(f"heading for {_tokens(o.projected_tokens)} (your usual heavy block: "
-                         f"{_tokens(o.typical_tokens)})")
-        return "; ".join(parts)
+        b = self.active
+        head = (f"{self.agent} block since {local_time(b.start_ms, zone, now)}: {_tokens(b.tokens)} tokens, "
+                f"{_usd(b.cost_pico)} at API prices, ends {local_time(b.end_ms, zone, now)}")
+        outlook = self.outlook_text(zone, now)
+        return head if outlook == "too early to tell" else f"{head}; {outlook}"
 
     def as_dict(self, zone: tzinfo, now: int) -> dict[str, Any]:
         def block(b: Block | None) -> dict | None:
@@ -284,10 +291,11 @@ def _tokens(n: int | None) -> str:
     return str(n)
 
 
-def _usd(pico: int) -> str:
+def _usd(pico: int | None) -> str:
     from tracker.core.money import format_usd_short
 
     return format_usd_short(pico)
+
 
 
 @dataclass
@@ -422,3 +430,17 @@ def mark_alerted(store: Store, alerts: list[LimitAlert]) -> None:
                 done.append(f"{base}|{t}")
     store.set_setting(ALERTED_SETTING, done[-ALERTED_KEPT:])
 
+
+
+def chart_series(history: dict[tuple[str, str], list[LimitReading]]) -> list[tuple[str, list[float], list[float],
+                                                                                  list[bool]]]:
+    """(label, x in epoch seconds, percent used, True where a new run of the window starts) per window,
+    plan allowances first, for the Limits chart."""
+    series = []
+    for (source, limit_id), readings in sorted(history.items(), key=lambda kv: (kv[0][1] == "extra_usage", kv[0])):
+        if not readings:
+            continue
+        view = WindowView(readings[-1], Pace(None, ""), True)
+        breaks = [True] + [not r.same_occurrence(p) for p, r in zip(readings, readings[1:])]
+        series.append((view.label, [r.observed_ms / 1000 for r in readings], [r.used_pct for r in readings], breaks))
+    return series

@@ -222,3 +222,19 @@ def test_cli_shows_the_fake_endpoints_windows(claude_home, fake, monkeypatch):
     assert "Claude 5-hour: 42% used" in text and "Claude weekly: 62% used" in text
     off = runner.invoke(main, ["limits", "--claude-login", "off", "--json"])
     assert json.loads(off.output)["claude_login"]["consent"] is False
+
+
+def test_the_tray_sync_reads_claude_windows_with_consent(claude_home, fake):
+    from tracker.services.context import open_context
+    from tracker.services.sync import run_sync
+
+    write_credentials(claude_home)
+    with open_context() as ctx:
+        assert "claude_limits" not in run_sync(ctx, logs=False, providers=True).as_dict()  # not without consent
+        assert fake.requests_to() == 0
+        limits.set_claude_consent(ctx.store, True)
+        report = run_sync(ctx, logs=False, providers=True).as_dict()
+        assert report["claude_limits"]["ok"] is True and report["claude_limits"]["readings"] == 4
+        assert report["errors"] == []
+        run_sync(ctx, logs=False, providers=True)  # within the poll interval: not asked again
+        assert fake.requests_to() == 1

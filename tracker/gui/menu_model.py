@@ -160,6 +160,14 @@ def tray_badge(snapshot: OverviewSnapshot | None, limits: LimitsSnapshot | None,
     return badge_text(limits.tightest())
 
 
+LIMIT_WARNING_PCT = 80  # the window badge turns amber from here (the first notification's level)
+
+
+def limit_warning(limits: LimitsSnapshot | None) -> bool:
+    tightest = limits.tightest() if limits is not None else None
+    return tightest is not None and tightest.reading.used_pct >= LIMIT_WARNING_PCT
+
+
 def tooltip(snapshot: OverviewSnapshot | None, status: SyncStatus, limits: LimitsSnapshot | None = None) -> str:
     if snapshot is None:
         return "Tracker: loading"

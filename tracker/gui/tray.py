@@ -9,7 +9,7 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMenu, QSystemTrayIcon
 
 from tracker.gui.icon import draw_icon
-from tracker.gui.menu_model import menu_entries, tooltip, tray_badge
+from tracker.gui.menu_model import limit_warning, menu_entries, tooltip, tray_badge
 from tracker.gui.model import DashboardModel
 from tracker.gui.notify import NotificationGate
 from tracker.services.limits import due_alerts, mark_alerted
@@ -82,6 +82,8 @@ class TrayController(QObject):
         today = snap.today_pico if snap else None
         warning = bool(snap and snap.warning)
         badge = tray_badge(snap, self.model.limits, self.model.badge)
+        if badge is not None:  # the badge shows a plan window: amber when it is close to its limit
+            warning = limit_warning(self.model.limits)
         self.tray.setIcon(draw_icon(today, warning=warning, error=bool(status.errors), paused=status.paused,
                                     text=badge))
         self.tray.setToolTip(tooltip(snap, status, self.model.limits))

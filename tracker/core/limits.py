@@ -33,7 +33,7 @@ TYPICAL_BLOCK_PERCENTILE = 90
 MIN_PAST_BLOCKS = 3  # fewer completed blocks than this give no "typical" block
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: a log import makes thousands, and frozen ones cost twice as much to make
 class LimitReading:
     """One observation of one plan limit window."""
 

@@ -36,7 +36,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tracker.core.limits import LimitReading
+from tracker.core.limits import SAME_RESET_SLACK_MS, LimitReading
 from tracker.core.records import UsageEvent
 from tracker.core.tokens import Tokens
 from tracker.sources import logfiles as lf
@@ -200,8 +200,9 @@ def _parse_line(state: dict, line, skipped, events: list, readings: list) -> Non
             event = _token_count(state, obj, payload, skipped)
             if event is not None:
                 events.append(event)
-            if payload.get("rate_limits") is not None:
-                _rate_limits(state, obj, payload["rate_limits"], skipped, readings)
+            rate_limits = payload.get("rate_limits")
+            if rate_limits is not None:
+                _rate_limits(state, obj, rate_limits, skipped, readings)
         elif event_type == "thread_settings_applied":
             _service_tier(state, payload.get("thread_settings"))
     elif kind == "turn_context":
@@ -293,20 +294,27 @@ def _rate_limits(state: dict, obj: dict, rate_limits, skipped, readings: list) -
             skipped[BAD_RATE_LIMITS] += 1
             continue
         previous = last.get(reading.limit_id)  # [observed_ms, used_pct, resets_at_ms] of the last kept
-        if previous is not None and previous[1] == reading.used_pct and previous[2] == reading.resets_at_ms \
-                and 0 <= ts_ms - previous[0] < READING_REPEAT_MS:
+        if previous is not None and previous[1] == reading.used_pct and 0 <= ts_ms - previous[0] < READING_REPEAT_MS \
+                and _same_reset(previous[2], reading.resets_at_ms):
             continue
         last[reading.limit_id] = [ts_ms, reading.used_pct, reading.resets_at_ms]
         readings.append(reading)
+
+
+def _same_reset(a: int | None, b: int | None) -> bool:
+    """The same reset time, give or take the second that `resets_in_seconds` (relative to each line) moves by."""
+    return a == b or (a is not None and b is not None and abs(a - b) <= SAME_RESET_SLACK_MS)
 
 
 def _window_reading(window, limit_id: str, name: str | None, ts_ms: int) -> LimitReading | None:
     if not isinstance(window, dict):
         return None
     used = window.get("used_percent")
-    if isinstance(used, bool) or not isinstance(used, (int, float)) or not 0 <= used <= MAX_USED_PCT:
+    if type(used) not in (int, float) or not 0 <= used <= MAX_USED_PCT:  # (bool is not int here)
         return None  # NaN fails the range test too
-    minutes = lf.count(window.get("window_minutes"))
+    minutes = window.get("window_minutes")
+    if type(minutes) is not int or minutes <= 0:
+        minutes = lf.count(minutes)
     resets_at_ms = None
     resets_at = window.get("resets_at")
     if resets_at is not None:

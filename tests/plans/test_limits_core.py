@@ -124,3 +124,21 @@ def test_pace_text_in_local_time():
     assert w.pace_text(zone, T0) == "at this rate you reach 100% at 13:00, 1 h before the reset"
     assert limits.duration_text(80 * MINUTE_MS) == "1 h 20" and limits.duration_text(50 * HOUR_MS) == "2 d 2 h"
     assert date.fromisoformat("2026-11-30")  # (the readings' day)
+
+
+def test_the_typical_block_comes_from_the_months_blocks(store):
+    now = ts("2026-11-30", 11)
+    events = []
+    for day, tokens in ((25, 1000), (26, 3000), (27, 2000), (28, 10_000)):  # one block a day, 10 requests each
+        events += [event(f"g{day}-{i}", f"2026-11-{day}", "0.1", source="gemini_cli", hour=9, minute=i * 3,
+                         tokens=tokens) for i in range(10)]
+    events += [event(f"g30-{i}", "2026-11-30", "0.1", source="gemini_cli", hour=10, minute=i * 5, tokens=100)
+               for i in range(6)]  # the running block: 10:00 to 10:25
+    store.write_batch(events=events)
+    snap = limits.limits_snapshot(store, now)
+    [gemini] = snap.blocks
+    assert gemini.outlook.past_blocks == 4
+    # an event is its input plus a tenth as output; the 90th percentile of four blocks is the largest
+    assert gemini.outlook.typical_tokens == 10 * (10_000 + 1_000)
+    assert gemini.active.requests == 6 and gemini.active.start_ms == ts("2026-11-30", 10)
+    assert gemini.active.tokens == 6 * 110 and gemini.outlook.projected_tokens > gemini.active.tokens

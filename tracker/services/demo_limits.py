@@ -42,7 +42,7 @@ def seed(store: Store, first: date, end_day: date, now: int | None = None) -> in
     start = to_ms(datetime.combine(end_day - timedelta(days=WINDOW_DAYS - 1), time(0), UTC))
     for source, short_id, week_id, name in DEMO_WINDOWS:
         # a month of history sets the caps; readings cover the last two weeks
-        points = lstore.usage_by_minute(store, source, start - 16 * 86_400_000, now + 1)
+        points = lstore.usage_by_minute(store, start - 16 * 86_400_000, now + 1, [source])[source]
         if not points:
             continue
         costs = [(ts, cost) for ts, _tokens, cost, _requests, _unpriced in points]

@@ -39,7 +39,10 @@ ALERT_THRESHOLDS_PCT = (80, 95)
 ALERTED_KEPT = 200  # announced keys remembered (older windows have long reset)
 CLAUDE_POLL_MIN_S = 5 * 60  # the endpoint is asked at most this often
 CLAUDE_RETRY_AFTER_FAILURE_S = 15 * 60  # after a 429 or a server problem
-BLOCK_HISTORY_DAYS = 30  # completed blocks this far back set the typical block
+BLOCK_HISTORY_DAYS = 30  # completed blocks this far back set the typical block (cut from hourly sums)
+# The running block is cut from this much of the latest requests, to the minute: blocks chain from the
+# first request after a 5-hour gap, and a day holds that gap for anyone who sleeps.
+ACTIVE_BLOCK_LOOKBACK_MS = 24 * HOUR_MS
 CHART_HISTORY_DAYS = 14
 AGENT_SOURCES = ("claude_code", "codex", "gemini_cli")
 AGENT_LETTERS = {"claude_code": "C", "codex": "X", "gemini_cli": "G"}
@@ -331,14 +334,19 @@ def limits_snapshot(store: Store, now: int | None = None, block_sources: tuple[s
         current = reading.resets_at_ms is None or reading.resets_at_ms > now
         snap.windows.append(WindowView(reading, pace(reading, history), current))
     snap.windows.sort(key=lambda w: (not w.current, -w.reading.used_pct, w.label))
+    # The running block from the last day's requests to the minute; the typical block from the month's
+    # blocks cut from hourly sums (the rollup: a few hundred rows, not a month of events).
+    recent = lstore.usage_by_minute(store, now - ACTIVE_BLOCK_LOOKBACK_MS, now + 1, block_sources)
+    month = lstore.usage_by_hour(store, now - BLOCK_HISTORY_DAYS * 86_400_000, now + 1, block_sources)
     for source in block_sources:
-        points = lstore.usage_by_minute(store, source, now - BLOCK_HISTORY_DAYS * 86_400_000, now + 1)
-        if not points:
-            continue
-        found = blocks(points)
+        found = blocks(recent[source])
         active = found[-1] if found and found[-1].active(now) else None
-        past = [b for b in found if b is not active]
-        snap.blocks.append(BlockView(source, active, outlook(active, past, now), found[-1] if found else None))
+        cut_ms = active.start_ms if active is not None else now
+        past = [b for b in blocks(month[source]) if b.end_ms <= cut_ms]
+        last = found[-1] if found else (past[-1] if past else None)
+        if last is None:
+            continue
+        snap.blocks.append(BlockView(source, active, outlook(active, past, now), last))
     return snap
 
 

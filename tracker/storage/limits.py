@@ -68,16 +68,39 @@ def readings_between(store, start_ms: int, end_ms: int, source: str | None = Non
     return [_reading(rec) for rec in store.conn.execute(sql, params)]
 
 
-def usage_by_minute(store, source: str, start_ms: int, end_ms: int) -> list[tuple[int, int, int, int, int]]:
-    """(minute start ms, tokens, API-equivalent cost of the priced requests, requests, unpriced requests)
-    of one source's events in [start_ms, end_ms): what 5-hour blocks are cut from.
+def usage_by_minute(store, start_ms: int, end_ms: int, sources: Sequence[str]
+                    ) -> dict[str, list[tuple[int, int, int, int, int]]]:
+    """Per source: (minute start ms, tokens, API-equivalent cost of the priced requests, requests, unpriced
+    requests) of its events in [start_ms, end_ms), in time order: what 5-hour blocks are cut from.
 
     Tokens are everything the model read and wrote (as ccusage counts a block's tokens).
     """
-    tokens = " + ".join(TOKEN_COLUMNS[:5])
+    return _usage_points(store, "events", "ts_ms", 60_000, start_ms, end_ms, sources)
+
+
+def usage_by_hour(store, start_ms: int, end_ms: int, sources: Sequence[str]
+                  ) -> dict[str, list[tuple[int, int, int, int, int]]]:
+    """The same per UTC hour, from the hourly rollup when it is live (a month of a heavy user's events is
+    tens of thousands of rows; its hours are a few hundred)."""
+    if store._rollup_live():
+        return _usage_points(store, "events_hourly", "hour_ms", 3_600_000, start_ms, end_ms, sources,
+                             requests="requests", unpriced="unpriced")
+    return _usage_points(store, "events", "ts_ms", 3_600_000, start_ms, end_ms, sources)
+
+
+def _usage_points(store, table: str, ts_column: str, step_ms: int, start_ms: int, end_ms: int,
+                  sources: Sequence[str], requests: str = "requests",
+                  unpriced: str = "CASE WHEN cost_pico IS NULL THEN requests ELSE 0 END") -> dict[str, list[tuple]]:
+    tokens = " + ".join(f"COALESCE({c}, 0)" for c in TOKEN_COLUMNS[:5])
+    placeholders = ", ".join("?" for _ in sources)
     sql = (
-        f"SELECT (ts_ms / 60000) * 60000 AS minute, SUM({tokens}), "
-        "COALESCE(SUM(cost_pico), 0), SUM(requests), SUM(CASE WHEN cost_pico IS NULL THEN requests ELSE 0 END) "
-        "FROM events WHERE source = ? AND ts_ms >= ? AND ts_ms < ? GROUP BY minute ORDER BY minute"
+        f"SELECT source, ({ts_column} / {step_ms}) * {step_ms} AS step, SUM({tokens}), COALESCE(SUM(cost_pico), 0), "
+        f"SUM({requests}), SUM({unpriced}) FROM {table} WHERE {ts_column} >= ? AND {ts_column} < ? "
+        # `+source`: the time range is the narrow part; SQLite otherwise walks every event of the sources
+        # through the primary key (half a second over a million events, ~1 ms this way)
+        f"AND +source IN ({placeholders}) GROUP BY source, step ORDER BY source, step"
     )
-    return [(m, t or 0, c, r or 0, u or 0) for m, t, c, r, u in store.conn.execute(sql, (source, start_ms, end_ms))]
+    result: dict[str, list[tuple]] = {source: [] for source in sources}
+    for source, step, t, c, r, u in store.conn.execute(sql, (start_ms, end_ms, *sources)):
+        result[source].append((step, t or 0, c or 0, r or 0, u or 0))
+    return result

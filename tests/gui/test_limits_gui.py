@@ -7,11 +7,16 @@ from datetime import date
 import pytest
 
 from tracker.core.limits import HOUR_MS, MINUTE_MS, LimitReading
-from tracker.core.timeutil import get_zone, now_ms
+from tracker.core.timeutil import get_zone, local_date, now_ms
 from tracker.gui.menu_model import SyncStatus, menu_entries, tooltip, tray_badge
 from tracker.services import limits, plans
 from tracker.services.overview import overview_snapshot
 from tracker.storage import limits as lstore
+
+
+def month_start() -> date:
+    """The first of this month in UTC (the zone the tests' figures are cut in)."""
+    return local_date(now_ms(), get_zone("UTC")).replace(day=1)
 
 
 def _texts(entries) -> list[str]:
@@ -45,7 +50,8 @@ def test_menu_lists_each_window_with_reset_and_pace(windowed):
 
 
 def test_plan_value_in_the_menu(ctx):
-    plans.set_plan(ctx.store, "claude", "claude-pro", date.today().replace(day=1))
+    ctx.store.set_setting("timezone", "UTC")
+    plans.set_plan(ctx.store, "claude", "claude-pro", month_start())
     snap = overview_snapshot(ctx.store, get_zone("UTC"))
     texts = _texts(menu_entries(snap, SyncStatus(), 0, get_zone("UTC")))
     assert "Plans this month: $20.00, covered $0.00 at API prices (0.0x so far)" in texts
@@ -101,7 +107,7 @@ def test_overview_cards_and_limits_page(qtbot, windowed):
     from tracker.gui.pages.overview import OverviewPage
 
     ctx, now = windowed
-    plans.set_plan(ctx.store, "codex", "chatgpt-plus", date.today().replace(day=1))
+    plans.set_plan(ctx.store, "codex", "chatgpt-plus", month_start())
     model = DashboardModel(ctx)
     model.refresh()
     page = OverviewPage(model)

@@ -162,3 +162,25 @@ def test_settings_sets_a_plan_and_asks_claude_consent_once(qtbot, ctx, monkeypat
     dialog.plan_list.setCurrentRow(0)
     dialog.remove_plan()
     assert plans.list_plans(ctx.store) == []
+
+
+def test_a_window_badge_keeps_the_spend_notification(qtbot, windowed, monkeypatch):
+    """With the badge on a window under 80%, high spend is still announced (and the badge stays green)."""
+    from PySide6.QtGui import QIcon
+    from PySide6.QtWidgets import QSystemTrayIcon
+
+    from tracker.gui.model import DashboardModel
+    from tracker.gui.tray import TrayController
+
+    ctx, _now = windowed
+    limits.set_badge_mode(ctx.store, "limits")
+    shown, colours = [], []
+    monkeypatch.setattr(QSystemTrayIcon, "showMessage", lambda self, title, text, *a: shown.append(title))
+    monkeypatch.setattr("tracker.gui.tray.draw_icon", lambda *a, **kw: colours.append(kw["warning"]) or QIcon())
+    model = DashboardModel(ctx)
+    model.refresh()
+    model.snapshot.warning, model.snapshot.warning_reason = True, "today is above 1.5x your usual daily spend"
+    tray = TrayController(model)
+    tray.update_state()
+    assert "Spending is up" in shown and colours[-1] is False
+    tray.menu.deleteLater()

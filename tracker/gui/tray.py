@@ -82,9 +82,9 @@ class TrayController(QObject):
         today = snap.today_pico if snap else None
         warning = bool(snap and snap.warning)
         badge = tray_badge(snap, self.model.limits, self.model.badge)
-        if badge is not None:  # the badge shows a plan window: amber when it is close to its limit
-            warning = limit_warning(self.model.limits)
-        self.tray.setIcon(draw_icon(today, warning=warning, error=bool(status.errors), paused=status.paused,
+        # a badge showing a plan window is amber when that window is close to its limit
+        amber = limit_warning(self.model.limits) if badge is not None else warning
+        self.tray.setIcon(draw_icon(today, warning=amber, error=bool(status.errors), paused=status.paused,
                                     text=badge))
         self.tray.setToolTip(tooltip(snap, status, self.model.limits))
         self.notify_limits()

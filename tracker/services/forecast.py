@@ -29,6 +29,7 @@ from decimal import ROUND_HALF_EVEN, Decimal
 
 from tracker.core.money import format_usd, usd_to_pico
 from tracker.core.timeutil import local_date, next_period_start, now_ms, windows, zone_name
+from tracker.services import cost_basis
 from tracker.storage import Store
 
 BASELINE_DAYS = 28
@@ -101,8 +102,6 @@ def daily_costs(store: Store, zone: tzinfo, first: date, last: date) -> dict[dat
 
     Usage a subscription plan covers is not in it (services.cost_basis, pay as you go).
     """
-    from tracker.services import cost_basis
-
     if last < first:
         return {}
     result = {first + timedelta(days=i): 0 for i in range((last - first).days + 1)}

@@ -101,7 +101,7 @@ def plans_known(state: AppState, as_json: bool) -> None:
     for row in rows:
         row["price"] = f"{row['monthly_price']} {row['currency']}"
     click.echo(cli_format.table(rows, [("id", "Id"), ("name", "Plan"), ("agent", "Agent"), ("price", "Per month")]))
-    click.echo(f"\nList prices as published on {known.checked or '?'} (sources: --json); yours may differ: set "
+    click.echo(f"\nList prices as of {known.checked or '?'} (sources: --json); yours may differ: set "
                f"--price, or add plans in {state.paths.config_dir / service.USER_PLANS_FILE}. "
                f"'{service.PAY_AS_YOU_GO}' = {service.PAY_AS_YOU_GO_LABEL}.")
 

@@ -190,7 +190,7 @@ class SettingsDialog(QDialog):
         self.set_plan_button = QPushButton("Set plan")
         layout.addWidget(self.set_plan_button)
         checked = self.known_plans.checked or "?"
-        layout.addWidget(QLabel(f"List prices as published on {checked}; yours may differ (edit the price).",
+        layout.addWidget(QLabel(f"List prices as of {checked}; yours may differ (edit the price).",
                                 styleSheet=f"color: {TEXT_MUTED};", wordWrap=True))
         self.claude_consent = QCheckBox(self.CLAUDE_CONSENT_TEXT)
         self.claude_consent.setChecked(limits.claude_consent(self.store) is True)

@@ -48,6 +48,9 @@ def _cost(value: str | None) -> str:
     return format_usd_short(None if value is None else usd_to_pico(Decimal(value)))
 
 
+usd_text = _cost  # "$1,234" / "$12.30" from a report's decimal USD string
+
+
 def table(rows: Sequence[dict], columns: Sequence[tuple[str, str]], totals: dict | None = None) -> str:
     """Aligned text table; `columns` are (key, heading). Tokens and money get short forms."""
 

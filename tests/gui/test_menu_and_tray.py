@@ -97,7 +97,7 @@ def test_tray_controller_rebuilds_menu_and_emits_actions(qtbot, demo_ctx):
     tray.menu.aboutToShow.emit()
     texts = [a.text() for a in tray.menu.actions() if not a.isSeparator()]
     assert texts == _texts(menu_entries(model.snapshot, model.status, len(model.nudges), model.zone(),
-                                        demo=model.demo))
+                                        now_ms=model.limits.as_of_ms, limits=model.limits, demo=model.demo))
     assert tray.tray.toolTip().startswith("Tracker — today")
     pause = next(a for a in tray.menu.actions() if a.data() == "pause")
     with qtbot.waitSignal(tray.actionTriggered) as blocker:

@@ -22,4 +22,6 @@ COMMANDS: dict[str, str] = {
     "import-events": "tracker.commands.machines_cmd:import_events_command",
     "invoice": "tracker.commands.invoice_cmd:invoice_command",
     "db": "tracker.commands.db_cmd:db_group",
+    "plans": "tracker.commands.plans_cmd:plans_group",
+    "limits": "tracker.commands.plans_cmd:limits_command",
 }

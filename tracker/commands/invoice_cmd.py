@@ -15,6 +15,7 @@ from tracker.services.invoices_calc import GROUP_BYS
 from tracker.services.invoices_profile import (
     DISCLOSURES,
     PERIODS,
+    PLAN_USAGE_BASES,
     PLANS,
     TAX_TREATMENTS,
     load_profile,
@@ -155,6 +156,9 @@ def client_list(state: AppState, as_json: bool) -> None:
 @click.option("--exemption-reason", help="Why no VAT is charged (printed; tax treatment exempt).")
 @click.option("--budget", "monthly_budget", help="Monthly budget for AI usage, in the client's currency.")
 @click.option("--no-budget", is_flag=True, help="Remove the monthly budget.")
+@click.option("--plan-usage", type=click.Choice(PLAN_USAGE_BASES),
+              help="Usage a subscription plan covered (tracker plans): at its API-equivalent cost (default) "
+                   "or at its share of the plan's price.")
 @pass_state
 @user_errors
 def client_set(state: AppState, name, rates, taxes, no_tax, address, recurring, no_recurring, no_budget,

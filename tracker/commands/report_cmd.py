@@ -60,7 +60,8 @@ def report_command(state: AppState, kind, since, until, tz, by, sources, as_json
     else:
         click.echo(f"{kind.capitalize()} usage, {doc['since']} to {doc['until']} ({doc['timezone']}); "
                    "costs are estimates at the price in force on each request's date.")
-        click.echo(cli_format.table(doc["rows"], columns + TOKEN_COLUMNS, doc["totals"]))
+        plan_columns = [("plan_covered_usd", "Plan-covered (API prices)")] if "plan_covered_usd" in doc["totals"] else []
+        click.echo(cli_format.table(doc["rows"], columns + TOKEN_COLUMNS + plan_columns, doc["totals"]))
         for note in doc.get("notes", []):
             click.echo(f"\nNote: {note}")
         unpriced = doc["totals"]["unpriced_requests"]

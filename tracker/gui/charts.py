@@ -14,6 +14,7 @@ import math
 from datetime import date, datetime, timedelta, timezone, tzinfo
 from decimal import Decimal
 
+import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QCursor, QFont, QFontMetrics
@@ -560,3 +561,56 @@ class NameAxis(pg.AxisItem):
 
     def tickStrings(self, values, scale, spacing):
         return [self.names[int(v)] if 0 <= int(v) < len(self.names) else "" for v in values]
+
+
+class PercentAxis(pg.AxisItem):
+    """0%, 50%, 100%."""
+
+    def tickStrings(self, values, scale, spacing):
+        return [f"{v * scale:g}%" for v in values]
+
+
+class LimitsChart(Chart):
+    """Each plan window's percent used over time (one line per window), with the 80% and 95% marks.
+
+    Lines are made once and fed new data on refresh (see MonthChart); a window's line breaks where
+    it reset, so a drop to 0 reads as the reset it is.
+    """
+
+    def __init__(self, parent=None):
+        super().__init__(money_axis=False, parent=parent, axes={"left": PercentAxis("left")})
+        p = active()
+        for level, colour in ((80, p.warn), (95, p.bad)):
+            self.plot.addItem(pg.InfiniteLine(pos=level, angle=0, pen=pg.mkPen(colour, width=1,
+                                                                               style=Qt.PenStyle.DotLine)))
+        self._lines: list[pg.PlotDataItem] = []
+        self._names: list[str] = []
+        self.setMinimumHeight(240)
+
+    def set_data(self, series: list[tuple[str, list[float], list[float], list[bool]]]) -> None:
+        """series: (name, x seconds, percent used, True where a new run of the window starts) per window."""
+        while len(self._lines) < len(series):
+            line = pg.PlotDataItem([], [])
+            self.plot.addItem(line)
+            self._lines.append(line)
+        legend = []
+        for i, line in enumerate(self._lines):
+            if i >= len(series):
+                line.setData([], [])
+                line.hide()
+                continue
+            name, xs, ys, breaks = series[i]
+            # connect every point to the next unless the next starts a new run of the window
+            connect = np.array([not b for b in breaks[1:]] + [False], dtype=bool) if xs else "all"
+            line.setData(xs, ys, connect=connect, pen=pg.mkPen(colour_for(i), width=2), symbol="o", symbolSize=3,
+                         symbolBrush=colour_for(i), symbolPen=None)
+            line.show()
+            legend.append((name, colour_for(i), "line"))
+        self._names = [name for name, _, _ in legend]
+        self.set_legend(legend)
+        top = max((max(ys) for _, _, ys, _ in series if ys), default=100)
+        self.plot.setYRange(-5, max(100, top) + 5, padding=0)
+        xs_all = [x for _, xs, _, _ in series for x in xs]
+        if xs_all:
+            self.plot.setXRange(min(xs_all), max(xs_all), padding=0.02)
+        self.redraw_axes()

@@ -36,7 +36,9 @@ def state_colour(warning: bool, error: bool, paused: bool) -> str:
     return WARN_COLOUR if warning else OK_COLOUR
 
 
-def draw_icon(today_pico: int | None, warning: bool = False, error: bool = False, paused: bool = False) -> QIcon:
+def draw_icon(today_pico: int | None, warning: bool = False, error: bool = False, paused: bool = False,
+              text: str | None = None) -> QIcon:
+    """The badge: today's spend, or `text` ("C 42%": a plan window, drawn on two lines)."""
     pixmap = QPixmap(ICON_PX, ICON_PX)
     pixmap.fill(Qt.GlobalColor.transparent)
     painter = QPainter(pixmap)
@@ -44,13 +46,15 @@ def draw_icon(today_pico: int | None, warning: bool = False, error: bool = False
     painter.setPen(Qt.PenStyle.NoPen)
     painter.setBrush(QColor(state_colour(warning, error, paused)))
     painter.drawRoundedRect(QRectF(2, 2, ICON_PX - 4, ICON_PX - 4), 14, 14)
-    text = badge_text(today_pico)
+    lines = text.split(" ", 1) if text else [badge_text(today_pico)]
+    longest = max(len(line) for line in lines)
     font = QFont()
     font.setBold(True)
-    font.setPixelSize(34 if len(text) <= 2 else 26 if len(text) == 3 else 21)
+    size = 34 if longest <= 2 else 26 if longest == 3 else 21
+    font.setPixelSize(size if len(lines) == 1 else min(size, 24))
     painter.setFont(font)
     painter.setPen(QColor("white"))
-    painter.drawText(QRectF(0, 0, ICON_PX, ICON_PX), Qt.AlignmentFlag.AlignCenter, text)
+    painter.drawText(QRectF(0, 0, ICON_PX, ICON_PX), Qt.AlignmentFlag.AlignCenter, "\n".join(lines))
     if warning or error:
         painter.setBrush(QColor("white"))
         painter.setPen(Qt.PenStyle.NoPen)

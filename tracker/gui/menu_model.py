@@ -9,7 +9,9 @@ from datetime import tzinfo as TzInfo
 from tracker.core.timeutil import from_ms
 from tracker.core.wording import counted
 from tracker.gui.theme import percent, usd
+from tracker.services.limits import LimitsSnapshot, badge_text, pct_text
 from tracker.services.overview import OverviewSnapshot
+from tracker.services.plans import multiple
 
 SOURCE_LABELS = {
     "claude_code": "Claude Code", "codex": "Codex CLI", "gemini_cli": "Gemini CLI", "openai": "OpenAI",
@@ -84,8 +86,31 @@ def _info(text: str) -> MenuEntry:
     return MenuEntry(text, "dashboard")
 
 
+def plan_value_line(s: OverviewSnapshot) -> str | None:
+    """'Plans this month: $200, covered $1,240 at API prices (6.2x)', when plans cover usage this month."""
+    if not s.plan_fees_month_pico and not s.plan_covered_month_pico:
+        return None
+    times = multiple(s.plan_covered_month_pico, s.plan_fees_month_pico)
+    return (f"Plans this month: {usd(s.plan_fees_month_pico)}, covered {usd(s.plan_covered_month_pico)} "
+            f"at API prices" + (f" ({times}x so far)" if times is not None else ""))
+
+
+def limit_entries(limits: LimitsSnapshot | None, zone: TzInfo | None, now_ms: int) -> list[MenuEntry]:
+    """Each plan window (used %, reset, pace), the blocks of agents no window meters, a Claude login problem."""
+    if limits is None:
+        return []
+    entries = [_info(f"{w.label}: {pct_text(w.reading.used_pct)} used · {w.pace_text(zone, now_ms)}")
+               for w in limits.windows]
+    entries += [_info(b.text(zone, now_ms)) for b in limits.unmetered_blocks()]
+    claude = limits.claude
+    if claude is not None and claude.consent and claude.ok is False:
+        entries.append(_info(f"⚠ Claude windows: {claude.message}"))
+    return [SEPARATOR, *entries] if entries else []
+
+
 def menu_entries(snapshot: OverviewSnapshot | None, status: SyncStatus, open_nudges: int,
-                 zone: TzInfo | None = None, now_ms: int | None = None, demo: bool = False) -> list[MenuEntry]:
+                 zone: TzInfo | None = None, now_ms: int | None = None,
+                 limits: LimitsSnapshot | None = None, demo: bool = False) -> list[MenuEntry]:
     now_ms = now_ms if now_ms is not None else (snapshot.as_of_ms if snapshot else 0)
     entries: list[MenuEntry] = []
     if demo:
@@ -100,6 +125,9 @@ def menu_entries(snapshot: OverviewSnapshot | None, status: SyncStatus, open_nud
             f"Month to date: {usd(s.month_pico)} (forecast {usd(s.forecast_pico)}, "
             f"{usd(s.forecast_low_pico)}–{usd(s.forecast_high_pico)})"))
         entries.append(_info(f"Change vs last month: {percent(s.change_vs_last_month)}"))
+        plans = plan_value_line(s)
+        if plans:
+            entries.append(_info(plans))
         if s.warning:
             entries.append(_info(f"⚠ Spending high: {s.warning_reason}"))
         if s.unpriced_month:
@@ -109,6 +137,7 @@ def menu_entries(snapshot: OverviewSnapshot | None, status: SyncStatus, open_nud
             for src in s.sources:
                 entries.append(_info(
                     f"{source_label(src.source)}: today {usd(src.today_pico)}, month {usd(src.month_pico)}"))
+    entries += limit_entries(limits, zone, now_ms)
     entries.append(SEPARATOR)
     entries.append(_info(f"Open nudges: {open_nudges}"))
     if status.running:
@@ -131,12 +160,30 @@ def menu_entries(snapshot: OverviewSnapshot | None, status: SyncStatus, open_nud
     return entries
 
 
-def tooltip(snapshot: OverviewSnapshot | None, status: SyncStatus) -> str:
+def tray_badge(snapshot: OverviewSnapshot | None, limits: LimitsSnapshot | None, mode: str) -> str | None:
+    """The badge's text when it shows the tightest plan window ("C 42%"); None: today's spend."""
+    if mode != "limits" or limits is None:
+        return None
+    return badge_text(limits.tightest())
+
+
+LIMIT_WARNING_PCT = 80  # the window badge turns amber from here (the first notification's level)
+
+
+def limit_warning(limits: LimitsSnapshot | None) -> bool:
+    tightest = limits.tightest() if limits is not None else None
+    return tightest is not None and tightest.reading.used_pct >= LIMIT_WARNING_PCT
+
+
+def tooltip(snapshot: OverviewSnapshot | None, status: SyncStatus, limits: LimitsSnapshot | None = None) -> str:
     if snapshot is None:
         return "Tracker: loading"
     lines = [f"Tracker — today {usd(snapshot.today_pico)}",
              f"7 days {usd(snapshot.week_pico)} · month {usd(snapshot.month_pico)} "
              f"(forecast {usd(snapshot.forecast_pico)})"]
+    tightest = limits.tightest() if limits is not None else None
+    if tightest is not None:
+        lines.append(f"{tightest.label}: {pct_text(tightest.reading.used_pct)} used")
     if snapshot.warning:
         lines.append(f"Spending high: {snapshot.warning_reason}")
     if status.errors:

@@ -11,6 +11,7 @@ from PySide6.QtCore import QObject, Signal, Slot
 from tracker.core.timeutil import local_date, now_ms
 from tracker.gui.menu_model import SyncStatus, describe_progress
 from tracker.services.context import AppContext
+from tracker.services.limits import LimitsSnapshot, badge_mode, limits_snapshot
 from tracker.services.overview import DEFAULT_CHART_DAYS, OverviewSnapshot, overview_snapshot
 from tracker.services.status import Problem, current_problems, open_nudges
 
@@ -34,6 +35,8 @@ class DashboardModel(QObject):
         super().__init__(parent)
         self.ctx = ctx
         self.snapshot: OverviewSnapshot | None = None
+        self.limits: LimitsSnapshot | None = None  # plan windows and blocks, read with the snapshot
+        self.badge = "spend"  # what the tray badge shows: services.limits.BADGE_MODES
         self.status = SyncStatus()
         self.chart_days = DEFAULT_CHART_DAYS
         self.nudges: list = []
@@ -73,6 +76,8 @@ class DashboardModel(QObject):
         try:
             self._seen_version = self.ctx.store.data_version()
             self.snapshot = overview_snapshot(self.ctx.store, self.zone(), chart_days=self.chart_days)
+            self.limits = limits_snapshot(self.ctx.store, self.snapshot.as_of_ms)
+            self.badge = badge_mode(self.ctx.store)
             self._seen_day = self.snapshot.today
             if not self._nudges_loaded:  # afterwards the sync worker brings them with new usage
                 self.nudges = open_nudges(self.ctx)
@@ -85,6 +90,15 @@ class DashboardModel(QObject):
         self.last_refresh_s = time.perf_counter() - started
         self.refreshes += 1
         self.snapshotChanged.emit()
+
+    def refresh_limits(self) -> None:
+        """Plan windows again (a few small queries): a window that reset since the last refresh must not
+        keep its old figure in the tray, though no usage changed."""
+        try:
+            self.limits = limits_snapshot(self.ctx.store)
+            self.badge = badge_mode(self.ctx.store)
+        except Exception:  # the tray keeps what it had; the next refresh says what is wrong
+            log.exception("reading plan windows failed")
 
     def set_chart_days(self, days: int) -> None:
         if days != self.chart_days:
@@ -123,6 +137,7 @@ class DashboardModel(QObject):
             self.nudges = report["nudges"]
         if report.get("budget_alerts"):
             self.budget_alerts = report["budget_alerts"]
+        self.refresh_limits()
         self.statusChanged.emit()
         self.refresh_if_changed()  # a sync that found nothing new costs no query and no repaint
 

@@ -9,9 +9,10 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMenu, QSystemTrayIcon
 
 from tracker.gui.icon import draw_icon
-from tracker.gui.menu_model import menu_entries, tooltip
+from tracker.gui.menu_model import limit_warning, menu_entries, tooltip, tray_badge
 from tracker.gui.model import DashboardModel
 from tracker.gui.notify import NotificationGate
+from tracker.services.limits import due_alerts, mark_alerted
 from tracker.services.status import mark_announced, unannounced
 from tracker.gui.theme import usd
 
@@ -53,8 +54,10 @@ class TrayController(QObject):
     @Slot()
     def rebuild_menu(self) -> None:
         self.menu.clear()
+        self.model.refresh_limits()  # a window may have reset since the last sync
+        limits = self.model.limits
         entries = menu_entries(self.model.snapshot, self.model.status, len(self.model.nudges), self.model.zone(),
-                               demo=self.model.demo)
+                               now_ms=limits.as_of_ms if limits else None, limits=limits, demo=self.model.demo)
         for entry in entries:
             if entry.separator:
                 self.menu.addSeparator()
@@ -85,8 +88,13 @@ class TrayController(QObject):
         snap, status = self.model.snapshot, self.model.status
         today = snap.today_pico if snap else None
         warning = bool(snap and snap.warning)
-        self.tray.setIcon(draw_icon(today, warning=warning, error=bool(status.errors), paused=status.paused))
-        self.tray.setToolTip(tooltip(snap, status))
+        badge = tray_badge(snap, self.model.limits, self.model.badge)
+        # a badge showing a plan window is amber when that window is close to its limit
+        amber = limit_warning(self.model.limits) if badge is not None else warning
+        self.tray.setIcon(draw_icon(today, warning=amber, error=bool(status.errors), paused=status.paused,
+                                    text=badge))
+        self.tray.setToolTip(tooltip(snap, status, self.model.limits))
+        self.notify_limits()
         if self.gate.should_notify("spend", warning and snap and snap.warning_reason):
             self.tray.showMessage("Spending is up", f"Today {usd(snap.today_pico)}: {snap.warning_reason}.",
                                   QSystemTrayIcon.MessageIcon.Warning)
@@ -108,3 +116,17 @@ class TrayController(QObject):
                 QSystemTrayIcon.MessageIcon.Information,
             )
             mark_announced(self.model.ctx, fresh)
+
+    def notify_limits(self) -> None:
+        """A plan window at 80% or 95%: told once per window (services.limits decides, the gate paces)."""
+        limits = self.model.limits
+        if limits is None:
+            return
+        alerts = due_alerts(self.model.ctx.store, limits, self.model.zone())
+        # one kind per window and level: the gate's hourly pacing must not hold back the 95% after the 80%
+        shown = [a for a in alerts if self.gate.should_notify(f"limit:{a.key}", a.key)]
+        for alert in shown:
+            icon = QSystemTrayIcon.MessageIcon.Warning if alert.threshold_pct >= 95 \
+                else QSystemTrayIcon.MessageIcon.Information
+            self.tray.showMessage(alert.title, alert.text, icon)
+        mark_alerted(self.model.ctx.store, shown)

@@ -77,7 +77,7 @@ def budget_states(store, zone: tzinfo, today: date | None = None) -> list[dict]:
                                 f"{tag['name']} --exchange-rate X`")
             out.append(state)
             continue
-        sel = service.usage_selection(store, tag["id"], billing, fx or Decimal(0), start_ms, end_ms,
+        sel = service.usage_selection(store, tag["id"], billing, fx or Decimal(0), start_ms, end_ms, zone,
                                       unbilled_only=False)
         spent = sum((c.amount for c in sel.charges), Decimal(0))
         budget = Decimal(billing.monthly_budget)

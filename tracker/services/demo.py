@@ -3,7 +3,9 @@
 It serves `tracker --demo`, the tests and the screenshots: several agents and
 provider accounts, premium and cheap models, projects with a weekday rhythm, a
 spend jump in the last fortnight, simple requests on premium models (nudge
-material), and a provider that billed what was estimated. Everything goes
+material), and a provider that billed what was estimated. `ensure_demo` (the
+demo universe) adds a Claude Max plan paying for the Claude Code usage, and
+Codex and Claude plan windows (demo_limits). Everything goes
 through the same ingest path as real data, so prices are real and frozen.
 """
 
@@ -209,8 +211,18 @@ def ensure_demo(store: Store, pricer: Pricer, end_day: date | None = None) -> De
         missing = (end_day - last).days
         if missing <= 0:
             return None
-        return generate(store, pricer, end_day=end_day, days=min(missing, DEMO_DAYS), seed=DEMO_SEED + missing)
-    return generate(store, pricer, end_day=end_day)
+        summary = generate(store, pricer, end_day=end_day, days=min(missing, DEMO_DAYS), seed=DEMO_SEED + missing)
+    else:
+        summary = generate(store, pricer, end_day=end_day)
+    seed_demo_plans(store, end_day - timedelta(days=DEMO_DAYS - 1), end_day)
+    return summary
+
+
+def seed_demo_plans(store: Store, first: date, end_day: date) -> None:
+    """The demo universe's subscription plan and plan windows (services.demo_limits; idempotent)."""
+    from tracker.services.demo_limits import seed
+
+    seed(store, first, end_day)
 
 
 def seed_demo_value(store: Store, first: date | None = None, end_day: date | None = None) -> None:

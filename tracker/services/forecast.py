@@ -29,6 +29,7 @@ from decimal import ROUND_HALF_EVEN, Decimal
 
 from tracker.core.money import format_usd, usd_to_pico
 from tracker.core.timeutil import local_date, next_period_start, now_ms, windows, zone_name
+from tracker.services import cost_basis
 from tracker.storage import Store
 
 BASELINE_DAYS = 28
@@ -97,11 +98,14 @@ def week_over_week_fires(last_pico: int, previous_pico: int, threshold_pct: int 
 
 
 def daily_costs(store: Store, zone: tzinfo, first: date, last: date) -> dict[date, int]:
-    """Cost per local day in [first, last], zero for days without usage."""
+    """Money spent per local day in [first, last], zero for days without usage.
+
+    Usage a subscription plan covers is not in it (services.cost_basis, pay as you go).
+    """
     if last < first:
         return {}
     result = {first + timedelta(days=i): 0 for i in range((last - first).days + 1)}
-    for row in store.aggregate(windows(first, last, "day", zone), group_by=[]):
+    for row in cost_basis.aggregate(store, zone, windows(first, last, "day", zone), group_by=[]):
         result[date.fromisoformat(row["period"])] += row["cost_pico"]
     return result
 

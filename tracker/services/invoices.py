@@ -171,6 +171,11 @@ def client_plan_summary(billing: ClientBilling) -> str:
         usage = "AI usage billed as used" if billing.usage_billed else "AI usage listed, included in the fee"
         return f"{billing.fixed_fee_label} per {billing.fixed_fee_period}; {usage}."
     return "AI usage billed as used."
+def plan_usage_note(billing: ClientBilling) -> str:
+    """How usage a subscription plan covered is costed for this client (for the invoice's plan text)."""
+    if billing.plan_usage == "plan_share":
+        return " Usage a subscription plan covered is costed at its share of the plan's price."
+    return ""
 
 
 def _period_ms(inv: dict, zone: tzinfo) -> tuple[int, int]:
@@ -181,13 +186,17 @@ def _period_ms(inv: dict, zone: tzinfo) -> tuple[int, int]:
 
 
 def usage_selection(store, tag_id: int, billing: ClientBilling, fx: Decimal, start_ms: int, end_ms: int,
-                    unbilled_only: bool = True) -> calc.Selection:
+                    zone, unbilled_only: bool = True) -> calc.Selection:
     """What the client's tagged usage in [start_ms, end_ms) comes to under `billing`: only what no standing
     invoice billed yet (an invoice), or all of it (`unbilled_only` False: a budget's month)."""
     b = book(store)
     rows = b.client_usage(tag_id, start_ms, end_ms)
     if not unbilled_only:
         rows = [r | {"billed": None, "billed_as_usage": False} for r in rows if not r.get("withdrawn")]
+    if billing.plan_usage == "plan_share":  # usage a subscription plan covered: its share of the plan's price
+        from tracker.services.cost_basis import rows_at_plan_share
+
+        rows = rows_at_plan_share(store, zone, rows)
     for row in rows:
         row["utc_day"] = from_ms(row["ts_ms"]).date().isoformat()
     utc_lo = from_ms(start_ms).date().isoformat()
@@ -228,7 +237,7 @@ def compute(store, inv: dict, issue_day: date | None = None, issued_ms: int | No
     if problem:
         warnings.append(problem)
     fx = _fx(inv, require_rate)
-    sel = usage_selection(store, tag["id"], billing, fx, *_period_ms(inv, zone))
+    sel = usage_selection(store, tag["id"], billing, fx, *_period_ms(inv, zone), zone)
     since, until = date.fromisoformat(inv["since_day"]), date.fromisoformat(inv["until_day"])
     fees = items_calc.fee_lines(billing, since, until, b.billed_periods(tag["id"]), currency)
     items = b.items(inv["id"])
@@ -271,7 +280,7 @@ def compute(store, inv: dict, issue_day: date | None = None, issued_ms: int | No
         "exchange_rate": None if currency == "USD" else inv["exchange_rate"],
         "group_by": inv["group_by"],
         "disclosure": billing.show,
-        "plan": client_plan_summary(billing),
+        "plan": client_plan_summary(billing) + (plan_usage_note(billing) if billing.show == "cost" else ""),
         "rounding": calc.ROUNDING_RULE,
         "seller": seller,
         "buyer": buyer,

@@ -40,6 +40,9 @@ PERIODS = ("week", "month", "quarter", "year")
 DISCLOSURES = ("amounts", "tokens", "cost")  # what a client document shows of AI usage lines
 DEFAULT_DISCLOSURE = "tokens"
 TAX_TREATMENTS = ("standard", "reverse_charge", "exempt")
+# How usage a subscription plan covered (services.cost_basis) is costed on this client's invoices:
+# at its API-equivalent cost (list prices), or at its share of the plan's monthly price.
+PLAN_USAGE_BASES = ("api_equivalent", "plan_share")
 RATE_CLASSES = ("input", "cache_read", "cache_write", "output")
 MAX_TAXES = 2
 BILLING_ALIASES = {"name": "legal_name", "vat_id": "tax_id"}
@@ -222,6 +225,7 @@ class ClientBilling:
         """Whether the plan holds amounts in the client's currency (rates, fees, an hourly rate)."""
         fee = self.plan == "fixed" and Decimal(self.fixed_fee or 0) > 0
         return bool((self.plan == "per_model" and self.rates) or fee or self.recurring or self.hourly_rate)
+    plan_usage: str = "api_equivalent"  # one of PLAN_USAGE_BASES
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -238,6 +242,8 @@ def parse_billing(raw: dict | None) -> ClientBilling:
                                and k != "taxes"})
     if billing.plan not in PLANS:
         raise ValueError(f"Unknown rate plan {billing.plan!r}: choose one of {', '.join(PLANS)}.")
+    if billing.plan_usage not in PLAN_USAGE_BASES:
+        raise ValueError(f"Plan usage is billed as one of {', '.join(PLAN_USAGE_BASES)}, not {billing.plan_usage!r}.")
     if billing.currency:
         billing.currency = check_currency(billing.currency)
     if billing.country:

@@ -16,7 +16,10 @@ Lines not counted are reported per reason (`lines_skipped`): bad input
 (invalid_json, non_utf8, huge_line, not_an_object, bad_number, bad_timestamp,
 missing_model, unknown_kind, file_error) and lines that are rightly not
 counted (duplicate, synthetic, no_usage, not_advanced, fork_replay,
-no_usage_info, total_regressed). Only lines that pass a reader's prefilter
+no_usage_info, total_regressed); bad_rate_limits counts plan windows that could
+not be read (their line's usage still counts). Plan limit-window readings
+(Codex `rate_limits`) are written in the same transaction as the events and
+cursors of their files. Only lines that pass a reader's prefilter
 can be classified; a half line at the end of a file is pending, not bad.
 """
 
@@ -42,6 +45,7 @@ from tracker.services.parent_watch import exit_with_parent
 from tracker.sources import claude_code, codex, gemini_cli
 from tracker.sources import logfiles as lf
 from tracker.storage.bulk import ROW_KEY, ROW_SIDECHAIN, ROW_TOKENS, bulk_writes, write_event_rows
+from tracker.storage.limits import reading_row
 from tracker.storage.store import event_row
 
 log = logging.getLogger(__name__)
@@ -72,6 +76,7 @@ class ImportReport:
     files_failed: int = 0
     events_added: int = 0
     events_written: int = 0
+    limit_readings: int = 0  # plan limit-window readings written (Codex rate_limits)
     lines_parsed: int = 0  # lines looked at after the byte prefilter
     lines_skipped: Counter = field(default_factory=Counter)
     bytes_read: int = 0
@@ -89,6 +94,7 @@ class ImportReport:
             "files_failed": self.files_failed,
             "events_added": self.events_added,
             "events_written": self.events_written,
+            "limit_readings": self.limit_readings,
             "lines_parsed": self.lines_parsed,
             "lines_skipped": {k: v for k, v in sorted(self.lines_skipped.items()) if v},
             "bytes_read": self.bytes_read,
@@ -188,6 +194,7 @@ def _read_and_price(work: _Work, pricer=None):
         except Exception as exc:  # never lose the other files to one bad record
             return work, None, None, f"{lf.path_text(work.stat.path)}: pricing failed: {type(exc).__name__}: {exc}", []
         result.events = rows
+        result.readings = [reading_row(r) for r in result.readings]
     return work, result, cursor, error, pricer.take_learned()
 
 
@@ -389,10 +396,12 @@ class _Batch:
     def __init__(self, kind: str):
         self.kind = kind
         self.rows: dict[str, tuple] = {}
+        self.readings: list[tuple] = []
         self.cursors: list[Cursor] = []
         self.duplicates = 0
 
-    def add(self, rows: Iterable[tuple], cursor: Cursor) -> None:
+    def add(self, rows: Iterable[tuple], cursor: Cursor, readings: Iterable[tuple] = ()) -> None:
+        self.readings += readings
         most_complete = KEEP_MOST_COMPLETE[self.kind]
         mine = self.rows
         for row in rows:
@@ -459,7 +468,9 @@ def import_logs(
         # parsed); this is the ingest write: rows and cursors in one transaction.
         # Key order fills the primary-key index left to right: fewer page splits.
         rows = [batch.rows[key] for key in sorted(batch.rows)]
-        result = write_event_rows(store, rows, batch.cursors, keep_most_complete=KEEP_MOST_COMPLETE[batch.kind])
+        result = write_event_rows(store, rows, batch.cursors, keep_most_complete=KEEP_MOST_COMPLETE[batch.kind],
+                                  reading_rows=batch.readings)
+        report.limit_readings += len(batch.readings)
         report.events_added += result.events_added
         report.events_written += result.events_written
         report.by_source[batch.kind]["events_added"] += result.events_added
@@ -485,7 +496,7 @@ def import_logs(
             report.lines_parsed += result.lines_seen
             report.lines_skipped.update(result.skipped)
             batch = batches[item.kind]
-            batch.add(result.events, Cursor(item.kind, item.stat.path, cursor, item.stat.stat_key))
+            batch.add(result.events, Cursor(item.kind, item.stat.path, cursor, item.stat.stat_key), result.readings)
             if len(batch) >= BATCH_EVENTS:
                 flush(batch)
             emit(item.stat.path)

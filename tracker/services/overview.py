@@ -16,6 +16,7 @@ from datetime import date, datetime, timedelta, tzinfo
 from fractions import Fraction
 
 from tracker.core.timeutil import UTC, Window, from_ms, local_midnight, next_period_start, now_ms, to_ms, windows
+from tracker.services import cost_basis
 from tracker.services.forecast import forecast_history_first, month_end_forecast
 from tracker.storage import Store
 
@@ -88,6 +89,10 @@ class OverviewSnapshot:
     daily: DailySeries
     month: MonthSeries
     billed: list[BilledRow] = field(default_factory=list)
+    # Usage subscription plans paid for this month, at API-equivalent cost (not in the spend figures),
+    # and the plans' fees for the month in USD (plans in a currency with no USD rate left out).
+    plan_covered_month_pico: int = 0
+    plan_fees_month_pico: int = 0
     has_data: bool = True
     newest_ms: int | None = None  # the newest usage stored (a history that ended before the chart shows none of it)
 
@@ -129,7 +134,8 @@ def overview_snapshot(
     month_end = next_period_start(month_start, "month")
     first = min(prev_month_start, today - timedelta(days=max(chart_days, BASELINE_DAYS + 1) - 1))
     wins = windows(first, today, "day", zone)
-    rows = store.aggregate(wins, group_by=("source", "model"), tokens=False)
+    # money spent: usage a subscription plan covers is not paid as it goes (its fee is shown apart)
+    rows = cost_basis.aggregate(store, zone, wins, group_by=("source", "model"), tokens=False)
 
     index = {w.start_day: i for i, w in enumerate(wins)}
     n = len(wins)
@@ -139,10 +145,13 @@ def overview_snapshot(
     by_model: dict[str, list[int]] = defaultdict(lambda: [0] * n)
     unpriced_by_source_month: dict[str, int] = defaultdict(int)
     unpriced_models: set[str] = set()
+    covered_month = 0
     day_of_label = {w.label: w.start_day for w in wins}
     for r in rows:
         i = index[day_of_label[r["period"]]]
         cost = r["cost_pico"]
+        if wins[i].start_day >= month_start:
+            covered_month += r["plan_covered_pico"]
         totals[i] += cost
         unpriced[i] += r["unpriced_requests"]
         by_source[r["source"]][i] += cost
@@ -226,6 +235,8 @@ def overview_snapshot(
         daily=daily,
         month=month,
         billed=billed_rows(store, month_start, today),
+        plan_covered_month_pico=covered_month,
+        plan_fees_month_pico=cost_basis.month_plan_fees_pico(store, zone, month_start)[0],
         has_data=span is not None,
         newest_ms=span[1] if span else None,
     )

@@ -14,6 +14,7 @@ from datetime import date, timedelta, tzinfo
 
 from tracker.core.money import format_usd
 from tracker.core.timeutil import UTC, Window, from_ms, local_date, now_ms, windows, zone_name
+from tracker.services import cost_basis
 from tracker.sources import USAGE_SOURCE_KINDS
 from tracker.storage import Store
 from tracker.storage.migrations import TOKEN_COLUMNS
@@ -78,15 +79,36 @@ def all_unpriced(row: dict) -> bool:
     return row["unpriced_requests"] >= row["requests"]
 
 
-def _totals(rows: list[dict]) -> dict:
+def _totals(rows: list[dict], plans: bool = False) -> dict:
     total = {c: 0 for c in TOKEN_COLUMNS} | {"requests": 0, "cost_pico": 0, "unpriced_requests": 0,
                                              "partly_priced_requests": 0}
+    if plans:
+        total |= {"api_equivalent_pico": 0, "plan_covered_pico": 0}
     for row in rows:
         for key in total:
             total[key] += row[key]
     # a total's cost is null only when every row's is (1: some row has a cost)
     total["priced_rows"] = 0 if rows and all(all_unpriced(row) for row in rows) else 1
     return total
+
+
+PLAN_NOTE = ("cost_usd is money paid as you go: usage a subscription plan covered is not in it; "
+             "plan_covered_usd is that usage at API-equivalent cost (list prices), and api_equivalent_usd "
+             "is everything at list prices. What each plan was worth: `tracker plans value`.")
+
+
+def _with_plan_figures(public: dict, row: dict) -> dict:
+    """The API-equivalent figures beside cost_usd, labelled, when a plan covered part of the report."""
+    public["plan_covered_usd"] = format_usd(row["plan_covered_pico"])
+    public["api_equivalent_usd"] = format_usd(row["api_equivalent_pico"])
+    return public
+
+
+def _money_rows(store: Store, zone: tzinfo, wins: list[Window], group: list[str], sources) -> tuple[list[dict], bool]:
+    """Aggregate rows on the pay-as-you-go basis, and whether the user has plans (then every report of
+    this database carries the plan figures: the same columns whatever range is asked)."""
+    rows = cost_basis.aggregate(store, zone, wins, group_by=group, sources=sources)
+    return rows, cost_basis.has_plans(store)
 
 
 def check_sources(sources: list[str] | None) -> None:
@@ -121,7 +143,7 @@ def _usage_report(store: Store, zone: tzinfo, period: str, by: str, since: date 
     span = default_range(store, zone, since, until)
     wins = windows(span.since, span.until, period, zone)
     group = ["source"] if by == "source" else ["source", by]
-    raw = store.aggregate(wins, group_by=group, sources=sources)
+    raw, planned = _money_rows(store, zone, wins, group, sources)
     raw.sort(key=lambda r: (r["_start_ms"], r.get("source") or "", str(r.get(by) or "")))
     field = PERIOD_FIELD[period]
     rows = []
@@ -130,17 +152,17 @@ def _usage_report(store: Store, zone: tzinfo, period: str, by: str, since: date 
         if by != "source":
             row[by] = r[by]
         row.update(_public(r))
-        rows.append(row)
-    totals = _totals(raw)
+        rows.append(_with_plan_figures(row, r) if planned else row)
+    totals = _totals(raw, planned)
     report = {
         "timezone": zone_name(zone),
         "since": span.since.isoformat(),
         "until": span.until.isoformat(),
         "rows": rows,
-        "totals": _public(totals),
+        "totals": _with_plan_figures(_public(totals), totals) if planned else _public(totals),
     }
     report["totals"]["cost_basis"] = "estimated"
-    notes = overlap_notes({r["source"] for r in rows})
+    notes = overlap_notes({r["source"] for r in rows}) + ([PLAN_NOTE] if planned else [])
     if notes:
         report["notes"] = notes
     billed = store.billed_by_day(span.since.isoformat(), span.until.isoformat())
@@ -217,15 +239,19 @@ def projects_report(store: Store, zone: tzinfo, since: date | None = None, until
     whole = windows(span.since, span.until, "day", zone)
     # one window spanning the whole range
     one = [Window("all", whole[0].start_day, whole[0].start_ms, whole[-1].end_ms)]
-    raw = store.aggregate(one, group_by=["project", "source"], sources=sources)
-    raw.sort(key=lambda r: -(r["cost_pico"] or 0))
+    raw, planned = _money_rows(store, zone, one, ["project", "source"], sources)
+    raw.sort(key=lambda r: -(r["api_equivalent_pico"] or 0))
     rows = []
     for r in raw:
         row = {"project": r["project"], "source": r["source"]}
         row.update(_public(r))
-        rows.append(row)
-    return {"timezone": zone_name(zone), "since": span.since.isoformat(), "until": span.until.isoformat(),
-            "rows": rows, "totals": _public(_totals(raw))}
+        rows.append(_with_plan_figures(row, r) if planned else row)
+    totals = _totals(raw, planned)
+    report = {"timezone": zone_name(zone), "since": span.since.isoformat(), "until": span.until.isoformat(),
+              "rows": rows, "totals": _with_plan_figures(_public(totals), totals) if planned else _public(totals)}
+    if planned:
+        report["notes"] = [PLAN_NOTE]
+    return report
 
 
 def local_iso(ms: int, zone: tzinfo) -> str:

@@ -26,6 +26,8 @@ from decimal import ROUND_HALF_EVEN, Decimal
 
 from tracker.core.money import PICO_PER_USD, format_usd, pico_to_usd
 from tracker.core.timeutil import Window, local_date, next_period_start, now_ms, windows, zone_name
+from tracker.services import cost_basis
+from tracker.services.plans import FX_SETTING  # noqa: F401  (re-exported: `tracker value rate` sets it)
 from tracker.storage import Store
 from tracker.storage.value import UNTAGGED
 
@@ -37,7 +39,6 @@ LEVERAGE_WINDOW_DAYS = 28
 LEVERAGE_REFERENCE_SHARE = Decimal("0.5")  # a share cited for elite engineers; informative, not a target
 DAYS_PER_YEAR = 365
 COMPENSATION_SETTING = "value.annual_compensation"  # {"amount": "150000", "currency": "USD"}
-FX_SETTING = "value.usd_per_currency"  # {"EUR": "1.08"}: USD for one unit of the currency
 RATIO_PLACES = Decimal("0.0001")
 MONEY_PLACES = Decimal("0.01")
 PCT_PLACES = Decimal("0.1")
@@ -205,7 +206,9 @@ def leverage(store: Store, zone: tzinfo, today: date) -> dict | None:
     last = today - timedelta(days=1)
     first = today - timedelta(days=LEVERAGE_WINDOW_DAYS)
     wins = windows(first, last, "day", zone)
-    cost = sum(r["cost_pico"] for r in store.aggregate(wins, group_by=[]))
+    # what the AI work cost: plan-covered usage at its share of the plan's price
+    cost = sum(r["cost_pico"] for r in cost_basis.aggregate(store, zone, wins, group_by=[],
+                                                           basis=cost_basis.BASIS_PLAN_SHARE))
     annual_pico = cost * DAYS_PER_YEAR // LEVERAGE_WINDOW_DAYS
     result = {
         "annual_compensation": _money(amount), "currency": currency, "window_days": LEVERAGE_WINDOW_DAYS,
@@ -244,7 +247,7 @@ def _roi_report(store: Store, zone: tzinfo, period: str, since: date | None, unt
     rates = _fx_rates(store)
     cells: dict[tuple[int | None, str], _Cell] = defaultdict(_Cell)
     wins = [Window(p.label, p.first, p.start_ms, p.end_ms) for p in periods]
-    for row in store.aggregate(wins, group_by=["tag_id"]):
+    for row in cost_basis.aggregate(store, zone, wins, group_by=["tag_id"], basis=cost_basis.BASIS_PLAN_SHARE):
         cell = cells[(row["tag_id"], row["period"])]
         cell.cost_pico += row["cost_pico"]
         cell.requests += row["requests"]
@@ -295,6 +298,9 @@ def _roi_report(store: Store, zone: tzinfo, period: str, since: date | None, unt
         f"(later half against earlier half) while value grew {VALUE_FLAT_PCT}% or less",
     ]
     notes += [unconverted_note(currency, amount) for currency, amount in grand_figures["unconverted_value"].items()]
+    if periods and cost_basis.segments(store, zone, periods[0].start_ms, periods[-1].end_ms):
+        notes.append("usage a subscription plan covers costs its share of the plan's monthly price (shared in "
+                     "proportion to its API-equivalent cost), not its API-equivalent cost: `tracker plans value`")
     return {
         "timezone": zone_name(zone), "period": period, "since": since.isoformat(), "until": until.isoformat(),
         "currency": "USD",

@@ -24,11 +24,14 @@ class SyncReport:
     providers: dict | None = None
     errors: list[str] = field(default_factory=list)
     team_share: dict | None = None
+    claude_limits: dict | None = None  # reading Claude's plan windows (only with the user's consent)
 
     def as_dict(self) -> dict[str, Any]:
         doc = {"logs": self.logs, "providers": self.providers, "errors": self.errors}
         if self.team_share is not None:
             doc["team_share"] = self.team_share
+        if self.claude_limits is not None:
+            doc["claude_limits"] = self.claude_limits
         return doc
 
 
@@ -56,6 +59,14 @@ def run_sync(ctx: AppContext, logs: bool = True, providers: bool = True, progres
             report.providers = poll_sources(ctx.store, ctx.pricer, progress=progress).as_dict()
         except Exception as exc:
             report.errors.append(f"provider accounts: {describe_failure(exc, ctx.paths) or exc}")
+        # Claude's plan windows, with the user's consent (a login problem is a status, not a sync error)
+        try:
+            from tracker.services.limits import claude_consent, poll_claude
+
+            if claude_consent(ctx.store):
+                report.claude_limits = poll_claude(ctx.store).as_dict()
+        except Exception as exc:
+            report.errors.append(f"Claude plan windows: {describe_failure(exc, ctx.paths) or exc}")
     # New usage gets its tags from the user's rules (hand assignments stay).
     from tracker.services.tagging import tag_new_usage
 

@@ -53,6 +53,9 @@ def usage_table(store: Store, zone: tzinfo, view: str, since: date, until: date)
     summary = (f"{len(report['rows'])} rows · {report['since']} to {report['until']} "
                f"(days in {zone_label(report['timezone'])}) · "
                f"estimated cost ${Decimal(totals['cost_usd'] or 0):,.2f}")
+    if totals.get("plan_covered_usd") is not None:
+        summary += (f" paid as you go; plus ${Decimal(totals['plan_covered_usd']):,.2f} of usage your plans "
+                    "covered (API-equivalent, not money spent)")
     if view == "sessions":  # why its total is below the Daily rows' for the same days
         summary += " · sessions come from agent logs; provider accounts' daily totals have none"
     if totals["unpriced_requests"]:

@@ -29,14 +29,21 @@ Counting rules:
   into two such files is one row.
 * The service tier (priority, flex) comes from `thread_settings_applied`
   events or the turn context, and is priced as such.
-The running state (totals, model, tool flag, tier) is kept in the file's cursor so an
-append resumes exactly.
+* `rate_limits` (plan windows: `primary`, `secondary` with `used_percent`,
+  `window_minutes`, `resets_at` or, in older builds, `resets_in_seconds`) become
+  limit-window readings `<limit_id>.primary` / `.secondary`, stamped with the
+  line's time; replayed lines of a fork carry the parent's old figures and are
+  left out. A reading that repeats the previous one of its window (same percent,
+  same reset) within READING_REPEAT_MS is not kept again.
+The running state (totals, model, tool flag, tier, last readings) is kept in the file's
+cursor so an append resumes exactly.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from tracker.core.limits import SAME_RESET_SLACK_MS, LimitReading
 from tracker.core.records import UsageEvent
 from tracker.core.tokens import Tokens
 from tracker.sources import logfiles as lf
@@ -61,6 +68,11 @@ REPLAY_WINDOW_MS = 1000  # a fork's replayed history is written in one burst at 
 REPLAY_CHAIN_MS = 250
 SKIP_NO_INFO = "no_usage_info"  # rate-limit-only token_count (info: null)
 SKIP_REGRESSED = "total_regressed"  # total went back and no last_token_usage to use
+BAD_RATE_LIMITS = "bad_rate_limits"  # a rate_limits window that cannot be read (the line's usage still counts)
+DEFAULT_LIMIT_ID = "codex"  # builds before `limit_id` had one set of windows
+RATE_LIMIT_SLOTS = ("primary", "secondary")
+READING_REPEAT_MS = 10 * 60_000
+MAX_USED_PCT = 1000  # percent: above it the figure is damage, not a window used ten times over
 
 
 def roots(configured: list[Path] | None = None) -> list[Path]:
@@ -134,6 +146,7 @@ def parse(fh, start: int, limit: int, result: lf.ReadResult) -> None:
     state.setdefault("session", _session_from_name(path))
     skipped = result.skipped
     events = result.events
+    readings = result.readings
     for buf, end in lf.iter_blocks(fh, start, limit, result):
         s = 0
         while s < end:
@@ -143,7 +156,7 @@ def parse(fh, start: int, limit: int, result: lf.ReadResult) -> None:
                 state["tool"] = True  # the call belongs to the next token_count
             elif kind is _WANTED:
                 result.lines_seen += 1
-                _parse_line(state, buf[s:e], skipped, events)
+                _parse_line(state, buf[s:e], skipped, events, readings)
             s = e + 1
 
 
@@ -182,7 +195,7 @@ def _line_kind(buf, s: int, e: int):
     return _OTHER
 
 
-def _parse_line(state: dict, line, skipped, events: list) -> None:
+def _parse_line(state: dict, line, skipped, events: list, readings: list) -> None:
     obj = lf.loads_line(line, skipped)
     if obj is None:
         return
@@ -199,6 +212,9 @@ def _parse_line(state: dict, line, skipped, events: list) -> None:
             event = _token_count(state, obj, payload, skipped)
             if event is not None:
                 events.append(event)
+            rate_limits = payload.get("rate_limits")
+            if rate_limits is not None:
+                _rate_limits(state, obj, rate_limits, skipped, readings)
         elif event_type == "thread_settings_applied":
             _service_tier(state, payload.get("thread_settings"))
     elif kind == "turn_context":
@@ -250,6 +266,91 @@ def _session_meta(state: dict, obj: dict, payload: dict) -> None:
         state["forked_ms"] = ts  # nothing of the child's own is older than this
 
 
+def _replay(state: dict, ts_ms: int) -> tuple[bool, bool]:
+    """(stamped before the fork, in the fork's replay burst) for a line of time ts_ms.
+
+    A fork replays its parent's history: a call stamped before the fork itself (replays that keep
+    the parent's times), or one of the burst written at creation: ccusage's rule (the fork's
+    second), widened to a window, then chained call to call while they follow within
+    REPLAY_CHAIN_MS, so a long history's burst that outlasts the window is still recognised.
+    """
+    replay_ms = state.get("replay_ms")
+    forked_ms = state.get("forked_ms")
+    stamped_before = forked_ms is not None and ts_ms < forked_ms
+    chained = state.get("replay_chained", False)
+    in_burst = replay_ms is not None and (
+        0 <= ts_ms - replay_ms < REPLAY_CHAIN_MS if chained
+        else ts_ms // 1000 == replay_ms // 1000 or 0 <= ts_ms - replay_ms < REPLAY_WINDOW_MS)
+    return stamped_before, in_burst
+
+
+def _rate_limits(state: dict, obj: dict, rate_limits, skipped, readings: list) -> None:
+    """The plan windows a token_count line carries, as readings (see the module's docstring)."""
+    if not isinstance(rate_limits, dict):
+        skipped[BAD_RATE_LIMITS] += 1
+        return
+    ts_ms = lf.parse_ts_ms(obj.get("timestamp"))
+    if ts_ms is None:
+        skipped[lf.BAD_TIMESTAMP] += 1
+        return
+    if any(_replay(state, ts_ms)):  # the parent's figures of another time
+        return
+    limit_id = rate_limits.get("limit_id")
+    limit_id = limit_id if isinstance(limit_id, str) and limit_id else DEFAULT_LIMIT_ID
+    name = rate_limits.get("limit_name")
+    name = name if isinstance(name, str) and name else None
+    last = state.setdefault("readings", {})
+    for slot in RATE_LIMIT_SLOTS:
+        window = rate_limits.get(slot)
+        if window is None:
+            continue
+        reading = _window_reading(window, f"{limit_id}.{slot}", name, ts_ms)
+        if reading is None:
+            skipped[BAD_RATE_LIMITS] += 1
+            continue
+        previous = last.get(reading.limit_id)  # [observed_ms, used_pct, resets_at_ms] of the last kept
+        if previous is not None and previous[1] == reading.used_pct and 0 <= ts_ms - previous[0] < READING_REPEAT_MS \
+                and _same_reset(previous[2], reading.resets_at_ms):
+            continue
+        last[reading.limit_id] = [ts_ms, reading.used_pct, reading.resets_at_ms]
+        readings.append(reading)
+
+
+def _same_reset(a: int | None, b: int | None) -> bool:
+    """The same reset time, give or take the second that `resets_in_seconds` (relative to each line) moves by."""
+    return a == b or (a is not None and b is not None and abs(a - b) <= SAME_RESET_SLACK_MS)
+
+
+def _window_reading(window, limit_id: str, name: str | None, ts_ms: int) -> LimitReading | None:
+    if not isinstance(window, dict):
+        return None
+    used = window.get("used_percent")
+    if type(used) not in (int, float) or not 0 <= used <= MAX_USED_PCT:  # (bool is not int here)
+        return None  # NaN fails the range test too
+    minutes = window.get("window_minutes")
+    if type(minutes) is not int or minutes <= 0:
+        minutes = lf.count(minutes)
+    resets_at_ms = None
+    resets_at = window.get("resets_at")
+    if resets_at is not None:
+        if isinstance(resets_at, str):
+            resets_at_ms = lf.parse_ts_ms(resets_at)
+        elif not isinstance(resets_at, bool) and isinstance(resets_at, (int, float)) and 0 < resets_at < 1e14:
+            # Unix seconds, as documented; a value this large is milliseconds
+            resets_at_ms = int(resets_at * 1000) if resets_at < 1e11 else int(resets_at)
+        if resets_at_ms is None:
+            return None
+    else:
+        resets_in = window.get("resets_in_seconds")  # older builds: relative to the line's time
+        if resets_in is not None:
+            seconds = lf.count(resets_in)
+            if seconds is None or seconds > 10**9:
+                return None
+            resets_at_ms = ts_ms + seconds * 1000
+    return LimitReading(source=KIND, limit_id=limit_id, observed_ms=ts_ms, used_pct=float(used),
+                        window_minutes=minutes or None, resets_at_ms=resets_at_ms, name=name)
+
+
 def _token_count(state: dict, obj: dict, payload: dict, skipped) -> UsageEvent | None:
     info = payload.get("info")
     if info is None:
@@ -269,17 +370,7 @@ def _token_count(state: dict, obj: dict, payload: dict, skipped) -> UsageEvent |
         return None
     baseline = state.get("totals")
     prev = baseline or [0, 0, 0, 0, 0]
-    replay_ms = state.get("replay_ms")
-    forked_ms = state.get("forked_ms")
-    # A fork replays its parent's history: a call stamped before the fork itself (replays that keep
-    # the parent's times), or one of the burst written at creation: ccusage's rule (the fork's
-    # second), widened to a window, then chained call to call while they follow within
-    # REPLAY_CHAIN_MS, so a long history's burst that outlasts the window is still recognised.
-    stamped_before = forked_ms is not None and ts_ms < forked_ms
-    chained = state.get("replay_chained", False)
-    in_burst = replay_ms is not None and (
-        0 <= ts_ms - replay_ms < REPLAY_CHAIN_MS if chained
-        else ts_ms // 1000 == replay_ms // 1000 or 0 <= ts_ms - replay_ms < REPLAY_WINDOW_MS)
+    stamped_before, in_burst = _replay(state, ts_ms)
     if stamped_before or in_burst:
         state["totals"] = total  # the replayed totals are the child's baseline
         state["tool"] = False

@@ -255,6 +255,7 @@ class ReadResult:
     """What one reader returns for one file: records plus where it stopped."""
 
     events: list = field(default_factory=list)
+    readings: list = field(default_factory=list)  # plan limit-window readings (core.limits.LimitReading)
     offset: int = 0  # end of the last complete line consumed
     state: dict = field(default_factory=dict)  # reader state to resume an append exactly
     skipped: Counter = field(default_factory=Counter)

@@ -6,6 +6,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 
 from tracker.core.records import Cursor
+from tracker.storage.limits import write_reading_rows
 from tracker.storage.migrations import ROLLUP_FILL, ROLLUP_TRIGGERS
 from tracker.storage.store import (
     _EVENT_UPSERT,
@@ -80,8 +81,9 @@ def bulk_writes(store, cache_mib: int = BULK_CACHE_MIB) -> Iterator[None]:
 
 
 def write_event_rows(store, rows: Sequence[tuple], cursors: Iterable[Cursor] = (),
-                     keep_most_complete: bool = False) -> WriteResult:
-    """Store.write_batch for events already converted with `event_row`, plus their cursors.
+                     keep_most_complete: bool = False, reading_rows: Sequence[tuple] = ()) -> WriteResult:
+    """Store.write_batch for events already converted with `event_row`, plus their cursors
+    and the limit-window readings (storage.limits.reading_row) read from the same files.
 
     The log import converts and prices events in worker processes and sends
     plain row tuples back; turning them into UsageEvents again only to turn
@@ -97,6 +99,7 @@ def write_event_rows(store, rows: Sequence[tuple], cursors: Iterable[Cursor] = (
             conn.executemany(_EVENT_UPSERT_COMPLETE if keep_most_complete else _EVENT_UPSERT, rows)
             result.events_added = conn.execute("SELECT count(*) FROM events WHERE rowid > ?", (before,)).fetchone()[0]
             result.events_written = len(rows)
+        write_reading_rows(conn, reading_rows)
         if cursor_rows:
             conn.executemany(CURSOR_UPSERT, cursor_rows)
     return result

@@ -617,3 +617,38 @@ def m110_team_protocol(db: Database) -> None:
         " team TEXT NOT NULL, week TEXT NOT NULL, step TEXT NOT NULL, settings_version INTEGER NOT NULL,"
         " payload TEXT NOT NULL, created_ms INTEGER NOT NULL, PRIMARY KEY (team, week, step))"
     )
+
+
+@migrations()
+def m120_plans_and_limit_windows(db: Database) -> None:
+    # Plans and limit windows are data beside usage, not usage (DESIGN.md section 9).
+    # A plan: the subscription that pays for one agent's usage from `since_day` (inclusive local
+    # day) to `until_day` (inclusive; NULL while it runs). One plan per agent and start day: a
+    # later start for the same agent replaces the earlier plan from that day on.
+    db.execute(
+        "CREATE TABLE plans ("
+        " id INTEGER PRIMARY KEY,"
+        " source TEXT NOT NULL,"  # the agent whose usage it covers: claude_code, codex, gemini_cli
+        " plan TEXT NOT NULL,"  # a known plan's id (resources/plans.json) or the user's own name
+        " name TEXT NOT NULL,"
+        " monthly_price TEXT NOT NULL,"  # Decimal text in `currency`
+        " currency TEXT NOT NULL,"
+        " since_day TEXT NOT NULL,"
+        " until_day TEXT,"
+        " created_ms INTEGER NOT NULL,"
+        " UNIQUE (source, since_day))"
+    )
+    # One row per reading of a plan's limit window; re-reading a log writes the same rows.
+    db.execute(
+        "CREATE TABLE limit_windows ("
+        " source TEXT NOT NULL,"
+        " account TEXT NOT NULL DEFAULT '',"
+        " limit_id TEXT NOT NULL,"
+        " observed_ms INTEGER NOT NULL,"
+        " used_pct REAL NOT NULL,"  # a measurement (percent), not money
+        " window_minutes INTEGER,"
+        " resets_at_ms INTEGER,"
+        " name TEXT,"
+        " detail TEXT,"  # JSON: figures the window carries besides the percentage
+        " PRIMARY KEY (source, account, limit_id, observed_ms)) WITHOUT ROWID"  # one b-tree: a log import
+    )  # writes thousands of readings

@@ -61,6 +61,7 @@ def _feature_page(module: str, cls: str, **options) -> PageFactory:
 # name, module, class, order, options: the pages each feature contributes. The Value page reads
 # ROI over all history (seconds on a million events), so it reads in a pool thread.
 _FEATURE_PAGES = (
+    ("Limits", "limits_page", "LimitsPage", 15, {}, "limits"),
     ("Value", "value_page", "ValuePage", 20, {"background": True}, "value"),
     ("Nudges", "nudges_page", "NudgesPage", 30, {}, "nudges"),
     ("Invoices", "invoices_page", "InvoicesPage", 40, {}, "invoices"),

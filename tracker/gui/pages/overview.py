@@ -15,6 +15,8 @@ from tracker.gui.menu_model import source_label
 from tracker.gui.components import Card, CardRow, Columns, Page, Panel, fit_table_height, label, style_table
 from tracker.gui.model import DashboardModel
 from tracker.gui.theme import SPACE_L, percent, usd
+from tracker.services.limits import pct_text
+from tracker.services.plans import multiple
 
 DAILY_CHART_PX = 270
 MONTH_CHART_PX = 215
@@ -61,6 +63,10 @@ class OverviewPage(Page):
             )
         }
         self.add(CardRow(self.cards.values()))
+        # subscription plans: the tightest limit window, and what the plans covered this month
+        self.plan_cards = {"limits": Card("Plan limit (tightest)"), "plans": Card("Plans this month")}
+        self.plan_row = self.add(CardRow(self.plan_cards.values()))
+        self.plan_row.hide()
 
         self.warning = self.add(label("", "notice", wrap=True))
         self.warning.hide()
@@ -127,7 +133,8 @@ class OverviewPage(Page):
         self.cards["today"].set(usd(s.today_pico), f"usual day {usd(s.baseline_median_pico)}",
                                 "warn" if s.warning else None)
         self.cards["week"].set(usd(s.week_pico), f"{usd(s.week_pico // 7)} a day on average")
-        self.cards["month"].set(usd(s.month_pico), f"since {s.today.replace(day=1):%d %b}")
+        plans_fee = f" · plus {usd(s.plan_fees_month_pico)} of plans" if s.plan_fees_month_pico else ""
+        self.cards["month"].set(usd(s.month_pico), f"since {s.today.replace(day=1):%d %b}{plans_fee}")
         self.cards["forecast"].set(usd(s.forecast_pico),
                                    f"likely {usd(s.forecast_low_pico)} – {usd(s.forecast_high_pico)}")
         change = s.change_vs_last_month
@@ -144,6 +151,7 @@ class OverviewPage(Page):
                 "counted as $0, so the figures above cover priced usage only.")
         self.unpriced.setVisible(bool(s.unpriced_month))
         zone = self.model.zone()
+        self._fill_plan_cards(s, zone)
         chart_start_ms = s.daily.day_start_s[0] * 1000 if s.daily.day_start_s else s.as_of_ms
         older = s.newest_ms is not None and s.newest_ms < chart_start_ms
         if older:
@@ -158,6 +166,24 @@ class OverviewPage(Page):
         self.month.set_data(s.month)
         self._fill_billed()
         self._fill_sources()
+
+    def _fill_plan_cards(self, s, zone) -> None:
+        limits = self.model.limits
+        tight = limits.tightest() if limits is not None else None
+        if tight is not None:
+            used = tight.reading.used_pct
+            tone = "bad" if used >= 95 else "warn" if used >= 80 else None
+            self.plan_cards["limits"].set(pct_text(used), f"{tight.label} · {tight.pace_text(zone, limits.as_of_ms)}",
+                                          tone)
+        self.plan_cards["limits"].setVisible(tight is not None)
+        covered, fees = s.plan_covered_month_pico, s.plan_fees_month_pico
+        if covered or fees:
+            times = multiple(covered, fees)
+            self.plan_cards["plans"].set(f"{times}x" if times is not None else usd(covered),
+                                         f"{usd(covered)} of usage at API prices for {usd(fees)} of plans; "
+                                         "not in the spend above")
+        self.plan_cards["plans"].setVisible(bool(covered or fees))
+        self.plan_row.setVisible(tight is not None or bool(covered or fees))
 
     def _fill_billed(self) -> None:
         s = self.model.snapshot

@@ -9,11 +9,11 @@ from __future__ import annotations
 import zoneinfo
 from datetime import datetime
 
-from PySide6.QtCore import Qt, Slot
+from PySide6.QtCore import QDate, Qt, Slot
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
-    QAbstractItemView, QCheckBox, QComboBox, QFileDialog, QFormLayout, QLineEdit, QListWidget, QMessageBox,
-    QPushButton, QSpinBox, QTableWidget, QTableWidgetItem, QWidget,
+    QAbstractItemView, QCheckBox, QComboBox, QDateEdit, QFileDialog, QFormLayout, QLineEdit, QListWidget,
+    QListWidgetItem, QMessageBox, QPushButton, QSpinBox, QTableWidget, QTableWidgetItem, QWidget,
 )
 
 from tracker.core.timeutil import TimezoneError, zone_label
@@ -21,7 +21,7 @@ from tracker.gui.components import Page, Panel, fit_table_height, hbox, label, p
 from tracker.gui.menu_model import source_label
 from tracker.gui.model import DashboardModel
 from tracker.gui.theme import active
-from tracker.services import autostart
+from tracker.services import autostart, limits, plans
 from tracker.services import settings as svc
 from tracker.services.agent_logs import agent_log_status
 from tracker.services.poll import source_statuses
@@ -52,7 +52,9 @@ class SettingsPage(Page):
         super().__init__("Settings", "Accounts, where the agent logs are, how often to sync, and how it looks.",
                          parent)
         self.model = model
+        self.known_plans = plans.load_known_plans(model.ctx.paths.config_dir)
         self.add(self._accounts_panel())
+        self.add(self._plans_panel())
         self.add(self._logs_panel())
         self.add(self._preferences_panel())
         self.save_button = primary_button("Save changes")
@@ -200,6 +202,125 @@ class SettingsPage(Page):
         ok, text = svc.test_source(self.store, source)
         self._say(text, ok=ok)
 
+    # -- subscription plans ----------------------------------------------------
+    CLAUDE_CONSENT_TEXT = ("Read Claude Code's login on this computer to show my Claude plan's 5-hour and weekly "
+                           "windows (the tracker asks Claude's usage endpoint; it never copies or logs the login)")
+    OTHER_PLAN = "__other__"
+
+    def _plans_panel(self) -> Panel:
+        panel = Panel("Subscription plans", subtitle="Usage a plan covers is not money spent: it is shown as what the "
+                                                     f"plan is worth. Without a plan: {plans.PAY_AS_YOU_GO_LABEL}.")
+        self.plan_list = QListWidget()
+        self.plan_list.setMaximumHeight(90)
+        panel.add(self.plan_list)
+        self.remove_plan_button = panel.add_control(QPushButton("Remove plan"))
+        holder = QWidget()
+        form = QFormLayout(holder)
+        form.setContentsMargins(0, 0, 0, 0)
+        self.plan_agent = QComboBox()
+        for source in plans.AGENT_SOURCES:
+            self.plan_agent.addItem(source_label(source), source)
+        self.plan_choice = QComboBox()
+        self.plan_name = QLineEdit(placeholderText="your plan's name (for a plan not in the list)")
+        self.plan_price = QLineEdit(placeholderText="monthly price")
+        self.plan_currency = QLineEdit("USD", maxLength=3)
+        self.plan_since = QDateEdit(QDate.currentDate(), calendarPopup=True, displayFormat="yyyy-MM-dd")
+        for field in (self.plan_agent, self.plan_choice, self.plan_name, self.plan_price, self.plan_since):
+            field.setMaximumWidth(FIELD_MAX_PX)
+        self.plan_currency.setMaximumWidth(80)
+        self.set_plan_button = QPushButton("Set plan")
+        form.addRow("Agent", self.plan_agent)
+        form.addRow("Plan", self.plan_choice)
+        form.addRow("Name", self.plan_name)
+        form.addRow("Price per month", hbox(self.plan_price, self.plan_currency, None))
+        form.addRow("From", self.plan_since)
+        form.addRow("", hbox(self.set_plan_button, None))
+        panel.add(holder)
+        panel.add(label(f"List prices as of {self.known_plans.checked or '?'}; yours may differ (edit the price).",
+                        "muted", wrap=True))
+        self.claude_consent = QCheckBox(self.CLAUDE_CONSENT_TEXT)
+        self.claude_consent.setChecked(limits.claude_consent(self.store) is True)
+        panel.add(self.claude_consent)
+        self.plan_message = panel.add(label("", wrap=True))
+        self.plan_agent.currentIndexChanged.connect(self._fill_plan_choices)
+        self.plan_choice.currentIndexChanged.connect(self._plan_chosen)
+        self.set_plan_button.clicked.connect(self.set_plan)
+        self.remove_plan_button.clicked.connect(self.remove_plan)
+        self._fill_plan_choices()
+        return panel
+
+    def reload_plans(self) -> None:
+        self.plan_list.clear()
+        for span in plans.plan_spans(plans.list_plans(self.store)):
+            p = span.plan
+            until = f" to {span.last}" if span.last else ""
+            item = QListWidgetItem(f"{source_label(p.source)}: {p.name}, {p.monthly_price} {p.currency} a month, "
+                                   f"from {p.since_day}{until}")
+            item.setData(Qt.ItemDataRole.UserRole, p.id)
+            self.plan_list.addItem(item)
+        self.plan_list.setVisible(self.plan_list.count() > 0)
+
+    @Slot()
+    def _fill_plan_choices(self) -> None:
+        source = self.plan_agent.currentData()
+        self.plan_choice.blockSignals(True)
+        self.plan_choice.clear()
+        self.plan_choice.addItem(plans.PAY_AS_YOU_GO_LABEL, plans.PAY_AS_YOU_GO)
+        for known in self.known_plans.for_agent(source):
+            self.plan_choice.addItem(f"{known.name} ({known.monthly_price} {known.currency})", known.id)
+        self.plan_choice.addItem("Other…", self.OTHER_PLAN)
+        self.plan_choice.blockSignals(False)
+        self._plan_chosen()
+
+    @Slot()
+    def _plan_chosen(self) -> None:
+        known = self.known_plans.plans.get(self.plan_choice.currentData())
+        if known is not None:
+            self.plan_price.setText(str(known.monthly_price))
+            self.plan_currency.setText(known.currency)
+        self.plan_name.setEnabled(self.plan_choice.currentData() == self.OTHER_PLAN)
+        payg = self.plan_choice.currentData() == plans.PAY_AS_YOU_GO
+        self.plan_price.setEnabled(not payg)
+        self.plan_currency.setEnabled(not payg)
+
+    def ask_claude_consent(self) -> bool:
+        """Asked once, when a Claude plan is set and the question was never answered."""
+        answer = QMessageBox.question(self, "Claude plan windows", self.CLAUDE_CONSENT_TEXT + "?")
+        return answer == QMessageBox.StandardButton.Yes
+
+    @Slot()
+    def set_plan(self) -> None:
+        choice = self.plan_choice.currentData()
+        plan = self.plan_name.text().strip() if choice == self.OTHER_PLAN else choice
+        since = self.plan_since.date().toPython()
+        try:
+            row = plans.set_plan(self.store, self.plan_agent.currentData(), plan, since,
+                                 price=self.plan_price.text() if choice != plans.PAY_AS_YOU_GO else None,
+                                 currency=self.plan_currency.text(), known=self.known_plans)
+        except plans.PlanError as exc:
+            self._say(str(exc), ok=False, where=self.plan_message)
+            return
+        self.reload_plans()
+        agent = source_label(self.plan_agent.currentData())
+        self._say(f"From {since} {agent} is on {plans.PAY_AS_YOU_GO_LABEL}." if row is None else
+                  f"{row.name} pays for {agent} usage from {row.since_day}.", where=self.plan_message)
+        if row is not None and row.source == "claude_code" and limits.claude_consent(self.store) is None:
+            allowed = self.ask_claude_consent()
+            limits.set_claude_consent(self.store, allowed)
+            self.claude_consent.setChecked(allowed)
+        self.model.settingsChanged.emit()
+
+    @Slot()
+    def remove_plan(self) -> None:
+        item = self.plan_list.currentItem()
+        if item is None:
+            self._say("Select a plan to remove.", ok=False, where=self.plan_message)
+            return
+        plans.remove_plan(self.store, item.data(Qt.ItemDataRole.UserRole))
+        self.reload_plans()
+        self._say("Plan removed.", where=self.plan_message)
+        self.model.settingsChanged.emit()
+
     # -- agent logs ----------------------------------------------------------
     def _logs_panel(self) -> Panel:
         panel = Panel("Agent logs", subtitle="Read on this computer every minute: only token counts and names, "
@@ -270,13 +391,17 @@ class SettingsPage(Page):
         self.appearance = QComboBox()
         for value in svc.APPEARANCES:
             self.appearance.addItem(APPEARANCE_NAMES[value], value)
+        self.badge = QComboBox()
+        self.badge.addItem("Today's spend", "spend")
+        self.badge.addItem("The tightest plan window (C 42%)", "limits")
         self.autostart = QCheckBox("Start Tracker in the tray when I log in")
-        for field in (self.logs_interval, self.providers_interval, self.timezone, self.appearance):
+        for field in (self.logs_interval, self.providers_interval, self.timezone, self.appearance, self.badge):
             field.setMaximumWidth(FIELD_MAX_PX)
         form.addRow("Read agent logs every", self.logs_interval)
         form.addRow("Poll provider accounts every", self.providers_interval)
         form.addRow("Days start at midnight in", self.timezone)
         form.addRow("Appearance", self.appearance)
+        form.addRow("Tray icon shows", self.badge)
         form.addRow("", self.autostart)
         form.addRow("", label("Figures are in USD, the currency providers bill in; invoices convert to a client's "
                               "currency at the rate you give them.", "muted", wrap=True))
@@ -289,6 +414,7 @@ class SettingsPage(Page):
         self.providers_interval.setValue(max(1, providers_s // 60))
         self.timezone.setCurrentIndex(max(self.timezone.findData(svc.timezone_name(self.store) or ""), 0))
         self.appearance.setCurrentIndex(max(self.appearance.findData(svc.appearance(self.store)), 0))
+        self.badge.setCurrentIndex(max(0, self.badge.findData(limits.badge_mode(self.store))))
         try:
             self.autostart.setChecked(autostart.is_enabled())
         except OSError:
@@ -297,6 +423,7 @@ class SettingsPage(Page):
     @Slot()
     def refresh(self) -> None:
         self.reload_sources()
+        self.reload_plans()
         self.reload_logs()
         self.reload_preferences()
 
@@ -310,6 +437,9 @@ class SettingsPage(Page):
             svc.set_timezone(self.store, zone)
             svc.set_import_folders(self.store, self.folder_list())
             svc.set_appearance(self.store, self.appearance.currentData())
+            if self.claude_consent.isChecked() != (limits.claude_consent(self.store) is True):
+                limits.set_claude_consent(self.store, self.claude_consent.isChecked())
+            limits.set_badge_mode(self.store, self.badge.currentData())
             if self.autostart.isEnabled() and self.autostart.isChecked() != autostart.is_enabled():
                 autostart.set_enabled(self.autostart.isChecked())
         except (svc.SettingsError, TimezoneError, OSError) as exc:

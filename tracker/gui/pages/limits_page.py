@@ -1,0 +1,137 @@
+"""Limits: each plan window (used %, reset, pace) and its history, 5-hour blocks, and what the plans are worth.
+
+Self-contained like the other feature pages: built from an `AppContext` (or a
+callable returning one) and refreshed with `refresh()`. Every figure comes from
+services.limits and services.cost_basis; this widget only lays them out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+from decimal import Decimal
+
+from PySide6.QtCore import Slot
+from PySide6.QtWidgets import QFrame, QHeaderView, QLabel, QScrollArea, QTableWidget, QVBoxLayout, QWidget
+
+from tracker.core.money import usd_to_pico
+from tracker.core.timeutil import local_date, now_ms
+from tracker.gui.charts import LimitsChart, set_axis_zone
+from tracker.gui.pages.overview import _fill, _table
+from tracker.gui.theme import usd
+from tracker.services import cost_basis, limits
+from tracker.services.context import AppContext
+
+CHART_PX = 260
+PLAN_MONTHS = 6  # months of plan value shown
+
+
+def _fit(table: QTableWidget, rows: int) -> None:
+    table.setFixedHeight(28 + 24 * max(1, rows))
+
+
+class LimitsPage(QScrollArea):
+    def __init__(self, context: AppContext | Callable[[], AppContext], parent=None,
+                 now: Callable[[], int] = now_ms):
+        super().__init__(parent)
+        self._context = context
+        self._now = now
+        self.setWidgetResizable(True)
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        body = QWidget()
+        self.setWidget(body)
+        layout = QVBoxLayout(body)
+        layout.setContentsMargins(20, 16, 20, 16)
+        layout.setSpacing(10)
+        layout.addWidget(QLabel("Limits", objectName="pageTitle"))
+        intro = QLabel("Your plans' limit windows: how much is used, when each resets, and where the current rate "
+                       "of use takes it. Codex writes its windows into its logs; Claude's are read from Claude's "
+                       "usage endpoint when you allow it (Settings > Plans).")
+        intro.setWordWrap(True)
+        layout.addWidget(intro)
+        self.claude = QLabel("", objectName="notice")
+        self.claude.setWordWrap(True)
+        self.claude.hide()
+        layout.addWidget(self.claude)
+
+        layout.addWidget(QLabel("<b>Windows</b>"))
+        self.empty = QLabel("No plan windows yet.", objectName="cardNote")
+        self.empty.setWordWrap(True)
+        layout.addWidget(self.empty)
+        self.windows = _table(["Window", "Used", "Resets", "Pace", "Read"])
+        self.windows.horizontalHeader().setSectionResizeMode(3, QHeaderView.ResizeMode.ResizeToContents)
+        layout.addWidget(self.windows)
+        self.chart_title = QLabel(f"<b>Over the last {limits.CHART_HISTORY_DAYS} days</b> (dotted: 80% and 95%)")
+        layout.addWidget(self.chart_title)
+        self.chart = LimitsChart()
+        self.chart.setFixedHeight(CHART_PX)
+        layout.addWidget(self.chart)
+
+        layout.addWidget(QLabel("<b>5-hour blocks</b> (as the agents count them; at API prices)"))
+        self.blocks = _table(["Agent", "Block", "Tokens", "At API prices", "Burn rate", "Where it is heading"])
+        self.blocks.horizontalHeader().setSectionResizeMode(5, QHeaderView.ResizeMode.ResizeToContents)
+        layout.addWidget(self.blocks)
+
+        layout.addWidget(QLabel("<b>What your plans are worth</b> (usage they covered, at API prices)"))
+        self.plans_empty = QLabel("No plans set: every agent's usage counts as paid as it goes (API key). Set your "
+                                  "plans in Settings > Plans.", objectName="cardNote")
+        self.plans_empty.setWordWrap(True)
+        layout.addWidget(self.plans_empty)
+        self.plans = _table(["Month", "Plan", "Price", "Covered at API prices", "Multiple"])
+        layout.addWidget(self.plans)
+        layout.addStretch(1)
+        self.refresh()
+
+    def _ctx(self) -> AppContext:
+        return self._context() if callable(self._context) else self._context
+
+    @Slot()
+    def refresh(self) -> None:
+        ctx = self._ctx()
+        zone = ctx.zone()
+        now = self._now()
+        snap = limits.limits_snapshot(ctx.store, now)
+        rows = [[w.label, limits.pct_text(w.reading.used_pct),
+                 limits.local_time(w.reading.resets_at_ms, zone, now) if w.reading.resets_at_ms else "—",
+                 w.pace_text(zone, now), limits.local_time(w.reading.observed_ms, zone, now)]
+                for w in snap.windows]
+        _fill(self.windows, rows)
+        _fit(self.windows, len(rows))
+        self.windows.setVisible(bool(rows))
+        self.empty.setVisible(not rows)
+        self.empty.setText("No plan windows yet: Codex writes its windows into its logs as you use it; Claude's "
+                           "need your consent (Settings > Plans). The blocks below stand in meanwhile.")
+        series = limits.chart_series(limits.window_history(ctx.store, now))
+        set_axis_zone(self.chart, zone)
+        self.chart.set_data(series)
+        self.chart.setVisible(bool(series))
+        self.chart_title.setVisible(bool(series))
+        claude = snap.claude
+        problem = claude is not None and claude.consent is True and claude.ok is False
+        self.claude.setText(f"Claude windows: {claude.message}" if problem else "")
+        self.claude.setVisible(problem)
+
+        block_rows = []
+        for b in snap.blocks:
+            shown = b.active or b.last
+            if shown is None:
+                continue
+            rate = shown.tokens_per_minute()
+            when = (f"{limits.local_time(shown.start_ms, zone, now)}–{limits.local_time(shown.end_ms, zone, now)}"
+                    + ("" if b.active else " (ended)"))
+            block_rows.append([b.agent, when, f"{shown.tokens:,}", usd(shown.cost_pico),
+                               f"{rate:,.0f} tokens/min" if rate else "—", b.outlook_text(zone, now)])
+        _fill(self.blocks, block_rows)
+        _fit(self.blocks, len(block_rows))
+
+        today = local_date(now, zone)
+        first = (today.replace(day=1) - timedelta(days=31 * (PLAN_MONTHS - 1))).replace(day=1)
+        doc = cost_basis.plan_value_report(ctx.store, zone, first, today, today=today)
+        plan_rows = [[m["month"] + ("" if m["complete"] else " (so far)"), m["plan"],
+                      f"{m['price']} {m['currency']}", usd(usd_to_pico(Decimal(m["api_equivalent_usd"]))),
+                      f"{m['multiple']}x" if m["multiple"] else "—"]
+                     for m in reversed(doc["months"])]
+        _fill(self.plans, plan_rows)
+        _fit(self.plans, len(plan_rows))
+        self.plans.setVisible(bool(plan_rows))
+        self.plans_empty.setVisible(not plan_rows)

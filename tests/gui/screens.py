@@ -71,12 +71,14 @@ def render(out: Path, screens=tuple(SCREENS), palettes=PALETTES, pages: list[str
     from tracker.paths import demo_paths, get_paths
     from tracker.services.context import open_context
     from tracker.services.demo import ensure_demo
+    from tracker.services.status import demo_sync
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     out.mkdir(parents=True, exist_ok=True)
     done = Rendered()
     demo = open_context(demo_paths(), demo=True)
     ensure_demo(demo.store, demo.pricer)
+    demo_sync(demo)  # as the app's first sync does: the demo team's merged view, limit windows
     empty = open_context(get_paths())
     try:
         for palette in palettes:
@@ -124,6 +126,20 @@ def render(out: Path, screens=tuple(SCREENS), palettes=PALETTES, pages: list[str
     return done
 
 
+def isolate() -> None:
+    """A scratch TRACKER_HOME and HOME (no real logs, settings or keys show up) and an in-memory keyring."""
+    import keyring
+
+    from tests.conftest import MemoryKeyring
+
+    scratch = Path(tempfile.mkdtemp(prefix="tracker-screens-"))
+    os.environ["TRACKER_HOME"] = str(scratch / "tracker")
+    os.environ["HOME"] = str(scratch / "home")
+    for name in ("CLAUDE_CONFIG_DIR", "CODEX_HOME", "GEMINI_DATA_DIR", "GEMINI_CLI_HOME", "XDG_CONFIG_HOME"):
+        os.environ.pop(name, None)
+    keyring.set_keyring(MemoryKeyring())
+
+
 def docs(out: Path) -> list[Path]:
     """The README's and docs/' pictures, each rendered at its own size and palette."""
     with tempfile.TemporaryDirectory() as scratch:
@@ -144,8 +160,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--docs", action="store_true", help="only the README's and docs/' pictures")
     parser.add_argument("--full", action="store_true", help="also each scrolling page whole (*-full.png)")
     args = parser.parse_args(argv)
-    if "TRACKER_HOME" not in os.environ:  # the demo and the empty home go to a scratch folder
-        os.environ["TRACKER_HOME"] = tempfile.mkdtemp(prefix="tracker-screens-")
+    isolate()
     if args.docs:
         for path in docs(args.out):
             print(path)

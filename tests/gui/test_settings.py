@@ -153,14 +153,14 @@ def test_the_page_says_where_each_agents_logs_were_found(qtbot, ctx, tmp_path, m
     assert rows["Codex CLI"].startswith("not found (looked in ~/.codex/sessions; CODEX_HOME moves it)")
 
 
-def test_dialog_names_a_plaintext_keyring_and_warns(qtbot, ctx, monkeypatch):
+def test_dialog_names_a_plaintext_keyring_and_warns(qtbot, ctx, tmp_path):
     """With keyrings.alt's PlaintextKeyring the dialog said "system keyring" (issue #24, item 6)."""
     import keyring
 
-    alt_file = pytest.importorskip("keyrings.alt.file")
-    monkeypatch.delenv("XDG_DATA_HOME", raising=False)
+    from tests.keyring_fakes import PlaintextKeyring
+
     previous = keyring.get_keyring()
-    backend = alt_file.PlaintextKeyring()
+    backend = PlaintextKeyring(tmp_path / "keyring_pass.cfg")
     keyring.set_keyring(backend)
     try:
         dialog = settings_page(qtbot, ctx)

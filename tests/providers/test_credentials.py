@@ -58,17 +58,17 @@ def test_delete_key():
 
 
 # -- where keys go, named truthfully (issue #24, item 6) ------------------------------------------
-def plaintext_keyring(monkeypatch):
-    """keyrings.alt's PlaintextKeyring (a test dependency): keys base64-encoded in a file under HOME."""
-    alt_file = pytest.importorskip("keyrings.alt.file")
-    monkeypatch.delenv("XDG_DATA_HOME", raising=False)  # the file goes under the test's HOME
-    backend = alt_file.PlaintextKeyring()
+def plaintext_keyring(tmp_path):
+    """keyrings.alt's PlaintextKeyring, as named (tests/keyring_fakes.py): keys base64-encoded in a file."""
+    from tests.keyring_fakes import PlaintextKeyring
+
+    backend = PlaintextKeyring(tmp_path / "python_keyring" / "keyring_pass.cfg")
     keyring.set_keyring(backend)
     return backend
 
 
-def test_a_plaintext_keyring_is_named_with_its_file_and_warned_about(monkeypatch):
-    backend = plaintext_keyring(monkeypatch)
+def test_a_plaintext_keyring_is_named_with_its_file_and_warned_about(tmp_path):
+    backend = plaintext_keyring(tmp_path)
     credentials.store_key("openai", "work", "sk-admin-plain-0001")
     stored = open(backend.file_path).read()
     assert "sk-admin-plain-0001" not in stored  # base64: not readable at a glance, and not encrypted either
@@ -92,8 +92,8 @@ def test_a_system_keyring_is_named_and_not_warned_about():
     assert store.encrypted is True and store.warning is None and "Secret Service" in store.where
 
 
-def test_a_chainer_of_weak_backends_only_is_warned_about(monkeypatch):
-    weak = plaintext_keyring(monkeypatch)
+def test_a_chainer_of_weak_backends_only_is_warned_about(tmp_path):
+    weak = plaintext_keyring(tmp_path)
 
     class WeakChain(keyring.backends.chainer.ChainerBackend):
         backends = [weak, keyring.backends.fail.Keyring()]
@@ -115,12 +115,12 @@ def test_an_unusable_backend_is_no_store_at_all():
     assert store.problem and store.warning is None and "no usable keyring" in store.where
 
 
-def test_sources_add_and_list_say_where_keys_are_and_warn(monkeypatch):
+def test_sources_add_and_list_say_where_keys_are_and_warn(monkeypatch, tmp_path):
     from click.testing import CliRunner
 
     from tracker.cli import main
 
-    backend = plaintext_keyring(monkeypatch)
+    backend = plaintext_keyring(tmp_path)
     monkeypatch.setenv("CANARY_KEY", "sk-admin-plain-0002")
     added = CliRunner().invoke(main, ["sources", "add", "openai", "--label", "w", "--key-env", "CANARY_KEY",
                                       "--base-url", "http://127.0.0.1:9/v1", "--no-test", "--no-poll"])

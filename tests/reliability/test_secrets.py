@@ -167,19 +167,29 @@ def test_no_command_takes_a_secret_as_an_argument():
     assert not offenders, offenders
 
 
+# The one process the package may start outside the GUI, with the exact call: macOS keeps Claude Code's
+# login in the keychain, and `security ... -w` is how it is read; the command line names the keychain item
+# only, and the secret comes back on the child's stdout (a pipe), never on a command line.
+ALLOWED_SPAWNS = {"sources/claude_usage.py": '["security", "find-generic-password", "-s", KEYCHAIN_SERVICE, "-w"]'}
+
+
 def test_the_product_never_starts_a_process_with_arguments_of_its_own():
-    """No code path can put a key on a child's command line: the package starts no processes (but the GUI's)."""
+    """No code path can put a key on a child's command line: the package starts no processes (but the GUI's
+    and the one keychain read above)."""
     root = Path(__file__).resolve().parents[2] / "tracker"
     spawners = []
     for path in root.rglob("*.py"):
         if "gui" in path.parts:
             continue
         text = path.read_text()
+        name = str(path.relative_to(root))
         # subprocess.list2cmdline (quoting the Windows autostart command) starts nothing
         for word in ("subprocess.run", "subprocess.call", "subprocess.check", "os.system", "os.exec",
                      "os.spawn", "Popen", "os.popen"):
-            if word in text:
-                spawners.append(f"{path.relative_to(root)}: {word}")
+            found = text.count(word)
+            allowed = ALLOWED_SPAWNS.get(name)
+            if found and not (allowed and word == "subprocess.run" and found == 1 and f"{word}({allowed}" in text):
+                spawners.append(f"{name}: {word}")
     assert not spawners, spawners
 
 

@@ -61,8 +61,8 @@ def nice_top(top: float) -> float:
 class MoneyAxis(pg.AxisItem):
     """Dollars, with a "$"."""
 
-    def __init__(self, **kwargs):
-        super().__init__("left", **kwargs)
+    def __init__(self, orientation: str = "left", **kwargs):
+        super().__init__(orientation, **kwargs)
 
     def tickStrings(self, values, scale, spacing):
         return [money_tick(v * scale, spacing * scale) for v in values]

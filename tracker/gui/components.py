@@ -14,11 +14,12 @@ from collections.abc import Callable, Iterable
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractItemView, QBoxLayout, QFrame, QGridLayout, QHBoxLayout, QHeaderView, QLabel, QPushButton, QScrollArea,
-    QSizePolicy, QTableView, QVBoxLayout, QWidget,
+    QSizePolicy, QTableView, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget,
 )
 
 from tracker.gui.theme import PAGE_MARGIN_PX, SPACE_L, SPACE_M, SPACE_S, SPACE_XS
 
+FIGURES_PROPERTY = "figure_columns"
 CARD_MIN_PX = 170  # below this a card's figure and note wrap badly: the row takes fewer columns
 TABLE_ROW_PX = 26
 TONES = ("good", "warn", "bad", "muted")
@@ -229,9 +230,13 @@ class Panel(QFrame):
         self.controls.addWidget(widget)
         return widget
 
-    def add(self, widget: QWidget, stretch: int = 0) -> QWidget:
-        self.column.addWidget(widget, stretch)
-        return widget
+    def add(self, item, stretch: int = 0):
+        """A widget or a layout, under the title."""
+        if isinstance(item, QHBoxLayout | QVBoxLayout | QGridLayout):
+            self.column.addLayout(item, stretch)
+        else:
+            self.column.addWidget(item, stretch)
+        return item
 
     def set_subtitle(self, text: str) -> None:
         self.subtitle.setText(text)
@@ -364,3 +369,38 @@ class Columns(QWidget):
         if self.box.direction() != direction:
             self.box.setDirection(direction)
         super().resizeEvent(event)
+
+
+def figure_table(headers: list[str], stretch_column: int = 0, figures: Iterable[int] | None = None) -> QTableWidget:
+    """A read-only table: `figures` are the columns of numbers (right-aligned, header too; default: every
+    column but the first), the others text."""
+    table = QTableWidget(0, len(headers))
+    table.setHorizontalHeaderLabels(headers)
+    style_table(table, stretch_column=stretch_column)
+    table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+    table.setSelectionMode(QTableWidget.SelectionMode.NoSelection)
+    table.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+    figures = sorted(range(1, len(headers)) if figures is None else figures)
+    table.setProperty(FIGURES_PROPERTY, figures)
+    for column in figures:
+        table.horizontalHeaderItem(column).setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+    return table
+
+
+def fill_table(table: QTableWidget, rows: list[list[str]], bold_last: bool = False) -> None:
+    """Rows of text (figures right-aligned, a bold totals row last if asked), every row shown; a cell cut
+    short by a narrow window keeps its whole text as a tooltip."""
+    table.setRowCount(len(rows))
+    figures = set(table.property(FIGURES_PROPERTY) or range(1, table.columnCount()))
+    for r, row in enumerate(rows):
+        for c, text in enumerate(row):
+            item = QTableWidgetItem(text)
+            if c in figures:
+                item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            if bold_last and r == len(rows) - 1:
+                font = item.font()
+                font.setBold(True)
+                item.setFont(font)
+            item.setToolTip(text)
+            table.setItem(r, c, item)
+    fit_table_height(table, len(rows))

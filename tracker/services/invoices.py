@@ -17,7 +17,7 @@ adjustment line. See `invoices_calc` for the arithmetic and rounding rules.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta, tzinfo
+from datetime import date, datetime, timedelta, tzinfo
 from decimal import Decimal
 
 from tracker.core.timeutil import from_ms, get_zone, local_date, local_midnight, now_ms, zone_name
@@ -504,13 +504,26 @@ DEMO_BILLING = {"currency": "EUR", "exchange_rate": "0.92", "plan": "markup", "m
                 "country": "US", "taxes": [{"name": "VAT", "rate_pct": "19"}]}
 
 
-def ensure_demo_profile(store) -> None:
-    """In the demo database only: a seller profile and billing terms for the demo clients, once."""
+DEMO_INVOICE_SETTING = "demo.sample_invoice"  # set once the demo's sample invoice was made (or deleted since)
+
+
+def ensure_demo_profile(store, zone: tzinfo | None = None) -> None:
+    """In the demo database only: a seller profile and billing terms for the demo clients, once; and,
+    once, a sample invoice issued to the first client for last month, so the Invoices page shows one."""
     from tracker.services.invoices_profile import PROFILE_SETTING
 
-    if store.get_setting(PROFILE_SETTING):
+    if not store.get_setting(PROFILE_SETTING):
+        store.set_setting(PROFILE_SETTING, load_profile(store).as_dict() | DEMO_PROFILE)
+        for tag in book(store).client_tags():
+            set_client(store, tag["name"], create=False, **{k: v for k, v in DEMO_BILLING.items()
+                                                            if not (tag["billing"] or {}).get(k)})
+    if zone is None or store.get_setting(DEMO_INVOICE_SETTING):
         return
-    store.set_setting(PROFILE_SETTING, load_profile(store).as_dict() | DEMO_PROFILE)
-    for tag in book(store).client_tags():
-        set_client(store, tag["name"], create=False, **{k: v for k, v in DEMO_BILLING.items()
-                                                        if not (tag["billing"] or {}).get(k)})
+    clients = client_list(store)
+    store.set_setting(DEMO_INVOICE_SETTING, "1")
+    if not clients or list_invoices(store):
+        return
+    today = datetime.now(zone).date()
+    until = today.replace(day=1) - timedelta(days=1)
+    draft = create_draft(store, clients[0]["name"], until.replace(day=1), until, zone)
+    issue(store, draft["id"], issue_day=until + timedelta(days=1))

@@ -13,10 +13,12 @@ Readers are never blocked by it (WAL).
 from __future__ import annotations
 
 import functools
-import secrets
+import itertools
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
+
+_SAVEPOINTS = itertools.count()  # (secrets.token_hex pulled hashlib and random into every start-up)
 
 
 @contextmanager
@@ -27,7 +29,7 @@ def write_transaction(conn: sqlite3.Connection, savepoint_prefix: str = "tracker
     `conn.in_transaction`, so they nest inside each other), but BEGIN IMMEDIATE.
     """
     if conn.in_transaction:
-        savepoint = f"{savepoint_prefix}_{secrets.token_hex(8)}"
+        savepoint = f"{savepoint_prefix}_{next(_SAVEPOINTS)}"  # unique among the nested ones: a counter does
         conn.execute(f"SAVEPOINT {savepoint}")
         try:
             yield

@@ -21,23 +21,21 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDateEdit,
     QFileDialog,
-    QFormLayout,
-    QGroupBox,
-    QHBoxLayout,
-    QHeaderView,
+    QFrame,
+    QGridLayout,
     QInputDialog,
-    QLabel,
     QLineEdit,
     QMenu,
     QMessageBox,
     QPushButton,
-    QSplitter,
     QTableWidget,
     QTableWidgetItem,
     QTextBrowser,
-    QVBoxLayout,
     QWidget,
 )
+
+from tracker.gui.components import Page, Panel, fit_table_height, hbox, label, primary_button, set_role, style_table
+from tracker.gui.theme import SPACE_S, active
 
 from tracker.services import client_budgets
 from tracker.services import invoices as service
@@ -45,11 +43,12 @@ from tracker.services.context import AppContext
 from tracker.services.invoices_calc import GROUP_BYS
 
 log = logging.getLogger(__name__)
-COLUMNS = (("ref", "Invoice"), ("kind", "Kind"), ("status", "Status"), ("client", "Client"),
-           ("period", "Period"), ("issue_date", "Issued"), ("due_date", "Due"), ("amount", "Total"),
-           ("balance", "Balance"))
+COLUMNS = (("ref", "Invoice"), ("client", "Client"), ("period", "Period"), ("status", "Status"),
+           ("amount", "Total"), ("balance", "Balance due"))
 EXPORTS = (("pdf", "PDF"), ("facturx", "Factur-X"), ("csv", "CSV"), ("json", "JSON"))
-STATUS_COLORS = {"draft": "#6c757d", "issued": "#1f3a5f", "paid": "#2e7d32", "void": "#b00020"}
+STATUS_TONES = {"draft": "muted", "paid": "good", "void": "bad"}  # issued: the text's own colour
+PREVIEW_MIN_PX = 360
+TABLE_ROWS_SHOWN = 8  # more scroll inside the table
 
 
 def _qdate(day: date) -> QDate:
@@ -60,9 +59,9 @@ def _pydate(value: QDate) -> date:
     return date(value.year(), value.month(), value.day())
 
 
-class InvoicesPage(QWidget):
+class InvoicesPage(Page):
     def __init__(self, context: AppContext | Callable[[], AppContext], parent: QWidget | None = None):
-        super().__init__(parent)
+        super().__init__("Invoices", "Bill the AI usage tagged to a client, beside hours, expenses and fees.", parent)
         self._context = context
         self.rows: list[dict] = []
         # Replaceable in tests: asks the user to confirm, for a rate, and where to save an export.
@@ -73,15 +72,11 @@ class InvoicesPage(QWidget):
 
     # -- layout -----------------------------------------------------------------
     def _build(self) -> None:
-        root = QVBoxLayout(self)
-        root.setContentsMargins(20, 16, 20, 16)  # as the other pages
-        root.addWidget(QLabel("Invoices", objectName="pageTitle"))
-        self.budget_label = QLabel("")  # each client's monthly AI budget (services.client_budgets)
-        self.budget_label.setWordWrap(True)
+        self.budget_label = self.add(label("", "notice", wrap=True))  # each client's monthly AI budget
         self.budget_label.setVisible(False)
-        root.addWidget(self.budget_label)
-        create = QGroupBox("New draft")
-        form = QFormLayout(create)
+
+        create = Panel("New draft", subtitle="The usage tagged to a client over a period, with its fees, hours and "
+                                             "expenses (`tracker invoice line add`), at the client's terms.")
         self.client_box = QComboBox()
         self.client_box.setMinimumContentsLength(16)
         today = date.today()
@@ -94,51 +89,43 @@ class InvoicesPage(QWidget):
         self.group_box = QComboBox()
         self.group_box.addItems(GROUP_BYS)
         self.rate_edit = QLineEdit()
-        self.rate_edit.setPlaceholderText("client default (units per 1 USD)")
-        period = QHBoxLayout()
-        period.addWidget(self.since_edit)
-        period.addWidget(QLabel("to"))
-        period.addWidget(self.until_edit)
-        period.addStretch(1)
-        form.addRow("Client", self.client_box)
-        form.addRow("Period", period)
-        form.addRow("Lines by", self.group_box)
-        form.addRow("Exchange rate", self.rate_edit)
-        self.create_button = QPushButton("Create draft")
+        self.rate_edit.setPlaceholderText("the client's (units per 1 USD)")
+        self.rate_edit.setMinimumWidth(240)
+        self.create_button = primary_button("Create draft")
         self.create_button.clicked.connect(self.create_draft)
-        form.addRow("", self.create_button)
-        root.addWidget(create)
+        grid = QGridLayout()
+        grid.setHorizontalSpacing(SPACE_S)
+        for column, (text, widget) in enumerate((("Client", self.client_box), ("From", self.since_edit),
+                                                 ("To", self.until_edit), ("Lines by", self.group_box))):
+            grid.addWidget(label(text, "muted"), 0, column)
+            grid.addWidget(widget, 1, column)
+        grid.addWidget(label("Exchange rate", "muted"), 2, 0, 1, 2)
+        grid.addLayout(hbox(self.rate_edit, None, self.create_button), 3, 0, 1, 4)
+        holder = QWidget()
+        holder.setLayout(grid)
+        create.add(holder)
+        self.add(create)
 
-        split = QSplitter(Qt.Orientation.Vertical)
+        listing = Panel("Invoices")
         self.table = QTableWidget(0, len(COLUMNS))
         self.table.setHorizontalHeaderLabels([title for _, title in COLUMNS])
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        style_table(self.table, stretch_column=[k for k, _ in COLUMNS].index("client"))
+        self.table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.verticalHeader().setVisible(False)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        self.table.horizontalHeader().setStretchLastSection(True)
         self.table.itemSelectionChanged.connect(self._selection_changed)
-        split.addWidget(self.table)
-        self.preview = QTextBrowser()
-        split.addWidget(self.preview)
-        root.addWidget(split, 1)
-
-        actions = QHBoxLayout()
+        listing.add(self.table)
         self.rate_button = QPushButton("Set rate…")
         self.rate_button.clicked.connect(lambda: self.set_rate_selected())
-        self.issue_button = QPushButton("Issue")
+        self.issue_button = primary_button("Issue")
         self.issue_button.clicked.connect(self.issue_selected)
         self.paid_button = QPushButton("Mark paid")
         self.paid_button.clicked.connect(self.mark_paid_selected)
-        self.void_button = QPushButton("Void (credit note)")
+        self.void_button = QPushButton("Void…")
+        self.void_button.setToolTip("Void an issued invoice: a credit note cancels it")
         self.void_button.clicked.connect(self.void_selected)
         self.delete_button = QPushButton("Delete draft")
         self.delete_button.clicked.connect(self.delete_selected)
-        for button in (self.rate_button, self.issue_button, self.paid_button, self.void_button,
-                       self.delete_button):
-            actions.addWidget(button)
-        actions.addStretch(1)
         # one button with a menu of formats: four side by side made the page wider than a small screen
         self.export_button = QPushButton("Export")
         export_menu = QMenu(self.export_button)
@@ -148,12 +135,19 @@ class InvoicesPage(QWidget):
             action.triggered.connect(lambda _checked=False, f=fmt: self.export_selected(f))
             self.export_actions[fmt] = action
         self.export_button.setMenu(export_menu)
-        actions.addWidget(self.export_button)
-        root.addLayout(actions)
-        self.message = QLabel("")
-        self.message.setWordWrap(True)
+        listing.add(hbox(self.issue_button, self.paid_button, self.rate_button, self.void_button, self.delete_button,
+                         None, self.export_button))
+        self.message = listing.add(label("", wrap=True))
         self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        root.addWidget(self.message)
+        self.add(listing)
+
+        self.preview_panel = Panel("Preview", subtitle="As the client will read it.")
+        self.preview = QTextBrowser()
+        self.preview.setMinimumHeight(PREVIEW_MIN_PX)
+        self.preview.setFrameShape(QFrame.Shape.NoFrame)
+        self.preview_panel.add(self.preview)
+        self.add(self.preview_panel)
+        self.end()
         self._update_buttons()
 
     # -- data -------------------------------------------------------------------
@@ -165,7 +159,7 @@ class InvoicesPage(QWidget):
     def refresh(self) -> None:
         ctx = self.ctx
         if ctx.demo:
-            service.ensure_demo_profile(ctx.store)
+            service.ensure_demo_profile(ctx.store, ctx.zone())
         selected = self.selected()
         keep = selected["id"] if selected else None
         try:
@@ -197,7 +191,7 @@ class InvoicesPage(QWidget):
                 "ref": row["number"] or f"Draft {row['id']}",
                 "period": f"{row['since']} – {row['until']}",
                 "amount": f"{row['total']} {row['currency']}" if row["total"] is not None else "?",
-                "status": f"overdue {row['days_overdue']} d" if row.get("overdue") else row["status"],
+                "status": status_text(row),
                 "balance": row["balance"] if row["status"] == "issued" and row["kind"] == "invoice" else "",
             }
             for c, (key, _) in enumerate(COLUMNS):
@@ -205,8 +199,9 @@ class InvoicesPage(QWidget):
                 if key in ("amount", "balance"):
                     item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
                 if key == "status":
-                    color = STATUS_COLORS["void"] if row.get("overdue") else STATUS_COLORS.get(row["status"], "#000000")
-                    item.setForeground(QBrush(QColor(color)))
+                    tone = "bad" if row.get("overdue") else STATUS_TONES.get(row["status"])
+                    if tone:
+                        item.setForeground(QBrush(QColor(getattr(active(), tone))))
                     item.setData(Qt.ItemDataRole.ToolTipRole, row["voided_by"] and f"voided by {row['voided_by']}")
                 self.table.setItem(r, c, item)
         self.table.blockSignals(False)
@@ -215,6 +210,9 @@ class InvoicesPage(QWidget):
                 if row["id"] == keep_id:
                     self.table.selectRow(r)
                     break
+        fit_table_height(self.table, len(self.rows), max_rows=TABLE_ROWS_SHOWN)
+        if self.selected() is None and self.rows:
+            self.table.selectRow(0)  # the newest, with its preview: a page that shows something
         self._selection_changed()
 
     def selected(self) -> dict | None:
@@ -239,7 +237,7 @@ class InvoicesPage(QWidget):
             hint = ("Select an invoice to see its lines." if self.rows else
                     "No invoices yet: choose a client and a period above, then Create draft. A client is a tag "
                     "of kind client (Value page, or `tracker tags add NAME --kind client`).")
-            self.preview.setHtml(f"<p style='color:#6c757d'>{html.escape(hint)}</p>")
+            self.preview.setHtml(f"<p style='color:{active().muted}'>{html.escape(hint)}</p>")
             return
         try:
             doc = service.document(self.ctx.store, row["id"])
@@ -263,7 +261,7 @@ class InvoicesPage(QWidget):
 
     # -- actions ----------------------------------------------------------------
     def show_message(self, text: str, error: bool = False) -> None:
-        self.message.setStyleSheet("color: #b00020;" if error else "")
+        set_role(self.message, "bad" if error else None)
         self.message.setText(text)
 
     def _run(self, action: Callable[[], str]) -> bool:
@@ -407,11 +405,23 @@ def budget_text(states: list[dict]) -> str:
     return "AI budgets this month: " + " · ".join(parts) if parts else ""
 
 
+def status_text(row: dict) -> str:
+    """Draft, issued (due ...), overdue N days, paid, void; a credit note says so."""
+    if row.get("overdue"):
+        text = f"overdue {row['days_overdue']} d"
+    elif row["status"] == "issued" and row.get("due_date"):
+        text = f"issued, due {row['due_date']}"
+    else:
+        text = row["status"]
+    return f"credit note, {text}" if row["kind"] == "credit_note" else text
+
+
 def preview_html(doc: dict) -> str:
     """A compact HTML view of an invoice document for the preview pane."""
     e = html.escape
     cur = doc["currency"]
-    color = STATUS_COLORS.get(doc.get("status", ""), "#1f3a5f")
+    p = active()
+    color = getattr(p, STATUS_TONES.get(doc.get("status", ""), "text"))
     title = doc.get("number") or f"Draft {doc.get('draft_id')}"
     head = (f"<h3 style='margin:0'>{e(title)} <span style='color:{color}'>[{e(doc.get('status', ''))}]</span></h3>"
             f"<p style='margin:2px 0'>{e(doc['buyer']['name'])} · {e(doc['period']['since'])} – "
@@ -439,12 +449,12 @@ def preview_html(doc: dict) -> str:
                         f"<td align='right'>{e(str(-Decimal(a['amount'])))}</td></tr>" for a in t.get("allowances", []))
     table = (
         "<table width='100%' cellspacing=0 cellpadding=3>"
-        "<tr style='background:#1f3a5f;color:white'><th>#</th><th align='left'>Line</th><th>Input</th>"
+        f"<tr style='background:{p.sunken};color:{p.muted}'><th>#</th><th align='left'>Line</th><th>Input</th>"
         f"<th>Cache</th><th>Output</th><th align='right'>Amount ({e(cur)})</th></tr>{rows}"
         f"<tr><td colspan=5 align='right'>Subtotal</td><td align='right'>{e(t['subtotal'])}</td></tr>"
         f"{discount}{taxes}"
         f"<tr><td colspan=5 align='right'><b>Total</b></td><td align='right'><b>{e(t['total'])} {e(cur)}</b></td>"
         "</tr></table>"
     )
-    warnings = "".join(f"<p style='color:#b00020'>{e(w)}</p>" for w in doc.get("warnings", []))
+    warnings = "".join(f"<p style='color:{p.bad}'>{e(w)}</p>" for w in doc.get("warnings", []))
     return head + table + warnings

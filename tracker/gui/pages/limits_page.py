@@ -12,12 +12,11 @@ from datetime import timedelta
 from decimal import Decimal
 
 from PySide6.QtCore import Slot
-from PySide6.QtWidgets import QFrame, QHeaderView, QLabel, QScrollArea, QTableWidget, QVBoxLayout, QWidget
 
 from tracker.core.money import usd_to_pico
 from tracker.core.timeutil import local_date, now_ms
 from tracker.gui.charts import LimitsChart, set_axis_zone
-from tracker.gui.pages.overview import _fill, _table
+from tracker.gui.components import Page, Panel, figure_table, fill_table, label
 from tracker.gui.theme import usd
 from tracker.services import cost_basis, limits
 from tracker.services.context import AppContext
@@ -26,60 +25,43 @@ CHART_PX = 260
 PLAN_MONTHS = 6  # months of plan value shown
 
 
-def _fit(table: QTableWidget, rows: int) -> None:
-    table.setFixedHeight(28 + 24 * max(1, rows))
-
-
-class LimitsPage(QScrollArea):
+class LimitsPage(Page):
     def __init__(self, context: AppContext | Callable[[], AppContext], parent=None,
                  now: Callable[[], int] = now_ms):
-        super().__init__(parent)
+        super().__init__("Limits", "Your plans' limit windows: how much is used, when each resets, and where the "
+                                   "current rate of use takes it.", parent)
         self._context = context
         self._now = now
-        self.setWidgetResizable(True)
-        self.setFrameShape(QFrame.Shape.NoFrame)
-        body = QWidget()
-        self.setWidget(body)
-        layout = QVBoxLayout(body)
-        layout.setContentsMargins(20, 16, 20, 16)
-        layout.setSpacing(10)
-        layout.addWidget(QLabel("Limits", objectName="pageTitle"))
-        intro = QLabel("Your plans' limit windows: how much is used, when each resets, and where the current rate "
-                       "of use takes it. Codex writes its windows into its logs; Claude's are read from Claude's "
-                       "usage endpoint when you allow it (Settings > Plans).")
-        intro.setWordWrap(True)
-        layout.addWidget(intro)
-        self.claude = QLabel("", objectName="notice")
-        self.claude.setWordWrap(True)
+        self.claude = self.add(label("", "notice", wrap=True))
         self.claude.hide()
-        layout.addWidget(self.claude)
 
-        layout.addWidget(QLabel("<b>Windows</b>"))
-        self.empty = QLabel("No plan windows yet.", objectName="cardNote")
-        self.empty.setWordWrap(True)
-        layout.addWidget(self.empty)
-        self.windows = _table(["Window", "Used", "Resets", "Pace", "Read"])
-        self.windows.horizontalHeader().setSectionResizeMode(3, QHeaderView.ResizeMode.ResizeToContents)
-        layout.addWidget(self.windows)
-        self.chart_title = QLabel(f"<b>Over the last {limits.CHART_HISTORY_DAYS} days</b> (dotted: 80% and 95%)")
-        layout.addWidget(self.chart_title)
+        windows = Panel("Windows", subtitle="Codex writes its windows into its logs; Claude's are read from Claude's "
+                                            "usage endpoint when you allow it (Settings, Subscription plans).")
+        self.empty = windows.add(label("No plan windows yet.", "muted", wrap=True))
+        self.windows = windows.add(figure_table(["Window", "Used", "Resets", "Pace", "Read"], stretch_column=3,
+                                                  figures=[1]))
+        self.chart_title = windows.add(label(f"The last {limits.CHART_HISTORY_DAYS} days; dotted: 80% and 95%",
+                                             "muted"))
         self.chart = LimitsChart()
         self.chart.setFixedHeight(CHART_PX)
-        layout.addWidget(self.chart)
+        windows.add(self.chart.legend)
+        windows.add(self.chart)
+        self.add(windows)
 
-        layout.addWidget(QLabel("<b>5-hour blocks</b> (as the agents count them; at API prices)"))
-        self.blocks = _table(["Agent", "Block", "Tokens", "At API prices", "Burn rate", "Where it is heading"])
-        self.blocks.horizontalHeader().setSectionResizeMode(5, QHeaderView.ResizeMode.ResizeToContents)
-        layout.addWidget(self.blocks)
+        blocks = Panel("5-hour blocks", subtitle="As the agents count them, at API prices: where no window is "
+                                                 "reported, the pace of the block under way.")
+        self.blocks = blocks.add(figure_table(["Agent", "Block", "Tokens", "At API prices", "Burn rate",
+                                         "Where it is heading"], stretch_column=5, figures=[2, 3, 4]))
+        self.add(blocks)
 
-        layout.addWidget(QLabel("<b>What your plans are worth</b> (usage they covered, at API prices)"))
-        self.plans_empty = QLabel("No plans set: every agent's usage counts as paid as it goes (API key). Set your "
-                                  "plans in Settings > Plans.", objectName="cardNote")
-        self.plans_empty.setWordWrap(True)
-        layout.addWidget(self.plans_empty)
-        self.plans = _table(["Month", "Plan", "Price", "Covered at API prices", "Multiple"])
-        layout.addWidget(self.plans)
-        layout.addStretch(1)
+        worth = Panel("What your plans are worth", subtitle="The usage each plan covered, at API prices, against "
+                                                            "what it cost.")
+        self.plans_empty = worth.add(label("No plans set: every agent's usage counts as paid as it goes (API key). "
+                                           "Set your plans in Settings, Subscription plans.", "muted", wrap=True))
+        self.plans = worth.add(figure_table(["Month", "Plan", "Price", "Covered at API prices", "Multiple"],
+                                       stretch_column=1, figures=[2, 3, 4]))
+        self.add(worth)
+        self.end()
         self.refresh()
 
     def _ctx(self) -> AppContext:
@@ -95,8 +77,7 @@ class LimitsPage(QScrollArea):
                  limits.local_time(w.reading.resets_at_ms, zone, now) if w.reading.resets_at_ms else "—",
                  w.pace_text(zone, now), limits.local_time(w.reading.observed_ms, zone, now)]
                 for w in snap.windows]
-        _fill(self.windows, rows)
-        _fit(self.windows, len(rows))
+        fill_table(self.windows, rows)
         self.windows.setVisible(bool(rows))
         self.empty.setVisible(not rows)
         self.empty.setText("No plan windows yet: Codex writes its windows into its logs as you use it; Claude's "
@@ -121,8 +102,7 @@ class LimitsPage(QScrollArea):
                     + ("" if b.active else " (ended)"))
             block_rows.append([b.agent, when, f"{shown.tokens:,}", usd(shown.cost_pico),
                                f"{rate:,.0f} tokens/min" if rate else "—", b.outlook_text(zone, now)])
-        _fill(self.blocks, block_rows)
-        _fit(self.blocks, len(block_rows))
+        fill_table(self.blocks, block_rows)
 
         today = local_date(now, zone)
         first = (today.replace(day=1) - timedelta(days=31 * (PLAN_MONTHS - 1))).replace(day=1)
@@ -131,7 +111,6 @@ class LimitsPage(QScrollArea):
                       f"{m['price']} {m['currency']}", usd(usd_to_pico(Decimal(m["api_equivalent_usd"]))),
                       f"{m['multiple']}x" if m["multiple"] else "—"]
                      for m in reversed(doc["months"])]
-        _fill(self.plans, plan_rows)
-        _fit(self.plans, len(plan_rows))
+        fill_table(self.plans, plan_rows)
         self.plans.setVisible(bool(plan_rows))
         self.plans_empty.setVisible(not plan_rows)

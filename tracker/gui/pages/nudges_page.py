@@ -4,23 +4,26 @@ Self-contained: built from an `AppContext` (or a callable returning one, so the
 dashboard can hand over the context it owns) and refreshed with `refresh()`.
 Every figure comes from services.nudges; this widget only lays it out and
 forwards the user's Dismiss / Snooze 7 days / I switched to the service.
-Object names (card, cardTitle, pageTitle, notice) match the dashboard theme.
+Laid out with the dashboard's design system (tracker.gui.components).
 """
 
 from __future__ import annotations
 
+import html
+import re
 from collections.abc import Callable
 
 from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtWidgets import (
-    QAbstractItemView, QCheckBox, QFrame, QHBoxLayout, QHeaderView, QLabel, QPushButton, QScrollArea,
-    QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget,
+    QAbstractItemView, QCheckBox, QFrame, QHBoxLayout, QPushButton, QTableWidget, QTableWidgetItem, QVBoxLayout,
 )
 
 from tracker.core.money import format_usd_short
 from tracker.core.timeutil import from_ms
 from tracker.core.wording import counted
+from tracker.gui.components import EmptyState, Page, fit_table_height, label, primary_button, style_table
 from tracker.gui.menu_model import source_label
+from tracker.gui.theme import SPACE_L, SPACE_M, SPACE_S
 from tracker.services import nudges as service
 from tracker.services.context import AppContext
 from tracker.services.ladders import load_ladders
@@ -33,8 +36,17 @@ EXAMPLE_COLUMNS = [
 STATUS_TEXT = {"open": "", "snoozed": "snoozed", "switched": "switched", "dismissed": "dismissed"}
 
 
+EXAMPLES_SHOWN = 3  # the most recent days as evidence; the CLI lists them all (`tracker nudges --json`)
+CODE = re.compile(r"`([^`]+)`")
+
+
 def _usd(pico: int | None) -> str:
     return format_usd_short(pico)
+
+
+def _rich(text: str) -> str:
+    """Plain text with `code` spans (the service writes them as in a terminal) as rich text."""
+    return CODE.sub(r"<code>\1</code>", html.escape(text, quote=False))
 
 
 class NudgeCard(QFrame):
@@ -45,21 +57,20 @@ class NudgeCard(QFrame):
     def __init__(self, nudge: service.Nudge, zone, parent=None):
         super().__init__(parent)
         self.nudge = nudge
-        self.setObjectName("card")
-        self.setFrameShape(QFrame.Shape.StyledPanel)
+        self.setObjectName("panel")
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(14, 10, 14, 10)
-        layout.setSpacing(6)
+        layout.setContentsMargins(SPACE_L, SPACE_M, SPACE_L, SPACE_L)
+        layout.setSpacing(SPACE_S)
         doc = nudge.as_dict(zone)
         where = source_label(nudge.source)
         status = STATUS_TEXT.get(nudge.status, nudge.status)
         if nudge.status == "snoozed" and nudge.snoozed_until_ms:
             status += f" until {from_ms(nudge.snoozed_until_ms).astimezone(zone):%Y-%m-%d}"
         title = f"{nudge.model} → {nudge.suggested_model}  ·  {where}" + (f"  ·  {status}" if status else "")
-        self.title = QLabel(title, objectName="cardTitle")
+        self.title = label(title, "cardTitle")
         layout.addWidget(self.title)
 
-        self.savings = QLabel(f"About {_usd(nudge.weekly_savings_pico)} a week (estimate)", objectName="cardValue")
+        self.savings = label(f"About {_usd(nudge.weekly_savings_pico)} a week", "cardValue")
         layout.addWidget(self.savings)
 
         evidence = doc["evidence"]
@@ -83,21 +94,23 @@ class NudgeCard(QFrame):
                 text += " Also possible: " + ", ".join(
                     f"{model} (about {_usd(weekly)} a week)" for model, weekly in nudge.alternatives
                 ) + "."
-            self.evidence = QLabel(text)
-            self.evidence.setWordWrap(True)
+            self.evidence = label(text, wrap=True)
             layout.addWidget(self.evidence)
         else:
             self.evidence = None
 
         self.examples = None
         if nudge.examples:
-            self.examples = QTableWidget(len(nudge.examples), len(EXAMPLE_COLUMNS))
-            self.examples.setObjectName("nudgeExamples")
+            shown = nudge.examples[:EXAMPLES_SHOWN]
+            layout.addWidget(label(f"The latest of {counted(len(nudge.examples), 'example')} (tokens per request):",
+                                   "muted"))
+            self.examples = QTableWidget(len(shown), len(EXAMPLE_COLUMNS))
             self.examples.setHorizontalHeaderLabels([h for _, h in EXAMPLE_COLUMNS])
-            self.examples.verticalHeader().hide()
+            style_table(self.examples, stretch_column=1)
             self.examples.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-            self.examples.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-            for row, example in enumerate(nudge.examples):
+            self.examples.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
+            self.examples.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+            for row, example in enumerate(shown):
                 for col, (key, _) in enumerate(EXAMPLE_COLUMNS):
                     value = example.get(key)
                     if key == "time" and isinstance(value, str):
@@ -110,9 +123,7 @@ class NudgeCard(QFrame):
                     self.examples.setItem(row, col, item)
             if any(e.get("per_request_average") for e in nudge.examples):
                 self.examples.setToolTip("Provider reports give daily totals: tokens are averages per request.")
-            height = self.examples.horizontalHeader().height() + sum(
-                self.examples.rowHeight(r) for r in range(len(nudge.examples))) + 4
-            self.examples.setFixedHeight(height)
+            fit_table_height(self.examples, len(shown))
             layout.addWidget(self.examples)
 
         self.follow = None
@@ -128,83 +139,55 @@ class NudgeCard(QFrame):
                             f"went from {_usd(f.before_weekly_pico)} to {_usd(f.after_weekly_pico)} a week, while "
                             f"{nudge.suggested_model} went from {_usd(f.cheaper_before_weekly_pico)} to "
                             f"{_usd(f.cheaper_after_weekly_pico)}.")
-            self.follow = QLabel(f"Switched {when:%Y-%m-%d} ({by}). {realised}", objectName="followThrough")
-            self.follow.setWordWrap(True)
+            self.follow = label(f"Switched {when:%Y-%m-%d} ({by}). {realised}", "notice", wrap=True)
             layout.addWidget(self.follow)
 
-        self.how = QLabel(nudge.how_to_switch, objectName="howToSwitch")
-        self.how.setWordWrap(True)
+        self.how = label(_rich(nudge.how_to_switch), "notice", wrap=True)
+        self.how.setTextFormat(Qt.TextFormat.RichText)
         self.how.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         layout.addWidget(self.how)
 
-        note = QLabel(service.DISCLAIMER, objectName="cardNote")
-        note.setWordWrap(True)
-        layout.addWidget(note)
-
         buttons = QHBoxLayout()
-        buttons.addStretch(1)
+        buttons.addWidget(label(service.DISCLAIMER, "muted", wrap=True), stretch=1)
         self.buttons: dict[str, QPushButton] = {}
         if nudge.status in ("open", "snoozed"):
             actions = [("dismiss", "Dismiss"), ("snooze", f"Snooze {SNOOZE_DAYS} days"), ("switched", "I switched")]
         else:
             actions = [("reopen", "Show again" if nudge.status == "dismissed" else "Undo switch")]
-        for name, label in actions:
-            button = QPushButton(label)
-            button.setObjectName(f"nudge_{name}")
+        for name, text in actions:
+            button = primary_button(text) if name == "switched" else QPushButton(text)
             button.clicked.connect(lambda _checked=False, n=name: self.action.emit(self.nudge.id, n))
             buttons.addWidget(button)
             self.buttons[name] = button
         layout.addLayout(buttons)
 
 
-class NudgesPage(QWidget):
+class NudgesPage(Page):
     """The Nudges page; `changed` fires after an action (the tray's open count may differ)."""
 
     changed = Signal()
 
     def __init__(self, context: AppContext | Callable[[], AppContext], parent=None,
                  now_ms: Callable[[], int] | None = None):
-        super().__init__(parent)
+        super().__init__("Nudges", "Where a cheaper model of the same family would very likely have done, judged "
+                                   "from token counts and tool use only (never your prompts), and what it would have "
+                                   "saved at the prices in force.", parent)
         self._context = context
         self._now_ms = now_ms
         self.nudges: list[service.Nudge] = []
         self.cards: list[NudgeCard] = []
-
-        outer = QVBoxLayout(self)
-        outer.setContentsMargins(20, 16, 20, 16)
-        outer.setSpacing(10)
-        head = QHBoxLayout()
-        head.addWidget(QLabel("Nudges", objectName="pageTitle"))
-        head.addStretch(1)
-        self.show_dismissed = QCheckBox("Show dismissed")
+        self.intro = self.header.subtitle
+        self.show_dismissed = self.header.add_action(QCheckBox("Show dismissed"))
         self.show_dismissed.toggled.connect(self.refresh)
-        head.addWidget(self.show_dismissed)
-        outer.addLayout(head)
-
-        self.intro = QLabel(
-            "Where a cheaper model of the same family would very likely have done, judged from token counts "
-            "and tool use only (never your prompts), and what it would have saved at the prices in force."
-        )
-        self.intro.setWordWrap(True)
-        outer.addWidget(self.intro)
-        self.notice = QLabel("", objectName="notice")
-        self.notice.setWordWrap(True)
+        self.notice = self.add(label("", "notice", wrap=True))
         self.notice.hide()
-        outer.addWidget(self.notice)
-        self.empty = QLabel("", objectName="cardNote")
-        self.empty.setWordWrap(True)
-        outer.addWidget(self.empty)
-
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QFrame.Shape.NoFrame)
-        body = QWidget()
-        self.cards_layout = QVBoxLayout(body)
-        self.cards_layout.setContentsMargins(0, 0, 0, 0)
-        self.cards_layout.setSpacing(12)
-        self.cards_layout.addStretch(1)
-        scroll.setWidget(body)
-        outer.addWidget(scroll, 1)
+        self.empty_state = self.add(EmptyState("No nudges right now", ""))
+        self.empty_state.hide()
+        self.empty = self.empty_state.text
+        self.cards_layout = QVBoxLayout()
+        self.cards_layout.setSpacing(SPACE_L)
+        self.add(self.cards_layout)
+        self.end()
 
     def context(self) -> AppContext:
         return self._context() if callable(self._context) else self._context
@@ -253,7 +236,9 @@ class NudgesPage(QWidget):
         lines += [f"{model} was just switched to: no new nudge on it before "
                   f"{from_ms(until).astimezone(zone):%Y-%m-%d}." for _source, model, until in analysis.settling]
         self.empty.setText("\n".join(lines))
-        self.empty.setVisible(bool(lines))
+        self.empty_state.title.setText("No nudges right now" if not shown else "")
+        self.empty_state.title.setVisible(not shown)
+        self.empty_state.setVisible(bool(lines))
 
     def _show_notice(self, lines: list[str]) -> None:
         self.notice.setText("\n".join(lines))

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Slot
-from PySide6.QtWidgets import (
-    QButtonGroup, QComboBox, QRadioButton, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget,
-)
+from PySide6.QtCore import Slot
+from PySide6.QtWidgets import QButtonGroup, QComboBox, QRadioButton, QVBoxLayout, QWidget
 
 from tracker.core.money import shown_usd
 from tracker.core.timeutil import local_date, zone_label
 from tracker.core.wording import counted
 from tracker.gui.charts import DailyCostChart, MonthChart, set_axis_zone
 from tracker.gui.menu_model import source_label
-from tracker.gui.components import Card, CardRow, Columns, Page, Panel, fit_table_height, label, style_table
+from tracker.gui.components import Card, CardRow, Columns, Page, Panel, figure_table, fill_table, label
 from tracker.gui.model import DashboardModel
 from tracker.gui.theme import SPACE_L, percent, usd
 from tracker.services.limits import pct_text
@@ -22,33 +20,6 @@ DAILY_CHART_PX = 270
 MONTH_CHART_PX = 215
 CHART_RANGES = [("30 days", 30), ("90 days", 90), ("1 year", 365), ("2 years", 730)]
 HOVER_HINT = "Point at a day for its figures; click it to open that day's rows."
-
-
-def _table(headers: list[str], stretch_column: int = 0) -> QTableWidget:
-    table = QTableWidget(0, len(headers))
-    table.setHorizontalHeaderLabels(headers)
-    style_table(table, stretch_column=stretch_column)
-    table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
-    table.setSelectionMode(QTableWidget.SelectionMode.NoSelection)
-    table.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-    for column in range(1, len(headers)):
-        table.horizontalHeaderItem(column).setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-    return table
-
-
-def _fill(table: QTableWidget, rows: list[list[str]], bold_last: bool = False) -> None:
-    table.setRowCount(len(rows))
-    for r, row in enumerate(rows):
-        for c, text in enumerate(row):
-            item = QTableWidgetItem(text)
-            if c:
-                item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-            if bold_last and r == len(rows) - 1:
-                font = item.font()
-                font.setBold(True)
-                item.setFont(font)
-            table.setItem(r, c, item)
-    fit_table_height(table, len(rows))
 
 
 class OverviewPage(Page):
@@ -106,9 +77,9 @@ class OverviewPage(Page):
                                                                 "and last month for comparison.")
         month_panel.add(self.month.legend)
         month_panel.add(self.month)
-        self.sources = _table(["Source", "Today", "7 days", "Month", "Unpriced"])
+        self.sources = figure_table(["Source", "Today", "7 days", "Month", "Unpriced"])
         sources_panel = Panel("By source", self.sources)
-        self.billed = _table(["Source", "Estimated", "Billed", "Difference"])
+        self.billed = figure_table(["Source", "Estimated", "Billed", "Difference"])
         self.billed_panel = Panel("Estimated vs billed", self.billed,
                                   subtitle="Month to date, in the provider's days (UTC).")
         side = QWidget()
@@ -197,7 +168,7 @@ class OverviewPage(Page):
             # the difference of the figures shown beside it, so that the row adds up as read
             diff = shown_usd(billed) - shown_usd(est)
             rows.append([source_label(source), usd(est), usd(billed), f"{'+' if diff >= 0 else '−'}${abs(diff):,}"])
-        _fill(self.billed, rows)
+        fill_table(self.billed, rows)
         self.billed_panel.setVisible(bool(rows))
 
     def _fill_sources(self) -> None:
@@ -207,7 +178,7 @@ class OverviewPage(Page):
         if len(figures) > 1:
             rows.append(["Total", usd(sum(f.today_pico for f in figures)), usd(sum(f.week_pico for f in figures)),
                          usd(sum(f.month_pico for f in figures)), f"{sum(f.unpriced_requests for f in figures):,}"])
-        _fill(self.sources, rows, bold_last=len(figures) > 1)
+        fill_table(self.sources, rows, bold_last=len(figures) > 1)
 
     @Slot()
     def _redraw_daily(self, *args) -> None:

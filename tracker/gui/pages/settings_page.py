@@ -203,8 +203,9 @@ class SettingsPage(Page):
         self._say(text, ok=ok)
 
     # -- subscription plans ----------------------------------------------------
-    CLAUDE_CONSENT_TEXT = ("Read Claude Code's login on this computer to show my Claude plan's 5-hour and weekly "
-                           "windows (the tracker asks Claude's usage endpoint; it never copies or logs the login)")
+    CLAUDE_CONSENT_TEXT = "Show my Claude plan's 5-hour and weekly windows"
+    CLAUDE_CONSENT_NOTE = ("To do so Tracker reads the login Claude Code keeps on this computer and asks Claude's "
+                           "usage endpoint; it never copies or logs the login.")
     OTHER_PLAN = "__other__"
 
     def _plans_panel(self) -> Panel:
@@ -241,6 +242,7 @@ class SettingsPage(Page):
         self.claude_consent = QCheckBox(self.CLAUDE_CONSENT_TEXT)
         self.claude_consent.setChecked(limits.claude_consent(self.store) is True)
         panel.add(self.claude_consent)
+        panel.add(label(self.CLAUDE_CONSENT_NOTE, "muted", wrap=True))
         self.plan_message = panel.add(label("", wrap=True))
         self.plan_agent.currentIndexChanged.connect(self._fill_plan_choices)
         self.plan_choice.currentIndexChanged.connect(self._plan_chosen)
@@ -285,7 +287,8 @@ class SettingsPage(Page):
 
     def ask_claude_consent(self) -> bool:
         """Asked once, when a Claude plan is set and the question was never answered."""
-        answer = QMessageBox.question(self, "Claude plan windows", self.CLAUDE_CONSENT_TEXT + "?")
+        answer = QMessageBox.question(self, "Claude plan windows",
+                                      f"{self.CLAUDE_CONSENT_TEXT}?\n\n{self.CLAUDE_CONSENT_NOTE}")
         return answer == QMessageBox.StandardButton.Yes
 
     @Slot()

@@ -17,20 +17,12 @@ import pyqtgraph as pg
 from PySide6.QtCore import Slot
 from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import (
-    QCheckBox,
-    QComboBox,
-    QFileDialog,
-    QFormLayout,
-    QGroupBox,
-    QHBoxLayout,
-    QLabel,
-    QLineEdit,
-    QPushButton,
-    QScrollArea,
-    QTextBrowser,
-    QVBoxLayout,
-    QWidget,
+    QCheckBox, QComboBox, QFileDialog, QFormLayout, QFrame, QLineEdit, QPushButton, QTextBrowser, QWidget,
 )
+
+from tracker.gui.charts import Chart, MoneyAxis, NameAxis
+from tracker.gui.components import Columns, Page, Panel, hbox, label, primary_button
+from tracker.gui.theme import active, colour_for
 
 from tracker.services import team
 from tracker.services.context import AppContext
@@ -48,63 +40,84 @@ from tracker.services.team_summary import (
 log = logging.getLogger(__name__)
 PREVIEW_WEEKS_BACK = 4
 MERGE_FOLDER_SETTING = team.MERGE_FOLDER_SETTING
-MIX_MIN_HEIGHT_PX = 220
+MIX_MIN_HEIGHT_PX = 160
+DIST_CHART_PX = 220
+REPORT_MIN_PX = 260
+FIELD_MAX_PX = 420
 MIX_ROW_PX = 20  # per model family in the model-mix chart
 
 
-class TeamPage(QWidget):
+class TeamPage(Page):
     def __init__(self, context: AppContext | Callable[[], AppContext], parent: QWidget | None = None):
-        super().__init__(parent)
+        super().__init__("Team", "Your team's weekly figures, summed so that nobody's own can be read: only sums of "
+                                 "k or more members.", parent)
         self._context = context
         self.last_built = None
         self.last_report: dict | None = None
 
-        outer = QVBoxLayout(self)
-        scroll = QScrollArea(self)
-        scroll.setWidgetResizable(True)
-        body = QWidget()
-        layout = QVBoxLayout(body)
-        scroll.setWidget(body)
-        outer.addWidget(scroll)
+        # -- the team view first: what the page is for
+        view = Panel("Team view", subtitle="Merged from your team's folder; each breakdown needs k or more members.")
+        self.merge_folder_edit = QLineEdit()
+        self.merge_folder_edit.setPlaceholderText("your team's folder")
+        merge_browse = QPushButton("Browse…")
+        merge_browse.clicked.connect(self._browse_merge_folder)
+        self.k_label = label("", "muted")  # k is the team's signed setting, not a choice made here
+        self.merge_button = primary_button("Merge")
+        self.merge_button.clicked.connect(self.merge_now)
+        view.add(hbox(self.merge_folder_edit, merge_browse, self.k_label, self.merge_button))
+        self.charts_hint = view.add(label("Merge your team's folder to see the cost per member and the model mix; "
+                                          "nobody's own figures can be read there, only sums of k or more members.",
+                                          "muted", wrap=True))
+        self.dist_plot = Chart(date_axis=False)
+        self.dist_plot.setFixedHeight(DIST_CHART_PX)
+        self.mix_plot = Chart(date_axis=False, money_axis=False,
+                              axes={"bottom": MoneyAxis(orientation="bottom"), "left": NameAxis("left")})
+        self.dist_panel = Panel("Cost per member per week", self.dist_plot,
+                                subtitle="The middle half of the team (a range of cost buckets) and the median.")
+        self.mix_panel = Panel("Model mix", self.mix_plot, subtitle="The team's cost per model family.")
+        self.charts = Columns([self.dist_panel, self.mix_panel], min_width_px=900)
+        self.charts.hide()  # until a merge gives them something: empty axes explain nothing
+        view.add(self.charts)
+        self.report_view = QTextBrowser()
+        self.report_view.setMinimumHeight(REPORT_MIN_PX)
+        self.report_view.setFrameShape(QFrame.Shape.NoFrame)
+        view.add(self.report_view)
+        self.add(view)
 
-        layout.addWidget(QLabel("Team", objectName="pageTitle"))
         # -- what would leave
-        preview_box = QGroupBox("Your figures (they leave only masked: the team sees sums of k or more members)")
-        pv = QVBoxLayout(preview_box)
-        row = QHBoxLayout()
-        row.addWidget(QLabel("Week:"))
+        mine = Panel("Your figures", subtitle="They leave only masked: random-looking numbers that cancel out when "
+                                              "the team's are summed.")
         self.week_combo = QComboBox()
         self.week_combo.currentIndexChanged.connect(self._on_week_changed)
-        row.addWidget(self.week_combo)
-        row.addStretch(1)
-        pv.addLayout(row)
+        mine.add_control(self.week_combo)
         self.preview_view = QTextBrowser()
-        self.preview_view.setMinimumHeight(260)
-        pv.addWidget(self.preview_view)
-        layout.addWidget(preview_box)
+        self.preview_view.setMinimumHeight(REPORT_MIN_PX)
+        self.preview_view.setFrameShape(QFrame.Shape.NoFrame)
+        mine.add(self.preview_view)
+        self.add(mine)
 
         # -- share settings
-        share_box = QGroupBox("Sharing (opt-in)")
-        form = QFormLayout(share_box)
+        sharing = Panel("Sharing", subtitle="Off until you opt in; nothing leaves before the week is over.")
+        holder = QWidget()
+        form = QFormLayout(holder)
+        form.setContentsMargins(0, 0, 0, 0)
         self.opt_in = QCheckBox("Share my weekly summary with my team")
         form.addRow(self.opt_in)
         self.team_key_edit = QLineEdit()
-        form.addRow("Team key:", self.team_key_edit)
-        folder_row = QHBoxLayout()
+        form.addRow("Team key", self.team_key_edit)
         self.folder_edit = QLineEdit()
         browse = QPushButton("Browse…")
         browse.clicked.connect(self._browse_share_folder)
-        folder_row.addWidget(self.folder_edit)
-        folder_row.addWidget(browse)
-        form.addRow("Team folder:", folder_row)
+        form.addRow("Team folder", hbox(self.folder_edit, browse))
         self.webhook_edit = QLineEdit()
         self.webhook_edit.setEchoMode(QLineEdit.EchoMode.Password)
-        form.addRow("Webhook URL:", self.webhook_edit)
+        form.addRow("Webhook", self.webhook_edit)
         self.format_combo = QComboBox()
         self.format_combo.addItems(list(team.WEBHOOK_FORMATS))
-        form.addRow("Webhook format:", self.format_combo)
-        buttons = QHBoxLayout()
-        self.save_button = QPushButton("Save settings")
+        form.addRow("Webhook format", hbox(self.format_combo, None))
+        for field in (self.team_key_edit, self.webhook_edit):
+            field.setMaximumWidth(FIELD_MAX_PX)
+        self.save_button = primary_button("Save settings")
         self.save_button.clicked.connect(self.save_settings)
         self.share_button = QPushButton("Share now")
         self.share_button.clicked.connect(self.share_now)
@@ -112,50 +125,14 @@ class TeamPage(QWidget):
         self.create_button.clicked.connect(self.create_team)
         self.admit_button = QPushButton("Admit members asking to join")
         self.admit_button.clicked.connect(self.admit_members)
-        for button in (self.save_button, self.share_button, self.create_button, self.admit_button):
-            buttons.addWidget(button)
-        buttons.addStretch(1)
-        form.addRow(buttons)
-        self.team_info = QLabel(wordWrap=True)
+        form.addRow(hbox(self.save_button, self.share_button, self.create_button, self.admit_button, None))
+        self.team_info = label("", wrap=True)
         form.addRow(self.team_info)
-        self.share_status = QLabel()
-        self.share_status.setWordWrap(True)
+        self.share_status = label("", "muted", wrap=True)
         form.addRow(self.share_status)
-        layout.addWidget(share_box)
-
-        # -- the team view
-        team_box = QGroupBox("Team view (aggregates only)")
-        tv = QVBoxLayout(team_box)
-        merge_row = QHBoxLayout()
-        self.merge_folder_edit = QLineEdit()
-        self.merge_folder_edit.setPlaceholderText("Folder with your team's summaries")
-        merge_browse = QPushButton("Browse…")
-        merge_browse.clicked.connect(self._browse_merge_folder)
-        self.k_label = QLabel()  # k is the team's signed setting, not a choice made here
-        self.merge_button = QPushButton("Merge")
-        self.merge_button.clicked.connect(self.merge_now)
-        for w in (self.merge_folder_edit, merge_browse, self.k_label, self.merge_button):
-            merge_row.addWidget(w)
-        tv.addLayout(merge_row)
-        charts = QHBoxLayout()
-        self.dist_plot = pg.PlotWidget(title="Cost per member per week (buckets of p25–p75, median)")
-        self.dist_plot.setLabel("left", "USD")
-        self.mix_plot = pg.PlotWidget(title="Model mix (cost, USD)")
-        for plot in (self.dist_plot, self.mix_plot):
-            plot.setMinimumHeight(220)
-            plot.setBackground("w")
-            plot.hide()  # until a merge gives them something: empty 0-1 axes explain nothing
-            charts.addWidget(plot)
-        self.charts_hint = QLabel("Merge your team's folder to see the cost per member and the model mix; "
-                                  "nobody's own figures can be read there, only sums of k or more members.",
-                                  wordWrap=True, objectName="muted")
-        tv.addWidget(self.charts_hint)
-        tv.addLayout(charts)
-        self.report_view = QTextBrowser()
-        self.report_view.setMinimumHeight(260)
-        tv.addWidget(self.report_view)
-        layout.addWidget(team_box)
-        layout.addStretch(1)
+        sharing.add(holder)
+        self.add(sharing)
+        self.end()
         self.dist_bars: pg.BarGraphItem | None = None
         self.mix_bars: pg.BarGraphItem | None = None
 
@@ -321,10 +298,9 @@ class TeamPage(QWidget):
 
     def _draw(self, report: dict) -> None:
         self.charts_hint.hide()
-        for plot in (self.dist_plot, self.mix_plot):
-            plot.show()
-        self.dist_plot.clear()
-        self.mix_plot.clear()
+        self.charts.show()
+        self.dist_plot.plot.clear()
+        self.mix_plot.plot.clear()
         weeks = [w for w in report["trend"] if not w.get("suppressed")]
         self.dist_bars = None
         if weeks:
@@ -335,12 +311,14 @@ class TeamPage(QWidget):
 
             self.dist_bars = pg.BarGraphItem(x=xs, y0=[w["p25"]["from_usd"] for w in weeks],
                                              height=[top(w["p75"]) - w["p25"]["from_usd"] for w in weeks], width=0.6,
-                                             brush=pg.mkBrush(70, 130, 180, 160))
-            self.dist_plot.addItem(self.dist_bars)
-            self.dist_plot.addItem(pg.ScatterPlotItem(
+                                             brush=pg.mkBrush(colour_for(0)), pen=pg.mkPen(None))
+            self.dist_plot.plot.addItem(self.dist_bars)
+            self.dist_plot.plot.addItem(pg.ScatterPlotItem(
                 x=xs, y=[(w["median"]["from_usd"] + top(w["median"])) / 2 for w in weeks], symbol="_",
-                size=30, pen=pg.mkPen("k", width=2)))
-            self.dist_plot.getAxis("bottom").setTicks([[(i, w["week"][5:]) for i, w in enumerate(weeks)]])
+                size=30, pen=pg.mkPen(active().text, width=2)))
+            self.dist_plot.plot.getAxis("bottom").setTicks([[(i, w["week"][5:]) for i, w in enumerate(weeks)]])
+            self.dist_plot.plot.setXRange(-0.6, len(weeks) - 0.4, padding=0)
+            self.dist_plot.set_money_range(max(top(w["p75"]) for w in weeks))
         models = report["models"]
         self.mix_bars = None
         if models:
@@ -348,14 +326,18 @@ class TeamPage(QWidget):
             ordered = sorted(models, key=lambda m: m["cost_usd"])  # the dearest at the top
             ys = list(range(len(ordered)))
             self.mix_bars = pg.BarGraphItem(x0=0, y=ys, width=[m["cost_usd"] for m in ordered], height=0.6,
-                                            brush=pg.mkBrush(205, 120, 60, 180))
-            self.mix_plot.addItem(self.mix_bars)
-            names = self.mix_plot.getAxis("left")
-            names.setTicks([[(i, m["family"]) for i, m in enumerate(ordered)]])
+                                            brush=pg.mkBrush(colour_for(1)), pen=pg.mkPen(None))
+            self.mix_plot.plot.addItem(self.mix_bars)
+            names = self.mix_plot.plot.getAxis("left")
+            names.names = [m["family"] for m in ordered]
             metrics = QFontMetrics(self.mix_plot.font())
             names.setWidth(max(metrics.horizontalAdvance(m["family"]) for m in ordered) + 16)
+            top_cost = max(float(m["cost_usd"]) for m in ordered)
+            self.mix_plot.plot.setXRange(0, top_cost * 1.1 if top_cost > 0 else 1, padding=0)
+            self.mix_plot.plot.setYRange(-0.6, len(ordered) - 0.4, padding=0)
+            self.mix_plot.redraw_axes()
             # a row per family, tall enough that no name is dropped for lack of room
-            self.mix_plot.setMinimumHeight(max(MIX_MIN_HEIGHT_PX, MIX_ROW_PX * len(ordered) + 70))
+            self.mix_plot.setFixedHeight(max(MIX_MIN_HEIGHT_PX, MIX_ROW_PX * len(ordered) + 70))
 
     @Slot()
     def _browse_share_folder(self) -> None:

@@ -123,6 +123,7 @@ def render(out: Path, screens=tuple(SCREENS), palettes=PALETTES, pages: list[str
     finally:
         demo.close()
         empty.close()
+        appearance.apply("light", app)  # what comes next in this process is not drawn dark by surprise
     return done
 
 

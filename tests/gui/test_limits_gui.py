@@ -20,7 +20,7 @@ def month_start() -> date:
 
 
 def _texts(entries) -> list[str]:
-    return [e.text for e in entries if not e.separator]
+    return [e.label for e in entries if not e.separator]
 
 
 @pytest.fixture
@@ -41,10 +41,11 @@ def test_menu_lists_each_window_with_reset_and_pace(windowed):
     snap = overview_snapshot(ctx.store, get_zone("UTC"), now=now)
     lim = limits.limits_snapshot(ctx.store, now)
     texts = _texts(menu_entries(snap, SyncStatus(), 0, get_zone("UTC"), now, limits=lim))
-    claude = next(t for t in texts if t.startswith("Claude 5-hour"))
-    assert claude.startswith("Claude 5-hour: 30% used · at this rate you reach 100% at ")
-    assert claude.endswith("before the reset")
-    assert any(t.startswith("Codex weekly: 12% used · at this rate about") for t in texts)
+    claude = texts.index("Claude 5-hour: 30% used")  # the figure, then the pace on its own line
+    assert texts[claude + 1].strip().startswith("at this rate you reach 100% at ")
+    assert texts[claude + 1].endswith("before the reset")
+    codex = texts.index("Codex weekly: 12% used")
+    assert texts[codex + 1].strip().startswith("at this rate about")
     assert tray_badge(snap, lim, "limits") == "C 30%" and tray_badge(snap, lim, "spend") is None
     assert "Claude 5-hour: 30% used" in tooltip(snap, SyncStatus(), lim)
 
@@ -54,7 +55,7 @@ def test_plan_value_in_the_menu(ctx):
     plans.set_plan(ctx.store, "claude", "claude-pro", month_start())
     snap = overview_snapshot(ctx.store, get_zone("UTC"))
     texts = _texts(menu_entries(snap, SyncStatus(), 0, get_zone("UTC")))
-    assert "Plans this month: $20.00, covered $0.00 at API prices (0.0x so far)" in texts
+    assert "Plans this month: $20 for $0 of usage (0.0x)" in texts
 
 
 def test_tray_badge_and_notifications_once_per_window(qtbot, windowed, monkeypatch):
@@ -91,7 +92,7 @@ def test_tray_badge_and_notifications_once_per_window(qtbot, windowed, monkeypat
     TrayController(model).update_state()
     assert len([s for s in shown if "limit" in s[0]]) == 2
     tray.menu.aboutToShow.emit()
-    assert any(a.text().startswith("Claude 5-hour: 96% used") for a in tray.menu.actions())
+    assert any(a.text() == "Claude 5-hour\t96% used" for a in tray.menu.actions())
     tray.menu.deleteLater()
 
 

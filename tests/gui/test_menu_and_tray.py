@@ -7,12 +7,12 @@ from tracker.core.timeutil import get_zone
 from tracker.gui.icon import badge_text, draw_icon
 from tracker.gui.menu_model import MenuEntry, SyncStatus, describe_progress, menu_entries, tooltip
 from tracker.gui.notify import NotificationGate
-from tracker.gui.theme import usd
+from tracker.gui.theme import percent, usd
 from tracker.services.overview import overview_snapshot
 
 
 def _texts(entries: list[MenuEntry]) -> list[str]:
-    return [e.text for e in entries if not e.separator]
+    return [e.label for e in entries if not e.separator]
 
 
 def test_menu_from_demo_snapshot(demo_ctx):
@@ -20,21 +20,31 @@ def test_menu_from_demo_snapshot(demo_ctx):
     status = SyncStatus(last_sync_ms=snap.as_of_ms - 5 * 60_000, errors=["provider accounts: openai 'work': 401"])
     entries = menu_entries(snap, status, open_nudges=0, zone=get_zone("UTC"))
     texts = _texts(entries)
-    assert texts[0] == f"Today: {usd(snap.today_pico)}"
-    assert texts[1] == f"Last 7 days: {usd(snap.week_pico)}"
-    assert texts[2].startswith(f"Month to date: {usd(snap.month_pico)} (forecast {usd(snap.forecast_pico)}")
-    assert any(t.startswith("Claude Code: today") for t in texts)
-    assert any(t.startswith("OpenAI: today") for t in texts)
+    assert texts[:6] == ["Spend", f"Today: {usd(snap.today_pico)}", f"Last 7 days: {usd(snap.week_pico)}",
+                         f"Month to date: {usd(snap.month_pico)}",
+                         f"Month-end forecast: about ${round(snap.forecast_pico / 10**12):,}",
+                         f"Against last month: {percent(snap.change_vs_last_month)}"]
+    assert "By source, this month" in texts and f"Claude Code: {usd(snap.sources[0].month_pico)}" in texts or \
+        any(t.startswith("Claude Code: $") for t in texts)
     assert "Open nudges: 0" in texts
     assert "Last sync: 5 min ago" in texts
     assert "⚠ provider accounts: openai 'work': 401" in texts
-    assert any("Unpriced this month" in t for t in texts)  # the demo has an unpriced model
+    assert any(t.startswith("Unpriced requests (not $0): ") for t in texts)  # the demo has an unpriced model
     commands = [e.action for e in entries if e.action and e.action != "dashboard" or e.text == "Open dashboard"]
     assert commands == ["sync", "pause", "dashboard", "settings", "quit"]
     assert [e.text for e in entries if not e.separator][-5:] == [
         "Sync now", "Pause syncing", "Open dashboard", "Settings…", "Quit"]
-    figures = [e for e in entries if not e.separator][:-5]
+    figures = [e for e in entries if not e.separator and not e.section][:-5]
     assert all(e.enabled and e.action == "dashboard" for e in figures)  # readable; a click opens the dashboard
+    assert [e.text for e in entries if e.section] == ["Spend", "By source, this month", "Status"]
+
+
+def test_a_first_run_menu_offers_set_up_and_the_demo(ctx):
+    snap = overview_snapshot(ctx.store, get_zone("UTC"))
+    entries = menu_entries(snap, SyncStatus(), 0, get_zone("UTC"))
+    assert [e.action for e in entries if e.action in ("settings", "demo")] == ["settings", "demo"]
+    assert entries[0].text.startswith("No usage yet") and not entries[0].enabled
+    assert not any(e.text == "Open nudges" for e in entries)
 
 
 def test_menu_while_syncing_and_paused():
@@ -63,8 +73,9 @@ def test_tooltip_and_badge(demo_ctx):
     snap = overview_snapshot(demo_ctx.store, get_zone("UTC"))
     assert tooltip(snap, SyncStatus()).startswith(f"Tracker — today {usd(snap.today_pico)}")
     assert "Sync problem: boom" in tooltip(snap, SyncStatus(errors=["boom"]))
-    assert [badge_text(p) for p in (None, 0, 420_000_000_000, 7_460_000_000_000, 12 * 10**12, 1234 * 10**12)] == [
-        "?", ".00", ".42", "7.5", "12", "1.2k"]
+    pico = 10**12
+    assert [badge_text(p) for p in (None, 0, 42 * pico // 100, 746 * pico // 100, 79 * pico, 412 * pico, 1234 * pico,
+                                    12_500 * pico)] == ["?", "$0", "<$1", "$7", "$79", "$412", "$1k", "$13k"]
 
 
 def test_icon_is_drawn(qapp):
@@ -95,7 +106,7 @@ def test_tray_controller_rebuilds_menu_and_emits_actions(qtbot, demo_ctx):
     model.refresh()
     tray = TrayController(model)
     tray.menu.aboutToShow.emit()
-    texts = [a.text() for a in tray.menu.actions() if not a.isSeparator()]
+    texts = [a.text().replace("\t", ": ") for a in tray.menu.actions() if not a.isSeparator() or a.text()]
     assert texts == _texts(menu_entries(model.snapshot, model.status, len(model.nudges), model.zone(),
                                         now_ms=model.limits.as_of_ms, limits=model.limits, demo=model.demo))
     assert tray.tray.toolTip().startswith("Tracker — today")
@@ -118,7 +129,7 @@ def test_tray_announces_each_new_nudge_once(qtbot, demo_ctx, monkeypatch):
     model = DashboardModel(demo_ctx)
     model.refresh()
     assert model.nudges, "the demo data has nudges"
-    assert "Open nudges: %d" % len(model.nudges) in [e.text for e in menu_entries(
+    assert "Open nudges: %d" % len(model.nudges) in [e.label for e in menu_entries(
         model.snapshot, model.status, len(model.nudges), get_zone("UTC"))]
     from PySide6.QtWidgets import QSystemTrayIcon
 

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import QGraphicsRectItem, QLabel, QToolTip
 
 from tracker.gui.menu_model import source_label
 from tracker.gui.theme import active, colour_for, usd, usd_float
+from tracker.gui.wheel import scroll_page
 
 MAX_SERIES = 7  # more groups than this are summed as "other" so the colours stay readable
 BAR_WIDTH_S = 86_400 * 0.8
@@ -93,20 +94,20 @@ class DayAxis(pg.AxisItem):
     def _start(self, day: date) -> float:
         return datetime(day.year, day.month, day.day, tzinfo=self.zone or timezone.utc).timestamp()
 
-    def _label_px(self) -> int:
+    def _label_px(self, text: str = "Nov 30") -> int:
         font = QFont()
         font.setPointSize(TICK_FONT_PT)
-        return QFontMetrics(font).horizontalAdvance("Nov 30") + LABEL_GAP_PX
+        return QFontMetrics(font).horizontalAdvance(text) + LABEL_GAP_PX
 
     def step_days(self, min_s: float, max_s: float, width_px: float) -> int:
-        """Days between ticks: 1, 2, 7 or 14; 30 or more means month ticks."""
+        """Days between ticks: 1, 2, 7 or 14; 30 times the number of months between month ticks."""
         days = max((max_s - min_s) / DAY_S, 1e-9)
         px_per_day = max(width_px, 1) / days
-        need = self._label_px() / px_per_day
         for step in (1, 2, 7, 14):
-            if need <= step:
+            if self._label_px() / px_per_day <= step:
                 return step
-        return 30 * max(1, math.ceil(need / 30))
+        months = self._label_px("Sep 2026") / px_per_day / 30  # month labels may carry a year
+        return 30 * next((m for m in (1, 2, 3, 6, 12) if m >= months), math.ceil(months / 12) * 12)
 
     def ticks(self, min_s: float, max_s: float, width_px: float) -> list[tuple[float, str]]:
         if not (math.isfinite(min_s) and math.isfinite(max_s)) or max_s <= min_s:
@@ -127,9 +128,10 @@ class DayAxis(pg.AxisItem):
         months = step // 30
         year, month = first.year, first.month
         while (year, month) <= (last.year, last.month):
+            # every `months`-th calendar month (Jan, Apr, Jul, Oct for 3): evenly spaced, whatever the start
             day = date(year, month, 1)
             at = self._start(day)
-            if min_s <= at <= max_s and (month - 1) % months == 0:
+            if min_s <= at <= max_s and (year * 12 + month - 1) % months == 0:
                 out.append((at, f"{day:%b %Y}" if month == 1 or not out else f"{day:%b}"))
             month += 1
             if month > 12:
@@ -185,7 +187,7 @@ class Chart(pg.PlotWidget):
         self.plot.showGrid(x=False, y=True, alpha=0.35 if p.dark else 0.25)
 
     def wheelEvent(self, event) -> None:
-        event.ignore()  # to the page, which scrolls
+        scroll_page(self, event)  # the page scrolls; nothing zooms
 
     def set_legend(self, entries: list[tuple[str, str, str]]) -> None:
         """(name, colour, kind) with kind "box", "line" or "dash": one wrapping line of swatches."""

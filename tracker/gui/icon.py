@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_EVEN, Decimal
+from decimal import ROUND_HALF_UP
 
 from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QIcon, QPainter, QPixmap
@@ -14,18 +14,20 @@ ICON_PX = 64
 
 
 def badge_text(pico: int | None) -> str:
-    """At most 4 characters: 0.42 -> '.42', 7.5 -> '7.5', 12 -> '12', 1234 -> '1.2k'."""
+    """Today's spend in whole dollars, readable at 16-24 px: $0, <$1, $6, $79, $412, $1k, $12k.
+
+    Cents are false precision on a badge (and '.00' read as nothing at all); the menu has the exact figure.
+    """
     if pico is None:
         return "?"
     usd = pico_to_usd(pico)
+    if usd == 0:
+        return "$0"
     if usd < 1:
-        cents = int((usd * 100).to_integral_value(ROUND_HALF_EVEN))
-        return f".{cents:02d}" if cents < 100 else "1"
-    if usd < 10:
-        return f"{usd.quantize(Decimal('0.1'), ROUND_HALF_EVEN)}"
+        return "<$1"
     if usd < 1000:
-        return f"{int(usd.to_integral_value(ROUND_HALF_EVEN))}"
-    return f"{(usd / 1000).quantize(Decimal('0.1'), ROUND_HALF_EVEN)}k"
+        return f"${int(usd.to_integral_value(ROUND_HALF_UP))}"
+    return f"${int((usd / 1000).to_integral_value(ROUND_HALF_UP))}k"
 
 
 def state_colour(warning: bool, error: bool, paused: bool) -> str:
@@ -50,7 +52,7 @@ def draw_icon(today_pico: int | None, warning: bool = False, error: bool = False
     longest = max(len(line) for line in lines)
     font = QFont()
     font.setBold(True)
-    size = 34 if longest <= 2 else 26 if longest == 3 else 21
+    size = 34 if longest <= 2 else 28 if longest == 3 else 22
     font.setPixelSize(size if len(lines) == 1 else min(size, 24))
     painter.setFont(font)
     painter.setPen(QColor("white"))

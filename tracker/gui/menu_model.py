@@ -65,9 +65,20 @@ class MenuEntry:
     enabled: bool = True
     checked: bool | None = None
     separator: bool = False
+    section: bool = False  # a header over the entries that follow ("Spend", "Limits", ...)
+    figure: str = ""  # shown right-aligned beside the text (a menu's shortcut column)
+
+    @property
+    def label(self) -> str:
+        """The text with its figure, as one line (tests, tooltips, screen readers)."""
+        return f"{self.text}: {self.figure}" if self.figure else self.text
 
 
 SEPARATOR = MenuEntry("", separator=True)
+
+
+def section(title: str) -> MenuEntry:
+    return MenuEntry(title, section=True, enabled=False)
 
 
 def when_text(ms: int | None, zone: TzInfo | None, now_ms: int) -> str:
@@ -81,9 +92,28 @@ def when_text(ms: int | None, zone: TzInfo | None, now_ms: int) -> str:
     return datetime.strftime(from_ms(ms).astimezone(zone), "%H:%M %d %b")
 
 
-def _info(text: str) -> MenuEntry:
+def _info(text: str, figure: str = "") -> MenuEntry:
     # Figures are enabled (readable, not greyed out) and open the dashboard when clicked.
-    return MenuEntry(text, "dashboard")
+    return MenuEntry(text, "dashboard", figure=figure)
+
+
+DETAIL = "    "  # a line that explains the one above it
+
+
+def compact_tokens(n: int) -> str:
+    """1,234,567 -> '1.2M', 372,849 -> '373k'."""
+    if n >= 1_000_000:
+        return f"{n / 1_000_000:.1f}M"
+    return f"{n / 1000:.0f}k" if n >= 1000 else f"{n:,}"
+
+
+def whole_usd(pico: int) -> str:
+    """$351: for figures whose cents are false precision (a forecast, a plan's worth)."""
+    return f"${round(pico / 10**12):,}"
+
+
+def about_usd(pico: int) -> str:
+    return f"about {whole_usd(pico)}"
 
 
 def plan_value_line(s: OverviewSnapshot) -> str | None:
@@ -95,17 +125,45 @@ def plan_value_line(s: OverviewSnapshot) -> str | None:
             f"at API prices" + (f" ({times}x so far)" if times is not None else ""))
 
 
+def spend_entries(s: OverviewSnapshot) -> list[MenuEntry]:
+    """Today, the week, the month and where it is heading; figures in a column, rounded where exactness is false."""
+    entries = [section("Spend"),
+               _info("Today" + (" (running high)" if s.warning else ""), usd(s.today_pico)),
+               _info("Last 7 days", usd(s.week_pico)),
+               _info("Month to date", usd(s.month_pico)),
+               _info("Month-end forecast", about_usd(s.forecast_pico)),
+               _info("Against last month", percent(s.change_vs_last_month))]
+    if plan_value_line(s):
+        times = multiple(s.plan_covered_month_pico, s.plan_fees_month_pico)
+        entries.append(_info("Plans this month", f"{whole_usd(s.plan_fees_month_pico)} for "
+                                                 f"{whole_usd(s.plan_covered_month_pico)} of usage"
+                                                 + (f" ({times}x)" if times is not None else "")))
+    if s.unpriced_month:
+        entries.append(_info("Unpriced requests (not $0)", f"{s.unpriced_month:,}"))
+    if s.sources:
+        entries.append(section("By source, this month"))
+        entries += [_info(source_label(src.source), usd(src.month_pico)) for src in s.sources]
+    return entries
+
+
 def limit_entries(limits: LimitsSnapshot | None, zone: TzInfo | None, now_ms: int) -> list[MenuEntry]:
     """Each plan window (used %, reset, pace), the blocks of agents no window meters, a Claude login problem."""
     if limits is None:
         return []
-    entries = [_info(f"{w.label}: {pct_text(w.reading.used_pct)} used · {w.pace_text(zone, now_ms)}")
-               for w in limits.windows]
-    entries += [_info(b.text(zone, now_ms)) for b in limits.unmetered_blocks()]
+    entries = []
+    for w in limits.windows:  # the figure in the column, the pace on a line of its own (menus are narrow)
+        entries += [_info(w.label, f"{pct_text(w.reading.used_pct)} used"), _info(DETAIL + w.pace_text(zone, now_ms))]
+    for b in limits.unmetered_blocks():
+        if b.active is None:
+            continue
+        entries.append(_info(f"{b.agent} 5-hour block", f"{compact_tokens(b.active.tokens)} tokens"))
+        outlook = b.outlook_text(zone, now_ms)
+        if outlook != "too early to tell":
+            entries.append(_info(DETAIL + outlook))
     claude = limits.claude
     if claude is not None and claude.consent and claude.ok is False:
         entries.append(_info(f"⚠ Claude windows: {claude.message}"))
-    return [SEPARATOR, *entries] if entries else []
+    return [section("Plan limits"), *entries] if entries else []
 
 
 def menu_entries(snapshot: OverviewSnapshot | None, status: SyncStatus, open_nudges: int,
@@ -114,47 +172,37 @@ def menu_entries(snapshot: OverviewSnapshot | None, status: SyncStatus, open_nud
     now_ms = now_ms if now_ms is not None else (snapshot.as_of_ms if snapshot else 0)
     entries: list[MenuEntry] = []
     if demo:
-        entries += [MenuEntry("Demo data (generated)", enabled=False), SEPARATOR]
+        entries.append(MenuEntry("Demo data (generated)", enabled=False))
+    # nothing to show yet (no usage, no plan): what to do instead of a column of $0.00
+    first_run = snapshot is not None and not snapshot.has_data and not plan_value_line(snapshot) and not demo
     if snapshot is None:
         entries.append(MenuEntry("Loading…", enabled=False))
+    elif first_run:
+        entries.append(MenuEntry("No usage yet: no agent logs found, no account set up", enabled=False))
     else:
-        s = snapshot
-        entries.append(_info(f"Today: {usd(s.today_pico)}"))
-        entries.append(_info(f"Last 7 days: {usd(s.week_pico)}"))
-        entries.append(_info(
-            f"Month to date: {usd(s.month_pico)} (forecast {usd(s.forecast_pico)}, "
-            f"{usd(s.forecast_low_pico)}–{usd(s.forecast_high_pico)})"))
-        entries.append(_info(f"Change vs last month: {percent(s.change_vs_last_month)}"))
-        plans = plan_value_line(s)
-        if plans:
-            entries.append(_info(plans))
-        if s.warning:
-            entries.append(_info(f"⚠ Spending high: {s.warning_reason}"))
-        if s.unpriced_month:
-            entries.append(_info(f"Unpriced this month: {counted(s.unpriced_month, 'request')} (not counted as $0)"))
-        if s.sources:
-            entries.append(SEPARATOR)
-            for src in s.sources:
-                entries.append(_info(
-                    f"{source_label(src.source)}: today {usd(src.today_pico)}, month {usd(src.month_pico)}"))
+        entries += spend_entries(snapshot)
     entries += limit_entries(limits, zone, now_ms)
-    entries.append(SEPARATOR)
-    entries.append(_info(f"Open nudges: {open_nudges}"))
+    entries.append(section("Status"))
+    if not first_run:
+        entries.append(_info("Open nudges", f"{open_nudges}"))
     if status.running:
         entries.append(_info(f"Syncing… {status.progress or ''}".rstrip()))
     else:
-        entries.append(_info(f"Last sync: {when_text(status.last_sync_ms, zone, now_ms)}"))
+        entries.append(_info("Last sync", when_text(status.last_sync_ms, zone, now_ms)))
     for error in status.errors:
         entries.append(_info(f"⚠ {error}"))
     entries.append(SEPARATOR)
+    if first_run:
+        entries.append(MenuEntry("Set up…", "settings"))
+        entries.append(MenuEntry("Try the demo", "demo"))
+        entries.append(SEPARATOR)
     entries.append(MenuEntry("Sync now", "sync", enabled=not status.running))
     entries.append(MenuEntry("Pause syncing", "pause", checked=status.paused))
     entries.append(MenuEntry("Open dashboard", "dashboard"))
-    entries.append(MenuEntry("Settings…", "settings"))
+    if not first_run:
+        entries.append(MenuEntry("Settings…", "settings"))
     if demo:
         entries.append(MenuEntry("Back to my data", "leave-demo"))
-    elif snapshot is not None and not snapshot.has_data:
-        entries.append(MenuEntry("Try the demo", "demo"))
     entries.append(SEPARATOR)
     entries.append(MenuEntry("Quit", "quit"))
     return entries

@@ -62,7 +62,11 @@ class TrayController(QObject):
             if entry.separator:
                 self.menu.addSeparator()
                 continue
-            action = QAction(entry.text, self.menu)
+            if entry.section:
+                self.menu.addSection(entry.text)
+                continue
+            # a tab puts the figure in the menu's right-aligned column (where shortcuts go)
+            action = QAction(f"{entry.text}\t{entry.figure}" if entry.figure else entry.text, self.menu)
             action.setEnabled(entry.enabled)
             if entry.checked is not None:
                 action.setCheckable(True)

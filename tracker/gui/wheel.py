@@ -16,11 +16,7 @@ class _WheelGuard(QObject):
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if event.type() != QEvent.Type.Wheel or not isinstance(watched, QWidget) or watched.hasFocus():
             return False
-        area = _scroll_area_of(watched)
-        if area is not None:
-            QApplication.sendEvent(area.viewport(), event)  # the page scrolls as if the box were not there
-        else:
-            event.ignore()  # nothing to scroll: the parents may use it
+        scroll_page(watched, event)
         return True
 
 
@@ -29,6 +25,19 @@ def _scroll_area_of(widget: QWidget) -> QAbstractScrollArea | None:
     while parent is not None and not isinstance(parent, QAbstractScrollArea):
         parent = parent.parentWidget()
     return parent
+
+
+def scroll_page(widget: QWidget, event: QEvent) -> None:
+    """Give a wheel turn over `widget` to the page around it, as if the widget were not there.
+
+    Sent on explicitly: Qt passes an ignored wheel event to the parents only when it came from the
+    system (a spontaneous event), and a chart or box inside a page must never keep it.
+    """
+    area = _scroll_area_of(widget)
+    if area is not None:
+        QApplication.sendEvent(area.viewport(), event)
+    else:
+        event.ignore()  # nothing to scroll: the parents may use it
 
 
 _guard = None

@@ -1,0 +1,112 @@
+"""The dashboard as one product: charts that let the page scroll, errors that reach every surface,
+every page within its window at 1024x700 and 1600x1000, light and dark."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QPoint, QPointF, Qt
+from PySide6.QtGui import QWheelEvent
+from PySide6.QtWidgets import QApplication
+
+from tracker.gui.charts import DayAxis, money_tick, nice_top, period_label
+from tracker.gui.dashboard import DashboardWindow
+from tracker.gui.model import DashboardModel
+
+CLOSED_LOOPBACK = "http://127.0.0.1:9"  # the discard port: nothing answers, the test stays on this machine
+
+
+def test_the_wheel_over_a_chart_scrolls_the_page_and_zooms_nothing(qtbot, demo_ctx):
+    model = DashboardModel(demo_ctx)
+    model.refresh()
+    window = DashboardWindow(model)
+    qtbot.addWidget(window)
+    window.resize(1000, 650)
+    window.show()
+    page = window.pages["Overview"]
+    chart = page.daily
+    before_range = chart.plot.getViewBox().viewRange()
+    bar = page.verticalScrollBar()
+    assert bar.maximum() > 0 and bar.value() == 0
+    centre = QPointF(chart.width() / 2, chart.height() / 2)
+    for _ in range(3):
+        event = QWheelEvent(centre, chart.mapToGlobal(centre), QPoint(0, 0), QPoint(0, -120), Qt.MouseButton.NoButton,
+                            Qt.KeyboardModifier.NoModifier, Qt.ScrollPhase.NoScrollPhase, False)
+        QApplication.sendEvent(chart.viewport(), event)
+    assert bar.value() > 0  # the page moved down
+    assert chart.plot.getViewBox().viewRange() == before_range  # the chart did not zoom or pan
+    assert chart.plot.buttonsHidden  # no "A" button: there is no zoom to get back from
+
+
+@pytest.mark.parametrize("width_px", [300, 700, 1200, 2400])
+def test_day_labels_never_collide(qapp, width_px):
+    axis = DayAxis()
+    start = 1_756_684_800  # 1 Sep 2025, UTC
+    for days in (7, 30, 90, 365, 730):
+        ticks = axis.ticks(start, start + days * 86_400, width_px)
+        assert ticks, (days, width_px)
+        gap_px = min((b[0] - a[0]) for a, b in zip(ticks, ticks[1:])) / (days * 86_400) * width_px if len(ticks) > 1 \
+            else width_px
+        assert gap_px >= axis._label_px() - 1, (days, width_px, ticks[:4])
+        assert not any(label.startswith(("Nov0", "Dec0")) for _, label in ticks)  # "Nov03": names apart from days
+
+
+def test_money_and_period_labels_read_plainly():
+    assert [money_tick(v, 5) for v in (0, 5, 15)] == ["$0", "$5", "$15"]
+    assert money_tick(1500, 500) == "$1.5k" and money_tick(0.5, 0.1) == "$0.5"
+    assert nice_top(13.2) == 20 and nice_top(185) == 200 and nice_top(0) == 1
+    assert period_label("2026-12", complete=False, last=True) == "Dec so far"
+    assert period_label("2026-09", complete=False) == "Sep (part)"
+    assert period_label("2027-01") == "Jan 2027" and period_label("2026-W07") == "W7"
+
+
+def test_a_dead_provider_url_shows_in_the_tray_its_menu_and_a_banner_after_one_sync(qtbot, ctx, memory_keyring):
+    """An account on an address where nothing answers: the log said so, the tray stayed green, the menu and the
+    dashboard said nothing, and the welcome page still said that no account was set up."""
+    from tracker.gui.icon import state_colour
+    from tracker.gui.menu_model import menu_entries
+    from tracker.gui.tray import TrayController
+    from tracker.services import settings as svc
+    from tracker.services.sync import run_sync
+    from tracker.core.timeutil import now_ms
+
+    svc.add_source(ctx.store, "openai", "work", "sk-admin-test-0123456789", CLOSED_LOOPBACK)
+    model = DashboardModel(ctx)
+    model.refresh()
+    window = DashboardWindow(model)
+    qtbot.addWidget(window)
+    window.show()
+    tray = TrayController(model)
+
+    report = run_sync(ctx, logs=False).as_dict()  # one sync, the one the worker runs
+    report["finished_ms"] = now_ms()
+    model.on_sync_finished(report)
+
+    assert model.status.errors and model.status.errors[0].startswith("OpenAI 'work': ")
+    assert window.banner.isVisibleTo(window) and "OpenAI 'work' is failing" in window.banner.text.text()
+    assert window.banner.button.text() == "Open Settings"
+    window.banner.button.click()
+    assert window.current_page() == "Settings"
+    texts = [e.label for e in menu_entries(model.snapshot, model.status, 0, ctx.zone())]
+    assert any(t.startswith("⚠ OpenAI 'work': ") for t in texts)
+    icon = tray.tray.icon().pixmap(64, 64).toImage()
+    assert icon.pixelColor(32, 60).name() == state_colour(False, True, False)  # the error colour
+    welcome = window.welcome
+    assert "No provider account is set up" not in welcome.state.text.text()
+    assert "OpenAI 'work'" in welcome.state.text.text() and "failing" in welcome.state.text.text()
+    tray.dispose()
+
+
+def test_every_page_fits_its_window_light_and_dark(qapp, tmp_path):
+    """tests/gui/screens.py renders every page; none may be wider than its window. Both sizes in the light
+    palette, the small one in the dark (a palette changes colours, not widths; the script does all four)."""
+    from tests.gui import screens
+
+    light = screens.render(tmp_path / "screens", screens=tuple(screens.SCREENS), palettes=("light",))
+    dark = screens.render(tmp_path / "screens", screens=("1024",), palettes=("dark",))
+    assert not light.overflow + dark.overflow, light.overflow + dark.overflow
+    names = {Path(p).name for p in light.files + dark.files}
+    assert {"overview-1024-dark.png", "value-1600-light.png", "tray-menu-1024-light.png",
+            "first-run-1024-light.png", "settings-1024-dark.png"} <= names
+    assert all(Path(p).stat().st_size > 5_000 for p in light.files + dark.files)  # drawn, not blank

@@ -23,7 +23,9 @@ PALETTES = ("light", "dark")
 # The README's and docs/' pictures: (file name, page or "tray-menu", screen, palette)
 DOCS = [("dashboard-overview.png", "Overview", "1600", "light"), ("dashboard-usage.png", "Usage", "1600", "light"),
         ("dashboard-value.png", "Value", "1600", "light"), ("dashboard-overview-dark.png", "Overview", "1600", "dark"),
-        ("dashboard-overview-1024.png", "Overview", "1024", "light"), ("tray-menu.png", "tray-menu", "1600", "light")]
+        ("dashboard-overview-1024.png", "Overview", "1024", "light"), ("tray-menu.png", "tray-menu", "1600", "light"),
+        ("limits-page.png", "Limits", "1600", "light"), ("dashboard-settings.png", "Settings", "1600", "light"),
+        ("first-run-1024.png", "first-run", "1024", "light")]
 LOAD_WAIT_S = 20  # a page that reads in the background (Value) has this long to draw
 
 
@@ -93,7 +95,7 @@ def render(out: Path, screens=tuple(SCREENS), palettes=PALETTES, pages: list[str
                     window.setGeometry(geometry)
                     window.show()
                     _settle(app)
-                    for name in names or list(window.pages):
+                    for name in list(window.pages) if names is None else names:
                         if name != "first-run":
                             window.show_page(name)
                         page = window.stack.currentWidget()
@@ -111,7 +113,7 @@ def render(out: Path, screens=tuple(SCREENS), palettes=PALETTES, pages: list[str
                     if ctx is demo:
                         tray = TrayController(model)
                         tray.rebuild_menu()
-                        tray.menu.adjustSize()
+                        tray.menu.resize(tray.menu.sizeHint())  # (adjustSize keeps it inside an 800x600 offscreen screen)
                         path = out / f"tray-menu-{screen}-{palette}.png"
                         tray.menu.grab().save(str(path))
                         done.files.append(path)
@@ -147,7 +149,7 @@ def docs(out: Path) -> list[Path]:
         made = []
         for file_name, page, screen, palette in DOCS:
             result = render(Path(scratch), screens=(screen,), palettes=(palette,),
-                            pages=None if page == "tray-menu" else [page])
+                            pages=[] if page in ("tray-menu", "first-run") else [page])
             source = next(p for p in result.files if p.name.startswith(f"{page.lower()}-{screen}-{palette}"))
             target = out / file_name
             target.write_bytes(source.read_bytes())

@@ -171,8 +171,7 @@ def agents_command(state: AppState, as_json: bool) -> None:
         if agent.found and agent.files_found is not None:
             click.echo(f"  {agent.files_found:,} log files there now, {agent.files_read:,} read so far")
         if not agent.found:
-            places = "; ".join(_place_text(place) for place in agent.looked_in) or "nowhere (the plug-in names no place)"
-            click.echo(f"  looked in {places}")
+            click.echo(f"  looked in {_places_text(agent.looked_in)}")
         for problem in agent.every_problem:
             click.echo(f"  problem: {problem}")
     for problem in skipped:
@@ -181,9 +180,14 @@ def agents_command(state: AppState, as_json: bool) -> None:
                + ". A package adds one through the `tracker.sources` entry-point group (docs/agents/README.md).")
 
 
-def _place_text(place: dict) -> str:
-    if not place["env"]:
-        return place["path"]
-    if place["env_value"] is None:
-        return f"{place['path']} ({place['env']} moves it)"
-    return f"{place['path']} ({place['env']} is set: {place['env_value']})"
+def _places_text(places: list[dict]) -> str:
+    """Where an agent was looked for: its default places, or what its variable is set to instead."""
+    shown = []
+    for place in places:
+        if place["env"] and place["env_value"] is not None:
+            text = f"{place['env']}={place['env_value']}"  # set: it replaces the default place
+        else:
+            text = place["path"] + (f" ({place['env']} moves it)" if place["env"] else "")
+        if text not in shown:
+            shown.append(text)
+    return "; ".join(shown) or "nowhere (the plug-in names no place)"

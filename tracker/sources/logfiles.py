@@ -103,6 +103,18 @@ def count(value) -> int | None:
     return None
 
 
+def model_and_time(model, timestamp, skipped: Counter) -> tuple[str, int] | None:
+    """(model, UTC epoch ms) of a record, the two things every event needs; None with the reason counted."""
+    if not isinstance(model, str) or not model:
+        skipped[MISSING_MODEL] += 1
+        return None
+    ts_ms = parse_ts_ms(timestamp)
+    if ts_ms is None:
+        skipped[BAD_TIMESTAMP] += 1
+        return None
+    return model, ts_ms
+
+
 def project_of(cwd: str | None) -> str | None:
     """The readable project: the working directory's folder name."""
     if not cwd or not isinstance(cwd, str):

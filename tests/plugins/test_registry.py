@@ -200,3 +200,16 @@ def test_an_import_with_nothing_new_loads_no_reader(tmp_path):
                "tracker.sources.logfiles", "tracker.sources.claude_lines", "msgspec", "tracker.storage.bulk",
                "importlib.metadata"}
     assert readers & nothing_new == set()
+
+
+def test_two_packages_may_choose_one_entry_point_name(site):
+    """Entry-point names are the packages' own business: both load; only a kind must be unique."""
+    module = ("import dataclasses\nfrom tracker.sources.agents.codex import SOURCE as CODEX\n"
+              "SOURCE = dataclasses.replace(CODEX, kind='{kind}', name='{kind}')\n")
+    write_distribution(site, "first-agent", "1.0", {"agent": "first_agent:SOURCE"},
+                       {"first_agent/__init__.py": module.format(kind="first_agent")})
+    write_distribution(site, "second-agent", "1.0", {"agent": "second_agent:SOURCE"},
+                       {"second_agent/__init__.py": module.format(kind="second_agent")})
+    loaded = registry.load()
+    assert {"first_agent", "second_agent"} <= set(loaded.sources) and not loaded.problems
+    assert loaded.origins["second_agent"].distribution == "second-agent 1.0"

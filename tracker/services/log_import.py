@@ -263,8 +263,8 @@ def roots_with_folders(folders: list[Path]) -> tuple[dict[str, list[Path]] | Non
     if not folders:
         return None, []
     sources = registry.sources()
-    roots = {kind: list(source.roots(None)) for kind, source in sources.items()}
-    notes = []
+    notes: list[str] = []
+    roots = {kind: _own_roots(source, notes) for kind, source in sources.items()}
     for folder in map(Path, folders):
         matched = False
         for kind, source in sources.items():
@@ -276,6 +276,14 @@ def roots_with_folders(folders: list[Path]) -> tuple[dict[str, list[Path]] | Non
             expected = ", ".join(f"{s.folder_hint} ({s.name})" for s in sources.values() if s.claim and s.folder_hint)
             notes.append(f"import folder {folder} holds no agent's logs (expected inside: {expected})")
     return roots, notes
+
+
+def _own_roots(source, notes: list[str]) -> list[Path]:
+    try:
+        return list(source.roots(None))
+    except Exception as exc:  # a plug-in's bug: its own folders are missing, the rest is read
+        notes.append(f"{source.name} could not work out its folders: {type(exc).__name__}: {exc}")
+        return []
 
 
 def _claimed(source, folder: Path, notes: list[str]) -> Path | None:

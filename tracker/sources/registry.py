@@ -164,15 +164,16 @@ def _scan() -> tuple[list[EntryPoint], dict[str, list]]:
     from importlib import metadata  # ~25 ms: only when the cache cannot answer
 
     builtin_values = {value for _, value in BUILTIN}
-    found, seen = [], set()
+    found: list[EntryPoint] = []
     for ep in metadata.entry_points(group=GROUP):
-        if ep.value in builtin_values or ep.name in seen:  # tracker's own; a package found twice on the path
-            continue
-        seen.add(ep.name)
         dist = getattr(ep, "dist", None)
         where = f"{dist.name} {dist.version}" if dist is not None else "an unknown package"
-        found.append(EntryPoint(ep.name, ep.value, where))
-    found.sort(key=lambda ep: ep.name)
+        entry = EntryPoint(ep.name, ep.value, where)
+        # tracker's own (loaded from BUILTIN); the same package found twice on the path. Two packages
+        # that chose one name both stay: if they also chose one kind, the second is skipped with a reason.
+        if ep.value not in builtin_values and entry not in found:
+            found.append(entry)
+    found.sort(key=lambda ep: (ep.name, ep.distribution))
     return found, folders
 
 

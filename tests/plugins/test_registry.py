@@ -81,6 +81,13 @@ def test_broken_plugins_are_skipped_with_a_reason_and_the_import_goes_on(site, e
     assert ("agent-log plug-in 'fails_to_import' (broken_plugin.fails:SOURCE, from broken-plugin 0.1) was skipped: "
             "RuntimeError: this plug-in needs a newer tracker") in doc["errors"]
 
+    from tracker.services.context import open_context
+    from tracker.services.sync import run_sync
+
+    with open_context() as ctx:  # the tray's sync: its status says so, as for an unreadable folder
+        assert run_sync(ctx, providers=False).errors == [
+            "agent logs: 5 plug-ins could not be loaded, their agents' logs are missing (`tracker sources agents` "
+            "says why)"]
     listed = CliRunner().invoke(main, ["sources", "agents", "--json"], catch_exceptions=False)
     skipped = json.loads(listed.output)["plugins_skipped"]
     assert [s["name"] for s in skipped] == sorted(BROKEN) and skipped[0]["distribution"] == "broken-plugin 0.1"

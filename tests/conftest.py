@@ -44,6 +44,12 @@ def tracker_home(tmp_path, monkeypatch):
                 "DEEPSEEK_API_KEY", "TRACKER_TEAM_SECRET", "TRACKER_TEAM_WEBHOOK_URL", "TRACKER_TEAM_MEMBER_KEY",
                 "TRACKER_TEAM_FOUNDER_KEY"):
         monkeypatch.delenv(var, raising=False)
+    from tracker.sources import registry  # every agent-log plug-in's variables too (a new agent needs no line here)
+
+    for source in registry.sources().values():
+        for place in source.places:
+            if place.env:
+                monkeypatch.delenv(place.env, raising=False)
     yield home
 
 

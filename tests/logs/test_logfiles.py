@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from tracker.sources import discovery
 from tracker.sources import logfiles as lf
 
 
@@ -119,7 +120,7 @@ def _tree(root):
 def test_walk_files_matches_os_walk_and_stats_each_file(tmp_path, monkeypatch, by_folder_descriptor):
     import os
 
-    monkeypatch.setattr(lf, "_STAT_IN_FOLDER", by_folder_descriptor and lf._STAT_IN_FOLDER)
+    monkeypatch.setattr(discovery, "_STAT_IN_FOLDER", by_folder_descriptor and discovery._STAT_IN_FOLDER)
     root = _tree(tmp_path / "logs")
     expected = []
     for folder, subfolders, names in os.walk(root):
@@ -149,6 +150,6 @@ def test_walk_files_skips_a_file_deleted_between_listing_and_stat(tmp_path, monk
             raise FileNotFoundError(2, "No such file or directory")
         return real_stat(path, *args, **kwargs)
 
-    monkeypatch.setattr(lf.os, "stat", vanished)
+    monkeypatch.setattr(discovery.os, "stat", vanished)
     names = [os.path.basename(s.path) for s in lf.walk_files(root, (".jsonl",))]
     assert "1.jsonl" not in names and "2.jsonl" in names

@@ -106,11 +106,10 @@ def test_messages_say_what_is_wrong(args, says):
 
 
 def test_every_source_kind_is_known_to_the_filters():
-    from tracker.services.log_import import SOURCES
-    from tracker.sources import USAGE_SOURCE_KINDS
+    from tracker.sources import registry, usage_source_kinds
     from tracker.sources.providers import SOURCE_KINDS
 
-    assert set(USAGE_SOURCE_KINDS) == set(SOURCES) | set(SOURCE_KINDS)
+    assert set(usage_source_kinds()) == set(registry.sources()) | set(SOURCE_KINDS)
     for args in (("report", "daily", "--source", "nosuch"), ("tags", "rule", "add", "ACME", "--source", "nosuch")):
         result = run(*args)
         assert result.exit_code == 1 and "unknown source 'nosuch': choose from claude_code" in result.output

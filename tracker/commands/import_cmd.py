@@ -47,11 +47,12 @@ def _mib(n: int) -> str:
 @pass_state
 @user_errors
 def import_command(state: AppState, as_json: bool) -> None:
-    """Read new usage from local agent logs (Claude Code, Codex CLI, Gemini CLI).
+    """Read new usage from local agent logs (Claude Code, Codex CLI, Gemini CLI, and plug-ins).
 
     Incremental: only what was added since the last import is read. Honours
     CLAUDE_CONFIG_DIR, CODEX_HOME, GEMINI_DATA_DIR / GEMINI_CLI_HOME and HOME
-    like the agents do. Prompt and response text are never stored.
+    like the agents do. Prompt and response text are never stored. Every
+    agent read, where it looks and what it found: `tracker sources agents`.
     """
     from tracker.services.sync import run_sync
 
@@ -79,8 +80,8 @@ def import_command(state: AppState, as_json: bool) -> None:
             click.echo(f"  {kind}: {counted(figures['files_seen'], 'file')}, "
                        f"{counted(figures['events_added'], 'new request')}")
     if not doc["files_seen"]:
-        click.echo("No agent logs found (looked in ~/.claude, ~/.config/claude, ~/.codex, ~/.gemini and the "
-                   "CLAUDE_CONFIG_DIR / CODEX_HOME / GEMINI_DATA_DIR folders).")
+        click.echo("No agent logs found (`tracker sources agents` says where each agent was looked for and "
+                   "which variable moves it).")
     skipped = doc["lines_skipped"]
     if skipped:
         reasons = ", ".join(f"{reason} {n}" for reason, n in skipped.items())

@@ -1,4 +1,5 @@
-"""`tracker sources list|add|remove|test`: provider accounts, keys kept in the keyring."""
+"""`tracker sources list|add|remove|test`: provider accounts, keys kept in the keyring;
+`tracker sources agents`: the agent-log sources (plug-ins) and what each found here."""
 
 from __future__ import annotations
 
@@ -18,7 +19,8 @@ from tracker.services.accounts import SOURCE_KINDS
 
 @click.group("sources")
 def sources_group() -> None:
-    """Provider accounts polled for usage, billed cost and balances (OpenAI, Anthropic, OpenRouter, DeepSeek)."""
+    """Where usage comes from: provider accounts polled for usage, billed cost and balances (OpenAI, Anthropic,
+    OpenRouter, DeepSeek), and the coding agents whose logs are read (`tracker sources agents`)."""
 
 
 @sources_group.command("list")
@@ -141,3 +143,51 @@ def test_command(state: AppState, labels) -> None:
         click.echo(f"{r.label}: ok ({r.key_origin}). {r.message}" if r.ok else f"{r.label}: FAILED. {r.message}")
     if any(not r.ok for r in results):
         raise SystemExit(1)
+
+
+@sources_group.command("agents")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@pass_state
+@user_errors
+def agents_command(state: AppState, as_json: bool) -> None:
+    """Every agent whose logs can be read (built-in and installed plug-ins): found here or where it looked.
+
+    Looks for newly installed plug-ins, walks each agent's folders, and says
+    how many files were read so far and what is wrong (unreadable folders,
+    plug-ins that could not be loaded).
+    """
+    from tracker.services.agent_logs import agent_log_status, plugin_problems
+
+    agents = agent_log_status(state.context().store, look=True, rescan=True)
+    skipped = plugin_problems()
+    if as_json:
+        click.echo(json.dumps({"agents": [a.as_dict() for a in agents], "plugins_skipped": skipped}, indent=2))
+        return
+    for agent in agents:
+        where = "found" if agent.found else "not found"
+        click.echo(f"{agent.name} ({agent.kind}, {agent.origin}): {where}")
+        for folder in agent.folders:
+            click.echo(f"  {folder.path}: {folder.files:,} files read" + ("" if folder.readable else " (cannot be read)"))
+        if agent.found and agent.files_found is not None:
+            click.echo(f"  {agent.files_found:,} log files there now, {agent.files_read:,} read so far")
+        if not agent.found:
+            click.echo(f"  looked in {_places_text(agent.looked_in)}")
+        for problem in agent.every_problem:
+            click.echo(f"  problem: {problem}")
+    for problem in skipped:
+        click.echo(f"warning: {problem['message']}", err=True)
+    click.echo(f"{len(agents)} agents known" + (f", {len(skipped)} plug-ins skipped" if skipped else "")
+               + ". A package adds one through the `tracker.sources` entry-point group (docs/agents/README.md).")
+
+
+def _places_text(places: list[dict]) -> str:
+    """Where an agent was looked for: its default places, or what its variable is set to instead."""
+    shown = []
+    for place in places:
+        if place["env"] and place["env_value"] is not None:
+            text = f"{place['env']}={place['env_value']}"  # set: it replaces the default place
+        else:
+            text = place["path"] + (f" ({place['env']} moves it)" if place["env"] else "")
+        if text not in shown:
+            shown.append(text)
+    return "; ".join(shown) or "nowhere (the plug-in names no place)"

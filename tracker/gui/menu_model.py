@@ -7,7 +7,6 @@ from datetime import datetime
 from datetime import tzinfo as TzInfo
 
 from tracker.core.timeutil import from_ms
-from tracker.core.wording import counted
 from tracker.gui.theme import percent, usd
 from tracker.services.limits import LimitsSnapshot, badge_text, pct_text
 from tracker.services.overview import OverviewSnapshot

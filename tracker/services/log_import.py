@@ -1,10 +1,15 @@
-"""Import local coding-agent logs (Claude Code, Codex CLI, Gemini CLI) incrementally.
+"""Import local coding-agent logs incrementally, for every installed agent-log source.
 
-For every log file: one stat(); an unchanged file costs nothing more. A
-changed file is read from its cursor (or from the start when it shrank or was
-replaced); its events are priced and written in the same transaction as its
-new cursor, so a crash never half-counts and re-reading never double-counts
-(rows are keyed naturally and upserted).
+The sources are plug-ins (tracker.sources.plugin, found by
+tracker.sources.registry): this module names none of them. For every log
+file: one stat(); an unchanged file costs nothing more. A changed file is read
+from its cursor (or from the start when it shrank or was replaced), or whole
+when its source says the agent rewrites it (AgentSource.whole_files); its
+events are priced and written in the same transaction as its new cursor, so a
+crash never half-counts and re-reading never double-counts (rows are keyed
+naturally and upserted; repeated keys resolved by the source's `keep` rule).
+Nothing here imports a reader, the pricer or the bulk writer until some file
+changed: an import with nothing new only walks folders and compares stats.
 
 Parsing and pricing run in worker processes (one per core) while this process
 writes: forked from the command line, started as fresh interpreters from a
@@ -14,7 +19,8 @@ more than they save.
 
 Lines not counted are reported per reason (`lines_skipped`): bad input
 (invalid_json, non_utf8, huge_line, not_an_object, bad_number, bad_timestamp,
-missing_model, unknown_kind, file_error) and lines that are rightly not
+missing_model, unknown_kind, file_error, and whatever reasons a plug-in's
+reader counts) and lines that are rightly not
 counted (duplicate, synthetic, no_usage, not_advanced, fork_replay,
 no_usage_info, total_regressed); bad_rate_limits counts plan windows that could
 not be read (their line's usage still counts). Plan limit-window readings
@@ -40,22 +46,14 @@ from pathlib import Path
 from typing import Any
 
 from tracker.core.records import Cursor, replaces_copy
-from tracker.services.ingest import price_event
 from tracker.services.parent_watch import exit_with_parent
-from tracker.sources import claude_code, codex, gemini_cli
-from tracker.sources import logfiles as lf
-from tracker.storage.bulk import ROW_KEY, ROW_SIDECHAIN, ROW_TOKENS, bulk_writes, write_event_rows
-from tracker.storage.limits import reading_row
-from tracker.storage.store import event_row
+from tracker.sources import registry
+from tracker.sources.discovery import FileStat, path_text
 
 log = logging.getLogger(__name__)
 
 Progress = Callable[[dict], None]
 
-SOURCES = {m.KIND: m for m in (claude_code, codex, gemini_cli)}
-# Sources whose repeated keys are copies of one request (keep the most
-# complete); Gemini's JSONL repeats an id to replace a record (last wins).
-KEEP_MOST_COMPLETE = {claude_code.KIND: True, codex.KIND: True, gemini_cli.KIND: False}
 BATCH_EVENTS = 20_000  # events per transaction (with the cursors of their files)
 # Below these many bytes to read, starting workers costs more than it saves: a forked worker
 # starts in milliseconds, a spawned one imports the readers and the pricer first (~0.2-0.3 s).
@@ -85,6 +83,7 @@ class ImportReport:
     by_source: dict = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
     folders_unreadable: list[str] = field(default_factory=list)  # log folders that could not be listed
+    plugins_skipped: int = 0  # agent-log plug-ins that could not be loaded (their reasons are in errors)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -103,26 +102,37 @@ class ImportReport:
             "by_source": self.by_source,
             "errors": self.errors,
             "folders_unreadable": self.folders_unreadable,
+            "plugins_skipped": self.plugins_skipped,
         }
 
 
 @dataclass(frozen=True)
 class _Work:
     kind: str
-    stat: lf.FileStat
+    stat: FileStat
     cursor: dict | None
+    whole: bool = False  # read whole (the agent rewrites it), not from the cursor's offset
 
 
-def _read(work: _Work) -> tuple[_Work, lf.ReadResult | None, dict | None, str | None]:
-    """Parse one file (in a worker or in-process). Errors are returned; only a given-up read raises."""
+def _read(work: _Work):
+    """(work, ReadResult, cursor, error) of one file (in a worker or in-process).
+
+    Errors are returned; only a given-up read raises.
+    """
+    from tracker.sources import logfiles as lf  # the readers' machinery: only when a file changed
+
     try:
-        result, cursor = lf.read_incremental(work.stat, work.cursor, SOURCES[work.kind].parse)
+        parse = registry.get(work.kind).reader()
+        if work.whole:
+            result, cursor = lf.read_whole(work.stat, parse)
+        else:
+            result, cursor = lf.read_incremental(work.stat, work.cursor, parse)
     except lf.ReadAbandoned:
         raise
     except OSError as exc:
-        return work, None, None, f"{lf.path_text(work.stat.path)}: cannot read ({exc.strerror or exc})"
-    except Exception as exc:  # a reader bug must not stop the other files
-        return work, None, None, f"{lf.path_text(work.stat.path)}: {type(exc).__name__}: {exc}"
+        return work, None, None, f"{path_text(work.stat.path)}: cannot read ({exc.strerror or exc})"
+    except Exception as exc:  # a reader bug (or a plug-in's reader that fails to import) must not stop the other files
+        return work, None, None, f"{path_text(work.stat.path)}: {type(exc).__name__}: {exc}"
     return work, result, cursor, None
 
 
@@ -140,6 +150,8 @@ class WorkAbandoned(Exception):
 def _start_worker(pricer, abandoned, parent_pid: int) -> None:
     # first: a worker whose importing process is killed outright (out of memory, a crash, a logout)
     # would otherwise wait on its queue forever, holding the database open
+    from tracker.sources import logfiles as lf
+
     exit_with_parent(parent_pid)
     global _WORKER_PRICER, _WORKER_ABANDONED
     _WORKER_PRICER, _WORKER_ABANDONED = pricer, abandoned
@@ -180,19 +192,31 @@ def _read_and_price(work: _Work, pricer=None):
     Also returns the price-cache entries the pricer learned meanwhile: a forked
     worker's pricer is a copy, so its parent merges them (Pricer.learn) to keep them.
     """
+    from tracker.services.ingest import price_event
+    from tracker.sources import logfiles as lf
+    from tracker.storage.limits import reading_row
+    from tracker.storage.store import event_row
+
     pricer = pricer if pricer is not None else _WORKER_PRICER
     work, result, cursor, error = _read(work)
     if result is not None:
+        hints = registry.get(work.kind).pricing
         try:
             rows = []
             for event in result.events:
-                if lf.implausible(event.tokens):  # every reader's events pass here: one check for all
+                # every reader's events pass here: one check for all
+                if not isinstance(event.model, str) or not event.model:
+                    result.skipped[lf.MISSING_MODEL] += 1
+                    continue
+                if lf.implausible(event.tokens):
                     result.skipped[lf.BAD_NUMBER] += 1
                     continue
+                if event.provider is None or not hints.changes_nothing:  # the model id genai-prices knows
+                    event.model, event.provider = hints.apply(event.model, event.provider)
                 price_event(pricer, event)
                 rows.append(event_row(event))
         except Exception as exc:  # never lose the other files to one bad record
-            return work, None, None, f"{lf.path_text(work.stat.path)}: pricing failed: {type(exc).__name__}: {exc}", []
+            return work, None, None, f"{path_text(work.stat.path)}: pricing failed: {type(exc).__name__}: {exc}", []
         result.events = rows
         result.readings = [reading_row(r) for r in result.readings]
     return work, result, cursor, error, pricer.take_learned()
@@ -231,53 +255,70 @@ def _groups(ordered: list[_Work]) -> Iterator[list[_Work]]:
 def roots_with_folders(folders: list[Path]) -> tuple[dict[str, list[Path]] | None, list[str]]:
     """The agents' own log folders plus the user's extra import folders (Settings).
 
-    An extra folder is a copy of an agent's home: a folder with `projects/`
-    (Claude Code), `sessions/` or `archived_sessions/` (Codex CLI) or `tmp/`
-    (Gemini CLI), or one of those subfolders itself. Returns the roots for
-    import_logs (None: defaults only) and a note per folder that holds none.
+    An extra folder is a copy of an agent's folder: each source's `claim`
+    says whether it holds that agent's logs (Claude Code's `projects/`, Codex's
+    `sessions/`, ...), and which root to read in it. Returns the roots for
+    import_logs (None: defaults only) and a note per folder that no source claims.
     """
     if not folders:
         return None, []
-    roots = {kind: list(module.roots(None)) for kind, module in SOURCES.items()}
-    notes = []
+    sources = registry.sources()
+    notes: list[str] = []
+    roots = {kind: _own_roots(source, notes) for kind, source in sources.items()}
     for folder in map(Path, folders):
         matched = False
-        if folder.name == "projects" or (folder / "projects").is_dir():
-            roots["claude_code"].append(folder)
-            matched = True
-        if folder.name in ("sessions", "archived_sessions"):
-            roots["codex"].append(folder.parent)
-            matched = True
-        elif (folder / "sessions").is_dir() or (folder / "archived_sessions").is_dir():
-            roots["codex"].append(folder)
-            matched = True
-        if folder.name == "tmp":
-            roots["gemini_cli"].append(folder)
-            matched = True
-        elif (folder / "tmp").is_dir():
-            roots["gemini_cli"].append(folder / "tmp")
-            matched = True
+        for kind, source in sources.items():
+            root = _claimed(source, folder, notes)
+            if root is not None:
+                roots[kind].append(root)
+                matched = True
         if not matched:
-            notes.append(f"import folder {folder} holds no Claude Code, Codex or Gemini CLI logs "
-                         "(expected projects/, sessions/ or tmp/ inside)")
+            expected = ", ".join(f"{s.folder_hint} ({s.name})" for s in sources.values() if s.claim and s.folder_hint)
+            notes.append(f"import folder {folder} holds no agent's logs (expected inside: {expected})")
     return roots, notes
 
 
+def _own_roots(source, notes: list[str]) -> list[Path]:
+    try:
+        return list(source.roots(None))
+    except Exception as exc:  # a plug-in's bug: its own folders are missing, the rest is read
+        notes.append(f"{source.name} could not work out its folders: {type(exc).__name__}: {exc}")
+        return []
+
+
+def _claimed(source, folder: Path, notes: list[str]) -> Path | None:
+    if source.claim is None:
+        return None
+    try:
+        return source.claim(folder)
+    except Exception as exc:  # a plug-in's bug: that source misses the folder, the others read it
+        notes.append(f"{source.name} could not look at import folder {folder}: {type(exc).__name__}: {exc}")
+        return None
+
+
 def _plan(store, roots: dict[str, list[Path]] | None, report: ImportReport) -> list[_Work]:
+    loaded = registry.load()
+    for problem in loaded.problems:
+        report.errors.append(problem.message)
+    report.plugins_skipped = len(loaded.problems)
     work = []
-    for kind, module in SOURCES.items():
+    for kind, source in loaded.sources.items():
         if roots is not None and kind not in roots:
             continue
         unreadable: list[tuple[str, str]] = []
-        files = module.discover(roots.get(kind) if roots is not None else None, unreadable)
+        try:
+            files = source.discover(roots.get(kind) if roots is not None else None, unreadable)
+        except Exception as exc:  # a plug-in's bug: its logs are missing, the others' are read
+            files = []
+            report.errors.append(f"{source.name}: could not look for its logs: {type(exc).__name__}: {exc}")
         for folder, reason in unreadable:
-            shown = lf.path_text(folder)
+            shown = path_text(folder)
             report.folders_unreadable.append(shown)
             report.errors.append(f"{shown}: cannot read this folder ({reason}); the logs in it were not imported")
         known = store.cursor_stat_keys(kind)
         changed = [stat for stat in files if known.get(stat.path) != stat.stat_key]
         cursors = store.cursors(kind, [stat.path for stat in changed]) if changed else {}
-        work += [_Work(kind, stat, cursors.get(stat.path)) for stat in changed]
+        work += [_Work(kind, stat, cursors.get(stat.path), source.reads_whole(stat.path)) for stat in changed]
         report.files_seen += len(files)
         report.files_unchanged += len(files) - len(changed)
         report.by_source[kind] = {"files_seen": len(files), "files_read": 0, "events_added": 0}
@@ -285,6 +326,8 @@ def _plan(store, roots: dict[str, list[Path]] | None, report: ImportReport) -> l
 
 
 def _pending_bytes(work: _Work) -> int:
+    if work.whole:
+        return work.stat.size
     offset = (work.cursor or {}).get("offset") or 0
     return max(0, work.stat.size - offset) if offset <= work.stat.size else work.stat.size
 
@@ -379,6 +422,8 @@ def _results(work: list[_Work], pricer, workers: int | None, report: ImportRepor
 
 
 def _in_process(work: list[_Work], pricer, reading: Callable[[_Work, int], None]) -> Iterator[tuple]:
+    from tracker.sources import logfiles as lf
+
     for item in work:
         previous = lf.set_block_hook(functools.partial(reading, item))
         try:
@@ -393,16 +438,19 @@ def _in_process(work: list[_Work], pricer, reading: Callable[[_Work, int], None]
 class _Batch:
     """Rows and cursors of one source waiting for their transaction."""
 
-    def __init__(self, kind: str):
+    def __init__(self, kind: str, keep_most_complete: bool):
         self.kind = kind
+        self.keep_most_complete = keep_most_complete
         self.rows: dict[str, tuple] = {}
         self.readings: list[tuple] = []
         self.cursors: list[Cursor] = []
         self.duplicates = 0
 
     def add(self, rows: Iterable[tuple], cursor: Cursor, readings: Iterable[tuple] = ()) -> None:
+        from tracker.storage.bulk import ROW_KEY, ROW_SIDECHAIN, ROW_TOKENS
+
         self.readings += readings
-        most_complete = KEEP_MOST_COMPLETE[self.kind]
+        most_complete = self.keep_most_complete
         mine = self.rows
         for row in rows:
             key = row[ROW_KEY]
@@ -443,18 +491,21 @@ def import_logs(
     if not work:
         report.seconds = time.perf_counter() - started
         return report
+    from tracker.storage.bulk import bulk_writes, write_event_rows  # only with something to write
+
     if callable(pricer):
         pricer = pricer()
     bytes_total = sum(_pending_bytes(w) for w in work)
     files_total = len(work)
     done_files = done_bytes = 0
-    batches = {kind: _Batch(kind) for kind in SOURCES}
+    sources = registry.sources()
+    batches = {kind: _Batch(kind, source.keeps_most_complete) for kind, source in sources.items()}
 
     def emit(path: str = "", within_file: int = 0) -> None:
         if progress is not None:
             progress({"stage": "logs", "files_done": done_files, "files_total": files_total,
                       "bytes_done": done_bytes + within_file, "bytes_total": bytes_total,
-                      "path": lf.path_text(path)})
+                      "path": path_text(path)})
 
     def reading(item: _Work, bytes_read: int) -> None:
         # between blocks of a file read here: a big file moves the bar, and the GUI can cancel in it
@@ -468,7 +519,7 @@ def import_logs(
         # parsed); this is the ingest write: rows and cursors in one transaction.
         # Key order fills the primary-key index left to right: fewer page splits.
         rows = [batch.rows[key] for key in sorted(batch.rows)]
-        result = write_event_rows(store, rows, batch.cursors, keep_most_complete=KEEP_MOST_COMPLETE[batch.kind],
+        result = write_event_rows(store, rows, batch.cursors, keep_most_complete=batch.keep_most_complete,
                                   reading_rows=batch.readings)
         report.limit_readings += len(batch.readings)
         report.events_added += result.events_added
@@ -476,7 +527,7 @@ def import_logs(
         report.by_source[batch.kind]["events_added"] += result.events_added
         if batch.duplicates:
             report.lines_skipped["duplicate"] += batch.duplicates
-        batches[batch.kind] = _Batch(batch.kind)
+        batches[batch.kind] = _Batch(batch.kind, batch.keep_most_complete)
 
     emit()
     with bulk_writes(store):
@@ -500,8 +551,8 @@ def import_logs(
             if len(batch) >= BATCH_EVENTS:
                 flush(batch)
             emit(item.stat.path)
-        for kind in SOURCES:
-            flush(batches[kind])
+        for batch in list(batches.values()):
+            flush(batch)
     pricer.save_cache()
     report.seconds = time.perf_counter() - started
     return report

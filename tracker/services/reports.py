@@ -15,7 +15,7 @@ from datetime import date, timedelta, tzinfo
 from tracker.core.money import format_usd
 from tracker.core.timeutil import UTC, Window, from_ms, local_date, now_ms, windows, zone_name
 from tracker.services import cost_basis
-from tracker.sources import USAGE_SOURCE_KINDS
+from tracker.sources import usage_source_kinds
 from tracker.storage import Store
 from tracker.storage.migrations import TOKEN_COLUMNS
 
@@ -113,9 +113,10 @@ def _money_rows(store: Store, zone: tzinfo, wins: list[Window], group: list[str]
 
 def check_sources(sources: list[str] | None) -> None:
     """A --source filter that names no source would silently report nothing: say so instead."""
-    unknown = [s for s in sources or () if s not in USAGE_SOURCE_KINDS]
+    known = usage_source_kinds() if sources else ()
+    unknown = [s for s in sources or () if s not in known]
     if unknown:
-        raise ValueError(f"unknown source {', '.join(map(repr, unknown))}: choose from {', '.join(USAGE_SOURCE_KINDS)}")
+        raise ValueError(f"unknown source {', '.join(map(repr, unknown))}: choose from {', '.join(known)}")
 
 
 def usage_report(

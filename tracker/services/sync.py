@@ -50,6 +50,10 @@ def run_sync(ctx: AppContext, logs: bool = True, providers: bool = True, progres
             if unreadable:  # usage is missing: the tray's status and the dashboard's banner say where
                 report.errors.append(f"agent logs: {counted(len(unreadable), 'folder')} could not be read, their "
                                      f"logs are missing: {', '.join(unreadable)}")
+            skipped = report.logs["plugins_skipped"]
+            if skipped:  # an installed agent's usage is missing: said like an unreadable folder
+                report.errors.append(f"agent logs: {counted(skipped, 'plug-in')} could not be loaded, their agents' "
+                                     "logs are missing (`tracker sources agents` says why)")
         except Exception as exc:  # one half failing must not stop the other
             report.errors.append(f"agent logs: {describe_failure(exc, ctx.paths) or exc}")
     if providers:

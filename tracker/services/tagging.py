@@ -22,7 +22,7 @@ from datetime import date, timedelta, tzinfo
 
 from tracker.core.timeutil import get_zone, local_midnight, parse_day, to_ms
 from tracker.services.context import TIMEZONE_SETTING
-from tracker.sources import USAGE_SOURCE_KINDS
+from tracker.sources import usage_source_kinds
 from tracker.storage import Store
 from tracker.storage.value import RULE_FIELDS, UNTAGGED, USAGE_TABLES, RuleMatch, rule_condition
 
@@ -103,8 +103,8 @@ def validate_match(fields: dict, allow_everything: bool = False, what: str = "a 
     for key in ("since_day", "until_day"):
         if key in clean:
             parse_day(clean[key])
-    if "source" in clean and clean["source"] not in USAGE_SOURCE_KINDS:  # it would match nothing, silently
-        raise ValueError(f"unknown source {clean['source']!r}: choose from {', '.join(USAGE_SOURCE_KINDS)}")
+    if "source" in clean and clean["source"] not in usage_source_kinds():  # it would match nothing, silently
+        raise ValueError(f"unknown source {clean['source']!r}: choose from {', '.join(usage_source_kinds())}")
     if clean.get("since_day") and clean.get("until_day") and clean["until_day"] < clean["since_day"]:
         raise ValueError(f"the date range ends ({clean['until_day']}) before it starts ({clean['since_day']})")
     if not clean and not allow_everything:

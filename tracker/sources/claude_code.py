@@ -1,10 +1,6 @@
 """Claude Code transcripts: one UsageEvent per API response (providers.md 5.1).
 
-Where: `$CLAUDE_CONFIG_DIR` (comma-separated; each entry may already end in
-`projects`) replaces the defaults `~/.config/claude/projects` and
-`~/.claude/projects` (both read). Every `*.jsonl` below them, which covers
-sub-agent transcripts in both layouts (`<session>/subagents/agent-*.jsonl` and
-the older flat `agent-*.jsonl`); `journal.jsonl` is workflow metadata.
+Where the transcripts are: the plug-in, tracker.sources.agents.claude_code.
 
 Counting rules:
 * one response is written as several lines (one per content block) repeating
@@ -25,7 +21,6 @@ Prompt and response text are never kept: only ids, model, times and counts.
 
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 
@@ -33,9 +28,8 @@ from tracker.core.records import UsageEvent, replaces_copy
 from tracker.core.tokens import Tokens
 from tracker.core.units import WEB_SEARCHES, MAX_UNIT_COUNT
 from tracker.sources import logfiles as lf
+from tracker.sources.agents.claude_code import KIND, PROVIDER
 
-KIND = "claude_code"
-PROVIDER = "anthropic"
 SYNTHETIC_MODEL = "<synthetic>"
 # ccusage's prefilter: only lines with a usage key can carry usage. Claude Code writes compact JSON
 # (`"usage":{`), but a transcript re-saved by another tool may be spaced (`"usage": {`, as json.dumps
@@ -52,37 +46,6 @@ KNOWN_KINDS = frozenset({
 SKIP_SYNTHETIC = "synthetic"
 SKIP_NO_USAGE = "no_usage"
 SKIP_DUPLICATE = "duplicate"  # another copy of the same response (streamed blocks, replays)
-
-
-def roots(configured: list[Path] | None = None) -> list[Path]:
-    """Explicit folders (like CLAUDE_CONFIG_DIR entries), else the environment, else the defaults."""
-    configured = configured or lf.env_list("CLAUDE_CONFIG_DIR")
-    if configured:
-        candidates = [p if p.name == "projects" else p / "projects" for p in configured]
-    else:
-        xdg = os.environ.get("XDG_CONFIG_HOME")
-        config = Path(os.path.expanduser(xdg)) if xdg else lf.home() / ".config"
-        candidates = [config / "claude" / "projects", lf.home() / ".claude" / "projects"]
-    return lf.unique_dirs(candidates)
-
-
-def discover(configured: list[Path] | None = None,
-             unreadable: list[tuple[str, str]] | None = None) -> list[lf.FileStat]:
-    main, agents = [], []
-    for root in roots(configured):
-        below = len(str(root))
-        in_subagents: dict[str, bool] = {}  # per folder, not per file
-        for stat in lf.walk_files(root, (".jsonl",), unreadable):
-            folder, name = os.path.split(stat.path)
-            subagent = in_subagents.get(folder)
-            if subagent is None:
-                subagent = in_subagents[folder] = "subagents" in lf.path_parts(folder[below:])
-            if name == "journal.jsonl" and subagent:
-                continue
-            (agents if subagent or name.startswith("agent-") else main).append(stat)
-    # main transcripts before sub-agent ones (each in walk order), so that on a
-    # tie the main copy of a replayed message is the one kept
-    return main + agents
 
 
 def parse(fh, start: int, limit: int, result: lf.ReadResult) -> None:

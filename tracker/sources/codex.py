@@ -1,9 +1,6 @@
 """Codex CLI rollouts: one UsageEvent per model call (providers.md 5.2).
 
-Where: `$CODEX_HOME` (comma-separated allowed; default `~/.codex`), its
-`sessions/` and `archived_sessions/`; a folder with neither is read directly
-(saved `codex exec --json` output). A file present under the same relative
-path in both is read once, from `sessions/`.
+Where the rollouts are: the plug-in, tracker.sources.agents.codex.
 
 Counting rules:
 * `event_msg` / `token_count` carries the thread's cumulative
@@ -47,9 +44,8 @@ from tracker.core.limits import SAME_RESET_SLACK_MS, LimitReading
 from tracker.core.records import UsageEvent
 from tracker.core.tokens import Tokens
 from tracker.sources import logfiles as lf
+from tracker.sources.agents.codex import KIND, PROVIDER
 
-KIND = "codex"
-PROVIDER = "openai"
 UNKNOWN_MODEL = "unknown"
 # Codex writes {"timestamp":...,"type":<kind>,"payload":{"type":...: the kind of a
 # line is in its first bytes, so lines are told apart by their head (cheaper
@@ -73,36 +69,6 @@ DEFAULT_LIMIT_ID = "codex"  # builds before `limit_id` had one set of windows
 RATE_LIMIT_SLOTS = ("primary", "secondary")
 READING_REPEAT_MS = 10 * 60_000
 MAX_USED_PCT = 1000  # percent: above it the figure is damage, not a window used ten times over
-
-
-def roots(configured: list[Path] | None = None) -> list[Path]:
-    """Explicit folders (like CODEX_HOME entries), else CODEX_HOME, else ~/.codex."""
-    return lf.unique_dirs(configured or lf.env_list("CODEX_HOME") or [lf.home() / ".codex"])
-
-
-def discover(configured: list[Path] | None = None,
-             unreadable: list[tuple[str, str]] | None = None) -> list[lf.FileStat]:
-    files: list[lf.FileStat] = []
-    for root in roots(configured):
-        sessions, archived = root / "sessions", root / "archived_sessions"
-        if not sessions.is_dir() and not archived.is_dir():
-            files.extend(lf.walk_files(root, (".jsonl",), unreadable))
-            continue
-        # relative paths as text: walk_files joins below the root string it is given
-        seen = set()
-        if sessions.is_dir():
-            cut = len(str(sessions)) + 1
-            for stat in lf.walk_files(sessions, (".jsonl",), unreadable):
-                seen.add(stat.path[cut:])
-                files.append(stat)
-        if archived.is_dir():
-            cut = len(str(archived)) + 1
-            for stat in lf.walk_files(archived, (".jsonl",), unreadable):
-                # archived under the same relative path: the sessions/ copy counts
-                # (any other archived copy maps to the same event keys anyway)
-                if stat.path[cut:] not in seen:
-                    files.append(stat)
-    return files
 
 
 def _usage(raw) -> list[int] | None:

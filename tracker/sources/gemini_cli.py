@@ -1,12 +1,10 @@
 """Gemini CLI chats: one UsageEvent per model response (providers.md 5.3).
 
-Where: `$GEMINI_DATA_DIR` (comma-separated; the `tmp` folder itself, as
-ccusage reads it), else `$GEMINI_CLI_HOME/.gemini/tmp` (Gemini CLI's own home
-override; `$GEMINI_CLI_HOME/tmp` also accepted, as tokscale reads it), else
-`~/.gemini/tmp`. Chats live in `tmp/<project>/chats/`: legacy whole-session
-`*.json` (rewritten on every turn, so re-read whole when it changes) and
-`*.jsonl` (a header line, then message records; a record whose id was seen
-before replaces the earlier one).
+Where the chats are: the plug-in, tracker.sources.agents.gemini_cli. Chats
+live in `tmp/<project>/chats/`: legacy whole-session `*.json` (rewritten on
+every turn: the plug-in has them read whole when they change) and `*.jsonl` (a
+header line, then message records; a record whose id was seen before replaces
+the earlier one).
 
 Tokens: `input` includes `cached` (when `total` = input + output + thoughts +
 tool); `tool` tokens are input; `thoughts` are reasoning, priced as output.
@@ -14,42 +12,19 @@ tool); `tool` tokens are input; `thoughts` are reasoning, priced as output.
 
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 
 from tracker.core.records import UsageEvent
 from tracker.core.tokens import Tokens
 from tracker.sources import logfiles as lf
+from tracker.sources.agents.gemini_cli import KIND, PROVIDER
 
-KIND = "gemini_cli"
-PROVIDER = "google"
 MAX_JSON_FILE_BYTES = 256 * 1024 * 1024  # a whole-session JSON larger than this is skipped
 SKIP_HUGE_FILE = "huge_file"
 SKIP_DUPLICATE = "duplicate"  # a JSONL record replaced by a later one with the same id
 KNOWN_TYPES = frozenset({"user", "gemini", "info", "error", "warning", "system", "tool"})
 _HASH_DIR = re.compile(r"^[0-9a-f]{32,}$")
-
-
-def roots(configured: list[Path] | None = None) -> list[Path]:
-    """Explicit `tmp` folders (like GEMINI_DATA_DIR entries), else the environment, else ~/.gemini/tmp."""
-    configured = configured or lf.env_list("GEMINI_DATA_DIR")
-    if configured:
-        return lf.unique_dirs(configured)
-    cli_home = lf.env_list("GEMINI_CLI_HOME")
-    if cli_home:
-        return lf.unique_dirs([p / ".gemini" / "tmp" for p in cli_home] + [p / "tmp" for p in cli_home])
-    return lf.unique_dirs([lf.home() / ".gemini" / "tmp"])
-
-
-def discover(configured: list[Path] | None = None,
-             unreadable: list[tuple[str, str]] | None = None) -> list[lf.FileStat]:
-    files = []
-    for root in roots(configured):
-        for stat in lf.walk_files(root, (".json", ".jsonl"), unreadable):
-            if os.path.basename(os.path.dirname(stat.path)) == "chats":
-                files.append(stat)
-    return files
 
 
 def _project(path: Path) -> tuple[str | None, str | None]:

@@ -1,9 +1,9 @@
-"""Finding agent log files and reading them incrementally, line by line.
+"""Reading agent log files incrementally, line by line.
 
-Shared by the Claude Code, Codex and Gemini CLI readers. Three jobs:
+Shared by the agent-log readers (tracker.sources.plugin). Finding the files is
+tracker.sources.discovery's job (re-exported here: the readers' one vocabulary).
+Two jobs here:
 
-* roots: where each agent keeps its logs, honouring the same environment
-  variables and HOME as the agents (and ccusage) do;
 * cursors: a file's identity (device + inode + a hash of its first bytes),
   size, mtime and the offset of the last complete line consumed, so an
   unchanged file costs one stat() and an appended one is read from where the
@@ -16,18 +16,25 @@ Shared by the Claude Code, Codex and Gemini CLI readers. Three jobs:
 from __future__ import annotations
 
 import functools
-import os
 import re
 import threading
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from stat import S_ISREG
-from typing import NamedTuple
 
 import orjson
+
+from tracker.sources.discovery import (  # noqa: F401  (re-exported: what the readers use)
+    FileStat,
+    env_list,
+    home,
+    path_parts,
+    path_text,
+    unique_dirs,
+    walk_files,
+)
 
 CHUNK_BYTES = 4 * 1024 * 1024
 # A line longer than this is skipped (counted as huge_line) without being
@@ -96,6 +103,18 @@ def count(value) -> int | None:
     return None
 
 
+def model_and_time(model, timestamp, skipped: Counter) -> tuple[str, int] | None:
+    """(model, UTC epoch ms) of a record, the two things every event needs; None with the reason counted."""
+    if not isinstance(model, str) or not model:
+        skipped[MISSING_MODEL] += 1
+        return None
+    ts_ms = parse_ts_ms(timestamp)
+    if ts_ms is None:
+        skipped[BAD_TIMESTAMP] += 1
+        return None
+    return model, ts_ms
+
+
 def project_of(cwd: str | None) -> str | None:
     """The readable project: the working directory's folder name."""
     if not cwd or not isinstance(cwd, str):
@@ -106,126 +125,6 @@ def project_of(cwd: str | None) -> str | None:
 @functools.lru_cache(maxsize=1024)  # one per request, but a session works in one folder
 def _folder_name(cwd: str) -> str | None:
     return cwd.replace("\\", "/").rstrip("/").rsplit("/", 1)[-1] or None
-
-
-def path_text(path: str) -> str:
-    """A path as text that can be stored, printed and sent as JSON.
-
-    A file or folder name that is not valid UTF-8 (written by a tool in another
-    encoding) comes from the file system with its bad bytes as lone surrogates
-    (surrogateescape), which SQLite, orjson and a terminal all refuse: here
-    they become `\\xNN`. Only for text shown or stored beside the data (a
-    session named after its file, a message); files are opened by their real
-    path.
-    """
-    try:
-        path.encode("utf-8")
-    except UnicodeEncodeError:
-        return os.fsencode(path).decode("utf-8", "backslashreplace")
-    return path
-
-
-def home() -> Path:
-    """The user's home as the agents see it (HOME first, like os.homedir())."""
-    return Path(os.path.expanduser("~"))
-
-
-def env_list(name: str) -> list[Path]:
-    """A comma-separated path list from the environment (empty entries dropped)."""
-    raw = os.environ.get(name, "")
-    return [Path(os.path.expanduser(part.strip())) for part in raw.split(",") if part.strip()]
-
-
-def unique_dirs(paths: Iterable[Path]) -> list[Path]:
-    """Existing directories, each once (two spellings of one folder count once)."""
-    seen: set[str] = set()
-    result = []
-    for path in paths:
-        try:
-            real = os.path.realpath(path)
-        except OSError:
-            continue
-        if real in seen or not os.path.isdir(real):
-            continue
-        seen.add(real)
-        result.append(path)
-    return result
-
-
-# Listing a folder by its open descriptor and stat-ing each file relative to it
-# resolves one name per file instead of the whole path: an import with nothing
-# new stats every log (thousands), so this halves its file-system time.
-_STAT_IN_FOLDER = os.scandir in os.supports_fd and os.stat in os.supports_dir_fd
-_OPEN_FOLDER_FLAGS = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0)
-
-
-def walk_files(root: Path | str, suffixes: tuple[str, ...],
-               unreadable: list[tuple[str, str]] | None = None) -> Iterator[FileStat]:
-    """Files under root ending with one of suffixes, with their stat, in a stable order.
-
-    Like os.walk (top-down, sorted names, symlinked folders not entered,
-    unreadable folders and files that vanish meanwhile left out), plus the stat
-    the incremental import compares with its cursors, taken in the same pass.
-    A folder that exists but cannot be listed (no permission, an I/O error) is
-    added to `unreadable` as (path, reason): its logs are missing, and the
-    import says so instead of counting less without a word.
-    A stack, not recursion: nested generators would pass every file up through
-    each level of folders (Codex nests four deep).
-    """
-    pending = [str(root)]
-    while pending:
-        top = pending.pop()
-        prefix = top if top.endswith(os.sep) else top + os.sep
-        names, folders = _list_folder(top, suffixes, unreadable)
-        folder_fd = None
-        try:
-            if names and _STAT_IN_FOLDER:
-                folder_fd = os.open(top, _OPEN_FOLDER_FLAGS)
-            for name in names:
-                try:
-                    st = os.stat(name, dir_fd=folder_fd) if folder_fd is not None else os.stat(prefix + name)
-                except OSError:  # deleted since the listing
-                    continue
-                if not S_ISREG(st.st_mode):  # a FIFO would block the read forever; a device is no log
-                    continue
-                yield FileStat.from_stat(prefix + name, st)
-        except OSError:  # the folder went away meanwhile
-            pass
-        finally:
-            if folder_fd is not None:
-                os.close(folder_fd)
-        pending.extend(prefix + name for name in reversed(folders))
-
-
-def _list_folder(top: str, suffixes: tuple[str, ...],
-                 unreadable: list[tuple[str, str]] | None) -> tuple[list[str], list[str]]:
-    """(matching file names, subfolder names), each sorted; nothing for a missing or unreadable folder."""
-    names, folders = [], []
-    try:
-        with os.scandir(top) as entries:
-            for entry in entries:
-                try:
-                    if entry.is_dir():
-                        if not entry.is_symlink():
-                            folders.append(entry.name)
-                    elif entry.name.endswith(suffixes):
-                        names.append(entry.name)
-                except OSError:
-                    continue
-    except (FileNotFoundError, NotADirectoryError):  # gone since it was listed: nothing missing
-        return [], []
-    except OSError as exc:
-        if unreadable is not None:
-            unreadable.append((top, exc.strerror or str(exc)))
-        return [], []
-    names.sort()
-    folders.sort()
-    return names, folders
-
-
-def path_parts(path: str) -> list[str]:
-    """The components of a path string (both separators on Windows, like Path.parts)."""
-    return os.path.normpath(path).split(os.sep)
 
 
 # -- reading ---------------------------------------------------------------
@@ -473,28 +372,6 @@ def _hash(data: bytes) -> str:
     return hashlib.blake2b(data, digest_size=8).hexdigest()
 
 
-class FileStat(NamedTuple):
-    """A log file's identity and size when it was looked at (a tuple: thousands are made per import)."""
-
-    path: str
-    dev: int
-    ino: int
-    size: int
-    mtime_ns: int
-
-    @classmethod
-    def from_stat(cls, path: str, st: os.stat_result) -> "FileStat":
-        return cls(path, st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
-
-    @property
-    def stat_key(self) -> str:
-        """The stat as one text, stored beside the file's cursor: the same text next time means unchanged.
-
-        (Same device, inode, size and modification time; migration m070 wrote it for older cursors.)
-        """
-        return f"{self.dev}:{self.ino}:{self.size}:{self.mtime_ns}"
-
-
 def resume_offset(stat: FileStat, cursor: dict | None) -> int:
     """Where to start reading: after the consumed part if it is still the same file, else 0.
 
@@ -549,3 +426,24 @@ def read_incremental(stat: FileStat, cursor: dict | None, parse) -> tuple[ReadRe
         head = head_hash(None, result.offset, fh) if result.offset else ""
         tail = tail_hash(fh, result.offset) if result.offset else ""
     return result, cursor_value(stat, result, head, tail)
+
+
+def read_whole(stat: FileStat, parse) -> tuple[ReadResult, dict]:
+    """Read a file that its agent rewrites (a JSON document, an SQLite database) whole, every time it changed.
+
+    `parse(fh, 0, stat.size, result)` reads the file as it is now (an SQLite
+    reader opens fh.name itself); no state is carried from an earlier read.
+    Its events are upserted like any others, in one transaction with this
+    cursor: a record read again lands on its row (the source's `keep` rule
+    decides between copies); a record the agent has since removed from the
+    file, and the rows of a file that was deleted, stay: their requests were
+    made and billed, and an agent pruning its history must not move the
+    user's past totals (docs/agents/README.md). The cursor keeps the stat only.
+    """
+    result = ReadResult()
+    with open(stat.path, "rb") as fh:
+        parse(fh, 0, stat.size, result)
+    result.offset = stat.size
+    cursor = cursor_value(stat, result, head="", tail="")
+    cursor["whole"] = True
+    return result, cursor

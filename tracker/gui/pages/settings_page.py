@@ -350,8 +350,8 @@ class SettingsPage(Page):
         rows = []
         for agent in agent_log_status(self.store):
             if not agent.folders:
-                rows.append((agent.name, f"not found (looked in {agent.usual_place}; {agent.moved_by} moves it)", "—",
-                             "muted"))
+                moved = f"; {agent.moved_by} moves it" if agent.moved_by else ""
+                rows.append((agent.name, f"not found (looked in {agent.usual_place}{moved})", "—", "muted"))
             for folder in agent.folders:
                 where = folder.path if folder.readable else f"{folder.path}: cannot be read (permissions)"
                 rows.append((agent.name, where, f"{folder.files:,}", None if folder.readable else "bad"))

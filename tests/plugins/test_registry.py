@@ -1,0 +1,222 @@
+"""The registry: the built-ins as declared, broken plug-ins skipped with a reason, the entry-point cache."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from tests.plugins.conftest import install_example, write_distribution
+from tracker.cli import main
+from tracker.sources import registry
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def test_the_built_ins_are_declared_in_pyproject_exactly_as_listed():
+    """tracker's own entry points and the static list the registry loads without scanning metadata agree."""
+    tomllib = pytest.importorskip("tomllib")
+    project = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    assert project["entry-points"][registry.GROUP] == dict(registry.BUILTIN)
+    loaded = registry.load()
+    assert list(loaded.sources)[:len(registry.BUILTIN)] == [name for name, _ in registry.BUILTIN]
+    assert all(loaded.origins[kind].builtin for kind, _ in registry.BUILTIN)
+    assert not loaded.problems
+
+
+def test_the_installed_metadata_declares_the_built_ins():
+    """What a scan finds for tracker itself is what BUILTIN lists (so the scan can leave it out)."""
+    from importlib import metadata
+
+    found = {ep.name: ep.value for ep in metadata.entry_points(group=registry.GROUP) if ep.dist.name == "tracker"}
+    assert found == dict(registry.BUILTIN), "reinstall tracker (pip install -e .) after changing its entry points"
+
+
+BROKEN = {
+    "fails_to_import": "broken_plugin.fails:SOURCE",
+    "not_a_source": "broken_plugin.wrong:SOURCE",
+    "takes_codex": "broken_plugin.codex_again:SOURCE",
+    "takes_a_provider": "broken_plugin.provider_kind:SOURCE",
+    "no_such_module": "broken_plugin.missing:SOURCE",
+}
+MODULES = {
+    "broken_plugin/__init__.py": "",
+    "broken_plugin/fails.py": "raise RuntimeError('this plug-in needs a newer tracker')\n",
+    "broken_plugin/wrong.py": "SOURCE = {'kind': 'dict_is_not_a_source'}\n",
+    "broken_plugin/codex_again.py": (
+        "from tracker.sources.agents.codex import SOURCE as CODEX\n"
+        "SOURCE = CODEX\n"),
+    "broken_plugin/provider_kind.py": (
+        "import dataclasses\nfrom tracker.sources.agents.codex import SOURCE as CODEX\n"
+        "SOURCE = dataclasses.replace(CODEX, kind='openai', name='Not OpenAI')\n"),
+}
+
+
+def test_broken_plugins_are_skipped_with_a_reason_and_the_import_goes_on(site, example_logs):
+    install_example(site)
+    write_distribution(site, "broken-plugin", "0.1", BROKEN, MODULES)
+    loaded = registry.load()
+    assert "example_agent" in loaded.sources and "openai" not in loaded.sources
+    assert loaded.sources["codex"].name == "Codex CLI"  # the built-in, not the copy
+    reasons = {p.entry_point.name: p.reason for p in loaded.problems}
+    assert set(reasons) == set(BROKEN)
+    assert reasons["fails_to_import"] == "RuntimeError: this plug-in needs a newer tracker"
+    assert reasons["not_a_source"] == ("TypeError: broken_plugin.wrong:SOURCE is a dict, not a "
+                                       "tracker.sources.plugin.AgentSource")
+    assert reasons["takes_codex"].startswith("kind 'codex' is already taken by tracker.sources.agents.codex:SOURCE")
+    assert reasons["takes_a_provider"] == "kind 'openai' is a provider account's: choose another"
+    assert reasons["no_such_module"].startswith("ModuleNotFoundError: No module named 'broken_plugin.missing'")
+
+    result = CliRunner().invoke(main, ["import", "--json"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.output)
+    assert doc["by_source"]["example_agent"]["events_added"] == 3  # the working plug-in still imports
+    assert doc["plugins_skipped"] == 5
+    assert ("agent-log plug-in 'fails_to_import' (broken_plugin.fails:SOURCE, from broken-plugin 0.1) was skipped: "
+            "RuntimeError: this plug-in needs a newer tracker") in doc["errors"]
+
+    from tracker.services.context import open_context
+    from tracker.services.sync import run_sync
+
+    with open_context() as ctx:  # the tray's sync: its status says so, as for an unreadable folder
+        assert run_sync(ctx, providers=False).errors == [
+            "agent logs: 5 plug-ins could not be loaded, their agents' logs are missing (`tracker sources agents` "
+            "says why)"]
+    listed = CliRunner().invoke(main, ["sources", "agents", "--json"], catch_exceptions=False)
+    skipped = json.loads(listed.output)["plugins_skipped"]
+    assert [s["name"] for s in skipped] == sorted(BROKEN) and skipped[0]["distribution"] == "broken-plugin 0.1"
+    text = CliRunner().invoke(main, ["sources", "agents"])
+    assert "5 plug-ins skipped" in text.output
+    assert "warning: agent-log plug-in 'not_a_source'" in text.output
+
+
+def test_a_plugin_whose_reader_fails_loses_its_files_only(site, example_logs, tmp_path, monkeypatch):
+    """The plug-in module loads, its reader module does not: each of its files is a file error, the others import."""
+    import shutil
+
+    write_distribution(site, "half-plugin", "2.0", {"half": "half_plugin:SOURCE"}, {
+        "half_plugin/__init__.py": (
+            "from tracker.sources.plugin import AgentSource\n"
+            "from tracker.sources import discovery\n"
+            "import os\n"
+            "def roots(configured=None):\n"
+            "    return discovery.unique_dirs(configured or discovery.env_list('HALF_HOME'))\n"
+            "def discover(configured=None, unreadable=None):\n"
+            "    return [s for r in roots(configured) for s in discovery.walk_files(r, ('.log',), unreadable)]\n"
+            "SOURCE = AgentSource(kind='half', name='Half Agent', places=(), roots=roots, discover=discover,\n"
+            "                     parse='half_plugin.reader:parse')\n"),
+        "half_plugin/reader.py": "import a_module_nobody_installed\n",
+    })
+    half = tmp_path / "half"
+    half.mkdir()
+    (half / "one.log").write_text("x\n")
+    monkeypatch.setenv("HALF_HOME", str(half))
+    shutil.copy(example_logs / "s2.json", example_logs / "s2-copy.json")  # more files of the working plug-in
+    install_example(site)
+    doc = json.loads(CliRunner().invoke(main, ["import", "--json"], catch_exceptions=False).output)
+    assert doc["files_failed"] == 1 and doc["lines_skipped"]["file_error"] == 1
+    assert doc["errors"] == [f"{half / 'one.log'}: ModuleNotFoundError: No module named 'a_module_nobody_installed'"]
+    assert doc["by_source"]["example_agent"]["events_added"] == 3  # s2-copy holds s2's message: one row
+    again = json.loads(CliRunner().invoke(main, ["import", "--json"], catch_exceptions=False).output)
+    assert again["files_failed"] == 1  # no cursor was written: it is tried again
+
+
+def test_a_plugin_that_raises_while_looking_is_reported(site):
+    write_distribution(site, "blind-plugin", "1.0", {"blind": "blind_plugin:SOURCE"}, {
+        "blind_plugin/__init__.py": (
+            "from tracker.sources.plugin import AgentSource\n"
+            "def roots(configured=None):\n"
+            "    raise PermissionError(13, 'Permission denied', '/secret')\n"
+            "def discover(configured=None, unreadable=None):\n"
+            "    roots(configured)\n"
+            "SOURCE = AgentSource(kind='blind', name='Blind Agent', places=(), roots=roots, discover=discover,\n"
+            "                     parse='blind_plugin:nothing')\n"),
+    })
+    doc = json.loads(CliRunner().invoke(main, ["import", "--json"], catch_exceptions=False).output)
+    assert doc["errors"] == ["Blind Agent: could not look for its logs: PermissionError: [Errno 13] Permission denied: "
+                             "'/secret'"]
+    agents = json.loads(CliRunner().invoke(main, ["sources", "agents", "--json"]).output)["agents"]
+    blind = [a for a in agents if a["kind"] == "blind"][0]
+    assert blind["found"] is False and blind["problems"][0].startswith("could not work out its folders: PermissionError")
+
+
+# -- the cache of third-party entry points ------------------------------------------
+def _probe(code: str, env: dict) -> dict:
+    out = subprocess.run([sys.executable, "-c", code + "\nimport sys, json\n"
+                          "print(json.dumps({'kinds': list(registry.sources()), "
+                          "'metadata': 'importlib.metadata' in sys.modules}))"],
+                         capture_output=True, text=True, env=env, cwd=REPO, check=True).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def test_the_entry_point_scan_is_cached_until_a_package_is_installed(tmp_path):
+    """importlib.metadata costs ~25 ms to import and a few ms to scan: a run with the same packages reads the
+    cache instead; installing a package (a new *.dist-info in a folder on the path) is noticed."""
+    folder = tmp_path / "site"
+    folder.mkdir()
+    env = dict(os.environ, PYTHONPATH=str(folder))
+    load = "from tracker.sources import registry"
+    old = time.time() - 60  # as if installed a while ago (a folder changed within SETTLE_S is not trusted)
+    install_example(folder)
+    os.utime(folder, (old, old))
+    first = _probe(load, env)
+    assert first == {"kinds": ["claude_code", "codex", "gemini_cli", "example_agent"], "metadata": True}
+    cache = Path(os.environ["TRACKER_HOME"]) / "cache" / registry.CACHE_NAME
+    assert json.loads(cache.read_text())["entry_points"] == [
+        ["example_agent", "tracker_example_source:SOURCE", "tracker-example-source 1.0.0"]]
+    assert (cache.stat().st_mode & 0o777) == 0o600
+    assert _probe(load, env) == {"kinds": first["kinds"], "metadata": False}  # from the cache
+
+    write_distribution(folder, "later-plugin", "1.0", {"later": "tracker_example_source:SOURCE"})
+    seen = _probe(load, env)
+    assert seen["metadata"] is True  # the folder changed: scanned again (the copy's kind is taken: skipped)
+    assert json.loads(cache.read_text())["folders"] is not None
+
+    os.utime(folder, (old, old))
+    _probe(load, env)  # settled: kept in the cache again
+    env_without = dict(os.environ)  # the package's folder leaves the path: its plug-in is not offered from the cache
+    assert _probe(load, env_without) == {"kinds": ["claude_code", "codex", "gemini_cli"], "metadata": True}
+
+
+def test_an_import_with_nothing_new_loads_no_reader(tmp_path):
+    """Readers (and the libraries they use) are imported only when a file of their agent changed."""
+    env = dict(os.environ)
+    projects = Path(env["HOME"]) / ".claude" / "projects" / "p"
+    projects.mkdir(parents=True)
+    (projects / "s.jsonl").write_text('{"type":"user","message":{"role":"user","content":"hi"}}\n')
+    code = ("from click.testing import CliRunner\nfrom tracker.cli import main\n"
+            "r = CliRunner().invoke(main, ['import', '--json'])\nassert r.exit_code == 0, r.output\n"
+            "import sys, json\nprint(json.dumps(sorted(sys.modules)))")
+
+    def loaded() -> set[str]:
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=REPO,
+                             check=True).stdout
+        return set(json.loads(out.strip().splitlines()[-1]))
+
+    first = loaded()
+    assert "tracker.sources.claude_code" in first  # not vacuous: a changed file loads its reader
+    nothing_new = loaded()
+    assert "tracker.sources.registry" in nothing_new and "tracker.sources.agents.claude_code" in nothing_new
+    readers = {"tracker.sources.claude_code", "tracker.sources.codex", "tracker.sources.gemini_cli",
+               "tracker.sources.logfiles", "tracker.sources.claude_lines", "msgspec", "tracker.storage.bulk",
+               "importlib.metadata"}
+    assert readers & nothing_new == set()
+
+
+def test_two_packages_may_choose_one_entry_point_name(site):
+    """Entry-point names are the packages' own business: both load; only a kind must be unique."""
+    module = ("import dataclasses\nfrom tracker.sources.agents.codex import SOURCE as CODEX\n"
+              "SOURCE = dataclasses.replace(CODEX, kind='{kind}', name='{kind}')\n")
+    write_distribution(site, "first-agent", "1.0", {"agent": "first_agent:SOURCE"},
+                       {"first_agent/__init__.py": module.format(kind="first_agent")})
+    write_distribution(site, "second-agent", "1.0", {"agent": "second_agent:SOURCE"},
+                       {"second_agent/__init__.py": module.format(kind="second_agent")})
+    loaded = registry.load()
+    assert {"first_agent", "second_agent"} <= set(loaded.sources) and not loaded.problems
+    assert loaded.origins["second_agent"].distribution == "second-agent 1.0"

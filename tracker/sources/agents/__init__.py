@@ -1,0 +1,7 @@
+"""The built-in agent-log sources, one plug-in module each (tracker.sources.plugin).
+
+Each module declares `SOURCE` with the standard library only; its reader lives
+in tracker.sources.<kind> and is imported when a file of the agent changed.
+They are registered in tracker's pyproject.toml under `tracker.sources`, like a
+third party's, and listed in tracker.sources.registry.BUILTIN.
+"""

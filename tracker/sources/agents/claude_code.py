@@ -1,0 +1,73 @@
+"""Claude Code: where its transcripts are and how they are counted (reader: tracker.sources.claude_code).
+
+Where: `$CLAUDE_CONFIG_DIR` (comma-separated; each entry may already end in
+`projects`) replaces the defaults `$XDG_CONFIG_HOME/claude/projects` (else
+`~/.config/claude/projects`) and `~/.claude/projects` (both read). Every
+`*.jsonl` below them, which covers sub-agent transcripts in both layouts
+(`<session>/subagents/agent-*.jsonl` and the older flat `agent-*.jsonl`);
+`journal.jsonl` in a sub-agents folder is workflow metadata. docs/agents/claude-code.md
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from tracker.sources import discovery
+from tracker.sources.plugin import MOST_COMPLETE, AgentSource, Place, PricingHints
+
+KIND = "claude_code"
+PROVIDER = "anthropic"
+ENV = "CLAUDE_CONFIG_DIR"
+
+
+def roots(configured: list[Path] | None = None) -> list[Path]:
+    """Explicit folders (like CLAUDE_CONFIG_DIR entries), else the environment, else the defaults."""
+    configured = configured or discovery.env_list(ENV)
+    if configured:
+        candidates = [p if p.name == "projects" else p / "projects" for p in configured]
+    else:
+        xdg = os.environ.get("XDG_CONFIG_HOME")
+        config = Path(os.path.expanduser(xdg)) if xdg else discovery.home() / ".config"
+        candidates = [config / "claude" / "projects", discovery.home() / ".claude" / "projects"]
+    return discovery.unique_dirs(candidates)
+
+
+def discover(configured: list[Path] | None = None,
+             unreadable: list[tuple[str, str]] | None = None) -> list[discovery.FileStat]:
+    main, agents = [], []
+    for root in roots(configured):
+        below = len(str(root))
+        in_subagents: dict[str, bool] = {}  # per folder, not per file
+        for stat in discovery.walk_files(root, (".jsonl",), unreadable):
+            folder, name = os.path.split(stat.path)
+            subagent = in_subagents.get(folder)
+            if subagent is None:
+                subagent = in_subagents[folder] = "subagents" in discovery.path_parts(folder[below:])
+            if name == "journal.jsonl" and subagent:
+                continue
+            (agents if subagent or name.startswith("agent-") else main).append(stat)
+    # main transcripts before sub-agent ones (each in walk order), so that on a
+    # tie the main copy of a replayed message is the one kept
+    return main + agents
+
+
+def claim(folder: Path) -> Path | None:
+    """A copy of a Claude Code folder: `projects/` itself, or a folder holding it."""
+    return folder if folder.name == "projects" or (folder / "projects").is_dir() else None
+
+
+SOURCE = AgentSource(
+    kind=KIND,
+    name="Claude Code",
+    places=(Place("~/.claude/projects", ENV), Place("~/.config/claude/projects", ENV)),
+    roots=roots,
+    discover=discover,
+    parse="tracker.sources.claude_code:parse",
+    keep=MOST_COMPLETE,
+    claim=claim,
+    folder_hint="projects/",
+    dedup_key="message.id (else requestId, else a hash of the line); of the copies, the main transcript's, "
+              "then the one with the most tokens",
+    pricing=PricingHints(provider=PROVIDER),
+)

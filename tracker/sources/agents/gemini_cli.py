@@ -1,0 +1,66 @@
+"""Gemini CLI: where its chats are and how they are counted (reader: tracker.sources.gemini_cli).
+
+Where: `$GEMINI_DATA_DIR` (comma-separated; the `tmp` folder itself, as
+ccusage reads it), else `$GEMINI_CLI_HOME/.gemini/tmp` (Gemini CLI's own home
+override; `$GEMINI_CLI_HOME/tmp` also accepted, as tokscale reads it), else
+`~/.gemini/tmp`. Chats live in `tmp/<project>/chats/`: legacy whole-session
+`*.json`, rewritten on every turn (read whole when it changed), and `*.jsonl`
+(appended: read from a byte cursor). docs/agents/gemini-cli.md
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from tracker.sources import discovery
+from tracker.sources.plugin import LAST, AgentSource, Place, PricingHints
+
+KIND = "gemini_cli"
+PROVIDER = "google"
+ENV = "GEMINI_DATA_DIR"
+HOME_ENV = "GEMINI_CLI_HOME"
+
+
+def roots(configured: list[Path] | None = None) -> list[Path]:
+    """Explicit `tmp` folders (like GEMINI_DATA_DIR entries), else the environment, else ~/.gemini/tmp."""
+    configured = configured or discovery.env_list(ENV)
+    if configured:
+        return discovery.unique_dirs(configured)
+    cli_home = discovery.env_list(HOME_ENV)
+    if cli_home:
+        return discovery.unique_dirs([p / ".gemini" / "tmp" for p in cli_home] + [p / "tmp" for p in cli_home])
+    return discovery.unique_dirs([discovery.home() / ".gemini" / "tmp"])
+
+
+def discover(configured: list[Path] | None = None,
+             unreadable: list[tuple[str, str]] | None = None) -> list[discovery.FileStat]:
+    files = []
+    for root in roots(configured):
+        for stat in discovery.walk_files(root, (".json", ".jsonl"), unreadable):
+            if os.path.basename(os.path.dirname(stat.path)) == "chats":
+                files.append(stat)
+    return files
+
+
+def claim(folder: Path) -> Path | None:
+    """A copy of Gemini CLI's `tmp/` folder, or a folder holding one."""
+    if folder.name == "tmp":
+        return folder
+    return folder / "tmp" if (folder / "tmp").is_dir() else None
+
+
+SOURCE = AgentSource(
+    kind=KIND,
+    name="Gemini CLI",
+    places=(Place("~/.gemini/tmp", ENV), Place("$GEMINI_CLI_HOME/.gemini/tmp", HOME_ENV)),
+    roots=roots,
+    discover=discover,
+    parse="tracker.sources.gemini_cli:parse",
+    whole_files=(".json",),
+    keep=LAST,
+    claim=claim,
+    folder_hint="tmp/",
+    dedup_key="session id + message id (a record written again with its id replaces the earlier one)",
+    pricing=PricingHints(provider=PROVIDER),
+)

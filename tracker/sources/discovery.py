@@ -1,0 +1,187 @@
+"""Finding agent log files: where they are, and each one's stat in the same pass.
+
+Standard library only: every import (even one with nothing new) walks the
+agents' folders, and source plug-ins (tracker.sources.plugin) declare their
+discovery with these helpers without loading any reader.
+
+* roots: the agents' environment variables and HOME as the agents (and
+  ccusage) read them (env_list, home, unique_dirs);
+* walk_files: every log file below a root with the stat that the import
+  compares with the one stored beside the file's cursor (FileStat.stat_key):
+  an unchanged file costs one stat();
+* with_companions: the stat of a file that another file completes (an SQLite
+  database and its write-ahead log), so that a change to either is seen.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from stat import S_ISREG
+from typing import NamedTuple
+
+
+def path_text(path: str) -> str:
+    """A path as text that can be stored, printed and sent as JSON.
+
+    A file or folder name that is not valid UTF-8 (written by a tool in another
+    encoding) comes from the file system with its bad bytes as lone surrogates
+    (surrogateescape), which SQLite, orjson and a terminal all refuse: here
+    they become `\\xNN`. Only for text shown or stored beside the data (a
+    session named after its file, a message); files are opened by their real
+    path.
+    """
+    try:
+        path.encode("utf-8")
+    except UnicodeEncodeError:
+        return os.fsencode(path).decode("utf-8", "backslashreplace")
+    return path
+
+
+def home() -> Path:
+    """The user's home as the agents see it (HOME first, like os.homedir())."""
+    return Path(os.path.expanduser("~"))
+
+
+def env_list(name: str) -> list[Path]:
+    """A comma-separated path list from the environment (empty entries dropped)."""
+    raw = os.environ.get(name, "")
+    return [Path(os.path.expanduser(part.strip())) for part in raw.split(",") if part.strip()]
+
+
+def unique_dirs(paths: Iterable[Path]) -> list[Path]:
+    """Existing directories, each once (two spellings of one folder count once)."""
+    seen: set[str] = set()
+    result = []
+    for path in paths:
+        try:
+            real = os.path.realpath(path)
+        except OSError:
+            continue
+        if real in seen or not os.path.isdir(real):
+            continue
+        seen.add(real)
+        result.append(path)
+    return result
+
+
+# Listing a folder by its open descriptor and stat-ing each file relative to it
+# resolves one name per file instead of the whole path: an import with nothing
+# new stats every log (thousands), so this halves its file-system time.
+_STAT_IN_FOLDER = os.scandir in os.supports_fd and os.stat in os.supports_dir_fd
+_OPEN_FOLDER_FLAGS = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0)
+
+
+def walk_files(root: Path | str, suffixes: tuple[str, ...],
+               unreadable: list[tuple[str, str]] | None = None) -> Iterator[FileStat]:
+    """Files under root ending with one of suffixes, with their stat, in a stable order.
+
+    Like os.walk (top-down, sorted names, symlinked folders not entered,
+    unreadable folders and files that vanish meanwhile left out), plus the stat
+    the incremental import compares with its cursors, taken in the same pass.
+    A folder that exists but cannot be listed (no permission, an I/O error) is
+    added to `unreadable` as (path, reason): its logs are missing, and the
+    import says so instead of counting less without a word.
+    A stack, not recursion: nested generators would pass every file up through
+    each level of folders (Codex nests four deep).
+    """
+    pending = [str(root)]
+    while pending:
+        top = pending.pop()
+        prefix = top if top.endswith(os.sep) else top + os.sep
+        names, folders = _list_folder(top, suffixes, unreadable)
+        folder_fd = None
+        try:
+            if names and _STAT_IN_FOLDER:
+                folder_fd = os.open(top, _OPEN_FOLDER_FLAGS)
+            for name in names:
+                try:
+                    st = os.stat(name, dir_fd=folder_fd) if folder_fd is not None else os.stat(prefix + name)
+                except OSError:  # deleted since the listing
+                    continue
+                if not S_ISREG(st.st_mode):  # a FIFO would block the read forever; a device is no log
+                    continue
+                yield FileStat.from_stat(prefix + name, st)
+        except OSError:  # the folder went away meanwhile
+            pass
+        finally:
+            if folder_fd is not None:
+                os.close(folder_fd)
+        pending.extend(prefix + name for name in reversed(folders))
+
+
+def _list_folder(top: str, suffixes: tuple[str, ...],
+                 unreadable: list[tuple[str, str]] | None) -> tuple[list[str], list[str]]:
+    """(matching file names, subfolder names), each sorted; nothing for a missing or unreadable folder."""
+    names, folders = [], []
+    try:
+        with os.scandir(top) as entries:
+            for entry in entries:
+                try:
+                    if entry.is_dir():
+                        if not entry.is_symlink():
+                            folders.append(entry.name)
+                    elif entry.name.endswith(suffixes):
+                        names.append(entry.name)
+                except OSError:
+                    continue
+    except (FileNotFoundError, NotADirectoryError):  # gone since it was listed: nothing missing
+        return [], []
+    except OSError as exc:
+        if unreadable is not None:
+            unreadable.append((top, exc.strerror or str(exc)))
+        return [], []
+    names.sort()
+    folders.sort()
+    return names, folders
+
+
+def path_parts(path: str) -> list[str]:
+    """The components of a path string (both separators on Windows, like Path.parts)."""
+    return os.path.normpath(path).split(os.sep)
+
+
+
+class FileStat(NamedTuple):
+    """A log file's identity and size when it was looked at (a tuple: thousands are made per import)."""
+
+    path: str
+    dev: int
+    ino: int
+    size: int
+    mtime_ns: int
+
+    @classmethod
+    def from_stat(cls, path: str, st: os.stat_result) -> "FileStat":
+        return cls(path, st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
+
+    @property
+    def stat_key(self) -> str:
+        """The stat as one text, stored beside the file's cursor: the same text next time means unchanged.
+
+        (Same device, inode, size and modification time; migration m070 wrote it for older cursors.)
+        """
+        return f"{self.dev}:{self.ino}:{self.size}:{self.mtime_ns}"
+
+
+
+def with_companions(stat: FileStat, suffixes: tuple[str, ...] = ("-wal",)) -> FileStat:
+    """The stat of a file together with the files that complete it (its path + each suffix).
+
+    An SQLite database in WAL mode (OpenCode's, Crush's) takes new rows into
+    `<db>-wal` and copies them into the database file only at a checkpoint:
+    the database's own size and mtime stay the same meanwhile, so a whole-file
+    source would never see the change. Here the companions' sizes are added
+    and the latest mtime taken; the identity (device, inode) stays the main
+    file's. A companion that is missing counts as empty.
+    """
+    size, mtime_ns = stat.size, stat.mtime_ns
+    for suffix in suffixes:
+        try:
+            st = os.stat(stat.path + suffix)
+        except OSError:
+            continue
+        size += st.st_size
+        mtime_ns = max(mtime_ns, st.st_mtime_ns)
+    return stat._replace(size=size, mtime_ns=mtime_ns)

@@ -1,0 +1,60 @@
+"""Reading another application's SQLite database (an agent's own store), read-only.
+
+Some agents keep their sessions in SQLite (OpenCode, Crush): their source
+plug-ins read the database whole when it changed (AgentSource.whole_files,
+discovery.with_companions for the `-wal` file). This is the one place besides
+tracker/storage that opens SQLite, and only this way:
+
+* read-only (`mode=ro`, `PRAGMA query_only`): the agent's data is never written,
+  and no journal of ours is left beside it;
+* every query of one `read_only(...)` block sees one snapshot (one read
+  transaction), even while the agent writes: in WAL mode a reader does not
+  block the writer, nor the writer the reader;
+* a locked database is waited for a few seconds; a file that is not a database
+  (or is damaged) raises OSError with a sentence, which the importer reports
+  as that file's error and tries again when the file changes.
+
+Standard library only; a plug-in imports it from its reader, not from its
+plug-in module.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from urllib.parse import quote
+
+BUSY_TIMEOUT_S = 5.0
+
+
+class ForeignDatabaseError(OSError):
+    """The file could not be read as an SQLite database."""
+
+
+@contextmanager
+def read_only(path: str) -> Iterator[sqlite3.Connection]:
+    """A read-only connection to the database at `path`, one snapshot for the whole block.
+
+    Rows come back as tuples; use `conn.execute(sql, params)`. Table or column
+    names the agent may not have (older versions) are the reader's to check
+    (`columns(conn, table)`), so that a missing one is a counted reason, not a crash.
+    """
+    try:
+        conn = sqlite3.connect(f"file:{quote(str(path))}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_S,
+                               isolation_level=None, check_same_thread=False)
+    except sqlite3.Error as exc:
+        raise ForeignDatabaseError(f"cannot open as an SQLite database ({exc})") from None
+    try:
+        conn.execute("PRAGMA query_only = 1")
+        conn.execute("BEGIN")  # deferred: the snapshot starts with the first read and holds to the end
+        yield conn
+    except sqlite3.Error as exc:
+        raise ForeignDatabaseError(f"cannot read as an SQLite database ({exc})") from None
+    finally:
+        conn.close()
+
+
+def columns(conn: sqlite3.Connection, table: str) -> set[str]:
+    """The columns a table has (empty: no such table)."""
+    return {row[1] for row in conn.execute("SELECT * FROM pragma_table_info(?)", (table,))}

@@ -1,0 +1,250 @@
+"""Which agent-log sources exist: the built-ins and every installed plug-in.
+
+Every source registers under the entry-point group `tracker.sources` with a
+value "module:attribute" naming an AgentSource (tracker.sources.plugin); a
+value naming a module means its `SOURCE`. The built-ins are declared in
+tracker's own pyproject.toml exactly like a third party's, and listed again in
+BUILTIN (a test keeps the two equal): finding entry points means importing
+importlib.metadata (~25 ms) and reading every installed package's metadata
+(3-10 ms), which `tracker import` with nothing new cannot afford on each run,
+and a pyinstaller bundle carries no metadata at all.
+
+Third-party entry points are found with importlib.metadata once and kept in a
+small cache file (cache/source-plugins.json) with the Python path's folders
+and their modification times: installing or removing a package adds or
+removes a `*.dist-info` folder in site-packages, which changes that folder's
+time, and the next run scans again (_still_valid). Within one process the
+list is kept per Python path: a plug-in installed while the app runs is used
+after a restart. `tracker sources agents` always scans again.
+
+A plug-in that cannot be loaded (it fails to import, names no AgentSource,
+takes a kind already taken) is skipped with a problem that says why: the
+import goes on with the others and reports it; `tracker sources agents` shows it.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import logging
+import os
+import sys
+import time
+from dataclasses import dataclass, field
+from types import ModuleType
+
+from tracker.sources import PROVIDER_SOURCE_KINDS
+from tracker.sources.plugin import AgentSource
+
+log = logging.getLogger(__name__)
+
+GROUP = "tracker.sources"
+BUILTIN_DISTRIBUTION = "tracker"
+# (entry-point name, value): the same as [project.entry-points."tracker.sources"] in pyproject.toml
+BUILTIN = (
+    ("claude_code", "tracker.sources.agents.claude_code:SOURCE"),
+    ("codex", "tracker.sources.agents.codex:SOURCE"),
+    ("gemini_cli", "tracker.sources.agents.gemini_cli:SOURCE"),
+)
+CACHE_NAME = "source-plugins.json"
+CACHE_FORMAT = 2
+# A package folder changed this recently may be in the middle of an install: its scan is not kept.
+SETTLE_S = 2.0
+_METADATA_SUFFIXES = (".dist-info", ".egg-info")
+
+
+@dataclass(frozen=True)
+class EntryPoint:
+    name: str
+    value: str
+    distribution: str  # "name version" of the package that declares it
+
+    @property
+    def builtin(self) -> bool:
+        return self.distribution == BUILTIN_DISTRIBUTION
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A plug-in that was skipped, and why."""
+
+    entry_point: EntryPoint
+    reason: str
+
+    @property
+    def message(self) -> str:
+        ep = self.entry_point
+        return f"agent-log plug-in '{ep.name}' ({ep.value}, from {ep.distribution}) was skipped: {self.reason}"
+
+
+@dataclass(frozen=True)
+class Registry:
+    sources: dict[str, AgentSource]  # kind -> source: the built-ins first, then plug-ins by name
+    origins: dict[str, EntryPoint]  # kind -> where it was registered
+    problems: tuple[Problem, ...] = field(default=())
+
+
+_loaded: dict[tuple[str, ...], Registry] = {}  # per Python path (a test may add a plug-in to it)
+
+
+def load(rescan: bool = False) -> Registry:
+    """Every agent-log source that can be used here (cached for this process and Python path)."""
+    path_key = tuple(sys.path)
+    found = None if rescan else _loaded.get(path_key)
+    if found is None:
+        found = _loaded[path_key] = _build(_third_party_entry_points(rescan))
+        for problem in found.problems:
+            log.warning("%s", problem.message)
+    return found
+
+
+def sources() -> dict[str, AgentSource]:
+    return load().sources
+
+
+def get(kind: str) -> AgentSource:
+    try:
+        return load().sources[kind]
+    except KeyError:
+        raise KeyError(f"no agent-log source '{kind}' is installed") from None
+
+
+def _build(third_party: list[EntryPoint]) -> Registry:
+    sources: dict[str, AgentSource] = {}
+    origins: dict[str, EntryPoint] = {}
+    problems: list[Problem] = []
+    builtins = [EntryPoint(name, value, BUILTIN_DISTRIBUTION) for name, value in BUILTIN]
+    for ep in builtins + third_party:
+        try:
+            source = _load_source(ep.value)
+        except Exception as exc:  # a broken plug-in must not stop the others (nor the import)
+            problems.append(Problem(ep, f"{type(exc).__name__}: {exc}"))
+            continue
+        if source.kind in origins:
+            taken = origins[source.kind]
+            problems.append(Problem(ep, f"kind '{source.kind}' is already taken by {taken.value} ({taken.distribution})"))
+            continue
+        if source.kind in PROVIDER_SOURCE_KINDS:
+            problems.append(Problem(ep, f"kind '{source.kind}' is a provider account's: choose another"))
+            continue
+        sources[source.kind] = source
+        origins[source.kind] = ep
+    return Registry(sources, origins, tuple(problems))
+
+
+def _load_source(value: str) -> AgentSource:
+    module_name, _, attr = value.partition(":")
+    attr = attr.split("[", 1)[0].strip()  # "module:attr [extra]": extras mean nothing here
+    obj = importlib.import_module(module_name.strip())
+    for part in attr.split(".") if attr else ["SOURCE"]:
+        obj = getattr(obj, part)
+    if isinstance(obj, ModuleType):
+        obj = getattr(obj, "SOURCE", obj)
+    if not isinstance(obj, AgentSource):
+        raise TypeError(f"{value} is a {type(obj).__name__}, not a tracker.sources.plugin.AgentSource")
+    return obj
+
+
+# -- third-party entry points, and their cache ---------------------------------
+def _third_party_entry_points(rescan: bool) -> list[EntryPoint]:
+    cache = _cache_path()
+    if not rescan and cache is not None:
+        cached = _read_cache(cache)
+        if cached is not None:
+            return cached
+    found, folders = _scan()
+    if cache is not None:
+        _write_cache(cache, found, folders)
+    return found
+
+
+def _scan() -> tuple[list[EntryPoint], dict[str, list]]:
+    """Third-party entry points of the group, and {Python-path folder: [mtime, holds package metadata]}."""
+    folders = {folder: [_mtime(folder), _holds_metadata(folder)] for folder in _path_folders()}
+    from importlib import metadata  # ~25 ms: only when the cache cannot answer
+
+    builtin_values = {value for _, value in BUILTIN}
+    found: list[EntryPoint] = []
+    for ep in metadata.entry_points(group=GROUP):
+        dist = getattr(ep, "dist", None)
+        where = f"{dist.name} {dist.version}" if dist is not None else "an unknown package"
+        entry = EntryPoint(ep.name, ep.value, where)
+        # tracker's own (loaded from BUILTIN); the same package found twice on the path. Two packages
+        # that chose one name both stay: if they also chose one kind, the second is skipped with a reason.
+        if ep.value not in builtin_values and entry not in found:
+            found.append(entry)
+    found.sort(key=lambda ep: (ep.name, ep.distribution))
+    return found, folders
+
+
+def _path_folders() -> list[str]:
+    return list(dict.fromkeys(os.path.abspath(entry or ".") for entry in sys.path))
+
+
+def _mtime(folder: str) -> int | None:
+    try:
+        return os.stat(folder).st_mtime_ns
+    except OSError:
+        return None
+
+
+def _holds_metadata(folder: str) -> bool:
+    try:
+        return any(name.endswith(_METADATA_SUFFIXES) for name in os.listdir(folder))
+    except OSError:  # missing, a file (a zip on the path), unreadable
+        return False
+
+
+def _still_valid(folders: dict[str, list]) -> bool:
+    """Whether the Python path could hold no other package metadata than when the cache was written.
+
+    A folder unchanged since (same mtime: no entry added or removed) holds the
+    same packages; a changed or new folder matters only if it holds package
+    metadata now (a working folder on the path changes often and holds none);
+    a folder that held some must still be on the path.
+    """
+    current = _path_folders()
+    for folder in current:
+        known = folders.get(folder)
+        if known is not None and known[0] == _mtime(folder):
+            continue
+        if _holds_metadata(folder):
+            return False
+    on_path = set(current)
+    return all(folder in on_path for folder, (_, holds) in folders.items() if holds)
+
+
+def _cache_path():
+    try:
+        from tracker.paths import get_paths
+
+        return get_paths().cache_dir / CACHE_NAME
+    except Exception:  # no usable home folder: scan every time
+        return None
+
+
+def _read_cache(cache) -> list[EntryPoint] | None:
+    try:
+        doc = json.loads(cache.read_bytes())
+        if doc.get("format") != CACHE_FORMAT or not _still_valid(doc["folders"]):
+            return None
+        return [EntryPoint(*row) for row in doc["entry_points"]]
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return None
+
+
+def _write_cache(cache, found: list[EntryPoint], folders: dict[str, list]) -> None:
+    now_ns = time.time_ns()
+    if any(holds and (mtime is None or now_ns - mtime < SETTLE_S * 1e9) for mtime, holds in folders.values()):
+        return  # an install may still be writing there: scan again next time
+    doc = {"format": CACHE_FORMAT, "folders": folders,
+           "entry_points": [[ep.name, ep.value, ep.distribution] for ep in found]}
+    try:
+        from tracker.paths import make_private_dir, write_private
+
+        make_private_dir(cache.parent)
+        temp = cache.with_name(f"{cache.name}.{os.getpid()}.tmp")  # one per process: imports run side by side
+        write_private(temp, json.dumps(doc).encode("utf-8"))
+        os.replace(temp, cache)
+    except OSError as exc:  # a read-only cache folder: scanning each time is slower, not wrong
+        log.debug("could not keep the plug-in list in %s: %s", cache, exc)

@@ -37,11 +37,18 @@ def _missing_tools() -> list[str]:
     return [tool for tool in TOOLS if shutil.which(tool) is None]
 
 
-def _free_display() -> str:
-    for n in range(90, 140):
-        if not Path(f"/tmp/.X11-unix/X{n}").exists() and not Path(f"/tmp/.X{n}-lock").exists():
-            return f":{n}"
-    pytest.skip("no free X display number")
+def _start_xvfb() -> tuple[subprocess.Popen, str]:
+    """Xvfb on a display number it picks itself (-displayfd): two test processes never race for one."""
+    read_fd, write_fd = os.pipe()
+    proc = subprocess.Popen(["Xvfb", "-displayfd", str(write_fd), "-screen", "0", SCREEN, "-nolisten", "tcp"],
+                            pass_fds=(write_fd,), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    os.close(write_fd)
+    with os.fdopen(read_fd) as pipe:
+        number = pipe.readline().strip()  # written once the server listens
+    if not number.isdigit():
+        proc.kill()
+        pytest.fail("Xvfb did not start (it printed no display number)")
+    return proc, f":{number}"
 
 
 def _wait_for(predicate, timeout_s: float = WAIT_S, step_s: float = 0.25):
@@ -96,12 +103,11 @@ def xdisplay(tmp_path):
     if missing:
         pytest.skip(f"end-to-end tray test needs {', '.join(missing)} (apt-get install xvfb trayer x11-utils "
                     "xdotool imagemagick)")
-    display = _free_display()
+    xvfb, display = _start_xvfb()
     env = {k: v for k, v in os.environ.items() if k not in ("QT_QPA_PLATFORM", "WAYLAND_DISPLAY")}
     env.update(DISPLAY=display, TRACKER_HOME=str(tmp_path / "home"), XDG_CONFIG_HOME=str(tmp_path / "xdg"),
                QT_QPA_PLATFORM="xcb")
-    procs = [subprocess.Popen(["Xvfb", display, "-screen", "0", SCREEN, "-nolisten", "tcp"],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)]
+    procs = [xvfb]
     try:
         assert _wait_for(lambda: subprocess.run(["xwininfo", "-root"], env=env, capture_output=True).returncode == 0,
                          10), "Xvfb did not start"

@@ -8,6 +8,7 @@ is read or written.
 
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
 import time
@@ -76,13 +77,17 @@ def _import_in_spawned_workers(db: Path, roots: dict, pricer, expected_cost) -> 
 
 def run() -> str:
     """The one-line report; raises SelfTestFailure naming the failed step."""
-    from tracker.paths import get_paths, resource_path
+    from tracker.paths import HOME_ENV, get_paths, resource_path
 
     started = time.perf_counter()
     sample = resource_path("selftest")
     if not sample.is_dir():
         raise SelfTestFailure("resources", f"the bundled sample logs are missing ({sample})")
     workdir = Path(tempfile.mkdtemp(prefix="tracker-selftest-"))
+    # Everything the test writes (the store, caches such as the plug-in list) goes to its scratch folder:
+    # a check of the installation must leave the user's own state as it found it.
+    previous_home = os.environ.get(HOME_ENV)
+    os.environ[HOME_ENV] = str(workdir)
     try:
         from tracker.services.context import open_context
 
@@ -132,6 +137,10 @@ def run() -> str:
 
         backend = _step("keyring", keyring_name)
     finally:
+        if previous_home is None:
+            os.environ.pop(HOME_ENV, None)
+        else:
+            os.environ[HOME_ENV] = previous_home
         shutil.rmtree(workdir, ignore_errors=True)
     from tracker.pricing.pricer import GENAI_PRICES_VERSION
 

@@ -229,8 +229,11 @@ def test_ctrl_c_during_a_parallel_import_is_one_line_and_loses_nothing(tmp_path)
     tries, interrupted = scaled(6, 40), 0
     for i in range(tries):
         env = tracker_env(tmp_path / f"home{i}", **agent_env(corpus))
+        # as from a terminal: Ctrl-C handled by default (pytest-xdist's workers ignore it, and a child
+        # inherits an ignored signal: then Python never raises KeyboardInterrupt and the import runs on)
         proc = subprocess.Popen([sys.executable, "-m", "tracker", "import"], env=env, cwd=REPO,
-                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, start_new_session=True)
+                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, start_new_session=True,
+                                preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
         assert wait_for_children(proc.pid), "the import started no parse worker"
         time.sleep(rng.uniform(0, CTRL_C_LATEST_S))
         try:

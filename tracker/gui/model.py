@@ -108,6 +108,8 @@ class DashboardModel(QObject):
     # -- worker signals (received in the GUI thread) ---------------------
     @Slot(str)
     def on_sync_started(self, kind: str) -> None:
+        if self.closed:
+            return
         self.status.running = True
         self.status.progress = "agent logs" if kind == "logs" else "logs and accounts"
         self.status.percent = None
@@ -115,6 +117,8 @@ class DashboardModel(QObject):
 
     @Slot(object)
     def on_sync_progress(self, info: dict) -> None:
+        if self.closed:
+            return
         self.status.progress, self.status.percent = describe_progress(info)
         now = time.monotonic()
         if now - self._progress_drawn_s >= PROGRESS_REDRAW_S:  # the latest report shows at the next redraw
@@ -152,6 +156,8 @@ class DashboardModel(QObject):
 
     @Slot(str)
     def on_sync_failed(self, message: str) -> None:
+        if self.closed:
+            return
         self.status.running = False
         self.status.progress = self.status.percent = None
         self._set_problems([Problem("", message, "The log file has the details (`tracker paths` shows where).")])

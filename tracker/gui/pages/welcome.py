@@ -35,6 +35,8 @@ class WelcomePage(QWidget):
     @Slot()
     def refresh(self) -> None:
         """What was found: the accounts (working or failing) and where each agent's logs were looked for."""
+        if self.model.closed:  # the app shut down (a switch to the demo): its store may be closed
+            return
         store = self.model.ctx.store
         accounts = list_sources(store)
         failing = {p.where for p in self.model.status.problems}

@@ -215,7 +215,16 @@ def ensure_demo(store: Store, pricer: Pricer, end_day: date | None = None) -> De
     else:
         summary = generate(store, pricer, end_day=end_day)
     seed_demo_plans(store, end_day - timedelta(days=DEMO_DAYS - 1), end_day)
+    seed_demo_invoice(store)
     return summary
+
+
+def seed_demo_invoice(store: Store) -> None:
+    """The demo's seller profile, client terms and one issued sample invoice (once; the CLI and the page)."""
+    from tracker.core.timeutil import get_zone
+    from tracker.services.invoices import ensure_demo_profile
+
+    ensure_demo_profile(store, get_zone(store.get_setting("timezone")))
 
 
 def seed_demo_plans(store: Store, first: date, end_day: date) -> None:

@@ -93,9 +93,9 @@ def claude_status(store: Store) -> ClaudeStatus:
     consent = claude_consent(store)
     if consent is not True:
         text = ("Claude windows are off: allow reading Claude Code's login with `tracker limits --claude-login on` "
-                "or in Settings > Plans." if consent is False else
+                "or in Settings, Subscription plans." if consent is False else
                 "Claude windows need your consent to read Claude Code's login: `tracker limits --claude-login on` "
-                "or Settings > Plans.")
+                "or Settings, Subscription plans.")
         return ClaudeStatus(consent, None, text)
     return ClaudeStatus(True, stored.get("ok"), stored.get("message", ""), stored.get("checked_ms"))
 

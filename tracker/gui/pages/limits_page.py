@@ -81,7 +81,7 @@ class LimitsPage(Page):
         self.windows.setVisible(bool(rows))
         self.empty.setVisible(not rows)
         self.empty.setText("No plan windows yet: Codex writes its windows into its logs as you use it; Claude's "
-                           "need your consent (Settings > Plans). The blocks below stand in meanwhile.")
+                           "need your consent (Settings, Subscription plans). The blocks below stand in meanwhile.")
         series = limits.chart_series(limits.window_history(ctx.store, now))
         set_axis_zone(self.chart, zone)
         self.chart.set_data(series)

@@ -58,29 +58,38 @@ def hbox(*widgets, spacing: int = SPACE_S, stretch_at: int | None = None) -> QHB
     return row
 
 
-class PageHeader(QWidget):
-    """The page's title, a muted line under it, and its actions on the right."""
+class _Titled:
+    """A title, a muted line under it, and a row for actions on the right (pages and panels alike)."""
 
-    def __init__(self, title: str, subtitle: str = "", parent=None):
-        super().__init__(parent)
-        outer = QHBoxLayout(self)
-        outer.setContentsMargins(0, 0, 0, 0)
-        outer.setSpacing(SPACE_M)
+    def _title_row(self, title: str, subtitle: str, role: str, spacing: int) -> QHBoxLayout:
+        row = QHBoxLayout()
+        row.setContentsMargins(0, 0, 0, 0)
+        row.setSpacing(spacing)
         texts = QVBoxLayout()
-        texts.setSpacing(2)
-        self.title = label(title, "pageTitle")
+        texts.setSpacing(2 if role == "pageTitle" else 0)
+        self.title = label(title, role)
         self.subtitle = label(subtitle, "muted", wrap=True)
         self.subtitle.setVisible(bool(subtitle))
         texts.addWidget(self.title)
         texts.addWidget(self.subtitle)
-        outer.addLayout(texts, stretch=1)
+        row.addLayout(texts, stretch=1)
         self.actions = QHBoxLayout()
         self.actions.setSpacing(SPACE_S)
-        outer.addLayout(self.actions)
+        row.addLayout(self.actions)
+        return row
 
     def set_subtitle(self, text: str) -> None:
         self.subtitle.setText(text)
         self.subtitle.setVisible(bool(text))
+
+
+class PageHeader(_Titled, QWidget):
+    """The page's title, a muted line under it, and its actions on the right."""
+
+    def __init__(self, title: str, subtitle: str = "", parent=None):
+        QWidget.__init__(self, parent)
+        QVBoxLayout(self).setContentsMargins(0, 0, 0, 0)
+        self.layout().addLayout(self._title_row(title, subtitle, "pageTitle", SPACE_M))
 
     def add_action(self, widget: QWidget) -> QWidget:
         self.actions.addWidget(widget, alignment=Qt.AlignmentFlag.AlignBottom)
@@ -200,29 +209,17 @@ class CardRow(QWidget):
         super().resizeEvent(event)
 
 
-class Panel(QFrame):
+class Panel(_Titled, QFrame):
     """A titled frame around a chart or a table, with its controls on the title's right."""
 
     def __init__(self, title: str, content: QWidget | None = None, subtitle: str = "", parent=None):
-        super().__init__(parent)
+        QFrame.__init__(self, parent)
         self.setObjectName("panel")
         self.column = QVBoxLayout(self)
         self.column.setContentsMargins(SPACE_L, SPACE_M, SPACE_L, SPACE_L)
         self.column.setSpacing(SPACE_S)
-        top = QHBoxLayout()
-        top.setSpacing(SPACE_S)
-        titles = QVBoxLayout()
-        titles.setSpacing(0)
-        self.title = label(title, "panelTitle")
-        self.subtitle = label(subtitle, "muted", wrap=True)
-        self.subtitle.setVisible(bool(subtitle))
-        titles.addWidget(self.title)
-        titles.addWidget(self.subtitle)
-        top.addLayout(titles, stretch=1)
-        self.controls = QHBoxLayout()
-        self.controls.setSpacing(SPACE_S)
-        top.addLayout(self.controls)
-        self.column.addLayout(top)
+        self.column.addLayout(self._title_row(title, subtitle, "panelTitle", SPACE_S))
+        self.controls = self.actions
         if content is not None:
             self.column.addWidget(content, stretch=1)
 
@@ -238,9 +235,6 @@ class Panel(QFrame):
             self.column.addWidget(item, stretch)
         return item
 
-    def set_subtitle(self, text: str) -> None:
-        self.subtitle.setText(text)
-        self.subtitle.setVisible(bool(text))
 
 
 class Banner(QFrame):

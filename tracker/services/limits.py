@@ -24,6 +24,7 @@ from tracker.core.limits import (
 from tracker.core.money import format_usd
 from tracker.core.timeutil import from_ms, now_ms
 from tracker.net import HttpOptions, ProviderError, RateLimited
+from tracker.services.choices import ChoiceSetting
 from tracker.sources import claude_usage
 from tracker.storage import Store
 from tracker.storage import limits as lstore
@@ -62,15 +63,15 @@ def set_claude_consent(store: Store, allowed: bool) -> None:
         store.set_setting(CLAUDE_STATUS_SETTING, None)
 
 
+BADGE = ChoiceSetting(BADGE_SETTING, BADGE_MODES, "The tray badge shows")
+
+
 def badge_mode(store: Store) -> str:
-    mode = store.get_setting(BADGE_SETTING)
-    return mode if mode in BADGE_MODES else "spend"
+    return BADGE.get(store)
 
 
 def set_badge_mode(store: Store, mode: str) -> None:
-    if mode not in BADGE_MODES:
-        raise ValueError(f"The tray badge shows one of {', '.join(BADGE_MODES)}, not {mode!r}.")
-    store.set_setting(BADGE_SETTING, mode)
+    BADGE.set(store, mode)
 
 
 # -- reading Claude's windows ------------------------------------------------------------

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from tracker import credentials
 from tracker.core.timeutil import get_zone
 from tracker.services import accounts
+from tracker.services.choices import ChoiceSetting
 from tracker.services.context import TIMEZONE_SETTING
 # Kept with the import (whose start-up must not load keyring and requests); the GUI uses them from here.
 from tracker.services.log_import import IMPORT_FOLDERS_SETTING, import_folders, set_import_folders  # noqa: F401
@@ -132,16 +133,16 @@ def set_timezone(store: Store, name: str | None) -> None:
 
 
 
-APPEARANCE_SETTING = "appearance"
-APPEARANCES = ("auto", "light", "dark")  # auto: follow the desktop's colour scheme
+APPEARANCE = ChoiceSetting("appearance", ("auto", "light", "dark"), "The appearance is")  # auto: the desktop's
+APPEARANCES = APPEARANCE.choices
 
 
 def appearance(store: Store) -> str:
-    value = store.get_setting(APPEARANCE_SETTING)
-    return value if value in APPEARANCES else "auto"
+    return APPEARANCE.get(store)
 
 
 def set_appearance(store: Store, value: str) -> None:
-    if value not in APPEARANCES:
-        raise SettingsError(f"Unknown appearance {value!r}: choose one of {', '.join(APPEARANCES)}.")
-    store.set_setting(APPEARANCE_SETTING, value)
+    try:
+        APPEARANCE.set(store, value)
+    except ValueError as exc:
+        raise SettingsError(str(exc)) from None

@@ -48,8 +48,7 @@ from tracker.core.tokens import Tokens
 from tracker.sources import logfiles as lf
 from tracker.sources.agents.cline_family import API_HISTORY, TASK_METADATA
 
-MAX_FILE_BYTES = 256 * 1024 * 1024  # a task file larger than this is skipped (counted)
-SKIP_HUGE_FILE = "huge_file"
+MAX_FILE_BYTES = lf.MAX_DOCUMENT_BYTES
 SKIP_NO_USAGE = "no_usage"  # a request still in flight, or failed before the provider reported usage
 SKIP_DELETED_AGGREGATE = "deleted_aggregate"  # Cline's sum of requests removed by a checkpoint restore
 USAGE_SAYS = ("api_req_started", "subagent_usage")
@@ -91,13 +90,9 @@ KILO_CODE = Dialect("kilo_code", API_HISTORY)
 
 def parse(fh, start: int, limit: int, result: lf.ReadResult, dialect: Dialect = CLINE) -> None:
     """One task's ui_messages.json, read whole (the plug-ins declare it a whole file)."""
-    result.offset = limit
-    if limit > MAX_FILE_BYTES:
-        result.skipped[SKIP_HUGE_FILE] += 1
+    data = lf.read_document(fh, limit, result)
+    if data is None:
         return
-    fh.seek(0)
-    data = fh.read()
-    result.bytes_read += len(data)
     if not data.strip():
         return
     try:

@@ -45,6 +45,7 @@ BUILTIN = (
     ("claude_code", "tracker.sources.agents.claude_code:SOURCE"),
     ("cline", "tracker.sources.agents.cline:SOURCE"),
     ("codex", "tracker.sources.agents.codex:SOURCE"),
+    ("cursor", "tracker.sources.agents.cursor:SOURCE"),
     ("gemini_cli", "tracker.sources.agents.gemini_cli:SOURCE"),
     ("kilo_code", "tracker.sources.agents.kilo_code:SOURCE"),
     ("roo_code", "tracker.sources.agents.roo_code:SOURCE"),

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import click
 
@@ -38,34 +39,54 @@ class _Bar:
             self.bar = None
 
 
+def _import_logs(app, bar) -> dict:
+    from tracker.services.sync import run_sync
+
+    # the same sync the GUI and `tracker poll` run, limited to the agent logs
+    sync = run_sync(app, logs=True, providers=False, progress=bar)
+    if sync.logs is None:
+        raise click.ClickException("; ".join(sync.errors) or "the agent-log import failed")
+    return sync.logs
+
+
+def _import_files(app, files: list[Path], bar) -> dict:
+    from tracker.services.log_import import import_logs
+    from tracker.services.tagging import tag_new_usage
+
+    doc = import_logs(app.store, lambda: app.pricer, progress=bar, files=files).as_dict()
+    tag_new_usage(app.store)  # as a sync does: new usage gets its tags from the user's rules
+    if doc["files_failed"] == len(files):
+        raise click.ClickException("; ".join(doc["errors"]))
+    return doc
+
+
 def _mib(n: int) -> str:
     return f"{n / (1024 * 1024):.1f} MiB"
 
 
 @click.command("import")
+@click.argument("files", nargs=-1, type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print the import report as JSON.")
 @pass_state
 @user_errors
-def import_command(state: AppState, as_json: bool) -> None:
+def import_command(state: AppState, files: tuple[Path, ...], as_json: bool) -> None:
     """Read new usage from local agent logs (Claude Code, Codex CLI, Gemini CLI, and plug-ins).
 
     Incremental: only what was added since the last import is read. Honours
     CLAUDE_CONFIG_DIR, CODEX_HOME, GEMINI_DATA_DIR / GEMINI_CLI_HOME and HOME
     like the agents do. Prompt and response text are never stored. Every
     agent read, where it looks and what it found: `tracker sources agents`.
-    """
-    from tracker.services.sync import run_sync
 
+    FILES: read these files instead (an export such as Cursor's usage CSV), each
+    by the source that recognises it; the same or an overlapping export again adds
+    only its new rows.
+    """
     app = state.context()
     bar = _Bar(enabled=not as_json and sys.stderr.isatty())
     try:
-        # the same sync the GUI and `tracker poll` run, limited to the agent logs
-        sync = run_sync(app, logs=True, providers=False, progress=bar)
+        doc = _import_files(app, list(files), bar) if files else _import_logs(app, bar)
     finally:
         bar.close()
-    if sync.logs is None:
-        raise click.ClickException("; ".join(sync.errors) or "the agent-log import failed")
-    doc = sync.logs
     if as_json:
         from tracker import cli_format  # csv, decimal: only for --json
 

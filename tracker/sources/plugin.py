@@ -43,6 +43,9 @@ Discover = Callable[[Union[list, None], Union[list, None]], list]
 # claim(folder) -> the root this source reads in a user's extra import folder (a
 # copy of the agent's folder, Settings > Agent logs), or None when it holds none.
 Claim = Callable[[Path], Union[Path, None]]
+# recognises(path) -> whether this source reads a file the user names (`tracker import FILE`): an export
+# that lives nowhere the source looks (Cursor's usage CSV). Cheap: a name check, a header read at most.
+Recognises = Callable[[Path], bool]
 
 
 @dataclass(frozen=True)
@@ -108,6 +111,7 @@ class AgentSource:
                 the import writes when no source claims a folder
     dedup_key   what the key of an event is made of, for people (docs, `tracker sources agents`)
     pricing     PricingHints
+    recognises  recognises(path) for files given to `tracker import FILE...` (None: reads none)
     """
 
     kind: str
@@ -122,6 +126,7 @@ class AgentSource:
     folder_hint: str = ""
     dedup_key: str = ""
     pricing: PricingHints = field(default_factory=PricingHints)
+    recognises: Recognises | None = None
 
     def __post_init__(self) -> None:
         if not isinstance(self.kind, str) or not KIND_PATTERN.match(self.kind):
@@ -141,6 +146,8 @@ class AgentSource:
             raise ValueError(f"{self.kind}: parse must be a function or 'module:function'")
         if self.claim is not None and not callable(self.claim):
             raise ValueError(f"{self.kind}: claim must be a function or None")
+        if self.recognises is not None and not callable(self.recognises):
+            raise ValueError(f"{self.kind}: recognises must be a function or None")
         if not isinstance(self.pricing, PricingHints):
             raise ValueError(f"{self.kind}: pricing must be PricingHints")
 

@@ -1,0 +1,169 @@
+"""Where the Cline family (Cline, Roo Code, Kilo Code) keeps its task histories, for their three plug-ins.
+
+The three are VS Code extensions (Roo Code forked Cline, Kilo Code forked Roo
+Code) and keep one folder per task under the editor's global storage for the
+extension: `<user data>/User/globalStorage/<extension id>/tasks/<task id>/`,
+with `ui_messages.json` (the chat as the panel shows it; every API request is
+an `api_req_started` message carrying its token counts and cost) beside
+`api_conversation_history.json` and `task_metadata.json`. The extension
+rewrites these JSON documents whole while the task runs, so they are read
+whole when they change (readers: tracker.sources.cline_tasks).
+
+The same extension runs in several editors (VS Code, its Insiders build,
+Cursor, Windsurf, VSCodium), each with its own user-data folder, on the
+desktop and on a remote host (`~/.vscode-server/data`, ...); every one that
+exists is read. `VSCODE_PORTABLE` moves a portable VS Code's data. The
+extension id is lower-cased by VS Code in the folder name.
+
+Standard library only (imported on every `tracker import`). docs/agents/cline.md
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+from tracker.sources import discovery
+from tracker.sources.plugin import LAST, AgentSource, Place, PricingHints
+
+UI_MESSAGES = "ui_messages.json"
+TASK_METADATA = "task_metadata.json"  # Cline: the model used from each time on
+API_HISTORY = "api_conversation_history.json"  # Roo Code, Kilo Code: the model, in each request's environment details
+WHOLE_FILES = (UI_MESSAGES,)
+PORTABLE_ENV = "VSCODE_PORTABLE"
+# The editors that run VS Code extensions, by the folder name of their user data.
+EDITORS = ("Code", "Code - Insiders", "Cursor", "Windsurf", "VSCodium", "Code - OSS")
+# A remote host's editor server keeps the extension's storage in `<home>/<folder>/data`.
+REMOTE_SERVERS = (".vscode-server", ".vscode-server-insiders", ".cursor-server", ".windsurf-server",
+                  ".vscodium-server")
+# OpenRouter-style ids ("anthropic/claude-sonnet-4.5", what the Cline, OpenRouter and Kilo Code
+# providers log): the vendor prefix names the genai-prices provider.
+VENDOR_PREFIXES = {
+    "anthropic/": "anthropic", "openai/": "openai", "google/": "google", "x-ai/": "x-ai",
+    "deepseek/": "deepseek", "mistralai/": "mistral", "moonshotai/": "moonshotai", "z-ai/": "zai",
+    "minimax/": "minimax",
+}
+
+
+def config_home(platform: str = sys.platform) -> Path:
+    """Where the editors keep their user data on this system (Electron's appData)."""
+    home = discovery.home()
+    if platform == "darwin":
+        return home / "Library" / "Application Support"
+    if platform.startswith("win"):
+        appdata = os.environ.get("APPDATA")
+        return Path(appdata) if appdata else home / "AppData" / "Roaming"
+    xdg = os.environ.get("XDG_CONFIG_HOME")
+    return Path(os.path.expanduser(xdg)) if xdg else home / ".config"
+
+
+def user_data_dirs(platform: str = sys.platform) -> list[Path]:
+    """Every editor user-data folder the extension may live in (existing or not)."""
+    base = config_home(platform)
+    home = discovery.home()
+    dirs = [base / editor for editor in EDITORS] + [home / server / "data" for server in REMOTE_SERVERS]
+    portable = os.environ.get(PORTABLE_ENV)
+    if portable:
+        dirs.insert(0, Path(portable) / "user-data")
+    return dirs
+
+
+def storage_tasks(extension_id: str, platform: str = sys.platform) -> list[Path]:
+    """`tasks/` of the extension in every editor's global storage (existing or not)."""
+    return [data / "User" / "globalStorage" / extension_id / "tasks" for data in user_data_dirs(platform)]
+
+
+def tasks_folder(folder: Path) -> Path:
+    """An explicit folder: a `tasks/` folder itself, else the `tasks/` inside it."""
+    return folder if folder.name == "tasks" else folder / "tasks"
+
+
+def discover_tasks(roots: list[Path], model_file: str,
+                   unreadable: list[tuple[str, str]] | None) -> list[discovery.FileStat]:
+    """`<root>/<task>/ui_messages.json` of every task, its stat joined with the file naming its model.
+
+    The model file is written at other moments than the messages (the model a
+    request used may land after the request's own line): folding its size and
+    time into the stat the import compares makes a change to either re-read the task.
+    Both come from the one folder walk (no extra stat).
+    """
+    files = []
+    for root in roots:
+        depth = len(discovery.path_parts(str(root))) + 2
+        companion: dict[str, discovery.FileStat] = {}
+        for stat in discovery.walk_files(root, (UI_MESSAGES, model_file), unreadable):
+            folder, name = os.path.split(stat.path)
+            if len(discovery.path_parts(stat.path)) != depth:  # only tasks/<task>/<file>
+                continue
+            if name == model_file:
+                companion[folder] = stat  # sorted names: it comes before ui_messages.json
+                continue
+            if name != UI_MESSAGES:
+                continue
+            extra = companion.pop(folder, None)
+            if extra is not None:
+                stat = stat._replace(size=stat.size + extra.size, mtime_ns=max(stat.mtime_ns, extra.mtime_ns))
+            files.append(stat)
+    return files
+
+
+def claim_for(extension_id: str, own_folders: tuple[str, ...] = ()):
+    """claim(folder) for a copy of the extension's storage: `<extension id>/`, a `globalStorage/` holding it,
+    its `tasks/` (only under a folder named for the extension: the three write the same layout), or one of
+    `own_folders` (Cline's `~/.cline/data`) holding `tasks/`."""
+    def claim(folder: Path) -> Path | None:
+        if folder.name == "tasks" and folder.parent.name.lower() in (extension_id,) + own_folders:
+            return folder
+        if folder.name.lower() in (extension_id,) + own_folders and (folder / "tasks").is_dir():
+            return folder / "tasks"
+        inside = folder / extension_id / "tasks"
+        return inside if inside.is_dir() else None
+    return claim
+
+
+def places(extension_id: str, platform: str = sys.platform) -> tuple[Place, ...]:
+    """Where the extension writes on this system, as a user reads it, and what moves it."""
+    if platform == "darwin":
+        shown, env = "~/Library/Application Support/Code", ""
+    elif platform.startswith("win"):
+        shown, env = "%APPDATA%\\Code", "APPDATA"
+    else:
+        shown, env = "~/.config/Code", "XDG_CONFIG_HOME"
+    return (Place(f"{shown}/User/globalStorage/{extension_id}/tasks", env),
+            Place(f"{shown.replace('Code', 'Cursor')}/User/globalStorage/{extension_id}/tasks", env),
+            Place(f"<portable>/user-data/User/globalStorage/{extension_id}/tasks", PORTABLE_ENV))
+
+
+def make_source(kind: str, name: str, extension_id: str, model_file: str, reader: str,
+                extra_places: tuple[Place, ...] = (), extra_roots=None,
+                own_folders: tuple[str, ...] = ()) -> AgentSource:
+    """The AgentSource of one member of the family; `extra_roots()` adds folders outside the editors."""
+
+    def roots(configured: list[Path] | None = None) -> list[Path]:
+        if configured:
+            return discovery.unique_dirs(tasks_folder(p) for p in configured)
+        found = storage_tasks(extension_id)
+        if extra_roots is not None:
+            found += extra_roots()
+        return discovery.unique_dirs(found)
+
+    def discover(configured: list[Path] | None = None,
+                 unreadable: list[tuple[str, str]] | None = None) -> list[discovery.FileStat]:
+        return discover_tasks(roots(configured), model_file, unreadable)
+
+    return AgentSource(
+        kind=kind,
+        name=name,
+        places=places(extension_id) + extra_places,
+        roots=roots,
+        discover=discover,
+        parse=reader,
+        whole_files=WHOLE_FILES,
+        keep=LAST,
+        claim=claim_for(extension_id, own_folders),
+        folder_hint=f"{extension_id}/tasks/",
+        dedup_key="task id + the API request message's timestamp (ts); a request rewritten as it streams "
+                  "replaces its row",
+        pricing=PricingHints(prefixes=VENDOR_PREFIXES),
+    )

@@ -37,6 +37,7 @@ class AgentStatus:
     files_read: int = 0  # files with a cursor: read at least once
     files_found: int | None = None  # log files there now (None: not looked for)
     problems: list[str] = field(default_factory=list)
+    from_files: bool = False  # no folder of its own: read from files named to `tracker import` (an export)
 
     @property
     def found(self) -> bool:
@@ -97,7 +98,8 @@ def agent_log_status(store: Store, look: bool = False, rescan: bool = False) -> 
             origin="built-in" if origin.builtin else origin.distribution,
             looked_in=[{"path": place.path, "env": place.env or None,
                         "env_value": os.environ.get(place.env) if place.env else None} for place in source.places],
-            files_read=len(known), files_found=files_found, problems=problems))
+            files_read=len(known), files_found=files_found, problems=problems,
+            from_files=source.recognises is not None and not source.places[0].env if source.places else False))
     return out
 
 

@@ -349,7 +349,10 @@ class SettingsPage(Page):
     def reload_logs(self) -> None:
         rows = []
         for agent in agent_log_status(self.store):
-            if not agent.folders:
+            if agent.from_files:  # an export the user imports, no folder to look in
+                rows.append((agent.name, f"from files you import: {agent.usual_place}", f"{agent.files_read:,}",
+                             None if agent.files_read else "muted"))
+            elif not agent.folders:
                 moved = f"; {agent.moved_by} moves it" if agent.moved_by else ""
                 rows.append((agent.name, f"not found (looked in {agent.usual_place}{moved})", "—", "muted"))
             for folder in agent.folders:

@@ -48,10 +48,11 @@ class WelcomePage(QWidget):
                        else "that returned no usage yet."))
         else:
             said = "No provider account is set up."
-        places = ", ".join(f"{a.name} in {a.usual_place}" for a in agent_log_status(store) if not a.found)
-        found = [a.name for a in agent_log_status(store) if a.found]
+        agents = [a for a in agent_log_status(store) if not a.from_files]
+        found = [a.name for a in agents if a.found]
         logs = (f"Agent logs were found for {', '.join(found)}, with no usage in them yet." if found else
-                f"No agent logs were found on this computer (looked for {places}).")
+                f"No agent logs were found on this computer: Tracker looked where {len(agents)} coding agents "
+                "keep theirs (Settings lists each place, and the variable that moves it).")
         self.state.set_text("Welcome to Tracker",
                             f"No usage yet. {said} {logs}\n\nAdd a provider account, or look around with generated "
                             "demo data first (kept apart from your own).")

@@ -17,6 +17,7 @@ from tracker.cli import main
 from tracker.sources import registry
 
 REPO = Path(__file__).resolve().parents[2]
+BUILTIN_KINDS = [name for name, _ in registry.BUILTIN]  # every built-in agent, in registration order
 
 
 def test_the_built_ins_are_declared_in_pyproject_exactly_as_listed():
@@ -166,7 +167,7 @@ def test_the_entry_point_scan_is_cached_until_a_package_is_installed(tmp_path):
     install_example(folder)
     os.utime(folder, (old, old))
     first = _probe(load, env)
-    assert first == {"kinds": ["claude_code", "codex", "gemini_cli", "example_agent"], "metadata": True}
+    assert first == {"kinds": BUILTIN_KINDS + ["example_agent"], "metadata": True}
     cache = Path(os.environ["TRACKER_HOME"]) / "cache" / registry.CACHE_NAME
     assert json.loads(cache.read_text())["entry_points"] == [
         ["example_agent", "tracker_example_source:SOURCE", "tracker-example-source 1.0.0"]]
@@ -181,7 +182,7 @@ def test_the_entry_point_scan_is_cached_until_a_package_is_installed(tmp_path):
     os.utime(folder, (old, old))
     _probe(load, env)  # settled: kept in the cache again
     env_without = dict(os.environ)  # the package's folder leaves the path: its plug-in is not offered from the cache
-    assert _probe(load, env_without) == {"kinds": ["claude_code", "codex", "gemini_cli"], "metadata": True}
+    assert _probe(load, env_without) == {"kinds": BUILTIN_KINDS, "metadata": True}
 
 
 def test_an_import_with_nothing_new_loads_no_reader(tmp_path):
@@ -203,7 +204,7 @@ def test_an_import_with_nothing_new_loads_no_reader(tmp_path):
     assert "tracker.sources.claude_code" in first  # not vacuous: a changed file loads its reader
     nothing_new = loaded()
     assert "tracker.sources.registry" in nothing_new and "tracker.sources.agents.claude_code" in nothing_new
-    readers = {"tracker.sources.claude_code", "tracker.sources.codex", "tracker.sources.gemini_cli",
+    readers = {f"tracker.sources.{kind}" for kind in BUILTIN_KINDS} | {
                "tracker.sources.logfiles", "tracker.sources.claude_lines", "msgspec", "tracker.storage.bulk",
                "importlib.metadata"}
     assert readers & nothing_new == set()

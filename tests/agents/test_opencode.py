@@ -14,19 +14,15 @@ from pathlib import Path
 
 import pytest
 
-from tests.logs.conftest import Logs
+from tests.agents import support
+from tests.agents.support import logs  # noqa: F401  (the fixture)
+from tests.agents.support import tokens
 from tracker.sources.agents import opencode as plugin
 
 FIXTURES = Path(__file__).parent / "fixtures" / "opencode"
 REAL_SQL = FIXTURES / "opencode-1.16.0.sql"
 SESSION = "ses_04ca851f7ffevKrKMHW3RsPK1U"
 DEEPSEEK = "monkeycode-basic/deepseek-v4-flash"
-TOKEN_COLUMNS = ("input_tokens", "cache_read_tokens", "cache_write_5m_tokens", "output_tokens", "reasoning_tokens")
-
-
-@pytest.fixture
-def logs(store, pricer):
-    return Logs(Path(os.environ["HOME"]), store, pricer)
 
 
 @pytest.fixture
@@ -35,13 +31,8 @@ def data_dir(logs) -> Path:
 
 
 def real_database(path: Path) -> sqlite3.Connection:
-    """The 1.16.0 database of the fixture, in WAL mode as OpenCode keeps it; the connection stays open to write."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    conn = sqlite3.connect(path, isolation_level=None)
-    conn.execute("PRAGMA journal_mode=WAL")
-    conn.execute("PRAGMA wal_autocheckpoint=0")  # new rows stay in the -wal, as while OpenCode runs
-    conn.executescript(REAL_SQL.read_text(encoding="utf-8"))
-    return conn
+    """The 1.16.0 database of the fixture; the connection stays open to write (support.sqlite_database)."""
+    return support.sqlite_database(path, REAL_SQL)
 
 
 def assistant(message_id: str, created: int, tokens: dict, session: str = SESSION, model: str = "claude-sonnet-4-5",
@@ -67,15 +58,8 @@ def insert(conn: sqlite3.Connection, *messages: dict, table: str = "message") ->
                           m.get("seq", 1)))
 
 
-def tokens(event: dict) -> tuple:
-    return tuple(event[c] for c in TOKEN_COLUMNS)
-
-
-def by_day_and_model(logs: Logs) -> dict:
-    rows = logs.store.conn.execute(
-        "SELECT date(ts_ms / 1000, 'unixepoch'), model, count(*), " + ", ".join(f"sum({c})" for c in TOKEN_COLUMNS) +
-        " FROM events WHERE source = 'opencode' GROUP BY 1, 2 ORDER BY 1, 2").fetchall()
-    return {(day, model): tuple(rest) for day, model, *rest in rows}
+def by_day_and_model(logs) -> dict:
+    return support.by_day_and_model(logs, "opencode")
 
 
 # -- real files --------------------------------------------------------------------------
@@ -245,11 +229,7 @@ def test_every_bad_record_is_counted_by_reason(logs, data_dir):
 
 
 def test_a_database_that_is_not_opencodes(logs, data_dir):
-    data_dir.mkdir(parents=True)
-    other = sqlite3.connect(data_dir / "opencode-old.db")
-    other.execute("CREATE TABLE conversations (id TEXT, body TEXT)")
-    other.commit()
-    other.close()
+    support.other_database(data_dir / "opencode-old.db", "CREATE TABLE conversations (id TEXT, body TEXT)")
     (data_dir / "opencode-broken.db").write_bytes(b"not a database" * 200)
     report = logs.run()
     assert report.lines_skipped == {"unknown_kind": 1, "file_error": 1} and report.files_failed == 1

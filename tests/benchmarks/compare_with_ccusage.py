@@ -48,8 +48,13 @@ def lay_out_opencode(home: Path) -> None:
     build_database(FIXTURES / "opencode" / "opencode-1.16.0.sql", home / ".local/share/opencode/opencode.db")
 
 
+def lay_out_goose(home: Path) -> None:
+    build_database(FIXTURES / "goose" / "sessions-schema17.sql", home / ".local/share/goose/sessions/sessions.db")
+
+
 # agent -> (ccusage command, tracker kind, how its files are laid out under HOME)
 AGENTS: dict[str, tuple[str, str, Callable[[Path], None]]] = {
+    "goose": ("goose", "goose", lay_out_goose),
     "opencode": ("opencode", "opencode", lay_out_opencode),
 }
 

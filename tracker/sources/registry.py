@@ -45,6 +45,7 @@ BUILTIN = (
     ("claude_code", "tracker.sources.agents.claude_code:SOURCE"),
     ("codex", "tracker.sources.agents.codex:SOURCE"),
     ("gemini_cli", "tracker.sources.agents.gemini_cli:SOURCE"),
+    ("goose", "tracker.sources.agents.goose:SOURCE"),
     ("opencode", "tracker.sources.agents.opencode:SOURCE"),
 )
 CACHE_NAME = "source-plugins.json"

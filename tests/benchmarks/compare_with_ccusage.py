@@ -48,12 +48,17 @@ def lay_out_opencode(home: Path) -> None:
     build_database(FIXTURES / "opencode" / "opencode-1.16.0.sql", home / ".local/share/opencode/opencode.db")
 
 
+def lay_out_amp(home: Path) -> None:
+    shutil.copytree(FIXTURES / "amp" / "home", home, dirs_exist_ok=True)
+
+
 def lay_out_goose(home: Path) -> None:
     build_database(FIXTURES / "goose" / "sessions-schema17.sql", home / ".local/share/goose/sessions/sessions.db")
 
 
 # agent -> (ccusage command, tracker kind, how its files are laid out under HOME)
 AGENTS: dict[str, tuple[str, str, Callable[[Path], None]]] = {
+    "amp": ("amp", "amp", lay_out_amp),
     "goose": ("goose", "goose", lay_out_goose),
     "opencode": ("opencode", "opencode", lay_out_opencode),
 }

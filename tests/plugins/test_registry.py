@@ -16,8 +16,9 @@ from tests.plugins.conftest import install_example, write_distribution
 from tracker.cli import main
 from tracker.sources import registry
 
+BUILTIN_KINDS = [name for name, _ in registry.BUILTIN]  # each built-in's entry-point name is its kind
+
 REPO = Path(__file__).resolve().parents[2]
-BUILTIN_KINDS = [name for name, _ in registry.BUILTIN]  # every built-in agent, in registration order
 
 
 def test_the_built_ins_are_declared_in_pyproject_exactly_as_listed():
@@ -204,7 +205,8 @@ def test_an_import_with_nothing_new_loads_no_reader(tmp_path):
     assert "tracker.sources.claude_code" in first  # not vacuous: a changed file loads its reader
     nothing_new = loaded()
     assert "tracker.sources.registry" in nothing_new and "tracker.sources.agents.claude_code" in nothing_new
-    readers = {f"tracker.sources.{kind}" for kind in BUILTIN_KINDS} | {
+    readers = {f"tracker.sources.{kind}" for kind in ("claude_code", "codex", "gemini_cli", "goose", "opencode",
+                                                      "amp")} | {
                "tracker.sources.logfiles", "tracker.sources.claude_lines", "msgspec", "tracker.storage.bulk",
                "importlib.metadata"}
     assert readers & nothing_new == set()

@@ -447,3 +447,19 @@ def read_whole(stat: FileStat, parse) -> tuple[ReadResult, dict]:
     cursor = cursor_value(stat, result, head="", tail="")
     cursor["whole"] = True
     return result, cursor
+
+
+MAX_DOCUMENT_BYTES = 256 * 1024 * 1024  # a whole-file document larger than this is skipped (counted)
+HUGE_FILE = "huge_file"
+
+
+def read_document(fh, limit: int, result: ReadResult) -> bytes | None:
+    """The whole of a file a source reads whole (a JSON document, a CSV export); None, counted, when too big."""
+    result.offset = limit
+    if limit > MAX_DOCUMENT_BYTES:
+        result.skipped[HUGE_FILE] += 1
+        return None
+    fh.seek(0)
+    data = fh.read()
+    result.bytes_read += len(data)
+    return data

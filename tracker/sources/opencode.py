@@ -34,8 +34,6 @@ from tracker.sources import foreign_db
 from tracker.sources import logfiles as lf
 from tracker.sources.agents.opencode import KIND
 
-MAX_JSON_FILE_BYTES = 16 * 1024 * 1024  # a message file holds metadata only; a bigger one is not a message
-SKIP_HUGE_FILE = "huge_file"
 SKIP_NO_USAGE = "no_usage"  # an assistant message without tokens yet (streaming, or failed before a response)
 SKIP_IN_PROGRESS = "in_progress"  # counts written, but the response not finished: read when it is
 SKIP_DUPLICATE = "duplicate"  # the same message in session_message and message
@@ -58,14 +56,8 @@ def parse(fh, start: int, limit: int, result: lf.ReadResult) -> None:
 
 # -- the JSON store: one message per file ----------------------------------------------
 def _parse_message_file(fh, limit: int, result: lf.ReadResult, path: Path) -> None:
-    result.offset = limit
-    if limit > MAX_JSON_FILE_BYTES:
-        result.skipped[SKIP_HUGE_FILE] += 1
-        return
-    fh.seek(0)
-    data = fh.read(limit)
-    result.bytes_read += len(data)
-    if not data.strip():
+    data = lf.read_document(fh, limit, result)
+    if data is None or not data.strip():
         return
     result.lines_seen += 1
     record = lf.loads_line(data, result.skipped)

@@ -42,6 +42,7 @@ GROUP = "tracker.sources"
 BUILTIN_DISTRIBUTION = "tracker"
 # (entry-point name, value): the same as [project.entry-points."tracker.sources"] in pyproject.toml
 BUILTIN = (
+    ("amp", "tracker.sources.agents.amp:SOURCE"),
     ("claude_code", "tracker.sources.agents.claude_code:SOURCE"),
     ("codex", "tracker.sources.agents.codex:SOURCE"),
     ("gemini_cli", "tracker.sources.agents.gemini_cli:SOURCE"),

@@ -205,7 +205,8 @@ def test_an_import_with_nothing_new_loads_no_reader(tmp_path):
     assert "tracker.sources.claude_code" in first  # not vacuous: a changed file loads its reader
     nothing_new = loaded()
     assert "tracker.sources.registry" in nothing_new and "tracker.sources.agents.claude_code" in nothing_new
-    readers = {"tracker.sources.claude_code", "tracker.sources.codex", "tracker.sources.gemini_cli",
+    readers = {f"tracker.sources.{kind}" for kind in ("claude_code", "codex", "gemini_cli", "goose", "opencode",
+                                                      "amp")} | {
                "tracker.sources.logfiles", "tracker.sources.claude_lines", "msgspec", "tracker.storage.bulk",
                "importlib.metadata"}
     assert readers & nothing_new == set()

@@ -42,12 +42,15 @@ GROUP = "tracker.sources"
 BUILTIN_DISTRIBUTION = "tracker"
 # (entry-point name, value): the same as [project.entry-points."tracker.sources"] in pyproject.toml
 BUILTIN = (
+    ("amp", "tracker.sources.agents.amp:SOURCE"),
     ("claude_code", "tracker.sources.agents.claude_code:SOURCE"),
     ("cline", "tracker.sources.agents.cline:SOURCE"),
     ("codex", "tracker.sources.agents.codex:SOURCE"),
     ("cursor", "tracker.sources.agents.cursor:SOURCE"),
     ("gemini_cli", "tracker.sources.agents.gemini_cli:SOURCE"),
+    ("goose", "tracker.sources.agents.goose:SOURCE"),
     ("kilo_code", "tracker.sources.agents.kilo_code:SOURCE"),
+    ("opencode", "tracker.sources.agents.opencode:SOURCE"),
     ("roo_code", "tracker.sources.agents.roo_code:SOURCE"),
 )
 CACHE_NAME = "source-plugins.json"

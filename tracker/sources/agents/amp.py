@@ -1,0 +1,62 @@
+"""Amp (Sourcegraph's coding agent, CLI and editor extension): where its threads are (reader: tracker.sources.amp).
+
+Where: `$AMP_DATA_DIR` (comma-separated; the variable ccusage reads) replaces
+the default `~/.local/share/amp` (also `$XDG_DATA_HOME/amp` when that is set);
+threads are `threads/T-<uuid>.json`, one JSON document per thread, rewritten
+as it grows: read whole when it changed. Amp's own code is not public: the
+layout is the one ccusage and tokscale read. docs/agents/amp.md
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from tracker.sources import discovery
+from tracker.sources.plugin import LAST, AgentSource, Place, PricingHints
+
+KIND = "amp"
+ENV = "AMP_DATA_DIR"
+XDG_ENV = "XDG_DATA_HOME"
+THREADS = "threads"
+
+
+def roots(configured: list[Path] | None = None) -> list[Path]:
+    """Explicit data folders (like AMP_DATA_DIR entries), else AMP_DATA_DIR, else ~/.local/share/amp."""
+    configured = configured or discovery.env_list(ENV)
+    if configured:
+        return discovery.unique_dirs(configured)
+    candidates = [discovery.home() / ".local" / "share" / "amp"]
+    xdg = os.environ.get(XDG_ENV, "").strip()
+    if xdg:
+        candidates.insert(0, Path(os.path.expanduser(xdg)) / "amp")
+    return discovery.unique_dirs(candidates)
+
+
+def discover(configured: list[Path] | None = None,
+             unreadable: list[tuple[str, str]] | None = None) -> list[discovery.FileStat]:
+    return [stat for root in roots(configured)
+            for stat in discovery.walk_files(root / THREADS, (".json",), unreadable)]
+
+
+def claim(folder: Path) -> Path | None:
+    """A copy of Amp's data folder (holding `threads/`), or of `threads/` itself."""
+    if folder.name == THREADS:
+        return folder.parent
+    return folder if (folder / THREADS).is_dir() else None
+
+
+SOURCE = AgentSource(
+    kind=KIND,
+    name="Amp",
+    places=(Place("~/.local/share/amp/threads", ENV), Place("$XDG_DATA_HOME/amp/threads", XDG_ENV)),
+    roots=roots,
+    discover=discover,
+    parse="tracker.sources.amp:parse",
+    whole_files=(".json",),
+    keep=LAST,
+    claim=claim,
+    folder_hint="threads/",
+    dedup_key="thread id + message id (a usage-ledger event without a message: thread id + its event id)",
+    pricing=PricingHints(),
+)

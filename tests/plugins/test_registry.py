@@ -16,6 +16,8 @@ from tests.plugins.conftest import install_example, write_distribution
 from tracker.cli import main
 from tracker.sources import registry
 
+BUILT_IN = [name for name, _ in registry.BUILTIN]  # in their order (each agent's kind is its entry-point name)
+
 REPO = Path(__file__).resolve().parents[2]
 
 
@@ -166,7 +168,7 @@ def test_the_entry_point_scan_is_cached_until_a_package_is_installed(tmp_path):
     install_example(folder)
     os.utime(folder, (old, old))
     first = _probe(load, env)
-    assert first == {"kinds": ["claude_code", "codex", "gemini_cli", "example_agent"], "metadata": True}
+    assert first == {"kinds": BUILT_IN + ["example_agent"], "metadata": True}
     cache = Path(os.environ["TRACKER_HOME"]) / "cache" / registry.CACHE_NAME
     assert json.loads(cache.read_text())["entry_points"] == [
         ["example_agent", "tracker_example_source:SOURCE", "tracker-example-source 1.0.0"]]
@@ -181,7 +183,7 @@ def test_the_entry_point_scan_is_cached_until_a_package_is_installed(tmp_path):
     os.utime(folder, (old, old))
     _probe(load, env)  # settled: kept in the cache again
     env_without = dict(os.environ)  # the package's folder leaves the path: its plug-in is not offered from the cache
-    assert _probe(load, env_without) == {"kinds": ["claude_code", "codex", "gemini_cli"], "metadata": True}
+    assert _probe(load, env_without) == {"kinds": BUILT_IN, "metadata": True}
 
 
 def test_an_import_with_nothing_new_loads_no_reader(tmp_path):

@@ -18,6 +18,7 @@ from click.testing import CliRunner
 from tests.plugins.conftest import EXAMPLE_PACKAGE
 from tracker.cli import main
 from tracker.paths import get_paths
+from tracker.sources import registry
 from tracker.storage import open_store
 
 # What the example fixture holds, counted by hand (tests/plugins/data/example-agent/sessions):
@@ -52,7 +53,7 @@ def run(*args: str) -> dict:
 def test_the_plugin_is_listed_with_the_built_ins(example_installed, example_logs):
     doc = run("sources", "agents", "--json")
     agents = {a["kind"]: a for a in doc["agents"]}
-    assert list(agents) == ["claude_code", "codex", "gemini_cli", "example_agent"]  # built-ins first
+    assert list(agents) == [name for name, _ in registry.BUILTIN] + ["example_agent"]  # built-ins first
     example = agents["example_agent"]
     assert example["name"] == "Example Agent" and example["origin"] == "tracker-example-source 1.0.0"
     assert example["found"] is True and example["folders"][0]["path"] == str(example_logs)
@@ -133,6 +134,8 @@ def test_an_extra_import_folder_is_claimed_by_the_plugin(example_installed, tmp_
     result = CliRunner().invoke(main, ["import", "--json"], catch_exceptions=False)
     doc = json.loads(result.output)
     assert doc["by_source"]["example_agent"]["events_added"] == 3
-    assert doc["notes"] == [f"import folder {empty} holds no agent's logs (expected inside: projects/ (Claude Code), "
-                            "sessions/ (Codex CLI), tmp/ (Gemini CLI), sessions/ (Example Agent))"]
+    expected = ", ".join(f"{s.folder_hint} ({s.name})" for s in registry.sources().values() if s.folder_hint)
+    assert expected.startswith("projects/ (Claude Code), sessions/ (Codex CLI), ")
+    assert expected.endswith(", sessions/ (Example Agent)")
+    assert doc["notes"] == [f"import folder {empty} holds no agent's logs (expected inside: {expected})"]
     assert len(stored_rows()) == 3

@@ -44,6 +44,7 @@ BUILTIN_DISTRIBUTION = "tracker"
 BUILTIN = (
     ("claude_code", "tracker.sources.agents.claude_code:SOURCE"),
     ("codex", "tracker.sources.agents.codex:SOURCE"),
+    ("copilot_cli", "tracker.sources.agents.copilot_cli:SOURCE"),
     ("gemini_cli", "tracker.sources.agents.gemini_cli:SOURCE"),
 )
 CACHE_NAME = "source-plugins.json"

@@ -143,25 +143,46 @@ def _event(record, session, project, cwd, skipped) -> UsageEvent | None:
     )
 
 
-def tokens_from(raw) -> Tokens | None:
+GEMINI_TOKEN_NAMES = ("input", "output", "cached", "thoughts", "tool", "total")
+
+
+def tokens_from(raw, names: tuple[str, ...] = GEMINI_TOKEN_NAMES) -> Tokens | None:
+    """A usage object's counts, named by `names` in the order of genai_tokens' arguments; None if unusable.
+
+    Gemini CLI's `tokens` {input, output, cached, thoughts, tool, total}; Qwen Code's
+    `usageMetadata` (Google GenAI's names) has the same counts under other names.
+    """
     if not isinstance(raw, dict):
         return None
-    values = {}
-    for name in ("input", "output", "cached", "thoughts", "tool", "total"):
-        value = lf.count(raw.get(name, 0))
-        if value is None:
-            return None
-        values[name] = value
-    inp, out, cached = values["input"], values["output"], values["cached"]
-    thoughts, tool, total = values["thoughts"], values["tool"], values["total"]
-    if cached and total == inp + out + thoughts + tool:
-        cached = min(cached, inp)
-        uncached = inp - cached  # input included the cached part
+    values = [lf.count(raw.get(name, 0)) for name in names]
+    if None in values:
+        return None
+    return genai_tokens(*values)
+
+
+def genai_tokens(prompt: int, candidates: int, cached: int, thoughts: int, tool: int, total: int) -> Tokens:
+    """Token classes of one Google GenAI usage record (prompt, candidates, cached content, thoughts, tool-use prompt).
+
+    The total says what the parts include:
+    * total == prompt + candidates + thoughts + tool (Gemini's API): the prompt
+      includes the cached tokens; thoughts are output beside the candidates;
+    * total == prompt + candidates + tool with thoughts > 0 (an OpenAI-compatible
+      response converted by Qwen Code: completion_tokens includes reasoning):
+      the candidates include the thoughts, and the prompt the cached tokens
+      (OpenAI's prompt_tokens always does);
+    * any other total: the prompt is taken as uncached, thoughts beside the candidates.
+    Tool-use prompt tokens are input.
+    """
+    thoughts_inside = bool(thoughts) and total == prompt + candidates + tool
+    if thoughts_inside or (cached and total == prompt + candidates + thoughts + tool):
+        cached = min(cached, prompt)
+        uncached = prompt - cached  # the prompt included the cached part
     else:
-        uncached = inp
+        uncached = prompt
+    output = candidates if thoughts_inside else candidates + thoughts
     return Tokens(
         input_tokens=uncached + tool,
         cache_read_tokens=cached,
-        output_tokens=out + thoughts,
-        reasoning_tokens=thoughts,
+        output_tokens=output,
+        reasoning_tokens=min(thoughts, output),
     )

@@ -27,7 +27,6 @@ from tracker.sources.agents.copilot_cli import KIND
 SKIP_AGENT_TOTAL = "agent_total"  # an invoke_agent span: the sum of its chat spans
 SKIP_NO_USAGE = "no_usage"  # a record with no tokens (or a store without a usage table)
 SKIP_NOT_A_SPAN = "not_a_span"  # a metric or log record that mentions token attributes
-SKIP_DUPLICATE = "duplicate"  # the same call twice in one read
 USAGE_TABLE = "assistant_usage_events"
 REQUIRED_COLUMNS = frozenset({"session_id", "model", "input_tokens", "output_tokens", "created_at"})
 OPTIONAL_COLUMNS = ("cache_read_tokens", "cache_write_tokens", "reasoning_tokens", "copilot_usage_model",
@@ -137,8 +136,8 @@ def _time_ms(value) -> int | None:
 
 # -- OpenTelemetry exports ---------------------------------------------------------------
 def _parse_otel(fh, start: int, limit: int, result: lf.ReadResult) -> None:
+    # a span exported twice (same key) is resolved, and counted, by the importer's batch
     skipped = result.skipped
-    seen: set[str] = set()
     for line in lf.iter_lines(fh, start, limit, OTEL_PATTERNS, result):
         record = lf.loads_line(line, skipped)
         if record is None:
@@ -146,13 +145,8 @@ def _parse_otel(fh, start: int, limit: int, result: lf.ReadResult) -> None:
         spans = _otlp_spans(record, skipped) if "resourceSpans" in record else (record,)
         for span in spans:
             event = _span_event(span, skipped)
-            if event is None:
-                continue
-            if event.key in seen:
-                skipped[SKIP_DUPLICATE] += 1  # a span exported twice
-                continue
-            seen.add(event.key)
-            result.events.append(event)
+            if event is not None:
+                result.events.append(event)
 
 
 def _otlp_spans(record: dict, skipped):

@@ -25,25 +25,17 @@ USAGE_NAMES = ("promptTokenCount", "candidatesTokenCount", "cachedContentTokenCo
                "toolUsePromptTokenCount", "totalTokenCount")
 KNOWN_TYPES = frozenset({"user", "assistant", "tool_result", "system"})
 SKIP_NO_USAGE = "no_usage"  # "usageMetadata" in a record that is not a response (a tool's output, a prompt)
-SKIP_DUPLICATE = "duplicate"  # the same record twice in one read
 PATTERNS = (b'"usageMetadata"',)
 
 
 def parse(fh, start: int, limit: int, result: lf.ReadResult) -> None:
+    # a uuid read twice (here or in another file) is resolved, and counted, by the importer's batch
     fallback_session = lf.path_text(Path(getattr(fh, "name", "")).stem)
-    seen: set[str] = set()
     for line in lf.iter_lines(fh, start, limit, PATTERNS, result):
         record = lf.loads_line(line, result.skipped)
-        if record is None:
-            continue
-        event = _event(record, fallback_session, result.skipped)
-        if event is None:
-            continue
-        if event.key in seen:
-            result.skipped[SKIP_DUPLICATE] += 1
-            continue
-        seen.add(event.key)
-        result.events.append(event)
+        event = None if record is None else _event(record, fallback_session, result.skipped)
+        if event is not None:
+            result.events.append(event)
 
 
 def _event(record: dict, fallback_session: str, skipped) -> UsageEvent | None:

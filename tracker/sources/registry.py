@@ -46,6 +46,7 @@ BUILTIN = (
     ("codex", "tracker.sources.agents.codex:SOURCE"),
     ("copilot_cli", "tracker.sources.agents.copilot_cli:SOURCE"),
     ("gemini_cli", "tracker.sources.agents.gemini_cli:SOURCE"),
+    ("kimi_cli", "tracker.sources.agents.kimi_cli:SOURCE"),
     ("qwen_code", "tracker.sources.agents.qwen_code:SOURCE"),
 )
 CACHE_NAME = "source-plugins.json"

@@ -20,8 +20,6 @@ from tracker.core.tokens import Tokens
 from tracker.sources import logfiles as lf
 from tracker.sources.agents.gemini_cli import KIND, PROVIDER
 
-MAX_JSON_FILE_BYTES = 256 * 1024 * 1024  # a whole-session JSON larger than this is skipped
-SKIP_HUGE_FILE = "huge_file"
 SKIP_DUPLICATE = "duplicate"  # a JSONL record replaced by a later one with the same id
 KNOWN_TYPES = frozenset({"user", "gemini", "info", "error", "warning", "system", "tool"})
 _HASH_DIR = re.compile(r"^[0-9a-f]{32,}$")
@@ -56,21 +54,8 @@ def parse(fh, start: int, limit: int, result: lf.ReadResult) -> None:
 
 def _parse_json(fh, limit, result, path, project, cwd) -> None:
     """A whole-session file: every message, every time it changes (upserts are idempotent)."""
-    if limit > MAX_JSON_FILE_BYTES:
-        result.skipped[SKIP_HUGE_FILE] += 1
-        result.offset = limit
-        return
-    fh.seek(0)
-    data = fh.read(limit)
-    result.bytes_read += len(data)
-    result.offset = limit
-    if not data.strip():
-        return
-    result.lines_seen += 1
-    doc = lf.loads_line(data, result.skipped)
+    doc = lf.read_document(fh, limit, result)
     if doc is None:
-        # a session file caught mid-rewrite: read it again when it changes
-        result.offset = 0
         return
     session = doc.get("sessionId") if isinstance(doc.get("sessionId"), str) else lf.path_text(path.stem)
     messages = doc.get("messages")

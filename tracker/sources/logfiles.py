@@ -56,6 +56,7 @@ BAD_NUMBER = "bad_number"  # null, negative, fractional or text where a token co
 BAD_TIMESTAMP = "bad_timestamp"
 MISSING_MODEL = "missing_model"
 UNKNOWN_KIND = "unknown_kind"
+HUGE_FILE = "huge_file"  # a whole document larger than MAX_DOCUMENT_BYTES, not read
 
 
 def parse_ts_ms(value) -> int | None:
@@ -292,6 +293,27 @@ def _long_line(fh, pos: int, limit: int, data: bytes, chunk_bytes: int, max_line
             return None, pos + size + 1
         parts.append(more[:nl + 1])
         return b"".join(parts), pos + size + 1
+
+
+MAX_DOCUMENT_BYTES = 256 * 1024 * 1024  # a whole JSON document larger than this is not read (counted)
+
+
+def read_document(fh, limit: int, result: ReadResult, max_bytes: int = MAX_DOCUMENT_BYTES):
+    """A whole JSON document (a file its agent rewrites, read whole): the object, or None with the reason counted.
+
+    An empty file is None with nothing counted; a document caught mid-rewrite is
+    `invalid_json`, and is read again when its stat changes (the agent finished it).
+    """
+    if limit > max_bytes:
+        result.skipped[HUGE_FILE] += 1
+        return None
+    fh.seek(0)
+    data = fh.read(limit)
+    result.bytes_read += len(data)
+    if not data.strip():
+        return None
+    result.lines_seen += 1
+    return loads_line(data, result.skipped)
 
 
 def iter_lines(

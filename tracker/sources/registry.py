@@ -45,6 +45,7 @@ BUILTIN = (
     ("claude_code", "tracker.sources.agents.claude_code:SOURCE"),
     ("codex", "tracker.sources.agents.codex:SOURCE"),
     ("copilot_cli", "tracker.sources.agents.copilot_cli:SOURCE"),
+    ("droid", "tracker.sources.agents.droid:SOURCE"),
     ("gemini_cli", "tracker.sources.agents.gemini_cli:SOURCE"),
     ("kimi_cli", "tracker.sources.agents.kimi_cli:SOURCE"),
     ("qwen_code", "tracker.sources.agents.qwen_code:SOURCE"),

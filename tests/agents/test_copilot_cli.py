@@ -18,8 +18,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tests.logs.conftest import isolated_home, log_store, logs, shared_pricer  # noqa: F401  (fixtures)
+from tests.agents.checks import damaged_records_parse_safely, utc_day
 from tests.reliability.conftest import PROFILE
-from tests.reliability.test_bad_input import compact, mutate, run_parser
 from tracker.sources import copilot_cli as reader
 from tracker.services.log_import import roots_with_folders
 from tracker.sources import logfiles as lf
@@ -51,19 +51,12 @@ STORE_EXPECTED = {
 def by_day_model(events: list[dict]) -> dict:
     totals: dict = defaultdict(lambda: [0] * 6)
     for e in events:
-        day = _day(e["ts_ms"])
-        row = totals[(day, e["model"])]
+        row = totals[(utc_day(e["ts_ms"]), e["model"])]
         for i, name in enumerate(("input_tokens", "cache_read_tokens", "cache_write_5m_tokens", "output_tokens",
                                   "reasoning_tokens")):
             row[i] += e[name]
         row[5] += 1
     return {k: tuple(v) for k, v in totals.items()}
-
-
-def _day(ts_ms: int) -> str:
-    from datetime import datetime, timezone
-
-    return datetime.fromtimestamp(ts_ms / 1000, timezone.utc).strftime("%Y-%m-%d")
 
 
 def copilot_home(logs) -> Path:
@@ -225,7 +218,7 @@ def test_rows_committed_to_the_write_ahead_log_are_read(logs):
         assert Path(str(db) + "-wal").stat().st_size > 0  # the row is in the WAL, the database file unchanged
         report = logs.run()
         assert (report.files_read, report.events_added) == (1, 1)
-        new = [e for e in logs.events("copilot_cli") if _day(e["ts_ms"]) == "2026-06-15"]
+        new = [e for e in logs.events("copilot_cli") if utc_day(e["ts_ms"]) == "2026-06-15"]
         assert [(e["input_tokens"], e["cache_read_tokens"], e["output_tokens"]) for e in new] == [(200, 500, 70)]
         assert logs.run().files_read == 0
     finally:
@@ -380,10 +373,6 @@ def test_the_fixture_export_is_what_the_readme_says():
 @PROFILE
 @given(st.data())
 def test_damaged_spans_never_escape_the_reader(data):
-    """Mutations of the fixture's spans (fields dropped, retyped) and stray bytes: counted, never raised."""
     with open(FIXTURE / "otel" / OTEL_NAME, "rb") as fh:
         records = [json.loads(line) for line in fh.read().splitlines()]
-    chosen = [mutate(r, data) if data.draw(st.booleans()) else r for r in records[1:5] + records[7:]]
-    raw = b"".join(compact(r).encode() + b"\n" for r in chosen) + data.draw(st.binary(max_size=40))
-    result = run_parser(reader.parse, raw, "/h/.copilot/otel/x.jsonl")
-    assert len(result.events) <= len(chosen)
+    damaged_records_parse_safely(reader.parse, records[1:5] + records[7:], data, "/h/.copilot/otel/x.jsonl")

@@ -10,11 +10,11 @@ from __future__ import annotations
 import json
 import os
 import shutil
-from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
 
+from tests.agents.checks import utc_day
 from tests.logs.conftest import isolated_home, log_store, logs, shared_pricer  # noqa: F401  (fixtures)
 from tracker.services.log_import import roots_with_folders
 from tracker.services.reprice import reprice
@@ -36,7 +36,7 @@ EXPECTED = {
 
 
 def rows(events) -> dict:
-    return {e["session"]: (datetime.fromtimestamp(e["ts_ms"] / 1000, timezone.utc).strftime("%Y-%m-%d"), e["model"],
+    return {e["session"]: (utc_day(e["ts_ms"]), e["model"],
                            e["input_tokens"], e["cache_read_tokens"], e["cache_write_5m_tokens"], e["output_tokens"],
                            e["reasoning_tokens"]) for e in events}
 

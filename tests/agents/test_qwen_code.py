@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import shutil
 from collections import defaultdict
-from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
@@ -17,8 +16,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tests.logs.conftest import isolated_home, log_store, logs, shared_pricer  # noqa: F401  (fixtures)
+from tests.agents.checks import damaged_records_parse_safely, utc_day
 from tests.reliability.conftest import PROFILE
-from tests.reliability.test_bad_input import compact, mutate, run_parser
 from tracker.services.log_import import roots_with_folders
 from tracker.sources import qwen_code as reader
 from tracker.sources.agents import qwen_code as plugin
@@ -42,8 +41,7 @@ EXPECTED = {
 def by_day_model(events) -> dict:
     totals: dict = defaultdict(lambda: [0] * 5)
     for e in events:
-        day = datetime.fromtimestamp(e["ts_ms"] / 1000, timezone.utc).strftime("%Y-%m-%d")
-        row = totals[(day, e["model"])]
+        row = totals[(utc_day(e["ts_ms"]), e["model"])]
         for i, name in enumerate(("input_tokens", "cache_read_tokens", "output_tokens", "reasoning_tokens")):
             row[i] += e[name]
         row[4] += 1
@@ -170,10 +168,7 @@ def test_every_bad_record_is_counted_by_reason(logs):
 def test_damaged_records_never_escape_the_reader(data):
     with open(FIXTURE / "projects" / PROJECT / "chats" / f"{S1}.jsonl", "rb") as fh:
         records = [json.loads(line) for line in fh.read().splitlines()]
-    chosen = [mutate(r, data) if data.draw(st.booleans()) else r for r in records]
-    raw = b"".join(compact(r).encode() + b"\n" for r in chosen) + data.draw(st.binary(max_size=40))
-    result = run_parser(reader.parse, raw, "/h/.qwen/projects/p/chats/s.jsonl")
-    assert len(result.events) <= len(chosen)
+    damaged_records_parse_safely(reader.parse, records, data, "/h/.qwen/projects/p/chats/s.jsonl")
 
 
 # -- where -------------------------------------------------------------------------------------

@@ -89,7 +89,8 @@ def session_tokens(usage) -> Tokens | None:
     # with no total, the usual one (ccusage and tokscale read it so too)
     readings = [(False, False), (False, True), (True, False), (True, True)]
     cache_in, thinking_in = next(
-        (r for r in readings if total == inp + out + (0 if r[0] else cache_read + cache_write) + (0 if r[1] else thinking)),
+        (r for r in readings
+         if total == inp + out + (0 if r[0] else cache_read + cache_write) + (0 if r[1] else thinking)),
         (False, False)) if total else (False, False)
     uncached = max(inp - cache_read - cache_write, 0) if cache_in else inp
     output = out if thinking_in else out + thinking

@@ -25,7 +25,8 @@ def price_event(pricer: Pricer, event: UsageEvent) -> UsageEvent:
         event.partly_priced = None
         return event
     priced = pricer.price(event.tokens, event.model, event.provider, event.ts_ms, event.service_tier, event.requests,
-                          speed=event.speed, units=event.units)
+                          speed=event.speed, units=event.units,
+                          tier_prompt_tokens=event_tier_prompt(event.tokens, event.requests))
     event.cost_pico, event.price_id, event.partly_priced = priced.cost_pico, priced.price_id, priced.partly
     return event
 
@@ -62,6 +63,17 @@ def price_bucket_usage(pricer: Pricer, tokens, model: str | None, provider: str 
         tokens, model or f"{provider}:{kind}", provider, at_ms, service_tier, requests=requests or 0,
         batch=bool(batch), tier_prompt_tokens=bucket_tier_prompt(tokens, requests, extra), units=units,
     )
+
+
+def event_tier_prompt(tokens, requests: int | None) -> int | None:
+    """Prompt size of one request of an event, for long-context tiers: None (the event's own) for one request.
+
+    An event that sums requests (requests > 1), or a session's totals whose number
+    of requests the agent does not say (requests 0: Droid), is tiered like a
+    provider aggregate: by its mean request, else the base tier (a session's total
+    prompt crosses every 200k tier while no request of it may have).
+    """
+    return None if requests is None or requests == 1 else bucket_tier_prompt(tokens, requests, None)
 
 
 # Anthropic's usage report can be grouped by context window instead of counting requests.

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from tracker.core.tokens import Tokens
 from tracker.core.units import units_from_text
 from tracker.pricing import Pricer
-from tracker.services.ingest import price_bucket_usage
+from tracker.services.ingest import event_tier_prompt, price_bucket_usage
 from tracker.storage import Store
 
 
@@ -46,7 +46,9 @@ def reprice(store: Store, pricer: Pricer, since_ms: int | None = None) -> Repric
                                                 extra, units, kind)
                 else:
                     speed, units, old_partly = row[14], units_from_text(row[15]), row[16]
-                    priced = pricer.price(tokens, model, provider, ts_ms, tier, requests or 1, speed=speed, units=units)
+                    requests = 1 if requests is None else requests
+                    priced = pricer.price(tokens, model, provider, ts_ms, tier, requests, speed=speed, units=units,
+                                          tier_prompt_tokens=event_tier_prompt(tokens, requests))
                 if priced.cost_pico is None:
                     result.unpriced_models[model or "?"] = result.unpriced_models.get(model or "?", 0) + 1
                 if (priced.cost_pico, priced.price_id, priced.partly) != (old_cost, old_id, old_partly):

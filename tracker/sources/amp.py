@@ -32,11 +32,7 @@ KNOWN_ROLES = frozenset({"user", "system", "info"})
 
 def parse(fh, start: int, limit: int, result: lf.ReadResult) -> None:
     path = Path(getattr(fh, "name", ""))
-    data = lf.read_document(fh, limit, result)
-    if data is None or not data.strip():
-        return
-    result.lines_seen += 1
-    doc = lf.loads_line(data, result.skipped)
+    doc = lf.read_json_document(fh, limit, result)
     if doc is None:  # caught mid-rewrite: read again when it changes
         return
     thread = doc.get("id") if isinstance(doc.get("id"), str) and doc.get("id") else lf.path_text(path.stem)

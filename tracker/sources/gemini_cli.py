@@ -20,8 +20,6 @@ from tracker.core.tokens import Tokens
 from tracker.sources import logfiles as lf
 from tracker.sources.agents.gemini_cli import KIND, PROVIDER
 
-MAX_JSON_FILE_BYTES = 256 * 1024 * 1024  # a whole-session JSON larger than this is skipped
-SKIP_HUGE_FILE = "huge_file"
 SKIP_DUPLICATE = "duplicate"  # a JSONL record replaced by a later one with the same id
 KNOWN_TYPES = frozenset({"user", "gemini", "info", "error", "warning", "system", "tool"})
 _HASH_DIR = re.compile(r"^[0-9a-f]{32,}$")
@@ -56,21 +54,8 @@ def parse(fh, start: int, limit: int, result: lf.ReadResult) -> None:
 
 def _parse_json(fh, limit, result, path, project, cwd) -> None:
     """A whole-session file: every message, every time it changes (upserts are idempotent)."""
-    if limit > MAX_JSON_FILE_BYTES:
-        result.skipped[SKIP_HUGE_FILE] += 1
-        result.offset = limit
-        return
-    fh.seek(0)
-    data = fh.read(limit)
-    result.bytes_read += len(data)
-    result.offset = limit
-    if not data.strip():
-        return
-    result.lines_seen += 1
-    doc = lf.loads_line(data, result.skipped)
+    doc = lf.read_json_document(fh, limit, result)
     if doc is None:
-        # a session file caught mid-rewrite: read it again when it changes
-        result.offset = 0
         return
     session = doc.get("sessionId") if isinstance(doc.get("sessionId"), str) else lf.path_text(path.stem)
     messages = doc.get("messages")
@@ -143,25 +128,46 @@ def _event(record, session, project, cwd, skipped) -> UsageEvent | None:
     )
 
 
-def tokens_from(raw) -> Tokens | None:
+GEMINI_TOKEN_NAMES = ("input", "output", "cached", "thoughts", "tool", "total")
+
+
+def tokens_from(raw, names: tuple[str, ...] = GEMINI_TOKEN_NAMES) -> Tokens | None:
+    """A usage object's counts, named by `names` in the order of genai_tokens' arguments; None if unusable.
+
+    Gemini CLI's `tokens` {input, output, cached, thoughts, tool, total}; Qwen Code's
+    `usageMetadata` (Google GenAI's names) has the same counts under other names.
+    """
     if not isinstance(raw, dict):
         return None
-    values = {}
-    for name in ("input", "output", "cached", "thoughts", "tool", "total"):
-        value = lf.count(raw.get(name, 0))
-        if value is None:
-            return None
-        values[name] = value
-    inp, out, cached = values["input"], values["output"], values["cached"]
-    thoughts, tool, total = values["thoughts"], values["tool"], values["total"]
-    if cached and total == inp + out + thoughts + tool:
-        cached = min(cached, inp)
-        uncached = inp - cached  # input included the cached part
+    values = [lf.count(raw.get(name, 0)) for name in names]
+    if None in values:
+        return None
+    return genai_tokens(*values)
+
+
+def genai_tokens(prompt: int, candidates: int, cached: int, thoughts: int, tool: int, total: int) -> Tokens:
+    """Token classes of one Google GenAI usage record (prompt, candidates, cached content, thoughts, tool-use prompt).
+
+    The total says what the parts include:
+    * total == prompt + candidates + thoughts + tool (Gemini's API): the prompt
+      includes the cached tokens; thoughts are output beside the candidates;
+    * total == prompt + candidates + tool with thoughts > 0 (an OpenAI-compatible
+      response converted by Qwen Code: completion_tokens includes reasoning):
+      the candidates include the thoughts, and the prompt the cached tokens
+      (OpenAI's prompt_tokens always does);
+    * any other total: the prompt is taken as uncached, thoughts beside the candidates.
+    Tool-use prompt tokens are input.
+    """
+    thoughts_inside = bool(thoughts) and total == prompt + candidates + tool
+    if thoughts_inside or (cached and total == prompt + candidates + thoughts + tool):
+        cached = min(cached, prompt)
+        uncached = prompt - cached  # the prompt included the cached part
     else:
-        uncached = inp
+        uncached = prompt
+    output = candidates if thoughts_inside else candidates + thoughts
     return Tokens(
         input_tokens=uncached + tool,
         cache_read_tokens=cached,
-        output_tokens=out + thoughts,
-        reasoning_tokens=thoughts,
+        output_tokens=output,
+        reasoning_tokens=min(thoughts, output),
     )

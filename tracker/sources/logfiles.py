@@ -463,3 +463,13 @@ def read_document(fh, limit: int, result: ReadResult) -> bytes | None:
     data = fh.read()
     result.bytes_read += len(data)
     return data
+
+
+def read_json_document(fh, limit: int, result: ReadResult):
+    """A whole JSON document: the object, or None (an empty file: nothing counted; too big or caught
+    mid-rewrite: counted, and read again when its stat changes, once the agent finished writing it)."""
+    data = read_document(fh, limit, result)
+    if data is None or not data.strip():
+        return None
+    result.lines_seen += 1
+    return loads_line(data, result.skipped)

@@ -56,11 +56,7 @@ def parse(fh, start: int, limit: int, result: lf.ReadResult) -> None:
 
 # -- the JSON store: one message per file ----------------------------------------------
 def _parse_message_file(fh, limit: int, result: lf.ReadResult, path: Path) -> None:
-    data = lf.read_document(fh, limit, result)
-    if data is None or not data.strip():
-        return
-    result.lines_seen += 1
-    record = lf.loads_line(data, result.skipped)
+    record = lf.read_json_document(fh, limit, result)
     if record is None:  # caught mid-rewrite: read again when it changes
         return
     session = lf.path_text(path.parent.name)

@@ -46,11 +46,15 @@ BUILTIN = (
     ("claude_code", "tracker.sources.agents.claude_code:SOURCE"),
     ("cline", "tracker.sources.agents.cline:SOURCE"),
     ("codex", "tracker.sources.agents.codex:SOURCE"),
+    ("copilot_cli", "tracker.sources.agents.copilot_cli:SOURCE"),
     ("cursor", "tracker.sources.agents.cursor:SOURCE"),
+    ("droid", "tracker.sources.agents.droid:SOURCE"),
     ("gemini_cli", "tracker.sources.agents.gemini_cli:SOURCE"),
     ("goose", "tracker.sources.agents.goose:SOURCE"),
     ("kilo_code", "tracker.sources.agents.kilo_code:SOURCE"),
+    ("kimi_cli", "tracker.sources.agents.kimi_cli:SOURCE"),
     ("opencode", "tracker.sources.agents.opencode:SOURCE"),
+    ("qwen_code", "tracker.sources.agents.qwen_code:SOURCE"),
     ("roo_code", "tracker.sources.agents.roo_code:SOURCE"),
 )
 CACHE_NAME = "source-plugins.json"

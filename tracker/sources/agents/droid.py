@@ -1,0 +1,55 @@
+"""Droid (Factory): where its session totals are and how they are counted (reader: tracker.sources.droid).
+
+Where: `$DROID_SESSIONS_DIR` (comma-separated, the `sessions` folder itself, as
+ccusage reads it), else `~/.factory/sessions`. Droid keeps no per-request usage
+on disk: each session's `<session id>.settings.json` holds the session's running
+`tokenUsage`, rewritten as the session runs (read whole when it changed, one
+row per session, the newest totals replacing the earlier). docs/agents/droid.md
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tracker.sources import discovery
+from tracker.sources.plugin import LAST, AgentSource, Place, PricingHints
+
+KIND = "droid"
+ENV = "DROID_SESSIONS_DIR"
+SETTINGS_SUFFIX = ".settings.json"
+
+
+def roots(configured: list[Path] | None = None) -> list[Path]:
+    """Explicit `sessions` folders (like DROID_SESSIONS_DIR entries), else the variable, else ~/.factory/sessions."""
+    return discovery.unique_dirs(configured or discovery.env_list(ENV)
+                                 or [discovery.home() / ".factory" / "sessions"])
+
+
+def discover(configured: list[Path] | None = None,
+             unreadable: list[tuple[str, str]] | None = None) -> list[discovery.FileStat]:
+    return [stat for root in roots(configured) for stat in discovery.walk_files(root, (SETTINGS_SUFFIX,), unreadable)]
+
+
+def claim(folder: Path) -> Path | None:
+    """A copy of Droid's `sessions/` folder (holding `*.settings.json`), or a folder holding one."""
+    for candidate in (folder, folder / "sessions"):
+        if candidate.name == "sessions" and candidate.is_dir() \
+                and next(candidate.rglob("*" + SETTINGS_SUFFIX), None) is not None:
+            return candidate
+    return None
+
+
+SOURCE = AgentSource(
+    kind=KIND,
+    name="Droid",
+    places=(Place("~/.factory/sessions", ENV),),
+    roots=roots,
+    discover=discover,
+    parse="tracker.sources.droid:parse",
+    whole_files=(SETTINGS_SUFFIX,),
+    keep=LAST,
+    claim=claim,
+    folder_hint=".factory/sessions/",
+    dedup_key="the session id (one row per session: its latest running totals)",
+    pricing=PricingHints(),
+)

@@ -43,6 +43,7 @@ BUILTIN_DISTRIBUTION = "tracker"
 # (entry-point name, value): the same as [project.entry-points."tracker.sources"] in pyproject.toml
 BUILTIN = (
     ("amp", "tracker.sources.agents.amp:SOURCE"),
+    ("antigravity", "tracker.sources.agents.google_antigravity:SOURCE"),
     ("claude_code", "tracker.sources.agents.claude_code:SOURCE"),
     ("cline", "tracker.sources.agents.cline:SOURCE"),
     ("codex", "tracker.sources.agents.codex:SOURCE"),

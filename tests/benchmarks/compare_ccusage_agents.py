@@ -1,6 +1,6 @@
 """Compare tracker and ccusage 20.0.24 per day x model on the same agent fixture files (not collected by pytest).
 
-For each agent both read (Antigravity, GitHub Copilot CLI, Qwen Code, Kimi CLI, Droid), the
+For each agent both read (Antigravity, GitHub Copilot CLI, Qwen Code, Kimi CLI, Droid, pi, OpenClaw), the
 fixture home under tests/agents/fixtures/<kind>/home is copied to a scratch
 HOME; `tracker` imports it (in this process, a scratch store) and
 `ccusage <agent> daily --json --offline --timezone UTC` reads it. The table
@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import shutil
 import sqlite3
 import subprocess
@@ -35,6 +36,8 @@ AGENTS = {
     "qwen_code": "qwen",
     "kimi_cli": "kimi",
     "droid": "droid",
+    "pi": "pi",
+    "openclaw": "openclaw",
 }
 CLASSES = ("input", "cache_read", "cache_write", "output")
 
@@ -88,7 +91,8 @@ def ccusage_figures(ccusage: str, subcommand: str, home: Path) -> dict:
     figures: dict = defaultdict(lambda: defaultdict(int))
     for day in json.loads(run.stdout).get("daily", []):
         for m in day.get("modelBreakdowns", []):
-            cell = figures[(day["date"], m["modelName"])]
+            # ccusage labels some agents' models ("[pi] claude-sonnet-4-5"): compared without the label
+            cell = figures[(day["date"], re.sub(r"^\[[^\]]+\] ", "", m["modelName"]))]
             for name, key in zip(CLASSES, ("inputTokens", "cacheReadTokens", "cacheCreationTokens", "outputTokens")):
                 cell[name] += m.get(key, 0)
             cell["cost_usd"] += m.get("cost", 0.0)

@@ -54,7 +54,9 @@ BUILTIN = (
     ("goose", "tracker.sources.agents.goose:SOURCE"),
     ("kilo_code", "tracker.sources.agents.kilo_code:SOURCE"),
     ("kimi_cli", "tracker.sources.agents.kimi_cli:SOURCE"),
+    ("openclaw", "tracker.sources.agents.openclaw:SOURCE"),
     ("opencode", "tracker.sources.agents.opencode:SOURCE"),
+    ("pi", "tracker.sources.agents.pi:SOURCE"),
     ("qwen_code", "tracker.sources.agents.qwen_code:SOURCE"),
     ("roo_code", "tracker.sources.agents.roo_code:SOURCE"),
 )

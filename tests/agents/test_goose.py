@@ -17,7 +17,7 @@ from tests.agents.support import logs  # noqa: F401  (the fixture)
 from tracker.sources.agents import goose as plugin
 
 FIXTURES = Path(__file__).parent / "fixtures" / "goose"
-SCHEMA_17 = FIXTURES / "sessions-schema17.sql"
+SCHEMA_17 = FIXTURES / "home" / ".local" / "share" / "goose" / "sessions" / "sessions.sql"
 # day x model: requests, uncached input, cache read, cache write, output (reasoning in it), reasoning
 EXPECTED = {
     ("2026-06-15", "claude-sonnet-4-5"): (1, 20000, 90000, 10000, 8000, 0),  # A: its totals, cache split out

@@ -53,7 +53,7 @@ def lay_out_amp(home: Path) -> None:
 
 
 def lay_out_goose(home: Path) -> None:
-    build_database(FIXTURES / "goose" / "sessions-schema17.sql", home / ".local/share/goose/sessions/sessions.db")
+    build_database(FIXTURES / "goose" / "home" / ".local" / "share" / "goose" / "sessions" / "sessions.sql", home / ".local/share/goose/sessions/sessions.db")
 
 
 # agent -> (ccusage command, tracker kind, how its files are laid out under HOME)

@@ -164,6 +164,11 @@ def agents_command(state: AppState, as_json: bool) -> None:
         click.echo(json.dumps({"agents": [a.as_dict() for a in agents], "plugins_skipped": skipped}, indent=2))
         return
     for agent in agents:
+        if agent.from_files:  # an export the user names, no folder of its own
+            click.echo(f"{agent.name} ({agent.kind}, {agent.origin}): from files you import, "
+                       f"{agent.files_read:,} read so far")
+            click.echo(f"  {agent.usual_place}")
+            continue
         where = "found" if agent.found else "not found"
         click.echo(f"{agent.name} ({agent.kind}, {agent.origin}): {where}")
         for folder in agent.folders:

@@ -666,3 +666,6 @@ def m130_project_and_session_rollups(db: Database) -> None:
     db.execute("DROP TABLE events_hourly")
     for rollup in (HOURLY_V4, PROJECTS_V1, SESSIONS_V1):
         rollup.build(db)
+    # Requests without a session by time: nudges read them one by one (each is its own unit of work),
+    # and the sessions from the rollup.
+    db.execute("CREATE INDEX events_lone_ts ON events (ts_ms) WHERE session IS NULL OR session = ''")

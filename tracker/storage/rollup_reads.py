@@ -198,7 +198,7 @@ _STRADDLE_KEY = ("day_ms", "source", "session", "model", "project")
 _OVERLAPS = "h.day_ms >= :lo_day AND h.day_ms < :hi AND h.last_ms >= :lo AND h.first_ms < :hi"
 
 
-def _session_parts(select_total: str, select_event: str, sources, tail_total: str = "", tail_event: str = "") -> str:
+def session_parts_sql(select_total: str, select_event: str, sources, tail_total: str = "", tail_event: str = "") -> str:
     """SQL of the parts of sessions in the windows loaded in _spans (bounds :lo and :hi, sources :s0...):
 
     each rollup row (a session's model and project) inside one window, and for the rows that
@@ -209,14 +209,16 @@ def _session_parts(select_total: str, select_event: str, sources, tail_total: st
     return (
         f"SELECT {select_total} FROM {SESSION_TOTALS.table} h JOIN _spans w ON {_WINDOW_OF.format(t='h.first_ms')} "
         f"WHERE {_OVERLAPS} AND h.last_ms < w.end_ms{where}{tail_total} "
-        f"UNION ALL SELECT {select_event} FROM _straddle s JOIN events e ON e.session = s.session "
+        # CROSS JOIN keeps this order (a temporary table has no statistics): the few rows that cross an
+        # edge, their events by the session index, then each event's window
+        f"UNION ALL SELECT {select_event} FROM _straddle s CROSS JOIN events e ON e.session = s.session "
         f"AND e.source = s.source AND e.model = s.model AND COALESCE(e.project, {NULL_TEXT_KEY}) = s.project "
-        f"AND {DAY_KEY.value.format(r='e')} = s.day_ms JOIN _spans w ON {_WINDOW_OF.format(t='e.ts_ms')} "
+        f"AND {DAY_KEY.value.format(r='e')} = s.day_ms CROSS JOIN _spans w ON {_WINDOW_OF.format(t='e.ts_ms')} "
         f"WHERE e.ts_ms >= :lo AND e.ts_ms < :hi AND e.ts_ms < w.end_ms{tail_event}"
     )
 
 
-def _load_sessions(conn, windows: Sequence[Window], sources) -> dict:
+def load_session_windows(conn, windows: Sequence[Window], sources) -> dict:
     """Load the windows (_spans) and the sessions that cross an edge (_straddle); the bounds as parameters."""
     spans = [(w.label, w.start_ms, w.end_ms) for w in windows if w.end_ms > w.start_ms]
     _load(conn, "_spans", spans, indexed=True)
@@ -251,12 +253,12 @@ def aggregate(conn: sqlite3.Connection, windows: Sequence[Window], group_by: Seq
         return None
     if not any(w.end_ms > w.start_ms for w in windows):
         return []
-    bounds = _load_sessions(conn, windows, sources)
+    bounds = load_session_windows(conn, windows, sources)
     groups_h = "".join(f", {SESSION_TOTALS.groups[k]}" for k in group_by)
     groups_e = "".join(f", {g}" for g in _event_groups(group_by, event_groups))
     by = "".join(f", {i + 2}" for i in range(len(group_by)))
     tail = f" GROUP BY 1{by}"
-    sql = _session_parts(f"w.label{groups_h}, {_sums('h')}", f"w.label{groups_e}, {_sums('e', events=True)}",
+    sql = session_parts_sql(f"w.label{groups_h}, {_sums('h')}", f"w.label{groups_e}, {_sums('e', events=True)}",
                          sources, tail, tail)
     sums.add(conn.execute(sql, bounds))
     # usage without a session: what the project rollup holds beyond the sessions' parts
@@ -295,10 +297,10 @@ def session_rows(conn: sqlite3.Connection, start_ms: int, end_ms: int, sources: 
     keys = "e.source, e.session, e.model, e.project, MIN(e.ts_ms), MAX(e.ts_ms)"
     events_part = f"{keys}, {_sums('e', events=True)}"
     if SESSIONS.table in live:
-        params = _load_sessions(conn, [Window("range", None, start_ms, end_ms)], sources)
+        params = load_session_windows(conn, [Window("range", None, start_ms, end_ms)], sources)
         totals = (f"h.source, h.session, h.model, {_DECODED_PROJECT}, h.first_ms, h.last_ms, "
                   + ", ".join(f"h.{m}" for m in MEASURES))
-        parts = _session_parts(totals, events_part, sources, "", " GROUP BY 1, 2, 3, 4")
+        parts = session_parts_sql(totals, events_part, sources, "", " GROUP BY 1, 2, 3, 4")
     else:
         where, params = _source_filter("e", sources)
         params |= {"lo": start_ms, "hi": end_ms}

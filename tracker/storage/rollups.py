@@ -17,7 +17,9 @@ of each rollup within the same transaction:
   or hours, so a row answers every window that holds all of it; only the rows
   that cross a window's edge are read from events (by the session index),
   whatever the timezone. The day leads the key so that a range of days is one
-  stretch of the table.
+  stretch of the table. It also keeps what nudges judge a session by (its
+  largest output, reasoning and fresh input, and its requests that may use
+  tools), so that they read sessions, not every request.
 
 Key columns are NOT NULL (a NULL never conflicts in a key, and an upsert
 would append): a NULL project is kept as the empty BLOB (never equal to any
@@ -173,6 +175,18 @@ HOURLY_V4 = KeyedRollup(
     watched=("source", "model"),
 )
 assert HOURLY_V4.triggers == ROLLUP_TRIGGERS  # the names bulk writes and older readers know
+# What services.simple_tasks.is_simple reads of a request, for a session's requests: how many may use
+# tools (not known to use none), the largest output, reasoning and fresh input; and the requests as
+# nudges count them (a row counts one request at least).
+NUDGE_MEASURES_V1 = (
+    ("requests_min1", "COALESCE(NULLIF({r}.requests, 0), 1)"),
+    ("tools", "CASE WHEN {r}.tool_use = 0 THEN 0 ELSE 1 END"),
+)
+NUDGE_EXTREMES_V1 = (
+    Extreme("max_output", "MAX", "{r}.output_tokens"),
+    Extreme("max_reasoning", "MAX", "{r}.reasoning_tokens"),
+    Extreme("max_fresh", "MAX", "{r}.input_tokens + {r}.cache_write_5m_tokens + {r}.cache_write_1h_tokens"),
+)
 PROJECTS_V1 = KeyedRollup(
     "events_project_hourly",
     (HOUR_KEY, Key("source", "{r}.source"), Key("account", "{r}.account"), text_key("project"), TAG_KEY),
@@ -183,10 +197,10 @@ SESSIONS_V1 = KeyedRollup(
     "events_sessions",
     (DAY_KEY, Key("source", "{r}.source"), Key("session", "{r}.session"), Key("model", "{r}.model"),
      text_key("project")),
-    MEASURES_V1,
-    extremes=(Extreme("first_ms", "MIN", "{r}.ts_ms"), Extreme("last_ms", "MAX", "{r}.ts_ms")),
+    MEASURES_V1 + NUDGE_MEASURES_V1,
+    extremes=(Extreme("first_ms", "MIN", "{r}.ts_ms"), Extreme("last_ms", "MAX", "{r}.ts_ms"), *NUDGE_EXTREMES_V1),
     where="{r}.session IS NOT NULL",
-    watched=("source", "session", "model", "project"),
+    watched=("source", "session", "model", "project", "tool_use"),
 )
 # today's definitions: storage.bulk refills them, the readers (storage.rollup_reads) read them
 HOURLY = HOURLY_V4

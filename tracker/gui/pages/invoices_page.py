@@ -39,6 +39,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from tracker.gui.background import PageReads
 from tracker.services import client_budgets
 from tracker.services import invoices as service
 from tracker.services.context import AppContext
@@ -61,10 +62,15 @@ def _pydate(value: QDate) -> date:
 
 
 class InvoicesPage(QWidget):
-    def __init__(self, context: AppContext | Callable[[], AppContext], parent: QWidget | None = None):
+    def __init__(self, context: AppContext | Callable[[], AppContext], parent: QWidget | None = None,
+                 background: bool = False):
         super().__init__(parent)
         self._context = context
         self.rows: list[dict] = []
+        # in the dashboard the reading (a draft's total reads every usage row it bills) runs in a pool
+        # thread; tests read inline
+        self._reads = PageReads(lambda: self.ctx, background, self.show_data, self._read_failed, self)
+        self._preview_reads = PageReads(lambda: self.ctx, background, self._show_preview, self._preview_failed, self)
         # Replaceable in tests: asks the user to confirm, for a rate, and where to save an export.
         self.confirm: Callable[[str], bool] = self._ask
         self.ask_text: Callable[[str, str], str | None] = self._ask_text
@@ -166,16 +172,23 @@ class InvoicesPage(QWidget):
         ctx = self.ctx
         if ctx.demo:
             service.ensure_demo_profile(ctx.store)
+        self._reads.read(InvoicesPage.compute)
+
+    @staticmethod
+    def compute(ctx: AppContext) -> dict:
+        """The clients, the invoices (drafts with their live totals) and the budgets: safe in a worker."""
+        return {"clients": [c["name"] for c in service.client_list(ctx.store)],
+                "rows": service.list_invoices(ctx.store), "budgets": client_budgets.budget_states(ctx.store, ctx.zone())}
+
+    def _read_failed(self, text: str) -> None:  # never let a bad row take the dashboard down
+        log.error("invoices page refresh failed: %s", text)
+        self.show_message(f"Could not read invoices: {text}", error=True)
+
+    def show_data(self, data: dict) -> None:
+        """Draw what `compute` returned (GUI thread)."""
         selected = self.selected()
         keep = selected["id"] if selected else None
-        try:
-            clients = [c["name"] for c in service.client_list(ctx.store)]
-            self.rows = service.list_invoices(ctx.store)
-            budgets = client_budgets.budget_states(ctx.store, ctx.zone())
-        except Exception as exc:  # never let a bad row take the dashboard down
-            log.exception("invoices page refresh failed")
-            self.show_message(f"Could not read invoices: {exc}", error=True)
-            return
+        clients, self.rows, budgets = data["clients"], data["rows"], data["budgets"]
         self.budget_label.setText(budget_text(budgets))
         self.budget_label.setVisible(bool(budgets))
         current = self.client_box.currentText()
@@ -239,14 +252,30 @@ class InvoicesPage(QWidget):
             hint = ("Select an invoice to see its lines." if self.rows else
                     "No invoices yet: choose a client and a period above, then Create draft. A client is a tag "
                     "of kind client (Value page, or `tracker tags add NAME --kind client`).")
+            self._preview_reads.cancel()  # a preview asked for before must not cover the hint
             self.preview.setHtml(f"<p style='color:#6c757d'>{html.escape(hint)}</p>")
             return
+        invoice_id = row["id"]
+        self._preview_reads.read(lambda ctx: InvoicesPage.read_preview(ctx, invoice_id))
+
+    @staticmethod
+    def read_preview(ctx: AppContext, invoice_id: int) -> tuple[str, bool]:
+        """(the invoice's preview, True) or (why there is none, False): safe in a worker (a draft's
+        document reads every usage row it bills)."""
         try:
-            doc = service.document(self.ctx.store, row["id"])
+            return preview_html(service.document(ctx.store, invoice_id)), True
         except ValueError as exc:
-            self.preview.setPlainText(str(exc))
-            return
-        self.preview.setHtml(preview_html(doc))
+            return str(exc), False
+
+    def _show_preview(self, result: tuple[str, bool]) -> None:
+        text, ok = result
+        if ok:
+            self.preview.setHtml(text)
+        else:
+            self.preview.setPlainText(text)
+
+    def _preview_failed(self, text: str) -> None:
+        self.preview.setPlainText(f"Could not read the invoice: {text}")
 
     def _update_buttons(self) -> None:
         row = self.selected()

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QFrame, QHeaderView, QLabel, QScrollArea, QTableWi
 
 from tracker.core.money import usd_to_pico
 from tracker.core.timeutil import local_date, now_ms
+from tracker.gui.background import PageReads
 from tracker.gui.charts import LimitsChart, set_axis_zone
 from tracker.gui.pages.overview import _fill, _table
 from tracker.gui.theme import usd
@@ -32,10 +33,12 @@ def _fit(table: QTableWidget, rows: int) -> None:
 
 class LimitsPage(QScrollArea):
     def __init__(self, context: AppContext | Callable[[], AppContext], parent=None,
-                 now: Callable[[], int] = now_ms):
+                 now: Callable[[], int] = now_ms, background: bool = False):
         super().__init__(parent)
         self._context = context
         self._now = now
+        # in the dashboard the reading runs in a pool thread; tests read inline
+        self._reads = PageReads(self._ctx, background, self.show_data, self._show_error, self)
         self.setWidgetResizable(True)
         self.setFrameShape(QFrame.Shape.NoFrame)
         body = QWidget()
@@ -87,10 +90,26 @@ class LimitsPage(QScrollArea):
 
     @Slot()
     def refresh(self) -> None:
-        ctx = self._ctx()
-        zone = ctx.zone()
         now = self._now()
-        snap = limits.limits_snapshot(ctx.store, now)
+        self._reads.read(lambda ctx: LimitsPage.compute(ctx, now))
+
+    @staticmethod
+    def compute(ctx: AppContext, now: int) -> dict:
+        """Everything the page shows, as plain data: safe to run in a worker with its own context."""
+        zone = ctx.zone()
+        today = local_date(now, zone)
+        first = (today.replace(day=1) - timedelta(days=31 * (PLAN_MONTHS - 1))).replace(day=1)
+        return {"zone": zone, "now": now, "snap": limits.limits_snapshot(ctx.store, now),
+                "series": limits.chart_series(limits.window_history(ctx.store, now)),
+                "plans": cost_basis.plan_value_report(ctx.store, zone, first, today, today=today)}
+
+    def _show_error(self, text: str) -> None:
+        self.claude.setText(f"Could not read the plan windows: {text}")
+        self.claude.setVisible(True)
+
+    def show_data(self, data: dict) -> None:
+        """Draw what `compute` returned (GUI thread)."""
+        zone, now, snap, series = data["zone"], data["now"], data["snap"], data["series"]
         rows = [[w.label, limits.pct_text(w.reading.used_pct),
                  limits.local_time(w.reading.resets_at_ms, zone, now) if w.reading.resets_at_ms else "—",
                  w.pace_text(zone, now), limits.local_time(w.reading.observed_ms, zone, now)]
@@ -101,7 +120,6 @@ class LimitsPage(QScrollArea):
         self.empty.setVisible(not rows)
         self.empty.setText("No plan windows yet: Codex writes its windows into its logs as you use it; Claude's "
                            "need your consent (Settings > Plans). The blocks below stand in meanwhile.")
-        series = limits.chart_series(limits.window_history(ctx.store, now))
         set_axis_zone(self.chart, zone)
         self.chart.set_data(series)
         self.chart.setVisible(bool(series))
@@ -124,9 +142,7 @@ class LimitsPage(QScrollArea):
         _fill(self.blocks, block_rows)
         _fit(self.blocks, len(block_rows))
 
-        today = local_date(now, zone)
-        first = (today.replace(day=1) - timedelta(days=31 * (PLAN_MONTHS - 1))).replace(day=1)
-        doc = cost_basis.plan_value_report(ctx.store, zone, first, today, today=today)
+        doc = data["plans"]
         plan_rows = [[m["month"] + ("" if m["complete"] else " (so far)"), m["plan"],
                       f"{m['price']} {m['currency']}", usd(usd_to_pico(Decimal(m["api_equivalent_usd"]))),
                       f"{m['multiple']}x" if m["multiple"] else "—"]

@@ -101,25 +101,32 @@ class Sums:
                     row[i] += sign * v
 
     def dicts(self, group_by: Sequence[str], tokens: bool, starts: dict[str, int]) -> list[dict]:
-        out = []
-        at = {m: i for i, m in enumerate(MEASURES)}
-        for key, values in self.rows.items():
-            if not values[at["n"]]:
-                continue  # nothing left (a remainder that was all sessions)
-            row = {"period": key[0]}
-            for i, name in enumerate(group_by):
-                row[name] = key[1 + i]
-            if tokens:
-                for column in TOKEN_COLUMNS:
-                    row[column] = values[at[column]]
-            row["requests"] = values[at["requests"]]
-            row["cost_pico"] = values[at["cost_pico"]]
-            row["unpriced_requests"] = values[at["unpriced"]]
-            row["partly_priced_requests"] = values[at["partly"]]
-            row["priced_rows"] = values[at["priced"]]
-            row["_start_ms"] = starts[key[0]]
-            out.append(row)
-        return out
+        # a part with no event left (a remainder that was all sessions) is no row
+        return rows_of(((*key, *values) for key, values in self.rows.items() if values[0]), group_by, tokens, starts)
+
+
+_AT = {m: i for i, m in enumerate(MEASURES)}
+
+
+def rows_of(records: Iterable[Sequence], group_by: Sequence[str], tokens: bool, starts: dict[str, int]) -> list[dict]:
+    """(label, groups..., measures...) -> Store.aggregate's rows."""
+    out = []
+    k = 1 + len(group_by)
+    for rec in records:
+        row = {"period": rec[0]}
+        for i, name in enumerate(group_by):
+            row[name] = rec[1 + i]
+        if tokens:
+            for column in TOKEN_COLUMNS:
+                row[column] = rec[k + _AT[column]]
+        row["requests"] = rec[k + _AT["requests"]]
+        row["cost_pico"] = rec[k + _AT["cost_pico"]]
+        row["unpriced_requests"] = rec[k + _AT["unpriced"]]
+        row["partly_priced_requests"] = rec[k + _AT["partly"]]
+        row["priced_rows"] = rec[k + _AT["priced"]]
+        row["_start_ms"] = starts[rec[0]]
+        out.append(row)
+    return out
 
 
 def _window_starts(windows: Sequence[Window]) -> dict[str, int]:
@@ -165,24 +172,30 @@ def _load(conn: sqlite3.Connection, table: str, rows: Sequence[tuple], indexed: 
     conn.executemany(f"INSERT INTO {table} VALUES (?, ?, ?)", rows)
 
 
-def _hourly_parts(conn, grain: Grain, group_by: Sequence[str], sources, event_groups: dict[str, str],
-                  inner: Sequence[tuple], edges: Sequence[tuple], sums: Sums) -> None:
-    """Add the parts of the windows: whole hours from `grain`, edges from events."""
-    where, params = _source_filter("h", sources)
-    groups = "".join(f", {grain.groups[k]}" for k in group_by)
+def _hourly_records(conn, grain: Grain, group_by: Sequence[str], sources, event_groups: dict[str, str],
+                    inner: Sequence[tuple], edges: Sequence[tuple]) -> list[tuple]:
+    """(label, groups..., measures...) of the windows: whole hours from `grain`, edges from events,
+    added up by SQLite where there are both."""
     by = "".join(f", {i + 2}" for i in range(len(group_by)))
+    parts, params = [], {}
     if inner:
         _load(conn, "_hours", inner)
-        sums.add(conn.execute(
-            f"SELECT w.label{groups}, {_sums('h')} FROM _hours w JOIN {grain.table} h "
-            f"ON h.hour_ms >= w.start_ms AND h.hour_ms < w.end_ms{where} GROUP BY 1{by}", params))
+        where, params = _source_filter("h", sources)
+        groups = "".join(f", {grain.groups[k]}" for k in group_by)
+        parts.append(f"SELECT w.label{groups}, {_sums('h')} FROM _hours w JOIN {grain.table} h "
+                     f"ON h.hour_ms >= w.start_ms AND h.hour_ms < w.end_ms{where} GROUP BY 1{by}")
     if edges:
         _load(conn, "_edges", edges)
         where, params = _source_filter("e", sources)
         groups = "".join(f", {g}" for g in _event_groups(group_by, event_groups))
-        sums.add(conn.execute(
-            f"SELECT w.label{groups}, {_sums('e', events=True)} FROM _edges w JOIN events e "
-            f"ON e.ts_ms >= w.start_ms AND e.ts_ms < w.end_ms{where} GROUP BY 1{by}", params))
+        parts.append(f"SELECT w.label{groups}, {_sums('e', events=True)} FROM _edges w JOIN events e "
+                     f"ON e.ts_ms >= w.start_ms AND e.ts_ms < w.end_ms{where} GROUP BY 1{by}")
+    if len(parts) == 2:
+        columns = ["label", *(f"g{i}" for i in range(len(group_by))), *MEASURES]
+        parts = [f"WITH parts({', '.join(columns)}) AS ({' UNION ALL '.join(parts)}) "
+                 f"SELECT {', '.join(columns[:1 + len(group_by)])}, {', '.join(f'SUM({m})' for m in MEASURES)} "
+                 f"FROM parts GROUP BY 1{by}"]
+    return conn.execute(parts[0], params).fetchall() if parts else []
 
 
 def non_overlapping(windows: Sequence[Window]) -> bool:
@@ -243,16 +256,16 @@ def aggregate(conn: sqlite3.Connection, windows: Sequence[Window], group_by: Seq
     expression over events (alias e), for the parts read from events.
     """
     starts = _window_starts(windows)
-    sums = Sums(len(group_by))
     for grain in HOURLY_GRAINS:
         if grain.table in live and grain.answers(group_by):
-            _hourly_parts(conn, grain, group_by, sources, event_groups, *split_at_hours(windows), sums)
-            return sums.dicts(group_by, tokens, starts)
+            records = _hourly_records(conn, grain, group_by, sources, event_groups, *split_at_hours(windows))
+            return rows_of(records, group_by, tokens, starts)
     if not (SESSION_TOTALS.table in live and PROJECT_HOURLY.table in live and SESSION_TOTALS.answers(group_by)
             and "session" in group_by and non_overlapping(windows)):
         return None
     if not any(w.end_ms > w.start_ms for w in windows):
         return []
+    sums = Sums(len(group_by))
     bounds = load_session_windows(conn, windows, sources)
     groups_h = "".join(f", {SESSION_TOTALS.groups[k]}" for k in group_by)
     groups_e = "".join(f", {g}" for g in _event_groups(group_by, event_groups))
@@ -264,7 +277,7 @@ def aggregate(conn: sqlite3.Connection, windows: Sequence[Window], group_by: Seq
     # usage without a session: what the project rollup holds beyond the sessions' parts
     no_session = [k for k in group_by if k != "session"]
     rest = Sums(len(no_session))
-    _hourly_parts(conn, PROJECT_HOURLY, no_session, sources, event_groups, *split_at_hours(windows), rest)
+    rest.add(_hourly_records(conn, PROJECT_HOURLY, no_session, sources, event_groups, *split_at_hours(windows)))
     at = 1 + group_by.index("session")  # its place in a part's key (after the label)
     rest.add(((*key[:at], *key[at + 1:], *values) for key, values in list(sums.rows.items())), sign=-1)
     for key, values in rest.rows.items():

@@ -127,17 +127,25 @@ class KeyedRollup:
     def _match(self, r: str) -> str:
         return " AND ".join(f"{k.name} = {k.value.format(r=r)}" for k in self.keys)
 
-    def _sub(self) -> str:
+    def _sub(self, update: bool = False) -> str:
         sets = ", ".join(f"{m} = {m} - ({v.format(r='OLD')})" for m, v in self.measures)
         where = f"{self._match('OLD')} AND {self._cond('OLD')}"
         sql = f"UPDATE {self.table} SET {sets} WHERE {where}; DELETE FROM {self.table} WHERE {where} AND n = 0;"
         if self.extremes:
-            # the row that left held an extreme: the key's remaining events say what it is now
+            # the row that left held an extreme: the key's remaining events say what it is now (an update
+            # that keeps the key and the value, such as a re-price, leaves it where it is)
             same_key = " AND ".join(f"{k.value.format(r='e')} = {k.value.format(r='OLD')}" for k in self.keys)
+            kept_key = " AND ".join(f"{k.value.format(r='OLD')} IS {k.value.format(r='NEW')}" for k in self.keys)
+
+            def left(x: Extreme) -> str:
+                held = f"{x.name} = {x.value.format(r='OLD')}"
+                return f"({held} AND NOT ({kept_key} AND {x.value.format(r='OLD')} IS {x.value.format(r='NEW')}))" \
+                    if update else held
+
             sets = ", ".join(
-                f"{x.name} = CASE WHEN {x.name} = {x.value.format(r='OLD')} THEN (SELECT {x.agg}({x.value.format(r='e')}) "
+                f"{x.name} = CASE WHEN {left(x)} THEN (SELECT {x.agg}({x.value.format(r='e')}) "
                 f"FROM events e WHERE {same_key} AND {self._cond('e')}) ELSE {x.name} END" for x in self.extremes)
-            held = " OR ".join(f"{x.name} = {x.value.format(r='OLD')}" for x in self.extremes)
+            held = " OR ".join(left(x) for x in self.extremes)
             sql += f" UPDATE {self.table} SET {sets} WHERE {where} AND ({held});"
         return sql
 
@@ -147,7 +155,8 @@ class KeyedRollup:
         return [
             f"CREATE TRIGGER {insert} AFTER INSERT ON events BEGIN {self._add()} END",
             f"CREATE TRIGGER {delete} AFTER DELETE ON events BEGIN {self._sub()} END",
-            f"CREATE TRIGGER {update} AFTER UPDATE OF {', '.join(watched)} ON events BEGIN {self._sub()} {self._add()} END",
+            f"CREATE TRIGGER {update} AFTER UPDATE OF {', '.join(watched)} ON events "
+            f"BEGIN {self._sub(update=True)} {self._add()} END",
         ]
 
     def fill(self) -> str:

@@ -655,10 +655,10 @@ def m120_plans_and_limit_windows(db: Database) -> None:
 
 @migrations()
 def m130_project_and_session_rollups(db: Database) -> None:
-    # Rollups of events per project and tag (hourly) and per session (whole sessions), kept by triggers
-    # like events_hourly, so the Usage page's Projects and Sessions views, reports by project, tag and
-    # session, and ROI read thousands of rows instead of every request (storage.rollups). The hourly
-    # rollup is rebuilt (as m060 and m090 did) with the count of rows that have a cost.
+    # Rollups of events per project and tag (hourly) and per session (its part of each UTC day), kept
+    # by triggers like events_hourly, so the Usage page's Projects and Sessions views, reports by project,
+    # tag and session, ROI and nudges read thousands of rows instead of every request (storage.rollups).
+    # The hourly rollup is rebuilt (as m060 and m090 did) with the count of rows that have a cost.
     from tracker.storage.rollups import HOURLY_V4, PROJECTS_V1, SESSIONS_V1
 
     for name in ROLLUP_TRIGGERS:

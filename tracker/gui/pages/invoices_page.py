@@ -177,8 +177,8 @@ class InvoicesPage(QWidget):
     @staticmethod
     def compute(ctx: AppContext) -> dict:
         """The clients, the invoices (drafts with their live totals) and the budgets: safe in a worker."""
-        return {"clients": [c["name"] for c in service.client_list(ctx.store)],
-                "rows": service.list_invoices(ctx.store), "budgets": client_budgets.budget_states(ctx.store, ctx.zone())}
+        return {"clients": [c["name"] for c in service.client_list(ctx.store)], "rows": service.list_invoices(ctx.store),
+                "budgets": client_budgets.budget_states(ctx.store, ctx.zone())}
 
     def _read_failed(self, text: str) -> None:  # never let a bad row take the dashboard down
         log.error("invoices page refresh failed: %s", text)

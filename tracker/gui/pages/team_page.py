@@ -61,8 +61,7 @@ class TeamPage(QWidget):
         self.last_built = None
         self.last_report: dict | None = None
         # in the dashboard the reading runs in a pool thread; tests read inline
-        self._settings_reads = PageReads(self.context, background, self._show_settings,
-                                         lambda text: self.team_info.setText(f"Could not read the team: {text}"), self)
+        self._settings_reads = PageReads(self.context, background, self._show_settings, self._settings_failed, self)
         self._preview_reads = PageReads(self.context, background, self._show_preview, self._preview_failed, self)
         self._merge_when_read = False  # a refresh merges the team's folder once the settings name it
 
@@ -197,6 +196,9 @@ class TeamPage(QWidget):
         """The share settings, the team's state and the last share: safe to run in a worker."""
         return {"settings": team.load_settings(ctx.store), "status": team.status(ctx),
                 "merge_folder": ctx.store.get_setting(MERGE_FOLDER_SETTING), "history": team.history(ctx, limit=1)}
+
+    def _settings_failed(self, text: str) -> None:
+        self.team_info.setText(f"Could not read the team: {text}")
 
     def _show_settings(self, data: dict) -> None:
         """Fill the settings from what `read_settings` returned (GUI thread)."""

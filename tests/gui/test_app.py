@@ -57,8 +57,9 @@ def test_tray_mode_keeps_running_when_the_window_closes(qtbot, demo_ctx):
 def test_first_run_without_data_opens_the_welcome_page(qtbot, ctx):
     app = TrackerApp(ctx, sync_fn=quiet_sync, use_tray=True)
     try:
-        app.start()
-        assert app.window is not None and app.window.stack.currentWidget() is app.window.welcome
+        app.start()  # the figures arrive from a pool thread: the welcome page follows them
+        qtbot.waitUntil(lambda: app.window is not None and app.window.stack.currentWidget() is app.window.welcome,
+                        timeout=10_000)
     finally:
         QApplication.instance().setQuitOnLastWindowClosed(True)
         app.shutdown()

@@ -84,7 +84,8 @@ def test_try_the_demo_switches_this_window_and_back(qtbot, ctx, demo_ctx):
         window = shell.app.window
         window.resize(1000, 650)
         size = window.size()
-        assert window.stack.currentWidget() is window.welcome  # nothing yet: the welcome page
+        # nothing yet: the welcome page, once the figures (read in a pool thread) say so
+        qtbot.waitUntil(lambda: window.stack.currentWidget() is window.welcome, timeout=10_000)
         window.welcome.demo_button.click()
         assert shell.app.ctx is demo_ctx and shell.opened == [True]
         demo_window = shell.app.window
@@ -97,7 +98,7 @@ def test_try_the_demo_switches_this_window_and_back(qtbot, ctx, demo_ctx):
         demo_window.leave_demo_button.click()
         assert shell.app.ctx is ctx and not shell.app.ctx.demo
         assert visible_windows() == [shell.app.window]
-        assert shell.app.window.stack.currentWidget() is shell.app.window.welcome
+        qtbot.waitUntil(lambda: shell.app.window.stack.currentWidget() is shell.app.window.welcome, timeout=10_000)
 
         shell.show(True)  # a second launch of `tracker --demo`: the context is opened once, then reused
         assert shell.app.ctx is demo_ctx and shell.opened == [True]

@@ -53,6 +53,7 @@ class TrackerApp(QObject):
         apply_appearance(appearance(ctx.store))  # before any window or chart is made
         self.appearance = AppearanceWatcher(appearance(ctx.store), self)
         self.model = DashboardModel(ctx, self)
+        self.model.background = True  # the figures and the pages are read in a pool thread, never the GUI's
         self.use_tray = QSystemTrayIcon.isSystemTrayAvailable() if use_tray is None else use_tray
         logs_s, providers_s = sync_intervals(ctx.store)
         if sync_fn is None and ctx.demo:

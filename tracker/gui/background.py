@@ -58,6 +58,10 @@ class BackgroundReader(QObject):
         self._ticket += 1
         self.pool.start(_Job(self.paths, self.demo, func, self.relay, self._ticket))
 
+    def cancel(self) -> None:
+        """Drop the answer of the read under way (the page no longer shows what it asked for)."""
+        self._ticket += 1
+
     @property
     def busy(self) -> bool:
         return self.pool.activeThreadCount() > 0
@@ -74,3 +78,46 @@ class BackgroundReader(QObject):
     def _failed(self, ticket: int, text: str) -> None:
         if ticket == self._ticket:
             self.on_error(text)
+
+
+class PageReads(QObject):
+    """A page's reads: in the pool (the dashboard), or inline where `background` is off (tests call
+    `refresh()` and look at the page at once, as over the GUI thread's own context).
+
+    `read(func)` runs func(ctx) -> result; `on_done(result)` or `on_error(text)` then run on the GUI
+    thread. In the pool, an answer that a newer read overtook is dropped (BackgroundReader).
+    """
+
+    def __init__(self, context: Callable[[], AppContext], background: bool, on_done: Callable[[object], None],
+                 on_error: Callable[[str], None], parent: QObject | None = None):
+        super().__init__(parent)
+        self.context, self.background = context, background
+        self.on_done, self.on_error = on_done, on_error
+        self.reader: BackgroundReader | None = None
+
+    def read(self, func: Callable[[AppContext], object]) -> None:
+        ctx = self.context()
+        if not self.background:
+            try:
+                result = func(ctx)
+            except Exception as exc:  # shown on the page, as a background read's error is
+                log.exception("read failed")
+                self.on_error(f"{type(exc).__name__}: {exc}")
+                return
+            self.on_done(result)
+            return
+        if self.reader is None:  # a page lives in one universe (a switch makes new pages)
+            self.reader = BackgroundReader(ctx.paths, ctx.demo, self.on_done, self.on_error, self)
+        self.reader.request(func)
+
+    def cancel(self) -> None:
+        if self.reader is not None:
+            self.reader.cancel()
+
+    @property
+    def busy(self) -> bool:
+        return self.reader is not None and self.reader.busy
+
+    def wait(self, timeout_ms: int = 30_000) -> bool:
+        """Let the read under way finish (tests, and a page being closed)."""
+        return self.reader is None or self.reader.wait(timeout_ms)

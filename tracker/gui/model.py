@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import logging
 import time
+from dataclasses import dataclass
 from datetime import date
 
 from PySide6.QtCore import QObject, Signal, Slot
 
 from tracker.core.timeutil import local_date, now_ms
+from tracker.gui.background import PageReads
 from tracker.gui.menu_model import SyncStatus, describe_progress
 from tracker.services.context import AppContext
 from tracker.services.limits import LimitsSnapshot, badge_mode, limits_snapshot
@@ -20,6 +22,30 @@ log = logging.getLogger(__name__)
 # A sync reports progress per file and per block: thousands of reports in a first import, each
 # redrawing the tray icon and the status bar (~0.2 ms). Ten redraws a second look the same.
 PROGRESS_REDRAW_S = 0.1
+
+
+@dataclass
+class Figures:
+    """What one refresh reads (in any thread, over its own context)."""
+
+    snapshot: OverviewSnapshot
+    limits: LimitsSnapshot
+    badge: str
+    nudges: list | None  # the first refresh only: afterwards the sync brings them
+    problems: list[Problem] | None  # the first refresh only: failing accounts show from start-up
+    seconds: float
+
+
+def read_figures(ctx: AppContext, chart_days: int, first: bool) -> Figures:
+    started = time.perf_counter()
+    snapshot = overview_snapshot(ctx.store, ctx.zone(), chart_days=chart_days)
+    return Figures(snapshot, limits_snapshot(ctx.store, snapshot.as_of_ms), badge_mode(ctx.store),
+                   open_nudges(ctx) if first else None, current_problems(ctx) if first else None,
+                   time.perf_counter() - started)
+
+
+def read_limits(ctx: AppContext) -> tuple[LimitsSnapshot, str]:
+    return limits_snapshot(ctx.store), badge_mode(ctx.store)
 
 
 class DashboardModel(QObject):
@@ -48,9 +74,23 @@ class DashboardModel(QObject):
         self._seen_day = None
         self._progress_drawn_s = float("-inf")
         self.closed = False  # the app shut down: late worker signals must not touch the store
+        # Read in a pool thread, over a connection of its own (the running app sets it, and the
+        # pages built on this model follow it); tests read inline and see the figures at once.
+        self.background = False
+        self._all_reads: list[PageReads] = []
+        self._reads: PageReads | None = None
+        self._limit_reads: PageReads | None = None
+
+    def reads(self, on_done, on_error) -> PageReads:
+        """Reads for a page built on this model: in the pool when the model reads there."""
+        reads = PageReads(lambda: self.ctx, self.background, on_done, on_error, self)
+        self._all_reads.append(reads)
+        return reads
 
     def close(self) -> None:
         self.closed = True
+        for reads in self._all_reads:
+            reads.wait()  # a read under way must not outlive the app's context
 
     @property
     def demo(self) -> bool:
@@ -72,33 +112,41 @@ class DashboardModel(QObject):
     def refresh(self) -> None:
         if self.closed:
             return
-        started = time.perf_counter()
-        try:
-            self._seen_version = self.ctx.store.data_version()
-            self.snapshot = overview_snapshot(self.ctx.store, self.zone(), chart_days=self.chart_days)
-            self.limits = limits_snapshot(self.ctx.store, self.snapshot.as_of_ms)
-            self.badge = badge_mode(self.ctx.store)
-            self._seen_day = self.snapshot.today
-            if not self._nudges_loaded:  # afterwards the sync worker brings them with new usage
-                self.nudges = open_nudges(self.ctx)
-                self._nudges_loaded = True
-                self._set_problems(current_problems(self.ctx))  # failing accounts show from start-up
-        except Exception as exc:
-            log.exception("dashboard refresh failed")
-            self.show_error(f"could not read the figures: {exc}")
+        if self._reads is None:
+            self._reads = self.reads(self._show_figures, self._figures_failed)
+        self._seen_version = self.ctx.store.data_version()  # this connection's count: read before the figures
+        chart_days, first = self.chart_days, not self._nudges_loaded
+        self._reads.read(lambda ctx: read_figures(ctx, chart_days, first))
+
+    def _show_figures(self, figures: Figures) -> None:
+        if self.closed:
             return
-        self.last_refresh_s = time.perf_counter() - started
+        self.snapshot, self.limits, self.badge = figures.snapshot, figures.limits, figures.badge
+        self._seen_day = self.snapshot.today
+        if figures.nudges is not None and not self._nudges_loaded:
+            self.nudges = figures.nudges
+            self._nudges_loaded = True
+            self._set_problems(figures.problems or [])
+        self.last_refresh_s = figures.seconds
         self.refreshes += 1
         self.snapshotChanged.emit()
+
+    def _figures_failed(self, text: str) -> None:
+        log.error("dashboard refresh failed: %s", text)
+        if not self.closed:
+            self.show_error(f"could not read the figures: {text}")
 
     def refresh_limits(self) -> None:
         """Plan windows again (a few small queries): a window that reset since the last refresh must not
         keep its old figure in the tray, though no usage changed."""
-        try:
-            self.limits = limits_snapshot(self.ctx.store)
-            self.badge = badge_mode(self.ctx.store)
-        except Exception:  # the tray keeps what it had; the next refresh says what is wrong
-            log.exception("reading plan windows failed")
+        if self._limit_reads is None:
+            self._limit_reads = self.reads(self._show_limits, lambda text: log.error("reading plan windows "
+                                                                                     "failed: %s", text))
+        self._limit_reads.read(read_limits)  # on a failure the tray keeps what it had
+
+    def _show_limits(self, result: tuple[LimitsSnapshot, str]) -> None:
+        if not self.closed:
+            self.limits, self.badge = result
 
     def set_chart_days(self, days: int) -> None:
         if days != self.chart_days:

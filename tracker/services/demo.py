@@ -26,6 +26,7 @@ from tracker.storage import Store
 DEMO_SEED = 20261128
 DEMO_DAYS = 90
 DEMO_DAY_END = timedelta(hours=19)  # a demo day's requests run from 08:00 to 19:00 UTC
+SESSION_REQUESTS = 18  # requests per demo session
 
 # (source, provider, model, share of requests, profile)
 AGENT_MODELS = [
@@ -91,8 +92,13 @@ def generate(
     seed: int = DEMO_SEED,
     scale: float = 1.0,
     now: datetime | None = None,
+    session_requests: int = SESSION_REQUESTS,
 ) -> DemoSummary:
-    """Fill `store` with demo usage for the `days` days ending `end_day` (UTC), none after `now`."""
+    """Fill `store` with demo usage for the `days` days ending `end_day` (UTC), none after `now`.
+
+    `scale` multiplies the requests per day; `session_requests` sets how many make a session (a
+    heavier user mostly runs longer sessions, not only more of them: benchmarks scale both).
+    """
     rng = random.Random(seed)
     now = now or datetime.now(UTC)
     end_day = end_day or now.date()
@@ -118,8 +124,8 @@ def generate(
         events: list[UsageEvent] = []
         session_id = None
         for i in range(n_requests):
-            if i % 18 == 0:
-                session_id = f"demo-{day.isoformat()}-{i // 18}"
+            if i % session_requests == 0:
+                session_id = f"demo-{day.isoformat()}-{i // session_requests}"
                 project, cwd, branch = rng.choices(PROJECTS, PROJECT_WEIGHTS)[0]
             source, provider, model, _, profile = rng.choices(AGENT_MODELS, [m[3] for m in AGENT_MODELS])[0]
             simple = model.startswith("claude-opus") and rng.random() < 0.45 or rng.random() < 0.08

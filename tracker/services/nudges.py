@@ -59,7 +59,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import tzinfo
 from decimal import Decimal
@@ -269,13 +269,38 @@ class _Item:
     unit: tuple = ()
 
 
-def _scan(store: Store, settings: NudgeSettings, zone: tzinfo, start_ms: int, end_ms: int) -> list[_Item]:
+def _scan(store: Store, settings: NudgeSettings, zone: tzinfo, start_ms: int, end_ms: int,
+          cuts: Sequence[int] = ()) -> list[_Item]:
+    """The items of [start_ms, end_ms): requests, provider buckets, and the work of agentic sessions.
+
+    A session is simple when every request in it is: the closing answer of a tool-using turn has no
+    tool use and a short output, but the session it ends is agentic work. Agentic sessions are only
+    counted (their requests and when they were made), so where the sessions rollup is live they are
+    read from it, as one item per model and stretch of time between `cuts` (the bounds of every span
+    the analysis tallies: the same tallies as one item per request); simple sessions and requests
+    without a session are read request by request (they are priced, and shown as examples).
+    """
+    thresholds = {"max_output": settings.max_output_tokens, "max_reasoning": settings.max_reasoning_tokens,
+                  "max_fresh": settings.max_fresh_input_tokens}
+    parts = q.session_parts(store, start_ms, end_ms, cuts, thresholds)
+    if parts is None:
+        items = _request_items(q.iter_events(store, start_ms, end_ms), settings)
+    else:
+        agentic = {(p.source, p.session) for p in parts if p.not_simple}
+        simple = sorted({(p.source, p.session) for p in parts} - agentic)
+        items = _request_items(q.unit_requests(store, start_ms, end_ms, simple), settings)
+        items += [_Item(p.source, p.model, None, p.first_ms, None, Tokens(), p.requests, None, False, False, False,
+                        None, ("session", p.source, p.session))
+                  for p in parts if (p.source, p.session) in agentic and p.model]
+    return items + _bucket_items(store, settings, zone, start_ms, end_ms)
+
+
+def _request_items(requests: Iterable[q.EventUsage], settings: NudgeSettings) -> list[_Item]:
+    """One item per request, simple when its whole unit is (its session, or itself without one)."""
     items: list[_Item] = []
-    # A session is simple when every request in it is: the closing answer of a tool-using turn has no
-    # tool use and a short output, but the session it ends is agentic work.
     agentic: set[tuple] = set()
-    for n, e in enumerate(q.iter_events(store, start_ms, end_ms)):
-        unit = ("session", e.source, e.session) if e.session else ("request", e.source, n)
+    for e in requests:
+        unit = ("session", e.source, e.session) if e.session else ("request", e.source, e.rowid)
         simple = is_simple(e.tokens, e.tool_use, settings)
         if not simple:
             agentic.add(unit)
@@ -287,7 +312,12 @@ def _scan(store: Store, settings: NudgeSettings, zone: tzinfo, start_ms: int, en
         ))
     for item in items:
         item.simple = item.unit not in agentic
-    # Buckets: decide per source, model and local day from the average request.
+    return items
+
+
+def _bucket_items(store: Store, settings: NudgeSettings, zone: tzinfo, start_ms: int, end_ms: int) -> list[_Item]:
+    """Provider buckets, simple or not per source, model and local day (from the average request)."""
+    items: list[_Item] = []
     days: dict[tuple, list[q.BucketUsage]] = defaultdict(list)
     for b in q.iter_token_buckets(store, start_ms, end_ms):
         days[(b.source, b.model, local_date(b.start_s * 1000, zone))].append(b)
@@ -553,10 +583,15 @@ def analyse(store: Store, pricer: Pricer, zone: tzinfo, now: int | None = None,
     earliest = min([since - settings.shift_days * DAY_MS]
                    + [s["switched_at_ms"] - lookback for s in states.values() if s["status"] == "switched"
                       and s["switched_at_ms"] is not None])
+    # every span tallied below starts or ends at one of these (besides `earliest` and `now`)
+    recent_start = now - settings.shift_days * DAY_MS
+    cuts = [since, recent_start, recent_start - lookback]
+    cuts += [at + shift for s in states.values() if s["status"] == "switched" and (at := s["switched_at_ms"]) is not None
+             for shift in (0, -lookback)]
     # The evidence from one snapshot: a sync committing meanwhile cannot tear it. (The state
     # write below stays outside, so it never upgrades a read snapshot that a commit made stale.)
     with store.read_snapshot():
-        items = _scan(store, settings, zone, earliest, now)
+        items = _scan(store, settings, zone, earliest, now, cuts)
     tallies = _tally(items, since, now)
     skipped: dict[str, int] = {}
     found: dict[str, Nudge] = {}

@@ -10,10 +10,10 @@ timezone; stored times are UTC.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta, tzinfo
+from datetime import date, datetime, timedelta, tzinfo
 
 from tracker.core.money import format_usd
-from tracker.core.timeutil import UTC, Window, from_ms, local_date, now_ms, windows, zone_name
+from tracker.core.timeutil import UTC, Window, local_date, now_ms, windows, zone_name
 from tracker.services import cost_basis
 from tracker.sources import usage_source_kinds
 from tracker.storage import Store
@@ -256,4 +256,5 @@ def projects_report(store: Store, zone: tzinfo, since: date | None = None, until
 
 
 def local_iso(ms: int, zone: tzinfo) -> str:
-    return from_ms(ms).astimezone(zone).isoformat(timespec="seconds")
+    """Local ISO time to the second, with the offset ("2026-11-06T12:34:56+01:00"); the second is truncated."""
+    return datetime.fromtimestamp(ms // 1000, zone).isoformat()

@@ -7,7 +7,7 @@ from contextlib import contextmanager
 
 from tracker.core.records import Cursor
 from tracker.storage.limits import write_reading_rows
-from tracker.storage.migrations import ROLLUP_FILL, ROLLUP_TRIGGERS
+from tracker.storage.rollups import LIVE_ROLLUPS
 from tracker.storage.store import (
     _EVENT_UPSERT,
     _EVENT_UPSERT_COMPLETE,
@@ -35,8 +35,8 @@ def bulk_writes(store, cache_mib: int = BULK_CACHE_MIB) -> Iterator[None]:
     * into an empty events table (a first import): the whole block is one
       transaction, and the secondary indexes are dropped and rebuilt at the
       end, which is much cheaper than updating them row by row; so are the
-      hourly rollup's triggers (one upsert into events_hourly per row): the
-      rollup is filled from events once at the end (migrations.ROLLUP_FILL).
+      rollups' triggers (one upsert into each rollup per row): each live
+      rollup is filled from events once at the end (storage.rollups).
       Readers see the old state (indexes, triggers) until it commits; a
       failure rolls all of it back.
     Every write stays atomic with its cursors.
@@ -55,12 +55,12 @@ def bulk_writes(store, cache_mib: int = BULK_CACHE_MIB) -> Iterator[None]:
                     "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'events' "
                     "AND sql IS NOT NULL"
                 ).fetchall()
-                triggers = conn.execute(
-                    f"SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'events' "
-                    f"AND name IN ({', '.join('?' for _ in ROLLUP_TRIGGERS)})", ROLLUP_TRIGGERS
-                ).fetchall()
-                if len(triggers) != len(ROLLUP_TRIGGERS):
-                    triggers = []  # the rollup is not live (Store._rollup_live): leave it alone
+                found = dict(conn.execute(
+                    "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'events'"
+                ).fetchall())
+                # a rollup that is not live (Store.live_rollups) is left alone
+                live = [r for r in LIVE_ROLLUPS if all(name in found for name in r.triggers)]
+                triggers = [(name, found[name]) for r in live for name in r.triggers]
                 for name, _ in indexes:
                     conn.execute(f'DROP INDEX "{name}"')
                 for name, _ in triggers:
@@ -68,11 +68,11 @@ def bulk_writes(store, cache_mib: int = BULK_CACHE_MIB) -> Iterator[None]:
                 yield
                 for _, sql in indexes:
                     conn.execute(sql)
-                if triggers:
-                    conn.execute("DELETE FROM events_hourly")
-                    conn.execute(ROLLUP_FILL)
-                    for _, sql in triggers:
+                for rollup in live:
+                    for sql in rollup.refill():
                         conn.execute(sql)
+                for _, sql in triggers:
+                    conn.execute(sql)
     finally:
         conn.execute(f"PRAGMA wal_autocheckpoint={int(old_checkpoint)}")
         if not conn.in_transaction:

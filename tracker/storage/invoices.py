@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Sequence
+from datetime import date
 from typing import Any
 
-from tracker.core.timeutil import now_ms
+from tracker.core.timeutil import UTC, now_ms, windows
 
 INVOICE_STATUSES = ("draft", "issued", "paid", "void")
 # A row's share of an invoice counts while the invoice stands (a void one no longer does).
@@ -166,18 +167,13 @@ class InvoiceBook:
         """
         out: dict[tuple[str, str, str], int] = {}
         unshareable = set()
-        for table, ts in (("events", "ts_ms / 1000"), ("buckets", "start_s")):
-            rows = self.conn.execute(
-                f"SELECT source, account, date({ts}, 'unixepoch') AS day, SUM(cost_pico), SUM(cost_pico IS NULL) "
-                f"FROM {table} WHERE {ts} >= strftime('%s', ?) AND {ts} < strftime('%s', ?, '+1 day') "
-                "GROUP BY 1, 2, 3",
-                (since_day, until_day),
-            )
-            for source, account, day, cost, unpriced in rows:
-                key = (source, account, day)
-                out[key] = out.get(key, 0) + (cost or 0)
-                if unpriced:
-                    unshareable.add(key)
+        # from the rollups (Store.aggregate), per UTC day: a month of a busy account is ~100k events
+        days = windows(date.fromisoformat(since_day), date.fromisoformat(until_day), "day", UTC)
+        for row in self.store.aggregate(days, group_by=["source", "account"], tokens=False):
+            key = (row["source"], row["account"], row["period"])
+            out[key] = out.get(key, 0) + row["cost_pico"]
+            if row["unpriced_requests"]:
+                unshareable.add(key)
         for key in unshareable:
             out[key] = 0
         return out

@@ -462,8 +462,7 @@ PARTLY_PRICED_SQL = (
     "ELSE 0 END"
 )
 ROLLUP = _Rollup(_COST_MEASURES + _TOKEN_MEASURES + (("partly", PARTLY_PRICED_SQL),))  # m090: + partly priced
-# storage.bulk's rebuild after a first import that ran without the triggers
-ROLLUP_FILL = ROLLUP.fill()
+# today's hourly rollup is storage.rollups.HOURLY (m130), which storage.bulk refills
 
 
 @migrations()
@@ -652,3 +651,21 @@ def m120_plans_and_limit_windows(db: Database) -> None:
         " detail TEXT,"  # JSON: figures the window carries besides the percentage
         " PRIMARY KEY (source, account, limit_id, observed_ms)) WITHOUT ROWID"  # one b-tree: a log import
     )  # writes thousands of readings
+
+
+@migrations()
+def m130_project_and_session_rollups(db: Database) -> None:
+    # Rollups of events per project and tag (hourly) and per session (its part of each UTC day), kept
+    # by triggers like events_hourly, so the Usage page's Projects and Sessions views, reports by project,
+    # tag and session, ROI and nudges read thousands of rows instead of every request (storage.rollups).
+    # The hourly rollup is rebuilt (as m060 and m090 did) with the count of rows that have a cost.
+    from tracker.storage.rollups import HOURLY_V4, PROJECTS_V1, SESSIONS_V1
+
+    for name in ROLLUP_TRIGGERS:
+        db.execute(f"DROP TRIGGER IF EXISTS {name}")
+    db.execute("DROP TABLE events_hourly")
+    for rollup in (HOURLY_V4, PROJECTS_V1, SESSIONS_V1):
+        rollup.build(db)
+    # Requests without a session by time: nudges read them one by one (each is its own unit of work),
+    # and the sessions from the rollup.
+    db.execute("CREATE INDEX events_lone_ts ON events (ts_ms) WHERE session IS NULL OR session = ''")

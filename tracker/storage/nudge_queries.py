@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
-from tracker.core.timeutil import now_ms
+from tracker.core.timeutil import Window, now_ms
 from tracker.core.tokens import Tokens
+from tracker.storage import rollup_reads
 from tracker.storage.migrations import TOKEN_COLUMNS
+from tracker.storage.rollups import SESSIONS
 from tracker.storage.store import Store
 
 STATE_COLUMNS = (
@@ -28,6 +30,7 @@ class EventUsage:
     service_tier: str | None
     requests: int
     session: str | None = None  # the agent's session (its model is chosen per session, not per request)
+    rowid: int = 0  # the row's place in the table: requests in the order they were written
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,24 +46,90 @@ class BucketUsage:
     project: str | None
 
 
+_EVENT_USAGE = (f"e.rowid, e.source, e.model, e.provider, e.ts_ms, e.project, "
+                f"{', '.join('e.' + c for c in TOKEN_COLUMNS)}, e.tool_use, e.service_tier, e.requests, e.session")
+
+
+def _event_usage(r) -> EventUsage:
+    return EventUsage(
+        source=r[1], model=r[2], provider=r[3], ts_ms=r[4], project=r[5], tokens=Tokens(*r[6:12]),
+        tool_use=None if r[12] is None else bool(r[12]), service_tier=r[13], requests=r[14] or 1,
+        session=r[15], rowid=r[0],
+    )
+
+
 def iter_events(store: Store, start_ms: int, end_ms: int, batch_size: int = 5000) -> Iterator[EventUsage]:
     """Token metadata of every request in [start_ms, end_ms); the store keeps no prompt text."""
-    sql = (
-        f"SELECT rowid, source, model, provider, ts_ms, project, {', '.join(TOKEN_COLUMNS)}, tool_use, "
-        "service_tier, requests, session FROM events WHERE ts_ms >= ? AND ts_ms < ? AND rowid > ? ORDER BY rowid LIMIT ?"
-    )
+    sql = (f"SELECT {_EVENT_USAGE} FROM events e WHERE e.ts_ms >= ? AND e.ts_ms < ? AND e.rowid > ? "
+           "ORDER BY e.rowid LIMIT ?")
     last = 0
     while True:
         rows = store.conn.execute(sql, (start_ms, end_ms, last, batch_size)).fetchall()
         if not rows:
             return
         for r in rows:
-            yield EventUsage(
-                source=r[1], model=r[2], provider=r[3], ts_ms=r[4], project=r[5], tokens=Tokens(*r[6:12]),
-                tool_use=None if r[12] is None else bool(r[12]), service_tier=r[13], requests=r[14] or 1,
-                session=r[15],
-            )
+            yield _event_usage(r)
         last = rows[-1][0]
+
+
+# services.simple_tasks.is_simple of a request {r}, and of a session's rollup row (h) holding any request
+# that is not: the same thresholds (:max_output, :max_reasoning, :max_fresh). A test keeps them equal.
+SIMPLE_SQL = ("({r}.tool_use = 0 AND {r}.output_tokens <= :max_output AND {r}.reasoning_tokens <= :max_reasoning "
+              "AND {r}.input_tokens + {r}.cache_write_5m_tokens + {r}.cache_write_1h_tokens <= :max_fresh)")
+_NOT_SIMPLE_TOTAL = ("(h.tools > 0 OR h.max_output > :max_output OR h.max_reasoning > :max_reasoning "
+                     "OR h.max_fresh > :max_fresh)")
+
+
+@dataclass(frozen=True, slots=True)
+class SessionPart:
+    """A session's requests on one model within one segment of time: when the first was, how many
+    requests (each row one at least), and whether any of them was not simple."""
+
+    source: str
+    session: str
+    model: str
+    first_ms: int
+    requests: int
+    not_simple: bool
+
+
+def session_parts(store: Store, start_ms: int, end_ms: int, cuts: Sequence[int],
+                  thresholds: dict[str, int]) -> list[SessionPart] | None:
+    """The session requests of [start_ms, end_ms) as parts that never cross a cut, from the sessions
+    rollup (the rows that cross a cut or the range's edge from their events); None when the rollup
+    is not live. `thresholds`: max_output, max_reasoning, max_fresh. The caller holds a snapshot."""
+    if SESSIONS.table not in store.live_rollups() or end_ms <= start_ms:
+        return None
+    bounds = sorted({start_ms, end_ms, *(c for c in cuts if start_ms < c < end_ms)})
+    segments = [Window(str(i), None, lo, hi) for i, (lo, hi) in enumerate(zip(bounds, bounds[1:]))]
+    params = rollup_reads.load_session_windows(store.conn, segments, None) | thresholds
+    total = f"h.source, h.session, h.model, h.first_ms, h.requests_min1, {_NOT_SIMPLE_TOTAL}"
+    event = (f"e.source, e.session, e.model, MIN(e.ts_ms), SUM(COALESCE(NULLIF(e.requests, 0), 1)), "
+             f"MAX(NOT {SIMPLE_SQL.format(r='e')})")
+    # a session named '' is no session (services.nudges: each of its requests is its own unit)
+    sql = rollup_reads.session_parts_sql(total, event, None, " AND h.session != ''",
+                                         " AND e.session != '' GROUP BY w.label, 1, 2, 3")
+    return [SessionPart(*r[:5], bool(r[5])) for r in store.conn.execute(sql, params)]
+
+
+def unit_requests(store: Store, start_ms: int, end_ms: int,
+                  sessions: Sequence[tuple[str, str]]) -> list[EventUsage]:
+    """Every request of [start_ms, end_ms) without a session, and every request of `sessions` (source,
+    session) there, in the order they were written. The caller holds a snapshot."""
+    conn = store.conn
+    conn.execute("CREATE TEMP TABLE IF NOT EXISTS _units (source TEXT, session TEXT)")
+    conn.execute("DELETE FROM _units")
+    conn.executemany("INSERT INTO _units VALUES (?, ?)", sessions)
+    # by time among the requests without a session (m130's partial index, where it is there: without
+    # statistics SQLite would rather take every such request of all time from the session index), and
+    # the sessions' requests by the session index (CROSS JOIN keeps that order)
+    lone = " INDEXED BY events_lone_ts" if conn.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = 'events_lone_ts'").fetchone() else ""
+    sql = (f"SELECT {_EVENT_USAGE} FROM events e{lone} WHERE e.ts_ms >= :lo AND e.ts_ms < :hi "
+           "AND (e.session IS NULL OR e.session = '') "
+           f"UNION ALL SELECT {_EVENT_USAGE} FROM _units u CROSS JOIN events e ON e.session = u.session "
+           "AND e.source = u.source WHERE e.ts_ms >= :lo AND e.ts_ms < :hi ORDER BY 1")
+    return [_event_usage(r) for r in conn.execute(sql, {"lo": start_ms, "hi": end_ms})]
 
 
 def iter_token_buckets(store: Store, start_ms: int, end_ms: int) -> Iterator[BucketUsage]:

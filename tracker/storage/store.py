@@ -23,8 +23,10 @@ from tracker.core.records import BILLED_BREAKDOWNS, BilledLine, Cursor, UsageBuc
 from tracker.core.units import units_text
 from tracker.core.timeutil import Window, now_ms
 from tracker.storage.db import StoreError, backup, connect, damaged_message, migrate
-from tracker.storage.migrations import HOUR_MS, PARTLY_PRICED_SQL, ROLLUP_TRIGGERS, TOKEN_COLUMNS
+from tracker.storage import rollup_reads
+from tracker.storage.migrations import PARTLY_PRICED_SQL, TOKEN_COLUMNS
 from tracker.storage.recovery import backup_if_due, list_backups
+from tracker.storage.rollups import LIVE_ROLLUPS
 from tracker.storage.transactions import write_database, write_transaction
 from tracker.storage.value import BUCKET_USER_SQL, EFFECTIVE_TAG_SQL, UNTAGGED, ValueQueries
 
@@ -68,7 +70,6 @@ GROUP_KEYS: dict[str, tuple[str, str]] = {
     ),
     "tag_id": tuple(EFFECTIVE_TAG_SQL.format(a=a) for a in "eb"),
 }
-ROLLUP_KEYS = {"source", "model"}  # the group keys the hourly rollup (events_hourly) keeps
 
 
 @dataclass
@@ -205,7 +206,7 @@ class Store(ValueQueries):
             self._db = db
         self.path = path
         self.backup_dir = backup_dir
-        self._rollup_checked: bool | None = None
+        self._live_rollups: set[str] | None = None
 
     @property
     def db(self) -> "Database":
@@ -358,22 +359,23 @@ class Store(ValueQueries):
         }
 
     def time_range_ms(self) -> tuple[int, int] | None:
-        lo_e, hi_e = self.conn.execute("SELECT MIN(ts_ms), MAX(ts_ms) FROM events").fetchone()
-        lo_b, hi_b = self.conn.execute("SELECT MIN(start_s) * 1000, MAX(start_s) * 1000 FROM buckets").fetchone()
+        # one MIN or MAX per SELECT: SQLite reads either from the index's end, but both at once scan the table
+        lo_e, hi_e = self.conn.execute(
+            "SELECT (SELECT MIN(ts_ms) FROM events), (SELECT MAX(ts_ms) FROM events)").fetchone()
+        lo_b, hi_b = self.conn.execute(
+            "SELECT (SELECT MIN(start_s) FROM buckets) * 1000, (SELECT MAX(start_s) FROM buckets) * 1000").fetchone()
         lows = [v for v in (lo_e, lo_b) if v is not None]
         highs = [v for v in (hi_e, hi_b) if v is not None]
         return (min(lows), max(highs)) if lows else None
 
     def _load_windows(self, windows: Sequence[Window]) -> None:
-        # In its own transaction: a bare DML statement would open an implicit one
-        # that stays open, blocking the poll worker's writes and swallowing later
-        # writes on this connection (atomic() nests them as savepoints).
-        with self.atomic():
-            self.conn.execute("CREATE TEMP TABLE IF NOT EXISTS _win (label TEXT, start_ms INTEGER, end_ms INTEGER)")
-            self.conn.execute("DELETE FROM _win")
-            self.conn.executemany(
-                "INSERT INTO _win VALUES (?, ?, ?)", [(w.label, w.start_ms, w.end_ms) for w in windows]
-            )
+        # Inside the caller's read snapshot: a temporary table takes no lock on the database, so a
+        # read never waits for the sync's write lock (BEGIN IMMEDIATE would, up to the busy timeout).
+        self.conn.execute("CREATE TEMP TABLE IF NOT EXISTS _win (label TEXT, start_ms INTEGER, end_ms INTEGER)")
+        self.conn.execute("DELETE FROM _win")
+        self.conn.executemany(
+            "INSERT INTO _win VALUES (?, ?, ?)", [(w.label, w.start_ms, w.end_ms) for w in windows]
+        )
 
     def aggregate(
         self,
@@ -389,52 +391,42 @@ class Store(ValueQueries):
         (priced part only), unpriced_requests, partly_priced_requests (priced,
         but some price class left out: the cost is a lower bound) and
         priced_rows (see _aggregate_rows). `tokens=False` leaves the token
-        classes out (cost figures only). Grouped by source and/or model over
-        whole-hour windows (any whole-hour zone), events are read from the
-        hourly rollup: hours, not requests.
+        classes out (cost figures only). Events are read from a rollup where
+        one keeps the groups (storage.rollup_reads: hours and sessions, not
+        requests), from one snapshot.
         """
         for key in group_by:
             if key not in GROUP_KEYS:
                 raise ValueError(f"cannot group by {key!r}; choose from {', '.join(GROUP_KEYS)}")
         if not windows:
             return []
-        self._load_windows(windows)
-        rows: list[dict] = []
-        if set(group_by) <= ROLLUP_KEYS and self._rollup_live() and all(
-            w.start_ms % HOUR_MS == 0 and w.end_ms % HOUR_MS == 0 for w in windows
-        ):
-            rows += self._aggregate_rollup(group_by, sources, tokens)
-        else:
-            rows += self._aggregate_table("e", "events", "e.ts_ms", group_by, sources, tokens)
-        if include_buckets:
-            rows += self._aggregate_table("b", "buckets", "b.start_s * 1000", group_by, sources, tokens)
+        with self.read_snapshot():
+            live = self.live_rollups()
+            rows = rollup_reads.aggregate(self.conn, windows, group_by, sources, tokens, live,
+                                          {k: GROUP_KEYS[k][0] for k in group_by}) if live else None
+            if include_buckets or rows is None:
+                self._load_windows(windows)
+            if rows is None:
+                rows = self._aggregate_table("e", "events", "e.ts_ms", group_by, sources, tokens)
+            if include_buckets:
+                rows += self._aggregate_table("b", "buckets", "b.start_s * 1000", group_by, sources, tokens)
         return rows
 
-    def _rollup_live(self) -> bool:
-        """The hourly rollup is trustworthy only while all its triggers exist.
+    def live_rollups(self) -> set[str]:
+        """The rollup tables that are trustworthy: those whose triggers all exist.
 
         A later migration that rebuilds `events` (e.g. sqlite-utils' transform)
-        drops them; the dashboard then reads events (slower, still exact).
+        drops them; reads then go to events (slower, still exact).
         """
-        if self._rollup_checked is None:
-            found = self.conn.execute(
-                "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'events' "
-                f"AND name IN ({', '.join('?' for _ in ROLLUP_TRIGGERS)})", ROLLUP_TRIGGERS
-            ).fetchone()[0]
-            self._rollup_checked = found == len(ROLLUP_TRIGGERS)
-        return self._rollup_checked
+        if self._live_rollups is None:
+            found = {name for (name,) in self.conn.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'events'")}
+            self._live_rollups = {r.table for r in LIVE_ROLLUPS if set(r.triggers) <= found}
+        return self._live_rollups
 
-    def _aggregate_rollup(self, group_by: Sequence[str], sources: Sequence[str] | None, tokens: bool) -> list[dict]:
-        """Sums per window from the hourly rollup (windows already loaded)."""
-        select_groups = "".join(f", h.{k}" for k in group_by)
-        token_columns, sums = _token_sums("h", tokens)
-        where, params = _source_filter("h", sources)
-        sql = (
-            f"SELECT w.label{select_groups}, {sums}SUM(h.requests), SUM(h.cost_pico), SUM(h.unpriced), "
-            f"SUM(h.partly), NULL, MIN(w.start_ms) FROM _win w JOIN events_hourly h ON h.hour_ms >= w.start_ms AND h.hour_ms < w.end_ms"
-            f"{where} GROUP BY w.label{select_groups}"
-        )
-        return self._aggregate_rows(self.conn.execute(sql, params), group_by, token_columns)
+    def _rollup_live(self) -> bool:
+        """Whether the hourly rollup (events_hourly) is live (see live_rollups)."""
+        return "events_hourly" in self.live_rollups()
 
     def _aggregate_table(self, alias: str, table: str, ts_expr: str, group_by: Sequence[str],
                          sources: Sequence[str] | None, tokens: bool) -> list[dict]:
@@ -463,8 +455,8 @@ class Store(ValueQueries):
     def _aggregate_rows(records, group_by: Sequence[str], token_columns: Sequence[str]) -> list[dict]:
         """(label, groups..., token sums..., requests, cost, unpriced, partly, priced rows, window start) -> rows.
 
-        `priced_rows` (rows with a cost) is None where it is not counted (the hourly rollup of
-        events, whose every event is a request: there the requests tell).
+        `priced_rows` counts the rows with a cost (reports.all_unpriced: a row of provider usage may
+        carry no request count); the rollups count them too.
         """
         rows = []
         for rec in records:
@@ -494,34 +486,10 @@ class Store(ValueQueries):
         return [{"date": day, "source": source, "billed_pico": amount} for day, source, amount in rows]
 
     def sessions(self, start_ms: int, end_ms: int, sources: Sequence[str] | None = None) -> list[dict]:
-        where, params = "", [start_ms, end_ms]
-        if sources:
-            where = f" AND source IN ({', '.join('?' for _ in sources)})"
-            params += list(sources)
-        sums = ", ".join(f"SUM({c})" for c in TOKEN_COLUMNS)
-        sql = (
-            "SELECT session, source, MIN(ts_ms), MAX(ts_ms), "
-            "(SELECT project FROM events p WHERE p.session = e.session AND p.source = e.source "
-            " AND p.project IS NOT NULL LIMIT 1), "
-            f"GROUP_CONCAT(DISTINCT model), {sums}, SUM(requests), SUM(cost_pico), "
-            "SUM(CASE WHEN cost_pico IS NULL THEN requests ELSE 0 END), "
-            f"SUM({PARTLY_PRICED_SQL.format(r='e')}) "
-            f"FROM events e WHERE ts_ms >= ? AND ts_ms < ?{where} AND session IS NOT NULL "
-            "GROUP BY source, session ORDER BY MIN(ts_ms)"
-        )
-        result = []
-        for rec in self.conn.execute(sql, params):
-            row = {
-                "session": rec[0], "source": rec[1], "first_ms": rec[2], "last_ms": rec[3],
-                "project": rec[4], "models": sorted((rec[5] or "").split(",")) if rec[5] else [],
-            }
-            for j, column in enumerate(TOKEN_COLUMNS):
-                row[column] = rec[6 + j] or 0
-            n = 6 + len(TOKEN_COLUMNS)
-            row["requests"], row["cost_pico"], row["unpriced_requests"] = rec[n] or 0, rec[n + 1] or 0, rec[n + 2] or 0
-            row["partly_priced_requests"] = rec[n + 3] or 0
-            result.append(row)
-        return result
+        """Per session (source and session id) with usage in [start_ms, end_ms): its first and last request
+        there, its models, its project (rollup_reads.session_rows), and the sums of that usage."""
+        with self.read_snapshot():
+            return rollup_reads.session_rows(self.conn, start_ms, end_ms, sources, self.live_rollups())
 
     # -- re-pricing -------------------------------------------------------
     def iter_event_pricing(self, since_ms: int | None = None, batch_size: int = 5000):

@@ -53,13 +53,14 @@ def _feature_page(module: str, cls: str, **options) -> PageFactory:
         import importlib
 
         page_class = getattr(importlib.import_module(f"tracker.gui.pages.{module}"), cls)
-        return page_class(lambda: model.ctx, **options)
+        # a page reads off the GUI thread where the model does (the running app; tests read inline)
+        return page_class(lambda: model.ctx, **({"background": model.background} | options))
 
     return factory
 
 
-# name, module, class, order, options: the pages each feature contributes. The Value page reads
-# ROI over all history (seconds on a million events), so it reads in a pool thread.
+# name, module, class, order, options: the pages each feature contributes. Each reads in a pool
+# thread where the dashboard's model does; the Value page always does (ROI over all history).
 _FEATURE_PAGES = (
     ("Limits", "limits_page", "LimitsPage", 15, {}, "limits"),
     ("Value", "value_page", "ValuePage", 20, {"background": True}, "value"),

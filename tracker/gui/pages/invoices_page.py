@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from tracker.gui.background import PageReads
 from tracker.gui.components import Page, Panel, fit_table_height, hbox, label, primary_button, set_role, style_table
 from tracker.gui.theme import SPACE_S, active
 
@@ -60,10 +61,15 @@ def _pydate(value: QDate) -> date:
 
 
 class InvoicesPage(Page):
-    def __init__(self, context: AppContext | Callable[[], AppContext], parent: QWidget | None = None):
+    def __init__(self, context: AppContext | Callable[[], AppContext], parent: QWidget | None = None,
+                 background: bool = False):
         super().__init__("Invoices", "Bill the AI usage tagged to a client, beside hours, expenses and fees.", parent)
         self._context = context
         self.rows: list[dict] = []
+        # in the dashboard the reading (a draft's total reads every usage row it bills) runs in a pool
+        # thread; tests read inline
+        self._reads = PageReads(lambda: self.ctx, background, self.show_data, self._read_failed, self)
+        self._preview_reads = PageReads(lambda: self.ctx, background, self._show_preview, self._preview_failed, self)
         # Replaceable in tests: asks the user to confirm, for a rate, and where to save an export.
         self.confirm: Callable[[str], bool] = self._ask
         self.ask_text: Callable[[str, str], str | None] = self._ask_text
@@ -157,19 +163,25 @@ class InvoicesPage(Page):
 
     @Slot()
     def refresh(self) -> None:
-        ctx = self.ctx
-        if ctx.demo:
+        self._reads.read(InvoicesPage.compute)
+
+    @staticmethod
+    def compute(ctx: AppContext) -> dict:
+        """The clients, the invoices (drafts with their live totals) and the budgets: safe in a worker."""
+        if ctx.demo:  # the demo's seller, client terms and sample invoice, made once
             service.ensure_demo_profile(ctx.store, ctx.zone())
+        return {"clients": [c["name"] for c in service.client_list(ctx.store)], "rows": service.list_invoices(ctx.store),
+                "budgets": client_budgets.budget_states(ctx.store, ctx.zone())}
+
+    def _read_failed(self, text: str) -> None:  # never let a bad row take the dashboard down
+        log.error("invoices page refresh failed: %s", text)
+        self.show_message(f"Could not read invoices: {text}", error=True)
+
+    def show_data(self, data: dict) -> None:
+        """Draw what `compute` returned (GUI thread)."""
         selected = self.selected()
         keep = selected["id"] if selected else None
-        try:
-            clients = [c["name"] for c in service.client_list(ctx.store)]
-            self.rows = service.list_invoices(ctx.store)
-            budgets = client_budgets.budget_states(ctx.store, ctx.zone())
-        except Exception as exc:  # never let a bad row take the dashboard down
-            log.exception("invoices page refresh failed")
-            self.show_message(f"Could not read invoices: {exc}", error=True)
-            return
+        clients, self.rows, budgets = data["clients"], data["rows"], data["budgets"]
         self.budget_label.setText(budget_text(budgets))
         self.budget_label.setVisible(bool(budgets))
         current = self.client_box.currentText()
@@ -237,14 +249,30 @@ class InvoicesPage(Page):
             hint = ("Select an invoice to see its lines." if self.rows else
                     "No invoices yet: choose a client and a period above, then Create draft. A client is a tag "
                     "of kind client (Value page, or `tracker tags add NAME --kind client`).")
+            self._preview_reads.cancel()  # a preview asked for before must not cover the hint
             self.preview.setHtml(f"<p style='color:{active().muted}'>{html.escape(hint)}</p>")
             return
+        invoice_id = row["id"]
+        self._preview_reads.read(lambda ctx: InvoicesPage.read_preview(ctx, invoice_id))
+
+    @staticmethod
+    def read_preview(ctx: AppContext, invoice_id: int) -> tuple[str, bool]:
+        """(the invoice's preview, True) or (why there is none, False): safe in a worker (a draft's
+        document reads every usage row it bills)."""
         try:
-            doc = service.document(self.ctx.store, row["id"])
+            return preview_html(service.document(ctx.store, invoice_id)), True
         except ValueError as exc:
-            self.preview.setPlainText(str(exc))
-            return
-        self.preview.setHtml(preview_html(doc))
+            return str(exc), False
+
+    def _show_preview(self, result: tuple[str, bool]) -> None:
+        text, ok = result
+        if ok:
+            self.preview.setHtml(text)
+        else:
+            self.preview.setPlainText(text)
+
+    def _preview_failed(self, text: str) -> None:
+        self.preview.setPlainText(f"Could not read the invoice: {text}")
 
     def _update_buttons(self) -> None:
         row = self.selected()

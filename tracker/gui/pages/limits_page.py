@@ -15,6 +15,7 @@ from PySide6.QtCore import Slot
 
 from tracker.core.money import usd_to_pico
 from tracker.core.timeutil import local_date, now_ms
+from tracker.gui.background import PageReads
 from tracker.gui.charts import LimitsChart, set_axis_zone
 from tracker.gui.components import Page, Panel, figure_table, fill_table, label
 from tracker.gui.theme import usd
@@ -27,11 +28,13 @@ PLAN_MONTHS = 6  # months of plan value shown
 
 class LimitsPage(Page):
     def __init__(self, context: AppContext | Callable[[], AppContext], parent=None,
-                 now: Callable[[], int] = now_ms):
+                 now: Callable[[], int] = now_ms, background: bool = False):
         super().__init__("Limits", "Your plans' limit windows: how much is used, when each resets, and where the "
                                    "current rate of use takes it.", parent)
         self._context = context
         self._now = now
+        # in the dashboard the reading runs in a pool thread; tests read inline
+        self._reads = PageReads(self._ctx, background, self.show_data, self._show_error, self)
         self.claude = self.add(label("", "notice", wrap=True))
         self.claude.hide()
 
@@ -69,10 +72,26 @@ class LimitsPage(Page):
 
     @Slot()
     def refresh(self) -> None:
-        ctx = self._ctx()
-        zone = ctx.zone()
         now = self._now()
-        snap = limits.limits_snapshot(ctx.store, now)
+        self._reads.read(lambda ctx: LimitsPage.compute(ctx, now))
+
+    @staticmethod
+    def compute(ctx: AppContext, now: int) -> dict:
+        """Everything the page shows, as plain data: safe to run in a worker with its own context."""
+        zone = ctx.zone()
+        today = local_date(now, zone)
+        first = (today.replace(day=1) - timedelta(days=31 * (PLAN_MONTHS - 1))).replace(day=1)
+        return {"zone": zone, "now": now, "snap": limits.limits_snapshot(ctx.store, now),
+                "series": limits.chart_series(limits.window_history(ctx.store, now)),
+                "plans": cost_basis.plan_value_report(ctx.store, zone, first, today, today=today)}
+
+    def _show_error(self, text: str) -> None:
+        self.claude.setText(f"Could not read the plan windows: {text}")
+        self.claude.setVisible(True)
+
+    def show_data(self, data: dict) -> None:
+        """Draw what `compute` returned (GUI thread)."""
+        zone, now, snap, series = data["zone"], data["now"], data["snap"], data["series"]
         rows = [[w.label, limits.pct_text(w.reading.used_pct),
                  limits.local_time(w.reading.resets_at_ms, zone, now) if w.reading.resets_at_ms else "—",
                  w.pace_text(zone, now), limits.local_time(w.reading.observed_ms, zone, now)]
@@ -82,7 +101,6 @@ class LimitsPage(Page):
         self.empty.setVisible(not rows)
         self.empty.setText("No plan windows yet: Codex writes its windows into its logs as you use it; Claude's "
                            "need your consent (Settings, Subscription plans). The blocks below stand in meanwhile.")
-        series = limits.chart_series(limits.window_history(ctx.store, now))
         set_axis_zone(self.chart, zone)
         self.chart.set_data(series)
         self.chart.setVisible(bool(series))
@@ -104,9 +122,7 @@ class LimitsPage(Page):
                                f"{rate:,.0f} tokens/min" if rate else "—", b.outlook_text(zone, now)])
         fill_table(self.blocks, block_rows)
 
-        today = local_date(now, zone)
-        first = (today.replace(day=1) - timedelta(days=31 * (PLAN_MONTHS - 1))).replace(day=1)
-        doc = cost_basis.plan_value_report(ctx.store, zone, first, today, today=today)
+        doc = data["plans"]
         plan_rows = [[m["month"] + ("" if m["complete"] else " (so far)"), m["plan"],
                       f"{m['price']} {m['currency']}", usd(usd_to_pico(Decimal(m["api_equivalent_usd"]))),
                       f"{m['multiple']}x" if m["multiple"] else "—"]

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 from tracker.core.money import format_usd_short
 from tracker.core.timeutil import from_ms
 from tracker.core.wording import counted
+from tracker.gui.background import PageReads
 from tracker.gui.components import EmptyState, Page, fit_table_height, label, primary_button, style_table
 from tracker.gui.menu_model import source_label
 from tracker.gui.theme import SPACE_L, SPACE_M, SPACE_S
@@ -168,12 +169,14 @@ class NudgesPage(Page):
     changed = Signal()
 
     def __init__(self, context: AppContext | Callable[[], AppContext], parent=None,
-                 now_ms: Callable[[], int] | None = None):
+                 now_ms: Callable[[], int] | None = None, background: bool = False):
         super().__init__("Nudges", "Where a cheaper model of the same family would very likely have done, judged "
                                    "from token counts and tool use only (never your prompts), and what it would have "
                                    "saved at the prices in force.", parent)
         self._context = context
         self._now_ms = now_ms
+        # in the dashboard the analysis runs in a pool thread; tests read inline
+        self._reads = PageReads(self.context, background, self._show_analysis, self._show_error, self)
         self.nudges: list[service.Nudge] = []
         self.cards: list[NudgeCard] = []
         self.intro = self.header.subtitle
@@ -201,14 +204,21 @@ class NudgesPage(Page):
 
     @Slot()
     def refresh(self) -> None:
-        ctx = self.context()
+        now = self._now()
+        self._reads.read(lambda ctx: NudgesPage.compute(ctx, now))
+
+    @staticmethod
+    def compute(ctx: AppContext, now: int | None) -> tuple:
+        """The analysis and the zone it is shown in: safe to run in a worker with its own context."""
         zone = ctx.zone()
-        try:
-            analysis = service.analyse(ctx.store, ctx.pricer, zone, now=self._now(),
-                                       ladders=load_ladders(ctx.paths.config_dir))
-        except Exception as exc:  # a page must never take the dashboard down
-            self._show_notice([f"Nudges could not be computed: {exc}"])
-            return
+        return service.analyse(ctx.store, ctx.pricer, zone, now=now, ladders=load_ladders(ctx.paths.config_dir)), zone
+
+    def _show_error(self, text: str) -> None:  # a page must never take the dashboard down
+        self._show_notice([f"Nudges could not be computed: {text}"])
+
+    def _show_analysis(self, result: tuple) -> None:
+        """Draw what `compute` returned (GUI thread)."""
+        analysis, zone = result
         self.nudges = analysis.nudges
         self._show_notice(analysis.warnings)
         for card in self.cards:

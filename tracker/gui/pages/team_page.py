@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QCheckBox, QComboBox, QFileDialog, QFormLayout, QFrame, QLineEdit, QPushButton, QTextBrowser, QWidget,
 )
 
+from tracker.gui.background import PageReads
 from tracker.gui.charts import Chart, MoneyAxis, NameAxis
 from tracker.gui.components import Columns, Page, Panel, hbox, label, primary_button
 from tracker.gui.theme import active, colour_for
@@ -48,12 +49,17 @@ MIX_ROW_PX = 20  # per model family in the model-mix chart
 
 
 class TeamPage(Page):
-    def __init__(self, context: AppContext | Callable[[], AppContext], parent: QWidget | None = None):
+    def __init__(self, context: AppContext | Callable[[], AppContext], parent: QWidget | None = None,
+                 background: bool = False):
         super().__init__("Team", "Your team's weekly figures, summed so that nobody's own can be read: only sums of "
                                  "k or more members.", parent)
         self._context = context
         self.last_built = None
         self.last_report: dict | None = None
+        # in the dashboard the reading runs in a pool thread; tests read inline
+        self._settings_reads = PageReads(self.context, background, self._show_settings, self._settings_failed, self)
+        self._preview_reads = PageReads(self.context, background, self._show_preview, self._preview_failed, self)
+        self._merge_when_read = False  # a refresh merges the team's folder once the settings name it
 
         # -- the team view first: what the page is for
         view = Panel("Team view", subtitle="Merged from your team's folder; each breakdown needs k or more members.")
@@ -155,14 +161,25 @@ class TeamPage(Page):
                                          " (in progress)" if w == weeks[1] else ""), w)
         self.week_combo.setCurrentIndex(max(0, weeks.index(selected) if selected in weeks else 0))
         self.week_combo.blockSignals(False)
-        self._load_settings(ctx)
+        self._merge_when_read = True
+        self._load_settings()
         self.update_preview()
-        folder = self.merge_folder_edit.text().strip()
-        if folder and Path(folder).is_dir():
-            self.merge_now()
 
-    def _load_settings(self, ctx: AppContext) -> None:
-        settings = team.load_settings(ctx.store)
+    def _load_settings(self) -> None:
+        self._settings_reads.read(TeamPage.read_settings)
+
+    @staticmethod
+    def read_settings(ctx: AppContext) -> dict:
+        """The share settings, the team's state and the last share: safe to run in a worker."""
+        return {"settings": team.load_settings(ctx.store), "status": team.status(ctx),
+                "merge_folder": ctx.store.get_setting(MERGE_FOLDER_SETTING), "history": team.history(ctx, limit=1)}
+
+    def _settings_failed(self, text: str) -> None:
+        self.team_info.setText(f"Could not read the team: {text}")
+
+    def _show_settings(self, data: dict) -> None:
+        """Fill the settings from what `read_settings` returned (GUI thread)."""
+        settings = data["settings"]
         info = settings.as_dict()
         self.opt_in.setChecked(settings.opt_in)
         self.folder_edit.setText(settings.folder or "")
@@ -172,17 +189,20 @@ class TeamPage(Page):
                                              else "https://hooks.example.com/…")
         self.team_key_edit.setText(info["team_key"] or "")
         self.team_key_edit.setPlaceholderText("the team key whoever set up the team gave you")
-        self._show_team(ctx)
+        self._show_team(data["status"])
         if not self.merge_folder_edit.text():
-            self.merge_folder_edit.setText(ctx.store.get_setting(MERGE_FOLDER_SETTING) or settings.folder or "")
-        history = team.history(ctx, limit=1)
+            self.merge_folder_edit.setText(data["merge_folder"] or settings.folder or "")
+        history = data["history"]
         if history:
             h = history[0]
             self.share_status.setText(f"Last share: {h['week']} to {h['destination']} at {h['sent_at']}: "
                                       f"{'ok' if h['ok'] else 'failed'} — {h['detail']}")
+        folder = self.merge_folder_edit.text().strip()
+        if self._merge_when_read and folder and Path(folder).is_dir():
+            self.merge_now()
+        self._merge_when_read = False
 
-    def _show_team(self, ctx: AppContext) -> None:
-        info = team.status(ctx)
+    def _show_team(self, info: dict) -> None:
         self.admit_button.setVisible(info["founder"])
         self.create_button.setVisible(not info["team"])
         s = info["settings"]
@@ -207,13 +227,26 @@ class TeamPage(Page):
     @Slot()
     def update_preview(self) -> None:
         week = self.week_combo.currentData()
+        self._preview_reads.read(lambda ctx: TeamPage.read_preview(ctx, week))
+
+    @staticmethod
+    def read_preview(ctx: AppContext, week: str | None) -> tuple:
+        """(this week's summary, its preview in HTML) or (None, why there is none): safe in a worker."""
         try:
-            ctx = self.context()
-            self.last_built = team.summary(ctx, week)
-            self.preview_view.setHtml(team.preview(self.last_built, "html", team.recorded_contribution(ctx, week)))
+            built = team.summary(ctx, week)
+            return built, team.preview(built, "html", team.recorded_contribution(ctx, week))
         except (TeamSetupError, ValueError) as exc:
-            self.last_built = None
-            self.preview_view.setPlainText(f"No preview: {exc}")
+            return None, f"No preview: {exc}"
+
+    def _show_preview(self, result: tuple) -> None:
+        self.last_built, text = result
+        if self.last_built is None:
+            self.preview_view.setPlainText(text)
+        else:
+            self.preview_view.setHtml(text)
+
+    def _preview_failed(self, text: str) -> None:
+        self._show_preview((None, f"No preview: {text}"))
 
     @Slot(int)
     def _on_week_changed(self, _index: int) -> None:
@@ -236,7 +269,7 @@ class TeamPage(Page):
         self.share_status.setText("Settings saved." if joined is None else
                                   f"Settings saved; asked to join as member {joined.member}"
                                   + ("." if not joined.on_roster else " (on the roster)."))
-        self._load_settings(ctx)
+        self._load_settings()
         self.update_preview()
 
     @Slot()
@@ -262,7 +295,7 @@ class TeamPage(Page):
             self.share_status.setText(f"{failed}: {exc}")
             return
         self.share_status.setText(done(settings))
-        self._load_settings(ctx)
+        self._load_settings()
 
     @Slot()
     def create_team(self) -> None:

@@ -150,6 +150,7 @@ class UsagePage(FillPage):
         model.dayRequested.connect(self.show_day)
         model.snapshotChanged.connect(self._on_snapshot)
         self._stale = False
+        self._reads = model.reads(self._show_table, self._show_read_error)  # off the GUI thread in the app
         self.reload()
 
     def _today(self) -> date:
@@ -237,9 +238,15 @@ class UsagePage(FillPage):
     def reload(self, *args) -> None:
         since, until = self._dates()
         self._stale = False
-        table = usage_table(self.model.ctx.store, self.model.zone(), self.view.currentData(), since, until)
+        view = self.view.currentData()
+        self._reads.read(lambda ctx: usage_table(ctx.store, ctx.zone(), view, since, until))
+
+    def _show_table(self, table: UsageTable) -> None:
         self.table_model.set_table(table)
         self._fit_columns()
+
+    def _show_read_error(self, text: str) -> None:
+        self._notify(f"Could not read the usage: {text}")
 
     def _fit_columns(self) -> None:
         """Hide the least looked-at token columns while the table is too narrow for all of them (a table

@@ -1,0 +1,218 @@
+"""Rollups of `events` by hour, by project and by session, kept by triggers in the write that changes events.
+
+Every insert, upsert, re-price, re-tag and delete of an event moves its share
+of each rollup within the same transaction:
+
+- `events_hourly` (since m020; this is its fourth version): sums per UTC hour,
+  source and model, now with the rows that have a cost (`priced`), so that a
+  report says "every request unpriced" exactly as it does from events.
+
+- `events_project_hourly`: sums per UTC hour, source, account, project and
+  effective tag. Projects and tags live for months, so an hour is the grain:
+  a local day in any whole-hour zone is a union of UTC hours, and the part of
+  a window that is not (a +05:30 zone's midnight) is read from events
+  (rollup_reads).
+- `events_sessions`: sums per UTC day, session, source, model and project,
+  with the first and last request time of each. A session lives for minutes
+  or hours, so a row answers every window that holds all of it; only the rows
+  that cross a window's edge are read from events (by the session index),
+  whatever the timezone. The day leads the key so that a range of days is one
+  stretch of the table. It also keeps what nudges judge a session by (its
+  largest output, reasoning and fresh input, and its requests that may use
+  tools), so that they read sessions, not every request.
+
+Key columns are NOT NULL (a NULL never conflicts in a key, and an upsert
+would append): a NULL project is kept as the empty BLOB (never equal to any
+text, '' included) and read back as NULL; no tag is kept as 0, which the
+effective tag already reads as untagged (storage.value.EFFECTIVE_TAG_SQL).
+
+A migration builds a rollup from a definition of its own version
+(HOURLY_V4, PROJECTS_V1, SESSIONS_V1), never from today's: a later change adds a version.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from tracker.storage.migrations import PARTLY_PRICED_SQL, ROLLUP_TRIGGERS, TOKEN_COLUMNS
+
+NULL_TEXT_KEY = "X''"  # a NULL text key as stored (decode: NULLIF(column, X''))
+
+
+@dataclass(frozen=True)
+class Key:
+    """A key column: its name, its value for an event row {r}, and its type (the affinity that lets
+    SQLite search a key by a range of numbers)."""
+
+    name: str
+    value: str
+    type: str = "TEXT"
+
+
+@dataclass(frozen=True)
+class Extreme:
+    """A column kept as the MIN or MAX of an event expression (recomputed from events when its row leaves)."""
+
+    name: str
+    agg: str  # MIN | MAX
+    value: str
+
+
+def text_key(name: str) -> Key:
+    return Key(name, f"COALESCE({{r}}.{name}, {NULL_TEXT_KEY})")
+
+
+HOUR_KEY = Key("hour_ms", "{r}.ts_ms - {r}.ts_ms % 3600000", type="INTEGER")
+DAY_MS = 86_400_000
+DAY_KEY = Key("day_ms", f"{{r}}.ts_ms - {{r}}.ts_ms % {DAY_MS}", type="INTEGER")
+TAG_KEY = Key("tag_key", "COALESCE({r}.manual_tag_id, {r}.rule_tag_id, 0)", type="INTEGER")
+
+# (column, its value for one event row {r}): the hourly rollup's measures, and the rows that have a cost
+# (so a report tells "every row unpriced" exactly as it does from events).
+MEASURES_V1 = (
+    ("n", "1"),
+    ("requests", "COALESCE({r}.requests, 0)"),
+    ("cost_pico", "COALESCE({r}.cost_pico, 0)"),
+    ("unpriced", "CASE WHEN {r}.cost_pico IS NULL THEN MAX(COALESCE({r}.requests, 1), 1) ELSE 0 END"),
+    *((c, f"COALESCE({{r}}.{c}, 0)") for c in TOKEN_COLUMNS),
+    ("partly", PARTLY_PRICED_SQL),
+    ("priced", "({r}.cost_pico IS NOT NULL)"),
+)
+# the event columns the measures read (an update of one of them moves the row's share)
+MEASURE_SOURCES = ("requests", "cost_pico", *TOKEN_COLUMNS, "partly_priced")
+
+
+@dataclass(frozen=True)
+class KeyedRollup:
+    """One rollup table of events: its keys, measures, extremes and the events it takes (`where`)."""
+
+    table: str
+    keys: tuple[Key, ...]
+    measures: tuple[tuple[str, str], ...]
+    extremes: tuple[Extreme, ...] = ()
+    where: str = ""  # condition on an event row {r}; '' takes every event
+    watched: tuple[str, ...] = ()  # event columns the keys read
+
+    @property
+    def triggers(self) -> tuple[str, ...]:
+        return tuple(f"{self.table}_{verb}" for verb in ("insert", "delete", "update"))
+
+    @property
+    def key_names(self) -> list[str]:
+        return [k.name for k in self.keys]
+
+    def _columns(self) -> list[str]:
+        return self.key_names + [m for m, _ in self.measures] + [x.name for x in self.extremes]
+
+    def _values(self, r: str) -> list[str]:
+        return ([k.value.format(r=r) for k in self.keys] + [v.format(r=r) for _, v in self.measures]
+                + [x.value.format(r=r) for x in self.extremes])
+
+    def _cond(self, r: str) -> str:
+        return self.where.format(r=r) if self.where else "1"
+
+    def create_table(self) -> str:
+        keys = ", ".join(f"{k.name} {k.type} NOT NULL" for k in self.keys)
+        measures = ", ".join(f"{m} INTEGER NOT NULL" for m, _ in self.measures)
+        extremes = "".join(f", {x.name} INTEGER NOT NULL" for x in self.extremes)
+        return (f"CREATE TABLE {self.table} ({keys}, {measures}{extremes}, "
+                f"PRIMARY KEY ({', '.join(self.key_names)})) WITHOUT ROWID")
+
+    def _add(self) -> str:
+        sets = [f"{m} = {m} + excluded.{m}" for m, _ in self.measures]
+        sets += [f"{x.name} = {x.agg}({x.name}, excluded.{x.name})" for x in self.extremes]
+        return (f"INSERT INTO {self.table} ({', '.join(self._columns())}) SELECT {', '.join(self._values('NEW'))} "
+                f"WHERE {self._cond('NEW')} ON CONFLICT({', '.join(self.key_names)}) DO UPDATE SET {', '.join(sets)};")
+
+    def _match(self, r: str) -> str:
+        return " AND ".join(f"{k.name} = {k.value.format(r=r)}" for k in self.keys)
+
+    def _sub(self, update: bool = False) -> str:
+        sets = ", ".join(f"{m} = {m} - ({v.format(r='OLD')})" for m, v in self.measures)
+        where = f"{self._match('OLD')} AND {self._cond('OLD')}"
+        sql = f"UPDATE {self.table} SET {sets} WHERE {where}; DELETE FROM {self.table} WHERE {where} AND n = 0;"
+        if self.extremes:
+            # the row that left held an extreme: the key's remaining events say what it is now (an update
+            # that keeps the key and the value, such as a re-price, leaves it where it is)
+            same_key = " AND ".join(f"{k.value.format(r='e')} = {k.value.format(r='OLD')}" for k in self.keys)
+            kept_key = " AND ".join(f"{k.value.format(r='OLD')} IS {k.value.format(r='NEW')}" for k in self.keys)
+
+            def left(x: Extreme) -> str:
+                held = f"{x.name} = {x.value.format(r='OLD')}"
+                return f"({held} AND NOT ({kept_key} AND {x.value.format(r='OLD')} IS {x.value.format(r='NEW')}))" \
+                    if update else held
+
+            sets = ", ".join(
+                f"{x.name} = CASE WHEN {left(x)} THEN (SELECT {x.agg}({x.value.format(r='e')}) "
+                f"FROM events e WHERE {same_key} AND {self._cond('e')}) ELSE {x.name} END" for x in self.extremes)
+            held = " OR ".join(left(x) for x in self.extremes)
+            sql += f" UPDATE {self.table} SET {sets} WHERE {where} AND ({held});"
+        return sql
+
+    def trigger_sql(self) -> list[str]:
+        watched = list(dict.fromkeys(("ts_ms", *self.watched, *MEASURE_SOURCES)))
+        insert, delete, update = self.triggers
+        return [
+            f"CREATE TRIGGER {insert} AFTER INSERT ON events BEGIN {self._add()} END",
+            f"CREATE TRIGGER {delete} AFTER DELETE ON events BEGIN {self._sub()} END",
+            f"CREATE TRIGGER {update} AFTER UPDATE OF {', '.join(watched)} ON events "
+            f"BEGIN {self._sub(update=True)} {self._add()} END",
+        ]
+
+    def fill(self) -> str:
+        """The rollup computed from events in one statement (into an empty table)."""
+        keys = [k.value.format(r="e") for k in self.keys]
+        values = [f"SUM({v.format(r='e')})" for _, v in self.measures] + \
+                 [f"{x.agg}({x.value.format(r='e')})" for x in self.extremes]
+        return (f"INSERT INTO {self.table} ({', '.join(self._columns())}) SELECT {', '.join(keys + values)} "
+                f"FROM events e WHERE {self._cond('e')} GROUP BY {', '.join(str(i + 1) for i in range(len(keys)))}")
+
+    def build(self, db) -> None:
+        db.execute(self.create_table())
+        for sql in self.trigger_sql():
+            db.execute(sql)
+        db.execute(self.fill())
+
+    def refill(self) -> list[str]:
+        return [f"DELETE FROM {self.table}", self.fill()]
+
+
+HOURLY_V4 = KeyedRollup(
+    "events_hourly",
+    (HOUR_KEY, Key("source", "{r}.source"), Key("model", "{r}.model")),
+    MEASURES_V1,
+    watched=("source", "model"),
+)
+assert HOURLY_V4.triggers == ROLLUP_TRIGGERS  # the names bulk writes and older readers know
+# What services.simple_tasks.is_simple reads of a request, for a session's requests: how many may use
+# tools (not known to use none), the largest output, reasoning and fresh input; and the requests as
+# nudges count them (a row counts one request at least).
+NUDGE_MEASURES_V1 = (
+    ("requests_min1", "COALESCE(NULLIF({r}.requests, 0), 1)"),
+    ("tools", "CASE WHEN {r}.tool_use = 0 THEN 0 ELSE 1 END"),
+)
+NUDGE_EXTREMES_V1 = (
+    Extreme("max_output", "MAX", "{r}.output_tokens"),
+    Extreme("max_reasoning", "MAX", "{r}.reasoning_tokens"),
+    Extreme("max_fresh", "MAX", "{r}.input_tokens + {r}.cache_write_5m_tokens + {r}.cache_write_1h_tokens"),
+)
+PROJECTS_V1 = KeyedRollup(
+    "events_project_hourly",
+    (HOUR_KEY, Key("source", "{r}.source"), Key("account", "{r}.account"), text_key("project"), TAG_KEY),
+    MEASURES_V1,
+    watched=("source", "account", "project", "manual_tag_id", "rule_tag_id"),
+)
+SESSIONS_V1 = KeyedRollup(
+    "events_sessions",
+    (DAY_KEY, Key("source", "{r}.source"), Key("session", "{r}.session"), Key("model", "{r}.model"),
+     text_key("project")),
+    MEASURES_V1 + NUDGE_MEASURES_V1,
+    extremes=(Extreme("first_ms", "MIN", "{r}.ts_ms"), Extreme("last_ms", "MAX", "{r}.ts_ms"), *NUDGE_EXTREMES_V1),
+    where="{r}.session IS NOT NULL",
+    watched=("source", "session", "model", "project", "tool_use"),
+)
+# today's definitions: storage.bulk refills them, the readers (storage.rollup_reads) read them
+HOURLY = HOURLY_V4
+PROJECTS = PROJECTS_V1
+SESSIONS = SESSIONS_V1
+LIVE_ROLLUPS = (HOURLY, PROJECTS, SESSIONS)

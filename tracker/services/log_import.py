@@ -215,11 +215,40 @@ def _read_and_price(work: _Work, pricer=None):
                     event.model, event.provider = hints.apply(event.model, event.provider)
                 price_event(pricer, event)
                 rows.append(event_row(event))
+            if result.rows:
+                rows += _price_requests(result.rows, work.kind, hints, pricer, result.skipped)
         except Exception as exc:  # never lose the other files to one bad record
             return work, None, None, f"{path_text(work.stat.path)}: pricing failed: {type(exc).__name__}: {exc}", []
-        result.events = rows
+        result.events, result.rows = rows, []
         result.readings = [reading_row(r) for r in result.readings]
     return work, result, cursor, error, pricer.take_learned()
+
+
+def _price_requests(requests: list[tuple], source: str, hints, pricer, skipped) -> list[tuple]:
+    """Store rows of a reader's requests in core.request_rows form: the checks, names and prices that
+    _read_and_price gives UsageEvents, without building one per request (Pricer.price_counts)."""
+    from tracker.core import request_rows as rr
+    from tracker.sources import logfiles as lf
+    from tracker.storage.store import request_row
+
+    price, implausible, same_names = pricer.price_counts, lf.implausible_counts, hints.changes_nothing
+    rows = []
+    for r in requests:
+        model = r[rr.MODEL]
+        if not isinstance(model, str) or not model:
+            skipped[lf.MISSING_MODEL] += 1
+            continue
+        counts = r[rr.TOKENS]
+        if implausible(counts):
+            skipped[lf.BAD_NUMBER] += 1
+            continue
+        provider = r[rr.PROVIDER]
+        if provider is None or not same_names:
+            model, provider = hints.apply(model, provider)
+        cost, price_id, partly = price(counts, model, provider, r[rr.TS_MS], r[rr.SERVICE_TIER], r[rr.SPEED],
+                                       r[rr.UNITS])
+        rows.append(request_row(source, r, model, provider, cost, price_id, partly))
+    return rows
 
 
 def import_folders(store) -> list[str]:

@@ -1,4 +1,4 @@
-"""Codex CLI rollouts: one UsageEvent per model call (providers.md 5.2).
+"""Codex CLI rollouts: one request per model call (providers.md 5.2), as core.request_rows tuples.
 
 Where the rollouts are: the plug-in, tracker.sources.agents.codex.
 
@@ -41,8 +41,6 @@ from __future__ import annotations
 from pathlib import Path
 
 from tracker.core.limits import SAME_RESET_SLACK_MS, LimitReading
-from tracker.core.records import UsageEvent
-from tracker.core.tokens import Tokens
 from tracker.sources import logfiles as lf
 from tracker.sources.agents.codex import KIND, PROVIDER
 
@@ -78,7 +76,10 @@ def _usage(raw) -> list[int] | None:
     get = raw.get
     values = [get("input_tokens", 0), get("cached_input_tokens", 0), get("output_tokens", 0),
               get("reasoning_output_tokens", 0), get("total_tokens", 0)]
-    if not all(type(value) is int and value >= 0 for value in values):
+    a, b, c, d, t = values
+    # (spelled out: a generator over the five cost more than the rest of the line's work)
+    if not (type(a) is int and type(b) is int and type(c) is int and type(d) is int and type(t) is int
+            and a >= 0 and b >= 0 and c >= 0 and d >= 0 and t >= 0):
         values = [lf.count(value) for value in values]  # integral floats pass; the rest is unusable
         if None in values:
             return None
@@ -87,9 +88,10 @@ def _usage(raw) -> list[int] | None:
     return values
 
 
-def _tokens(u: list[int]) -> Tokens:
-    inp, cached, out, reasoning = u[0], min(u[1], u[0]), u[2], min(u[3], u[2])
-    return Tokens(inp - cached, cached, 0, 0, out, reasoning)  # positional: one per request, ~2x keywords
+def _token_counts(u: list[int]) -> tuple[int, ...]:
+    """Codex's [input, cached, output, reasoning, total] -> the six counts of core.tokens.TOKEN_FIELDS."""
+    inp, cached, out = u[0], min(u[1], u[0]), u[2]
+    return inp - cached, cached, 0, 0, out, min(u[3], out)
 
 
 def _model_from(payload: dict) -> str | None:
@@ -111,7 +113,7 @@ def parse(fh, start: int, limit: int, result: lf.ReadResult) -> None:
         state["meta"] = bool(state)
     state.setdefault("session", _session_from_name(path))
     skipped = result.skipped
-    events = result.events
+    rows = result.rows  # core.request_rows tuples
     readings = result.readings
     for buf, end in lf.iter_blocks(fh, start, limit, result):
         s = 0
@@ -122,7 +124,7 @@ def parse(fh, start: int, limit: int, result: lf.ReadResult) -> None:
                 state["tool"] = True  # the call belongs to the next token_count
             elif kind is _WANTED:
                 result.lines_seen += 1
-                _parse_line(state, buf[s:e], skipped, events, readings)
+                _parse_line(state, buf[s:e], skipped, rows, readings)
             s = e + 1
 
 
@@ -161,7 +163,7 @@ def _line_kind(buf, s: int, e: int):
     return _OTHER
 
 
-def _parse_line(state: dict, line, skipped, events: list, readings: list) -> None:
+def _parse_line(state: dict, line, skipped, rows: list, readings: list) -> None:
     obj = lf.loads_line(line, skipped)
     if obj is None:
         return
@@ -175,12 +177,13 @@ def _parse_line(state: dict, line, skipped, events: list, readings: list) -> Non
     if kind == "event_msg":
         event_type = payload.get("type")
         if event_type == "token_count":
-            event = _token_count(state, obj, payload, skipped)
-            if event is not None:
-                events.append(event)
+            ts_ms = lf.parse_ts_ms(obj.get("timestamp"))  # (each half counts a bad one, as it always did)
+            row = _token_count(state, ts_ms, payload, skipped)
+            if row is not None:
+                rows.append(row)
             rate_limits = payload.get("rate_limits")
             if rate_limits is not None:
-                _rate_limits(state, obj, rate_limits, skipped, readings)
+                _rate_limits(state, ts_ms, rate_limits, skipped, readings)
         elif event_type == "thread_settings_applied":
             _service_tier(state, payload.get("thread_settings"))
     elif kind == "turn_context":
@@ -250,12 +253,11 @@ def _replay(state: dict, ts_ms: int) -> tuple[bool, bool]:
     return stamped_before, in_burst
 
 
-def _rate_limits(state: dict, obj: dict, rate_limits, skipped, readings: list) -> None:
-    """The plan windows a token_count line carries, as readings (see the module's docstring)."""
+def _rate_limits(state: dict, ts_ms: int | None, rate_limits, skipped, readings: list) -> None:
+    """The plan windows a token_count line (of time ts_ms) carries, as readings (see the module's docstring)."""
     if not isinstance(rate_limits, dict):
         skipped[BAD_RATE_LIMITS] += 1
         return
-    ts_ms = lf.parse_ts_ms(obj.get("timestamp"))
     if ts_ms is None:
         skipped[lf.BAD_TIMESTAMP] += 1
         return
@@ -317,7 +319,8 @@ def _window_reading(window, limit_id: str, name: str | None, ts_ms: int) -> Limi
                         window_minutes=minutes or None, resets_at_ms=resets_at_ms, name=name)
 
 
-def _token_count(state: dict, obj: dict, payload: dict, skipped) -> UsageEvent | None:
+def _token_count(state: dict, ts_ms: int | None, payload: dict, skipped) -> tuple | None:
+    """The call a token_count line (of time ts_ms) reports, as a core.request_rows tuple."""
     info = payload.get("info")
     if info is None:
         skipped[SKIP_NO_INFO] += 1
@@ -330,7 +333,6 @@ def _token_count(state: dict, obj: dict, payload: dict, skipped) -> UsageEvent |
     if total is None or (last is None and info.get("last_token_usage") is not None):
         skipped[lf.BAD_NUMBER] += 1
         return None
-    ts_ms = lf.parse_ts_ms(obj.get("timestamp"))
     if ts_ms is None:
         skipped[lf.BAD_TIMESTAMP] += 1
         return None
@@ -368,17 +370,6 @@ def _token_count(state: dict, obj: dict, payload: dict, skipped) -> UsageEvent |
     session = state.get("session")
     cwd = state.get("cwd")
     owner = session if state.get("meta") else f"@{ts_ms}"  # no session_meta: the event's time instead
-    return UsageEvent(
-        source=KIND,
-        key=f"{owner}:{total[0]}:{total[1]}:{total[2]}:{total[3]}:{total[4]}",
-        ts_ms=ts_ms,
-        model=state.get("model") or _model_from(payload) or UNKNOWN_MODEL,
-        tokens=_tokens(delta),
-        provider=PROVIDER,
-        session=session,
-        project=lf.project_of(cwd),
-        cwd=cwd,
-        git_branch=state.get("branch"),
-        tool_use=tool,
-        service_tier=state.get("tier"),
-    )
+    return (f"{owner}:{total[0]}:{total[1]}:{total[2]}:{total[3]}:{total[4]}", ts_ms,
+            state.get("model") or _model_from(payload) or UNKNOWN_MODEL, PROVIDER, session, lf.project_of(cwd), cwd,
+            state.get("branch"), *_token_counts(delta), tool, state.get("tier"), None, None, None)

@@ -380,27 +380,9 @@ class Pricer:
         if cache_path is not None:
             self.cache = ResolutionCache(cache_path, identity([self.user.digest, self.shipped.digest]))
 
-    def __getstate__(self) -> dict:
-        """What a spawned parse worker receives: overrides, coefficients and the resolution cache.
-
-        genai-prices' data and the objects resolved from it are left out (large,
-        and rebuilt on first use); the resolution cache keeps their results.
-        """
-        state = self.__dict__.copy()
-        state.update(_snapshot=None, _models={}, _resolved={})
-        return state
-
     def save_cache(self) -> None:
         if self.cache is not None:
             self.cache.save()
-
-    def take_learned(self) -> list[tuple]:
-        """Cache entries added since the last call (a forked worker returns them to its parent)."""
-        return self.cache.take_new() if self.cache is not None else []
-
-    def learn(self, entries: list[tuple]) -> None:
-        if self.cache is not None and entries:
-            self.cache.merge(entries)
 
     @property
     def override_errors(self) -> list[str]:

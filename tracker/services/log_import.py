@@ -34,7 +34,6 @@ can be classified; a half line at the end of a file is pending, not bad.
 from __future__ import annotations
 
 import functools
-import logging
 import os
 import signal
 import sys
@@ -45,14 +44,14 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from tracker.core.records import Cursor, replaces_copy
+from tracker.services.log_changes import (  # noqa: F401  (this module's names too)
+    IMPORT_FOLDERS_SETTING, ImportReport, changed_files, roots_with_folders,
+)
 from tracker.services.parent_watch import exit_with_parent
 from tracker.sources import registry
 from tracker.sources.discovery import FileStat, path_text
-
-log = logging.getLogger(__name__)
 
 Progress = Callable[[dict], None]
 
@@ -66,47 +65,6 @@ SPAWN_MIN_BYTES = 64 * 1024 * 1024
 TASK_MIN_BYTES = 4 * 1024 * 1024
 WORKER_GROUPS_AHEAD = 2  # groups queued per worker, so that none waits while this process writes
 FILE_ERROR = "file_error"
-IMPORT_FOLDERS_SETTING = "import.folders"  # the user's extra folders (Settings), see roots_with_folders
-
-
-@dataclass
-class ImportReport:
-    files_seen: int = 0
-    files_read: int = 0
-    files_unchanged: int = 0
-    files_failed: int = 0
-    events_added: int = 0
-    events_written: int = 0
-    limit_readings: int = 0  # plan limit-window readings written (Codex rate_limits)
-    lines_parsed: int = 0  # lines looked at after the byte prefilter
-    lines_skipped: Counter = field(default_factory=Counter)
-    bytes_read: int = 0
-    seconds: float = 0.0
-    workers: int = 0  # parse worker processes started (0: everything in this process)
-    by_source: dict = field(default_factory=dict)
-    errors: list[str] = field(default_factory=list)
-    folders_unreadable: list[str] = field(default_factory=list)  # log folders that could not be listed
-    plugins_skipped: int = 0  # agent-log plug-ins that could not be loaded (their reasons are in errors)
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "files_seen": self.files_seen,
-            "files_read": self.files_read,
-            "files_skipped": self.files_unchanged,
-            "files_failed": self.files_failed,
-            "events_added": self.events_added,
-            "events_written": self.events_written,
-            "limit_readings": self.limit_readings,
-            "lines_parsed": self.lines_parsed,
-            "lines_skipped": {k: v for k, v in sorted(self.lines_skipped.items()) if v},
-            "bytes_read": self.bytes_read,
-            "seconds": round(self.seconds, 3),
-            "workers": self.workers,
-            "by_source": self.by_source,
-            "errors": self.errors,
-            "folders_unreadable": self.folders_unreadable,
-            "plugins_skipped": self.plugins_skipped,
-        }
 
 
 @dataclass(frozen=True)
@@ -281,76 +239,11 @@ def _groups(ordered: list[_Work]) -> Iterator[list[_Work]]:
         yield group
 
 
-def roots_with_folders(folders: list[Path]) -> tuple[dict[str, list[Path]] | None, list[str]]:
-    """The agents' own log folders plus the user's extra import folders (Settings).
-
-    An extra folder is a copy of an agent's folder: each source's `claim`
-    says whether it holds that agent's logs (Claude Code's `projects/`, Codex's
-    `sessions/`, ...), and which root to read in it. Returns the roots for
-    import_logs (None: defaults only) and a note per folder that no source claims.
-    """
-    if not folders:
-        return None, []
-    sources = registry.sources()
-    notes: list[str] = []
-    roots = {kind: _own_roots(source, notes) for kind, source in sources.items()}
-    for folder in map(Path, folders):
-        matched = False
-        for kind, source in sources.items():
-            root = _claimed(source, folder, notes)
-            if root is not None:
-                roots[kind].append(root)
-                matched = True
-        if not matched:
-            expected = ", ".join(f"{s.folder_hint} ({s.name})" for s in sources.values() if s.claim and s.folder_hint)
-            notes.append(f"import folder {folder} holds no agent's logs (expected inside: {expected})")
-    return roots, notes
-
-
-def _own_roots(source, notes: list[str]) -> list[Path]:
-    try:
-        return list(source.roots(None))
-    except Exception as exc:  # a plug-in's bug: its own folders are missing, the rest is read
-        notes.append(f"{source.name} could not work out its folders: {type(exc).__name__}: {exc}")
-        return []
-
-
-def _claimed(source, folder: Path, notes: list[str]) -> Path | None:
-    if source.claim is None:
-        return None
-    try:
-        return source.claim(folder)
-    except Exception as exc:  # a plug-in's bug: that source misses the folder, the others read it
-        notes.append(f"{source.name} could not look at import folder {folder}: {type(exc).__name__}: {exc}")
-        return None
-
-
 def _plan(store, roots: dict[str, list[Path]] | None, report: ImportReport) -> list[_Work]:
-    loaded = registry.load()
-    for problem in loaded.problems:
-        report.errors.append(problem.message)
-    report.plugins_skipped = len(loaded.problems)
     work = []
-    for kind, source in loaded.sources.items():
-        if roots is not None and kind not in roots:
-            continue
-        unreadable: list[tuple[str, str]] = []
-        try:
-            files = source.discover(roots.get(kind) if roots is not None else None, unreadable)
-        except Exception as exc:  # a plug-in's bug: its logs are missing, the others' are read
-            files = []
-            report.errors.append(f"{source.name}: could not look for its logs: {type(exc).__name__}: {exc}")
-        for folder, reason in unreadable:
-            shown = path_text(folder)
-            report.folders_unreadable.append(shown)
-            report.errors.append(f"{shown}: cannot read this folder ({reason}); the logs in it were not imported")
-        known = store.cursor_stat_keys(kind)
-        changed = [stat for stat in files if known.get(stat.path) != stat.stat_key]
+    for kind, source, changed in changed_files(store.cursor_stat_keys, roots, report):
         cursors = store.cursors(kind, [stat.path for stat in changed]) if changed else {}
         work += [_Work(kind, stat, cursors.get(stat.path), source.reads_whole(stat.path)) for stat in changed]
-        report.files_seen += len(files)
-        report.files_unchanged += len(files) - len(changed)
-        report.by_source[kind] = {"files_seen": len(files), "files_read": 0, "events_added": 0}
     return work
 
 
@@ -422,7 +315,10 @@ def _results(work: list[_Work], workers: int | None, report: ImportReport,
                                        initargs=(abandoned, os.getpid()))
             in_flight = [pool.submit(_read_group, groups.popleft()) for _ in range(started)]
     except (OSError, ImportError) as exc:  # no semaphores (no /dev/shm), no process left (a limit): one core works
-        log.warning("log import: parse workers could not start (%s); reading in this process", exc)
+        import logging
+
+        logging.getLogger(__name__).warning("log import: parse workers could not start (%s); reading in this process",
+                                            exc)
         if pool is not None:  # some groups may have started: stop them rather than wait for them
             abandoned.set()
             pool.shutdown(wait=True, cancel_futures=True)

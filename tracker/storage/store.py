@@ -24,6 +24,8 @@ from tracker.core.units import units_text
 from tracker.core.timeutil import Window, now_ms
 from tracker.storage.db import StoreError, backup, connect, damaged_message, migrate
 from tracker.storage.migrations import HOUR_MS, PARTLY_PRICED_SQL, ROLLUP_TRIGGERS, TOKEN_COLUMNS
+from tracker.storage import quick
+from tracker.storage.quick import read_key, stored_key  # noqa: F401  (the store's names too)
 from tracker.storage.recovery import backup_if_due, list_backups
 from tracker.storage.transactions import NULL_PARAM, write_database, write_transaction
 from tracker.storage.value import BUCKET_USER_SQL, EFFECTIVE_TAG_SQL, UNTAGGED, ValueQueries
@@ -111,25 +113,6 @@ CURSOR_UPSERT = (
     "ON CONFLICT(source, key) DO UPDATE SET value = excluded.value, stat_key = excluded.stat_key, "
     "updated_ms = excluded.updated_ms"
 )
-
-
-def stored_key(key: str) -> str | bytes:
-    """A cursor key as the cursors table keeps it: text, or its bytes when it is not valid Unicode.
-
-    A log file's cursor is keyed by its path, and a file name that is not UTF-8
-    comes from the file system with lone surrogates, which SQLite cannot take as
-    text. As a BLOB (never equal to any text key) it is read back as the same
-    string (read_key), so the file's cursor is found again by the next import.
-    """
-    try:
-        key.encode("utf-8")
-    except UnicodeEncodeError:
-        return key.encode("utf-8", "surrogatepass")
-    return key
-
-
-def read_key(key: str | bytes) -> str:
-    return key.decode("utf-8", "surrogatepass") if type(key) is bytes else key
 
 
 def cursor_row_tuples(cursors: Iterable[Cursor]) -> list[tuple]:
@@ -320,10 +303,7 @@ class Store(ValueQueries):
     # -- cursors and settings --------------------------------------------
     def cursor_stat_keys(self, source: str) -> dict[str, str | None]:
         """{key: stat_key} of a source's cursors: what an import with nothing new compares (no JSON)."""
-        known = dict(self.conn.execute("SELECT key, stat_key FROM cursors WHERE source = ?", (source,)))
-        if any(type(key) is bytes for key in known):  # paths that are not valid Unicode (stored_key)
-            known = {read_key(key): stat_key for key, stat_key in known.items()}
-        return known
+        return quick.cursor_stat_keys(self.conn, source)
 
     def cursors(self, source: str, keys: Sequence[str] | None = None) -> dict[str, dict]:
         """{key: value} of a source's cursors (only those of `keys` when given)."""
@@ -347,8 +327,7 @@ class Store(ValueQueries):
         return json.loads(row[0]) if row else None
 
     def get_setting(self, key: str, default: Any = None) -> Any:
-        row = self.conn.execute("SELECT value FROM settings WHERE key = ?", (key,)).fetchone()
-        return json.loads(row[0]) if row else default
+        return quick.setting(self.conn, key, default)
 
     def set_setting(self, key: str, value: Any) -> None:
         with self.atomic():

@@ -302,8 +302,18 @@ class Store(ValueQueries):
 
     # -- cursors and settings --------------------------------------------
     def cursor_stat_keys(self, source: str) -> dict[str, str | None]:
-        """{key: stat_key} of a source's cursors: what an import with nothing new compares (no JSON)."""
-        return quick.cursor_stat_keys(self.conn, source)
+        """{key: stat_key} of a source's cursors: what an import with nothing new compares (no JSON).
+
+        Kept while the database is unchanged (no commit by another connection: PRAGMA data_version; no
+        change by this one: total_changes), for the tray's sync, which compares thousands every minute.
+        Read it, do not change it.
+        """
+        state = (self.conn.execute("PRAGMA data_version").fetchone()[0], self.conn.total_changes)
+        kept = self.__dict__.setdefault("_stat_keys", {})
+        found = kept.get(source)
+        if found is None or found[0] != state:
+            found = kept[source] = (state, quick.cursor_stat_keys(self.conn, source))
+        return found[1]
 
     def cursors(self, source: str, keys: Sequence[str] | None = None) -> dict[str, dict]:
         """{key: value} of a source's cursors (only those of `keys` when given)."""

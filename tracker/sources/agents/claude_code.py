@@ -39,11 +39,12 @@ def discover(configured: list[Path] | None = None,
     for root in roots(configured):
         below = len(str(root))
         for folder, stats in discovery.walk_folders(root, (".jsonl",), unreadable):
+            cut = len(folder) + (not folder.endswith(os.sep))  # each file's name starts there
             if "subagents" in discovery.path_parts(folder[below:]):
-                agents += [stat for stat in stats if os.path.basename(stat.path) != "journal.jsonl"]
+                agents += [stat for stat in stats if stat.path[cut:] != "journal.jsonl"]
                 continue
             for stat in stats:
-                (agents if os.path.basename(stat.path).startswith("agent-") else main).append(stat)
+                (agents if stat.path.startswith("agent-", cut) else main).append(stat)
     # main transcripts before sub-agent ones (each in walk order), so that on a
     # tie the main copy of a replayed message is the one kept
     return main + agents

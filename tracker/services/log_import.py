@@ -287,7 +287,7 @@ def _results(work: list[_Work], workers: int | None, report: ImportReport,
     In this process, reading(work, bytes read) is called between blocks of a file.
     """
     method = _start_method()
-    if workers is None:  # as many as cores, when there is enough to read to pay for starting them
+    if workers is None:  # one parsing process per core, when there is enough to read to pay for starting them
         total = sum(_pending_bytes(w) for w in work)
         big_enough = total >= (PARALLEL_MIN_BYTES if method == "fork" else SPAWN_MIN_BYTES)
         workers = (os.cpu_count() or 1) if big_enough else 1
@@ -303,7 +303,7 @@ def _results(work: list[_Work], workers: int | None, report: ImportReport,
     # An executor, not multiprocessing.Pool: a Pool whose worker is killed (out of memory, a user's
     # kill) waits for that worker's result forever, which would stop every later sync of the app.
     groups = deque(_groups(ordered))
-    started = min(workers, len(groups))
+    started = min(workers - 1, len(groups))  # this process parses too
     pool = None
     try:
         with _ctrl_c_held():
@@ -432,9 +432,10 @@ def import_logs(
     some file changed, so an import with nothing new never loads prices.
     `roots` limits the import to the given sources and folders ({kind: [dirs]},
     dirs as the agents' environment variables name them); None reads every
-    source from the environment and the defaults. `workers`: None starts one
-    parse worker per core when there is enough to read; a number is used as
-    given (1: everything in this process). Workers never run where
+    source from the environment and the defaults. `workers`: how many processes
+    parse, this one included (it writes too, and parses whenever no result
+    waits): None is one per core when there is enough to read, else 1 (all in
+    this process); a number is used as given. Workers never run where
     _start_method() says they cannot.
     """
     started = time.perf_counter()

@@ -287,10 +287,13 @@ def _results(work: list[_Work], workers: int | None, report: ImportReport,
     In this process, reading(work, bytes read) is called between blocks of a file.
     """
     method = _start_method()
-    if workers is None:  # one parsing process per core, when there is enough to read to pay for starting them
+    if workers is None:  # a worker per core, when there is enough to read to pay for starting them
         total = sum(_pending_bytes(w) for w in work)
         big_enough = total >= (PARALLEL_MIN_BYTES if method == "fork" else SPAWN_MIN_BYTES)
-        workers = (os.cpu_count() or 1) if big_enough else 1
+        # Measured on 2 cores, 1 GiB: in this process alone 3.9 s of CPU and of wall; one worker 4.2 s
+        # CPU, 3.2 s wall; two 4.2 s, 3.0 s (this process writes, and parses only when no result waits);
+        # three 4.3 s, 3.1 s.
+        workers = (os.cpu_count() or 1) + 1 if big_enough else 1
     if workers <= 1 or len(work) < 2:
         yield from _in_process(work, reading)
         return
@@ -434,9 +437,9 @@ def import_logs(
     dirs as the agents' environment variables name them); None reads every
     source from the environment and the defaults. `workers`: how many processes
     parse, this one included (it writes too, and parses whenever no result
-    waits): None is one per core when there is enough to read, else 1 (all in
-    this process); a number is used as given. Workers never run where
-    _start_method() says they cannot.
+    waits): None is a worker per core besides this one when there is enough to
+    read, else 1 (all in this process); a number is used as given. Workers never
+    run where _start_method() says they cannot.
     """
     started = time.perf_counter()
     report = ImportReport()

@@ -36,6 +36,9 @@ def main() -> None:
     """`tracker`: a quick answer when there is one, else the full command line."""
     try:
         answer = quick_answer(sys.argv[1:])
+    except KeyboardInterrupt:  # Ctrl-C: what the full command line (click) says and does
+        sys.stderr.write("\nAborted!\n")
+        sys.exit(1)
     except Exception:  # whatever went wrong here, the full command answers (and says what is wrong)
         answer = None
     if answer is None:

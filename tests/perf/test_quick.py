@@ -284,3 +284,20 @@ def test_to_json_leaves_what_is_not_plain_to_json_dumps():
         assert cli_format.to_json(doc) == json.dumps(doc, indent=2, ensure_ascii=False)
     with pytest.raises(TypeError):
         cli_format.to_json({"a": Decimal("1")})  # as json.dumps says
+
+
+def test_ctrl_c_during_a_quick_answer_is_what_the_full_command_says(monkeypatch, capsys):
+    import tracker.quick as quick
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt()
+
+    monkeypatch.setattr(quick, "quick_answer", interrupted)
+    monkeypatch.setattr(sys, "argv", ["tracker", "import", "--json"])
+    with pytest.raises(SystemExit) as exited:
+        quick.main()
+    assert exited.value.code == 1 and capsys.readouterr().err == "\nAborted!\n"
+    # the full command line's own words and status for the same interruption
+    monkeypatch.setattr("tracker.services.sync.run_sync", interrupted)
+    result = CliRunner().invoke(full_main, ["import", "--json"])
+    assert result.exit_code == 1 and result.stderr == "\nAborted!\n"

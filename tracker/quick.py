@@ -15,7 +15,8 @@ services:
 Everything else, and every case these cannot answer exactly as the full
 command would, byte for byte (tests/perf/test_quick.py), runs the full
 command: other commands or options (--since, --until, --demo, ...), a database
-that is missing, damaged or not readable now, pending migrations, the day's
+that is missing, damaged, not readable now or whose write lock another process
+holds (the full command would wait for it), pending migrations, the day's
 automatic backup due, a file mode or journal mode that opening the store
 would change, a plug-in that could not be loaded, a folder that cannot be
 listed, tagging rules to apply, plans, provider usage in the report's range,
@@ -107,7 +108,7 @@ def _open_store():
         return None
     try:
         if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal" or q.pending_migrations(conn) \
-                or q.backup_due(conn, path, paths.backup_dir):
+                or q.backup_due(conn, path, paths.backup_dir) or not q.write_lock_free(conn):
             conn.close()
             return None
     except BaseException:

@@ -205,6 +205,18 @@ def test_anything_the_full_command_would_do_or_say_is_left_to_it(imported, agent
         registry.forget()
 
 
+def test_a_database_another_process_is_writing_is_left_to_the_full_command(imported):
+    writer = sqlite3.connect(imported.db_path, isolation_level=None)
+    writer.execute("BEGIN IMMEDIATE")  # the tray's sync, mid-import: the full command would wait for it
+    try:
+        assert quick_answer(["import", "--json"]) is None
+        assert quick_answer(["report", "daily", "--json"]) is None
+    finally:
+        writer.execute("ROLLBACK")
+        writer.close()
+    assert quick_answer(["import", "--json"]) is not None
+
+
 def test_a_quick_answer_writes_nothing(imported):
     data = imported.data_dir
     before = {p: (p.stat().st_mtime_ns, p.stat().st_size) for p in data.rglob("*")}

@@ -43,6 +43,22 @@ def open_for_reading(path: Path) -> sqlite3.Connection | None:
     return conn
 
 
+def write_lock_free(conn: sqlite3.Connection) -> bool:
+    """Whether no other connection holds the write lock now (taken and released at once: nothing is
+    written). The full command would wait for it (the import's tagging pass takes it)."""
+    conn.execute("PRAGMA busy_timeout=0")
+    conn.execute("PRAGMA query_only=OFF")  # (a write transaction's begin is a write to query_only)
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+    except sqlite3.OperationalError:  # "database is locked"
+        return False
+    else:
+        conn.execute("ROLLBACK")
+        return True
+    finally:
+        conn.execute("PRAGMA query_only=ON")
+
+
 def pending_migrations(conn: sqlite3.Connection) -> list[str]:
     return migrations.pending_names(conn)
 

@@ -1,29 +1,32 @@
 #!/usr/bin/env python3
-"""Benchmark: `tracker import` + `tracker report daily` against ccusage 20.0.24, side by side.
+"""Benchmark: `tracker import` + `tracker report daily --json` against ccusage 20.0.24, in the same run.
 
-Not part of the test run (pytest collects test_*.py only). Prints wall time,
-CPU time (user+sys, children included) and peak RSS for each command, and the
-ratios the import issue sets as goals, all relative to
-`ccusage daily --json --offline`:
+Not part of the test run (pytest collects test_*.py only). Every round runs
+each command once, ccusage's beside ours, and the figures are medians over the
+rounds: wall time, CPU time (user+sys, children included) and peak RSS, with
+both ratios (wall and CPU) against ccusage:
 
-  (a) first import + daily report (fresh state)         goal <= 1.0x
-  (b) second import with nothing new                    goal <= 0.05x
-  (c) import after a 1 MB append to one file            goal <= 0.05x
+  (a)  first import + daily report, the whole corpus   vs `ccusage daily`         aim 1.0x, CPU <= 1.3x
+  (a') the same, Claude Code logs only                 vs `ccusage claude daily`  CPU <= 1.0x (like for like)
+  (b)  import with nothing new + daily report          vs `ccusage daily`         wall <= 0.05x
+  (c)  import after a 1 MB append + daily report       vs `ccusage daily`         wall <= 0.05x
 
-Two rows put them in context: (a') the first import + report of the Claude Code
-logs only, the files ccusage reads (CODEX_HOME pointed at an empty folder), and
-the floor of (b) and (c): the interpreter starting and importing click, which
-every tracker command does before any line of ours runs.
+and the floor under (b) and (c): two interpreter start-ups (`python -c pass`) of the tracker's own Python.
+(a') points CODEX_HOME at an empty folder; `ccusage claude daily` reads the Claude Code logs alone.
 
 Usage:
-  python tests/benchmarks/bench_import.py --bench /work/bench [--corpus DIR | --mb 1024] [--runs 3]
+  python tests/benchmarks/bench_import.py --ccusage /tmp/ccusage/node_modules/.bin/ccusage \
+      [--corpus DIR | --mb 1024] [--runs 5] [--tracker PATH]
+  python tests/benchmarks/bench_import.py --scaling 100,1024,4096 --out DIR [--tracker PATH]
+  python tests/benchmarks/bench_import.py --one-file-gb 1 --corpus DIR [--tracker PATH]
 
---bench is a writable folder where ccusage 20.0.24 is installed
-(node_modules/.bin/ccusage: `npm install ccusage@20.0.24` there, or `npm ci` in a
-copy of the peers' bench folder). Without --corpus, a corpus of --mb MiB is
-generated with the repo's tests/corpus/gen_logs.py (seed 42) under <bench>/corpora/.
-Everything runs sandboxed: HOME=<corpus>/home, TZ=UTC, TRACKER_HOME in a
-temporary folder. The corpus is restored after the append runs.
+ccusage: `npm install --prefix /tmp/ccusage ccusage@20.0.24`. --tracker is the `tracker` command to time
+(default: the one beside this Python); time an ordinary install (`pip install .` into a venv): an editable
+install's import finder adds ~12 ms to every start-up. Without --corpus, a corpus of --mb MiB is generated
+with the repo's tests/corpus/gen_logs.py (seed 42) in a temporary folder and removed after. Everything runs
+sandboxed: HOME=<corpus>/home, TZ=UTC, TRACKER_HOME in a temporary folder; the corpus is restored after
+each append. --scaling: for each size, a generated corpus: first import, import with nothing new, and a
+1 MB append, each with the daily report, time and peak RSS (the corpus is deleted after its row).
 """
 
 from __future__ import annotations
@@ -135,94 +138,149 @@ def check_truth(corpus: Path, report_path: Path) -> str:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--bench", type=Path, default=Path("/work/bench"), help="writable bench copy with node_modules")
+    ap.add_argument("--ccusage", type=Path, help="the ccusage 20.0.24 command (node_modules/.bin/ccusage)")
+    ap.add_argument("--bench", type=Path, help="(older form) a folder with node_modules/.bin/ccusage")
     ap.add_argument("--corpus", type=Path, help="an existing corpus (tests/corpus/gen_logs.py or compatible)")
     ap.add_argument("--mb", type=float, default=1024, help="size of the corpus to generate when --corpus is not given")
-    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--tracker", default=str(Path(sys.executable).with_name("tracker")), help="the tracker command")
     ap.add_argument("--one-file-gb", type=float, default=0,
                     help="instead: import ONE Claude file of this many GiB (built from the corpus) and report peak RSS")
+    ap.add_argument("--scaling", help="instead: sizes in MiB (comma-separated) for the scaling table")
+    ap.add_argument("--out", type=Path, help="with --scaling or --one-file-gb: where the corpora are made")
     a = ap.parse_args()
     if a.one_file_gb:
         one_file(a)
         return
-
-    ccusage = a.bench / "node_modules" / ".bin" / "ccusage"
-    if not ccusage.exists():
-        raise SystemExit(f"{ccusage} missing: run `npm install ccusage@20.0.24` in {a.bench}")
+    if a.scaling:
+        scaling(a)
+        return
+    ccusage = a.ccusage or (a.bench / "node_modules" / ".bin" / "ccusage" if a.bench else None)
+    if ccusage is None or not ccusage.exists():
+        raise SystemExit("give --ccusage (npm install --prefix /tmp/ccusage ccusage@20.0.24)")
+    scratch = Path(tempfile.mkdtemp(prefix="bench-import-"))
     corpus = a.corpus
     if corpus is None:
-        corpus = a.bench / "corpora" / f"tracker-{int(a.mb)}"
-        if not (corpus / "ground_truth.json").exists():
-            subprocess.run([sys.executable, str(GEN_LOGS), "--mb", str(a.mb), "--out", str(corpus)], check=True)
+        corpus = scratch / "corpus"
+        subprocess.run([sys.executable, str(GEN_LOGS), "--mb", str(a.mb), "--out", str(corpus)], check=True,
+                       stdout=subprocess.DEVNULL)
     corpus = corpus.resolve()
-    scratch = Path(tempfile.mkdtemp(prefix="bench-import-"))
+    try:
+        compare(a, ccusage, corpus, scratch)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def compare(a, ccusage: Path, corpus: Path, scratch: Path) -> None:
     env = sandbox_env(corpus, scratch)
     size_mb = sum(p.stat().st_size for p in (corpus / "home").rglob("*.jsonl")) / 1048576
-    cc_cmd = [str(ccusage), "daily", "--json", "--offline", "--timezone", "UTC"]
+    cc_all = [str(ccusage), "daily", "--json", "--offline", "--timezone", "UTC"]
+    cc_claude = [str(ccusage), "claude", "daily", "--json", "--offline", "--timezone", "UTC"]
     imp_cmd = [a.tracker, "import", "--json"]
     rep_cmd = [a.tracker, "report", "daily", "--json", "--tz", "UTC"]
-    floor_cmd = [_interpreter_of(a.tracker), "-c", "import click"]
-    no_codex = scratch / "no-codex"  # (a'): the Codex logs out of sight, as they are for ccusage
+    floor_cmd = [_interpreter_of(a.tracker), "-c", "pass"]
+    no_codex = scratch / "no-codex"  # (a'): the Codex logs out of sight
     no_codex.mkdir()
-    print(f"# corpus {corpus} ({size_mb:.0f} MiB), {os.cpu_count()} CPUs, runs={a.runs}, "
-          f"{subprocess.run([str(ccusage), '--version'], capture_output=True, text=True).stdout.strip()}")
+    version = subprocess.run([str(ccusage), "--version"], capture_output=True, text=True).stdout.strip()
+    print(f"# corpus {corpus} ({size_mb:.0f} MiB), {os.cpu_count()} CPUs, runs={a.runs}, ccusage {version}, "
+          f"tracker {a.tracker}")
 
     # warm the page cache and both programs once
-    run_timed(cc_cmd, env)
-    warm_env = dict(env, TRACKER_HOME=str(scratch / "warm"))
-    run_timed(imp_cmd, warm_env)
+    run_timed(cc_all, env)
+    run_timed(imp_cmd, dict(env, TRACKER_HOME=str(scratch / "warm")))
+    shutil.rmtree(scratch / "warm", ignore_errors=True)
 
-    cc_runs, first_runs, second_runs, append_runs, append_report_runs = [], [], [], [], []
-    claude_runs, floor_runs = [], []
+    rows = {name: [] for name in ("cc", "cc_claude", "a", "a_claude", "b", "c", "floor")}
     report_json = scratch / "ours-daily.json"
+    first_import = after_append = None
     for i in range(a.runs):
-        cc_runs.append(run_timed(cc_cmd, env, scratch / "ccusage-daily.json"))
         state = dict(env, TRACKER_HOME=str(scratch / f"state-{i}"))
-        imported = run_timed(imp_cmd, state, scratch / "import.json")
-        reported = run_timed(rep_cmd, state, report_json)
-        first_runs.append(combine(imported, reported))
         claude_only = dict(env, CODEX_HOME=str(no_codex), TRACKER_HOME=str(scratch / f"claude-{i}"))
-        claude_runs.append(combine(run_timed(imp_cmd, claude_only), run_timed(rep_cmd, claude_only)))
-        floor_runs.append(run_timed(floor_cmd, env))
-        second_runs.append(run_timed(imp_cmd, state, scratch / "import2.json"))
+        rows["cc"].append(run_timed(cc_all, env, scratch / "ccusage-daily.json"))
+        imported = run_timed(imp_cmd, state, scratch / "import.json")
+        rows["a"].append(combine(imported, run_timed(rep_cmd, state, report_json)))
+        rows["cc_claude"].append(run_timed(cc_claude, env))
+        rows["a_claude"].append(combine(run_timed(imp_cmd, claude_only), run_timed(rep_cmd, claude_only)))
+        rows["b"].append(combine(run_timed(imp_cmd, state, scratch / "import2.json"), run_timed(rep_cmd, state)))
         target, old_size = append_megabyte(corpus, f"bench{i}x")
         try:
-            appended = run_timed(imp_cmd, state, scratch / "import3.json")
-            append_runs.append(appended)
-            append_report_runs.append(combine(appended, run_timed(rep_cmd, state)))
+            rows["c"].append(combine(run_timed(imp_cmd, state, scratch / "import3.json"), run_timed(rep_cmd, state)))
         finally:
             with open(target, "r+b") as fh:
                 fh.truncate(old_size)
+        rows["floor"].append(combine(run_timed(floor_cmd, env), run_timed(floor_cmd, env)))
         if i == 0:
             first_import = json.loads((scratch / "import.json").read_text())
             after_append = json.loads((scratch / "import3.json").read_text())
+        for name in ("state", "claude"):  # each round's databases are its own: keep the disk small
+            shutil.rmtree(scratch / f"{name}-{i}", ignore_errors=True)
 
-    cc = median(cc_runs)
-    rows = [
-        ("ccusage daily --json --offline", cc),
-        ("(a) tracker import + report daily (first run)", median(first_runs)),
-        ("(a') the same, Claude Code logs only (what ccusage reads)", median(claude_runs)),
-        ("(b) tracker import, nothing new", median(second_runs)),
-        ("(c) tracker import after a 1 MB append", median(append_runs)),
-        ("(c') ... plus report daily", median(append_report_runs)),
-        ("floor of (b), (c): python -c 'import click'", median(floor_runs)),
+    cc, cc_claude = median(rows["cc"]), median(rows["cc_claude"])
+    table = [
+        ("ccusage daily --json --offline", rows["cc"], cc),
+        ("ccusage claude daily --json --offline", rows["cc_claude"], cc_claude),
+        ("(a) tracker import + report daily, first run", rows["a"], cc),
+        ("(a') the same, Claude Code logs only (vs ccusage claude daily)", rows["a_claude"], cc_claude),
+        ("(b) import with nothing new + report daily", rows["b"], cc),
+        ("(c) import after a 1 MB append + report daily", rows["c"], cc),
+        ("floor of (b), (c): two `python -c pass`", rows["floor"], cc),
     ]
     print("\n| command | wall s | CPU s | peak RSS MB | wall ratio | CPU ratio |")
     print("| --- | ---: | ---: | ---: | ---: | ---: |")
-    for name, r in rows:
-        print(f"| {name} | {r['wall']:.3f} | {r['cpu']:.3f} | {r['rss_mb']:.0f} | {r['wall'] / cc['wall']:.3f}x "
-              f"| {r['cpu'] / cc['cpu']:.3f}x |")
-    print(f"\nall walls (s): ccusage {[round(r['wall'], 3) for r in cc_runs]}; "
-          f"(a) {[round(r['wall'], 3) for r in first_runs]}; (b) {[round(r['wall'], 3) for r in second_runs]}; "
-          f"(c) {[round(r['wall'], 3) for r in append_runs]}")
+    for name, runs, base in table:
+        r = median(runs)
+        print(f"| {name} | {r['wall']:.3f} | {r['cpu']:.3f} | {r['rss_mb']:.0f} | {r['wall'] / base['wall']:.3f}x "
+              f"| {r['cpu'] / base['cpu']:.3f}x |")
+    print("\nall walls (s): " + "; ".join(f"{key} {[round(r['wall'], 3) for r in runs]}" for key, runs in rows.items()))
     print(f"first import: {first_import['events_added']} events from {first_import['files_read']} files, "
-          f"{first_import['bytes_read'] / 1048576:.0f} MiB, import service {first_import['seconds']} s; "
-          f"skipped {first_import['lines_skipped']}")
+          f"{first_import['bytes_read'] / 1048576:.0f} MiB, {first_import['workers']} parse worker(s), import service "
+          f"{first_import['seconds']} s; skipped {first_import['lines_skipped']}")
     print(f"after append: {after_append['events_added']} events, {after_append['bytes_read'] / 1048576:.2f} MiB read, "
           f"import service {after_append['seconds']} s")
     print("correctness of our daily report vs ground_truth.json:", check_truth(corpus, report_json))
-    shutil.rmtree(scratch, ignore_errors=True)
+
+
+def scaling(a) -> None:
+    """Time and peak RSS of the first import, the import with nothing new and a 1 MB append, per corpus size."""
+    out = (a.out or Path(tempfile.mkdtemp(prefix="bench-scaling-"))).resolve()
+    out.mkdir(parents=True, exist_ok=True)
+    imp_cmd = [a.tracker, "import", "--json"]
+    rep_cmd = [a.tracker, "report", "daily", "--json", "--tz", "UTC"]
+    print(f"# {os.cpu_count()} CPUs, tracker {a.tracker}")
+    print("\n| corpus | files | requests | first import wall / CPU s | MiB/s (wall) | peak RSS MB | "
+          "nothing new: import + report wall s | 1 MB append: import + report wall s | peak RSS MB (all) |")
+    print("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    for mb in (float(x) for x in a.scaling.split(",")):
+        corpus = out / f"scale-{mb:g}"
+        shutil.rmtree(corpus, ignore_errors=True)
+        subprocess.run([sys.executable, str(GEN_LOGS), "--mb", str(mb), "--out", str(corpus)], check=True,
+                       stdout=subprocess.DEVNULL)
+        scratch = out / f"state-{mb:g}"
+        shutil.rmtree(scratch, ignore_errors=True)
+        try:
+            env = dict(sandbox_env(corpus, scratch), TRACKER_HOME=str(scratch / "home"))
+            size = sum(p.stat().st_size for p in (corpus / "home").rglob("*.jsonl"))
+            first = run_timed(imp_cmd, env, scratch / "import.json")
+            doc = json.loads((scratch / "import.json").read_text())
+            report = run_timed(rep_cmd, env)  # (the first open after an import takes the day's backup)
+            warm = median([combine(run_timed(imp_cmd, env), run_timed(rep_cmd, env)) for _ in range(5)])
+            appends = []
+            for i in range(3):
+                target, old_size = append_megabyte(corpus, f"scale{i}x")
+                try:
+                    appends.append(combine(run_timed(imp_cmd, env), run_timed(rep_cmd, env)))
+                finally:
+                    with open(target, "r+b") as fh:
+                        fh.truncate(old_size)
+            append = median(appends)
+            peak = max(first["rss_mb"], report["rss_mb"], warm["rss_mb"], append["rss_mb"])
+            print(f"| {size / 1048576:,.0f} MiB | {doc['files_read']:,} | {doc['events_added']:,} | "
+                  f"{first['wall']:.2f} / {first['cpu']:.2f} | {size / 1048576 / first['wall']:.0f} | "
+                  f"{first['rss_mb']:.0f} | {warm['wall']:.3f} | {append['wall']:.3f} | {peak:.0f} |", flush=True)
+        finally:
+            if not a.corpus:
+                shutil.rmtree(corpus, ignore_errors=True)
+            shutil.rmtree(scratch, ignore_errors=True)
 
 
 def _interpreter_of(command: str) -> str:
@@ -237,8 +295,8 @@ def _interpreter_of(command: str) -> str:
 
 def one_file(a) -> None:
     """Memory bound: one huge transcript (the issue's 1 GB file < 300 MB RSS)."""
-    source = (a.corpus or a.bench / "corpora" / "c1000").resolve()
-    target_dir = a.bench / "corpora" / f"onefile-{a.one_file_gb:g}"
+    source = a.corpus.resolve()
+    target_dir = (a.out or a.bench / "corpora") / f"onefile-{a.one_file_gb:g}"
     big = target_dir / "home" / ".claude" / "projects" / "-home-dev-code-big" / "big.jsonl"
     want = int(a.one_file_gb * 1024 ** 3)
     if not big.exists() or big.stat().st_size < want:

@@ -203,16 +203,17 @@ REAL_LINES = [  # providers.md 5.1: two lines of one response (thinking/text blo
 def test_real_transcript_lines_take_the_fast_path_and_count_once(logs):
     from collections import Counter
 
+    from tracker.core import request_rows
     from tracker.sources import claude_code
     from tracker.sources.claude_lines import decode_line
 
     # the typed decode applies to the real shape and agrees with the robust path
     skipped = Counter()
-    fast = [claude_code._event_fast(decode_line(line.encode()), line.encode(), skipped, None)
+    fast = [claude_code._row_fast(decode_line(line.encode()), line.encode(), skipped, None, {}.setdefault)
             for line in REAL_LINES]
-    robust = [claude_code.event_from(json.loads(line), line.encode(), skipped, None) for line in REAL_LINES]
+    robust = [claude_code.row_from(json.loads(line), line.encode(), skipped, None) for line in REAL_LINES]
     assert fast == robust and not skipped
-    assert [event.tool_use for event in fast] == [False, True]
+    assert [row[request_rows.TOOL_USE] for row in fast] == [False, True]
     logs.write(session_file(logs), REAL_LINES)
     logs.run()
     [e] = logs.events()

@@ -304,7 +304,7 @@ def test_a_killed_worker_fails_the_import_instead_of_hanging_it(corpora, tmp_pat
     from tracker.storage import open_store
 
     corpus = corpora["defaults"]
-    monkeypatch.setattr(log_import, "_read_and_price_group", _killed_worker)  # inherited by the forked workers
+    monkeypatch.setattr(log_import, "_read_group", _killed_worker)  # inherited by the forked workers
     roots = {"codex": [corpus / "home" / ".codex"]}
     with open_store(tmp_path / "t.db") as store:
         with pytest.raises(log_import.WorkerDied, match="ended unexpectedly"):

@@ -77,7 +77,7 @@ def test_ctrl_c_waits_while_workers_start_and_workers_ignore_it(monkeypatch):
         monkeypatch.setattr(log_import, "exit_with_parent", watched.append)
         with log_import._ctrl_c_held():  # as a worker starts: Ctrl-C held, then _start_worker
             signal.pthread_kill(me, signal.SIGINT)
-            log_import._start_worker(None, None, 4242)
+            log_import._start_worker(None, 4242)
         assert watched == [4242]
         assert signal.getsignal(signal.SIGINT) is signal.SIG_IGN  # the pending one was dropped, not raised
         assert signal.SIGINT not in signal.sigpending()

@@ -86,12 +86,12 @@ def test_file_growing_while_read_is_finished_next_time(logs):
     stat = lf.FileStat.from_stat(str(path), os.stat(path))  # the size seen before the agent appends
     logs.write(path, [claude_line(msg_id="m1")], mode="a")
     result, cursor = lf.read_incremental(stat, None, claude_code.parse)
-    assert [e.key for e in result.events] == ["m0"]
+    assert [e.key for e in result.usage_events("claude_code")] == ["m0"]
     assert cursor["offset"] == stat.size
     now = lf.FileStat.from_stat(str(path), os.stat(path))
     assert now.stat_key != stat.stat_key  # its cursor keeps the size it read up to: the next import looks
     result, _ = lf.read_incremental(now, cursor, claude_code.parse)
-    assert [e.key for e in result.events] == ["m1"]
+    assert [e.key for e in result.usage_events("claude_code")] == ["m1"]
 
 
 def test_bad_bytes_are_skipped_and_counted(logs, monkeypatch):

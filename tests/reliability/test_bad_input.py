@@ -102,7 +102,7 @@ def run_parser(parse, raw: bytes, name: str = "x.jsonl") -> lf.ReadResult:
     result = lf.ReadResult()
     parse(fh, 0, len(raw), result)
     assert 0 <= result.offset <= len(raw)
-    for ev in result.events:  # whatever was taken is well-formed
+    for ev in result.usage_events("any"):  # whatever was taken is well-formed
         assert ev.model is None or isinstance(ev.model, str)
         for v in (ev.tokens.input_tokens, ev.tokens.output_tokens, ev.tokens.cache_read_tokens):
             assert isinstance(v, int) and v >= 0
@@ -117,7 +117,7 @@ def test_claude_lines(data):
     raw += data.draw(st.binary(max_size=40))
     result = run_parser(claude_code.parse, raw)
     TRIED["claude lines"] += 3
-    assert len(result.events) <= 3
+    assert len(result.usage_events("claude_code")) <= 3
     assert sum(result.skipped.values()) >= 0
 
 
@@ -442,7 +442,7 @@ def test_valid_files_are_accepted(tmp_path):
                              (codex.parse, b"".join(compact(x).encode() + b"\n" for x in CODEX_LINES),
                               "rollout-2026-11-20T10-00-00-0199a213-81c0-7800-8aa1-bbab2a035a53.jsonl"),
                              (gemini_cli.parse, compact(GEMINI_DOC).encode(), "/h/.gemini/tmp/a/chats/s.json")):
-        assert len(run_parser(parse, raw, name).events) == 1, parse
+        assert len(run_parser(parse, raw, name).usage_events("any")) == 1, parse
     for cls, body, call in CALLS:
         batches = call(_source(cls, body))
         assert not any(b.rejected for b in batches), (cls, [b.rejected for b in batches])

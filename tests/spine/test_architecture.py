@@ -34,7 +34,10 @@ ALLOWED = {
     "cli_format": {"core"},
     "cli": {"commands", "core", "selftest"},
     "gui": {"core", "paths", "log", "services"},
-    "__main__": {"cli"},
+    "__main__": {"quick"},
+    # the entry point: a few read-only answers without the app (core, paths, storage.quick, the import's
+    # stat check), else the full command line
+    "quick": {"cli", "cli_format", "core", "paths", "services", "sources", "storage"},
     "selftest": {"core", "paths", "log", "services", "storage", "pricing", "gui", "credentials"},
 }
 

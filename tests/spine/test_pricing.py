@@ -167,23 +167,3 @@ def test_aggregates_use_the_tier_of_one_request(pricer):
                        extra={"context_window": "200k-1M"})
     price_bucket(pricer, long)
     assert long.cost_pico == usd_to_pico("2.5")
-
-
-def test_a_pickled_pricer_prices_the_same_without_genai_data(tmp_path):
-    """What a spawned parse worker receives: overrides and caches, not genai-prices' data (rebuilt on use)."""
-    import pickle
-
-    path = tmp_path / "prices.json"
-    path.write_text(json.dumps({"models": {"my-local-*": {"input_mtok": "0.5", "output_mtok": "1"}}}))
-    p = Pricer(user_overrides=path, cache_path=tmp_path / "cache.json")
-    tokens = Tokens(input_tokens=1000, cache_read_tokens=200, output_tokens=300)
-    at = ms(2025, 9, 1)
-    cases = [("my-local-llm", None), ("claude-sonnet-4-20250514", "anthropic"), ("gpt-5", "openai")]
-    before = [p.price(tokens, model, provider, at) for model, provider in cases]
-    assert p._snapshot is not None  # genai-prices' data was loaded by the parent
-    copy = pickle.loads(pickle.dumps(p))
-    assert copy._snapshot is None and not copy._models and not copy._resolved
-    assert [copy.price(tokens, model, provider, at) for model, provider in cases] == before
-    assert [copy.price(tokens, model, provider, ms(2025, 10, 1)) for model, provider in cases] == \
-           [p.price(tokens, model, provider, ms(2025, 10, 1)) for model, provider in cases]
-    assert all(priced.cost_pico for priced in before)

@@ -6,7 +6,6 @@ from pathlib import Path
 import click
 
 from tracker.commands.base import AppState, pass_state, user_errors
-from tracker.core.wording import counted
 
 
 class _Bar:
@@ -60,10 +59,6 @@ def _import_files(app, files: list[Path], bar) -> dict:
     return doc
 
 
-def _mib(n: int) -> str:
-    return f"{n / (1024 * 1024):.1f} MiB"
-
-
 @click.command("import")
 @click.argument("files", nargs=-1, type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print the import report as JSON.")
@@ -87,25 +82,12 @@ def import_command(state: AppState, files: tuple[Path, ...], as_json: bool) -> N
         doc = _import_files(app, list(files), bar) if files else _import_logs(app, bar)
     finally:
         bar.close()
-    if as_json:
-        from tracker import cli_format  # csv, decimal: only for --json
+    from tracker import cli_format  # (csv and decimal are imported where used)
 
+    if as_json:
         click.echo(cli_format.to_json(doc))
         return
-    click.echo(
-        f"Agent logs: {counted(doc['files_seen'], 'file')}, {doc['files_read']:,} read ({_mib(doc['bytes_read'])}), "
-        f"{doc['files_skipped']:,} unchanged; {counted(doc['events_added'], 'new request')} in {doc['seconds']:.2f}s."
-    )
-    for kind, figures in doc["by_source"].items():
-        if figures["files_seen"]:
-            click.echo(f"  {kind}: {counted(figures['files_seen'], 'file')}, "
-                       f"{counted(figures['events_added'], 'new request')}")
-    if not doc["files_seen"]:
-        click.echo("No agent logs found (`tracker sources agents` says where each agent was looked for and "
-                   "which variable moves it).")
-    skipped = doc["lines_skipped"]
-    if skipped:
-        reasons = ", ".join(f"{reason} {n}" for reason, n in skipped.items())
-        click.echo(f"Lines not counted: {reasons}.")
+    for line in cli_format.import_lines(doc):
+        click.echo(line)
     for error in doc["errors"]:
         click.echo(f"warning: {error}", err=True)

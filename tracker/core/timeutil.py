@@ -7,7 +7,7 @@ zoneinfo, so a DST change gives a 23- or 25-hour day rather than a shifted one.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from collections import namedtuple
 from datetime import date, datetime, time, timedelta, timezone, tzinfo
 
 UTC = timezone.utc
@@ -131,14 +131,13 @@ def period_label(start: date, period: str) -> str:
     return start.strftime("%Y-%m")
 
 
-@dataclass(frozen=True, slots=True)
-class Window:
-    """One local period as a half-open UTC interval in milliseconds."""
+class Window(namedtuple("Window", "label start_day start_ms end_ms")):
+    """One local period as a half-open UTC interval in milliseconds (label, start_day, start_ms, end_ms).
 
-    label: str
-    start_day: date
-    start_ms: int
-    end_ms: int
+    A named tuple: dataclasses cost ~9 ms at start-up, a tenth of a quick report (tracker.quick).
+    """
+
+    __slots__ = ()
 
 
 def windows(since: date, until: date, period: str, zone: tzinfo) -> list[Window]:
@@ -152,16 +151,18 @@ def windows(since: date, until: date, period: str, zone: tzinfo) -> list[Window]
     result: list[Window] = []
     stop = until + timedelta(days=1)
     start = period_start(since, period)
+    midnights: dict[date, int] = {}  # a period's end is the next one's start: each day converted once
+
+    def midnight_ms(day: date) -> int:
+        found = midnights.get(day)
+        if found is None:
+            found = midnights[day] = to_ms(local_midnight(day, zone))
+        return found
+
     while start <= until:
         end = next_period_start(start, period)
-        result.append(
-            Window(
-                label=period_label(start, period),
-                start_day=start,
-                start_ms=to_ms(local_midnight(max(start, since), zone)),
-                end_ms=to_ms(local_midnight(min(end, stop), zone)),
-            )
-        )
+        result.append(Window(period_label(start, period), start, midnight_ms(max(start, since)),
+                             midnight_ms(min(end, stop))))
         start = end
     return result
 

@@ -372,31 +372,17 @@ class Pricer:
         self._resolved: dict[tuple, tuple[str, "ModelPrice", list[int]] | None] = {}
         self._coefficients: dict[tuple[str, int], linear.Coefficients] = {}
         self._unit_coefficients: dict[tuple[str, int, str], Decimal | None] = {}
+        # price_counts' memo: (model, provider, UTC day, service tier, speed) -> what Pricer.price uses for it
+        self._day_prices: dict[tuple, tuple] = {}
+        self._tier_ints: dict[str, dict[int, tuple[int, ...]]] = {}  # price id -> tier -> integer coefficients
+        self._minute_priced: set[tuple[str, str | None]] = set()  # (model, provider) priced by the minute
         self.cache = None
         if cache_path is not None:
             self.cache = ResolutionCache(cache_path, identity([self.user.digest, self.shipped.digest]))
 
-    def __getstate__(self) -> dict:
-        """What a spawned parse worker receives: overrides, coefficients and the resolution cache.
-
-        genai-prices' data and the objects resolved from it are left out (large,
-        and rebuilt on first use); the resolution cache keeps their results.
-        """
-        state = self.__dict__.copy()
-        state.update(_snapshot=None, _models={}, _resolved={})
-        return state
-
     def save_cache(self) -> None:
         if self.cache is not None:
             self.cache.save()
-
-    def take_learned(self) -> list[tuple]:
-        """Cache entries added since the last call (a forked worker returns them to its parent)."""
-        return self.cache.take_new() if self.cache is not None else []
-
-    def learn(self, entries: list[tuple]) -> None:
-        if self.cache is not None and entries:
-            self.cache.merge(entries)
 
     @property
     def override_errors(self) -> list[str]:
@@ -440,6 +426,8 @@ class Pricer:
         # Date-effective prices change at UTC midnight; time-of-day prices
         # (off-peak discounts) need the minute.
         granularity_ms = 60_000 if genai and genai[2] else 86_400_000
+        if granularity_ms != DAY_MS:
+            self._minute_priced.add((model, provider))
         tier = None if service_tier in _STANDARD_TIERS else service_tier
         speed = _speed_key(speed)
         cache_key = (model, provider, at_ms // granularity_ms, tier, batch, speed)
@@ -559,6 +547,8 @@ class Pricer:
         if coefficients is None:
             coefficients = self._solve(model, provider, at_ms, service_tier, batch, speed, index)
             self._coefficients[coeff_key] = coefficients
+            if coefficients._ints is not None:  # (a whole number of picodollars each: price_counts uses them)
+                self._tier_ints.setdefault(price_id, {})[index] = coefficients._ints
         if not units:
             return Priced(coefficients.cost_pico(tokens, requests), price_id, lacking)
         rates = self._unit_rates(price_id, index, units, (model, provider, at_ms, service_tier, batch, speed))
@@ -569,6 +559,40 @@ class Pricer:
             return Priced(None, None)  # nothing in the row has a rate: unpriced, never $0
         partly = ",".join(([lacking] if lacking else []) + missing) or None
         return Priced(linear.round_pico(total), price_id, partly)
+
+    def price_counts(self, counts: tuple[int, ...], model: str, provider: str | None, at_ms: int,
+                     service_tier: str | None = None, speed: str | None = None,
+                     units: dict[str, int] | None = None) -> tuple[int | None, str | None, str | None]:
+        """Pricer.price of one request given as its six token counts (in core.tokens.TOKEN_FIELDS order):
+        (cost_pico, price_id, partly), the same figures.
+
+        For the hundreds of thousands of requests of a first log import: the price in force for a
+        (model, provider, UTC day, tier, speed) and its integer coefficients are looked up once, so a
+        request costs a dictionary lookup and a few multiplications, with no Tokens or Priced built.
+        Anything else (units, prices by the minute, coefficients that are not whole picodollars)
+        takes Pricer.price.
+        """
+        if not units:
+            found = self._day_prices.get((model, provider, at_ms // DAY_MS, service_tier, speed))
+            if found is not None:
+                price_id, starts, lacking, by_tier = found
+                index = linear.tier_index(starts, counts[0] + counts[1] + counts[2] + counts[3]) if starts else 0
+                ints = by_tier.get(index)
+                if ints is not None:
+                    return (ints[0] * counts[0] + ints[1] * counts[1] + ints[2] * counts[2] + ints[3] * counts[3]
+                            + ints[4] * counts[4] + ints[5] * counts[5] + ints[6]), price_id, lacking
+        priced = self.price(Tokens(*counts), model, provider, at_ms, service_tier, speed=speed, units=units)
+        if not units and priced.price_id is not None and (model, provider) not in self._minute_priced:
+            self._remember_day_price(model, provider, at_ms, service_tier, speed)
+        return priced.cost_pico, priced.price_id, priced.partly
+
+    def _remember_day_price(self, model: str, provider: str | None, at_ms: int, service_tier: str | None,
+                            speed: str | None) -> None:
+        """Keep, for price_counts, the price Pricer.price just used for this request's day (with the integer
+        coefficients of the tiers solved so far; a tier not solved yet takes Pricer.price once more)."""
+        price_id, starts, lacking = self._price_id(model, provider, at_ms, service_tier, False, speed)
+        by_tier = self._tier_ints.setdefault(price_id, {})  # shared by the days of a price, filled as tiers are solved
+        self._day_prices[(model, provider, at_ms // DAY_MS, service_tier, speed)] = (price_id, starts, lacking, by_tier)
 
 
 def _speed_key(speed: str | None) -> str | None:

@@ -99,7 +99,6 @@ class ResolutionCache:
         self.ids: dict[tuple, tuple[str, tuple[int, ...], str | None] | None] = {}
         self.coefficients: dict[tuple[str, int], tuple[Decimal, ...]] = {}
         self.dirty = False
-        self._new: list[tuple] = []  # added since take_new(): what a forked worker sends back
         self._load()
 
     def _load(self) -> None:
@@ -127,27 +126,12 @@ class ResolutionCache:
     def add_id(self, key: tuple, found: tuple[str, tuple[int, ...], str | None] | None) -> None:
         if key not in self.ids and len(self.ids) < MAX_ENTRIES:
             self.ids[key] = found
-            self._new.append(("id", key, found))
             self.dirty = True
 
     def add_coefficients(self, key: tuple[str, int], values: tuple[Decimal, ...]) -> None:
         if key not in self.coefficients and len(self.coefficients) < MAX_ENTRIES:
             self.coefficients[key] = values
-            self._new.append(("coefficients", key, values))
             self.dirty = True
-
-    def take_new(self) -> list[tuple]:
-        new, self._new = self._new, []
-        return new
-
-    def merge(self, entries: list[tuple]) -> None:
-        """Entries another process (a parse worker) added, from its take_new()."""
-        for kind, key, value in entries:
-            if kind == "id":
-                self.add_id(key, value)
-            elif kind == "coefficients":
-                self.add_coefficients(key, value)
-        self._new.clear()
 
     def save(self) -> None:
         """Write the file if anything was added (atomically: a temporary file, then a rename)."""

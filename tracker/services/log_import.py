@@ -11,11 +11,13 @@ naturally and upserted; repeated keys resolved by the source's `keep` rule).
 Nothing here imports a reader, the pricer or the bulk writer until some file
 changed: an import with nothing new only walks folders and compares stats.
 
-Parsing and pricing run in worker processes (one per core) while this process
-writes: forked from the command line, started as fresh interpreters from a
+A big import parses in worker processes and in this one, which writes every
+file's rows and parses a file itself whenever no worker's result is waiting:
+workers are forked from the command line, started as fresh interpreters from a
 multi-threaded process (the GUI's sync thread) and on macOS and Windows. Small
 imports (an append, a few files) stay in-process: starting workers would cost
-more than they save.
+more than they save. Requests are priced here, where they are written: prices
+are resolved once, in one process.
 
 Lines not counted are reported per reason (`lines_skipped`): bad input
 (invalid_json, non_utf8, huge_line, not_an_object, bad_number, bad_timestamp,
@@ -32,78 +34,37 @@ can be classified; a half line at the end of a file is pending, not bad.
 from __future__ import annotations
 
 import functools
-import logging
 import os
 import signal
 import sys
 import threading
 import time
-from collections import Counter
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from tracker.core.records import Cursor, replaces_copy
+from tracker.services.log_changes import (  # noqa: F401  (this module's names too)
+    IMPORT_FOLDERS_SETTING, ImportReport, changed_files, roots_with_folders,
+)
 from tracker.services.parent_watch import exit_with_parent
 from tracker.sources import registry
 from tracker.sources.discovery import FileStat, path_text
-
-log = logging.getLogger(__name__)
 
 Progress = Callable[[dict], None]
 
 BATCH_EVENTS = 20_000  # events per transaction (with the cursors of their files)
 # Below these many bytes to read, starting workers costs more than it saves: a forked worker
-# starts in milliseconds, a spawned one imports the readers and the pricer first (~0.2-0.3 s).
+# starts in milliseconds, a spawned one imports the readers first (~0.2 s).
 PARALLEL_MIN_BYTES = 16 * 1024 * 1024
 SPAWN_MIN_BYTES = 64 * 1024 * 1024
 # Small files go to the workers in groups of at least this many bytes: one pool message per file
 # made the pool's own threads cost ~1 s of the parent's CPU on a 2,000-file import.
 TASK_MIN_BYTES = 4 * 1024 * 1024
+WORKER_GROUPS_AHEAD = 2  # groups queued per worker, so that none waits while this process writes
 FILE_ERROR = "file_error"
-IMPORT_FOLDERS_SETTING = "import.folders"  # the user's extra folders (Settings), see roots_with_folders
-
-
-@dataclass
-class ImportReport:
-    files_seen: int = 0
-    files_read: int = 0
-    files_unchanged: int = 0
-    files_failed: int = 0
-    events_added: int = 0
-    events_written: int = 0
-    limit_readings: int = 0  # plan limit-window readings written (Codex rate_limits)
-    lines_parsed: int = 0  # lines looked at after the byte prefilter
-    lines_skipped: Counter = field(default_factory=Counter)
-    bytes_read: int = 0
-    seconds: float = 0.0
-    workers: int = 0  # parse worker processes started (0: everything in this process)
-    by_source: dict = field(default_factory=dict)
-    errors: list[str] = field(default_factory=list)
-    folders_unreadable: list[str] = field(default_factory=list)  # log folders that could not be listed
-    plugins_skipped: int = 0  # agent-log plug-ins that could not be loaded (their reasons are in errors)
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "files_seen": self.files_seen,
-            "files_read": self.files_read,
-            "files_skipped": self.files_unchanged,
-            "files_failed": self.files_failed,
-            "events_added": self.events_added,
-            "events_written": self.events_written,
-            "limit_readings": self.limit_readings,
-            "lines_parsed": self.lines_parsed,
-            "lines_skipped": {k: v for k, v in sorted(self.lines_skipped.items()) if v},
-            "bytes_read": self.bytes_read,
-            "seconds": round(self.seconds, 3),
-            "workers": self.workers,
-            "by_source": self.by_source,
-            "errors": self.errors,
-            "folders_unreadable": self.folders_unreadable,
-            "plugins_skipped": self.plugins_skipped,
-        }
 
 
 @dataclass(frozen=True)
@@ -115,11 +76,13 @@ class _Work:
 
 
 def _read(work: _Work):
-    """(work, ReadResult, cursor, error) of one file (in a worker or in-process).
+    """(work, ReadResult, cursor, error) of one file (in a worker or in-process); the result's
+    limit-window readings as store rows already (its requests are priced where they are written).
 
     Errors are returned; only a given-up read raises.
     """
     from tracker.sources import logfiles as lf  # the readers' machinery: only when a file changed
+    from tracker.storage.limits import reading_row
 
     try:
         parse = registry.get(work.kind).reader()
@@ -133,13 +96,11 @@ def _read(work: _Work):
         return work, None, None, f"{path_text(work.stat.path)}: cannot read ({exc.strerror or exc})"
     except Exception as exc:  # a reader bug (or a plug-in's reader that fails to import) must not stop the other files
         return work, None, None, f"{path_text(work.stat.path)}: {type(exc).__name__}: {exc}"
+    result.readings = [reading_row(r) for r in result.readings]
     return work, result, cursor, None
 
 
-# A worker's copy of the importing process's pricer (set by _start_worker), so
-# that workers price in parallel with the caches the parent already has; and
-# the event its import sets when it is abandoned (an error, the app quitting).
-_WORKER_PRICER = None
+# The event a worker's import sets when it is abandoned (an error, the app quitting; set by _start_worker).
 _WORKER_ABANDONED = None
 
 
@@ -147,14 +108,14 @@ class WorkAbandoned(Exception):
     """The import a worker reads for was abandoned: its reads stop within a block."""
 
 
-def _start_worker(pricer, abandoned, parent_pid: int) -> None:
+def _start_worker(abandoned, parent_pid: int) -> None:
     # first: a worker whose importing process is killed outright (out of memory, a crash, a logout)
     # would otherwise wait on its queue forever, holding the database open
     from tracker.sources import logfiles as lf
 
     exit_with_parent(parent_pid)
-    global _WORKER_PRICER, _WORKER_ABANDONED
-    _WORKER_PRICER, _WORKER_ABANDONED = pricer, abandoned
+    global _WORKER_ABANDONED
+    _WORKER_ABANDONED = abandoned
     lf.set_block_hook(_stop_if_abandoned)
     # Ctrl-C reaches the whole process group: the importing process handles it (and then sets
     # `abandoned`); a worker interrupted on its own would print a traceback from the pool's queues.
@@ -186,40 +147,65 @@ def _stop_if_abandoned(_bytes_read: int) -> None:
         raise WorkAbandoned()
 
 
-def _read_and_price(work: _Work, pricer=None):
-    """Parse, price (services.ingest.price_event) and turn events into store rows (cheap to pickle).
+def _store_rows(work: _Work, result, pricer) -> str | None:
+    """Price the file's requests (services.ingest.price_event for UsageEvents, Pricer.price_counts for
+    request tuples) and put their store rows in result.events; the error that stopped it, or None.
 
-    Also returns the price-cache entries the pricer learned meanwhile: a forked
-    worker's pricer is a copy, so its parent merges them (Pricer.learn) to keep them.
+    In the importing process, which writes them: the prices are resolved once, in one process
+    (genai-prices is loaded there only, and only when the price cache does not know a price).
     """
     from tracker.services.ingest import price_event
     from tracker.sources import logfiles as lf
-    from tracker.storage.limits import reading_row
     from tracker.storage.store import event_row
 
-    pricer = pricer if pricer is not None else _WORKER_PRICER
-    work, result, cursor, error = _read(work)
-    if result is not None:
-        hints = registry.get(work.kind).pricing
-        try:
-            rows = []
-            for event in result.events:
-                # every reader's events pass here: one check for all
-                if not isinstance(event.model, str) or not event.model:
-                    result.skipped[lf.MISSING_MODEL] += 1
-                    continue
-                if lf.implausible(event.tokens):
-                    result.skipped[lf.BAD_NUMBER] += 1
-                    continue
-                if event.provider is None or not hints.changes_nothing:  # the model id genai-prices knows
-                    event.model, event.provider = hints.apply(event.model, event.provider)
-                price_event(pricer, event)
-                rows.append(event_row(event))
-        except Exception as exc:  # never lose the other files to one bad record
-            return work, None, None, f"{path_text(work.stat.path)}: pricing failed: {type(exc).__name__}: {exc}", []
-        result.events = rows
-        result.readings = [reading_row(r) for r in result.readings]
-    return work, result, cursor, error, pricer.take_learned()
+    hints = registry.get(work.kind).pricing
+    try:
+        rows = []
+        for event in result.events:
+            # every reader's events pass here: one check for all
+            if not isinstance(event.model, str) or not event.model:
+                result.skipped[lf.MISSING_MODEL] += 1
+                continue
+            if lf.implausible(event.tokens):
+                result.skipped[lf.BAD_NUMBER] += 1
+                continue
+            if event.provider is None or not hints.changes_nothing:  # the model id genai-prices knows
+                event.model, event.provider = hints.apply(event.model, event.provider)
+            price_event(pricer, event)
+            rows.append(event_row(event))
+        if result.rows:
+            rows += _price_requests(result.rows, work.kind, hints, pricer, result.skipped)
+    except Exception as exc:  # never lose the other files to one bad record
+        return f"{path_text(work.stat.path)}: pricing failed: {type(exc).__name__}: {exc}"
+    result.events, result.rows = rows, []
+    return None
+
+
+def _price_requests(requests: list[tuple], source: str, hints, pricer, skipped) -> list[tuple]:
+    """Store rows of a reader's requests in core.request_rows form: the checks, names and prices that
+    _store_rows gives UsageEvents, without building one per request (Pricer.price_counts)."""
+    from tracker.core import request_rows as rr
+    from tracker.sources import logfiles as lf
+    from tracker.storage.store import request_row
+
+    price, implausible, same_names = pricer.price_counts, lf.implausible_counts, hints.changes_nothing
+    rows = []
+    for r in requests:
+        model = r[rr.MODEL]
+        if not isinstance(model, str) or not model:
+            skipped[lf.MISSING_MODEL] += 1
+            continue
+        counts = r[rr.TOKENS]
+        if implausible(counts):
+            skipped[lf.BAD_NUMBER] += 1
+            continue
+        provider = r[rr.PROVIDER]
+        if provider is None or not same_names:
+            model, provider = hints.apply(model, provider)
+        cost, price_id, partly = price(counts, model, provider, r[rr.TS_MS], r[rr.SERVICE_TIER], r[rr.SPEED],
+                                       r[rr.UNITS])
+        rows.append(request_row(source, r, model, provider, cost, price_id, partly))
+    return rows
 
 
 def import_folders(store) -> list[str]:
@@ -235,8 +221,9 @@ def set_import_folders(store, folders: list[str]) -> None:
     store.set_setting(IMPORT_FOLDERS_SETTING, cleaned)
 
 
-def _read_and_price_group(group: list[_Work]) -> list[tuple]:
-    return [_read_and_price(work) for work in group]
+def _read_group(group: list[_Work]) -> list[tuple]:
+    """_read of each file of a group, in a parse worker."""
+    return [_read(work) for work in group]
 
 
 def _groups(ordered: list[_Work]) -> Iterator[list[_Work]]:
@@ -250,50 +237,6 @@ def _groups(ordered: list[_Work]) -> Iterator[list[_Work]]:
             group, size = [], 0
     if group:
         yield group
-
-
-def roots_with_folders(folders: list[Path]) -> tuple[dict[str, list[Path]] | None, list[str]]:
-    """The agents' own log folders plus the user's extra import folders (Settings).
-
-    An extra folder is a copy of an agent's folder: each source's `claim`
-    says whether it holds that agent's logs (Claude Code's `projects/`, Codex's
-    `sessions/`, ...), and which root to read in it. Returns the roots for
-    import_logs (None: defaults only) and a note per folder that no source claims.
-    """
-    if not folders:
-        return None, []
-    sources = registry.sources()
-    notes: list[str] = []
-    roots = {kind: _own_roots(source, notes) for kind, source in sources.items()}
-    for folder in map(Path, folders):
-        matched = False
-        for kind, source in sources.items():
-            root = _claimed(source, folder, notes)
-            if root is not None:
-                roots[kind].append(root)
-                matched = True
-        if not matched:
-            expected = ", ".join(f"{s.folder_hint} ({s.name})" for s in sources.values() if s.claim and s.folder_hint)
-            notes.append(f"import folder {folder} holds no agent's logs (expected inside: {expected})")
-    return roots, notes
-
-
-def _own_roots(source, notes: list[str]) -> list[Path]:
-    try:
-        return list(source.roots(None))
-    except Exception as exc:  # a plug-in's bug: its own folders are missing, the rest is read
-        notes.append(f"{source.name} could not work out its folders: {type(exc).__name__}: {exc}")
-        return []
-
-
-def _claimed(source, folder: Path, notes: list[str]) -> Path | None:
-    if source.claim is None:
-        return None
-    try:
-        return source.claim(folder)
-    except Exception as exc:  # a plug-in's bug: that source misses the folder, the others read it
-        notes.append(f"{source.name} could not look at import folder {folder}: {type(exc).__name__}: {exc}")
-        return None
 
 
 def _plan_files(store, files: list[Path], report: ImportReport) -> list[_Work]:
@@ -341,31 +284,10 @@ def _recognised(source, path: Path, report: ImportReport) -> bool:
 
 
 def _plan(store, roots: dict[str, list[Path]] | None, report: ImportReport) -> list[_Work]:
-    loaded = registry.load()
-    for problem in loaded.problems:
-        report.errors.append(problem.message)
-    report.plugins_skipped = len(loaded.problems)
     work = []
-    for kind, source in loaded.sources.items():
-        if roots is not None and kind not in roots:
-            continue
-        unreadable: list[tuple[str, str]] = []
-        try:
-            files = source.discover(roots.get(kind) if roots is not None else None, unreadable)
-        except Exception as exc:  # a plug-in's bug: its logs are missing, the others' are read
-            files = []
-            report.errors.append(f"{source.name}: could not look for its logs: {type(exc).__name__}: {exc}")
-        for folder, reason in unreadable:
-            shown = path_text(folder)
-            report.folders_unreadable.append(shown)
-            report.errors.append(f"{shown}: cannot read this folder ({reason}); the logs in it were not imported")
-        known = store.cursor_stat_keys(kind)
-        changed = [stat for stat in files if known.get(stat.path) != stat.stat_key]
+    for kind, source, changed in changed_files(store.cursor_stat_keys, roots, report):
         cursors = store.cursors(kind, [stat.path for stat in changed]) if changed else {}
         work += [_Work(kind, stat, cursors.get(stat.path), source.reads_whole(stat.path)) for stat in changed]
-        report.files_seen += len(files)
-        report.files_unchanged += len(files) - len(changed)
-        report.by_source[kind] = {"files_seen": len(files), "files_read": 0, "events_added": 0}
     return work
 
 
@@ -402,46 +324,52 @@ def _start_method() -> str:
     return "spawn"
 
 
-def _results(work: list[_Work], pricer, workers: int | None, report: ImportReport,
+def _results(work: list[_Work], workers: int | None, report: ImportReport,
              reading: Callable[[_Work, int], None]) -> Iterator[tuple]:
-    """(work, result, cursor, error, learned price-cache entries) per file; result.events are priced store rows.
+    """_read's (work, result, cursor, error) per file, in this process and in parse workers.
 
     In this process, reading(work, bytes read) is called between blocks of a file.
     """
     method = _start_method()
-    if workers is None:  # as many as cores, when there is enough to read to pay for starting them
+    if workers is None:  # a worker per core, when there is enough to read to pay for starting them
         total = sum(_pending_bytes(w) for w in work)
         big_enough = total >= (PARALLEL_MIN_BYTES if method == "fork" else SPAWN_MIN_BYTES)
-        workers = (os.cpu_count() or 1) if big_enough else 1
+        # Measured on 2 cores, 1 GiB: in this process alone 3.9 s of CPU and of wall; one worker 4.2 s
+        # CPU, 3.2 s wall; two 4.2 s, 3.0 s (this process writes, and parses only when no result waits);
+        # three 4.3 s, 3.1 s.
+        workers = (os.cpu_count() or 1) + 1 if big_enough else 1
     if workers <= 1 or len(work) < 2:
-        yield from _in_process(work, pricer, reading)
+        yield from _in_process(work, reading)
         return
     # largest first so that no big file is left for the end of the run
     ordered = sorted(work, key=_pending_bytes, reverse=True)
     import multiprocessing  # ~3 ms at start-up: only when the import is big enough for workers
-    from concurrent.futures import ProcessPoolExecutor, as_completed
+    from concurrent.futures import ProcessPoolExecutor
     from concurrent.futures.process import BrokenProcessPool
 
-    # A forked worker inherits the pricer; a spawned one receives a pickled copy (Pricer.__getstate__).
     # An executor, not multiprocessing.Pool: a Pool whose worker is killed (out of memory, a user's
     # kill) waits for that worker's result forever, which would stop every later sync of the app.
-    groups = list(_groups(ordered))
-    started = min(workers, len(groups))
+    groups = deque(_groups(ordered))
+    started = min(workers - 1, len(groups))  # this process parses too
     pool = None
     try:
         with _ctrl_c_held():
+            if method == "fork":
+                _load_before_fork(work)
             context = multiprocessing.get_context(method)
             abandoned = context.Event()
             pool = ProcessPoolExecutor(started, mp_context=context, initializer=_start_worker,
-                                       initargs=(pricer, abandoned, os.getpid()))
-            # every group queued at once, so that workers never wait for this thread (busy writing)
-            futures = [pool.submit(_read_and_price_group, g) for g in groups]
+                                       initargs=(abandoned, os.getpid()))
+            in_flight = [pool.submit(_read_group, groups.popleft()) for _ in range(started)]
     except (OSError, ImportError) as exc:  # no semaphores (no /dev/shm), no process left (a limit): one core works
-        log.warning("log import: parse workers could not start (%s); reading in this process", exc)
+        import logging
+
+        logging.getLogger(__name__).warning("log import: parse workers could not start (%s); reading in this process",
+                                            exc)
         if pool is not None:  # some groups may have started: stop them rather than wait for them
             abandoned.set()
             pool.shutdown(wait=True, cancel_futures=True)
-        yield from _in_process(work, pricer, reading)
+        yield from _in_process(work, reading)
         return
     except BaseException:  # Ctrl-C held while they started: the workers stop within a block
         if pool is not None:
@@ -451,27 +379,54 @@ def _results(work: list[_Work], pricer, workers: int | None, report: ImportRepor
     report.workers = started
     finished = False
     try:
-        for future in as_completed(futures):
-            try:
-                results = future.result()
-            except BrokenProcessPool as exc:
-                raise WorkerDied("a log-reading worker process ended unexpectedly (killed, or out of memory); "
-                                 "what it had not finished is read again by the next import") from exc
-            yield from results
+        yield from _shared(groups, in_flight, pool, started * WORKER_GROUPS_AHEAD, reading)
         finished = True
+    except BrokenProcessPool as exc:
+        raise WorkerDied("a log-reading worker process ended unexpectedly (killed, or out of memory); "
+                         "what it had not finished is read again by the next import") from exc
     finally:
         if not finished:  # an error, or the GUI cancelling a sync on quit: not a wait for a big file's parse
             abandoned.set()  # running groups stop within one block (_stop_if_abandoned); nothing is lost
         pool.shutdown(wait=True, cancel_futures=True)
 
 
-def _in_process(work: list[_Work], pricer, reading: Callable[[_Work, int], None]) -> Iterator[tuple]:
+def _shared(groups: deque, in_flight: list, pool, ahead: int, reading) -> Iterator[tuple]:
+    """The workers' results as they finish, and this process's own between them.
+
+    The workers take groups from the big end, each with a few queued so that none waits for
+    this process (which writes every result); whenever no result is ready, this process
+    parses a group from the small end itself rather than wait: the two cores stay busy and
+    its own results need no pickling.
+    """
+    from concurrent.futures import FIRST_COMPLETED, wait
+
+    while in_flight or groups:
+        while groups and len(in_flight) < ahead:
+            in_flight.append(pool.submit(_read_group, groups.popleft()))
+        ready = [future for future in in_flight if future.done()]
+        if not ready:
+            if groups:
+                yield from _in_process(groups.pop(), reading)
+                continue
+            ready, _ = wait(in_flight, return_when=FIRST_COMPLETED)
+        for future in ready:
+            in_flight.remove(future)
+            yield from future.result()
+
+
+def _load_before_fork(work: list[_Work]) -> None:
+    """The readers, which every forked worker would otherwise import on its own."""
+    for kind in {item.kind for item in work}:
+        registry.get(kind).reader()
+
+
+def _in_process(work: list[_Work], reading: Callable[[_Work, int], None]) -> Iterator[tuple]:
     from tracker.sources import logfiles as lf
 
     for item in work:
         previous = lf.set_block_hook(functools.partial(reading, item))
         try:
-            done = _read_and_price(item, pricer)
+            done = _read(item)
         except lf.ReadAbandoned as stop:  # `reading` raised (the GUI cancelling): that, not a file error
             raise (stop.__cause__ or stop) from None
         finally:
@@ -525,11 +480,12 @@ def import_logs(
     some file changed, so an import with nothing new never loads prices.
     `roots` limits the import to the given sources and folders ({kind: [dirs]},
     dirs as the agents' environment variables name them); None reads every
-    source from the environment and the defaults. `workers`: None starts one
-    parse worker per core when there is enough to read; a number is used as
-    given (1: everything in this process). Workers never run where
-    _start_method() says they cannot. `files` (the user's `tracker import FILE...`) reads those
-    files only, each by the source whose `recognises` accepts it (AgentSource.recognises).
+    source from the environment and the defaults. `workers`: how many processes
+    parse, this one included (it writes too, and parses whenever no result
+    waits): None is a worker per core besides this one when there is enough to
+    read, else 1 (all in this process); a number is used as given. Workers never
+    run where _start_method() says they cannot. `files` (the user's `tracker import FILE...`)
+    reads those files only, each by the source whose `recognises` accepts it (AgentSource.recognises).
     """
     started = time.perf_counter()
     report = ImportReport()
@@ -577,8 +533,10 @@ def import_logs(
 
     emit()
     with bulk_writes(store):
-        for item, result, cursor, error, learned in _results(work, pricer, workers, report, reading):
-            pricer.learn(learned)
+        for item, result, cursor, error in _results(work, workers, report, reading):
+            if error is None:
+                with _ctrl_c_held():  # genai-prices may load meanwhile: an import cut short breaks pydantic's classes
+                    error = _store_rows(item, result, pricer)
             done_files += 1
             done_bytes += _pending_bytes(item)
             if error is not None:

@@ -21,14 +21,15 @@ Prompt and response text are never kept: only ids, model, times and counts.
 
 from __future__ import annotations
 
+import os
 import re
-from pathlib import Path
 
-from tracker.core.records import UsageEvent, replaces_copy
+from tracker.core import request_rows as rr
+from tracker.core.records import replaces_copy
 from tracker.core.tokens import Tokens
 from tracker.core.units import WEB_SEARCHES, MAX_UNIT_COUNT
 from tracker.sources import logfiles as lf
-from tracker.sources.agents.claude_code import KIND, PROVIDER
+from tracker.sources.agents.claude_code import KIND, PROVIDER  # noqa: F401  (KIND: the source these rows are)
 
 SYNTHETIC_MODEL = "<synthetic>"
 # ccusage's prefilter: only lines with a usage key can carry usage. Claude Code writes compact JSON
@@ -49,36 +50,38 @@ SKIP_DUPLICATE = "duplicate"  # another copy of the same response (streamed bloc
 
 
 def parse(fh, start: int, limit: int, result: lf.ReadResult) -> None:
+    """The file's responses, one per message id, as core.request_rows tuples in result.rows."""
     path = getattr(fh, "name", "")
-    fallback_session = lf.path_text(Path(path).stem) if path else None
-    best: dict[str, UsageEvent] = {}
+    fallback_session = lf.path_text(os.path.splitext(os.path.basename(path))[0]) if path else None
+    best: dict[str, tuple] = {}
     skipped = result.skipped
+    intern = {}.setdefault  # one object per repeated text of the file (core.request_rows)
     from tracker.sources.claude_lines import DecodeError, decode_line  # msgspec: only when a file changed
 
     for buf, end in lf.iter_blocks(fh, start, limit, result):
         # the lines holding the prefilter's pattern, found inside the block and
         # decoded from a view of it: most lines carry no usage and are never copied
         view = memoryview(buf)
-        search = USAGE_KEY.search
-        found = search(buf, 0, end)
-        while found is not None:
+        line_end = 0
+        for found in USAGE_KEY.finditer(buf, 0, end):
             i = found.start()
+            if i < line_end:  # another usage key in the line just read
+                continue
             s = buf.rfind(b"\n", 0, i) + 1
-            e = buf.find(b"\n", i, end)
+            line_end = buf.find(b"\n", i, end)
             result.lines_seen += 1
-            line = view[s:e]
+            line = view[s:line_end]
             try:
-                event = _event_fast(decode_line(line), line, skipped, fallback_session)
+                row = _row_fast(decode_line(line), line, skipped, fallback_session, intern)
             except DecodeError:  # not the shape claude_lines describes: the robust path decides
                 obj = lf.loads_line(line, skipped)
-                event = None if obj is None else event_from(obj, line, skipped, fallback_session)
-            if event is not None:
-                keep_most_complete(best, event, skipped)
-            found = search(buf, e, end)
-    result.events.extend(best.values())
+                row = None if obj is None else row_from(obj, line, skipped, fallback_session, intern)
+            if row is not None:
+                keep_most_complete(best, row, skipped)
+    result.rows.extend(best.values())
 
 
-def _event_fast(rec, line, skipped, fallback_session: str | None) -> UsageEvent | None:
+def _row_fast(rec, line, skipped, fallback_session: str | None, intern) -> tuple | None:
     message = rec.message
     usage = message.usage if message is not None else None
     if usage is None:
@@ -86,16 +89,14 @@ def _event_fast(rec, line, skipped, fallback_session: str | None) -> UsageEvent 
     write = usage.cache_creation_input_tokens
     split = usage.cache_creation
     write_1h = min(split.ephemeral_1h_input_tokens, write) if split is not None else 0
-    tokens = Tokens(usage.input_tokens, usage.cache_read_input_tokens, write - write_1h, write_1h, usage.output_tokens)
     content = message.content
     tool_use = type(content) is list and "tool_use" in [block.type for block in content]  # a list: ~2x any()
     tools = usage.server_tool_use
-    searches = tools.web_search_requests if tools is not None else 0
-    event = _event(message.model, rec.timestamp, tokens, message.id, rec.requestId, line, tool_use,
-                   rec.cwd, rec.sessionId, rec.gitBranch, usage.service_tier, skipped, fallback_session, searches)
-    if event is not None:
-        event.speed, event.sidechain = usage.speed, rec.isSidechain is True
-    return event
+    return _row(message.model, rec.timestamp,
+                (usage.input_tokens, usage.cache_read_input_tokens, write - write_1h, write_1h, usage.output_tokens),
+                message.id, rec.requestId, line, tool_use, rec.cwd, rec.sessionId, rec.gitBranch, usage.service_tier,
+                rec.isSidechain is True, usage.speed, tools.web_search_requests if tools is not None else 0,
+                skipped, fallback_session, intern)
 
 
 def _not_a_response(kind, skipped) -> None:
@@ -104,23 +105,24 @@ def _not_a_response(kind, skipped) -> None:
     return None
 
 
-def keep_most_complete(best: dict, event: UsageEvent, skipped) -> None:
-    """One event per key: the main copy, then the one with the most tokens (on a tie the first seen);
+def keep_most_complete(best: dict, row: tuple, skipped) -> None:
+    """One row per key: the main copy, then the one with the most tokens (on a tie the first seen);
     using tools if any copy does."""
-    old = best.get(event.key)
+    key = row[rr.KEY]
+    old = best.get(key)
     if old is None:
-        best[event.key] = event
+        best[key] = row
         return
     skipped[SKIP_DUPLICATE] += 1
     # one line per content block: the tool_use block may be any of them, not the most complete one
-    tool_use = old.tool_use or event.tool_use
-    if replaces_copy(event.sidechain, event.tokens.total, old.sidechain, old.tokens.total):
-        best[event.key] = event
-    best[event.key].tool_use = tool_use
+    if replaces_copy(row[rr.SIDECHAIN], sum(row[rr.TOKEN_TOTAL]), old[rr.SIDECHAIN], sum(old[rr.TOKEN_TOTAL])):
+        best[key] = rr.with_tool_use(row) if old[rr.TOOL_USE] and not row[rr.TOOL_USE] else row
+    elif row[rr.TOOL_USE] and not old[rr.TOOL_USE]:
+        best[key] = rr.with_tool_use(old)
 
 
 # -- the robust path: any JSON object ------------------------------------------
-def event_from(obj: dict, line, skipped, fallback_session=None) -> UsageEvent | None:
+def row_from(obj: dict, line, skipped, fallback_session=None, intern=None) -> tuple | None:
     message = obj.get("message")
     usage = message.get("usage") if isinstance(message, dict) else None
     if not isinstance(usage, dict):
@@ -132,24 +134,23 @@ def event_from(obj: dict, line, skipped, fallback_session=None) -> UsageEvent | 
     tier = usage.get("service_tier")
     tools = usage.get("server_tool_use")
     searches = lf.count(tools.get("web_search_requests", 0)) if isinstance(tools, dict) else 0
-    event = _event(message.get("model"), obj.get("timestamp"), tokens_from(usage), message.get("id"),
-                   obj.get("requestId"), line, tool_use, _text(obj.get("cwd")), _text(obj.get("sessionId")),
-                   _text(obj.get("gitBranch")), tier if isinstance(tier, str) else None, skipped, fallback_session,
-                   searches if tools is None or isinstance(tools, dict) else None)
-    if event is not None:
-        event.speed, event.sidechain = _text(usage.get("speed")), obj.get("isSidechain") is True
-    return event
+    return _row(message.get("model"), obj.get("timestamp"), counts_from(usage), message.get("id"),
+                obj.get("requestId"), line, tool_use, _text(obj.get("cwd")), _text(obj.get("sessionId")),
+                _text(obj.get("gitBranch")), tier if isinstance(tier, str) else None, obj.get("isSidechain") is True,
+                _text(usage.get("speed")), searches if tools is None or isinstance(tools, dict) else None,
+                skipped, fallback_session, intern if intern is not None else {}.setdefault)
 
 
 def _text(value) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def _event(model, timestamp, tokens: Tokens | None, message_id, request_id, line, tool_use: bool,
-           cwd: str | None, session: str | None, branch: str | None, tier: str | None, skipped,
-           fallback_session: str | None, web_searches: int | None) -> UsageEvent | None:
-    """The event of one response line, or None with the reason counted (both paths end here).
+def _row(model, timestamp, counts: tuple[int, ...] | None, message_id, request_id, line, tool_use: bool,
+         cwd: str | None, session: str | None, branch: str | None, tier: str | None, sidechain: bool,
+         speed: str | None, web_searches: int | None, skipped, fallback_session: str | None, intern) -> tuple | None:
+    """The request of one response line, or None with the reason counted (both paths end here).
 
+    `counts`: uncached input, cache read, cache write 5m and 1h, output (None when one is unusable);
     `web_searches` is None when the line's count of them is unusable (a bad number).
     """
     if model == SYNTHETIC_MODEL:
@@ -162,7 +163,7 @@ def _event(model, timestamp, tokens: Tokens | None, message_id, request_id, line
     if ts_ms is None:
         skipped[lf.BAD_TIMESTAMP] += 1
         return None
-    if tokens is None or web_searches is None or web_searches > MAX_UNIT_COUNT:
+    if counts is None or web_searches is None or web_searches > MAX_UNIT_COUNT:
         skipped[lf.BAD_NUMBER] += 1
         return None
     if isinstance(message_id, str) and message_id:
@@ -173,21 +174,20 @@ def _event(model, timestamp, tokens: Tokens | None, message_id, request_id, line
         import hashlib
 
         key = "line:" + hashlib.blake2b(line, digest_size=12).hexdigest()
-    return UsageEvent(
-        source=KIND,
-        key=key,
-        ts_ms=ts_ms,
-        model=model,
-        tokens=tokens,
-        provider=PROVIDER,
-        session=session or fallback_session,
-        project=lf.project_of(cwd),
-        cwd=cwd or None,
-        git_branch=branch or None,
-        tool_use=tool_use,
-        service_tier=tier,
-        units={WEB_SEARCHES: web_searches} if web_searches else None,
-    )
+    return (key, ts_ms, intern(model, model), PROVIDER, intern(session, session) if session else fallback_session,
+            lf.project_of(cwd), intern(cwd, cwd) if cwd else None, intern(branch, branch) if branch else None,
+            *counts, 0, tool_use, tier and intern(tier, tier), sidechain, speed,
+            {WEB_SEARCHES: web_searches} if web_searches else None)
+
+
+def counts_from(usage: dict) -> tuple[int, ...] | None:
+    """Anthropic usage -> (uncached input, cache read, cache write 5m, cache write 1h, output); None when a
+    count is unusable (null, negative, text)."""
+    tokens = tokens_from(usage)
+    if tokens is None:
+        return None
+    return (tokens.input_tokens, tokens.cache_read_tokens, tokens.cache_write_5m_tokens,
+            tokens.cache_write_1h_tokens, tokens.output_tokens)
 
 
 def tokens_from(usage: dict) -> Tokens | None:

@@ -5,7 +5,7 @@ kept: msgspec decodes only the fields below and skips the rest without building
 Python objects for it. Anything these types do not describe exactly (a null or
 negative count, a float, a content block that is not an object, a field of
 another type) fails the decode, and the line takes claude_code's robust path
-(orjson + event_from), which classifies it; so both paths count the same.
+(orjson + row_from), which classifies it; so both paths count the same.
 Imported on the first parse: msgspec costs ~8 ms at start-up.
 """
 

@@ -1,4 +1,4 @@
-"""Codex CLI rollouts: one UsageEvent per model call (providers.md 5.2).
+"""Codex CLI rollouts: one request per model call (providers.md 5.2), as core.request_rows tuples.
 
 Where the rollouts are: the plug-in, tracker.sources.agents.codex.
 
@@ -41,8 +41,6 @@ from __future__ import annotations
 from pathlib import Path
 
 from tracker.core.limits import SAME_RESET_SLACK_MS, LimitReading
-from tracker.core.records import UsageEvent
-from tracker.core.tokens import Tokens
 from tracker.sources import logfiles as lf
 from tracker.sources.agents.codex import KIND, PROVIDER
 
@@ -78,7 +76,10 @@ def _usage(raw) -> list[int] | None:
     get = raw.get
     values = [get("input_tokens", 0), get("cached_input_tokens", 0), get("output_tokens", 0),
               get("reasoning_output_tokens", 0), get("total_tokens", 0)]
-    if not all(type(value) is int and value >= 0 for value in values):
+    a, b, c, d, t = values
+    # (spelled out: a generator over the five cost more than the rest of the line's work)
+    if not (type(a) is int and type(b) is int and type(c) is int and type(d) is int and type(t) is int
+            and a >= 0 and b >= 0 and c >= 0 and d >= 0 and t >= 0):
         values = [lf.count(value) for value in values]  # integral floats pass; the rest is unusable
         if None in values:
             return None
@@ -87,9 +88,10 @@ def _usage(raw) -> list[int] | None:
     return values
 
 
-def _tokens(u: list[int]) -> Tokens:
-    inp, cached, out, reasoning = u[0], min(u[1], u[0]), u[2], min(u[3], u[2])
-    return Tokens(inp - cached, cached, 0, 0, out, reasoning)  # positional: one per request, ~2x keywords
+def _token_counts(u: list[int]) -> tuple[int, ...]:
+    """Codex's [input, cached, output, reasoning, total] -> the six counts of core.tokens.TOKEN_FIELDS."""
+    inp, cached, out = u[0], min(u[1], u[0]), u[2]
+    return inp - cached, cached, 0, 0, out, min(u[3], out)
 
 
 def _model_from(payload: dict) -> str | None:
@@ -111,44 +113,62 @@ def parse(fh, start: int, limit: int, result: lf.ReadResult) -> None:
         state["meta"] = bool(state)
     state.setdefault("session", _session_from_name(path))
     skipped = result.skipped
-    events = result.events
+    rows = result.rows  # core.request_rows tuples
     readings = result.readings
+    from tracker.sources.codex_lines import DecodeError, decode_token_count  # msgspec: only when a file changed
+
     for buf, end in lf.iter_blocks(fh, start, limit, result):
+        view = memoryview(buf)
         s = 0
         while s < end:
             e = buf.find(b"\n", s, end)
             kind = _line_kind(buf, s, e)
             if kind is _TOOL_CALL:
                 state["tool"] = True  # the call belongs to the next token_count
-            elif kind is _WANTED:
+            elif kind is not _OTHER:
                 result.lines_seen += 1
-                _parse_line(state, buf[s:e], skipped, events, readings)
+                line = view[s:e]
+                if kind is _TOKEN_COUNT:  # most of what is counted: typed, unless the robust path must decide
+                    try:
+                        if _token_count_line(state, decode_token_count(line), skipped, rows, readings):
+                            s = e + 1
+                            continue
+                    except DecodeError:
+                        pass
+                _parse_line(state, line, skipped, rows, readings)
             s = e + 1
 
 
 # What a line is, told from its head without parsing it: most lines (messages,
 # reasoning, tool output) are of no interest, and looking at a few bytes at known
 # places in the block is much cheaper than cutting each line out.
-_WANTED, _TOOL_CALL, _OTHER = object(), object(), object()
+_WANTED, _TOKEN_COUNT, _TOOL_CALL, _OTHER = object(), object(), object(), object()
 _KIND_MARK = b'","type":"'
 _RESPONSE_ITEM = b'response_item","payload":{"type":"'
 _EVENT_MSG = b'event_msg","payload":{"type":"'
-_WANTED_EVENTS = (b'token_count"', b'thread_settings_applied"')
+_TOKEN_COUNT_EVENT = b'token_count"'
+_WANTED_EVENTS = (_TOKEN_COUNT_EVENT, b'thread_settings_applied"')
 _WANTED_KINDS = (b'turn_context"', b'session_meta"')
 _TOOL_CALLS = tuple(marker[len(b'"type":"'):] for marker in _TOOL_MARKERS)  # b'function_call"', ...
+# (lengths as constants: this runs for every line of every rollout)
+_PREFIX_LEN, _MARK_LEN, _RESPONSE_ITEM_LEN, _EVENT_MSG_LEN = map(len, (LINE_PREFIX, _KIND_MARK, _RESPONSE_ITEM, _EVENT_MSG))
+_KIND_WITHIN = 80  # the kind's mark ends within this many bytes of the line's start
 _TOOL_NAMES = tuple(b'"' + call for call in _TOOL_CALLS)  # b'"function_call"': any spacing around the colon
 
 
 def _line_kind(buf, s: int, e: int):
     if buf.startswith(LINE_PREFIX, s):
         # {"timestamp":"...","type":"<kind>","payload":{"type":"<event>"...
-        k = buf.find(_KIND_MARK, s + len(LINE_PREFIX), min(e, s + 80))
+        k = buf.find(_KIND_MARK, s + _PREFIX_LEN, e if e < s + _KIND_WITHIN else s + _KIND_WITHIN)
         if k != -1:
-            k += len(_KIND_MARK)
+            k += _MARK_LEN
             if buf.startswith(_RESPONSE_ITEM, k):
-                return _TOOL_CALL if buf.startswith(_TOOL_CALLS, k + len(_RESPONSE_ITEM)) else _OTHER
+                return _TOOL_CALL if buf.startswith(_TOOL_CALLS, k + _RESPONSE_ITEM_LEN) else _OTHER
             if buf.startswith(_EVENT_MSG, k):
-                return _WANTED if buf.startswith(_WANTED_EVENTS, k + len(_EVENT_MSG)) else _OTHER
+                k += _EVENT_MSG_LEN
+                if buf.startswith(_TOKEN_COUNT_EVENT, k):
+                    return _TOKEN_COUNT
+                return _WANTED if buf.startswith(_WANTED_EVENTS, k) else _OTHER
             if buf.startswith(_WANTED_KINDS, k):
                 return _WANTED
     # any other layout: look for the markers in the head (or the whole line)
@@ -161,7 +181,7 @@ def _line_kind(buf, s: int, e: int):
     return _OTHER
 
 
-def _parse_line(state: dict, line, skipped, events: list, readings: list) -> None:
+def _parse_line(state: dict, line, skipped, rows: list, readings: list) -> None:
     obj = lf.loads_line(line, skipped)
     if obj is None:
         return
@@ -175,12 +195,19 @@ def _parse_line(state: dict, line, skipped, events: list, readings: list) -> Non
     if kind == "event_msg":
         event_type = payload.get("type")
         if event_type == "token_count":
-            event = _token_count(state, obj, payload, skipped)
-            if event is not None:
-                events.append(event)
+            ts_ms = lf.parse_ts_ms(obj.get("timestamp"))  # (each half counts a bad one, as it always did)
+            row = _token_count(state, ts_ms, payload, skipped)
+            if row is not None:
+                rows.append(row)
             rate_limits = payload.get("rate_limits")
-            if rate_limits is not None:
-                _rate_limits(state, obj, rate_limits, skipped, readings)
+            if rate_limits is None:
+                pass
+            elif not isinstance(rate_limits, dict):
+                skipped[BAD_RATE_LIMITS] += 1
+            else:
+                _rate_limits(state, ts_ms, rate_limits.get("limit_id"), rate_limits.get("limit_name"),
+                             (rate_limits.get("primary"), rate_limits.get("secondary")), _window_reading, skipped,
+                             readings)
         elif event_type == "thread_settings_applied":
             _service_tier(state, payload.get("thread_settings"))
     elif kind == "turn_context":
@@ -250,27 +277,25 @@ def _replay(state: dict, ts_ms: int) -> tuple[bool, bool]:
     return stamped_before, in_burst
 
 
-def _rate_limits(state: dict, obj: dict, rate_limits, skipped, readings: list) -> None:
-    """The plan windows a token_count line carries, as readings (see the module's docstring)."""
-    if not isinstance(rate_limits, dict):
-        skipped[BAD_RATE_LIMITS] += 1
-        return
-    ts_ms = lf.parse_ts_ms(obj.get("timestamp"))
+def _rate_limits(state: dict, ts_ms: int | None, limit_id, name, windows: tuple, read_window, skipped,
+                 readings: list) -> None:
+    """The plan windows a token_count line (of time ts_ms) carries, as readings (see the module's docstring).
+
+    `windows`: the primary and secondary windows as the line has them (None: absent), each read by
+    read_window(window, limit id, name, ts_ms) (a reading, or None when it cannot be read).
+    """
     if ts_ms is None:
         skipped[lf.BAD_TIMESTAMP] += 1
         return
     if any(_replay(state, ts_ms)):  # the parent's figures of another time
         return
-    limit_id = rate_limits.get("limit_id")
     limit_id = limit_id if isinstance(limit_id, str) and limit_id else DEFAULT_LIMIT_ID
-    name = rate_limits.get("limit_name")
     name = name if isinstance(name, str) and name else None
     last = state.setdefault("readings", {})
-    for slot in RATE_LIMIT_SLOTS:
-        window = rate_limits.get(slot)
+    for slot, window in zip(RATE_LIMIT_SLOTS, windows):
         if window is None:
             continue
-        reading = _window_reading(window, f"{limit_id}.{slot}", name, ts_ms)
+        reading = read_window(window, f"{limit_id}.{slot}", name, ts_ms)
         if reading is None:
             skipped[BAD_RATE_LIMITS] += 1
             continue
@@ -290,14 +315,22 @@ def _same_reset(a: int | None, b: int | None) -> bool:
 def _window_reading(window, limit_id: str, name: str | None, ts_ms: int) -> LimitReading | None:
     if not isinstance(window, dict):
         return None
-    used = window.get("used_percent")
+    return _reading(window.get("used_percent"), window.get("window_minutes"), window.get("resets_at"),
+                    window.get("resets_in_seconds"), limit_id, name, ts_ms)
+
+
+def _struct_window_reading(window, limit_id: str, name: str | None, ts_ms: int) -> LimitReading | None:
+    return _reading(window.used_percent, window.window_minutes, window.resets_at, window.resets_in_seconds,
+                    limit_id, name, ts_ms)
+
+
+def _reading(used, minutes, resets_at, resets_in, limit_id: str, name: str | None, ts_ms: int) -> LimitReading | None:
+    """A window's reading from its values as the line has them, or None when they cannot be read."""
     if type(used) not in (int, float) or not 0 <= used <= MAX_USED_PCT:  # (bool is not int here)
         return None  # NaN fails the range test too
-    minutes = window.get("window_minutes")
     if type(minutes) is not int or minutes <= 0:
         minutes = lf.count(minutes)
     resets_at_ms = None
-    resets_at = window.get("resets_at")
     if resets_at is not None:
         if isinstance(resets_at, str):
             resets_at_ms = lf.parse_ts_ms(resets_at)
@@ -306,18 +339,17 @@ def _window_reading(window, limit_id: str, name: str | None, ts_ms: int) -> Limi
             resets_at_ms = int(resets_at * 1000) if resets_at < 1e11 else int(resets_at)
         if resets_at_ms is None:
             return None
-    else:
-        resets_in = window.get("resets_in_seconds")  # older builds: relative to the line's time
-        if resets_in is not None:
-            seconds = lf.count(resets_in)
-            if seconds is None or seconds > 10**9:
-                return None
-            resets_at_ms = ts_ms + seconds * 1000
+    elif resets_in is not None:  # older builds: relative to the line's time
+        seconds = lf.count(resets_in)
+        if seconds is None or seconds > 10**9:
+            return None
+        resets_at_ms = ts_ms + seconds * 1000
     return LimitReading(source=KIND, limit_id=limit_id, observed_ms=ts_ms, used_pct=float(used),
                         window_minutes=minutes or None, resets_at_ms=resets_at_ms, name=name)
 
 
-def _token_count(state: dict, obj: dict, payload: dict, skipped) -> UsageEvent | None:
+def _token_count(state: dict, ts_ms: int | None, payload: dict, skipped) -> tuple | None:
+    """The call a token_count line (of time ts_ms) reports, as a core.request_rows tuple."""
     info = payload.get("info")
     if info is None:
         skipped[SKIP_NO_INFO] += 1
@@ -330,7 +362,50 @@ def _token_count(state: dict, obj: dict, payload: dict, skipped) -> UsageEvent |
     if total is None or (last is None and info.get("last_token_usage") is not None):
         skipped[lf.BAD_NUMBER] += 1
         return None
-    ts_ms = lf.parse_ts_ms(obj.get("timestamp"))
+    return _call(state, ts_ms, total, last, _model_from(payload), skipped)
+
+
+def _token_count_line(state: dict, rec, skipped, rows: list, readings: list) -> bool:
+    """A token_count line as codex_lines decoded it: what _parse_line does with it; False when it is not
+    one after all (the robust path then reads it)."""
+    payload = rec.payload
+    if rec.type != "event_msg" or payload is None or payload.type != "token_count":
+        return False
+    ts_ms = lf.parse_ts_ms(rec.timestamp)
+    info = payload.info
+    if info is None:
+        skipped[SKIP_NO_INFO] += 1
+    else:
+        total = _struct_usage(info.total_token_usage)
+        if total is None:
+            skipped[lf.BAD_NUMBER] += 1
+        else:
+            metadata = payload.metadata
+            model = (payload.model or payload.model_name or info.model or info.model_name
+                     or (metadata.model or metadata.model_name if metadata is not None else None))
+            row = _call(state, ts_ms, total, _struct_usage(info.last_token_usage), model, skipped)
+            if row is not None:
+                rows.append(row)
+    limits = payload.rate_limits
+    if limits is not None:
+        _rate_limits(state, ts_ms, limits.limit_id, limits.limit_name, (limits.primary, limits.secondary),
+                     _struct_window_reading, skipped, readings)
+    return True
+
+
+def _struct_usage(u) -> list[int] | None:
+    """_usage of a codex_lines.TokenUsage (its counts already checked)."""
+    if u is None:
+        return None
+    values = [u.input_tokens, u.cached_input_tokens, u.output_tokens, u.reasoning_output_tokens, u.total_tokens]
+    if not values[4]:
+        values[4] = values[0] + values[2]
+    return values
+
+
+def _call(state: dict, ts_ms: int | None, total: list[int], last: list[int] | None, payload_model: str | None,
+          skipped) -> tuple | None:
+    """The call of a token_count line from its running total and its own figures (see the module's docstring)."""
     if ts_ms is None:
         skipped[lf.BAD_TIMESTAMP] += 1
         return None
@@ -368,17 +443,6 @@ def _token_count(state: dict, obj: dict, payload: dict, skipped) -> UsageEvent |
     session = state.get("session")
     cwd = state.get("cwd")
     owner = session if state.get("meta") else f"@{ts_ms}"  # no session_meta: the event's time instead
-    return UsageEvent(
-        source=KIND,
-        key=f"{owner}:{total[0]}:{total[1]}:{total[2]}:{total[3]}:{total[4]}",
-        ts_ms=ts_ms,
-        model=state.get("model") or _model_from(payload) or UNKNOWN_MODEL,
-        tokens=_tokens(delta),
-        provider=PROVIDER,
-        session=session,
-        project=lf.project_of(cwd),
-        cwd=cwd,
-        git_branch=state.get("branch"),
-        tool_use=tool,
-        service_tier=state.get("tier"),
-    )
+    return (f"{owner}:{total[0]}:{total[1]}:{total[2]}:{total[3]}:{total[4]}", ts_ms,
+            state.get("model") or payload_model or UNKNOWN_MODEL, PROVIDER, session, lf.project_of(cwd), cwd,
+            state.get("branch"), *_token_counts(delta), tool, state.get("tier"), None, None, None)

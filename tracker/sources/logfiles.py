@@ -90,8 +90,13 @@ MAX_REQUEST_TOKENS = 10**9
 
 def implausible(tokens) -> bool:
     """True when one request's token counts cannot be real (see MAX_REQUEST_TOKENS)."""
-    return max(tokens.input_tokens, tokens.cache_read_tokens, tokens.cache_write_5m_tokens,
-               tokens.cache_write_1h_tokens, tokens.output_tokens) > MAX_REQUEST_TOKENS
+    return implausible_counts((tokens.input_tokens, tokens.cache_read_tokens, tokens.cache_write_5m_tokens,
+                               tokens.cache_write_1h_tokens, tokens.output_tokens))
+
+
+def implausible_counts(counts: tuple[int, ...]) -> bool:
+    """implausible() of the token counts in core.tokens.TOKEN_FIELDS order (reasoning, inside output, aside)."""
+    return max(counts[:5]) > MAX_REQUEST_TOKENS
 
 
 def count(value) -> int | None:
@@ -154,12 +159,20 @@ class ReadResult:
     """What one reader returns for one file: records plus where it stopped."""
 
     events: list = field(default_factory=list)
+    # or, from readers that find many requests, the same as plain tuples (tracker.core.request_rows)
+    rows: list = field(default_factory=list)
     readings: list = field(default_factory=list)  # plan limit-window readings (core.limits.LimitReading)
     offset: int = 0  # end of the last complete line consumed
     state: dict = field(default_factory=dict)  # reader state to resume an append exactly
     skipped: Counter = field(default_factory=Counter)
     bytes_read: int = 0
     lines_seen: int = 0  # candidate lines looked at (after the prefilter)
+
+    def usage_events(self, source: str) -> list:
+        """Every request found, as UsageEvents: `events`, then `rows` turned into events (to look at them)."""
+        from tracker.core.request_rows import to_event
+
+        return list(self.events) + [to_event(row, source) for row in self.rows]
 
 
 def bad_json_reason(line: bytes | memoryview) -> str:

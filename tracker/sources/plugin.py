@@ -22,7 +22,6 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Union
 
 # How repeated keys (the same UsageEvent.key read twice: in one file, in two
 # files, in two reads of one file) are resolved, in a batch and in the store:
@@ -36,13 +35,13 @@ KIND_PATTERN = re.compile(r"^[a-z][a-z0-9_]{1,39}$")  # stored in every row: sho
 Parse = Callable[..., None]
 # roots(configured) -> the folders to walk; configured: explicit folders (like
 # the agent's environment variable's entries), None: the environment, else the defaults.
-Roots = Callable[[Union[list, None]], list]
+Roots = Callable[[list | None], list]
 # discover(configured, unreadable) -> [FileStat]; folders that exist but cannot be
 # listed are appended to `unreadable` as (path, reason) (discovery.walk_files does it).
-Discover = Callable[[Union[list, None], Union[list, None]], list]
+Discover = Callable[[list | None, list | None], list]
 # claim(folder) -> the root this source reads in a user's extra import folder (a
 # copy of the agent's folder, Settings > Agent logs), or None when it holds none.
-Claim = Callable[[Path], Union[Path, None]]
+Claim = Callable[[Path], Path | None]
 # recognises(path) -> whether this source reads a file the user names (`tracker import FILE`): an export
 # that lives nowhere the source looks (Cursor's usage CSV). Cheap: a name check, a header read at most.
 Recognises = Callable[[Path], bool]

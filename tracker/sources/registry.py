@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import importlib
 import json
-import logging
 import os
 import sys
 import time
@@ -35,8 +34,6 @@ from types import ModuleType
 
 from tracker.sources import PROVIDER_SOURCE_KINDS
 from tracker.sources.plugin import AgentSource
-
-log = logging.getLogger(__name__)
 
 GROUP = "tracker.sources"
 BUILTIN_DISTRIBUTION = "tracker"
@@ -101,15 +98,32 @@ class Registry:
 _loaded: dict[tuple[str, ...], Registry] = {}  # per Python path (a test may add a plug-in to it)
 
 
-def load(rescan: bool = False) -> Registry:
-    """Every agent-log source that can be used here (cached for this process and Python path)."""
+def load(rescan: bool = False, log_problems: bool = True) -> Registry:
+    """Every agent-log source that can be used here (cached for this process and Python path).
+
+    The plug-ins that could not be loaded are logged when it is built (unless `log_problems` is false:
+    the command line's quick answer, which leaves them to the full command, see forget()).
+    """
     path_key = tuple(sys.path)
     found = None if rescan else _loaded.get(path_key)
     if found is None:
         found = _loaded[path_key] = _build(_third_party_entry_points(rescan))
-        for problem in found.problems:
-            log.warning("%s", problem.message)
+        if found.problems and log_problems:
+            log = _log()
+            for problem in found.problems:
+                log.warning("%s", problem.message)
     return found
+
+
+def _log():
+    import logging  # ~7 ms at start-up: only when there is something to log
+
+    return logging.getLogger(__name__)
+
+
+def forget() -> None:
+    """Forget what load() built in this process: the next load() builds it again (and logs its problems)."""
+    _loaded.clear()
 
 
 def sources() -> dict[str, AgentSource]:
@@ -261,4 +275,4 @@ def _write_cache(cache, found: list[EntryPoint], folders: dict[str, list]) -> No
         write_private(temp, json.dumps(doc).encode("utf-8"))
         os.replace(temp, cache)
     except OSError as exc:  # a read-only cache folder: scanning each time is slower, not wrong
-        log.debug("could not keep the plug-in list in %s: %s", cache, exc)
+        _log().debug("could not keep the plug-in list in %s: %s", cache, exc)

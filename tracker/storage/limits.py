@@ -7,6 +7,7 @@ from collections.abc import Iterable, Sequence
 
 from tracker.core.limits import LimitReading
 from tracker.storage.migrations import TOKEN_COLUMNS
+from tracker.storage.transactions import NULL_PARAM
 
 _COLUMNS = ("source", "account", "limit_id", "observed_ms", "used_pct", "window_minutes", "resets_at_ms", "name",
             "detail")
@@ -20,8 +21,11 @@ READING_UPSERT = (
 
 
 def reading_row(r: LimitReading) -> tuple:
-    return (r.source, r.account or "", r.limit_id, r.observed_ms, float(r.used_pct), r.window_minutes,
-            r.resets_at_ms, r.name, json.dumps(r.detail, sort_keys=True) if r.detail else None)
+    """The row of a reading, for READING_UPSERT (NULLs as NULL_PARAM: a log import writes them by the thousand)."""
+    return (r.source, r.account or "", r.limit_id, r.observed_ms, float(r.used_pct),
+            r.window_minutes if r.window_minutes is not None else NULL_PARAM,
+            r.resets_at_ms if r.resets_at_ms is not None else NULL_PARAM, r.name if r.name is not None else NULL_PARAM,
+            json.dumps(r.detail, sort_keys=True) if r.detail else NULL_PARAM)
 
 
 def _reading(rec: Sequence) -> LimitReading:

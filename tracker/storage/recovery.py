@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tracker.storage.db import PRIVATE_FILE_MODE, _conn, backup
-
-AUTO_BACKUP_INTERVAL_S = 24 * 3600  # one automatic copy a day, taken when the store is opened
+from tracker.storage.quick import AUTO_BACKUP_INTERVAL_S, backup_due
+from tracker.storage.quick import backups as list_backups  # noqa: F401  (this module's name for it)
 SIDE_FILES = ("-wal", "-shm")
 DatabaseError = sqlite3.DatabaseError  # what a damaged file, a full disk or a read-only folder raise
 
@@ -68,13 +68,6 @@ def _integrity(path: Path, at_rest: bool) -> list[str]:
         conn.close()
 
 
-def list_backups(backup_dir: Path, stem: str) -> list[Path]:
-    """Backups of the database named `stem`, newest first."""
-    if not backup_dir.is_dir():
-        return []
-    return sorted(backup_dir.glob(f"{stem}-*.db"), key=lambda p: (p.stat().st_mtime, p.name), reverse=True)
-
-
 def newest_good_backup(backup_dir: Path, stem: str) -> tuple[Path | None, list[Check]]:
     checks = []
     for candidate in list_backups(backup_dir, stem):
@@ -117,13 +110,9 @@ def restore(path: Path, source: Path) -> Restored:
 def backup_if_due(db, path: Path, backup_dir: Path, interval_s: int = AUTO_BACKUP_INTERVAL_S) -> Path | None:
     """The automatic backup: a copy when the newest one is older than `interval_s` (and there is usage to keep)."""
     conn = _conn(db)  # a sqlite3 connection or a sqlite-utils Database
-    has_usage = conn.execute("SELECT EXISTS(SELECT 1 FROM events) OR EXISTS(SELECT 1 FROM buckets) "
-                                "OR EXISTS(SELECT 1 FROM billed)").fetchone()[0]
-    if not has_usage:
+    if not backup_due(conn, path, backup_dir, interval_s):
         return None
     newest = list_backups(backup_dir, path.stem)
-    if newest and time.time() - newest[0].stat().st_mtime < interval_s:
-        return None
     # never rotate good copies out with copies of a damaged file; the very first
     # copy replaces nothing (and restore verifies a copy before using it), so the
     # full read of the database is spared on the first open after a first import

@@ -17,17 +17,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import orjson
-
 from tracker.core.records import BILLED_BREAKDOWNS, BilledLine, Cursor, UsageBucket, UsageEvent
 from tracker.core.units import units_text
 from tracker.core.timeutil import Window, now_ms
 from tracker.storage.db import StoreError, backup, connect, damaged_message, migrate
-from tracker.storage import rollup_reads
+from tracker.storage import quick, rollup_reads
 from tracker.storage.migrations import PARTLY_PRICED_SQL, TOKEN_COLUMNS
+from tracker.storage.quick import read_key, stored_key  # noqa: F401  (the store's names too)
 from tracker.storage.recovery import backup_if_due, list_backups
 from tracker.storage.rollups import LIVE_ROLLUPS
-from tracker.storage.transactions import write_database, write_transaction
+from tracker.storage.transactions import NULL_PARAM, write_database, write_transaction
 from tracker.storage.value import BUCKET_USER_SQL, EFFECTIVE_TAG_SQL, UNTAGGED, ValueQueries
 
 if TYPE_CHECKING:
@@ -114,25 +113,6 @@ CURSOR_UPSERT = (
 )
 
 
-def stored_key(key: str) -> str | bytes:
-    """A cursor key as the cursors table keeps it: text, or its bytes when it is not valid Unicode.
-
-    A log file's cursor is keyed by its path, and a file name that is not UTF-8
-    comes from the file system with lone surrogates, which SQLite cannot take as
-    text. As a BLOB (never equal to any text key) it is read back as the same
-    string (read_key), so the file's cursor is found again by the next import.
-    """
-    try:
-        key.encode("utf-8")
-    except UnicodeEncodeError:
-        return key.encode("utf-8", "surrogatepass")
-    return key
-
-
-def read_key(key: str | bytes) -> str:
-    return key.decode("utf-8", "surrogatepass") if type(key) is bytes else key
-
-
 def cursor_row_tuples(cursors: Iterable[Cursor]) -> list[tuple]:
     """Rows for CURSOR_UPSERT."""
     written_ms = now_ms()
@@ -165,6 +145,20 @@ def event_row(e: UsageEvent) -> tuple:
         t.cache_write_1h_tokens, t.output_tokens, t.reasoning_tokens, e.requests, _bool(e.tool_use),
         e.service_tier, e.cost_pico, e.price_id, e.origin, _bool(e.sidechain), e.speed, units_text(e.units),
         e.partly_priced,
+    )
+
+
+def request_row(source: str, r: tuple, model: str, provider: str | None, cost_pico: int | None,
+                price_id: str | None, partly_priced: str | None) -> tuple:
+    """event_row of a request in core.request_rows form, priced, with the model and provider it was priced as
+    (the log import's cheap path: the same row as event_row of the UsageEvent it stands for)."""
+    tool_use, sidechain, speed, units = r[14], r[16], r[17], r[18]
+    return (  # NULL_PARAM for the NULLs of most rows (not the sidechain flag, which the import's dedup reads)
+        source, "", r[0], r[1], model, provider, r[4], r[5], r[6], r[7], r[8], r[9], r[10], r[11], r[12], r[13], 1,
+        NULL_PARAM if tool_use is None else int(bool(tool_use)), r[15] if r[15] is not None else NULL_PARAM,
+        cost_pico if cost_pico is not None else NULL_PARAM, price_id if price_id is not None else NULL_PARAM,
+        NULL_PARAM, None if sidechain is None else int(bool(sidechain)), speed if speed is not None else NULL_PARAM,
+        units_text(units) if units else NULL_PARAM, partly_priced if partly_priced is not None else NULL_PARAM,
     )
 
 
@@ -306,11 +300,18 @@ class Store(ValueQueries):
 
     # -- cursors and settings --------------------------------------------
     def cursor_stat_keys(self, source: str) -> dict[str, str | None]:
-        """{key: stat_key} of a source's cursors: what an import with nothing new compares (no JSON)."""
-        known = dict(self.conn.execute("SELECT key, stat_key FROM cursors WHERE source = ?", (source,)))
-        if any(type(key) is bytes for key in known):  # paths that are not valid Unicode (stored_key)
-            known = {read_key(key): stat_key for key, stat_key in known.items()}
-        return known
+        """{key: stat_key} of a source's cursors: what an import with nothing new compares (no JSON).
+
+        Kept while the database is unchanged (no commit by another connection: PRAGMA data_version; no
+        change by this one: total_changes), for the tray's sync, which compares thousands every minute.
+        Read it, do not change it.
+        """
+        state = (self.conn.execute("PRAGMA data_version").fetchone()[0], self.conn.total_changes)
+        kept = self.__dict__.setdefault("_stat_keys", {})
+        found = kept.get(source)
+        if found is None or found[0] != state:
+            found = kept[source] = (state, quick.cursor_stat_keys(self.conn, source))
+        return found[1]
 
     def cursors(self, source: str, keys: Sequence[str] | None = None) -> dict[str, dict]:
         """{key: value} of a source's cursors (only those of `keys` when given)."""
@@ -325,7 +326,10 @@ class Store(ValueQueries):
             if blobs:
                 rows += self.conn.execute(f"SELECT key, value FROM cursors WHERE source = ? AND key IN "
                                           f"({', '.join('?' for _ in blobs)})", (source, *blobs)).fetchall()
-        # orjson: ~4x faster than json when thousands of files changed (a first import after an upgrade)
+        # orjson: ~4x faster than json when thousands of files changed (a first import after an upgrade);
+        # imported here, where it is needed (~20 ms at start-up on a small machine)
+        import orjson
+
         return {read_key(key): orjson.loads(value) for key, value in rows}
 
     def get_cursor(self, source: str, key: str) -> dict | None:
@@ -334,8 +338,7 @@ class Store(ValueQueries):
         return json.loads(row[0]) if row else None
 
     def get_setting(self, key: str, default: Any = None) -> Any:
-        row = self.conn.execute("SELECT value FROM settings WHERE key = ?", (key,)).fetchone()
-        return json.loads(row[0]) if row else default
+        return quick.setting(self.conn, key, default)
 
     def set_setting(self, key: str, value: Any) -> None:
         with self.atomic():

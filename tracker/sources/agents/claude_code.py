@@ -38,15 +38,13 @@ def discover(configured: list[Path] | None = None,
     main, agents = [], []
     for root in roots(configured):
         below = len(str(root))
-        in_subagents: dict[str, bool] = {}  # per folder, not per file
-        for stat in discovery.walk_files(root, (".jsonl",), unreadable):
-            folder, name = os.path.split(stat.path)
-            subagent = in_subagents.get(folder)
-            if subagent is None:
-                subagent = in_subagents[folder] = "subagents" in discovery.path_parts(folder[below:])
-            if name == "journal.jsonl" and subagent:
+        for folder, stats in discovery.walk_folders(root, (".jsonl",), unreadable):
+            cut = len(folder) + (not folder.endswith(os.sep))  # each file's name starts there
+            if "subagents" in discovery.path_parts(folder[below:]):
+                agents += [stat for stat in stats if stat.path[cut:] != "journal.jsonl"]
                 continue
-            (agents if subagent or name.startswith("agent-") else main).append(stat)
+            for stat in stats:
+                (agents if stat.path.startswith("agent-", cut) else main).append(stat)
     # main transcripts before sub-agent ones (each in walk order), so that on a
     # tie the main copy of a replayed message is the one kept
     return main + agents

@@ -1,0 +1,339 @@
+"""The command line's quick answers (tracker.quick): the full command's output byte for byte, or no answer.
+
+Each case runs the quick answer and then the full command (tracker.cli, through
+click) over the same database and environment, and compares what they print.
+Every case the quick path must not answer (it would print something else, or
+skip something the full command does) is checked to fall back.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from tests.corpus.gen_logs import generate
+from tracker import cli_format
+from tracker.cli import main as full_main
+from tracker.paths import get_paths
+from tracker.quick import quick_answer
+
+REPORTS = [
+    ["report", "daily", "--json"],
+    ["report", "weekly", "--json"],
+    ["report", "monthly", "--json"],
+    ["report", "daily", "--json", "--by", "source"],
+    ["report", "weekly", "--tz", "Europe/Paris", "--json"],
+    ["report", "daily", "--json", "--tz=America/New_York", "--by=model"],
+    ["report", "monthly", "--by", "source", "--json", "--tz", "Australia/Sydney"],
+]
+IMPORTS = [["import"], ["import", "--json"]]
+
+
+def _seconds_hidden(text: str) -> str:
+    """The import's own timing is the one figure that differs from run to run."""
+    return re.sub(r'"seconds": [0-9.]+', '"seconds": S', re.sub(r" in [0-9.]+s\.", " in Ss.", text))
+
+
+def _full(args: list[str]) -> str:
+    result = CliRunner().invoke(full_main, args, catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def _same(args: list[str]) -> str:
+    quick = quick_answer(args)
+    assert quick is not None, f"no quick answer for {args}"
+    assert _seconds_hidden(quick) == _seconds_hidden(_full(args)), args
+    return quick
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory):
+    out = tmp_path_factory.mktemp("corpus") / "c"
+    generate(out, mb=2, seed=19, days=40, end_date="2026-03-31", dup_rate=0.3, claude_subagent_rate=0.2)
+    return out
+
+
+@pytest.fixture
+def agents(corpus, monkeypatch):
+    home = corpus / "home"
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("CLAUDE_CONFIG_DIR", str(home / ".claude"))
+    monkeypatch.setenv("CODEX_HOME", str(home / ".codex"))
+    return home
+
+
+@pytest.fixture
+def imported(agents):
+    """A database after a first import (and the day's backup, taken by the next open)."""
+    _full(["import", "--json"])
+    _full(["report", "daily", "--json"])  # the open after the first import takes the day's backup
+    return get_paths()
+
+
+@pytest.mark.parametrize("tz_env", ["UTC", "Europe/Berlin", "America/Los_Angeles"])
+def test_answers_are_the_full_commands_output(imported, monkeypatch, tz_env):
+    monkeypatch.setenv("TZ", tz_env)  # the system zone, when neither --tz nor a setting names one
+    for args in IMPORTS + REPORTS:
+        _same(args)
+    doc = json.loads(quick_answer(["report", "daily", "--json"]))
+    assert len(doc["rows"]) > 10 and doc["totals"]["requests"] > 100  # not vacuous
+
+
+def test_the_configured_timezone_and_unpriced_usage(imported):
+    with sqlite3.connect(imported.db_path) as conn:  # a model nobody prices, and the user's zone
+        conn.execute("UPDATE events SET cost_pico = NULL, price_id = NULL, model = 'my-own-model' "
+                     "WHERE rowid IN (SELECT rowid FROM events ORDER BY rowid LIMIT 40)")
+        conn.execute("INSERT INTO settings (key, value) VALUES ('timezone', '\"Asia/Tokyo\"')")
+    doc = json.loads(_same(["report", "daily", "--json"]))
+    assert doc["timezone"] == "Asia/Tokyo" and doc["totals"]["unpriced_requests"] == 40
+    assert any(row["cost_usd"] is None for row in doc["rows"])
+
+
+def test_an_empty_database_and_no_logs(tmp_path, monkeypatch):
+    monkeypatch.setenv("HOME", str(tmp_path / "nobody"))
+    _full(["import"])  # creates the database: no logs anywhere
+    for args in IMPORTS + REPORTS[:3]:
+        _same(args)
+
+
+def test_extra_import_folders_are_claimed_like_the_full_import(imported, corpus, tmp_path):
+    from tracker.services.context import open_context
+    from tracker.services.log_import import set_import_folders
+
+    with open_context() as ctx:
+        set_import_folders(ctx.store, [str(tmp_path / "not-a-copy"), str(corpus / "home" / ".codex")])
+    _full(["import"])  # reads the extra folder's files (the same files: nothing new)
+    doc = json.loads(_same(["import", "--json"]))
+    assert doc["notes"] and doc["files_read"] == 0
+
+
+@pytest.mark.parametrize("args", [
+    [], ["import", "--verbose"], ["import", "--json", "--json"], ["--demo", "import"],
+    ["report", "daily"], ["report", "daily", "--csv"], ["report", "sessions", "--json"],
+    ["report", "daily", "--json", "--since", "2026-03-01"], ["report", "daily", "--json", "--until", "2026-03-01"],
+    ["report", "daily", "--json", "--by", "project"], ["report", "daily", "--json", "--source", "codex"],
+    ["report", "daily", "--json", "--tz"], ["report", "daily", "--json", "--tz", "A", "--tz", "B"],
+    ["report", "daily", "--json", "--tz", "Asia/Kolkata"],  # half-hour zone: the rollup's hours do not cut it
+    ["report", "daily", "--json", "--tz", "No/Such_Zone"],
+    ["paths"], ["import-events", "x"],
+])
+def test_what_the_quick_path_leaves_to_the_full_command(imported, args):
+    assert quick_answer(args) is None
+
+
+def _fresh_backup_day_passed(paths):
+    for backup in paths.backup_dir.glob("*.db"):
+        old = time.time() - 2 * 86400
+        os.utime(backup, (old, old))
+
+
+@pytest.mark.parametrize("change", [
+    "log_appended", "log_added", "database_missing", "database_damaged", "database_mode", "migration_pending",
+    "backup_due", "tag_rules", "plans", "provider_buckets", "folder_unreadable", "plugin_broken", "log_folder_missing",
+])
+def test_anything_the_full_command_would_do_or_say_is_left_to_it(imported, agents, change, monkeypatch):
+    db = imported.db_path
+    session = next((agents / ".claude" / "projects").rglob("*.jsonl"))
+    report_too = change in ("database_missing", "database_damaged", "database_mode", "migration_pending",
+                            "backup_due", "plans", "provider_buckets")
+    if change == "log_appended":
+        with open(session, "ab") as fh:
+            fh.write(b'{"type":"user"}\n')
+    elif change == "log_added":
+        (session.parent / "new.jsonl").write_text("")
+    elif change == "database_missing":
+        db.rename(db.with_suffix(".gone"))
+    elif change == "database_damaged":
+        for side in ("-wal", "-shm"):
+            Path(f"{db}{side}").unlink(missing_ok=True)
+        db.write_bytes(b"this is not a database" * 100)
+    elif change == "database_mode":
+        os.chmod(db, 0o644)  # opening the store makes it private again
+    elif change == "migration_pending":
+        with sqlite3.connect(db) as conn:
+            conn.execute("DELETE FROM _sqlite_migrations WHERE name = (SELECT max(name) FROM _sqlite_migrations)")
+    elif change == "backup_due":
+        _fresh_backup_day_passed(imported)
+    elif change == "tag_rules":
+        _full(["tags", "add", "acme", "--kind", "client"])
+        _full(["tags", "rule", "add", "acme", "--source", "codex"])
+    elif change == "plans":
+        _full(["plans", "set", "--agent", "claude_code", "--plan", "claude-max-20x", "--since", "2026-01-01"])
+    elif change == "provider_buckets":
+        with sqlite3.connect(db) as conn:
+            conn.execute("INSERT INTO buckets (source, account, key, kind, start_s, width_s, model) "
+                         "VALUES ('openai', 'o', 'k', 'completions', 1772323200, 86400, 'gpt-5')")  # 2026-03-01
+    elif change == "folder_unreadable":
+        if os.geteuid() == 0:  # root reads every folder: the listing refuses it as the kernel would a user
+            _refuse_listing(monkeypatch, str(session.parent))
+        else:
+            os.chmod(session.parent, 0)
+    elif change == "plugin_broken":
+        from tracker.sources import registry
+
+        monkeypatch.setattr(registry, "_third_party_entry_points",
+                            lambda rescan: [registry.EntryPoint("broken", "no_such_module_xyz:SOURCE", "x 1")])
+        registry.forget()
+    elif change == "log_folder_missing":
+        monkeypatch.setenv("CODEX_HOME", str(agents / "no-codex-here"))  # codex's cursors stay, its files are gone
+        monkeypatch.setenv("CLAUDE_CONFIG_DIR", str(agents / ".claude"))
+    try:
+        if change in ("log_folder_missing", "plans", "provider_buckets"):
+            # the import's output does not depend on these (a source whose files vanished changes nothing
+            # by itself): answered, as the full import answers
+            _same(["import", "--json"])
+        else:
+            assert quick_answer(["import", "--json"]) is None
+        if report_too:
+            assert quick_answer(["report", "daily", "--json"]) is None
+    finally:
+        if change == "folder_unreadable":
+            os.chmod(session.parent, 0o755)
+        from tracker.sources import registry
+
+        registry.forget()
+
+
+def test_a_database_another_process_is_writing_is_left_to_the_full_command(imported):
+    writer = sqlite3.connect(imported.db_path, isolation_level=None)
+    writer.execute("BEGIN IMMEDIATE")  # the tray's sync, mid-import: the full command would wait for it
+    try:
+        assert quick_answer(["import", "--json"]) is None
+        assert quick_answer(["report", "daily", "--json"]) is None
+    finally:
+        writer.execute("ROLLBACK")
+        writer.close()
+    assert quick_answer(["import", "--json"]) is not None
+
+
+def test_a_quick_answer_writes_nothing(imported):
+    data = imported.data_dir
+    before = {p: (p.stat().st_mtime_ns, p.stat().st_size) for p in data.rglob("*")}
+    cache = {p: p.stat().st_mtime_ns for p in imported.cache_dir.rglob("*")}
+    for args in IMPORTS + REPORTS:
+        assert quick_answer(args) is not None
+    assert {p: (p.stat().st_mtime_ns, p.stat().st_size) for p in data.rglob("*")} == before
+    assert {p: p.stat().st_mtime_ns for p in imported.cache_dir.rglob("*")} == cache
+
+
+def test_the_entry_point_answers_without_click_and_falls_back_to_it(imported, tmp_path):
+    code = ("import sys; from tracker.quick import main; sys.argv = ['tracker'] + sys.argv[1:]; main(); "
+            "print('click' in sys.modules, file=sys.stderr)")
+
+    def run(*args):
+        done = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, env=os.environ)
+        return done.returncode, done.stdout, done.stderr.strip().splitlines()[-1] if done.stderr.strip() else ""
+
+    rc, out, click_loaded = run("report", "daily", "--json")
+    assert (rc, click_loaded) == (0, "False") and out == _full(["report", "daily", "--json"])
+    rc, out, _ = run("report", "daily", "--json", "--since", "2026-03-01")  # (click exits: no line printed after)
+    assert rc == 0 and out == _full(["report", "daily", "--json", "--since", "2026-03-01"])
+    rc, _, _ = run("report", "daily", "--json", "--tz", "No/Such_Zone")
+    assert rc == 1  # the full command says what is wrong
+
+
+# -- where state lives without TRACKER_HOME: platformdirs' own answer, in fewer imports ---------
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the XDG lines are Linux's")
+@pytest.mark.parametrize("env", [
+    {},
+    {"XDG_DATA_HOME": "/x/data", "XDG_CACHE_HOME": "/x/cache/", "XDG_STATE_HOME": "/x/state"},
+    {"XDG_CONFIG_HOME": "relative/config", "XDG_DATA_HOME": ""},
+    {"HOME": "/home/someone/"},
+    {"HOME": "relative-home"},
+    {"HOME": None},
+])
+def test_the_user_folders_are_platformdirs_own(env, monkeypatch):
+    import platformdirs
+
+    from tracker import paths
+
+    monkeypatch.delenv("TRACKER_HOME")
+    for name in ("XDG_DATA_HOME", "XDG_CONFIG_HOME", "XDG_STATE_HOME", "XDG_CACHE_HOME"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in env.items():
+        if value is None:
+            monkeypatch.delenv(name, raising=False)
+        else:
+            monkeypatch.setenv(name, value)
+    expected = tuple(str(Path(f(paths.APP_NAME, appauthor=False))) for f in (
+        platformdirs.user_data_dir, platformdirs.user_config_dir, platformdirs.user_log_dir,
+        platformdirs.user_cache_dir))
+    assert tuple(map(str, get_paths())) == expected
+    assert str(paths.demo_paths().data_dir) == str(Path(expected[3]) / "demo" / "data")
+
+
+# -- the JSON every --json command prints ------------------------------------------------------
+JSON_SCALARS = st.none() | st.booleans() | st.integers(min_value=-(10**30), max_value=10**30) | \
+    st.floats(allow_nan=True, allow_infinity=True) | st.text(max_size=8)
+JSON_VALUES = st.recursive(JSON_SCALARS, lambda children: st.lists(children, max_size=4) | st.tuples(children)
+                           | st.dictionaries(st.text(max_size=5), children, max_size=4), max_leaves=20)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.dictionaries(st.text(max_size=5), JSON_VALUES, max_size=5) | JSON_VALUES)
+def test_to_json_is_json_dumps_byte_for_byte(doc):
+    assert cli_format.to_json(doc) == json.dumps(doc, indent=2, ensure_ascii=False)
+
+
+def test_to_json_leaves_what_is_not_plain_to_json_dumps():
+    class Text(str):
+        pass
+
+    from decimal import Decimal
+
+    for doc in ({1: "a"}, {"a": Text("b")}, [True, 1.5, {"k": (1, 2)}]):
+        assert cli_format.to_json(doc) == json.dumps(doc, indent=2, ensure_ascii=False)
+    with pytest.raises(TypeError):
+        cli_format.to_json({"a": Decimal("1")})  # as json.dumps says
+
+
+def test_ctrl_c_during_a_quick_answer_is_what_the_full_command_says(monkeypatch, capsys):
+    import tracker.quick as quick
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt()
+
+    monkeypatch.setattr(quick, "quick_answer", interrupted)
+    monkeypatch.setattr(sys, "argv", ["tracker", "import", "--json"])
+    with pytest.raises(SystemExit) as exited:
+        quick.main()
+    assert exited.value.code == 1 and capsys.readouterr().err == "\nAborted!\n"
+    # the full command line's own words and status for the same interruption
+    monkeypatch.setattr("tracker.services.sync.run_sync", interrupted)
+    result = CliRunner().invoke(full_main, ["import", "--json"])
+    assert result.exit_code == 1 and result.stderr == "\nAborted!\n"
+
+
+def _refuse_listing(monkeypatch, folder: str) -> None:
+    """Opening or listing `folder` fails with EACCES, as for a user without the permission."""
+    from tracker.sources import discovery
+
+    real_open, real_scandir = os.open, os.scandir
+
+    def refused(path):
+        return isinstance(path, str) and os.path.normpath(path) == os.path.normpath(folder)
+
+    def open_(path, *args, **kwargs):
+        if refused(path):
+            raise PermissionError(13, "Permission denied", path)
+        return real_open(path, *args, **kwargs)
+
+    def scandir(path="."):
+        if refused(path):
+            raise PermissionError(13, "Permission denied", path)
+        return real_scandir(path)
+
+    monkeypatch.setattr(discovery.os, "open", open_)
+    monkeypatch.setattr(discovery.os, "scandir", scandir)

@@ -1,0 +1,181 @@
+"""The `tracker` command's entry point: quick answers first, then the full command line (tracker.cli).
+
+Two things a user (or a script, or the tray's start at login) runs over and
+over answer here without loading click or the app's store, pricing and
+services:
+
+* `tracker import [--json]` when no agent log changed: the same discovery
+  (every installed source plug-in's own `discover`, through the registry's
+  cached plug-in list) and the same stat comparison as the import
+  (log_changes.changed_files), read-only;
+* `tracker report daily|weekly|monthly --json [--tz ZONE] [--by model|source]`
+  from the hourly rollup, shaped by the same code as the full report
+  (core.report_figures).
+
+Everything else, and every case these cannot answer exactly as the full
+command would, byte for byte (tests/perf/test_quick.py), runs the full
+command: other commands or options (--since, --until, --demo, ...), a database
+that is missing, damaged, not readable now or whose write lock another process
+holds (the full command would wait for it), pending migrations, the day's
+automatic backup due, a file mode or journal mode that opening the store
+would change, a plug-in that could not be loaded, a folder that cannot be
+listed, tagging rules to apply, plans, provider usage in the report's range,
+a timezone the rollup's whole hours do not cut. Nothing here writes anything.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+
+PERIOD_OF_REPORT = {"daily": "day", "weekly": "week", "monthly": "month"}
+REPORT_GROUPS = ("model", "source")  # the groups the hourly rollup keeps (besides the source)
+
+
+def main() -> None:
+    """`tracker`: a quick answer when there is one, else the full command line."""
+    try:
+        answer = quick_answer(sys.argv[1:])
+    except KeyboardInterrupt:  # Ctrl-C: what the full command line (click) says and does
+        sys.stderr.write("\nAborted!\n")
+        sys.exit(1)
+    except Exception:  # whatever went wrong here, the full command answers (and says what is wrong)
+        answer = None
+    if answer is None:
+        registry = sys.modules.get("tracker.sources.registry")
+        if registry is not None:
+            registry.forget()  # built without logging here: the full command builds it again, and logs why
+        from tracker.cli import main as full_command
+
+        full_command()
+        return
+    sys.stdout.write(answer)
+    sys.stdout.flush()
+
+
+def quick_answer(args: list[str]) -> str | None:
+    """What `tracker *args` prints on stdout when it succeeds, if it can be told without the full command
+    line; None otherwise (and then nothing was written anywhere)."""
+    if not args:
+        return None
+    if args[0] == "import" and args[1:] in ([], ["--json"]):
+        return _import_answer(as_json=args[1:] == ["--json"])
+    if args[0] == "report" and len(args) > 1 and args[1] in PERIOD_OF_REPORT:
+        options = _report_options(args[2:])
+        if options is not None:
+            return _report_answer(PERIOD_OF_REPORT[args[1]], *options)
+    return None
+
+
+def _report_options(args: list[str]) -> tuple[str | None, str] | None:
+    """(--tz, --by) of `--json [--tz ZONE] [--by model|source]` in any order, each at most once; else None."""
+    values: dict[str, str] = {}
+    json_seen = False
+    rest = list(args)
+    while rest:
+        arg = rest.pop(0)
+        if arg == "--json" and not json_seen:
+            json_seen = True
+            continue
+        name, equals, value = arg.partition("=")
+        if name not in ("--tz", "--by") or name in values:
+            return None
+        if not equals:
+            if not rest:
+                return None
+            value = rest.pop(0)
+        values[name] = value
+    by = values.get("--by", "model")
+    if not json_seen or by not in REPORT_GROUPS or values.get("--tz") == "":
+        return None
+    return values.get("--tz"), by
+
+
+def _open_store():
+    """(paths, read-only connection) of a store that opening would leave as it is; None otherwise."""
+    from tracker.paths import PRIVATE_FILE_MODE, get_paths
+    from tracker.storage import quick as q
+
+    paths = get_paths()
+    path = paths.db_path
+    folders = (paths.data_dir, paths.config_dir, paths.log_dir, paths.cache_dir)
+    if not all(os.path.isdir(folder) for folder in folders) or not q.private_file(path, PRIVATE_FILE_MODE) \
+            or os.path.getsize(path) == 0:
+        return None
+    conn = q.open_for_reading(path)
+    if conn is None:
+        return None
+    try:
+        if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal" or q.pending_migrations(conn) \
+                or q.backup_due(conn, path, paths.backup_dir) or not q.write_lock_free(conn):
+            conn.close()
+            return None
+    except BaseException:
+        conn.close()
+        raise
+    return paths, conn
+
+
+def _import_answer(as_json: bool) -> str | None:
+    opened = _open_store()
+    if opened is None:
+        return None
+    _, conn = opened
+    try:
+        from tracker.services import log_changes
+        from tracker.sources import registry
+        from tracker.storage import quick as q
+
+        started = time.perf_counter()
+        if registry.load(log_problems=False).problems:  # the full command logs them, and reports them
+            return None
+        if q.has_rows(conn, "tag_rules"):  # the import would tag new usage by them
+            return None
+        roots, notes = log_changes.roots_with_folders(q.setting(conn, log_changes.IMPORT_FOLDERS_SETTING, []))
+        report = log_changes.ImportReport()
+        changed = log_changes.changed_files(lambda kind: q.cursor_stat_keys(conn, kind), roots, report)
+        if any(files for _, _, files in changed) or report.errors:
+            return None
+        report.seconds = time.perf_counter() - started
+    finally:
+        conn.close()
+    doc = report.as_dict()
+    if notes:
+        doc["notes"] = notes
+    from tracker import cli_format
+
+    return cli_format.to_json(doc) + "\n" if as_json else "".join(f"{line}\n" for line in cli_format.import_lines(doc))
+
+
+def _report_answer(period: str, tz: str | None, by: str) -> str | None:
+    opened = _open_store()
+    if opened is None:
+        return None
+    _, conn = opened
+    try:
+        from tracker.core.report_figures import period_report, report_range
+        from tracker.core.timeutil import TimezoneError, get_zone, local_date, now_ms, windows
+        from tracker.storage import quick as q
+
+        conn.execute("BEGIN")  # one snapshot for every read, as the full report reads
+        try:
+            zone = get_zone(tz or q.setting(conn, "timezone"))
+        except TimezoneError:
+            return None  # the full command says which names are understood
+        if q.has_rows(conn, "plans"):
+            return None
+        span = report_range(q.time_range_ms(conn), local_date(now_ms(), zone), zone, None, None)
+        wins = windows(span.since, span.until, period, zone)
+        if q.provider_usage_between(conn, wins[0].start_ms, wins[-1].end_ms, span.since.isoformat(),
+                                    span.until.isoformat()):
+            return None
+        raw = q.rollup_sums(conn, wins, ["source"] if by == "source" else ["source", by])
+        if raw is None:
+            return None
+        conn.execute("COMMIT")
+    finally:
+        conn.close()
+    from tracker import cli_format
+
+    return cli_format.to_json(period_report(zone, span, period, by, raw, planned=False)) + "\n"

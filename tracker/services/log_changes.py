@@ -1,0 +1,142 @@
+"""What an import compares before it reads anything: which agent logs changed since their cursors.
+
+Every installed agent-log source (tracker.sources.registry) discovers its files,
+and each file's stat is compared with the one stored beside its cursor. The
+import (services.log_import) reads what changed; the command line's quick
+answer (tracker.quick) says that nothing did, with these same steps and
+without loading the import's own machinery (parse workers, the store's
+writes, the records' classes).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tracker.sources import registry
+from tracker.sources.discovery import FileStat, path_text
+
+IMPORT_FOLDERS_SETTING = "import.folders"  # the user's extra folders (Settings), see roots_with_folders
+
+
+@dataclass
+class ImportReport:
+    files_seen: int = 0
+    files_read: int = 0
+    files_unchanged: int = 0
+    files_failed: int = 0
+    events_added: int = 0
+    events_written: int = 0
+    limit_readings: int = 0  # plan limit-window readings written (Codex rate_limits)
+    lines_parsed: int = 0  # lines looked at after the byte prefilter
+    lines_skipped: Counter = field(default_factory=Counter)
+    bytes_read: int = 0
+    seconds: float = 0.0
+    workers: int = 0  # parse worker processes started (0: everything in this process)
+    by_source: dict = field(default_factory=dict)
+    errors: list[str] = field(default_factory=list)
+    folders_unreadable: list[str] = field(default_factory=list)  # log folders that could not be listed
+    plugins_skipped: int = 0  # agent-log plug-ins that could not be loaded (their reasons are in errors)
+
+    def as_dict(self) -> dict:
+        return {
+            "files_seen": self.files_seen,
+            "files_read": self.files_read,
+            "files_skipped": self.files_unchanged,
+            "files_failed": self.files_failed,
+            "events_added": self.events_added,
+            "events_written": self.events_written,
+            "limit_readings": self.limit_readings,
+            "lines_parsed": self.lines_parsed,
+            "lines_skipped": {k: v for k, v in sorted(self.lines_skipped.items()) if v},
+            "bytes_read": self.bytes_read,
+            "seconds": round(self.seconds, 3),
+            "workers": self.workers,
+            "by_source": self.by_source,
+            "errors": self.errors,
+            "folders_unreadable": self.folders_unreadable,
+            "plugins_skipped": self.plugins_skipped,
+        }
+
+
+def roots_with_folders(folders: list[Path]) -> tuple[dict[str, list[Path]] | None, list[str]]:
+    """The agents' own log folders plus the user's extra import folders (Settings).
+
+    An extra folder is a copy of an agent's folder: each source's `claim`
+    says whether it holds that agent's logs (Claude Code's `projects/`, Codex's
+    `sessions/`, ...), and which root to read in it. Returns the roots for
+    import_logs (None: defaults only) and a note per folder that no source claims.
+    """
+    if not folders:
+        return None, []
+    sources = registry.sources()
+    notes: list[str] = []
+    roots = {kind: _own_roots(source, notes) for kind, source in sources.items()}
+    for folder in map(Path, folders):
+        matched = False
+        for kind, source in sources.items():
+            root = _claimed(source, folder, notes)
+            if root is not None:
+                roots[kind].append(root)
+                matched = True
+        if not matched:
+            expected = ", ".join(f"{s.folder_hint} ({s.name})" for s in sources.values() if s.claim and s.folder_hint)
+            notes.append(f"import folder {folder} holds no agent's logs (expected inside: {expected})")
+    return roots, notes
+
+
+def _own_roots(source, notes: list[str]) -> list[Path]:
+    try:
+        return list(source.roots(None))
+    except Exception as exc:  # a plug-in's bug: its own folders are missing, the rest is read
+        notes.append(f"{source.name} could not work out its folders: {type(exc).__name__}: {exc}")
+        return []
+
+
+def _claimed(source, folder: Path, notes: list[str]) -> Path | None:
+    if source.claim is None:
+        return None
+    try:
+        return source.claim(folder)
+    except Exception as exc:  # a plug-in's bug: that source misses the folder, the others read it
+        notes.append(f"{source.name} could not look at import folder {folder}: {type(exc).__name__}: {exc}")
+        return None
+
+
+def changed_files(stat_keys: Callable[[str], dict], roots: dict[str, list[Path]] | None,
+                  report: ImportReport) -> list[tuple[str, object, list[FileStat]]]:
+    """(kind, source, files whose stat differs from the one stored beside their cursor) per source to read.
+
+    Every installed source discovers its files (from `roots` when given); `stat_keys(kind)` gives the
+    stored stats ({path: stat_key}). The report gets the files seen and unchanged, and every problem met
+    on the way (a plug-in that could not be loaded, a folder that could not be listed). What an import
+    compares before it reads anything, and all that the command line's quick answer (tracker.quick)
+    needs to say that nothing changed.
+    """
+    loaded = registry.load()
+    for problem in loaded.problems:
+        report.errors.append(problem.message)
+    report.plugins_skipped = len(loaded.problems)
+    found = []
+    for kind, source in loaded.sources.items():
+        if roots is not None and kind not in roots:
+            continue
+        unreadable: list[tuple[str, str]] = []
+        try:
+            files = source.discover(roots.get(kind) if roots is not None else None, unreadable)
+        except Exception as exc:  # a plug-in's bug: its logs are missing, the others' are read
+            files = []
+            report.errors.append(f"{source.name}: could not look for its logs: {type(exc).__name__}: {exc}")
+        for folder, reason in unreadable:
+            shown = path_text(folder)
+            report.folders_unreadable.append(shown)
+            report.errors.append(f"{shown}: cannot read this folder ({reason}); the logs in it were not imported")
+        known = stat_keys(kind)
+        changed = [stat for stat in files if known.get(stat.path) != stat.stat_key]
+        found.append((kind, source, changed))
+        report.files_seen += len(files)
+        report.files_unchanged += len(files) - len(changed)
+        report.by_source[kind] = {"files_seen": len(files), "files_read": 0, "events_added": 0}
+    return found

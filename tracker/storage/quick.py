@@ -1,0 +1,182 @@
+"""The reads of the command line's quick answers (tracker.quick), on a read-only sqlite3 connection.
+
+Standard library only, and nothing of the store's own modules: `tracker import`
+with nothing new and a daily report from the hourly rollup answer from these
+alone. The store uses the same reads (Store.cursor_stat_keys, get_setting).
+Whatever these cannot vouch for (the database cannot be opened, migrations are
+pending, a backup is due) is the caller's cue to take the normal path.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from tracker.storage.migrations import HOUR_MS, ROLLUP_TRIGGERS, TOKEN_COLUMNS, migrations
+
+AUTO_BACKUP_INTERVAL_S = 24 * 3600  # one automatic copy a day, taken when the store is opened
+
+
+def open_for_reading(path: Path) -> sqlite3.Connection | None:
+    """A connection that only reads (query_only: not even the file's mode or journal change), or None if the
+    file cannot be read as a database now, or could not be written (opening the store would fail).
+
+    Not SQLite's read-only mode: a read-only connection cannot remove the write-ahead log and index
+    files it creates beside a database that no one has open, and would leave them behind.
+    """
+    if not (os.access(path, os.R_OK | os.W_OK) and os.access(path.parent, os.W_OK)):
+        return None
+    try:
+        conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=True)
+    except sqlite3.Error:
+        return None
+    try:
+        conn.execute("PRAGMA query_only=ON")
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    except sqlite3.Error:
+        conn.close()
+        return None
+    return conn
+
+
+def write_lock_free(conn: sqlite3.Connection) -> bool:
+    """Whether no other connection holds the write lock now (taken and released at once: nothing is
+    written). The full command would wait for it (the import's tagging pass takes it)."""
+    conn.execute("PRAGMA busy_timeout=0")
+    conn.execute("PRAGMA query_only=OFF")  # (a write transaction's begin is a write to query_only)
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+    except sqlite3.OperationalError:  # "database is locked"
+        return False
+    else:
+        conn.execute("ROLLBACK")
+        return True
+    finally:
+        conn.execute("PRAGMA query_only=ON")
+
+
+def pending_migrations(conn: sqlite3.Connection) -> list[str]:
+    return migrations.pending_names(conn)
+
+
+def stored_key(key: str) -> str | bytes:
+    """A cursor key as the cursors table keeps it: text, or its bytes when it is not valid Unicode.
+
+    A log file's cursor is keyed by its path, and a file name that is not UTF-8
+    comes from the file system with lone surrogates, which SQLite cannot take as
+    text. As a BLOB (never equal to any text key) it is read back as the same
+    string (read_key), so the file's cursor is found again by the next import.
+    """
+    try:
+        key.encode("utf-8")
+    except UnicodeEncodeError:
+        return key.encode("utf-8", "surrogatepass")
+    return key
+
+
+def read_key(key: str | bytes) -> str:
+    return key.decode("utf-8", "surrogatepass") if type(key) is bytes else key
+
+
+def cursor_stat_keys(conn: sqlite3.Connection, source: str) -> dict[str, str | None]:
+    """{key: stat_key} of a source's cursors: what an import with nothing new compares (no JSON)."""
+    known = dict(conn.execute("SELECT key, stat_key FROM cursors WHERE source = ?", (source,)))
+    if any(type(key) is bytes for key in known):  # paths that are not valid Unicode (stored_key)
+        known = {read_key(key): stat_key for key, stat_key in known.items()}
+    return known
+
+
+def setting(conn: sqlite3.Connection, key: str, default=None):
+    row = conn.execute("SELECT value FROM settings WHERE key = ?", (key,)).fetchone()
+    return json.loads(row[0]) if row else default
+
+
+def has_rows(conn: sqlite3.Connection, table: str) -> bool:
+    return bool(conn.execute(f"SELECT EXISTS (SELECT 1 FROM {table})").fetchone()[0])  # noqa: S608 (our names)
+
+
+def has_usage(conn: sqlite3.Connection) -> bool:
+    return any(has_rows(conn, table) for table in ("events", "buckets", "billed"))
+
+
+def backups(backup_dir: Path, stem: str) -> list[Path]:
+    """Backups of the database named `stem`, newest first."""
+    if not backup_dir.is_dir():
+        return []
+    return sorted(backup_dir.glob(f"{stem}-*.db"), key=lambda p: (p.stat().st_mtime, p.name), reverse=True)
+
+
+def backup_due(conn: sqlite3.Connection, path: Path, backup_dir: Path,
+               interval_s: int = AUTO_BACKUP_INTERVAL_S) -> bool:
+    """Whether opening the store takes the automatic backup now (there is usage, and the newest copy is old)."""
+    if not has_usage(conn):
+        return False
+    newest = backups(backup_dir, path.stem)
+    return not (newest and time.time() - newest[0].stat().st_mtime < interval_s)
+
+
+def private_file(path: Path, mode: int) -> bool:
+    """Whether the database file has the mode that opening the store sets (connect() would change it)."""
+    try:
+        return (os.stat(path).st_mode & 0o777) == mode
+    except OSError:
+        return False
+
+
+# -- a report's sums from the hourly rollup ----------------------------------
+def rollup_live(conn: sqlite3.Connection) -> bool:
+    """The hourly rollup is trustworthy only while all its triggers exist (Store._rollup_live)."""
+    found = conn.execute(
+        "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'events' "
+        f"AND name IN ({', '.join('?' for _ in ROLLUP_TRIGGERS)})", ROLLUP_TRIGGERS
+    ).fetchone()[0]
+    return found == len(ROLLUP_TRIGGERS)
+
+
+def time_range_ms(conn: sqlite3.Connection) -> tuple[int, int] | None:
+    """The first and last stored times of events and provider buckets (Store.time_range_ms)."""
+    lo_e, hi_e = conn.execute("SELECT (SELECT MIN(ts_ms) FROM events), (SELECT MAX(ts_ms) FROM events)").fetchone()
+    lo_b, hi_b = conn.execute(
+        "SELECT (SELECT MIN(start_s) FROM buckets) * 1000, (SELECT MAX(start_s) FROM buckets) * 1000").fetchone()
+    lows = [v for v in (lo_e, lo_b) if v is not None]
+    highs = [v for v in (hi_e, hi_b) if v is not None]
+    return (min(lows), max(highs)) if lows else None
+
+
+def provider_usage_between(conn: sqlite3.Connection, start_ms: int, end_ms: int, first_day: str,
+                           last_day: str) -> bool:
+    """Whether provider buckets or billed lines fall in a report's range (its UTC times; its days)."""
+    return bool(conn.execute(
+        "SELECT EXISTS (SELECT 1 FROM buckets WHERE start_s >= ? AND start_s < ?) "
+        "OR EXISTS (SELECT 1 FROM billed WHERE day >= ? AND day <= ?)",
+        (start_ms // 1000 - 1, end_ms // 1000 + 1, first_day, last_day),
+    ).fetchone()[0])
+
+
+def rollup_sums(conn: sqlite3.Connection, windows: Sequence, group_by: Sequence[str]) -> list[dict] | None:
+    """Store.aggregate's rows for events over hour-aligned windows, grouped by source and/or model, read
+    from the hourly rollup; None when the rollup cannot answer (not live, or a window not on whole hours)."""
+    if not set(group_by) <= {"source", "model"} or not rollup_live(conn) \
+            or any(w.start_ms % HOUR_MS or w.end_ms % HOUR_MS for w in windows):
+        return None
+    keys = "".join(f", h.{k}" for k in group_by)
+    sums = "".join(f"SUM(h.{c}), " for c in TOKEN_COLUMNS)
+    sql = (
+        "WITH w(label, start_ms, end_ms) AS (SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'), "
+        "json_extract(value, '$[2]') FROM json_each(?)) "
+        f"SELECT w.label{keys}, {sums}SUM(h.requests), SUM(h.cost_pico), SUM(h.unpriced), SUM(h.partly), "
+        "MIN(w.start_ms) FROM w JOIN events_hourly h ON h.hour_ms >= w.start_ms AND h.hour_ms < w.end_ms "
+        f"GROUP BY w.label{keys}"
+    )
+    found = conn.execute(sql, (json.dumps([[w.label, w.start_ms, w.end_ms] for w in windows]),))
+    # (the rollup's columns are NOT NULL: a group's sums are never NULL, as Store._aggregate_rows's `or 0` expects)
+    names = ("period", *group_by, *TOKEN_COLUMNS, "requests", "cost_pico", "unpriced_requests",
+             "partly_priced_requests", "_start_ms")
+    rows = [dict(zip(names, rec)) for rec in found]
+    for row in rows:
+        row["priced_rows"] = None  # not counted by the rollup: every event is a request (reports.all_unpriced)
+    return rows

@@ -344,3 +344,35 @@ def test_the_daily_chart_legend_wraps_instead_of_cutting_names_off(qtbot):
     assert all(name in chart.legend.text() for name in chart._legend_names)
     assert chart.legend.wordWrap() and chart.legend.parent() is not chart  # placed by the page, not on the bars
     assert chart.plot.legend is None
+
+
+def test_usage_columns_hidden_for_a_narrow_table_come_back_when_the_table_is_wide(qtbot, demo_ctx):
+    """The table is fitted to its own width whenever that changes: the Usage page, filled while another
+    page was shown, shows every column once it is opened in a wide window, and hides the least-read
+    ones when the window is narrow."""
+    from PySide6.QtCore import QRect
+
+    from tracker.gui.dashboard import DashboardWindow
+    from tracker.gui.model import DashboardModel
+
+    model = DashboardModel(demo_ctx)
+    model.refresh()
+    window = DashboardWindow(model)
+    qtbot.addWidget(window)
+    window.setGeometry(QRect(0, 0, 1600, 1000))
+    window.show()
+    qtbot.waitExposed(window)
+    window.show_page("Usage")
+    page = window.stack.currentWidget()
+    header = page.table.horizontalHeader()
+    columns = range(len(page.table_model.table.columns))
+
+    def hidden() -> list[int]:
+        return [i for i in columns if header.isSectionHidden(i)]
+
+    qtbot.waitUntil(lambda: page.table_model.table.rows and not hidden())
+    assert "hidden to fit the window" not in page.totals.text()
+    assert sum(header.sectionSize(i) for i in columns) <= page.table.viewport().width()
+    window.resize(900, 700)
+    qtbot.waitUntil(lambda: bool(hidden()))
+    assert "hidden to fit the window" in page.totals.text()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from decimal import Decimal
 
-from PySide6.QtCore import QAbstractTableModel, QDate, QModelIndex, QSortFilterProxyModel, Qt, Slot
+from PySide6.QtCore import QAbstractTableModel, QDate, QEvent, QModelIndex, QSortFilterProxyModel, Qt, Slot
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QComboBox, QDateEdit, QHBoxLayout, QLabel, QLineEdit, QMenu, QPushButton, QTableView
 
@@ -139,6 +139,7 @@ class UsagePage(FillPage):
         style_table(self.table, stretch_column=-1)
         self.table.setSelectionMode(QTableView.SelectionMode.ExtendedSelection)
         self.add(self.table, stretch=1)
+        self.table.viewport().installEventFilter(self)
         # what the last tagging did: kept over the reload that the tagging itself causes
         self.notice = self.add(label("", "notice", wrap=True))
         self.notice.hide()
@@ -267,7 +268,10 @@ class UsagePage(FillPage):
         note = f" · hidden to fit the window: {', '.join(hidden)}" if hidden else ""
         self.totals.setText(table.summary + note)
 
-    def resizeEvent(self, event) -> None:
-        super().resizeEvent(event)
-        if self.table_model.table.columns:
+    def eventFilter(self, watched, event) -> bool:
+        # The table's own width, not the page's: a page filled while hidden (its read finished
+        # meanwhile) had a stale, narrow table, and showing it changes the table's width only.
+        if watched is self.table.viewport() and event.type() == QEvent.Type.Resize \
+                and event.size().width() != event.oldSize().width() and self.table_model.table.columns:
             self._fit_columns()
+        return super().eventFilter(watched, event)

@@ -376,3 +376,27 @@ def test_usage_columns_hidden_for_a_narrow_table_come_back_when_the_table_is_wid
     window.resize(900, 700)
     qtbot.waitUntil(lambda: bool(hidden()))
     assert "hidden to fit the window" in page.totals.text()
+
+
+def test_usage_rows_a_plan_covered_say_in_plan_with_the_api_price_in_the_tooltip(qtbot, demo_ctx):
+    """The demo's Claude Code runs under Claude Max: its rows' cost is $0 paid as you go, not free usage."""
+    from datetime import date, timedelta
+
+    from tracker.services.demo import seed_demo_plans
+
+    seed_demo_plans(demo_ctx.store, date.today() - timedelta(days=89), date.today())
+    window, _ = _window(qtbot, demo_ctx)
+    usage = window.pages["Usage"]
+    usage.view.setCurrentIndex(usage.view.findData("daily"))
+    table = usage.table_model
+    cost_col = table.table.columns.index("cost_usd")
+    shown = {}
+    for r, row in enumerate(table.table.rows):
+        index = table.index(r, cost_col)
+        shown[row["source"]] = (index.data(), index.data(Qt.ItemDataRole.ToolTipRole), row)
+    text, tip, row = shown["claude_code"]
+    assert Decimal(row["cost_usd"]) == 0 and Decimal(row["plan_covered_usd"]) > 0
+    assert text == "in plan"
+    assert usd(int(Decimal(row["plan_covered_usd"]) * 10**12)) in tip and "subscription plan" in tip
+    text, tip, row = shown["openai"]  # pay as you go: its cost, no plan tooltip
+    assert text == usd(int(Decimal(row["cost_usd"]) * 10**12)) and tip is None

@@ -35,6 +35,11 @@ def _display(column: str, value) -> str:
     return str(value)
 
 
+def _plan_covered_pico(row: dict) -> int:
+    """The row's usage a subscription plan covered, at API-equivalent prices (0 without plans)."""
+    return usd_to_pico(row.get("plan_covered_usd") or 0)
+
+
 def _sort_key(value):
     if value is None:
         return (0, 0)
@@ -75,9 +80,15 @@ class UsageTableModel(QAbstractTableModel):
         if not index.isValid():
             return None
         column = self.table.columns[index.column()]
-        value = self.table.rows[index.row()].get(column)
+        row = self.table.rows[index.row()]
+        value = row.get(column)
+        covered = _plan_covered_pico(row) if column == "cost_usd" else 0
         if role == Qt.ItemDataRole.DisplayRole:
-            return _display(column, value)
+            # $0.00 would read as free: the usage was paid for by a plan
+            return "in plan" if covered and value is not None and not usd_to_pico(value) else _display(column, value)
+        if role == Qt.ItemDataRole.ToolTipRole and covered:
+            return (f"{usd(covered)} of this usage (at API prices) was covered by your subscription plan; "
+                    "the cost column counts only money paid as you go")
         if role == self.SORT_ROLE:
             return _sort_key(value)
         if role == Qt.ItemDataRole.TextAlignmentRole and (isinstance(value, int) or column.endswith("_usd")):

@@ -61,6 +61,16 @@ COST_TOLERANCE_PICO = 1_000
 PICO_PER_USD = 10**12
 # ccusage labels some agents' models with the agent ("[pi] claude-sonnet-4-5"): compared without the label
 AGENT_LABEL = re.compile(r"^\[[^\]]+\] ")
+# a recorded run: ccusage's standard output, or (where it failed on the home) its exit code and error output
+RECORDED_OUTPUT, RECORDED_FAILURE = ".json", ".failed.txt"
+
+
+def recording_of(kind: str) -> Path | None:
+    """The kind's recorded ccusage run (RECORDINGS/<kind>.json or <kind>.failed.txt), None if there is none."""
+    for suffix in (RECORDED_OUTPUT, RECORDED_FAILURE):
+        if (path := RECORDINGS / f"{kind}{suffix}").is_file():
+            return path
+    return None
 
 
 def ccusage_args(kind: str) -> list[str]:
@@ -146,10 +156,21 @@ def shown(name: str, value) -> str:
     return "no price" if value is None else f"${Decimal(value) / PICO_PER_USD:.6f}"
 
 
+def import_figures(store, pricer, kind: str) -> dict:
+    """tracker's figures for the kind: its files under the current HOME imported into `store`, in this process.
+
+    The one import both this script and tests/agents/test_against_ccusage.py run (the caller sets HOME and clears
+    the agents' variables, so that only HOME moves the agent, as for ccusage)."""
+    from tracker.services.log_import import import_logs
+    from tracker.sources import registry
+
+    import_logs(store, pricer, roots={kind: registry.sources()[kind].roots(None)}, workers=1)
+    return tracker_figures(store, kind)
+
+
 # -- the command ------------------------------------------------------------------------------------------------
 def import_home(kind: str, home: Path, scratch: Path, pricer) -> dict:
     """tracker's figures for the kind's files under `home` (imported in this process, into a scratch store)."""
-    from tracker.services.log_import import import_logs
     from tracker.sources import registry
     from tracker.storage import open_store
 
@@ -161,8 +182,7 @@ def import_home(kind: str, home: Path, scratch: Path, pricer) -> dict:
                 os.environ.pop(place.env, None)
     store = open_store(scratch / "tracker.db")
     try:
-        import_logs(store, pricer, roots={kind: registry.sources()[kind].roots(None)}, workers=1)
-        return tracker_figures(store, kind)
+        return import_figures(store, pricer, kind)
     finally:
         store.close()
 
@@ -194,9 +214,9 @@ def compare(kind: str, ccusage: str, pricer, record: bool) -> int:
         for stale in RECORDINGS.glob(f"{kind}.*"):
             stale.unlink()
         if failed:
-            (RECORDINGS / f"{kind}.failed.txt").write_text(failed, encoding="utf-8")
+            (RECORDINGS / f"{kind}{RECORDED_FAILURE}").write_text(failed, encoding="utf-8")
         else:
-            (RECORDINGS / f"{kind}.json").write_text(run.stdout, encoding="utf-8")
+            (RECORDINGS / f"{kind}{RECORDED_OUTPUT}").write_text(run.stdout, encoding="utf-8")
     print(f"\n## {kind} (`ccusage {' '.join(ccusage_args(kind))}`)\n")
     if failed:  # a finding of its own (ccusage 20.0.24 stops on Antigravity's first row without a chat model)
         print(f"ccusage failed: {failed}")

@@ -20,7 +20,7 @@ import pytest
 
 from tests.agents import support
 from tests.agents.test_antigravity import EXPECTED as ANTIGRAVITY_EXPECTED
-from tests.benchmarks.compare_ccusage_agents import (AGENTS, CCUSAGE_VERSION, COST, PICO_PER_USD, RECORDED_FAILURE,
+from tests.benchmarks.compare_ccusage_agents import (AGENTS, CCUSAGE_VERSION, PICO_PER_USD, RECORDED_FAILURE,
                                                      RECORDED_OUTPUT, RECORDINGS, ccusage_figures, differences,
                                                      import_figures, recording_of, shown)
 from tracker.sources import registry

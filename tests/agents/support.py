@@ -1,16 +1,49 @@
-"""What the agent tests share: an importer over the test's fake HOME, agent databases built from SQL, exact sums."""
+"""What the agent tests share: fixture homes laid out, an importer over the test's fake HOME, agent databases built
+from SQL, exact sums."""
 
 from __future__ import annotations
 
 import os
+import shutil
 import sqlite3
 from pathlib import Path
 
 import pytest
 
 from tests.logs.conftest import Logs
+from tracker.sources import registry
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 TOKEN_COLUMNS = ("input_tokens", "cache_read_tokens", "cache_write_5m_tokens", "output_tokens", "reasoning_tokens")
+
+
+def fixture_of(kind: str) -> tuple[Path | None, list[str]]:
+    """(the kind's fixture home or None, the export files to pass to `tracker import`)."""
+    folder = FIXTURES / kind
+    home = folder / "home"
+    if home.is_dir():
+        return home, []
+    recognises = registry.get(kind).recognises
+    files = sorted(str(p) for p in folder.glob("*") if p.is_file() and recognises and recognises(p))
+    return None, files
+
+
+def lay_out(home: Path, kinds: list[str]) -> list[str]:
+    """The kinds' fixture homes copied into `home` (SQL built into databases); the export files to pass."""
+    home.mkdir(parents=True, exist_ok=True)
+    files: list[str] = []
+    for kind in kinds:
+        fixture_home, exports = fixture_of(kind)
+        if fixture_home is not None:
+            shutil.copytree(fixture_home, home, dirs_exist_ok=True)
+        files += exports
+    for sql in sorted(home.rglob("*.sql")):
+        conn = sqlite3.connect(sql.with_suffix(".db"))
+        conn.executescript(sql.read_text(encoding="utf-8"))
+        conn.close()
+        sql.unlink()
+    return files
 
 
 @pytest.fixture

@@ -13,48 +13,18 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
-import sqlite3
 from collections import defaultdict
 from pathlib import Path
 
 from click.testing import CliRunner
 
+from tests.agents.support import fixture_of, lay_out
 from tracker.cli import main
 from tracker.sources import registry
 
-FIXTURES = Path(__file__).parent / "fixtures"
 KINDS = [name for name, _ in registry.BUILTIN]  # entry-point names are the kinds
 ROW_FIELDS = ("input_tokens", "cache_read_tokens", "cache_write_tokens", "output_tokens", "reasoning_tokens",
               "requests", "cost_usd", "unpriced_requests")
-
-
-def fixture_of(kind: str) -> tuple[Path | None, list[str]]:
-    """(the kind's fixture home or None, the export files to pass to `tracker import`)."""
-    folder = FIXTURES / kind
-    home = folder / "home"
-    if home.is_dir():
-        return home, []
-    recognises = registry.get(kind).recognises
-    files = sorted(str(p) for p in folder.glob("*") if p.is_file() and recognises and recognises(p))
-    return None, files
-
-
-def lay_out(home: Path, kinds: list[str]) -> list[str]:
-    """The kinds' fixture homes copied into `home` (SQL built into databases); the export files to pass."""
-    home.mkdir(parents=True, exist_ok=True)
-    files: list[str] = []
-    for kind in kinds:
-        fixture_home, exports = fixture_of(kind)
-        if fixture_home is not None:
-            shutil.copytree(fixture_home, home, dirs_exist_ok=True)
-        files += exports
-    for sql in sorted(home.rglob("*.sql")):
-        conn = sqlite3.connect(sql.with_suffix(".db"))
-        conn.executescript(sql.read_text(encoding="utf-8"))
-        conn.close()
-        sql.unlink()
-    return files
 
 
 def cli(env: dict, *args: str) -> dict:

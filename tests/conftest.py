@@ -8,8 +8,15 @@ import sys
 
 import keyring
 import pytest
+from hypothesis import settings
 from keyring.backend import KeyringBackend
 from keyring.errors import PasswordDeleteError
+
+# The same examples on every run (a property that fails one run in ten would be a flaky CI), and no example
+# database left in the checkout. To explore new examples: `pytest --hypothesis-seed=N` or HYPOTHESIS_EXPLORE=1.
+settings.register_profile("deterministic", derandomize=True, database=None)
+settings.register_profile("explore", database=None)
+settings.load_profile("explore" if os.environ.get("HYPOTHESIS_EXPLORE") == "1" else "deterministic")
 
 
 class MemoryKeyring(KeyringBackend):

@@ -29,6 +29,9 @@ import os
 import sys
 import time
 
+# (roots, walk) of `tracker import`'s quick look when it found changed files and no problem: main() hands it to
+# the full command it runs next (log_changes.hand_over), which then does not walk the folders a second time.
+_walk: list[tuple] = []
 PERIOD_OF_REPORT = {"daily": "day", "weekly": "week", "monthly": "month"}
 REPORT_GROUPS = ("model", "source")  # the groups the hourly rollup keeps (besides the source)
 
@@ -48,7 +51,16 @@ def main() -> None:
             registry.forget()  # built without logging here: the full command builds it again, and logs why
         from tracker.cli import main as full_command
 
-        full_command()
+        walk, _walk[:] = _walk[:], []
+        if walk:  # `tracker import` found changed files: its full command takes this walk, not a second one
+            from tracker.services import log_changes
+
+            log_changes.hand_over(*walk[0])
+        try:
+            full_command()
+        finally:
+            if walk:
+                log_changes.drop_handed_over()  # (unused when the full command stopped before its import)
         return
     sys.stdout.write(answer)
     sys.stdout.flush()
@@ -57,6 +69,7 @@ def main() -> None:
 def quick_answer(args: list[str]) -> str | None:
     """What `tracker *args` prints on stdout when it succeeds, if it can be told without the full command
     line; None otherwise (and then nothing was written anywhere)."""
+    _walk.clear()
     if not args:
         return None
     if args[0] == "import" and args[1:] in ([], ["--json"]):
@@ -134,8 +147,12 @@ def _import_answer(as_json: bool) -> str | None:
             return None
         roots, notes = log_changes.roots_with_folders(q.setting(conn, log_changes.IMPORT_FOLDERS_SETTING, []))
         report = log_changes.ImportReport()
-        changed = log_changes.changed_files(lambda kind: q.cursor_stat_keys(conn, kind), roots, report)
-        if any(files for _, _, files in changed) or report.errors:
+        walked: list = []
+        changed = log_changes.changed_files(lambda kind: q.cursor_stat_keys(conn, kind), roots, report, walked)
+        if report.errors:
+            return None
+        if any(files for _, _, files in changed):
+            _walk.append((roots, walked))
             return None
         report.seconds = time.perf_counter() - started
     finally:

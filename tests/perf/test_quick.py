@@ -337,3 +337,78 @@ def _refuse_listing(monkeypatch, folder: str) -> None:
 
     monkeypatch.setattr(discovery.os, "open", open_)
     monkeypatch.setattr(discovery.os, "scandir", scandir)
+
+
+# -- `tracker import` after an append: the full command takes the quick look's walk ------------
+def _main(args: list[str], capsys) -> tuple[int, str]:
+    import tracker.quick as quick
+
+    sys.argv = ["tracker", *args]
+    try:
+        quick.main()
+        code = 0
+    except SystemExit as exited:  # click's standalone mode exits
+        code = exited.code or 0
+    return code, capsys.readouterr().out
+
+
+def _counting_walks(monkeypatch) -> list[list[str]]:
+    """The sources each walk of the log folders asked to discover (a list per walk)."""
+    from tracker.services import log_changes
+
+    walks: list[list[str]] = []
+    real = log_changes._discover
+
+    def counted(loaded, roots, report):
+        found = real(loaded, roots, report)
+        walks.append([kind for kind, _, _ in found])
+        return found
+
+    monkeypatch.setattr(log_changes, "_discover", counted)
+    return walks
+
+
+def test_an_import_after_an_append_walks_the_folders_once_and_says_what_a_full_import_says(
+        imported, agents, monkeypatch, capsys):
+    from tracker.sources import registry
+
+    monkeypatch.setattr(sys, "argv", list(sys.argv))
+    session = next((agents / ".claude" / "projects").rglob("*.jsonl"))
+    walks = _counting_walks(monkeypatch)
+    with open(session, "ab") as fh:
+        fh.write(b'{"type":"user"}\n')
+    code, out = _main(["import", "--json"], capsys)
+    assert code == 0 and json.loads(out)["files_read"] == 1
+    assert len(walks) == 1  # one walk: the quick look's, taken by the full import
+    with open(session, "ab") as fh:  # the same change again, imported by the full command alone
+        fh.write(b'{"type":"user"}\n')
+    assert _seconds_hidden(out) == _seconds_hidden(_full(["import", "--json"]))
+    assert len(walks) == 2
+    code, again = _main(["import", "--json"], capsys)  # nothing new: the quick answer, one walk
+    assert code == 0 and json.loads(again)["files_read"] == 0 and len(walks) == 3
+
+
+def test_a_handed_over_walk_is_taken_once_and_only_by_an_import_of_the_same_roots(imported, agents, monkeypatch):
+    from tracker.services import log_changes
+    from tracker.services.log_changes import ImportReport, changed_files
+    from tracker.sources import registry
+
+    session = next((agents / ".claude" / "projects").rglob("*.jsonl"))
+    walked: list = []
+    changed_files(lambda kind: {}, None, ImportReport(), walked)
+    gone = [(kind, source, [s for s in files if s.path != str(session)]) for kind, source, files in walked]
+    walks = _counting_walks(monkeypatch)
+    kinds = list(registry.load().sources)
+
+    def seen(roots) -> int:
+        report = ImportReport()
+        changed_files(lambda kind: {}, roots, report)
+        return report.files_seen
+
+    log_changes.hand_over(None, gone)  # a walk that (as if it were older) misses one file
+    assert seen(None) == sum(len(files) for _, _, files in walked) - 1 and walks == []  # taken: no walk
+    assert seen(None) == sum(len(files) for _, _, files in walked) and walks == [kinds]  # once only
+    log_changes.hand_over(None, gone)
+    seen({"claude_code": [agents / ".claude"]})  # other roots: walks itself (its one source)
+    assert walks == [kinds, ["claude_code"]]
+    assert seen(None) == sum(len(files) for _, _, files in walked)  # and the walk was dropped, not kept

@@ -12,6 +12,12 @@ services:
   from the hourly rollup, shaped by the same code as the full report
   (core.report_figures).
 
+When `tracker import [--json]` finds changed logs (and nothing else that the
+full command would do or say: the same conditions), the import runs here
+too, without click: the command's own code (commands.import_run: the sync,
+the report, its error messages), over the walk of the folders just made
+(log_changes.hand_over). That one writes, as the command does.
+
 Everything else, and every case these cannot answer exactly as the full
 command would, byte for byte (tests/perf/test_quick.py), runs the full
 command: other commands or options (--since, --until, --demo, ...), a database
@@ -20,7 +26,7 @@ holds (the full command would wait for it), pending migrations, the day's
 automatic backup due, a file mode or journal mode that opening the store
 would change, a plug-in that could not be loaded, a folder that cannot be
 listed, tagging rules to apply, plans, provider usage in the report's range,
-a timezone the rollup's whole hours do not cut. Nothing here writes anything.
+a timezone the rollup's whole hours do not cut. Nothing else here writes anything.
 """
 
 from __future__ import annotations
@@ -29,8 +35,8 @@ import os
 import sys
 import time
 
-# (roots, walk) of `tracker import`'s quick look when it found changed files and no problem: main() hands it to
-# the full command it runs next (log_changes.hand_over), which then does not walk the folders a second time.
+# (roots, walk, --json) of `tracker import`'s quick look when it found changed files and no problem: main() then
+# runs the import without click (commands.import_run), which takes this walk (log_changes.hand_over).
 _walk: list[tuple] = []
 PERIOD_OF_REPORT = {"daily": "day", "weekly": "week", "monthly": "month"}
 REPORT_GROUPS = ("model", "source")  # the groups the hourly rollup keeps (besides the source)
@@ -46,24 +52,34 @@ def main() -> None:
     except Exception:  # whatever went wrong here, the full command answers (and says what is wrong)
         answer = None
     if answer is None:
+        walk, _walk[:] = _walk[:], []
+        if walk:  # `tracker import` found changed logs: the import, without click, takes this walk
+            sys.exit(_import_changed(*walk[0]))
         registry = sys.modules.get("tracker.sources.registry")
         if registry is not None:
             registry.forget()  # built without logging here: the full command builds it again, and logs why
         from tracker.cli import main as full_command
 
-        walk, _walk[:] = _walk[:], []
-        if walk:  # `tracker import` found changed files: its full command takes this walk, not a second one
-            from tracker.services import log_changes
-
-            log_changes.hand_over(*walk[0])
-        try:
-            full_command()
-        finally:
-            if walk:
-                log_changes.drop_handed_over()  # (unused when the full command stopped before its import)
+        full_command()
         return
     sys.stdout.write(answer)
     sys.stdout.flush()
+
+
+def _import_changed(roots, walked: list, as_json: bool) -> int:
+    """`tracker import [--json]` after its quick look found changed logs (and no problem): the command's own
+    import and output (commands.import_run) without click, over the look's walk of the folders."""
+    from tracker.commands import import_run
+    from tracker.services import log_changes
+
+    log_changes.hand_over(roots, walked)
+    try:
+        return import_run.run(as_json)
+    except KeyboardInterrupt:  # what the full command line (click) says and does
+        sys.stderr.write("\nAborted!\n")
+        return 1
+    finally:
+        log_changes.drop_handed_over()  # (not taken when the import stopped before its walk)
 
 
 def quick_answer(args: list[str]) -> str | None:
@@ -152,7 +168,8 @@ def _import_answer(as_json: bool) -> str | None:
         if report.errors:
             return None
         if any(files for _, _, files in changed):
-            _walk.append((roots, walked))
+            if as_json or not sys.stderr.isatty():  # (else the full command shows a progress bar)
+                _walk.append((roots, walked, as_json))
             return None
         report.seconds = time.perf_counter() - started
     finally:

@@ -341,6 +341,12 @@ def _refuse_listing(monkeypatch, folder: str) -> None:
 
 # -- `tracker import` after an append: the full command takes the quick look's walk ------------
 def _main(args: list[str], capsys) -> tuple[int, str]:
+    code, out, _ = _main_both(args, capsys)
+    return code, out
+
+
+def _main_both(args: list[str], capsys) -> tuple[int, str, str]:
+    """(exit status, stdout, stderr) of the `tracker` entry point, in this process."""
     import tracker.quick as quick
 
     sys.argv = ["tracker", *args]
@@ -349,7 +355,8 @@ def _main(args: list[str], capsys) -> tuple[int, str]:
         code = 0
     except SystemExit as exited:  # click's standalone mode exits
         code = exited.code or 0
-    return code, capsys.readouterr().out
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
 
 
 def _counting_walks(monkeypatch) -> list[list[str]]:
@@ -412,3 +419,94 @@ def test_a_handed_over_walk_is_taken_once_and_only_by_an_import_of_the_same_root
     seen({"claude_code": [agents / ".claude"]})  # other roots: walks itself (its one source)
     assert walks == [kinds, ["claude_code"]]
     assert seen(None) == sum(len(files) for _, _, files in walked)  # and the walk was dropped, not kept
+
+
+def _a_session(agents: Path) -> Path:
+    """A Claude Code transcript with requests in it that ends with a whole line (the corpus cuts a few)."""
+    return next(p for p in sorted((agents / ".claude" / "projects").rglob("*.jsonl"))
+                if '"usage"' in p.read_text() and p.read_text().endswith("\n"))
+
+
+def _append_a_request(session: Path) -> None:
+    """A new request (ids never seen: the corpus is shared by the tests of this module)."""
+    line = json.loads(next(ln for ln in session.read_text().splitlines() if '"usage":{' in ln.replace(" ", "")))
+    new = f"appended_{time.time_ns()}"
+    line["message"]["id"] = f"msg_{new}"
+    line["requestId"] = f"req_{new}"
+    line["uuid"] = new
+    with open(session, "a") as fh:
+        fh.write(json.dumps(line, separators=(",", ":")) + "\n")
+
+
+@pytest.mark.parametrize("args", IMPORTS)
+def test_an_import_of_changed_logs_prints_what_the_full_command_prints(imported, agents, args, monkeypatch, capsys):
+    monkeypatch.setattr(sys, "argv", list(sys.argv))
+    session = _a_session(agents)
+    with open(session, "ab") as fh:
+        fh.write(b"not json at all\n")  # a skipped line: the text report says so
+    _append_a_request(session)
+    code, out, err = _main_both(args, capsys)
+    assert code == 0 and err == ""
+    _append_a_request(session)  # the same change again, for the full command alone
+    with open(session, "ab") as fh:
+        fh.write(b"not json at all\n")
+    full = CliRunner().invoke(full_main, args, catch_exceptions=False)
+    assert full.exit_code == 0 and _seconds_hidden(out) == _seconds_hidden(full.stdout) and full.stderr == err
+    assert ("1 new" in out or '"events_added": 1' in out), out  # not vacuous: one request imported each time
+
+
+def test_an_import_of_changed_logs_loads_no_click(imported, agents, tmp_path):
+    _append_a_request(_a_session(agents))
+    code = ("import sys; from tracker.quick import main; sys.argv = ['tracker', 'import', '--json']\n"
+            "try:\n    main()\nexcept SystemExit as e:\n    assert not e.code, e.code\n"
+            "print('click' in sys.modules, file=sys.stderr)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=os.environ)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["events_added"] == 1 and done.stderr.strip().splitlines()[-1] == "False"
+
+
+def _failing(exc: BaseException):
+    def run_sync(*args, **kwargs):
+        raise exc
+
+    return run_sync
+
+
+@pytest.mark.parametrize("failure", [
+    ValueError("a bad setting, said in one line"),
+    OSError(28, "No space left on device"),  # a full disk: the sentence that says what to do
+    KeyboardInterrupt(),
+])
+def test_an_import_of_changed_logs_fails_as_the_full_command_does(imported, agents, failure, monkeypatch, capsys):
+    monkeypatch.setattr(sys, "argv", list(sys.argv))
+    session = next((agents / ".claude" / "projects").rglob("*.jsonl"))
+    with open(session, "ab") as fh:
+        fh.write(b'{"type":"user"}\n')
+    monkeypatch.setattr("tracker.services.sync.run_sync", _failing(failure))
+    code, out, err = _main_both(["import", "--json"], capsys)
+    full = CliRunner().invoke(full_main, ["import", "--json"])
+    assert (code, out, err) == (full.exit_code, full.stdout, full.stderr)
+    assert code == 1 and err.strip()  # not vacuous: it failed, and said so
+
+
+def test_an_unexpected_error_in_an_import_of_changed_logs_is_raised(imported, agents, monkeypatch, capsys):
+    monkeypatch.setattr(sys, "argv", ["tracker", "import", "--json"])
+    session = next((agents / ".claude" / "projects").rglob("*.jsonl"))
+    with open(session, "ab") as fh:
+        fh.write(b'{"type":"user"}\n')
+    monkeypatch.setattr("tracker.services.sync.run_sync", _failing(RuntimeError("a bug")))
+    import tracker.quick as quick
+
+    with pytest.raises(RuntimeError, match="a bug"):  # a traceback, as from the full command
+        quick.main()
+
+
+def test_an_import_with_a_progress_bar_to_show_is_the_full_commands(imported, agents, monkeypatch):
+    session = next((agents / ".claude" / "projects").rglob("*.jsonl"))
+    with open(session, "ab") as fh:
+        fh.write(b'{"type":"user"}\n')
+    import tracker.quick as quick
+
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
+    assert quick_answer(["import"]) is None and quick._walk == []  # the full command draws the bar
+    assert quick_answer(["import", "--json"]) is None and quick._walk  # no bar with --json

@@ -455,14 +455,19 @@ def test_an_import_of_changed_logs_prints_what_the_full_command_prints(imported,
     assert ("1 new" in out or '"events_added": 1' in out), out  # not vacuous: one request imported each time
 
 
-def test_an_import_of_changed_logs_loads_no_click(imported, agents, tmp_path):
+def test_an_import_of_a_claude_append_loads_neither_click_nor_what_it_does_not_need(imported, agents, tmp_path):
     _append_a_request(_a_session(agents))
     code = ("import sys; from tracker.quick import main; sys.argv = ['tracker', 'import', '--json']\n"
             "try:\n    main()\nexcept SystemExit as e:\n    assert not e.code, e.code\n"
-            "print('click' in sys.modules, file=sys.stderr)")
+            "import json; print(json.dumps(sorted(sys.modules)), file=sys.stderr)")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=os.environ)
     assert done.returncode == 0, done.stderr
-    assert json.loads(done.stdout)["events_added"] == 1 and done.stderr.strip().splitlines()[-1] == "False"
+    loaded = set(json.loads(done.stderr.strip().splitlines()[-1]))
+    assert json.loads(done.stdout)["events_added"] == 1 and "tracker.services.log_import" in loaded
+    # what a Claude Code append needs none of: click, OpenSSL (hashlib), orjson, the limit readings'
+    # classes (Codex's), genai-prices (its prices are in the price cache)
+    not_needed = {"click", "hashlib", "_hashlib", "orjson", "tracker.core.limits", "genai_prices"}
+    assert not_needed & loaded == set()
 
 
 def _failing(exc: BaseException):

@@ -182,6 +182,9 @@ def billed_row(line: BilledLine) -> tuple:
     )
 
 
+ORJSON_MIN_CURSORS = 200  # Store.cursors: from this many rows orjson's import pays for itself
+
+
 class Store(ValueQueries):
     """Owns one connection; use one Store per thread (SQLite's rule).
 
@@ -327,7 +330,9 @@ class Store(ValueQueries):
                 rows += self.conn.execute(f"SELECT key, value FROM cursors WHERE source = ? AND key IN "
                                           f"({', '.join('?' for _ in blobs)})", (source, *blobs)).fetchall()
         # orjson: ~4x faster than json when thousands of files changed (a first import after an upgrade);
-        # imported here, where it is needed (~20 ms at start-up on a small machine)
+        # imported only then (~2-20 ms with the uuid module it loads: more than json costs for a few cursors)
+        if len(rows) < ORJSON_MIN_CURSORS:
+            return {read_key(key): json.loads(value) for key, value in rows}
         import orjson
 
         return {read_key(key): orjson.loads(value) for key, value in rows}

@@ -515,3 +515,22 @@ def test_an_import_with_a_progress_bar_to_show_is_the_full_commands(imported, ag
     monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
     assert quick_answer(["import"]) is None and quick._walk == []  # the full command draws the bar
     assert quick_answer(["import", "--json"]) is None and quick._walk  # no bar with --json
+
+
+def test_a_closed_pipe_during_an_import_of_changed_logs_ends_quietly_with_status_1(imported, monkeypatch):
+    """As click's main: a reader that went away (`tracker import | head -1`) is no traceback."""
+    import errno
+
+    from tracker.commands import import_run
+
+    class ClosedPipe:
+        def write(self, text):
+            raise BrokenPipeError(errno.EPIPE, "Broken pipe")
+
+        def flush(self):
+            raise BrokenPipeError(errno.EPIPE, "Broken pipe")
+
+    monkeypatch.setattr(sys, "stdout", ClosedPipe())
+    monkeypatch.setattr(sys, "stderr", sys.stderr)  # (restored after the test: run() replaces both)
+    assert import_run.run(as_json=True) == 1
+    sys.stdout.flush()  # the interpreter's last flush at exit: no second BrokenPipeError

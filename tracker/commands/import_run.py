@@ -61,12 +61,29 @@ def run(as_json: bool) -> int:
     except OSError as exc:
         if exc.errno != errno.EPIPE:
             raise
-        from click.utils import PacifyFlushWrapper  # click's own answer to a closed pipe
-
-        sys.stdout = PacifyFlushWrapper(sys.stdout)
-        sys.stderr = PacifyFlushWrapper(sys.stderr)
+        # as click's main does: the reader went away (`tracker import | head -1`), so nothing more is said,
+        # not even by the interpreter's last flush of the streams
+        sys.stdout = _QuietOnClosedPipe(sys.stdout)
+        sys.stderr = _QuietOnClosedPipe(sys.stderr)
         return 1
     return 0
+
+
+class _QuietOnClosedPipe:
+    """A stream whose flush says nothing about a closed pipe (EPIPE); everything else is the stream's."""
+
+    def __init__(self, wrapped):
+        self.wrapped = wrapped
+
+    def flush(self) -> None:
+        try:
+            self.wrapped.flush()
+        except OSError as exc:
+            if exc.errno != errno.EPIPE:
+                raise
+
+    def __getattr__(self, name):
+        return getattr(self.wrapped, name)
 
 
 def _echo(text: str, err: bool = False) -> None:

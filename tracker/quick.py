@@ -164,7 +164,8 @@ def _import_answer(as_json: bool) -> str | None:
         roots, notes = log_changes.roots_with_folders(q.setting(conn, log_changes.IMPORT_FOLDERS_SETTING, []))
         report = log_changes.ImportReport()
         walked: list = []
-        changed = log_changes.changed_files(lambda kind: q.cursor_stat_keys(conn, kind), roots, report, walked)
+        stat_keys = q.all_cursor_stat_keys(conn)
+        changed = log_changes.changed_files(lambda kind: stat_keys.get(kind, {}), roots, report, walked)
         if report.errors:
             return None
         if any(files for _, _, files in changed):

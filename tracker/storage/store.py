@@ -310,11 +310,10 @@ class Store(ValueQueries):
         Read it, do not change it.
         """
         state = (self.conn.execute("PRAGMA data_version").fetchone()[0], self.conn.total_changes)
-        kept = self.__dict__.setdefault("_stat_keys", {})
-        found = kept.get(source)
-        if found is None or found[0] != state:
-            found = kept[source] = (state, quick.cursor_stat_keys(self.conn, source))
-        return found[1]
+        kept = self.__dict__.get("_stat_keys")
+        if kept is None or kept[0] != state:  # every source's at once (an import compares them all)
+            kept = self.__dict__["_stat_keys"] = (state, quick.all_cursor_stat_keys(self.conn))
+        return kept[1].setdefault(source, {})
 
     def cursors(self, source: str, keys: Sequence[str] | None = None) -> dict[str, dict]:
         """{key: value} of a source's cursors (only those of `keys` when given)."""

@@ -12,6 +12,12 @@ services:
   from the hourly rollup, shaped by the same code as the full report
   (core.report_figures).
 
+When `tracker import [--json]` finds changed logs (and nothing else that the
+full command would do or say: the same conditions), the import runs here
+too, without click: the command's own code (commands.import_run: the sync,
+the report, its error messages), over the walk of the folders just made
+(log_changes.hand_over). That one writes, as the command does.
+
 Everything else, and every case these cannot answer exactly as the full
 command would, byte for byte (tests/perf/test_quick.py), runs the full
 command: other commands or options (--since, --until, --demo, ...), a database
@@ -20,7 +26,7 @@ holds (the full command would wait for it), pending migrations, the day's
 automatic backup due, a file mode or journal mode that opening the store
 would change, a plug-in that could not be loaded, a folder that cannot be
 listed, tagging rules to apply, plans, provider usage in the report's range,
-a timezone the rollup's whole hours do not cut. Nothing here writes anything.
+a timezone the rollup's whole hours do not cut. Nothing else here writes anything.
 """
 
 from __future__ import annotations
@@ -29,6 +35,9 @@ import os
 import sys
 import time
 
+# (roots, walk, --json) of `tracker import`'s quick look when it found changed files and no problem: main() then
+# runs the import without click (commands.import_run), which takes this walk (log_changes.hand_over).
+_walk: list[tuple] = []
 PERIOD_OF_REPORT = {"daily": "day", "weekly": "week", "monthly": "month"}
 REPORT_GROUPS = ("model", "source")  # the groups the hourly rollup keeps (besides the source)
 
@@ -43,6 +52,9 @@ def main() -> None:
     except Exception:  # whatever went wrong here, the full command answers (and says what is wrong)
         answer = None
     if answer is None:
+        walk, _walk[:] = _walk[:], []
+        if walk:  # `tracker import` found changed logs: the import, without click, takes this walk
+            sys.exit(_import_changed(*walk[0]))
         registry = sys.modules.get("tracker.sources.registry")
         if registry is not None:
             registry.forget()  # built without logging here: the full command builds it again, and logs why
@@ -54,9 +66,26 @@ def main() -> None:
     sys.stdout.flush()
 
 
+def _import_changed(roots, walked: list, as_json: bool) -> int:
+    """`tracker import [--json]` after its quick look found changed logs (and no problem): the command's own
+    import and output (commands.import_run) without click, over the look's walk of the folders."""
+    from tracker.commands import import_run
+    from tracker.services import log_changes
+
+    log_changes.hand_over(roots, walked)
+    try:
+        return import_run.run(as_json)
+    except KeyboardInterrupt:  # what the full command line (click) says and does
+        sys.stderr.write("\nAborted!\n")
+        return 1
+    finally:
+        log_changes.drop_handed_over()  # (not taken when the import stopped before its walk)
+
+
 def quick_answer(args: list[str]) -> str | None:
     """What `tracker *args` prints on stdout when it succeeds, if it can be told without the full command
     line; None otherwise (and then nothing was written anywhere)."""
+    _walk.clear()
     if not args:
         return None
     if args[0] == "import" and args[1:] in ([], ["--json"]):
@@ -134,8 +163,14 @@ def _import_answer(as_json: bool) -> str | None:
             return None
         roots, notes = log_changes.roots_with_folders(q.setting(conn, log_changes.IMPORT_FOLDERS_SETTING, []))
         report = log_changes.ImportReport()
-        changed = log_changes.changed_files(lambda kind: q.cursor_stat_keys(conn, kind), roots, report)
-        if any(files for _, _, files in changed) or report.errors:
+        walked: list = []
+        stat_keys = q.all_cursor_stat_keys(conn)
+        changed = log_changes.changed_files(lambda kind: stat_keys.get(kind, {}), roots, report, walked)
+        if report.errors:
+            return None
+        if any(files for _, _, files in changed):
+            if as_json or not sys.stderr.isatty():  # (else the full command shows a progress bar)
+                _walk.append((roots, walked, as_json))
             return None
         report.seconds = time.perf_counter() - started
     finally:

@@ -337,3 +337,200 @@ def _refuse_listing(monkeypatch, folder: str) -> None:
 
     monkeypatch.setattr(discovery.os, "open", open_)
     monkeypatch.setattr(discovery.os, "scandir", scandir)
+
+
+# -- `tracker import` after an append: the full command takes the quick look's walk ------------
+def _main(args: list[str], capsys) -> tuple[int, str]:
+    code, out, _ = _main_both(args, capsys)
+    return code, out
+
+
+def _main_both(args: list[str], capsys) -> tuple[int, str, str]:
+    """(exit status, stdout, stderr) of the `tracker` entry point, in this process."""
+    import tracker.quick as quick
+
+    sys.argv = ["tracker", *args]
+    try:
+        quick.main()
+        code = 0
+    except SystemExit as exited:  # click's standalone mode exits
+        code = exited.code or 0
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def _counting_walks(monkeypatch) -> list[list[str]]:
+    """The sources each walk of the log folders asked to discover (a list per walk)."""
+    from tracker.services import log_changes
+
+    walks: list[list[str]] = []
+    real = log_changes._discover
+
+    def counted(loaded, roots, report):
+        found = real(loaded, roots, report)
+        walks.append([kind for kind, _, _ in found])
+        return found
+
+    monkeypatch.setattr(log_changes, "_discover", counted)
+    return walks
+
+
+def test_an_import_after_an_append_walks_the_folders_once_and_says_what_a_full_import_says(
+        imported, agents, monkeypatch, capsys):
+    from tracker.sources import registry
+
+    monkeypatch.setattr(sys, "argv", list(sys.argv))
+    session = next((agents / ".claude" / "projects").rglob("*.jsonl"))
+    walks = _counting_walks(monkeypatch)
+    with open(session, "ab") as fh:
+        fh.write(b'{"type":"user"}\n')
+    code, out = _main(["import", "--json"], capsys)
+    assert code == 0 and json.loads(out)["files_read"] == 1
+    assert len(walks) == 1  # one walk: the quick look's, taken by the full import
+    with open(session, "ab") as fh:  # the same change again, imported by the full command alone
+        fh.write(b'{"type":"user"}\n')
+    assert _seconds_hidden(out) == _seconds_hidden(_full(["import", "--json"]))
+    assert len(walks) == 2
+    code, again = _main(["import", "--json"], capsys)  # nothing new: the quick answer, one walk
+    assert code == 0 and json.loads(again)["files_read"] == 0 and len(walks) == 3
+
+
+def test_a_handed_over_walk_is_taken_once_and_only_by_an_import_of_the_same_roots(imported, agents, monkeypatch):
+    from tracker.services import log_changes
+    from tracker.services.log_changes import ImportReport, changed_files
+    from tracker.sources import registry
+
+    session = next((agents / ".claude" / "projects").rglob("*.jsonl"))
+    walked: list = []
+    changed_files(lambda kind: {}, None, ImportReport(), walked)
+    gone = [(kind, source, [s for s in files if s.path != str(session)]) for kind, source, files in walked]
+    walks = _counting_walks(monkeypatch)
+    kinds = list(registry.load().sources)
+
+    def seen(roots) -> int:
+        report = ImportReport()
+        changed_files(lambda kind: {}, roots, report)
+        return report.files_seen
+
+    log_changes.hand_over(None, gone)  # a walk that (as if it were older) misses one file
+    assert seen(None) == sum(len(files) for _, _, files in walked) - 1 and walks == []  # taken: no walk
+    assert seen(None) == sum(len(files) for _, _, files in walked) and walks == [kinds]  # once only
+    log_changes.hand_over(None, gone)
+    seen({"claude_code": [agents / ".claude"]})  # other roots: walks itself (its one source)
+    assert walks == [kinds, ["claude_code"]]
+    assert seen(None) == sum(len(files) for _, _, files in walked)  # and the walk was dropped, not kept
+
+
+def _a_session(agents: Path) -> Path:
+    """A Claude Code transcript with requests in it that ends with a whole line (the corpus cuts a few)."""
+    return next(p for p in sorted((agents / ".claude" / "projects").rglob("*.jsonl"))
+                if '"usage"' in p.read_text() and p.read_text().endswith("\n"))
+
+
+def _append_a_request(session: Path) -> None:
+    """A new request (ids never seen: the corpus is shared by the tests of this module)."""
+    line = json.loads(next(ln for ln in session.read_text().splitlines() if '"usage":{' in ln.replace(" ", "")))
+    new = f"appended_{time.time_ns()}"
+    line["message"]["id"] = f"msg_{new}"
+    line["requestId"] = f"req_{new}"
+    line["uuid"] = new
+    with open(session, "a") as fh:
+        fh.write(json.dumps(line, separators=(",", ":")) + "\n")
+
+
+@pytest.mark.parametrize("args", IMPORTS)
+def test_an_import_of_changed_logs_prints_what_the_full_command_prints(imported, agents, args, monkeypatch, capsys):
+    monkeypatch.setattr(sys, "argv", list(sys.argv))
+    session = _a_session(agents)
+    with open(session, "ab") as fh:
+        fh.write(b"not json at all\n")  # a skipped line: the text report says so
+    _append_a_request(session)
+    code, out, err = _main_both(args, capsys)
+    assert code == 0 and err == ""
+    _append_a_request(session)  # the same change again, for the full command alone
+    with open(session, "ab") as fh:
+        fh.write(b"not json at all\n")
+    full = CliRunner().invoke(full_main, args, catch_exceptions=False)
+    assert full.exit_code == 0 and _seconds_hidden(out) == _seconds_hidden(full.stdout) and full.stderr == err
+    assert ("1 new" in out or '"events_added": 1' in out), out  # not vacuous: one request imported each time
+
+
+def test_an_import_of_a_claude_append_loads_neither_click_nor_what_it_does_not_need(imported, agents, tmp_path):
+    _append_a_request(_a_session(agents))
+    code = ("import sys; from tracker.quick import main; sys.argv = ['tracker', 'import', '--json']\n"
+            "try:\n    main()\nexcept SystemExit as e:\n    assert not e.code, e.code\n"
+            "import json; print(json.dumps(sorted(sys.modules)), file=sys.stderr)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=os.environ)
+    assert done.returncode == 0, done.stderr
+    loaded = set(json.loads(done.stderr.strip().splitlines()[-1]))
+    assert json.loads(done.stdout)["events_added"] == 1 and "tracker.services.log_import" in loaded
+    # what a Claude Code append needs none of: click, OpenSSL (hashlib), orjson, the limit readings'
+    # classes (Codex's), genai-prices (its prices are in the price cache)
+    not_needed = {"click", "hashlib", "_hashlib", "orjson", "tracker.core.limits", "genai_prices"}
+    assert not_needed & loaded == set()
+
+
+def _failing(exc: BaseException):
+    def run_sync(*args, **kwargs):
+        raise exc
+
+    return run_sync
+
+
+@pytest.mark.parametrize("failure", [
+    ValueError("a bad setting, said in one line"),
+    OSError(28, "No space left on device"),  # a full disk: the sentence that says what to do
+    KeyboardInterrupt(),
+])
+def test_an_import_of_changed_logs_fails_as_the_full_command_does(imported, agents, failure, monkeypatch, capsys):
+    monkeypatch.setattr(sys, "argv", list(sys.argv))
+    session = next((agents / ".claude" / "projects").rglob("*.jsonl"))
+    with open(session, "ab") as fh:
+        fh.write(b'{"type":"user"}\n')
+    monkeypatch.setattr("tracker.services.sync.run_sync", _failing(failure))
+    code, out, err = _main_both(["import", "--json"], capsys)
+    full = CliRunner().invoke(full_main, ["import", "--json"])
+    assert (code, out, err) == (full.exit_code, full.stdout, full.stderr)
+    assert code == 1 and err.strip()  # not vacuous: it failed, and said so
+
+
+def test_an_unexpected_error_in_an_import_of_changed_logs_is_raised(imported, agents, monkeypatch, capsys):
+    monkeypatch.setattr(sys, "argv", ["tracker", "import", "--json"])
+    session = next((agents / ".claude" / "projects").rglob("*.jsonl"))
+    with open(session, "ab") as fh:
+        fh.write(b'{"type":"user"}\n')
+    monkeypatch.setattr("tracker.services.sync.run_sync", _failing(RuntimeError("a bug")))
+    import tracker.quick as quick
+
+    with pytest.raises(RuntimeError, match="a bug"):  # a traceback, as from the full command
+        quick.main()
+
+
+def test_an_import_with_a_progress_bar_to_show_is_the_full_commands(imported, agents, monkeypatch):
+    session = next((agents / ".claude" / "projects").rglob("*.jsonl"))
+    with open(session, "ab") as fh:
+        fh.write(b'{"type":"user"}\n')
+    import tracker.quick as quick
+
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
+    assert quick_answer(["import"]) is None and quick._walk == []  # the full command draws the bar
+    assert quick_answer(["import", "--json"]) is None and quick._walk  # no bar with --json
+
+
+def test_a_closed_pipe_during_an_import_of_changed_logs_ends_quietly_with_status_1(imported, monkeypatch):
+    """As click's main: a reader that went away (`tracker import | head -1`) is no traceback."""
+    import errno
+
+    from tracker.commands import import_run
+
+    class ClosedPipe:
+        def write(self, text):
+            raise BrokenPipeError(errno.EPIPE, "Broken pipe")
+
+        def flush(self):
+            raise BrokenPipeError(errno.EPIPE, "Broken pipe")
+
+    monkeypatch.setattr(sys, "stdout", ClosedPipe())
+    monkeypatch.setattr(sys, "stderr", sys.stderr)  # (restored after the test: run() replaces both)
+    assert import_run.run(as_json=True) == 1
+    sys.stdout.flush()  # the interpreter's last flush at exit: no second BrokenPipeError

@@ -36,8 +36,8 @@ ALLOWED = {
     "gui": {"core", "paths", "log", "services"},
     "__main__": {"quick"},
     # the entry point: a few read-only answers without the app (core, paths, storage.quick, the import's
-    # stat check), else the full command line
-    "quick": {"cli", "cli_format", "core", "paths", "services", "sources", "storage"},
+    # stat check), the import of changed logs without click (commands.import_run), else the full command line
+    "quick": {"cli", "cli_format", "commands", "core", "paths", "services", "sources", "storage"},
     "selftest": {"core", "paths", "log", "services", "storage", "pricing", "gui", "credentials"},
 }
 

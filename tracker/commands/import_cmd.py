@@ -6,6 +6,7 @@ from pathlib import Path
 import click
 
 from tracker.commands.base import AppState, pass_state, user_errors
+from tracker.commands.import_run import import_agent_logs, report_lines
 
 
 class _Bar:
@@ -36,16 +37,6 @@ class _Bar:
         if self.bar is not None:
             self.bar.__exit__(None, None, None)
             self.bar = None
-
-
-def _import_logs(app, bar) -> dict:
-    from tracker.services.sync import run_sync
-
-    # the same sync the GUI and `tracker poll` run, limited to the agent logs
-    sync = run_sync(app, logs=True, providers=False, progress=bar)
-    if sync.logs is None:
-        raise click.ClickException("; ".join(sync.errors) or "the agent-log import failed")
-    return sync.logs
 
 
 def _import_files(app, files: list[Path], bar) -> dict:
@@ -79,15 +70,11 @@ def import_command(state: AppState, files: tuple[Path, ...], as_json: bool) -> N
     app = state.context()
     bar = _Bar(enabled=not as_json and sys.stderr.isatty())
     try:
-        doc = _import_files(app, list(files), bar) if files else _import_logs(app, bar)
+        doc = _import_files(app, list(files), bar) if files else import_agent_logs(app, bar)
     finally:
         bar.close()
-    from tracker import cli_format  # (csv and decimal are imported where used)
-
-    if as_json:
-        click.echo(cli_format.to_json(doc))
-        return
-    for line in cli_format.import_lines(doc):
+    out, err = report_lines(doc, as_json)
+    for line in out:
         click.echo(line)
-    for error in doc["errors"]:
-        click.echo(f"warning: {error}", err=True)
+    for line in err:
+        click.echo(line, err=True)

@@ -22,7 +22,6 @@ classes left out), shown as such in every report.
 from __future__ import annotations
 
 import fnmatch
-import hashlib
 import json
 import logging
 from dataclasses import dataclass
@@ -33,6 +32,7 @@ from typing import Any
 
 from typing import TYPE_CHECKING
 
+from tracker.core.digests import sha1_hex
 from tracker.core.timeutil import UTC, from_ms
 from tracker.core.tokens import Tokens
 from tracker.pricing import linear
@@ -339,7 +339,7 @@ def _has_variant(info: "ModelInfo", when: datetime, context: dict[str, str]) -> 
 
 def _digest(price: "ModelPrice") -> str:
     items = sorted((k, repr(v)) for k, v in price.__dict__.items() if v is not None and not k.startswith("_"))
-    return hashlib.sha1(repr(items).encode()).hexdigest()[:10]
+    return sha1_hex(repr(items).encode())[:10]
 
 
 def _has_time_of_day(model: "ModelInfo") -> bool:

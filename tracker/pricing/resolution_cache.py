@@ -18,14 +18,14 @@ replaced atomically.
 
 from __future__ import annotations
 
-import hashlib
+import json
 import logging
 import os
 import sys
 from decimal import Decimal
 from pathlib import Path
 
-import orjson
+from tracker.core.digests import sha1_hex
 
 log = logging.getLogger(__name__)
 
@@ -87,7 +87,7 @@ def identity(override_digests: list[str]) -> str:
 
 
 def digest_bytes(data: bytes | None) -> str:
-    return "none" if data is None else hashlib.sha1(data).hexdigest()
+    return "none" if data is None else sha1_hex(data)
 
 
 class ResolutionCache:
@@ -103,10 +103,12 @@ class ResolutionCache:
 
     def _load(self) -> None:
         try:
-            doc = orjson.loads(self.path.read_bytes())
+            # (the json module: orjson's import, ~2 ms with the uuid module it loads, is more than this small
+            # file's parse costs; orjson writes it, when there is something new)
+            doc = json.loads(self.path.read_bytes())
         except FileNotFoundError:
             return
-        except (OSError, orjson.JSONDecodeError) as exc:
+        except (OSError, ValueError) as exc:  # (ValueError: not JSON, or not UTF-8)
             log.info("price cache %s unreadable (%s); starting afresh", self.path, exc)
             return
         if not isinstance(doc, dict) or doc.get("key") != self.key:
@@ -147,6 +149,8 @@ class ResolutionCache:
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             import tempfile  # ~5 ms (random, shutil): only when the cache has something new to keep
+
+            import orjson
 
             fd, tmp = tempfile.mkstemp(prefix=".prices-", dir=self.path.parent)
             try:

@@ -171,9 +171,9 @@ def _row(model, timestamp, counts: tuple[int, ...] | None, message_id, request_i
     elif isinstance(request_id, str) and request_id:
         key = "req:" + request_id
     else:  # no identity: the line itself (an identical re-write still counts once)
-        import hashlib
+        from tracker.core.digests import blake2b_hex
 
-        key = "line:" + hashlib.blake2b(line, digest_size=12).hexdigest()
+        key = "line:" + blake2b_hex(line, 12)
     return (key, ts_ms, intern(model, model), PROVIDER, intern(session, session) if session else fallback_session,
             lf.project_of(cwd), intern(cwd, cwd) if cwd else None, intern(branch, branch) if branch else None,
             *counts, 0, tool_use, tier and intern(tier, tier), sidechain, speed,

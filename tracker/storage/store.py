@@ -182,6 +182,9 @@ def billed_row(line: BilledLine) -> tuple:
     )
 
 
+ORJSON_MIN_CURSORS = 200  # Store.cursors: from this many rows orjson's import pays for itself
+
+
 class Store(ValueQueries):
     """Owns one connection; use one Store per thread (SQLite's rule).
 
@@ -307,11 +310,10 @@ class Store(ValueQueries):
         Read it, do not change it.
         """
         state = (self.conn.execute("PRAGMA data_version").fetchone()[0], self.conn.total_changes)
-        kept = self.__dict__.setdefault("_stat_keys", {})
-        found = kept.get(source)
-        if found is None or found[0] != state:
-            found = kept[source] = (state, quick.cursor_stat_keys(self.conn, source))
-        return found[1]
+        kept = self.__dict__.get("_stat_keys")
+        if kept is None or kept[0] != state:  # every source's at once (an import compares them all)
+            kept = self.__dict__["_stat_keys"] = (state, quick.all_cursor_stat_keys(self.conn))
+        return kept[1].setdefault(source, {})
 
     def cursors(self, source: str, keys: Sequence[str] | None = None) -> dict[str, dict]:
         """{key: value} of a source's cursors (only those of `keys` when given)."""
@@ -327,7 +329,9 @@ class Store(ValueQueries):
                 rows += self.conn.execute(f"SELECT key, value FROM cursors WHERE source = ? AND key IN "
                                           f"({', '.join('?' for _ in blobs)})", (source, *blobs)).fetchall()
         # orjson: ~4x faster than json when thousands of files changed (a first import after an upgrade);
-        # imported here, where it is needed (~20 ms at start-up on a small machine)
+        # imported only then (~2-20 ms with the uuid module it loads: more than json costs for a few cursors)
+        if len(rows) < ORJSON_MIN_CURSORS:
+            return {read_key(key): json.loads(value) for key, value in rows}
         import orjson
 
         return {read_key(key): orjson.loads(value) for key, value in rows}

@@ -118,3 +118,15 @@ def test_numpy_already_imported_is_left_to_sqlite_utils(tmp_path):
         "import sqlite_utils.db\nassert sqlite_utils.db.np is numpy"
     )
     assert "sqlite_utils" in loaded
+
+
+def test_beside_other_threads_sqlite_utils_loads_as_usual(tmp_path):
+    """Hiding numpy would fail another thread's `import numpy` meanwhile (the GUI's charts): a store created from a
+    thread that is not alone in its process (the GUI's sync) lets sqlite-utils import numpy as it always did."""
+    loaded = _modules_after(
+        "import pathlib, threading\nfrom tracker.storage import open_store\n"
+        f"t = threading.Thread(target=lambda: open_store(pathlib.Path({str(tmp_path / 'new.db')!r})).close())\n"
+        "t.start()\nt.join()\n"
+        "import sqlite_utils.db\nassert sqlite_utils.db.np is not None"
+    )
+    assert "numpy" in loaded

@@ -78,10 +78,17 @@ _SQLITE_UTILS_EXTRAS = ("numpy", "pandas")
 
 
 def load_sqlite_utils() -> None:
-    """Import sqlite-utils without importing numpy or pandas (those already imported, by the GUI's charts, stay)."""
+    """Import sqlite-utils without importing numpy or pandas (those already imported, by the GUI's charts, stay).
+
+    Only in the main thread of a single-threaded process (the command line): while they are hidden, another
+    thread's `import numpy` would fail, so beside other threads (the GUI's) sqlite-utils imports them as usual.
+    """
     if "sqlite_utils.db" in sys.modules:
         return
-    hidden = [name for name in _SQLITE_UTILS_EXTRAS if name not in sys.modules]
+    import threading
+
+    alone = threading.current_thread() is threading.main_thread() and threading.active_count() == 1
+    hidden = [name for name in _SQLITE_UTILS_EXTRAS if name not in sys.modules] if alone else []
     for name in hidden:
         sys.modules[name] = None  # `import numpy` raises ImportError, which sqlite-utils expects
     try:

@@ -54,6 +54,7 @@ def test_ctrl_c_waits_while_workers_start_and_workers_ignore_it(monkeypatch):
     """Ctrl-C reaches every process of the group: a parse worker interrupted while it started printed a
     traceback from multiprocessing's bootstrap. Workers start with Ctrl-C held and then ignore it; the
     importing process gets it as soon as they have started (and stops them: test_crashes)."""
+    import gc
     import signal
     import threading
 
@@ -84,6 +85,7 @@ def test_ctrl_c_waits_while_workers_start_and_workers_ignore_it(monkeypatch):
     finally:
         signal.signal(signal.SIGINT, previous_handler)
         lf.set_block_hook(None)  # _start_worker set a worker's
+        gc.enable()  # and turned a worker's cycle collector off
 
 
 def test_a_worker_follows_a_watched_process_that_is_not_its_parent():
@@ -115,3 +117,62 @@ def test_a_worker_follows_a_watched_process_that_is_not_its_parent():
                 proc.kill()
                 proc.wait()
         worker.stdout.close()
+
+
+def test_the_cycle_collector_is_off_while_an_import_reads_and_back_after(logs, monkeypatch):
+    """Paused for the rows' sake (services.log_import._collector_paused), in the workers too; restored as it was,
+    after an import that fails as well; an import with nothing new leaves it alone."""
+    import gc
+
+    from tests.logs.conftest import claude_line
+    from tracker.services import log_import
+
+    for i in range(3):
+        logs.write(logs.claude_projects / "-home-u-app" / f"s{i}.jsonl",
+                   [claude_line(msg_id=f"m{i}-{j}", req_id=f"r{i}-{j}") for j in range(3)])
+    seen = []
+    read = log_import._read
+
+    def reading(work):
+        seen.append(gc.isenabled())
+        return read(work)
+
+    monkeypatch.setattr(log_import, "_read", reading)
+    assert gc.isenabled()
+    assert logs.run(workers=1).events_added == 9
+    assert seen == [False] * 3 and gc.isenabled()
+    assert logs.run().events_added == 0 and gc.isenabled()
+
+    gc.disable()  # whoever turned it off keeps it off
+    try:
+        logs.write(logs.claude_projects / "-home-u-app" / "s0.jsonl", [claude_line(msg_id="m-new")], mode="a")
+        assert logs.run(workers=1).events_added == 1
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr("tracker.storage.bulk.write_event_rows", broken)
+    logs.write(logs.claude_projects / "-home-u-app" / "s1.jsonl", [claude_line(msg_id="m-more")], mode="a")
+    try:
+        logs.run(workers=1)
+    except RuntimeError:
+        pass
+    else:
+        raise AssertionError("the write error should reach the caller")
+    assert gc.isenabled()
+
+
+def test_a_parse_worker_runs_without_the_cycle_collector():
+    import gc
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    from tracker.services import log_import
+
+    context = multiprocessing.get_context("spawn")  # a fresh interpreter: what _start_worker does, not fork's copy
+    with ProcessPoolExecutor(1, mp_context=context, initializer=log_import._start_worker,
+                             initargs=(context.Event(), 0)) as pool:
+        assert pool.submit(gc.isenabled).result() is False

@@ -78,3 +78,68 @@ def test_upgrade_adds_token_sums_to_an_existing_rollup(tmp_path):
         assert store._rollup_live() and _rollup_rows(store) == _from_events(store) and _rollup_rows(store)
         write_event_rows(store, _rows(_events(random.Random(9), 100, "v")))  # the new triggers keep it exact
         assert _rollup_rows(store) == _from_events(store)
+
+
+def _rollup_tables(store) -> dict[str, list[tuple]]:
+    from tracker.storage.rollups import LIVE_ROLLUPS
+
+    return {r.table: sorted(store.conn.execute(f"SELECT * FROM {r.table}").fetchall(), key=repr) for r in LIVE_ROLLUPS}
+
+
+def test_one_pass_refill_equals_each_rollups_own_fill(store, pricer):
+    """refill_together (one GROUP BY over events for all the rollups) gives every rollup exactly its own fill():
+    sessions and none, NULL and empty projects, accounts, tags by rule and by hand, unpriced, partly priced,
+    requests of 0 and 3, a request before 1970."""
+    from tests.spine.test_rollups import _events as varied_events
+    from tracker.services.ingest import ingest
+    from tracker.storage.rollups import LIVE_ROLLUPS, refill_together
+
+    ingest(store, pricer, events=varied_events(random.Random(5), 800, "g"))
+    conn = store.conn
+    with store.atomic():
+        tag = store.add_tag("client", "ACME")
+        conn.execute("UPDATE events SET rule_tag_id = ? WHERE rowid % 3 = 0", (tag,))
+        conn.execute("UPDATE events SET manual_tag_id = ? WHERE rowid % 7 = 0", (tag,))
+        conn.execute("UPDATE events SET cost_pico = NULL WHERE rowid % 5 = 0")
+        conn.execute("UPDATE events SET partly_priced = 'speed:fast' WHERE rowid % 11 = 0")
+    with store.atomic():  # each rollup's own GROUP BY over the events
+        for rollup in LIVE_ROLLUPS:
+            for sql in rollup.refill():
+                conn.execute(sql)
+    want = _rollup_tables(store)
+    assert all(want.values()) and len({len(rows) for rows in want.values()}) > 1
+    statements = refill_together(LIVE_ROLLUPS)
+    assert sum(" FROM events " in sql for sql in statements) == 1  # the events are read once
+    with store.atomic():
+        for sql in statements:
+            conn.execute(sql)
+    assert _rollup_tables(store) == want
+    assert not conn.execute("SELECT name FROM sqlite_temp_master WHERE type = 'table'").fetchall()
+
+
+def test_one_pass_refill_refuses_rollups_that_name_a_column_differently():
+    import pytest
+
+    from tracker.storage.rollups import HOURLY, Key, KeyedRollup, refill_together
+
+    other = KeyedRollup("events_other", (Key("hour_ms", "{r}.ts_ms"), Key("model", "{r}.model")), HOURLY.measures)
+    with pytest.raises(ValueError, match="hour_ms"):
+        refill_together((HOURLY, other))
+
+
+def test_first_import_fills_every_rollup_as_its_own_fill_would(store, pricer):
+    """Through bulk_writes (a first import: triggers off, one refill at the end) the project and session
+    rollups, not only the hourly one, equal what their fill() computes from the events."""
+    from tests.spine.test_rollups import check_tables
+    from tests.spine.test_rollups import _events as varied_events
+    from tracker.storage.store import event_row
+
+    events = varied_events(random.Random(6), 600, "f")
+    for e in events:
+        price_event(pricer, e)
+    rows = [event_row(e) for e in events]
+    with bulk_writes(store):
+        write_event_rows(store, rows[:300], keep_most_complete=True)
+        write_event_rows(store, rows[300:], keep_most_complete=True)
+    check_tables(store)
+    assert _rollup_rows(store) == _from_events(store) and all(_rollup_tables(store).values())

@@ -96,3 +96,37 @@ def test_first_automatic_backup_skips_the_integrity_read_later_ones_do_it(tmp_pa
     assert any("quick_check" in sql for sql in seen)
     assert len(list_backups(tmp_path / "backups", "t")) == 2
     Store(conn, path, tmp_path / "backups").close()
+
+
+def test_creating_a_store_loads_sqlite_utils_without_numpy(tmp_path):
+    """A first import creates the database through sqlite-utils' migrations: numpy (whose OpenBLAS threads spin
+    ~0.05 s of CPU) and pandas stay unloaded, and stay importable for whoever needs them after."""
+    loaded = _modules_after(
+        "import pathlib\nfrom tracker.storage import open_store\n"
+        f"s = open_store(pathlib.Path({str(tmp_path / 'new.db')!r}))\ns.db.execute('SELECT 1')\ns.close()\n"
+        "import sys\nassert 'numpy' not in sys.modules and 'pandas' not in sys.modules\n"
+        "import sqlite_utils.db\nassert sqlite_utils.db.np is None\n"
+        "import numpy\nassert numpy.int64(2) == 2"
+    )
+    assert "sqlite_utils" in loaded and "numpy" in loaded  # loaded, then numpy imported on its own
+
+
+def test_numpy_already_imported_is_left_to_sqlite_utils(tmp_path):
+    loaded = _modules_after(
+        "import numpy, pathlib\nfrom tracker.storage import open_store\n"
+        f"open_store(pathlib.Path({str(tmp_path / 'new.db')!r})).close()\n"
+        "import sqlite_utils.db\nassert sqlite_utils.db.np is numpy"
+    )
+    assert "sqlite_utils" in loaded
+
+
+def test_beside_other_threads_sqlite_utils_loads_as_usual(tmp_path):
+    """Hiding numpy would fail another thread's `import numpy` meanwhile (the GUI's charts): a store created from a
+    thread that is not alone in its process (the GUI's sync) lets sqlite-utils import numpy as it always did."""
+    loaded = _modules_after(
+        "import pathlib, threading\nfrom tracker.storage import open_store\n"
+        f"t = threading.Thread(target=lambda: open_store(pathlib.Path({str(tmp_path / 'new.db')!r})).close())\n"
+        "t.start()\nt.join()\n"
+        "import sqlite_utils.db\nassert sqlite_utils.db.np is not None"
+    )
+    assert "numpy" in loaded

@@ -7,7 +7,7 @@ from contextlib import contextmanager
 
 from tracker.core.records import Cursor
 from tracker.storage.limits import write_reading_rows
-from tracker.storage.rollups import LIVE_ROLLUPS
+from tracker.storage.rollups import LIVE_ROLLUPS, refill_together
 from tracker.storage.store import (
     _EVENT_UPSERT,
     _EVENT_UPSERT_COMPLETE,
@@ -36,7 +36,8 @@ def bulk_writes(store, cache_mib: int = BULK_CACHE_MIB) -> Iterator[None]:
       transaction, and the secondary indexes are dropped and rebuilt at the
       end, which is much cheaper than updating them row by row; so are the
       rollups' triggers (one upsert into each rollup per row): each live
-      rollup is filled from events once at the end (storage.rollups).
+      rollup is filled from events at the end, all of them from one pass over
+      the events (storage.rollups.refill_together).
       Readers see the old state (indexes, triggers) until it commits; a
       failure rolls all of it back.
     Every write stays atomic with its cursors.
@@ -68,9 +69,8 @@ def bulk_writes(store, cache_mib: int = BULK_CACHE_MIB) -> Iterator[None]:
                 yield
                 for _, sql in indexes:
                     conn.execute(sql)
-                for rollup in live:
-                    for sql in rollup.refill():
-                        conn.execute(sql)
+                for sql in refill_together(tuple(live)) if live else ():
+                    conn.execute(sql)
                 for _, sql in triggers:
                     conn.execute(sql)
     finally:

@@ -63,6 +63,9 @@ class MigrationSet:
         return [name for name in self.names() if name not in applied]
 
     def _sqlite_utils(self):
+        from tracker.storage.transactions import load_sqlite_utils
+
+        load_sqlite_utils()
         from sqlite_utils.migrations import Migrations
 
         built = Migrations(self.name)

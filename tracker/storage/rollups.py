@@ -177,6 +177,58 @@ class KeyedRollup:
         return [f"DELETE FROM {self.table}", self.fill()]
 
 
+GRAIN_TABLE = "temp.rollup_grain"  # refill_together's scratch table (the connection's temporary schema)
+
+
+def refill_together(rollups: tuple[KeyedRollup, ...]) -> list[str]:
+    """Statements that refill every one of `rollups` from events in ONE pass over events (a first import).
+
+    Each rollup's own fill() is a GROUP BY over every event (on 1 GiB of logs, ~0.2 s each, most of it
+    reading the events and evaluating the measures per row). Here the events are grouped once by the
+    union of all the rollups' keys, plus each `where` as a key of its own, into a scratch table (a few
+    thousand rows: sessions and models within an hour), and each rollup is summed from that. Exact,
+    because every measure is a SUM of a per-event value and every extreme a MIN or MAX: sums of sums,
+    and minima of minima, are those of the events. Columns of the same name must mean the same value
+    in every rollup (ValueError otherwise: fill them one by one).
+    """
+    keys: dict[str, str] = {}
+    for i, rollup in enumerate(rollups):
+        for key in rollup.keys:
+            _same(keys, key.name, key.value)
+        if rollup.where:
+            _same(keys, f"where_{i}", rollup.where)
+    aggregates: dict[str, str] = {}
+    for rollup in rollups:
+        for name, value in rollup.measures:
+            _same(aggregates, name, f"SUM({value})")
+        for x in rollup.extremes:
+            _same(aggregates, x.name, f"{x.agg}({x.value})")
+    if set(keys) & set(aggregates):
+        raise ValueError(f"rollup columns {sorted(set(keys) & set(aggregates))} are keys in one rollup, sums in another")
+    columns = [*keys, *aggregates]
+    values = [v.format(r="e") for v in (*keys.values(), *aggregates.values())]
+    statements = [
+        f"DROP TABLE IF EXISTS {GRAIN_TABLE}",
+        f"CREATE TABLE {GRAIN_TABLE} AS SELECT {', '.join(f'{v} AS {c}' for v, c in zip(values, columns))} "
+        f"FROM events e GROUP BY {', '.join(str(i + 1) for i in range(len(keys)))}",
+    ]
+    for i, rollup in enumerate(rollups):
+        sums = ([f"SUM(g.{m})" for m, _ in rollup.measures] + [f"{x.agg}(g.{x.name})" for x in rollup.extremes])
+        statements += [
+            f"DELETE FROM {rollup.table}",
+            f"INSERT INTO {rollup.table} ({', '.join(rollup._columns())}) "
+            f"SELECT {', '.join([f'g.{k}' for k in rollup.key_names] + sums)} FROM {GRAIN_TABLE} g "
+            f"WHERE {f'g.where_{i}' if rollup.where else '1'} "
+            f"GROUP BY {', '.join(str(j + 1) for j in range(len(rollup.keys)))}",
+        ]
+    return statements + [f"DROP TABLE {GRAIN_TABLE}"]
+
+
+def _same(columns: dict[str, str], name: str, value: str) -> None:
+    if columns.setdefault(name, value) != value:
+        raise ValueError(f"rollup column {name} means {columns[name]} in one rollup and {value} in another")
+
+
 HOURLY_V4 = KeyedRollup(
     "events_hourly",
     (HOUR_KEY, Key("source", "{r}.source"), Key("model", "{r}.model")),

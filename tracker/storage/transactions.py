@@ -15,6 +15,7 @@ from __future__ import annotations
 import functools
 import itertools
 import sqlite3
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -69,9 +70,39 @@ def write_database(conn: sqlite3.Connection):
     return _database_class()(conn)
 
 
+# Libraries sqlite-utils imports when it can, to name their value types' column types (numpy's int64 is
+# INTEGER): the app never hands sqlite-utils such values. numpy's import starts OpenBLAS's thread pool, whose
+# threads spin waiting for work: ~0.09 s of CPU (import and spin) in every process that creates the
+# database (a first `tracker import`) or migrates it, for nothing.
+_SQLITE_UTILS_EXTRAS = ("numpy", "pandas")
+
+
+def load_sqlite_utils() -> None:
+    """Import sqlite-utils without importing numpy or pandas (those already imported, by the GUI's charts, stay).
+
+    Only in the main thread of a single-threaded process (the command line): while they are hidden, another
+    thread's `import numpy` would fail, so beside other threads (the GUI's) sqlite-utils imports them as usual.
+    """
+    if "sqlite_utils.db" in sys.modules:
+        return
+    import threading
+
+    alone = threading.current_thread() is threading.main_thread() and threading.active_count() == 1
+    hidden = [name for name in _SQLITE_UTILS_EXTRAS if name not in sys.modules] if alone else []
+    for name in hidden:
+        sys.modules[name] = None  # `import numpy` raises ImportError, which sqlite-utils expects
+    try:
+        import sqlite_utils.db  # noqa: F401
+    finally:
+        for name in hidden:
+            if sys.modules.get(name, False) is None:
+                del sys.modules[name]  # importable again, for whoever needs them
+
+
 @functools.cache
 def _database_class():
-    from sqlite_utils import Database  # imports numpy (~0.1 s): only where sqlite-utils is used
+    load_sqlite_utils()
+    from sqlite_utils import Database  # only where sqlite-utils is used
 
     class WriteLockingDatabase(Database):
         @contextmanager

@@ -24,7 +24,7 @@ from tracker.services import reports, tagging, usage
 from tracker.services.ingest import ingest
 from tracker.services.reprice import reprice
 from tracker.storage import rollup_reads
-from tracker.storage.rollups import LIVE_ROLLUPS, PROJECTS, SESSIONS
+from tracker.storage.rollups import LIVE_ROLLUPS, PROJECTS, SESSIONS, TAGGED
 
 DAY0 = date(2026, 3, 20)  # the range spans Europe's daylight-saving change (29 March)
 DAYS = 16
@@ -190,7 +190,7 @@ def check_sessions(store, start_ms, end_ms) -> None:
 
 def check_tables(store) -> None:
     """Each rollup table holds exactly what filling it from the events gives."""
-    for rollup in (PROJECTS, SESSIONS):
+    for rollup in (PROJECTS, SESSIONS, TAGGED):
         select = rollup.fill().split(") ", 1)[1]  # the SELECT of INSERT INTO t (columns) SELECT ...
         assert sorted(store.conn.execute(f"SELECT * FROM {rollup.table}").fetchall(), key=repr) == \
             sorted(store.conn.execute(select).fetchall(), key=repr), rollup.table

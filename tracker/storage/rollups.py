@@ -12,6 +12,9 @@ of each rollup within the same transaction:
   a local day in any whole-hour zone is a union of UTC hours, and the part of
   a window that is not (a +05:30 zone's midnight) is read from events
   (rollup_reads).
+- `events_tagged_hourly` (m140): sums of tagged events per tag, UTC hour,
+  source, account, model, project and priced or not: a client's usage as
+  the invoice arithmetic groups it (services.invoices.usage_selection).
 - `events_sessions`: sums per UTC day, session, source, model and project,
   with the first and last request time of each. A session lives for minutes
   or hours, so a row answers every window that holds all of it; only the rows
@@ -211,8 +214,22 @@ SESSIONS_V1 = KeyedRollup(
     where="{r}.session IS NOT NULL",
     watched=("source", "session", "model", "project", "tool_use"),
 )
+# A client's usage (m140): tagged events per tag, UTC hour, source, account, model, project and whether
+# they have a cost, so that an invoice's live total and a client's monthly budget sum hundreds of rows
+# instead of every request of the month (services.invoices.usage_selection). The tag leads the key: a
+# client's hours are one stretch of the table. Priced and unpriced rows stay apart, as the invoice
+# arithmetic treats them apart (an unpriced row is counted, never billed at $0).
+TAGGED_V1 = KeyedRollup(
+    "events_tagged_hourly",
+    (TAG_KEY, HOUR_KEY, Key("source", "{r}.source"), Key("account", "{r}.account"), Key("model", "{r}.model"),
+     text_key("project"), Key("priced_key", "({r}.cost_pico IS NOT NULL)", type="INTEGER")),
+    MEASURES_V1,
+    where="COALESCE({r}.manual_tag_id, {r}.rule_tag_id, 0) <> 0",
+    watched=("source", "account", "model", "project", "manual_tag_id", "rule_tag_id"),
+)
 # today's definitions: storage.bulk refills them, the readers (storage.rollup_reads) read them
 HOURLY = HOURLY_V4
 PROJECTS = PROJECTS_V1
 SESSIONS = SESSIONS_V1
-LIVE_ROLLUPS = (HOURLY, PROJECTS, SESSIONS)
+TAGGED = TAGGED_V1
+LIVE_ROLLUPS = (HOURLY, PROJECTS, SESSIONS, TAGGED)

@@ -10,6 +10,7 @@ timezone; stored times are UTC.
 from __future__ import annotations
 
 from datetime import date, datetime, tzinfo
+from decimal import Decimal
 
 from tracker.core.money import format_usd
 from tracker.core.report_figures import (  # noqa: F401  (Range, PLAN_NOTE, overlap_notes: this module's too)
@@ -109,20 +110,59 @@ def sessions_report(store: Store, zone: tzinfo, since: date | None = None, until
     span = default_range(store, zone, since, until)
     win = windows(span.since, span.until, "day", zone)
     sessions = store.sessions(win[0].start_ms, win[-1].end_ms, sources)
-    rows = []
-    for s in sessions:
-        row = {
-            "session": s["session"],
-            "source": s["source"],
-            "project": s["project"],
-            "first_seen": local_iso(s["first_ms"], zone),
-            "last_seen": local_iso(s["last_ms"], zone),
-            "models": s["models"],
-        }
-        row.update(_public(s))
-        rows.append(row)
     return {"timezone": zone_name(zone), "since": span.since.isoformat(), "until": span.until.isoformat(),
-            "rows": rows, "totals": _public(_totals(sessions))}
+            "rows": [session_row(s, zone) for s in sessions], "totals": _public(_totals(sessions))}
+
+
+def session_row(s: dict, zone: tzinfo) -> dict:
+    """A session's row of the sessions report (Store.sessions' row -> the public shape)."""
+    row = {
+        "session": s["session"],
+        "source": s["source"],
+        "project": s["project"],
+        "first_seen": local_iso(s["first_ms"], zone),
+        "last_seen": local_iso(s["last_ms"], zone),
+        "models": s["models"],
+    }
+    row.update(_public(s))
+    return row
+
+
+SESSION_PAGE_ROWS = 200
+
+
+def sessions_page(store: Store, zone: tzinfo, since: date, until: date, order: str = "first_seen",
+                  descending: bool = True, offset: int = 0, limit: int = SESSION_PAGE_ROWS,
+                  sources: list[str] | None = None) -> dict:
+    """The sessions report's rows offset..offset+limit in the order of a public column (`order`), with the
+    totals and the number of rows (`total_rows`) of the whole range: the newest sessions of a year without
+    reading the year's every session (storage.session_pages). The same rows and totals as sessions_report
+    sorted by that column (ties by source and session)."""
+    check_sources(sources)
+    span = default_range(store, zone, since, until)
+    win = windows(span.since, span.until, "day", zone)
+    head = {"timezone": zone_name(zone), "since": span.since.isoformat(), "until": span.until.isoformat()}
+    found = store.session_page(win[0].start_ms, win[-1].end_ms, sources, order, descending, offset, limit)
+    if found is None:  # a column the session totals do not hold, or no live rollup: every session, sorted here
+        report = sessions_report(store, zone, span.since, span.until, sources)
+        rows = sorted(report["rows"], key=_public_sort_key(order), reverse=descending)
+        return head | {"rows": rows[offset:offset + limit], "total_rows": len(rows), "totals": report["totals"]}
+    # a total's cost is null only when every session's is (each of them without a priced row)
+    totals = found.sums | {"priced_rows": 0 if found.total_rows and not found.sums["priced_rows"] else 1}
+    return head | {"rows": [session_row(s, zone) for s in found.rows], "total_rows": found.total_rows,
+                   "totals": _public(totals)}
+
+
+def _public_sort_key(order: str):
+    """A report row -> its place by `order` (a value that is not there first), then source and session."""
+    def key(row: dict) -> tuple:
+        value = row.get(order)
+        if isinstance(value, list):
+            value = ", ".join(value)
+        if order == "cost_usd" and value is not None:
+            value = Decimal(value)
+        return (0, 0) if value is None else (1, value), row["source"], row["session"]
+    return key
 
 
 def projects_report(store: Store, zone: tzinfo, since: date | None = None, until: date | None = None,

@@ -676,3 +676,14 @@ def m140_tagged_usage_rollup(db: Database) -> None:
     from tracker.storage.rollups import TAGGED_V1
 
     TAGGED_V1.build(db)
+
+
+@migrations()
+def m140_session_totals_rollup(db: Database) -> None:
+    # One row per session (storage.rollups), kept by triggers, indexed by its first request: the Usage
+    # page lists the newest sessions of a year a page at a time (storage.session_pages).
+    from tracker.storage.rollups import SESSION_TOTALS_INDEXES_V1, SESSION_TOTALS_V1
+
+    SESSION_TOTALS_V1.build(db)
+    for sql in SESSION_TOTALS_INDEXES_V1:
+        db.execute(sql)

@@ -21,7 +21,7 @@ from tracker.core.records import BILLED_BREAKDOWNS, BilledLine, Cursor, UsageBuc
 from tracker.core.units import units_text
 from tracker.core.timeutil import Window, now_ms
 from tracker.storage.db import StoreError, backup, connect, damaged_message, migrate
-from tracker.storage import quick, rollup_reads
+from tracker.storage import quick, rollup_reads, session_pages
 from tracker.storage.migrations import PARTLY_PRICED_SQL, TOKEN_COLUMNS
 from tracker.storage.quick import read_key, stored_key  # noqa: F401  (the store's names too)
 from tracker.storage.recovery import backup_if_due, list_backups
@@ -493,6 +493,17 @@ class Store(ValueQueries):
         there, its models, its project (rollup_reads.session_rows), and the sums of that usage."""
         with self.read_snapshot():
             return rollup_reads.session_rows(self.conn, start_ms, end_ms, sources, self.live_rollups())
+
+    def session_page(self, start_ms: int, end_ms: int, sources: Sequence[str] | None, order: str, descending: bool,
+                     offset: int, limit: int) -> session_pages.SessionPage | None:
+        """Rows offset..offset+limit of `sessions` ordered by a public column, with the count and sums of all
+        of them (storage.session_pages); None when the session totals cannot answer (not live, or a column
+        they do not hold)."""
+        with self.read_snapshot():
+            if not session_pages.live(self.live_rollups()):
+                return None
+            return session_pages.page(self.conn, start_ms, end_ms, sources, order, descending, offset, limit,
+                                      self.live_rollups())
 
     # -- re-pricing -------------------------------------------------------
     def iter_event_pricing(self, since_ms: int | None = None, batch_size: int = 5000):

@@ -132,13 +132,14 @@ SESSION_PAGE_ROWS = 200
 
 
 def sessions_page(store: Store, zone: tzinfo, since: date, until: date, order: str = "first_seen",
-                  descending: bool = True, offset: int = 0, limit: int = SESSION_PAGE_ROWS,
+                  descending: bool = True, offset: int = 0, limit: int | None = None,
                   sources: list[str] | None = None) -> dict:
     """The sessions report's rows offset..offset+limit in the order of a public column (`order`), with the
     totals and the number of rows (`total_rows`) of the whole range: the newest sessions of a year without
     reading the year's every session (storage.session_pages). The same rows and totals as sessions_report
     sorted by that column (ties by source and session)."""
     check_sources(sources)
+    limit = SESSION_PAGE_ROWS if limit is None else limit
     span = default_range(store, zone, since, until)
     win = windows(span.since, span.until, "day", zone)
     head = {"timezone": zone_name(zone), "since": span.since.isoformat(), "until": span.until.isoformat()}

@@ -204,3 +204,42 @@ def _sums(conn: sqlite3.Connection, start_ms: int, end_ms: int, sources: Sequenc
     for f, value in zip(figures, found):
         sums[f] -= value or 0
     return sums
+
+
+def every(conn: sqlite3.Connection, start_ms: int, end_ms: int, sources: Sequence[str] | None) -> list[dict]:
+    """Every session of [start_ms, end_ms) as Store.sessions lists them (by first request, source, session):
+    one row per session from the session totals, their projects and models in one pass over the sessions
+    rollup's days, the sessions that cross the range's edge from their events. The caller holds a snapshot
+    and has checked that the rollups are live."""
+    if end_ms <= start_ms:
+        return []
+    where, params = _source_filter("t", sources)
+    params |= {"lo": start_ms, "hi": end_ms}
+    crossing = _crossing(conn, params, where)
+    columns = ", ".join(f"t.{m}" for m in MEASURES)
+    totals = conn.execute(f"SELECT t.source, t.session, t.first_ms, t.last_ms, {columns} FROM {SESSION_TOTALS.table} t "
+                          f"WHERE {_INSIDE}{where}", params).fetchall()
+    h_where, _ = _source_filter("h", sources)
+    details = {}
+    sql = (f"SELECT h.source, h.session, MIN(NULLIF(h.project, {NULL_TEXT_KEY})), "
+           f"COUNT(DISTINCT NULLIF(h.project, {NULL_TEXT_KEY})), json_group_array(DISTINCT h.model) "
+           f"FROM {SESSIONS.table} h WHERE h.day_ms >= :lo_day AND h.day_ms <= :hi{h_where} GROUP BY 1, 2")
+    for source, session, project, projects, models in conn.execute(sql, params | {"lo_day": _day_before(start_ms)}):
+        details[(source, session)] = (project, projects, models)
+    rows = crossing
+    for r in totals:
+        project, projects, models = details[(r[0], r[1])]
+        if projects > 1:
+            project = conn.execute(_FIRST_PROJECT_SQL, (r[1], r[0], start_ms, end_ms)).fetchone()[0]
+        rows.append(_row(r[0], r[1], r[2], r[3], project, orjson.loads(models), r[4:]))
+    rows.sort(key=lambda row: (row["first_ms"], row["source"], row["session"]))
+    return rows
+
+
+def _day_before(ms: int) -> int:
+    """A day key (rollups.DAY_KEY) at or before the day of any time from `ms` on (SQLite's % rounds toward
+    zero: before 1970 a time's day key is after it)."""
+    return ms // _DAY_MS * _DAY_MS - _DAY_MS
+
+
+_DAY_MS = 86_400_000

@@ -492,6 +492,8 @@ class Store(ValueQueries):
         """Per session (source and session id) with usage in [start_ms, end_ms): its first and last request
         there, its models, its project (rollup_reads.session_rows), and the sums of that usage."""
         with self.read_snapshot():
+            if session_pages.live(self.live_rollups()):  # one row per session
+                return session_pages.every(self.conn, start_ms, end_ms, sources)
             return rollup_reads.session_rows(self.conn, start_ms, end_ms, sources, self.live_rollups())
 
     def project_names(self) -> list[str]:

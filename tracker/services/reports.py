@@ -9,7 +9,10 @@ timezone; stored times are UTC.
 
 from __future__ import annotations
 
+import gc
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, datetime, tzinfo
 from decimal import Decimal
 
@@ -110,10 +113,25 @@ def sessions_report(store: Store, zone: tzinfo, since: date | None = None, until
     check_sources(sources)
     span = default_range(store, zone, since, until)
     win = windows(span.since, span.until, "day", zone)
-    sessions = store.sessions(win[0].start_ms, win[-1].end_ms, sources)
-    iso = LocalIso(zone)
+    with collector_paused():  # a year of sessions is a million new dicts and lists, none of them in a cycle
+        sessions = store.sessions(win[0].start_ms, win[-1].end_ms, sources)
+        iso = LocalIso(zone)
+        rows = [session_row(s, iso) for s in sessions]
     return {"timezone": zone_name(zone), "since": span.since.isoformat(), "until": span.until.isoformat(),
-            "rows": [session_row(s, iso) for s in sessions], "totals": _public(_totals(sessions))}
+            "rows": rows, "totals": _public(_totals(sessions))}
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """The cyclic garbage collector off while a block builds many objects that hold no cycles: each of its
+    passes walks every object made so far (a fifth of a 235k-session report's CPU)."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def session_row(s: dict, zone: tzinfo | LocalIso) -> dict:

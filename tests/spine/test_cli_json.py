@@ -28,3 +28,15 @@ def test_a_report_of_text_and_integers_takes_the_fast_path(monkeypatch):
     monkeypatch.setattr(json, "dumps", lambda *a, **k: calls.append(a) or "")
     doc = {"rows": [{"cost_usd": "0.123456", "requests": 3, "models": ["a"], "project": None}], "ok": True}
     assert to_json(doc).startswith('{\n  "rows": [') and not calls
+
+
+def test_a_big_report_with_a_float_anywhere_is_written_as_json_writes_it():
+    """A year of rows goes through orjson unless a float is somewhere in it (orjson writes 1e-07 as 1e-7)."""
+    rows = [{"session": f"s{i}", "requests": i, "models": ["a", "b"], "project": None} for i in range(3000)]
+    plain = {"rows": rows, "totals": {"requests": 1}}
+    assert to_json(plain) == json.dumps(plain, indent=2, ensure_ascii=False)
+    for where in (lambda d: d["rows"][-1]["models"].append(1e-07), lambda d: d["totals"].update(share=1e-07),
+                  lambda d: d["rows"][1500].update(nested=[{"deep": [[1e-07]]}])):
+        doc = json.loads(json.dumps(plain))
+        where(doc)
+        assert to_json(doc) == json.dumps(doc, indent=2, ensure_ascii=False)

@@ -24,7 +24,8 @@ from tracker.services import reports, tagging, usage
 from tracker.services.ingest import ingest
 from tracker.services.reprice import reprice
 from tracker.storage import rollup_reads
-from tracker.storage.rollups import LIVE_ROLLUPS, PROJECTS, SESSIONS
+from tracker.storage import session_pages
+from tracker.storage.rollups import LIVE_ROLLUPS, PROJECTS, SESSION_TOTALS, SESSIONS, TAGGED
 
 DAY0 = date(2026, 3, 20)  # the range spans Europe's daylight-saving change (29 March)
 DAYS = 16
@@ -188,9 +189,29 @@ def check_sessions(store, start_ms, end_ms) -> None:
     assert [{k: r[k] for k in want[0]} for r in fast] == want if want else fast == []
 
 
+PAGE_ORDERS = (("first_seen", True), ("cost_usd", True), ("source", False), ("cache_write_tokens", False),
+               ("last_seen", True), ("unpriced_requests", True))
+
+
+def check_session_pages(store, start_ms, end_ms) -> None:
+    """A page of sessions in any order equals that slice of every session sorted so (read from events), and
+    its count and sums those of every session."""
+    with _events_only(store):
+        every = store.sessions(start_ms, end_ms)
+    sums = {f: sum(r[f] for r in every) for f in (*FIGURES, "priced_rows")}
+    for order, descending in PAGE_ORDERS:
+        want = sorted(every, key=session_pages.sort_key(order), reverse=descending)
+        for offset, limit in ((0, 7), (5, 11), (len(want) - 3, 50)):
+            page = store.session_page(start_ms, end_ms, None, order, descending, max(offset, 0), limit)
+            assert page.rows == want[max(offset, 0):max(offset, 0) + limit], (order, offset)
+            assert page.total_rows == len(want)
+            assert {f: page.sums[f] for f in sums} == sums
+    assert store.session_page(start_ms, end_ms, None, "project", False, 0, 5) is None
+
+
 def check_tables(store) -> None:
     """Each rollup table holds exactly what filling it from the events gives."""
-    for rollup in (PROJECTS, SESSIONS):
+    for rollup in (PROJECTS, SESSIONS, TAGGED, SESSION_TOTALS):
         select = rollup.fill().split(") ", 1)[1]  # the SELECT of INSERT INTO t (columns) SELECT ...
         assert sorted(store.conn.execute(f"SELECT * FROM {rollup.table}").fetchall(), key=repr) == \
             sorted(store.conn.execute(select).fetchall(), key=repr), rollup.table
@@ -214,6 +235,9 @@ def check_all(store, zone_name: str) -> None:
     check_sessions(store, days[0].start_ms, days[-1].end_ms)
     check_sessions(store, days[3].start_ms, days[9].end_ms)  # sessions cut by the range
     check_sessions(store, days[3].start_ms + 999, days[3].start_ms + 86_400_000 + 5)
+    check_session_pages(store, days[0].start_ms, days[-1].end_ms)
+    check_session_pages(store, days[3].start_ms, days[9].end_ms)  # sessions cut by the range
+    check_session_pages(store, days[3].start_ms + 999, days[3].start_ms + 86_400_000 + 5)
 
 
 # -- the scenarios ---------------------------------------------------------------------------------------

@@ -78,7 +78,7 @@ def budget_states(store, zone: tzinfo, today: date | None = None) -> list[dict]:
             out.append(state)
             continue
         sel = service.usage_selection(store, tag["id"], billing, fx or Decimal(0), start_ms, end_ms, zone,
-                                      unbilled_only=False)
+                                      unbilled_only=False, summed=True)
         spent = sum((c.amount for c in sel.charges), Decimal(0))
         budget = Decimal(billing.monthly_budget)
         pct = spent / budget * _HUNDRED

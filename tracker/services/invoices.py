@@ -33,6 +33,7 @@ from tracker.services.invoices_profile import (
     parse_billing,
     render_number,
 )
+from tracker.services.invoices_summed import summed_rows
 from tracker.services.invoices_tax import check_parties, tax_block
 from tracker.storage.invoices import InvoiceBook, InvoiceStateError
 
@@ -186,11 +187,22 @@ def _period_ms(inv: dict, zone: tzinfo) -> tuple[int, int]:
 
 
 def usage_selection(store, tag_id: int, billing: ClientBilling, fx: Decimal, start_ms: int, end_ms: int,
-                    zone, unbilled_only: bool = True) -> calc.Selection:
+                    zone, unbilled_only: bool = True, summed: bool = False) -> calc.Selection:
     """What the client's tagged usage in [start_ms, end_ms) comes to under `billing`: only what no standing
-    invoice billed yet (an invoice), or all of it (`unbilled_only` False: a budget's month)."""
+    invoice billed yet (an invoice), or all of it (`unbilled_only` False: a budget's month).
+
+    `summed`: an hour's like rows read as one from the tagged rollup where that charges the same
+    (invoices_summed): the same lines and totals, for a draft's live total or a budget; issuing reads
+    every row (it records each one)."""
     b = book(store)
-    rows = b.client_usage(tag_id, start_ms, end_ms)
+    utc_lo = from_ms(start_ms).date().isoformat()
+    utc_hi = from_ms(end_ms - 1).date().isoformat()
+    billed = b.billed_by_provider_day(utc_lo, utc_hi)
+    rows = None
+    if summed and billing.plan_usage != "plan_share":
+        rows = summed_rows(b, tag_id, start_ms, end_ms, zone, billed, unbilled_only)
+    if rows is None:
+        rows = b.client_usage(tag_id, start_ms, end_ms)
     if not unbilled_only:
         rows = [r | {"billed": None, "billed_as_usage": False} for r in rows if not r.get("withdrawn")]
     if billing.plan_usage == "plan_share":  # usage a subscription plan covered: its share of the plan's price
@@ -199,9 +211,6 @@ def usage_selection(store, tag_id: int, billing: ClientBilling, fx: Decimal, sta
         rows = rows_at_plan_share(store, zone, rows)
     for row in rows:
         row["utc_day"] = from_ms(row["ts_ms"]).date().isoformat()
-    utc_lo = from_ms(start_ms).date().isoformat()
-    utc_hi = from_ms(end_ms - 1).date().isoformat()
-    billed = b.billed_by_provider_day(utc_lo, utc_hi)
     estimated = b.estimated_by_provider_day(utc_lo, utc_hi) if billed else {}
     return calc.charge_rows(rows, billing, fx, billed, estimated)
 
@@ -219,9 +228,12 @@ def contract_currency_problem(name: str, billing: ClientBilling, currency: str) 
 
 
 def compute(store, inv: dict, issue_day: date | None = None, issued_ms: int | None = None,
-            number: str | None = None, require_rate: bool = False) -> Computed:
+            number: str | None = None, require_rate: bool = False, summed: bool = False) -> Computed:
     """The invoice document for `inv` over live usage and the client's terms as they are now (a draft's
-    preview, or the one frozen at issue, when `require_rate` makes every problem an error)."""
+    preview, or the one frozen at issue, when `require_rate` makes every problem an error).
+
+    `summed` (a list's live total): the same document from usage summed per hour where that charges the
+    same (usage_selection); its `usage` then has a row per sum, not per usage row: never to be issued."""
     zone = get_zone(inv["timezone"])
     b = book(store)
     tag = b.client_tag_by_id(inv["client_tag_id"])
@@ -237,7 +249,7 @@ def compute(store, inv: dict, issue_day: date | None = None, issued_ms: int | No
     if problem:
         warnings.append(problem)
     fx = _fx(inv, require_rate)
-    sel = usage_selection(store, tag["id"], billing, fx, *_period_ms(inv, zone), zone)
+    sel = usage_selection(store, tag["id"], billing, fx, *_period_ms(inv, zone), zone, summed=summed)
     since, until = date.fromisoformat(inv["since_day"]), date.fromisoformat(inv["until_day"])
     fees = items_calc.fee_lines(billing, since, until, b.billed_periods(tag["id"]), currency)
     items = b.items(inv["id"])
@@ -287,7 +299,7 @@ def compute(store, inv: dict, issue_day: date | None = None, issued_ms: int | No
         "tax": tax,
         "lines": lines,
         "totals": totals,
-        "usage": {"rows_billed": len(sel.charges), "rows_already_billed": sel.unchanged_rows,
+        "usage": {"rows_billed": sel.rows_billed, "rows_already_billed": sel.unchanged_rows,
                   "rows_unpriced": sel.unpriced_rows},
         "notes": inv["notes"] or "",
         "warnings": warnings,
@@ -407,7 +419,7 @@ def list_invoices(store, status: str | None = None, client: str | None = None) -
     for inv in b.list(status=status, client_tag_id=tag_id):
         if inv["status"] == "draft":
             try:
-                total = compute(store, inv).document["totals"]["total"]
+                total = compute(store, inv, summed=True).document["totals"]["total"]
             except ValueError:
                 total = None
         else:

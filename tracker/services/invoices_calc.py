@@ -119,6 +119,15 @@ class Selection:
     unchanged_rows: int = 0  # already billed and unchanged (locked)
     ignored_billed_currencies: set[str] = field(default_factory=set)
 
+    @property
+    def rows_billed(self) -> int:
+        return sum(usage_rows(c.row) for c in self.charges)
+
+
+def usage_rows(row: dict) -> int:
+    """How many usage rows a row stands for (a row summed per hour stands for several)."""
+    return row.get("rows", 1)
+
 
 def billed_factor(row: dict, billed: dict, estimated: dict) -> tuple[Decimal, str] | None:
     """(billed / estimated) of the row's provider day, or None when the provider reported nothing usable."""
@@ -148,9 +157,9 @@ def charge_rows(rows: list[dict], billing: ClientBilling, fx: Decimal, billed: d
             basis, basis_cost = "rate", row["cost_pico"] or 0
         elif row["cost_pico"] is None:
             if not fresh and not any(token_delta.values()):
-                sel.unchanged_rows += 1  # billed before it lost its price: nothing new to bill
+                sel.unchanged_rows += usage_rows(row)  # billed before it lost its price: nothing new to bill
             else:
-                sel.unpriced_rows += 1
+                sel.unpriced_rows += usage_rows(row)
             continue
         else:
             factor = billed_factor(row, billed, estimated)
@@ -165,7 +174,7 @@ def charge_rows(rows: list[dict], billing: ClientBilling, fx: Decimal, billed: d
         revised = any(token_delta.values())
         repriced = billing.adjust_reprices and same_basis and basis != "rate" and delta["cost_pico"] != 0
         if (not fresh and not revised and not repriced) or (row.get("billed") is not None and not any(delta.values())):
-            sel.unchanged_rows += 1
+            sel.unchanged_rows += usage_rows(row)
             continue
         if basis == "rate":
             amount = sum((Decimal(token_delta[f]) * rates[_RATE_OF_FIELD[f]] for f in TOKEN_FIELDS), Decimal(0))
@@ -255,7 +264,7 @@ def build_lines(sel: Selection, billing: ClientBilling, group_by: str, zone: tzi
             "exact": Decimal(0), "cost_pico": 0, "numbers": set(), **{f: 0 for f in (*TOKEN_FIELDS, "requests")},
         })
         line["bases"].add(charge.basis)
-        line["rows"] += 1
+        line["rows"] += usage_rows(charge.row)
         line["exact"] += charge.amount
         line["cost_pico"] += charge.basis_cost_pico
         for f in (*TOKEN_FIELDS, "requests"):

@@ -267,6 +267,7 @@ class _Item:
     from_bucket: bool
     tool_use: bool | None = None
     unit: tuple = ()
+    sessions: frozenset = frozenset()  # agentic sessions' work on a model: the sessions it sums
 
 
 def _scan(store: Store, settings: NudgeSettings, zone: tzinfo, start_ms: int, end_ms: int,
@@ -277,8 +278,9 @@ def _scan(store: Store, settings: NudgeSettings, zone: tzinfo, start_ms: int, en
     tool use and a short output, but the session it ends is agentic work. Agentic sessions are only
     counted (their requests and when they were made), so where the sessions rollup is live they are
     read from it, as one item per model and stretch of time between `cuts` (the bounds of every span
-    the analysis tallies: the same tallies as one item per request); simple sessions and requests
-    without a session are read request by request (they are priced, and shown as examples).
+    the analysis tallies: the same tallies as one item per request), one item per model and stretch
+    for all of them (with the sessions it sums); simple sessions and requests without a session are
+    read request by request (they are priced, and shown as examples).
     """
     thresholds = {"max_output": settings.max_output_tokens, "max_reasoning": settings.max_reasoning_tokens,
                   "max_fresh": settings.max_fresh_input_tokens}
@@ -286,12 +288,9 @@ def _scan(store: Store, settings: NudgeSettings, zone: tzinfo, start_ms: int, en
     if parts is None:
         items = _request_items(q.iter_events(store, start_ms, end_ms), settings)
     else:
-        agentic = {(p.source, p.session) for p in parts if p.not_simple}
-        simple = sorted({(p.source, p.session) for p in parts} - agentic)
-        items = _request_items(q.unit_requests(store, start_ms, end_ms, simple), settings)
-        items += [_Item(p.source, p.model, None, p.first_ms, None, Tokens(), p.requests, None, False, False, False,
-                        None, ("session", p.source, p.session))
-                  for p in parts if (p.source, p.session) in agentic and p.model]
+        items = _request_items(q.unit_requests(store, start_ms, end_ms, parts.simple), settings)
+        items += [_Item(w.source, w.model, None, w.first_ms, None, Tokens(), w.requests, None, False, False, False,
+                        None, ("sessions", w.source), w.sessions) for w in parts.agentic]
     return items + _bucket_items(store, settings, zone, start_ms, end_ms)
 
 
@@ -381,10 +380,11 @@ class _Tally:
     simple_items: list[_Item] = field(default_factory=list)
     units: set = field(default_factory=set)  # sessions (or lone requests) that used the model
     simple_units: set = field(default_factory=set)
+    agentic_sessions: set = field(default_factory=set)  # of items that sum agentic sessions (one source)
 
     @property
     def sessions(self) -> int:
-        return sum(1 for u in self.units if u[0] != "day")
+        return sum(1 for u in self.units if u[0] != "day") + len(self.agentic_sessions)
 
     @property
     def simple_sessions(self) -> int:
@@ -399,7 +399,10 @@ def _tally(items: Iterable[_Item], start_ms: int, end_ms: int) -> dict[tuple[str
         t = tallies[(item.source, item.model)]
         t.requests += item.requests
         t.first_ms = item.ts_ms if t.first_ms is None else min(t.first_ms, item.ts_ms)
-        t.units.add(item.unit)
+        if item.sessions:
+            t.agentic_sessions |= item.sessions
+        else:
+            t.units.add(item.unit)
         if item.simple:
             t.simple_requests += item.requests
             t.simple_items.append(item)

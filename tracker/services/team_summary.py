@@ -265,8 +265,7 @@ def _roi(store: Store, zone: tzinfo, win: Window, week_end: date, layout: Layout
 
 
 def _project_names(store: Store) -> list[str]:
-    rows = store.aggregate([Window("all", date(1970, 1, 1), 0, 2**62)], group_by=["project"])
-    return [r["project"] for r in rows if isinstance(r.get("project"), str)]
+    return store.project_names()
 
 
 def _nudges(store: Store, pricer: Pricer, zone: tzinfo, at_ms: int,

@@ -9,10 +9,11 @@ from decimal import Decimal
 from tracker.core.timeutil import zone_label
 from tracker.core.wording import counted
 from tracker.services import tagging
-from tracker.services.reports import projects_report, sessions_report, usage_report
+from tracker.services.reports import projects_report, sessions_page, usage_report
 from tracker.storage import Store
 
 USAGE_VIEWS = {"daily": "Daily rows", "sessions": "Sessions", "projects": "Projects"}
+SESSIONS_ORDER = "first_seen"  # the sessions view's first order: newest first
 # On a narrow screen these columns go first, in this order (the figures people look for stay).
 NARROW_HIDES = ("session", "cache_write_tokens", "unpriced_requests", "cache_read_tokens", "models", "input_tokens")
 # cost and requests first: the token columns push whatever follows them off a laptop's screen
@@ -37,20 +38,38 @@ class UsageTable:
     view: str = ""
     since: date | None = None  # the local days the rows cover: tagging a row tags that range only
     until: date | None = None
+    # The sessions view reads a page at a time (reports.sessions_page): `rows` are the first of
+    # `total_rows`, in the order of the column `order`; more_rows reads the next ones. None: all rows.
+    total_rows: int | None = None
+    order: str = ""
+    descending: bool = False
+
+    @property
+    def paged(self) -> bool:
+        return self.total_rows is not None
+
+    @property
+    def complete(self) -> bool:
+        return self.total_rows is None or len(self.rows) >= self.total_rows
 
 
-def usage_table(store: Store, zone: tzinfo, view: str, since: date, until: date) -> UsageTable:
+def usage_table(store: Store, zone: tzinfo, view: str, since: date, until: date, order: str = SESSIONS_ORDER,
+                descending: bool = True) -> UsageTable:
+    """The rows of a view over [since, until]; the sessions view's first page in the order of the column
+    `order` (newest first by default: a year is tens of thousands of sessions)."""
     if view not in _COLUMNS:
         raise ValueError(f"unknown usage view {view!r}; choose one of {', '.join(USAGE_VIEWS)}")
     if view == "daily":
         report = usage_report(store, zone, "day", by="model", since=since, until=until)
     elif view == "sessions":
-        report = sessions_report(store, zone, since=since, until=until)
+        report = sessions_page(store, zone, since, until, order, descending)
     else:
         report = projects_report(store, zone, since=since, until=until)
     columns = _COLUMNS[view]
     totals = report["totals"]
-    summary = (f"{len(report['rows'])} rows · {report['since']} to {report['until']} "
+    total_rows = report.get("total_rows")
+    count = len(report["rows"]) if total_rows is None else total_rows
+    summary = (f"{count} rows · {report['since']} to {report['until']} "
                f"(days in {zone_label(report['timezone'])}) · "
                f"estimated cost ${Decimal(totals['cost_usd'] or 0):,.2f}")
     if totals.get("plan_covered_usd") is not None:
@@ -70,7 +89,16 @@ def usage_table(store: Store, zone: tzinfo, view: str, since: date, until: date)
         paid = sum(Decimal(b["billed_usd"]) for b in billed)
         summary += f" · where providers bill: estimated ${est:,.2f}, billed ${paid:,.2f}"
     return UsageTable([c for c, _ in columns], [h for _, h in columns], report["rows"], summary, billed, view,
-                      date.fromisoformat(report["since"]), date.fromisoformat(report["until"]))
+                      date.fromisoformat(report["since"]), date.fromisoformat(report["until"]), total_rows,
+                      order if total_rows is not None else "", descending)
+
+
+def more_rows(store: Store, zone: tzinfo, table: UsageTable) -> list[dict]:
+    """The next page of a paged table's rows (none when it is complete)."""
+    if table.complete:
+        return []
+    return sessions_page(store, zone, table.since, table.until, table.order, table.descending,
+                         offset=len(table.rows))["rows"]
 
 
 def _glob_literal(text: str) -> str:

@@ -14,6 +14,7 @@ from datetime import date
 from typing import Any
 
 from tracker.core.timeutil import UTC, now_ms, windows
+from tracker.storage.rollups import NULL_TEXT_KEY, TAGGED
 
 INVOICE_STATUSES = ("draft", "issued", "paid", "void")
 # A row's share of an invoice counts while the invoice stands (a void one no longer does).
@@ -103,8 +104,9 @@ class InvoiceBook:
             )
 
     # -- usage ------------------------------------------------------------------
-    def client_usage(self, tag_id: int, start_ms: int, end_ms: int) -> list[dict]:
-        """The client's tagged usage rows in [start_ms, end_ms), events and buckets,
+    def client_usage(self, tag_id: int, start_ms: int, end_ms: int,
+                     tables: Sequence[str] = ("events", "buckets")) -> list[dict]:
+        """The client's tagged usage rows in [start_ms, end_ms) of `tables` (events and buckets),
         each with what standing invoices already billed of it (`billed_*`, None when never billed)."""
         billed_cols = ", ".join(f"SUM(iu.{c}) AS {c}" for c in SNAPSHOT_FIELDS)
         standing = ", ".join(f"'{s}'" for s in COUNTING_STATUSES)
@@ -123,6 +125,8 @@ class InvoiceBook:
         }
         result: list[dict] = []
         for table, (ts_expr, project_expr, session_expr) in parts.items():
+            if table not in tables:
+                continue
             model_expr = "u.model" if table == "events" else "COALESCE(u.model, u.kind)"
             sql = (
                 f"WITH covered AS ({covered}) "
@@ -158,6 +162,34 @@ class InvoiceBook:
                 row["withdrawn"] = True
                 result.append(row)
         return result
+
+    def client_usage_hours(self, tag_id: int, hours: Sequence[tuple[int, int]]) -> list[dict]:
+        """The client's tagged events in whole UTC hours ([start_ms, end_ms) pairs on hour bounds), summed per
+        hour, source, account, model, project and priced or not from the tagged rollup (storage.rollups):
+        rows shaped as client_usage's, never billed, each with the number of events it sums (`rows`)."""
+        result: list[dict] = []
+        sql = (f"SELECT source, account, hour_ms, model, NULLIF(project, {NULL_TEXT_KEY}), input_tokens, "
+               "cache_read_tokens, cache_write_5m_tokens + cache_write_1h_tokens, output_tokens, requests, "
+               f"CASE WHEN priced_key THEN cost_pico END, n FROM {TAGGED.table} "
+               "WHERE tag_key = ? AND hour_ms >= ? AND hour_ms < ? ORDER BY hour_ms, source, account, model, project")
+        for start_ms, end_ms in hours:
+            for r in self.conn.execute(sql, (tag_id, start_ms, end_ms)):
+                row = _usage_row("events", (*r[:2], None, *r[2:5], None, *r[5:11], *(None,) * 6, None, 0, None))
+                row["rows"] = r[11]
+                result.append(row)
+        return result
+
+    def tagged_rollup_live(self) -> bool:
+        return TAGGED.table in self.store.live_rollups()
+
+    def billed_events_between(self, tag_id: int, start_ms: int, end_ms: int) -> bool:
+        """Whether a standing invoice of the client billed events dated in [start_ms, end_ms)."""
+        standing = ", ".join(f"'{s}'" for s in COUNTING_STATUSES)
+        return self.conn.execute(
+            f"SELECT EXISTS (SELECT 1 FROM invoice_usage iu JOIN invoices i ON i.id = iu.invoice_id "
+            f"AND i.status IN ({standing}) AND i.client_tag_id = ? "
+            "WHERE iu.usage_table = 'events' AND iu.ts_ms >= ? AND iu.ts_ms < ?)", (tag_id, start_ms, end_ms)
+        ).fetchone()[0] == 1
 
     def estimated_by_provider_day(self, since_day: str, until_day: str) -> dict[tuple[str, str, str], int]:
         """Estimated cost (picodollars) of ALL usage per (source, account, UTC day) over [since_day, until_day].

@@ -669,3 +669,24 @@ def m130_project_and_session_rollups(db: Database) -> None:
     # Requests without a session by time: nudges read them one by one (each is its own unit of work),
     # and the sessions from the rollup.
     db.execute("CREATE INDEX events_lone_ts ON events (ts_ms) WHERE session IS NULL OR session = ''")
+
+
+@migrations()
+def m140_tagged_usage_rollup(db: Database) -> None:
+    # A rollup of tagged events per tag, hour, source, account, model and project (storage.rollups),
+    # kept by triggers like the others, so that an invoice draft's live total and a client's budget
+    # read hundreds of rows instead of every request of the month.
+    from tracker.storage.rollups import TAGGED_V1
+
+    TAGGED_V1.build(db)
+
+
+@migrations()
+def m140_session_totals_rollup(db: Database) -> None:
+    # One row per session (storage.rollups), kept by triggers, indexed by its first request: the Usage
+    # page lists the newest sessions of a year a page at a time (storage.session_pages).
+    from tracker.storage.rollups import SESSION_TOTALS_INDEXES_V1, SESSION_TOTALS_V1
+
+    SESSION_TOTALS_V1.build(db)
+    for sql in SESSION_TOTALS_INDEXES_V1:
+        db.execute(sql)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
+import orjson
+
 from tracker.core.timeutil import Window, now_ms
 from tracker.core.tokens import Tokens
 from tracker.storage import rollup_reads
@@ -81,35 +83,54 @@ _NOT_SIMPLE_TOTAL = ("(h.tools > 0 OR h.max_output > :max_output OR h.max_reason
 
 
 @dataclass(frozen=True, slots=True)
-class SessionPart:
-    """A session's requests on one model within one segment of time: when the first was, how many
-    requests (each row one at least), and whether any of them was not simple."""
+class AgenticWork:
+    """The requests on one model of the agentic sessions (those with a request that is not simple) within one
+    segment of time: when the first was, how many (each row one at least), and which sessions made them."""
 
     source: str
-    session: str
     model: str
     first_ms: int
     requests: int
-    not_simple: bool
+    sessions: frozenset[str]
+
+
+@dataclass(frozen=True, slots=True)
+class SessionWork:
+    simple: list[tuple[str, str]]  # (source, session) of the sessions whose every request is simple
+    agentic: list[AgenticWork]
 
 
 def session_parts(store: Store, start_ms: int, end_ms: int, cuts: Sequence[int],
-                  thresholds: dict[str, int]) -> list[SessionPart] | None:
-    """The session requests of [start_ms, end_ms) as parts that never cross a cut, from the sessions
-    rollup (the rows that cross a cut or the range's edge from their events); None when the rollup
-    is not live. `thresholds`: max_output, max_reasoning, max_fresh. The caller holds a snapshot."""
+                  thresholds: dict[str, int]) -> SessionWork | None:
+    """The sessions of [start_ms, end_ms): the simple ones, and the agentic ones' work per segment between
+    the cuts and model, from the sessions rollup (the rows that cross a cut or the range's edge from their
+    events), added up by SQLite (tens of thousands of session parts a month); None when the rollup is not
+    live. `thresholds`: max_output, max_reasoning, max_fresh. The caller holds a snapshot."""
     if SESSIONS.table not in store.live_rollups() or end_ms <= start_ms:
         return None
     bounds = sorted({start_ms, end_ms, *(c for c in cuts if start_ms < c < end_ms)})
     segments = [Window(str(i), None, lo, hi) for i, (lo, hi) in enumerate(zip(bounds, bounds[1:]))]
     params = rollup_reads.load_session_windows(store.conn, segments, None) | thresholds
-    total = f"h.source, h.session, h.model, h.first_ms, h.requests_min1, {_NOT_SIMPLE_TOTAL}"
-    event = (f"e.source, e.session, e.model, MIN(e.ts_ms), SUM(COALESCE(NULLIF(e.requests, 0), 1)), "
+    total = f"w.label, h.source, h.session, h.model, h.first_ms, h.requests_min1, {_NOT_SIMPLE_TOTAL}"
+    event = (f"w.label, e.source, e.session, e.model, MIN(e.ts_ms), SUM(COALESCE(NULLIF(e.requests, 0), 1)), "
              f"MAX(NOT {SIMPLE_SQL.format(r='e')})")
     # a session named '' is no session (services.nudges: each of its requests is its own unit)
-    sql = rollup_reads.session_parts_sql(total, event, None, " AND h.session != ''",
-                                         " AND e.session != '' GROUP BY w.label, 1, 2, 3")
-    return [SessionPart(*r[:5], bool(r[5])) for r in store.conn.execute(sql, params)]
+    parts = rollup_reads.session_parts_sql(total, event, None, " AND h.session != ''",
+                                           " AND e.session != '' GROUP BY w.label, 2, 3, 4")
+    sql = (f"WITH parts(label, source, session, model, first_ms, requests, not_simple) AS MATERIALIZED ({parts}), "
+           "kinds AS (SELECT source, session, MAX(not_simple) AS agentic FROM parts GROUP BY 1, 2) "
+           "SELECT 0, source, session, NULL, NULL, NULL FROM kinds WHERE NOT agentic "
+           # (a session's parts on a model in a segment repeat it: the set below keeps it once)
+           "UNION ALL SELECT 1, p.source, json_group_array(p.session), p.model, MIN(p.first_ms), SUM(p.requests) "
+           "FROM parts p WHERE (p.source, p.session) IN (SELECT source, session FROM kinds WHERE agentic) "
+           "AND p.model != '' GROUP BY p.label, p.source, p.model")
+    simple, agentic = [], []
+    for r in store.conn.execute(sql, params):
+        if r[0]:
+            agentic.append(AgenticWork(r[1], r[3], r[4], r[5], frozenset(orjson.loads(r[2]))))
+        else:
+            simple.append((r[1], r[2]))
+    return SessionWork(sorted(simple), agentic)
 
 
 def unit_requests(store: Store, start_ms: int, end_ms: int,

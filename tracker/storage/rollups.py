@@ -12,6 +12,11 @@ of each rollup within the same transaction:
   a local day in any whole-hour zone is a union of UTC hours, and the part of
   a window that is not (a +05:30 zone's midnight) is read from events
   (rollup_reads).
+- `events_tagged_hourly` (m140): sums of tagged events per tag, UTC hour,
+  source, account, model, project and priced or not: a client's usage as
+  the invoice arithmetic groups it (services.invoices.usage_selection).
+- `session_totals` (m140): one row per session, its sums and first and last
+  request (the Usage page's sessions, a page at a time).
 - `events_sessions`: sums per UTC day, session, source, model and project,
   with the first and last request time of each. A session lives for minutes
   or hours, so a row answers every window that holds all of it; only the rows
@@ -263,8 +268,39 @@ SESSIONS_V1 = KeyedRollup(
     where="{r}.session IS NOT NULL",
     watched=("source", "session", "model", "project", "tool_use"),
 )
+# A client's usage (m140): tagged events per tag, UTC hour, source, account, model, project and whether
+# they have a cost, so that an invoice's live total and a client's monthly budget sum hundreds of rows
+# instead of every request of the month (services.invoices.usage_selection). The tag leads the key: a
+# client's hours are one stretch of the table. Priced and unpriced rows stay apart, as the invoice
+# arithmetic treats them apart (an unpriced row is counted, never billed at $0).
+TAGGED_V1 = KeyedRollup(
+    "events_tagged_hourly",
+    (TAG_KEY, HOUR_KEY, Key("source", "{r}.source"), Key("account", "{r}.account"), Key("model", "{r}.model"),
+     text_key("project"), Key("priced_key", "({r}.cost_pico IS NOT NULL)", type="INTEGER")),
+    MEASURES_V1,
+    where="COALESCE({r}.manual_tag_id, {r}.rule_tag_id, 0) <> 0",
+    watched=("source", "account", "model", "project", "manual_tag_id", "rule_tag_id"),
+)
+# One row per session (m140): its sums, its first and last request and what nudges judge it by, so that the
+# newest sessions of a range (or the costliest, ...) are a query of a page of rows (storage.session_pages);
+# sessions that cross the range's edge are read from events. Indexed by the first request (the Usage page
+# lists sessions by when they started, newest first) and by the last: the sessions inside a range, their
+# number, those that cross a time and the costliest are found in the indexes alone (a lookup in the table
+# by a session's text key costs microseconds: tens of thousands of them, a tenth of a second).
+SESSION_TOTALS_V1 = KeyedRollup(
+    "session_totals",
+    (Key("source", "{r}.source"), Key("session", "{r}.session")),
+    MEASURES_V1 + NUDGE_MEASURES_V1,
+    extremes=(Extreme("first_ms", "MIN", "{r}.ts_ms"), Extreme("last_ms", "MAX", "{r}.ts_ms"), *NUDGE_EXTREMES_V1),
+    where="{r}.session IS NOT NULL",
+    watched=("source", "session", "tool_use"),
+)
+SESSION_TOTALS_INDEXES_V1 = ("CREATE INDEX session_totals_first ON session_totals (first_ms, last_ms, priced, cost_pico)",
+                             "CREATE INDEX session_totals_last ON session_totals (last_ms, first_ms)")
 # today's definitions: storage.bulk refills them, the readers (storage.rollup_reads) read them
 HOURLY = HOURLY_V4
 PROJECTS = PROJECTS_V1
 SESSIONS = SESSIONS_V1
-LIVE_ROLLUPS = (HOURLY, PROJECTS, SESSIONS)
+TAGGED = TAGGED_V1
+SESSION_TOTALS = SESSION_TOTALS_V1
+LIVE_ROLLUPS = (HOURLY, PROJECTS, SESSIONS, TAGGED, SESSION_TOTALS)

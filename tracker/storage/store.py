@@ -21,11 +21,11 @@ from tracker.core.records import BILLED_BREAKDOWNS, BilledLine, Cursor, UsageBuc
 from tracker.core.units import units_text
 from tracker.core.timeutil import Window, now_ms
 from tracker.storage.db import StoreError, backup, connect, damaged_message, migrate
-from tracker.storage import quick, rollup_reads
+from tracker.storage import quick, rollup_reads, session_pages
 from tracker.storage.migrations import PARTLY_PRICED_SQL, TOKEN_COLUMNS
 from tracker.storage.quick import read_key, stored_key  # noqa: F401  (the store's names too)
 from tracker.storage.recovery import backup_if_due, list_backups
-from tracker.storage.rollups import LIVE_ROLLUPS
+from tracker.storage.rollups import LIVE_ROLLUPS, NULL_TEXT_KEY, PROJECTS
 from tracker.storage.transactions import NULL_PARAM, write_database, write_transaction
 from tracker.storage.value import BUCKET_USER_SQL, EFFECTIVE_TAG_SQL, UNTAGGED, ValueQueries
 
@@ -496,7 +496,30 @@ class Store(ValueQueries):
         """Per session (source and session id) with usage in [start_ms, end_ms): its first and last request
         there, its models, its project (rollup_reads.session_rows), and the sums of that usage."""
         with self.read_snapshot():
+            if session_pages.live(self.live_rollups()):  # one row per session
+                return session_pages.every(self.conn, start_ms, end_ms, sources)
             return rollup_reads.session_rows(self.conn, start_ms, end_ms, sources, self.live_rollups())
+
+    def project_names(self) -> list[str]:
+        """Every project name the usage carries (events and provider buckets), sorted: the project rollup's
+        names where it is live (its keys only, no sums)."""
+        events = (f"SELECT DISTINCT project FROM {PROJECTS.table} WHERE project != {NULL_TEXT_KEY}"
+                  if PROJECTS.table in self.live_rollups() else
+                  "SELECT DISTINCT project FROM events WHERE project IS NOT NULL")
+        with self.read_snapshot():
+            rows = self.conn.execute(f"{events} UNION SELECT {GROUP_KEYS['project'][1]} FROM buckets b").fetchall()
+        return sorted(r[0] for r in rows if isinstance(r[0], str))
+
+    def session_page(self, start_ms: int, end_ms: int, sources: Sequence[str] | None, order: str, descending: bool,
+                     offset: int, limit: int) -> session_pages.SessionPage | None:
+        """Rows offset..offset+limit of `sessions` ordered by a public column, with the count and sums of all
+        of them (storage.session_pages); None when the session totals cannot answer (not live, or a column
+        they do not hold)."""
+        with self.read_snapshot():
+            if not session_pages.live(self.live_rollups()):
+                return None
+            return session_pages.page(self.conn, start_ms, end_ms, sources, order, descending, offset, limit,
+                                      self.live_rollups())
 
     # -- re-pricing -------------------------------------------------------
     def iter_event_pricing(self, since_ms: int | None = None, batch_size: int = 5000):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from decimal import Decimal
 
-from PySide6.QtCore import QAbstractTableModel, QDate, QEvent, QModelIndex, QSortFilterProxyModel, Qt, Slot
+from PySide6.QtCore import QAbstractTableModel, QDate, QEvent, QModelIndex, QSortFilterProxyModel, Qt, Signal, Slot
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QComboBox, QDateEdit, QHBoxLayout, QLabel, QLineEdit, QMenu, QPushButton, QTableView
 
@@ -14,7 +14,9 @@ from tracker.gui.components import FillPage, label, style_table
 from tracker.gui.menu_model import source_label
 from tracker.gui.model import DashboardModel
 from tracker.gui.theme import SPACE_S, active, usd
-from tracker.services.usage import NARROW_HIDES, USAGE_VIEWS, UsageTable, tag_names, tag_rows, usage_table
+from tracker.services.usage import (
+    NARROW_HIDES, SESSIONS_ORDER, USAGE_VIEWS, UsageTable, more_rows, tag_names, tag_rows, usage_table,
+)
 
 DEFAULT_DAYS = 30
 
@@ -54,16 +56,43 @@ def _sort_key(value):
 
 
 class UsageTableModel(QAbstractTableModel):
+    """The rows of a UsageTable; a paged one (the sessions) asks for its next page when the view scrolls to
+    its end (canFetchMore / fetchMore: `moreWanted`, answered by append_rows)."""
+
     SORT_ROLE = Qt.ItemDataRole.UserRole + 1
+    moreWanted = Signal()
 
     def __init__(self, parent=None):
         super().__init__(parent)
         self.table = UsageTable(columns=[], headers=[], rows=[])
+        self.fetching = False  # a page asked for and not yet answered
 
     def set_table(self, table: UsageTable) -> None:
         self.beginResetModel()
         self.table = table
+        self.fetching = False
         self.endResetModel()
+
+    def canFetchMore(self, parent=QModelIndex()) -> bool:
+        return not parent.isValid() and not self.table.complete and not self.fetching
+
+    def fetchMore(self, parent=QModelIndex()) -> None:
+        if self.canFetchMore(parent):
+            self.fetching = True
+            self.moreWanted.emit()
+
+    def append_rows(self, table: UsageTable, rows: list[dict]) -> None:
+        """The next page of `table` (dropped when another table is shown since it was asked for)."""
+        if table is not self.table:
+            return
+        self.fetching = False
+        if rows:
+            first = len(self.table.rows)
+            self.beginInsertRows(QModelIndex(), first, first + len(rows) - 1)
+            self.table.rows.extend(rows)
+            self.endInsertRows()
+        else:  # the range changed under it (a sync): what is there is all there will be
+            self.table.total_rows = len(self.table.rows)
 
     def rowCount(self, parent=QModelIndex()) -> int:
         return 0 if parent.isValid() else len(self.table.rows)
@@ -99,9 +128,24 @@ class UsageTableModel(QAbstractTableModel):
 
 
 class SortProxy(QSortFilterProxyModel):
+    """Sorts the loaded rows; a paged table is sorted by the database instead (`sortWanted`: the page reads
+    its first page again in that order), as the loaded rows are only the first of it."""
+
+    sortWanted = Signal(int, Qt.SortOrder)
+
     def lessThan(self, left: QModelIndex, right: QModelIndex) -> bool:
         role = UsageTableModel.SORT_ROLE
         return left.data(role) < right.data(role)
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        source = self.sourceModel()
+        if column >= 0 and isinstance(source, UsageTableModel) and source.table.paged:
+            self.sortWanted.emit(column, order)
+            return
+        super().sort(column, order)
+
+    def keep_source_order(self) -> None:
+        super().sort(-1)
 
 
 class UsagePage(FillPage):
@@ -141,6 +185,9 @@ class UsagePage(FillPage):
 
         self.table_model = UsageTableModel(self)
         self.proxy = SortProxy(self)
+        # the sessions' order (read from the database a page at a time): newest first to begin with
+        self._session_order = (SESSIONS_ORDER, True)
+        self._hidden_note = ""  # the columns hidden to fit the window, said after the summary
         self.proxy.setSourceModel(self.table_model)
         self.proxy.setFilterKeyColumn(-1)
         self.proxy.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
@@ -157,12 +204,15 @@ class UsagePage(FillPage):
         self.totals = self.add(label("", "muted", wrap=True))
 
         self.filter.textChanged.connect(self.proxy.setFilterFixedString)
+        self.proxy.sortWanted.connect(self._sort_in_database)
+        self.table_model.moreWanted.connect(self._read_more)
         show.clicked.connect(self._show_clicked)
         self.view.currentIndexChanged.connect(self._show_clicked)
         model.dayRequested.connect(self.show_day)
         model.snapshotChanged.connect(self._on_snapshot)
         self._stale = False
         self._reads = model.reads(self._show_table, self._show_read_error)  # off the GUI thread in the app
+        self._more_reads = model.reads(self._append_rows, self._show_more_error)  # the next page of sessions
         self.reload()
 
     def _today(self) -> date:
@@ -251,11 +301,39 @@ class UsagePage(FillPage):
         since, until = self._dates()
         self._stale = False
         view = self.view.currentData()
-        self._reads.read(lambda ctx: usage_table(ctx.store, ctx.zone(), view, since, until))
+        order, descending = self._session_order
+        self._reads.read(lambda ctx: usage_table(ctx.store, ctx.zone(), view, since, until, order, descending))
 
     def _show_table(self, table: UsageTable) -> None:
         self.table_model.set_table(table)
+        self.table.scrollToTop()  # a new answer (another order of the sessions) is read from its first row
+        if table.paged:  # the rows come in the database's order: the header shows it
+            self.proxy.keep_source_order()
+            header = self.table.horizontalHeader()
+            header.blockSignals(True)
+            header.setSortIndicator(table.columns.index(table.order), Qt.SortOrder.DescendingOrder
+                                    if table.descending else Qt.SortOrder.AscendingOrder)
+            header.blockSignals(False)
         self._fit_columns()
+
+    @Slot(int, Qt.SortOrder)
+    def _sort_in_database(self, column: int, order: Qt.SortOrder) -> None:
+        """A click on a paged table's header: its first page again, in that column's order."""
+        self._session_order = (self.table_model.table.columns[column], order == Qt.SortOrder.DescendingOrder)
+        self.reload()
+
+    @Slot()
+    def _read_more(self) -> None:
+        table = self.table_model.table
+        self._more_reads.read(lambda ctx: (table, more_rows(ctx.store, ctx.zone(), table)))
+
+    def _append_rows(self, answer: tuple[UsageTable, list[dict]]) -> None:
+        self.table_model.append_rows(*answer)
+        self._show_summary()
+
+    def _show_more_error(self, text: str) -> None:
+        self.table_model.fetching = False
+        self._notify(f"Could not read more sessions: {text}")
 
     def _show_read_error(self, text: str) -> None:
         self._notify(f"Could not read the usage: {text}")
@@ -276,8 +354,15 @@ class UsagePage(FillPage):
             if column in table.columns:
                 header.setSectionHidden(table.columns.index(column), True)
                 hidden.append(table.headers[table.columns.index(column)])
-        note = f" · hidden to fit the window: {', '.join(hidden)}" if hidden else ""
-        self.totals.setText(table.summary + note)
+        self._hidden_note = f" · hidden to fit the window: {', '.join(hidden)}" if hidden else ""
+        self._show_summary()
+
+    def _show_summary(self) -> None:
+        table = self.table_model.table
+        loaded = ""
+        if not table.complete:
+            loaded = f" · {len(table.rows):,} shown: scroll down for more"
+        self.totals.setText(table.summary + loaded + self._hidden_note)
 
     def eventFilter(self, watched, event) -> bool:
         # The table's own width, not the page's: a page filled while hidden (its read finished

@@ -1,0 +1,245 @@
+"""The sessions of a range a page at a time, in any order a column gives, from the session totals.
+
+Store.sessions (rollup_reads.session_rows) answers every session of a range: a year is
+tens of thousands of rows. A page of them reads:
+
+- the sessions wholly inside the range from `session_totals` (one row per session), sorted and
+  cut by SQLite (ORDER BY ... LIMIT), their project and models then from the sessions rollup for
+  the page's sessions only;
+- the few sessions that cross the range's edge (their part inside only) from their events, by the
+  session index, sorted in with the same key.
+
+Every row, sum and order equals Store.sessions sorted by the same key (a test keeps them equal);
+ties are ordered by source and session. Columns a session row does not hold (project, models) are
+not sorted here: None from `page`.
+"""
+
+from __future__ import annotations
+
+import heapq
+import sqlite3
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import orjson
+
+from tracker.core.timeutil import Window
+from tracker.storage import rollup_reads
+from tracker.storage.migrations import TOKEN_COLUMNS
+from tracker.storage.rollup_reads import _EVENT_MEASURE, MEASURES, _source_filter
+from tracker.storage.rollups import DAY_KEY, HOURLY, MEASURES_V1, NULL_TEXT_KEY, SESSION_TOTALS, SESSIONS
+
+# public column -> its value over a session_totals row (alias t) and over a session row (dict). A session
+# with no priced row has every row unpriced (each counts one unpriced request at least): its cost is
+# unknown (NULL), not $0 (core.report_figures.all_unpriced).
+SORTABLE = {
+    "first_seen": ("t.first_ms", lambda r: r["first_ms"]),
+    "last_seen": ("t.last_ms", lambda r: r["last_ms"]),
+    "source": ("t.source", lambda r: r["source"]),
+    "session": ("t.session", lambda r: r["session"]),
+    "requests": ("t.requests", lambda r: r["requests"]),
+    "cost_usd": ("CASE WHEN t.priced = 0 THEN NULL ELSE t.cost_pico END",
+                 lambda r: None if not r["priced_rows"] else r["cost_pico"]),
+    "input_tokens": ("t.input_tokens", lambda r: r["input_tokens"]),
+    "cache_read_tokens": ("t.cache_read_tokens", lambda r: r["cache_read_tokens"]),
+    "cache_write_tokens": ("t.cache_write_5m_tokens + t.cache_write_1h_tokens",
+                           lambda r: r["cache_write_5m_tokens"] + r["cache_write_1h_tokens"]),
+    "output_tokens": ("t.output_tokens", lambda r: r["output_tokens"]),
+    "reasoning_tokens": ("t.reasoning_tokens", lambda r: r["reasoning_tokens"]),
+    "unpriced_requests": ("t.unpriced", lambda r: r["unpriced_requests"]),
+    "partly_priced_requests": ("t.partly", lambda r: r["partly_priced_requests"]),
+}
+_INSIDE = "t.first_ms >= :lo AND t.last_ms < :hi"
+# the sessions that cross the range's start, and those inside it at the start that cross its end: each
+# a stretch of one index (rollups.SESSION_TOTALS_INDEXES_V1)
+_CROSSING = ("SELECT t.source, t.session FROM {table} t INDEXED BY session_totals_last "
+             "WHERE t.last_ms >= :lo AND t.first_ms < :lo{where} UNION ALL "
+             "SELECT t.source, t.session FROM {table} t INDEXED BY session_totals_first "
+             "WHERE t.first_ms >= :lo AND t.first_ms < :hi AND t.last_ms >= :hi{where}")
+# the measures (rollups.MEASURES_V1) of a session row's figures, in _sums' order
+_LONE_MEASURES = (*TOKEN_COLUMNS, "requests", "cost_pico", "unpriced", "partly", "priced")
+
+
+@dataclass
+class SessionPage:
+    rows: list[dict]  # Store.sessions' rows, in the order asked
+    total_rows: int  # the sessions of the whole range
+    sums: dict  # the figures of a session row summed over the range's sessions (priced_rows: their sum)
+
+
+def live(live_rollups: set[str]) -> bool:
+    """Whether a page can be read: the session totals, the sessions rollup (projects, models) and the
+    hourly rollup (the sums) are all live."""
+    return {SESSION_TOTALS.table, SESSIONS.table, HOURLY.table} <= live_rollups
+
+
+def sort_key(column: str):
+    """(value) -> a key that orders like SQLite (NULL first), then source and session."""
+    value = SORTABLE[column][1]
+
+    def key(row: dict) -> tuple:
+        v = value(row)
+        return (0, 0) if v is None else (1, v), row["source"], row["session"]
+    return key
+
+
+def _row(source, session, first_ms, last_ms, project, models, measures: Sequence[int]) -> dict:
+    at = dict(zip(MEASURES, measures))
+    row = {"session": session, "source": source, "first_ms": first_ms, "last_ms": last_ms, "project": project,
+           "models": sorted(models)}
+    for column in TOKEN_COLUMNS:
+        row[column] = at[column]
+    row["requests"], row["cost_pico"] = at["requests"], at["cost_pico"]
+    row["unpriced_requests"], row["partly_priced_requests"] = at["unpriced"], at["partly"]
+    row["priced_rows"] = at["priced"]
+    return row
+
+
+def _load_wanted(conn: sqlite3.Connection, keys: Sequence[tuple]) -> None:
+    conn.execute("CREATE TEMP TABLE IF NOT EXISTS _wanted (source TEXT, session TEXT)")
+    conn.execute("DELETE FROM _wanted")
+    conn.executemany("INSERT INTO _wanted VALUES (?, ?)", keys)
+
+
+# A session's project: of its first request in the range that names one (of two at the same time, the
+# smaller name), as rollup_reads.session_rows names it.
+_FIRST_PROJECT_SQL = (
+    "SELECT project FROM events WHERE session = ? AND source = ? AND ts_ms >= ? AND ts_ms < ? "
+    "AND project IS NOT NULL ORDER BY ts_ms, project LIMIT 1"
+)
+
+
+def _inner_rows(conn: sqlite3.Connection, keys: Sequence[tuple[str, str]], lo: int, hi: int) -> dict[tuple, dict]:
+    """(source, session) -> the row of each session of `keys` (wholly inside the range): its totals, and
+    its project and models from the sessions rollup (its rows by day, source and session: that key)."""
+    if not keys:
+        return {}
+    _load_wanted(conn, keys)
+    columns = ", ".join(f"t.{m}" for m in MEASURES)
+    totals = {(r[0], r[1]): r for r in conn.execute(
+        f"SELECT t.source, t.session, t.first_ms, t.last_ms, {columns} FROM _wanted w "
+        f"CROSS JOIN {SESSION_TOTALS.table} t ON t.source = w.source AND t.session = w.session").fetchall()}
+    day = DAY_KEY.value
+    sql = (f"SELECT t.source, t.session, MIN(NULLIF(h.project, {NULL_TEXT_KEY})), "
+           f"COUNT(DISTINCT NULLIF(h.project, {NULL_TEXT_KEY})), json_group_array(DISTINCT h.model) "
+           f"FROM _wanted w CROSS JOIN {SESSION_TOTALS.table} t ON t.source = w.source AND t.session = w.session "
+           f"CROSS JOIN {SESSIONS.table} h ON h.day_ms >= {day.format(r='t').replace('ts_ms', 'first_ms')} "
+           f"AND h.day_ms <= {day.format(r='t').replace('ts_ms', 'last_ms')} "
+           "AND h.source = t.source AND h.session = t.session GROUP BY t.source, t.session")
+    out = {}
+    for source, session, project, projects, models in conn.execute(sql).fetchall():
+        if projects > 1:
+            project = conn.execute(_FIRST_PROJECT_SQL, (session, source, lo, hi)).fetchone()[0]
+        r = totals[(source, session)]
+        out[(source, session)] = _row(source, session, r[2], r[3], project, orjson.loads(models), r[4:])
+    return out
+
+
+def _crossing(conn: sqlite3.Connection, params: dict, where: str) -> list[dict]:
+    """The sessions that cross the range's edge, their part inside it, from their events."""
+    keys = conn.execute(_CROSSING.format(table=SESSION_TOTALS.table, where=where), params).fetchall()
+    if not keys:
+        return []
+    _load_wanted(conn, keys)
+    sums = ", ".join(f"SUM({expr.format(r='e')})" for expr in _event_measures())
+    sql = (f"SELECT e.source, e.session, MIN(e.ts_ms), MAX(e.ts_ms), json_group_array(DISTINCT e.model), {sums} "
+           "FROM _wanted w CROSS JOIN events e ON e.session = w.session AND e.source = w.source "
+           "WHERE e.ts_ms >= :lo AND e.ts_ms < :hi GROUP BY e.source, e.session")
+    rows = []
+    for r in conn.execute(sql, params).fetchall():
+        project = conn.execute(_FIRST_PROJECT_SQL, (r[1], r[0], params["lo"], params["hi"])).fetchone()
+        rows.append(_row(r[0], r[1], r[2], r[3], project[0] if project else None, orjson.loads(r[4]), r[5:]))
+    return rows
+
+
+def _event_measures() -> list[str]:
+    return [expr for _, expr in MEASURES_V1]
+
+
+def page(conn: sqlite3.Connection, start_ms: int, end_ms: int, sources: Sequence[str] | None, order: str,
+         descending: bool, offset: int, limit: int, live_rollups: set[str]) -> SessionPage | None:
+    """The sessions of [start_ms, end_ms) ordered by the public column `order`, rows offset..offset+limit;
+    None when `order` is not a column of a session's totals. The caller holds a snapshot and has checked
+    that the rollups are live."""
+    if order not in SORTABLE:
+        return None
+    where, params = _source_filter("t", sources)
+    params |= {"lo": start_ms, "hi": end_ms}
+    crossing = _crossing(conn, params, where) if end_ms > start_ms else []
+    direction = " DESC" if descending else ""
+    sql = (f"SELECT {SORTABLE[order][0]}, t.source, t.session FROM {SESSION_TOTALS.table} t WHERE {_INSIDE}{where} "
+           f"ORDER BY 1{direction}, 2{direction}, 3{direction} LIMIT :n")
+    # the inner sessions' places (their sort keys) from the indexes, the crossing ones' rows, merged
+    inner = [(((0, 0) if v is None else (1, v)), source, session) for v, source, session
+             in (conn.execute(sql, params | {"n": offset + limit}).fetchall() if end_ms > start_ms else ())]
+    key = sort_key(order)
+    crossing_keyed = sorted(((key(r), r) for r in crossing), key=lambda kr: kr[0], reverse=descending)
+    merged = heapq.merge(((k, None) for k in inner), crossing_keyed, key=lambda kr: kr[0], reverse=descending)
+    chosen = [kr for _, kr in zip(range(offset + limit), merged)][offset:]
+    found = _inner_rows(conn, [k[1:] for k, row in chosen if row is None], start_ms, end_ms)
+    rows = [row if row is not None else found[k[1:]] for k, row in chosen]
+    count = conn.execute(f"SELECT COUNT(*) FROM {SESSION_TOTALS.table} t INDEXED BY session_totals_first "
+                         f"WHERE {_INSIDE}{where}", params).fetchone()[0] if end_ms > start_ms else 0
+    return SessionPage(rows, count + len(crossing), _sums(conn, start_ms, end_ms, sources, live_rollups))
+
+
+def _sums(conn: sqlite3.Connection, start_ms: int, end_ms: int, sources: Sequence[str] | None,
+          live_rollups: set[str]) -> dict:
+    """Every session's usage in [start_ms, end_ms): all the usage of events there (the hourly rollup) less
+    the requests without a session (by the index of those), so that no session row is read."""
+    figures = (*TOKEN_COLUMNS, "requests", "cost_pico", "unpriced_requests", "partly_priced_requests", "priced_rows")
+    sums = dict.fromkeys(figures, 0)
+    if end_ms <= start_ms:
+        return sums
+    for row in rollup_reads.aggregate(conn, [Window("all", None, start_ms, end_ms)], [], sources, True,
+                                      live_rollups, {}) or ():
+        for f in figures:
+            sums[f] += row[f]
+    where, params = _source_filter("e", sources)
+    lone = ", ".join(f"SUM({_EVENT_MEASURE[m].format(r='e')})" for m in _LONE_MEASURES)
+    found = conn.execute(
+        f"SELECT {lone} FROM events e INDEXED BY events_lone_ts WHERE e.ts_ms >= :lo AND e.ts_ms < :hi "
+        f"AND (e.session IS NULL OR e.session = '') AND e.session IS NULL{where}",
+        params | {"lo": start_ms, "hi": end_ms}).fetchone()
+    for f, value in zip(figures, found):
+        sums[f] -= value or 0
+    return sums
+
+
+def every(conn: sqlite3.Connection, start_ms: int, end_ms: int, sources: Sequence[str] | None) -> list[dict]:
+    """Every session of [start_ms, end_ms) as Store.sessions lists them (by first request, source, session):
+    one row per session from the session totals, their projects and models in one pass over the sessions
+    rollup's days, the sessions that cross the range's edge from their events. The caller holds a snapshot
+    and has checked that the rollups are live."""
+    if end_ms <= start_ms:
+        return []
+    where, params = _source_filter("t", sources)
+    params |= {"lo": start_ms, "hi": end_ms}
+    crossing = _crossing(conn, params, where)
+    columns = ", ".join(f"t.{m}" for m in MEASURES)
+    totals = conn.execute(f"SELECT t.source, t.session, t.first_ms, t.last_ms, {columns} FROM {SESSION_TOTALS.table} t "
+                          f"WHERE {_INSIDE}{where}", params).fetchall()
+    h_where, _ = _source_filter("h", sources)
+    details = {}
+    sql = (f"SELECT h.source, h.session, MIN(NULLIF(h.project, {NULL_TEXT_KEY})), "
+           f"COUNT(DISTINCT NULLIF(h.project, {NULL_TEXT_KEY})), json_group_array(DISTINCT h.model) "
+           f"FROM {SESSIONS.table} h WHERE h.day_ms >= :lo_day AND h.day_ms <= :hi{h_where} GROUP BY 1, 2")
+    for source, session, project, projects, models in conn.execute(sql, params | {"lo_day": _day_before(start_ms)}):
+        details[(source, session)] = (project, projects, models)
+    rows = crossing
+    for r in totals:
+        project, projects, models = details[(r[0], r[1])]
+        if projects > 1:
+            project = conn.execute(_FIRST_PROJECT_SQL, (r[1], r[0], start_ms, end_ms)).fetchone()[0]
+        rows.append(_row(r[0], r[1], r[2], r[3], project, orjson.loads(models), r[4:]))
+    rows.sort(key=lambda row: (row["first_ms"], row["source"], row["session"]))
+    return rows
+
+
+def _day_before(ms: int) -> int:
+    """A day key (rollups.DAY_KEY) at or before the day of any time from `ms` on (SQLite's % rounds toward
+    zero: before 1970 a time's day key is after it)."""
+    return ms // _DAY_MS * _DAY_MS - _DAY_MS
+
+
+_DAY_MS = 86_400_000

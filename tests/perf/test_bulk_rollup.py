@@ -142,4 +142,7 @@ def test_first_import_fills_every_rollup_as_its_own_fill_would(store, pricer):
         write_event_rows(store, rows[:300], keep_most_complete=True)
         write_event_rows(store, rows[300:], keep_most_complete=True)
     check_tables(store)
-    assert _rollup_rows(store) == _from_events(store) and all(_rollup_tables(store).values())
+    tables = _rollup_tables(store)
+    # a first import's events carry no tags yet (rules tag them after): the tagged rollup is rightly empty
+    assert not tables.pop("events_tagged_hourly")
+    assert _rollup_rows(store) == _from_events(store) and all(tables.values())

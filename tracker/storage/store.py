@@ -21,7 +21,7 @@ from tracker.core.records import BILLED_BREAKDOWNS, BilledLine, Cursor, UsageBuc
 from tracker.core.units import units_text
 from tracker.core.timeutil import Window, now_ms
 from tracker.storage.db import StoreError, backup, connect, damaged_message, migrate
-from tracker.storage import quick, rollup_reads, session_pages
+from tracker.storage import quick, rollup_reads
 from tracker.storage.migrations import PARTLY_PRICED_SQL, TOKEN_COLUMNS
 from tracker.storage.quick import read_key, stored_key  # noqa: F401  (the store's names too)
 from tracker.storage.recovery import backup_if_due, list_backups
@@ -30,6 +30,7 @@ from tracker.storage.transactions import NULL_PARAM, write_database, write_trans
 from tracker.storage.value import BUCKET_USER_SQL, EFFECTIVE_TAG_SQL, UNTAGGED, ValueQueries
 
 if TYPE_CHECKING:
+    from tracker.storage import session_pages
     from sqlite_utils import Database
 
 log = logging.getLogger(__name__)
@@ -495,6 +496,8 @@ class Store(ValueQueries):
     def sessions(self, start_ms: int, end_ms: int, sources: Sequence[str] | None = None) -> list[dict]:
         """Per session (source and session id) with usage in [start_ms, end_ms): its first and last request
         there, its models, its project (rollup_reads.session_rows), and the sums of that usage."""
+        from tracker.storage import session_pages  # (here: an import of logs needs none of it, nor its orjson)
+
         with self.read_snapshot():
             if session_pages.live(self.live_rollups()):  # one row per session
                 return session_pages.every(self.conn, start_ms, end_ms, sources)
@@ -515,6 +518,8 @@ class Store(ValueQueries):
         """Rows offset..offset+limit of `sessions` ordered by a public column, with the count and sums of all
         of them (storage.session_pages); None when the session totals cannot answer (not live, or a column
         they do not hold)."""
+        from tracker.storage import session_pages
+
         with self.read_snapshot():
             if not session_pages.live(self.live_rollups()):
                 return None

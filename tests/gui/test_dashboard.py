@@ -400,3 +400,27 @@ def test_usage_rows_a_plan_covered_say_in_plan_with_the_api_price_in_the_tooltip
     assert usd(int(Decimal(row["plan_covered_usd"]) * 10**12)) in tip and "subscription plan" in tip
     text, tip, row = shown["openai"]  # pay as you go: its cost, no plan tooltip
     assert text == usd(int(Decimal(row["cost_usd"]) * 10**12)) and tip is None
+
+
+def test_usage_long_lists_are_cut_to_a_width_with_the_whole_text_in_the_tooltip(qtbot, demo_ctx):
+    """A session's models ("claude-haiku-4-5, claude-opus-4-5, claude-sonnet-4-5") must not push the
+    token columns out of a wide window: the column is cut, the cell's tooltip says it all."""
+    from PySide6.QtCore import QRect
+
+    from tracker.gui.pages.usage import LONG_TEXT_MAX_PX
+
+    window, _ = _window(qtbot, demo_ctx)
+    window.setGeometry(QRect(0, 0, 1600, 1000))
+    window.show_page("Usage")
+    page = window.stack.currentWidget()
+    page.view.setCurrentIndex(page.view.findData("sessions"))
+    qtbot.waitUntil(lambda: page.table_model.table.view == "sessions" and bool(page.table_model.table.rows))
+    table = page.table_model.table
+    header = page.table.horizontalHeader()
+    models = table.columns.index("models")
+    longest = max(range(len(table.rows)), key=lambda r: len(", ".join(table.rows[r]["models"])))
+    whole = ", ".join(table.rows[longest]["models"])
+    assert page.table.fontMetrics().horizontalAdvance(whole) > LONG_TEXT_MAX_PX  # not vacuous: it is cut
+    assert header.sectionSize(models) == LONG_TEXT_MAX_PX and not header.isSectionHidden(models)
+    assert page.table_model.index(longest, models).data(Qt.ItemDataRole.ToolTipRole) == whole
+    assert not header.isSectionHidden(table.columns.index("cache_read_tokens"))  # room the list left

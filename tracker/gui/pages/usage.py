@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from PySide6.QtCore import QAbstractTableModel, QDate, QEvent, QModelIndex, QSortFilterProxyModel, Qt, Signal, Slot
 from PySide6.QtGui import QColor
-from PySide6.QtWidgets import QComboBox, QDateEdit, QHBoxLayout, QLabel, QLineEdit, QMenu, QPushButton, QTableView
+from PySide6.QtWidgets import QComboBox, QDateEdit, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QMenu, QPushButton, QTableView
 
 from tracker.core.money import usd_to_pico
 from tracker.gui.components import FillPage, label, style_table
@@ -19,6 +19,10 @@ from tracker.services.usage import (
 )
 
 DEFAULT_DAYS = 30
+# Long lists and ids (a session's models, its id) are cut to this width, the whole text in the tooltip, so
+# they do not push the token columns out of a wide window
+LONG_TEXT_COLUMNS = ("models", "session")
+LONG_TEXT_MAX_PX = 240
 
 
 def _display(column: str, value) -> str:
@@ -118,6 +122,8 @@ class UsageTableModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.ToolTipRole and covered:
             return (f"{usd(covered)} of this usage (at API prices) was covered by your subscription plan; "
                     "the cost column counts only money paid as you go")
+        if role == Qt.ItemDataRole.ToolTipRole and column in LONG_TEXT_COLUMNS:
+            return _display(column, value) or None
         if role == self.SORT_ROLE:
             return _sort_key(value)
         if role == Qt.ItemDataRole.TextAlignmentRole and (isinstance(value, int) or column.endswith("_usd")):
@@ -343,9 +349,14 @@ class UsagePage(FillPage):
         that scrolls sideways hides the figures at its right edge instead)."""
         table = self.table_model.table
         header = self.table.horizontalHeader()
-        for i in range(len(table.columns)):
+        for i, column in enumerate(table.columns):
             header.setSectionHidden(i, False)
+            header.setSectionResizeMode(i, QHeaderView.ResizeMode.Interactive if column in LONG_TEXT_COLUMNS
+                                        else QHeaderView.ResizeMode.ResizeToContents)
         self.table.resizeColumnsToContents()
+        for column in LONG_TEXT_COLUMNS:
+            if column in table.columns and header.sectionSize(i := table.columns.index(column)) > LONG_TEXT_MAX_PX:
+                header.resizeSection(i, LONG_TEXT_MAX_PX)
         room = self.table.viewport().width()
         hidden = []
         for column in NARROW_HIDES:

@@ -115,7 +115,7 @@ class TrayController(QObject):
             more = f" (+{len(fresh) - 1} more)" if len(fresh) > 1 else ""
             self.tray.showMessage(
                 "A cheaper model would likely do",
-                f"{first.model} -> {first.suggested_model}: about {usd(first.weekly_savings_pico)} a week{more}. "
+                f"{first.model} → {first.suggested_model}: about {usd(first.weekly_savings_pico)} a week{more}. "
                 "Open the dashboard's Nudges page for the evidence.",
                 QSystemTrayIcon.MessageIcon.Information,
             )

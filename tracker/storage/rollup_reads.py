@@ -229,6 +229,34 @@ def session_parts_sql(select_total: str, select_event: str, sources, tail_total:
     )
 
 
+def session_parts_at_cuts(bounds: Sequence[int], select_total: str, select_event: str, tail_total: str = "",
+                          tail_event: str = "") -> tuple[str, dict]:
+    """SQL and parameters of the parts of sessions in the consecutive segments between `bounds` (sorted,
+    a few): session_parts_sql's parts for windows that tile [bounds[0], bounds[-1]), with no temporary
+    table. A part's segment is {label} in `select_*` (0, 1, ... from the first), found by comparing its
+    time with the bounds, and the rows that cross a bound are the ones read from events: for tens of
+    thousands of rows, both cost less than a search of the windows per row (nudges' four segments)."""
+    lo, hi, inner = bounds[0], bounds[-1], bounds[1:-1]
+    params = {"lo": lo, "hi": hi, "lo_day": lo // DAY_MS * DAY_MS - DAY_MS, **{f"b{i}": b for i, b in enumerate(inner)}}
+
+    def label(t: str) -> str:
+        return f"CASE {' '.join(f'WHEN {t} < :b{i} THEN {i}' for i in range(len(inner)))} ELSE {len(inner)} END" \
+            if inner else "0"
+
+    crosses = "".join(f" OR (h.first_ms < :b{i} AND h.last_ms >= :b{i})" for i in range(len(inner)))
+    straddles = f"(h.first_ms < :lo OR h.last_ms >= :hi{crosses})"
+    sql = (
+        f"SELECT {select_total.format(label=label('h.first_ms'))} FROM {SESSION_TOTALS.table} h "
+        f"WHERE {_OVERLAPS} AND NOT {straddles}{tail_total} "
+        # the few rows that cross a bound, their events by the session index (CROSS JOIN keeps that order)
+        f"UNION ALL SELECT {select_event.format(label=label('e.ts_ms'))} FROM {SESSION_TOTALS.table} h "
+        f"CROSS JOIN events e ON e.session = h.session AND e.source = h.source AND e.model = h.model "
+        f"AND COALESCE(e.project, {NULL_TEXT_KEY}) = h.project AND {DAY_KEY.value.format(r='e')} = h.day_ms "
+        f"WHERE {_OVERLAPS} AND {straddles} AND e.ts_ms >= :lo AND e.ts_ms < :hi{tail_event}"
+    )
+    return sql, params
+
+
 def load_session_windows(conn, windows: Sequence[Window], sources) -> dict:
     """Load the windows (_spans) and the sessions that cross an edge (_straddle); the bounds as parameters."""
     spans = [(w.label, w.start_ms, w.end_ms) for w in windows if w.end_ms > w.start_ms]

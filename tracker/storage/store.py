@@ -403,6 +403,18 @@ class Store(ValueQueries):
         one keeps the groups (storage.rollup_reads: hours and sessions, not
         requests), from one snapshot.
         """
+        return self._aggregate(windows, group_by, sources, include_buckets, tokens, None)
+
+    def aggregate_covered(self, windows: Sequence[Window], group_by: Sequence[str], sources: Sequence[str] | None,
+                          covered: dict[str, Sequence[tuple[int, int]]], include_buckets: bool = True,
+                          tokens: bool = True) -> list[dict] | None:
+        """aggregate's rows, and in the same pass, on each row of events, `_covered`: the (cost_pico,
+        requests, unpriced_requests) of its usage on a source of `covered` within one of that source's
+        spans (whole UTC hours, not overlapping); None when no hourly rollup answers `group_by` (then
+        the caller reads the covered usage apart)."""
+        return self._aggregate(windows, group_by, sources, include_buckets, tokens, covered)
+
+    def _aggregate(self, windows, group_by, sources, include_buckets: bool, tokens: bool, covered) -> list[dict] | None:
         for key in group_by:
             if key not in GROUP_KEYS:
                 raise ValueError(f"cannot group by {key!r}; choose from {', '.join(GROUP_KEYS)}")
@@ -411,7 +423,9 @@ class Store(ValueQueries):
         with self.read_snapshot():
             live = self.live_rollups()
             rows = rollup_reads.aggregate(self.conn, windows, group_by, sources, tokens, live,
-                                          {k: GROUP_KEYS[k][0] for k in group_by}) if live else None
+                                          {k: GROUP_KEYS[k][0] for k in group_by}, covered) if live else None
+            if covered is not None and rows is None:
+                return None
             if include_buckets or rows is None:
                 self._load_windows(windows)
             if rows is None:

@@ -188,6 +188,17 @@ def _public_sort_key(order: str):
     return key
 
 
+def report_doc(store: Store, zone: tzinfo, kind: str, by: str = "model", since: date | None = None,
+               until: date | None = None, sources: list[str] | None = None) -> dict:
+    """The document of `tracker report KIND` (daily, weekly, monthly, sessions or projects; `by` only for
+    the first three): the command line's, and its quick entry point's (tracker.quick) without click."""
+    if kind in PERIOD_OF_REPORT:
+        return usage_report(store, zone, PERIOD_OF_REPORT[kind], by, since, until, sources)
+    if kind == "sessions":
+        return sessions_report(store, zone, since, until, sources)
+    return projects_report(store, zone, since, until, sources)
+
+
 def projects_report(store: Store, zone: tzinfo, since: date | None = None, until: date | None = None,
                     sources: list[str] | None = None) -> dict:
     check_sources(sources)

@@ -127,11 +127,12 @@ def _token_sums(alias: str, tokens: bool) -> tuple[Sequence[str], str]:
     return columns, "".join(f"SUM({alias}.{c}), " for c in columns)
 
 
-def _source_filter(alias: str, sources: Sequence[str] | None) -> tuple[str, list]:
-    """The WHERE addition (and its parameters) that keeps only the given sources."""
+def _source_filter(alias: str, sources: Sequence[str] | None, by_index: bool = True) -> tuple[str, list]:
+    """The WHERE addition (and its parameters) that keeps only the given sources (`by_index` False: a
+    filter only, which SQLite will not choose to search by: the unary + hides the column from indexes)."""
     if not sources:
         return "", []
-    return f" AND {alias}.source IN ({', '.join('?' for _ in sources)})", list(sources)
+    return f" AND {'' if by_index else '+'}{alias}.source IN ({', '.join('?' for _ in sources)})", list(sources)
 
 
 def _bool(value: bool | None) -> int | None:
@@ -464,11 +465,17 @@ class Store(ValueQueries):
         )
         partly = f"SUM({PARTLY_PRICED_SQL.format(r=alias)})"
         priced_rows = f"SUM({alias}.cost_pico IS NOT NULL)"
-        where, params = _source_filter(alias, sources)
+        # a bucket's time is start_s * 1000, which no index answers: each window's rows are also bounded by
+        # their start_s (a second either side, whichever way SQLite rounds the division), so that the start_s
+        # index finds them (not the source's, with every window compared with each of its buckets)
+        buckets = table == "buckets"
+        where, params = _source_filter(alias, sources, by_index=not buckets)
+        seconds = f" AND {alias}.start_s >= w.start_ms / 1000 - 1 AND {alias}.start_s <= w.end_ms / 1000 + 1" \
+            if buckets else ""
         sql = (
             f"SELECT w.label{select_groups}, {sums}{requests}, SUM({alias}.cost_pico), {unpriced}, {partly}, "
             f"{priced_rows}, MIN(w.start_ms) FROM _win w JOIN {table} {alias} "
-            f"ON {ts_expr} >= w.start_ms AND {ts_expr} < w.end_ms{where} "
+            f"ON {ts_expr} >= w.start_ms AND {ts_expr} < w.end_ms{seconds}{where} "
             f"GROUP BY w.label{group_sql}"
         )
         return self._aggregate_rows(self.conn.execute(sql, params), group_by, token_columns)

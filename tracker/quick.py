@@ -10,7 +10,11 @@ services:
   (log_changes.changed_files), read-only;
 * `tracker report daily|weekly|monthly --json [--tz ZONE] [--by model|source]`
   from the hourly rollup, shaped by the same code as the full report
-  (core.report_figures).
+  (core.report_figures); where that cannot tell the whole answer (plans,
+  provider usage in the range, a zone whose days are no whole UTC hours),
+  and for `tracker report projects --json [--tz ZONE]`, the reports' own
+  code (services.reports.report_doc, as the command calls it) without click,
+  on the same read-only connection: only its temporary tables are written.
 
 When `tracker import [--json]` finds changed logs (and nothing else that the
 full command would do or say: the same conditions), the import runs here
@@ -25,8 +29,8 @@ that is missing, damaged, not readable now or whose write lock another process
 holds (the full command would wait for it), pending migrations, the day's
 automatic backup due, a file mode or journal mode that opening the store
 would change, a plug-in that could not be loaded, a folder that cannot be
-listed, tagging rules to apply, plans, provider usage in the report's range,
-a timezone the rollup's whole hours do not cut. Nothing else here writes anything.
+listed, tagging rules to apply, a timezone name that is not one. Nothing else
+here writes anything.
 """
 
 from __future__ import annotations
@@ -39,6 +43,7 @@ import time
 # runs the import without click (commands.import_run), which takes this walk (log_changes.hand_over).
 _walk: list[tuple] = []
 PERIOD_OF_REPORT = {"daily": "day", "weekly": "week", "monthly": "month"}
+REPORTS = (*PERIOD_OF_REPORT, "projects")
 REPORT_GROUPS = ("model", "source")  # the groups the hourly rollup keeps (besides the source)
 
 
@@ -90,15 +95,16 @@ def quick_answer(args: list[str]) -> str | None:
         return None
     if args[0] == "import" and args[1:] in ([], ["--json"]):
         return _import_answer(as_json=args[1:] == ["--json"])
-    if args[0] == "report" and len(args) > 1 and args[1] in PERIOD_OF_REPORT:
-        options = _report_options(args[2:])
+    if args[0] == "report" and len(args) > 1 and args[1] in REPORTS:
+        options = _report_options(args[2:], by=args[1] in PERIOD_OF_REPORT)
         if options is not None:
-            return _report_answer(PERIOD_OF_REPORT[args[1]], *options)
+            return _report_answer(args[1], *options)
     return None
 
 
-def _report_options(args: list[str]) -> tuple[str | None, str] | None:
-    """(--tz, --by) of `--json [--tz ZONE] [--by model|source]` in any order, each at most once; else None."""
+def _report_options(args: list[str], by: bool = True) -> tuple[str | None, str] | None:
+    """(--tz, --by) of `--json [--tz ZONE] [--by model|source]` in any order, each at most once (`by`: --by
+    is one); else None."""
     values: dict[str, str] = {}
     json_seen = False
     rest = list(args)
@@ -108,7 +114,7 @@ def _report_options(args: list[str]) -> tuple[str | None, str] | None:
             json_seen = True
             continue
         name, equals, value = arg.partition("=")
-        if name not in ("--tz", "--by") or name in values:
+        if name not in ("--tz", "--by" if by else "--tz") or name in values:
             return None
         if not equals:
             if not rest:
@@ -183,14 +189,15 @@ def _import_answer(as_json: bool) -> str | None:
     return cli_format.to_json(doc) + "\n" if as_json else "".join(f"{line}\n" for line in cli_format.import_lines(doc))
 
 
-def _report_answer(period: str, tz: str | None, by: str) -> str | None:
+def _report_answer(kind: str, tz: str | None, by: str) -> str | None:
+    """`tracker report KIND --json`: a period report from the hourly rollup alone where it can tell the whole
+    answer, else (plans, provider usage, projects) the reports' own code (services.reports) without click."""
     opened = _open_store()
     if opened is None:
         return None
-    _, conn = opened
+    paths, conn = opened
     try:
-        from tracker.core.report_figures import period_report, report_range
-        from tracker.core.timeutil import TimezoneError, get_zone, local_date, now_ms, windows
+        from tracker.core.timeutil import TimezoneError, get_zone
         from tracker.storage import quick as q
 
         conn.execute("BEGIN")  # one snapshot for every read, as the full report reads
@@ -198,19 +205,43 @@ def _report_answer(period: str, tz: str | None, by: str) -> str | None:
             zone = get_zone(tz or q.setting(conn, "timezone"))
         except TimezoneError:
             return None  # the full command says which names are understood
-        if q.has_rows(conn, "plans"):
-            return None
-        span = report_range(q.time_range_ms(conn), local_date(now_ms(), zone), zone, None, None)
-        wins = windows(span.since, span.until, period, zone)
-        if q.provider_usage_between(conn, wins[0].start_ms, wins[-1].end_ms, span.since.isoformat(),
-                                    span.until.isoformat()):
-            return None
-        raw = q.rollup_sums(conn, wins, ["source"] if by == "source" else ["source", by])
-        if raw is None:
-            return None
+        doc = _rollup_report(conn, zone, PERIOD_OF_REPORT[kind], by) if kind in PERIOD_OF_REPORT else None
         conn.execute("COMMIT")
+        if doc is None:
+            doc = _reports_doc(paths, conn, kind, tz, by)
     finally:
         conn.close()
     from tracker import cli_format
 
-    return cli_format.to_json(period_report(zone, span, period, by, raw, planned=False)) + "\n"
+    return cli_format.to_json(doc) + "\n"
+
+
+def _rollup_report(conn, zone, period: str, by: str) -> dict | None:
+    """A period report from the hourly rollup (core.report_figures), or None where that cannot tell all of it."""
+    from tracker.core.report_figures import period_report, report_range
+    from tracker.core.timeutil import local_date, now_ms, windows
+    from tracker.storage import quick as q
+
+    if q.has_rows(conn, "plans"):
+        return None
+    span = report_range(q.time_range_ms(conn), local_date(now_ms(), zone), zone, None, None)
+    wins = windows(span.since, span.until, period, zone)
+    if q.provider_usage_between(conn, wins[0].start_ms, wins[-1].end_ms, span.since.isoformat(),
+                                span.until.isoformat()):
+        return None
+    raw = q.rollup_sums(conn, wins, ["source"] if by == "source" else ["source", by])
+    return None if raw is None else period_report(zone, span, period, by, raw, planned=False)
+
+
+def _reports_doc(paths, conn, kind: str, tz: str | None, by: str) -> dict:
+    """What the full command's `report KIND` makes of the store (commands.report_cmd: services.reports'
+    document in the zone of AppContext.zone), read through the quick connection: its temporary tables
+    only are written (storage.quick.writes_temporary_tables_only)."""
+    from tracker.services import reports
+    from tracker.services.context import AppContext
+    from tracker.storage import Store
+    from tracker.storage import quick as q
+
+    q.writes_temporary_tables_only(conn)
+    app = AppContext(paths, Store(conn, paths.db_path, paths.backup_dir))
+    return reports.report_doc(app.store, app.zone(tz), kind, by)

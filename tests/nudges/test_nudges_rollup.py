@@ -17,7 +17,7 @@ from tracker.services import nudges
 from tracker.services.ingest import ingest
 from tracker.services.simple_tasks import NudgeSettings, is_simple, set_setting
 from tracker.storage import open_store
-from tracker.storage.nudge_queries import SIMPLE_SQL
+from tracker.storage.nudge_queries import SIMPLE_SQL, iter_events, session_parts
 from tracker.storage.rollups import SESSIONS
 
 MODELS = (("claude_code", "anthropic", "claude-opus-4-5"), ("claude_code", "anthropic", "claude-sonnet-4-5"),
@@ -122,3 +122,57 @@ def test_the_sql_rule_of_a_simple_request_is_the_python_one(store):
         values = {"tool_use": None if tool is None else int(tool), **t.as_dict(),
                   "max_output": 600, "max_reasoning": 200, "max_fresh": 2000}
         assert bool(store.conn.execute(sql, values).fetchone()[0]) == is_simple(t, tool, settings), (t, tool)
+
+
+def _session_parts_of_every_request(store, start_ms: int, end_ms: int, cuts, settings: NudgeSettings):
+    """What nudge_queries.session_parts answers, computed request by request: the simple sessions, and the
+    agentic ones' (source, model, first request, requests, sessions) per segment between the cuts."""
+    bounds = sorted({start_ms, end_ms, *(c for c in cuts if start_ms < c < end_ms)})
+    agentic: dict[tuple, bool] = {}
+    work: dict[tuple, list] = {}
+    for e in iter_events(store, start_ms, end_ms):
+        if not e.session:
+            continue
+        unit = (e.source, e.session)
+        agentic[unit] = agentic.get(unit, False) or not is_simple(e.tokens, e.tool_use, settings)
+        if e.model:
+            segment = sum(1 for b in bounds[1:-1] if e.ts_ms >= b)
+            first, requests = work.setdefault((segment, e.source, e.model), {}).get(unit, (e.ts_ms, 0))
+            work[(segment, e.source, e.model)][unit] = (min(first, e.ts_ms), requests + e.requests)
+    simple = sorted(unit for unit, kind in agentic.items() if not kind)
+    rows = []
+    for (_, source, model), units in work.items():
+        mine = {unit: sums for unit, sums in units.items() if agentic[unit]}
+        if mine:
+            rows.append((source, model, min(first for first, _ in mine.values()),
+                         sum(requests for _, requests in mine.values()), frozenset(s for _, s in mine)))
+    return simple, sorted(rows, key=repr)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_session_parts_equal_the_parts_of_every_request(store, pricer, seed):
+    """The sessions rollup's read (parts inside a segment from the rollup, those across a cut or the range's
+    edge from events) gives every request's answer: random sessions across the cuts, unknown tool use, and a
+    session across a cut whose requests in the range are all short with unknown tool use (not simple: the
+    events' rule must not read that as unknown and drop the session)."""
+    rng = random.Random(seed)
+    events = _usage(rng, 1500, "p")
+    cut = NOW_MS - 20 * DAY_MS - 5 * 3_600_000 - 12_345
+    events += [UsageEvent(source="codex", key=f"unknown{i}", ts_ms=cut - 3_600_000 + i * 1_200_000, model="gpt-5",
+                          provider="openai", session="codex:unknown-tools", project="web", tokens=SMALL,
+                          tool_use=None) for i in range(6)]
+    ingest(store, pricer, events=events)
+    with store.atomic():
+        store.conn.execute("DELETE FROM events WHERE rowid % 17 = 0")
+    settings = NudgeSettings()
+    thresholds = {"max_output": settings.max_output_tokens, "max_reasoning": settings.max_reasoning_tokens,
+                  "max_fresh": settings.max_fresh_input_tokens}
+    for start, end, cuts in ((NOW_MS - 40 * DAY_MS, NOW_MS, (cut, NOW_MS - 7 * DAY_MS - 12_345, NOW_MS - 40 * DAY_MS)),
+                             (cut - 30 * 60_000, NOW_MS - 3 * DAY_MS, (cut,)),
+                             (NOW_MS - 45 * DAY_MS + 7, NOW_MS - 5, ())):
+        parts = session_parts(store, start, end, cuts, thresholds)
+        got = parts.simple, sorted(((w.source, w.model, w.first_ms, w.requests, w.sessions) for w in parts.agentic),
+                                   key=repr)
+        expected = _session_parts_of_every_request(store, start, end, cuts, settings)
+        assert got == expected
+        assert any("codex:unknown-tools" in w.sessions for w in parts.agentic) == (start < cut)

@@ -36,6 +36,10 @@ REPORTS = [
     ["report", "weekly", "--tz", "Europe/Paris", "--json"],
     ["report", "daily", "--json", "--tz=America/New_York", "--by=model"],
     ["report", "monthly", "--by", "source", "--json", "--tz", "Australia/Sydney"],
+    ["report", "projects", "--json"],
+    ["report", "projects", "--tz=Europe/Paris", "--json"],
+    # a half-hour zone: the rollup's hours do not cut its days; the reports' own code answers, without click
+    ["report", "daily", "--json", "--tz", "Asia/Kolkata"],
 ]
 IMPORTS = [["import"], ["import", "--json"]]
 
@@ -125,8 +129,9 @@ def test_extra_import_folders_are_claimed_like_the_full_import(imported, corpus,
     ["report", "daily", "--json", "--since", "2026-03-01"], ["report", "daily", "--json", "--until", "2026-03-01"],
     ["report", "daily", "--json", "--by", "project"], ["report", "daily", "--json", "--source", "codex"],
     ["report", "daily", "--json", "--tz"], ["report", "daily", "--json", "--tz", "A", "--tz", "B"],
-    ["report", "daily", "--json", "--tz", "Asia/Kolkata"],  # half-hour zone: the rollup's hours do not cut it
     ["report", "daily", "--json", "--tz", "No/Such_Zone"],
+    ["report", "projects"], ["report", "projects", "--json", "--by", "model"],
+    ["report", "projects", "--json", "--since", "2026-03-01"], ["report", "projects", "--json", "--tz", "No/Such_Zone"],
     ["paths"], ["import-events", "x"],
 ])
 def test_what_the_quick_path_leaves_to_the_full_command(imported, args):
@@ -147,7 +152,7 @@ def test_anything_the_full_command_would_do_or_say_is_left_to_it(imported, agent
     db = imported.db_path
     session = next((agents / ".claude" / "projects").rglob("*.jsonl"))
     report_too = change in ("database_missing", "database_damaged", "database_mode", "migration_pending",
-                            "backup_due", "plans", "provider_buckets")
+                            "backup_due")
     if change == "log_appended":
         with open(session, "ab") as fh:
             fh.write(b'{"type":"user"}\n')
@@ -198,6 +203,10 @@ def test_anything_the_full_command_would_do_or_say_is_left_to_it(imported, agent
             assert quick_answer(["import", "--json"]) is None
         if report_too:
             assert quick_answer(["report", "daily", "--json"]) is None
+            assert quick_answer(["report", "projects", "--json"]) is None
+        elif change in ("plans", "provider_buckets"):  # the reports' own code answers, without click
+            for args in REPORTS:
+                _same(args)
     finally:
         if change == "folder_unreadable":
             os.chmod(session.parent, 0o755)
@@ -228,6 +237,39 @@ def test_a_quick_answer_writes_nothing(imported):
     assert {p: p.stat().st_mtime_ns for p in imported.cache_dir.rglob("*")} == cache
 
 
+def test_reports_with_plans_and_provider_usage_are_the_full_commands_and_write_nothing(imported):
+    _full(["plans", "set", "--agent", "claude_code", "--plan", "claude-max-20x", "--since", "2026-01-01"])
+    with sqlite3.connect(imported.db_path) as conn:  # an OpenAI account's day, and what it billed
+        conn.execute("INSERT INTO buckets (source, account, key, kind, start_s, width_s, model, requests, "
+                     "input_tokens, cost_pico) VALUES ('openai', 'o', 'k', 'completions', 1772323200, 86400, "
+                     "'gpt-5', 3, 1000, 5000000)")
+    data = imported.data_dir
+    before = {p: (p.stat().st_mtime_ns, p.stat().st_size) for p in data.rglob("*")}
+    docs = [json.loads(_same(args)) for args in REPORTS]
+    assert {p: (p.stat().st_mtime_ns, p.stat().st_size) for p in data.rglob("*")} == before
+    assert all("plan_covered_usd" in doc["totals"] for doc in docs)
+    assert any(row["source"] == "openai" for doc in docs for row in doc["rows"])
+
+
+def test_the_reports_read_through_a_quick_connection_writes_its_temporary_tables_only(imported):
+    from tracker.storage import quick as q
+
+    conn = q.open_for_reading(imported.db_path)
+    try:
+        q.writes_temporary_tables_only(conn)
+        conn.execute("CREATE TEMP TABLE _w (a)")
+        conn.execute("INSERT INTO _w VALUES (1)")
+        conn.execute("DELETE FROM _w")
+        for change in ("INSERT INTO settings (key, value) VALUES ('x', '1')", "DELETE FROM events",
+                       "UPDATE events SET cost_pico = 0", "CREATE TABLE t (a)", "DROP TABLE tags",
+                       "PRAGMA journal_mode=DELETE", "PRAGMA user_version=9",
+                       "ATTACH DATABASE ':memory:' AS other"):
+            with pytest.raises(sqlite3.DatabaseError):
+                conn.execute(change)
+    finally:
+        conn.close()
+
+
 def test_the_entry_point_answers_without_click_and_falls_back_to_it(imported, tmp_path):
     code = ("import sys; from tracker.quick import main; sys.argv = ['tracker'] + sys.argv[1:]; main(); "
             "print('click' in sys.modules, file=sys.stderr)")
@@ -238,6 +280,8 @@ def test_the_entry_point_answers_without_click_and_falls_back_to_it(imported, tm
 
     rc, out, click_loaded = run("report", "daily", "--json")
     assert (rc, click_loaded) == (0, "False") and out == _full(["report", "daily", "--json"])
+    rc, out, click_loaded = run("report", "projects", "--json")
+    assert (rc, click_loaded) == (0, "False") and out == _full(["report", "projects", "--json"])
     rc, out, _ = run("report", "daily", "--json", "--since", "2026-03-01")  # (click exits: no line printed after)
     assert rc == 0 and out == _full(["report", "daily", "--json", "--since", "2026-03-01"])
     rc, _, _ = run("report", "daily", "--json", "--tz", "No/Such_Zone")

@@ -37,18 +37,15 @@ def report_command(state: AppState, kind, since, until, tz, by, sources, as_json
         raise click.UsageError("choose one of --json and --csv")
     app = state.context()
     zone = app.zone(tz)
-    srcs = list(sources) or None
+    doc = reports.report_doc(app.store, zone, kind, by, since, until, list(sources) or None)
     if kind in reports.PERIOD_OF_REPORT:
-        doc = reports.usage_report(app.store, zone, reports.PERIOD_OF_REPORT[kind], by, since, until, srcs)
         period_field = reports.PERIOD_FIELD[reports.PERIOD_OF_REPORT[kind]]
         columns = [(period_field, period_field.capitalize()), ("source", "Source")]
         if by != "source":
             columns.append((by, by.capitalize()))
     elif kind == "sessions":
-        doc = reports.sessions_report(app.store, zone, since, until, srcs)
         columns = [("last_seen", "Last seen"), ("source", "Source"), ("project", "Project"), ("session", "Session")]
     else:
-        doc = reports.projects_report(app.store, zone, since, until, srcs)
         columns = [("project", "Project"), ("source", "Source")]
     if as_json:
         click.echo(cli_format.to_json(doc))

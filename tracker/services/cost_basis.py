@@ -33,6 +33,7 @@ from tracker.services.plans import (
     PlanSpan, list_plans, multiple, plan_spans, price_share, to_usd_pico, usd_per_currency,
 )
 from tracker.storage import Store
+from tracker.storage.migrations import HOUR_MS  # the hourly rollups' grain
 from tracker.storage.plans import PlanRow
 
 BASIS_PAY_AS_YOU_GO = "pay_as_you_go"
@@ -128,20 +129,34 @@ def aggregate(store: Store, zone: tzinfo, wins: Sequence[Window], group_by: Sequ
     """
     if basis not in BASES:
         raise ValueError(f"unknown cost basis {basis!r}; choose one of {', '.join(BASES)}")
-    rows = store.aggregate(wins, group_by=group_by, sources=sources, include_buckets=include_buckets, tokens=tokens)
+    segs = []
+    if basis != BASIS_API_EQUIVALENT and wins:
+        segs = segments(store, zone, min(w.start_ms for w in wins), max(w.end_ms for w in wins))
+        if sources:
+            segs = [s for s in segs if s.plan.source in sources]
+    covered = _covered_spans(segs) if basis == BASIS_PAY_AS_YOU_GO else None
+    rows = None
+    if covered:  # the usage and the part the plans covered in one pass (over a rollup), when it can
+        rows = store.aggregate_covered(wins, group_by, sources, covered, include_buckets=include_buckets,
+                                       tokens=tokens)
+    one_pass = rows is not None
+    if rows is None:
+        rows = store.aggregate(wins, group_by=group_by, sources=sources, include_buckets=include_buckets,
+                               tokens=tokens)
     for row in rows:
         row["api_equivalent_pico"] = row["cost_pico"]
         row["plan_covered_pico"] = 0
         row["plan_covered_requests"] = 0
-    if basis == BASIS_API_EQUIVALENT or not wins:
-        return rows
-    segs = segments(store, zone, min(w.start_ms for w in wins), max(w.end_ms for w in wins))
-    if sources:
-        segs = [s for s in segs if s.plan.source in sources]
     if not segs:
         return rows
-    factors = share_factors(store, segs) if basis == BASIS_PLAN_SHARE else [None] * len(segs)
     index = {(row["period"], *(row[k] for k in group_by)): row for row in rows}
+    if one_pass:
+        for part in rows:
+            sums = part.pop("_covered", None)
+            if sums is not None:  # (the row it is added to, as below: of two with the same keys, the later)
+                _cover(index[(part["period"], *(part[k] for k in group_by))], *sums, None)
+        return rows
+    factors = share_factors(store, segs) if basis == BASIS_PLAN_SHARE else [None] * len(segs)
     for source in sorted({s.plan.source for s in segs}):
         covered_wins = []
         for i, seg in enumerate(segs):
@@ -159,12 +174,33 @@ def aggregate(store: Store, zone: tzinfo, wins: Sequence[Window], group_by: Sequ
             row = index.get((label, *(part[k] for k in group_by)))
             if row is None:  # cannot happen: the covered part is a part of a row
                 continue
-            covered = part["cost_pico"]
-            row["plan_covered_pico"] += covered
-            row["plan_covered_requests"] += part["requests"]
-            row["unpriced_requests"] -= part["unpriced_requests"]
-            row["cost_pico"] -= covered - _charged(covered, factors[int(seg_index)])
+            _cover(row, part["cost_pico"], part["requests"], part["unpriced_requests"], factors[int(seg_index)])
     return rows
+
+
+def _cover(row: dict, covered_pico: int, requests: int, unpriced: int, factor: Fraction | None) -> None:
+    """Move a plan-covered part of `row`'s usage (its API-equivalent cost, requests, unpriced requests)
+    out of what the row costs: the plan pays it (at its share `factor`, or nothing)."""
+    row["plan_covered_pico"] += covered_pico
+    row["plan_covered_requests"] += requests
+    row["unpriced_requests"] -= unpriced
+    row["cost_pico"] -= covered_pico - _charged(covered_pico, factor)
+
+
+def _covered_spans(segs: Sequence[Segment]) -> dict[str, list[tuple[int, int]]] | None:
+    """Each plan source's covered times, when an hourly rollup can tell covered hours from the rest in
+    the same pass as the usage (Store.aggregate_covered): spans of whole UTC hours (the local midnights of
+    a whole-hour zone) that do not overlap (two plans' months on one source would count twice apart)."""
+    spans: dict[str, list[tuple[int, int]]] = {}
+    for seg in segs:
+        if seg.start_ms % HOUR_MS or seg.end_ms % HOUR_MS:
+            return None
+        spans.setdefault(seg.plan.source, []).append((seg.start_ms, seg.end_ms))
+    for source_spans in spans.values():
+        source_spans.sort()
+        if any(a[1] > b[0] for a, b in zip(source_spans, source_spans[1:])):
+            return None
+    return spans or None
 
 
 def rows_at_plan_share(store: Store, zone: tzinfo, rows: list[dict]) -> list[dict]:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import orjson
 
-from tracker.core.timeutil import Window, now_ms
+from tracker.core.timeutil import now_ms
 from tracker.core.tokens import Tokens
 from tracker.storage import rollup_reads
 from tracker.storage.migrations import TOKEN_COLUMNS
@@ -109,14 +109,13 @@ def session_parts(store: Store, start_ms: int, end_ms: int, cuts: Sequence[int],
     if SESSIONS.table not in store.live_rollups() or end_ms <= start_ms:
         return None
     bounds = sorted({start_ms, end_ms, *(c for c in cuts if start_ms < c < end_ms)})
-    segments = [Window(str(i), None, lo, hi) for i, (lo, hi) in enumerate(zip(bounds, bounds[1:]))]
-    params = rollup_reads.load_session_windows(store.conn, segments, None) | thresholds
-    total = f"w.label, h.source, h.session, h.model, h.first_ms, h.requests_min1, {_NOT_SIMPLE_TOTAL}"
-    event = (f"w.label, e.source, e.session, e.model, MIN(e.ts_ms), SUM(COALESCE(NULLIF(e.requests, 0), 1)), "
-             f"MAX(NOT {SIMPLE_SQL.format(r='e')})")
+    total = "{label}, h.source, h.session, h.model, h.first_ms, h.requests_min1, " + _NOT_SIMPLE_TOTAL
+    event = ("{label}, e.source, e.session, e.model, MIN(e.ts_ms), SUM(COALESCE(NULLIF(e.requests, 0), 1)), "
+             f"MAX(NOT COALESCE({SIMPLE_SQL.format(r='e')}, 0))")  # unknown tool use: NULL = 0 is NULL, not simple
     # a session named '' is no session (services.nudges: each of its requests is its own unit)
-    parts = rollup_reads.session_parts_sql(total, event, None, " AND h.session != ''",
-                                           " AND e.session != '' GROUP BY w.label, 2, 3, 4")
+    parts, params = rollup_reads.session_parts_at_cuts(bounds, total, event, " AND h.session != ''",
+                                                       " AND e.session != '' GROUP BY 1, 2, 3, 4")
+    params |= thresholds
     sql = (f"WITH parts(label, source, session, model, first_ms, requests, not_simple) AS MATERIALIZED ({parts}), "
            "kinds AS (SELECT source, session, MAX(not_simple) AS agentic FROM parts GROUP BY 1, 2) "
            "SELECT 0, source, session, NULL, NULL, NULL FROM kinds WHERE NOT agentic "

@@ -59,6 +59,30 @@ def write_lock_free(conn: sqlite3.Connection) -> bool:
         conn.execute("PRAGMA query_only=ON")
 
 
+# what changes the database itself (the temporary schema's own actions, CREATE_TEMP_*, are not here)
+_CHANGES = frozenset((
+    sqlite3.SQLITE_INSERT, sqlite3.SQLITE_UPDATE, sqlite3.SQLITE_DELETE, sqlite3.SQLITE_CREATE_TABLE,
+    sqlite3.SQLITE_CREATE_INDEX, sqlite3.SQLITE_CREATE_TRIGGER, sqlite3.SQLITE_CREATE_VIEW, sqlite3.SQLITE_DROP_TABLE,
+    sqlite3.SQLITE_DROP_INDEX, sqlite3.SQLITE_DROP_TRIGGER, sqlite3.SQLITE_DROP_VIEW, sqlite3.SQLITE_ALTER_TABLE,
+    sqlite3.SQLITE_REINDEX, sqlite3.SQLITE_ANALYZE, sqlite3.SQLITE_CREATE_VTABLE, sqlite3.SQLITE_DROP_VTABLE,
+))
+
+
+def _temporary_only(action: int, arg1, arg2, database, trigger) -> int:
+    if (action in _CHANGES and database != "temp") or action == sqlite3.SQLITE_ATTACH \
+            or (action == sqlite3.SQLITE_PRAGMA and arg2 is not None):  # (a pragma that sets something)
+        return sqlite3.SQLITE_DENY
+    return sqlite3.SQLITE_OK
+
+
+def writes_temporary_tables_only(conn: sqlite3.Connection) -> None:
+    """Let a connection of open_for_reading write its temporary tables (the store's reads load their
+    windows into some) and still nothing of the database: a change to it is denied (an error, so the caller
+    takes the normal path), and so is a pragma that sets something (the mode, the journal)."""
+    conn.execute("PRAGMA query_only=OFF")
+    conn.set_authorizer(_temporary_only)
+
+
 def pending_migrations(conn: sqlite3.Connection) -> list[str]:
     return migrations.pending_names(conn)
 

@@ -123,6 +123,8 @@ def rows_of(records: Iterable[Sequence], group_by: Sequence[str], tokens: bool, 
         row["partly_priced_requests"] = rec[k + _AT["partly"]]
         row["priced_rows"] = rec[k + _AT["priced"]]
         row["_start_ms"] = starts[rec[0]]
+        if len(rec) > k + len(MEASURES):  # _hourly_records' covered figures
+            row["_covered"] = tuple(rec[k + len(MEASURES):])
         out.append(row)
     return out
 
@@ -170,28 +172,59 @@ def _load(conn: sqlite3.Connection, table: str, rows: Sequence[tuple], indexed: 
     conn.executemany(f"INSERT INTO {table} VALUES (?, ?, ?)", rows)
 
 
+# The covered figures (Store.aggregate_covered): of the usage a plan covered, as cost_basis subtracts it
+COVERED_MEASURES = ("cost_pico", "requests", "unpriced")
+
+
+def _covered_sums(alias: str, time: str, covered: dict[str, Sequence[tuple[int, int]]] | None,
+                  params: dict, events: bool = False) -> str:
+    """`, SUM(...)` of each covered measure over the rows of a source in `covered` within one of its spans
+    [lo, hi) (by `time`, the row's time or hour); the spans' bounds and sources become parameters."""
+    if covered is None:
+        return ""
+    cases = []
+    for i, (source, spans) in enumerate(sorted(covered.items())):
+        params[f"cs{i}"] = source
+        within = []
+        for j, (lo, hi) in enumerate(spans):
+            params[f"c{i}lo{j}"], params[f"c{i}hi{j}"] = lo, hi
+            within.append(f"({time} >= :c{i}lo{j} AND {time} < :c{i}hi{j})")
+        cases.append(f"({alias}.source = :cs{i} AND ({' OR '.join(within) or '0'}))")
+    condition = " OR ".join(cases) or "0"
+    value = (lambda m: _EVENT_MEASURE[m].format(r=alias)) if events else (lambda m: f"{alias}.{m}")
+    return "".join(f", SUM(CASE WHEN {condition} THEN {value(m)} ELSE 0 END)" for m in COVERED_MEASURES)
+
+
 def _hourly_records(conn, grain: Grain, group_by: Sequence[str], sources, event_groups: dict[str, str],
-                    inner: Sequence[tuple], edges: Sequence[tuple]) -> list[tuple]:
+                    inner: Sequence[tuple], edges: Sequence[tuple],
+                    covered: dict[str, Sequence[tuple[int, int]]] | None = None) -> list[tuple]:
     """(label, groups..., measures...) of the windows: whole hours from `grain`, edges from events,
-    added up by SQLite where there are both."""
+    added up by SQLite where there are both. With `covered` (whole hours: an hour is in or out), the
+    covered measures follow (_covered_sums), in the same pass."""
     by = "".join(f", {i + 2}" for i in range(len(group_by)))
     parts, params = [], {}
     if inner:
         _load(conn, "_hours", inner)
-        where, params = _source_filter("h", sources)
+        where, filtered = _source_filter("h", sources)
+        params.update(filtered)
         groups = "".join(f", {grain.groups[k]}" for k in group_by)
-        parts.append(f"SELECT w.label{groups}, {_sums('h')} FROM _hours w JOIN {grain.table} h "
+        parts.append(f"SELECT w.label{groups}, {_sums('h')}{_covered_sums('h', 'h.hour_ms', covered, params)} "
+                     f"FROM _hours w JOIN {grain.table} h "
                      f"ON h.hour_ms >= w.start_ms AND h.hour_ms < w.end_ms{where} GROUP BY 1{by}")
     if edges:
         _load(conn, "_edges", edges)
-        where, params = _source_filter("e", sources)
+        where, filtered = _source_filter("e", sources)
+        params.update(filtered)
         groups = "".join(f", {g}" for g in _event_groups(group_by, event_groups))
-        parts.append(f"SELECT w.label{groups}, {_sums('e', events=True)} FROM _edges w JOIN events e "
+        parts.append(f"SELECT w.label{groups}, {_sums('e', events=True)}"
+                     f"{_covered_sums('e', 'e.ts_ms', covered, params, events=True)} FROM _edges w JOIN events e "
                      f"ON e.ts_ms >= w.start_ms AND e.ts_ms < w.end_ms{where} GROUP BY 1{by}")
     if len(parts) == 2:
-        columns = ["label", *(f"g{i}" for i in range(len(group_by))), *MEASURES]
+        columns = ["label", *(f"g{i}" for i in range(len(group_by))), *MEASURES,
+                   *(f"covered_{m}" for m in (COVERED_MEASURES if covered is not None else ()))]
         parts = [f"WITH parts({', '.join(columns)}) AS ({' UNION ALL '.join(parts)}) "
-                 f"SELECT {', '.join(columns[:1 + len(group_by)])}, {', '.join(f'SUM({m})' for m in MEASURES)} "
+                 f"SELECT {', '.join(columns[:1 + len(group_by)])}, "
+                 f"{', '.join(f'SUM({m})' for m in columns[1 + len(group_by):])} "
                  f"FROM parts GROUP BY 1{by}"]
     return conn.execute(parts[0], params).fetchall() if parts else []
 
@@ -229,6 +262,34 @@ def session_parts_sql(select_total: str, select_event: str, sources, tail_total:
     )
 
 
+def session_parts_at_cuts(bounds: Sequence[int], select_total: str, select_event: str, tail_total: str = "",
+                          tail_event: str = "") -> tuple[str, dict]:
+    """SQL and parameters of the parts of sessions in the consecutive segments between `bounds` (sorted,
+    a few): session_parts_sql's parts for windows that tile [bounds[0], bounds[-1]), with no temporary
+    table. A part's segment is {label} in `select_*` (0, 1, ... from the first), found by comparing its
+    time with the bounds, and the rows that cross a bound are the ones read from events: for tens of
+    thousands of rows, both cost less than a search of the windows per row (nudges' four segments)."""
+    lo, hi, inner = bounds[0], bounds[-1], bounds[1:-1]
+    params = {"lo": lo, "hi": hi, "lo_day": lo // DAY_MS * DAY_MS - DAY_MS, **{f"b{i}": b for i, b in enumerate(inner)}}
+
+    def label(t: str) -> str:
+        return f"CASE {' '.join(f'WHEN {t} < :b{i} THEN {i}' for i in range(len(inner)))} ELSE {len(inner)} END" \
+            if inner else "0"
+
+    crosses = "".join(f" OR (h.first_ms < :b{i} AND h.last_ms >= :b{i})" for i in range(len(inner)))
+    straddles = f"(h.first_ms < :lo OR h.last_ms >= :hi{crosses})"
+    sql = (
+        f"SELECT {select_total.format(label=label('h.first_ms'))} FROM {SESSION_TOTALS.table} h "
+        f"WHERE {_OVERLAPS} AND NOT {straddles}{tail_total} "
+        # the few rows that cross a bound, their events by the session index (CROSS JOIN keeps that order)
+        f"UNION ALL SELECT {select_event.format(label=label('e.ts_ms'))} FROM {SESSION_TOTALS.table} h "
+        f"CROSS JOIN events e ON e.session = h.session AND e.source = h.source AND e.model = h.model "
+        f"AND COALESCE(e.project, {NULL_TEXT_KEY}) = h.project AND {DAY_KEY.value.format(r='e')} = h.day_ms "
+        f"WHERE {_OVERLAPS} AND {straddles} AND e.ts_ms >= :lo AND e.ts_ms < :hi{tail_event}"
+    )
+    return sql, params
+
+
 def load_session_windows(conn, windows: Sequence[Window], sources) -> dict:
     """Load the windows (_spans) and the sessions that cross an edge (_straddle); the bounds as parameters."""
     spans = [(w.label, w.start_ms, w.end_ms) for w in windows if w.end_ms > w.start_ms]
@@ -247,17 +308,23 @@ def load_session_windows(conn, windows: Sequence[Window], sources) -> dict:
 
 def aggregate(conn: sqlite3.Connection, windows: Sequence[Window], group_by: Sequence[str],
               sources: Sequence[str] | None, tokens: bool, live: set[str],
-              event_groups: dict[str, str]) -> list[dict] | None:
+              event_groups: dict[str, str], covered: dict[str, Sequence[tuple[int, int]]] | None = None
+              ) -> list[dict] | None:
     """Store.aggregate's event rows from a rollup; None when no live rollup answers `group_by`.
 
     The caller holds a transaction (one snapshot for every part). `event_groups`: each group key's
-    expression over events (alias e), for the parts read from events.
+    expression over events (alias e), for the parts read from events. `covered` (source -> spans of
+    whole hours): each row also has `_covered`, the covered measures (_covered_sums) of its usage; only
+    an hourly rollup answers that (None otherwise).
     """
     starts = _window_starts(windows)
     for grain in HOURLY_GRAINS:
         if grain.table in live and grain.answers(group_by):
-            records = _hourly_records(conn, grain, group_by, sources, event_groups, *split_at_hours(windows))
+            records = _hourly_records(conn, grain, group_by, sources, event_groups, *split_at_hours(windows),
+                                      covered=covered)
             return rows_of(records, group_by, tokens, starts)
+    if covered is not None:
+        return None
     if not (SESSION_TOTALS.table in live and PROJECT_HOURLY.table in live and SESSION_TOTALS.answers(group_by)
             and "session" in group_by and non_overlapping(windows)):
         return None

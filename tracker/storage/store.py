@@ -127,11 +127,12 @@ def _token_sums(alias: str, tokens: bool) -> tuple[Sequence[str], str]:
     return columns, "".join(f"SUM({alias}.{c}), " for c in columns)
 
 
-def _source_filter(alias: str, sources: Sequence[str] | None) -> tuple[str, list]:
-    """The WHERE addition (and its parameters) that keeps only the given sources."""
+def _source_filter(alias: str, sources: Sequence[str] | None, by_index: bool = True) -> tuple[str, list]:
+    """The WHERE addition (and its parameters) that keeps only the given sources (`by_index` False: a
+    filter only, which SQLite will not choose to search by: the unary + hides the column from indexes)."""
     if not sources:
         return "", []
-    return f" AND {alias}.source IN ({', '.join('?' for _ in sources)})", list(sources)
+    return f" AND {'' if by_index else '+'}{alias}.source IN ({', '.join('?' for _ in sources)})", list(sources)
 
 
 def _bool(value: bool | None) -> int | None:
@@ -403,6 +404,18 @@ class Store(ValueQueries):
         one keeps the groups (storage.rollup_reads: hours and sessions, not
         requests), from one snapshot.
         """
+        return self._aggregate(windows, group_by, sources, include_buckets, tokens, None)
+
+    def aggregate_covered(self, windows: Sequence[Window], group_by: Sequence[str], sources: Sequence[str] | None,
+                          covered: dict[str, Sequence[tuple[int, int]]], include_buckets: bool = True,
+                          tokens: bool = True) -> list[dict] | None:
+        """aggregate's rows, and in the same pass, on each row of events, `_covered`: the (cost_pico,
+        requests, unpriced_requests) of its usage on a source of `covered` within one of that source's
+        spans (whole UTC hours, not overlapping); None when no hourly rollup answers `group_by` (then
+        the caller reads the covered usage apart)."""
+        return self._aggregate(windows, group_by, sources, include_buckets, tokens, covered)
+
+    def _aggregate(self, windows, group_by, sources, include_buckets: bool, tokens: bool, covered) -> list[dict] | None:
         for key in group_by:
             if key not in GROUP_KEYS:
                 raise ValueError(f"cannot group by {key!r}; choose from {', '.join(GROUP_KEYS)}")
@@ -411,7 +424,9 @@ class Store(ValueQueries):
         with self.read_snapshot():
             live = self.live_rollups()
             rows = rollup_reads.aggregate(self.conn, windows, group_by, sources, tokens, live,
-                                          {k: GROUP_KEYS[k][0] for k in group_by}) if live else None
+                                          {k: GROUP_KEYS[k][0] for k in group_by}, covered) if live else None
+            if covered is not None and rows is None:
+                return None
             if include_buckets or rows is None:
                 self._load_windows(windows)
             if rows is None:
@@ -450,11 +465,17 @@ class Store(ValueQueries):
         )
         partly = f"SUM({PARTLY_PRICED_SQL.format(r=alias)})"
         priced_rows = f"SUM({alias}.cost_pico IS NOT NULL)"
-        where, params = _source_filter(alias, sources)
+        # a bucket's time is start_s * 1000, which no index answers: each window's rows are also bounded by
+        # their start_s (a second either side, whichever way SQLite rounds the division), so that the start_s
+        # index finds them (not the source's, with every window compared with each of its buckets)
+        buckets = table == "buckets"
+        where, params = _source_filter(alias, sources, by_index=not buckets)
+        seconds = f" AND {alias}.start_s >= w.start_ms / 1000 - 1 AND {alias}.start_s <= w.end_ms / 1000 + 1" \
+            if buckets else ""
         sql = (
             f"SELECT w.label{select_groups}, {sums}{requests}, SUM({alias}.cost_pico), {unpriced}, {partly}, "
             f"{priced_rows}, MIN(w.start_ms) FROM _win w JOIN {table} {alias} "
-            f"ON {ts_expr} >= w.start_ms AND {ts_expr} < w.end_ms{where} "
+            f"ON {ts_expr} >= w.start_ms AND {ts_expr} < w.end_ms{seconds}{where} "
             f"GROUP BY w.label{group_sql}"
         )
         return self._aggregate_rows(self.conn.execute(sql, params), group_by, token_columns)

@@ -23,6 +23,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.corpus.gen_logs import generate
+from tests.db_age import created_days_ago
 from tracker import cli_format
 from tracker.cli import main as full_main
 from tracker.paths import get_paths
@@ -76,10 +77,25 @@ def agents(corpus, monkeypatch):
 
 @pytest.fixture
 def imported(agents):
-    """A database after a first import (and the day's backup, taken by the next open)."""
+    """A database after a first import and a report."""
     _full(["import", "--json"])
-    _full(["report", "daily", "--json"])  # the open after the first import takes the day's backup
+    _full(["report", "daily", "--json"])
     return get_paths()
+
+
+def test_the_report_after_a_first_import_is_quick_and_takes_no_backup(agents):
+    """A database created minutes ago holds nothing its logs do not: its first automatic backup is the next
+    day's, so the report right after the first import answers from the rollup (before: the full command,
+    which copied the whole database)."""
+    _full(["import", "--json"])
+    paths = get_paths()
+    assert _same(["report", "daily", "--json"]) == quick_answer(["report", "daily", "--json"]) is not None
+    assert not list(paths.backup_dir.glob("*.db"))
+    created_days_ago(paths.db_path, 1.01)  # the next day: the full command, which takes the day's backup
+    assert quick_answer(["report", "daily", "--json"]) is None
+    _full(["report", "daily", "--json"])
+    assert len(list(paths.backup_dir.glob("*.db"))) == 1
+    assert quick_answer(["report", "daily", "--json"]) is not None
 
 
 @pytest.mark.parametrize("tz_env", ["UTC", "Europe/Berlin", "America/Los_Angeles"])
@@ -134,6 +150,7 @@ def test_what_the_quick_path_leaves_to_the_full_command(imported, args):
 
 
 def _fresh_backup_day_passed(paths):
+    created_days_ago(paths.db_path, 2)
     for backup in paths.backup_dir.glob("*.db"):
         old = time.time() - 2 * 86400
         os.utime(backup, (old, old))
@@ -534,3 +551,24 @@ def test_a_closed_pipe_during_an_import_of_changed_logs_ends_quietly_with_status
     monkeypatch.setattr(sys, "stderr", sys.stderr)  # (restored after the test: run() replaces both)
     assert import_run.run(as_json=True) == 1
     sys.stdout.flush()  # the interpreter's last flush at exit: no second BrokenPipeError
+
+
+def test_a_command_line_import_keeps_the_cycle_collector_off_to_its_exit(agents):
+    """The process ends with the import: the collector's passes over what the import left alive, and its
+    pass at exit, would only free what the exit frees. Every way `tracker import` runs: the full command (a
+    first import), the import without click (an append), the quick answer (nothing new); a report keeps it."""
+    code = ("import atexit, gc, sys\n"
+            "atexit.register(lambda: print('collector on:', gc.isenabled(), file=sys.stderr))\n"
+            "from tracker.quick import main; sys.argv = ['tracker'] + sys.argv[1:]; main()")
+
+    def collector_at_exit(*args: str) -> str:
+        done = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, env=os.environ)
+        assert done.returncode == 0, done.stderr
+        return done.stderr.strip().splitlines()[-1]
+
+    assert collector_at_exit("import", "--json") == "collector on: False"
+    assert quick_answer(["report", "daily", "--json"]) is not None  # (imported)
+    _append_a_request(_a_session(agents))
+    assert collector_at_exit("import", "--json") == "collector on: False"
+    assert collector_at_exit("import") == "collector on: False"
+    assert collector_at_exit("report", "daily", "--json") == "collector on: True"

@@ -27,3 +27,40 @@ def test_user_override_prices_without_genai_data(tmp_path):
     pricer = Pricer(prices)
     priced = pricer.price(Tokens(input_tokens=1_000_000, output_tokens=1_000_000), "my-model", None, 1764000000000)
     assert priced.cost_pico == 10 * 10**12 and priced.price_id.startswith("user:my-model@always#")
+
+
+_PRICE_ONE = (
+    "import sys\nfrom tracker.pricing import Pricer\nfrom tracker.core.tokens import Tokens\n"
+    "priced = Pricer().price(Tokens(input_tokens=1000, output_tokens=10), 'claude-sonnet-4-5', 'anthropic',"
+    " 1764000000000)\n"
+    "assert priced.cost_pico\n"
+)
+_THE_REST_OF_THE_PACKAGE = (
+    "import genai_prices\nfrom genai_prices import Usage, calc_price\n"
+    "from datetime import datetime, timezone\n"
+    "got = calc_price(Usage(input_tokens=1000, output_tokens=10), 'claude-sonnet-4-5', provider_id='anthropic',"
+    " genai_request_timestamp=datetime.fromtimestamp(1764000000, timezone.utc))\n"
+    "assert int(got.total_price * 10**12) == priced.cost_pico, (got.total_price, priced.cost_pico)\n"
+    "from tracker.pricing.pricer import GENAI_PRICES_VERSION\nassert genai_prices.__version__ == GENAI_PRICES_VERSION\n"
+    "assert genai_prices.data_snapshot.get_snapshot() is genai_prices.data_snapshot.get_snapshot()\n"
+)
+
+
+def test_pricing_loads_genai_prices_without_its_update_client():
+    """The command line prices offline from the bundled data: the package's price-update client (httpx2,
+    asyncio: ~33 ms) is not imported; the rest of the package, used, is there as ever, the same prices."""
+    loaded = _modules_after(_PRICE_ONE)
+    assert "genai_prices.types" in loaded and "genai_prices.data" in loaded  # not vacuous
+    assert not {"genai_prices.update_prices", "httpx2", "asyncio"} & loaded
+    loaded = _modules_after(_PRICE_ONE + _THE_REST_OF_THE_PACKAGE)
+    assert "genai_prices.update_prices" in loaded
+
+
+def test_beside_another_thread_genai_prices_is_imported_as_usual():
+    """Another thread (the GUI's) could use the package while its __init__ runs late: imported whole."""
+    started = ("import threading\nstop = threading.Event()\n"
+               "threading.Thread(target=stop.wait, daemon=True).start()\n")
+    loaded = _modules_after(started + _PRICE_ONE + "stop.set()\n" + _THE_REST_OF_THE_PACKAGE)
+    assert "genai_prices.update_prices" in loaded
+    code = started + _PRICE_ONE + "assert 'genai_prices.update_prices' in sys.modules\nstop.set()\n"
+    assert "genai_prices.types" in _modules_after(code)

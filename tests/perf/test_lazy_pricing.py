@@ -64,3 +64,29 @@ def test_beside_another_thread_genai_prices_is_imported_as_usual():
     assert "genai_prices.update_prices" in loaded
     code = started + _PRICE_ONE + "assert 'genai_prices.update_prices' in sys.modules\nstop.set()\n"
     assert "genai_prices.types" in _modules_after(code)
+
+
+def test_a_first_import_with_parse_workers_loads_genai_prices_lean(tmp_path):
+    """The import prices the workers' results while the executor's threads run: the package was made ready
+    before they started, so pricing loads it without the update client all the same."""
+    import sys
+
+    if not sys.platform.startswith("linux"):
+        import pytest
+
+        pytest.skip("parse workers are forked on Linux only")
+    from tests.corpus.gen_logs import generate
+
+    corpus = tmp_path / "c"
+    generate(corpus, mb=1, seed=3, days=10, end_date="2026-03-31")
+    code = (
+        "import pathlib, sys, threading\nfrom tracker.pricing import Pricer\nfrom tracker.services import log_import\n"
+        "from tracker.storage import open_store\n"
+        f"home = pathlib.Path({str(corpus / 'home')!r})\n"
+        "roots = {'claude_code': [home / '.claude'], 'codex': [home / '.codex']}\n"
+        f"with open_store(pathlib.Path({str(tmp_path / 't.db')!r})) as store:\n"
+        "    report = log_import.import_logs(store, Pricer(), roots=roots, workers=2)\n"
+        "assert report.workers == 1 and report.events_added > 100, report.as_dict()\n"
+    )
+    loaded = _modules_after(code)
+    assert "genai_prices.data" in loaded and "genai_prices.update_prices" not in loaded

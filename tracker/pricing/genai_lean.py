@@ -8,7 +8,7 @@ line), load() puts the package in place without running its __init__, so that `g
 `genai_prices.data_snapshot` load alone. Any other name of the package (calc_price, Usage, __version__,
 ...) runs the __init__ on its first use (a module __getattr__), so the package reads as it always does.
 Beside other threads (the GUI's), the package is imported as usual: another thread's first use would
-race the completion.
+race the completion. (The log import calls load() before its parse workers' executor starts its threads.)
 """
 
 from __future__ import annotations

@@ -478,15 +478,20 @@ def test_an_import_of_changed_logs_prints_what_the_full_command_prints(imported,
     assert ("1 new" in out or '"events_added": 1' in out), out  # not vacuous: one request imported each time
 
 
-def test_an_import_of_a_claude_append_loads_neither_click_nor_what_it_does_not_need(imported, agents, tmp_path):
-    _append_a_request(_a_session(agents))
+def _an_import_in_a_process() -> tuple[dict, set[str]]:
+    """(the report, the modules loaded) of `tracker import --json` run by the entry point in a process of its own."""
     code = ("import sys; from tracker.quick import main; sys.argv = ['tracker', 'import', '--json']\n"
             "try:\n    main()\nexcept SystemExit as e:\n    assert not e.code, e.code\n"
             "import json; print(json.dumps(sorted(sys.modules)), file=sys.stderr)")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=os.environ)
     assert done.returncode == 0, done.stderr
-    loaded = set(json.loads(done.stderr.strip().splitlines()[-1]))
-    assert json.loads(done.stdout)["events_added"] == 1 and "tracker.services.log_import" in loaded
+    return json.loads(done.stdout), set(json.loads(done.stderr.strip().splitlines()[-1]))
+
+
+def test_an_import_of_a_claude_append_loads_neither_click_nor_what_it_does_not_need(imported, agents, tmp_path):
+    _append_a_request(_a_session(agents))
+    report, loaded = _an_import_in_a_process()
+    assert report["events_added"] == 1 and "tracker.services.log_import" in loaded
     # what a Claude Code append needs none of: click, OpenSSL (hashlib), orjson, the limit readings'
     # classes (Codex's), genai-prices (its prices are in the price cache)
     not_needed = {"click", "hashlib", "_hashlib", "orjson", "tracker.core.limits", "genai_prices"}
@@ -599,11 +604,6 @@ def test_a_first_import_runs_without_click_and_prints_what_the_full_command_prin
 def test_a_first_import_runs_without_the_command_line_module(agents):
     """(click itself is loaded: sqlite-utils, which creates the database, imports it; the command line's module,
     its group and its command are not: ~17 ms of a first import's CPU)"""
-    code = ("import sys; from tracker.quick import main; sys.argv = ['tracker', 'import', '--json']\n"
-            "try:\n    main()\nexcept SystemExit as e:\n    assert not e.code, e.code\n"
-            "import json; print(json.dumps(sorted(sys.modules)), file=sys.stderr)")
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=os.environ)
-    assert done.returncode == 0, done.stderr
-    loaded = set(json.loads(done.stderr.strip().splitlines()[-1]))
-    assert json.loads(done.stdout)["events_added"] > 100 and "sqlite_utils" in loaded
+    report, loaded = _an_import_in_a_process()
+    assert report["events_added"] > 100 and "sqlite_utils" in loaded
     assert not {"tracker.cli", "tracker.commands.import_cmd"} & loaded

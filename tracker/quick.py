@@ -20,12 +20,13 @@ When `tracker import [--json]` finds changed logs (and nothing else that the
 full command would do or say: the same conditions), the import runs here
 too, without click: the command's own code (commands.import_run: the sync,
 the report, its error messages), over the walk of the folders just made
-(log_changes.hand_over). That one writes, as the command does.
+(log_changes.hand_over). That one writes, as the command does. So does a
+first import (no database file yet), which walks the folders itself.
 
 Everything else, and every case these cannot answer exactly as the full
 command would, byte for byte (tests/perf/test_quick.py), runs the full
 command: other commands or options (--since, --until, --demo, ...), a database
-that is missing, damaged, not readable now or whose write lock another process
+that is missing (but for an import), damaged, not readable now or whose write lock another process
 holds (the full command would wait for it), pending migrations, the day's
 automatic backup due, a file mode or journal mode that opening the store
 would change, a plug-in that could not be loaded, a folder that cannot be
@@ -35,12 +36,14 @@ here writes anything.
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 import time
 
 # (roots, walk, --json) of `tracker import`'s quick look when it found changed files and no problem: main() then
-# runs the import without click (commands.import_run), which takes this walk (log_changes.hand_over).
+# runs the import without click (commands.import_run), which takes this walk (log_changes.hand_over); (None, None,
+# --json) for a first import (no database yet), which walks the folders itself.
 _walk: list[tuple] = []
 PERIOD_OF_REPORT = {"daily": "day", "weekly": "week", "monthly": "month"}
 REPORTS = (*PERIOD_OF_REPORT, "projects")
@@ -49,6 +52,12 @@ REPORT_GROUPS = ("model", "source")  # the groups the hourly rollup keeps (besid
 
 def main() -> None:
     """`tracker`: a quick answer when there is one, else the full command line."""
+    if sys.argv[1:2] == ["import"]:
+        # The process ends with the import: the cycle collector stays off to its exit. The import pauses it
+        # while it reads and writes (log_import._collector_paused); on again, its first passes walked the
+        # hundreds of thousands of objects the import left alive (~4% of a first import's CPU), and at exit
+        # it would walk them once more, to free memory the exit frees anyway.
+        gc.disable()
     try:
         answer = quick_answer(sys.argv[1:])
     except KeyboardInterrupt:  # Ctrl-C: what the full command line (click) says and does
@@ -71,13 +80,15 @@ def main() -> None:
     sys.stdout.flush()
 
 
-def _import_changed(roots, walked: list, as_json: bool) -> int:
+def _import_changed(roots, walked: list | None, as_json: bool) -> int:
     """`tracker import [--json]` after its quick look found changed logs (and no problem): the command's own
-    import and output (commands.import_run) without click, over the look's walk of the folders."""
+    import and output (commands.import_run) without click, over the look's walk of the folders (None: a
+    first import, which walks them itself)."""
     from tracker.commands import import_run
     from tracker.services import log_changes
 
-    log_changes.hand_over(roots, walked)
+    if walked is not None:
+        log_changes.hand_over(roots, walked)
     try:
         return import_run.run(as_json)
     except KeyboardInterrupt:  # what the full command line (click) says and does
@@ -153,6 +164,14 @@ def _open_store():
 
 
 def _import_answer(as_json: bool) -> str | None:
+    from tracker.paths import get_paths
+
+    if not os.path.lexists(get_paths().db_path):
+        # a first import: nothing stored to compare; the import runs without click all the same (main), and
+        # creates the database as the full command would
+        if as_json or not sys.stderr.isatty():  # (else the full command shows a progress bar)
+            _walk.append((None, None, as_json))
+        return None
     opened = _open_store()
     if opened is None:
         return None

@@ -146,3 +146,66 @@ def test_first_import_fills_every_rollup_as_its_own_fill_would(store, pricer):
     # a first import's events carry no tags yet (rules tag them after): the tagged rollup is rightly empty
     assert not tables.pop("events_tagged_hourly")
     assert _rollup_rows(store) == _from_events(store) and all(tables.values())
+
+
+def _own_fills(store) -> dict[str, list[tuple]]:
+    """Every rollup as its own GROUP BY over the events computes it (left in place)."""
+    from tracker.storage.rollups import LIVE_ROLLUPS
+
+    with store.atomic():
+        for rollup in LIVE_ROLLUPS:
+            for sql in rollup.refill():
+                store.conn.execute(sql)
+    return _rollup_tables(store)
+
+
+def test_the_one_pass_grain_sorts_by_the_keys_no_other_key_decides(store):
+    """The day of the hour, and a `where` of the session or the tag, are read from the group, not sorted by;
+    rollups with the same `where` share its column. (The grain's sort is most of a first import's refill.)"""
+    from tracker.storage.rollups import GRAIN_TABLE, LIVE_ROLLUPS, refill_together
+
+    [grain] = [sql for sql in refill_together(LIVE_ROLLUPS) if sql.startswith(f"CREATE TABLE {GRAIN_TABLE}")]
+    columns = [part.rsplit(" AS ", 1)[1] for part in grain.split(" FROM events e ")[0].split(", ")
+               if " AS " in part]
+    grouped = columns[:len(grain.rsplit("GROUP BY ", 1)[1].split(", "))]
+    assert grouped == ["hour_ms", "source", "model", "account", "project", "tag_key", "session", "priced_key"]
+    assert sum(c.startswith("where_") for c in columns) == 2 and "day_ms" in columns
+
+
+def test_a_first_import_with_tagged_events_fills_the_tagged_rollup_too(store, pricer):
+    """The tagged rollup is left out of a first import's refill only while no event is tagged: events tagged
+    within the same transaction (the triggers are off) are in it, exactly as its own fill computes it."""
+    from tests.spine.test_rollups import _events as varied_events
+
+    events = varied_events(random.Random(12), 500, "t")
+    for e in events:
+        price_event(pricer, e)
+    rows = [event_row(e) for e in events]
+    seen: list[str] = []
+    store.conn.set_trace_callback(seen.append)
+    with bulk_writes(store):
+        write_event_rows(store, rows, keep_most_complete=True)
+        tag = store.add_tag("client", "ACME")
+        store.conn.execute("UPDATE events SET rule_tag_id = ? WHERE rowid % 3 = 0", (tag,))
+        store.conn.execute("UPDATE events SET manual_tag_id = ? WHERE rowid % 7 = 0", (tag,))
+    store.conn.set_trace_callback(None)
+    assert any("INSERT INTO events_tagged_hourly" in sql and "rollup_grain" in sql for sql in seen)
+    got = _rollup_tables(store)
+    assert got["events_tagged_hourly"] and got == _own_fills(store)
+
+
+def test_a_first_import_without_tagged_events_leaves_the_tagged_rollup_out_of_the_grain(store, pricer):
+    from tests.spine.test_rollups import _events as varied_events
+
+    events = varied_events(random.Random(13), 400, "n")
+    for e in events:
+        price_event(pricer, e)
+    seen: list[str] = []
+    store.conn.set_trace_callback(seen.append)
+    with bulk_writes(store):
+        write_event_rows(store, [event_row(e) for e in events], keep_most_complete=True)
+    store.conn.set_trace_callback(None)
+    [grain] = [sql for sql in seen if "CREATE TABLE temp.rollup_grain" in sql]
+    assert "priced_key" not in grain and "events_tagged_hourly" not in " ".join(s for s in seen if "rollup_grain" in s)
+    got = _rollup_tables(store)
+    assert not got["events_tagged_hourly"] and got == _own_fills(store)

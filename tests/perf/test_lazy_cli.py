@@ -85,3 +85,13 @@ def test_an_import_with_nothing_new_loads_no_parser_pricer_or_workers(tmp_path, 
     assert "tracker.services.log_import" in loaded
     not_needed = {"genai_prices", "msgspec", "multiprocessing", "concurrent", "decimal", "csv", "hashlib"}
     assert not {m for m in loaded if m.split(".")[0] in not_needed | set(HEAVY)}
+
+
+def test_what_forked_parse_workers_need_is_loaded_before_the_fork():
+    """Each forked worker imported msgspec and the line decoders on its own (~10 ms a worker): the readers,
+    loaded before the fork, bring them."""
+    loaded = _modules_after(
+        "import types\nfrom tracker.services import log_import\n"
+        "log_import._load_before_fork([types.SimpleNamespace(kind='claude_code'), types.SimpleNamespace(kind='codex')])"
+    )
+    assert {"msgspec", "tracker.sources.claude_lines", "tracker.sources.codex_lines"} <= loaded

@@ -23,6 +23,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.corpus.gen_logs import generate
+from tests.db_age import created_days_ago
 from tracker import cli_format
 from tracker.cli import main as full_main
 from tracker.paths import get_paths
@@ -80,10 +81,25 @@ def agents(corpus, monkeypatch):
 
 @pytest.fixture
 def imported(agents):
-    """A database after a first import (and the day's backup, taken by the next open)."""
+    """A database after a first import and a report."""
     _full(["import", "--json"])
-    _full(["report", "daily", "--json"])  # the open after the first import takes the day's backup
+    _full(["report", "daily", "--json"])
     return get_paths()
+
+
+def test_the_report_after_a_first_import_is_quick_and_takes_no_backup(agents):
+    """A database created minutes ago holds nothing its logs do not: its first automatic backup is the next
+    day's, so the report right after the first import answers from the rollup (before: the full command,
+    which copied the whole database)."""
+    _full(["import", "--json"])
+    paths = get_paths()
+    assert _same(["report", "daily", "--json"]) == quick_answer(["report", "daily", "--json"]) is not None
+    assert not list(paths.backup_dir.glob("*.db"))
+    created_days_ago(paths.db_path, 1.01)  # the next day: the full command, which takes the day's backup
+    assert quick_answer(["report", "daily", "--json"]) is None
+    _full(["report", "daily", "--json"])
+    assert len(list(paths.backup_dir.glob("*.db"))) == 1
+    assert quick_answer(["report", "daily", "--json"]) is not None
 
 
 @pytest.mark.parametrize("tz_env", ["UTC", "Europe/Berlin", "America/Los_Angeles"])
@@ -139,6 +155,7 @@ def test_what_the_quick_path_leaves_to_the_full_command(imported, args):
 
 
 def _fresh_backup_day_passed(paths):
+    created_days_ago(paths.db_path, 2)
     for backup in paths.backup_dir.glob("*.db"):
         old = time.time() - 2 * 86400
         os.utime(backup, (old, old))
@@ -391,14 +408,20 @@ def _main(args: list[str], capsys) -> tuple[int, str]:
 
 def _main_both(args: list[str], capsys) -> tuple[int, str, str]:
     """(exit status, stdout, stderr) of the `tracker` entry point, in this process."""
+    import gc
+
     import tracker.quick as quick
 
     sys.argv = ["tracker", *args]
+    collecting = gc.isenabled()
     try:
         quick.main()
         code = 0
     except SystemExit as exited:  # click's standalone mode exits
         code = exited.code or 0
+    finally:
+        if collecting:  # (an import leaves the collector off: its process ends there, this one does not)
+            gc.enable()
     captured = capsys.readouterr()
     return code, captured.out, captured.err
 
@@ -499,15 +522,20 @@ def test_an_import_of_changed_logs_prints_what_the_full_command_prints(imported,
     assert ("1 new" in out or '"events_added": 1' in out), out  # not vacuous: one request imported each time
 
 
-def test_an_import_of_a_claude_append_loads_neither_click_nor_what_it_does_not_need(imported, agents, tmp_path):
-    _append_a_request(_a_session(agents))
+def _an_import_in_a_process() -> tuple[dict, set[str]]:
+    """(the report, the modules loaded) of `tracker import --json` run by the entry point in a process of its own."""
     code = ("import sys; from tracker.quick import main; sys.argv = ['tracker', 'import', '--json']\n"
             "try:\n    main()\nexcept SystemExit as e:\n    assert not e.code, e.code\n"
             "import json; print(json.dumps(sorted(sys.modules)), file=sys.stderr)")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=os.environ)
     assert done.returncode == 0, done.stderr
-    loaded = set(json.loads(done.stderr.strip().splitlines()[-1]))
-    assert json.loads(done.stdout)["events_added"] == 1 and "tracker.services.log_import" in loaded
+    return json.loads(done.stdout), set(json.loads(done.stderr.strip().splitlines()[-1]))
+
+
+def test_an_import_of_a_claude_append_loads_neither_click_nor_what_it_does_not_need(imported, agents, tmp_path):
+    _append_a_request(_a_session(agents))
+    report, loaded = _an_import_in_a_process()
+    assert report["events_added"] == 1 and "tracker.services.log_import" in loaded
     # what a Claude Code append needs none of: click, OpenSSL (hashlib), orjson, the limit readings'
     # classes (Codex's), genai-prices (its prices are in the price cache)
     not_needed = {"click", "hashlib", "_hashlib", "orjson", "tracker.core.limits", "genai_prices"}
@@ -578,3 +606,48 @@ def test_a_closed_pipe_during_an_import_of_changed_logs_ends_quietly_with_status
     monkeypatch.setattr(sys, "stderr", sys.stderr)  # (restored after the test: run() replaces both)
     assert import_run.run(as_json=True) == 1
     sys.stdout.flush()  # the interpreter's last flush at exit: no second BrokenPipeError
+
+
+def test_a_command_line_import_keeps_the_cycle_collector_off_to_its_exit(agents):
+    """The process ends with the import: the collector's passes over what the import left alive, and its
+    pass at exit, would only free what the exit frees. Every way `tracker import` runs: the full command (a
+    first import), the import without click (an append), the quick answer (nothing new); a report keeps it."""
+    code = ("import atexit, gc, sys\n"
+            "atexit.register(lambda: print('collector on:', gc.isenabled(), file=sys.stderr))\n"
+            "from tracker.quick import main; sys.argv = ['tracker'] + sys.argv[1:]; main()")
+
+    def collector_at_exit(*args: str) -> str:
+        done = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, env=os.environ)
+        assert done.returncode == 0, done.stderr
+        return done.stderr.strip().splitlines()[-1]
+
+    assert collector_at_exit("import", "--json") == "collector on: False"
+    assert quick_answer(["report", "daily", "--json"]) is not None  # (imported)
+    _append_a_request(_a_session(agents))
+    assert collector_at_exit("import", "--json") == "collector on: False"
+    assert collector_at_exit("import") == "collector on: False"
+    assert collector_at_exit("report", "daily", "--json") == "collector on: True"
+
+
+@pytest.mark.parametrize("args", IMPORTS)
+def test_a_first_import_runs_without_click_and_prints_what_the_full_command_prints(agents, args, monkeypatch,
+                                                                                   capsys, tmp_path):
+    """No database yet: nothing to compare, but the import itself runs without click (commands.import_run),
+    creates the database and prints what the full command prints over a fresh home of its own."""
+    monkeypatch.setattr(sys, "argv", list(sys.argv))
+    assert not get_paths().db_path.exists()
+    code, out, err = _main_both(args, capsys)
+    assert code == 0 and err == ""
+    assert get_paths().db_path.exists() and quick_answer(["report", "daily", "--json"]) is not None
+    monkeypatch.setenv("TRACKER_HOME", str(tmp_path / "full"))
+    full = CliRunner().invoke(full_main, args, catch_exceptions=False)
+    assert full.exit_code == 0 and _seconds_hidden(out) == _seconds_hidden(full.stdout) and full.stderr == err
+    assert json.loads(out)["events_added"] > 100 if "--json" in args else "new" in out, out  # not vacuous
+
+
+def test_a_first_import_runs_without_the_command_line_module(agents):
+    """(click itself is loaded: sqlite-utils, which creates the database, imports it; the command line's module,
+    its group and its command are not: ~17 ms of a first import's CPU)"""
+    report, loaded = _an_import_in_a_process()
+    assert report["events_added"] > 100 and "sqlite_utils" in loaded
+    assert not {"tracker.cli", "tracker.commands.import_cmd"} & loaded

@@ -17,6 +17,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.db_age import created_days_ago
+
 from .conftest import REPO, agent_env, expected_totals, measured_totals, record
 from .test_crashes import tracker, tracker_env
 
@@ -39,8 +41,10 @@ def _user_failure(done: subprocess.CompletedProcess, *words: str) -> str:
 def _imported_home(tmp_path: Path, corpus: Path) -> tuple[dict, Path]:
     env = tracker_env(tmp_path / "home", **agent_env(corpus))
     assert tracker(["import"], env).returncode == 0
-    assert tracker(["report", "daily"], env).returncode == 0  # a second open takes the automatic backup
-    return env, tmp_path / "home" / "data" / "tracker.db"
+    db = tmp_path / "home" / "data" / "tracker.db"
+    created_days_ago(db, 1.01)  # made yesterday: the next open takes the automatic backup
+    assert tracker(["report", "daily"], env).returncode == 0
+    return env, db
 
 
 @pytest.mark.parametrize("damage", ["header", "pages"])
@@ -252,6 +256,10 @@ def test_automatic_backup_is_daily_and_skips_a_damaged_file(tmp_path):
                                              model="m", provider="anthropic", tokens=Tokens(input_tokens=1))
                                   for i in range(3000)])
     assert list_backups(db.parent / "backups", "tracker") == []  # a new file: nothing to keep yet
+    open_store(db).close()
+    # nor on the next open the same day: the interval counts from the database's creation too
+    assert list_backups(db.parent / "backups", "tracker") == []
+    created_days_ago(db, 1.01)
     open_store(db).close()
     first = list_backups(db.parent / "backups", "tracker")
     assert len(first) == 1

@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING
 from tracker.core.digests import sha1_hex
 from tracker.core.timeutil import UTC, from_ms
 from tracker.core.tokens import Tokens
-from tracker.pricing import linear
+from tracker.pricing import genai_lean, linear
 from tracker.pricing.resolution_cache import ResolutionCache, digest_bytes, identity
 
 if TYPE_CHECKING:  # genai-prices (pydantic) costs ~0.15 s to import: only when a price is resolved
@@ -106,6 +106,7 @@ class _OverrideEntry:
     @property
     def price(self) -> "ModelPrice":
         if self._price is None:
+            genai_lean.load()
             from genai_prices.types import ModelPrice
 
             self._price = ModelPrice(**self.prices)
@@ -304,6 +305,7 @@ def _decimal(value: Any) -> Decimal | None:
 
 def _scaled(price: "ModelPrice", factor: Decimal) -> "ModelPrice":
     """Every token rate (and long-context tier) of `price` times `factor`; other rates as they are."""
+    genai_lean.load()
     from genai_prices.types import ModelPrice, Tier, TieredPrices
 
     values = {}
@@ -322,6 +324,7 @@ def _scaled(price: "ModelPrice", factor: Decimal) -> "ModelPrice":
 
 def _with_rates(price: "ModelPrice", rates: dict[str, Decimal]) -> "ModelPrice | None":
     """`price` plus the rates it lacks (None when it lacks none of them: nothing to add)."""
+    genai_lean.load()
     from genai_prices.types import ModelPrice
 
     missing = {k: v for k, v in rates.items() if getattr(price, k, None) is None}
@@ -343,6 +346,7 @@ def _digest(price: "ModelPrice") -> str:
 
 
 def _has_time_of_day(model: "ModelInfo") -> bool:
+    genai_lean.load()
     from genai_prices.types import TimeOfDateConstraint
 
     conditions = list(model.prices) if isinstance(model.prices, list) else []
@@ -392,6 +396,7 @@ class Pricer:
     @property
     def snapshot(self):
         if self._snapshot is None:
+            genai_lean.load()
             from genai_prices import data_snapshot
 
             self._snapshot = data_snapshot.get_snapshot()

@@ -365,6 +365,7 @@ def _results(work: list[_Work], workers: int | None, report: ImportReport,
     # largest first so that no big file is left for the end of the run
     ordered = sorted(work, key=_pending_bytes, reverse=True)
     import multiprocessing  # ~3 ms at start-up: only when the import is big enough for workers
+    from tracker.pricing import genai_lean
     from concurrent.futures import ProcessPoolExecutor
     from concurrent.futures.process import BrokenProcessPool
 
@@ -379,6 +380,9 @@ def _results(work: list[_Work], workers: int | None, report: ImportReport,
                 _load_before_fork(work)
             context = multiprocessing.get_context(method)
             abandoned = context.Event()
+            # the executor's threads start here: genai-prices is made ready to load lean (without its update
+            # client) while this thread is still alone, as pricing the workers' results will load it
+            genai_lean.load()
             pool = ProcessPoolExecutor(started, mp_context=context, initializer=_start_worker,
                                        initargs=(abandoned, os.getpid()))
             in_flight = [pool.submit(_read_group, groups.popleft()) for _ in range(started)]

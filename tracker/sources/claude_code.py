@@ -29,6 +29,9 @@ from tracker.core.records import replaces_copy
 from tracker.core.tokens import Tokens
 from tracker.core.units import WEB_SEARCHES, MAX_UNIT_COUNT
 from tracker.sources import logfiles as lf
+# msgspec's decoder: this module is imported only to parse (before the import forks its parse workers,
+# which then need not import it each)
+from tracker.sources.claude_lines import DecodeError, decode_line
 from tracker.sources.agents.claude_code import KIND, PROVIDER  # noqa: F401  (KIND: the source these rows are)
 
 SYNTHETIC_MODEL = "<synthetic>"
@@ -56,7 +59,6 @@ def parse(fh, start: int, limit: int, result: lf.ReadResult) -> None:
     best: dict[str, tuple] = {}
     skipped = result.skipped
     intern = {}.setdefault  # one object per repeated text of the file (core.request_rows)
-    from tracker.sources.claude_lines import DecodeError, decode_line  # msgspec: only when a file changed
 
     for buf, end in lf.iter_blocks(fh, start, limit, result):
         # the lines holding the prefilter's pattern, found inside the block and

@@ -43,6 +43,9 @@ from pathlib import Path
 from tracker.core.limits import SAME_RESET_SLACK_MS, LimitReading
 from tracker.sources import logfiles as lf
 from tracker.sources.agents.codex import KIND, PROVIDER
+# msgspec's decoder: this module is imported only to parse (before the import forks its parse workers,
+# which then need not import it each)
+from tracker.sources.codex_lines import DecodeError, decode_token_count
 
 UNKNOWN_MODEL = "unknown"
 # Codex writes {"timestamp":...,"type":<kind>,"payload":{"type":...: the kind of a
@@ -115,7 +118,6 @@ def parse(fh, start: int, limit: int, result: lf.ReadResult) -> None:
     skipped = result.skipped
     rows = result.rows  # core.request_rows tuples
     readings = result.readings
-    from tracker.sources.codex_lines import DecodeError, decode_token_count  # msgspec: only when a file changed
 
     for buf, end in lf.iter_blocks(fh, start, limit, result):
         view = memoryview(buf)

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from tracker.paths import make_private_dir
 from tracker.storage.migrations import migrations
+from tracker.storage.quick import CREATED_SETTING
 
 PRIVATE_FILE_MODE = 0o600
 BUSY_TIMEOUT_MS = 10_000  # a reader waits for the writer's commit rather than failing
@@ -171,6 +172,9 @@ def migrate(db, path: Path, backup_dir: Path) -> list[str]:
         if has_schema:
             backup(db, path, backup_dir, f"before-{pending[0]}")
         migrations.apply(db)
+        if not has_schema:  # created now: the automatic backup's interval counts from here (quick.backup_due)
+            _conn(db).execute("INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO NOTHING",
+                              (CREATED_SETTING, str(int(time.time()))))
     return pending
 
 

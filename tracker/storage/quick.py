@@ -19,6 +19,9 @@ from pathlib import Path
 from tracker.storage.migrations import HOUR_MS, ROLLUP_TRIGGERS, TOKEN_COLUMNS, migrations
 
 AUTO_BACKUP_INTERVAL_S = 24 * 3600  # one automatic copy a day, taken when the store is opened
+# When the database was created (Unix seconds, written by db.migrate with the new schema): the day's backup
+# interval counts from it too, so a first import's database is not copied by the very next command.
+CREATED_SETTING = "database_created_s"
 
 
 def open_for_reading(path: Path) -> sqlite3.Connection | None:
@@ -155,11 +158,32 @@ def backups(backup_dir: Path, stem: str) -> list[Path]:
 
 def backup_due(conn: sqlite3.Connection, path: Path, backup_dir: Path,
                interval_s: int = AUTO_BACKUP_INTERVAL_S) -> bool:
-    """Whether opening the store takes the automatic backup now (there is usage, and the newest copy is old)."""
+    """Whether opening the store takes the automatic backup now: there is usage, and the interval has passed
+    since the later of the newest copy and the database's creation.
+
+    A database created less than a day ago holds what its logs hold and a day's work at most, what any day
+    after a backup risks; its first copy is taken by the first open a day after its creation. A creation
+    time ahead of the clock (the clock set back since, a file from a machine whose clock ran ahead) is not
+    trusted: it would put the backup off for as long.
+    """
     if not has_usage(conn):
         return False
+    now = time.time()
     newest = backups(backup_dir, path.stem)
-    return not (newest and time.time() - newest[0].stat().st_mtime < interval_s)
+    if newest and now - newest[0].stat().st_mtime < interval_s:
+        return False
+    created = created_s(conn)
+    return not (created is not None and 0 <= now - created < interval_s)
+
+
+def created_s(conn: sqlite3.Connection) -> int | None:
+    """When the database was created (Unix seconds), or None: an older version created it, or the value
+    was edited into something else."""
+    row = conn.execute("SELECT value FROM settings WHERE key = ?", (CREATED_SETTING,)).fetchone()
+    try:
+        return int(row[0]) if row else None
+    except (TypeError, ValueError):
+        return None
 
 
 def private_file(path: Path, mode: int) -> bool:

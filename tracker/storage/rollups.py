@@ -52,6 +52,7 @@ class Key:
     name: str
     value: str
     type: str = "TEXT"
+    of: str = ""  # another key's name when this one is a function of that key's value (refill_together)
 
 
 @dataclass(frozen=True)
@@ -69,7 +70,9 @@ def text_key(name: str) -> Key:
 
 HOUR_KEY = Key("hour_ms", "{r}.ts_ms - {r}.ts_ms % 3600000", type="INTEGER")
 DAY_MS = 86_400_000
-DAY_KEY = Key("day_ms", f"{{r}}.ts_ms - {{r}}.ts_ms % {DAY_MS}", type="INTEGER")
+# (a day is a whole number of hours: an event's UTC day is one for every event of its hour, before 1970 too,
+# where both round toward zero)
+DAY_KEY = Key("day_ms", f"{{r}}.ts_ms - {{r}}.ts_ms % {DAY_MS}", type="INTEGER", of="hour_ms")
 TAG_KEY = Key("tag_key", "COALESCE({r}.manual_tag_id, {r}.rule_tag_id, 0)", type="INTEGER")
 
 # (column, its value for one event row {r}): the hourly rollup's measures, and the rows that have a cost
@@ -96,6 +99,7 @@ class KeyedRollup:
     measures: tuple[tuple[str, str], ...]
     extremes: tuple[Extreme, ...] = ()
     where: str = ""  # condition on an event row {r}; '' takes every event
+    where_of: str = ""  # the key whose value alone decides `where` (refill_together), if one does
     watched: tuple[str, ...] = ()  # event columns the keys read
 
     @property
@@ -195,13 +199,31 @@ def refill_together(rollups: tuple[KeyedRollup, ...]) -> list[str]:
     because every measure is a SUM of a per-event value and every extreme a MIN or MAX: sums of sums,
     and minima of minima, are those of the events. Columns of the same name must mean the same value
     in every rollup (ValueError otherwise: fill them one by one).
+
+    The grouping is most of the cost (SQLite sorts every event by the whole key): a key that is a
+    function of another key (Key.of: the day of the hour; KeyedRollup.where_of: a `where` of the
+    session or the tag) is not sorted by, but read from any event of its group (SQLite's bare column:
+    each event of the group has the same value), and rollups with the same `where` share its column.
     """
     keys: dict[str, str] = {}
-    for i, rollup in enumerate(rollups):
+    derived: dict[str, str] = {}  # a key's name: the key it is a function of
+    wheres: dict[str, str] = {}  # a `where`: its column
+    where_columns: list[str] = []  # (per rollup: its where's column, or '')
+    for rollup in rollups:
         for key in rollup.keys:
             _same(keys, key.name, key.value)
+            if key.of:
+                derived[key.name] = key.of
+        column = ""
         if rollup.where:
-            _same(keys, f"where_{i}", rollup.where)
+            column = wheres.setdefault(rollup.where, f"where_{len(wheres)}")
+            _same(keys, column, rollup.where)
+            if rollup.where_of:
+                derived[column] = rollup.where_of
+        where_columns.append(column)
+    # grouped by the keys that are no function of another key in the grain; those that are, after them
+    grouped = [name for name in keys if derived.get(name) not in keys]
+    keys = {name: keys[name] for name in grouped + [name for name in keys if name not in grouped]}
     aggregates: dict[str, str] = {}
     for rollup in rollups:
         for name, value in rollup.measures:
@@ -215,15 +237,15 @@ def refill_together(rollups: tuple[KeyedRollup, ...]) -> list[str]:
     statements = [
         f"DROP TABLE IF EXISTS {GRAIN_TABLE}",
         f"CREATE TABLE {GRAIN_TABLE} AS SELECT {', '.join(f'{v} AS {c}' for v, c in zip(values, columns))} "
-        f"FROM events e GROUP BY {', '.join(str(i + 1) for i in range(len(keys)))}",
+        f"FROM events e GROUP BY {', '.join(str(i + 1) for i in range(len(grouped)))}",
     ]
-    for i, rollup in enumerate(rollups):
+    for rollup, column in zip(rollups, where_columns):
         sums = ([f"SUM(g.{m})" for m, _ in rollup.measures] + [f"{x.agg}(g.{x.name})" for x in rollup.extremes])
         statements += [
             f"DELETE FROM {rollup.table}",
             f"INSERT INTO {rollup.table} ({', '.join(rollup._columns())}) "
             f"SELECT {', '.join([f'g.{k}' for k in rollup.key_names] + sums)} FROM {GRAIN_TABLE} g "
-            f"WHERE {f'g.where_{i}' if rollup.where else '1'} "
+            f"WHERE {f'g.{column}' if column else '1'} "
             f"GROUP BY {', '.join(str(j + 1) for j in range(len(rollup.keys)))}",
         ]
     return statements + [f"DROP TABLE {GRAIN_TABLE}"]
@@ -266,6 +288,7 @@ SESSIONS_V1 = KeyedRollup(
     MEASURES_V1 + NUDGE_MEASURES_V1,
     extremes=(Extreme("first_ms", "MIN", "{r}.ts_ms"), Extreme("last_ms", "MAX", "{r}.ts_ms"), *NUDGE_EXTREMES_V1),
     where="{r}.session IS NOT NULL",
+    where_of="session",
     watched=("source", "session", "model", "project", "tool_use"),
 )
 # A client's usage (m140): tagged events per tag, UTC hour, source, account, model, project and whether
@@ -279,6 +302,7 @@ TAGGED_V1 = KeyedRollup(
      text_key("project"), Key("priced_key", "({r}.cost_pico IS NOT NULL)", type="INTEGER")),
     MEASURES_V1,
     where="COALESCE({r}.manual_tag_id, {r}.rule_tag_id, 0) <> 0",
+    where_of="tag_key",
     watched=("source", "account", "model", "project", "manual_tag_id", "rule_tag_id"),
 )
 # One row per session (m140): its sums, its first and last request and what nudges judge it by, so that the
@@ -293,6 +317,7 @@ SESSION_TOTALS_V1 = KeyedRollup(
     MEASURES_V1 + NUDGE_MEASURES_V1,
     extremes=(Extreme("first_ms", "MIN", "{r}.ts_ms"), Extreme("last_ms", "MAX", "{r}.ts_ms"), *NUDGE_EXTREMES_V1),
     where="{r}.session IS NOT NULL",
+    where_of="session",
     watched=("source", "session", "tool_use"),
 )
 SESSION_TOTALS_INDEXES_V1 = ("CREATE INDEX session_totals_first ON session_totals (first_ms, last_ms, priced, cost_pico)",

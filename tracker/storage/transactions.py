@@ -66,8 +66,12 @@ def write_transaction(conn: sqlite3.Connection, savepoint_prefix: str = "tracker
 
 
 def write_database(conn: sqlite3.Connection):
-    """A sqlite-utils Database over `conn` whose atomic() is a write_transaction (migrations, stores)."""
-    return _database_class()(conn)
+    """A sqlite-utils Database over `conn` whose atomic() is a write_transaction (migrations, stores).
+
+    Without sqlite-utils' plug-ins: loading them reads every installed distribution's entry points (~19 ms
+    of a first import, which creates the database), and whatever sqlite-utils plug-in is installed beside
+    the tracker has no business preparing the tracker's own connection."""
+    return _database_class()(conn, execute_plugins=False)
 
 
 # Libraries sqlite-utils imports when it can, to name their value types' column types (numpy's int64 is

@@ -90,3 +90,23 @@ def test_a_first_import_with_parse_workers_loads_genai_prices_lean(tmp_path):
     )
     loaded = _modules_after(code)
     assert "genai_prices.data" in loaded and "genai_prices.update_prices" not in loaded
+
+
+def test_a_release_not_read_for_it_is_imported_as_usual(tmp_path):
+    """The lean load relies on how 0.2.5's package is put together: another release runs its __init__."""
+    import importlib.util
+
+    from tracker.pricing import genai_lean
+
+    assert genai_lean._tested(importlib.util.find_spec("genai_prices").origin)  # the release the tests pin
+    package = tmp_path / "site" / "genai_prices"
+    package.mkdir(parents=True)
+    (package / "__init__.py").write_text("")
+    assert not genai_lean._tested(str(package / "__init__.py"))
+    (tmp_path / "site" / "genai_prices-9.9.9.dist-info").mkdir()
+    assert not genai_lean._tested(str(package / "__init__.py"))
+    (tmp_path / "site" / f"genai_prices-{genai_lean.TESTED_RELEASES[0]}.dist-info").mkdir()
+    assert genai_lean._tested(str(package / "__init__.py"))
+    loaded = _modules_after("from tracker.pricing import genai_lean\ngenai_lean.TESTED_RELEASES = ('9.9.8',)\n"
+                            + _PRICE_ONE)
+    assert "genai_prices.update_prices" in loaded  # the package as usual, its update client with it

@@ -132,6 +132,15 @@ def _visible_windows(env, name: str) -> list[str]:
     return out.split()
 
 
+def _what_is_on_screen(env, log_path: Path) -> str:
+    """For a failure's message: the visible windows' titles and the end of the app's log."""
+    ids = _visible_windows(env, ".")
+    titles = [subprocess.run(["xdotool", "getwindowname", i], env=env, capture_output=True, text=True).stdout.strip()
+              for i in ids]
+    log_tail = log_path.read_text(errors="replace").splitlines()[-25:] if log_path.exists() else ["(no log)"]
+    return f"visible windows: {[t for t in titles if t]}\nlog:\n" + "\n".join(log_tail)
+
+
 @contextmanager
 def _running(env, *args: str):
     """The app started as a user starts it; killed if a test fails, and it must never print a traceback."""
@@ -214,11 +223,13 @@ def test_first_run_opens_a_window_and_the_demo_comes_into_it(xdisplay, tmp_path)
         second = _second_launch(env, "--demo")
         assert second.returncode == 0, second.stderr
         demo = _wait_for(lambda: _visible_windows(env, "^Demo data"), WAIT_S)
-        assert demo and not _visible_windows(env, "^Dashboard"), "the demo did not replace the window"
+        assert demo and not _visible_windows(env, "^Dashboard"), \
+            f"the demo did not replace the window\n{_what_is_on_screen(env, log_path)}"
         assert _wait_for(lambda: tray_icon_geometry(_tree(env)), WAIT_S)
         assert len(_visible_windows(env, "^(Demo data|Dashboard)")) == 1
         back = _second_launch(env)
         assert back.returncode == 0, back.stderr
         assert _wait_for(lambda: _visible_windows(env, "^Dashboard") and not _visible_windows(env, "^Demo data"),
-                         WAIT_S), "`tracker` did not bring the user's own data back"
+                         WAIT_S), \
+            f"`tracker` did not bring the user's own data back\n{_what_is_on_screen(env, log_path)}"
         _stop(app, log_path)

@@ -42,6 +42,27 @@ def test_file_is_private_and_wal(tmp_path):
     s.close()
 
 
+def test_a_new_file_another_process_is_writing_is_waited_for_not_called_locked(tmp_path):
+    """Three `tracker import`s and the tray app opening a database that does not exist yet: one switches
+    the new file to WAL while another holds it; SQLite fails that switch at once ("database is locked",
+    no busy handler), so opening waits and tries again, as for any lock."""
+    import threading
+
+    from tracker.storage.db import connect
+
+    path = tmp_path / "d" / "tracker.db"
+    path.parent.mkdir()
+    other = sqlite3.connect(path, isolation_level=None, check_same_thread=False)  # the first to create it
+    other.execute("BEGIN IMMEDIATE")
+    other.execute("CREATE TABLE being_created (x)")
+    threading.Timer(0.3, other.execute, ("COMMIT",)).start()
+    conn = connect(path)
+    assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert conn.execute("SELECT count(*) FROM being_created").fetchone() == (0,)
+    conn.close()
+    other.close()
+
+
 def test_reapplying_migrations_is_a_noop_and_makes_no_backup(tmp_path):
     path = tmp_path / "d" / "tracker.db"
     open_store(path).close()

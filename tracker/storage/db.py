@@ -15,6 +15,7 @@ from tracker.storage.quick import CREATED_SETTING
 
 PRIVATE_FILE_MODE = 0o600
 BUSY_TIMEOUT_MS = 10_000  # a reader waits for the writer's commit rather than failing
+WAL_SWITCH_RETRY_S = 0.01
 BACKUPS_KEPT = 5
 PARTIAL_SUFFIX = ".partial"  # a backup being written; renamed to *.db when complete
 ABANDONED_PARTIAL_AGE_S = 3600
@@ -32,6 +33,22 @@ def _create_private(path: Path) -> None:
     os.chmod(path, PRIVATE_FILE_MODE)
 
 
+def _journal_in_wal(conn: sqlite3.Connection) -> None:
+    """PRAGMA journal_mode=WAL, waiting as for any lock. Switching a new file to WAL needs it alone: where
+    several processes open a database that does not exist yet (three `tracker import`s and the tray app), one
+    switches it while the others' switch fails at once with "database is locked" (SQLite does not call the
+    busy handler there), so they try again until the busy timeout, as a busy handler would."""
+    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    while True:
+        try:
+            conn.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() >= deadline:
+                raise
+            time.sleep(WAL_SWITCH_RETRY_S)
+
+
 def connect(path: Path) -> sqlite3.Connection:
     """A plain sqlite3 connection (sqlite-utils, which imports numpy, is loaded only where needed)."""
     _create_private(path)
@@ -41,7 +58,7 @@ def connect(path: Path) -> sqlite3.Connection:
         conn = sqlite3.connect(
             str(path), timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=True, isolation_level=None
         )
-        conn.execute("PRAGMA journal_mode=WAL")
+        _journal_in_wal(conn)
         conn.execute("PRAGMA synchronous=NORMAL")  # durable at checkpoints; safe with WAL
         conn.execute("PRAGMA foreign_keys=ON")
         conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")

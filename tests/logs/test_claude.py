@@ -59,6 +59,25 @@ def test_streamed_copies_count_once_keeping_the_most_complete(logs):
     assert report.lines_skipped["duplicate"] == 2
 
 
+def test_copies_in_other_files_count_as_duplicates_wherever_the_write_batches_end(logs, monkeypatch):
+    """The same response in two files (a session copied to a second place): one request, one duplicate,
+    whether the two files' rows were written in one batch or two (batches end where the workers' results
+    happen to fill them: the count shown must not move with that)."""
+    from tracker.services import log_import
+
+    line = claude_line(out=214)
+    logs.write(session_file(logs, "sess-1"), [line])
+    logs.write(session_file(logs, "sess-1", project="-home-u-elsewhere"), [line])
+    counts = {}
+    for batch_events in (1, 10_000):
+        monkeypatch.setattr(log_import, "BATCH_EVENTS", batch_events)
+        logs.store.conn.execute("DELETE FROM cursors")  # read both files again, from the start
+        logs.store.conn.execute("DELETE FROM events")
+        counts[batch_events] = logs.run().lines_skipped["duplicate"]
+        assert len(logs.events()) == 1
+    assert counts == {1: 1, 10_000: 1}
+
+
 def test_a_tool_call_in_any_streamed_block_marks_the_request(logs):
     """The tool_use block came first and the final, most complete copy was a text block: the request
     was stored as without tools, which nudges read as a possibly simple request."""

@@ -462,13 +462,22 @@ def _in_process(work: list[_Work], reading: Callable[[_Work, int], None]) -> Ite
 class _Batch:
     """Rows and cursors of one source waiting for their transaction."""
 
-    def __init__(self, kind: str, keep_most_complete: bool):
+    def __init__(self, kind: str, keep_most_complete: bool, flushed: set[str] | None = None):
         self.kind = kind
         self.keep_most_complete = keep_most_complete
         self.rows: dict[str, tuple] = {}
         self.readings: list[tuple] = []
         self.cursors: list[Cursor] = []
         self.duplicates = 0
+        # the keys this import wrote in the kind's earlier batches: a copy of one of them is a duplicate too
+        # (still offered to the store, which keeps the most complete), so the count does not depend on
+        # where the batches happened to end, which depends on the order the workers finish files in
+        self.flushed = set() if flushed is None else flushed
+
+    def next(self) -> "_Batch":
+        """The kind's next batch, once this one is written."""
+        self.flushed.update(self.rows)
+        return _Batch(self.kind, self.keep_most_complete, self.flushed)
 
     def add(self, rows: Iterable[tuple], cursor: Cursor, readings: Iterable[tuple] = ()) -> None:
         from tracker.storage.bulk import ROW_KEY, ROW_SIDECHAIN, ROW_TOKENS
@@ -479,8 +488,9 @@ class _Batch:
         for row in rows:
             key = row[ROW_KEY]
             old = mine.get(key)
-            if old is not None:
+            if old is not None or key in self.flushed:
                 self.duplicates += 1
+            if old is not None:
                 if most_complete and not replaces_copy(row[ROW_SIDECHAIN], sum(row[ROW_TOKENS]),
                                                        old[ROW_SIDECHAIN], sum(old[ROW_TOKENS])):
                     continue
@@ -554,7 +564,7 @@ def import_logs(
         report.by_source[batch.kind]["events_added"] += result.events_added
         if batch.duplicates:
             report.lines_skipped["duplicate"] += batch.duplicates
-        batches[batch.kind] = _Batch(batch.kind, batch.keep_most_complete)
+        batches[batch.kind] = batch.next()
 
     emit()
     with _collector_paused(), bulk_writes(store):

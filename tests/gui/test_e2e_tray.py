@@ -226,7 +226,7 @@ def test_first_run_opens_a_window_and_the_demo_comes_into_it(xdisplay, tmp_path)
         assert demo and not _visible_windows(env, "^Dashboard"), \
             f"the demo did not replace the window\n{_what_is_on_screen(env, log_path)}"
         assert _wait_for(lambda: tray_icon_geometry(_tree(env)), WAIT_S)
-        assert len(_visible_windows(env, "^(Demo data|Dashboard)")) == 1
+        assert len(_visible_windows(env, "^(Demo data|Dashboard)")) == 1, _what_is_on_screen(env, log_path)
         back = _second_launch(env)
         assert back.returncode == 0, back.stderr
         assert _wait_for(lambda: _visible_windows(env, "^Dashboard") and not _visible_windows(env, "^Demo data"),

@@ -54,7 +54,7 @@ def main() -> None:
     """`tracker`: a quick answer when there is one, else the full command line."""
     if sys.argv[1:2] == ["import"]:
         # The process ends with the import: the cycle collector stays off to its exit. The import pauses it
-        # while it reads and writes (log_import._collector_paused); on again, its first passes walked the
+        # while it reads and writes (core.collector.collector_paused); on again, its first passes walked the
         # hundreds of thousands of objects the import left alive (~4% of a first import's CPU), and at exit
         # it would walk them once more, to free memory the exit frees anyway.
         gc.disable()

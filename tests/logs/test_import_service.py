@@ -120,8 +120,8 @@ def test_a_worker_follows_a_watched_process_that_is_not_its_parent():
 
 
 def test_the_cycle_collector_is_off_while_an_import_reads_and_back_after(logs, monkeypatch):
-    """Paused for the rows' sake (services.log_import._collector_paused), in the workers too; restored as it was,
-    after an import that fails as well; an import with nothing new leaves it alone."""
+    """Paused for the rows' sake (core.collector.collector_paused, in services.log_import), in the workers too;
+    restored as it was, after an import that fails as well; an import with nothing new leaves it alone."""
     import gc
 
     from tests.logs.conftest import claude_line

@@ -46,6 +46,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from tracker.core.collector import collector_paused
 from tracker.core.records import Cursor, replaces_copy
 from tracker.services.log_changes import (  # noqa: F401  (this module's names too)
     IMPORT_FOLDERS_SETTING, ImportReport, changed_files, roots_with_folders,
@@ -115,7 +116,7 @@ def _start_worker(abandoned, parent_pid: int) -> None:
     from tracker.sources import logfiles as lf
 
     exit_with_parent(parent_pid)
-    gc.disable()  # a worker only parses (see _collector_paused); a forked one is started with it off already
+    gc.disable()  # a worker only parses (see core.collector); a forked one is started with it off already
     global _WORKER_ABANDONED
     _WORKER_ABANDONED = abandoned
     lf.set_block_hook(_stop_if_abandoned)
@@ -142,25 +143,6 @@ def _ctrl_c_held() -> Iterator[None]:
         yield
     finally:
         signal.pthread_sigmask(signal.SIG_SETMASK, previous)
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Python's cycle collector off while files are read and written; as it was after.
-
-    An import makes hundreds of thousands of rows (tuples) that live until their batch is written,
-    and the collector, on, walks them again and again (a pass every 700 new objects, and whole-heap
-    passes as they pile up): ~5% of a first import's CPU. The rows hold no cycles; reference
-    counting frees everything else as before, and the few cycles made meanwhile (an exception's
-    traceback) are collected once it is back on. Parse workers run with it off (_start_worker).
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def _stop_if_abandoned(_bytes_read: int) -> None:
@@ -567,7 +549,7 @@ def import_logs(
         batches[batch.kind] = batch.next()
 
     emit()
-    with _collector_paused(), bulk_writes(store):
+    with collector_paused(), bulk_writes(store):
         for item, result, cursor, error in _results(work, workers, report, reading):
             if error is None:
                 with _ctrl_c_held():  # genai-prices may load meanwhile: an import cut short breaks pydantic's classes

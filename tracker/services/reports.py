@@ -9,13 +9,11 @@ timezone; stored times are UTC.
 
 from __future__ import annotations
 
-import gc
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date, datetime, tzinfo
 from decimal import Decimal
 
+from tracker.core.collector import collector_paused
 from tracker.core.money import format_usd
 from tracker.core.report_figures import (  # noqa: F401  (Range, PLAN_NOTE, overlap_notes: this module's too)
     PERIOD_FIELD, PLAN_NOTE, Range, all_unpriced, overlap_notes, period_report, report_range,
@@ -119,19 +117,6 @@ def sessions_report(store: Store, zone: tzinfo, since: date | None = None, until
         rows = [session_row(s, iso) for s in sessions]
     return {"timezone": zone_name(zone), "since": span.since.isoformat(), "until": span.until.isoformat(),
             "rows": rows, "totals": _public(_totals(sessions))}
-
-
-@contextmanager
-def collector_paused() -> Iterator[None]:
-    """The cyclic garbage collector off while a block builds many objects that hold no cycles: each of its
-    passes walks every object made so far (a fifth of a 235k-session report's CPU)."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def session_row(s: dict, zone: tzinfo | LocalIso) -> dict:

@@ -88,3 +88,16 @@ def test_the_other_views_are_whole_and_sorted_on_the_screen(page):
     page.table.sortByColumn(requests, Qt.SortOrder.AscendingOrder)
     values = [page.proxy.index(r, requests).data(page.table_model.SORT_ROLE) for r in range(page.proxy.rowCount())]
     assert values == sorted(values)
+
+
+def test_a_filter_over_sessions_still_loading_says_it_looks_at_the_loaded_ones(page):
+    """The text filter works on the rows loaded so far: typed while more sessions wait, it says so, and
+    the note goes once everything is loaded."""
+    page.filter.setText("claude")
+    assert f"the filter looks at the {PAGE} sessions loaded so far" in page.totals.text()
+    page.filter.clear()
+    assert f"{PAGE} shown: scroll down for more" in page.totals.text()
+    page.filter.setText("claude")
+    while page.table_model.canFetchMore():
+        page.table_model.fetchMore()
+    assert "loaded so far" not in page.totals.text() and "scroll down" not in page.totals.text()

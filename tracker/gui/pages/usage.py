@@ -210,6 +210,7 @@ class UsagePage(FillPage):
         self.totals = self.add(label("", "muted", wrap=True))
 
         self.filter.textChanged.connect(self.proxy.setFilterFixedString)
+        self.filter.textChanged.connect(self._show_summary)
         self.proxy.sortWanted.connect(self._sort_in_database)
         self.table_model.moreWanted.connect(self._read_more)
         show.clicked.connect(self._show_clicked)
@@ -373,6 +374,9 @@ class UsagePage(FillPage):
         loaded = ""
         if not table.complete:
             loaded = f" · {len(table.rows):,} shown: scroll down for more"
+            if self.filter.text():  # it filters what is loaded: a match further down is not found yet
+                loaded = (f" · the filter looks at the {len(table.rows):,} sessions loaded so far: "
+                          "scroll down for more")
         self.totals.setText(table.summary + loaded + self._hidden_note)
 
     def eventFilter(self, watched, event) -> bool:

@@ -39,6 +39,32 @@ def test_menu_from_demo_snapshot(demo_ctx):
     assert [e.text for e in entries if e.section] == ["Spend", "By source, this month", "Status"]
 
 
+def test_a_source_a_plan_pays_for_is_listed_in_plan_not_left_out(demo_ctx, qtbot):
+    """The demo's Claude Code runs under Claude Max: nothing paid as you go, but it is the user's most used
+    agent: the menu and the Overview list it "in plan" instead of dropping it (or saying $0.00)."""
+    from datetime import date, timedelta
+
+    from tracker.gui.pages.overview import OverviewPage
+    from tracker.gui.model import DashboardModel
+    from tracker.services.demo import seed_demo_plans
+
+    seed_demo_plans(demo_ctx.store, date.today() - timedelta(days=89), date.today())
+    snap = overview_snapshot(demo_ctx.store, get_zone("UTC"))
+    claude = next(f for f in snap.sources if f.source == "claude_code")
+    assert claude.month_pico == 0 and claude.plan_covered_month_pico > 0
+    texts = _texts(menu_entries(snap, SyncStatus(), open_nudges=0, zone=get_zone("UTC")))
+    assert "Claude Code: in plan" in texts
+    model = DashboardModel(demo_ctx)
+    model.refresh()
+    page = OverviewPage(model)
+    qtbot.addWidget(page)
+    page.refresh()
+    rows = {page.sources.item(r, 0).text(): [page.sources.item(r, c).text() for c in range(1, 4)]
+            for r in range(page.sources.rowCount())}
+    assert rows["Claude Code"][2] == "in plan"
+    assert rows["Codex CLI"][2].startswith("$")  # paid as you go: its money
+
+
 def test_a_first_run_menu_offers_set_up_and_the_demo(ctx):
     snap = overview_snapshot(ctx.store, get_zone("UTC"))
     entries = menu_entries(snap, SyncStatus(), 0, get_zone("UTC"))

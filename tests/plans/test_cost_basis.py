@@ -67,7 +67,9 @@ def test_overview_and_forecast_count_money_paid(planned):
     assert snap.month_pico == usd_to_pico("90")
     assert snap.plan_covered_month_pico == usd_to_pico("1240")
     assert snap.plan_fees_month_pico == usd_to_pico("200")
-    assert "claude_code" not in {s.source for s in snap.sources}
+    # listed with nothing paid and what the plan covered (shown "in plan"), not left out
+    [claude] = [s for s in snap.sources if s.source == "claude_code"]
+    assert claude.month_pico == 0 and claude.plan_covered_month_pico == usd_to_pico("1240")
     daily = forecast.daily_costs(planned, ZONE, date(2026, 11, 29), date(2026, 11, 30))
     assert daily == {date(2026, 11, 29): usd_to_pico("3"), date(2026, 11, 30): usd_to_pico("3")}
 

@@ -7,7 +7,7 @@ from datetime import datetime
 from datetime import tzinfo as TzInfo
 
 from tracker.core.timeutil import from_ms
-from tracker.gui.theme import percent, usd
+from tracker.gui.theme import paid_or_in_plan, percent, usd
 from tracker.services.limits import LimitsSnapshot, badge_text, pct_text
 from tracker.services.overview import OverviewSnapshot
 from tracker.services.plans import multiple
@@ -141,7 +141,8 @@ def spend_entries(s: OverviewSnapshot) -> list[MenuEntry]:
         entries.append(_info("Unpriced requests (not $0)", f"{s.unpriced_month:,}"))
     if s.sources:
         entries.append(section("By source, this month"))
-        entries += [_info(source_label(src.source), usd(src.month_pico)) for src in s.sources]
+        entries += [_info(source_label(src.source), paid_or_in_plan(src.month_pico, src.plan_covered_month_pico))
+                    for src in s.sources]
     return entries
 
 

@@ -141,6 +141,12 @@ def usd(pico: int | None) -> str:
     return format_usd_short(pico)
 
 
+def paid_or_in_plan(paid_pico: int | None, plan_covered_pico: int) -> str:
+    """Money paid as you go, or "in plan" where none was paid because a subscription plan covered the usage
+    ($0.00 would read as free)."""
+    return "in plan" if paid_pico == 0 and plan_covered_pico else usd(paid_pico)
+
+
 def usd_float(pico: int) -> float:
     """Dollars as a float: for chart coordinates only, never for sums."""
     return float(Decimal(pico) / PICO_PER_USD)

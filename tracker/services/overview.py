@@ -32,6 +32,10 @@ class SourceFigures:
     week_pico: int = 0
     month_pico: int = 0
     unpriced_requests: int = 0  # month to date
+    # the same spans' usage a subscription plan covered, at API-equivalent prices (not in the paid figures)
+    plan_covered_today_pico: int = 0
+    plan_covered_week_pico: int = 0
+    plan_covered_month_pico: int = 0
 
 
 @dataclass
@@ -143,6 +147,7 @@ def overview_snapshot(
     unpriced = [0] * n
     by_source: dict[str, list[int]] = defaultdict(lambda: [0] * n)
     by_model: dict[str, list[int]] = defaultdict(lambda: [0] * n)
+    covered_by_source: dict[str, list[int]] = defaultdict(lambda: [0] * n)
     unpriced_by_source_month: dict[str, int] = defaultdict(int)
     unpriced_models: set[str] = set()
     covered_month = 0
@@ -155,6 +160,7 @@ def overview_snapshot(
         totals[i] += cost
         unpriced[i] += r["unpriced_requests"]
         by_source[r["source"]][i] += cost
+        covered_by_source[r["source"]][i] += r["plan_covered_pico"]
         by_model[r["model"] or "(unknown)"][i] += cost
         if r["unpriced_requests"] and wins[i].start_day >= month_start:
             unpriced_by_source_month[r["source"]] += r["unpriced_requests"]
@@ -188,14 +194,20 @@ def overview_snapshot(
 
     sources = []
     for source, series in sorted(by_source.items()):
+        covered = covered_by_source[source]
         figures = SourceFigures(
             source=source,
             today_pico=series[t],
             week_pico=sum(series[week_from : t + 1]),
             month_pico=sum(series[m0 : t + 1]),
             unpriced_requests=unpriced_by_source_month.get(source, 0),
+            plan_covered_today_pico=covered[t],
+            plan_covered_week_pico=sum(covered[week_from : t + 1]),
+            plan_covered_month_pico=sum(covered[m0 : t + 1]),
         )
-        if figures.month_pico or figures.week_pico or figures.unpriced_requests:
+        # a source a plan pays for is still a source the user uses (shown "in plan", not left out)
+        if figures.month_pico or figures.week_pico or figures.unpriced_requests or figures.plan_covered_month_pico \
+                or figures.plan_covered_week_pico:
             sources.append(figures)
     sources.sort(key=lambda s: -s.month_pico)
 

@@ -12,7 +12,7 @@ from tracker.gui.charts import DailyCostChart, MonthChart, set_axis_zone
 from tracker.gui.menu_model import source_label
 from tracker.gui.components import Card, CardRow, Columns, Page, Panel, figure_table, fill_table, label
 from tracker.gui.model import DashboardModel
-from tracker.gui.theme import SPACE_L, percent, usd
+from tracker.gui.theme import SPACE_L, paid_or_in_plan, percent, usd
 from tracker.services.limits import pct_text
 from tracker.services.plans import multiple
 
@@ -173,8 +173,10 @@ class OverviewPage(Page):
 
     def _fill_sources(self) -> None:
         figures = self.model.snapshot.sources
-        rows = [[source_label(f.source), usd(f.today_pico), usd(f.week_pico), usd(f.month_pico),
-                 f"{f.unpriced_requests:,}"] for f in figures]
+        rows = [[source_label(f.source), paid_or_in_plan(f.today_pico, f.plan_covered_today_pico),
+                 paid_or_in_plan(f.week_pico, f.plan_covered_week_pico),
+                 paid_or_in_plan(f.month_pico, f.plan_covered_month_pico), f"{f.unpriced_requests:,}"]
+                for f in figures]
         if len(figures) > 1:
             rows.append(["Total", usd(sum(f.today_pico for f in figures)), usd(sum(f.week_pico for f in figures)),
                          usd(sum(f.month_pico for f in figures)), f"{sum(f.unpriced_requests for f in figures):,}"])

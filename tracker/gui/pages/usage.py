@@ -13,7 +13,7 @@ from tracker.core.money import usd_to_pico
 from tracker.gui.components import FillPage, label, style_table
 from tracker.gui.menu_model import source_label
 from tracker.gui.model import DashboardModel
-from tracker.gui.theme import SPACE_S, active, usd
+from tracker.gui.theme import SPACE_S, active, paid_or_in_plan, usd
 from tracker.services.usage import (
     NARROW_HIDES, SESSIONS_ORDER, USAGE_VIEWS, UsageTable, more_rows, tag_names, tag_rows, usage_table,
 )
@@ -118,7 +118,8 @@ class UsageTableModel(QAbstractTableModel):
         covered = _plan_covered_pico(row) if column == "cost_usd" else 0
         if role == Qt.ItemDataRole.DisplayRole:
             # $0.00 would read as free: the usage was paid for by a plan
-            return "in plan" if covered and value is not None and not usd_to_pico(value) else _display(column, value)
+            return paid_or_in_plan(usd_to_pico(value), covered) if value is not None and covered \
+                else _display(column, value)
         if role == Qt.ItemDataRole.ToolTipRole and covered:
             return (f"{usd(covered)} of this usage (at API prices) was covered by your subscription plan; "
                     "the cost column counts only money paid as you go")

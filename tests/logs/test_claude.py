@@ -62,20 +62,28 @@ def test_streamed_copies_count_once_keeping_the_most_complete(logs):
 def test_copies_in_other_files_count_as_duplicates_wherever_the_write_batches_end(logs, monkeypatch):
     """The same response in two files (a session copied to a second place): one request, one duplicate,
     whether the two files' rows were written in one batch or two (batches end where the workers' results
-    happen to fill them: the count shown must not move with that)."""
+    happen to fill them: the count shown must not move with that), on a first import (into an empty
+    table) as on a later one."""
     from tracker.services import log_import
 
     line = claude_line(out=214)
-    logs.write(session_file(logs, "sess-1"), [line])
-    logs.write(session_file(logs, "sess-1", project="-home-u-elsewhere"), [line])
+    logs.write(session_file(logs, "other"), [claude_line(out=9, msg_id="msg_other", req_id="req_other")])
+    copies = [session_file(logs, "sess-1"), session_file(logs, "sess-1", project="-home-u-elsewhere")]
     counts = {}
-    for batch_events in (1, 10_000):
-        monkeypatch.setattr(log_import, "BATCH_EVENTS", batch_events)
-        logs.store.conn.execute("DELETE FROM cursors")  # read both files again, from the start
-        logs.store.conn.execute("DELETE FROM events")
-        counts[batch_events] = logs.run().lines_skipped["duplicate"]
-        assert len(logs.events()) == 1
-    assert counts == {1: 1, 10_000: 1}
+    for later in (False, True):
+        for batch_events in (1, 10_000):
+            monkeypatch.setattr(log_import, "BATCH_EVENTS", batch_events)
+            logs.store.conn.execute("DELETE FROM cursors")  # read every file again, from the start
+            logs.store.conn.execute("DELETE FROM events")
+            for path in copies:
+                path.unlink(missing_ok=True)
+            if later:
+                logs.run()  # the other session first: the copies come to a table that has events
+            for path in copies:
+                logs.write(path, [line])
+            counts[(later, batch_events)] = logs.run().lines_skipped["duplicate"]
+            assert len(logs.events()) == 2
+    assert counts == {(False, 1): 1, (False, 10_000): 1, (True, 1): 1, (True, 10_000): 1}
 
 
 def test_a_tool_call_in_any_streamed_block_marks_the_request(logs):

@@ -49,7 +49,7 @@ def bulk_writes(store, cache_mib: int = BULK_CACHE_MIB) -> Iterator[None]:
     conn.execute("PRAGMA wal_autocheckpoint=0")
     try:
         if conn.execute("SELECT EXISTS (SELECT 1 FROM events)").fetchone()[0]:
-            yield
+            yield False
         else:
             with store.atomic():
                 indexes = conn.execute(
@@ -66,7 +66,7 @@ def bulk_writes(store, cache_mib: int = BULK_CACHE_MIB) -> Iterator[None]:
                     conn.execute(f'DROP INDEX "{name}"')
                 for name, _ in triggers:
                     conn.execute(f'DROP TRIGGER "{name}"')
-                yield
+                yield True
                 for _, sql in indexes:
                     conn.execute(sql)
                 # a rollup whose `where` takes no event is empty: the tagged one on a first import, whose events

@@ -45,17 +45,15 @@ def rss_mb(pid: int) -> float:
 
 def x11_figures(idle_s: int) -> dict:
     sys.path.insert(0, str(REPO / "tests" / "gui"))
-    from test_e2e_tray import TOOLS, _free_display, _tree, _wait_for, tray_icon_geometry
+    from test_e2e_tray import TOOLS, _start_xvfb, _tree, _wait_for, tray_icon_geometry
 
     missing = [t for t in TOOLS if shutil.which(t) is None]
     if missing:
         return {"skipped": f"needs {', '.join(missing)}"}
-    display = _free_display()
+    xvfb, display = _start_xvfb()
     home = Path(tempfile.mkdtemp(prefix="bench-gui-"))
     env = {k: v for k, v in os.environ.items() if k != "QT_QPA_PLATFORM"}
     env.update(DISPLAY=display, TRACKER_HOME=str(home), XDG_CONFIG_HOME=str(home / "xdg"), QT_QPA_PLATFORM="xcb")
-    xvfb = subprocess.Popen(["Xvfb", display, "-screen", "0", "1400x950x24", "-nolisten", "tcp"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     procs = [xvfb]
     figures: dict = {}
     try:

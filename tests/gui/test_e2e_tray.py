@@ -86,10 +86,22 @@ def tray_icon_geometry(tree: str) -> tuple[int, int, int, int] | None:
     return None
 
 
-def _window_id(env, name: str) -> str | None:
-    out = subprocess.run(["xdotool", "search", "--name", name], env=env, capture_output=True, text=True).stdout
-    ids = out.split()
-    return ids[-1] if ids else None
+def _search(env, *criteria: str) -> list[str]:
+    """The ids of the windows `xdotool search *criteria` finds.
+
+    xdotool 3.20160805 (Debian's) dies with "X Error ... BadWindow" when any window of the tree
+    is destroyed while it reads it (jordansissel/xdotool#60, #383), printing nothing, as if no
+    window matched; the app's switch of universe and the tray host's re-embedding destroy
+    windows. Such a search tells nothing, so it is asked again: only a clean answer counts.
+    """
+    deadline = time.monotonic() + 10
+    while True:
+        done = subprocess.run(["xdotool", "search", *criteria], env=env, capture_output=True, text=True)
+        if "X Error" not in done.stderr:
+            return done.stdout.split()
+        if time.monotonic() > deadline:
+            pytest.fail(f"xdotool search {' '.join(criteria)} failed for 10 s: {done.stderr}")
+        time.sleep(0.05)
 
 
 def _shot(env, target: str, path: Path) -> None:
@@ -127,9 +139,7 @@ def xdisplay(tmp_path):
 
 
 def _visible_windows(env, name: str) -> list[str]:
-    out = subprocess.run(["xdotool", "search", "--onlyvisible", "--name", name], env=env, capture_output=True,
-                         text=True).stdout
-    return out.split()
+    return _search(env, "--onlyvisible", "--name", name)
 
 
 def _what_is_on_screen(env, log_path: Path) -> str:

@@ -92,6 +92,8 @@ def test_try_the_demo_switches_this_window_and_back(qtbot, ctx, demo_ctx):
         assert demo_window.isVisible() and demo_window.windowTitle() == "Demo data"
         assert demo_window.leave_demo_button.isVisible()
         assert demo_window.size() == size
+        # the user's window is gone the moment the demo's shows, before Qt frees it: never two windows
+        assert visible_windows() == [demo_window]
         QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
         assert visible_windows() == [demo_window]  # the same place, not a second app
 

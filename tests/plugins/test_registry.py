@@ -217,6 +217,11 @@ def test_what_the_quick_look_cannot_read_goes_to_importlib_metadata(site, tmp_pa
     assert registry._only_builtins_declared() is False  # (importlib.metadata would raise on it: its verdict)
     (broken / "entry_points.txt").write_bytes(b"[" + registry.GROUP.encode() + b"]\nx = \xff\n")
     assert registry._only_builtins_declared() is False
+    (broken / "entry_points.txt").write_text("[console_scripts]\nno equals sign here\n", encoding="utf-8")
+    assert registry._only_builtins_declared() is False  # importlib.metadata raises on any section's line
+    (broken / "entry_points.txt").write_text("before any section, ignored\n[console_scripts]\nodd = odd:main\n",
+                                             encoding="utf-8")
+    assert registry._only_builtins_declared() is True
     (broken / "entry_points.txt").unlink()
     assert registry._only_builtins_declared() is True
     archive = tmp_path / "packages.zip"  # a zip on the path may hold metadata too

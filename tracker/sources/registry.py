@@ -251,7 +251,7 @@ def _reads_the_path(finder) -> bool:
 
 def _declared_values(path: str) -> set[str] | None:
     """The values of a package's GROUP entry points in its entry_points.txt (none: an empty set); None when
-    the file cannot be read or a line of the group is no `name = value`."""
+    the file cannot be read or a line of a section is no `name = value` (importlib.metadata raises there)."""
     try:
         with open(path, encoding="utf-8") as fh:
             text = fh.read()
@@ -265,10 +265,11 @@ def _declared_values(path: str) -> set[str] | None:
             continue
         if line.startswith("[") and line.endswith("]"):
             section = line.strip("[]")
-        elif section == GROUP:
+        elif section is not None:
             if "=" not in line:
                 return None
-            values.add(line.split("=", 1)[1].strip())
+            if section == GROUP:
+                values.add(line.split("=", 1)[1].strip())
     return values
 
 

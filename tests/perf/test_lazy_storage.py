@@ -99,12 +99,21 @@ def test_first_automatic_backup_skips_the_integrity_read_later_ones_do_it(tmp_pa
     Store(conn, path, tmp_path / "backups").close()
 
 
-def test_creating_a_store_loads_sqlite_utils_without_numpy(tmp_path):
-    """A first import creates the database through sqlite-utils' migrations: numpy (whose OpenBLAS threads spin
-    ~0.05 s of CPU) and pandas stay unloaded, and stay importable for whoever needs them after."""
+def _migration_pending(path):
+    """A database made by an older version: its last migration runs through sqlite-utils when it is opened (a new
+    one is created from the stored schema, storage.new_database, without sqlite-utils)."""
+    conn = connect(path)
+    migrations.apply(conn, stop_before=migrations.names()[-1])
+    conn.close()
+    return path
+
+
+def test_migrating_a_store_loads_sqlite_utils_without_numpy(tmp_path):
+    """Migrations run through sqlite-utils: numpy (whose OpenBLAS threads spin ~0.05 s of CPU) and pandas stay
+    unloaded, and stay importable for whoever needs them after."""
     loaded = _modules_after(
         "import pathlib\nfrom tracker.storage import open_store\n"
-        f"s = open_store(pathlib.Path({str(tmp_path / 'new.db')!r}))\ns.db.execute('SELECT 1')\ns.close()\n"
+        f"s = open_store(pathlib.Path({str(_migration_pending(tmp_path / 'old.db'))!r}))\ns.db.execute('SELECT 1')\ns.close()\n"
         "import sys\nassert 'numpy' not in sys.modules and 'pandas' not in sys.modules\n"
         "import sqlite_utils.db\nassert sqlite_utils.db.np is None\n"
         "import numpy\nassert numpy.int64(2) == 2"
@@ -115,30 +124,41 @@ def test_creating_a_store_loads_sqlite_utils_without_numpy(tmp_path):
 def test_numpy_already_imported_is_left_to_sqlite_utils(tmp_path):
     loaded = _modules_after(
         "import numpy, pathlib\nfrom tracker.storage import open_store\n"
-        f"open_store(pathlib.Path({str(tmp_path / 'new.db')!r})).close()\n"
+        f"open_store(pathlib.Path({str(_migration_pending(tmp_path / 'old.db'))!r})).close()\n"
         "import sqlite_utils.db\nassert sqlite_utils.db.np is numpy"
     )
     assert "sqlite_utils" in loaded
 
 
 def test_beside_other_threads_sqlite_utils_loads_as_usual(tmp_path):
-    """Hiding numpy would fail another thread's `import numpy` meanwhile (the GUI's charts): a store created from a
+    """Hiding numpy would fail another thread's `import numpy` meanwhile (the GUI's charts): a store migrated from a
     thread that is not alone in its process (the GUI's sync) lets sqlite-utils import numpy as it always did."""
+    old = _migration_pending(tmp_path / "old.db")
     loaded = _modules_after(
         "import pathlib, threading\nfrom tracker.storage import open_store\n"
-        f"t = threading.Thread(target=lambda: open_store(pathlib.Path({str(tmp_path / 'new.db')!r})).close())\n"
+        f"t = threading.Thread(target=lambda: open_store(pathlib.Path({str(old)!r})).close())\n"
         "t.start()\nt.join()\n"
         "import sqlite_utils.db\nassert sqlite_utils.db.np is not None"
     )
     assert "numpy" in loaded
 
 
-def test_creating_a_store_loads_no_sqlite_utils_plugins(tmp_path):
+def test_migrating_a_store_loads_no_sqlite_utils_plugins(tmp_path):
     """sqlite-utils' plug-ins are found by reading every installed distribution's entry points (~19 ms of a
-    first import); none has any business with the tracker's own connection."""
+    migration); none has any business with the tracker's own connection."""
     loaded = _modules_after(
         "import pathlib\nfrom tracker.storage import open_store\n"
-        f"s = open_store(pathlib.Path({str(tmp_path / 'new.db')!r}))\ns.db.execute('SELECT 1')\ns.close()\n"
+        f"s = open_store(pathlib.Path({str(_migration_pending(tmp_path / 'old.db'))!r}))\ns.db.execute('SELECT 1')\ns.close()\n"
         "import sqlite_utils.plugins\nassert not sqlite_utils.plugins._plugins_loaded\n"
     )
-    assert "sqlite_utils.db" in loaded  # not vacuous: the migrations ran through sqlite-utils
+    assert "sqlite_utils.db" in loaded  # not vacuous: the migration ran through sqlite-utils
+
+
+def test_creating_a_store_loads_no_sqlite_utils(tmp_path):
+    """A new database is made from the stored schema (storage.new_database): neither sqlite-utils nor click."""
+    loaded = _modules_after(
+        "import pathlib\nfrom tracker.storage import open_store\n"
+        f"s = open_store(pathlib.Path({str(tmp_path / 'new.db')!r}))\ns.set_setting('k', 1)\ns.close()\n"
+    )
+    assert "tracker.storage.new_database_schema" in loaded
+    assert "sqlite_utils" not in loaded and "click" not in loaded

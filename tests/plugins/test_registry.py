@@ -183,7 +183,51 @@ def test_the_entry_point_scan_is_cached_until_a_package_is_installed(tmp_path):
     os.utime(folder, (old, old))
     _probe(load, env)  # settled: kept in the cache again
     env_without = dict(os.environ)  # the package's folder leaves the path: its plug-in is not offered from the cache
-    assert _probe(load, env_without) == {"kinds": BUILTIN_KINDS, "metadata": True}
+    # (scanned again; with only the built-ins declared, without importlib.metadata: _only_builtins_declared)
+    assert _probe(load, env_without) == {"kinds": BUILTIN_KINDS, "metadata": False}
+    assert json.loads(cache.read_text())["entry_points"] == []
+
+
+def test_with_only_the_built_ins_declared_the_scan_needs_no_importlib_metadata(site):
+    """Reading the entry_points.txt files tells that no package but tracker declares a source (~1 ms, where
+    importlib.metadata takes ~35 ms of a first import); whatever it cannot tell so simply, importlib.metadata does."""
+    from importlib import metadata
+
+    def by_importlib() -> bool:
+        builtin = {value for _, value in registry.BUILTIN}
+        return all(ep.value in builtin for ep in metadata.entry_points(group=registry.GROUP))
+
+    assert registry._only_builtins_declared() is True is by_importlib()
+    assert registry._scan()[0] == []
+    # a package with entry points of other groups only, and one declaring a built-in again: still only built-ins
+    other = write_distribution(site, "other-tool", "2.0", {})
+    (other / "entry_points.txt").write_text("[console_scripts]\nother = other:main\n\n# a comment\n", encoding="utf-8")
+    write_distribution(site, "again", "1.0", {"claude_code": dict(registry.BUILTIN)["claude_code"]})
+    assert registry._only_builtins_declared() is True is by_importlib()
+    # a third-party source: importlib.metadata decides, and finds it
+    write_distribution(site, "third-party", "1.0", {"third": "third_party:SOURCE"})
+    assert registry._only_builtins_declared() is False is by_importlib()
+    assert [(ep.name, ep.value) for ep in registry._scan()[0]] == [("third", "third_party:SOURCE")]
+
+
+def test_what_the_quick_look_cannot_read_goes_to_importlib_metadata(site, tmp_path, monkeypatch):
+    assert registry._only_builtins_declared() is True
+    broken = write_distribution(site, "odd", "1.0", {})
+    (broken / "entry_points.txt").write_text(f"[{registry.GROUP}]\nno equals sign here\n", encoding="utf-8")
+    assert registry._only_builtins_declared() is False  # (importlib.metadata would raise on it: its verdict)
+    (broken / "entry_points.txt").write_bytes(b"[" + registry.GROUP.encode() + b"]\nx = \xff\n")
+    assert registry._only_builtins_declared() is False
+    (broken / "entry_points.txt").write_text("[console_scripts]\nno equals sign here\n", encoding="utf-8")
+    assert registry._only_builtins_declared() is False  # importlib.metadata raises on any section's line
+    (broken / "entry_points.txt").write_text("before any section, ignored\n[console_scripts]\nodd = odd:main\n",
+                                             encoding="utf-8")
+    assert registry._only_builtins_declared() is True
+    (broken / "entry_points.txt").unlink()
+    assert registry._only_builtins_declared() is True
+    archive = tmp_path / "packages.zip"  # a zip on the path may hold metadata too
+    archive.write_bytes(b"PK\x05\x06" + b"\0" * 18)
+    monkeypatch.syspath_prepend(str(archive))
+    assert registry._only_builtins_declared() is False
 
 
 def test_an_import_with_nothing_new_loads_no_reader(tmp_path):

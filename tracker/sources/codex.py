@@ -38,6 +38,7 @@ cursor so an append resumes exactly.
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 from tracker.core.limits import SAME_RESET_SLACK_MS, LimitReading
@@ -289,15 +290,15 @@ def _rate_limits(state: dict, ts_ms: int | None, limit_id, name, windows: tuple,
     if ts_ms is None:
         skipped[lf.BAD_TIMESTAMP] += 1
         return
-    if any(_replay(state, ts_ms)):  # the parent's figures of another time
+    if _forked(state) and any(_replay(state, ts_ms)):  # the parent's figures of another time
         return
     limit_id = limit_id if isinstance(limit_id, str) and limit_id else DEFAULT_LIMIT_ID
     name = name if isinstance(name, str) and name else None
     last = state.setdefault("readings", {})
-    for slot, window in zip(RATE_LIMIT_SLOTS, windows):
+    for slot_id, window in zip(_slot_ids(limit_id), windows):
         if window is None:
             continue
-        reading = read_window(window, f"{limit_id}.{slot}", name, ts_ms)
+        reading = read_window(window, slot_id, name, ts_ms)
         if reading is None:
             skipped[BAD_RATE_LIMITS] += 1
             continue
@@ -307,6 +308,17 @@ def _rate_limits(state: dict, ts_ms: int | None, limit_id, name, windows: tuple,
             continue
         last[reading.limit_id] = [ts_ms, reading.used_pct, reading.resets_at_ms]
         readings.append(reading)
+
+
+def _forked(state: dict) -> bool:
+    """Whether the file is a fork's or a sub-agent's (only those replay a parent's history: see _replay)."""
+    return "forked_ms" in state or "replay_ms" in state
+
+
+@functools.lru_cache(maxsize=64)  # a handful of limit ids, on every token_count line
+def _slot_ids(limit_id: str) -> tuple[str, ...]:
+    """The readings' limit ids of a rate-limit set's windows (`codex.primary`, `codex.secondary`)."""
+    return tuple(f"{limit_id}.{slot}" for slot in RATE_LIMIT_SLOTS)
 
 
 def _same_reset(a: int | None, b: int | None) -> bool:
@@ -346,8 +358,8 @@ def _reading(used, minutes, resets_at, resets_in, limit_id: str, name: str | Non
         if seconds is None or seconds > 10**9:
             return None
         resets_at_ms = ts_ms + seconds * 1000
-    return LimitReading(source=KIND, limit_id=limit_id, observed_ms=ts_ms, used_pct=float(used),
-                        window_minutes=minutes or None, resets_at_ms=resets_at_ms, name=name)
+    # (positional: thousands of readings a first import)
+    return LimitReading(KIND, limit_id, ts_ms, float(used), minutes or None, resets_at_ms, name)
 
 
 def _token_count(state: dict, ts_ms: int | None, payload: dict, skipped) -> tuple | None:
@@ -413,16 +425,17 @@ def _call(state: dict, ts_ms: int | None, total: list[int], last: list[int] | No
         return None
     baseline = state.get("totals")
     prev = baseline or [0, 0, 0, 0, 0]
-    stamped_before, in_burst = _replay(state, ts_ms)
-    if stamped_before or in_burst:
-        state["totals"] = total  # the replayed totals are the child's baseline
-        state["tool"] = False
-        if in_burst:
-            state["replay_ms"], state["replay_chained"] = ts_ms, True
-        skipped[SKIP_FORK_REPLAY] += 1
-        return None
-    state.pop("replay_ms", None)  # the burst is over: the child's own calls follow
-    state.pop("replay_chained", None)
+    if _forked(state):
+        stamped_before, in_burst = _replay(state, ts_ms)
+        if stamped_before or in_burst:
+            state["totals"] = total  # the replayed totals are the child's baseline
+            state["tool"] = False
+            if in_burst:
+                state["replay_ms"], state["replay_chained"] = ts_ms, True
+            skipped[SKIP_FORK_REPLAY] += 1
+            return None
+        state.pop("replay_ms", None)  # the burst is over: the child's own calls follow
+        state.pop("replay_chained", None)
     if total == prev:
         skipped[SKIP_NOT_ADVANCED] += 1
         return None

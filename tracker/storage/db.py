@@ -188,11 +188,19 @@ def migrate(db, path: Path, backup_dir: Path) -> list[str]:
         ).fetchone()[0]
         if has_schema:
             backup(db, path, backup_dir, f"before-{pending[0]}")
-        migrations.apply(db)
+        # a new database: the migrations' schema in one step, when the stored one is theirs (storage.new_database)
+        if has_schema or not _create_new(db):
+            migrations.apply(db)
         if not has_schema:  # created now: the automatic backup's interval counts from here (quick.backup_due)
             _conn(db).execute("INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO NOTHING",
                               (CREATED_SETTING, str(int(time.time()))))
     return pending
+
+
+def _create_new(db) -> bool:
+    from tracker.storage.new_database import create
+
+    return create(_conn(db))
 
 
 MIGRATION_LOCK_SUFFIX = ".migrating"

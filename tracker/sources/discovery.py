@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import os
 from collections import namedtuple
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from stat import S_ISREG
 
@@ -194,3 +194,24 @@ def with_companions(stat: FileStat, suffixes: tuple[str, ...] = ("-wal",)) -> Fi
         size += st.st_size
         mtime_ns = max(mtime_ns, st.st_mtime_ns)
     return stat._replace(size=size, mtime_ns=mtime_ns)
+
+
+
+def declared_on_first_use(module_globals: dict, names: tuple[str, ...],
+                          declare: Callable[[], dict]) -> Callable[[str], object]:
+    """A built-in plug-in module's `__getattr__` (PEP 562): its `names` (`SOURCE`, ...), which `declare()`
+    returns as {name: value}, are built the first time one of them is asked for.
+
+    The command line's quick look (`tracker import` with nothing new) walks with each built-in's `KIND` and
+    module-level `discover` alone (registry.builtin_finders), without the plug-in classes
+    (tracker.sources.plugin imports dataclasses and inspect: ~9 ms at start-up); `SOURCE.discover` is that
+    same function. Built once: two threads asking at once both get the first one kept.
+    """
+    def __getattr__(name: str):
+        if name not in names:
+            raise AttributeError(f"module {module_globals['__name__']!r} has no attribute {name!r}")
+        for key, value in declare().items():
+            module_globals.setdefault(key, value)
+        return module_globals[name]
+
+    return __getattr__

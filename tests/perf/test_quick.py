@@ -332,7 +332,45 @@ def test_the_user_folders_are_platformdirs_own(env, monkeypatch):
         platformdirs.user_data_dir, platformdirs.user_config_dir, platformdirs.user_log_dir,
         platformdirs.user_cache_dir))
     assert tuple(map(str, get_paths())) == expected
+    assert tuple(str(Path(text)) for text in paths.folder_texts()) == expected  # (the quick report's)
     assert str(paths.demo_paths().data_dir) == str(Path(expected[3]) / "demo" / "data")
+
+
+@pytest.mark.parametrize("home", ["{tmp}/state", "{tmp}/state/", "{tmp}//state/./", "{tmp}/link", "~/state",
+                                  "relative-state"])
+def test_the_quick_reports_folders_are_get_paths_own(home, tmp_path, monkeypatch):
+    """The quick report finds its files by text (paths.folder_texts: no pathlib); they are get_paths()'s."""
+    from tracker import paths
+
+    (tmp_path / "state").mkdir()
+    (tmp_path / "link").symlink_to(tmp_path / "state")
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("TRACKER_HOME", home.format(tmp=tmp_path))
+    assert tuple(Path(text) for text in paths.folder_texts()) == tuple(get_paths())
+
+
+def test_a_home_folder_expanduser_cannot_find_is_left_to_the_full_command(monkeypatch):
+    from tracker import paths
+
+    monkeypatch.setenv("TRACKER_HOME", "~no_such_user_here_xyz/state")
+    assert paths.folder_texts() is None
+    assert quick_answer(["report", "daily", "--json"]) is None
+
+
+def test_the_quick_report_imports_no_pathlib(imported):
+    """A report from the rollup finds the database by text (~4 ms of pathlib at start-up). Run without site
+    (-S), from the checkout: an editable install's import hook loads pathlib itself."""
+    code = (
+        "import sys\n"
+        "from tracker.quick import quick_answer\n"
+        "assert quick_answer(['report', 'daily', '--json']) is not None\n"
+        "print('pathlib' in sys.modules)\n"
+    )
+    done = subprocess.run([sys.executable, "-S", "-c", code], capture_output=True, text=True, env=dict(os.environ),
+                          cwd=Path(__file__).resolve().parents[2])
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "False"
 
 
 # -- the JSON every --json command prints ------------------------------------------------------

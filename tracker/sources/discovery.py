@@ -55,6 +55,10 @@ def unique_dirs(paths: Iterable[Path]) -> list[Path]:
     seen: set[str] = set()
     result = []
     for path in paths:
+        # a folder that is not there (most of the places the agents might write) costs one stat, not
+        # realpath's walk of every part of its path (~60 of them on every import)
+        if not os.path.isdir(path):
+            continue
         try:
             real = os.path.realpath(path)
         except OSError:

@@ -200,7 +200,6 @@ def with_companions(stat: FileStat, suffixes: tuple[str, ...] = ("-wal",)) -> Fi
     return stat._replace(size=size, mtime_ns=mtime_ns)
 
 
-
 def declared_on_first_use(module_globals: dict, names: tuple[str, ...],
                           declare: Callable[[], dict]) -> Callable[[str], object]:
     """A built-in plug-in module's `__getattr__` (PEP 562): its `names` (`SOURCE`, ...), which `declare()`

@@ -526,6 +526,28 @@ def test_a_handed_over_walk_is_taken_once_and_only_by_an_import_of_the_same_root
     assert seen(None) == sum(len(files) for _, _, files in walked)  # and the walk was dropped, not kept
 
 
+def test_a_walk_by_other_discover_functions_is_not_taken(imported, agents, monkeypatch):
+    """The import takes a handed-over walk only if each of its sources discovered with the very function the
+    import's own source has (the quick look's finders are the built-ins' module-level discover)."""
+    from tracker.services import log_changes
+    from tracker.services.log_changes import ImportReport, changed_files
+    from tracker.sources import registry
+
+    walked: list = []
+    changed_files(lambda kind: {}, None, ImportReport(), walked, registry.builtin_finders())
+    assert [(kind, discover) for kind, discover, _ in walked] == \
+        [(kind, source.discover) for kind, source in registry.load().sources.items()]
+    other = [(kind, (lambda configured=None, unreadable=None: []) if kind == "codex" else discover, files)
+             for kind, discover, files in walked]
+    walks = _counting_walks(monkeypatch)
+    log_changes.hand_over(None, other)
+    changed_files(lambda kind: {}, None, ImportReport())
+    assert len(walks) == 1  # not taken: walked again
+    log_changes.hand_over(None, walked)
+    changed_files(lambda kind: {}, None, ImportReport())
+    assert len(walks) == 1  # the quick look's own walk: taken
+
+
 def _a_session(agents: Path) -> Path:
     """A Claude Code transcript with requests in it that ends with a whole line (the corpus cuts a few)."""
     return next(p for p in sorted((agents / ".claude" / "projects").rglob("*.jsonl"))

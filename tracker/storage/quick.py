@@ -131,7 +131,7 @@ def all_cursor_stat_keys(conn: sqlite3.Connection) -> dict[str, dict[str, str | 
 
 
 def _readable_keys(known: dict) -> dict[str, str | None]:
-    if any(type(key) is bytes for key in known):  # paths that are not valid Unicode (stored_key)
+    if bytes in set(map(type, known)):  # paths that are not valid Unicode (stored_key); (in C: thousands of keys)
         return {read_key(key): stat_key for key, stat_key in known.items()}
     return known
 

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import io
-import json
-from json.encoder import encode_basestring as _encode_text  # (C) as json.dumps(ensure_ascii=False)
 from collections.abc import Sequence
 from itertools import chain, compress
 
 # csv and money (decimal) are imported where used: `tracker import --json` needs neither (start-up).
+try:  # the C text encoder json.dumps(ensure_ascii=False) writes with, without the json package (its regular
+    from _json import encode_basestring as _encode_text  # expressions: ~1 ms of a quick report's start-up)
+except ImportError:  # an interpreter without it: json's own choice
+    from json.encoder import encode_basestring as _encode_text
 
 
 ORJSON_MIN_ROWS = 2_000  # below this the import costs more than orjson saves
@@ -33,6 +35,8 @@ def to_json(doc: dict) -> str:
     try:
         return _indented(doc, "\n")
     except (_NotPlain, RecursionError):
+        import json
+
         return json.dumps(doc, indent=2, ensure_ascii=False)
 
 

@@ -6,8 +6,10 @@ services:
 
 * `tracker import [--json]` when no agent log changed: the same discovery
   (every installed source plug-in's own `discover`, through the registry's
-  cached plug-in list) and the same stat comparison as the import
-  (log_changes.changed_files), read-only;
+  cached plug-in list; with only the built-ins installed, their module-level
+  `discover` functions, without building the sources: registry.builtin_finders)
+  and the same stat comparison as the import (log_changes.changed_files),
+  read-only;
 * `tracker report daily|weekly|monthly --json [--tz ZONE] [--by model|source]`
   from the hourly rollup, shaped by the same code as the full report
   (core.report_figures); where that cannot tell the whole answer (plans,

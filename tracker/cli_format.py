@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import io
-import json
-from json.encoder import encode_basestring as _encode_text  # (C) as json.dumps(ensure_ascii=False)
 from collections.abc import Sequence
 from itertools import chain, compress
 
 # csv and money (decimal) are imported where used: `tracker import --json` needs neither (start-up).
+try:  # the C text encoder json.dumps(ensure_ascii=False) writes with, without the json package (its regular
+    from _json import encode_basestring as _encode_text  # expressions: ~1 ms of a quick report's start-up)
+except ImportError:  # an interpreter without it: json's own choice
+    from json.encoder import encode_basestring as _encode_text
 
 
 ORJSON_MIN_ROWS = 2_000  # below this the import costs more than orjson saves
@@ -33,6 +35,8 @@ def to_json(doc: dict) -> str:
     try:
         return _indented(doc, "\n")
     except (_NotPlain, RecursionError):
+        import json
+
         return json.dumps(doc, indent=2, ensure_ascii=False)
 
 
@@ -76,8 +80,50 @@ def _indented(value, newline: str) -> str:
     if kind is list or kind is tuple:
         if not value:
             return "[]"
-        return "[" + inner + ("," + inner).join([_indented(item, inner) for item in value]) + newline + "]"
+        items = _table(value, inner) if len(value) >= _TABLE_MIN_ROWS else None
+        if items is None:
+            items = [_indented(item, inner) for item in value]
+        return "[" + inner + ("," + inner).join(items) + newline + "]"
     raise _NotPlain()
+
+
+_TABLE_MIN_ROWS = 8  # below this the columns' set-up costs more than it saves
+
+
+def _table(rows, newline: str) -> list[str] | None:
+    """The texts of a list of rows that are dicts with the same keys in the same order and no list or dict
+    in them (a report's rows), column by column: each column's values are written by one C call where they
+    are all text or all whole numbers, and each row is one %-format of its values' texts (a year of daily
+    rows took 4.7 ms value by value, a tenth of `tracker report daily --json`). None for any other list."""
+    first = rows[0]
+    if type(first) is not dict or not first:
+        return None
+    keys = tuple(first)
+    if not all(type(row) is dict and tuple(row) == keys for row in rows):
+        return None
+    columns, formats = [], []
+    for column in zip(*map(dict.values, rows)):
+        kinds = set(map(type, column))
+        if kinds == {int}:  # (%d writes an int as int.__repr__ does)
+            columns.append(column)
+            formats.append("%d")
+            continue
+        if kinds == {str}:
+            columns.append(map(_encode_text, column))
+        elif kinds <= _SCALAR_KINDS:
+            columns.append([_indented(item, newline) for item in column])
+        else:  # a list, a dict, a subclass: value by value (which says what is not plain)
+            return None
+        formats.append("%s")
+    inner = newline + _INDENT
+    if not all(type(key) is str for key in keys):
+        raise _NotPlain()
+    row_format = "{" + inner + ("," + inner).join(
+        _encode_text(key).replace("%", "%%") + ": " + form for key, form in zip(keys, formats)) + newline + "}"
+    return list(map(row_format.__mod__, zip(*columns)))
+
+
+_SCALAR_KINDS = frozenset((str, int, float, bool, type(None)))
 
 
 _FLOATS = {float("inf"): "Infinity", float("-inf"): "-Infinity"}

@@ -11,12 +11,17 @@ from __future__ import annotations
 import os
 import sys
 from collections import namedtuple
-from pathlib import Path
+
+# pathlib is imported where a Path is made: the quick report (tracker.quick) finds its files with
+# folder_texts alone (pathlib and the urllib.parse, ipaddress and fnmatch it loads: ~4 ms at start-up).
 
 APP_NAME = "tracker"
 HOME_ENV = "TRACKER_HOME"
 PRIVATE_DIR_MODE = 0o700
 PRIVATE_FILE_MODE = 0o600
+FOLDER_NAMES = ("data", "config", "logs", "cache")  # under TRACKER_HOME: Paths' fields in order
+DB_NAME = "tracker.db"  # in the data folder
+BACKUP_FOLDER = "backups"  # in the data folder
 
 
 class Paths(namedtuple("Paths", "data_dir config_dir log_dir cache_dir")):
@@ -26,11 +31,11 @@ class Paths(namedtuple("Paths", "data_dir config_dir log_dir cache_dir")):
 
     @property
     def db_path(self) -> Path:
-        return self.data_dir / "tracker.db"
+        return self.data_dir / DB_NAME
 
     @property
     def backup_dir(self) -> Path:
-        return self.data_dir / "backups"
+        return self.data_dir / BACKUP_FOLDER
 
     @property
     def user_prices_path(self) -> Path:
@@ -59,6 +64,8 @@ class Paths(namedtuple("Paths", "data_dir config_dir log_dir cache_dir")):
 
 def make_private_dir(folder: Path) -> None:
     """Create `folder` and any missing parents 0700 (mkdir(parents=True) gives parents the umask's mode)."""
+    from pathlib import Path
+
     folder = Path(folder)
     missing = []
     for candidate in (folder, *folder.parents):
@@ -80,15 +87,37 @@ def write_private(path: Path, data: bytes) -> None:
 
 
 def get_paths(home: str | os.PathLike | None = None) -> Paths:
+    from pathlib import Path
+
     root = home or os.environ.get(HOME_ENV)
     if root:
         base = Path(root).expanduser().resolve()
-        return Paths(base / "data", base / "config", base / "logs", base / "cache")
+        return Paths(*(base / name for name in FOLDER_NAMES))
     return Paths(*(Path(folder) for folder in _user_dirs()))
+
+
+def folder_texts() -> tuple[str, str, str, str] | None:
+    """get_paths()'s folders (data, config, log, cache) as text, found without pathlib; None where that
+    cannot be told the same way (a home folder `~user` that expanduser cannot find, which get_paths refuses).
+
+    The same folders, not always the same text: a Path drops a doubled or trailing separator and `.` parts,
+    which name the same folder to the file system. For the quick report (tracker.quick), which opens files
+    by them and prints none; tests/perf/test_quick.py checks that they name get_paths()'s folders.
+    """
+    root = os.environ.get(HOME_ENV)
+    if root:
+        expanded = os.path.expanduser(root)
+        if expanded.startswith("~"):
+            return None
+        base = os.path.realpath(expanded)
+        return tuple(os.path.join(base, name) for name in FOLDER_NAMES)
+    return _user_dirs()
 
 
 def demo_paths() -> Paths:
     """The demo universe: its own state folder, never mixed with real data."""
+    from pathlib import Path
+
     return get_paths(Path(_user_dirs()[3]) / "demo"
                      if not os.environ.get(HOME_ENV)
                      else Path(os.environ[HOME_ENV]) / "demo")
@@ -132,6 +161,8 @@ def _xdg_dirs() -> tuple[str, str, str, str] | None:
 
 def resource_path(*parts: str) -> Path:
     """A file under resources/, both in a checkout and in a pyinstaller bundle."""
+    from pathlib import Path
+
     bundle_root = getattr(sys, "_MEIPASS", None)
     if bundle_root:
         return Path(bundle_root, "resources", *parts)

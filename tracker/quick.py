@@ -6,8 +6,10 @@ services:
 
 * `tracker import [--json]` when no agent log changed: the same discovery
   (every installed source plug-in's own `discover`, through the registry's
-  cached plug-in list) and the same stat comparison as the import
-  (log_changes.changed_files), read-only;
+  cached plug-in list; with only the built-ins installed, their module-level
+  `discover` functions, without building the sources: registry.builtin_finders)
+  and the same stat comparison as the import (log_changes.changed_files),
+  read-only;
 * `tracker report daily|weekly|monthly --json [--tz ZONE] [--by model|source]`
   from the hourly rollup, shaped by the same code as the full report
   (core.report_figures); where that cannot tell the whole answer (plans,
@@ -139,13 +141,17 @@ def _report_options(args: list[str], by: bool = True) -> tuple[str | None, str] 
 
 
 def _open_store():
-    """(paths, read-only connection) of a store that opening would leave as it is; None otherwise."""
-    from tracker.paths import PRIVATE_FILE_MODE, get_paths
+    """A read-only connection to a store that opening would leave as it is; None otherwise.
+
+    Its files found by their names as text (paths.folder_texts): a report from the rollup imports no pathlib.
+    """
+    from tracker.paths import BACKUP_FOLDER, DB_NAME, PRIVATE_FILE_MODE, folder_texts
     from tracker.storage import quick as q
 
-    paths = get_paths()
-    path = paths.db_path
-    folders = (paths.data_dir, paths.config_dir, paths.log_dir, paths.cache_dir)
+    folders = folder_texts()
+    if folders is None:
+        return None
+    path = os.path.join(folders[0], DB_NAME)
     if not all(os.path.isdir(folder) for folder in folders) or not q.private_file(path, PRIVATE_FILE_MODE) \
             or os.path.getsize(path) == 0:
         return None
@@ -154,13 +160,13 @@ def _open_store():
         return None
     try:
         if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal" or q.pending_migrations(conn) \
-                or q.backup_due(conn, path, paths.backup_dir) or not q.write_lock_free(conn):
+                or q.backup_due(conn, path, os.path.join(folders[0], BACKUP_FOLDER)) or not q.write_lock_free(conn):
             conn.close()
             return None
     except BaseException:
         conn.close()
         raise
-    return paths, conn
+    return conn
 
 
 def _import_answer(as_json: bool) -> str | None:
@@ -172,17 +178,19 @@ def _import_answer(as_json: bool) -> str | None:
         if as_json or not sys.stderr.isatty():  # (else the full command shows a progress bar)
             _walk.append((None, None, as_json))
         return None
-    opened = _open_store()
-    if opened is None:
+    conn = _open_store()
+    if conn is None:
         return None
-    _, conn = opened
     try:
         from tracker.services import log_changes
         from tracker.sources import registry
         from tracker.storage import quick as q
 
         started = time.perf_counter()
-        if registry.load(log_problems=False).problems:  # the full command logs them, and reports them
+        # the built-ins' discovery alone, without the plug-in classes (~15 ms at start-up); with a third-party
+        # plug-in installed, every source loaded as the import loads them
+        finders = registry.builtin_finders()
+        if finders is None and registry.load(log_problems=False).problems:  # the full command logs and reports them
             return None
         if q.has_rows(conn, "tag_rules"):  # the import would tag new usage by them
             return None
@@ -190,7 +198,7 @@ def _import_answer(as_json: bool) -> str | None:
         report = log_changes.ImportReport()
         walked: list = []
         stat_keys = q.all_cursor_stat_keys(conn)
-        changed = log_changes.changed_files(lambda kind: stat_keys.get(kind, {}), roots, report, walked)
+        changed = log_changes.changed_files(lambda kind: stat_keys.get(kind, {}), roots, report, walked, finders)
         if report.errors:
             return None
         if any(files for _, _, files in changed):
@@ -211,10 +219,9 @@ def _import_answer(as_json: bool) -> str | None:
 def _report_answer(kind: str, tz: str | None, by: str) -> str | None:
     """`tracker report KIND --json`: a period report from the hourly rollup alone where it can tell the whole
     answer, else (plans, provider usage, projects) the reports' own code (services.reports) without click."""
-    opened = _open_store()
-    if opened is None:
+    conn = _open_store()
+    if conn is None:
         return None
-    paths, conn = opened
     try:
         from tracker.core.timeutil import TimezoneError, get_zone
         from tracker.storage import quick as q
@@ -227,7 +234,7 @@ def _report_answer(kind: str, tz: str | None, by: str) -> str | None:
         doc = _rollup_report(conn, zone, PERIOD_OF_REPORT[kind], by) if kind in PERIOD_OF_REPORT else None
         conn.execute("COMMIT")
         if doc is None:
-            doc = _reports_doc(paths, conn, kind, tz, by)
+            doc = _reports_doc(conn, kind, tz, by)
     finally:
         conn.close()
     from tracker import cli_format
@@ -252,15 +259,17 @@ def _rollup_report(conn, zone, period: str, by: str) -> dict | None:
     return None if raw is None else period_report(zone, span, period, by, raw, planned=False)
 
 
-def _reports_doc(paths, conn, kind: str, tz: str | None, by: str) -> dict:
+def _reports_doc(conn, kind: str, tz: str | None, by: str) -> dict:
     """What the full command's `report KIND` makes of the store (commands.report_cmd: services.reports'
     document in the zone of AppContext.zone), read through the quick connection: its temporary tables
     only are written (storage.quick.writes_temporary_tables_only)."""
+    from tracker.paths import get_paths
     from tracker.services import reports
     from tracker.services.context import AppContext
     from tracker.storage import Store
     from tracker.storage import quick as q
 
     q.writes_temporary_tables_only(conn)
+    paths = get_paths()
     app = AppContext(paths, Store(conn, paths.db_path, paths.backup_dir))
     return reports.report_doc(app.store, app.zone(tz), kind, by)

@@ -332,7 +332,46 @@ def test_the_user_folders_are_platformdirs_own(env, monkeypatch):
         platformdirs.user_data_dir, platformdirs.user_config_dir, platformdirs.user_log_dir,
         platformdirs.user_cache_dir))
     assert tuple(map(str, get_paths())) == expected
+    assert tuple(str(Path(text)) for text in paths.folder_texts()) == expected  # (the quick report's)
     assert str(paths.demo_paths().data_dir) == str(Path(expected[3]) / "demo" / "data")
+
+
+@pytest.mark.parametrize("home", ["{tmp}/state", "{tmp}/state/", "{tmp}//state/./", "{tmp}/link", "~/state",
+                                  "relative-state"])
+def test_the_quick_reports_folders_are_get_paths_own(home, tmp_path, monkeypatch):
+    """The quick report finds its files by text (paths.folder_texts: no pathlib); they are get_paths()'s."""
+    from tracker import paths
+
+    (tmp_path / "state").mkdir()
+    (tmp_path / "link").symlink_to(tmp_path / "state")
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("TRACKER_HOME", home.format(tmp=tmp_path))
+    assert tuple(Path(text) for text in paths.folder_texts()) == tuple(get_paths())
+
+
+def test_a_home_folder_expanduser_cannot_find_is_left_to_the_full_command(monkeypatch):
+    from tracker import paths
+
+    monkeypatch.setenv("TRACKER_HOME", "~no_such_user_here_xyz/state")
+    assert paths.folder_texts() is None
+    assert quick_answer(["report", "daily", "--json"]) is None
+
+
+def test_the_quick_report_imports_no_pathlib(imported):
+    """A report from the rollup finds the database by text (~4 ms of pathlib at start-up), and writes its
+    JSON with the C encoder alone (the json package's regular expressions: ~1 ms). Run without site (-S),
+    from the checkout: an editable install's import hook loads pathlib itself."""
+    code = (
+        "import sys\n"
+        "from tracker.quick import quick_answer\n"
+        "assert quick_answer(['report', 'daily', '--json']) is not None\n"
+        "print(sorted({'pathlib', 'json', 'decimal'} & set(sys.modules)))\n"
+    )
+    done = subprocess.run([sys.executable, "-S", "-c", code], capture_output=True, text=True, env=dict(os.environ),
+                          cwd=Path(__file__).resolve().parents[2])
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
 
 
 # -- the JSON every --json command prints ------------------------------------------------------
@@ -433,9 +472,9 @@ def _counting_walks(monkeypatch) -> list[list[str]]:
     walks: list[list[str]] = []
     real = log_changes._discover
 
-    def counted(loaded, roots, report):
-        found = real(loaded, roots, report)
-        walks.append([kind for kind, _, _ in found])
+    def counted(sources, roots, report):
+        found = real(sources, roots, report)
+        walks.append([kind for kind, *_ in found])
         return found
 
     monkeypatch.setattr(log_changes, "_discover", counted)
@@ -486,6 +525,28 @@ def test_a_handed_over_walk_is_taken_once_and_only_by_an_import_of_the_same_root
     seen({"claude_code": [agents / ".claude"]})  # other roots: walks itself (its one source)
     assert walks == [kinds, ["claude_code"]]
     assert seen(None) == sum(len(files) for _, _, files in walked)  # and the walk was dropped, not kept
+
+
+def test_a_walk_by_other_discover_functions_is_not_taken(imported, agents, monkeypatch):
+    """The import takes a handed-over walk only if each of its sources discovered with the very function the
+    import's own source has (the quick look's finders are the built-ins' module-level discover)."""
+    from tracker.services import log_changes
+    from tracker.services.log_changes import ImportReport, changed_files
+    from tracker.sources import registry
+
+    walked: list = []
+    changed_files(lambda kind: {}, None, ImportReport(), walked, registry.builtin_finders())
+    assert [(kind, discover) for kind, discover, _ in walked] == \
+        [(kind, source.discover) for kind, source in registry.load().sources.items()]
+    other = [(kind, (lambda configured=None, unreadable=None: []) if kind == "codex" else discover, files)
+             for kind, discover, files in walked]
+    walks = _counting_walks(monkeypatch)
+    log_changes.hand_over(None, other)
+    changed_files(lambda kind: {}, None, ImportReport())
+    assert len(walks) == 1  # not taken: walked again
+    log_changes.hand_over(None, walked)
+    changed_files(lambda kind: {}, None, ImportReport())
+    assert len(walks) == 1  # the quick look's own walk: taken
 
 
 def _a_session(agents: Path) -> Path:
@@ -651,3 +712,37 @@ def test_a_first_import_runs_without_the_command_line_module(agents):
     report, loaded = _an_import_in_a_process()
     assert report["events_added"] > 100 and "tracker.storage.new_database" in loaded
     assert not {"tracker.cli", "tracker.commands.import_cmd", "sqlite_utils", "click"} & loaded
+
+
+def test_the_quick_look_walks_without_the_plug_in_classes(imported):
+    """`tracker import` with nothing new walks with each built-in's own discover (registry.builtin_finders),
+    without importing the plug-in classes (dataclasses imports inspect: ~9 ms of a ~60 ms answer)."""
+    code = (
+        "import sys\n"
+        "from tracker.quick import quick_answer\n"
+        "answer = quick_answer(['import', '--json'])\n"
+        "assert answer is not None\n"
+        "print(sorted({'dataclasses', 'inspect', 'tracker.sources.plugin'} & set(sys.modules)))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=dict(os.environ),
+                          cwd=Path(__file__).resolve().parents[2])
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
+
+
+def test_with_a_third_party_plug_in_the_quick_look_walks_every_source_as_the_import(imported, monkeypatch):
+    """A third-party plug-in (its discovery is in its SOURCE): the quick look loads every source, as the
+    import does, and says what the full command says; once the plug-in's files are imported, nothing new."""
+    from tracker.sources import registry
+
+    monkeypatch.setattr(registry, "_third_party_entry_points",
+                        lambda rescan: [registry.EntryPoint("other", "tests.plugins.other_agent:SOURCE", "o 1")])
+    registry.forget()
+    try:
+        assert registry.builtin_finders() is None
+        assert quick_answer(["import", "--json"]) is None  # the plug-in's logs are new: the import reads them
+        _full(["import", "--json"])
+        doc = json.loads(_same(["import", "--json"]))
+        assert doc["files_read"] == 0 and doc["by_source"]["other_agent"]["files_seen"] > 0
+    finally:
+        registry.forget()

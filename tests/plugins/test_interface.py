@@ -83,3 +83,38 @@ def test_a_reader_named_as_text_is_imported_only_when_asked():
             "codex.SOURCE.reader()\nassert 'tracker.sources.codex' in sys.modules")
     subprocess.run([sys.executable, "-c", code], check=True)
     assert load_reader(len) is len
+
+
+def test_unique_dirs_keeps_existing_folders_once_in_order(tmp_path, monkeypatch):
+    """discovery.unique_dirs: folders that exist, each once however spelt (a symlink, a relative path, a
+    trailing separator), in the order given; files, missing paths and broken links are left out."""
+    import os
+
+    from tracker.sources import discovery
+
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    (tmp_path / "file").write_text("")
+    (tmp_path / "link-a").symlink_to(tmp_path / "a")
+    (tmp_path / "broken").symlink_to(tmp_path / "nowhere")
+    monkeypatch.chdir(tmp_path)
+    given = [tmp_path / "missing" / "deeper", tmp_path / "link-a", tmp_path / "file", tmp_path / "b",
+             tmp_path / "a", "a", f"{tmp_path}{os.sep}b{os.sep}", tmp_path / "broken", tmp_path / "b" / ".." / "b"]
+    assert discovery.unique_dirs(given) == [tmp_path / "link-a", tmp_path / "b"]
+
+
+def test_walk_files_gives_each_file_its_filestat(tmp_path):
+    """discovery.walk_files: FileStat records (their class, as from_stat makes them), sorted, regular files only."""
+    import os
+
+    from tracker.sources import discovery
+
+    (tmp_path / "b").mkdir()
+    for name in ("b/2.jsonl", "1.jsonl", "note.txt"):
+        (tmp_path / name).write_text("x" * len(name))
+    os.mkfifo(tmp_path / "fifo.jsonl")
+    found = list(discovery.walk_files(tmp_path, (".jsonl",)))
+    expected = [discovery.FileStat.from_stat(str(p), os.stat(p)) for p in (tmp_path / "1.jsonl", tmp_path / "b/2.jsonl")]
+    assert found == expected and all(type(stat) is discovery.FileStat for stat in found)
+    assert found[0].stat_key == f"{expected[0].dev}:{expected[0].ino}:{expected[0].size}:{expected[0].mtime_ns}"
+    assert found[1]._replace(size=0).size == 0

@@ -267,3 +267,53 @@ def test_two_packages_may_choose_one_entry_point_name(site):
     loaded = registry.load()
     assert {"first_agent", "second_agent"} <= set(loaded.sources) and not loaded.problems
     assert loaded.origins["second_agent"].distribution == "second-agent 1.0"
+
+
+def test_the_quick_looks_finders_are_the_built_in_sources_kinds_and_discover_functions(monkeypatch):
+    """registry.builtin_finders (what `tracker import` with nothing new walks with) takes each built-in
+    module's KIND and module-level discover without building SOURCE: the very kind and function of its SOURCE."""
+    monkeypatch.setattr(registry, "_third_party_entry_points", lambda rescan: [])
+    registry.forget()
+    finders = registry.builtin_finders()  # from the modules (nothing loaded in this process yet)
+    loaded = registry.load()
+    assert [kind for kind, _ in finders] == BUILTIN_KINDS == list(loaded.sources)
+    assert all(discover is loaded.sources[kind].discover for kind, discover in finders)
+    assert registry.builtin_finders() == finders  # from the registry built since
+    registry.forget()
+
+
+def test_with_a_third_party_plug_in_the_quick_look_has_no_finders_of_its_own(monkeypatch):
+    """A third-party plug-in's discovery is in its SOURCE: the quick look then loads every source as the
+    import does (and a plug-in that does not load is the full command's to report)."""
+    monkeypatch.setattr(registry, "_third_party_entry_points",
+                        lambda rescan: [registry.EntryPoint("other", "tests.plugins.other_agent:SOURCE", "o 1")])
+    registry.forget()
+    try:
+        assert registry.builtin_finders() is None
+        registry.load()
+        assert registry.builtin_finders() is None  # nor from the registry built since
+    finally:
+        registry.forget()
+
+
+def test_a_built_in_module_builds_its_source_the_first_time_it_is_asked_for():
+    """A built-in plug-in module imports without the plug-in classes (dataclasses, inspect); SOURCE (and pi's
+    PRICING, which OpenClaw's uses) is built on first use, once; other names are not there."""
+    code = (
+        "import sys\n"
+        "from tracker.sources.agents import claude_code, openclaw, pi\n"
+        "assert 'tracker.sources.plugin' not in sys.modules and 'dataclasses' not in sys.modules\n"
+        "source = claude_code.SOURCE\n"
+        "assert 'tracker.sources.plugin' in sys.modules\n"
+        "assert claude_code.SOURCE is source and source.discover is claude_code.discover\n"
+        "from tracker.sources.agents.pi import PRICING\n"
+        "assert openclaw.SOURCE.pricing is PRICING is pi.SOURCE.pricing\n"
+        "try:\n"
+        "    claude_code.NOT_DECLARED\n"
+        "except AttributeError as exc:\n"
+        "    assert 'NOT_DECLARED' in str(exc)\n"
+        "else:\n"
+        "    raise AssertionError('no AttributeError')\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr

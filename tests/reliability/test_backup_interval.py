@@ -113,3 +113,24 @@ def test_backup_if_due_follows_the_same_rule(tmp_path):
         assert backup_if_due(store.conn, db, backups) is None
         _set_created(store.conn, str(int(time.time()) - 2 * 86400))
         assert backup_if_due(store.conn, db, backups) is not None
+
+
+def test_the_newest_backup_is_found_without_pathlib_as_backups_finds_it(tmp_path):
+    """The quick look's backup check (storage.quick.newest_backup_mtime) reads the time of backups()'s first."""
+    from tracker.storage.quick import backups, newest_backup_mtime
+
+    folder = tmp_path / "backups"
+    assert newest_backup_mtime(folder, "tracker") is None and backups(folder, "tracker") == []
+    folder.mkdir()
+    assert newest_backup_mtime(folder, "tracker") is None
+    for name, age_s in (("tracker-1.db", 300), ("tracker-2.db", 200), ("other-3.db", 10), ("tracker-4.txt", 10),
+                        ("Tracker-5.db", 10), ("tracker-6.db.tmp", 10)):
+        (folder / name).write_bytes(b"x")
+        os.utime(folder / name, (time.time() - age_s,) * 2)
+    (folder / "tracker-7.db").mkdir()  # a folder named like one: both count it
+    os.utime(folder / "tracker-7.db", (time.time() - 100,) * 2)
+    newest = backups(folder, "tracker")[0]
+    assert newest.name == "tracker-7.db" and newest_backup_mtime(folder, "tracker") == newest.stat().st_mtime
+    (folder / "tracker-7.db").rmdir()
+    assert newest_backup_mtime(folder, "tracker") == backups(folder, "tracker")[0].stat().st_mtime
+    assert newest_backup_mtime(folder / "tracker-2.db", "tracker") is None  # not a folder

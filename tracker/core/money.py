@@ -8,20 +8,24 @@ exact for every price with up to six decimals per million tokens, and SQLite's
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_EVEN, Decimal
+# decimal is imported where a Decimal is made (~1 ms at start-up): a report's costs are formatted in integers
+# (format_usd), and `tracker report daily --json` needs no more.
 
 PICO_PER_USD = 10**12
-_PICO = Decimal(PICO_PER_USD)
 
 
 def usd_to_pico(amount: Decimal | int | str) -> int:
     """Dollars (exact) to integer picodollars, rounding half-even below 1e-12."""
-    value = Decimal(amount) * _PICO
+    from decimal import ROUND_HALF_EVEN, Decimal
+
+    value = Decimal(amount) * Decimal(PICO_PER_USD)
     return int(value.to_integral_value(rounding=ROUND_HALF_EVEN))
 
 
 def pico_to_usd(pico: int) -> Decimal:
-    return Decimal(pico) / _PICO
+    from decimal import Decimal
+
+    return Decimal(pico) / Decimal(PICO_PER_USD)
 
 
 _MICRO_PICO = 10**6
@@ -37,12 +41,16 @@ def format_usd(pico: int | None, places: int = 6) -> str | None:
             micro += 1
         whole, fraction = divmod(abs(micro), _MICRO_PICO)
         return f"{'-' if pico < 0 else ''}{whole}.{fraction:06d}"  # (Decimal keeps the sign of -0.000000)
+    from decimal import ROUND_HALF_EVEN, Decimal
+
     quantum = Decimal(1).scaleb(-places)
     return str(pico_to_usd(pico).quantize(quantum, rounding=ROUND_HALF_EVEN))
 
 
 def shown_usd(pico: int) -> Decimal:
     """The dollars format_usd_short shows: cents below $1,000, whole dollars above."""
+    from decimal import ROUND_HALF_EVEN, Decimal
+
     usd = pico_to_usd(pico)
     return usd.quantize(Decimal(1) if abs(usd) >= 1000 else Decimal("0.01"), rounding=ROUND_HALF_EVEN)
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from tracker.sources import registry
@@ -21,24 +20,36 @@ from tracker.sources.discovery import FileStat, path_text
 IMPORT_FOLDERS_SETTING = "import.folders"  # the user's extra folders (Settings), see roots_with_folders
 
 
-@dataclass
 class ImportReport:
-    files_seen: int = 0
-    files_read: int = 0
-    files_unchanged: int = 0
-    files_failed: int = 0
-    events_added: int = 0
-    events_written: int = 0
-    limit_readings: int = 0  # plan limit-window readings written (Codex rate_limits)
-    lines_parsed: int = 0  # lines looked at after the byte prefilter
-    lines_skipped: Counter = field(default_factory=Counter)
-    bytes_read: int = 0
-    seconds: float = 0.0
-    workers: int = 0  # parse worker processes started (0: everything in this process)
-    by_source: dict = field(default_factory=dict)
-    errors: list[str] = field(default_factory=list)
-    folders_unreadable: list[str] = field(default_factory=list)  # log folders that could not be listed
-    plugins_skipped: int = 0  # agent-log plug-ins that could not be loaded (their reasons are in errors)
+    """What an import did: its counts, by source, and every problem met.
+
+    A plain class, not a dataclass: dataclasses imports inspect (~9 ms at start-up), which the quick look
+    (tracker.quick) does without."""
+
+    __slots__ = ("files_seen", "files_read", "files_unchanged", "files_failed", "events_added", "events_written",
+                 "limit_readings", "lines_parsed", "lines_skipped", "bytes_read", "seconds", "workers", "by_source",
+                 "errors", "folders_unreadable", "plugins_skipped")
+
+    def __init__(self) -> None:
+        self.files_seen = 0
+        self.files_read = 0
+        self.files_unchanged = 0
+        self.files_failed = 0
+        self.events_added = 0
+        self.events_written = 0
+        self.limit_readings = 0  # plan limit-window readings written (Codex rate_limits)
+        self.lines_parsed = 0  # lines looked at after the byte prefilter
+        self.lines_skipped: Counter = Counter()
+        self.bytes_read = 0
+        self.seconds = 0.0
+        self.workers = 0  # parse worker processes started (0: everything in this process)
+        self.by_source: dict = {}
+        self.errors: list[str] = []
+        self.folders_unreadable: list[str] = []  # log folders that could not be listed
+        self.plugins_skipped = 0  # agent-log plug-ins that could not be loaded (their reasons are in errors)
+
+    def __repr__(self) -> str:
+        return f"ImportReport({', '.join(f'{name}={getattr(self, name)!r}' for name in self.__slots__)})"
 
     def as_dict(self) -> dict:
         return {
@@ -106,7 +117,8 @@ def _claimed(source, folder: Path, notes: list[str]) -> Path | None:
 
 
 def changed_files(stat_keys: Callable[[str], dict], roots: dict[str, list[Path]] | None,
-                  report: ImportReport, walked: list | None = None) -> list[tuple[str, object, list[FileStat]]]:
+                  report: ImportReport, walked: list | None = None,
+                  finders: list[tuple[str, Callable]] | None = None) -> list[tuple[str, object, list[FileStat]]]:
     """(kind, source, files whose stat differs from the one stored beside their cursor) per source to read.
 
     Every installed source discovers its files (from `roots` when given); `stat_keys(kind)` gives the
@@ -114,16 +126,22 @@ def changed_files(stat_keys: Callable[[str], dict], roots: dict[str, list[Path]]
     on the way (a plug-in that could not be loaded, a folder that could not be listed). What an import
     compares before it reads anything, and all that the command line's quick answer (tracker.quick)
     needs to say that nothing changed. `walked`, when given, receives the walk itself (for hand_over).
+    `finders`: the built-ins' (kind, discover) alone (registry.builtin_finders: the quick look, without
+    the sources themselves, which are then None in what is returned).
     """
-    loaded = registry.load()
-    for problem in loaded.problems:
-        report.errors.append(problem.message)
-    report.plugins_skipped = len(loaded.problems)
-    discovered = _take_handed_over(loaded, roots)
+    if finders is None:
+        loaded = registry.load()
+        for problem in loaded.problems:
+            report.errors.append(problem.message)
+        report.plugins_skipped = len(loaded.problems)
+        sources = [(kind, source, source.discover) for kind, source in loaded.sources.items()]
+    else:
+        loaded, sources = None, [(kind, None, discover) for kind, discover in finders]
+    discovered = _take_handed_over(loaded, roots) if loaded is not None else None
     if discovered is None:
-        discovered = _discover(loaded, roots, report)
+        discovered = _discover(sources, roots, report)
     found = []
-    for kind, source, files in discovered:
+    for kind, source, _, files in discovered:
         known = stat_keys(kind)
         changed = [stat for stat in files if known.get(stat.path) != stat.stat_key]
         found.append((kind, source, changed))
@@ -131,27 +149,30 @@ def changed_files(stat_keys: Callable[[str], dict], roots: dict[str, list[Path]]
         report.files_unchanged += len(files) - len(changed)
         report.by_source[kind] = {"files_seen": len(files), "files_read": 0, "events_added": 0}
     if walked is not None:
-        walked[:] = discovered
+        walked[:] = [(kind, discover, files) for kind, _, discover, files in discovered]
     return found
 
 
-def _discover(loaded, roots: dict[str, list[Path]] | None, report: ImportReport) -> list[tuple[str, object, list]]:
-    """(kind, source, every file it discovers with its stat) per source to read; problems go to the report."""
+def _discover(sources: list[tuple[str, object, Callable]], roots: dict[str, list[Path]] | None,
+              report: ImportReport) -> list[tuple[str, object, Callable, list]]:
+    """(kind, source, discover, every file it discovers with its stat) per source to read; problems go to the
+    report."""
     discovered = []
-    for kind, source in loaded.sources.items():
+    for kind, source, discover in sources:
         if roots is not None and kind not in roots:
             continue
         unreadable: list[tuple[str, str]] = []
         try:
-            files = source.discover(roots.get(kind) if roots is not None else None, unreadable)
+            files = discover(roots.get(kind) if roots is not None else None, unreadable)
         except Exception as exc:  # a plug-in's bug: its logs are missing, the others' are read
             files = []
-            report.errors.append(f"{source.name}: could not look for its logs: {type(exc).__name__}: {exc}")
+            name = source.name if source is not None else kind
+            report.errors.append(f"{name}: could not look for its logs: {type(exc).__name__}: {exc}")
         for folder, reason in unreadable:
             shown = path_text(folder)
             report.folders_unreadable.append(shown)
             report.errors.append(f"{shown}: cannot read this folder ({reason}); the logs in it were not imported")
-        discovered.append((kind, source, files))
+        discovered.append((kind, source, discover, files))
     return discovered
 
 
@@ -179,5 +200,8 @@ def _take_handed_over(loaded, roots: dict[str, list[Path]] | None) -> list | Non
         return None
     kept_roots, walked = _handed_over.pop()  # once: a later import walks again
     wanted = [(kind, source) for kind, source in loaded.sources.items() if roots is None or kind in roots]
-    same_sources = [(kind, source) for kind, source, _ in walked] == wanted  # (the same objects: `is` or equal)
-    return walked if kept_roots == roots and same_sources and not loaded.problems else None
+    # the same sources, in the same order, each walked by its own discover (the very function)
+    same_sources = [(kind, discover) for kind, discover, _ in walked] == [(k, s.discover) for k, s in wanted]
+    if kept_roots != roots or not same_sources or loaded.problems:
+        return None
+    return [(kind, source, source.discover, files) for (kind, source), (_, _, files) in zip(wanted, walked)]

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import os
 from collections import namedtuple
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from stat import S_ISREG
 
@@ -55,6 +55,10 @@ def unique_dirs(paths: Iterable[Path]) -> list[Path]:
     seen: set[str] = set()
     result = []
     for path in paths:
+        # a folder that is not there (most of the places the agents might write) costs one stat, not
+        # realpath's walk of every part of its path (~60 of them on every import)
+        if not os.path.isdir(path):
+            continue
         try:
             real = os.path.realpath(path)
         except OSError:
@@ -71,6 +75,9 @@ def unique_dirs(paths: Iterable[Path]) -> list[Path]:
 # new stats every log (thousands), so this halves its file-system time.
 _STAT_IN_FOLDER = os.scandir in os.supports_fd and os.stat in os.supports_dir_fd
 _OPEN_FOLDER_FLAGS = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0)
+# FileStat(...) as its named tuple's own __new__ makes it, without that Python-level call: one per log file,
+# thousands on every import (~0.5 ms of the walk)
+_new_tuple = tuple.__new__
 
 
 def walk_files(root: Path | str, suffixes: tuple[str, ...],
@@ -136,7 +143,7 @@ def _folder_files(top: str, prefix: str, suffixes: tuple[str, ...],
             except OSError:  # deleted since the listing
                 continue
             if S_ISREG(st.st_mode):  # a FIFO would block the read forever; a device is no log
-                files.append(FileStat(prefix + name, st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns))
+                files.append(_new_tuple(FileStat, (prefix + name, st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)))
         return files, folders
     except (FileNotFoundError, NotADirectoryError):  # gone since it was listed: nothing missing
         return [], []
@@ -194,3 +201,23 @@ def with_companions(stat: FileStat, suffixes: tuple[str, ...] = ("-wal",)) -> Fi
         size += st.st_size
         mtime_ns = max(mtime_ns, st.st_mtime_ns)
     return stat._replace(size=size, mtime_ns=mtime_ns)
+
+
+def declared_on_first_use(module_globals: dict, names: tuple[str, ...],
+                          declare: Callable[[], dict]) -> Callable[[str], object]:
+    """A built-in plug-in module's `__getattr__` (PEP 562): its `names` (`SOURCE`, ...), which `declare()`
+    returns as {name: value}, are built the first time one of them is asked for.
+
+    The command line's quick look (`tracker import` with nothing new) walks with each built-in's `KIND` and
+    module-level `discover` alone (registry.builtin_finders), without the plug-in classes
+    (tracker.sources.plugin imports dataclasses and inspect: ~9 ms at start-up); `SOURCE.discover` is that
+    same function. Built once: two threads asking at once both get the first one kept.
+    """
+    def __getattr__(name: str):
+        if name not in names:
+            raise AttributeError(f"module {module_globals['__name__']!r} has no attribute {name!r}")
+        for key, value in declare().items():
+            module_globals.setdefault(key, value)
+        return module_globals[name]
+
+    return __getattr__

@@ -29,11 +29,14 @@ import json
 import os
 import sys
 import time
-from dataclasses import dataclass, field
+from collections import namedtuple
 from types import ModuleType
 
 from tracker.sources import PROVIDER_SOURCE_KINDS
-from tracker.sources.plugin import AgentSource
+
+# tracker.sources.plugin (the AgentSource class) is imported where a plug-in is loaded: the quick look
+# (builtin_finders) walks without it. Named tuples here, not dataclasses: dataclasses imports inspect
+# (~9 ms at start-up, a sixth of `tracker import` with nothing new).
 
 GROUP = "tracker.sources"
 BUILTIN_DISTRIBUTION = "tracker"
@@ -64,23 +67,21 @@ SETTLE_S = 2.0
 _METADATA_SUFFIXES = (".dist-info", ".egg-info")
 
 
-@dataclass(frozen=True)
-class EntryPoint:
-    name: str
-    value: str
-    distribution: str  # "name version" of the package that declares it
+class EntryPoint(namedtuple("EntryPoint", "name value distribution")):
+    """An entry point of the group: name, value ("module:attribute"), distribution ("name version" of the
+    package that declares it)."""
+
+    __slots__ = ()
 
     @property
     def builtin(self) -> bool:
         return self.distribution == BUILTIN_DISTRIBUTION
 
 
-@dataclass(frozen=True)
-class Problem:
-    """A plug-in that was skipped, and why."""
+class Problem(namedtuple("Problem", "entry_point reason")):
+    """A plug-in that was skipped (entry_point), and why (reason)."""
 
-    entry_point: EntryPoint
-    reason: str
+    __slots__ = ()
 
     @property
     def message(self) -> str:
@@ -88,11 +89,11 @@ class Problem:
         return f"agent-log plug-in '{ep.name}' ({ep.value}, from {ep.distribution}) was skipped: {self.reason}"
 
 
-@dataclass(frozen=True)
-class Registry:
-    sources: dict[str, AgentSource]  # kind -> source: the built-ins first, then plug-ins by name
-    origins: dict[str, EntryPoint]  # kind -> where it was registered
-    problems: tuple[Problem, ...] = field(default=())
+class Registry(namedtuple("Registry", "sources origins problems", defaults=((),))):
+    """sources: kind -> AgentSource, the built-ins first, then plug-ins by name; origins: kind -> the
+    EntryPoint it was registered by; problems: the Problems of the plug-ins skipped."""
+
+    __slots__ = ()
 
 
 _loaded: dict[tuple[str, ...], Registry] = {}  # per Python path (a test may add a plug-in to it)
@@ -130,6 +131,29 @@ def sources() -> dict[str, AgentSource]:
     return load().sources
 
 
+def builtin_finders() -> list[tuple[str, object]] | None:
+    """(kind, discover) of every built-in source, in load()'s order, from the plug-in modules' `KIND` and
+    module-level `discover` (SOURCE.kind, SOURCE.discover: a test keeps them equal), without building
+    the sources (discovery.declared_on_first_use); None when a third-party plug-in is installed: load()
+    then tells what it is and whether it loads.
+
+    What the command line's quick look walks with. A built-in module that does not import raises (load()
+    would report it skipped: the quick look leaves that to the full command).
+    """
+    loaded = _loaded.get(tuple(sys.path))
+    if loaded is not None:  # built in this process already: what it holds
+        if loaded.problems or any(not ep.builtin for ep in loaded.origins.values()):
+            return None
+        return [(kind, source.discover) for kind, source in loaded.sources.items()]
+    if _third_party_entry_points(False):
+        return None
+    finders = []
+    for _, value in BUILTIN:
+        module = importlib.import_module(value.partition(":")[0])
+        finders.append((module.KIND, module.discover))
+    return finders
+
+
 def get(kind: str) -> AgentSource:
     try:
         return load().sources[kind]
@@ -161,6 +185,8 @@ def _build(third_party: list[EntryPoint]) -> Registry:
 
 
 def _load_source(value: str) -> AgentSource:
+    from tracker.sources.plugin import AgentSource
+
     module_name, _, attr = value.partition(":")
     attr = attr.split("[", 1)[0].strip()  # "module:attr [extra]": extras mean nothing here
     obj = importlib.import_module(module_name.strip())

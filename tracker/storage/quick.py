@@ -9,12 +9,10 @@ pending, a backup is due) is the caller's cue to take the normal path.
 
 from __future__ import annotations
 
-import json
 import os
 import sqlite3
 import time
 from collections.abc import Sequence
-from pathlib import Path
 
 from tracker.storage.migrations import HOUR_MS, ROLLUP_TRIGGERS, TOKEN_COLUMNS, migrations
 
@@ -24,17 +22,18 @@ AUTO_BACKUP_INTERVAL_S = 24 * 3600  # one automatic copy a day, taken when the s
 CREATED_SETTING = "database_created_s"
 
 
-def open_for_reading(path: Path) -> sqlite3.Connection | None:
+def open_for_reading(path: str | os.PathLike) -> sqlite3.Connection | None:
     """A connection that only reads (query_only: not even the file's mode or journal change), or None if the
     file cannot be read as a database now, or could not be written (opening the store would fail).
 
     Not SQLite's read-only mode: a read-only connection cannot remove the write-ahead log and index
     files it creates beside a database that no one has open, and would leave them behind.
     """
-    if not (os.access(path, os.R_OK | os.W_OK) and os.access(path.parent, os.W_OK)):
+    path = os.fspath(path)
+    if not (os.access(path, os.R_OK | os.W_OK) and os.access(os.path.dirname(path) or ".", os.W_OK)):
         return None
     try:
-        conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=True)
+        conn = sqlite3.connect(path, isolation_level=None, check_same_thread=True)
     except sqlite3.Error:
         return None
     try:
@@ -131,14 +130,18 @@ def all_cursor_stat_keys(conn: sqlite3.Connection) -> dict[str, dict[str, str | 
 
 
 def _readable_keys(known: dict) -> dict[str, str | None]:
-    if any(type(key) is bytes for key in known):  # paths that are not valid Unicode (stored_key)
+    if bytes in set(map(type, known)):  # paths that are not valid Unicode (stored_key); (in C: thousands of keys)
         return {read_key(key): stat_key for key, stat_key in known.items()}
     return known
 
 
 def setting(conn: sqlite3.Connection, key: str, default=None):
     row = conn.execute("SELECT value FROM settings WHERE key = ?", (key,)).fetchone()
-    return json.loads(row[0]) if row else default
+    if not row:
+        return default
+    import json  # (only for a setting that is there: a quick report often reads none)
+
+    return json.loads(row[0])
 
 
 def has_rows(conn: sqlite3.Connection, table: str) -> bool:
@@ -149,14 +152,33 @@ def has_usage(conn: sqlite3.Connection) -> bool:
     return any(has_rows(conn, table) for table in ("events", "buckets", "billed"))
 
 
-def backups(backup_dir: Path, stem: str) -> list[Path]:
-    """Backups of the database named `stem`, newest first."""
+def backups(backup_dir, stem: str) -> list:
+    """Backups (Path each) of the database named `stem` in `backup_dir` (a Path), newest first."""
     if not backup_dir.is_dir():
         return []
-    return sorted(backup_dir.glob(f"{stem}-*.db"), key=lambda p: (p.stat().st_mtime, p.name), reverse=True)
+    return sorted(backup_dir.glob(backup_pattern(stem)), key=lambda p: (p.stat().st_mtime, p.name), reverse=True)
 
 
-def backup_due(conn: sqlite3.Connection, path: Path, backup_dir: Path,
+def backup_pattern(stem: str) -> str:
+    return f"{stem}-*.db"
+
+
+def newest_backup_mtime(backup_dir: str | os.PathLike, stem: str) -> float | None:
+    """The modification time of backups()'s first, found without pathlib (the quick report: ~4 ms at
+    start-up): the latest of the names its glob takes (fnmatch: case-sensitive where the file system's
+    names are); None when there is none."""
+    from fnmatch import fnmatch
+
+    pattern = backup_pattern(stem)
+    try:
+        entries = os.scandir(backup_dir)
+    except OSError:  # no folder, or one that cannot be listed: no backup found (as backups() finds none)
+        return None
+    with entries:
+        return max((entry.stat().st_mtime for entry in entries if fnmatch(entry.name, pattern)), default=None)
+
+
+def backup_due(conn: sqlite3.Connection, path: str | os.PathLike, backup_dir: str | os.PathLike,
                interval_s: int = AUTO_BACKUP_INTERVAL_S) -> bool:
     """Whether opening the store takes the automatic backup now: there is usage, and the interval has passed
     since the later of the newest copy and the database's creation.
@@ -169,8 +191,8 @@ def backup_due(conn: sqlite3.Connection, path: Path, backup_dir: Path,
     if not has_usage(conn):
         return False
     now = time.time()
-    newest = backups(backup_dir, path.stem)
-    if newest and now - newest[0].stat().st_mtime < interval_s:
+    newest = newest_backup_mtime(backup_dir, os.path.splitext(os.path.basename(path))[0])
+    if newest is not None and now - newest < interval_s:
         return False
     created = created_s(conn)
     return not (created is not None and 0 <= now - created < interval_s)
@@ -186,7 +208,7 @@ def created_s(conn: sqlite3.Connection) -> int | None:
         return None
 
 
-def private_file(path: Path, mode: int) -> bool:
+def private_file(path: str | os.PathLike, mode: int) -> bool:
     """Whether the database file has the mode that opening the store sets (connect() would change it)."""
     try:
         return (os.stat(path).st_mode & 0o777) == mode
@@ -232,18 +254,22 @@ def rollup_sums(conn: sqlite3.Connection, windows: Sequence, group_by: Sequence[
         return None
     keys = "".join(f", h.{k}" for k in group_by)
     sums = "".join(f"SUM(h.{c}), " for c in TOKEN_COLUMNS)
+    # grouped by the window's place in the list (json_each's key), not by its label: a whole number sorts
+    # faster than text (a year of days: 6.0 -> 4.5 ms); its label and start are the window's own
     sql = (
-        "WITH w(label, start_ms, end_ms) AS (SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'), "
-        "json_extract(value, '$[2]') FROM json_each(?)) "
-        f"SELECT w.label{keys}, {sums}SUM(h.requests), SUM(h.cost_pico), SUM(h.unpriced), SUM(h.partly), "
-        "MIN(w.start_ms) FROM w JOIN events_hourly h ON h.hour_ms >= w.start_ms AND h.hour_ms < w.end_ms "
-        f"GROUP BY w.label{keys}"
+        "WITH w(i, start_ms, end_ms) AS (SELECT key, json_extract(value, '$[0]'), json_extract(value, '$[1]') "
+        "FROM json_each(?)) "
+        f"SELECT w.i{keys}, {sums}SUM(h.requests), SUM(h.cost_pico), SUM(h.unpriced), SUM(h.partly) "
+        "FROM w JOIN events_hourly h ON h.hour_ms >= w.start_ms AND h.hour_ms < w.end_ms "
+        f"GROUP BY w.i{keys}"
     )
-    found = conn.execute(sql, (json.dumps([[w.label, w.start_ms, w.end_ms] for w in windows]),))
+    # the windows as JSON, written by hand: whole numbers only (the json package: ~1 ms at start-up)
+    bounds = ",".join(f"[{int(w.start_ms)},{int(w.end_ms)}]" for w in windows)
+    found = conn.execute(sql, (f"[{bounds}]",))
     # (the rollup's columns are NOT NULL: a group's sums are never NULL, as Store._aggregate_rows's `or 0` expects)
     names = ("period", *group_by, *TOKEN_COLUMNS, "requests", "cost_pico", "unpriced_requests",
              "partly_priced_requests", "_start_ms")
-    rows = [dict(zip(names, rec)) for rec in found]
+    rows = [dict(zip(names, (windows[rec[0]].label, *rec[1:], windows[rec[0]].start_ms))) for rec in found]
     for row in rows:
         row["priced_rows"] = None  # not counted by the rollup: every event is a request (reports.all_unpriced)
     return rows

@@ -13,7 +13,6 @@ import os
 from pathlib import Path
 
 from tracker.sources import discovery
-from tracker.sources.plugin import LAST, AgentSource, Place, PricingHints
 
 KIND = "amp"
 ENV = "AMP_DATA_DIR"
@@ -46,17 +45,25 @@ def claim(folder: Path) -> Path | None:
     return folder if (folder / THREADS).is_dir() else None
 
 
-SOURCE = AgentSource(
-    kind=KIND,
-    name="Amp",
-    places=(Place("~/.local/share/amp/threads", ENV), Place("$XDG_DATA_HOME/amp/threads", XDG_ENV)),
-    roots=roots,
-    discover=discover,
-    parse="tracker.sources.amp:parse",
-    whole_files=(".json",),
-    keep=LAST,
-    claim=claim,
-    folder_hint="threads/",
-    dedup_key="thread id + message id (a usage-ledger event without a message: thread id + its event id)",
-    pricing=PricingHints(),
-)
+def _declare() -> dict:
+    """SOURCE, built the first time it is asked for (discovery.declared_on_first_use)."""
+    from tracker.sources.plugin import LAST, AgentSource, Place, PricingHints
+
+    source = AgentSource(
+        kind=KIND,
+        name="Amp",
+        places=(Place("~/.local/share/amp/threads", ENV), Place("$XDG_DATA_HOME/amp/threads", XDG_ENV)),
+        roots=roots,
+        discover=discover,
+        parse="tracker.sources.amp:parse",
+        whole_files=(".json",),
+        keep=LAST,
+        claim=claim,
+        folder_hint="threads/",
+        dedup_key="thread id + message id (a usage-ledger event without a message: thread id + its event id)",
+        pricing=PricingHints(),
+    )
+    return {"SOURCE": source}
+
+
+__getattr__ = discovery.declared_on_first_use(globals(), ("SOURCE",), _declare)

@@ -14,7 +14,6 @@ import os
 from pathlib import Path
 
 from tracker.sources import discovery
-from tracker.sources.plugin import MOST_COMPLETE, AgentSource, Place, PricingHints
 
 KIND = "claude_code"
 PROVIDER = "anthropic"
@@ -55,17 +54,25 @@ def claim(folder: Path) -> Path | None:
     return folder if folder.name == "projects" or (folder / "projects").is_dir() else None
 
 
-SOURCE = AgentSource(
-    kind=KIND,
-    name="Claude Code",
-    places=(Place("~/.claude/projects", ENV), Place("~/.config/claude/projects", ENV)),
-    roots=roots,
-    discover=discover,
-    parse="tracker.sources.claude_code:parse",
-    keep=MOST_COMPLETE,
-    claim=claim,
-    folder_hint="projects/",
-    dedup_key="message.id (else requestId, else a hash of the line); of the copies, the main transcript's, "
-              "then the one with the most tokens",
-    pricing=PricingHints(provider=PROVIDER),
-)
+def _declare() -> dict:
+    """SOURCE, built the first time it is asked for (discovery.declared_on_first_use)."""
+    from tracker.sources.plugin import MOST_COMPLETE, AgentSource, Place, PricingHints
+
+    source = AgentSource(
+        kind=KIND,
+        name="Claude Code",
+        places=(Place("~/.claude/projects", ENV), Place("~/.config/claude/projects", ENV)),
+        roots=roots,
+        discover=discover,
+        parse="tracker.sources.claude_code:parse",
+        keep=MOST_COMPLETE,
+        claim=claim,
+        folder_hint="projects/",
+        dedup_key="message.id (else requestId, else a hash of the line); of the copies, the main transcript's, "
+                  "then the one with the most tokens",
+        pricing=PricingHints(provider=PROVIDER),
+    )
+    return {"SOURCE": source}
+
+
+__getattr__ = discovery.declared_on_first_use(globals(), ("SOURCE",), _declare)

@@ -14,8 +14,7 @@ import os
 from pathlib import Path
 
 from tracker.sources import discovery
-from tracker.sources.agents.cline_family import TASK_METADATA, make_source
-from tracker.sources.plugin import Place
+from tracker.sources.agents.cline_family import TASK_METADATA, finders, make_source
 
 KIND = "cline"
 EXTENSION_ID = "saoudrizwan.claude-dev"
@@ -32,9 +31,19 @@ def data_tasks() -> list[Path]:
     return [(Path(home) if home else discovery.home() / ".cline") / "data" / "tasks"]
 
 
-SOURCE = make_source(
-    KIND, "Cline", EXTENSION_ID, TASK_METADATA, "tracker.sources.cline_tasks:parse_cline",
-    extra_places=(Place("~/.cline/data/tasks", DATA_ENV), Place("$CLINE_DIR/data/tasks", HOME_ENV)),
-    extra_roots=data_tasks,
-    own_folders=("data",),
-)
+roots, discover = finders(EXTENSION_ID, TASK_METADATA, extra_roots=data_tasks)
+
+
+def _declare() -> dict:
+    """SOURCE, built the first time it is asked for (discovery.declared_on_first_use)."""
+    from tracker.sources.plugin import Place
+
+    source = make_source(
+        KIND, "Cline", EXTENSION_ID, "tracker.sources.cline_tasks:parse_cline", roots, discover,
+        extra_places=(Place("~/.cline/data/tasks", DATA_ENV), Place("$CLINE_DIR/data/tasks", HOME_ENV)),
+        own_folders=("data",),
+    )
+    return {"SOURCE": source}
+
+
+__getattr__ = discovery.declared_on_first_use(globals(), ("SOURCE",), _declare)

@@ -25,7 +25,6 @@ import sys
 from pathlib import Path
 
 from tracker.sources import discovery
-from tracker.sources.plugin import LAST, AgentSource, Place, PricingHints
 
 UI_MESSAGES = "ui_messages.json"
 TASK_METADATA = "task_metadata.json"  # Cline: the model used from each time on
@@ -124,6 +123,8 @@ def claim_for(extension_id: str, own_folders: tuple[str, ...] = ()):
 
 def places(extension_id: str, platform: str = sys.platform) -> tuple[Place, ...]:
     """Where the extension writes on this system, as a user reads it, and what moves it."""
+    from tracker.sources.plugin import Place
+
     if platform == "darwin":
         shown, env = "~/Library/Application Support/Code", ""
     elif platform.startswith("win"):
@@ -135,10 +136,10 @@ def places(extension_id: str, platform: str = sys.platform) -> tuple[Place, ...]
             Place(f"<portable>/user-data/User/globalStorage/{extension_id}/tasks", PORTABLE_ENV))
 
 
-def make_source(kind: str, name: str, extension_id: str, model_file: str, reader: str,
-                extra_places: tuple[Place, ...] = (), extra_roots=None,
-                own_folders: tuple[str, ...] = ()) -> AgentSource:
-    """The AgentSource of one member of the family; `extra_roots()` adds folders outside the editors."""
+def finders(extension_id: str, model_file: str, extra_roots=None):
+    """(roots, discover) of one member of the family; `extra_roots()` adds folders outside the editors.
+    Module-level functions of the member's plug-in module: the quick look walks with them alone
+    (discovery.declared_on_first_use)."""
 
     def roots(configured: list[Path] | None = None) -> list[Path]:
         if configured:
@@ -151,6 +152,14 @@ def make_source(kind: str, name: str, extension_id: str, model_file: str, reader
     def discover(configured: list[Path] | None = None,
                  unreadable: list[tuple[str, str]] | None = None) -> list[discovery.FileStat]:
         return discover_tasks(roots(configured), model_file, unreadable)
+
+    return roots, discover
+
+
+def make_source(kind: str, name: str, extension_id: str, reader: str, roots, discover,
+                extra_places: tuple[Place, ...] = (), own_folders: tuple[str, ...] = ()) -> AgentSource:
+    """The AgentSource of one member of the family, with its finders (roots, discover)."""
+    from tracker.sources.plugin import LAST, AgentSource, PricingHints
 
     return AgentSource(
         kind=kind,

@@ -11,7 +11,6 @@ from __future__ import annotations
 from pathlib import Path
 
 from tracker.sources import discovery
-from tracker.sources.plugin import MOST_COMPLETE, AgentSource, Place, PricingHints
 
 KIND = "codex"
 PROVIDER = "openai"
@@ -58,17 +57,25 @@ def claim(folder: Path) -> Path | None:
     return None
 
 
-SOURCE = AgentSource(
-    kind=KIND,
-    name="Codex CLI",
-    places=(Place("~/.codex/sessions", ENV), Place("~/.codex/archived_sessions", ENV)),
-    roots=roots,
-    discover=discover,
-    parse="tracker.sources.codex:parse",
-    keep=MOST_COMPLETE,
-    claim=claim,
-    folder_hint="sessions/",
-    dedup_key="thread id + the thread's cumulative token totals (a file without session_meta: "
-              "the event's time + the totals)",
-    pricing=PricingHints(provider=PROVIDER),
-)
+def _declare() -> dict:
+    """SOURCE, built the first time it is asked for (discovery.declared_on_first_use)."""
+    from tracker.sources.plugin import MOST_COMPLETE, AgentSource, Place, PricingHints
+
+    source = AgentSource(
+        kind=KIND,
+        name="Codex CLI",
+        places=(Place("~/.codex/sessions", ENV), Place("~/.codex/archived_sessions", ENV)),
+        roots=roots,
+        discover=discover,
+        parse="tracker.sources.codex:parse",
+        keep=MOST_COMPLETE,
+        claim=claim,
+        folder_hint="sessions/",
+        dedup_key="thread id + the thread's cumulative token totals (a file without session_meta: "
+                  "the event's time + the totals)",
+        pricing=PricingHints(provider=PROVIDER),
+    )
+    return {"SOURCE": source}
+
+
+__getattr__ = discovery.declared_on_first_use(globals(), ("SOURCE",), _declare)

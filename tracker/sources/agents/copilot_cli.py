@@ -20,7 +20,6 @@ import os
 from pathlib import Path
 
 from tracker.sources import discovery
-from tracker.sources.plugin import MOST_COMPLETE, AgentSource, Place, PricingHints
 
 KIND = "copilot_cli"
 # genai-prices has Copilot's own list for the models it serves; a model missing there is
@@ -79,18 +78,26 @@ def claim(folder: Path) -> Path | None:
     return None
 
 
-SOURCE = AgentSource(
-    kind=KIND,
-    name="GitHub Copilot CLI",
-    places=(Place("~/.copilot/session-store.db", ENV), Place("~/.copilot/otel", OTEL_FILE_ENV)),
-    roots=roots,
-    discover=discover,
-    parse="tracker.sources.copilot_cli:parse",
-    whole_files=(".db",),
-    keep=MOST_COMPLETE,
-    claim=claim,
-    folder_hint="session-store.db or otel/",
-    dedup_key="session id + the call's input, output, cache-read and cache-write counts (the same call in "
-              "the session store and an OpenTelemetry export, or in two copies, is one row)",
-    pricing=PricingHints(provider=PROVIDER),
-)
+def _declare() -> dict:
+    """SOURCE, built the first time it is asked for (discovery.declared_on_first_use)."""
+    from tracker.sources.plugin import MOST_COMPLETE, AgentSource, Place, PricingHints
+
+    source = AgentSource(
+        kind=KIND,
+        name="GitHub Copilot CLI",
+        places=(Place("~/.copilot/session-store.db", ENV), Place("~/.copilot/otel", OTEL_FILE_ENV)),
+        roots=roots,
+        discover=discover,
+        parse="tracker.sources.copilot_cli:parse",
+        whole_files=(".db",),
+        keep=MOST_COMPLETE,
+        claim=claim,
+        folder_hint="session-store.db or otel/",
+        dedup_key="session id + the call's input, output, cache-read and cache-write counts (the same call in "
+                  "the session store and an OpenTelemetry export, or in two copies, is one row)",
+        pricing=PricingHints(provider=PROVIDER),
+    )
+    return {"SOURCE": source}
+
+
+__getattr__ = discovery.declared_on_first_use(globals(), ("SOURCE",), _declare)

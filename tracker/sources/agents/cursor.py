@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tracker.sources.plugin import LAST, AgentSource, Place
+from tracker.sources import discovery
 
 KIND = "cursor"
 HEADER_MARKERS = ("Date", "Model", "Input (w/o Cache Write)")
@@ -28,15 +28,33 @@ def recognises(path: Path) -> bool:
     return all(marker in first for marker in HEADER_MARKERS)
 
 
-SOURCE = AgentSource(
-    kind=KIND,
-    name="Cursor (usage CSV)",
-    places=(Place("cursor.com/dashboard > Usage > Export CSV, then `tracker import FILE.csv`"),),
-    roots=lambda configured=None: [],
-    discover=lambda configured=None, unreadable=None: [],
-    parse="tracker.sources.cursor_csv:parse",
-    whole_files=(".csv", ".CSV"),
-    keep=LAST,
-    dedup_key="a hash of the row's time, kind, model and counts (+ its rank among identical rows)",
-    recognises=recognises,
-)
+def roots(configured: list[Path] | None = None) -> list[Path]:
+    """No folder: Cursor keeps no usage on disk."""
+    return []
+
+
+def discover(configured: list[Path] | None = None,
+             unreadable: list[tuple[str, str]] | None = None) -> list[discovery.FileStat]:
+    return []
+
+
+def _declare() -> dict:
+    """SOURCE, built the first time it is asked for (discovery.declared_on_first_use)."""
+    from tracker.sources.plugin import LAST, AgentSource, Place
+
+    source = AgentSource(
+        kind=KIND,
+        name="Cursor (usage CSV)",
+        places=(Place("cursor.com/dashboard > Usage > Export CSV, then `tracker import FILE.csv`"),),
+        roots=roots,
+        discover=discover,
+        parse="tracker.sources.cursor_csv:parse",
+        whole_files=(".csv", ".CSV"),
+        keep=LAST,
+        dedup_key="a hash of the row's time, kind, model and counts (+ its rank among identical rows)",
+        recognises=recognises,
+    )
+    return {"SOURCE": source}
+
+
+__getattr__ = discovery.declared_on_first_use(globals(), ("SOURCE",), _declare)

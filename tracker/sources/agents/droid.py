@@ -12,7 +12,6 @@ from __future__ import annotations
 from pathlib import Path
 
 from tracker.sources import discovery
-from tracker.sources.plugin import LAST, AgentSource, Place, PricingHints
 
 KIND = "droid"
 ENV = "DROID_SESSIONS_DIR"
@@ -39,17 +38,25 @@ def claim(folder: Path) -> Path | None:
     return None
 
 
-SOURCE = AgentSource(
-    kind=KIND,
-    name="Droid",
-    places=(Place("~/.factory/sessions", ENV),),
-    roots=roots,
-    discover=discover,
-    parse="tracker.sources.droid:parse",
-    whole_files=(SETTINGS_SUFFIX,),
-    keep=LAST,
-    claim=claim,
-    folder_hint=".factory/sessions/",
-    dedup_key="the session id (one row per session: its latest running totals)",
-    pricing=PricingHints(),
-)
+def _declare() -> dict:
+    """SOURCE, built the first time it is asked for (discovery.declared_on_first_use)."""
+    from tracker.sources.plugin import LAST, AgentSource, Place, PricingHints
+
+    source = AgentSource(
+        kind=KIND,
+        name="Droid",
+        places=(Place("~/.factory/sessions", ENV),),
+        roots=roots,
+        discover=discover,
+        parse="tracker.sources.droid:parse",
+        whole_files=(SETTINGS_SUFFIX,),
+        keep=LAST,
+        claim=claim,
+        folder_hint=".factory/sessions/",
+        dedup_key="the session id (one row per session: its latest running totals)",
+        pricing=PricingHints(),
+    )
+    return {"SOURCE": source}
+
+
+__getattr__ = discovery.declared_on_first_use(globals(), ("SOURCE",), _declare)

@@ -14,7 +14,6 @@ import os
 from pathlib import Path
 
 from tracker.sources import discovery
-from tracker.sources.plugin import LAST, AgentSource, Place, PricingHints
 
 KIND = "gemini_cli"
 PROVIDER = "google"
@@ -50,17 +49,25 @@ def claim(folder: Path) -> Path | None:
     return folder / "tmp" if (folder / "tmp").is_dir() else None
 
 
-SOURCE = AgentSource(
-    kind=KIND,
-    name="Gemini CLI",
-    places=(Place("~/.gemini/tmp", ENV), Place("$GEMINI_CLI_HOME/.gemini/tmp", HOME_ENV)),
-    roots=roots,
-    discover=discover,
-    parse="tracker.sources.gemini_cli:parse",
-    whole_files=(".json",),
-    keep=LAST,
-    claim=claim,
-    folder_hint="tmp/",
-    dedup_key="session id + message id (a record written again with its id replaces the earlier one)",
-    pricing=PricingHints(provider=PROVIDER),
-)
+def _declare() -> dict:
+    """SOURCE, built the first time it is asked for (discovery.declared_on_first_use)."""
+    from tracker.sources.plugin import LAST, AgentSource, Place, PricingHints
+
+    source = AgentSource(
+        kind=KIND,
+        name="Gemini CLI",
+        places=(Place("~/.gemini/tmp", ENV), Place("$GEMINI_CLI_HOME/.gemini/tmp", HOME_ENV)),
+        roots=roots,
+        discover=discover,
+        parse="tracker.sources.gemini_cli:parse",
+        whole_files=(".json",),
+        keep=LAST,
+        claim=claim,
+        folder_hint="tmp/",
+        dedup_key="session id + message id (a record written again with its id replaces the earlier one)",
+        pricing=PricingHints(provider=PROVIDER),
+    )
+    return {"SOURCE": source}
+
+
+__getattr__ = discovery.declared_on_first_use(globals(), ("SOURCE",), _declare)

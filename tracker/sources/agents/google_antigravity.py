@@ -15,7 +15,6 @@ import os
 from pathlib import Path
 
 from tracker.sources import discovery
-from tracker.sources.plugin import MOST_COMPLETE, AgentSource, Place, PricingHints
 
 KIND = "antigravity"
 ENV = "ANTIGRAVITY_DATA_DIR"
@@ -67,33 +66,41 @@ def claim(folder: Path) -> Path | None:
     return folder if holds else None
 
 
-SOURCE = AgentSource(
-    kind=KIND,
-    name="Antigravity",
-    places=(Place("~/.gemini/antigravity-cli/conversations", ENV),
-            Place("~/.gemini/antigravity-ide/conversations", ENV)),
-    roots=roots,
-    discover=discover,
-    parse="tracker.sources.google_antigravity:parse",
-    whole_files=(DB_SUFFIX,),
-    keep=MOST_COMPLETE,
-    claim=claim,
-    folder_hint="conversations/*.db",
-    dedup_key="the generation's response id (a copied conversation counts once); without one, the "
-              "conversation id and the row's index",
-    # Antigravity's own short model ids (the response_model field); the rest are Google's and Anthropic's ids
-    pricing=PricingHints(aliases={
-        "gemini-3-flash": "gemini-3-flash-preview", "gemini-3-flash-a": "gemini-3-flash-preview",
-        "gemini-3-flash-b": "gemini-3-flash-preview", "gemini-3-flash-c": "gemini-3-flash-preview",
-        "gemini-3-pro": "gemini-3-pro-preview", "gemini-3-pro-high": "gemini-3-pro-preview",
-        "gemini-3-pro-low": "gemini-3-pro-preview",
-        "gemini-3.1-pro": "gemini-3.1-pro-preview", "gemini-3.1-pro-high": "gemini-3.1-pro-preview",
-        "gemini-3.1-pro-low": "gemini-3.1-pro-preview", "gemini-pro-default": "gemini-3.1-pro-preview",
-        "gemini-pro-agent": "gemini-3.1-pro-preview",
-        "gemini-3.5-flash-low": "gemini-3.5-flash", "gemini-3.5-flash-medium": "gemini-3.5-flash",
-        "gemini-3.5-flash-high": "gemini-3.5-flash", "gemini-3.5-flash-extra-low": "gemini-3.5-flash",
-        "gpt-oss-120b-medium": "gpt-oss-120b",
-        "claude-sonnet-4-5-thinking": "claude-sonnet-4-5", "claude-opus-4-5-thinking": "claude-opus-4-5",
-        "claude-sonnet-4-6-thinking": "claude-sonnet-4-6", "claude-opus-4-6-thinking": "claude-opus-4-6",
-    }),
-)
+def _declare() -> dict:
+    """SOURCE, built the first time it is asked for (discovery.declared_on_first_use)."""
+    from tracker.sources.plugin import MOST_COMPLETE, AgentSource, Place, PricingHints
+
+    source = AgentSource(
+        kind=KIND,
+        name="Antigravity",
+        places=(Place("~/.gemini/antigravity-cli/conversations", ENV),
+                Place("~/.gemini/antigravity-ide/conversations", ENV)),
+        roots=roots,
+        discover=discover,
+        parse="tracker.sources.google_antigravity:parse",
+        whole_files=(DB_SUFFIX,),
+        keep=MOST_COMPLETE,
+        claim=claim,
+        folder_hint="conversations/*.db",
+        dedup_key="the generation's response id (a copied conversation counts once); without one, the "
+                  "conversation id and the row's index",
+        # Antigravity's own short model ids (the response_model field); the rest are Google's and Anthropic's ids
+        pricing=PricingHints(aliases={
+            "gemini-3-flash": "gemini-3-flash-preview", "gemini-3-flash-a": "gemini-3-flash-preview",
+            "gemini-3-flash-b": "gemini-3-flash-preview", "gemini-3-flash-c": "gemini-3-flash-preview",
+            "gemini-3-pro": "gemini-3-pro-preview", "gemini-3-pro-high": "gemini-3-pro-preview",
+            "gemini-3-pro-low": "gemini-3-pro-preview",
+            "gemini-3.1-pro": "gemini-3.1-pro-preview", "gemini-3.1-pro-high": "gemini-3.1-pro-preview",
+            "gemini-3.1-pro-low": "gemini-3.1-pro-preview", "gemini-pro-default": "gemini-3.1-pro-preview",
+            "gemini-pro-agent": "gemini-3.1-pro-preview",
+            "gemini-3.5-flash-low": "gemini-3.5-flash", "gemini-3.5-flash-medium": "gemini-3.5-flash",
+            "gemini-3.5-flash-high": "gemini-3.5-flash", "gemini-3.5-flash-extra-low": "gemini-3.5-flash",
+            "gpt-oss-120b-medium": "gpt-oss-120b",
+            "claude-sonnet-4-5-thinking": "claude-sonnet-4-5", "claude-opus-4-5-thinking": "claude-opus-4-5",
+            "claude-sonnet-4-6-thinking": "claude-sonnet-4-6", "claude-opus-4-6-thinking": "claude-opus-4-6",
+        }),
+    )
+    return {"SOURCE": source}
+
+
+__getattr__ = discovery.declared_on_first_use(globals(), ("SOURCE",), _declare)

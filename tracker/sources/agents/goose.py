@@ -16,7 +16,6 @@ import os
 from pathlib import Path
 
 from tracker.sources import discovery
-from tracker.sources.plugin import LAST, AgentSource, Place, PricingHints
 
 KIND = "goose"
 ENV = "GOOSE_PATH_ROOT"
@@ -65,18 +64,26 @@ def claim(folder: Path) -> Path | None:
     return folder if any((f / DB_NAME).is_file() for f in _folders(folder)) else None
 
 
-SOURCE = AgentSource(
-    kind=KIND,
-    name="Goose",
-    places=(Place("~/.local/share/goose/sessions", XDG_ENV), Place("$GOOSE_PATH_ROOT/data/sessions", ENV)),
-    roots=roots,
-    discover=discover,
-    parse="tracker.sources.goose:parse",
-    whole_files=(".db",),
-    keep=LAST,
-    claim=claim,
-    folder_hint="sessions.db",
-    dedup_key="session id + usage-ledger row id (one row per model call, since July 2026); a session "
-              "without ledger rows: the session id, its running totals replacing the earlier ones",
-    pricing=PricingHints(),
-)
+def _declare() -> dict:
+    """SOURCE, built the first time it is asked for (discovery.declared_on_first_use)."""
+    from tracker.sources.plugin import LAST, AgentSource, Place, PricingHints
+
+    source = AgentSource(
+        kind=KIND,
+        name="Goose",
+        places=(Place("~/.local/share/goose/sessions", XDG_ENV), Place("$GOOSE_PATH_ROOT/data/sessions", ENV)),
+        roots=roots,
+        discover=discover,
+        parse="tracker.sources.goose:parse",
+        whole_files=(".db",),
+        keep=LAST,
+        claim=claim,
+        folder_hint="sessions.db",
+        dedup_key="session id + usage-ledger row id (one row per model call, since July 2026); a session "
+                  "without ledger rows: the session id, its running totals replacing the earlier ones",
+        pricing=PricingHints(),
+    )
+    return {"SOURCE": source}
+
+
+__getattr__ = discovery.declared_on_first_use(globals(), ("SOURCE",), _declare)

@@ -9,9 +9,19 @@ docs/agents/kilo-code.md
 
 from __future__ import annotations
 
-from tracker.sources.agents.cline_family import API_HISTORY, make_source
+from tracker.sources import discovery
+from tracker.sources.agents.cline_family import API_HISTORY, finders, make_source
 
 KIND = "kilo_code"
 EXTENSION_ID = "kilocode.kilo-code"
 
-SOURCE = make_source(KIND, "Kilo Code", EXTENSION_ID, API_HISTORY, "tracker.sources.cline_tasks:parse_kilo_code")
+roots, discover = finders(EXTENSION_ID, API_HISTORY)
+
+
+def _declare() -> dict:
+    """SOURCE, built the first time it is asked for (discovery.declared_on_first_use)."""
+    return {"SOURCE": make_source(KIND, "Kilo Code", EXTENSION_ID,
+                                  "tracker.sources.cline_tasks:parse_kilo_code", roots, discover)}
+
+
+__getattr__ = discovery.declared_on_first_use(globals(), ("SOURCE",), _declare)

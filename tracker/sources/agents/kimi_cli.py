@@ -13,7 +13,6 @@ import os
 from pathlib import Path
 
 from tracker.sources import discovery
-from tracker.sources.plugin import MOST_COMPLETE, AgentSource, Place, PricingHints
 
 KIND = "kimi_cli"
 PROVIDER = "moonshotai"
@@ -49,17 +48,25 @@ def claim(folder: Path) -> Path | None:
     return None
 
 
-SOURCE = AgentSource(
-    kind=KIND,
-    name="Kimi CLI",
-    places=(Place("~/.kimi/sessions", ENV), Place("$KIMI_SHARE_DIR/sessions", SHARE_ENV)),
-    roots=roots,
-    discover=discover,
-    parse="tracker.sources.kimi_cli:parse",
-    keep=MOST_COMPLETE,
-    claim=claim,
-    folder_hint="sessions/ beside kimi.json",
-    dedup_key="the response's message_id (the same step in a sub-agent's own log, a forked or imported "
-              "session is one row); without one, its time and counts",
-    pricing=PricingHints(provider=PROVIDER),
-)
+def _declare() -> dict:
+    """SOURCE, built the first time it is asked for (discovery.declared_on_first_use)."""
+    from tracker.sources.plugin import MOST_COMPLETE, AgentSource, Place, PricingHints
+
+    source = AgentSource(
+        kind=KIND,
+        name="Kimi CLI",
+        places=(Place("~/.kimi/sessions", ENV), Place("$KIMI_SHARE_DIR/sessions", SHARE_ENV)),
+        roots=roots,
+        discover=discover,
+        parse="tracker.sources.kimi_cli:parse",
+        keep=MOST_COMPLETE,
+        claim=claim,
+        folder_hint="sessions/ beside kimi.json",
+        dedup_key="the response's message_id (the same step in a sub-agent's own log, a forked or imported "
+                  "session is one row); without one, its time and counts",
+        pricing=PricingHints(provider=PROVIDER),
+    )
+    return {"SOURCE": source}
+
+
+__getattr__ = discovery.declared_on_first_use(globals(), ("SOURCE",), _declare)

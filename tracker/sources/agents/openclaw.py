@@ -16,8 +16,6 @@ import os
 from pathlib import Path
 
 from tracker.sources import discovery
-from tracker.sources.agents.pi import PRICING
-from tracker.sources.plugin import MOST_COMPLETE, AgentSource, Place
 
 KIND = "openclaw"
 ENV = "OPENCLAW_DIR"  # ccusage's: state dirs, comma-separated
@@ -61,17 +59,26 @@ def claim(folder: Path) -> Path | None:
     return None
 
 
-SOURCE = AgentSource(
-    kind=KIND,
-    name="OpenClaw",
-    places=(Place("~/.openclaw/agents", STATE_ENV), Place("~/.openclaw/agents", ENV)),
-    roots=roots,
-    discover=discover,
-    parse="tracker.sources.pi_sessions:parse_openclaw",
-    keep=MOST_COMPLETE,
-    claim=claim,
-    folder_hint="agents/<id>/sessions/*.jsonl",
-    dedup_key="the response's own fields (its time, provider, model and four token counts): a reset or "
-              "deleted transcript's renamed copy and a compaction checkpoint's copy count once",
-    pricing=PRICING,
-)
+def _declare() -> dict:
+    """SOURCE, built the first time it is asked for (discovery.declared_on_first_use)."""
+    from tracker.sources.agents.pi import PRICING
+    from tracker.sources.plugin import MOST_COMPLETE, AgentSource, Place
+
+    source = AgentSource(
+        kind=KIND,
+        name="OpenClaw",
+        places=(Place("~/.openclaw/agents", STATE_ENV), Place("~/.openclaw/agents", ENV)),
+        roots=roots,
+        discover=discover,
+        parse="tracker.sources.pi_sessions:parse_openclaw",
+        keep=MOST_COMPLETE,
+        claim=claim,
+        folder_hint="agents/<id>/sessions/*.jsonl",
+        dedup_key="the response's own fields (its time, provider, model and four token counts): a reset or "
+                  "deleted transcript's renamed copy and a compaction checkpoint's copy count once",
+        pricing=PRICING,
+    )
+    return {"SOURCE": source}
+
+
+__getattr__ = discovery.declared_on_first_use(globals(), ("SOURCE",), _declare)

@@ -21,7 +21,6 @@ import os
 from pathlib import Path
 
 from tracker.sources import discovery
-from tracker.sources.plugin import MOST_COMPLETE, AgentSource, Place, PricingHints
 
 KIND = "opencode"
 ENV = "OPENCODE_DATA_DIR"  # ccusage's variable (comma-separated data folders)
@@ -112,19 +111,27 @@ def claim(folder: Path) -> Path | None:
         return None
 
 
-SOURCE = AgentSource(
-    kind=KIND,
-    name="OpenCode",
-    places=(Place("~/.local/share/opencode", XDG_ENV), Place("~/.local/share/opencode", ENV),
-            Place("~/.local/share/opencode/opencode.db", DB_ENV)),
-    roots=roots,
-    discover=discover,
-    parse="tracker.sources.opencode:parse",
-    whole_files=(".db", ".json"),
-    keep=MOST_COMPLETE,
-    claim=claim,
-    folder_hint="opencode.db or storage/message/",
-    dedup_key="the response's own fields (start time, provider, model and its five token counts): the same "
-              "response in the JSON store, the database and a forked session's copy counts once",
-    pricing=PricingHints(aliases={"gemini-3-pro-high": "gemini-3-pro-preview", "k2p6": "kimi-k2.6"}),
-)
+def _declare() -> dict:
+    """SOURCE, built the first time it is asked for (discovery.declared_on_first_use)."""
+    from tracker.sources.plugin import MOST_COMPLETE, AgentSource, Place, PricingHints
+
+    source = AgentSource(
+        kind=KIND,
+        name="OpenCode",
+        places=(Place("~/.local/share/opencode", XDG_ENV), Place("~/.local/share/opencode", ENV),
+                Place("~/.local/share/opencode/opencode.db", DB_ENV)),
+        roots=roots,
+        discover=discover,
+        parse="tracker.sources.opencode:parse",
+        whole_files=(".db", ".json"),
+        keep=MOST_COMPLETE,
+        claim=claim,
+        folder_hint="opencode.db or storage/message/",
+        dedup_key="the response's own fields (start time, provider, model and its five token counts): the same "
+                  "response in the JSON store, the database and a forked session's copy counts once",
+        pricing=PricingHints(aliases={"gemini-3-pro-high": "gemini-3-pro-preview", "k2p6": "kimi-k2.6"}),
+    )
+    return {"SOURCE": source}
+
+
+__getattr__ = discovery.declared_on_first_use(globals(), ("SOURCE",), _declare)

@@ -13,16 +13,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from tracker.sources import discovery
-from tracker.sources.plugin import MOST_COMPLETE, AgentSource, Place, PricingHints
 
 KIND = "pi"
 ENV = "PI_AGENT_DIR"  # ccusage's: sessions folders
 AGENT_DIR_ENV = "PI_CODING_AGENT_DIR"  # pi's own: the agent folder (sessions/ inside)
 SUFFIX = ".jsonl"
-# model ids as routers spell them (provider openrouter, vercel-ai-gateway, ...): priced at the maker's list price
-PRICING = PricingHints(prefixes={"anthropic/": "anthropic", "openai/": "openai", "google/": "google",
-                                 "moonshotai/": "moonshotai", "x-ai/": "x-ai", "deepseek/": "deepseek",
-                                 "mistralai/": "mistral", "z-ai/": None, "qwen/": None, "minimax/": None})
 
 
 def roots(configured: list[Path] | None = None) -> list[Path]:
@@ -51,17 +46,30 @@ def claim(folder: Path) -> Path | None:
     return None
 
 
-SOURCE = AgentSource(
-    kind=KIND,
-    name="pi",
-    places=(Place("~/.pi/agent/sessions", AGENT_DIR_ENV), Place("~/.pi/agent/sessions", ENV)),
-    roots=roots,
-    discover=discover,
-    parse="tracker.sources.pi_sessions:parse_pi",
-    keep=MOST_COMPLETE,
-    claim=claim,
-    folder_hint="sessions/--<folder>--/*.jsonl",
-    dedup_key="the response's own fields (its time, provider, model and four token counts): a fork, an "
-              "extracted branch and a migrated session copy it and count once",
-    pricing=PRICING,
-)
+def _declare() -> dict:
+    """SOURCE and PRICING (OpenClaw's too), built the first time one is asked for
+    (discovery.declared_on_first_use)."""
+    from tracker.sources.plugin import MOST_COMPLETE, AgentSource, Place, PricingHints
+
+    # model ids as routers spell them (provider openrouter, vercel-ai-gateway, ...): at the maker's list price
+    pricing = PricingHints(prefixes={"anthropic/": "anthropic", "openai/": "openai", "google/": "google",
+                                     "moonshotai/": "moonshotai", "x-ai/": "x-ai", "deepseek/": "deepseek",
+                                     "mistralai/": "mistral", "z-ai/": None, "qwen/": None, "minimax/": None})
+    source = AgentSource(
+        kind=KIND,
+        name="pi",
+        places=(Place("~/.pi/agent/sessions", AGENT_DIR_ENV), Place("~/.pi/agent/sessions", ENV)),
+        roots=roots,
+        discover=discover,
+        parse="tracker.sources.pi_sessions:parse_pi",
+        keep=MOST_COMPLETE,
+        claim=claim,
+        folder_hint="sessions/--<folder>--/*.jsonl",
+        dedup_key="the response's own fields (its time, provider, model and four token counts): a fork, an "
+                  "extracted branch and a migrated session copy it and count once",
+        pricing=pricing,
+    )
+    return {"SOURCE": source, "PRICING": pricing}
+
+
+__getattr__ = discovery.declared_on_first_use(globals(), ("SOURCE", "PRICING"), _declare)

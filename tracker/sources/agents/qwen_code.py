@@ -14,7 +14,6 @@ import os
 from pathlib import Path
 
 from tracker.sources import discovery
-from tracker.sources.plugin import MOST_COMPLETE, AgentSource, Place, PricingHints
 
 KIND = "qwen_code"
 ENV = "QWEN_DATA_DIR"
@@ -49,19 +48,27 @@ def claim(folder: Path) -> Path | None:
     return folder if (folder / PROJECTS).is_dir() else None
 
 
-SOURCE = AgentSource(
-    kind=KIND,
-    name="Qwen Code",
-    places=(Place("~/.qwen/projects", ENV), Place("$QWEN_RUNTIME_DIR/projects", RUNTIME_ENV)),
-    roots=roots,
-    discover=discover,
-    parse="tracker.sources.qwen_code:parse",
-    keep=MOST_COMPLETE,
-    claim=claim,
-    folder_hint="projects/",
-    dedup_key="the record's uuid (a /branch copy or an archived copy keeps it)",
-    # Qwen Code talks to any OpenAI-compatible endpoint: a router's vendor prefix names the maker
-    pricing=PricingHints(prefixes={"anthropic/": "anthropic", "openai/": "openai", "google/": "google",
-                                   "deepseek/": "deepseek", "moonshotai/": "moonshotai", "x-ai/": "x-ai",
-                                   "z-ai/": "zai"}),
-)
+def _declare() -> dict:
+    """SOURCE, built the first time it is asked for (discovery.declared_on_first_use)."""
+    from tracker.sources.plugin import MOST_COMPLETE, AgentSource, Place, PricingHints
+
+    source = AgentSource(
+        kind=KIND,
+        name="Qwen Code",
+        places=(Place("~/.qwen/projects", ENV), Place("$QWEN_RUNTIME_DIR/projects", RUNTIME_ENV)),
+        roots=roots,
+        discover=discover,
+        parse="tracker.sources.qwen_code:parse",
+        keep=MOST_COMPLETE,
+        claim=claim,
+        folder_hint="projects/",
+        dedup_key="the record's uuid (a /branch copy or an archived copy keeps it)",
+        # Qwen Code talks to any OpenAI-compatible endpoint: a router's vendor prefix names the maker
+        pricing=PricingHints(prefixes={"anthropic/": "anthropic", "openai/": "openai", "google/": "google",
+                                       "deepseek/": "deepseek", "moonshotai/": "moonshotai", "x-ai/": "x-ai",
+                                       "z-ai/": "zai"}),
+    )
+    return {"SOURCE": source}
+
+
+__getattr__ = discovery.declared_on_first_use(globals(), ("SOURCE",), _declare)

@@ -9,9 +9,19 @@ request's own message in `api_conversation_history.json`. docs/agents/roo-code.m
 
 from __future__ import annotations
 
-from tracker.sources.agents.cline_family import API_HISTORY, make_source
+from tracker.sources import discovery
+from tracker.sources.agents.cline_family import API_HISTORY, finders, make_source
 
 KIND = "roo_code"
 EXTENSION_ID = "rooveterinaryinc.roo-cline"
 
-SOURCE = make_source(KIND, "Roo Code", EXTENSION_ID, API_HISTORY, "tracker.sources.cline_tasks:parse_roo_code")
+roots, discover = finders(EXTENSION_ID, API_HISTORY)
+
+
+def _declare() -> dict:
+    """SOURCE, built the first time it is asked for (discovery.declared_on_first_use)."""
+    return {"SOURCE": make_source(KIND, "Roo Code", EXTENSION_ID,
+                                  "tracker.sources.cline_tasks:parse_roo_code", roots, discover)}
+
+
+__getattr__ = discovery.declared_on_first_use(globals(), ("SOURCE",), _declare)

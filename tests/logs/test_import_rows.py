@@ -24,7 +24,7 @@ def _event(key: str, **fields) -> UsageEvent:
     return UsageEvent(**values)
 
 
-def _odd_events() -> list[UsageEvent]:
+def _odd_events() -> tuple[list[UsageEvent], list[UsageEvent]]:
     """Events with the values an import meets rarely, in two batches that repeat keys within and across them."""
     rng = random.Random(11)
     events = [
@@ -80,7 +80,8 @@ def test_import_rows_write_what_event_rows_write(tmp_path, first_import, keep_mo
             with bulk_writes(store):
                 for batch in batches:
                     if way == "event_rows":
-                        written = write_event_rows(store, [event_row(e) for e in batch], keep_most_complete=keep_most_complete)
+                        rows = [event_row(e) for e in batch]
+                        written = write_event_rows(store, rows, keep_most_complete=keep_most_complete)
                     else:
                         rows = [import_row(e, KIND) for e in batch]
                         written = write_import_rows(store, KIND, rows, keep_most_complete=keep_most_complete)

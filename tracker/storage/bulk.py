@@ -19,10 +19,10 @@ from tracker.storage.store import (
     import_upsert_sql,
 )
 
-# Positions in an import row (storage.store.request_row, import_row), whichever its width.
+# Positions in an import row (storage.store.request_row, import_row), whichever its width. The tokens: input,
+# cache read, cache write 5m/1h, output (reasoning is inside output).
 ROW_KEY = IMPORT_COLUMNS.index("key")
-ROW_TOKENS = slice(IMPORT_COLUMNS.index("input_tokens"), IMPORT_COLUMNS.index("output_tokens") + 1)  # input, cache
-# read, cache write 5m/1h, output (reasoning is inside output)
+ROW_TOKENS = slice(IMPORT_COLUMNS.index("input_tokens"), IMPORT_COLUMNS.index("output_tokens") + 1)
 ROW_SIDECHAIN = IMPORT_COLUMNS.index("sidechain")
 
 BULK_CACHE_MIB = 64  # page cache big enough to keep the events indexes in memory

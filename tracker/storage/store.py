@@ -127,6 +127,8 @@ def import_upsert_sql(source: str, keep_most_complete: bool, full: bool = False)
         return _IMPORT_FULL_UPSERT_COMPLETE if keep_most_complete else _IMPORT_FULL_UPSERT
     literals = {"source": "'" + source.replace("'", "''") + "'", "account": "''", "requests": "1", "origin": "NULL"}
     return _upsert_sql("events", IMPORT_COLUMNS, keep_most_complete, literals)
+
+
 _BUCKET_UPSERT = _upsert_sql("buckets", BUCKET_COLUMNS)
 _BILLED_UPSERT = _upsert_sql("billed", BILLED_COLUMNS)
 CURSOR_UPSERT = (
@@ -176,7 +178,7 @@ def request_row(r: tuple, model: str, provider: str | None, cost_pico: int | Non
                 partly_priced: str | None) -> tuple:
     """The import row (IMPORT_COLUMNS) of a request in core.request_rows form, priced, with the model and
     provider it was priced as (the log import's cheap path: the same row as import_row of the UsageEvent it
-    stands for, with its source's and NULL_PARAM for None)."""
+    stands for, but for NULL_PARAM in place of most Nones)."""
     tool_use, sidechain, speed, units = r[14], r[16], r[17], r[18]
     return (  # NULL_PARAM for the NULLs of most rows (not the sidechain flag, which the import's dedup reads)
         r[0], r[1], model, provider, r[4], r[5], r[6], r[7], r[8], r[9], r[10], r[11], r[12], r[13],

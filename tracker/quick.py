@@ -70,7 +70,9 @@ def main() -> None:
     if answer is None:
         walk, _walk[:] = _walk[:], []
         if walk:  # `tracker import` found changed logs: the import, without click, takes this walk
-            sys.exit(_import_changed(*walk[0]))
+            status = _import_changed(*walk[0])
+            _leave_to_exit()
+            sys.exit(status)
         registry = sys.modules.get("tracker.sources.registry")
         if registry is not None:
             registry.forget()  # built without logging here: the full command builds it again, and logs why
@@ -80,6 +82,15 @@ def main() -> None:
         return
     sys.stdout.write(answer)
     sys.stdout.flush()
+    _leave_to_exit()
+
+
+def _leave_to_exit() -> None:
+    """The answer is written and the store closed: the process ends. The interpreter's exit runs the cycle
+    collector over every object still tracked, collector off or not, to free memory the process's end frees
+    anyway (~40 ms of CPU after a 300 MiB first import, ~3%; ~3 ms of a quick report): it passes over
+    frozen objects."""
+    gc.freeze()
 
 
 def _import_changed(roots, walked: list | None, as_json: bool) -> int:

@@ -154,7 +154,7 @@ def test_the_cycle_collector_is_off_while_an_import_reads_and_back_after(logs, m
     def broken(*args, **kwargs):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr("tracker.storage.bulk.write_event_rows", broken)
+    monkeypatch.setattr("tracker.storage.bulk.write_import_rows", broken)
     logs.write(logs.claude_projects / "-home-u-app" / "s1.jsonl", [claude_line(msg_id="m-more")], mode="a")
     try:
         logs.run(workers=1)

@@ -13,7 +13,7 @@ from tracker.services.ingest import price_event
 from tracker.services.log_import import _price_requests
 from tracker.sources import logfiles as lf
 from tracker.sources import registry
-from tracker.storage.store import event_row
+from tracker.storage.store import import_row
 
 REAL = Path(__file__).parent / "real"
 
@@ -45,11 +45,11 @@ def test_rows_price_and_store_like_the_events_they_stand_for(corpus, shared_pric
         with open(path, "rb") as fh:
             source.reader()(fh, 0, path.stat().st_size, result)
         assert not result.events  # the built-in readers of appended logs return rows
-        fast = [_plain(row) for row in _price_requests(result.rows, kind, source.pricing, shared_pricer, Counter())]
+        fast = [_plain(row) for row in _price_requests(result.rows, source.pricing, shared_pricer, Counter())]
         slow = []
         for event in result.usage_events(kind):
             event.model, event.provider = source.pricing.apply(event.model, event.provider)
-            slow.append(event_row(price_event(shared_pricer, event)))
+            slow.append(import_row(price_event(shared_pricer, event), kind))
         assert fast == slow, path
         compared[kind] += len(fast)
     assert compared["claude_code"] > 100 and compared["codex"] > 40, compared

@@ -159,7 +159,7 @@ def _store_rows(work: _Work, result, pricer) -> str | None:
     """
     from tracker.services.ingest import price_event
     from tracker.sources import logfiles as lf
-    from tracker.storage.store import event_row
+    from tracker.storage.store import import_row
 
     hints = registry.get(work.kind).pricing
     try:
@@ -175,18 +175,18 @@ def _store_rows(work: _Work, result, pricer) -> str | None:
             if event.provider is None or not hints.changes_nothing:  # the model id genai-prices knows
                 event.model, event.provider = hints.apply(event.model, event.provider)
             price_event(pricer, event)
-            rows.append(event_row(event))
+            rows.append(import_row(event, work.kind))
         if result.rows:
-            rows += _price_requests(result.rows, work.kind, hints, pricer, result.skipped)
+            rows += _price_requests(result.rows, hints, pricer, result.skipped)
     except Exception as exc:  # never lose the other files to one bad record
         return f"{path_text(work.stat.path)}: pricing failed: {type(exc).__name__}: {exc}"
     result.events, result.rows = rows, []
     return None
 
 
-def _price_requests(requests: list[tuple], source: str, hints, pricer, skipped) -> list[tuple]:
-    """Store rows of a reader's requests in core.request_rows form: the checks, names and prices that
-    _store_rows gives UsageEvents, without building one per request (Pricer.price_counts)."""
+def _price_requests(requests: list[tuple], hints, pricer, skipped) -> list[tuple]:
+    """Import rows (storage.store.request_row) of a reader's requests in core.request_rows form: the checks,
+    names and prices that _store_rows gives UsageEvents, without building one per request (Pricer.price_counts)."""
     from tracker.core import request_rows as rr
     from tracker.sources import logfiles as lf
     from tracker.storage.store import request_row
@@ -207,7 +207,7 @@ def _price_requests(requests: list[tuple], source: str, hints, pricer, skipped) 
             model, provider = hints.apply(model, provider)
         cost, price_id, partly = price(counts, model, provider, r[rr.TS_MS], r[rr.SERVICE_TIER], r[rr.SPEED],
                                        r[rr.UNITS])
-        rows.append(request_row(source, r, model, provider, cost, price_id, partly))
+        rows.append(request_row(r, model, provider, cost, price_id, partly))
     return rows
 
 
@@ -514,7 +514,7 @@ def import_logs(
     if not work:
         report.seconds = time.perf_counter() - started
         return report
-    from tracker.storage.bulk import bulk_writes, write_event_rows  # only with something to write
+    from tracker.storage.bulk import bulk_writes, write_import_rows  # only with something to write
 
     if callable(pricer):
         pricer = pricer()
@@ -542,8 +542,8 @@ def import_logs(
         # parsed); this is the ingest write: rows and cursors in one transaction.
         # Key order fills the primary-key index left to right: fewer page splits.
         rows = [batch.rows[key] for key in sorted(batch.rows)]
-        result = write_event_rows(store, rows, batch.cursors, keep_most_complete=batch.keep_most_complete,
-                                  reading_rows=batch.readings)
+        result = write_import_rows(store, batch.kind, rows, batch.cursors,
+                                   keep_most_complete=batch.keep_most_complete, reading_rows=batch.readings)
         report.limit_readings += len(batch.readings)
         report.events_added += result.events_added
         report.events_written += result.events_written

@@ -80,8 +80,11 @@ class WriteResult:
     billed_written: int = 0
 
 
-def _upsert_sql(table: str, columns: Sequence[str], keep_most_complete: bool = False) -> str:
-    updates = [c for c in columns if c not in _PK]
+def _upsert_sql(table: str, columns: Sequence[str], keep_most_complete: bool = False,
+                literals: dict[str, str] | None = None) -> str:
+    """The upsert of rows of `columns`; `literals`: more columns, each with its value as SQL in the statement."""
+    literals = literals or {}
+    updates = [c for c in (*columns, *literals) if c not in _PK]
     assignments = ", ".join(f"{c} = excluded.{c}" for c in updates)
     if not keep_most_complete:  # any change replaces the row
         where = " OR ".join(f"{table}.{c} IS NOT excluded.{c}" for c in updates)
@@ -96,15 +99,36 @@ def _upsert_sql(table: str, columns: Sequence[str], keep_most_complete: bool = F
         total_old = " + ".join(f"{table}.{c}" for c in TOKEN_COLUMNS[:5])
         side_new, side_old = "COALESCE(excluded.sidechain, 0)", f"COALESCE({table}.sidechain, 0)"
         where = f"{side_new} < {side_old} OR ({side_new} = {side_old} AND ({total_new}) > ({total_old}))"
-    placeholders = ", ".join("?" for _ in columns)
+    values = ", ".join(["?" for _ in columns] + list(literals.values()))
     return (
-        f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({placeholders}) "
+        f"INSERT INTO {table} ({', '.join((*columns, *literals))}) VALUES ({values}) "
         f"ON CONFLICT(source, account, key) DO UPDATE SET {assignments} WHERE {where}"
     )
 
 
 _EVENT_UPSERT = _upsert_sql("events", EVENT_COLUMNS)
 _EVENT_UPSERT_COMPLETE = _upsert_sql("events", EVENT_COLUMNS, keep_most_complete=True)
+# A log import's rows ("import rows") leave out the four columns that hold the same value in nearly every
+# row it writes: the source (one per batch), no account, one request, no origin. The statement holds those
+# (import_upsert_sql): binding a parameter costs sqlite3 a call and a lock (a text, a copy too), and these
+# four were ~15% of the time of writing the rows of a first import. A row that has other values (a
+# plug-in's event) carries those four columns after the others (import_row): IMPORT_FULL_COLUMNS.
+IMPORT_CONSTANT_COLUMNS = ("source", "account", "requests", "origin")
+IMPORT_COLUMNS = tuple(c for c in EVENT_COLUMNS if c not in IMPORT_CONSTANT_COLUMNS)
+IMPORT_FULL_COLUMNS = IMPORT_COLUMNS + IMPORT_CONSTANT_COLUMNS
+_IMPORT_FULL_UPSERT = _upsert_sql("events", IMPORT_FULL_COLUMNS)
+_IMPORT_FULL_UPSERT_COMPLETE = _upsert_sql("events", IMPORT_FULL_COLUMNS, keep_most_complete=True)
+
+
+def import_upsert_sql(source: str, keep_most_complete: bool, full: bool = False) -> str:
+    """The upsert of import rows of `source` (IMPORT_COLUMNS; `full`: IMPORT_FULL_COLUMNS, whose rows
+    name their source): the same statement as _EVENT_UPSERT(_COMPLETE), the constant values in it."""
+    if full:
+        return _IMPORT_FULL_UPSERT_COMPLETE if keep_most_complete else _IMPORT_FULL_UPSERT
+    literals = {"source": "'" + source.replace("'", "''") + "'", "account": "''", "requests": "1", "origin": "NULL"}
+    return _upsert_sql("events", IMPORT_COLUMNS, keep_most_complete, literals)
+
+
 _BUCKET_UPSERT = _upsert_sql("buckets", BUCKET_COLUMNS)
 _BILLED_UPSERT = _upsert_sql("billed", BILLED_COLUMNS)
 CURSOR_UPSERT = (
@@ -150,18 +174,34 @@ def event_row(e: UsageEvent) -> tuple:
     )
 
 
-def request_row(source: str, r: tuple, model: str, provider: str | None, cost_pico: int | None,
-                price_id: str | None, partly_priced: str | None) -> tuple:
-    """event_row of a request in core.request_rows form, priced, with the model and provider it was priced as
-    (the log import's cheap path: the same row as event_row of the UsageEvent it stands for)."""
+def request_row(r: tuple, model: str, provider: str | None, cost_pico: int | None, price_id: str | None,
+                partly_priced: str | None) -> tuple:
+    """The import row (IMPORT_COLUMNS) of a request in core.request_rows form, priced, with the model and
+    provider it was priced as (the log import's cheap path: the same row as import_row of the UsageEvent it
+    stands for, but for NULL_PARAM in place of most Nones)."""
     tool_use, sidechain, speed, units = r[14], r[16], r[17], r[18]
     return (  # NULL_PARAM for the NULLs of most rows (not the sidechain flag, which the import's dedup reads)
-        source, "", r[0], r[1], model, provider, r[4], r[5], r[6], r[7], r[8], r[9], r[10], r[11], r[12], r[13], 1,
+        r[0], r[1], model, provider, r[4], r[5], r[6], r[7], r[8], r[9], r[10], r[11], r[12], r[13],
         NULL_PARAM if tool_use is None else int(bool(tool_use)), r[15] if r[15] is not None else NULL_PARAM,
         cost_pico if cost_pico is not None else NULL_PARAM, price_id if price_id is not None else NULL_PARAM,
-        NULL_PARAM, None if sidechain is None else int(bool(sidechain)), speed if speed is not None else NULL_PARAM,
+        None if sidechain is None else int(bool(sidechain)), speed if speed is not None else NULL_PARAM,
         units_text(units) if units else NULL_PARAM, partly_priced if partly_priced is not None else NULL_PARAM,
     )
+
+
+def import_row(e: UsageEvent, source: str) -> tuple:
+    """The import row of an event read by `source`'s reader: IMPORT_COLUMNS when the event has the
+    values the import statement holds (import_upsert_sql), else IMPORT_FULL_COLUMNS."""
+    t = e.tokens
+    row = (
+        e.key, e.ts_ms, e.model, e.provider, e.session, e.project, e.cwd, e.git_branch, t.input_tokens,
+        t.cache_read_tokens, t.cache_write_5m_tokens, t.cache_write_1h_tokens, t.output_tokens,
+        t.reasoning_tokens, _bool(e.tool_use), e.service_tier, e.cost_pico, e.price_id, _bool(e.sidechain),
+        e.speed, units_text(e.units), e.partly_priced,
+    )
+    if e.source == source and not e.account and e.requests == 1 and e.origin is None:
+        return row
+    return row + (e.source, e.account or "", e.requests, e.origin)
 
 
 def bucket_row(b: UsageBucket) -> tuple:

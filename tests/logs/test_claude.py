@@ -60,8 +60,8 @@ def test_streamed_copies_count_once_keeping_the_most_complete(logs):
 
 
 def test_copies_in_other_files_count_as_duplicates_wherever_the_write_batches_end(logs, monkeypatch):
-    """The same response in two files (a session copied to a second place): one request, one duplicate,
-    whether the two files' rows were written in one batch or two (batches end where the workers' results
+    """The same response in two files (a session copied to a second place): one request, one duplicate, one
+    request written, whether the two files' rows were written in one batch or two (batches end where the workers' results
     happen to fill them: the count shown must not move with that), on a first import (into an empty
     table) as on a later one."""
     from tracker.services import log_import
@@ -81,9 +81,14 @@ def test_copies_in_other_files_count_as_duplicates_wherever_the_write_batches_en
                 logs.run()  # the other session first: the copies come to a table that has events
             for path in copies:
                 logs.write(path, [line])
-            counts[(later, batch_events)] = logs.run().lines_skipped["duplicate"]
+            report = logs.run()
+            counts[(later, batch_events)] = (report.lines_skipped["duplicate"], report.events_added,
+                                             report.events_written)
             assert len(logs.events()) == 2
-    assert counts == {(False, 1): 1, (False, 10_000): 1, (True, 1): 1, (True, 10_000): 1}
+    # (duplicates, requests added, requests written): the copy is one request, written once by the import (a
+    # first import reads the other session too)
+    assert counts == {(False, 1): (1, 2, 2), (False, 10_000): (1, 2, 2), (True, 1): (1, 1, 1),
+                      (True, 10_000): (1, 1, 1)}
 
 
 def test_a_tool_call_in_any_streamed_block_marks_the_request(logs):

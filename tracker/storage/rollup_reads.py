@@ -29,6 +29,11 @@ from tracker.storage.value import UNTAGGED
 
 MEASURES = tuple(name for name, _ in MEASURES_V1)  # n, requests, cost_pico, unpriced, tokens..., partly, priced
 _EVENT_MEASURE = dict(MEASURES_V1)
+# Store.session_tuples' row: Store.sessions' row as a tuple, its order first (first request, source, session),
+# its models a sorted tuple. A year of sessions is tens or hundreds of thousands of rows: a tuple each, built
+# once, is what a report of all of them formats (services.reports.sessions_json).
+SESSION_FIELDS = ("first_ms", "source", "session", "last_ms", "project", "models", *TOKEN_COLUMNS, "requests",
+                "cost_pico", "unpriced_requests", "partly_priced_requests", "priced_rows")
 # group keys that events never have (a provider's API key and user): the same NULL from any rollup
 _NO_EVENT_VALUE = {"api_key": "NULL", "user": "NULL"}
 

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 from tracker.core.timeutil import Window
 from tracker.storage.migrations import HOUR_MS, TOKEN_COLUMNS
-from tracker.storage.rollups import DAY_KEY, DAY_MS, MEASURES_V1, NULL_TEXT_KEY, PROJECTS, SESSIONS
+from tracker.storage.rollups import DAY_KEY, DAY_MS, MEASURES_V1, NULL_TEXT_KEY, PROJECTS, PROJECTS_DAILY, SESSIONS
 from tracker.storage.rollups import HOURLY as HOURLY_ROLLUP
 from tracker.storage.value import UNTAGGED
 
@@ -61,6 +61,7 @@ PROJECT_HOURLY = Grain(
     {"source": "h.source", "account": "h.account", "project": _DECODED_PROJECT, "tag_id": _PROJECT_TAG,
      "tag": _tag_name(_PROJECT_TAG), **_NO_EVENT_VALUE},
 )
+PROJECT_DAILY = Grain(PROJECTS_DAILY.table, PROJECT_HOURLY.groups)  # the same keys, by UTC day
 SESSION_TOTALS = Grain(
     SESSIONS.table, {"source": "h.source", "session": "h.session", "project": _DECODED_PROJECT, **_NO_EVENT_VALUE})
 HOURLY_GRAINS = (HOURLY, PROJECT_HOURLY)  # in order of preference (fewest rows first)
@@ -164,6 +165,36 @@ def split_at_hours(windows: Sequence[Window]) -> tuple[list[tuple], list[tuple]]
     return inner, edges
 
 
+def split_at_days(inner: Sequence[tuple], covered: dict[str, Sequence[tuple[int, int]]] | None
+                  ) -> tuple[list[tuple], list[tuple]]:
+    """(days, hours): split_at_hours' stretches of whole hours as their whole UTC days (from the second day of
+    1970 on: the rollups' day of a time rounds toward zero, as its hour does) and the hours before and after
+    them. A day holding a bound of a `covered` span (a plan's month starts at a local midnight) stays in
+    hours: a day is then wholly in a span or out of it."""
+    cuts = sorted({bound - bound % DAY_MS for spans in (covered or {}).values() for span in spans for bound in span
+                   if bound % DAY_MS})
+    days, hours = [], []
+    for label, start, end in inner:
+        first = max(-(-start // DAY_MS) * DAY_MS, DAY_MS)
+        last = end // DAY_MS * DAY_MS
+        if first >= last:
+            hours.append((label, start, end))
+            continue
+        if start < first:
+            hours.append((label, start, first))
+        if last < end:
+            hours.append((label, last, end))
+        for day in cuts:
+            if first <= day < last:
+                if first < day:
+                    days.append((label, first, day))
+                hours.append((label, day, day + DAY_MS))
+                first = day + DAY_MS
+        if first < last:
+            days.append((label, first, last))
+    return days, hours
+
+
 def _load(conn: sqlite3.Connection, table: str, rows: Sequence[tuple], indexed: bool = False) -> None:
     """A temporary (label, start_ms, end_ms) table of windows; the caller holds a transaction.
 
@@ -191,7 +222,7 @@ def _covered_sums(alias: str, time: str, covered: dict[str, Sequence[tuple[int, 
     for i, (source, spans) in enumerate(sorted(covered.items())):
         params[f"cs{i}"] = source
         within = []
-        for j, (lo, hi) in enumerate(spans):
+        for j, (lo, hi) in enumerate(_joined(spans)):
             params[f"c{i}lo{j}"], params[f"c{i}hi{j}"] = lo, hi
             within.append(f"({time} >= :c{i}lo{j} AND {time} < :c{i}hi{j})")
         cases.append(f"({alias}.source = :cs{i} AND ({' OR '.join(within) or '0'}))")
@@ -200,22 +231,39 @@ def _covered_sums(alias: str, time: str, covered: dict[str, Sequence[tuple[int, 
     return "".join(f", SUM(CASE WHEN {condition} THEN {value(m)} ELSE 0 END)" for m in COVERED_MEASURES)
 
 
+def _joined(spans: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Spans [lo, hi) in order with those that touch or overlap made one (a plan's months, one after the
+    other, are one span): the same times, fewer comparisons a row."""
+    out: list[tuple[int, int]] = []
+    for lo, hi in sorted(spans):
+        if out and lo <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], hi))
+        else:
+            out.append((lo, hi))
+    return out
+
+
 def _hourly_records(conn, grain: Grain, group_by: Sequence[str], sources, event_groups: dict[str, str],
                     inner: Sequence[tuple], edges: Sequence[tuple],
-                    covered: dict[str, Sequence[tuple[int, int]]] | None = None) -> list[tuple]:
-    """(label, groups..., measures...) of the windows: whole hours from `grain`, edges from events,
-    added up by SQLite where there are both. With `covered` (whole hours: an hour is in or out), the
-    covered measures follow (_covered_sums), in the same pass."""
+                    covered: dict[str, Sequence[tuple[int, int]]] | None = None,
+                    daily: Grain | None = None) -> list[tuple]:
+    """(label, groups..., measures...) of the windows: whole hours from `grain` (whole UTC days from `daily`,
+    the same rollup by day, where there is one: split_at_days), edges from events, added up by SQLite where
+    there are both. With `covered` (whole hours: an hour is in or out), the covered measures follow
+    (_covered_sums), in the same pass."""
     by = "".join(f", {i + 2}" for i in range(len(group_by)))
     parts, params = [], {}
-    if inner:
-        _load(conn, "_hours", inner)
+    days, inner = split_at_days(inner, covered) if daily is not None else ([], inner)
+    for table, stretches, rollup, time in (("_days", days, daily, "h.day_ms"), ("_hours", inner, grain, "h.hour_ms")):
+        if not stretches:
+            continue
+        _load(conn, table, stretches)
         where, filtered = _source_filter("h", sources)
         params.update(filtered)
-        groups = "".join(f", {grain.groups[k]}" for k in group_by)
-        parts.append(f"SELECT w.label{groups}, {_sums('h')}{_covered_sums('h', 'h.hour_ms', covered, params)} "
-                     f"FROM _hours w JOIN {grain.table} h "
-                     f"ON h.hour_ms >= w.start_ms AND h.hour_ms < w.end_ms{where} GROUP BY 1{by}")
+        groups = "".join(f", {rollup.groups[k]}" for k in group_by)
+        parts.append(f"SELECT w.label{groups}, {_sums('h')}{_covered_sums('h', time, covered, params)} "
+                     f"FROM {table} w JOIN {rollup.table} h "
+                     f"ON {time} >= w.start_ms AND {time} < w.end_ms{where} GROUP BY 1{by}")
     if edges:
         _load(conn, "_edges", edges)
         where, filtered = _source_filter("e", sources)
@@ -224,7 +272,7 @@ def _hourly_records(conn, grain: Grain, group_by: Sequence[str], sources, event_
         parts.append(f"SELECT w.label{groups}, {_sums('e', events=True)}"
                      f"{_covered_sums('e', 'e.ts_ms', covered, params, events=True)} FROM _edges w JOIN events e "
                      f"ON e.ts_ms >= w.start_ms AND e.ts_ms < w.end_ms{where} GROUP BY 1{by}")
-    if len(parts) == 2:
+    if len(parts) > 1:
         columns = ["label", *(f"g{i}" for i in range(len(group_by))), *MEASURES,
                    *(f"covered_{m}" for m in (COVERED_MEASURES if covered is not None else ()))]
         parts = [f"WITH parts({', '.join(columns)}) AS ({' UNION ALL '.join(parts)}) "
@@ -325,8 +373,9 @@ def aggregate(conn: sqlite3.Connection, windows: Sequence[Window], group_by: Seq
     starts = _window_starts(windows)
     for grain in HOURLY_GRAINS:
         if grain.table in live and grain.answers(group_by):
+            daily = PROJECT_DAILY if grain is PROJECT_HOURLY and PROJECT_DAILY.table in live else None
             records = _hourly_records(conn, grain, group_by, sources, event_groups, *split_at_hours(windows),
-                                      covered=covered)
+                                      covered=covered, daily=daily)
             return rows_of(records, group_by, tokens, starts)
     if covered is not None:
         return None
@@ -347,7 +396,8 @@ def aggregate(conn: sqlite3.Connection, windows: Sequence[Window], group_by: Seq
     # usage without a session: what the project rollup holds beyond the sessions' parts
     no_session = [k for k in group_by if k != "session"]
     rest = Sums(len(no_session))
-    rest.add(_hourly_records(conn, PROJECT_HOURLY, no_session, sources, event_groups, *split_at_hours(windows)))
+    rest.add(_hourly_records(conn, PROJECT_HOURLY, no_session, sources, event_groups, *split_at_hours(windows),
+                             daily=PROJECT_DAILY if PROJECT_DAILY.table in live else None))
     at = 1 + group_by.index("session")  # its place in a part's key (after the label)
     rest.add(((*key[:at], *key[at + 1:], *values) for key, values in list(sums.rows.items())), sign=-1)
     for key, values in rest.rows.items():

@@ -166,33 +166,60 @@ def split_at_hours(windows: Sequence[Window]) -> tuple[list[tuple], list[tuple]]
 
 
 def split_at_days(inner: Sequence[tuple], covered: dict[str, Sequence[tuple[int, int]]] | None
-                  ) -> tuple[list[tuple], list[tuple]]:
-    """(days, hours): split_at_hours' stretches of whole hours as their whole UTC days (from the second day of
-    1970 on: the rollups' day of a time rounds toward zero, as its hour does) and the hours before and after
-    them. A day holding a bound of a `covered` span (a plan's month starts at a local midnight) stays in
-    hours: a day is then wholly in a span or out of it."""
-    cuts = sorted({bound - bound % DAY_MS for spans in (covered or {}).values() for span in spans for bound in span
-                   if bound % DAY_MS})
-    days, hours = [], []
+                  ) -> tuple[list[tuple], list[tuple], list[tuple]]:
+    """(days, hours, less): split_at_hours' stretches of whole hours as whole UTC days (from the second day of
+    1970 on: the rollups' day of a time rounds toward zero, as its hour does), plus `hours`, less the hours of
+    `less` (every measure is a sum: a day less its hours outside the stretch is exactly its hours inside).
+    Each end is read from the side with fewer hours, and a stretch from its hours alone where that reads
+    fewer rows: a local day in a zone an hour east of UTC is its UTC day, plus the hour before, less its
+    last hour (3 reads, not 24). A day holding a bound of a `covered` span (a plan's month starts at a local
+    midnight) is only ever read by the hour: a day is then wholly in a span or out of it."""
+    cut = {bound - bound % DAY_MS for spans in (covered or {}).values() for span in spans for bound in span
+           if bound % DAY_MS}
+    days, hours, less = [], [], []
     for label, start, end in inner:
-        first = max(-(-start // DAY_MS) * DAY_MS, DAY_MS)
-        last = end // DAY_MS * DAY_MS
-        if first >= last:
+        if start < DAY_MS:  # the hours of the first day of 1970 (and before: the edges hold them)
+            hours.append((label, start, min(end, DAY_MS)))
+            start = DAY_MS
+            if start >= end:
+                continue
+        split = _days_of(label, start, end, cut)
+        if split is None:
             hours.append((label, start, end))
-            continue
-        if start < first:
-            hours.append((label, start, first))
-        if last < end:
-            hours.append((label, last, end))
-        for day in cuts:
-            if first <= day < last:
-                if first < day:
-                    days.append((label, first, day))
-                hours.append((label, day, day + DAY_MS))
-                first = day + DAY_MS
-        if first < last:
-            days.append((label, first, last))
-    return days, hours
+        else:
+            days += split[0]
+            hours += split[1]
+            less += split[2]
+    return days, hours, less
+
+
+_DAY_IN_HOURS = 2  # a day's rows of the project rollup against an hour's: ~15 to ~6 (a year: ~5.3k to ~54k)
+
+
+def _days_of(label: str, start: int, end: int, cut: set[int]) -> tuple[list, list, list] | None:
+    """split_at_days of one stretch (1970's second day on), or None where its hours alone read fewer rows."""
+    first, last = start - start % DAY_MS, end - end % DAY_MS  # the days that hold the ends
+    if start > first and (start - first > DAY_MS // 2 or first in cut):
+        first += DAY_MS  # the hours from the start to the next midnight, not the day less those before
+    if end > last and end - last >= DAY_MS // 2 and last not in cut:
+        last += DAY_MS  # the end's day less the hours after it, not the hours from its midnight
+    if first >= last:
+        return None
+    days, hours, less = [], [], []
+    (hours if start < first else less).append((label, min(start, first), max(start, first)))
+    (hours if last < end else less).append((label, min(last, end), max(last, end)))
+    for day in sorted(cut):
+        if first <= day < last:
+            if first < day:
+                days.append((label, first, day))
+            hours.append((label, day, day + DAY_MS))
+            first = day + DAY_MS
+    if first < last:
+        days.append((label, first, last))
+    hours = [h for h in hours if h[1] < h[2]]
+    less = [h for h in less if h[1] < h[2]]
+    read = (sum(h[2] - h[1] for h in hours + less) + _DAY_IN_HOURS * sum(d[2] - d[1] for d in days) // 24) // HOUR_MS
+    return (days, hours, less) if read < (end - start) // HOUR_MS else None
 
 
 def _load(conn: sqlite3.Connection, table: str, rows: Sequence[tuple], indexed: bool = False) -> None:
@@ -253,16 +280,18 @@ def _hourly_records(conn, grain: Grain, group_by: Sequence[str], sources, event_
     (_covered_sums), in the same pass."""
     by = "".join(f", {i + 2}" for i in range(len(group_by)))
     parts, params = [], {}
-    days, inner = split_at_days(inner, covered) if daily is not None else ([], inner)
-    for table, stretches, rollup, time in (("_days", days, daily, "h.day_ms"), ("_hours", inner, grain, "h.hour_ms")):
+    days, inner, less = split_at_days(inner, covered) if daily is not None else ([], inner, [])
+    for table, stretches, rollup, time, sign in (("_days", days, daily, "h.day_ms", ""),
+                                                 ("_hours", inner, grain, "h.hour_ms", ""),
+                                                 ("_hours_less", less, grain, "h.hour_ms", "-")):
         if not stretches:
             continue
         _load(conn, table, stretches)
         where, filtered = _source_filter("h", sources)
         params.update(filtered)
         groups = "".join(f", {rollup.groups[k]}" for k in group_by)
-        parts.append(f"SELECT w.label{groups}, {_sums('h')}{_covered_sums('h', time, covered, params)} "
-                     f"FROM {table} w JOIN {rollup.table} h "
+        sums = f"{_sums('h')}{_covered_sums('h', time, covered, params)}".replace(", SUM(", f", {sign}SUM(")
+        parts.append(f"SELECT w.label{groups}, {sign}{sums} FROM {table} w JOIN {rollup.table} h "
                      f"ON {time} >= w.start_ms AND {time} < w.end_ms{where} GROUP BY 1{by}")
     if edges:
         _load(conn, "_edges", edges)
@@ -278,7 +307,8 @@ def _hourly_records(conn, grain: Grain, group_by: Sequence[str], sources, event_
         parts = [f"WITH parts({', '.join(columns)}) AS ({' UNION ALL '.join(parts)}) "
                  f"SELECT {', '.join(columns[:1 + len(group_by)])}, "
                  f"{', '.join(f'SUM({m})' for m in columns[1 + len(group_by):])} "
-                 f"FROM parts GROUP BY 1{by}"]
+                 # (a group whose every event is in the hours taken away: none in the windows)
+                 f"FROM parts GROUP BY 1{by}{' HAVING SUM(n) > 0' if less else ''}"]
     return conn.execute(parts[0], params).fetchall() if parts else []
 
 

@@ -25,7 +25,7 @@ from tracker.services.ingest import ingest
 from tracker.services.reprice import reprice
 from tracker.storage import rollup_reads
 from tracker.storage import session_pages
-from tracker.storage.rollups import LIVE_ROLLUPS, PROJECTS, PROJECTS_DAILY, SESSION_TOTALS, SESSIONS, TAGGED
+from tracker.storage.rollups import HOURLY_DAILY, LIVE_ROLLUPS, PROJECTS, PROJECTS_DAILY, SESSION_TOTALS, SESSIONS, TAGGED
 
 DAY0 = date(2026, 3, 20)  # the range spans Europe's daylight-saving change (29 March)
 DAYS = 16
@@ -211,7 +211,7 @@ def check_session_pages(store, start_ms, end_ms) -> None:
 
 def check_tables(store) -> None:
     """Each rollup table holds exactly what filling it from the events gives."""
-    for rollup in (PROJECTS, SESSIONS, TAGGED, SESSION_TOTALS, PROJECTS_DAILY):
+    for rollup in (PROJECTS, SESSIONS, TAGGED, SESSION_TOTALS, PROJECTS_DAILY, HOURLY_DAILY):
         select = rollup.fill().split(") ", 1)[1]  # the SELECT of INSERT INTO t (columns) SELECT ...
         assert sorted(store.conn.execute(f"SELECT * FROM {rollup.table}").fetchall(), key=repr) == \
             sorted(store.conn.execute(select).fetchall(), key=repr), rollup.table

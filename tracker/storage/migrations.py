@@ -699,3 +699,12 @@ def m160_project_daily_rollup(db: Database) -> None:
     from tracker.storage.rollups import PROJECTS_DAILY_V1
 
     PROJECTS_DAILY_V1.build(db)
+
+
+@migrations()
+def m160_model_daily_rollup(db: Database) -> None:
+    # The hourly rollup (source and model) by UTC day, the same way: a year's daily report reads each local
+    # day as its UTC day and an hour or two.
+    from tracker.storage.rollups import HOURLY_DAILY_V1
+
+    HOURLY_DAILY_V1.build(db)

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 from tracker.core.timeutil import Window
 from tracker.storage.migrations import HOUR_MS, TOKEN_COLUMNS
-from tracker.storage.rollups import DAY_KEY, DAY_MS, MEASURES_V1, NULL_TEXT_KEY, PROJECTS, PROJECTS_DAILY, SESSIONS
+from tracker.storage.rollups import DAY_KEY, DAY_MS, HOURLY_DAILY, MEASURES_V1, NULL_TEXT_KEY, PROJECTS, PROJECTS_DAILY, SESSIONS
 from tracker.storage.rollups import HOURLY as HOURLY_ROLLUP
 from tracker.storage.value import UNTAGGED
 
@@ -65,6 +65,8 @@ PROJECT_DAILY = Grain(PROJECTS_DAILY.table, PROJECT_HOURLY.groups)  # the same k
 SESSION_TOTALS = Grain(
     SESSIONS.table, {"source": "h.source", "session": "h.session", "project": _DECODED_PROJECT, **_NO_EVENT_VALUE})
 HOURLY_GRAINS = (HOURLY, PROJECT_HOURLY)  # in order of preference (fewest rows first)
+# each hourly rollup's by UTC day (the same keys): a window's whole days
+DAILY_OF = {HOURLY.table: Grain(HOURLY_DAILY.table, HOURLY.groups), PROJECT_HOURLY.table: PROJECT_DAILY}
 
 
 def _sums(alias: str, events: bool = False) -> str:
@@ -403,7 +405,7 @@ def aggregate(conn: sqlite3.Connection, windows: Sequence[Window], group_by: Seq
     starts = _window_starts(windows)
     for grain in HOURLY_GRAINS:
         if grain.table in live and grain.answers(group_by):
-            daily = PROJECT_DAILY if grain is PROJECT_HOURLY and PROJECT_DAILY.table in live else None
+            daily = DAILY_OF[grain.table] if DAILY_OF[grain.table].table in live else None
             records = _hourly_records(conn, grain, group_by, sources, event_groups, *split_at_hours(windows),
                                       covered=covered, daily=daily)
             return rows_of(records, group_by, tokens, starts)

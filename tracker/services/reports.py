@@ -138,11 +138,7 @@ def sessions_json(store: Store, zone: tzinfo, since: date | None = None, until: 
     thousands of them: no dict a row, no encoder walking them). Most of each row is formatted by SQLite as
     it sums the session (storage.session_pages.formatted: its times in the zone's offsets, its figures and
     its cost in integer arithmetic); the rest, and every row where that cannot be exact, here."""
-    check_sources(sources)
-    span = default_range(store, zone, since, until)
-    win = windows(span.since, span.until, "day", zone)
-    head = {"timezone": zone_name(zone), "since": span.since.isoformat(), "until": span.until.isoformat()}
-    start_ms, end_ms = win[0].start_ms, win[-1].end_ms
+    head, start_ms, end_ms = _sessions_range(store, zone, since, until, sources)
     with collector_paused():  # hundreds of thousands of new objects, none of them in a cycle
         spans = offset_spans(zone, start_ms // 1000, (end_ms + 999) // 1000) if start_ms >= 0 else None
         found = store.formatted_sessions(start_ms, end_ms, sources, spans, _FIGURES_FORMAT) if spans else None
@@ -170,11 +166,18 @@ _NO_ROWS = '\n  "rows": [],\n'
 def _sessions(store: Store, zone: tzinfo, since: date | None, until: date | None,
               sources: list[str] | None) -> tuple[dict, list[tuple]]:
     """The sessions report's head (zone and range) and its sessions (Store.session_tuples)."""
+    head, start_ms, end_ms = _sessions_range(store, zone, since, until, sources)
+    return head, store.session_tuples(start_ms, end_ms, sources)
+
+
+def _sessions_range(store: Store, zone: tzinfo, since: date | None, until: date | None,
+                    sources: list[str] | None) -> tuple[dict, int, int]:
+    """The sessions report's head (zone and range) and the range's first and last millisecond (+1)."""
     check_sources(sources)
     span = default_range(store, zone, since, until)
     win = windows(span.since, span.until, "day", zone)
     head = {"timezone": zone_name(zone), "since": span.since.isoformat(), "until": span.until.isoformat()}
-    return head, store.session_tuples(win[0].start_ms, win[-1].end_ms, sources)
+    return head, win[0].start_ms, win[-1].end_ms
 
 
 # a sessions report row's keys, in order

@@ -321,7 +321,7 @@ def local_time_sql(ms: str, spans: Sequence[tuple[int, int, str]]) -> str:
         return f"CASE {whens} ELSE {values[-1]} END"
 
     offsets = by_span([str(int(offset)) for _, offset, _ in spans])
-    suffixes = by_span([f"'{suffix}'" for _, _, suffix in spans])
+    suffixes = by_span(["'" + suffix.replace("'", "''") + "'" for _, _, suffix in spans])
     return f"replace(datetime({second} + {offsets}, 'unixepoch'), ' ', 'T') || {suffixes}"
 
 
@@ -367,8 +367,10 @@ def formatted(conn: sqlite3.Connection, start_ms: int, end_ms: int, sources: Seq
                                                                                   end_ms)).fetchone()[0]
             texts.append((first, source, session, project, models, first_seen, last_seen, text))
     sums = _sums(conn, start_ms, end_ms, sources, live_rollups)
-    # every figure SQLite printed was an integer (%d would cut a REAL short): the sessions' sums are parts of
-    # these (no negative figures), which are integers, and so is each session's cache writes of both TTLs
+    # every figure SQLite printed was an integer (%d would cut a REAL short, and a SUM past 64 bits raised):
+    # a rollup holds a REAL only where its own sum overflowed, and the sessions' token sums are parts of these
+    # (tokens are never negative), integers, as is each session's cache writes of both TTLs. (Costs of both
+    # signs overflowing one session's day and not the total, more than $9.2 million in it, are not caught.)
     if any(type(v) is not int or v < 0 for f, v in sums.items() if f != "cost_pico") \
             or type(sums["cost_pico"]) is not int \
             or sums["cache_write_5m_tokens"] + sums["cache_write_1h_tokens"] >= 2**63:

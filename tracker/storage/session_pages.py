@@ -12,6 +12,9 @@ tens of thousands of rows. A page of them reads:
 Every row, sum and order equals Store.sessions sorted by the same key (a test keeps them equal);
 ties are ordered by source and session. Columns a session row does not hold (project, models) are
 not sorted here: None from `page`.
+
+A report of every session of a range (`tracker report sessions --json`) reads them with `formatted`:
+each session summed and most of its row printed by SQLite in one pass over the sessions rollup.
 """
 
 from __future__ import annotations

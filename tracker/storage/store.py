@@ -525,7 +525,7 @@ class Store(ValueQueries):
             return rollup_reads.session_rows(self.conn, start_ms, end_ms, sources, self.live_rollups())
 
     def session_tuples(self, start_ms: int, end_ms: int, sources: Sequence[str] | None = None) -> list[tuple]:
-        """`sessions`' rows as tuples (session_pages.SESSION_FIELDS), in the same order: a report of a year of
+        """`sessions`' rows as tuples (rollup_reads.SESSION_FIELDS), in the same order: a report of a year of
         sessions formats them without a dict per session."""
         from tracker.storage import session_pages
 

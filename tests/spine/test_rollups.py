@@ -25,7 +25,7 @@ from tracker.services.ingest import ingest
 from tracker.services.reprice import reprice
 from tracker.storage import rollup_reads
 from tracker.storage import session_pages
-from tracker.storage.rollups import LIVE_ROLLUPS, PROJECTS, SESSION_TOTALS, SESSIONS, TAGGED
+from tracker.storage.rollups import HOURLY_DAILY, LIVE_ROLLUPS, PROJECTS, PROJECTS_DAILY, SESSION_TOTALS, SESSIONS, TAGGED
 
 DAY0 = date(2026, 3, 20)  # the range spans Europe's daylight-saving change (29 March)
 DAYS = 16
@@ -211,7 +211,7 @@ def check_session_pages(store, start_ms, end_ms) -> None:
 
 def check_tables(store) -> None:
     """Each rollup table holds exactly what filling it from the events gives."""
-    for rollup in (PROJECTS, SESSIONS, TAGGED, SESSION_TOTALS):
+    for rollup in (PROJECTS, SESSIONS, TAGGED, SESSION_TOTALS, PROJECTS_DAILY, HOURLY_DAILY):
         select = rollup.fill().split(") ", 1)[1]  # the SELECT of INSERT INTO t (columns) SELECT ...
         assert sorted(store.conn.execute(f"SELECT * FROM {rollup.table}").fetchall(), key=repr) == \
             sorted(store.conn.execute(select).fetchall(), key=repr), rollup.table
@@ -372,6 +372,44 @@ def test_windows_are_split_into_whole_hours_and_edges():
     assert inner == [("a", 2 * h, 5 * h), ("c", h, 2 * h)]
     assert edges == [("a", h + 1800_000, 2 * h), ("a", 5 * h, 5 * h + 900_000), ("b", 7 * h + 5, 7 * h + 900),
                      ("c", -h - 5, h)]
+
+
+def test_whole_hours_are_split_into_whole_days_and_hours_about_the_plans_bounds():
+    """The project rollup by day answers a window's whole UTC days (not the first day of 1970, which also
+    holds the day before: SQLite rounds toward zero), each end from the side with fewer hours (a day less
+    the hours outside the window), short windows by the hour; a day holding a plan's bound (a local
+    midnight) is read by the hour, so that each day is wholly covered or not."""
+    h, d = 3_600_000, 86_400_000
+    inner = [("a", 10 * d - 5 * h, 20 * d + 3 * h), ("b", 30 * d + h, 30 * d + 5 * h), ("c", h, 3 * d),
+             ("paris", 40 * d + 23 * h, 41 * d + 23 * h), ("west", 50 * d + 2 * h, 51 * d + 2 * h)]
+    covered = {"claude_code": [(12 * d - h, 15 * d)], "codex": [(13 * d + 2 * h, 13 * d + 4 * h)]}
+    days, hours, less = rollup_reads.split_at_days(inner, covered)
+    assert days == [("a", 10 * d, 11 * d), ("a", 12 * d, 13 * d), ("a", 14 * d, 20 * d), ("c", d, 3 * d),
+                    ("paris", 41 * d, 42 * d), ("west", 50 * d, 51 * d)]
+    assert sorted(hours) == sorted([("a", 10 * d - 5 * h, 10 * d), ("a", 20 * d, 20 * d + 3 * h),
+                                    ("a", 11 * d, 12 * d), ("a", 13 * d, 14 * d),
+                                    ("b", 30 * d + h, 30 * d + 5 * h), ("c", h, d),
+                                    ("paris", 40 * d + 23 * h, 41 * d), ("west", 51 * d, 51 * d + 2 * h)])
+    assert sorted(less) == [("paris", 41 * d + 23 * h, 42 * d), ("west", 50 * d, 50 * d + 2 * h)]
+    assert rollup_reads.split_at_days(inner, None)[0][:2] == [("a", 10 * d, 20 * d), ("c", d, 3 * d)]
+
+
+def test_a_project_used_only_in_the_hour_a_day_leaves_out_is_not_in_that_day(store, pricer):
+    """A Paris day is its UTC day less its last hour, plus the hour before: a project whose only request is
+    in that last hour (the next Paris day) has no row that day, and one the next."""
+    late = to_ms(datetime.combine(DAY0 - timedelta(days=5), time(23, 30), UTC))  # 00:30 the next day in Paris
+    ingest(store, pricer, events=[
+        UsageEvent(source="codex", key="late", ts_ms=late, model=MODELS[2], provider=None, session="codex:late",
+                   project="late-night", tokens=Tokens(input_tokens=100)),
+        UsageEvent(source="codex", key="noon", ts_ms=late - 11 * 3_600_000, model=MODELS[2], provider=None,
+                   session="codex:noon", project="noon", tokens=Tokens(input_tokens=7))])
+    zone = get_zone("Europe/Paris")
+    day = DAY0 - timedelta(days=5)
+    report = reports.usage_report(store, zone, "day", "project", day, day + timedelta(days=1))
+    assert [(r["date"], r["project"], r["input_tokens"]) for r in report["rows"]] == \
+        [(day.isoformat(), "noon", 7), ((day + timedelta(days=1)).isoformat(), "late-night", 100)]
+    with _events_only(store):
+        assert reports.usage_report(store, zone, "day", "project", day, day + timedelta(days=1)) == report
 
 
 def test_upgrade_fills_the_rollups_from_the_events_already_stored(tmp_path, pricer):

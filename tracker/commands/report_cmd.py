@@ -37,6 +37,9 @@ def report_command(state: AppState, kind, since, until, tz, by, sources, as_json
         raise click.UsageError("choose one of --json and --csv")
     app = state.context()
     zone = app.zone(tz)
+    if as_json and kind == "sessions":  # a year of sessions: each row formatted once, not a dict a row
+        click.echo(reports.sessions_json(app.store, zone, since, until, list(sources) or None))
+        return
     doc = reports.report_doc(app.store, zone, kind, by, since, until, list(sources) or None)
     if kind in reports.PERIOD_OF_REPORT:
         period_field = reports.PERIOD_FIELD[reports.PERIOD_OF_REPORT[kind]]

@@ -9,9 +9,12 @@ timezone; stored times are UTC.
 
 from __future__ import annotations
 
+import json
 import time
-from datetime import date, datetime, tzinfo
+from datetime import date, datetime, timedelta, tzinfo
 from decimal import Decimal
+from json.encoder import encode_basestring
+from operator import itemgetter
 
 from tracker.core.collector import collector_paused
 from tracker.core.money import format_usd
@@ -23,6 +26,7 @@ from tracker.core.timeutil import UTC, Window, local_date, now_ms, windows, zone
 from tracker.services import cost_basis
 from tracker.sources import usage_source_kinds
 from tracker.storage import Store
+from tracker.storage.rollup_reads import SESSION_FIELDS
 
 PERIOD_OF_REPORT = {"daily": "day", "weekly": "week", "monthly": "month"}
 GROUPS = ("model", "source", "project", "tag", "session", "account", "api_key", "user")
@@ -108,30 +112,189 @@ def billed_comparison(store: Store, billed: list[dict], span: Range, sources: li
 
 def sessions_report(store: Store, zone: tzinfo, since: date | None = None, until: date | None = None,
                     sources: list[str] | None = None) -> dict:
-    check_sources(sources)
-    span = default_range(store, zone, since, until)
-    win = windows(span.since, span.until, "day", zone)
-    with collector_paused():  # a year of sessions is a million new dicts and lists, none of them in a cycle
-        sessions = store.sessions(win[0].start_ms, win[-1].end_ms, sources)
+    with collector_paused():  # a year of sessions is a million new objects, none of them in a cycle
+        head, sessions = _sessions(store, zone, since, until, sources)
         iso = LocalIso(zone)
-        rows = [session_row(s, iso) for s in sessions]
-    return {"timezone": zone_name(zone), "since": span.since.isoformat(), "until": span.until.isoformat(),
-            "rows": rows, "totals": _public(_totals(sessions))}
+        rows = [_row_dict(_session_values(s, iso)) for s in sessions]
+    return head | {"rows": rows, "totals": _session_totals(sessions)}
 
 
 def session_row(s: dict, zone: tzinfo | LocalIso) -> dict:
     """A session's row of the sessions report (Store.sessions' row -> the public shape)."""
     iso = zone if isinstance(zone, LocalIso) else LocalIso(zone)
-    row = {
-        "session": s["session"],
-        "source": s["source"],
-        "project": s["project"],
-        "first_seen": iso(s["first_ms"]),
-        "last_seen": iso(s["last_ms"]),
-        "models": s["models"],
-    }
-    row.update(_public(s))
+    return _row_dict(_session_values(tuple(s[f] for f in SESSION_FIELDS), iso))
+
+
+def _row_dict(values: tuple) -> dict:
+    row = dict(zip(SESSION_ROW_KEYS, values))
+    row["models"] = list(row["models"])
     return row
+
+
+def sessions_json(store: Store, zone: tzinfo, since: date | None = None, until: date | None = None,
+                  sources: list[str] | None = None) -> str:
+    """`tracker report sessions --json`: sessions_report's document as json.dumps(indent=2, ensure_ascii=False)
+    writes it, byte for byte, each session's row formatted once (a year of sessions is tens or hundreds of
+    thousands of them: no dict a row, no encoder walking them). Most of each row is formatted by SQLite as
+    it sums the session (storage.session_pages.formatted: its times in the zone's offsets, its figures and
+    its cost in integer arithmetic); the rest, and every row where that cannot be exact, here."""
+    head, start_ms, end_ms = _sessions_range(store, zone, since, until, sources)
+    with collector_paused():  # hundreds of thousands of new objects, none of them in a cycle
+        spans = offset_spans(zone, start_ms // 1000, (end_ms + 999) // 1000) if start_ms >= 0 else None
+        found = store.formatted_sessions(start_ms, end_ms, sources, spans, _FIGURES_FORMAT) if spans else None
+        text = _SessionRowsText(LocalIso(zone))
+        if found is None:
+            sessions = store.session_tuples(start_ms, end_ms, sources)
+            rows, totals = text.rows(sessions), _session_totals(sessions)
+        else:
+            rows = text.formatted(found.texts, found.others)
+            count = len(found.texts) + len(found.others)
+            # a total's cost is null only when every session's is (each of them without a priced row)
+            totals = _public(found.sums | {"priced_rows": 0 if count and not found.sums["priced_rows"] else 1})
+        body = ",\n".join(rows)
+    doc = json.dumps(head | {"rows": [], "totals": totals}, indent=2, ensure_ascii=False)
+    if not rows:
+        return doc
+    # the rows in the place of the empty list (a JSON string holds no raw newline: the key is found once)
+    at = doc.index(_NO_ROWS)
+    return "".join((doc[:at], '\n  "rows": [\n', body, "\n  ],\n", doc[at + len(_NO_ROWS):]))
+
+
+_NO_ROWS = '\n  "rows": [],\n'
+
+
+def _sessions(store: Store, zone: tzinfo, since: date | None, until: date | None,
+              sources: list[str] | None) -> tuple[dict, list[tuple]]:
+    """The sessions report's head (zone and range) and its sessions (Store.session_tuples)."""
+    head, start_ms, end_ms = _sessions_range(store, zone, since, until, sources)
+    return head, store.session_tuples(start_ms, end_ms, sources)
+
+
+def _sessions_range(store: Store, zone: tzinfo, since: date | None, until: date | None,
+                    sources: list[str] | None) -> tuple[dict, int, int]:
+    """The sessions report's head (zone and range) and the range's first and last millisecond (+1)."""
+    check_sources(sources)
+    span = default_range(store, zone, since, until)
+    win = windows(span.since, span.until, "day", zone)
+    head = {"timezone": zone_name(zone), "since": span.since.isoformat(), "until": span.until.isoformat()}
+    return head, win[0].start_ms, win[-1].end_ms
+
+
+# a sessions report row's keys, in order
+SESSION_ROW_KEYS = ("session", "source", "project", "first_seen", "last_seen", "models", "input_tokens",
+                    "cache_read_tokens", "cache_write_tokens", "cache_write_1h_tokens", "output_tokens",
+                    "reasoning_tokens", "requests", "cost_usd", "unpriced_requests", "partly_priced_requests")
+
+
+def _session_values(s: tuple, iso: LocalIso) -> tuple:
+    """A session's tuple (Store.session_tuples) -> its row's values in SESSION_ROW_KEYS' order (the models a
+    tuple), by report_figures.public's rules: the cache writes of both TTLs added, and no cost (not $0) when
+    every request is unpriced (all_unpriced: a session always knows its rows with a cost)."""
+    first, source, session, last, project, models, inp, read, write_5m, write_1h, out, reasoning, requests, \
+        cost, unpriced, partly, priced = s
+    return (session, source, project, iso(first), iso(last), models, inp, read, write_5m + write_1h, write_1h, out,
+            reasoning, requests, None if unpriced and not priced else format_usd(cost), unpriced, partly)
+
+
+def _session_totals(sessions: list[tuple]) -> dict:
+    """The sessions' figures summed (report_figures.totals of their rows), public."""
+    total = {f: sum(map(itemgetter(i), sessions)) for i, f in enumerate(SESSION_FIELDS) if i >= _FIRST_FIGURE}
+    unpriced, priced = SESSION_FIELDS.index("unpriced_requests"), SESSION_FIELDS.index("priced_rows")
+    # a total's cost is null only when every session's is (each of them without a priced row)
+    total["priced_rows"] = 0 if sessions and all(s[unpriced] and not s[priced] for s in sessions) else 1
+    return _public(total)
+
+
+_FIRST_FIGURE = SESSION_FIELDS.index("input_tokens")
+
+
+# a row's keys up to its models, and the printf format of the rest (storage.session_pages.formatted)
+_ROW_HEAD = ("    {{\n" + "".join(f'      "{key}": {{}},\n' for key in SESSION_ROW_KEYS[:6])).format
+_FIGURES_FORMAT = ",\n".join(f'      "{key}": {"%s" if key == "cost_usd" else "%d"}'
+                             for key in SESSION_ROW_KEYS[6:]) + "\n    }"
+# ... and here: a figure as its repr, as json.dumps writes an int (or a float: a sum SQLite could not keep in 64 bits)
+_FIGURES_TEXT = _FIGURES_FORMAT.replace("%d", "%s")
+
+
+class _SessionRowsText:
+    """Sessions' rows as json.dumps(indent=2, ensure_ascii=False) writes them inside the report (a row at the
+    depth of 4 spaces): the same encoder for text (json.encoder.encode_basestring), an int's repr, and the
+    few values that repeat (sources, projects, lists of models) encoded by json.dumps once each."""
+
+    def __init__(self, iso: LocalIso):
+        self.iso = iso
+        self.known: dict = {}  # a value -> its JSON text inside a row
+        self.models: dict[str, str] = {}  # a JSON array of models as SQLite writes it -> the row's text
+
+    def _encoded(self, value) -> str:
+        # a value inside a row (depth 3): a list's items and closing bracket indented as json.dumps nests them
+        text = self.known[value] = json.dumps(list(value) if type(value) is tuple else value, indent=2,
+                                              ensure_ascii=False).replace("\n", "\n      ")
+        return text
+
+    def _models(self, array: str) -> str:
+        text = self.models[array] = self._encoded(tuple(sorted(set(json.loads(array)))))
+        return text
+
+    def rows(self, sessions: list[tuple]) -> list[str]:
+        """Each session's row (Store.session_tuples' rows), in their order."""
+        head, iso, known, encoded, quoted = _ROW_HEAD, self.iso, self.known, self._encoded, encode_basestring
+        out = []
+        for s in sessions:
+            (session, source, project, first, last, models, inp, read, write, write_1h, output, reasoning, requests,
+             cost, unpriced, partly) = _session_values(s, iso)
+            out.append(head(quoted(session), known.get(source) or encoded(source), known.get(project) or encoded(project),
+                            f'"{first}"', f'"{last}"', known.get(models) or encoded(models))
+                       + _FIGURES_TEXT % (inp, read, write, write_1h, output, reasoning, requests,
+                                          "null" if cost is None else f'"{cost}"', unpriced, partly))
+        return out
+
+    def formatted(self, texts: list[tuple], others: list[tuple]) -> list[str]:
+        """The rows of session_pages.FormattedSessions (`texts`, and `others` as Store.session_tuples' rows),
+        in the order of their first request, source and session."""
+        head, known, encoded, models_of, quoted = _ROW_HEAD, self.known, self._encoded, self.models, encode_basestring
+        keyed = [(first, source, session, head(quoted(session), known.get(source) or encoded(source),
+                                               known.get(project) or encoded(project), f'"{first_seen}"',
+                                               f'"{last_seen}"', models_of.get(models) or self._models(models)) + figures)
+                 for first, source, session, project, models, first_seen, last_seen, figures in texts]
+        keyed += [(s[0], s[1], s[2], row) for s, row in zip(others, self.rows(others))]
+        keyed.sort()  # by first request, source and session: no two rows have the same session
+        return [row for *_, row in keyed]
+
+
+def offset_spans(zone: tzinfo, start_s: int, end_s: int) -> list[tuple[int, int, str]] | None:
+    """The zone's UTC offsets over the seconds [start_s, end_s) (0 <= start_s): (the first UTC second, the
+    offset in seconds, its ISO text as datetime.isoformat ends: "+01:00") of each stretch of one offset, in
+    order. Sampled every hour, a change found to its second by bisection (no zone changes its offset and
+    back within an hour: LocalIso assumes the same of a quarter hour). None where datetime cannot tell a
+    time there (past the year 9998), an offset is not whole seconds, or the offsets change 500 times."""
+    if end_s > _LAST_SECOND:
+        return None
+
+    def offset(second: int):
+        return datetime.fromtimestamp(second, zone).utcoffset()
+
+    spans = []
+    at, current = start_s, offset(start_s)
+    while True:
+        if current is None or current % _SECOND or len(spans) > 500:
+            return None
+        spans.append((at, current // _SECOND, datetime.fromtimestamp(at, zone).isoformat()[19:]))
+        probe = at
+        while True:  # the next hour whose offset differs, then the second it starts
+            probe, before = min(probe + 3600, end_s - 1), probe
+            if probe <= before:
+                return spans
+            if offset(probe) != current:
+                break
+        while probe - before > 1:
+            middle = (before + probe) // 2
+            before, probe = (middle, probe) if offset(middle) == current else (before, middle)
+        at, current = probe, offset(probe)
+
+
+_SECOND = timedelta(seconds=1)
+_LAST_SECOND = 253_370_764_800  # 9998-12-31T00:00:00Z
 
 
 SESSION_PAGE_ROWS = 200

@@ -690,3 +690,21 @@ def m140_session_totals_rollup(db: Database) -> None:
     SESSION_TOTALS_V1.build(db)
     for sql in SESSION_TOTALS_INDEXES_V1:
         db.execute(sql)
+
+
+@migrations()
+def m160_project_daily_rollup(db: Database) -> None:
+    # The project rollup by UTC day (storage.rollups), kept by triggers like the others: a year's projects,
+    # or a month by tag, sum the days of the window and read only its first and last part-days by the hour.
+    from tracker.storage.rollups import PROJECTS_DAILY_V1
+
+    PROJECTS_DAILY_V1.build(db)
+
+
+@migrations()
+def m160_model_daily_rollup(db: Database) -> None:
+    # The hourly rollup (source and model) by UTC day, the same way: a year's daily report reads each local
+    # day as its UTC day and an hour or two.
+    from tracker.storage.rollups import HOURLY_DAILY_V1
+
+    HOURLY_DAILY_V1.build(db)

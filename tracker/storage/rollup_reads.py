@@ -23,12 +23,17 @@ from dataclasses import dataclass
 
 from tracker.core.timeutil import Window
 from tracker.storage.migrations import HOUR_MS, TOKEN_COLUMNS
-from tracker.storage.rollups import DAY_KEY, DAY_MS, MEASURES_V1, NULL_TEXT_KEY, PROJECTS, SESSIONS
+from tracker.storage.rollups import DAY_KEY, DAY_MS, HOURLY_DAILY, MEASURES_V1, NULL_TEXT_KEY, PROJECTS, PROJECTS_DAILY, SESSIONS
 from tracker.storage.rollups import HOURLY as HOURLY_ROLLUP
 from tracker.storage.value import UNTAGGED
 
 MEASURES = tuple(name for name, _ in MEASURES_V1)  # n, requests, cost_pico, unpriced, tokens..., partly, priced
 _EVENT_MEASURE = dict(MEASURES_V1)
+# Store.session_tuples' row: Store.sessions' row as a tuple, its order first (first request, source, session),
+# its models a sorted tuple. A year of sessions is tens or hundreds of thousands of rows: a tuple each, built
+# once, is what a report of all of them formats (services.reports.sessions_json).
+SESSION_FIELDS = ("first_ms", "source", "session", "last_ms", "project", "models", *TOKEN_COLUMNS, "requests",
+                "cost_pico", "unpriced_requests", "partly_priced_requests", "priced_rows")
 # group keys that events never have (a provider's API key and user): the same NULL from any rollup
 _NO_EVENT_VALUE = {"api_key": "NULL", "user": "NULL"}
 
@@ -56,9 +61,12 @@ PROJECT_HOURLY = Grain(
     {"source": "h.source", "account": "h.account", "project": _DECODED_PROJECT, "tag_id": _PROJECT_TAG,
      "tag": _tag_name(_PROJECT_TAG), **_NO_EVENT_VALUE},
 )
+PROJECT_DAILY = Grain(PROJECTS_DAILY.table, PROJECT_HOURLY.groups)  # the same keys, by UTC day
 SESSION_TOTALS = Grain(
     SESSIONS.table, {"source": "h.source", "session": "h.session", "project": _DECODED_PROJECT, **_NO_EVENT_VALUE})
 HOURLY_GRAINS = (HOURLY, PROJECT_HOURLY)  # in order of preference (fewest rows first)
+# each hourly rollup's by UTC day (the same keys): a window's whole days
+DAILY_OF = {HOURLY.table: Grain(HOURLY_DAILY.table, HOURLY.groups), PROJECT_HOURLY.table: PROJECT_DAILY}
 
 
 def _sums(alias: str, events: bool = False) -> str:
@@ -159,6 +167,63 @@ def split_at_hours(windows: Sequence[Window]) -> tuple[list[tuple], list[tuple]]
     return inner, edges
 
 
+def split_at_days(inner: Sequence[tuple], covered: dict[str, Sequence[tuple[int, int]]] | None
+                  ) -> tuple[list[tuple], list[tuple], list[tuple]]:
+    """(days, hours, less): split_at_hours' stretches of whole hours as whole UTC days (from the second day of
+    1970 on: the rollups' day of a time rounds toward zero, as its hour does), plus `hours`, less the hours of
+    `less` (every measure is a sum: a day less its hours outside the stretch is exactly its hours inside).
+    Each end is read from the side with fewer hours, and a stretch from its hours alone where that reads
+    fewer rows: a local day in a zone an hour east of UTC is its UTC day, plus the hour before, less its
+    last hour (3 reads, not 24). A day holding a bound of a `covered` span (a plan's month starts at a local
+    midnight) is only ever read by the hour: a day is then wholly in a span or out of it."""
+    cut = {bound - bound % DAY_MS for spans in (covered or {}).values() for span in spans for bound in span
+           if bound % DAY_MS}
+    days, hours, less = [], [], []
+    for label, start, end in inner:
+        if start < DAY_MS:  # the hours of the first day of 1970 (and before: the edges hold them)
+            hours.append((label, start, min(end, DAY_MS)))
+            start = DAY_MS
+            if start >= end:
+                continue
+        split = _days_of(label, start, end, cut)
+        if split is None:
+            hours.append((label, start, end))
+        else:
+            days += split[0]
+            hours += split[1]
+            less += split[2]
+    return days, hours, less
+
+
+_DAY_IN_HOURS = 2  # a day's rows of the project rollup against an hour's: ~15 to ~6 (a year: ~5.3k to ~54k)
+
+
+def _days_of(label: str, start: int, end: int, cut: set[int]) -> tuple[list, list, list] | None:
+    """split_at_days of one stretch (1970's second day on), or None where its hours alone read fewer rows."""
+    first, last = start - start % DAY_MS, end - end % DAY_MS  # the days that hold the ends
+    if start > first and (start - first > DAY_MS // 2 or first in cut):
+        first += DAY_MS  # the hours from the start to the next midnight, not the day less those before
+    if end > last and end - last >= DAY_MS // 2 and last not in cut:
+        last += DAY_MS  # the end's day less the hours after it, not the hours from its midnight
+    if first >= last:
+        return None
+    days, hours, less = [], [], []
+    (hours if start < first else less).append((label, min(start, first), max(start, first)))
+    (hours if last < end else less).append((label, min(last, end), max(last, end)))
+    for day in sorted(cut):
+        if first <= day < last:
+            if first < day:
+                days.append((label, first, day))
+            hours.append((label, day, day + DAY_MS))
+            first = day + DAY_MS
+    if first < last:
+        days.append((label, first, last))
+    hours = [h for h in hours if h[1] < h[2]]
+    less = [h for h in less if h[1] < h[2]]
+    read = (sum(h[2] - h[1] for h in hours + less) + _DAY_IN_HOURS * sum(d[2] - d[1] for d in days) // 24) // HOUR_MS
+    return (days, hours, less) if read < (end - start) // HOUR_MS else None
+
+
 def _load(conn: sqlite3.Connection, table: str, rows: Sequence[tuple], indexed: bool = False) -> None:
     """A temporary (label, start_ms, end_ms) table of windows; the caller holds a transaction.
 
@@ -186,7 +251,7 @@ def _covered_sums(alias: str, time: str, covered: dict[str, Sequence[tuple[int, 
     for i, (source, spans) in enumerate(sorted(covered.items())):
         params[f"cs{i}"] = source
         within = []
-        for j, (lo, hi) in enumerate(spans):
+        for j, (lo, hi) in enumerate(_joined(spans)):
             params[f"c{i}lo{j}"], params[f"c{i}hi{j}"] = lo, hi
             within.append(f"({time} >= :c{i}lo{j} AND {time} < :c{i}hi{j})")
         cases.append(f"({alias}.source = :cs{i} AND ({' OR '.join(within) or '0'}))")
@@ -195,22 +260,41 @@ def _covered_sums(alias: str, time: str, covered: dict[str, Sequence[tuple[int, 
     return "".join(f", SUM(CASE WHEN {condition} THEN {value(m)} ELSE 0 END)" for m in COVERED_MEASURES)
 
 
+def _joined(spans: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Spans [lo, hi) in order with those that touch or overlap made one (a plan's months, one after the
+    other, are one span): the same times, fewer comparisons a row."""
+    out: list[tuple[int, int]] = []
+    for lo, hi in sorted(spans):
+        if out and lo <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], hi))
+        else:
+            out.append((lo, hi))
+    return out
+
+
 def _hourly_records(conn, grain: Grain, group_by: Sequence[str], sources, event_groups: dict[str, str],
                     inner: Sequence[tuple], edges: Sequence[tuple],
-                    covered: dict[str, Sequence[tuple[int, int]]] | None = None) -> list[tuple]:
-    """(label, groups..., measures...) of the windows: whole hours from `grain`, edges from events,
-    added up by SQLite where there are both. With `covered` (whole hours: an hour is in or out), the
-    covered measures follow (_covered_sums), in the same pass."""
+                    covered: dict[str, Sequence[tuple[int, int]]] | None = None,
+                    daily: Grain | None = None) -> list[tuple]:
+    """(label, groups..., measures...) of the windows: whole hours from `grain` (whole UTC days from `daily`,
+    the same rollup by day, where there is one: split_at_days), edges from events, added up by SQLite where
+    there are both. With `covered` (whole hours: an hour is in or out), the covered measures follow
+    (_covered_sums), in the same pass."""
     by = "".join(f", {i + 2}" for i in range(len(group_by)))
     parts, params = [], {}
-    if inner:
-        _load(conn, "_hours", inner)
+    days, inner, less = split_at_days(inner, covered) if daily is not None else ([], inner, [])
+    for table, stretches, rollup, time, sign in (("_days", days, daily, "h.day_ms", ""),
+                                                 ("_hours", inner, grain, "h.hour_ms", ""),
+                                                 ("_hours_less", less, grain, "h.hour_ms", "-")):
+        if not stretches:
+            continue
+        _load(conn, table, stretches)
         where, filtered = _source_filter("h", sources)
         params.update(filtered)
-        groups = "".join(f", {grain.groups[k]}" for k in group_by)
-        parts.append(f"SELECT w.label{groups}, {_sums('h')}{_covered_sums('h', 'h.hour_ms', covered, params)} "
-                     f"FROM _hours w JOIN {grain.table} h "
-                     f"ON h.hour_ms >= w.start_ms AND h.hour_ms < w.end_ms{where} GROUP BY 1{by}")
+        groups = "".join(f", {rollup.groups[k]}" for k in group_by)
+        sums = f"{_sums('h')}{_covered_sums('h', time, covered, params)}".replace(", SUM(", f", {sign}SUM(")
+        parts.append(f"SELECT w.label{groups}, {sign}{sums} FROM {table} w JOIN {rollup.table} h "
+                     f"ON {time} >= w.start_ms AND {time} < w.end_ms{where} GROUP BY 1{by}")
     if edges:
         _load(conn, "_edges", edges)
         where, filtered = _source_filter("e", sources)
@@ -219,13 +303,14 @@ def _hourly_records(conn, grain: Grain, group_by: Sequence[str], sources, event_
         parts.append(f"SELECT w.label{groups}, {_sums('e', events=True)}"
                      f"{_covered_sums('e', 'e.ts_ms', covered, params, events=True)} FROM _edges w JOIN events e "
                      f"ON e.ts_ms >= w.start_ms AND e.ts_ms < w.end_ms{where} GROUP BY 1{by}")
-    if len(parts) == 2:
+    if len(parts) > 1:
         columns = ["label", *(f"g{i}" for i in range(len(group_by))), *MEASURES,
                    *(f"covered_{m}" for m in (COVERED_MEASURES if covered is not None else ()))]
         parts = [f"WITH parts({', '.join(columns)}) AS ({' UNION ALL '.join(parts)}) "
                  f"SELECT {', '.join(columns[:1 + len(group_by)])}, "
                  f"{', '.join(f'SUM({m})' for m in columns[1 + len(group_by):])} "
-                 f"FROM parts GROUP BY 1{by}"]
+                 # (a group whose every event is in the hours taken away: none in the windows)
+                 f"FROM parts GROUP BY 1{by}{' HAVING SUM(n) > 0' if less else ''}"]
     return conn.execute(parts[0], params).fetchall() if parts else []
 
 
@@ -320,8 +405,9 @@ def aggregate(conn: sqlite3.Connection, windows: Sequence[Window], group_by: Seq
     starts = _window_starts(windows)
     for grain in HOURLY_GRAINS:
         if grain.table in live and grain.answers(group_by):
+            daily = DAILY_OF[grain.table] if DAILY_OF[grain.table].table in live else None
             records = _hourly_records(conn, grain, group_by, sources, event_groups, *split_at_hours(windows),
-                                      covered=covered)
+                                      covered=covered, daily=daily)
             return rows_of(records, group_by, tokens, starts)
     if covered is not None:
         return None
@@ -342,7 +428,8 @@ def aggregate(conn: sqlite3.Connection, windows: Sequence[Window], group_by: Seq
     # usage without a session: what the project rollup holds beyond the sessions' parts
     no_session = [k for k in group_by if k != "session"]
     rest = Sums(len(no_session))
-    rest.add(_hourly_records(conn, PROJECT_HOURLY, no_session, sources, event_groups, *split_at_hours(windows)))
+    rest.add(_hourly_records(conn, PROJECT_HOURLY, no_session, sources, event_groups, *split_at_hours(windows),
+                             daily=PROJECT_DAILY if PROJECT_DAILY.table in live else None))
     at = 1 + group_by.index("session")  # its place in a part's key (after the label)
     rest.add(((*key[:at], *key[at + 1:], *values) for key, values in list(sums.rows.items())), sign=-1)
     for key, values in rest.rows.items():

@@ -12,6 +12,9 @@ tens of thousands of rows. A page of them reads:
 Every row, sum and order equals Store.sessions sorted by the same key (a test keeps them equal);
 ties are ordered by source and session. Columns a session row does not hold (project, models) are
 not sorted here: None from `page`.
+
+A report of every session of a range (`tracker report sessions --json`) reads them with `formatted`:
+each session summed and most of its row printed by SQLite in one pass over the sessions rollup.
 """
 
 from __future__ import annotations
@@ -26,8 +29,8 @@ import orjson
 from tracker.core.timeutil import Window
 from tracker.storage import rollup_reads
 from tracker.storage.migrations import TOKEN_COLUMNS
-from tracker.storage.rollup_reads import _EVENT_MEASURE, MEASURES, _source_filter
-from tracker.storage.rollups import DAY_KEY, HOURLY, MEASURES_V1, NULL_TEXT_KEY, SESSION_TOTALS, SESSIONS
+from tracker.storage.rollup_reads import _EVENT_MEASURE, MEASURES, SESSION_FIELDS, _source_filter
+from tracker.storage.rollups import DAY_KEY, DAY_MS, HOURLY, MEASURES_V1, NULL_TEXT_KEY, SESSION_TOTALS, SESSIONS
 
 # public column -> its value over a session_totals row (alias t) and over a session row (dict). A session
 # with no priced row has every row unpriced (each counts one unpriced request at least): its cost is
@@ -206,34 +209,72 @@ def _sums(conn: sqlite3.Connection, start_ms: int, end_ms: int, sources: Sequenc
     return sums
 
 
+# the session totals' columns of a tuple (those before the project, then the figures)
+_TOTALS_COLUMNS = ("first_ms", "source", "session", "last_ms", *TOKEN_COLUMNS, "requests", "cost_pico", "unpriced",
+                   "partly", "priced")
+
+
+def as_tuple(row: dict) -> tuple:
+    """A Store.sessions row -> its Store.session_tuples row."""
+    return tuple(tuple(row[f]) if f == "models" else row[f] for f in SESSION_FIELDS)
+
+
+def as_dict(row: tuple) -> dict:
+    """A Store.session_tuples row -> its Store.sessions row."""
+    out = dict(zip(SESSION_FIELDS, row))
+    out["models"] = list(out["models"])
+    return out
+
+
 def every(conn: sqlite3.Connection, start_ms: int, end_ms: int, sources: Sequence[str] | None) -> list[dict]:
-    """Every session of [start_ms, end_ms) as Store.sessions lists them (by first request, source, session):
-    one row per session from the session totals, their projects and models in one pass over the sessions
-    rollup's days, the sessions that cross the range's edge from their events. The caller holds a snapshot
-    and has checked that the rollups are live."""
+    """Every session of [start_ms, end_ms) as Store.sessions lists them (by first request, source, session)."""
+    return [as_dict(row) for row in every_tuple(conn, start_ms, end_ms, sources)]
+
+
+def every_tuple(conn: sqlite3.Connection, start_ms: int, end_ms: int, sources: Sequence[str] | None) -> list[tuple]:
+    """`every`'s rows as tuples (SESSION_FIELDS): one row per session from the session totals, their projects
+    and models in one pass over the sessions rollup's days, the sessions that cross the range's edge from
+    their events. The caller holds a snapshot and has checked that the rollups are live."""
     if end_ms <= start_ms:
         return []
     where, params = _source_filter("t", sources)
     params |= {"lo": start_ms, "hi": end_ms}
-    crossing = _crossing(conn, params, where)
-    columns = ", ".join(f"t.{m}" for m in MEASURES)
-    totals = conn.execute(f"SELECT t.source, t.session, t.first_ms, t.last_ms, {columns} FROM {SESSION_TOTALS.table} t "
+    rows = [as_tuple(r) for r in _crossing(conn, params, where)]
+    totals = conn.execute(f"SELECT {', '.join('t.' + c for c in _TOTALS_COLUMNS)} FROM {SESSION_TOTALS.table} t "
                           f"WHERE {_INSIDE}{where}", params).fetchall()
-    h_where, _ = _source_filter("h", sources)
-    details = {}
-    sql = (f"SELECT h.source, h.session, MIN(NULLIF(h.project, {NULL_TEXT_KEY})), "
-           f"COUNT(DISTINCT NULLIF(h.project, {NULL_TEXT_KEY})), json_group_array(DISTINCT h.model) "
-           f"FROM {SESSIONS.table} h WHERE h.day_ms >= :lo_day AND h.day_ms <= :hi{h_where} GROUP BY 1, 2")
-    for source, session, project, projects, models in conn.execute(sql, params | {"lo_day": _day_before(start_ms)}):
-        details[(source, session)] = (project, projects, models)
-    rows = crossing
+    details = _projects_and_models(conn, start_ms, end_ms, sources)
     for r in totals:
-        project, projects, models = details[(r[0], r[1])]
-        if projects > 1:
-            project = conn.execute(_FIRST_PROJECT_SQL, (r[1], r[0], start_ms, end_ms)).fetchone()[0]
-        rows.append(_row(r[0], r[1], r[2], r[3], project, orjson.loads(models), r[4:]))
-    rows.sort(key=lambda row: (row["first_ms"], row["source"], row["session"]))
+        low, high, models = details[(r[1], r[2])]
+        # of two projects or more, the first request's in the range (MIN and MAX skip NULL: both or neither)
+        project = low if low == high else conn.execute(_FIRST_PROJECT_SQL, (r[2], r[1], start_ms, end_ms)).fetchone()[0]
+        rows.append((*r[:4], project, models, *r[4:]))
+    rows.sort()  # by first request, source and session: no two rows have the same session
     return rows
+
+
+def _projects_and_models(conn: sqlite3.Connection, start_ms: int, end_ms: int,
+                         sources: Sequence[str] | None) -> dict[tuple[str, str], tuple]:
+    """(source, session) -> (smallest project, largest project, sorted models) of every session with usage
+    in the sessions rollup's days about [start_ms, end_ms]. Grouped by day, source and session, the order of
+    the rollup's key (no sort); a session over several UTC days is merged here. A session's list of models
+    is one of a few: each distinct text of them is decoded and sorted once."""
+    h_where, params = _source_filter("h", sources)
+    sql = (f"SELECT h.source, h.session, MIN(NULLIF(h.project, {NULL_TEXT_KEY})), MAX(NULLIF(h.project, {NULL_TEXT_KEY})), "
+           f"json_group_array(DISTINCT h.model) FROM {SESSIONS.table} h WHERE h.day_ms >= :lo_day AND h.day_ms <= :hi"
+           f"{h_where} GROUP BY h.day_ms, h.source, h.session")
+    decoded: dict[str, tuple] = {}
+    details: dict[tuple[str, str], tuple] = {}
+    for source, session, low, high, text in conn.execute(sql, params | {"lo_day": _day_before(start_ms), "hi": end_ms}):
+        models = decoded.get(text)
+        if models is None:
+            models = decoded[text] = tuple(sorted(orjson.loads(text)))
+        seen = details.setdefault((source, session), (low, high, models))
+        if seen[2] is not models or seen[0] is not low:  # a later day of the same session
+            details[(source, session)] = (
+                min((p for p in (seen[0], low) if p is not None), default=None),
+                max((p for p in (seen[1], high) if p is not None), default=None),
+                tuple(sorted(set(seen[2]) | set(models))))
+    return details
 
 
 def _day_before(ms: int) -> int:
@@ -243,3 +284,126 @@ def _day_before(ms: int) -> int:
 
 
 _DAY_MS = 86_400_000
+
+
+# -- every session of a range, formatted by SQLite (services.reports.sessions_json) ---------------------
+@dataclass
+class FormattedSessions:
+    """Every session of a range for a report that prints them all: `texts` holds, for each session wholly
+    inside the range whose usage is within one UTC day (nearly all of them), (first request, source,
+    session, project, its models as a JSON array text, its first and last request as local time, its
+    figures as the report's text) -- one row of the sessions rollup's day, summed and formatted by SQLite;
+    `others` every other session as a SESSION_FIELDS tuple (those crossing the range's edge, from their
+    events; those over several UTC days); `sums` the figures of all of them summed (SessionPage.sums)."""
+
+    texts: list[tuple]
+    others: list[tuple]
+    sums: dict
+
+
+def usd_text_sql(pico: str) -> str:
+    """core.money.format_usd(pico) (6 decimals, half-even) in integer SQL, for a pico value that is an
+    integer other than -2**63 (abs() of that one raises): the rounding of |pico| with the sign put back
+    ("-0.000000" for a small negative, as format_usd writes it)."""
+    size = f"abs({pico})"
+    micro = (f"({size} / 1000000 + ({size} % 1000000 > 500000 OR ({size} % 1000000 = 500000 "
+             f"AND {size} / 1000000 % 2 = 1)))")
+    return f"printf('%s%d.%06d', CASE WHEN {pico} < 0 THEN '-' ELSE '' END, {micro} / 1000000, {micro} % 1000000)"
+
+
+def local_time_sql(ms: str, spans: Sequence[tuple[int, int, str]]) -> str:
+    """The local ISO time ("2026-11-06T12:34:56+01:00", services.reports.local_iso) of a time in ms from
+    1970 on, given the zone's offsets over the times it may take: spans of (first UTC second, offset in
+    seconds, the offset as ISO text), in order, the first one starting at or before any of those times."""
+    second = f"(({ms}) / 1000)"
+
+    def by_span(values: list[str]) -> str:
+        if len(spans) == 1:
+            return values[0]
+        whens = " ".join(f"WHEN {second} < {spans[i + 1][0]} THEN {v}" for i, v in enumerate(values[:-1]))
+        return f"CASE {whens} ELSE {values[-1]} END"
+
+    offsets = by_span([str(int(offset)) for _, offset, _ in spans])
+    suffixes = by_span(["'" + suffix.replace("'", "''") + "'" for _, _, suffix in spans])
+    return f"replace(datetime({second} + {offsets}, 'unixepoch'), ' ', 'T') || {suffixes}"
+
+
+def formatted(conn: sqlite3.Connection, start_ms: int, end_ms: int, sources: Sequence[str] | None,
+              spans: Sequence[tuple[int, int, str]], figures_format: str,
+              live_rollups: set[str]) -> FormattedSessions | None:
+    """Every session of [start_ms, end_ms) (0 <= start_ms), as FormattedSessions. `figures_format`: a printf
+    format of a session's input, cache read, cache write (both TTLs), 1-hour cache write, output and
+    reasoning tokens, requests (%d each), its cost (%s: null, or the dollars in quotes), unpriced and partly
+    priced requests (%d). The caller holds a snapshot and has checked that the rollups are live. None when
+    a figure is not an integer that SQLite can print as one (an overflowed sum: see the sessions' rows).
+
+    One pass over the sessions rollup's rows of the range's days, in the order of its key (no sort), sums
+    each session's day; a session that crosses the range's edge or a UTC midnight is left to `others`."""
+    where, params = _source_filter("t", sources)
+    params |= {"lo": start_ms, "hi": end_ms}
+    crossing = [as_tuple(r) for r in _crossing(conn, params, where)] if end_ms > start_ms else []
+    over_days = _over_days(conn, params, where) if end_ms > start_ms else []
+    skip = {(r[1], r[2]) for r in crossing} | {(r[1], r[2]) for r in over_days}
+    h_where, _ = _source_filter("h", sources)
+    total = "SUM(h.{})".format
+    unpriced, priced, cost = total("unpriced"), total("priced"), total("cost_pico")
+    figures = (*(total(c) for c in ("input_tokens", "cache_read_tokens")),
+               "SUM(h.cache_write_5m_tokens + h.cache_write_1h_tokens)", total("cache_write_1h_tokens"),
+               *(total(c) for c in ("output_tokens", "reasoning_tokens", "requests")),
+               f"""CASE WHEN {unpriced} != 0 AND {priced} = 0 THEN 'null' ELSE '"' || {usd_text_sql(cost)} || '"' END""",
+               unpriced, total("partly"))
+    sql = (f"SELECT MIN(h.first_ms), h.source, h.session, MIN(NULLIF(h.project, {NULL_TEXT_KEY})), "
+           f"MAX(NULLIF(h.project, {NULL_TEXT_KEY})), json_group_array(DISTINCT h.model), "
+           f"{local_time_sql('MIN(h.first_ms)', spans)}, {local_time_sql('MAX(h.last_ms)', spans)}, "
+           f"printf(:figures, {', '.join(figures)}) FROM {SESSIONS.table} h "
+           f"WHERE h.day_ms >= :lo_day AND h.day_ms <= :hi_day{h_where} GROUP BY h.day_ms, h.source, h.session "
+           "HAVING MIN(h.first_ms) >= :lo AND MAX(h.last_ms) < :hi")
+    texts = []
+    if end_ms > start_ms:
+        days = {"lo_day": start_ms - start_ms % DAY_MS, "hi_day": (end_ms - 1) - (end_ms - 1) % DAY_MS}
+        for first, source, session, low, high, models, first_seen, last_seen, text in conn.execute(
+                sql, params | days | {"figures": figures_format}):
+            if skip and (source, session) in skip:
+                continue
+            # of two projects or more, the first request's in the range (MIN and MAX skip NULL: both or neither)
+            project = low if low == high else conn.execute(_FIRST_PROJECT_SQL, (session, source, start_ms,
+                                                                                  end_ms)).fetchone()[0]
+            texts.append((first, source, session, project, models, first_seen, last_seen, text))
+    sums = _sums(conn, start_ms, end_ms, sources, live_rollups)
+    # every figure SQLite printed was an integer (%d would cut a REAL short, and a SUM past 64 bits raised):
+    # a rollup holds a REAL only where its own sum overflowed, and the sessions' token sums are parts of these
+    # (tokens are never negative), integers, as is each session's cache writes of both TTLs. (Costs of both
+    # signs overflowing one session's day and not the total, more than $9.2 million in it, are not caught.)
+    if any(type(v) is not int or v < 0 for f, v in sums.items() if f != "cost_pico") \
+            or type(sums["cost_pico"]) is not int \
+            or sums["cache_write_5m_tokens"] + sums["cache_write_1h_tokens"] >= 2**63:
+        return None
+    return FormattedSessions(texts, crossing + over_days, sums)
+
+
+def _over_days(conn: sqlite3.Connection, params: dict, where: str) -> list[tuple]:
+    """SESSION_FIELDS tuples of the sessions wholly inside the range (1970 on) whose usage spans a UTC
+    midnight: their totals, and their projects and models from the sessions rollup's rows of each of their
+    days (each found by the rollup's key: its day, source and session)."""
+    totals = conn.execute(
+        f"SELECT {', '.join('t.' + c for c in _TOTALS_COLUMNS)} FROM {SESSION_TOTALS.table} t "
+        f"INDEXED BY session_totals_first WHERE {_INSIDE}{where} AND t.first_ms / {DAY_MS} != t.last_ms / {DAY_MS}",
+        params).fetchall()
+    if not totals:
+        return []
+    conn.execute("CREATE TEMP TABLE IF NOT EXISTS _wanted_days (day_ms INTEGER, source TEXT, session TEXT)")
+    conn.execute("DELETE FROM _wanted_days")
+    conn.executemany("INSERT INTO _wanted_days VALUES (?, ?, ?)",
+                     [(d, r[1], r[2]) for r in totals
+                      for d in range(r[0] - r[0] % DAY_MS, r[3] - r[3] % DAY_MS + 1, DAY_MS)])
+    details = {(r[0], r[1]): r[2:] for r in conn.execute(
+        f"SELECT w.source, w.session, MIN(NULLIF(h.project, {NULL_TEXT_KEY})), MAX(NULLIF(h.project, {NULL_TEXT_KEY})), "
+        f"json_group_array(DISTINCT h.model) FROM _wanted_days w CROSS JOIN {SESSIONS.table} h "
+        "ON h.day_ms = w.day_ms AND h.source = w.source AND h.session = w.session GROUP BY 1, 2")}
+    rows = []
+    for r in totals:
+        low, high, models = details[(r[1], r[2])]
+        project = low if low == high else conn.execute(_FIRST_PROJECT_SQL, (r[2], r[1], params["lo"],
+                                                                              params["hi"])).fetchone()[0]
+        rows.append((*r[:4], project, tuple(sorted(orjson.loads(models))), *r[4:]))
+    return rows

@@ -564,6 +564,35 @@ class Store(ValueQueries):
                 return session_pages.every(self.conn, start_ms, end_ms, sources)
             return rollup_reads.session_rows(self.conn, start_ms, end_ms, sources, self.live_rollups())
 
+    def session_tuples(self, start_ms: int, end_ms: int, sources: Sequence[str] | None = None) -> list[tuple]:
+        """`sessions`' rows as tuples (rollup_reads.SESSION_FIELDS), in the same order: a report of a year of
+        sessions formats them without a dict per session."""
+        from tracker.storage import session_pages
+
+        with self.read_snapshot():
+            if session_pages.live(self.live_rollups()):
+                return session_pages.every_tuple(self.conn, start_ms, end_ms, sources)
+            return [session_pages.as_tuple(row) for row in
+                    rollup_reads.session_rows(self.conn, start_ms, end_ms, sources, self.live_rollups())]
+
+    def formatted_sessions(self, start_ms: int, end_ms: int, sources: Sequence[str] | None,
+                           spans: Sequence[tuple[int, int, str]], figures_format: str):
+        """Every session of the range with most of its report row formatted by SQLite
+        (session_pages.formatted); None where that cannot be exact: the rollups are not live, the range
+        starts before 1970, or a sum overflows 64 bits (then `session_tuples`' rows tell)."""
+        from tracker.storage import session_pages
+
+        with self.read_snapshot():
+            if start_ms < 0 or not session_pages.live(self.live_rollups()):
+                return None
+            try:
+                return session_pages.formatted(self.conn, start_ms, end_ms, sources, spans, figures_format,
+                                               self.live_rollups())
+            except sqlite3.OperationalError as e:
+                if "integer overflow" not in str(e):
+                    raise
+                return None
+
     def project_names(self) -> list[str]:
         """Every project name the usage carries (events and provider buckets), sorted: the project rollup's
         names where it is live (its keys only, no sums)."""

@@ -11,7 +11,8 @@ services:
   and the same stat comparison as the import (log_changes.changed_files),
   read-only;
 * `tracker report daily|weekly|monthly --json [--tz ZONE] [--by model|source]`
-  from the hourly rollup, shaped by the same code as the full report
+  from the hourly rollup (whole UTC days from its sums by day, as the full
+  report reads them), shaped by the same code as the full report
   (core.report_figures); where that cannot tell the whole answer (plans,
   provider usage in the range, a zone whose days are no whole UTC hours),
   and for `tracker report projects --json [--tz ZONE]`, the reports' own

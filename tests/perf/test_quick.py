@@ -41,6 +41,13 @@ REPORTS = [
     ["report", "projects", "--tz=Europe/Paris", "--json"],
     # a half-hour zone: the rollup's hours do not cut its days; the reports' own code answers, without click
     ["report", "daily", "--json", "--tz", "Asia/Kolkata"],
+    # whole UTC days from the rollup by day, and the part-days by the hour: a zone east of UTC (a day is its
+    # UTC day, the hours before it, less its last hours), and summer time starting in the corpus's range
+    ["report", "daily", "--json", "--tz", "Asia/Tokyo"],
+    ["report", "daily", "--json", "--tz", "Europe/London", "--by", "source"],
+    ["report", "weekly", "--json", "--tz", "America/Los_Angeles"],
+    # a half-hour zone with summer time: the reports' own code
+    ["report", "daily", "--json", "--tz", "America/St_Johns"],
 ]
 IMPORTS = [["import"], ["import", "--json"]]
 
@@ -358,15 +365,35 @@ def test_a_home_folder_expanduser_cannot_find_is_left_to_the_full_command(monkey
     assert quick_answer(["report", "daily", "--json"]) is None
 
 
+def test_the_quick_period_reports_read_whole_days_from_the_rollup_by_day_while_it_is_live(imported):
+    """A year's daily report reads each local day as its UTC day (events_daily: ~3k rows a year) and an
+    hour or two (events_hourly: ~28k), as the full report does (rollup_reads.split_at_days); when that rollup
+    is not live, the hours alone. A figure only the day sums hold shows which one was read."""
+    from tracker.storage import quick as q
+    from tracker.storage.rollups import HOURLY_DAILY
+
+    assert (q.DAILY_ROLLUP_TABLE, q.DAILY_ROLLUP_TRIGGERS) == (HOURLY_DAILY.table, HOURLY_DAILY.triggers)
+    args = ["report", "daily", "--json", "--tz", "Asia/Tokyo"]
+    before = json.loads(_same(args))
+    with sqlite3.connect(imported.db_path) as conn:
+        conn.execute(f"UPDATE {HOURLY_DAILY.table} SET input_tokens = input_tokens + 1000")
+    told = json.loads(_same(args))
+    assert told["totals"]["input_tokens"] > before["totals"]["input_tokens"]
+    with sqlite3.connect(imported.db_path) as conn:
+        conn.execute(f"DROP TRIGGER {HOURLY_DAILY.triggers[0]}")
+    assert json.loads(_same(args)) == before
+
+
 def test_the_quick_report_imports_no_pathlib(imported):
     """A report from the rollup finds the database by text (~4 ms of pathlib at start-up), and writes its
-    JSON with the C encoder alone (the json package's regular expressions: ~1 ms). Run without site (-S),
+    JSON with the C encoder alone (the json package's regular expressions: ~1 ms), nor the rollups'
+    definitions (~2 ms). Run without site (-S),
     from the checkout: an editable install's import hook loads pathlib itself."""
     code = (
         "import sys\n"
         "from tracker.quick import quick_answer\n"
         "assert quick_answer(['report', 'daily', '--json']) is not None\n"
-        "print(sorted({'pathlib', 'json', 'decimal'} & set(sys.modules)))\n"
+        "print(sorted({'pathlib', 'json', 'decimal', 'tracker.storage.rollups'} & set(sys.modules)))\n"
     )
     done = subprocess.run([sys.executable, "-S", "-c", code], capture_output=True, text=True, env=dict(os.environ),
                           cwd=Path(__file__).resolve().parents[2])

@@ -49,6 +49,12 @@ REPORTS = [
     # a half-hour zone with summer time: the reports' own code
     ["report", "daily", "--json", "--tz", "America/St_Johns"],
 ]
+# the sessions report: its rows' times in the zone's offsets (a half-hour zone, summer time in the range)
+SESSION_REPORTS = [
+    ["report", "sessions", "--json"],
+    ["report", "sessions", "--tz", "America/St_Johns", "--json"],
+    ["report", "sessions", "--json", "--tz=Europe/London"],
+]
 IMPORTS = [["import"], ["import", "--json"]]
 
 
@@ -112,10 +118,12 @@ def test_the_report_after_a_first_import_is_quick_and_takes_no_backup(agents):
 @pytest.mark.parametrize("tz_env", ["UTC", "Europe/Berlin", "America/Los_Angeles"])
 def test_answers_are_the_full_commands_output(imported, monkeypatch, tz_env):
     monkeypatch.setenv("TZ", tz_env)  # the system zone, when neither --tz nor a setting names one
-    for args in IMPORTS + REPORTS:
+    for args in IMPORTS + REPORTS + SESSION_REPORTS:
         _same(args)
     doc = json.loads(quick_answer(["report", "daily", "--json"]))
     assert len(doc["rows"]) > 10 and doc["totals"]["requests"] > 100  # not vacuous
+    doc = json.loads(quick_answer(["report", "sessions", "--json"]))
+    assert len(doc["rows"]) > 10 and any(row["project"] for row in doc["rows"])
 
 
 def test_the_configured_timezone_and_unpriced_usage(imported):
@@ -148,7 +156,9 @@ def test_extra_import_folders_are_claimed_like_the_full_import(imported, corpus,
 
 @pytest.mark.parametrize("args", [
     [], ["import", "--verbose"], ["import", "--json", "--json"], ["--demo", "import"],
-    ["report", "daily"], ["report", "daily", "--csv"], ["report", "sessions", "--json"],
+    ["report", "daily"], ["report", "daily", "--csv"], ["report", "sessions"], ["report", "sessions", "--csv"],
+    ["report", "sessions", "--json", "--by", "model"], ["report", "sessions", "--json", "--since", "2026-03-01"],
+    ["report", "sessions", "--json", "--source", "codex"], ["report", "sessions", "--json", "--tz", "No/Such_Zone"],
     ["report", "daily", "--json", "--since", "2026-03-01"], ["report", "daily", "--json", "--until", "2026-03-01"],
     ["report", "daily", "--json", "--by", "project"], ["report", "daily", "--json", "--source", "codex"],
     ["report", "daily", "--json", "--tz"], ["report", "daily", "--json", "--tz", "A", "--tz", "B"],
@@ -228,8 +238,9 @@ def test_anything_the_full_command_would_do_or_say_is_left_to_it(imported, agent
         if report_too:
             assert quick_answer(["report", "daily", "--json"]) is None
             assert quick_answer(["report", "projects", "--json"]) is None
+            assert quick_answer(["report", "sessions", "--json"]) is None
         elif change in ("plans", "provider_buckets"):  # the reports' own code answers, without click
-            for args in REPORTS:
+            for args in REPORTS + SESSION_REPORTS:
                 _same(args)
     finally:
         if change == "folder_unreadable":
@@ -255,7 +266,7 @@ def test_a_quick_answer_writes_nothing(imported):
     data = imported.data_dir
     before = {p: (p.stat().st_mtime_ns, p.stat().st_size) for p in data.rglob("*")}
     cache = {p: p.stat().st_mtime_ns for p in imported.cache_dir.rglob("*")}
-    for args in IMPORTS + REPORTS:
+    for args in IMPORTS + REPORTS + SESSION_REPORTS:
         assert quick_answer(args) is not None
     assert {p: (p.stat().st_mtime_ns, p.stat().st_size) for p in data.rglob("*")} == before
     assert {p: p.stat().st_mtime_ns for p in imported.cache_dir.rglob("*")} == cache
@@ -270,6 +281,8 @@ def test_reports_with_plans_and_provider_usage_are_the_full_commands_and_write_n
     data = imported.data_dir
     before = {p: (p.stat().st_mtime_ns, p.stat().st_size) for p in data.rglob("*")}
     docs = [json.loads(_same(args)) for args in REPORTS]
+    for args in SESSION_REPORTS:
+        _same(args)
     assert {p: (p.stat().st_mtime_ns, p.stat().st_size) for p in data.rglob("*")} == before
     assert all("plan_covered_usd" in doc["totals"] for doc in docs)
     assert any(row["source"] == "openai" for doc in docs for row in doc["rows"])
@@ -302,10 +315,16 @@ def test_the_entry_point_answers_without_click_and_falls_back_to_it(imported, tm
         done = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, env=os.environ)
         return done.returncode, done.stdout, done.stderr.strip().splitlines()[-1] if done.stderr.strip() else ""
 
+    with sqlite3.connect(imported.db_path) as conn:  # text the JSON keeps as it is (ensure_ascii=False)
+        conn.execute("UPDATE events SET project = '/home/zoë/日本語' WHERE rowid IN "
+                     "(SELECT rowid FROM events WHERE session IS NOT NULL ORDER BY rowid LIMIT 30)")
     rc, out, click_loaded = run("report", "daily", "--json")
     assert (rc, click_loaded) == (0, "False") and out == _full(["report", "daily", "--json"])
     rc, out, click_loaded = run("report", "projects", "--json")
     assert (rc, click_loaded) == (0, "False") and out == _full(["report", "projects", "--json"])
+    rc, out, click_loaded = run("report", "sessions", "--json", "--tz", "Asia/Kolkata")
+    assert (rc, click_loaded) == (0, "False") and out == _full(["report", "sessions", "--json", "--tz", "Asia/Kolkata"])
+    assert "/home/zoë/日本語" in out
     rc, out, _ = run("report", "daily", "--json", "--since", "2026-03-01")  # (click exits: no line printed after)
     assert rc == 0 and out == _full(["report", "daily", "--json", "--since", "2026-03-01"])
     rc, _, _ = run("report", "daily", "--json", "--tz", "No/Such_Zone")

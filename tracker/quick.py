@@ -290,5 +290,5 @@ def _reports_text(conn, kind: str, tz: str | None, by: str) -> str:
     paths = get_paths()
     app = AppContext(paths, Store(conn, paths.db_path, paths.backup_dir))
     if kind == "sessions":
-        return reports.sessions_json(app.store, app.zone(tz)) + "\n"  # (the command's click.echo ends the line)
+        return reports.sessions_json(app.store, app.zone(tz), end="\n")  # (the command's click.echo ends the line)
     return cli_format.to_json(reports.report_doc(app.store, app.zone(tz), kind, by)) + "\n"

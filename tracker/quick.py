@@ -11,12 +11,16 @@ services:
   and the same stat comparison as the import (log_changes.changed_files),
   read-only;
 * `tracker report daily|weekly|monthly --json [--tz ZONE] [--by model|source]`
-  from the hourly rollup, shaped by the same code as the full report
+  from the hourly rollup (whole UTC days from its sums by day, as the full
+  report reads them), shaped by the same code as the full report
   (core.report_figures); where that cannot tell the whole answer (plans,
   provider usage in the range, a zone whose days are no whole UTC hours),
   and for `tracker report projects --json [--tz ZONE]`, the reports' own
   code (services.reports.report_doc, as the command calls it) without click,
-  on the same read-only connection: only its temporary tables are written.
+  on the same read-only connection: only its temporary tables are written;
+* `tracker report sessions --json [--tz ZONE]` the same way, by the text the
+  command prints (services.reports.sessions_json: a year of sessions is a
+  few hundred thousand lines of JSON, built once).
 
 When `tracker import [--json]` finds changed logs (and nothing else that the
 full command would do or say: the same conditions), the import runs here
@@ -48,7 +52,7 @@ import time
 # --json) for a first import (no database yet), which walks the folders itself.
 _walk: list[tuple] = []
 PERIOD_OF_REPORT = {"daily": "day", "weekly": "week", "monthly": "month"}
-REPORTS = (*PERIOD_OF_REPORT, "projects")
+REPORTS = (*PERIOD_OF_REPORT, "projects", "sessions")
 REPORT_GROUPS = ("model", "source")  # the groups the hourly rollup keeps (besides the source)
 
 
@@ -229,7 +233,8 @@ def _import_answer(as_json: bool) -> str | None:
 
 def _report_answer(kind: str, tz: str | None, by: str) -> str | None:
     """`tracker report KIND --json`: a period report from the hourly rollup alone where it can tell the whole
-    answer, else (plans, provider usage, projects) the reports' own code (services.reports) without click."""
+    answer, else (plans, provider usage, projects, sessions) the reports' own code (services.reports) without
+    click."""
     conn = _open_store()
     if conn is None:
         return None
@@ -245,7 +250,7 @@ def _report_answer(kind: str, tz: str | None, by: str) -> str | None:
         doc = _rollup_report(conn, zone, PERIOD_OF_REPORT[kind], by) if kind in PERIOD_OF_REPORT else None
         conn.execute("COMMIT")
         if doc is None:
-            doc = _reports_doc(conn, kind, tz, by)
+            return _reports_text(conn, kind, tz, by)
     finally:
         conn.close()
     from tracker import cli_format
@@ -270,10 +275,11 @@ def _rollup_report(conn, zone, period: str, by: str) -> dict | None:
     return None if raw is None else period_report(zone, span, period, by, raw, planned=False)
 
 
-def _reports_doc(conn, kind: str, tz: str | None, by: str) -> dict:
-    """What the full command's `report KIND` makes of the store (commands.report_cmd: services.reports'
-    document in the zone of AppContext.zone), read through the quick connection: its temporary tables
-    only are written (storage.quick.writes_temporary_tables_only)."""
+def _reports_text(conn, kind: str, tz: str | None, by: str) -> str:
+    """What the full command's `report KIND --json` prints (commands.report_cmd: services.reports' text of
+    the sessions, or its document, in the zone of AppContext.zone), read through the quick connection: its
+    temporary tables only are written (storage.quick.writes_temporary_tables_only)."""
+    from tracker import cli_format
     from tracker.paths import get_paths
     from tracker.services import reports
     from tracker.services.context import AppContext
@@ -283,4 +289,6 @@ def _reports_doc(conn, kind: str, tz: str | None, by: str) -> dict:
     q.writes_temporary_tables_only(conn)
     paths = get_paths()
     app = AppContext(paths, Store(conn, paths.db_path, paths.backup_dir))
-    return reports.report_doc(app.store, app.zone(tz), kind, by)
+    if kind == "sessions":
+        return reports.sessions_json(app.store, app.zone(tz), end="\n")  # (the command's click.echo ends the line)
+    return cli_format.to_json(reports.report_doc(app.store, app.zone(tz), kind, by)) + "\n"

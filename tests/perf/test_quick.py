@@ -41,6 +41,19 @@ REPORTS = [
     ["report", "projects", "--tz=Europe/Paris", "--json"],
     # a half-hour zone: the rollup's hours do not cut its days; the reports' own code answers, without click
     ["report", "daily", "--json", "--tz", "Asia/Kolkata"],
+    # whole UTC days from the rollup by day, and the part-days by the hour: a zone east of UTC (a day is its
+    # UTC day, the hours before it, less its last hours), and summer time starting in the corpus's range
+    ["report", "daily", "--json", "--tz", "Asia/Tokyo"],
+    ["report", "daily", "--json", "--tz", "Europe/London", "--by", "source"],
+    ["report", "weekly", "--json", "--tz", "America/Los_Angeles"],
+    # a half-hour zone with summer time: the reports' own code
+    ["report", "daily", "--json", "--tz", "America/St_Johns"],
+]
+# the sessions report: its rows' times in the zone's offsets (a half-hour zone, summer time in the range)
+SESSION_REPORTS = [
+    ["report", "sessions", "--json"],
+    ["report", "sessions", "--tz", "America/St_Johns", "--json"],
+    ["report", "sessions", "--json", "--tz=Europe/London"],
 ]
 IMPORTS = [["import"], ["import", "--json"]]
 
@@ -105,10 +118,12 @@ def test_the_report_after_a_first_import_is_quick_and_takes_no_backup(agents):
 @pytest.mark.parametrize("tz_env", ["UTC", "Europe/Berlin", "America/Los_Angeles"])
 def test_answers_are_the_full_commands_output(imported, monkeypatch, tz_env):
     monkeypatch.setenv("TZ", tz_env)  # the system zone, when neither --tz nor a setting names one
-    for args in IMPORTS + REPORTS:
+    for args in IMPORTS + REPORTS + SESSION_REPORTS:
         _same(args)
     doc = json.loads(quick_answer(["report", "daily", "--json"]))
     assert len(doc["rows"]) > 10 and doc["totals"]["requests"] > 100  # not vacuous
+    doc = json.loads(quick_answer(["report", "sessions", "--json"]))
+    assert len(doc["rows"]) > 10 and any(row["project"] for row in doc["rows"])
 
 
 def test_the_configured_timezone_and_unpriced_usage(imported):
@@ -141,7 +156,9 @@ def test_extra_import_folders_are_claimed_like_the_full_import(imported, corpus,
 
 @pytest.mark.parametrize("args", [
     [], ["import", "--verbose"], ["import", "--json", "--json"], ["--demo", "import"],
-    ["report", "daily"], ["report", "daily", "--csv"], ["report", "sessions", "--json"],
+    ["report", "daily"], ["report", "daily", "--csv"], ["report", "sessions"], ["report", "sessions", "--csv"],
+    ["report", "sessions", "--json", "--by", "model"], ["report", "sessions", "--json", "--since", "2026-03-01"],
+    ["report", "sessions", "--json", "--source", "codex"], ["report", "sessions", "--json", "--tz", "No/Such_Zone"],
     ["report", "daily", "--json", "--since", "2026-03-01"], ["report", "daily", "--json", "--until", "2026-03-01"],
     ["report", "daily", "--json", "--by", "project"], ["report", "daily", "--json", "--source", "codex"],
     ["report", "daily", "--json", "--tz"], ["report", "daily", "--json", "--tz", "A", "--tz", "B"],
@@ -221,8 +238,9 @@ def test_anything_the_full_command_would_do_or_say_is_left_to_it(imported, agent
         if report_too:
             assert quick_answer(["report", "daily", "--json"]) is None
             assert quick_answer(["report", "projects", "--json"]) is None
+            assert quick_answer(["report", "sessions", "--json"]) is None
         elif change in ("plans", "provider_buckets"):  # the reports' own code answers, without click
-            for args in REPORTS:
+            for args in REPORTS + SESSION_REPORTS:
                 _same(args)
     finally:
         if change == "folder_unreadable":
@@ -248,7 +266,7 @@ def test_a_quick_answer_writes_nothing(imported):
     data = imported.data_dir
     before = {p: (p.stat().st_mtime_ns, p.stat().st_size) for p in data.rglob("*")}
     cache = {p: p.stat().st_mtime_ns for p in imported.cache_dir.rglob("*")}
-    for args in IMPORTS + REPORTS:
+    for args in IMPORTS + REPORTS + SESSION_REPORTS:
         assert quick_answer(args) is not None
     assert {p: (p.stat().st_mtime_ns, p.stat().st_size) for p in data.rglob("*")} == before
     assert {p: p.stat().st_mtime_ns for p in imported.cache_dir.rglob("*")} == cache
@@ -263,6 +281,8 @@ def test_reports_with_plans_and_provider_usage_are_the_full_commands_and_write_n
     data = imported.data_dir
     before = {p: (p.stat().st_mtime_ns, p.stat().st_size) for p in data.rglob("*")}
     docs = [json.loads(_same(args)) for args in REPORTS]
+    for args in SESSION_REPORTS:
+        _same(args)
     assert {p: (p.stat().st_mtime_ns, p.stat().st_size) for p in data.rglob("*")} == before
     assert all("plan_covered_usd" in doc["totals"] for doc in docs)
     assert any(row["source"] == "openai" for doc in docs for row in doc["rows"])
@@ -295,10 +315,16 @@ def test_the_entry_point_answers_without_click_and_falls_back_to_it(imported, tm
         done = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, env=os.environ)
         return done.returncode, done.stdout, done.stderr.strip().splitlines()[-1] if done.stderr.strip() else ""
 
+    with sqlite3.connect(imported.db_path) as conn:  # text the JSON keeps as it is (ensure_ascii=False)
+        conn.execute("UPDATE events SET project = '/home/zoë/日本語' WHERE rowid IN "
+                     "(SELECT rowid FROM events WHERE session IS NOT NULL ORDER BY rowid LIMIT 30)")
     rc, out, click_loaded = run("report", "daily", "--json")
     assert (rc, click_loaded) == (0, "False") and out == _full(["report", "daily", "--json"])
     rc, out, click_loaded = run("report", "projects", "--json")
     assert (rc, click_loaded) == (0, "False") and out == _full(["report", "projects", "--json"])
+    rc, out, click_loaded = run("report", "sessions", "--json", "--tz", "Asia/Kolkata")
+    assert (rc, click_loaded) == (0, "False") and out == _full(["report", "sessions", "--json", "--tz", "Asia/Kolkata"])
+    assert "/home/zoë/日本語" in out
     rc, out, _ = run("report", "daily", "--json", "--since", "2026-03-01")  # (click exits: no line printed after)
     assert rc == 0 and out == _full(["report", "daily", "--json", "--since", "2026-03-01"])
     rc, _, _ = run("report", "daily", "--json", "--tz", "No/Such_Zone")
@@ -358,15 +384,35 @@ def test_a_home_folder_expanduser_cannot_find_is_left_to_the_full_command(monkey
     assert quick_answer(["report", "daily", "--json"]) is None
 
 
+def test_the_quick_period_reports_read_whole_days_from_the_rollup_by_day_while_it_is_live(imported):
+    """A year's daily report reads each local day as its UTC day (events_daily: ~3k rows a year) and an
+    hour or two (events_hourly: ~28k), as the full report does (rollup_reads.split_at_days); when that rollup
+    is not live, the hours alone. A figure only the day sums hold shows which one was read."""
+    from tracker.storage import quick as q
+    from tracker.storage.rollups import HOURLY_DAILY
+
+    assert (q.DAILY_ROLLUP_TABLE, q.DAILY_ROLLUP_TRIGGERS) == (HOURLY_DAILY.table, HOURLY_DAILY.triggers)
+    args = ["report", "daily", "--json", "--tz", "Asia/Tokyo"]
+    before = json.loads(_same(args))
+    with sqlite3.connect(imported.db_path) as conn:
+        conn.execute(f"UPDATE {HOURLY_DAILY.table} SET input_tokens = input_tokens + 1000")
+    told = json.loads(_same(args))
+    assert told["totals"]["input_tokens"] > before["totals"]["input_tokens"]
+    with sqlite3.connect(imported.db_path) as conn:
+        conn.execute(f"DROP TRIGGER {HOURLY_DAILY.triggers[0]}")
+    assert json.loads(_same(args)) == before
+
+
 def test_the_quick_report_imports_no_pathlib(imported):
     """A report from the rollup finds the database by text (~4 ms of pathlib at start-up), and writes its
-    JSON with the C encoder alone (the json package's regular expressions: ~1 ms). Run without site (-S),
+    JSON with the C encoder alone (the json package's regular expressions: ~1 ms), nor the rollups'
+    definitions (~2 ms). Run without site (-S),
     from the checkout: an editable install's import hook loads pathlib itself."""
     code = (
         "import sys\n"
         "from tracker.quick import quick_answer\n"
         "assert quick_answer(['report', 'daily', '--json']) is not None\n"
-        "print(sorted({'pathlib', 'json', 'decimal'} & set(sys.modules)))\n"
+        "print(sorted({'pathlib', 'json', 'decimal', 'tracker.storage.rollups'} & set(sys.modules)))\n"
     )
     done = subprocess.run([sys.executable, "-S", "-c", code], capture_output=True, text=True, env=dict(os.environ),
                           cwd=Path(__file__).resolve().parents[2])

@@ -100,6 +100,9 @@ def test_the_sessions_json_is_the_documents_json_byte_for_byte(usage, zone_name)
                 _old_text(store, zone, since, until, sources), (since, until, sources)
     # (the default range too: from the first data to today)
     assert reports.sessions_json(store, zone) == _old_text(store, zone, None, None)
+    # and with the line's end the quick path prints after it (tracker.quick), rows or none
+    for since, until in ranges:
+        assert reports.sessions_json(store, zone, since, until, end="\n") == _old_text(store, zone, since, until) + "\n"
 
 
 def test_the_fast_path_is_taken_and_covers_what_it_must(usage):

@@ -43,6 +43,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from tracker.storage.migrations import PARTLY_PRICED_SQL, ROLLUP_TRIGGERS, TOKEN_COLUMNS
+from tracker.storage.rollup_days import DAY_MS
 
 NULL_TEXT_KEY = "X''"  # a NULL text key as stored (decode: NULLIF(column, X''))
 
@@ -72,7 +73,6 @@ def text_key(name: str) -> Key:
 
 
 HOUR_KEY = Key("hour_ms", "{r}.ts_ms - {r}.ts_ms % 3600000", type="INTEGER")
-DAY_MS = 86_400_000
 # (a day is a whole number of hours: an event's UTC day is one for every event of its hour, before 1970 too,
 # where both round toward zero)
 DAY_KEY = Key("day_ms", f"{{r}}.ts_ms - {{r}}.ts_ms % {DAY_MS}", type="INTEGER", of="hour_ms")

@@ -628,6 +628,10 @@ LAZY_FOR_A_SMALL_APPEND = {
     # msgspec's typed decoder (~7 ms with what it loads): a process's first ~1.5 MiB of Claude Code transcript
     # are read with the standard library's json (claude_code.PLAIN_READ_MAX_BYTES)
     "msgspec", "tracker.sources.claude_lines", "typing_extensions", "uuid", "platform",
+    "tracker.storage.recovery",  # the automatic backup's: only when one is due (storage.store.open_store)
+    "tracker.storage.rollup_reads",  # the reports' reads
+    "tracker.services.tagging",  # only where there are tagging rules (services.sync)
+    "typing",  # (on this path, annotations only: TYPE_CHECKING = False)
 }
 
 

@@ -669,6 +669,25 @@ def test_an_import_of_a_claude_append_loads_neither_click_nor_what_it_does_not_n
     assert not_needed & loaded == set()
 
 
+# What the import of a small append loads only for a big read or for an error, each where it is used:
+LAZY_FOR_A_SMALL_APPEND = {
+    # msgspec's typed decoder (~7 ms with what it loads): a process's first ~1.5 MiB of Claude Code transcript
+    # are read with the standard library's json (claude_code.PLAIN_READ_MAX_BYTES)
+    "msgspec", "tracker.sources.claude_lines", "typing_extensions", "uuid", "platform",
+    "tracker.storage.recovery",  # the automatic backup's: only when one is due (storage.store.open_store)
+    "tracker.storage.rollup_reads",  # the reports' reads
+    "tracker.services.tagging",  # only where there are tagging rules (services.sync)
+    "typing",  # (on this path, annotations only: TYPE_CHECKING = False)
+}
+
+
+def test_a_small_append_s_import_loads_what_only_big_reads_and_errors_need_nowhere(imported, agents):
+    _append_a_request(_a_session(agents))
+    report, loaded = _an_import_in_a_process()
+    assert report["events_added"] == 1 and "tracker.sources.claude_code" in loaded  # not vacuous: read and written
+    assert LAZY_FOR_A_SMALL_APPEND & loaded == set()
+
+
 def _failing(exc: BaseException):
     def run_sync(*args, **kwargs):
         raise exc

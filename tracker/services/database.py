@@ -11,9 +11,8 @@ import errno
 from pathlib import Path
 
 from tracker.paths import Paths
-from tracker.storage import open_store, recovery
-from tracker.storage.db import BUSY_TIMEOUT_MS, damaged_message, read_only_message
-from tracker.storage.recovery import DatabaseError
+from tracker.storage import open_store
+from tracker.storage.db import BUSY_TIMEOUT_MS, DatabaseError, damaged_message, read_only_message
 
 __all__ = ["DatabaseError", "backup_now", "check", "describe_failure", "restore"]
 
@@ -23,6 +22,9 @@ READ_ONLY_ERRNOS = (errno.EROFS, errno.EACCES, errno.EPERM)
 
 def check(paths: Paths) -> dict:
     """The database and each backup: ok or the problems found (nothing is changed)."""
+    # (storage.recovery is imported where it is used: every command loads this module for describe_failure)
+    from tracker.storage import recovery
+
     db = recovery.check_file(paths.db_path)
     backups = [recovery.check_file(p, at_rest=True)
                for p in recovery.list_backups(paths.backup_dir, paths.db_path.stem)]
@@ -39,6 +41,8 @@ def backup_now(paths: Paths) -> Path:
 
 def restore(paths: Paths, source: Path | None = None) -> dict:
     """Put `source` (default: the newest backup that passes integrity_check) in place of the database."""
+    from tracker.storage import recovery
+
     if source is None:
         source, tried = recovery.newest_good_backup(paths.backup_dir, paths.db_path.stem)
         if source is None:

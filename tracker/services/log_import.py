@@ -424,7 +424,12 @@ def _shared(groups: deque, in_flight: list, pool, ahead: int, reading) -> Iterat
 def _load_before_fork(work: list[_Work]) -> None:
     """The readers, which every forked worker would otherwise import on its own."""
     for kind in {item.kind for item in work}:
-        registry.get(kind).reader()
+        parse = registry.get(kind).reader()
+        # a reader that reads a process's first bytes without its fast decoder (a built-in's msgspec decoder,
+        # ~7 ms to import) loads that decoder here, for a big import's workers: once, not in each of them
+        load = getattr(parse, "load_for_big_reads", None)
+        if load is not None:
+            load()
 
 
 def _in_process(work: list[_Work], reading: Callable[[_Work, int], None]) -> Iterator[tuple]:

@@ -9,7 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+
+TYPE_CHECKING = False  # (typing itself costs ~2 ms at start-up: an import of logs loads this module)
+if TYPE_CHECKING:
+    from typing import Any
 
 from tracker.core.wording import counted
 from tracker.services.context import AppContext
@@ -71,10 +74,14 @@ def run_sync(ctx: AppContext, logs: bool = True, providers: bool = True, progres
                 report.claude_limits = poll_claude(ctx.store).as_dict()
         except Exception as exc:
             report.errors.append(f"Claude plan windows: {describe_failure(exc, ctx.paths) or exc}")
-    # New usage gets its tags from the user's rules (hand assignments stay).
-    from tracker.services.tagging import tag_new_usage
+    # New usage gets its tags from the user's rules (hand assignments stay). Without a rule there is nothing
+    # to tag: services.tagging (~1 ms to import) is not loaded for an import's append.
+    from tracker.storage.quick import has_rows
 
-    tag_new_usage(ctx.store)
+    if has_rows(ctx.store.conn, "tag_rules"):
+        from tracker.services.tagging import tag_new_usage
+
+        tag_new_usage(ctx.store)
     return report
 
 

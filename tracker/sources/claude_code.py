@@ -23,15 +23,13 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 
 from tracker.core import request_rows as rr
 from tracker.core.records import replaces_copy
 from tracker.core.tokens import Tokens
 from tracker.core.units import WEB_SEARCHES, MAX_UNIT_COUNT
 from tracker.sources import logfiles as lf
-# msgspec's decoder: this module is imported only to parse (before the import forks its parse workers,
-# which then need not import it each)
-from tracker.sources.claude_lines import DecodeError, decode_line
 from tracker.sources.agents.claude_code import KIND, PROVIDER  # noqa: F401  (KIND: the source these rows are)
 
 SYNTHETIC_MODEL = "<synthetic>"
@@ -50,6 +48,15 @@ KNOWN_KINDS = frozenset({
 SKIP_SYNTHETIC = "synthetic"
 SKIP_NO_USAGE = "no_usage"
 SKIP_DUPLICATE = "duplicate"  # another copy of the same response (streamed blocks, replays)
+# msgspec's typed decoder (claude_lines) costs ~7 ms to import (with the typing_extensions, uuid and platform
+# modules it loads) and then reads transcripts much faster than the standard library's json (measured on
+# real transcripts: 1.2 vs 3.6 ms a MiB, so the import pays for itself after ~3 MiB). The first bytes a
+# process reads (an append of a few requests) take the plain way (_row_plain: the same rows), the rest the
+# typed way. The budget, half the break-even, costs a bigger import ~3.5 ms at most (none when its parse
+# workers are forked: log_import loads the decoder before the fork, and then every read here is typed).
+PLAIN_READ_MAX_BYTES = 3 * 1024 * 1024 // 2
+_TYPED = "tracker.sources.claude_lines"
+_plain_bytes_left = PLAIN_READ_MAX_BYTES  # of this process's budget of plain reads
 
 
 def parse(fh, start: int, limit: int, result: lf.ReadResult) -> None:
@@ -59,6 +66,8 @@ def parse(fh, start: int, limit: int, result: lf.ReadResult) -> None:
     best: dict[str, tuple] = {}
     skipped = result.skipped
     intern = {}.setdefault  # one object per repeated text of the file (core.request_rows)
+    typed = _typed_decoder(limit - start)
+    decode_line, decode_error = (typed.decode_line, typed.DecodeError) if typed is not None else (None, None)
 
     for buf, end in lf.iter_blocks(fh, start, limit, result):
         # the lines holding the prefilter's pattern, found inside the block and
@@ -73,14 +82,123 @@ def parse(fh, start: int, limit: int, result: lf.ReadResult) -> None:
             line_end = buf.find(b"\n", i, end)
             result.lines_seen += 1
             line = view[s:line_end]
-            try:
-                row = _row_fast(decode_line(line), line, skipped, fallback_session, intern)
-            except DecodeError:  # not the shape claude_lines describes: the robust path decides
-                obj = lf.loads_line(line, skipped)
-                row = None if obj is None else row_from(obj, line, skipped, fallback_session, intern)
+            if decode_line is None:
+                row = _row_plain(line, skipped, fallback_session, intern)
+            else:
+                try:
+                    row = _row_fast(decode_line(line), line, skipped, fallback_session, intern)
+                # not the shape claude_lines describes (or nested deeper than msgspec's limit, which raises a
+                # RecursionError: it failed the whole file): the robust path decides
+                except (decode_error, RecursionError):
+                    obj = lf.loads_line(line, skipped)
+                    row = None if obj is None else row_from(obj, line, skipped, fallback_session, intern)
             if row is not None:
                 keep_most_complete(best, row, skipped)
     result.rows.extend(best.values())
+
+
+def _typed_decoder(read_bytes: int):
+    """claude_lines (msgspec's typed decoder) for a read of `read_bytes`, or None: the read takes the plain way
+    (json), while this process's budget of plain reads lasts and msgspec is not loaded already."""
+    global _plain_bytes_left
+    if _TYPED not in sys.modules and read_bytes <= _plain_bytes_left:
+        _plain_bytes_left -= read_bytes
+        return None
+    return load_typed_decoder()
+
+
+def load_typed_decoder():
+    """The typed decoder's module; log_import loads it before it forks parse workers (a big import), which
+    then need not import it each (parse.load_for_big_reads)."""
+    from tracker.sources import claude_lines
+
+    return claude_lines
+
+
+def _row_plain(line, skipped, fallback_session: str | None, intern) -> tuple | None:
+    """The row the typed way gives for a line (what `parse` gives), found without msgspec or orjson: the
+    standard library's json object of the line, through the robust path (row_from).
+
+    The typed way takes msgspec's typed decode where it succeeds, else orjson's object through row_from.
+    Where msgspec succeeds, the values it reads are the ones in the object, and row_from makes the same
+    row of them; where it fails, the row is row_from's of orjson's object: json's object is the same one
+    wherever _plain_object returns it (tests/logs/test_claude_plain.py). A line it cannot vouch for takes the
+    typed way, msgspec imported then (rare: bad input).
+    """
+    obj = _plain_object(line)
+    if obj is not None:
+        return row_from(obj, line, skipped, fallback_session, intern)
+    typed = load_typed_decoder()
+    try:
+        return _row_fast(typed.decode_line(line), line, skipped, fallback_session, intern)
+    except (typed.DecodeError, RecursionError):  # (as in parse)
+        obj = lf.loads_line(line, skipped)
+        return None if obj is None else row_from(obj, line, skipped, fallback_session, intern)
+
+
+def _plain_object(line) -> dict | None:
+    """json's object of a line where orjson reads the same object and the typed decoder the same counts; None
+    where that is not sure: not UTF-8, not JSON, not an object; what json reads and orjson does not (an
+    escaped lone surrogate, NaN, a number beyond a float's range or an integer beyond 64 bits; a nesting
+    deeper than the interpreter's stack); a count that is a float (msgspec reads an integer written
+    with an exponent as no int, an integer beyond 64 bits as itself)."""
+    try:
+        text = str(line, "utf-8")
+        if "\\ud" in text or "\\uD" in text:
+            return None
+        obj = _plain_decoder().decode(text)
+    except (ValueError, RecursionError):  # (json's errors, UnicodeDecodeError: ValueErrors)
+        return None
+    return obj if type(obj) is dict and not _float_count(obj) else None
+
+
+def _plain_decoder():
+    global _PLAIN_DECODER
+    if _PLAIN_DECODER is None:
+        import json  # (loaded already: the registry reads with it)
+
+        _PLAIN_DECODER = json.JSONDecoder(parse_float=_finite_float, parse_int=_int_of_64_bits,
+                                          parse_constant=_no_constant)
+    return _PLAIN_DECODER
+
+
+_PLAIN_DECODER = None
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if value in (_INF, -_INF):
+        raise ValueError(text)
+    return value
+
+
+def _int_of_64_bits(text: str) -> int:
+    value = int(text)
+    if not -(2**63) <= value < 2**64:
+        raise ValueError("an integer beyond 64 bits")
+    return value
+
+
+def _no_constant(text: str):
+    raise ValueError(text)
+
+
+_INF = float("inf")
+
+
+def _float_count(obj: dict) -> bool:
+    """Whether a count the typed decoder reads (claude_lines' Count fields) is a float in the object."""
+    message = obj.get("message")
+    usage = message.get("usage") if type(message) is dict else None
+    if type(usage) is not dict:
+        return False
+    counts = [usage.get(name) for name in ("input_tokens", "output_tokens", "cache_creation_input_tokens",
+                                           "cache_read_input_tokens")]
+    for part, name in (("cache_creation", "ephemeral_1h_input_tokens"), ("server_tool_use", "web_search_requests")):
+        inner = usage.get(part)
+        if type(inner) is dict:
+            counts.append(inner.get(name))
+    return any(type(value) is float for value in counts)
 
 
 def _row_fast(rec, line, skipped, fallback_session: str | None, intern) -> tuple | None:
@@ -216,3 +334,6 @@ def tokens_from(usage: dict) -> Tokens | None:
         cache_write_1h_tokens=write_1h,
         output_tokens=out,
     )
+
+
+parse.load_for_big_reads = load_typed_decoder  # (log_import._load_before_fork)

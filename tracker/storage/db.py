@@ -19,6 +19,7 @@ WAL_SWITCH_RETRY_S = 0.01
 BACKUPS_KEPT = 5
 PARTIAL_SUFFIX = ".partial"  # a backup being written; renamed to *.db when complete
 ABANDONED_PARTIAL_AGE_S = 3600
+DatabaseError = sqlite3.DatabaseError  # what a damaged file, a full disk or a read-only folder raise
 
 
 class StoreError(RuntimeError):

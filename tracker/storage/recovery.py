@@ -17,7 +17,6 @@ from tracker.storage.db import PRIVATE_FILE_MODE, _conn, backup
 from tracker.storage.quick import AUTO_BACKUP_INTERVAL_S, backup_due
 from tracker.storage.quick import backups as list_backups  # noqa: F401  (this module's name for it)
 SIDE_FILES = ("-wal", "-shm")
-DatabaseError = sqlite3.DatabaseError  # what a damaged file, a full disk or a read-only folder raise
 
 
 @dataclass(frozen=True)

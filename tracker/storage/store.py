@@ -15,21 +15,22 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+
+TYPE_CHECKING = False  # (typing itself costs ~2 ms at start-up: an import of logs loads this module)
 
 from tracker.core.records import BILLED_BREAKDOWNS, BilledLine, Cursor, UsageBucket, UsageEvent
 from tracker.core.units import units_text
 from tracker.core.timeutil import Window, now_ms
 from tracker.storage.db import StoreError, backup, connect, damaged_message, migrate
-from tracker.storage import quick, rollup_reads
+from tracker.storage import quick
 from tracker.storage.migrations import PARTLY_PRICED_SQL, TOKEN_COLUMNS
 from tracker.storage.quick import read_key, stored_key  # noqa: F401  (the store's names too)
-from tracker.storage.recovery import backup_if_due, list_backups
 from tracker.storage.rollups import LIVE_ROLLUPS, NULL_TEXT_KEY, PROJECTS
 from tracker.storage.transactions import NULL_PARAM, write_database, write_transaction
 from tracker.storage.value import BUCKET_USER_SQL, EFFECTIVE_TAG_SQL, UNTAGGED, ValueQueries
 
 if TYPE_CHECKING:
+    from typing import Any
     from tracker.storage import session_pages
     from sqlite_utils import Database
 
@@ -461,6 +462,8 @@ class Store(ValueQueries):
                 raise ValueError(f"cannot group by {key!r}; choose from {', '.join(GROUP_KEYS)}")
         if not windows:
             return []
+        from tracker.storage import rollup_reads  # (here: the reads of reports; an import of logs needs none)
+
         with self.read_snapshot():
             live = self.live_rollups()
             rows = rollup_reads.aggregate(self.conn, windows, group_by, sources, tokens, live,
@@ -557,7 +560,7 @@ class Store(ValueQueries):
     def sessions(self, start_ms: int, end_ms: int, sources: Sequence[str] | None = None) -> list[dict]:
         """Per session (source and session id) with usage in [start_ms, end_ms): its first and last request
         there, its models, its project (rollup_reads.session_rows), and the sums of that usage."""
-        from tracker.storage import session_pages  # (here: an import of logs needs none of it, nor its orjson)
+        from tracker.storage import rollup_reads, session_pages  # (here: an import of logs needs none of them)
 
         with self.read_snapshot():
             if session_pages.live(self.live_rollups()):  # one row per session
@@ -567,7 +570,7 @@ class Store(ValueQueries):
     def session_tuples(self, start_ms: int, end_ms: int, sources: Sequence[str] | None = None) -> list[tuple]:
         """`sessions`' rows as tuples (rollup_reads.SESSION_FIELDS), in the same order: a report of a year of
         sessions formats them without a dict per session."""
-        from tracker.storage import session_pages
+        from tracker.storage import rollup_reads, session_pages
 
         with self.read_snapshot():
             if session_pages.live(self.live_rollups()):
@@ -659,7 +662,7 @@ def open_store(path: Path, backup_dir: Path | None = None, auto_backup: bool = T
     """Open (creating if needed) and migrate the database at `path`; back it up once a day."""
     backup_dir = backup_dir or path.parent / "backups"
     existed = path.exists() and path.stat().st_size > 0
-    if path.exists() and not existed and list_backups(backup_dir, path.stem):
+    if path.exists() and not existed and quick.backups(backup_dir, path.stem):
         # An emptied file (a failed copy, a sync tool) would silently start a new, empty history on top
         # of the backups that still hold the real one: say so instead (moving the file away starts afresh).
         raise StoreError(f"The database {path} is empty (0 bytes), and {backup_dir} holds backups of it: "
@@ -683,7 +686,10 @@ def open_store(path: Path, backup_dir: Path | None = None, auto_backup: bool = T
         ) from exc
     if existed and auto_backup:
         try:
-            backup_if_due(conn, path, backup_dir)
+            if quick.backup_due(conn, path, backup_dir):  # (storage.recovery, which takes it: only then, once a day)
+                from tracker.storage.recovery import backup_if_due
+
+                backup_if_due(conn, path, backup_dir)
         except (OSError, sqlite3.Error) as exc:  # a full disk must not stop the app from reading its data
             log.warning("automatic backup of %s failed: %s", path, exc)
     return Store(conn, path, backup_dir)

@@ -12,7 +12,10 @@ import sqlite3
 from collections.abc import Iterable, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+
+TYPE_CHECKING = False  # (typing itself costs ~2 ms at start-up: an import of logs loads this module)
+if TYPE_CHECKING:
+    from typing import Any
 
 from tracker.core.timeutil import now_ms
 

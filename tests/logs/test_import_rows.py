@@ -1,5 +1,5 @@
 """A log import writes its rows without the columns its statement holds (storage.store.import_row,
-bulk.write_import_rows): the same events and rollups as the full rows (event_row, write_event_rows)."""
+bulk.write_import_rows): the same events and rollups as the events' own write (Store.write_batch)."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ import pytest
 from tracker.core.records import UsageEvent
 from tracker.core.tokens import Tokens
 from tracker.storage import open_store
-from tracker.storage.bulk import bulk_writes, write_event_rows, write_import_rows
-from tracker.storage.store import IMPORT_COLUMNS, event_row, import_row
+from tracker.storage.bulk import bulk_writes, write_import_rows
+from tracker.storage.store import IMPORT_COLUMNS, import_row
 
 KIND = "claude_code"
 BIG = 2**53 + 1  # a float would lose the last unit
@@ -76,12 +76,11 @@ def test_import_rows_write_what_event_rows_write(tmp_path, first_import, keep_mo
     for way in ("event_rows", "import_rows"):
         with open_store(tmp_path / way / "t.db") as store:
             if not first_import:
-                write_event_rows(store, [event_row(_event("already-there"))])
+                store.write_batch(events=[_event("already-there")])
             with bulk_writes(store):
                 for batch in batches:
                     if way == "event_rows":
-                        rows = [event_row(e) for e in batch]
-                        written = write_event_rows(store, rows, keep_most_complete=keep_most_complete)
+                        written = store.write_batch(events=batch, keep_most_complete=keep_most_complete)
                     else:
                         rows = [import_row(e, KIND) for e in batch]
                         written = write_import_rows(store, KIND, rows, keep_most_complete=keep_most_complete)
@@ -103,6 +102,6 @@ def test_a_source_name_is_quoted_in_the_statement(tmp_path):
     odd = "o'brien"  # plug-in kinds are letters, digits and _, but the statement must not depend on that
     events = [_event("a", source=odd), _event("b", source=odd, account="x")]
     with open_store(tmp_path / "a" / "t.db") as one, open_store(tmp_path / "b" / "t.db") as other:
-        write_event_rows(one, [event_row(e) for e in events])
+        one.write_batch(events=events)
         write_import_rows(other, odd, [import_row(e, odd) for e in events])
         assert _contents(one) == _contents(other) and len(_contents(one)["events"]) == 2

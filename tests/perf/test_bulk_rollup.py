@@ -6,18 +6,18 @@ import random
 
 from tracker.pricing import Pricer
 from tracker.services.ingest import price_event
-from tracker.storage.bulk import bulk_writes, write_event_rows
+from tracker.storage.bulk import bulk_writes
 from tracker.storage.migrations import ROLLUP_TRIGGERS
 from tracker.storage.store import EVENT_COLUMNS, event_row
 from tests.old_schema import insert_rows
 from tests.gui.test_store_rollup import _events, _from_events, _rollup_rows
 
 
-def _rows(events):
+def _priced(events):
     pricer = Pricer()
     for e in events:
         price_event(pricer, e)
-    return [event_row(e) for e in events]
+    return events
 
 
 def _triggers(store) -> set[str]:
@@ -27,31 +27,31 @@ def _triggers(store) -> set[str]:
 def test_first_import_rollup_equals_the_trigger_maintained_one(store, tmp_path):
     from tracker.storage import open_store
 
-    rows = _rows(_events(random.Random(3), 600, "k"))
+    rows = _priced(_events(random.Random(3), 600, "k"))
     dropped_during = []
     with bulk_writes(store):
         dropped_during.append(set(ROLLUP_TRIGGERS) & _triggers(store))
-        write_event_rows(store, rows[:300], keep_most_complete=True)
-        write_event_rows(store, rows[300:], keep_most_complete=True)
+        store.write_batch(events=rows[:300], keep_most_complete=True)
+        store.write_batch(events=rows[300:], keep_most_complete=True)
     assert dropped_during == [set()]  # the first import really ran without them
     assert set(ROLLUP_TRIGGERS) <= _triggers(store) and store._rollup_live()
     with open_store(tmp_path / "ref" / "t.db") as reference:  # the same rows, written with triggers
         for i in range(0, len(rows), 100):
-            write_event_rows(reference, rows[i:i + 100], keep_most_complete=True)
+            reference.write_batch(events=rows[i:i + 100], keep_most_complete=True)
         assert _rollup_rows(store) == _rollup_rows(reference) == _from_events(store) and _rollup_rows(store)
     # later writes (not into an empty table) keep it exact through the re-created triggers
-    more = _rows(_events(random.Random(4), 200, "k"))
+    more = _priced(_events(random.Random(4), 200, "k"))
     with bulk_writes(store):
         assert set(ROLLUP_TRIGGERS) <= _triggers(store)
-        write_event_rows(store, more, keep_most_complete=True)
+        store.write_batch(events=more, keep_most_complete=True)
     assert _rollup_rows(store) == _from_events(store)
 
 
 def test_a_failed_first_import_leaves_triggers_and_nothing_else(store):
-    rows = _rows(_events(random.Random(3), 50, "k"))
+    rows = _priced(_events(random.Random(3), 50, "k"))
     try:
         with bulk_writes(store):
-            write_event_rows(store, rows)
+            store.write_batch(events=rows)
             raise RuntimeError("crash mid-import")
     except RuntimeError:
         pass
@@ -70,13 +70,14 @@ def test_upgrade_adds_token_sums_to_an_existing_rollup(tmp_path):
     db = connect(path)
     migrations.apply(db, stop_before="m060_events_hourly_tokens")
     with Store(db, path, tmp_path / "backups").atomic():  # the columns that schema had (later ones add more)
-        insert_rows(db, "events", EVENT_COLUMNS, _rows(_events(random.Random(8), 300, "u")), replace=True)
+        insert_rows(db, "events", EVENT_COLUMNS, [event_row(e) for e in _priced(_events(random.Random(8), 300, "u"))],
+                    replace=True)
     assert "input_tokens" not in {r[1] for r in db.execute("PRAGMA table_info(events_hourly)")}
     db.close()
 
     with open_store(path) as store:
         assert store._rollup_live() and _rollup_rows(store) == _from_events(store) and _rollup_rows(store)
-        write_event_rows(store, _rows(_events(random.Random(9), 100, "v")))  # the new triggers keep it exact
+        store.write_batch(events=_priced(_events(random.Random(9), 100, "v")))  # the new triggers keep it exact
         assert _rollup_rows(store) == _from_events(store)
 
 
@@ -132,15 +133,13 @@ def test_first_import_fills_every_rollup_as_its_own_fill_would(store, pricer):
     rollups, not only the hourly one, equal what their fill() computes from the events."""
     from tests.spine.test_rollups import check_tables
     from tests.spine.test_rollups import _events as varied_events
-    from tracker.storage.store import event_row
 
     events = varied_events(random.Random(6), 600, "f")
     for e in events:
         price_event(pricer, e)
-    rows = [event_row(e) for e in events]
     with bulk_writes(store):
-        write_event_rows(store, rows[:300], keep_most_complete=True)
-        write_event_rows(store, rows[300:], keep_most_complete=True)
+        store.write_batch(events=events[:300], keep_most_complete=True)
+        store.write_batch(events=events[300:], keep_most_complete=True)
     check_tables(store)
     tables = _rollup_tables(store)
     # a first import's events carry no tags yet (rules tag them after): the tagged rollup is rightly empty
@@ -180,11 +179,10 @@ def test_a_first_import_with_tagged_events_fills_the_tagged_rollup_too(store, pr
     events = varied_events(random.Random(12), 500, "t")
     for e in events:
         price_event(pricer, e)
-    rows = [event_row(e) for e in events]
     seen: list[str] = []
     store.conn.set_trace_callback(seen.append)
     with bulk_writes(store):
-        write_event_rows(store, rows, keep_most_complete=True)
+        store.write_batch(events=events, keep_most_complete=True)
         tag = store.add_tag("client", "ACME")
         store.conn.execute("UPDATE events SET rule_tag_id = ? WHERE rowid % 3 = 0", (tag,))
         store.conn.execute("UPDATE events SET manual_tag_id = ? WHERE rowid % 7 = 0", (tag,))
@@ -203,7 +201,7 @@ def test_a_first_import_without_tagged_events_leaves_the_tagged_rollup_out_of_th
     seen: list[str] = []
     store.conn.set_trace_callback(seen.append)
     with bulk_writes(store):
-        write_event_rows(store, [event_row(e) for e in events], keep_most_complete=True)
+        store.write_batch(events=events, keep_most_complete=True)
     store.conn.set_trace_callback(None)
     [grain] = [sql for sql in seen if "CREATE TABLE temp.rollup_grain" in sql]
     assert "priced_key" not in grain and "events_tagged_hourly" not in " ".join(s for s in seen if "rollup_grain" in s)

@@ -438,15 +438,14 @@ def test_upgrade_fills_the_rollups_from_the_events_already_stored(tmp_path, pric
 def test_a_first_import_fills_every_rollup_once(store, pricer):
     """The bulk path drops the rollups' triggers for a first import and fills each rollup at its end."""
     from tracker.services.ingest import price_event
-    from tracker.storage.bulk import bulk_writes, write_event_rows
-    from tracker.storage.store import event_row
+    from tracker.storage.bulk import bulk_writes
 
-    rows = [event_row(price_event(pricer, e)) for e in _events(random.Random(23), 400, "k")]
+    events = [price_event(pricer, e) for e in _events(random.Random(23), 400, "k")]
     triggers_during = []
     with bulk_writes(store):
         triggers_during.append(store.conn.execute(
             "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'events'").fetchone()[0])
-        write_event_rows(store, rows, keep_most_complete=True)
+        store.write_batch(events=events, keep_most_complete=True)
     assert triggers_during == [0]
     check_tables(store)
     ingest(store, pricer, events=_events(random.Random(24), 100, "k"), keep_most_complete=True)

@@ -10,8 +10,6 @@ from tracker.core.records import Cursor
 from tracker.storage.limits import write_reading_rows
 from tracker.storage.rollups import LIVE_ROLLUPS, refill_together
 from tracker.storage.store import (
-    _EVENT_UPSERT,
-    _EVENT_UPSERT_COMPLETE,
     CURSOR_UPSERT,
     IMPORT_COLUMNS,
     WriteResult,
@@ -90,24 +88,15 @@ def bulk_writes(store, cache_mib: int = BULK_CACHE_MIB) -> Iterator[None]:
         conn.execute(f"PRAGMA cache_size={int(old_cache)}")
 
 
-def write_event_rows(store, rows: Sequence[tuple], cursors: Iterable[Cursor] = (),
-                     keep_most_complete: bool = False, reading_rows: Sequence[tuple] = ()) -> WriteResult:
-    """Store.write_batch for events already converted with `event_row`, plus their cursors
-    and the limit-window readings (storage.limits.reading_row) read from the same files.
-
-    The log import converts and prices events in worker processes and sends
-    plain row tuples back; turning them into UsageEvents again only to turn
-    them back into rows would cost more than the SQL. Same transaction, same
-    upserts, same cursor rule as Store.write_batch.
-    """
-    return _write(store, [(_EVENT_UPSERT_COMPLETE if keep_most_complete else _EVENT_UPSERT, rows)], cursors,
-                  reading_rows)
-
-
 def write_import_rows(store, source: str, rows: Sequence[tuple], cursors: Iterable[Cursor] = (),
                       keep_most_complete: bool = False, reading_rows: Sequence[tuple] = ()) -> WriteResult:
-    """write_event_rows for the import rows of one source (storage.store.request_row, import_row): the
-    same rows written in the same order, the same upsert rule, fewer parameters bound."""
+    """Store.write_batch for the import rows of one source (storage.store.request_row, import_row), plus their
+    cursors and the limit-window readings (storage.limits.reading_row) read from the same files.
+
+    The log import converts and prices events in worker processes and sends plain row tuples back; turning
+    them into UsageEvents again only to turn them back into rows would cost more than the SQL. The same
+    transaction, upserts and cursor rule as Store.write_batch, with fewer parameters bound: the columns the
+    same for every row of a source are literals in the statement."""
     narrow = len(IMPORT_COLUMNS)
     if max(map(len, rows), default=narrow) == narrow:  # the built-in readers' rows: all narrow
         statements = [(import_upsert_sql(source, keep_most_complete), rows)]

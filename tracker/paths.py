@@ -14,6 +14,9 @@ from collections import namedtuple
 
 # pathlib is imported where a Path is made: the quick report (tracker.quick) finds its files with
 # folder_texts alone (pathlib and the urllib.parse, ipaddress and fnmatch it loads: ~4 ms at start-up).
+TYPE_CHECKING = False  # (for the annotations only)
+if TYPE_CHECKING:
+    from pathlib import Path
 
 APP_NAME = "tracker"
 HOME_ENV = "TRACKER_HOME"

@@ -10,6 +10,9 @@ from __future__ import annotations
 
 # decimal is imported where a Decimal is made (~1 ms at start-up): a report's costs are formatted in integers
 # (format_usd), and `tracker report daily --json` needs no more.
+TYPE_CHECKING = False  # (for the annotations only)
+if TYPE_CHECKING:
+    from decimal import Decimal
 
 PICO_PER_USD = 10**12
 

@@ -34,6 +34,10 @@ from types import ModuleType
 
 from tracker.sources import PROVIDER_SOURCE_KINDS
 
+TYPE_CHECKING = False  # (for the annotations only: the plug-in classes load with the first source built)
+if TYPE_CHECKING:
+    from tracker.sources.plugin import AgentSource
+
 # tracker.sources.plugin (the AgentSource class) is imported where a plug-in is loaded: the quick look
 # (builtin_finders) walks without it. Named tuples here, not dataclasses: dataclasses imports inspect
 # (~9 ms at start-up, a sixth of `tracker import` with nothing new).

@@ -271,15 +271,15 @@ def rollup_sums(conn: sqlite3.Connection, windows: Sequence, group_by: Sequence[
         else ([], stretches, [])
     keys = "".join(f", {k}" for k in group_by)
     parts, params = [], []
-    for table, time, part, sign in ((DAILY_ROLLUP_TABLE, "day_ms", days, ""), ("events_hourly", "hour_ms", hours, ""),
-                                    ("events_hourly", "hour_ms", less, "-")):
+    for table, time_column, part, sign in ((DAILY_ROLLUP_TABLE, "day_ms", days, ""),
+                                           ("events_hourly", "hour_ms", hours, ""), ("events_hourly", "hour_ms", less, "-")):
         if part:
             # the stretches as JSON, written by hand: whole numbers only (the json package: ~1 ms at start-up)
             params.append("[" + ",".join(f"[{i},{int(lo)},{int(hi)}]" for i, lo, hi in part) + "]")
             parts.append(f"SELECT json_extract(w.value, '$[0]'){keys}, "
                          + ", ".join(f"{sign}{c}" for c in _ROLLUP_SUMS)
-                         + f" FROM json_each(?) w JOIN {table} ON {time} >= json_extract(w.value, '$[1]') "
-                         f"AND {time} < json_extract(w.value, '$[2]')")
+                         + f" FROM json_each(?) w JOIN {table} ON {time_column} >= json_extract(w.value, '$[1]') "
+                         f"AND {time_column} < json_extract(w.value, '$[2]')")
     if not parts:
         return []
     # the rows of every part, summed once (a day less the hours outside the window is its hours inside: every

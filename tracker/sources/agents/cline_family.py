@@ -26,6 +26,10 @@ from pathlib import Path
 
 from tracker.sources import discovery
 
+TYPE_CHECKING = False  # (for the annotations only: the plug-in classes load with the first source built)
+if TYPE_CHECKING:
+    from tracker.sources.plugin import AgentSource, Place
+
 UI_MESSAGES = "ui_messages.json"
 TASK_METADATA = "task_metadata.json"  # Cline: the model used from each time on
 API_HISTORY = "api_conversation_history.json"  # Roo Code, Kilo Code: the model, in each request's environment details

@@ -403,6 +403,50 @@ def test_the_quick_period_reports_read_whole_days_from_the_rollup_by_day_while_i
     assert json.loads(_same(args)) == before
 
 
+def _quick_report_sql(args: list[str], monkeypatch) -> list[str]:
+    """The statements the quick report `args` runs (after checking it is the full command's answer)."""
+    from tracker.storage import quick as q
+
+    statements: list[str] = []
+    opened = q.open_for_reading
+
+    def traced(path):
+        conn = opened(path)
+        if conn is not None:
+            conn.set_trace_callback(statements.append)
+        return conn
+
+    monkeypatch.setattr(q, "open_for_reading", traced)
+    _same(args)
+    return [sql for sql in statements if ("_daily" in sql or "_hourly" in sql) and "sqlite_master" not in sql]
+
+
+def test_windows_that_follow_one_another_are_read_by_one_range_of_the_rollup(imported, monkeypatch):
+    """A year of UTC days (or weeks) is one stretch of whole days, each window's place worked out from a row's
+    time (not a list of 365 windows joined to the rollup: ~3x slower); days each of one rollup row's time,
+    by model, are the rollup's rows as they are (not summed again); a zone whose days end off UTC's
+    midnight reads its part-days by their list, and its days by one range."""
+    monkeypatch.setenv("TZ", "UTC")
+    daily = _quick_report_sql(["report", "daily", "--json"], monkeypatch)
+    assert len(daily) == 1 and "json_each" not in daily[0] and "GROUP BY" not in daily[0], daily
+    for args in (["report", "daily", "--json", "--by", "source"], ["report", "weekly", "--json"]):
+        sql = _quick_report_sql(args, monkeypatch)
+        assert len(sql) == 1 and "json_each" not in sql[0] and "GROUP BY" in sql[0], (args, sql)
+    tokyo = _quick_report_sql(["report", "daily", "--json", "--tz", "Asia/Tokyo"], monkeypatch)
+    assert len(tokyo) == 1 and tokyo[0].count("json_each") == 2 and "FROM events_daily WHERE" in tokyo[0], tokyo
+
+
+def test_runs_of_stretches_that_follow_one_another():
+    from tracker.storage.quick import _runs
+
+    d = 86_400_000
+    assert _runs([]) == []
+    assert _runs([(0, 5 * d, 6 * d), (1, 6 * d, 7 * d), (2, 7 * d, 8 * d)]) == [(0, 5 * d, d, 8 * d)]
+    # a gap in time, a window skipped, another length: a new run each
+    assert _runs([(0, d, 2 * d), (1, 3 * d, 4 * d), (3, 4 * d, 5 * d), (4, 5 * d, 7 * d), (5, 7 * d, 9 * d)]) == \
+        [(0, d, d, 2 * d), (1, 3 * d, d, 4 * d), (3, 4 * d, d, 5 * d), (4, 5 * d, 2 * d, 9 * d)]
+
+
 def test_the_quick_report_imports_no_pathlib(imported):
     """A report from the rollup finds the database by text (~4 ms of pathlib at start-up), and writes its
     JSON with the C encoder alone (the json package's regular expressions: ~1 ms), nor the rollups'

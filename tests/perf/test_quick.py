@@ -477,6 +477,41 @@ def test_to_json_is_json_dumps_byte_for_byte(doc):
     assert cli_format.to_json(doc) == json.dumps(doc, indent=2, ensure_ascii=False)
 
 
+@settings(max_examples=300, deadline=None)
+@given(JSON_VALUES, st.sampled_from(["", " ", "\n", "x", "]", ",1"]), st.integers(min_value=0, max_value=40))
+def test_the_plug_in_lists_json_is_read_as_json_loads_reads_it(doc, tail, cut):
+    """The plug-in list's cache is read by json's C scanner alone (registry._json_value): the same value as
+    json.loads, and the same error for what is not one JSON value (a tail after it, a file cut short)."""
+    from tracker.sources.registry import _json_value
+
+    for data in ((json.dumps(doc, ensure_ascii=False) + tail).encode(), json.dumps(doc).encode()[:cut]):
+        try:
+            expected = json.dumps(json.loads(data))
+        except ValueError as exc:
+            expected = repr(exc)
+        try:
+            found = json.dumps(_json_value(data))
+        except ValueError as exc:
+            found = repr(exc)
+        assert found == expected, data
+
+
+def test_the_quick_look_reads_the_plug_in_list_without_the_json_package(imported):
+    """`tracker import` with nothing new reads the cached plug-in list (registry._read_cache) by json's C
+    scanner alone, and writes its JSON by cli_format's: the json package is ~1.2 ms of its start-up."""
+    code = (
+        "import sys\n"
+        "from tracker.quick import quick_answer\n"
+        "assert quick_answer(['import', '--json']) is not None\n"
+        "print(sorted({'json'} & set(sys.modules)))\n"
+    )
+    for _ in range(2):  # (the first writes the list for this Python path, with json; the second reads it)
+        done = subprocess.run([sys.executable, "-S", "-c", code], capture_output=True, text=True,
+                              env=dict(os.environ), cwd=Path(__file__).resolve().parents[2])
+        assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
+
+
 def test_to_json_leaves_what_is_not_plain_to_json_dumps():
     class Text(str):
         pass

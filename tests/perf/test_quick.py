@@ -403,6 +403,50 @@ def test_the_quick_period_reports_read_whole_days_from_the_rollup_by_day_while_i
     assert json.loads(_same(args)) == before
 
 
+def _quick_report_sql(args: list[str], monkeypatch) -> list[str]:
+    """The statements the quick report `args` runs (after checking it is the full command's answer)."""
+    from tracker.storage import quick as q
+
+    statements: list[str] = []
+    opened = q.open_for_reading
+
+    def traced(path):
+        conn = opened(path)
+        if conn is not None:
+            conn.set_trace_callback(statements.append)
+        return conn
+
+    monkeypatch.setattr(q, "open_for_reading", traced)
+    _same(args)
+    return [sql for sql in statements if ("_daily" in sql or "_hourly" in sql) and "sqlite_master" not in sql]
+
+
+def test_windows_that_follow_one_another_are_read_by_one_range_of_the_rollup(imported, monkeypatch):
+    """A year of UTC days (or weeks) is one stretch of whole days, each window's place worked out from a row's
+    time (not a list of 365 windows joined to the rollup: ~3x slower); days each of one rollup row's time,
+    by model, are the rollup's rows as they are (not summed again); a zone whose days end off UTC's
+    midnight reads its part-days by their list, and its days by one range."""
+    monkeypatch.setenv("TZ", "UTC")
+    daily = _quick_report_sql(["report", "daily", "--json"], monkeypatch)
+    assert len(daily) == 1 and "json_each" not in daily[0] and "GROUP BY" not in daily[0], daily
+    for args in (["report", "daily", "--json", "--by", "source"], ["report", "weekly", "--json"]):
+        sql = _quick_report_sql(args, monkeypatch)
+        assert len(sql) == 1 and "json_each" not in sql[0] and "GROUP BY" in sql[0], (args, sql)
+    tokyo = _quick_report_sql(["report", "daily", "--json", "--tz", "Asia/Tokyo"], monkeypatch)
+    assert len(tokyo) == 1 and tokyo[0].count("json_each") == 2 and "FROM events_daily WHERE" in tokyo[0], tokyo
+
+
+def test_runs_of_stretches_that_follow_one_another():
+    from tracker.storage.quick import _runs
+
+    d = 86_400_000
+    assert _runs([]) == []
+    assert _runs([(0, 5 * d, 6 * d), (1, 6 * d, 7 * d), (2, 7 * d, 8 * d)]) == [(0, 5 * d, d, 8 * d)]
+    # a gap in time, a window skipped, another length: a new run each
+    assert _runs([(0, d, 2 * d), (1, 3 * d, 4 * d), (3, 4 * d, 5 * d), (4, 5 * d, 7 * d), (5, 7 * d, 9 * d)]) == \
+        [(0, d, d, 2 * d), (1, 3 * d, d, 4 * d), (3, 4 * d, d, 5 * d), (4, 5 * d, 2 * d, 9 * d)]
+
+
 def test_the_quick_report_imports_no_pathlib(imported):
     """A report from the rollup finds the database by text (~4 ms of pathlib at start-up), and writes its
     JSON with the C encoder alone (the json package's regular expressions: ~1 ms), nor the rollups'
@@ -431,6 +475,43 @@ JSON_VALUES = st.recursive(JSON_SCALARS, lambda children: st.lists(children, max
 @given(st.dictionaries(st.text(max_size=5), JSON_VALUES, max_size=5) | JSON_VALUES)
 def test_to_json_is_json_dumps_byte_for_byte(doc):
     assert cli_format.to_json(doc) == json.dumps(doc, indent=2, ensure_ascii=False)
+
+
+@settings(max_examples=300, deadline=None)
+@given(JSON_VALUES, st.sampled_from(["", " ", "\n", "x", "]", ",1"]), st.integers(min_value=0, max_value=40))
+def test_the_plug_in_lists_json_is_read_as_json_loads_reads_it(doc, tail, cut):
+    """The plug-in list's cache is read by json's C scanner alone (registry._json_value): the same value as
+    json.loads, and the same error for what is not one JSON value (a tail after it, a file cut short)."""
+    from tracker.sources.registry import _json_value
+
+    for data in ((json.dumps(doc, ensure_ascii=False) + tail).encode(), json.dumps(doc).encode()[:cut]):
+        try:
+            expected = json.dumps(json.loads(data))
+        except ValueError as exc:
+            expected = repr(exc)
+        try:
+            found = json.dumps(_json_value(data))
+        except ValueError as exc:
+            found = repr(exc)
+        assert found == expected, data
+
+
+def test_the_quick_look_reads_the_plug_in_list_without_the_json_package(imported):
+    """`tracker import` with nothing new reads the cached plug-in list (registry._read_cache) by json's C
+    scanner alone, and writes its JSON by cli_format's: the json package is ~1.2 ms of its start-up. It
+    reads the store by sqlite3's C module alone: the package's default adapters of dates import datetime
+    (~1 ms), and it binds none."""
+    code = (
+        "import sys\n"
+        "from tracker.quick import quick_answer\n"
+        "assert quick_answer(['import', '--json']) is not None\n"
+        "print(sorted({'json', 'datetime', 'sqlite3'} & set(sys.modules)))\n"
+    )
+    for _ in range(2):  # (the first writes the list for this Python path, with json; the second reads it)
+        done = subprocess.run([sys.executable, "-S", "-c", code], capture_output=True, text=True,
+                              env=dict(os.environ), cwd=Path(__file__).resolve().parents[2])
+        assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
 
 
 def test_to_json_leaves_what_is_not_plain_to_json_dumps():

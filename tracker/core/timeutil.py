@@ -20,6 +20,8 @@ class TimezoneError(ValueError):
 
 def get_zone(name: str | None) -> tzinfo:
     """A timezone by IANA name; None means the system's own zone."""
+    if name == "UTC":
+        return UTC  # (see _named_utc)
     if name:
         from zoneinfo import ZoneInfo, ZoneInfoNotFoundError  # ~3 ms: not for commands that need no zone
 
@@ -32,10 +34,18 @@ def get_zone(name: str | None) -> tzinfo:
     return system_zone()
 
 
+# _named_utc: the zone named "UTC" is timezone.utc, not ZoneInfo("UTC"): the same offset (none) and the
+# same name wherever one is shown (zone_name, tzname, %Z), found without loading zoneinfo and its tzpath
+# (sysconfig): ~2 ms of a quick report where the system runs on UTC (servers, containers, CI). Only that
+# exact name: another spelling ("Etc/UTC") is shown as it is, by its ZoneInfo.
+
+
 def system_zone() -> tzinfo:
+    tz_env = os.environ.get("TZ")
+    if tz_env and tz_env.lstrip(":") == "UTC":
+        return UTC  # (see _named_utc)
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-    tz_env = os.environ.get("TZ")
     if tz_env:
         try:
             return ZoneInfo(tz_env.lstrip(":"))
@@ -148,6 +158,8 @@ def windows(since: date, until: date, period: str, zone: tzinfo) -> list[Window]
     """
     if until < since:
         raise ValueError(f"--until {until} is before --since {since}")
+    if period == "day" and until < date.max:  # (the last day: the loop's error, as it always was)
+        return _days(since, until, zone)
     result: list[Window] = []
     stop = until + timedelta(days=1)
     start = period_start(since, period)
@@ -168,6 +180,23 @@ def windows(since: date, until: date, period: str, zone: tzinfo) -> list[Window]
 
 
 _EPOCH_DAY = date(1970, 1, 1).toordinal()
+_DAY_MS = 86_400_000
+_new_tuple = tuple.__new__  # Window(...) as its own __new__ makes it, without that Python-level call
+
+
+def _days(since: date, until: date, zone: tzinfo) -> list[Window]:
+    """windows(since, until, "day", zone): each day from its midnight to the next one's, each midnight
+    converted once; in a zone of one offset (UTC) of whole seconds, a day after the first's (a year of
+    days: 1.9 -> 0.5 ms)."""
+    days = list(map(date.fromordinal, range(since.toordinal(), until.toordinal() + 2)))
+    offset = zone.utcoffset(None) if type(zone) is timezone else None
+    if offset is not None and not offset.microseconds:
+        first = _midnight_ms(since, zone)
+        midnights = range(first, first + len(days) * _DAY_MS, _DAY_MS)
+    else:
+        midnights = [_midnight_ms(day, zone) for day in days]
+    return [_new_tuple(Window, (day.isoformat(), day, start, end))
+            for day, start, end in zip(days, midnights, midnights[1:])]
 
 
 def _midnight_ms(day: date, zone: tzinfo) -> int:

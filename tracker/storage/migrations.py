@@ -8,7 +8,6 @@ NULL never conflicts in a primary key and would let an upsert append.
 
 from __future__ import annotations
 
-import sqlite3
 from collections import namedtuple
 from collections.abc import Iterable
 
@@ -85,6 +84,8 @@ class MigrationSet:
 
 def _database(db) -> "Database":
     """A sqlite-utils Database over `db` (a Database already, or a sqlite3 connection)."""
+    import sqlite3  # (here: the quick look reads this module with the C module alone, storage.quick)
+
     if isinstance(db, sqlite3.Connection):
         from tracker.storage.transactions import write_database
 

@@ -10,12 +10,16 @@ pending, a backup is due) is the caller's cue to take the normal path.
 from __future__ import annotations
 
 import os
-import sqlite3
 import time
 from collections.abc import Sequence
 
+try:  # the sqlite3 package is this C module and its default adapters of dates, which import datetime (~1 ms of
+    import _sqlite3 as sqlite3  # `tracker import` with nothing new, which binds none): the module alone
+except ImportError:  # an interpreter that names it otherwise: the package
+    import sqlite3
+
 from tracker.storage.migrations import HOUR_MS, ROLLUP_TRIGGERS, TOKEN_COLUMNS, migrations
-from tracker.storage.rollup_days import split_at_days
+from tracker.storage.rollup_days import DAY_MS, split_at_days
 
 AUTO_BACKUP_INTERVAL_S = 24 * 3600  # one automatic copy a day, taken when the store is opened
 # When the database was created (Unix seconds, written by db.migrate with the new schema): the day's backup
@@ -256,6 +260,26 @@ def provider_usage_between(conn: sqlite3.Connection, start_ms: int, end_ms: int,
     ).fetchone()[0])
 
 
+# A part's stretches that follow one another, as many runs or fewer, are read by a range each (a year of UTC
+# days: one run, ~3x faster than joining their list); more runs than that (a zone's hours at each day's end) by
+# their list.
+_MAX_RUNS = 4
+
+
+def _runs(stretches: Sequence[tuple]) -> list[tuple[int, int, int, int]]:
+    """(first window's place, start, length, end) of each run of stretches (window place, start, end) that
+    follow one another: the same length, each starting where the one before ends, at the next place."""
+    runs: list[list[int]] = []
+    for i, lo, hi in stretches:
+        last = runs[-1] if runs else None
+        if last is not None and i == last[0] + (last[3] - last[1]) // last[2] and lo == last[3] \
+                and hi - lo == last[2]:
+            last[3] = hi
+        else:
+            runs.append([i, lo, hi - lo, hi])
+    return [tuple(run) for run in runs]
+
+
 def rollup_sums(conn: sqlite3.Connection, windows: Sequence, group_by: Sequence[str]) -> list[dict] | None:
     """Store.aggregate's rows for events over hour-aligned windows, grouped by source and/or model, read
     from the hourly rollup (whole UTC days from its sums by day where that is live, as the full reports read
@@ -270,23 +294,40 @@ def rollup_sums(conn: sqlite3.Connection, windows: Sequence, group_by: Sequence[
     days, hours, less = split_at_days(stretches, None) if rollup_live(conn, DAILY_ROLLUP_TRIGGERS) \
         else ([], stretches, [])
     keys = "".join(f", {k}" for k in group_by)
-    parts, params = [], []
+    parts, params, ranges = [], [], []
     for table, time_column, part, sign in ((DAILY_ROLLUP_TABLE, "day_ms", days, ""),
-                                           ("events_hourly", "hour_ms", hours, ""), ("events_hourly", "hour_ms", less, "-")):
-        if part:
+                                           ("events_hourly", "hour_ms", hours, ""),
+                                           ("events_hourly", "hour_ms", less, "-")):
+        sums = ", ".join(f"{sign}{c}" for c in _ROLLUP_SUMS)
+        runs = _runs(part)
+        if len(runs) <= _MAX_RUNS:
+            # each run by one range of the table's key, its window's place worked out from the time
+            for first, lo, length, hi in runs:
+                params += [first, lo, length, lo, hi]
+                parts.append(f"SELECT ? + ({time_column} - ?) / ?{keys}, {sums} FROM {table} "
+                             f"WHERE {time_column} >= ? AND {time_column} < ?")
+                ranges.append((table, time_column, sign, length))
+        else:
             # the stretches as JSON, written by hand: whole numbers only (the json package: ~1 ms at start-up)
             params.append("[" + ",".join(f"[{i},{int(lo)},{int(hi)}]" for i, lo, hi in part) + "]")
-            parts.append(f"SELECT json_extract(w.value, '$[0]'){keys}, "
-                         + ", ".join(f"{sign}{c}" for c in _ROLLUP_SUMS)
-                         + f" FROM json_each(?) w JOIN {table} ON {time_column} >= json_extract(w.value, '$[1]') "
+            parts.append(f"SELECT json_extract(w.value, '$[0]'){keys}, {sums}"
+                         f" FROM json_each(?) w JOIN {table} ON {time_column} >= json_extract(w.value, '$[1]') "
                          f"AND {time_column} < json_extract(w.value, '$[2]')")
     if not parts:
         return []
-    # the rows of every part, summed once (a day less the hours outside the window is its hours inside: every
-    # figure is a sum); a group whose every row was taken away again had no event in the window
-    sql = (f"WITH p(i{keys}, {', '.join(_ROLLUP_SUMS)}) AS ({' UNION ALL '.join(parts)}) "
-           f"SELECT i{keys}, {', '.join(f'SUM({c})' for c in _ROLLUP_SUMS[1:])} FROM p GROUP BY i{keys} "
-           "HAVING SUM(n) > 0")
+    if len(parts) == len(ranges) == 1 and ranges[0][2] == "" and list(group_by) == ["source", "model"] \
+            and ranges[0][3] == (DAY_MS if ranges[0][0] == DAILY_ROLLUP_TABLE else HOUR_MS):
+        # one run of windows of one row's time each (a year of UTC days), grouped by the table's own key (time,
+        # source, model): its rows are the groups, as they are (~40% less than summing each again)
+        table, time_column = ranges[0][:2]
+        sql = (f"SELECT ? + ({time_column} - ?) / ?{keys}, {', '.join(_ROLLUP_SUMS[1:])} FROM {table} "
+               f"WHERE {time_column} >= ? AND {time_column} < ? AND n > 0")
+    else:
+        # the rows of every part, summed once (a day less the hours outside the window is its hours inside:
+        # every figure is a sum); a group whose every row was taken away again had no event in the window
+        sql = (f"WITH p(i{keys}, {', '.join(_ROLLUP_SUMS)}) AS ({' UNION ALL '.join(parts)}) "
+               f"SELECT i{keys}, {', '.join(f'SUM({c})' for c in _ROLLUP_SUMS[1:])} FROM p GROUP BY i{keys} "
+               "HAVING SUM(n) > 0")
     # (the rollup's columns are NOT NULL: a group's sums are never NULL, as Store._aggregate_rows's `or 0` expects)
     names = ("period", *group_by, *TOKEN_COLUMNS, "requests", "cost_pico", "unpriced_requests",
              "partly_priced_requests", "_start_ms")

@@ -32,6 +32,9 @@ def split_at_days(inner: Sequence[tuple], covered: dict[str, Sequence[tuple[int,
             start = DAY_MS
             if start >= end:
                 continue
+        if not cut and not start % DAY_MS and not end % DAY_MS:  # whole UTC days: read as such (_days_of's answer)
+            days.append((label, start, end))
+            continue
         split = _days_of(label, start, end, cut)
         if split is None:
             hours.append((label, start, end))

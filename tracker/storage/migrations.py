@@ -13,6 +13,8 @@ from collections.abc import Iterable
 
 TYPE_CHECKING = False  # (typing itself costs ~3 ms at start-up: the quick answers read this module)
 if TYPE_CHECKING:
+    import sqlite3
+
     from sqlite_utils import Database
 
 MIGRATIONS_TABLE = "_sqlite_migrations"  # sqlite-utils' bookkeeping table

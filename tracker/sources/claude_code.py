@@ -67,7 +67,6 @@ def parse(fh, start: int, limit: int, result: lf.ReadResult) -> None:
     skipped = result.skipped
     intern = {}.setdefault  # one object per repeated text of the file (core.request_rows)
     typed = _typed_decoder(limit - start)
-    decode_line, decode_error = (typed.decode_line, typed.DecodeError) if typed is not None else (None, None)
 
     for buf, end in lf.iter_blocks(fh, start, limit, result):
         # the lines holding the prefilter's pattern, found inside the block and
@@ -82,16 +81,10 @@ def parse(fh, start: int, limit: int, result: lf.ReadResult) -> None:
             line_end = buf.find(b"\n", i, end)
             result.lines_seen += 1
             line = view[s:line_end]
-            if decode_line is None:
+            if typed is None:
                 row = _row_plain(line, skipped, fallback_session, intern)
             else:
-                try:
-                    row = _row_fast(decode_line(line), line, skipped, fallback_session, intern)
-                # not the shape claude_lines describes (or nested deeper than msgspec's limit, which raises a
-                # RecursionError: it failed the whole file): the robust path decides
-                except (decode_error, RecursionError):
-                    obj = lf.loads_line(line, skipped)
-                    row = None if obj is None else row_from(obj, line, skipped, fallback_session, intern)
+                row = _row_typed(typed, line, skipped, fallback_session, intern)
             if row is not None:
                 keep_most_complete(best, row, skipped)
     result.rows.extend(best.values())
@@ -128,10 +121,16 @@ def _row_plain(line, skipped, fallback_session: str | None, intern) -> tuple | N
     obj = _plain_object(line)
     if obj is not None:
         return row_from(obj, line, skipped, fallback_session, intern)
-    typed = load_typed_decoder()
+    return _row_typed(load_typed_decoder(), line, skipped, fallback_session, intern)
+
+
+def _row_typed(typed, line, skipped, fallback_session: str | None, intern) -> tuple | None:
+    """A line's row the typed way: msgspec's typed decode (claude_lines), else the robust path decides (not
+    the shape claude_lines describes, or nested deeper than msgspec's limit, which raises a RecursionError:
+    it failed the whole file)."""
     try:
         return _row_fast(typed.decode_line(line), line, skipped, fallback_session, intern)
-    except (typed.DecodeError, RecursionError):  # (as in parse)
+    except (typed.DecodeError, RecursionError):
         obj = lf.loads_line(line, skipped)
         return None if obj is None else row_from(obj, line, skipped, fallback_session, intern)
 
@@ -155,7 +154,7 @@ def _plain_object(line) -> dict | None:
 def _plain_decoder():
     global _PLAIN_DECODER
     if _PLAIN_DECODER is None:
-        import json  # (loaded already: the registry reads with it)
+        import json  # (~1 ms, against msgspec's ~7)
 
         _PLAIN_DECODER = json.JSONDecoder(parse_float=_finite_float, parse_int=_int_of_64_bits,
                                           parse_constant=_no_constant)

@@ -13,11 +13,22 @@ from tests.old_schema import insert_rows
 from tests.gui.test_store_rollup import _events, _from_events, _rollup_rows
 
 
-def _priced(events):
-    pricer = Pricer()
+def _priced(events, pricer=None):
+    pricer = pricer or Pricer()
     for e in events:
         price_event(pricer, e)
     return events
+
+
+def _traced_first_import(store, events, then=lambda: None) -> list[str]:
+    """The statements of a first import (bulk_writes) of `events`, and of `then` inside it."""
+    seen: list[str] = []
+    store.conn.set_trace_callback(seen.append)
+    with bulk_writes(store):
+        store.write_batch(events=events, keep_most_complete=True)
+        then()
+    store.conn.set_trace_callback(None)
+    return seen
 
 
 def _triggers(store) -> set[str]:
@@ -134,9 +145,7 @@ def test_first_import_fills_every_rollup_as_its_own_fill_would(store, pricer):
     from tests.spine.test_rollups import check_tables
     from tests.spine.test_rollups import _events as varied_events
 
-    events = varied_events(random.Random(6), 600, "f")
-    for e in events:
-        price_event(pricer, e)
+    events = _priced(varied_events(random.Random(6), 600, "f"), pricer)
     with bulk_writes(store):
         store.write_batch(events=events[:300], keep_most_complete=True)
         store.write_batch(events=events[300:], keep_most_complete=True)
@@ -176,17 +185,13 @@ def test_a_first_import_with_tagged_events_fills_the_tagged_rollup_too(store, pr
     within the same transaction (the triggers are off) are in it, exactly as its own fill computes it."""
     from tests.spine.test_rollups import _events as varied_events
 
-    events = varied_events(random.Random(12), 500, "t")
-    for e in events:
-        price_event(pricer, e)
-    seen: list[str] = []
-    store.conn.set_trace_callback(seen.append)
-    with bulk_writes(store):
-        store.write_batch(events=events, keep_most_complete=True)
+    events = _priced(varied_events(random.Random(12), 500, "t"), pricer)
+    def tag_some():
         tag = store.add_tag("client", "ACME")
         store.conn.execute("UPDATE events SET rule_tag_id = ? WHERE rowid % 3 = 0", (tag,))
         store.conn.execute("UPDATE events SET manual_tag_id = ? WHERE rowid % 7 = 0", (tag,))
-    store.conn.set_trace_callback(None)
+
+    seen = _traced_first_import(store, events, tag_some)
     assert any("INSERT INTO events_tagged_hourly" in sql and "rollup_grain" in sql for sql in seen)
     got = _rollup_tables(store)
     assert got["events_tagged_hourly"] and got == _own_fills(store)
@@ -195,14 +200,8 @@ def test_a_first_import_with_tagged_events_fills_the_tagged_rollup_too(store, pr
 def test_a_first_import_without_tagged_events_leaves_the_tagged_rollup_out_of_the_grain(store, pricer):
     from tests.spine.test_rollups import _events as varied_events
 
-    events = varied_events(random.Random(13), 400, "n")
-    for e in events:
-        price_event(pricer, e)
-    seen: list[str] = []
-    store.conn.set_trace_callback(seen.append)
-    with bulk_writes(store):
-        store.write_batch(events=events, keep_most_complete=True)
-    store.conn.set_trace_callback(None)
+    events = _priced(varied_events(random.Random(13), 400, "n"), pricer)
+    seen = _traced_first_import(store, events)
     [grain] = [sql for sql in seen if "CREATE TABLE temp.rollup_grain" in sql]
     assert "priced_key" not in grain and "events_tagged_hourly" not in " ".join(s for s in seen if "rollup_grain" in s)
     got = _rollup_tables(store)

@@ -456,6 +456,7 @@ class _Batch:
         self.readings: list[tuple] = []
         self.cursors: list[Cursor] = []
         self.duplicates = 0
+        self.again = 0  # keys of this batch that an earlier batch of this import wrote (later imports: flushed)
         # The hashes of the keys this import wrote in the kind's earlier batches: a copy of one of them is a
         # duplicate too (still offered to the store, which keeps the most complete), so the count does not
         # depend on where the batches happened to end (the order the workers finish files in). Hashes, not
@@ -479,9 +480,11 @@ class _Batch:
         for row in rows:
             key = row[ROW_KEY]
             old = mine.get(key)
-            if old is not None or flushed and hash(key) in flushed:
+            if old is None and flushed and hash(key) in flushed:
                 self.duplicates += 1
-            if old is not None:
+                self.again += 1
+            elif old is not None:
+                self.duplicates += 1
                 if most_complete and not replaces_copy(row[ROW_SIDECHAIN], sum(row[ROW_TOKENS]),
                                                        old[ROW_SIDECHAIN], sum(old[ROW_TOKENS])):
                     continue
@@ -557,7 +560,7 @@ def import_logs(
             again = len(rows) - result.events_added
             copies += again
         else:  # (already counted as duplicates by add)
-            again = sum(hash(key) in batch.flushed for key in batch.rows) if batch.flushed else 0
+            again = batch.again
         # requests written, each once: a copy of one an earlier batch of this import wrote is not another (the
         # count must not move with where the batches ended)
         report.events_written += result.events_written - again

@@ -759,6 +759,7 @@ LAZY_FOR_A_SMALL_APPEND = {
     "tracker.storage.rollup_reads",  # the reports' reads
     "tracker.services.tagging",  # only where there are tagging rules (services.sync)
     "typing",  # (on this path, annotations only: TYPE_CHECKING = False)
+    "logging",  # when something is logged (tracker.lazy_log): the log file gets what it got, below
 }
 
 
@@ -767,6 +768,18 @@ def test_a_small_append_s_import_loads_what_only_big_reads_and_errors_need_nowhe
     report, loaded = _an_import_in_a_process()
     assert report["events_added"] == 1 and "tracker.sources.claude_code" in loaded  # not vacuous: read and written
     assert LAZY_FOR_A_SMALL_APPEND & loaded == set()
+
+
+def test_what_the_import_of_an_append_logs_reaches_the_log_file(imported, agents):
+    """The log file is installed when logging loads (tracker.lazy_log), as it was before the import began."""
+    (imported.cache_dir / "prices-resolved.json").write_text("not a price cache")  # logged, then replaced
+    log_file = imported.log_path
+    before = log_file.read_text() if log_file.exists() else ""
+    _append_a_request(_a_session(agents))
+    report, loaded = _an_import_in_a_process()
+    assert report["events_added"] == 1 and "logging" in loaded
+    new = log_file.read_text()[len(before):]
+    assert re.search(r" INFO tracker\.pricing\.resolution_cache: price cache .*prices-resolved\.json unreadable", new), new
 
 
 def _failing(exc: BaseException):

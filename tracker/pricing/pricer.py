@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import fnmatch
 import json
-import logging
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
@@ -42,7 +41,6 @@ if TYPE_CHECKING:  # genai-prices (pydantic) costs ~0.15 s to import: only when 
 
     from genai_prices.types import ModelInfo, ModelPrice
 
-log = logging.getLogger(__name__)
 
 # The dearest list prices are a few hundred dollars per million tokens. Above this, a request of
 # logfiles.MAX_REQUEST_TOKENS in every class could cost more picodollars than SQLite's 64-bit

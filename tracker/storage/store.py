@@ -9,7 +9,6 @@ changes nothing.
 from __future__ import annotations
 
 import json
-import logging
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -20,6 +19,7 @@ TYPE_CHECKING = False  # (typing itself costs ~2 ms at start-up: an import of lo
 
 from tracker.core.records import BILLED_BREAKDOWNS, BilledLine, Cursor, UsageBucket, UsageEvent
 from tracker.core.units import units_text
+from tracker.core.lazy_logging import get_logger
 from tracker.core.timeutil import Window, now_ms
 from tracker.storage.db import StoreError, backup, connect, damaged_message, migrate
 from tracker.storage import quick
@@ -34,7 +34,7 @@ if TYPE_CHECKING:
     from tracker.storage import session_pages
     from sqlite_utils import Database
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)  # (logging is loaded when something is logged)
 
 __all__ = ["Store", "StoreError", "open_store", "WriteResult", "GROUP_KEYS"]
 

@@ -12,7 +12,6 @@ import json
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 
 TYPE_CHECKING = False  # (typing itself costs ~2 ms at start-up: an import of logs loads this module)
@@ -20,6 +19,7 @@ TYPE_CHECKING = False  # (typing itself costs ~2 ms at start-up: an import of lo
 from tracker.core.records import BILLED_BREAKDOWNS, BilledLine, Cursor, UsageBucket, UsageEvent
 from tracker.core.units import units_text
 from tracker.core.lazy_logging import get_logger
+from tracker.core.plain_record import PlainRecord
 from tracker.core.timeutil import Window, now_ms
 from tracker.storage.db import StoreError, backup, connect, damaged_message, migrate
 from tracker.storage import quick
@@ -73,12 +73,14 @@ GROUP_KEYS: dict[str, tuple[str, str]] = {
 }
 
 
-@dataclass
-class WriteResult:
-    events_added: int = 0
-    events_written: int = 0
-    buckets_written: int = 0
-    billed_written: int = 0
+class WriteResult(PlainRecord):
+    _fields = __slots__ = ("events_added", "events_written", "buckets_written", "billed_written")
+    __hash__ = None  # (counts that change)
+
+    def __init__(self, events_added: int = 0, events_written: int = 0, buckets_written: int = 0,
+                 billed_written: int = 0):
+        self.events_added, self.events_written = events_added, events_written
+        self.buckets_written, self.billed_written = buckets_written, billed_written
 
 
 def _upsert_sql(table: str, columns: Sequence[str], keep_most_complete: bool = False,

@@ -834,7 +834,8 @@ LAZY_FOR_A_SMALL_APPEND = {
     "tracker.storage.rollup_reads",  # the reports' reads
     "tracker.services.tagging",  # only where there are tagging rules (services.sync)
     "typing",  # (on this path, annotations only: TYPE_CHECKING = False)
-    "logging",  # when something is logged (tracker.lazy_log): the log file gets what it got, below
+    "logging",  # when something is logged (core.lazy_logging): the log file gets what it got, below
+    "tracker.core.provider_usage",  # a provider account's buckets and billed lines
 }
 
 

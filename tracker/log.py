@@ -6,7 +6,9 @@ import logging
 import os
 import re
 import sys
-from pathlib import Path
+TYPE_CHECKING = False  # (for the annotations only)
+if TYPE_CHECKING:
+    from pathlib import Path
 
 # API keys of the providers we poll (OpenAI sk-/sk-proj-/sk-admin-, Anthropic sk-ant-..., OpenRouter
 # sk-or-v1-..., DeepSeek sk-...): a second line of defence for crash reports and the log file,

@@ -47,9 +47,10 @@ import os
 import sys
 import time
 
-# (roots, walk, --json) of `tracker import`'s quick look when it found changed files and no problem: main() then
-# runs the import without click (commands.import_run), which takes this walk (log_changes.hand_over); (None, None,
-# --json) for a first import (no database yet), which walks the folders itself.
+# (roots, walk, --json, stored stats) of `tracker import`'s quick look when it found changed files and no problem:
+# main() then runs the import without click (commands.import_run), which takes this walk and the stored stats it
+# was compared with, while they are the database's (log_changes.hand_over, _KeptStatKeys); (None, None, --json)
+# for a first import (no database yet), which walks the folders itself.
 _walk: list[tuple] = []
 PERIOD_OF_REPORT = {"daily": "day", "weekly": "week", "monthly": "month"}
 REPORTS = (*PERIOD_OF_REPORT, "projects", "sessions")
@@ -97,15 +98,15 @@ def _leave_to_exit() -> None:
     gc.freeze()
 
 
-def _import_changed(roots, walked: list | None, as_json: bool) -> int:
+def _import_changed(roots, walked: list | None, as_json: bool, stat_keys=None) -> int:
     """`tracker import [--json]` after its quick look found changed logs (and no problem): the command's own
     import and output (commands.import_run) without click, over the look's walk of the folders (None: a
-    first import, which walks them itself)."""
+    first import, which walks them itself) and the stored stats it compared (a _KeptStatKeys)."""
     from tracker.commands import import_run
     from tracker.services import log_changes
 
     if walked is not None:
-        log_changes.hand_over(roots, walked)
+        log_changes.hand_over(roots, walked, stat_keys)
     try:
         return import_run.run(as_json)
     except KeyboardInterrupt:  # what the full command line (click) says and does
@@ -113,6 +114,27 @@ def _import_changed(roots, walked: list | None, as_json: bool) -> int:
         return 1
     finally:
         log_changes.drop_handed_over()  # (not taken when the import stopped before its walk)
+
+
+class _KeptStatKeys:
+    """The stored stats the quick look compared, with the read-only connection that read them, for the import
+    (log_changes.hand_over): called once, it gives them if no connection has committed since they were read
+    (that connection's PRAGMA data_version, read before them), else None; and closes that connection, before
+    the import writes anything (its own connection is then the last to close, as without the quick look)."""
+
+    def __init__(self, conn, version: int, stat_keys: dict):
+        self.conn, self.version, self.stat_keys = conn, version, stat_keys
+
+    def __call__(self) -> dict | None:
+        conn, self.conn = self.conn, None
+        if conn is None:
+            return None
+        try:
+            from tracker.storage import quick as q
+
+            return self.stat_keys if q.data_version(conn) == self.version else None
+        finally:
+            conn.close()
 
 
 def quick_answer(args: list[str]) -> str | None:
@@ -212,17 +234,20 @@ def _import_answer(as_json: bool) -> str | None:
         roots, notes = log_changes.roots_with_folders(q.setting(conn, log_changes.IMPORT_FOLDERS_SETTING, []))
         report = log_changes.ImportReport()
         walked: list = []
+        version = q.data_version(conn)  # (read before them: a commit while they are read shows as a change)
         stat_keys = q.all_cursor_stat_keys(conn)
         changed = log_changes.changed_files(lambda kind: stat_keys.get(kind, {}), roots, report, walked, finders)
         if report.errors:
             return None
         if any(files for _, _, files in changed):
             if as_json or not sys.stderr.isatty():  # (else the full command shows a progress bar)
-                _walk.append((roots, walked, as_json))
+                _walk.append((roots, walked, as_json, _KeptStatKeys(conn, version, stat_keys)))
+                conn = None  # (closed when the import takes the stat keys)
             return None
         report.seconds = time.perf_counter() - started
     finally:
-        conn.close()
+        if conn is not None:
+            conn.close()
     doc = report.as_dict()
     if notes:
         doc["notes"] = notes

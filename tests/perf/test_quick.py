@@ -696,6 +696,81 @@ def test_a_walk_by_other_discover_functions_is_not_taken(imported, agents, monke
     assert len(walks) == 1  # the quick look's own walk: taken
 
 
+def _counting_stat_key_reads(monkeypatch) -> list[int]:
+    """How many times the stored stats of every cursor were read (storage.quick.all_cursor_stat_keys)."""
+    from tracker.storage import quick as q
+
+    reads: list[int] = []
+    real = q.all_cursor_stat_keys
+
+    def counted(conn):
+        reads.append(1)
+        return real(conn)
+
+    monkeypatch.setattr(q, "all_cursor_stat_keys", counted)
+    return reads
+
+
+def test_an_import_after_an_append_reads_the_stored_stats_once(imported, agents, monkeypatch, capsys):
+    monkeypatch.setattr(sys, "argv", list(sys.argv))
+    reads = _counting_stat_key_reads(monkeypatch)
+    _append_a_request(_a_session(agents))
+    code, out = _main(["import", "--json"], capsys)
+    assert code == 0 and json.loads(out)["events_added"] == 1
+    assert len(reads) == 1  # the quick look's, taken by the import
+    code, again = _main(["import", "--json"], capsys)  # nothing new: the quick look alone, which read them
+    assert code == 0 and json.loads(again)["files_read"] == 0 and len(reads) == 2
+
+
+@pytest.mark.parametrize("committed", [False, True])
+def test_stored_stats_are_taken_only_while_no_connection_has_committed_since(imported, agents, committed,
+                                                                              monkeypatch):
+    """The import compares with the quick look's read of the cursors only while that read is the database's:
+    a cursor another process removed in between (its file to be read again) is the import's to see."""
+    from tracker.quick import _KeptStatKeys
+    from tracker.services import log_changes
+    from tracker.services.log_changes import ImportReport, changed_files
+    from tracker.sources import registry
+    from tracker.storage import open_store
+    from tracker.storage import quick as q
+
+    session = _a_session(agents)
+    conn = q.open_for_reading(imported.db_path)
+    version = q.data_version(conn)
+    stat_keys = q.all_cursor_stat_keys(conn)
+    walked: list = []
+    changed_files(lambda kind: stat_keys.get(kind, {}), None, ImportReport(), walked, registry.builtin_finders())
+    if committed:
+        other = sqlite3.connect(imported.db_path)
+        with other:
+            other.execute("DELETE FROM cursors WHERE key = ?", (str(session),))
+        other.close()
+    log_changes.hand_over(None, walked, _KeptStatKeys(conn, version, stat_keys))
+    reads = _counting_stat_key_reads(monkeypatch)
+    store = open_store(imported.db_path, imported.backup_dir)
+    try:
+        report = ImportReport()
+        changed = [stat.path for _, _, files in changed_files(store.cursor_stat_keys, None, report) for stat in files]
+    finally:
+        store.close()
+    assert changed == ([str(session)] if committed else [])
+    assert len(reads) == (1 if committed else 0)  # the import's own read only when the quick look's was stale
+    with pytest.raises(sqlite3.ProgrammingError):  # the quick look's connection is closed either way
+        conn.execute("SELECT 1")
+
+
+def test_stored_stats_of_a_walk_not_taken_release_their_connection(imported, agents):
+    from tracker.quick import _KeptStatKeys
+    from tracker.services import log_changes
+    from tracker.storage import quick as q
+
+    conn = q.open_for_reading(imported.db_path)
+    log_changes.hand_over(None, [], _KeptStatKeys(conn, q.data_version(conn), {}))
+    log_changes.drop_handed_over()  # (the import stopped before its walk)
+    with pytest.raises(sqlite3.ProgrammingError):
+        conn.execute("SELECT 1")
+
+
 def _a_session(agents: Path) -> Path:
     """A Claude Code transcript with requests in it that ends with a whole line (the corpus cuts a few)."""
     return next(p for p in sorted((agents / ".claude" / "projects").rglob("*.jsonl"))
@@ -759,6 +834,8 @@ LAZY_FOR_A_SMALL_APPEND = {
     "tracker.storage.rollup_reads",  # the reports' reads
     "tracker.services.tagging",  # only where there are tagging rules (services.sync)
     "typing",  # (on this path, annotations only: TYPE_CHECKING = False)
+    "logging",  # when something is logged (core.lazy_logging): the log file gets what it got, below
+    "tracker.core.provider_usage",  # a provider account's buckets and billed lines
 }
 
 
@@ -767,6 +844,18 @@ def test_a_small_append_s_import_loads_what_only_big_reads_and_errors_need_nowhe
     report, loaded = _an_import_in_a_process()
     assert report["events_added"] == 1 and "tracker.sources.claude_code" in loaded  # not vacuous: read and written
     assert LAZY_FOR_A_SMALL_APPEND & loaded == set()
+
+
+def test_what_the_import_of_an_append_logs_reaches_the_log_file(imported, agents):
+    """The log file is installed when logging loads (tracker.lazy_log), as it was before the import began."""
+    (imported.cache_dir / "prices-resolved.json").write_text("not a price cache")  # logged, then replaced
+    log_file = imported.log_path
+    before = log_file.read_text() if log_file.exists() else ""
+    _append_a_request(_a_session(agents))
+    report, loaded = _an_import_in_a_process()
+    assert report["events_added"] == 1 and "logging" in loaded
+    new = log_file.read_text()[len(before):]
+    assert re.search(r" INFO tracker\.pricing\.resolution_cache: price cache .*prices-resolved\.json unreadable", new), new
 
 
 def _failing(exc: BaseException):

@@ -26,9 +26,11 @@ class AppState:
 
     def context(self) -> AppContext:
         if self._context is None:
-            from tracker.log import setup_logging
+            from tracker.core.lazy_logging import when_logging_loads
 
-            setup_logging(self.paths.ensure().log_path)
+            log_path = self.paths.ensure().log_path
+            # installed when logging loads (~4 ms at start-up): before the first record, by whatever logs it
+            when_logging_loads(lambda: _log_to(log_path))
             self._context = open_universe(self.demo)
         return self._context
 
@@ -36,6 +38,12 @@ class AppState:
         if self._context is not None:
             self._context.close()
             self._context = None
+
+
+def _log_to(log_path) -> None:
+    from tracker.log import setup_logging
+
+    setup_logging(log_path)
 
 
 def user_error_message(exc: BaseException) -> str | None:

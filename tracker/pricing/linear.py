@@ -11,12 +11,12 @@ request (a test checks equality over every model in the price data).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from decimal import ROUND_HALF_EVEN, Decimal
 
 TYPE_CHECKING = False  # (typing itself costs ~2 ms at start-up: an import of logs loads this module)
 
 from tracker.core.money import PICO_PER_USD, usd_to_pico
+from tracker.core.plain_record import PlainRecord
 from tracker.core.tokens import Tokens
 
 if TYPE_CHECKING:  # imported where used: loading genai-prices is deferred to the first resolution
@@ -25,25 +25,22 @@ if TYPE_CHECKING:  # imported where used: loading genai-prices is deferred to th
 _PICO = Decimal(PICO_PER_USD)
 
 
-@dataclass(frozen=True, slots=True)
-class Coefficients:
+class Coefficients(PlainRecord):
     """Picodollars per token of each class (reasoning: extra over output), per request."""
 
-    uncached: Decimal
-    cache_read: Decimal
-    cache_write_5m: Decimal
-    cache_write_1h: Decimal
-    output: Decimal
-    reasoning_extra: Decimal
-    per_request: Decimal
-    # the same, as ints, when every one is a whole number of picodollars (prices with up to six
-    # decimals per million tokens: nearly all); the cost is then an exact integer sum
-    _ints: tuple[int, ...] | None = field(init=False, default=None, repr=False, compare=False)
+    _fields = ("uncached", "cache_read", "cache_write_5m", "cache_write_1h", "output", "reasoning_extra",
+               "per_request")
+    __slots__ = (*_fields, "_ints")
 
-    def __post_init__(self) -> None:
+    def __init__(self, uncached: Decimal, cache_read: Decimal, cache_write_5m: Decimal, cache_write_1h: Decimal,
+                 output: Decimal, reasoning_extra: Decimal, per_request: Decimal):
+        self.uncached, self.cache_read, self.cache_write_5m, self.cache_write_1h = (uncached, cache_read,
+                                                                                    cache_write_5m, cache_write_1h)
+        self.output, self.reasoning_extra, self.per_request = output, reasoning_extra, per_request
+        # the same, as ints, when every one is a whole number of picodollars (prices with up to six
+        # decimals per million tokens: nearly all); the cost is then an exact integer sum
         values = self.values()
-        if all(v == v.to_integral_value() for v in values):
-            object.__setattr__(self, "_ints", tuple(int(v) for v in values))
+        self._ints = tuple(int(v) for v in values) if all(v == v.to_integral_value() for v in values) else None
 
     def values(self) -> tuple[Decimal, ...]:
         return (self.uncached, self.cache_read, self.cache_write_5m, self.cache_write_1h, self.output,

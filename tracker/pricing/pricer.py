@@ -23,8 +23,6 @@ from __future__ import annotations
 
 import fnmatch
 import json
-import logging
-from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -32,6 +30,7 @@ from pathlib import Path
 TYPE_CHECKING = False  # (typing itself costs ~2 ms at start-up: an import of logs loads this module)
 
 from tracker.core.digests import sha1_hex
+from tracker.core.plain_record import PlainRecord
 from tracker.core.timeutil import UTC, from_ms
 from tracker.core.tokens import Tokens
 from tracker.pricing import genai_lean, linear
@@ -42,7 +41,6 @@ if TYPE_CHECKING:  # genai-prices (pydantic) costs ~0.15 s to import: only when 
 
     from genai_prices.types import ModelInfo, ModelPrice
 
-log = logging.getLogger(__name__)
 
 # The dearest list prices are a few hundred dollars per million tokens. Above this, a request of
 # logfiles.MAX_REQUEST_TOKENS in every class could cost more picodollars than SQLite's 64-bit
@@ -83,11 +81,14 @@ def __getattr__(name: str) -> str:
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-@dataclass(frozen=True, slots=True)
-class Priced:
-    cost_pico: int | None
-    price_id: str | None
-    partly: str | None = None  # the price classes the cost leaves out ("speed:fast,web_searches"), or None
+class Priced(PlainRecord):
+    """A cost (None: unpriced), the price it came from, and the price classes it leaves out
+    ("speed:fast,web_searches"), or None."""
+
+    _fields = __slots__ = ("cost_pico", "price_id", "partly")
+
+    def __init__(self, cost_pico: int | None, price_id: str | None, partly: str | None = None):
+        self.cost_pico, self.price_id, self.partly = cost_pico, price_id, partly
 
     @property
     def unpriced(self) -> bool:

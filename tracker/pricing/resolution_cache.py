@@ -19,15 +19,15 @@ replaced atomically.
 from __future__ import annotations
 
 import json
-import logging
 import os
 import sys
 from decimal import Decimal
 from pathlib import Path
 
 from tracker.core.digests import sha1_hex
+from tracker.core.lazy_logging import get_logger
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)  # (logging is loaded when something is logged)
 
 FORMAT = 2  # 2: keys gained the speed, found prices the classes they leave out
 MAX_ENTRIES = 200_000  # a bound on the file (~20 MB); beyond it, new entries are not kept

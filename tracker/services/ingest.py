@@ -6,9 +6,10 @@ from collections.abc import Iterable, Sequence
 
 TYPE_CHECKING = False  # (typing itself costs ~2 ms at start-up: an import of logs loads this module)
 
-from tracker.core.records import BilledLine, Cursor, UsageBucket, UsageEvent
+from tracker.core.records import Cursor, UsageEvent
 
 if TYPE_CHECKING:
+    from tracker.core.provider_usage import BilledLine, UsageBucket
     from tracker.pricing import Pricer
     from tracker.pricing.pricer import Priced
     from tracker.storage import Store

@@ -10,6 +10,7 @@ writes, the records' classes).
 
 from __future__ import annotations
 
+import functools
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
@@ -137,9 +138,12 @@ def changed_files(stat_keys: Callable[[str], dict], roots: dict[str, list[Path]]
         sources = [(kind, source, source.discover) for kind, source in loaded.sources.items()]
     else:
         loaded, sources = None, [(kind, None, discover) for kind, discover in finders]
-    discovered = _take_handed_over(loaded, roots) if loaded is not None else None
+    taken = _take_handed_over(loaded, roots) if loaded is not None else None
+    discovered, kept_keys = taken if taken is not None else (None, None)
     if discovered is None:
         discovered = _discover(sources, roots, report)
+    if kept_keys is not None:  # the quick look's read of the stored stats, still the database's
+        stat_keys = functools.partial(_kept, kept_keys)
     found = []
     for kind, source, _, files in discovered:
         known = stat_keys(kind)
@@ -151,6 +155,10 @@ def changed_files(stat_keys: Callable[[str], dict], roots: dict[str, list[Path]]
     if walked is not None:
         walked[:] = [(kind, discover, files) for kind, _, discover, files in discovered]
     return found
+
+
+def _kept(stat_keys: dict[str, dict], kind: str) -> dict:
+    return stat_keys.get(kind, {})
 
 
 def _discover(sources: list[tuple[str, object, Callable]], roots: dict[str, list[Path]] | None,
@@ -180,28 +188,39 @@ def _discover(sources: list[tuple[str, object, Callable]], roots: dict[str, list
 # When `tracker import` finds a changed file, its quick answer (tracker.quick) has just walked every folder
 # and stat-ed every file; the full command that then runs in the same process takes that walk instead of
 # walking again (~20 ms of 3,637 files). Only a walk that met no problem is handed over, only once, and
-# only to an import of the same roots by the same sources; every comparison with the stored stats is the
-# import's own, against its own read of the cursors. A file written in between is seen by the next import,
-# as one written just after the walk always is.
+# only to an import of the same roots by the same sources. With it may come the stored stats the quick look
+# compared (`stat_keys`, ~4 ms to read again of 3,637 cursors): the import compares with them only while no
+# connection has committed since they were read, else with its own read of the cursors. A file written in
+# between is seen by the next import, as one written just after the walk always is.
 _handed_over: list = []
 
 
-def hand_over(roots: dict[str, list[Path]] | None, walked: list) -> None:
-    """Keep a walk that changed_files made without any problem (its `walked`) for the next import here."""
-    _handed_over[:] = [(roots, list(walked))]
+def hand_over(roots: dict[str, list[Path]] | None, walked: list,
+              stat_keys: Callable[[], dict | None] | None = None) -> None:
+    """Keep a walk that changed_files made without any problem (its `walked`) for the next import here.
+
+    `stat_keys()`, called once when the import compares (or when the walk is dropped), gives the stored stats
+    that walk was compared with ({source: {path: stat_key}}) if they are still the database's, else None;
+    it releases what it holds (the quick look's connection) either way."""
+    _handed_over[:] = [(roots, list(walked), stat_keys)]
 
 
 def drop_handed_over() -> None:
+    for _, _, stat_keys in _handed_over:
+        if stat_keys is not None:
+            stat_keys()  # (releases the connection they were read by)
     _handed_over.clear()
 
 
-def _take_handed_over(loaded, roots: dict[str, list[Path]] | None) -> list | None:
+def _take_handed_over(loaded, roots: dict[str, list[Path]] | None) -> tuple[list, dict | None] | None:
+    """(the walk as _discover gives it, the stored stats it was compared with or None), if it may be taken."""
     if not _handed_over:
         return None
-    kept_roots, walked = _handed_over.pop()  # once: a later import walks again
+    kept_roots, walked, stat_keys = _handed_over.pop()  # once: a later import walks again
+    kept_keys = stat_keys() if stat_keys is not None else None
     wanted = [(kind, source) for kind, source in loaded.sources.items() if roots is None or kind in roots]
     # the same sources, in the same order, each walked by its own discover (the very function)
     same_sources = [(kind, discover) for kind, discover, _ in walked] == [(k, s.discover) for k, s in wanted]
     if kept_roots != roots or not same_sources or loaded.problems:
         return None
-    return [(kind, source, source.discover, files) for (kind, source), (_, _, files) in zip(wanted, walked)]
+    return [(kind, source, source.discover, files) for (kind, source), (_, _, files) in zip(wanted, walked)], kept_keys

@@ -43,10 +43,10 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 
 from tracker.core.collector import collector_paused
+from tracker.core.plain_record import PlainRecord
 from tracker.core.records import Cursor, replaces_copy
 from tracker.services.log_changes import (  # noqa: F401  (this module's names too)
     IMPORT_FOLDERS_SETTING, ImportReport, changed_files, roots_with_folders,
@@ -69,12 +69,15 @@ WORKER_GROUPS_AHEAD = 2  # groups queued per worker, so that none waits while th
 FILE_ERROR = "file_error"
 
 
-@dataclass(frozen=True)
-class _Work:
-    kind: str
-    stat: FileStat
-    cursor: dict | None
-    whole: bool = False  # read whole (the agent rewrites it), not from the cursor's offset
+class _Work(PlainRecord):
+    """A file to read: its source, its stat, its cursor, and whether it is read whole (the agent rewrites it)
+    rather than from the cursor's offset."""
+
+    _fields = __slots__ = ("kind", "stat", "cursor", "whole")
+    __hash__ = None  # (the cursor is a dict)
+
+    def __init__(self, kind: str, stat: FileStat, cursor: dict | None, whole: bool = False):
+        self.kind, self.stat, self.cursor, self.whole = kind, stat, cursor, whole
 
 
 def _read(work: _Work):

@@ -8,12 +8,12 @@ others.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
 
 TYPE_CHECKING = False  # (typing itself costs ~2 ms at start-up: an import of logs loads this module)
 if TYPE_CHECKING:
     from typing import Any
 
+from tracker.core.plain_record import PlainRecord
 from tracker.core.wording import counted
 from tracker.services.context import AppContext
 from tracker.services.database import describe_failure
@@ -21,13 +21,15 @@ from tracker.services.database import describe_failure
 Progress = Callable[[dict], None]
 
 
-@dataclass
-class SyncReport:
-    logs: dict | None = None
-    providers: dict | None = None
-    errors: list[str] = field(default_factory=list)
-    team_share: dict | None = None
-    claude_limits: dict | None = None  # reading Claude's plan windows (only with the user's consent)
+class SyncReport(PlainRecord):
+    _fields = __slots__ = ("logs", "providers", "errors", "team_share", "claude_limits")
+    __hash__ = None  # (filled as the sync goes)
+
+    def __init__(self, logs: dict | None = None, providers: dict | None = None, errors: list[str] | None = None,
+                 team_share: dict | None = None, claude_limits: dict | None = None):
+        self.logs, self.providers, self.team_share = logs, providers, team_share
+        self.errors = [] if errors is None else errors
+        self.claude_limits = claude_limits  # reading Claude's plan windows (only with the user's consent)
 
     def as_dict(self) -> dict[str, Any]:
         doc = {"logs": self.logs, "providers": self.providers, "errors": self.errors}

@@ -134,6 +134,12 @@ def all_cursor_stat_keys(conn: sqlite3.Connection) -> dict[str, dict[str, str | 
     return {source: _readable_keys(known) for source, known in found.items()}
 
 
+def data_version(conn: sqlite3.Connection) -> int:
+    """A number that differs from the one read before whenever another connection (of any process) has
+    committed since: what tells that what this connection read is still the database's."""
+    return conn.execute("PRAGMA data_version").fetchone()[0]
+
+
 def _readable_keys(known: dict) -> dict[str, str | None]:
     if bytes in set(map(type, known)):  # paths that are not valid Unicode (stored_key); (in C: thousands of keys)
         return {read_key(key): stat_key for key, stat_key in known.items()}

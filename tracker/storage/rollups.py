@@ -40,32 +40,32 @@ A migration builds a rollup from a definition of its own version
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
+from tracker.core.plain_record import PlainRecord
 from tracker.storage.migrations import PARTLY_PRICED_SQL, ROLLUP_TRIGGERS, TOKEN_COLUMNS
 from tracker.storage.rollup_days import DAY_MS
 
 NULL_TEXT_KEY = "X''"  # a NULL text key as stored (decode: NULLIF(column, X''))
 
 
-@dataclass(frozen=True)
-class Key:
+class Key(PlainRecord):
     """A key column: its name, its value for an event row {r}, and its type (the affinity that lets
-    SQLite search a key by a range of numbers)."""
+    SQLite search a key by a range of numbers). `of`: another key's name when this one is a function of
+    that key's value (refill_together)."""
 
-    name: str
-    value: str
-    type: str = "TEXT"
-    of: str = ""  # another key's name when this one is a function of that key's value (refill_together)
+    _fields = __slots__ = ("name", "value", "type", "of")
+
+    def __init__(self, name: str, value: str, type: str = "TEXT", of: str = ""):
+        self.name, self.value, self.type, self.of = name, value, type, of
 
 
-@dataclass(frozen=True)
-class Extreme:
-    """A column kept as the MIN or MAX of an event expression (recomputed from events when its row leaves)."""
+class Extreme(PlainRecord):
+    """A column kept as the MIN or MAX (`agg`) of an event expression (recomputed from events when its row
+    leaves)."""
 
-    name: str
-    agg: str  # MIN | MAX
-    value: str
+    _fields = __slots__ = ("name", "agg", "value")
+
+    def __init__(self, name: str, agg: str, value: str):
+        self.name, self.agg, self.value = name, agg, value
 
 
 def text_key(name: str) -> Key:
@@ -93,18 +93,19 @@ MEASURES_V1 = (
 MEASURE_SOURCES = ("requests", "cost_pico", *TOKEN_COLUMNS, "partly_priced")
 
 
-@dataclass(frozen=True)
-class KeyedRollup:
+class KeyedRollup(PlainRecord):
     """One rollup table of events: its keys, measures, extremes and the events it takes (`where`)."""
 
-    table: str
-    keys: tuple[Key, ...]
-    measures: tuple[tuple[str, str], ...]
-    extremes: tuple[Extreme, ...] = ()
-    where: str = ""  # condition on an event row {r}; '' takes every event
-    where_of: str = ""  # the key whose value alone decides `where` (refill_together), if one does
-    by_day_of: str = ""  # the table of the rollup this one sums by day (the same keys, an hour's a day's)
-    watched: tuple[str, ...] = ()  # event columns the keys read
+    _fields = __slots__ = ("table", "keys", "measures", "extremes", "where", "where_of", "by_day_of", "watched")
+
+    def __init__(self, table: str, keys: tuple[Key, ...], measures: tuple[tuple[str, str], ...],
+                 extremes: tuple[Extreme, ...] = (), where: str = "", where_of: str = "", by_day_of: str = "",
+                 watched: tuple[str, ...] = ()):
+        self.table, self.keys, self.measures, self.extremes = table, keys, measures, extremes
+        self.where = where  # condition on an event row {r}; '' takes every event
+        self.where_of = where_of  # the key whose value alone decides `where` (refill_together), if one does
+        self.by_day_of = by_day_of  # the table of the rollup this one sums by day (the same keys, an hour's a day's)
+        self.watched = watched  # event columns the keys read
 
     @property
     def triggers(self) -> tuple[str, ...]:

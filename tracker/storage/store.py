@@ -9,17 +9,17 @@ changes nothing.
 from __future__ import annotations
 
 import json
-import logging
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 
 TYPE_CHECKING = False  # (typing itself costs ~2 ms at start-up: an import of logs loads this module)
 
-from tracker.core.records import BILLED_BREAKDOWNS, BilledLine, Cursor, UsageBucket, UsageEvent
+from tracker.core.records import BILLED_BREAKDOWNS, Cursor, UsageEvent
 from tracker.core.units import units_text
+from tracker.core.lazy_logging import get_logger
+from tracker.core.plain_record import PlainRecord
 from tracker.core.timeutil import Window, now_ms
 from tracker.storage.db import StoreError, backup, connect, damaged_message, migrate
 from tracker.storage import quick
@@ -31,10 +31,11 @@ from tracker.storage.value import BUCKET_USER_SQL, EFFECTIVE_TAG_SQL, UNTAGGED, 
 
 if TYPE_CHECKING:
     from typing import Any
+    from tracker.core.provider_usage import BilledLine, UsageBucket
     from tracker.storage import session_pages
     from sqlite_utils import Database
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)  # (logging is loaded when something is logged)
 
 __all__ = ["Store", "StoreError", "open_store", "WriteResult", "GROUP_KEYS"]
 
@@ -73,12 +74,14 @@ GROUP_KEYS: dict[str, tuple[str, str]] = {
 }
 
 
-@dataclass
-class WriteResult:
-    events_added: int = 0
-    events_written: int = 0
-    buckets_written: int = 0
-    billed_written: int = 0
+class WriteResult(PlainRecord):
+    _fields = __slots__ = ("events_added", "events_written", "buckets_written", "billed_written")
+    __hash__ = None  # (counts that change)
+
+    def __init__(self, events_added: int = 0, events_written: int = 0, buckets_written: int = 0,
+                 billed_written: int = 0):
+        self.events_added, self.events_written = events_added, events_written
+        self.buckets_written, self.billed_written = buckets_written, billed_written
 
 
 def _upsert_sql(table: str, columns: Sequence[str], keep_most_complete: bool = False,

@@ -11,12 +11,12 @@ import json
 import sqlite3
 from collections.abc import Iterable, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 
 TYPE_CHECKING = False  # (typing itself costs ~2 ms at start-up: an import of logs loads this module)
 if TYPE_CHECKING:
     from typing import Any
 
+from tracker.core.plain_record import PlainRecord
 from tracker.core.timeutil import now_ms
 
 TAG_KINDS = ("client", "project", "kpi")
@@ -56,15 +56,18 @@ _MATCH_COLUMNS: dict[str, tuple[str | None, str | None, str]] = {
 _TIME_EXPR = {"events": "ts_ms", "buckets": "start_s * 1000"}
 
 
-@dataclass(frozen=True)
-class RuleMatch:
-    """One rule ready to match: its fields plus the date range as UTC ms."""
+class RuleMatch(PlainRecord):
+    """One rule ready to match: its fields (keys of _MATCH_COLUMNS) plus the date range as UTC ms (`until_ms`
+    exclusive)."""
 
-    rule_id: int
-    tag_id: int
-    fields: dict[str, str] = field(default_factory=dict)  # keys of _MATCH_COLUMNS
-    since_ms: int | None = None
-    until_ms: int | None = None  # exclusive
+    _fields = __slots__ = ("rule_id", "tag_id", "fields", "since_ms", "until_ms")
+    __hash__ = None  # (its fields are a dict)
+
+    def __init__(self, rule_id: int, tag_id: int, fields: dict[str, str] | None = None, since_ms: int | None = None,
+                 until_ms: int | None = None):
+        self.rule_id, self.tag_id = rule_id, tag_id
+        self.fields = {} if fields is None else fields
+        self.since_ms, self.until_ms = since_ms, until_ms
 
 
 def rule_condition(rule: RuleMatch | dict, table: str, alias: str = "") -> tuple[str, list] | None:

@@ -46,8 +46,8 @@ def _usage(rng: random.Random, n: int) -> list[UsageEvent]:
     out = []
     for i in range(n):
         name, source, first, length, project, models = rng.choice(sessions)
-        if rng.random() < 0.1:
-            project = rng.choice(PROJECTS)  # a session that changes project
+        if rng.random() < 0.1 and name.endswith(("0", "2", "4", "6", "8")):
+            project = rng.choice(PROJECTS)  # a session that changes project (half of them do)
         huge = rng.random() < 0.05
         out.append(UsageEvent(
             source=source, key=f"k{i}", ts_ms=first + rng.randrange(length),
@@ -106,17 +106,23 @@ def test_the_sessions_json_is_the_documents_json_byte_for_byte(usage, zone_name)
 
 
 def test_the_fast_path_is_taken_and_covers_what_it_must(usage):
-    """Most rows are formatted by SQLite, the sessions over the range's edges and over midnight are not."""
+    """Most rows are formatted by SQLite; the sessions over the range's edges, over midnight, over several
+    projects and those whose names JSON escapes are not (nor anything JSON would escape in their rows)."""
     store, zone = usage, get_zone("Australia/Lord_Howe")
     since, until = DAY0 + timedelta(days=2), DAY0 + timedelta(days=9)
     start = to_ms(datetime.combine(since, time(0), zone))
     end = to_ms(datetime.combine(until + timedelta(days=1), time(0), zone))
     spans = reports.offset_spans(zone, start // 1000, end // 1000)
     assert [s[2] for s in spans] == ["+11:00", "+10:30"]  # Lord Howe's half-hour daylight-saving change
-    found = store.formatted_sessions(start, end, None, spans, reports._FIGURES_FORMAT)
+    found = store.formatted_sessions(start, end, None, spans, reports._ROW_FORMAT, reports._MODELS_SEPARATOR)
     assert found is not None and found.texts and found.others
     every = store.session_tuples(start, end)
     assert sorted(r[1:3] for r in every) == sorted([r[1:3] for r in found.texts] + [r[1:3] for r in found.others])
+    assert all("\\" not in r[3] for r in found.texts)
+    by_key = {r[1:3]: r for r in every}
+    assert not [r for r in found.texts if by_key[r[1:3]][0] // 86_400_000 != by_key[r[1:3]][3] // 86_400_000]
+    assert [r for r in found.others if r[0] >= start and r[3] < end and r[0] // 86_400_000 == r[3] // 86_400_000
+            and '"' not in r[2] and '\\' not in r[2] and r[4] in PROJECTS[:2]]  # several projects
 
 
 def test_sums_past_64_bits_and_times_before_1970_are_still_exact(store, pricer):
@@ -131,7 +137,8 @@ def test_sums_past_64_bits_and_times_before_1970_are_still_exact(store, pricer):
     ])
     zone = get_zone("Europe/Paris")
     start, end = base - 3_600_000, base + 3_600_000
-    assert store.formatted_sessions(start, end, None, [(0, 3600, "+01:00")], reports._FIGURES_FORMAT) is None
+    assert store.formatted_sessions(start, end, None, [(0, 3600, "+01:00")], reports._ROW_FORMAT,
+                                    reports._MODELS_SEPARATOR) is None
     for since, until in ((DAY0, DAY0), (date(1969, 12, 28), date(1970, 1, 2))):
         text = reports.sessions_json(store, zone, since, until)
         assert text == _old_text(store, zone, since, until)

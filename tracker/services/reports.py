@@ -23,7 +23,6 @@ from tracker.core.report_figures import (  # noqa: F401  (Range, PLAN_NOTE, over
 )
 from tracker.core.report_figures import public as _public, totals as _totals, with_plan_figures as _with_plan_figures
 from tracker.core.timeutil import UTC, Window, local_date, now_ms, windows, zone_name
-from tracker.services import cost_basis
 from tracker.sources import usage_source_kinds
 from tracker.storage import Store
 from tracker.storage.rollup_reads import SESSION_FIELDS
@@ -43,6 +42,8 @@ def default_range(store: Store, zone: tzinfo, since: date | None, until: date | 
 def _money_rows(store: Store, zone: tzinfo, wins: list[Window], group: list[str], sources) -> tuple[list[dict], bool]:
     """Aggregate rows on the pay-as-you-go basis, and whether the user has plans (then every report of
     this database carries the plan figures: the same columns whatever range is asked)."""
+    from tracker.services import cost_basis  # (plans and their arithmetic: not for the sessions report)
+
     rows = cost_basis.aggregate(store, zone, wins, group_by=group, sources=sources)
     return rows, cost_basis.has_plans(store)
 

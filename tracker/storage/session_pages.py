@@ -14,7 +14,7 @@ ties are ordered by source and session. Columns a session row does not hold (pro
 not sorted here: None from `page`.
 
 A report of every session of a range (`tracker report sessions --json`) reads them with `formatted`:
-each session's whole row printed by SQLite from its session totals row and its rows of the sessions rollup.
+each session's whole row printed by SQLite from its session totals row alone.
 """
 
 from __future__ import annotations
@@ -291,12 +291,11 @@ _DAY_MS = 86_400_000
 @dataclass
 class FormattedSessions:
     """Every session of a range for a report that prints them all: `texts` holds, for each session wholly
-    inside the range whose usage is within one UTC day and one project (nearly all of them), (first request,
-    source, session, its whole row as the report's text) -- read from its session totals row and its
-    sessions rollup rows, formatted by SQLite; `others` every other session as a SESSION_FIELDS tuple (those
-    crossing the range's edge, from their events; those over several UTC days or projects, and those whose
-    text SQLite escaped, from the rollups: `_inner_rows`); `sums` the figures of all of them summed
-    (SessionPage.sums)."""
+    inside the range that names one project at most (nearly all of them), (first request, source, session,
+    its whole row as the report's text) -- read from its session totals row, formatted by SQLite; `others`
+    every other session as a SESSION_FIELDS tuple (those crossing the range's edge, from their events; those
+    over several projects, and those whose text SQLite escaped, from the rollups: `_inner_rows`); `sums` the
+    figures of all of them summed (SessionPage.sums)."""
 
     texts: list[tuple]
     others: list[tuple]
@@ -346,31 +345,29 @@ def formatted(conn: sqlite3.Connection, start_ms: int, end_ms: int, sources: Seq
     is not an integer that SQLite can print as one (an overflowed sum: see the sessions' rows).
 
     One pass over the session totals of the range (the table in the order of its key when the range holds
-    most sessions, else by the index of first requests), each session's row printed from its totals, with
-    its project and models from its rows of the sessions rollup's day (a search of that rollup's key: day,
-    source, session; in the order of its key, the models sorted); `texts` in the order of first requests
-    (ties: in that of their source and session, or of the index). A session whose rows name several projects (its models may repeat there), over a UTC
-    midnight, or whose text SQLite escaped (a backslash: json.encoder's escapes may differ) is read the
-    Python way (`others`); so are the sessions that cross the range's edge."""
+    most sessions, else by the index of first requests), each session's row printed from its row alone:
+    its sums, first and last request, models and projects (rollups.SESSION_LABELS_V1); `texts` in the
+    order of first requests (ties: in that of their source and session, or of the index). A session that
+    names several projects, or whose text SQLite escaped (a backslash: json.encoder's escapes may differ,
+    and a list of models is only split between models without one), is read the Python way (`others`);
+    so are the sessions that cross the range's edge."""
     texts: list[tuple] = []
     others: list[tuple] = []
     if end_ms > start_ms:
         where, params = _source_filter("t", sources)
-        params |= {"lo": start_ms, "hi": end_ms, "row": row_format, "separator": models_separator, "day": DAY_MS}
+        params |= {"lo": start_ms, "hi": end_ms, "row": row_format, "models_join": f'"{models_separator}"'}
         others = [as_tuple(r) for r in _crossing(conn, params, where)]
         figures = ("t.input_tokens", "t.cache_read_tokens", "t.cache_write_5m_tokens + t.cache_write_1h_tokens",
                    "t.cache_write_1h_tokens", "t.output_tokens", "t.reasoning_tokens", "t.requests",
                    f"""CASE WHEN t.unpriced != 0 AND t.priced = 0 THEN 'null' ELSE '"' || {usd_text_sql('t.cost_pico')} || '"' END""",
                    "t.unpriced", "t.partly")
-        project = f"CASE WHEN MIN(h.project) = {NULL_TEXT_KEY} THEN 'null' ELSE json_quote(MIN(h.project)) END"
-        # a correlated search of the sessions rollup (its key's first three columns) for each session of one day
-        row = (f"(SELECT CASE WHEN MIN(h.project) = MAX(h.project) THEN printf(:row, json_quote(t.session), "
-               f"json_quote(t.source), {project}, {local_time_sql('t.first_ms', spans)}, "
-               f"{local_time_sql('t.last_ms', spans)}, group_concat(json_quote(h.model), :separator), {', '.join(figures)}) END "
-               f"FROM {SESSIONS.table} h WHERE h.day_ms = t.first_ms - t.first_ms % :day "
-               "AND h.source = t.source AND h.session = t.session)")
-        sql = (f"SELECT t.first_ms, t.source, t.session, CASE WHEN t.first_ms - t.first_ms % :day = "
-               f"t.last_ms - t.last_ms % :day THEN {row} END FROM {SESSION_TOTALS.table} t ")
+        # the row's models (SESSION_LABELS_V1: JSON texts joined by ",") as the list of the row: a list without a
+        # backslash holds a '","' only between two models
+        row = (f"CASE WHEN t.project_lo IS t.project_hi AND t.models IS NOT NULL THEN printf(:row, json_quote(t.session), json_quote(t.source), "
+               "CASE WHEN t.project_lo IS NULL THEN 'null' ELSE json_quote(t.project_lo) END, "
+               f"{local_time_sql('t.first_ms', spans)}, {local_time_sql('t.last_ms', spans)}, "
+               f"replace(t.models, '\",\"', :models_join), {', '.join(figures)}) END")
+        sql = f"SELECT t.first_ms, t.source, t.session, {row} FROM {SESSION_TOTALS.table} t "
         if _most_sessions(conn, start_ms, end_ms):
             # the whole table in the order of its key (no search of each row from the index: a tenth of the
             # pass), put in the order of first requests here: a stable sort keeps source and session in order

@@ -170,3 +170,33 @@ def test_local_times_in_sql_are_local_iso(zone_name):
     sql = session_pages.local_time_sql(":t", spans)
     for t in times:
         assert conn.execute(f"SELECT {sql}", {"t": t}).fetchone()[0] == reports.local_iso(t, zone), t
+
+
+def test_models_that_json_escapes_or_that_hold_commas_and_a_model_that_comes_and_goes(store, pricer):
+    """A session's models are kept in its session totals row as JSON texts joined by commas (m210): names with
+    commas stay whole, names JSON escapes go the Python way, a model that comes later or whose last request
+    goes is added or taken away, the list in order all the while."""
+    base = to_ms(datetime.combine(DAY0, time(9), UTC))
+    names = {"s:commas": ("zz,last", "a,b", "comma,model"), "s:plain": ("plain-b", "plain-a"),
+             "s:escaped": ('m","x', "back\\slash", 'a,"b"')}
+
+    def event(session, i, model):
+        return UsageEvent(source="claude_code", key=f"{session}-{i}", ts_ms=base + i * 60_000, model=model,
+                          provider=None, session=session, project="acme", tokens=Tokens(input_tokens=i + 1))
+
+    zone = get_zone("Europe/Paris")
+    start = to_ms(datetime.combine(DAY0, time(0), zone))
+    end = to_ms(datetime.combine(DAY0 + timedelta(days=1), time(0), zone))
+    spans = reports.offset_spans(zone, start // 1000, end // 1000)
+    for step in range(3):  # each session's models one more at a time
+        ingest(store, pricer, events=[event(s, step, models[step]) for s, models in names.items() if step < len(models)])
+        assert reports.sessions_json(store, zone, DAY0, DAY0) == _old_text(store, zone, DAY0, DAY0)
+    found = store.formatted_sessions(start, end, None, spans, reports._ROW_FORMAT, reports._MODELS_SEPARATOR)
+    assert sorted(r[2] for r in found.texts) == ["s:commas", "s:plain"]
+    assert [r[2] for r in found.others] == ["s:escaped"]
+    with store.atomic():  # the only request of a model goes, and one moves to another model
+        store.conn.execute("DELETE FROM events WHERE key = 's:plain-0'")
+        store.conn.execute("UPDATE events SET model = 'comma,model' WHERE key = 's:commas-0'")
+    assert reports.sessions_json(store, zone, DAY0, DAY0) == _old_text(store, zone, DAY0, DAY0)
+    rows = dict(store.conn.execute("SELECT session, models FROM session_totals").fetchall())
+    assert rows["s:plain"] == '"plain-a"' and rows["s:commas"] == '"a,b","comma,model"'

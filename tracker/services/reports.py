@@ -144,7 +144,8 @@ def sessions_json(store: Store, zone: tzinfo, since: date | None = None, until: 
     head, start_ms, end_ms = _sessions_range(store, zone, since, until, sources)
     with collector_paused():  # hundreds of thousands of new objects, none of them in a cycle
         spans = offset_spans(zone, start_ms // 1000, (end_ms + 999) // 1000) if start_ms >= 0 else None
-        found = store.formatted_sessions(start_ms, end_ms, sources, spans, _ROW_FORMAT, _MODELS_SEPARATOR) if spans else None
+        found = store.formatted_sessions(start_ms, end_ms, sources, spans, _ROW_FORMAT,
+                                         _MODELS_SEPARATOR) if spans else None
         text = _SessionRowsText(LocalIso(zone))
         if found is None:
             sessions = store.session_tuples(start_ms, end_ms, sources)

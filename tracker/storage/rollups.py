@@ -19,7 +19,8 @@ of each rollup within the same transaction:
   events_hourly's sums by UTC day: a year's projects are ~5k rows instead of
   ~55k, a year by model ~3k instead of ~28k.
 - `session_totals` (m140): one row per session, its sums and first and last
-  request (the Usage page's sessions, a page at a time).
+  request (the Usage page's sessions, a page at a time); since m210 also its
+  models and the extremes of its projects (a report prints a session from it).
 - `events_sessions`: sums per UTC day, session, source, model and project,
   with the first and last request time of each. A session lives for minutes
   or hours, so a row answers every window that holds all of it; only the rows

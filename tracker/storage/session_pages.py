@@ -31,7 +31,7 @@ from tracker.core.timeutil import Window
 from tracker.storage import rollup_reads
 from tracker.storage.migrations import TOKEN_COLUMNS
 from tracker.storage.rollup_reads import _EVENT_MEASURE, MEASURES, SESSION_FIELDS, _source_filter
-from tracker.storage.rollups import DAY_KEY, DAY_MS, HOURLY, MEASURES_V1, NULL_TEXT_KEY, SESSION_TOTALS, SESSIONS
+from tracker.storage.rollups import DAY_KEY, HOURLY, MEASURES_V1, NULL_TEXT_KEY, SESSION_TOTALS, SESSIONS
 
 # public column -> its value over a session_totals row (alias t) and over a session row (dict). A session
 # with no priced row has every row unpriced (each counts one unpriced request at least): its cost is
@@ -359,11 +359,13 @@ def formatted(conn: sqlite3.Connection, start_ms: int, end_ms: int, sources: Seq
         others = [as_tuple(r) for r in _crossing(conn, params, where)]
         figures = ("t.input_tokens", "t.cache_read_tokens", "t.cache_write_5m_tokens + t.cache_write_1h_tokens",
                    "t.cache_write_1h_tokens", "t.output_tokens", "t.reasoning_tokens", "t.requests",
-                   f"""CASE WHEN t.unpriced != 0 AND t.priced = 0 THEN 'null' ELSE '"' || {usd_text_sql('t.cost_pico')} || '"' END""",
+                   f"""CASE WHEN t.unpriced != 0 AND t.priced = 0 THEN 'null' ELSE '"' || {usd_text_sql('t.cost_pico')} """
+                   """|| '"' END""",
                    "t.unpriced", "t.partly")
         # the row's models (SESSION_LABELS_V1: JSON texts joined by ",") as the list of the row: a list without a
         # backslash holds a '","' only between two models
-        row = (f"CASE WHEN t.project_lo IS t.project_hi AND t.models IS NOT NULL THEN printf(:row, json_quote(t.session), json_quote(t.source), "
+        row = ("CASE WHEN t.project_lo IS t.project_hi AND t.models IS NOT NULL THEN printf(:row, json_quote(t.session), "
+               "json_quote(t.source), "
                "CASE WHEN t.project_lo IS NULL THEN 'null' ELSE json_quote(t.project_lo) END, "
                f"{local_time_sql('t.first_ms', spans)}, {local_time_sql('t.last_ms', spans)}, "
                f"replace(t.models, '\",\"', :models_join), {', '.join(figures)}) END")

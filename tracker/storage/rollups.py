@@ -76,7 +76,7 @@ class Label:
     of it from the row's (the column) and the event's (excluded.column); `of_events`: its value
     recomputed from the events of a key given as {k} (its source and session, over the events index by
     session), when an event leaves the row; `reads`: the event columns it reads. (A table's labels are
-    filled in bulk by session_labels_fill.)"""
+    filled in bulk by fill_labels.)"""
 
     name: str
     value: str

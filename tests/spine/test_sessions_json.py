@@ -46,8 +46,8 @@ def _usage(rng: random.Random, n: int) -> list[UsageEvent]:
     out = []
     for i in range(n):
         name, source, first, length, project, models = rng.choice(sessions)
-        if rng.random() < 0.1:
-            project = rng.choice(PROJECTS)  # a session that changes project
+        if rng.random() < 0.1 and name.endswith(("0", "2", "4", "6", "8")):
+            project = rng.choice(PROJECTS)  # a session that changes project (half of them do)
         huge = rng.random() < 0.05
         out.append(UsageEvent(
             source=source, key=f"k{i}", ts_ms=first + rng.randrange(length),
@@ -106,17 +106,25 @@ def test_the_sessions_json_is_the_documents_json_byte_for_byte(usage, zone_name)
 
 
 def test_the_fast_path_is_taken_and_covers_what_it_must(usage):
-    """Most rows are formatted by SQLite, the sessions over the range's edges and over midnight are not."""
+    """Most rows are formatted by SQLite, sessions over UTC midnight too; the sessions over the range's edges,
+    over several projects and those whose names JSON escapes are not (nor anything JSON would escape in
+    their rows)."""
     store, zone = usage, get_zone("Australia/Lord_Howe")
     since, until = DAY0 + timedelta(days=2), DAY0 + timedelta(days=9)
     start = to_ms(datetime.combine(since, time(0), zone))
     end = to_ms(datetime.combine(until + timedelta(days=1), time(0), zone))
     spans = reports.offset_spans(zone, start // 1000, end // 1000)
     assert [s[2] for s in spans] == ["+11:00", "+10:30"]  # Lord Howe's half-hour daylight-saving change
-    found = store.formatted_sessions(start, end, None, spans, reports._FIGURES_FORMAT)
+    found = store.formatted_sessions(start, end, None, spans, reports._ROW_FORMAT, reports._MODELS_SEPARATOR)
     assert found is not None and found.texts and found.others
     every = store.session_tuples(start, end)
     assert sorted(r[1:3] for r in every) == sorted([r[1:3] for r in found.texts] + [r[1:3] for r in found.others])
+    assert all("\\" not in r[3] for r in found.texts)
+    by_key = {r[1:3]: r for r in every}
+    # a session over UTC midnight is one row of the session totals too (its models and projects kept there)
+    assert [r for r in found.texts if by_key[r[1:3]][0] // 86_400_000 != by_key[r[1:3]][3] // 86_400_000]
+    assert [r for r in found.others if r[0] >= start and r[3] < end and r[0] // 86_400_000 == r[3] // 86_400_000
+            and '"' not in r[2] and '\\' not in r[2] and r[4] in PROJECTS[:2]]  # several projects
 
 
 def test_sums_past_64_bits_and_times_before_1970_are_still_exact(store, pricer):
@@ -131,7 +139,8 @@ def test_sums_past_64_bits_and_times_before_1970_are_still_exact(store, pricer):
     ])
     zone = get_zone("Europe/Paris")
     start, end = base - 3_600_000, base + 3_600_000
-    assert store.formatted_sessions(start, end, None, [(0, 3600, "+01:00")], reports._FIGURES_FORMAT) is None
+    assert store.formatted_sessions(start, end, None, [(0, 3600, "+01:00")], reports._ROW_FORMAT,
+                                    reports._MODELS_SEPARATOR) is None
     for since, until in ((DAY0, DAY0), (date(1969, 12, 28), date(1970, 1, 2))):
         text = reports.sessions_json(store, zone, since, until)
         assert text == _old_text(store, zone, since, until)
@@ -161,3 +170,33 @@ def test_local_times_in_sql_are_local_iso(zone_name):
     sql = session_pages.local_time_sql(":t", spans)
     for t in times:
         assert conn.execute(f"SELECT {sql}", {"t": t}).fetchone()[0] == reports.local_iso(t, zone), t
+
+
+def test_models_that_json_escapes_or_that_hold_commas_and_a_model_that_comes_and_goes(store, pricer):
+    """A session's models are kept in its session totals row as JSON texts joined by commas (m210): names with
+    commas stay whole, names JSON escapes go the Python way, a model that comes later or whose last request
+    goes is added or taken away, the list in order all the while."""
+    base = to_ms(datetime.combine(DAY0, time(9), UTC))
+    names = {"s:commas": ("zz,last", "a,b", "comma,model"), "s:plain": ("plain-b", "plain-a"),
+             "s:escaped": ('m","x', "back\\slash", 'a,"b"')}
+
+    def event(session, i, model):
+        return UsageEvent(source="claude_code", key=f"{session}-{i}", ts_ms=base + i * 60_000, model=model,
+                          provider=None, session=session, project="acme", tokens=Tokens(input_tokens=i + 1))
+
+    zone = get_zone("Europe/Paris")
+    start = to_ms(datetime.combine(DAY0, time(0), zone))
+    end = to_ms(datetime.combine(DAY0 + timedelta(days=1), time(0), zone))
+    spans = reports.offset_spans(zone, start // 1000, end // 1000)
+    for step in range(3):  # each session's models one more at a time
+        ingest(store, pricer, events=[event(s, step, models[step]) for s, models in names.items() if step < len(models)])
+        assert reports.sessions_json(store, zone, DAY0, DAY0) == _old_text(store, zone, DAY0, DAY0)
+    found = store.formatted_sessions(start, end, None, spans, reports._ROW_FORMAT, reports._MODELS_SEPARATOR)
+    assert sorted(r[2] for r in found.texts) == ["s:commas", "s:plain"]
+    assert [r[2] for r in found.others] == ["s:escaped"]
+    with store.atomic():  # the only request of a model goes, and one moves to another model
+        store.conn.execute("DELETE FROM events WHERE key = 's:plain-0'")
+        store.conn.execute("UPDATE events SET model = 'comma,model' WHERE key = 's:commas-0'")
+    assert reports.sessions_json(store, zone, DAY0, DAY0) == _old_text(store, zone, DAY0, DAY0)
+    rows = dict(store.conn.execute("SELECT session, models FROM session_totals").fetchall())
+    assert rows["s:plain"] == '"plain-a"' and rows["s:commas"] == '"a,b","comma,model"'

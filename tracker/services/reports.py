@@ -23,7 +23,6 @@ from tracker.core.report_figures import (  # noqa: F401  (Range, PLAN_NOTE, over
 )
 from tracker.core.report_figures import public as _public, totals as _totals, with_plan_figures as _with_plan_figures
 from tracker.core.timeutil import UTC, Window, local_date, now_ms, windows, zone_name
-from tracker.services import cost_basis
 from tracker.sources import usage_source_kinds
 from tracker.storage import Store
 from tracker.storage.rollup_reads import SESSION_FIELDS
@@ -43,6 +42,8 @@ def default_range(store: Store, zone: tzinfo, since: date | None, until: date | 
 def _money_rows(store: Store, zone: tzinfo, wins: list[Window], group: list[str], sources) -> tuple[list[dict], bool]:
     """Aggregate rows on the pay-as-you-go basis, and whether the user has plans (then every report of
     this database carries the plan figures: the same columns whatever range is asked)."""
+    from tracker.services import cost_basis  # (plans and their arithmetic: not for the sessions report)
+
     rows = cost_basis.aggregate(store, zone, wins, group_by=group, sources=sources)
     return rows, cost_basis.has_plans(store)
 
@@ -143,7 +144,8 @@ def sessions_json(store: Store, zone: tzinfo, since: date | None = None, until: 
     head, start_ms, end_ms = _sessions_range(store, zone, since, until, sources)
     with collector_paused():  # hundreds of thousands of new objects, none of them in a cycle
         spans = offset_spans(zone, start_ms // 1000, (end_ms + 999) // 1000) if start_ms >= 0 else None
-        found = store.formatted_sessions(start_ms, end_ms, sources, spans, _FIGURES_FORMAT) if spans else None
+        found = store.formatted_sessions(start_ms, end_ms, sources, spans, _ROW_FORMAT,
+                                         _MODELS_SEPARATOR) if spans else None
         text = _SessionRowsText(LocalIso(zone))
         if found is None:
             sessions = store.session_tuples(start_ms, end_ms, sources)
@@ -212,12 +214,16 @@ def _session_totals(sessions: list[tuple]) -> dict:
 _FIRST_FIGURE = SESSION_FIELDS.index("input_tokens")
 
 
-# a row's keys up to its models, and the printf format of the rest (storage.session_pages.formatted)
+# a row's keys up to its models, and the printf format of the rest
 _ROW_HEAD = ("    {{\n" + "".join(f'      "{key}": {{}},\n' for key in SESSION_ROW_KEYS[:6])).format
 _FIGURES_FORMAT = ",\n".join(f'      "{key}": {"%s" if key == "cost_usd" else "%d"}'
                              for key in SESSION_ROW_KEYS[6:]) + "\n    }"
 # ... and here: a figure as its repr, as json.dumps writes an int (or a float: a sum SQLite could not keep in 64 bits)
 _FIGURES_TEXT = _FIGURES_FORMAT.replace("%d", "%s")
+# the whole row for SQLite (storage.session_pages.formatted): the times in quotes, a list of models as json.dumps
+# indents it at a row's depth (_SessionRowsText._encoded)
+_ROW_FORMAT = _ROW_HEAD("%s", "%s", "%s", '"%s"', '"%s"', "[\n        %s\n      ]") + _FIGURES_FORMAT
+_MODELS_SEPARATOR = ",\n        "
 
 
 class _SessionRowsText:
@@ -256,14 +262,9 @@ class _SessionRowsText:
     def formatted(self, texts: list[tuple], others: list[tuple]) -> list[str]:
         """The rows of session_pages.FormattedSessions (`texts`, and `others` as Store.session_tuples' rows),
         in the order of their first request, source and session."""
-        head, known, encoded, models_of, quoted = _ROW_HEAD, self.known, self._encoded, self.models, encode_basestring
-        keyed = [(first, source, session, head(quoted(session), known.get(source) or encoded(source),
-                                               known.get(project) or encoded(project), f'"{first_seen}"',
-                                               f'"{last_seen}"', models_of.get(models) or self._models(models)) + figures)
-                 for first, source, session, project, models, first_seen, last_seen, figures in texts]
-        keyed += [(s[0], s[1], s[2], row) for s, row in zip(others, self.rows(others))]
-        keyed.sort()  # by first request, source and session: no two rows have the same session
-        return [row for *_, row in keyed]
+        keyed = texts + [(s[0], s[1], s[2], row) for s, row in zip(others, self.rows(others))]
+        keyed.sort()  # by first request, source and session (no two rows have the same session): nearly in order
+        return list(map(itemgetter(3), keyed))
 
 
 def offset_spans(zone: tzinfo, start_s: int, end_s: int) -> list[tuple[int, int, str]] | None:

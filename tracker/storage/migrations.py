@@ -711,3 +711,23 @@ def m160_model_daily_rollup(db: Database) -> None:
     from tracker.storage.rollups import HOURLY_DAILY_V1
 
     HOURLY_DAILY_V1.build(db)
+
+
+@migrations()
+def m210_session_labels(db: Database) -> None:
+    # session_totals keeps what a report row of a session prints besides its sums, its models and the
+    # extremes of its projects (storage.rollups.SESSION_LABELS_V1), so that a year of sessions as JSON is
+    # printed from one row each. Its triggers are replaced by ones that keep them too, unless they are gone
+    # (the rollup is not live: it stays so).
+    from tracker.storage.rollups import SESSION_TOTALS_V1, SESSION_TOTALS_V2, fill_labels
+
+    found = {name for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'").fetchall()}
+    for label in SESSION_TOTALS_V2.labels:
+        db.execute(f"ALTER TABLE {SESSION_TOTALS_V2.table} ADD COLUMN {label.name} TEXT")
+    if set(SESSION_TOTALS_V1.triggers) <= found:
+        for name in SESSION_TOTALS_V1.triggers:
+            db.execute(f"DROP TRIGGER {name}")
+        for sql in SESSION_TOTALS_V2.trigger_sql():
+            db.execute(sql)
+    for sql in fill_labels("events"):
+        db.execute(sql)

@@ -19,7 +19,8 @@ of each rollup within the same transaction:
   events_hourly's sums by UTC day: a year's projects are ~5k rows instead of
   ~55k, a year by model ~3k instead of ~28k.
 - `session_totals` (m140): one row per session, its sums and first and last
-  request (the Usage page's sessions, a page at a time).
+  request (the Usage page's sessions, a page at a time); since m210 also its
+  models and the extremes of its projects (a report prints a session from it).
 - `events_sessions`: sums per UTC day, session, source, model and project,
   with the first and last request time of each. A session lives for minutes
   or hours, so a row answers every window that holds all of it; only the rows
@@ -68,6 +69,20 @@ class Extreme(PlainRecord):
         self.name, self.agg, self.value = name, agg, value
 
 
+class Label(PlainRecord):
+    """A text column of a rollup row that is no sum: what a report prints of the row's events (their
+    models, their projects). `value`: its value for one event row {r}; `merge`: the upsert's new value
+    of it from the row's (the column) and the event's (excluded.column); `of_events`: its value
+    recomputed from the events of a key given as {k} (its source and session, over the events index by
+    session), when an event leaves the row; `reads`: the event columns it reads. (A table's labels are
+    filled in bulk by fill_labels.)"""
+
+    _fields = __slots__ = ("name", "value", "merge", "of_events", "reads")
+
+    def __init__(self, name: str, value: str, merge: str, of_events: str, reads: tuple[str, ...]):
+        self.name, self.value, self.merge, self.of_events, self.reads = name, value, merge, of_events, reads
+
+
 def text_key(name: str) -> Key:
     return Key(name, f"COALESCE({{r}}.{name}, {NULL_TEXT_KEY})")
 
@@ -96,16 +111,22 @@ MEASURE_SOURCES = ("requests", "cost_pico", *TOKEN_COLUMNS, "partly_priced")
 class KeyedRollup(PlainRecord):
     """One rollup table of events: its keys, measures, extremes and the events it takes (`where`)."""
 
-    _fields = __slots__ = ("table", "keys", "measures", "extremes", "where", "where_of", "by_day_of", "watched")
+    _fields = __slots__ = ("table", "keys", "measures", "extremes", "where", "where_of", "by_day_of", "watched",
+                           "labels")
 
     def __init__(self, table: str, keys: tuple[Key, ...], measures: tuple[tuple[str, str], ...],
                  extremes: tuple[Extreme, ...] = (), where: str = "", where_of: str = "", by_day_of: str = "",
-                 watched: tuple[str, ...] = ()):
+                 watched: tuple[str, ...] = (), labels: tuple[Label, ...] = ()):
         self.table, self.keys, self.measures, self.extremes = table, keys, measures, extremes
         self.where = where  # condition on an event row {r}; '' takes every event
         self.where_of = where_of  # the key whose value alone decides `where` (refill_together), if one does
         self.by_day_of = by_day_of  # the table of the rollup this one sums by day (the same keys, an hour's a day's)
         self.watched = watched  # event columns the keys read
+        self.labels = labels  # (m210: session_totals' models and projects)
+
+    def with_labels(self, labels: tuple[Label, ...]) -> KeyedRollup:
+        """The same rollup with these labels (a later migration's version of its table)."""
+        return KeyedRollup(*(getattr(self, name) for name in self._fields[:-1]), labels)
 
     @property
     def triggers(self) -> tuple[str, ...]:
@@ -129,13 +150,17 @@ class KeyedRollup(PlainRecord):
         keys = ", ".join(f"{k.name} {k.type} NOT NULL" for k in self.keys)
         measures = ", ".join(f"{m} INTEGER NOT NULL" for m, _ in self.measures)
         extremes = "".join(f", {x.name} INTEGER NOT NULL" for x in self.extremes)
+        extremes += "".join(f", {label.name} TEXT" for label in self.labels)
         return (f"CREATE TABLE {self.table} ({keys}, {measures}{extremes}, "
                 f"PRIMARY KEY ({', '.join(self.key_names)})) WITHOUT ROWID")
 
     def _add(self) -> str:
         sets = [f"{m} = {m} + excluded.{m}" for m, _ in self.measures]
         sets += [f"{x.name} = {x.agg}({x.name}, excluded.{x.name})" for x in self.extremes]
-        return (f"INSERT INTO {self.table} ({', '.join(self._columns())}) SELECT {', '.join(self._values('NEW'))} "
+        sets += [f"{label.name} = {label.merge}" for label in self.labels]
+        columns = self._columns() + [label.name for label in self.labels]
+        values = self._values("NEW") + [label.value.format(r="NEW") for label in self.labels]
+        return (f"INSERT INTO {self.table} ({', '.join(columns)}) SELECT {', '.join(values)} "
                 f"WHERE {self._cond('NEW')} ON CONFLICT({', '.join(self.key_names)}) DO UPDATE SET {', '.join(sets)};")
 
     def _match(self, r: str) -> str:
@@ -161,10 +186,19 @@ class KeyedRollup(PlainRecord):
                 f"FROM events e WHERE {same_key} AND {self._cond('e')}) ELSE {x.name} END" for x in self.extremes)
             held = " OR ".join(left(x) for x in self.extremes)
             sql += f" UPDATE {self.table} SET {sets} WHERE {where} AND ({held});"
+        if self.labels:
+            # an event that left (or whose keys or labelled columns changed) may have been the row's last with
+            # its model or project: the labels recomputed from the key's remaining events (an update that keeps
+            # them, such as a re-price or a streamed copy's tokens, leaves them)
+            sets = ", ".join(f"{label.name} = {label.of_events.format(k='OLD')}" for label in self.labels)
+            kept = " AND ".join(f"OLD.{c} IS NEW.{c}" for c in dict.fromkeys(
+                (*self.watched, *(c for label in self.labels for c in label.reads))))
+            sql += f" UPDATE {self.table} SET {sets} WHERE {where}{f' AND NOT ({kept})' if update else ''};"
         return sql
 
     def trigger_sql(self) -> list[str]:
-        watched = list(dict.fromkeys(("ts_ms", *self.watched, *MEASURE_SOURCES)))
+        watched = list(dict.fromkeys(("ts_ms", *self.watched, *MEASURE_SOURCES,
+                                      *(c for label in self.labels for c in label.reads))))
         insert, delete, update = self.triggers
         return [
             f"CREATE TRIGGER {insert} AFTER INSERT ON events BEGIN {self._add()} END",
@@ -177,8 +211,10 @@ class KeyedRollup(PlainRecord):
         """The rollup computed from events in one statement (into an empty table)."""
         keys = [k.value.format(r="e") for k in self.keys]
         values = [f"SUM({v.format(r='e')})" for _, v in self.measures] + \
-                 [f"{x.agg}({x.value.format(r='e')})" for x in self.extremes]
-        return (f"INSERT INTO {self.table} ({', '.join(self._columns())}) SELECT {', '.join(keys + values)} "
+                 [f"{x.agg}({x.value.format(r='e')})" for x in self.extremes] + \
+                 [label.of_events.format(k="e") for label in self.labels]
+        columns = self._columns() + [label.name for label in self.labels]
+        return (f"INSERT INTO {self.table} ({', '.join(columns)}) SELECT {', '.join(keys + values)} "
                 f"FROM events e WHERE {self._cond('e')} GROUP BY {', '.join(str(i + 1) for i in range(len(keys)))}")
 
     def build(self, db) -> None:
@@ -257,6 +293,9 @@ def refill_together(rollups: tuple[KeyedRollup, ...]) -> list[str]:
             f"WHERE {f'g.{column}' if column else '1'} "
             f"GROUP BY {', '.join(str(j + 1) for j in range(len(rollup.keys)))}",
         ]
+    for rollup in rollups:  # (session_totals' models and projects: from the grain when it holds both)
+        if rollup.labels:
+            statements += fill_labels(GRAIN_TABLE if {"model", "project"} <= set(keys) else "events")
     for rollup in by_day:  # a day's rows are its hours' rows summed: ~24 times fewer rows to read than the grain
         keys_of = [k.value.format(r="g").replace("ts_ms", k.of) if k.of else f"g.{k.name}" for k in rollup.keys]
         statements += [
@@ -355,6 +394,28 @@ SESSION_TOTALS_V1 = KeyedRollup(
     where_of="session",
     watched=("source", "session", "tool_use"),
 )
+# What a report row of a session prints besides its sums (m210): its models, each as JSON text
+# (json_quote), sorted and joined by ","; the smallest and the largest project it names (NULL: none), so
+# that `tracker report sessions --json` prints a year of sessions from one row each, with no search of
+# the sessions rollup (storage.session_pages.formatted). An event adds its model to the row's when it is
+# not there yet (a search of ',"model",': a JSON text holds a bare '"' only at its ends, so a list without
+# a backslash matches only a whole model of it; a list with one is never printed from here), the list
+# then recomputed, sorted, from the session's events (the index by session): a few times a session. An
+# event that leaves, or whose model, project or session changes, has the labels recomputed the same way.
+_SESSION_EVENTS = "FROM events x WHERE x.session = {k}.session AND x.source = {k}.source"
+SESSION_MODELS_OF_EVENTS = ("(SELECT group_concat(json_quote(m), ',') FROM (SELECT DISTINCT x.model AS m "
+                            f"{_SESSION_EVENTS} ORDER BY 1))")
+SESSION_LABELS_V1 = (
+    Label("models", "json_quote({r}.model)",
+          "CASE WHEN instr(',' || models || ',', ',' || excluded.models || ',') THEN models "
+          f"ELSE {SESSION_MODELS_OF_EVENTS.format(k='excluded')} END",
+          SESSION_MODELS_OF_EVENTS, ("model",)),
+    *(Label(f"project_{end}", "{r}.project",
+            f"COALESCE({agg}(project_{end}, excluded.project_{end}), project_{end}, excluded.project_{end})",
+            f"(SELECT {agg}(x.project) {_SESSION_EVENTS})", ("project",))
+      for end, agg in (("lo", "MIN"), ("hi", "MAX"))),
+)
+SESSION_TOTALS_V2 = SESSION_TOTALS_V1.with_labels(SESSION_LABELS_V1)
 SESSION_TOTALS_INDEXES_V1 = ("CREATE INDEX session_totals_first ON session_totals (first_ms, last_ms, priced, cost_pico)",
                              "CREATE INDEX session_totals_last ON session_totals (last_ms, first_ms)")
 # today's definitions: storage.bulk refills them, the readers (storage.rollup_reads) read them
@@ -364,5 +425,37 @@ PROJECTS_DAILY = PROJECTS_DAILY_V1
 HOURLY_DAILY = HOURLY_DAILY_V1
 SESSIONS = SESSIONS_V1
 TAGGED = TAGGED_V1
-SESSION_TOTALS = SESSION_TOTALS_V1
+SESSION_TOTALS = SESSION_TOTALS_V2
 LIVE_ROLLUPS = (HOURLY, PROJECTS, SESSIONS, TAGGED, SESSION_TOTALS, PROJECTS_DAILY, HOURLY_DAILY)
+
+
+_MODELS_TABLE = "temp.rollup_session_models"  # fill_labels' scratch tables
+_PROJECTS_TABLE = "temp.rollup_session_projects"
+
+
+def fill_labels(rows: str) -> list[str]:
+    """Statements that set session_totals' labels (SESSION_LABELS_V1) on every row from `rows`, a table of
+    rows with a source, session, model and project (the events; a first import's grain, whose project
+    is the rollups' key: X'' for none), read once: the distinct models of each session and its projects'
+    extremes, each into a scratch table keyed by the session, then each row's from those, its models in
+    the order of that key (no search of `rows` per session)."""
+    table = SESSION_TOTALS_V2.table
+    of_row = f"l.source = {table}.source AND l.session = {table}.session"
+    project = f"NULLIF(g.project, {NULL_TEXT_KEY})"
+    return [
+        f"DROP TABLE IF EXISTS {_MODELS_TABLE}",
+        f"DROP TABLE IF EXISTS {_PROJECTS_TABLE}",
+        f"CREATE TABLE {_MODELS_TABLE} (source TEXT, session TEXT, model TEXT, PRIMARY KEY (source, session, model)) "
+        "WITHOUT ROWID",
+        f"INSERT OR IGNORE INTO {_MODELS_TABLE} SELECT g.source, g.session, g.model FROM {rows} g "
+        "WHERE g.session IS NOT NULL",
+        f"CREATE TABLE {_PROJECTS_TABLE} (source TEXT, session TEXT, lo, hi, PRIMARY KEY (source, session)) "
+        "WITHOUT ROWID",
+        f"INSERT INTO {_PROJECTS_TABLE} SELECT g.source, g.session, MIN({project}), MAX({project}) FROM {rows} g "
+        "WHERE g.session IS NOT NULL GROUP BY 1, 2",
+        f"UPDATE {table} SET models = (SELECT group_concat(json_quote(m), ',') FROM (SELECT l.model AS m FROM "
+        f"{_MODELS_TABLE} l WHERE {of_row} ORDER BY 1)), (project_lo, project_hi) = (SELECT l.lo, l.hi FROM "
+        f"{_PROJECTS_TABLE} l WHERE {of_row})",
+        f"DROP TABLE {_MODELS_TABLE}",
+        f"DROP TABLE {_PROJECTS_TABLE}",
+    ]

@@ -14,7 +14,7 @@ ties are ordered by source and session. Columns a session row does not hold (pro
 not sorted here: None from `page`.
 
 A report of every session of a range (`tracker report sessions --json`) reads them with `formatted`:
-each session summed and most of its row printed by SQLite in one pass over the sessions rollup.
+each session's whole row printed by SQLite from its session totals row alone.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ import heapq
 import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
+from operator import itemgetter
 
 import orjson
 
@@ -30,7 +31,7 @@ from tracker.core.timeutil import Window
 from tracker.storage import rollup_reads
 from tracker.storage.migrations import TOKEN_COLUMNS
 from tracker.storage.rollup_reads import _EVENT_MEASURE, MEASURES, SESSION_FIELDS, _source_filter
-from tracker.storage.rollups import DAY_KEY, DAY_MS, HOURLY, MEASURES_V1, NULL_TEXT_KEY, SESSION_TOTALS, SESSIONS
+from tracker.storage.rollups import DAY_KEY, HOURLY, MEASURES_V1, NULL_TEXT_KEY, SESSION_TOTALS, SESSIONS
 
 # public column -> its value over a session_totals row (alias t) and over a session row (dict). A session
 # with no priced row has every row unpriced (each counts one unpriced request at least): its cost is
@@ -290,11 +291,11 @@ _DAY_MS = 86_400_000
 @dataclass
 class FormattedSessions:
     """Every session of a range for a report that prints them all: `texts` holds, for each session wholly
-    inside the range whose usage is within one UTC day (nearly all of them), (first request, source,
-    session, project, its models as a JSON array text, its first and last request as local time, its
-    figures as the report's text) -- one row of the sessions rollup's day, summed and formatted by SQLite;
-    `others` every other session as a SESSION_FIELDS tuple (those crossing the range's edge, from their
-    events; those over several UTC days); `sums` the figures of all of them summed (SessionPage.sums)."""
+    inside the range that names one project at most (nearly all of them), (first request, source, session,
+    its whole row as the report's text) -- read from its session totals row, formatted by SQLite; `others`
+    every other session as a SESSION_FIELDS tuple (those crossing the range's edge, from their events; those
+    over several projects, and those whose text SQLite escaped, from the rollups: `_inner_rows`); `sums` the
+    figures of all of them summed (SessionPage.sums)."""
 
     texts: list[tuple]
     others: list[tuple]
@@ -304,11 +305,15 @@ class FormattedSessions:
 def usd_text_sql(pico: str) -> str:
     """core.money.format_usd(pico) (6 decimals, half-even) in integer SQL, for a pico value that is an
     integer other than -2**63 (abs() of that one raises): the rounding of |pico| with the sign put back
-    ("-0.000000" for a small negative, as format_usd writes it)."""
-    size = f"abs({pico})"
-    micro = (f"({size} / 1000000 + ({size} % 1000000 > 500000 OR ({size} % 1000000 = 500000 "
-             f"AND {size} / 1000000 % 2 = 1)))")
-    return f"printf('%s%d.%06d', CASE WHEN {pico} < 0 THEN '-' ELSE '' END, {micro} / 1000000, {micro} % 1000000)"
+    ("-0.000000" for a small negative, as format_usd writes it). Rounded half to even: a remainder of more
+    than half a micro-dollar, or of half of one after an odd number of them, carries one (no sum here can
+    pass 64 bits: the remainder plus half is below two million)."""
+
+    def text(size: str) -> str:
+        micro = f"({size} / 1000000 + ({size} % 1000000 + 499999 + {size} / 1000000 % 2) / 1000000)"
+        return f"printf('%d.%06d', {micro} / 1000000, {micro} % 1000000)"
+    # (a cost is seldom negative: its text and abs() only then)
+    return f"CASE WHEN {pico} >= 0 THEN {text(pico)} ELSE '-' || {text(f'abs({pico})')} END"
 
 
 def local_time_sql(ms: str, spans: Sequence[tuple[int, int, str]]) -> str:
@@ -329,81 +334,71 @@ def local_time_sql(ms: str, spans: Sequence[tuple[int, int, str]]) -> str:
 
 
 def formatted(conn: sqlite3.Connection, start_ms: int, end_ms: int, sources: Sequence[str] | None,
-              spans: Sequence[tuple[int, int, str]], figures_format: str,
+              spans: Sequence[tuple[int, int, str]], row_format: str, models_separator: str,
               live_rollups: set[str]) -> FormattedSessions | None:
-    """Every session of [start_ms, end_ms) (0 <= start_ms), as FormattedSessions. `figures_format`: a printf
-    format of a session's input, cache read, cache write (both TTLs), 1-hour cache write, output and
-    reasoning tokens, requests (%d each), its cost (%s: null, or the dollars in quotes), unpriced and partly
-    priced requests (%d). The caller holds a snapshot and has checked that the rollups are live. None when
-    a figure is not an integer that SQLite can print as one (an overflowed sum: see the sessions' rows).
+    """Every session of [start_ms, end_ms) (0 <= start_ms), as FormattedSessions. `row_format`: a printf
+    format of a session's row: its session, source and project (%s each: JSON text), its first and last
+    request (%s: local time), its models' JSON texts, sorted and joined by `models_separator` (%s), its
+    input, cache read, cache write (both TTLs), 1-hour cache write, output and reasoning tokens, requests
+    (%d each), its cost (%s: null, or the dollars in quotes), unpriced and partly priced requests (%d). The
+    caller holds a snapshot and has checked that the rollups are live. None when a figure
+    is not an integer that SQLite can print as one (an overflowed sum: see the sessions' rows).
 
-    One pass over the sessions rollup's rows of the range's days, in the order of its key (no sort), sums
-    each session's day; a session that crosses the range's edge or a UTC midnight is left to `others`."""
-    where, params = _source_filter("t", sources)
-    params |= {"lo": start_ms, "hi": end_ms}
-    crossing = [as_tuple(r) for r in _crossing(conn, params, where)] if end_ms > start_ms else []
-    over_days = _over_days(conn, params, where) if end_ms > start_ms else []
-    skip = {(r[1], r[2]) for r in crossing} | {(r[1], r[2]) for r in over_days}
-    h_where, _ = _source_filter("h", sources)
-    total = "SUM(h.{})".format
-    unpriced, priced, cost = total("unpriced"), total("priced"), total("cost_pico")
-    figures = (*(total(c) for c in ("input_tokens", "cache_read_tokens")),
-               "SUM(h.cache_write_5m_tokens + h.cache_write_1h_tokens)", total("cache_write_1h_tokens"),
-               *(total(c) for c in ("output_tokens", "reasoning_tokens", "requests")),
-               f"""CASE WHEN {unpriced} != 0 AND {priced} = 0 THEN 'null' ELSE '"' || {usd_text_sql(cost)} || '"' END""",
-               unpriced, total("partly"))
-    sql = (f"SELECT MIN(h.first_ms), h.source, h.session, MIN(NULLIF(h.project, {NULL_TEXT_KEY})), "
-           f"MAX(NULLIF(h.project, {NULL_TEXT_KEY})), json_group_array(DISTINCT h.model), "
-           f"{local_time_sql('MIN(h.first_ms)', spans)}, {local_time_sql('MAX(h.last_ms)', spans)}, "
-           f"printf(:figures, {', '.join(figures)}) FROM {SESSIONS.table} h "
-           f"WHERE h.day_ms >= :lo_day AND h.day_ms <= :hi_day{h_where} GROUP BY h.day_ms, h.source, h.session "
-           "HAVING MIN(h.first_ms) >= :lo AND MAX(h.last_ms) < :hi")
-    texts = []
+    One pass over the session totals of the range (the table in the order of its key when the range holds
+    most sessions, else by the index of first requests), each session's row printed from its row alone:
+    its sums, first and last request, models and projects (rollups.SESSION_LABELS_V1); `texts` in the
+    order of first requests (ties: in that of their source and session, or of the index). A session that
+    names several projects, or whose text SQLite escaped (a backslash: json.encoder's escapes may differ,
+    and a list of models is only split between models without one), is read the Python way (`others`);
+    so are the sessions that cross the range's edge."""
+    texts: list[tuple] = []
+    others: list[tuple] = []
     if end_ms > start_ms:
-        days = {"lo_day": start_ms - start_ms % DAY_MS, "hi_day": (end_ms - 1) - (end_ms - 1) % DAY_MS}
-        for first, source, session, low, high, models, first_seen, last_seen, text in conn.execute(
-                sql, params | days | {"figures": figures_format}):
-            if skip and (source, session) in skip:
-                continue
-            # of two projects or more, the first request's in the range (MIN and MAX skip NULL: both or neither)
-            project = low if low == high else conn.execute(_FIRST_PROJECT_SQL, (session, source, start_ms,
-                                                                                  end_ms)).fetchone()[0]
-            texts.append((first, source, session, project, models, first_seen, last_seen, text))
+        where, params = _source_filter("t", sources)
+        params |= {"lo": start_ms, "hi": end_ms, "row": row_format, "models_join": f'"{models_separator}"'}
+        others = [as_tuple(r) for r in _crossing(conn, params, where)]
+        figures = ("t.input_tokens", "t.cache_read_tokens", "t.cache_write_5m_tokens + t.cache_write_1h_tokens",
+                   "t.cache_write_1h_tokens", "t.output_tokens", "t.reasoning_tokens", "t.requests",
+                   f"""CASE WHEN t.unpriced != 0 AND t.priced = 0 THEN 'null' ELSE '"' || {usd_text_sql('t.cost_pico')} """
+                   """|| '"' END""",
+                   "t.unpriced", "t.partly")
+        # the row's models (SESSION_LABELS_V1: JSON texts joined by ",") as the list of the row: a list without a
+        # backslash holds a '","' only between two models
+        row = ("CASE WHEN t.project_lo IS t.project_hi AND t.models IS NOT NULL THEN printf(:row, json_quote(t.session), "
+               "json_quote(t.source), "
+               "CASE WHEN t.project_lo IS NULL THEN 'null' ELSE json_quote(t.project_lo) END, "
+               f"{local_time_sql('t.first_ms', spans)}, {local_time_sql('t.last_ms', spans)}, "
+               f"replace(t.models, '\",\"', :models_join), {', '.join(figures)}) END")
+        sql = f"SELECT t.first_ms, t.source, t.session, {row} FROM {SESSION_TOTALS.table} t "
+        if _most_sessions(conn, start_ms, end_ms):
+            # the whole table in the order of its key (no search of each row from the index: a tenth of the
+            # pass), put in the order of first requests here: a stable sort keeps source and session in order
+            texts = conn.execute(f"{sql}WHERE +t.first_ms >= :lo AND +t.last_ms < :hi{where} "
+                                 "ORDER BY t.source, t.session", params).fetchall()
+            texts.sort(key=itemgetter(0))
+        else:  # a short range: its sessions by the index of first requests
+            texts = conn.execute(f"{sql}INDEXED BY session_totals_first WHERE {_INSIDE}{where}", params).fetchall()
+        rest = [found[1:3] for found in texts if found[3] is None or "\\" in found[3]]
+        if rest:
+            texts = [found for found in texts if found[3] is not None and "\\" not in found[3]]
+        others += [as_tuple(r) for r in _inner_rows(conn, rest, start_ms, end_ms).values()]
     sums = _sums(conn, start_ms, end_ms, sources, live_rollups)
-    # every figure SQLite printed was an integer (%d would cut a REAL short, and a SUM past 64 bits raised):
-    # a rollup holds a REAL only where its own sum overflowed, and the sessions' token sums are parts of these
-    # (tokens are never negative), integers, as is each session's cache writes of both TTLs. (Costs of both
-    # signs overflowing one session's day and not the total, more than $9.2 million in it, are not caught.)
+    # every figure SQLite printed was an integer (%d would cut a REAL short): a rollup holds a REAL only where
+    # its own sum overflowed, and the sessions' token sums are parts of these (tokens are never negative),
+    # integers, as is each session's cache writes of both TTLs. (Costs of both signs overflowing one session
+    # and not the total, more than $9.2 million in it, are not caught.)
     if any(type(v) is not int or v < 0 for f, v in sums.items() if f != "cost_pico") \
             or type(sums["cost_pico"]) is not int \
             or sums["cache_write_5m_tokens"] + sums["cache_write_1h_tokens"] >= 2**63:
         return None
-    return FormattedSessions(texts, crossing + over_days, sums)
+    return FormattedSessions(texts, others, sums)
 
 
-def _over_days(conn: sqlite3.Connection, params: dict, where: str) -> list[tuple]:
-    """SESSION_FIELDS tuples of the sessions wholly inside the range (1970 on) whose usage spans a UTC
-    midnight: their totals, and their projects and models from the sessions rollup's rows of each of their
-    days (each found by the rollup's key: its day, source and session)."""
-    totals = conn.execute(
-        f"SELECT {', '.join('t.' + c for c in _TOTALS_COLUMNS)} FROM {SESSION_TOTALS.table} t "
-        f"INDEXED BY session_totals_first WHERE {_INSIDE}{where} AND t.first_ms / {DAY_MS} != t.last_ms / {DAY_MS}",
-        params).fetchall()
-    if not totals:
-        return []
-    conn.execute("CREATE TEMP TABLE IF NOT EXISTS _wanted_days (day_ms INTEGER, source TEXT, session TEXT)")
-    conn.execute("DELETE FROM _wanted_days")
-    conn.executemany("INSERT INTO _wanted_days VALUES (?, ?, ?)",
-                     [(d, r[1], r[2]) for r in totals
-                      for d in range(r[0] - r[0] % DAY_MS, r[3] - r[3] % DAY_MS + 1, DAY_MS)])
-    details = {(r[0], r[1]): r[2:] for r in conn.execute(
-        f"SELECT w.source, w.session, MIN(NULLIF(h.project, {NULL_TEXT_KEY})), MAX(NULLIF(h.project, {NULL_TEXT_KEY})), "
-        f"json_group_array(DISTINCT h.model) FROM _wanted_days w CROSS JOIN {SESSIONS.table} h "
-        "ON h.day_ms = w.day_ms AND h.source = w.source AND h.session = w.session GROUP BY 1, 2")}
-    rows = []
-    for r in totals:
-        low, high, models = details[(r[1], r[2])]
-        project = low if low == high else conn.execute(_FIRST_PROJECT_SQL, (r[2], r[1], params["lo"],
-                                                                              params["hi"])).fetchone()[0]
-        rows.append((*r[:4], project, tuple(sorted(orjson.loads(models))), *r[4:]))
-    return rows
+def _most_sessions(conn: sqlite3.Connection, start_ms: int, end_ms: int) -> bool:
+    """Whether [start_ms, end_ms) spans at least half the time from the first session's start to the last's
+    (then most sessions are in it: a year of a year's sessions, not a week of them)."""
+    first, last = conn.execute(f"SELECT (SELECT MIN(first_ms) FROM {SESSION_TOTALS.table}), "
+                               f"(SELECT MAX(first_ms) FROM {SESSION_TOTALS.table})").fetchone()
+    if first is None:
+        return False
+    return 2 * (min(end_ms, last + 1) - max(start_ms, first)) >= last + 1 - first

@@ -582,7 +582,7 @@ class Store(ValueQueries):
                     rollup_reads.session_rows(self.conn, start_ms, end_ms, sources, self.live_rollups())]
 
     def formatted_sessions(self, start_ms: int, end_ms: int, sources: Sequence[str] | None,
-                           spans: Sequence[tuple[int, int, str]], figures_format: str):
+                           spans: Sequence[tuple[int, int, str]], row_format: str, models_separator: str):
         """Every session of the range with most of its report row formatted by SQLite
         (session_pages.formatted); None where that cannot be exact: the rollups are not live, the range
         starts before 1970, or a sum overflows 64 bits (then `session_tuples`' rows tell)."""
@@ -592,8 +592,8 @@ class Store(ValueQueries):
             if start_ms < 0 or not session_pages.live(self.live_rollups()):
                 return None
             try:
-                return session_pages.formatted(self.conn, start_ms, end_ms, sources, spans, figures_format,
-                                               self.live_rollups())
+                return session_pages.formatted(self.conn, start_ms, end_ms, sources, spans, row_format,
+                                               models_separator, self.live_rollups())
             except sqlite3.OperationalError as e:
                 if "integer overflow" not in str(e):
                     raise

@@ -365,9 +365,12 @@ def _results(work: list[_Work], workers: int | None, report: ImportReport,
             # the executor's threads start here: genai-prices is made ready to load lean (without its update
             # client) while this thread is still alone, as pricing the workers' results will load it
             genai_lean.load()
-            pool = ProcessPoolExecutor(started, mp_context=context, initializer=_start_worker,
-                                       initargs=(abandoned, os.getpid()))
-            in_flight = [pool.submit(_read_group, groups.popleft()) for _ in range(started)]
+            if method == "fork":
+                pool = _ForkedWorkers(list(groups), started, context, abandoned)
+            else:
+                pool = _Executor(ProcessPoolExecutor(started, mp_context=context, initializer=_start_worker,
+                                                     initargs=(abandoned, os.getpid())))
+            in_flight = [pool.submit(groups.popleft()) for _ in range(started)]
     except (OSError, ImportError) as exc:  # no semaphores (no /dev/shm), no process left (a limit): one core works
         import logging
 
@@ -403,22 +406,148 @@ def _shared(groups: deque, in_flight: list, pool, ahead: int, reading) -> Iterat
     The workers take groups from the big end, each with a few queued so that none waits for
     this process (which writes every result); whenever no result is ready, this process
     parses a group from the small end itself rather than wait: the two cores stay busy and
-    its own results need no pickling.
+    its own results need no pickling. `pool`: _ForkedWorkers or _Executor.
     """
-    from concurrent.futures import FIRST_COMPLETED, wait
-
     while in_flight or groups:
         while groups and len(in_flight) < ahead:
-            in_flight.append(pool.submit(_read_group, groups.popleft()))
-        ready = [future for future in in_flight if future.done()]
+            in_flight.append(pool.submit(groups.popleft()))
+        ready = pool.ready(in_flight)
         if not ready:
             if groups:
                 yield from _in_process(groups.pop(), reading)
                 continue
-            ready, _ = wait(in_flight, return_when=FIRST_COMPLETED)
-        for future in ready:
-            in_flight.remove(future)
-            yield from future.result()
+            ready = pool.wait(in_flight)
+        for task in ready:
+            in_flight.remove(task)
+            yield from pool.result(task)
+
+
+class _Executor:
+    """A ProcessPoolExecutor (spawned workers) as _shared uses a pool: its futures are the tasks."""
+
+    def __init__(self, executor):
+        self.executor = executor
+
+    def submit(self, group: list[_Work]):
+        return self.executor.submit(_read_group, group)
+
+    @staticmethod
+    def ready(in_flight: list) -> list:
+        return [future for future in in_flight if future.done()]
+
+    @staticmethod
+    def wait(in_flight: list) -> list:
+        from concurrent.futures import FIRST_COMPLETED, wait
+
+        return list(wait(in_flight, return_when=FIRST_COMPLETED)[0])
+
+    @staticmethod
+    def result(future) -> list[tuple]:
+        return future.result()
+
+    def shutdown(self, wait: bool = True, cancel_futures: bool = True) -> None:
+        self.executor.shutdown(wait=wait, cancel_futures=cancel_futures)
+
+
+class _ForkedWorkers:
+    """Parse workers forked from this process (the command line), fed through pipes by this thread alone:
+    the executor's work without its two threads. A process that has ever run a second thread pays for it in
+    every lock it takes from then on (glibc takes a lock without an atomic instruction in a process that
+    never had threads: SQLite's mutex around each bound parameter and step, the allocator's); the threads'
+    own work (the results read and unpickled beside this thread) goes too.
+
+    Each worker inherits the groups (the fork) and is sent the numbers of those it is to read, in turn; it
+    sends back each group's results in that order, or the exception that stopped it. A task is (a worker's
+    pipe, the group's number). A worker that ends without a word (killed) is BrokenProcessPool, as with the
+    executor.
+    """
+
+    def __init__(self, groups: list[list[_Work]], count: int, context, abandoned):
+        self.numbers = {id(group): number for number, group in enumerate(groups)}
+        self.abandoned = abandoned
+        self.workers = []  # (process, this end of its pipe)
+        self.sent: dict = {}  # this end of a worker's pipe -> its tasks not answered yet, oldest first
+        try:
+            for _ in range(count):
+                mine, theirs = context.Pipe()
+                others = [conn for _, conn in self.workers] + [mine]  # (a worker keeps its own end only)
+                process = context.Process(target=_forked_worker, args=(theirs, others, groups, abandoned,
+                                                                       os.getpid()), daemon=True)
+                try:
+                    process.start()
+                finally:
+                    theirs.close()
+                self.workers.append((process, mine))
+                self.sent[mine] = deque()
+        except BaseException:  # (no process left; Ctrl-C held meanwhile): those started stop
+            abandoned.set()
+            self.shutdown()
+            raise
+
+    def submit(self, group: list[_Work]) -> tuple:
+        """Group sent to the worker with the fewest groups waiting."""
+        conn = min(self.sent, key=lambda c: len(self.sent[c]))
+        task = (conn, self.numbers[id(group)])
+        conn.send(task[1])
+        self.sent[conn].append(task)
+        return task
+
+    def ready(self, in_flight: list, timeout: float | None = 0) -> list[tuple]:
+        """The tasks whose results wait in their pipe (a worker answers its tasks in order)."""
+        from multiprocessing.connection import wait
+
+        return [self.sent[conn][0] for conn in wait([conn for conn, tasks in self.sent.items() if tasks], timeout)]
+
+    def wait(self, in_flight: list) -> list[tuple]:
+        return self.ready(in_flight, None)
+
+    def result(self, task: tuple) -> list[tuple]:
+        conn = task[0]
+        self.sent[conn].popleft()
+        try:
+            failed, value = conn.recv()
+        except (EOFError, OSError) as exc:  # killed (out of memory, a user's kill): its pipe closed
+            from concurrent.futures.process import BrokenProcessPool
+
+            raise BrokenProcessPool("a parse worker ended") from exc
+        if failed:
+            raise value
+        return value
+
+    def shutdown(self, wait: bool = True, cancel_futures: bool = True) -> None:
+        """Workers told to stop (or, abandoned, stopped within a block), their pipes closed, each waited for."""
+        for _, conn in self.workers:
+            try:
+                if not self.abandoned.is_set():
+                    conn.send(None)
+            except OSError:  # it ended already
+                pass
+            conn.close()  # a worker still sending its results (abandoned) sees the pipe closed and ends
+        for process, _ in self.workers:
+            process.join()
+
+
+def _forked_worker(conn, others: list, groups: list[list[_Work]], abandoned, parent_pid: int) -> None:
+    """A forked parse worker: reads the groups whose numbers it is sent, until it is sent None. `others`: the
+    importing process's ends of the pipes, which the fork copied (closed here, so that a worker sees the
+    importing process close its end)."""
+    _start_worker(abandoned, parent_pid)
+    for other in others:
+        other.close()
+    try:
+        while True:
+            number = conn.recv()
+            if number is None:
+                return
+            try:
+                answer = (False, _read_group(groups[number]))
+            except WorkAbandoned:
+                return
+            except Exception as exc:  # what the executor raises from a task's result: raised there
+                answer = (True, exc)
+            conn.send(answer)
+    except (EOFError, OSError):  # the importing process closed its end: it gave the import up
+        return
 
 
 def _load_before_fork(work: list[_Work]) -> None:

@@ -351,8 +351,9 @@ def _results(work: list[_Work], workers: int | None, report: ImportReport,
     from concurrent.futures import ProcessPoolExecutor
     from concurrent.futures.process import BrokenProcessPool
 
-    # An executor, not multiprocessing.Pool: a Pool whose worker is killed (out of memory, a user's
-    # kill) waits for that worker's result forever, which would stop every later sync of the app.
+    # Forked workers fed through pipes (_ForkedWorkers), spawned ones by an executor, never multiprocessing.Pool:
+    # a Pool whose worker is killed (out of memory, a user's kill) waits for that worker's result forever, which
+    # would stop every later sync of the app. Both tell a killed worker (BrokenProcessPool).
     groups = deque(_groups(ordered))
     started = min(workers - 1, len(groups))  # this process parses too
     pool = None
@@ -362,8 +363,8 @@ def _results(work: list[_Work], workers: int | None, report: ImportReport,
                 _load_before_fork(work)
             context = multiprocessing.get_context(method)
             abandoned = context.Event()
-            # the executor's threads start here: genai-prices is made ready to load lean (without its update
-            # client) while this thread is still alone, as pricing the workers' results will load it
+            # the executor's threads (spawned workers) start here: genai-prices is made ready to load lean (without
+            # its update client) while this thread is still alone, as pricing the workers' results will load it
             genai_lean.load()
             if method == "fork":
                 pool = _ForkedWorkers(list(groups), started, context, abandoned)

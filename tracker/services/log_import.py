@@ -66,6 +66,7 @@ SPAWN_MIN_BYTES = 64 * 1024 * 1024
 # made the pool's own threads cost ~1 s of the parent's CPU on a 2,000-file import.
 TASK_MIN_BYTES = 4 * 1024 * 1024
 WORKER_GROUPS_AHEAD = 2  # groups queued per worker, so that none waits while this process writes
+OWN_CHECK_BYTES = 1024 * 1024  # while this process parses a group itself, it looks for results this often
 FILE_ERROR = "file_error"
 
 
@@ -415,12 +416,28 @@ def _shared(groups: deque, in_flight: list, pool, ahead: int, reading) -> Iterat
         ready = pool.ready(in_flight)
         if not ready:
             if groups:
-                yield from _in_process(groups.pop(), reading)
+                yield from _own_group(groups, in_flight, pool, reading)
                 continue
             ready = pool.wait(in_flight)
         for task in ready:
             in_flight.remove(task)
             yield from pool.result(task)
+
+
+def _own_group(groups: deque, in_flight: list, pool, reading) -> Iterator[tuple]:
+    """The small end's group, parsed here. A forked worker whose results outgrow its pipe's buffer waits until
+    this process reads them: every OWN_CHECK_BYTES, once a result waits, the rest of the group goes back to the
+    small end and _shared reads the result (and queues the worker more) first."""
+    group = groups.pop()
+    parsed = 0
+    for i, item in enumerate(group):
+        yield from _in_process([item], reading)
+        parsed += _pending_bytes(item)
+        if parsed >= OWN_CHECK_BYTES and i + 1 < len(group):
+            parsed = 0
+            if pool.ready(in_flight):
+                groups.append(group[i + 1:])
+                return
 
 
 class _Executor:
@@ -459,11 +476,12 @@ class _ForkedWorkers:
 
     Each worker inherits the groups (the fork) and is sent the numbers of those it is to read, in turn; it
     sends back each group's results in that order, or the exception that stopped it. A task is (a worker's
-    pipe, the group's number). A worker that ends without a word (killed) is BrokenProcessPool, as with the
+    pipe, the group). A worker that ends without a word (killed) is BrokenProcessPool, as with the
     executor.
     """
 
     def __init__(self, groups: list[list[_Work]], count: int, context, abandoned):
+        self.groups = groups  # (held: the numbers are of these objects' ids)
         self.numbers = {id(group): number for number, group in enumerate(groups)}
         self.abandoned = abandoned
         self.workers = []  # (process, this end of its pipe)
@@ -486,10 +504,12 @@ class _ForkedWorkers:
             raise
 
     def submit(self, group: list[_Work]) -> tuple:
-        """Group sent to the worker with the fewest groups waiting."""
+        """Group sent to the worker with the fewest groups waiting: its number, or the group itself when the
+        workers did not inherit it (the rest of one this process began: _own_group)."""
         conn = min(self.sent, key=lambda c: len(self.sent[c]))
-        task = (conn, self.numbers[id(group)])
-        conn.send(task[1])
+        number = self.numbers.get(id(group))
+        conn.send(group if number is None else number)
+        task = (conn, group)
         self.sent[conn].append(task)
         return task
 
@@ -529,19 +549,19 @@ class _ForkedWorkers:
 
 
 def _forked_worker(conn, others: list, groups: list[list[_Work]], abandoned, parent_pid: int) -> None:
-    """A forked parse worker: reads the groups whose numbers it is sent, until it is sent None. `others`: the
-    importing process's ends of the pipes, which the fork copied (closed here, so that a worker sees the
-    importing process close its end)."""
+    """A forked parse worker: reads the groups whose numbers it is sent (or the groups sent), until it is sent
+    None. `others`: the importing process's ends of the pipes, which the fork copied (closed here, so that a
+    worker sees the importing process close its end)."""
     _start_worker(abandoned, parent_pid)
     for other in others:
         other.close()
     try:
         while True:
-            number = conn.recv()
-            if number is None:
+            task = conn.recv()
+            if task is None:
                 return
             try:
-                answer = (False, _read_group(groups[number]))
+                answer = (False, _read_group(groups[task] if type(task) is int else task))
             except WorkAbandoned:
                 return
             except Exception as exc:  # what the executor raises from a task's result: raised there

@@ -241,7 +241,7 @@ def test_real_transcript_lines_take_the_fast_path_and_count_once(logs):
 
     # the typed decode applies to the real shape and agrees with the robust path
     skipped = Counter()
-    fast = [claude_code._row_fast(decode_line(line.encode()), line.encode(), skipped, None, {}.setdefault)
+    fast = [claude_code._row_fast(decode_line(line.encode()), line.encode(), skipped, None, {}.setdefault, {})
             for line in REAL_LINES]
     robust = [claude_code.row_from(json.loads(line), line.encode(), skipped, None) for line in REAL_LINES]
     assert fast == robust and not skipped

@@ -85,6 +85,28 @@ ODD_LINES = [
     b'[' + LINE.encode() + b']',
     LINE.encode()[:-40],
     LINE.replace('"usage":{', '"usage" : {').encode(),
+    # what the typed way's own row (claude_code._row_fast) tells apart from the lines _row decides
+    _with('"model":"claude-sonnet-4-6"', '"model":""'),
+    _with('"id":"msg_01Rws28Xg2tBY3A5fNdrk6Mf"', '"id":""'),
+    _with('"cwd":"/home/user/proj"', '"cwd":""'),
+    _with('"cwd":"/home/user/proj"', '"cwd":null'),
+    _with('"cwd":"/home/user/proj"', '"cwd":"/home/user/other/"'),
+    _with('"cwd":"/home/user/proj"', '"cwd":"C:\\\\Users\\\\me\\\\proj"'),
+    _with('"sessionId":"db8f7468-d506-4477-8fb2-21f17cded409"', '"sessionId":""'),
+    _with('"gitBranch":"main"', '"gitBranch":""'),
+    _with('"service_tier":"standard"', '"service_tier":""'),
+    _with('"service_tier":"standard"', '"service_tier":null'),
+    _with('"timestamp":"2026-04-09T01:03:38.112Z"', '"timestamp":"yesterday"'),
+    _with('"timestamp":"2026-04-09T01:03:38.112Z"', '"timestamp":""'),
+    _with('"timestamp":"2026-04-09T01:03:38.112Z"', '"timestamp":"2026-04-09T03:03:38.112+02:00"'),
+    _with('"timestamp":"2026-04-09T01:03:38.112Z"', '"timestamp":"2026-04-09 01:03:38"'),
+    _with('"timestamp":"2026-04-09T01:03:38.112Z"', '"timestamp":"2026-04-09T01:03:38.1129999Z"'),
+    _with('"cache_creation":{"ephemeral_5m_input_tokens":3117,"ephemeral_1h_input_tokens":0},', ''),
+    _with('"cache_creation":{', '"server_tool_use":{"web_search_requests":0},"cache_creation":{'),
+    _with('"cache_creation":{', '"server_tool_use":{},"cache_creation":{'),
+    _with('"cache_creation":{', '"server_tool_use":{"web_search_requests":10000000000},"cache_creation":{'),
+    _with('"isSidechain":false', '"isSidechain":null'),
+    _with('"content":[{"type":"tool_use"', '"content":"text","x":[{"type":"tool_use"'),
 ]
 
 
@@ -170,3 +192,32 @@ def test_a_line_nested_deeper_than_msgspec_reads_is_counted_not_a_failed_file(tm
     """msgspec raises a RecursionError (no DecodeError) past its depth: the whole file failed to read."""
     deep = _with('"version":"2.1.97"', '"version":' + "[" * 1100 + "]" * 1100)
     assert _rows([deep, REAL_LINES[0].encode()], tmp_path, False, monkeypatch)[1] == {"invalid_json": 1}
+
+
+def test_the_typed_ways_row_is_the_robust_paths_for_every_line_it_decodes():
+    """claude_code._row_fast builds a response's row itself, without _row: for every odd line the typed decoder
+    reads, the same row and the same counts as row_from of the line's object (the standard library's: its
+    integers are exact, as msgspec's), one line at a time and all of them through one file's caches (`places`,
+    the interned texts)."""
+    from collections import Counter
+
+    from tracker.sources.claude_lines import DecodeError, decode_line
+
+    decoded = []
+    for line in ODD_LINES:
+        try:
+            decoded.append((line, decode_line(line), json.loads(line)))
+        except (DecodeError, RecursionError, ValueError):  # (json: not UTF-8, which msgspec skips in a field)
+            pass
+    assert len(decoded) >= 25  # not vacuous: most odd lines are the decoder's
+    shared, shared_robust = (Counter(), {}.setdefault, {}), Counter()
+    fast_rows = 0
+    for line, rec, obj in decoded:
+        skipped, robust_skipped = Counter(), Counter()
+        row = claude_code._row_fast(rec, line, skipped, "fallback", {}.setdefault, {})
+        assert row == claude_code.row_from(obj, line, robust_skipped, "fallback"), line
+        assert skipped == robust_skipped, line
+        assert claude_code._row_fast(rec, line, shared[0], "fallback", shared[1], shared[2]) == row
+        claude_code.row_from(obj, line, shared_robust, "fallback")
+        fast_rows += row is not None
+    assert shared[0] == shared_robust and fast_rows >= 20

@@ -141,6 +141,41 @@ def test_parallel_workers_give_the_same_rows(corpora, tmp_path, monkeypatch, log
     assert parallel.events_added > 200
 
 
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="parse workers are forked on Linux only")
+def test_a_group_this_process_began_is_finished_by_a_forked_worker(corpora, tmp_path, monkeypatch, log_store,
+                                                                    shared_pricer, forked_workers):
+    """The rest of a group this process gave way in (a worker's result waited: _own_group) may go to a worker,
+    which did not inherit it: it is sent whole; the rows are the in-process import's."""
+    import time as _time
+
+    corpus = corpora["defaults"]
+    roots = {"claude_code": [corpus / "home" / ".claude"], "codex": [corpus / "home" / ".codex"]}
+    sizes = sorted((p.stat().st_size for p in (corpus / "home").rglob("*.jsonl")), reverse=True)
+    monkeypatch.setattr(log_import, "TASK_MIN_BYTES", sum(sizes) // 3)  # three groups or so: two go to the worker
+    monkeypatch.setattr(log_import, "OWN_CHECK_BYTES", 1)  # a look after every file of this process's group
+    own = log_import._in_process
+
+    def slowly(items, reading):  # this process's files, slower than the worker's: its result waits
+        _time.sleep(0.1)
+        return own(items, reading)
+
+    monkeypatch.setattr(log_import, "_in_process", slowly)
+    sent_whole = []
+    submit = log_import._ForkedWorkers.submit
+
+    def spied(self, group):
+        if id(group) not in self.numbers:
+            sent_whole.append(len(group))
+        return submit(self, group)
+
+    monkeypatch.setattr(log_import._ForkedWorkers, "submit", spied)
+    report = log_import.import_logs(log_store, shared_pricer, roots=roots, workers=2)
+    assert report.workers == 1 and sent_whole and not report.errors
+    monkeypatch.undo()
+    _assert_same_rows_in_process(log_store, shared_pricer, roots, tmp_path / "serial")
+    assert multiprocessing.active_children() == []
+
+
 def test_a_small_import_starts_no_workers_unless_asked(corpora, tmp_path, monkeypatch, log_store, shared_pricer):
     """By default workers start only when there is enough to read to pay for them (a few MB is not)."""
     corpus = corpora["defaults"]
@@ -169,11 +204,48 @@ def test_workers_that_cannot_start_leave_the_import_to_this_process(corpora, tmp
     import concurrent.futures
 
     corpus = corpora["defaults"]
+    monkeypatch.setattr(log_import, "_start_method", lambda: "spawn")  # the executor's way (forked: below)
     monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor",
                         lambda *a, **k: _NoProcesses(*a, fail_at=fail_at, **k))
     roots = {"claude_code": [corpus / "home" / ".claude"], "codex": [corpus / "home" / ".codex"]}
     report = log_import.import_logs(log_store, shared_pricer, roots=roots, workers=2)
     assert report.workers == 0 and report.events_added > 200 and not report.errors
+    monkeypatch.undo()
+    _assert_same_rows_in_process(log_store, shared_pricer, roots, tmp_path / "serial")
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="forked workers")
+@pytest.mark.parametrize("fail_at", ["semaphores", "first fork", "second fork"])
+def test_forked_workers_that_cannot_start_leave_the_import_to_this_process(corpora, tmp_path, monkeypatch, log_store,
+                                                                          shared_pricer, forked_workers, fail_at):
+    """No semaphores (no /dev/shm), or fork() failing at the process limit for the first or the second
+    worker: the import reads in this process, and the worker started before the failure is stopped."""
+    from multiprocessing import context, process
+
+    corpus = corpora["defaults"]
+    monkeypatch.setattr(log_import, "TASK_MIN_BYTES", 1)  # a group per file: enough for two workers
+    if fail_at == "semaphores":
+        def no_event(self):
+            raise OSError(38, "Function not implemented")  # what sem_open gives without /dev/shm
+
+        monkeypatch.setattr(context.BaseContext, "Event", no_event)
+    else:
+        started = []
+        real_start = process.BaseProcess.start
+
+        def start(self):
+            if fail_at == "first fork" or started:
+                raise OSError(11, "Resource temporarily unavailable")
+            started.append(self)
+            real_start(self)
+
+        monkeypatch.setattr(process.BaseProcess, "start", start)
+    roots = {"claude_code": [corpus / "home" / ".claude"], "codex": [corpus / "home" / ".codex"]}
+    report = log_import.import_logs(log_store, shared_pricer, roots=roots, workers=3)
+    assert report.workers == 0 and report.events_added > 200 and not report.errors
+    if fail_at == "second fork":
+        assert [worker.exitcode for worker in started] == [0]  # it started, and ended when told
+    assert multiprocessing.active_children() == []
     monkeypatch.undo()
     _assert_same_rows_in_process(log_store, shared_pricer, roots, tmp_path / "serial")
 

@@ -176,3 +176,37 @@ def test_a_parse_worker_runs_without_the_cycle_collector():
     with ProcessPoolExecutor(1, mp_context=context, initializer=log_import._start_worker,
                              initargs=(context.Event(), 0)) as pool:
         assert pool.submit(gc.isenabled).result() is False
+
+
+def test_a_group_parsed_here_gives_way_to_a_waiting_result(monkeypatch):
+    """While the importing process parses a group itself, a forked worker may wait to send its results (its
+    pipe's buffer full): once a result waits, the rest of the group goes back and the result is read first
+    (the rest then goes to the worker); every file is read once."""
+    from collections import deque
+
+    from tracker.services import log_import
+    from tracker.sources.discovery import FileStat
+
+    class Pool:  # a worker whose result waits from the third look on
+        looks = 0
+
+        def submit(self, group):
+            return [item.stat.path for item in group]
+
+        def ready(self, in_flight):
+            self.looks += 1
+            return list(in_flight) if self.looks > 2 else []
+
+        def wait(self, in_flight):
+            return list(in_flight)
+
+        def result(self, task):
+            return [("worker", path) for path in task]
+
+    monkeypatch.setattr(log_import, "OWN_CHECK_BYTES", 100)
+    monkeypatch.setattr(log_import, "_in_process", lambda items, reading: [("here", item.stat.path) for item in items])
+    own = [log_import._Work("codex", FileStat(f"/logs/f{i}", 0, 0, 60, 0), None) for i in range(5)]
+    order = list(log_import._shared(deque([own]), [["/logs/big"]], Pool(), 1, None))
+    # no result at the first look: the group starts here; 120 bytes later none yet; 120 more, one waits
+    assert order == [("here", "/logs/f0"), ("here", "/logs/f1"), ("here", "/logs/f2"), ("here", "/logs/f3"),
+                     ("worker", "/logs/big"), ("worker", "/logs/f4")]

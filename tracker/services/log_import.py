@@ -66,6 +66,7 @@ SPAWN_MIN_BYTES = 64 * 1024 * 1024
 # made the pool's own threads cost ~1 s of the parent's CPU on a 2,000-file import.
 TASK_MIN_BYTES = 4 * 1024 * 1024
 WORKER_GROUPS_AHEAD = 2  # groups queued per worker, so that none waits while this process writes
+OWN_CHECK_BYTES = 1024 * 1024  # while this process parses a group itself, it looks for results this often
 FILE_ERROR = "file_error"
 
 
@@ -354,8 +355,9 @@ def _results(work: list[_Work], workers: int | None, report: ImportReport,
     from concurrent.futures import ProcessPoolExecutor
     from concurrent.futures.process import BrokenProcessPool
 
-    # An executor, not multiprocessing.Pool: a Pool whose worker is killed (out of memory, a user's
-    # kill) waits for that worker's result forever, which would stop every later sync of the app.
+    # Forked workers fed through pipes (_ForkedWorkers), spawned ones by an executor, never multiprocessing.Pool:
+    # a Pool whose worker is killed (out of memory, a user's kill) waits for that worker's result forever, which
+    # would stop every later sync of the app. Both tell a killed worker (BrokenProcessPool).
     groups = deque(_groups(ordered))
     started = min(workers - 1, len(groups))  # this process parses too
     pool = None
@@ -365,12 +367,15 @@ def _results(work: list[_Work], workers: int | None, report: ImportReport,
                 _load_before_fork(work)
             context = multiprocessing.get_context(method)
             abandoned = context.Event()
-            # the executor's threads start here: genai-prices is made ready to load lean (without its update
-            # client) while this thread is still alone, as pricing the workers' results will load it
+            # the executor's threads (spawned workers) start here: genai-prices is made ready to load lean (without
+            # its update client) while this thread is still alone, as pricing the workers' results will load it
             genai_lean.load()
-            pool = ProcessPoolExecutor(started, mp_context=context, initializer=_start_worker,
-                                       initargs=(abandoned, os.getpid()))
-            in_flight = [pool.submit(_read_group, groups.popleft()) for _ in range(started)]
+            if method == "fork":
+                pool = _ForkedWorkers(list(groups), started, context, abandoned)
+            else:
+                pool = _Executor(ProcessPoolExecutor(started, mp_context=context, initializer=_start_worker,
+                                                     initargs=(abandoned, os.getpid())))
+            in_flight = [pool.submit(groups.popleft()) for _ in range(started)]
     except (OSError, ImportError) as exc:  # no semaphores (no /dev/shm), no process left (a limit): one core works
         import logging
 
@@ -406,22 +411,167 @@ def _shared(groups: deque, in_flight: list, pool, ahead: int, reading) -> Iterat
     The workers take groups from the big end, each with a few queued so that none waits for
     this process (which writes every result); whenever no result is ready, this process
     parses a group from the small end itself rather than wait: the two cores stay busy and
-    its own results need no pickling.
+    its own results need no pickling. `pool`: _ForkedWorkers or _Executor.
     """
-    from concurrent.futures import FIRST_COMPLETED, wait
-
     while in_flight or groups:
         while groups and len(in_flight) < ahead:
-            in_flight.append(pool.submit(_read_group, groups.popleft()))
-        ready = [future for future in in_flight if future.done()]
+            in_flight.append(pool.submit(groups.popleft()))
+        ready = pool.ready(in_flight)
         if not ready:
             if groups:
-                yield from _in_process(groups.pop(), reading)
+                yield from _own_group(groups, in_flight, pool, reading)
                 continue
-            ready, _ = wait(in_flight, return_when=FIRST_COMPLETED)
-        for future in ready:
-            in_flight.remove(future)
-            yield from future.result()
+            ready = pool.wait(in_flight)
+        for task in ready:
+            in_flight.remove(task)
+            yield from pool.result(task)
+
+
+def _own_group(groups: deque, in_flight: list, pool, reading) -> Iterator[tuple]:
+    """The small end's group, parsed here. A forked worker whose results outgrow its pipe's buffer waits until
+    this process reads them: every OWN_CHECK_BYTES, once a result waits, the rest of the group goes back to the
+    small end and _shared reads the result (and queues the worker more) first."""
+    group = groups.pop()
+    parsed = 0
+    for i, item in enumerate(group):
+        yield from _in_process([item], reading)
+        parsed += _pending_bytes(item)
+        if parsed >= OWN_CHECK_BYTES and i + 1 < len(group):
+            parsed = 0
+            if pool.ready(in_flight):
+                groups.append(group[i + 1:])
+                return
+
+
+class _Executor:
+    """A ProcessPoolExecutor (spawned workers) as _shared uses a pool: its futures are the tasks."""
+
+    def __init__(self, executor):
+        self.executor = executor
+
+    def submit(self, group: list[_Work]):
+        return self.executor.submit(_read_group, group)
+
+    @staticmethod
+    def ready(in_flight: list) -> list:
+        return [future for future in in_flight if future.done()]
+
+    @staticmethod
+    def wait(in_flight: list) -> list:
+        from concurrent.futures import FIRST_COMPLETED, wait
+
+        return list(wait(in_flight, return_when=FIRST_COMPLETED)[0])
+
+    @staticmethod
+    def result(future) -> list[tuple]:
+        return future.result()
+
+    def shutdown(self, wait: bool = True, cancel_futures: bool = True) -> None:
+        self.executor.shutdown(wait=wait, cancel_futures=cancel_futures)
+
+
+class _ForkedWorkers:
+    """Parse workers forked from this process (the command line), fed through pipes by this thread alone:
+    the executor's work without its two threads. A process that has ever run a second thread pays for it in
+    every lock it takes from then on (glibc takes a lock without an atomic instruction in a process that
+    never had threads: SQLite's mutex around each bound parameter and step, the allocator's); the threads'
+    own work (the results read and unpickled beside this thread) goes too.
+
+    Each worker inherits the groups (the fork) and is sent the numbers of those it is to read, in turn; it
+    sends back each group's results in that order, or the exception that stopped it. A task is (a worker's
+    pipe, the group). A worker that ends without a word (killed) is BrokenProcessPool, as with the
+    executor.
+    """
+
+    def __init__(self, groups: list[list[_Work]], count: int, context, abandoned):
+        self.groups = groups  # (held: the numbers are of these objects' ids)
+        self.numbers = {id(group): number for number, group in enumerate(groups)}
+        self.abandoned = abandoned
+        self.workers = []  # (process, this end of its pipe)
+        self.sent: dict = {}  # this end of a worker's pipe -> its tasks not answered yet, oldest first
+        try:
+            for _ in range(count):
+                mine, theirs = context.Pipe()
+                others = [conn for _, conn in self.workers] + [mine]  # (a worker keeps its own end only)
+                process = context.Process(target=_forked_worker, args=(theirs, others, groups, abandoned,
+                                                                       os.getpid()), daemon=True)
+                try:
+                    process.start()
+                finally:
+                    theirs.close()
+                self.workers.append((process, mine))
+                self.sent[mine] = deque()
+        except BaseException:  # (no process left; Ctrl-C held meanwhile): those started stop
+            abandoned.set()
+            self.shutdown()
+            raise
+
+    def submit(self, group: list[_Work]) -> tuple:
+        """Group sent to the worker with the fewest groups waiting: its number, or the group itself when the
+        workers did not inherit it (the rest of one this process began: _own_group)."""
+        conn = min(self.sent, key=lambda c: len(self.sent[c]))
+        number = self.numbers.get(id(group))
+        conn.send(group if number is None else number)
+        task = (conn, group)
+        self.sent[conn].append(task)
+        return task
+
+    def ready(self, in_flight: list, timeout: float | None = 0) -> list[tuple]:
+        """The tasks whose results wait in their pipe (a worker answers its tasks in order)."""
+        from multiprocessing.connection import wait
+
+        return [self.sent[conn][0] for conn in wait([conn for conn, tasks in self.sent.items() if tasks], timeout)]
+
+    def wait(self, in_flight: list) -> list[tuple]:
+        return self.ready(in_flight, None)
+
+    def result(self, task: tuple) -> list[tuple]:
+        conn = task[0]
+        self.sent[conn].popleft()
+        try:
+            failed, value = conn.recv()
+        except (EOFError, OSError) as exc:  # killed (out of memory, a user's kill): its pipe closed
+            from concurrent.futures.process import BrokenProcessPool
+
+            raise BrokenProcessPool("a parse worker ended") from exc
+        if failed:
+            raise value
+        return value
+
+    def shutdown(self, wait: bool = True, cancel_futures: bool = True) -> None:
+        """Workers told to stop (or, abandoned, stopped within a block), their pipes closed, each waited for."""
+        for _, conn in self.workers:
+            try:
+                if not self.abandoned.is_set():
+                    conn.send(None)
+            except OSError:  # it ended already
+                pass
+            conn.close()  # a worker still sending its results (abandoned) sees the pipe closed and ends
+        for process, _ in self.workers:
+            process.join()
+
+
+def _forked_worker(conn, others: list, groups: list[list[_Work]], abandoned, parent_pid: int) -> None:
+    """A forked parse worker: reads the groups whose numbers it is sent (or the groups sent), until it is sent
+    None. `others`: the importing process's ends of the pipes, which the fork copied (closed here, so that a
+    worker sees the importing process close its end)."""
+    _start_worker(abandoned, parent_pid)
+    for other in others:
+        other.close()
+    try:
+        while True:
+            task = conn.recv()
+            if task is None:
+                return
+            try:
+                answer = (False, _read_group(groups[task] if type(task) is int else task))
+            except WorkAbandoned:
+                return
+            except Exception as exc:  # what the executor raises from a task's result: raised there
+                answer = (True, exc)
+            conn.send(answer)
+    except (EOFError, OSError):  # the importing process closed its end: it gave the import up
+        return
 
 
 def _load_before_fork(work: list[_Work]) -> None:

@@ -66,7 +66,10 @@ def parse(fh, start: int, limit: int, result: lf.ReadResult) -> None:
     best: dict[str, tuple] = {}
     skipped = result.skipped
     intern = {}.setdefault  # one object per repeated text of the file (core.request_rows)
+    places: dict = {}  # cwd -> (the cwd, its project), made once per folder of the file
     typed = _typed_decoder(limit - start)
+    if typed is not None:
+        decode, decode_error = typed.decode_line, typed.DecodeError
 
     for buf, end in lf.iter_blocks(fh, start, limit, result):
         # the lines holding the prefilter's pattern, found inside the block and
@@ -82,11 +85,18 @@ def parse(fh, start: int, limit: int, result: lf.ReadResult) -> None:
             result.lines_seen += 1
             line = view[s:line_end]
             if typed is None:
-                row = _row_plain(line, skipped, fallback_session, intern)
-            else:
-                row = _row_typed(typed, line, skipped, fallback_session, intern)
+                row = _row_plain(line, skipped, fallback_session, intern, places)
+            else:  # (_row_typed, spelled out: this runs for every response line of a first import)
+                try:
+                    row = _row_fast(decode(line), line, skipped, fallback_session, intern, places)
+                except (decode_error, RecursionError):
+                    row = _row_robust(line, skipped, fallback_session, intern)
             if row is not None:
-                keep_most_complete(best, row, skipped)
+                old = best.get(row[0])  # (rr.KEY)
+                if old is None:  # most lines: the first copy of a response
+                    best[row[0]] = row
+                else:
+                    keep_most_complete(best, row, skipped)
     result.rows.extend(best.values())
 
 
@@ -108,7 +118,7 @@ def load_typed_decoder():
     return claude_lines
 
 
-def _row_plain(line, skipped, fallback_session: str | None, intern) -> tuple | None:
+def _row_plain(line, skipped, fallback_session: str | None, intern, places: dict) -> tuple | None:
     """The row the typed way gives for a line (what `parse` gives), found without msgspec or orjson: the
     standard library's json object of the line, through the robust path (row_from).
 
@@ -121,18 +131,23 @@ def _row_plain(line, skipped, fallback_session: str | None, intern) -> tuple | N
     obj = _plain_object(line)
     if obj is not None:
         return row_from(obj, line, skipped, fallback_session, intern)
-    return _row_typed(load_typed_decoder(), line, skipped, fallback_session, intern)
+    return _row_typed(load_typed_decoder(), line, skipped, fallback_session, intern, places)
 
 
-def _row_typed(typed, line, skipped, fallback_session: str | None, intern) -> tuple | None:
+def _row_typed(typed, line, skipped, fallback_session: str | None, intern, places: dict) -> tuple | None:
     """A line's row the typed way: msgspec's typed decode (claude_lines), else the robust path decides (not
     the shape claude_lines describes, or nested deeper than msgspec's limit, which raises a RecursionError:
-    it failed the whole file)."""
+    it failed the whole file). `parse` has this spelled out in its loop."""
     try:
-        return _row_fast(typed.decode_line(line), line, skipped, fallback_session, intern)
+        return _row_fast(typed.decode_line(line), line, skipped, fallback_session, intern, places)
     except (typed.DecodeError, RecursionError):
-        obj = lf.loads_line(line, skipped)
-        return None if obj is None else row_from(obj, line, skipped, fallback_session, intern)
+        return _row_robust(line, skipped, fallback_session, intern)
+
+
+def _row_robust(line, skipped, fallback_session: str | None, intern) -> tuple | None:
+    """A line's row from orjson's object (row_from), for a line the typed decoder rejects."""
+    obj = lf.loads_line(line, skipped)
+    return None if obj is None else row_from(obj, line, skipped, fallback_session, intern)
 
 
 def _plain_object(line) -> dict | None:
@@ -200,7 +215,10 @@ def _float_count(obj: dict) -> bool:
     return any(type(value) is float for value in counts)
 
 
-def _row_fast(rec, line, skipped, fallback_session: str | None, intern) -> tuple | None:
+def _row_fast(rec, line, skipped, fallback_session: str | None, intern, places: dict) -> tuple | None:
+    """The row of a line msgspec decoded (claude_lines.Line). A response as Claude Code writes it (a model, a
+    message id, a time, no web search) is built here; any other line goes through _row, which decides
+    (tests/logs/test_claude_plain.py: both give the same row). `places`: the file's cwd -> (cwd, project)."""
     message = rec.message
     usage = message.usage if message is not None else None
     if usage is None:
@@ -211,11 +229,25 @@ def _row_fast(rec, line, skipped, fallback_session: str | None, intern) -> tuple
     content = message.content
     tool_use = type(content) is list and "tool_use" in [block.type for block in content]  # a list: ~2x any()
     tools = usage.server_tool_use
-    return _row(message.model, rec.timestamp,
-                (usage.input_tokens, usage.cache_read_input_tokens, write - write_1h, write_1h, usage.output_tokens),
-                message.id, rec.requestId, line, tool_use, rec.cwd, rec.sessionId, rec.gitBranch, usage.service_tier,
-                rec.isSidechain is True, usage.speed, tools.web_search_requests if tools is not None else 0,
-                skipped, fallback_session, intern)
+    model, key, timestamp = message.model, message.id, rec.timestamp
+    ts_ms = lf.parse_ts_ms(timestamp) if model and key and tools is None else None
+    if ts_ms is None or model == SYNTHETIC_MODEL:
+        return _row(model, timestamp,
+                    (usage.input_tokens, usage.cache_read_input_tokens, write - write_1h, write_1h,
+                     usage.output_tokens),
+                    key, rec.requestId, line, tool_use, rec.cwd, rec.sessionId, rec.gitBranch, usage.service_tier,
+                    rec.isSidechain is True, usage.speed, tools.web_search_requests if tools is not None else 0,
+                    skipped, fallback_session, intern)
+    # what _row makes of such a line, without its checks and calls (a first import builds hundreds of thousands)
+    cwd = rec.cwd
+    place = places.get(cwd)
+    if place is None:
+        place = places[cwd] = (intern(cwd, cwd) if cwd else None, lf.project_of(cwd))
+    session, branch, tier = rec.sessionId, rec.gitBranch, usage.service_tier
+    return (key, ts_ms, intern(model, model), PROVIDER, intern(session, session) if session else fallback_session,
+            place[1], place[0], intern(branch, branch) if branch else None,
+            usage.input_tokens, usage.cache_read_input_tokens, write - write_1h, write_1h, usage.output_tokens, 0,
+            tool_use, tier and intern(tier, tier), rec.isSidechain is True, usage.speed, None)
 
 
 def _not_a_response(kind, skipped) -> None:

@@ -142,35 +142,50 @@ def test_parallel_workers_give_the_same_rows(corpora, tmp_path, monkeypatch, log
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="parse workers are forked on Linux only")
-def test_a_group_this_process_began_is_finished_by_a_forked_worker(corpora, tmp_path, monkeypatch, log_store,
-                                                                    shared_pricer, forked_workers):
-    """The rest of a group this process gave way in (a worker's result waited: _own_group) may go to a worker,
-    which did not inherit it: it is sent whole; the rows are the in-process import's."""
-    import time as _time
+def test_a_forked_workers_result_is_read_while_this_process_parses_its_own_group(
+        corpora, tmp_path, monkeypatch, log_store, shared_pricer, forked_workers):
+    """A worker's result that waits is read between the files of a group this process parses itself
+    (_own_group); the rows are the in-process import's."""
+    from multiprocessing.connection import wait
 
     corpus = corpora["defaults"]
     roots = {"claude_code": [corpus / "home" / ".claude"], "codex": [corpus / "home" / ".codex"]}
     sizes = sorted((p.stat().st_size for p in (corpus / "home").rglob("*.jsonl")), reverse=True)
     monkeypatch.setattr(log_import, "TASK_MIN_BYTES", sum(sizes) // 3)  # three groups or so: two go to the worker
     monkeypatch.setattr(log_import, "OWN_CHECK_BYTES", 1)  # a look after every file of this process's group
-    own = log_import._in_process
+    pools, inside, taken_inside = [], [], []
+    real_init, real_in_process = log_import._ForkedWorkers.__init__, log_import._in_process
+    real_own, real_take = log_import._own_group, log_import._take
 
-    def slowly(items, reading):  # this process's files, slower than the worker's: its result waits
-        _time.sleep(0.1)
-        return own(items, reading)
+    def init(self, *args):
+        real_init(self, *args)
+        pools.append(self)
 
-    monkeypatch.setattr(log_import, "_in_process", slowly)
-    sent_whole = []
-    submit = log_import._ForkedWorkers.submit
+    def in_process(items, reading):  # this process's files: each ends once a worker's result waits (if one is due)
+        rows = real_in_process(items, reading)
+        due = [conn for conn, tasks in pools[0].sent.items() if tasks] if inside and pools else []
+        if due:
+            wait(due, 60)
+        return rows
 
-    def spied(self, group):
-        if id(group) not in self.numbers:
-            sent_whole.append(len(group))
-        return submit(self, group)
+    def own_group(*args):
+        inside.append(True)
+        try:
+            yield from real_own(*args)
+        finally:
+            inside.pop()
 
-    monkeypatch.setattr(log_import._ForkedWorkers, "submit", spied)
+    def take(*args):
+        taken_inside.append(bool(inside))
+        yield from real_take(*args)
+
+    monkeypatch.setattr(log_import._ForkedWorkers, "__init__", init)
+    monkeypatch.setattr(log_import, "_in_process", in_process)
+    monkeypatch.setattr(log_import, "_own_group", own_group)
+    monkeypatch.setattr(log_import, "_take", take)
     report = log_import.import_logs(log_store, shared_pricer, roots=roots, workers=2)
-    assert report.workers == 1 and sent_whole and not report.errors
+    assert report.workers == 1 and not report.errors
+    assert True in taken_inside  # a result read in the middle of this process's own group
     monkeypatch.undo()
     _assert_same_rows_in_process(log_store, shared_pricer, roots, tmp_path / "serial")
     assert multiprocessing.active_children() == []

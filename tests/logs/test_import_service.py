@@ -180,8 +180,8 @@ def test_a_parse_worker_runs_without_the_cycle_collector():
 
 def test_a_group_parsed_here_gives_way_to_a_waiting_result(monkeypatch):
     """While the importing process parses a group itself, a forked worker may wait to send its results (its
-    pipe's buffer full): once a result waits, the rest of the group goes back and the result is read first
-    (the rest then goes to the worker); every file is read once."""
+    pipe's buffer full): every OWN_CHECK_BYTES it looks, and a result that waits is read (and the workers
+    queued more) before it goes on with its own group, which stays here; every file is read once."""
     from collections import deque
 
     from tracker.services import log_import
@@ -189,8 +189,10 @@ def test_a_group_parsed_here_gives_way_to_a_waiting_result(monkeypatch):
 
     class Pool:  # a worker whose result waits from the third look on
         looks = 0
+        submitted = []
 
         def submit(self, group):
+            self.submitted.append(group)
             return [item.stat.path for item in group]
 
         def ready(self, in_flight):
@@ -206,7 +208,9 @@ def test_a_group_parsed_here_gives_way_to_a_waiting_result(monkeypatch):
     monkeypatch.setattr(log_import, "OWN_CHECK_BYTES", 100)
     monkeypatch.setattr(log_import, "_in_process", lambda items, reading: [("here", item.stat.path) for item in items])
     own = [log_import._Work("codex", FileStat(f"/logs/f{i}", 0, 0, 60, 0), None) for i in range(5)]
-    order = list(log_import._shared(deque([own]), [["/logs/big"]], Pool(), 1, None))
+    pool = Pool()
+    order = list(log_import._shared(deque([own]), [["/logs/big"]], pool, 1, None))
     # no result at the first look: the group starts here; 120 bytes later none yet; 120 more, one waits
     assert order == [("here", "/logs/f0"), ("here", "/logs/f1"), ("here", "/logs/f2"), ("here", "/logs/f3"),
-                     ("worker", "/logs/big"), ("worker", "/logs/f4")]
+                     ("worker", "/logs/big"), ("here", "/logs/f4")]
+    assert pool.submitted == []  # no part of a group begun here goes to a worker

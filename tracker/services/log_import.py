@@ -414,33 +414,44 @@ def _shared(groups: deque, in_flight: list, pool, ahead: int, reading) -> Iterat
     its own results need no pickling. `pool`: _ForkedWorkers or _Executor.
     """
     while in_flight or groups:
-        while groups and len(in_flight) < ahead:
-            in_flight.append(pool.submit(groups.popleft()))
+        _queue(groups, in_flight, pool, ahead)
         ready = pool.ready(in_flight)
         if not ready:
             if groups:
-                yield from _own_group(groups, in_flight, pool, reading)
+                yield from _own_group(groups.pop(), groups, in_flight, pool, ahead, reading)
                 continue
             ready = pool.wait(in_flight)
-        for task in ready:
-            in_flight.remove(task)
-            yield from pool.result(task)
+        yield from _take(ready, in_flight, pool)
 
 
-def _own_group(groups: deque, in_flight: list, pool, reading) -> Iterator[tuple]:
-    """The small end's group, parsed here. A forked worker whose results outgrow its pipe's buffer waits until
-    this process reads them: every OWN_CHECK_BYTES, once a result waits, the rest of the group goes back to the
-    small end and _shared reads the result (and queues the worker more) first."""
-    group = groups.pop()
+def _queue(groups: deque, in_flight: list, pool, ahead: int) -> None:
+    """Groups from the big end to the workers, up to `ahead` waiting."""
+    while groups and len(in_flight) < ahead:
+        in_flight.append(pool.submit(groups.popleft()))
+
+
+def _take(ready: list, in_flight: list, pool) -> Iterator[tuple]:
+    for task in ready:
+        in_flight.remove(task)
+        yield from pool.result(task)
+
+
+def _own_group(group: list[_Work], groups: deque, in_flight: list, pool, ahead: int, reading) -> Iterator[tuple]:
+    """A group from the small end, parsed here. A forked worker whose results outgrow its pipe's buffer waits
+    until this process reads them: every OWN_CHECK_BYTES, the results that wait are read (and the workers
+    queued more) before this process goes on with its group. The group stays here: a worker is only ever
+    sent the number of a group it inherited (a few bytes), so no send here can block on a worker that is
+    itself blocked sending its results."""
     parsed = 0
-    for i, item in enumerate(group):
+    for item in group:
         yield from _in_process([item], reading)
         parsed += _pending_bytes(item)
-        if parsed >= OWN_CHECK_BYTES and i + 1 < len(group):
+        if parsed >= OWN_CHECK_BYTES:
             parsed = 0
-            if pool.ready(in_flight):
-                groups.append(group[i + 1:])
-                return
+            ready = pool.ready(in_flight)
+            if ready:
+                yield from _take(ready, in_flight, pool)
+                _queue(groups, in_flight, pool, ahead)
 
 
 class _Executor:
@@ -507,11 +518,9 @@ class _ForkedWorkers:
             raise
 
     def submit(self, group: list[_Work]) -> tuple:
-        """Group sent to the worker with the fewest groups waiting: its number, or the group itself when the
-        workers did not inherit it (the rest of one this process began: _own_group)."""
+        """Group sent to the worker with the fewest groups waiting, by its number (every worker inherited it)."""
         conn = min(self.sent, key=lambda c: len(self.sent[c]))
-        number = self.numbers.get(id(group))
-        conn.send(group if number is None else number)
+        conn.send(self.numbers[id(group)])
         task = (conn, group)
         self.sent[conn].append(task)
         return task
@@ -552,8 +561,7 @@ class _ForkedWorkers:
 
 
 def _forked_worker(conn, others: list, groups: list[list[_Work]], abandoned, parent_pid: int) -> None:
-    """A forked parse worker: reads the groups whose numbers it is sent (or the groups sent), until it is sent
-    None. `others`: the importing process's ends of the pipes, which the fork copied (closed here, so that a
+    """A forked parse worker: reads the groups whose numbers it is sent, until it is sent None. `others`: the importing process's ends of the pipes, which the fork copied (closed here, so that a
     worker sees the importing process close its end)."""
     _start_worker(abandoned, parent_pid)
     for other in others:
@@ -564,7 +572,7 @@ def _forked_worker(conn, others: list, groups: list[list[_Work]], abandoned, par
             if task is None:
                 return
             try:
-                answer = (False, _read_group(groups[task] if type(task) is int else task))
+                answer = (False, _read_group(groups[task]))
             except WorkAbandoned:
                 return
             except Exception as exc:  # what the executor raises from a task's result: raised there

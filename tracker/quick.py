@@ -185,9 +185,12 @@ def _open_store():
 
 
 def _import_answer(as_json: bool) -> str | None:
-    from tracker.paths import get_paths
+    from tracker.paths import DB_NAME, folder_texts
 
-    if not os.path.lexists(get_paths().db_path):
+    folders = folder_texts()  # (by their names as text, as the report finds them: no pathlib)
+    if folders is None:
+        return None
+    if not os.path.lexists(os.path.join(folders[0], DB_NAME)):
         # a first import: nothing stored to compare; the import runs without click all the same (main), and
         # creates the database as the full command would
         if as_json or not sys.stderr.isatty():  # (else the full command shows a progress bar)

@@ -839,7 +839,8 @@ def test_a_closed_pipe_during_an_import_of_changed_logs_ends_quietly_with_status
 def test_a_command_line_import_keeps_the_cycle_collector_off_to_its_exit(agents):
     """The process ends with the import: the collector's passes over what the import left alive, and its
     pass at exit, would only free what the exit frees. Every way `tracker import` runs: the full command (a
-    first import), the import without click (an append), the quick answer (nothing new); a report keeps it."""
+    first import), the import without click (an append), the quick answer (nothing new); a quick report too
+    (its allocations make no cycles worth a pass); a report by the full command keeps it."""
     code = ("import atexit, gc, sys\n"
             "atexit.register(lambda: print('collector on:', gc.isenabled(), file=sys.stderr))\n"
             "from tracker.quick import main; sys.argv = ['tracker'] + sys.argv[1:]; main()")
@@ -854,7 +855,35 @@ def test_a_command_line_import_keeps_the_cycle_collector_off_to_its_exit(agents)
     _append_a_request(_a_session(agents))
     assert collector_at_exit("import", "--json") == "collector on: False"
     assert collector_at_exit("import") == "collector on: False"
-    assert collector_at_exit("report", "daily", "--json") == "collector on: True"
+    assert collector_at_exit("report", "daily", "--json") == "collector on: False"
+    assert collector_at_exit("report", "daily", "--json", "--since", "2026-01-01") == "collector on: True"
+
+
+def test_the_console_script_ends_at_once_after_a_quick_answer_and_only_then(imported, tmp_path):
+    """`tracker` (quick.run) ends the process as soon as a quick answer is written, without the interpreter's
+    own end (its modules freed one by one: ~1.5 ms); where an exit handler waits, or the full command ran, the
+    interpreter ends as usual. The same output and status either way. (The interpreter's end is told by a
+    file left open with text in its buffer: the interpreter's end writes it, an end at once does not.)"""
+    probe = tmp_path / "probe.txt"
+    code = ("import sys\n"
+            f"probe = open({str(probe)!r}, 'w')\n"
+            "probe.write('interpreter end')\n"
+            "{handler}"
+            "from tracker.quick import run; sys.argv = ['tracker'] + sys.argv[1:]; run()\n")
+
+    def ended(*args: str, handler: str = "") -> tuple[int, str, str]:
+        done = subprocess.run([sys.executable, "-c", code.format(handler=handler), *args], capture_output=True,
+                              text=True, env=os.environ)
+        return done.returncode, done.stdout, probe.read_text()
+
+    assert ended("report", "daily", "--json") == (0, _full(["report", "daily", "--json"]), "")
+    rc, out, end = ended("import", "--json")
+    assert (rc, json.loads(out)["files_read"], end) == (0, 0, "")
+    handler = "import atexit; atexit.register(print, 'handler')\n"
+    assert ended("report", "daily", "--json", handler=handler) == \
+        (0, _full(["report", "daily", "--json"]) + "handler\n", "interpreter end")
+    args = ["report", "daily", "--json", "--since", "2026-01-01"]  # the full command (click exits)
+    assert ended(*args) == (0, _full(args), "interpreter end")
 
 
 @pytest.mark.parametrize("args", IMPORTS)

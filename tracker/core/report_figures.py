@@ -8,11 +8,10 @@ them here, so the two cannot print different figures. Standard library only.
 from __future__ import annotations
 
 from collections import namedtuple
-from datetime import date, timedelta, tzinfo
 from operator import itemgetter
 
 from tracker.core.money import format_usd
-from tracker.core.timeutil import local_date, zone_name
+from tracker.core.timeutil import date, local_date, timedelta, tzinfo, zone_name  # (datetime's, see timeutil)
 from tracker.core.token_fields import TOKEN_FIELDS
 
 PERIOD_FIELD = {"day": "date", "week": "week", "month": "month"}

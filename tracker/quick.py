@@ -38,6 +38,10 @@ automatic backup due, a file mode or journal mode that opening the store
 would change, a plug-in that could not be loaded, a folder that cannot be
 listed, tagging rules to apply, a timezone name that is not one. Nothing else
 here writes anything.
+
+A quick answer runs with the cycle collector off, and the console script
+(run) ends the process as soon as it is written, without the interpreter's
+own end, where no exit handler or other thread waits for it.
 """
 
 from __future__ import annotations

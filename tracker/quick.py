@@ -74,6 +74,9 @@ def run() -> None:
     """
     main()
     if _answered and _nothing_waits_for_the_exit():
+        for stream in (sys.stdout, sys.stderr):  # (the answer is flushed already; whatever else was written)
+            if stream is not None:
+                stream.flush()
         os._exit(0)
 
 

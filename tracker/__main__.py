@@ -1,4 +1,4 @@
-from tracker.quick import main
+from tracker.quick import run
 
 if __name__ == "__main__":
-    main()
+    run()

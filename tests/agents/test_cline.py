@@ -106,22 +106,22 @@ def test_a_task_in_two_editors_and_a_backup_is_counted_once(agents, tmp_path):
 
 def test_where_cline_writes(agents, monkeypatch, tmp_path):
     home = agents.home
-    assert home / ".config/Code/User/globalStorage/saoudrizwan.claude-dev/tasks" in cline_family.storage_tasks(
+    assert str(home / ".config/Code/User/globalStorage/saoudrizwan.claude-dev/tasks") in cline_family.storage_tasks(
         cline.EXTENSION_ID)
     mac = cline_family.storage_tasks(cline.EXTENSION_ID, "darwin")
-    assert home / "Library/Application Support/Code - Insiders/User/globalStorage/saoudrizwan.claude-dev/tasks" in mac
+    assert str(home / "Library/Application Support/Code - Insiders/User/globalStorage/saoudrizwan.claude-dev/tasks") in mac
     monkeypatch.setenv("APPDATA", str(tmp_path / "Roaming"))
     windows = cline_family.storage_tasks(cline.EXTENSION_ID, "win32")
-    assert tmp_path / "Roaming/Windsurf/User/globalStorage/saoudrizwan.claude-dev/tasks" in windows
+    assert str(tmp_path / "Roaming/Windsurf/User/globalStorage/saoudrizwan.claude-dev/tasks") in windows
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
     monkeypatch.setenv("VSCODE_PORTABLE", str(tmp_path / "portable"))
     linux = cline_family.storage_tasks(cline.EXTENSION_ID, "linux")
-    assert linux[0] == tmp_path / "portable/user-data/User/globalStorage/saoudrizwan.claude-dev/tasks"
-    assert tmp_path / "xdg/VSCodium/User/globalStorage/saoudrizwan.claude-dev/tasks" in linux
+    assert linux[0] == str(tmp_path / "portable/user-data/User/globalStorage/saoudrizwan.claude-dev/tasks")
+    assert str(tmp_path / "xdg/VSCodium/User/globalStorage/saoudrizwan.claude-dev/tasks") in linux
     # Cline outside VS Code: CLINE_DATA_DIR, else CLINE_DIR/data, else ~/.cline/data
-    assert cline.data_tasks() == [home / ".cline/data/tasks"]
+    assert cline.data_tasks() == [str(home / ".cline/data/tasks")]
     monkeypatch.setenv("CLINE_DIR", str(tmp_path / "cl"))
-    assert cline.data_tasks() == [tmp_path / "cl/data/tasks"]
+    assert cline.data_tasks() == [str(tmp_path / "cl/data/tasks")]
     monkeypatch.setenv("CLINE_DATA_DIR", str(tmp_path / "cdata"))
     write_task(tmp_path / "cdata/tasks/1", [api_req(1700000001000, tokensIn=1, tokensOut=2,
                                                     modelInfo={"modelId": "claude-sonnet-4-5", "providerId": "anthropic"})])

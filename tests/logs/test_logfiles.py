@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tracker.sources import discovery
 from tracker.sources import logfiles as lf
@@ -153,3 +155,49 @@ def test_walk_files_skips_a_file_deleted_between_listing_and_stat(tmp_path, monk
     monkeypatch.setattr(discovery.os, "stat", vanished)
     names = [os.path.basename(s.path) for s in lf.walk_files(root, (".jsonl",))]
     assert "1.jsonl" not in names and "2.jsonl" in names
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.text(alphabet="/.a~", max_size=7), max_size=4))
+def test_join_is_the_text_of_the_path(parts):
+    """The built-ins find their folders as text (discovery.join, without pathlib): the same text as the Path, so a
+    file below them has the same path, which keys its cursor."""
+    from pathlib import Path
+
+    assert discovery.join(*parts) == str(Path(*parts))
+
+
+def test_every_built_in_finds_its_roots_as_text_as_it_finds_them_as_paths(tmp_path, monkeypatch):
+    """Each built-in's `roots` (the plug-in API: Paths) and its `root_texts` (what its `discover` walks) name the
+    same folders in the same text, also where the environment spells them oddly."""
+    import importlib
+    import os
+    from pathlib import Path
+
+    from tracker.sources import registry
+
+    home = tmp_path / "home"
+    odd = f"{home}//./"  # doubled and trailing separators, a `.` part: a Path drops them
+    for rel in (".claude/projects", ".config/claude/projects", ".codex/sessions", ".copilot/otel", ".factory/sessions",
+                ".gemini/tmp", ".gemini/antigravity-cli/conversations", ".kimi/sessions", ".openclaw/agents",
+                ".local/share/opencode/project", ".local/share/amp/threads", ".local/share/goose/sessions", ".pi/agent/sessions",
+                ".qwen/projects", ".cline/data/tasks", ".config/Code/User/globalStorage/saoudrizwan.claude-dev/tasks",
+                ".config/Cursor/User/globalStorage/rooveterinaryinc.roo-cline/tasks",
+                ".vscode-server/data/User/globalStorage/kilocode.kilo-code/tasks"):
+        (home / rel).mkdir(parents=True)
+    (home / ".local/share/goose/sessions/sessions.db").write_bytes(b"")
+    for name in [name for name in os.environ if name.endswith(("_DIR", "_HOME", "_PATH_ROOT", "_DB"))]:
+        monkeypatch.delenv(name)
+    monkeypatch.setenv("HOME", odd)
+    checked = 0
+    for _, value in registry.BUILTIN:
+        module = importlib.import_module(value.partition(":")[0])
+        if not hasattr(module, "root_texts"):  # (Cursor: no folder)
+            assert module.roots(None) == []
+            continue
+        for configured in (None, [Path(odd)], [home / ".codex", Path(f"{home}/.claude/")]):
+            texts = module.root_texts(configured)
+            assert module.roots(configured) == [Path(text) for text in texts]
+            assert [str(Path(text)) for text in texts] == texts
+            checked += bool(texts)
+    assert checked >= 16

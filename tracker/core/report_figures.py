@@ -8,11 +8,10 @@ them here, so the two cannot print different figures. Standard library only.
 from __future__ import annotations
 
 from collections import namedtuple
-from datetime import date, timedelta, tzinfo
 from operator import itemgetter
 
 from tracker.core.money import format_usd
-from tracker.core.timeutil import local_date, zone_name
+from tracker.core.timeutil import date, local_date, timedelta, tzinfo, zone_name  # (datetime's, see timeutil)
 from tracker.core.token_fields import TOKEN_FIELDS
 
 PERIOD_FIELD = {"day": "date", "week": "week", "month": "month"}
@@ -36,22 +35,22 @@ def report_range(span_ms: tuple[int, int] | None, today: date, zone: tzinfo, sin
     return Range(since, until)
 
 
-def public(row: dict) -> dict:
-    """The published figures of an aggregate row (or of totals)."""
-    out = {
-        "input_tokens": row["input_tokens"],
-        "cache_read_tokens": row["cache_read_tokens"],
-        "cache_write_tokens": row["cache_write_5m_tokens"] + row["cache_write_1h_tokens"],
-        "cache_write_1h_tokens": row["cache_write_1h_tokens"],
-        "output_tokens": row["output_tokens"],
-        "reasoning_tokens": row["reasoning_tokens"],
-        "requests": row["requests"],
-        # A row whose every request is unpriced has no cost, not a cost of $0.
-        "cost_usd": None if all_unpriced(row) else format_usd(row["cost_pico"]),
-        "unpriced_requests": row["unpriced_requests"],
-        # priced, but a price class with no known rate is left out: the cost is a lower bound
-        "partly_priced_requests": row["partly_priced_requests"],
-    }
+def public(row: dict, into: dict | None = None) -> dict:
+    """The published figures of an aggregate row (or of totals): a new dict, or added to `into` (a report row
+    whose own fields come first: one dict a row, not a second one copied into it, ~0.3 ms of a year of days)."""
+    out = {} if into is None else into
+    out["input_tokens"] = row["input_tokens"]
+    out["cache_read_tokens"] = row["cache_read_tokens"]
+    out["cache_write_tokens"] = row["cache_write_5m_tokens"] + row["cache_write_1h_tokens"]
+    out["cache_write_1h_tokens"] = row["cache_write_1h_tokens"]
+    out["output_tokens"] = row["output_tokens"]
+    out["reasoning_tokens"] = row["reasoning_tokens"]
+    out["requests"] = row["requests"]
+    # A row whose every request is unpriced has no cost, not a cost of $0.
+    out["cost_usd"] = None if all_unpriced(row) else format_usd(row["cost_pico"])
+    out["unpriced_requests"] = row["unpriced_requests"]
+    # priced, but a price class with no known rate is left out: the cost is a lower bound
+    out["partly_priced_requests"] = row["partly_priced_requests"]
     return out
 
 
@@ -121,7 +120,7 @@ def period_report(zone: tzinfo, span: Range, period: str, by: str, raw: list[dic
         row = {field: r["period"], "source": r["source"]}
         if by != "source":
             row[by] = r[by]
-        row.update(public(r))
+        public(r, into=row)
         rows.append(with_plan_figures(row, r) if planned else row)
     total = totals(raw, planned)
     report = {

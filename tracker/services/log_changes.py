@@ -13,10 +13,13 @@ from __future__ import annotations
 import functools
 from collections import Counter
 from collections.abc import Callable
-from pathlib import Path
 
 from tracker.sources import registry
 from tracker.sources.discovery import FileStat, path_text
+
+TYPE_CHECKING = False  # (for the annotations only: pathlib is imported where a Path is made, see discovery)
+if TYPE_CHECKING:
+    from pathlib import Path
 
 IMPORT_FOLDERS_SETTING = "import.folders"  # the user's extra folders (Settings), see roots_with_folders
 
@@ -83,6 +86,8 @@ def roots_with_folders(folders: list[Path]) -> tuple[dict[str, list[Path]] | Non
     """
     if not folders:
         return None, []
+    from pathlib import Path
+
     sources = registry.sources()
     notes: list[str] = []
     roots = {kind: _own_roots(source, notes) for kind, source in sources.items()}

@@ -5,7 +5,9 @@ agents' folders, and source plug-ins (tracker.sources.plugin) declare their
 discovery with these helpers without loading any reader.
 
 * roots: the agents' environment variables and HOME as the agents (and
-  ccusage) read them (env_list, home, unique_dirs);
+  ccusage) read them (env_list, home, unique_dirs); the built-ins find them
+  as text (env_texts, home_text, join: the text a Path would have), so that
+  `tracker import` with nothing new loads no pathlib;
 * walk_files: every log file below a root with the stat that the import
   compares with the one stored beside the file's cursor (FileStat.stat_key):
   an unchanged file costs one stat();
@@ -18,8 +20,13 @@ from __future__ import annotations
 import os
 from collections import namedtuple
 from collections.abc import Callable, Iterable, Iterator
-from pathlib import Path
 from stat import S_ISREG
+
+# pathlib is imported where a Path is made: the built-ins' discovery finds its folders as text, and `tracker
+# import` with nothing new loads no pathlib (and the urllib.parse and ipaddress it loads: ~3 ms at start-up).
+TYPE_CHECKING = False  # (for the annotations only)
+if TYPE_CHECKING:
+    from pathlib import Path
 
 
 def path_text(path: str) -> str:
@@ -41,13 +48,57 @@ def path_text(path: str) -> str:
 
 def home() -> Path:
     """The user's home as the agents see it (HOME first, like os.homedir())."""
-    return Path(os.path.expanduser("~"))
+    from pathlib import Path
+
+    return Path(home_text())
 
 
 def env_list(name: str) -> list[Path]:
     """A comma-separated path list from the environment (empty entries dropped)."""
+    return as_paths(env_texts(name))
+
+
+def home_text() -> str:
+    """home() as text."""
+    return join(os.path.expanduser("~"))
+
+
+def env_texts(name: str) -> list[str]:
+    """env_list(name) as texts."""
     raw = os.environ.get(name, "")
-    return [Path(os.path.expanduser(part.strip())) for part in raw.split(",") if part.strip()]
+    return [join(os.path.expanduser(part.strip())) for part in raw.split(",") if part.strip()]
+
+
+def join(*parts: str | os.PathLike) -> str:
+    """str(Path(*parts)), without pathlib where paths are POSIX ones: the same text (`.` parts, doubled and
+    trailing separators dropped; `..` kept; two leading separators kept, more than two made one), so that a
+    file found below a root found as text has the same path as one found below its Path (the import keys its
+    cursor by that path)."""
+    if os.sep != "/" or os.altsep:
+        from pathlib import Path
+
+        return str(Path(*parts))
+    text = os.path.join(*map(os.fspath, parts)) if parts else ""
+    if type(text) is not str:
+        raise TypeError(f"argument should be a str or an os.PathLike object returning str, not {type(text)!r}")
+    if not text.startswith("/"):
+        root = ""
+    else:
+        root = "//" if text.startswith("//") and not text.startswith("///") else "/"
+    inner = "/".join(part for part in text.split("/") if part and part != ".")
+    return root + inner or "."
+
+
+def texts(paths: Iterable[str | os.PathLike]) -> list[str]:
+    """Paths (or texts) as the text of each one's Path (join)."""
+    return [join(path) for path in paths]
+
+
+def as_paths(found: Iterable[str | os.PathLike]) -> list[Path]:
+    """Texts (or paths) as Paths: the roots a plug-in's `roots` returns."""
+    from pathlib import Path
+
+    return [Path(text) for text in found]
 
 
 def unique_dirs(paths: Iterable[Path]) -> list[Path]:

@@ -24,7 +24,6 @@ import goes on with the others and reports it; `tracker sources agents` shows it
 
 from __future__ import annotations
 
-import importlib
 import os
 import sys
 import time
@@ -152,7 +151,11 @@ def builtin_finders() -> list[tuple[str, object]] | None:
         return None
     finders = []
     for _, value in BUILTIN:
-        module = importlib.import_module(value.partition(":")[0])
+        # (the built-ins' absolute names: __import__ imports them as importlib.import_module would, without
+        # loading the importlib package and the warnings module it imports: ~0.3 ms of the quick look)
+        name = value.partition(":")[0]
+        __import__(name)
+        module = sys.modules[name]
         finders.append((module.KIND, module.discover))
     return finders
 
@@ -188,6 +191,8 @@ def _build(third_party: list[EntryPoint]) -> Registry:
 
 
 def _load_source(value: str) -> AgentSource:
+    import importlib
+
     from tracker.sources.plugin import AgentSource
 
     module_name, _, attr = value.partition(":")
@@ -339,18 +344,21 @@ def _still_valid(folders: dict[str, list]) -> bool:
     return all(folder in on_path for folder, (_, holds) in folders.items() if holds)
 
 
-def _cache_path():
+def _cache_path() -> str | None:
+    """The cache file's path, as text (paths.folder_texts: `tracker import` with nothing new loads no pathlib)."""
     try:
-        from tracker.paths import get_paths
+        from tracker.paths import folder_texts, get_paths
 
-        return get_paths().cache_dir / CACHE_NAME
+        folders = folder_texts()
+        return os.path.join(folders[3] if folders is not None else str(get_paths().cache_dir), CACHE_NAME)
     except Exception:  # no usable home folder: scan every time
         return None
 
 
-def _read_cache(cache) -> list[EntryPoint] | None:
+def _read_cache(cache: str) -> list[EntryPoint] | None:
     try:
-        doc = _json_value(cache.read_bytes())
+        with open(cache, "rb") as fh:
+            doc = _json_value(fh.read())
         if doc.get("format") != CACHE_FORMAT or not _still_valid(doc["folders"]):
             return None
         return [EntryPoint(*row) for row in doc["entry_points"]]
@@ -387,7 +395,7 @@ def _json_value(data: bytes):
     return json.loads(data)
 
 
-def _write_cache(cache, found: list[EntryPoint], folders: dict[str, list]) -> None:
+def _write_cache(cache: str, found: list[EntryPoint], folders: dict[str, list]) -> None:
     now_ns = time.time_ns()
     if any(holds and (mtime is None or now_ns - mtime < SETTLE_S * 1e9) for mtime, holds in folders.values()):
         return  # an install may still be writing there: scan again next time
@@ -396,8 +404,8 @@ def _write_cache(cache, found: list[EntryPoint], folders: dict[str, list]) -> No
     try:
         from tracker.paths import make_private_dir, write_private
 
-        make_private_dir(cache.parent)
-        temp = cache.with_name(f"{cache.name}.{os.getpid()}.tmp")  # one per process: imports run side by side
+        make_private_dir(os.path.dirname(cache))
+        temp = f"{cache}.{os.getpid()}.tmp"  # one per process: imports run side by side
         import json
 
         write_private(temp, json.dumps(doc).encode("utf-8"))

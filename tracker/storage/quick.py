@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Sequence
+from itertools import repeat
 
 try:  # the sqlite3 package is this C module and its default adapters of dates, which import datetime (~1 ms of
     import _sqlite3 as sqlite3  # `tracker import` with nothing new, which binds none): the module alone
@@ -178,15 +179,23 @@ def newest_backup_mtime(backup_dir: str | os.PathLike, stem: str) -> float | Non
     """The modification time of backups()'s first, found without pathlib (the quick report: ~4 ms at
     start-up): the latest of the names its glob takes (fnmatch: case-sensitive where the file system's
     names are); None when there is none."""
-    from fnmatch import fnmatch
-
-    pattern = backup_pattern(stem)
     try:
         entries = os.scandir(backup_dir)
     except OSError:  # no folder, or one that cannot be listed: no backup found (as backups() finds none)
         return None
     with entries:
-        return max((entry.stat().st_mtime for entry in entries if fnmatch(entry.name, pattern)), default=None)
+        return max((entry.stat().st_mtime for entry in entries if _taken(entry.name, stem)), default=None)
+
+
+def _taken(name: str, stem: str) -> bool:
+    """Whether backup_pattern(stem) takes a file name: told by its two ends where names are case-sensitive
+    (POSIX) and the stem holds no wildcard, else by fnmatch (~0.2 ms at start-up)."""
+    if os.name == "posix" and not any(c in stem for c in "*?["):
+        head = f"{stem}-"
+        return name.startswith(head) and name.endswith(".db") and len(name) >= len(head) + 3
+    from fnmatch import fnmatch
+
+    return fnmatch(name, backup_pattern(stem))
 
 
 def backup_due(conn: sqlite3.Connection, path: str | os.PathLike, backup_dir: str | os.PathLike,
@@ -335,10 +344,15 @@ def rollup_sums(conn: sqlite3.Connection, windows: Sequence, group_by: Sequence[
                f"SELECT i{keys}, {', '.join(f'SUM({c})' for c in _ROLLUP_SUMS[1:])} FROM p GROUP BY i{keys} "
                "HAVING SUM(n) > 0")
     # (the rollup's columns are NOT NULL: a group's sums are never NULL, as Store._aggregate_rows's `or 0` expects)
+    # Each row's dict made in C from its record (~1.2 ms less for a year of days by model than made in Python),
+    # its window's place then replaced by the window's label and start. priced_rows: not counted by the rollup
+    # (NULL): every event is a request (reports.all_unpriced).
     names = ("period", *group_by, *TOKEN_COLUMNS, "requests", "cost_pico", "unpriced_requests",
-             "partly_priced_requests", "_start_ms")
-    rows = [dict(zip(names, (windows[rec[0]].label, *rec[1:], windows[rec[0]].start_ms)))
-            for rec in conn.execute(sql, params)]
+             "partly_priced_requests", "priced_rows")
+    rows = list(map(dict, map(zip, repeat(names), conn.execute(f"SELECT *, NULL FROM ({sql})", params))))
+    labels, starts = [w.label for w in windows], [w.start_ms for w in windows]
     for row in rows:
-        row["priced_rows"] = None  # not counted by the rollup: every event is a request (reports.all_unpriced)
+        i = row["period"]
+        row["period"] = labels[i]
+        row["_start_ms"] = starts[i]
     return rows

@@ -10,9 +10,12 @@ layout is the one ccusage and tokscale read. docs/agents/amp.md
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 from tracker.sources import discovery
+
+TYPE_CHECKING = False  # (for the annotations only: the folders are found as text, discovery.join)
+if TYPE_CHECKING:
+    from pathlib import Path
 
 KIND = "amp"
 ENV = "AMP_DATA_DIR"
@@ -22,20 +25,25 @@ THREADS = "threads"
 
 def roots(configured: list[Path] | None = None) -> list[Path]:
     """Explicit data folders (like AMP_DATA_DIR entries), else AMP_DATA_DIR, else ~/.local/share/amp."""
-    configured = configured or discovery.env_list(ENV)
+    return discovery.as_paths(root_texts(configured))
+
+
+def root_texts(configured: list[Path] | None = None) -> list[str]:
+    """roots() as texts."""
+    configured = discovery.texts(configured or ()) or discovery.env_texts(ENV)
     if configured:
         return discovery.unique_dirs(configured)
-    candidates = [discovery.home() / ".local" / "share" / "amp"]
+    candidates = [discovery.join(discovery.home_text(), ".local", "share", "amp")]
     xdg = os.environ.get(XDG_ENV, "").strip()
     if xdg:
-        candidates.insert(0, Path(os.path.expanduser(xdg)) / "amp")
+        candidates.insert(0, discovery.join(os.path.expanduser(xdg), "amp"))
     return discovery.unique_dirs(candidates)
 
 
 def discover(configured: list[Path] | None = None,
              unreadable: list[tuple[str, str]] | None = None) -> list[discovery.FileStat]:
-    return [stat for root in roots(configured)
-            for stat in discovery.walk_files(root / THREADS, (".json",), unreadable)]
+    return [stat for root in root_texts(configured)
+            for stat in discovery.walk_files(discovery.join(root, THREADS), (".json",), unreadable)]
 
 
 def claim(folder: Path) -> Path | None:

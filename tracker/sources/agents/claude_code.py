@@ -11,9 +11,12 @@ Where: `$CLAUDE_CONFIG_DIR` (comma-separated; each entry may already end in
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 from tracker.sources import discovery
+
+TYPE_CHECKING = False  # (for the annotations only: the folders are found as text, discovery.join)
+if TYPE_CHECKING:
+    from pathlib import Path
 
 KIND = "claude_code"
 PROVIDER = "anthropic"
@@ -22,21 +25,27 @@ ENV = "CLAUDE_CONFIG_DIR"
 
 def roots(configured: list[Path] | None = None) -> list[Path]:
     """Explicit folders (like CLAUDE_CONFIG_DIR entries), else the environment, else the defaults."""
-    configured = configured or discovery.env_list(ENV)
+    return discovery.as_paths(root_texts(configured))
+
+
+def root_texts(configured: list[Path] | None = None) -> list[str]:
+    """roots() as texts."""
+    configured = discovery.texts(configured or ()) or discovery.env_texts(ENV)
     if configured:
-        candidates = [p if p.name == "projects" else p / "projects" for p in configured]
+        candidates = [p if os.path.basename(p) == "projects" else discovery.join(p, "projects") for p in configured]
     else:
         xdg = os.environ.get("XDG_CONFIG_HOME")
-        config = Path(os.path.expanduser(xdg)) if xdg else discovery.home() / ".config"
-        candidates = [config / "claude" / "projects", discovery.home() / ".claude" / "projects"]
+        config = os.path.expanduser(xdg) if xdg else discovery.join(discovery.home_text(), ".config")
+        candidates = [discovery.join(config, "claude", "projects"),
+                      discovery.join(discovery.home_text(), ".claude", "projects")]
     return discovery.unique_dirs(candidates)
 
 
 def discover(configured: list[Path] | None = None,
              unreadable: list[tuple[str, str]] | None = None) -> list[discovery.FileStat]:
     main, agents = [], []
-    for root in roots(configured):
-        below = len(str(root))
+    for root in root_texts(configured):
+        below = len(root)
         for folder, stats in discovery.walk_folders(root, (".jsonl",), unreadable):
             cut = len(folder) + (not folder.endswith(os.sep))  # each file's name starts there
             if "subagents" in discovery.path_parts(folder[below:]):

@@ -11,7 +11,6 @@ The model of a request is on its message (Cline 3.37+) or in the task's
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 from tracker.sources import discovery
 from tracker.sources.agents.cline_family import TASK_METADATA, finders, make_source
@@ -22,16 +21,17 @@ DATA_ENV = "CLINE_DATA_DIR"
 HOME_ENV = "CLINE_DIR"
 
 
-def data_tasks() -> list[Path]:
-    """Cline's own data folder (`~/.cline/data`) as Cline resolves it: CLINE_DATA_DIR, else CLINE_DIR/data."""
+def data_tasks() -> list[str]:
+    """Cline's own data folder (`~/.cline/data`) as Cline resolves it: CLINE_DATA_DIR, else CLINE_DIR/data (as
+    texts, discovery.join)."""
     data = os.environ.get(DATA_ENV, "").strip()
     if data:
-        return [Path(data) / "tasks"]
+        return [discovery.join(data, "tasks")]
     home = os.environ.get(HOME_ENV, "").strip()
-    return [(Path(home) if home else discovery.home() / ".cline") / "data" / "tasks"]
+    return [discovery.join(home or discovery.join(discovery.home_text(), ".cline"), "data", "tasks")]
 
 
-roots, discover = finders(EXTENSION_ID, TASK_METADATA, extra_roots=data_tasks)
+roots, root_texts, discover = finders(EXTENSION_ID, TASK_METADATA, extra_roots=data_tasks)
 
 
 def _declare() -> dict:

@@ -22,12 +22,13 @@ from __future__ import annotations
 
 import os
 import sys
-from pathlib import Path
 
 from tracker.sources import discovery
 
-TYPE_CHECKING = False  # (for the annotations only: the plug-in classes load with the first source built)
-if TYPE_CHECKING:
+TYPE_CHECKING = False  # (for the annotations only: the plug-in classes load with the first source built; the folders
+if TYPE_CHECKING:  # are found as text, discovery.join)
+    from pathlib import Path
+
     from tracker.sources.plugin import AgentSource, Place
 
 UI_MESSAGES = "ui_messages.json"
@@ -49,37 +50,39 @@ VENDOR_PREFIXES = {
 }
 
 
-def config_home(platform: str = sys.platform) -> Path:
-    """Where the editors keep their user data on this system (Electron's appData)."""
-    home = discovery.home()
+def config_home(platform: str = sys.platform) -> str:
+    """Where the editors keep their user data on this system (Electron's appData), as text (discovery.join)."""
+    home = discovery.home_text()
     if platform == "darwin":
-        return home / "Library" / "Application Support"
+        return discovery.join(home, "Library", "Application Support")
     if platform.startswith("win"):
         appdata = os.environ.get("APPDATA")
-        return Path(appdata) if appdata else home / "AppData" / "Roaming"
+        return discovery.join(appdata) if appdata else discovery.join(home, "AppData", "Roaming")
     xdg = os.environ.get("XDG_CONFIG_HOME")
-    return Path(os.path.expanduser(xdg)) if xdg else home / ".config"
+    return discovery.join(os.path.expanduser(xdg)) if xdg else discovery.join(home, ".config")
 
 
-def user_data_dirs(platform: str = sys.platform) -> list[Path]:
-    """Every editor user-data folder the extension may live in (existing or not)."""
+def user_data_dirs(platform: str = sys.platform) -> list[str]:
+    """Every editor user-data folder the extension may live in (existing or not), as texts."""
     base = config_home(platform)
-    home = discovery.home()
-    dirs = [base / editor for editor in EDITORS] + [home / server / "data" for server in REMOTE_SERVERS]
+    home = discovery.home_text()
+    dirs = [discovery.join(base, editor) for editor in EDITORS] \
+        + [discovery.join(home, server, "data") for server in REMOTE_SERVERS]
     portable = os.environ.get(PORTABLE_ENV)
     if portable:
-        dirs.insert(0, Path(portable) / "user-data")
+        dirs.insert(0, discovery.join(portable, "user-data"))
     return dirs
 
 
-def storage_tasks(extension_id: str, platform: str = sys.platform) -> list[Path]:
-    """`tasks/` of the extension in every editor's global storage (existing or not)."""
-    return [data / "User" / "globalStorage" / extension_id / "tasks" for data in user_data_dirs(platform)]
+def storage_tasks(extension_id: str, platform: str = sys.platform) -> list[str]:
+    """`tasks/` of the extension in every editor's global storage (existing or not), as texts."""
+    return [discovery.join(data, "User", "globalStorage", extension_id, "tasks") for data in user_data_dirs(platform)]
 
 
-def tasks_folder(folder: Path) -> Path:
-    """An explicit folder: a `tasks/` folder itself, else the `tasks/` inside it."""
-    return folder if folder.name == "tasks" else folder / "tasks"
+def tasks_folder(folder: str | Path) -> str:
+    """An explicit folder: a `tasks/` folder itself, else the `tasks/` inside it (as text)."""
+    folder = discovery.join(folder)
+    return folder if os.path.basename(folder) == "tasks" else discovery.join(folder, "tasks")
 
 
 def discover_tasks(roots: list[Path], model_file: str,
@@ -93,7 +96,7 @@ def discover_tasks(roots: list[Path], model_file: str,
     """
     files = []
     for root in roots:
-        depth = len(discovery.path_parts(str(root))) + 2
+        depth = len(discovery.path_parts(os.fspath(root))) + 2
         companion: dict[str, discovery.FileStat] = {}
         for stat in discovery.walk_files(root, (UI_MESSAGES, model_file), unreadable):
             folder, name = os.path.split(stat.path)
@@ -141,11 +144,11 @@ def places(extension_id: str, platform: str = sys.platform) -> tuple[Place, ...]
 
 
 def finders(extension_id: str, model_file: str, extra_roots=None):
-    """(roots, discover) of one member of the family; `extra_roots()` adds folders outside the editors.
+    """(roots, root_texts, discover) of one member of the family; `extra_roots()` adds folders outside the editors.
     Module-level functions of the member's plug-in module: the quick look walks with them alone
     (discovery.declared_on_first_use)."""
 
-    def roots(configured: list[Path] | None = None) -> list[Path]:
+    def root_texts(configured: list[Path] | None = None) -> list[str]:
         if configured:
             return discovery.unique_dirs(tasks_folder(p) for p in configured)
         found = storage_tasks(extension_id)
@@ -153,11 +156,14 @@ def finders(extension_id: str, model_file: str, extra_roots=None):
             found += extra_roots()
         return discovery.unique_dirs(found)
 
+    def roots(configured: list[Path] | None = None) -> list[Path]:
+        return discovery.as_paths(root_texts(configured))
+
     def discover(configured: list[Path] | None = None,
                  unreadable: list[tuple[str, str]] | None = None) -> list[discovery.FileStat]:
-        return discover_tasks(roots(configured), model_file, unreadable)
+        return discover_tasks(root_texts(configured), model_file, unreadable)
 
-    return roots, discover
+    return roots, root_texts, discover
 
 
 def make_source(kind: str, name: str, extension_id: str, reader: str, roots, discover,

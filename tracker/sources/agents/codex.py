@@ -8,9 +8,13 @@ path in both is read once, from `sessions/`. docs/agents/codex.md
 
 from __future__ import annotations
 
-from pathlib import Path
+import os
 
 from tracker.sources import discovery
+
+TYPE_CHECKING = False  # (for the annotations only: the folders are found as text, discovery.join)
+if TYPE_CHECKING:
+    from pathlib import Path
 
 KIND = "codex"
 PROVIDER = "openai"
@@ -20,26 +24,33 @@ SESSION_FOLDERS = ("sessions", "archived_sessions")
 
 def roots(configured: list[Path] | None = None) -> list[Path]:
     """Explicit folders (like CODEX_HOME entries), else CODEX_HOME, else ~/.codex."""
-    return discovery.unique_dirs(configured or discovery.env_list(ENV) or [discovery.home() / ".codex"])
+    return discovery.as_paths(root_texts(configured))
+
+
+def root_texts(configured: list[Path] | None = None) -> list[str]:
+    """roots() as texts."""
+    return discovery.unique_dirs(discovery.texts(configured or ()) or discovery.env_texts(ENV)
+                                 or [discovery.join(discovery.home_text(), ".codex")])
 
 
 def discover(configured: list[Path] | None = None,
              unreadable: list[tuple[str, str]] | None = None) -> list[discovery.FileStat]:
     files: list[discovery.FileStat] = []
-    for root in roots(configured):
-        sessions, archived = root / "sessions", root / "archived_sessions"
-        if not sessions.is_dir() and not archived.is_dir():
+    for root in root_texts(configured):
+        sessions, archived = discovery.join(root, "sessions"), discovery.join(root, "archived_sessions")
+        has_sessions, has_archived = os.path.isdir(sessions), os.path.isdir(archived)
+        if not has_sessions and not has_archived:
             files.extend(discovery.walk_files(root, (".jsonl",), unreadable))
             continue
         # relative paths as text: walk_files joins below the root string it is given
         seen = set()
-        if sessions.is_dir():
-            cut = len(str(sessions)) + 1
+        if has_sessions:
+            cut = len(sessions) + 1
             for stat in discovery.walk_files(sessions, (".jsonl",), unreadable):
                 seen.add(stat.path[cut:])
                 files.append(stat)
-        if archived.is_dir():
-            cut = len(str(archived)) + 1
+        if has_archived:
+            cut = len(archived) + 1
             for stat in discovery.walk_files(archived, (".jsonl",), unreadable):
                 # archived under the same relative path: the sessions/ copy counts
                 # (any other archived copy maps to the same event keys anyway)

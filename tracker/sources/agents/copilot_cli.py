@@ -17,9 +17,12 @@ session totals at shutdown: not read. docs/agents/copilot-cli.md
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 from tracker.sources import discovery
+
+TYPE_CHECKING = False  # (for the annotations only: the folders are found as text, discovery.join)
+if TYPE_CHECKING:
+    from pathlib import Path
 
 KIND = "copilot_cli"
 # genai-prices has Copilot's own list for the models it serves; a model missing there is
@@ -33,21 +36,28 @@ OTEL_FOLDER = "otel"
 
 def roots(configured: list[Path] | None = None) -> list[Path]:
     """Explicit Copilot homes (like COPILOT_HOME entries), else COPILOT_HOME, else ~/.copilot."""
-    return discovery.unique_dirs(configured or discovery.env_list(ENV) or [discovery.home() / ".copilot"])
+    return discovery.as_paths(root_texts(configured))
+
+
+def root_texts(configured: list[Path] | None = None) -> list[str]:
+    """roots() as texts."""
+    return discovery.unique_dirs(discovery.texts(configured or ()) or discovery.env_texts(ENV)
+                                 or [discovery.join(discovery.home_text(), ".copilot")])
 
 
 def discover(configured: list[Path] | None = None,
              unreadable: list[tuple[str, str]] | None = None) -> list[discovery.FileStat]:
     files: list[discovery.FileStat] = []
-    for root in roots(configured):
+    for root in root_texts(configured):
+        store = discovery.join(root, STORE_NAME)
         try:
-            st = os.stat(root / STORE_NAME)
+            st = os.stat(store)
         except OSError:
             st = None
-        if st is not None and not os.path.isdir(root / STORE_NAME):
+        if st is not None and not os.path.isdir(store):
             # rows committed to the write-ahead log leave the database file's own stat unchanged
-            files.append(discovery.with_companions(discovery.FileStat.from_stat(str(root / STORE_NAME), st)))
-        files.extend(discovery.walk_files(root / OTEL_FOLDER, (".jsonl",), unreadable))
+            files.append(discovery.with_companions(discovery.FileStat.from_stat(store, st)))
+        files.extend(discovery.walk_files(discovery.join(root, OTEL_FOLDER), (".jsonl",), unreadable))
     if configured is None:
         files.extend(_exporter_file({f.path for f in files}))
     return files

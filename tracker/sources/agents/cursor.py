@@ -8,9 +8,11 @@ docs/agents/cursor.md
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from tracker.sources import discovery
+
+TYPE_CHECKING = False  # (for the annotations only)
+if TYPE_CHECKING:
+    from pathlib import Path
 
 KIND = "cursor"
 HEADER_MARKERS = ("Date", "Model", "Input (w/o Cache Write)")

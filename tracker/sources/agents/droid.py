@@ -9,9 +9,11 @@ row per session, the newest totals replacing the earlier). docs/agents/droid.md
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from tracker.sources import discovery
+
+TYPE_CHECKING = False  # (for the annotations only: the folders are found as text, discovery.join)
+if TYPE_CHECKING:
+    from pathlib import Path
 
 KIND = "droid"
 ENV = "DROID_SESSIONS_DIR"
@@ -20,13 +22,19 @@ SETTINGS_SUFFIX = ".settings.json"
 
 def roots(configured: list[Path] | None = None) -> list[Path]:
     """Explicit `sessions` folders (like DROID_SESSIONS_DIR entries), else the variable, else ~/.factory/sessions."""
-    return discovery.unique_dirs(configured or discovery.env_list(ENV)
-                                 or [discovery.home() / ".factory" / "sessions"])
+    return discovery.as_paths(root_texts(configured))
+
+
+def root_texts(configured: list[Path] | None = None) -> list[str]:
+    """roots() as texts."""
+    return discovery.unique_dirs(discovery.texts(configured or ()) or discovery.env_texts(ENV)
+                                 or [discovery.join(discovery.home_text(), ".factory", "sessions")])
 
 
 def discover(configured: list[Path] | None = None,
              unreadable: list[tuple[str, str]] | None = None) -> list[discovery.FileStat]:
-    return [stat for root in roots(configured) for stat in discovery.walk_files(root, (SETTINGS_SUFFIX,), unreadable)]
+    return [stat for root in root_texts(configured)
+            for stat in discovery.walk_files(root, (SETTINGS_SUFFIX,), unreadable)]
 
 
 def claim(folder: Path) -> Path | None:

@@ -11,9 +11,12 @@ override; `$GEMINI_CLI_HOME/tmp` also accepted, as tokscale reads it), else
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 from tracker.sources import discovery
+
+TYPE_CHECKING = False  # (for the annotations only: the folders are found as text, discovery.join)
+if TYPE_CHECKING:
+    from pathlib import Path
 
 KIND = "gemini_cli"
 PROVIDER = "google"
@@ -23,19 +26,25 @@ HOME_ENV = "GEMINI_CLI_HOME"
 
 def roots(configured: list[Path] | None = None) -> list[Path]:
     """Explicit `tmp` folders (like GEMINI_DATA_DIR entries), else the environment, else ~/.gemini/tmp."""
-    configured = configured or discovery.env_list(ENV)
+    return discovery.as_paths(root_texts(configured))
+
+
+def root_texts(configured: list[Path] | None = None) -> list[str]:
+    """roots() as texts."""
+    configured = discovery.texts(configured or ()) or discovery.env_texts(ENV)
     if configured:
         return discovery.unique_dirs(configured)
-    cli_home = discovery.env_list(HOME_ENV)
+    cli_home = discovery.env_texts(HOME_ENV)
     if cli_home:
-        return discovery.unique_dirs([p / ".gemini" / "tmp" for p in cli_home] + [p / "tmp" for p in cli_home])
-    return discovery.unique_dirs([discovery.home() / ".gemini" / "tmp"])
+        return discovery.unique_dirs([discovery.join(p, ".gemini", "tmp") for p in cli_home]
+                                     + [discovery.join(p, "tmp") for p in cli_home])
+    return discovery.unique_dirs([discovery.join(discovery.home_text(), ".gemini", "tmp")])
 
 
 def discover(configured: list[Path] | None = None,
              unreadable: list[tuple[str, str]] | None = None) -> list[discovery.FileStat]:
     files = []
-    for root in roots(configured):
+    for root in root_texts(configured):
         for stat in discovery.walk_files(root, (".json", ".jsonl"), unreadable):
             if os.path.basename(os.path.dirname(stat.path)) == "chats":
                 files.append(stat)

@@ -12,9 +12,12 @@ the variable ccusage reads) replaces them. A database is rewritten in place
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 from tracker.sources import discovery
+
+TYPE_CHECKING = False  # (for the annotations only: the folders are found as text, discovery.join)
+if TYPE_CHECKING:
+    from pathlib import Path
 
 KIND = "antigravity"
 ENV = "ANTIGRAVITY_DATA_DIR"
@@ -25,18 +28,23 @@ DB_SUFFIX = ".db"
 
 def roots(configured: list[Path] | None = None) -> list[Path]:
     """App-data folders (explicit ones, like ANTIGRAVITY_DATA_DIR entries, else the variable, else the defaults)."""
-    configured = configured or discovery.env_list(ENV)
+    return discovery.as_paths(root_texts(configured))
+
+
+def root_texts(configured: list[Path] | None = None) -> list[str]:
+    """roots() as texts."""
+    configured = discovery.texts(configured or ()) or discovery.env_texts(ENV)
     if configured:
         return discovery.unique_dirs(configured)
-    gemini = discovery.home() / ".gemini"
-    return discovery.unique_dirs(gemini / name for name in APP_FOLDERS)
+    gemini = discovery.join(discovery.home_text(), ".gemini")
+    return discovery.unique_dirs(discovery.join(gemini, name) for name in APP_FOLDERS)
 
 
 def discover(configured: list[Path] | None = None,
              unreadable: list[tuple[str, str]] | None = None) -> list[discovery.FileStat]:
     files = []
-    for root in roots(configured):
-        folder = root / CONVERSATIONS
+    for root in root_texts(configured):
+        folder = discovery.join(root, CONVERSATIONS)
         try:
             with os.scandir(folder) as entries:
                 names = sorted(e.name for e in entries if e.name.endswith(DB_SUFFIX) and e.is_file())
@@ -44,7 +52,7 @@ def discover(configured: list[Path] | None = None,
             continue
         except OSError as exc:
             if unreadable is not None:
-                unreadable.append((str(folder), exc.strerror or str(exc)))
+                unreadable.append((folder, exc.strerror or str(exc)))
             continue
         for name in names:
             path = os.path.join(folder, name)

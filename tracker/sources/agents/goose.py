@@ -13,9 +13,12 @@ docs/agents/goose.md
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 from tracker.sources import discovery
+
+TYPE_CHECKING = False  # (for the annotations only: the folders are found as text, discovery.join)
+if TYPE_CHECKING:
+    from pathlib import Path
 
 KIND = "goose"
 ENV = "GOOSE_PATH_ROOT"
@@ -23,45 +26,52 @@ XDG_ENV = "XDG_DATA_HOME"
 DB_NAME = "sessions.db"
 
 
-def _folders(folder: Path) -> list[Path]:
+def _folders(folder: str | Path) -> list[str]:
     """The sessions folders a given folder may stand for: a GOOSE_PATH_ROOT, a data folder, or the folder itself."""
-    return [folder / "data" / "sessions", folder / "sessions", folder]
+    return [discovery.join(folder, "data", "sessions"), discovery.join(folder, "sessions"), discovery.join(folder)]
 
 
 def roots(configured: list[Path] | None = None) -> list[Path]:
     """Folders holding sessions.db: explicit ones (like GOOSE_PATH_ROOT), else GOOSE_PATH_ROOT, else the defaults."""
-    configured = configured or discovery.env_list(ENV)
+    return discovery.as_paths(root_texts(configured))
+
+
+def root_texts(configured: list[Path] | None = None) -> list[str]:
+    """roots() as texts."""
+    configured = discovery.texts(configured or ()) or discovery.env_texts(ENV)
     if configured:
         candidates = [f for folder in configured for f in _folders(folder)]
     else:
-        home = discovery.home()
+        home = discovery.home_text()
         xdg = os.environ.get(XDG_ENV, "").strip()
-        data = Path(os.path.expanduser(xdg)) if xdg else home / ".local" / "share"
-        candidates = [data / "goose" / "sessions", home / "Library" / "Application Support" / "goose" / "sessions",
-                      home / ".local" / "share" / "Block" / "goose" / "sessions"]
+        data = os.path.expanduser(xdg) if xdg else discovery.join(home, ".local", "share")
+        candidates = [discovery.join(data, "goose", "sessions"),
+                      discovery.join(home, "Library", "Application Support", "goose", "sessions"),
+                      discovery.join(home, ".local", "share", "Block", "goose", "sessions")]
         appdata = os.environ.get("APPDATA", "").strip()
         if appdata:
-            candidates += [Path(appdata) / "Block" / "goose" / "data" / "sessions",
-                           Path(appdata) / "Block" / "goose" / "sessions"]
-    return [folder for folder in discovery.unique_dirs(candidates) if (folder / DB_NAME).is_file()]
+            candidates += [discovery.join(appdata, "Block", "goose", "data", "sessions"),
+                           discovery.join(appdata, "Block", "goose", "sessions")]
+    return [folder for folder in discovery.unique_dirs(candidates)
+            if os.path.isfile(discovery.join(folder, DB_NAME))]
 
 
 def discover(configured: list[Path] | None = None,
              unreadable: list[tuple[str, str]] | None = None) -> list[discovery.FileStat]:
     files = []
-    for root in roots(configured):
-        path = str(root / DB_NAME)
+    for root in root_texts(configured):
+        path = discovery.join(root, DB_NAME)
         try:
             files.append(discovery.with_companions(discovery.FileStat.from_stat(path, os.stat(path))))
         except OSError as exc:
             if unreadable is not None:
-                unreadable.append((str(root), exc.strerror or str(exc)))
+                unreadable.append((root, exc.strerror or str(exc)))
     return files
 
 
 def claim(folder: Path) -> Path | None:
     """A copy of Goose's data: a folder holding sessions.db, sessions/sessions.db or data/sessions/sessions.db."""
-    return folder if any((f / DB_NAME).is_file() for f in _folders(folder)) else None
+    return folder if any(os.path.isfile(discovery.join(f, DB_NAME)) for f in _folders(folder)) else None
 
 
 def _declare() -> dict:

@@ -15,7 +15,7 @@ from tracker.sources.agents.cline_family import API_HISTORY, finders, make_sourc
 KIND = "kilo_code"
 EXTENSION_ID = "kilocode.kilo-code"
 
-roots, discover = finders(EXTENSION_ID, API_HISTORY)
+roots, root_texts, discover = finders(EXTENSION_ID, API_HISTORY)
 
 
 def _declare() -> dict:

@@ -10,9 +10,12 @@ appended, read from a byte cursor. docs/agents/kimi-cli.md
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 from tracker.sources import discovery
+
+TYPE_CHECKING = False  # (for the annotations only: the folders are found as text, discovery.join)
+if TYPE_CHECKING:
+    from pathlib import Path
 
 KIND = "kimi_cli"
 PROVIDER = "moonshotai"
@@ -24,16 +27,21 @@ SESSION_FOLDERS = ("sessions", "imported_sessions")
 
 def roots(configured: list[Path] | None = None) -> list[Path]:
     """Explicit `.kimi` folders (like KIMI_DATA_DIR entries), else the environment, else ~/.kimi."""
-    return discovery.unique_dirs(configured or discovery.env_list(ENV) or discovery.env_list(SHARE_ENV)
-                                 or [discovery.home() / ".kimi"])
+    return discovery.as_paths(root_texts(configured))
+
+
+def root_texts(configured: list[Path] | None = None) -> list[str]:
+    """roots() as texts."""
+    return discovery.unique_dirs(discovery.texts(configured or ()) or discovery.env_texts(ENV)
+                                 or discovery.env_texts(SHARE_ENV) or [discovery.join(discovery.home_text(), ".kimi")])
 
 
 def discover(configured: list[Path] | None = None,
              unreadable: list[tuple[str, str]] | None = None) -> list[discovery.FileStat]:
     files = []
-    for root in roots(configured):
+    for root in root_texts(configured):
         for folder in SESSION_FOLDERS:
-            for stat in discovery.walk_files(root / folder, (WIRE_NAME,), unreadable):
+            for stat in discovery.walk_files(discovery.join(root, folder), (WIRE_NAME,), unreadable):
                 if os.path.basename(stat.path) == WIRE_NAME:
                     files.append(stat)
     return files

@@ -13,9 +13,12 @@ read from a byte cursor. docs/agents/openclaw.md
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 from tracker.sources import discovery
+
+TYPE_CHECKING = False  # (for the annotations only: the folders are found as text, discovery.join)
+if TYPE_CHECKING:
+    from pathlib import Path
 
 KIND = "openclaw"
 ENV = "OPENCLAW_DIR"  # ccusage's: state dirs, comma-separated
@@ -27,10 +30,15 @@ ARCHIVED = (".jsonl.reset.", ".jsonl.deleted.")
 def roots(configured: list[Path] | None = None) -> list[Path]:
     """State dirs: explicit ones (like OPENCLAW_DIR entries), else the variables, else ~/.openclaw and its
     earlier names."""
-    configured = configured or discovery.env_list(ENV) or discovery.env_list(STATE_ENV)
+    return discovery.as_paths(root_texts(configured))
+
+
+def root_texts(configured: list[Path] | None = None) -> list[str]:
+    """roots() as texts."""
+    configured = discovery.texts(configured or ()) or discovery.env_texts(ENV) or discovery.env_texts(STATE_ENV)
     if configured:
         return discovery.unique_dirs(configured)
-    return discovery.unique_dirs(discovery.home() / name for name in STATE_FOLDERS)
+    return discovery.unique_dirs(discovery.join(discovery.home_text(), name) for name in STATE_FOLDERS)
 
 
 def is_transcript(name: str) -> bool:
@@ -40,8 +48,8 @@ def is_transcript(name: str) -> bool:
 def discover(configured: list[Path] | None = None,
              unreadable: list[tuple[str, str]] | None = None) -> list[discovery.FileStat]:
     files = []
-    for root in roots(configured):
-        for stat in discovery.walk_files(root / "agents", ("",), unreadable):
+    for root in root_texts(configured):
+        for stat in discovery.walk_files(discovery.join(root, "agents"), ("",), unreadable):
             parts = discovery.path_parts(stat.path)
             if len(parts) >= 4 and parts[-2] == "sessions" and parts[-4] == "agents" and is_transcript(parts[-1]):
                 files.append(stat)

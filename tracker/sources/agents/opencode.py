@@ -18,9 +18,12 @@ database of OpenCode's own. Read there:
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 from tracker.sources import discovery
+
+TYPE_CHECKING = False  # (for the annotations only: the folders are found as text, discovery.join)
+if TYPE_CHECKING:
+    from pathlib import Path
 
 KIND = "opencode"
 ENV = "OPENCODE_DATA_DIR"  # ccusage's variable (comma-separated data folders)
@@ -30,27 +33,35 @@ APP = "opencode"
 DB_PREFIX, DB_SUFFIX = "opencode", ".db"
 
 
-def _data_home() -> Path:
+def _data_home() -> str:
     xdg = os.environ.get(XDG_ENV, "").strip()
-    return Path(os.path.expanduser(xdg)) if xdg else discovery.home() / ".local" / "share"
+    return discovery.join(os.path.expanduser(xdg)) if xdg else discovery.join(discovery.home_text(), ".local", "share")
 
 
-def _named_db() -> Path | None:
+def _named_db() -> str | None:
     """The database OPENCODE_DB names (relative paths are inside the default data folder), or None."""
     raw = os.environ.get(DB_ENV, "").strip()
     if not raw or raw == ":memory:":
         return None
-    path = Path(os.path.expanduser(raw))
-    return path if path.is_absolute() else _data_home() / APP / path
+    path = discovery.join(os.path.expanduser(raw))
+    # (Path.is_absolute: on Windows, a root without a drive is not)
+    absolute = os.path.isabs(path) and (os.sep == "/" or os.path.splitdrive(path)[0] != "")
+    return path if absolute else discovery.join(_data_home(), APP, path)
 
 
 def roots(configured: list[Path] | None = None) -> list[Path]:
     """Explicit data folders (like OPENCODE_DATA_DIR entries), else the environment, else the default."""
-    configured = configured or discovery.env_list(ENV)
+    return discovery.as_paths(root_texts(configured))
+
+
+def root_texts(configured: list[Path] | None = None) -> list[str]:
+    """roots() as texts."""
+    configured = discovery.texts(configured or ()) or discovery.env_texts(ENV)
     if configured:
         return discovery.unique_dirs(configured)
     named = _named_db()
-    return discovery.unique_dirs([_data_home() / APP] + ([named.parent] if named else []))
+    return discovery.unique_dirs([discovery.join(_data_home(), APP)]
+                                 + ([discovery.join(os.path.dirname(named))] if named else []))
 
 
 def _is_database(name: str) -> bool:
@@ -59,10 +70,10 @@ def _is_database(name: str) -> bool:
 
 def discover(configured: list[Path] | None = None,
              unreadable: list[tuple[str, str]] | None = None) -> list[discovery.FileStat]:
-    named = None if configured or discovery.env_list(ENV) else _named_db()
+    named = None if configured or discovery.env_texts(ENV) else _named_db()
     files: list[discovery.FileStat] = []
     seen: set[str] = set()
-    for root in roots(configured):
+    for root in root_texts(configured):
         # the data folder also holds snapshots (git repositories), logs and binaries:
         # only its top level is listed for databases, and only the message folders walked
         try:
@@ -70,20 +81,20 @@ def discover(configured: list[Path] | None = None,
                 names = sorted(e.name for e in entries if _is_database(e.name) and e.is_file())
         except OSError as exc:
             if unreadable is not None:
-                unreadable.append((str(root), exc.strerror or str(exc)))
+                unreadable.append((root, exc.strerror or str(exc)))
             continue
         for name in names:
             _add(files, seen, os.path.join(root, name), database=True)
-        for stat in discovery.walk_files(root / "storage" / "message", (".json",), unreadable):
+        for stat in discovery.walk_files(discovery.join(root, "storage", "message"), (".json",), unreadable):
             _add_stat(files, seen, stat)
-        project = root / "project"
-        if project.is_dir():
+        project = discovery.join(root, "project")
+        if os.path.isdir(project):
             for stat in discovery.walk_files(project, (".json",), unreadable):
-                parts = discovery.path_parts(stat.path[len(str(project)):])
+                parts = discovery.path_parts(stat.path[len(project):])
                 if parts[-5:-2] == ["storage", "session", "message"]:  # .../storage/session/message/<ses>/<msg>.json
                     _add_stat(files, seen, stat)
-    if named is not None and named.name.endswith(DB_SUFFIX):
-        _add(files, seen, str(named), database=True)
+    if named is not None and os.path.basename(named).endswith(DB_SUFFIX):
+        _add(files, seen, named, database=True)
     return files
 
 

@@ -10,9 +10,11 @@ start. docs/agents/pi.md
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from tracker.sources import discovery
+
+TYPE_CHECKING = False  # (for the annotations only: the folders are found as text, discovery.join)
+if TYPE_CHECKING:
+    from pathlib import Path
 
 KIND = "pi"
 ENV = "PI_AGENT_DIR"  # ccusage's: sessions folders
@@ -22,16 +24,22 @@ SUFFIX = ".jsonl"
 
 def roots(configured: list[Path] | None = None) -> list[Path]:
     """Sessions folders: explicit ones (like PI_AGENT_DIR entries), else the variables, else ~/.pi/agent/sessions."""
-    configured = configured or discovery.env_list(ENV)
+    return discovery.as_paths(root_texts(configured))
+
+
+def root_texts(configured: list[Path] | None = None) -> list[str]:
+    """roots() as texts."""
+    configured = discovery.texts(configured or ()) or discovery.env_texts(ENV)
     if configured:
         return discovery.unique_dirs(configured)
-    agent = discovery.env_list(AGENT_DIR_ENV)
-    return discovery.unique_dirs([(agent[0] if agent else discovery.home() / ".pi" / "agent") / "sessions"])
+    agent = discovery.env_texts(AGENT_DIR_ENV)
+    agent_dir = agent[0] if agent else discovery.join(discovery.home_text(), ".pi", "agent")
+    return discovery.unique_dirs([discovery.join(agent_dir, "sessions")])
 
 
 def discover(configured: list[Path] | None = None,
              unreadable: list[tuple[str, str]] | None = None) -> list[discovery.FileStat]:
-    return [stat for root in roots(configured) for stat in discovery.walk_files(root, (SUFFIX,), unreadable)]
+    return [stat for root in root_texts(configured) for stat in discovery.walk_files(root, (SUFFIX,), unreadable)]
 
 
 def claim(folder: Path) -> Path | None:

@@ -11,9 +11,12 @@ transcripts): a record copied there keeps its uuid, and its key. docs/agents/qwe
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 from tracker.sources import discovery
+
+TYPE_CHECKING = False  # (for the annotations only: the folders are found as text, discovery.join)
+if TYPE_CHECKING:
+    from pathlib import Path
 
 KIND = "qwen_code"
 ENV = "QWEN_DATA_DIR"
@@ -24,16 +27,22 @@ CHATS = "chats"
 
 def roots(configured: list[Path] | None = None) -> list[Path]:
     """Explicit `.qwen` folders (like QWEN_DATA_DIR entries), else the environment, else ~/.qwen."""
-    return discovery.unique_dirs(configured or discovery.env_list(ENV) or discovery.env_list(RUNTIME_ENV)
-                                 or [discovery.home() / ".qwen"])
+    return discovery.as_paths(root_texts(configured))
+
+
+def root_texts(configured: list[Path] | None = None) -> list[str]:
+    """roots() as texts."""
+    return discovery.unique_dirs(discovery.texts(configured or ()) or discovery.env_texts(ENV)
+                                 or discovery.env_texts(RUNTIME_ENV) or [discovery.join(discovery.home_text(), ".qwen")])
 
 
 def discover(configured: list[Path] | None = None,
              unreadable: list[tuple[str, str]] | None = None) -> list[discovery.FileStat]:
     files = []
-    for root in roots(configured):
-        below = len(str(root / PROJECTS))
-        for stat in discovery.walk_files(root / PROJECTS, (".jsonl",), unreadable):
+    for root in root_texts(configured):
+        projects = discovery.join(root, PROJECTS)
+        below = len(projects)
+        for stat in discovery.walk_files(projects, (".jsonl",), unreadable):
             # projects/<project>/chats/...: a chats folder right below a project's
             parts = discovery.path_parts(stat.path[below:].lstrip(os.sep))
             if len(parts) >= 3 and parts[1] == CHATS:

@@ -15,7 +15,7 @@ from tracker.sources.agents.cline_family import API_HISTORY, finders, make_sourc
 KIND = "roo_code"
 EXTENSION_ID = "rooveterinaryinc.roo-cline"
 
-roots, discover = finders(EXTENSION_ID, API_HISTORY)
+roots, root_texts, discover = finders(EXTENSION_ID, API_HISTORY)
 
 
 def _declare() -> dict:

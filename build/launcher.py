@@ -8,6 +8,6 @@ if __name__ == "__main__":
     # the command line is read, instead of starting a second app.
     multiprocessing.freeze_support()
 
-    from tracker.quick import main
+    from tracker.quick import run
 
-    main()
+    run()

@@ -5,13 +5,13 @@ from __future__ import annotations
 from datetime import date, timedelta
 from decimal import Decimal
 
-from PySide6.QtCore import QAbstractTableModel, QDate, QEvent, QModelIndex, QSortFilterProxyModel, Qt, Signal, Slot
+from PySide6.QtCore import QAbstractTableModel, QDate, QEvent, QModelIndex, QSortFilterProxyModel, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QComboBox, QDateEdit, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QMenu, QPushButton, QTableView
 
 from tracker.core.money import usd_to_pico
 from tracker.gui.components import FillPage, label, style_table
-from tracker.gui.menu_model import source_label
+from tracker.gui.menu_model import SOURCE_LABELS, source_label
 from tracker.gui.model import DashboardModel
 from tracker.gui.theme import SPACE_S, active, paid_or_in_plan, usd
 from tracker.services.usage import (
@@ -23,6 +23,8 @@ DEFAULT_DAYS = 30
 # they do not push the token columns out of a wide window
 LONG_TEXT_COLUMNS = ("models", "session")
 LONG_TEXT_MAX_PX = 240
+# The sessions are filtered in the database (every match, not only the pages loaded): once typing pauses
+FILTER_PAUSE_MS = 300
 
 
 def _display(column: str, value) -> str:
@@ -210,8 +212,9 @@ class UsagePage(FillPage):
         self.notice.hide()
         self.totals = self.add(label("", "muted", wrap=True))
 
-        self.filter.textChanged.connect(self.proxy.setFilterFixedString)
-        self.filter.textChanged.connect(self._show_summary)
+        self._filter_pause = QTimer(self, singleShot=True, interval=FILTER_PAUSE_MS)
+        self._filter_pause.timeout.connect(self.reload)
+        self.filter.textChanged.connect(self._filter_changed)
         self.proxy.sortWanted.connect(self._sort_in_database)
         self.table_model.moreWanted.connect(self._read_more)
         show.clicked.connect(self._show_clicked)
@@ -310,9 +313,25 @@ class UsagePage(FillPage):
         self._stale = False
         view = self.view.currentData()
         order, descending = self._session_order
-        self._reads.read(lambda ctx: usage_table(ctx.store, ctx.zone(), view, since, until, order, descending))
+        text = self.filter.text().strip() if view == "sessions" else ""
+        named = tuple(source for source, name in SOURCE_LABELS.items() if text and text.lower() in name.lower())
+        self._filter_pause.stop()
+        self._reads.read(lambda ctx: usage_table(ctx.store, ctx.zone(), view, since, until, order, descending,
+                                                 text, named))
+
+    @Slot(str)
+    def _filter_changed(self, text: str) -> None:
+        """A whole table (days, projects) is filtered on the screen at once; the sessions, read a page at a
+        time, are looked up in the database once typing pauses (every match, not only the rows loaded)."""
+        if self.table_model.table.paged or self.view.currentData() == "sessions":
+            self._filter_pause.start()
+        else:
+            self.proxy.setFilterFixedString(text)
+            self._show_summary()
 
     def _show_table(self, table: UsageTable) -> None:
+        # a paged table holds only the rows that match already (the database filtered them)
+        self.proxy.setFilterFixedString("" if table.paged else self.filter.text())
         self.table_model.set_table(table)
         self.table.scrollToTop()  # a new answer (another order of the sessions) is read from its first row
         if table.paged:  # the rows come in the database's order: the header shows it
@@ -375,9 +394,9 @@ class UsagePage(FillPage):
         loaded = ""
         if not table.complete:
             loaded = f" · {len(table.rows):,} shown: scroll down for more"
-            if self.filter.text():  # it filters what is loaded: a match further down is not found yet
-                loaded = (f" · the filter looks at the {len(table.rows):,} sessions loaded so far: "
-                          "scroll down for more")
+        elif not table.paged and self.filter.text():
+            shown = self.proxy.rowCount()
+            loaded = f" · {shown:,} {'matches' if shown == 1 else 'match'} \u201c{self.filter.text()}\u201d"
         self.totals.setText(table.summary + loaded + self._hidden_note)
 
     def eventFilter(self, watched, event) -> bool:

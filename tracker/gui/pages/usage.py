@@ -43,6 +43,11 @@ def _display(column: str, value) -> str:
     return str(value)
 
 
+def _figure_column(column: str) -> bool:
+    """A column of figures: its numbers, and its header, to the right."""
+    return column == "requests" or column.endswith(("_usd", "_tokens", "_requests"))
+
+
 def _plan_covered_pico(row: dict) -> int:
     """The row's usage a subscription plan covered, at API-equivalent prices (0 without plans)."""
     return usd_to_pico(row.get("plan_covered_usd") or 0)
@@ -107,8 +112,14 @@ class UsageTableModel(QAbstractTableModel):
         return 0 if parent.isValid() else len(self.table.columns)
 
     def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
+        if orientation != Qt.Orientation.Horizontal:
+            return None
+        if role == Qt.ItemDataRole.DisplayRole:
             return self.table.headers[section]
+        if role == Qt.ItemDataRole.TextAlignmentRole:  # over its figures, which are right-aligned
+            right = _figure_column(self.table.columns[section])
+            return int((Qt.AlignmentFlag.AlignRight if right else Qt.AlignmentFlag.AlignLeft)
+                       | Qt.AlignmentFlag.AlignVCenter)
         return None
 
     def data(self, index: QModelIndex, role=Qt.ItemDataRole.DisplayRole):
@@ -356,7 +367,7 @@ class UsagePage(FillPage):
 
     def _append_rows(self, answer: tuple[UsageTable, list[dict]]) -> None:
         self.table_model.append_rows(*answer)
-        self._show_summary()
+        self._fit_columns()  # a longer figure further down widens its column
 
     def _show_more_error(self, text: str) -> None:
         self.table_model.fetching = False
@@ -386,8 +397,25 @@ class UsagePage(FillPage):
             if column in table.columns:
                 header.setSectionHidden(table.columns.index(column), True)
                 hidden.append(table.headers[table.columns.index(column)])
+        self._fill_width(room)
         self._hidden_note = f" · hidden to fit the window: {', '.join(hidden)}" if hidden else ""
         self._show_summary()
+
+    def _fill_width(self, room: int) -> None:
+        """The room the shown columns leave at the table's right, shared among them: no blank strip at the
+        right edge, each figure still at the right of its (wider) column under its right-aligned header."""
+        header = self.table.horizontalHeader()
+        shown = [i for i in range(header.count()) if not header.isSectionHidden(i)]
+        spare = room - sum(header.sectionSize(i) for i in shown)
+        # a long list or id stays cut to its width (LONG_TEXT_MAX_PX): the figures get the room
+        wider = [i for i in shown if self.table_model.table.columns[i] not in LONG_TEXT_COLUMNS] or shown
+        if spare <= 0 or not wider:
+            return
+        share, rest = divmod(spare, len(wider))
+        for n, i in enumerate(wider):
+            width = header.sectionSize(i) + share + (rest if n == len(wider) - 1 else 0)
+            header.setSectionResizeMode(i, QHeaderView.ResizeMode.Interactive)  # (a fitted one keeps its size)
+            header.resizeSection(i, width)
 
     def _show_summary(self) -> None:
         table = self.table_model.table

@@ -466,3 +466,31 @@ def test_usage_long_lists_are_cut_to_a_width_with_the_whole_text_in_the_tooltip(
     assert header.sectionSize(models) == LONG_TEXT_MAX_PX and not header.isSectionHidden(models)
     assert page.table_model.index(longest, models).data(Qt.ItemDataRole.ToolTipRole) == whole
     assert not header.isSectionHidden(table.columns.index("cache_read_tokens"))  # room the list left
+
+
+def test_usage_a_narrow_column_hidden_before_a_wide_one_comes_back_when_it_fits(qtbot, demo_ctx):
+    """At 1024x700 the sessions hide their columns in NARROW_HIDES' order until they fit; the models list
+    (wide) hidden last leaves room that a token column hidden before it fits in: shown again."""
+    from PySide6.QtCore import QRect
+
+    from tracker.gui.dashboard import first_geometry
+    from tracker.services.usage import NARROW_HIDES
+
+    window, _ = _window(qtbot, demo_ctx)
+    window.setGeometry(first_geometry(QRect(0, 0, 1024, 700)))
+    window.show()
+    qtbot.waitExposed(window)
+    window.show_page("Usage")
+    page = window.stack.currentWidget()
+    page.view.setCurrentIndex(page.view.findData("sessions"))
+    qtbot.waitUntil(lambda: page.table_model.table.view == "sessions")
+    header, table = page.table.horizontalHeader(), page.table_model.table
+    hidden = [c for c in table.columns if header.isSectionHidden(table.columns.index(c))]
+    assert "models" in hidden  # the wide one went
+    came_back = [c for c in NARROW_HIDES[:NARROW_HIDES.index("models")] if c not in hidden]
+    assert came_back, hidden
+    shown = [i for i in range(header.count()) if not header.isSectionHidden(i)]
+    assert sum(header.sectionSize(i) for i in shown) == page.table.viewport().width()
+    assert "hidden to fit the window" in page.totals.text()
+    assert all(table.headers[table.columns.index(c)] not in page.totals.text().split("hidden to fit")[1]
+               for c in came_back)

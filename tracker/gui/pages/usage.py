@@ -390,13 +390,24 @@ class UsagePage(FillPage):
             if column in table.columns and header.sectionSize(i := table.columns.index(column)) > LONG_TEXT_MAX_PX:
                 header.resizeSection(i, LONG_TEXT_MAX_PX)
         room = self.table.viewport().width()
+
+        def used() -> int:
+            return sum(header.sectionSize(i) for i in range(len(table.columns)) if not header.isSectionHidden(i))
+
+        fitted = {column: header.sectionSize(i) for i, column in enumerate(table.columns)}  # (0 once hidden)
         hidden = []
         for column in NARROW_HIDES:
-            if sum(header.sectionSize(i) for i in range(len(table.columns)) if not header.isSectionHidden(i)) <= room:
+            if used() <= room:
                 break
             if column in table.columns:
                 header.setSectionHidden(table.columns.index(column), True)
-                hidden.append(table.headers[table.columns.index(column)])
+                hidden.append(column)
+        # a wide column hidden last (the models) can leave room for a narrower one hidden before it
+        for column in reversed(hidden[:-1]):
+            if used() + fitted[column] <= room:
+                header.setSectionHidden(table.columns.index(column), False)
+                hidden.remove(column)
+        hidden = [table.headers[table.columns.index(column)] for column in hidden]
         self._fill_width(room)
         self._hidden_note = f" · hidden to fit the window: {', '.join(hidden)}" if hidden else ""
         self._show_summary()

@@ -104,3 +104,7 @@ def test_the_reports_show_whole_in_the_page_without_a_scroll_box_of_their_own(pa
     qtbot.waitUntil(lambda: view.height() > tall)
     assert view.verticalScrollBar().maximum() == 0
     assert "border-color" in view.document().defaultStyleSheet()
+    heading = view.document().firstBlock()
+    assert heading.blockFormat().headingLevel() == 1 and "Your figures for" in heading.text()
+    # the size of a panel's title (a line 1.2x the text's), not twice the text's as Qt draws an h1
+    assert heading.layout().boundingRect().height() <= 1.5 * view.fontMetrics().height()

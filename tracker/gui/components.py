@@ -321,10 +321,11 @@ class DocumentView(QTextBrowser):
         self.document().documentLayout().documentSizeChanged.connect(self._fit_height)
 
     def setHtml(self, text: str) -> None:
+        # (a heading's size as a keyword: Qt keeps a heading's own larger size over a size in pt or px)
         p = active()
         self.document().setDefaultStyleSheet("" if not self.restyled else 
-            f"h1 {{ font-size: 13pt; font-weight: 600; margin: 0 0 {SPACE_XS}px 0; }} "
-            f"h2 {{ font-size: 10.5pt; font-weight: 600; margin: {SPACE_M}px 0 {SPACE_XS}px 0; }} "
+            f"h1 {{ font-size: large; font-weight: 600; margin: 0 0 {SPACE_XS}px 0; }} "
+            f"h2 {{ font-size: medium; font-weight: 600; margin: {SPACE_M}px 0 {SPACE_XS}px 0; }} "
             f"table {{ border-color: {p.border}; border-style: solid; }} th {{ background-color: {p.sunken}; }}")
         super().setHtml(text)
         self._fit_height()

@@ -55,7 +55,22 @@ def test_day_labels_never_collide(qapp, width_px):
 def test_money_and_period_labels_read_plainly():
     assert [money_tick(v, 5) for v in (0, 5, 15)] == ["$0", "$5", "$15"]
     assert money_tick(1500, 500) == "$1.5k" and money_tick(0.5, 0.1) == "$0.5"
-    assert nice_top(13.2) == 20 and nice_top(185) == 200 and nice_top(0) == 1
+    assert nice_top(13.2) == 15 and nice_top(185) == 200 and nice_top(0) == 1
+
+
+@pytest.mark.parametrize("axis_px", [120, 200, 300, 450])
+def test_a_value_axis_ends_close_over_its_tallest_value_on_a_labelled_tick(qapp, axis_px):
+    """A $9.30 day drew under a $20 top: more than half the chart blank. The tallest value now reaches past
+    60% of the axis, whose top is still a labelled tick at any height of the chart."""
+    from tracker.gui.charts import EDGE_LABEL_ROOM, HEADROOM, MoneyAxis
+
+    axis = MoneyAxis()
+    for tallest in [round(0.37 * 1.013 ** i, 4) for i in range(600)]:  # $0.37 to about $900
+        top = nice_top(tallest * HEADROOM)
+        assert tallest / top > 0.6, (tallest, top)
+        pad = top * EDGE_LABEL_ROOM
+        spacing, ticks = axis.tickValues(-pad, top + pad, axis_px)[0]
+        assert any(abs(t - top) < 1e-9 * top for t in ticks), (tallest, top, spacing)
     assert period_label("2026-12", complete=False, last=True) == "Dec so far"
     assert period_label("2026-09", complete=False) == "Sep (part)"
     assert period_label("2027-01") == "Jan 2027" and period_label("2026-W07") == "W7"

@@ -125,3 +125,31 @@ def test_every_page_fits_its_window_light_and_dark(qapp, tmp_path):
     assert {"overview-1024-dark.png", "value-1600-light.png", "tray-menu-1024-light.png",
             "first-run-1024-light.png", "settings-1024-dark.png"} <= names
     assert all(Path(p).stat().st_size > 5_000 for p in light.files + dark.files)  # drawn, not blank
+
+
+def _contrast(a, b) -> float:
+    """The WCAG contrast ratio of two QColors."""
+    def luminance(c) -> float:
+        def channel(v: float) -> float:
+            return v / 12.92 if v <= 0.03928 else ((v + 0.055) / 1.055) ** 2.4
+        return 0.2126 * channel(c.redF()) + 0.7152 * channel(c.greenF()) + 0.0722 * channel(c.blueF())
+    high, low = sorted((luminance(a), luminance(b)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+@pytest.mark.parametrize("name", ["light", "dark"])
+def test_a_button_that_cannot_be_used_looks_it_in_both_palettes(qapp, name):
+    """Invoices: "Set rate…" and "Delete draft", off for an issued invoice, read like "Mark paid" beside them
+    (their text was the muted grey of a note). A disabled button's text is now faint on a flat face: less
+    than half the contrast of a usable one's, still legible."""
+    from PySide6.QtGui import QPalette
+
+    from tracker.gui.appearance import palette_for, qt_palette
+
+    q = qt_palette(palette_for(name))
+    on, off = QPalette.ColorGroup.Active, QPalette.ColorGroup.Disabled
+    text, face = QPalette.ColorRole.ButtonText, QPalette.ColorRole.Button
+    usable = _contrast(q.color(on, text), q.color(on, face))
+    unusable = _contrast(q.color(off, text), q.color(off, face))
+    assert unusable < usable / 2 and unusable >= 2, (usable, unusable)
+    assert q.color(off, face) != q.color(on, face)

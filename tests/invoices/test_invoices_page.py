@@ -142,3 +142,14 @@ def test_the_preview_is_as_tall_as_the_invoice(page, qtbot):
     height = int(view.document().size().height())
     assert view.verticalScrollBar().maximum() == 0 and height <= view.height() <= height + 40
     assert view.document().defaultStyleSheet() == ""  # as the client reads it
+
+
+def test_no_blank_line_under_the_buttons_until_an_action_says_something(page, qtbot):
+    page.resize(900, 700)
+    page.show()
+    qtbot.waitExposed(page)
+    assert not page.message.isVisible()
+    page.since_edit.setDate(QDate(2026, 11, 1))
+    page.until_edit.setDate(QDate(2026, 11, 30))
+    page.create_draft()
+    assert page.message.isVisible() and page.message.text()

@@ -142,6 +142,7 @@ class InvoicesPage(Page):
                          None, self.export_button))
         self.message = listing.add(label("", wrap=True))
         self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.message.hide()  # until an action says something: an empty line was a blank strip under the buttons
         self.add(listing)
 
         self.preview_panel = Panel("Preview", subtitle="As the client will read it.")
@@ -286,6 +287,7 @@ class InvoicesPage(Page):
     def show_message(self, text: str, error: bool = False) -> None:
         set_role(self.message, "bad" if error else None)
         self.message.setText(text)
+        self.message.setVisible(bool(text))
 
     def _run(self, action: Callable[[], str]) -> bool:
         try:

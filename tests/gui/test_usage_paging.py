@@ -153,3 +153,28 @@ def test_a_whole_table_is_filtered_on_the_screen(qtbot, page):
     table = page.table_model.table
     assert not table.text and 0 < page.proxy.rowCount() < len(table.rows)
     assert f"{page.proxy.rowCount()} match" in page.totals.text()
+
+
+def test_the_arrow_over_a_whole_table_is_the_order_of_its_rows(page):
+    """Back from the sessions (rows in the database's order), the daily rows came oldest first under an
+    arrow that said newest first, and the projects under an arrow on Project; each view now starts in its
+    own order, shown by the arrow, and a view shown again keeps the order the user chose."""
+    header = page.table.horizontalHeader()
+
+    def shown(column):
+        i = page.table_model.table.columns.index(column)
+        return [page.proxy.index(r, i).data(page.table_model.SORT_ROLE) for r in range(page.proxy.rowCount())]
+
+    for view, column in (("projects", "cost_usd"), ("daily", "date"), ("sessions", "first_seen"),
+                         ("daily", "date")):
+        page.view.setCurrentIndex(page.view.findData(view))
+        table = page.table_model.table
+        assert table.view == view
+        assert header.sortIndicatorSection() == table.columns.index(column), view
+        assert header.sortIndicatorOrder() == Qt.SortOrder.DescendingOrder, view
+        if not table.paged:
+            assert shown(column) == sorted(shown(column), reverse=True), view
+    requests = page.table_model.table.columns.index("requests")
+    page.table.sortByColumn(requests, Qt.SortOrder.AscendingOrder)
+    page.reload()  # (a sync, or Show) the same view: the user's order stays
+    assert header.sortIndicatorSection() == requests and shown("requests") == sorted(shown("requests"))

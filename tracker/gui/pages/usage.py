@@ -23,6 +23,8 @@ DEFAULT_DAYS = 30
 # they do not push the token columns out of a wide window
 LONG_TEXT_COLUMNS = ("models", "session")
 LONG_TEXT_MAX_PX = 240
+# A whole table's first order when it is shown: the newest days first, the dearest projects first
+WHOLE_TABLE_ORDER = {"daily": ("date", True), "projects": ("cost_usd", True)}
 # The sessions are filtered in the database (every match, not only the pages loaded): once typing pauses
 FILTER_PAUSE_MS = 300
 
@@ -343,15 +345,25 @@ class UsagePage(FillPage):
     def _show_table(self, table: UsageTable) -> None:
         # a paged table holds only the rows that match already (the database filtered them)
         self.proxy.setFilterFixedString("" if table.paged else self.filter.text())
+        shown_before = self.table_model.table.view
         self.table_model.set_table(table)
         self.table.scrollToTop()  # a new answer (another order of the sessions) is read from its first row
+        header = self.table.horizontalHeader()
         if table.paged:  # the rows come in the database's order: the header shows it
             self.proxy.keep_source_order()
-            header = self.table.horizontalHeader()
-            header.blockSignals(True)
-            header.setSortIndicator(table.columns.index(table.order), Qt.SortOrder.DescendingOrder
-                                    if table.descending else Qt.SortOrder.AscendingOrder)
-            header.blockSignals(False)
+            section, descending = table.columns.index(table.order), table.descending
+        elif table.view == shown_before:  # the same view again: in the order the user chose
+            section = header.sortIndicatorSection()
+            descending = header.sortIndicatorOrder() == Qt.SortOrder.DescendingOrder
+        else:  # another view: its own first order (the sessions' left the rows unsorted under a stale arrow)
+            column, descending = WHOLE_TABLE_ORDER[table.view]
+            section = table.columns.index(column)
+        order = Qt.SortOrder.DescendingOrder if descending else Qt.SortOrder.AscendingOrder
+        header.blockSignals(True)
+        header.setSortIndicator(section, order)
+        header.blockSignals(False)
+        if not table.paged:
+            self.proxy.sort(section, order)
         self._fit_columns()
 
     @Slot(int, Qt.SortOrder)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import pytest
+
 from PySide6.QtCore import QPointF, Qt
 from PySide6.QtWidgets import QLabel
 
@@ -378,6 +380,46 @@ def test_usage_columns_hidden_for_a_narrow_table_come_back_when_the_table_is_wid
     assert "hidden to fit the window" in page.totals.text()
 
 
+@pytest.mark.parametrize("screen", [(1024, 700), (1600, 1000)])
+def test_usage_columns_fill_the_table_with_the_figures_under_right_aligned_headers(qtbot, demo_ctx, screen):
+    """No blank strip at the table's right (it left ~80 px at 1024x700): the columns shown share the room
+    left, in every view and as more sessions load, and a column of figures has its header over them, at
+    its right."""
+    from PySide6.QtCore import QRect
+
+    from tracker.gui.dashboard import first_geometry
+
+    window, _ = _window(qtbot, demo_ctx)
+    window.setGeometry(first_geometry(QRect(0, 0, *screen)))
+    window.show()
+    qtbot.waitExposed(window)
+    window.show_page("Usage")
+    page = window.stack.currentWidget()
+    header = page.table.horizontalHeader()
+
+    def widths() -> tuple[int, int]:
+        shown = [i for i in range(header.count()) if not header.isSectionHidden(i)]
+        return sum(header.sectionSize(i) for i in shown), page.table.viewport().width()
+
+    for view in ("daily", "sessions", "projects"):
+        page.view.setCurrentIndex(page.view.findData(view))
+        qtbot.waitUntil(lambda: page.table_model.table.view == view)
+        assert widths()[0] == widths()[1], view
+        qtbot.waitUntil(lambda: not page.table.horizontalScrollBar().isVisible())  # (laid out when idle)
+        table = page.table_model.table
+        for column in ("cost_usd", "requests", "output_tokens"):
+            i = table.columns.index(column)
+            align = Qt.AlignmentFlag(page.table_model.headerData(i, Qt.Orientation.Horizontal,
+                                                                 Qt.ItemDataRole.TextAlignmentRole))
+            cell = Qt.AlignmentFlag(page.table_model.index(0, i).data(Qt.ItemDataRole.TextAlignmentRole))
+            assert align & Qt.AlignmentFlag.AlignRight and cell & Qt.AlignmentFlag.AlignRight, column
+        first = table.columns[0]
+        assert not Qt.AlignmentFlag(page.table_model.headerData(0, Qt.Orientation.Horizontal,
+                                    Qt.ItemDataRole.TextAlignmentRole)) & Qt.AlignmentFlag.AlignRight, first
+    page.table_model.fetchMore()  # the next page of sessions: still filling the width
+    assert widths()[0] == widths()[1]
+
+
 def test_usage_rows_a_plan_covered_say_in_plan_with_the_api_price_in_the_tooltip(qtbot, demo_ctx):
     """The demo's Claude Code runs under Claude Max: its rows' cost is $0 paid as you go, not free usage."""
     from datetime import date, timedelta
@@ -424,3 +466,31 @@ def test_usage_long_lists_are_cut_to_a_width_with_the_whole_text_in_the_tooltip(
     assert header.sectionSize(models) == LONG_TEXT_MAX_PX and not header.isSectionHidden(models)
     assert page.table_model.index(longest, models).data(Qt.ItemDataRole.ToolTipRole) == whole
     assert not header.isSectionHidden(table.columns.index("cache_read_tokens"))  # room the list left
+
+
+def test_usage_a_narrow_column_hidden_before_a_wide_one_comes_back_when_it_fits(qtbot, demo_ctx):
+    """At 1024x700 the sessions hide their columns in NARROW_HIDES' order until they fit; the models list
+    (wide) hidden last leaves room that a token column hidden before it fits in: shown again."""
+    from PySide6.QtCore import QRect
+
+    from tracker.gui.dashboard import first_geometry
+    from tracker.services.usage import NARROW_HIDES
+
+    window, _ = _window(qtbot, demo_ctx)
+    window.setGeometry(first_geometry(QRect(0, 0, 1024, 700)))
+    window.show()
+    qtbot.waitExposed(window)
+    window.show_page("Usage")
+    page = window.stack.currentWidget()
+    page.view.setCurrentIndex(page.view.findData("sessions"))
+    qtbot.waitUntil(lambda: page.table_model.table.view == "sessions")
+    header, table = page.table.horizontalHeader(), page.table_model.table
+    hidden = [c for c in table.columns if header.isSectionHidden(table.columns.index(c))]
+    assert "models" in hidden  # the wide one went
+    came_back = [c for c in NARROW_HIDES[:NARROW_HIDES.index("models")] if c not in hidden]
+    assert came_back, hidden
+    shown = [i for i in range(header.count()) if not header.isSectionHidden(i)]
+    assert sum(header.sectionSize(i) for i in shown) == page.table.viewport().width()
+    assert "hidden to fit the window" in page.totals.text()
+    assert all(table.headers[table.columns.index(c)] not in page.totals.text().split("hidden to fit")[1]
+               for c in came_back)

@@ -55,7 +55,22 @@ def test_day_labels_never_collide(qapp, width_px):
 def test_money_and_period_labels_read_plainly():
     assert [money_tick(v, 5) for v in (0, 5, 15)] == ["$0", "$5", "$15"]
     assert money_tick(1500, 500) == "$1.5k" and money_tick(0.5, 0.1) == "$0.5"
-    assert nice_top(13.2) == 20 and nice_top(185) == 200 and nice_top(0) == 1
+    assert nice_top(13.2) == 15 and nice_top(185) == 200 and nice_top(0) == 1
+
+
+@pytest.mark.parametrize("axis_px", [120, 200, 300, 450])
+def test_a_value_axis_ends_close_over_its_tallest_value_on_a_labelled_tick(qapp, axis_px):
+    """A $9.30 day drew under a $20 top: more than half the chart blank. The tallest value now reaches past
+    60% of the axis, whose top is still a labelled tick at any height of the chart."""
+    from tracker.gui.charts import EDGE_LABEL_ROOM, HEADROOM, MoneyAxis
+
+    axis = MoneyAxis()
+    for tallest in [round(0.37 * 1.013 ** i, 4) for i in range(600)]:  # $0.37 to about $900
+        top = nice_top(tallest * HEADROOM)
+        assert tallest / top > 0.6, (tallest, top)
+        pad = top * EDGE_LABEL_ROOM
+        spacing, ticks = axis.tickValues(-pad, top + pad, axis_px)[0]
+        assert any(abs(t - top) < 1e-9 * top for t in ticks), (tallest, top, spacing)
     assert period_label("2026-12", complete=False, last=True) == "Dec so far"
     assert period_label("2026-09", complete=False) == "Sep (part)"
     assert period_label("2027-01") == "Jan 2027" and period_label("2026-W07") == "W7"
@@ -110,3 +125,31 @@ def test_every_page_fits_its_window_light_and_dark(qapp, tmp_path):
     assert {"overview-1024-dark.png", "value-1600-light.png", "tray-menu-1024-light.png",
             "first-run-1024-light.png", "settings-1024-dark.png"} <= names
     assert all(Path(p).stat().st_size > 5_000 for p in light.files + dark.files)  # drawn, not blank
+
+
+def _contrast(a, b) -> float:
+    """The WCAG contrast ratio of two QColors."""
+    def luminance(c) -> float:
+        def channel(v: float) -> float:
+            return v / 12.92 if v <= 0.03928 else ((v + 0.055) / 1.055) ** 2.4
+        return 0.2126 * channel(c.redF()) + 0.7152 * channel(c.greenF()) + 0.0722 * channel(c.blueF())
+    high, low = sorted((luminance(a), luminance(b)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+@pytest.mark.parametrize("name", ["light", "dark"])
+def test_a_button_that_cannot_be_used_looks_it_in_both_palettes(qapp, name):
+    """Invoices: "Set rate…" and "Delete draft", off for an issued invoice, read like "Mark paid" beside them
+    (their text was the muted grey of a note). A disabled button's text is now faint on a flat face: less
+    than half the contrast of a usable one's, still legible."""
+    from PySide6.QtGui import QPalette
+
+    from tracker.gui.appearance import palette_for, qt_palette
+
+    q = qt_palette(palette_for(name))
+    on, off = QPalette.ColorGroup.Active, QPalette.ColorGroup.Disabled
+    text, face = QPalette.ColorRole.ButtonText, QPalette.ColorRole.Button
+    usable = _contrast(q.color(on, text), q.color(on, face))
+    unusable = _contrast(q.color(off, text), q.color(off, face))
+    assert unusable < usable / 2 and unusable >= 2, (usable, unusable)
+    assert q.color(off, face) != q.color(on, face)

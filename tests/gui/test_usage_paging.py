@@ -4,8 +4,12 @@ not just the rows loaded."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 from PySide6.QtCore import Qt
+
+from tracker.core.money import usd_to_pico
 
 from tracker.core.timeutil import windows
 from tracker.services import reports, usage
@@ -46,7 +50,7 @@ def test_the_newest_sessions_first_and_the_next_page_at_the_end(page):
     every = _every_session(page, "first_seen", True)
     assert len(every) > 3 * PAGE
     assert table.paged and table.total_rows == len(every) and table.rows == every[:PAGE]
-    assert f"{len(every)} rows" in page.totals.text() and f"{PAGE} shown: scroll down for more" in page.totals.text()
+    assert f"{len(every)} sessions" in page.totals.text() and f"{PAGE} shown: scroll down for more" in page.totals.text()
     assert page.proxy.canFetchMore(page.proxy.index(-1, -1))
     page.proxy.fetchMore(page.proxy.index(-1, -1))  # what the view does when scrolled to its end
     assert page.table_model.rowCount() == 2 * PAGE and table.rows == every[:2 * PAGE]
@@ -90,14 +94,87 @@ def test_the_other_views_are_whole_and_sorted_on_the_screen(page):
     assert values == sorted(values)
 
 
-def test_a_filter_over_sessions_still_loading_says_it_looks_at_the_loaded_ones(page):
-    """The text filter works on the rows loaded so far: typed while more sessions wait, it says so, and
-    the note goes once everything is loaded."""
-    page.filter.setText("claude")
-    assert f"the filter looks at the {PAGE} sessions loaded so far" in page.totals.text()
-    page.filter.clear()
-    assert f"{PAGE} shown: scroll down for more" in page.totals.text()
-    page.filter.setText("claude")
+def _filtered(qtbot, page, text):
+    """Type `text` into the filter and wait for the page's answer (read once typing pauses)."""
+    page.filter.setText(text)
+    qtbot.waitUntil(lambda: page.table_model.table.text == text.strip())
+    return page.table_model.table
+
+
+def test_the_filter_finds_a_session_beyond_the_pages_loaded(qtbot, page):
+    """Sessions come a page at a time: the filter looks them up in the database, so the oldest session of
+    the range, far below the first page, is found by its id, and a project's every session by its name."""
+    every = _every_session(page, "first_seen", True)
+    oldest = every[-1]
+    assert oldest not in page.table_model.table.rows  # not loaded: many pages further down
+    table = _filtered(qtbot, page, oldest["session"].upper())
+    assert table.rows == [oldest] and table.total_rows == 1 and table.complete
+    assert f"1 session matches \u201c{oldest['session'].upper()}\u201d" in page.totals.text()
+    assert page.proxy.rowCount() == 1  # shown, not hidden again by the on-screen filter
+
+    dotfiles = [row for row in every if row["project"] == "dotfiles"]
+    assert PAGE < len(dotfiles) < len(every)
+    table = _filtered(qtbot, page, "dotfiles")
+    assert table.total_rows == len(dotfiles) and table.rows == dotfiles[:PAGE]
     while page.table_model.canFetchMore():
         page.table_model.fetchMore()
-    assert "loaded so far" not in page.totals.text() and "scroll down" not in page.totals.text()
+    assert table.rows == dotfiles and page.proxy.rowCount() == len(dotfiles)
+    cost = sum(usd_to_pico(row["cost_usd"] or 0) for row in dotfiles)
+    assert f"estimated cost ${Decimal(cost) / 10**12:,.2f}" in page.totals.text()
+
+    page.filter.clear()
+    qtbot.waitUntil(lambda: page.table_model.table.total_rows == len(every))
+    assert f"{len(every)} sessions" in page.totals.text()
+
+
+def test_the_sessions_filter_looks_where_the_table_shows(qtbot, page):
+    """A source's name as shown, a model, a start time as shown: the same sessions the database finds as
+    every session of the range filtered here, in the order asked."""
+    every = _every_session(page, "first_seen", True)
+    cases = {"gemini cli": lambda r: r["source"] == "gemini_cli", "opus": lambda r: "claude-opus-4-5" in r["models"],
+             every[PAGE * 2]["first_seen"][:13].replace("T", " "): lambda r: r["first_seen"].startswith(
+                 every[PAGE * 2]["first_seen"][:13])}
+    for text, wanted in cases.items():
+        table = _filtered(qtbot, page, text)
+        while page.table_model.canFetchMore():
+            page.table_model.fetchMore()
+        assert table.rows == [row for row in every if wanted(row)], text
+    cost = page.table_model.table.columns.index("cost_usd")
+    page.table.sortByColumn(cost, Qt.SortOrder.DescendingOrder)  # the matches, sorted by the database
+    table = page.table_model.table
+    assert table.text and table.rows == [row for row in _every_session(page, "cost_usd", True)
+                                         if wanted(row)][:PAGE]
+
+
+def test_a_whole_table_is_filtered_on_the_screen(qtbot, page):
+    """Days and projects are whole: filtered at once, the summary says how many rows match."""
+    page.view.setCurrentIndex(page.view.findData("projects"))
+    page.filter.setText("dotfiles")
+    table = page.table_model.table
+    assert not table.text and 0 < page.proxy.rowCount() < len(table.rows)
+    assert f"{page.proxy.rowCount()} match" in page.totals.text()
+
+
+def test_the_arrow_over_a_whole_table_is_the_order_of_its_rows(page):
+    """Back from the sessions (rows in the database's order), the daily rows came oldest first under an
+    arrow that said newest first, and the projects under an arrow on Project; each view now starts in its
+    own order, shown by the arrow, and a view shown again keeps the order the user chose."""
+    header = page.table.horizontalHeader()
+
+    def shown(column):
+        i = page.table_model.table.columns.index(column)
+        return [page.proxy.index(r, i).data(page.table_model.SORT_ROLE) for r in range(page.proxy.rowCount())]
+
+    for view, column in (("projects", "cost_usd"), ("daily", "date"), ("sessions", "first_seen"),
+                         ("daily", "date")):
+        page.view.setCurrentIndex(page.view.findData(view))
+        table = page.table_model.table
+        assert table.view == view
+        assert header.sortIndicatorSection() == table.columns.index(column), view
+        assert header.sortIndicatorOrder() == Qt.SortOrder.DescendingOrder, view
+        if not table.paged:
+            assert shown(column) == sorted(shown(column), reverse=True), view
+    requests = page.table_model.table.columns.index("requests")
+    page.table.sortByColumn(requests, Qt.SortOrder.AscendingOrder)
+    page.reload()  # (a sync, or Show) the same view: the user's order stays
+    assert header.sortIndicatorSection() == requests and shown("requests") == sorted(shown("requests"))

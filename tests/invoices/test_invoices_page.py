@@ -126,3 +126,30 @@ def test_budgets_balance_and_overdue_show_on_the_page(page, istore):
     balance = [c for c, (key, _) in enumerate(COLUMNS) if key == "balance"][0]
     page.select_ref(issued["number"])
     assert page.table.item(page.table.currentRow(), balance).text() == "2.96"  # 3.96 - 1.00
+
+
+def test_the_preview_is_as_tall_as_the_invoice(page, qtbot):
+    """The preview shows the invoice whole, without a blank strip under a short one (it was a fixed 360 px
+    box) or a scroll box inside the scrolling page for a long one, in the invoice's own look."""
+    page.resize(900, 700)
+    page.show()
+    qtbot.waitExposed(page)
+    page.since_edit.setDate(QDate(2026, 11, 1))
+    page.until_edit.setDate(QDate(2026, 11, 30))
+    page.create_draft()
+    view = page.preview
+    assert "3.96" in view.toPlainText()
+    height = int(view.document().size().height())
+    assert view.verticalScrollBar().maximum() == 0 and height <= view.height() <= height + 40
+    assert view.document().defaultStyleSheet() == ""  # as the client reads it
+
+
+def test_no_blank_line_under_the_buttons_until_an_action_says_something(page, qtbot):
+    page.resize(900, 700)
+    page.show()
+    qtbot.waitExposed(page)
+    assert not page.message.isVisible()
+    page.since_edit.setDate(QDate(2026, 11, 1))
+    page.until_edit.setDate(QDate(2026, 11, 30))
+    page.create_draft()
+    assert page.message.isVisible() and page.message.text()

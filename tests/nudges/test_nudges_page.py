@@ -25,7 +25,8 @@ def ctx():
     context.close()
 
 
-def test_page_renders_demo_data(qtbot, ctx):
+def _demo_page(qtbot, ctx):
+    """The page over the demo data, ending on the day of NOW_MS."""
     from tracker.gui.pages.nudges_page import NudgesPage
     from tracker.services.demo import generate
 
@@ -34,6 +35,11 @@ def test_page_renders_demo_data(qtbot, ctx):
     page = NudgesPage(lambda: ctx, now_ms=lambda: NOW_MS)
     qtbot.addWidget(page)
     page.refresh()
+    return page
+
+
+def test_page_renders_demo_data(qtbot, ctx):
+    page = _demo_page(qtbot, ctx)
     page.show()
     assert page.cards, "the demo data should show at least one nudge"
     card = page.cards[0]
@@ -121,3 +127,15 @@ def test_the_page_says_when_nudges_are_dismissed(qtbot, ctx):
     assert "1 dismissed nudge not shown" in page.empty.text() and "$5" not in page.empty.text()
     page.show_dismissed.setChecked(True)
     assert [c.nudge.id for c in page.cards] == [OPUS_ID] and not page.empty.isVisibleTo(page)
+
+
+def test_the_examples_title_says_how_many_of_them_the_table_shows(qtbot, ctx):
+    """"The latest of 5 examples" sat over three rows: it says "The latest 3 of 5 examples" now."""
+    from tracker.gui.pages.nudges_page import EXAMPLES_SHOWN, examples_title
+
+    page = _demo_page(qtbot, ctx)
+    card = next(c for c in page.cards if c.examples is not None and len(c.nudge.examples) > EXAMPLES_SHOWN)
+    assert card.examples.rowCount() == EXAMPLES_SHOWN
+    assert card.examples_title.text().startswith(f"The latest {EXAMPLES_SHOWN} of {len(card.nudge.examples)} examples")
+    assert examples_title(2, 2) == "The 2 examples (tokens per request):"
+    assert examples_title(1, 1) == "The example (tokens per request):"

@@ -87,3 +87,24 @@ def test_team_view_merges_a_published_week_and_draws_charts(page, tmp_path):
     assert page.mix_plot.isVisibleTo(page) and not page.charts_hint.isVisibleTo(page)
     assert page.mix_bars is not None and len(page.mix_bars.opts["width"]) == 1  # one model family, as a bar across
     assert page.k_label.text() == "k = 5 (team setting)"  # read from the signed settings, not chosen here
+
+
+def test_the_reports_show_whole_in_the_page_without_a_scroll_box_of_their_own(page, qtbot):
+    """The page scrolls; a report inside it is as tall as its text (it was a 260 px box scrolling inside
+    the scrolling page), at any width, its tables in the palette's lines."""
+    page.resize(900, 700)
+    page.show()
+    qtbot.waitExposed(page)
+    page.refresh()
+    view = page.preview_view
+    tall = view.height()
+    assert view.verticalScrollBar().maximum() == 0
+    assert tall >= int(view.document().size().height()) > 260
+    page.resize(600, 700)  # narrower: the text wraps onto more lines, the view grows with it
+    qtbot.waitUntil(lambda: view.height() > tall)
+    assert view.verticalScrollBar().maximum() == 0
+    assert "border-color" in view.document().defaultStyleSheet()
+    heading = view.document().firstBlock()
+    assert heading.blockFormat().headingLevel() == 1 and "Your figures for" in heading.text()
+    # the size of a panel's title (a line 1.2x the text's), not twice the text's as Qt draws an h1
+    assert heading.layout().boundingRect().height() <= 1.5 * view.fontMetrics().height()

@@ -187,3 +187,42 @@ def test_value_page_shows_value_it_cannot_convert(qtbot, demo_context):
     row = next(r for r in range(page.table.rowCount()) if page.table.item(r, 0).text() == "ACME")
     assert "300.00 CHF not converted" in page.table.item(row, TABLE_COLUMNS.index("Value")).text()
     assert "300.00 CHF not converted" in page.summary_text()
+
+
+@pytest.mark.gui
+def test_the_value_chart_names_its_lines(qtbot, demo_context):
+    """Side by side at 1600 px, the value chart's lines had no names: the legend sat in the cost panel
+    only. Its own legend names the tags with a value, in their colours, dashed like their lines."""
+    from tracker.gui.pages.value_page import ValuePage
+
+    page = ValuePage(demo_context)
+    qtbot.addWidget(page)
+    page.resize(1400, 900)
+    page.show()
+    page.refresh()
+    legend = page.value_chart.legend
+    valued = [t["tag"] for t in page.report["tags"] if t["value_usd"] is not None]
+    assert valued and legend.isVisibleTo(page) and legend.parent() is not page.cost_chart.legend.parent()
+    for tag in valued:
+        assert f"color:{page.legend_colours[tag]}" in legend.text() and tag in legend.text()
+    assert all(t["tag"] not in legend.text() for t in page.report["tags"] if t["value_usd"] is None)
+
+
+@pytest.mark.gui
+def test_a_kpi_cut_short_in_a_narrow_window_reads_whole_in_its_tooltip(qtbot, demo_context):
+    """At 1024x700 the KPIs column (the one that takes the room left) shows "45.4 …": its tooltip says it all."""
+    from PySide6.QtCore import Qt
+
+    from tracker.gui.pages.value_page import KPI_COLUMN, ValuePage
+
+    page = ValuePage(demo_context)
+    qtbot.addWidget(page)
+    page.resize(780, 650)
+    page.show()
+    page.refresh()
+    cells = [page.table.item(r, KPI_COLUMN) for r in range(page.table.rowCount())]
+    kpis = [c for c in cells if c.text()]
+    assert kpis and page.table.columnWidth(KPI_COLUMN) < max(page.table.fontMetrics().horizontalAdvance(c.text())
+                                                              for c in kpis)  # cut: not vacuous
+    for cell in kpis:
+        assert cell.data(Qt.ItemDataRole.ToolTipRole).replace("\n", "; ") == cell.text()

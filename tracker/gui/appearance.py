@@ -44,8 +44,11 @@ def qt_palette(p: Palette) -> QPalette:
     }
     for role, colour in roles.items():
         q.setColor(role, QColor(colour))
-    for role in (QPalette.ColorRole.Text, QPalette.ColorRole.WindowText, QPalette.ColorRole.ButtonText):
+    for role in (QPalette.ColorRole.Text, QPalette.ColorRole.WindowText):
         q.setColor(QPalette.ColorGroup.Disabled, role, QColor(p.muted))
+    # a button that cannot be used now reads as such: flat and faint (in muted text it looked usable)
+    q.setColor(QPalette.ColorGroup.Disabled, QPalette.ColorRole.ButtonText, QColor(p.disabled))
+    q.setColor(QPalette.ColorGroup.Disabled, QPalette.ColorRole.Button, QColor(p.sunken))
     return q
 
 

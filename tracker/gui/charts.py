@@ -31,7 +31,10 @@ DAY_S = 86_400
 TICK_FONT_PT = 9
 LABEL_GAP_PX = 14  # at least this much room between two tick labels
 HEADROOM = 1.08  # the tallest value sits a little under the top
-NICE_STEPS = (1, 2, 2.5, 5, 10)
+# A value axis' top: close over the tallest value (a $9.30 day under a $20 top left half the chart blank), and
+# a multiple of the major tick spacing pyqtgraph picks for it at any height, so that the top is labelled (not
+# 2.5, 5, 7.5 or 12: pyqtgraph can tick those by 1, 2 or 5)
+NICE_STEPS = (1, 1.5, 2, 3, 4, 6, 8, 10)
 PERIOD_CHART_PX = 240
 EDGE_LABEL_ROOM = 0.05  # of the value range, below $0 and above the top, so both ends keep their labels
 

@@ -14,10 +14,10 @@ from collections.abc import Callable, Iterable
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractItemView, QBoxLayout, QFrame, QGridLayout, QHBoxLayout, QHeaderView, QLabel, QPushButton, QScrollArea,
-    QSizePolicy, QTableView, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget,
+    QSizePolicy, QTableView, QTableWidget, QTableWidgetItem, QTextBrowser, QVBoxLayout, QWidget,
 )
 
-from tracker.gui.theme import PAGE_MARGIN_PX, SPACE_L, SPACE_M, SPACE_S, SPACE_XS
+from tracker.gui.theme import PAGE_MARGIN_PX, SPACE_L, SPACE_M, SPACE_S, SPACE_XS, active
 
 FIGURES_PROPERTY = "figure_columns"
 CARD_MIN_PX = 170  # below this a card's figure and note wrap badly: the row takes fewer columns
@@ -304,6 +304,44 @@ class EmptyState(QWidget):
     def set_text(self, title: str, text: str) -> None:
         self.title.setText(title)
         self.text.setText(text)
+
+
+class DocumentView(QTextBrowser):
+    """A report written as HTML (the same as an export's) shown whole in its scrolling page: as tall as its
+    text, so there is no small scroll box inside the page, its headings at the size of the page's panel
+    titles and its tables drawn in the palette's lines (readable dark too); `restyled=False` keeps the
+    document's own look (an invoice as its client reads it)."""
+
+    def __init__(self, restyled: bool = True, parent=None):
+        super().__init__(parent)
+        self.restyled = restyled
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        self.document().documentLayout().documentSizeChanged.connect(self._fit_height)
+
+    def setHtml(self, text: str) -> None:
+        # (a heading's size as a keyword: Qt keeps a heading's own larger size over a size in pt or px)
+        p = active()
+        self.document().setDefaultStyleSheet("" if not self.restyled else 
+            f"h1 {{ font-size: large; font-weight: 600; margin: 0 0 {SPACE_XS}px 0; }} "
+            f"h2 {{ font-size: medium; font-weight: 600; margin: {SPACE_M}px 0 {SPACE_XS}px 0; }} "
+            f"table {{ border-color: {p.border}; border-style: solid; }} th {{ background-color: {p.sunken}; }}")
+        super().setHtml(text)
+        self._fit_height()
+
+    def setPlainText(self, text: str) -> None:
+        super().setPlainText(text)
+        self._fit_height()
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._fit_height()  # a narrower view wraps its text onto more lines
+
+    def _fit_height(self, *_) -> None:
+        scroll = self.horizontalScrollBar()
+        wide = scroll.sizeHint().height() if scroll.maximum() > 0 else 0  # a table wider than the page
+        self.setFixedHeight(int(self.document().size().height()) + 2 * self.frameWidth() + wide)
 
 
 def primary_button(text: str) -> QPushButton:

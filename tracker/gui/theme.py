@@ -50,6 +50,7 @@ class Palette:
     error_fg: str
     other_series: str  # the "other" group of a chart
     grid: str
+    disabled: str  # the text of a button that cannot be used now: plainly fainter than a usable one's
 
     @property
     def dark(self) -> bool:
@@ -60,13 +61,13 @@ LIGHT = Palette(
     name="light", window="#f5f6f8", surface="#ffffff", sunken="#eceff3", border="#dde1e6", text="#1f2328",
     muted="#5f6368", accent="#2f6fdb", accent_text="#ffffff", selection="#dbe7fb", good="#2e7d32",
     warn="#b35c00", bad="#c62828", notice_bg="#fff4e5", notice_fg="#7a4100", error_bg="#fdecea",
-    error_fg="#a31515", other_series="#c7c7c7", grid="#e3e6ea",
+    error_fg="#a31515", other_series="#c7c7c7", grid="#e3e6ea", disabled="#9aa0a6",
 )
 DARK = Palette(
     name="dark", window="#1b1d21", surface="#24272c", sunken="#202328", border="#363a41", text="#e6e8eb",
     muted="#a0a6ad", accent="#6ea1ff", accent_text="#0d1117", selection="#2d3f5c", good="#66bb6a",
     warn="#ffb74d", bad="#ef7070", notice_bg="#3a2e1a", notice_fg="#ffd08a", error_bg="#46201f",
-    error_fg="#ffb4ab", other_series="#6b7078", grid="#30343a",
+    error_fg="#ffb4ab", other_series="#6b7078", grid="#30343a", disabled="#6b7178",
 )
 
 _active = LIGHT

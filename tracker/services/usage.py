@@ -9,6 +9,7 @@ from decimal import Decimal
 from tracker.core.timeutil import zone_label
 from tracker.core.wording import counted
 from tracker.services import tagging
+from tracker.services import reports
 from tracker.services.reports import projects_report, sessions_page, usage_report
 from tracker.storage import Store
 
@@ -43,6 +44,9 @@ class UsageTable:
     total_rows: int | None = None
     order: str = ""
     descending: bool = False
+    # a paged table's filter: only the sessions that `text` names (sessions_matching), read from the database
+    text: str = ""
+    named_sources: tuple[str, ...] = ()
 
     @property
     def paged(self) -> bool:
@@ -54,13 +58,17 @@ class UsageTable:
 
 
 def usage_table(store: Store, zone: tzinfo, view: str, since: date, until: date, order: str = SESSIONS_ORDER,
-                descending: bool = True) -> UsageTable:
+                descending: bool = True, text: str = "", named_sources: tuple[str, ...] = ()) -> UsageTable:
     """The rows of a view over [since, until]; the sessions view's first page in the order of the column
-    `order` (newest first by default: a year is tens of thousands of sessions)."""
+    `order` (newest first by default: a year is tens of thousands of sessions), of the sessions that `text`
+    names when it is given (sessions_matching; the other views are whole and filtered on the screen)."""
     if view not in _COLUMNS:
         raise ValueError(f"unknown usage view {view!r}; choose one of {', '.join(USAGE_VIEWS)}")
+    text = text.strip() if view == "sessions" else ""
     if view == "daily":
         report = usage_report(store, zone, "day", by="model", since=since, until=until)
+    elif text:
+        report = sessions_matching(store, zone, since, until, order, descending, text, named_sources)
     elif view == "sessions":
         report = sessions_page(store, zone, since, until, order, descending)
     else:
@@ -69,7 +77,9 @@ def usage_table(store: Store, zone: tzinfo, view: str, since: date, until: date,
     totals = report["totals"]
     total_rows = report.get("total_rows")
     count = len(report["rows"]) if total_rows is None else total_rows
-    summary = (f"{count} rows · {report['since']} to {report['until']} "
+    matched = f" {'matches' if count == 1 else 'match'} \u201c{text}\u201d" if text else ""
+    summary = (f"{counted(count, 'session' if view == 'sessions' else 'row')}{matched} · "
+               f"{report['since']} to {report['until']} "
                f"(days in {zone_label(report['timezone'])}) · "
                f"estimated cost ${Decimal(totals['cost_usd'] or 0):,.2f}")
     if totals.get("plan_covered_usd") is not None:
@@ -90,15 +100,52 @@ def usage_table(store: Store, zone: tzinfo, view: str, since: date, until: date,
         summary += f" · where providers bill: estimated ${est:,.2f}, billed ${paid:,.2f}"
     return UsageTable([c for c, _ in columns], [h for _, h in columns], report["rows"], summary, billed, view,
                       date.fromisoformat(report["since"]), date.fromisoformat(report["until"]), total_rows,
-                      order if total_rows is not None else "", descending)
+                      order if total_rows is not None else "", descending, text, tuple(named_sources))
 
 
 def more_rows(store: Store, zone: tzinfo, table: UsageTable) -> list[dict]:
     """The next page of a paged table's rows (none when it is complete)."""
     if table.complete:
         return []
+    if table.text:
+        return sessions_matching(store, zone, table.since, table.until, table.order, table.descending, table.text,
+                                 table.named_sources, offset=len(table.rows))["rows"]
     return sessions_page(store, zone, table.since, table.until, table.order, table.descending,
                          offset=len(table.rows))["rows"]
+
+
+def session_matches(row: dict, text: str, named_sources: tuple[str, ...] = ()) -> bool:
+    """Whether a sessions report row holds `text` (any case) where the Sessions table shows it: its session
+    id, source, project, one of its models or its start ("2026-11-06 12:34", local), or its source is one of
+    `named_sources` (those whose name as shown holds the text)."""
+    needle = text.lower()
+    started = (row["first_seen"] or "").replace("T", " ")[:16]
+    return row["source"] in named_sources or any(
+        needle in (value or "").lower() for value in (row["session"], row["source"], row["project"], started,
+                                                      *row["models"]))
+
+
+def sessions_matching(store: Store, zone: tzinfo, since: date, until: date, order: str, descending: bool,
+                      text: str, named_sources: tuple[str, ...] = (), offset: int = 0,
+                      limit: int | None = None) -> dict:
+    """reports.sessions_page of only the sessions that `text` names (session_matches): every match of the
+    range, found in the database (storage.session_search), not only among the rows loaded so far."""
+    limit = reports.SESSION_PAGE_ROWS if limit is None else limit
+    head, start_ms, end_ms = reports._sessions_range(store, zone, since, until, None)
+    iso = reports.LocalIso(zone)
+    spans = reports.offset_spans(zone, start_ms // 1000, (end_ms + 999) // 1000) if start_ms >= 0 else None
+    found = None if spans is None else store.session_search_page(
+        start_ms, end_ms, None, order, descending, offset, limit, text, named_sources, spans,
+        lambda s: session_matches(reports.session_row(s, iso), text, named_sources))
+    if found is None:  # no live rollup, a column the totals do not hold: every session, filtered and sorted here
+        kept = [(s, row) for s in reports._sessions(store, zone, since, until, None)[1]
+                if session_matches(row := reports._row_dict(reports._session_values(s, iso)), text, named_sources)]
+        rows = sorted((row for _, row in kept), key=reports._public_sort_key(order), reverse=descending)
+        return head | {"rows": rows[offset:offset + limit], "total_rows": len(rows),
+                       "totals": reports._session_totals([s for s, _ in kept])}
+    totals = found.sums | {"priced_rows": 0 if found.total_rows and not found.sums["priced_rows"] else 1}
+    return head | {"rows": [reports.session_row(s, iso) for s in found.rows], "total_rows": found.total_rows,
+                   "totals": reports._public(totals)}
 
 
 def _glob_literal(text: str) -> str:

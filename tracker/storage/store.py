@@ -622,6 +622,19 @@ class Store(ValueQueries):
             return session_pages.page(self.conn, start_ms, end_ms, sources, order, descending, offset, limit,
                                       self.live_rollups())
 
+    def session_search_page(self, start_ms: int, end_ms: int, sources: Sequence[str] | None, order: str,
+                            descending: bool, offset: int, limit: int, text: str, named_sources: Sequence[str],
+                            spans: Sequence[tuple[int, int, str]], keep) -> session_pages.SessionPage | None:
+        """`session_page` of only the sessions that `text` names (storage.session_search.matching_page); None
+        where that cannot answer (not live, a column the totals do not hold, a range before 1970)."""
+        from tracker.storage import session_pages, session_search
+
+        with self.read_snapshot():
+            if not session_pages.live(self.live_rollups()):
+                return None
+            return session_search.matching_page(self.conn, start_ms, end_ms, sources, order, descending, offset,
+                                                limit, text, named_sources, spans, keep)
+
     # -- re-pricing -------------------------------------------------------
     def iter_event_pricing(self, since_ms: int | None = None, batch_size: int = 5000):
         """Batches of (rowid, model, provider, ts_ms, service_tier, tokens..., requests, cost, price_id, speed,

@@ -21,7 +21,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDateEdit,
     QFileDialog,
-    QFrame,
     QGridLayout,
     QInputDialog,
     QLineEdit,
@@ -30,12 +29,11 @@ from PySide6.QtWidgets import (
     QPushButton,
     QTableWidget,
     QTableWidgetItem,
-    QTextBrowser,
     QWidget,
 )
 
 from tracker.gui.background import PageReads
-from tracker.gui.components import Page, Panel, fit_table_height, hbox, label, primary_button, set_role, style_table
+from tracker.gui.components import DocumentView, Page, Panel, fit_table_height, hbox, label, primary_button, set_role, style_table
 from tracker.gui.theme import SPACE_S, active
 
 from tracker.services import client_budgets
@@ -48,7 +46,6 @@ COLUMNS = (("ref", "Invoice"), ("client", "Client"), ("period", "Period"), ("sta
            ("amount", "Total"), ("balance", "Balance due"))
 EXPORTS = (("pdf", "PDF"), ("facturx", "Factur-X"), ("csv", "CSV"), ("json", "JSON"))
 STATUS_TONES = {"draft": "muted", "paid": "good", "void": "bad"}  # issued: the text's own colour
-PREVIEW_MIN_PX = 360
 TABLE_ROWS_SHOWN = 8  # more scroll inside the table
 
 
@@ -145,12 +142,11 @@ class InvoicesPage(Page):
                          None, self.export_button))
         self.message = listing.add(label("", wrap=True))
         self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.message.hide()  # until an action says something: an empty line was a blank strip under the buttons
         self.add(listing)
 
         self.preview_panel = Panel("Preview", subtitle="As the client will read it.")
-        self.preview = QTextBrowser()
-        self.preview.setMinimumHeight(PREVIEW_MIN_PX)
-        self.preview.setFrameShape(QFrame.Shape.NoFrame)
+        self.preview = DocumentView(restyled=False)
         self.preview_panel.add(self.preview)
         self.add(self.preview_panel)
         self.end()
@@ -291,6 +287,7 @@ class InvoicesPage(Page):
     def show_message(self, text: str, error: bool = False) -> None:
         set_role(self.message, "bad" if error else None)
         self.message.setText(text)
+        self.message.setVisible(bool(text))
 
     def _run(self, action: Callable[[], str]) -> bool:
         try:

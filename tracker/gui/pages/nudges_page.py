@@ -45,6 +45,14 @@ def _usd(pico: int | None) -> str:
     return format_usd_short(pico)
 
 
+def examples_title(shown: int, examples: int) -> str:
+    """Over the examples' table: how many of them it shows ("The latest 3 of 5 examples"; it said "The latest
+    of 5 examples" over three rows)."""
+    if shown < examples:
+        return f"The latest {shown} of {counted(examples, 'example')} (tokens per request):"
+    return f"{'The example' if examples == 1 else f'The {examples} examples'} (tokens per request):"
+
+
 def _rich(text: str) -> str:
     """Plain text with `code` spans (the service writes them as in a terminal) as rich text."""
     return CODE.sub(r"<code>\1</code>", html.escape(text, quote=False))
@@ -103,8 +111,8 @@ class NudgeCard(QFrame):
         self.examples = None
         if nudge.examples:
             shown = nudge.examples[:EXAMPLES_SHOWN]
-            layout.addWidget(label(f"The latest of {counted(len(nudge.examples), 'example')} (tokens per request):",
-                                   "muted"))
+            self.examples_title = label(examples_title(len(shown), len(nudge.examples)), "muted")
+            layout.addWidget(self.examples_title)
             self.examples = QTableWidget(len(shown), len(EXAMPLE_COLUMNS))
             self.examples.setHorizontalHeaderLabels([h for _, h in EXAMPLE_COLUMNS])
             style_table(self.examples, stretch_column=1)

@@ -17,12 +17,12 @@ import pyqtgraph as pg
 from PySide6.QtCore import Slot
 from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import (
-    QCheckBox, QComboBox, QFileDialog, QFormLayout, QFrame, QLineEdit, QPushButton, QTextBrowser, QWidget,
+    QCheckBox, QComboBox, QFileDialog, QFormLayout, QLineEdit, QPushButton, QWidget,
 )
 
 from tracker.gui.background import PageReads
 from tracker.gui.charts import Chart, MoneyAxis, NameAxis
-from tracker.gui.components import Columns, Page, Panel, hbox, label, primary_button
+from tracker.gui.components import Columns, DocumentView, Page, Panel, hbox, label, primary_button
 from tracker.gui.theme import active, colour_for
 
 from tracker.services import team
@@ -43,7 +43,6 @@ PREVIEW_WEEKS_BACK = 4
 MERGE_FOLDER_SETTING = team.MERGE_FOLDER_SETTING
 MIX_MIN_HEIGHT_PX = 160
 DIST_CHART_PX = 220
-REPORT_MIN_PX = 260
 FIELD_MAX_PX = 420
 MIX_ROW_PX = 20  # per model family in the model-mix chart
 
@@ -84,9 +83,7 @@ class TeamPage(Page):
         self.charts = Columns([self.dist_panel, self.mix_panel], min_width_px=900)
         self.charts.hide()  # until a merge gives them something: empty axes explain nothing
         view.add(self.charts)
-        self.report_view = QTextBrowser()
-        self.report_view.setMinimumHeight(REPORT_MIN_PX)
-        self.report_view.setFrameShape(QFrame.Shape.NoFrame)
+        self.report_view = DocumentView()
         view.add(self.report_view)
         self.add(view)
 
@@ -96,9 +93,7 @@ class TeamPage(Page):
         self.week_combo = QComboBox()
         self.week_combo.currentIndexChanged.connect(self._on_week_changed)
         mine.add_control(self.week_combo)
-        self.preview_view = QTextBrowser()
-        self.preview_view.setMinimumHeight(REPORT_MIN_PX)
-        self.preview_view.setFrameShape(QFrame.Shape.NoFrame)
+        self.preview_view = DocumentView()
         mine.add(self.preview_view)
         self.add(mine)
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 from datetime import date, timedelta
 from decimal import Decimal
 
-from PySide6.QtCore import QAbstractTableModel, QDate, QEvent, QModelIndex, QSortFilterProxyModel, Qt, Signal, Slot
+from PySide6.QtCore import QAbstractTableModel, QDate, QEvent, QModelIndex, QSortFilterProxyModel, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QComboBox, QDateEdit, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QMenu, QPushButton, QTableView
 
 from tracker.core.money import usd_to_pico
 from tracker.gui.components import FillPage, label, style_table
-from tracker.gui.menu_model import source_label
+from tracker.gui.menu_model import SOURCE_LABELS, source_label
 from tracker.gui.model import DashboardModel
 from tracker.gui.theme import SPACE_S, active, paid_or_in_plan, usd
 from tracker.services.usage import (
@@ -23,6 +23,10 @@ DEFAULT_DAYS = 30
 # they do not push the token columns out of a wide window
 LONG_TEXT_COLUMNS = ("models", "session")
 LONG_TEXT_MAX_PX = 240
+# A whole table's first order when it is shown: the newest days first, the dearest projects first
+WHOLE_TABLE_ORDER = {"daily": ("date", True), "projects": ("cost_usd", True)}
+# The sessions are filtered in the database (every match, not only the pages loaded): once typing pauses
+FILTER_PAUSE_MS = 300
 
 
 def _display(column: str, value) -> str:
@@ -39,6 +43,11 @@ def _display(column: str, value) -> str:
     if isinstance(value, list):
         return ", ".join(value)
     return str(value)
+
+
+def _figure_column(column: str) -> bool:
+    """A column of figures: its numbers, and its header, to the right."""
+    return column == "requests" or column.endswith(("_usd", "_tokens", "_requests"))
 
 
 def _plan_covered_pico(row: dict) -> int:
@@ -105,8 +114,14 @@ class UsageTableModel(QAbstractTableModel):
         return 0 if parent.isValid() else len(self.table.columns)
 
     def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
+        if orientation != Qt.Orientation.Horizontal:
+            return None
+        if role == Qt.ItemDataRole.DisplayRole:
             return self.table.headers[section]
+        if role == Qt.ItemDataRole.TextAlignmentRole:  # over its figures, which are right-aligned
+            right = _figure_column(self.table.columns[section])
+            return int((Qt.AlignmentFlag.AlignRight if right else Qt.AlignmentFlag.AlignLeft)
+                       | Qt.AlignmentFlag.AlignVCenter)
         return None
 
     def data(self, index: QModelIndex, role=Qt.ItemDataRole.DisplayRole):
@@ -210,8 +225,9 @@ class UsagePage(FillPage):
         self.notice.hide()
         self.totals = self.add(label("", "muted", wrap=True))
 
-        self.filter.textChanged.connect(self.proxy.setFilterFixedString)
-        self.filter.textChanged.connect(self._show_summary)
+        self._filter_pause = QTimer(self, singleShot=True, interval=FILTER_PAUSE_MS)
+        self._filter_pause.timeout.connect(self.reload)
+        self.filter.textChanged.connect(self._filter_changed)
         self.proxy.sortWanted.connect(self._sort_in_database)
         self.table_model.moreWanted.connect(self._read_more)
         show.clicked.connect(self._show_clicked)
@@ -310,18 +326,44 @@ class UsagePage(FillPage):
         self._stale = False
         view = self.view.currentData()
         order, descending = self._session_order
-        self._reads.read(lambda ctx: usage_table(ctx.store, ctx.zone(), view, since, until, order, descending))
+        text = self.filter.text().strip() if view == "sessions" else ""
+        named = tuple(source for source, name in SOURCE_LABELS.items() if text and text.lower() in name.lower())
+        self._filter_pause.stop()
+        self._reads.read(lambda ctx: usage_table(ctx.store, ctx.zone(), view, since, until, order, descending,
+                                                 text, named))
+
+    @Slot(str)
+    def _filter_changed(self, text: str) -> None:
+        """A whole table (days, projects) is filtered on the screen at once; the sessions, read a page at a
+        time, are looked up in the database once typing pauses (every match, not only the rows loaded)."""
+        if self.table_model.table.paged or self.view.currentData() == "sessions":
+            self._filter_pause.start()
+        else:
+            self.proxy.setFilterFixedString(text)
+            self._show_summary()
 
     def _show_table(self, table: UsageTable) -> None:
+        # a paged table holds only the rows that match already (the database filtered them)
+        self.proxy.setFilterFixedString("" if table.paged else self.filter.text())
+        shown_before = self.table_model.table.view
         self.table_model.set_table(table)
         self.table.scrollToTop()  # a new answer (another order of the sessions) is read from its first row
+        header = self.table.horizontalHeader()
         if table.paged:  # the rows come in the database's order: the header shows it
             self.proxy.keep_source_order()
-            header = self.table.horizontalHeader()
-            header.blockSignals(True)
-            header.setSortIndicator(table.columns.index(table.order), Qt.SortOrder.DescendingOrder
-                                    if table.descending else Qt.SortOrder.AscendingOrder)
-            header.blockSignals(False)
+            section, descending = table.columns.index(table.order), table.descending
+        elif table.view == shown_before:  # the same view again: in the order the user chose
+            section = header.sortIndicatorSection()
+            descending = header.sortIndicatorOrder() == Qt.SortOrder.DescendingOrder
+        else:  # another view: its own first order (the sessions' left the rows unsorted under a stale arrow)
+            column, descending = WHOLE_TABLE_ORDER[table.view]
+            section = table.columns.index(column)
+        order = Qt.SortOrder.DescendingOrder if descending else Qt.SortOrder.AscendingOrder
+        header.blockSignals(True)
+        header.setSortIndicator(section, order)
+        header.blockSignals(False)
+        if not table.paged:
+            self.proxy.sort(section, order)
         self._fit_columns()
 
     @Slot(int, Qt.SortOrder)
@@ -337,7 +379,7 @@ class UsagePage(FillPage):
 
     def _append_rows(self, answer: tuple[UsageTable, list[dict]]) -> None:
         self.table_model.append_rows(*answer)
-        self._show_summary()
+        self._fit_columns()  # a longer figure further down widens its column
 
     def _show_more_error(self, text: str) -> None:
         self.table_model.fetching = False
@@ -360,24 +402,52 @@ class UsagePage(FillPage):
             if column in table.columns and header.sectionSize(i := table.columns.index(column)) > LONG_TEXT_MAX_PX:
                 header.resizeSection(i, LONG_TEXT_MAX_PX)
         room = self.table.viewport().width()
+
+        def used() -> int:
+            return sum(header.sectionSize(i) for i in range(len(table.columns)) if not header.isSectionHidden(i))
+
+        fitted = {column: header.sectionSize(i) for i, column in enumerate(table.columns)}  # (0 once hidden)
         hidden = []
         for column in NARROW_HIDES:
-            if sum(header.sectionSize(i) for i in range(len(table.columns)) if not header.isSectionHidden(i)) <= room:
+            if used() <= room:
                 break
             if column in table.columns:
                 header.setSectionHidden(table.columns.index(column), True)
-                hidden.append(table.headers[table.columns.index(column)])
+                hidden.append(column)
+        # a wide column hidden last (the models) can leave room for a narrower one hidden before it
+        for column in reversed(hidden[:-1]):
+            if used() + fitted[column] <= room:
+                header.setSectionHidden(table.columns.index(column), False)
+                hidden.remove(column)
+        hidden = [table.headers[table.columns.index(column)] for column in hidden]
+        self._fill_width(room)
         self._hidden_note = f" · hidden to fit the window: {', '.join(hidden)}" if hidden else ""
         self._show_summary()
+
+    def _fill_width(self, room: int) -> None:
+        """The room the shown columns leave at the table's right, shared among them: no blank strip at the
+        right edge, each figure still at the right of its (wider) column under its right-aligned header."""
+        header = self.table.horizontalHeader()
+        shown = [i for i in range(header.count()) if not header.isSectionHidden(i)]
+        spare = room - sum(header.sectionSize(i) for i in shown)
+        # a long list or id stays cut to its width (LONG_TEXT_MAX_PX): the figures get the room
+        wider = [i for i in shown if self.table_model.table.columns[i] not in LONG_TEXT_COLUMNS] or shown
+        if spare <= 0 or not wider:
+            return
+        share, rest = divmod(spare, len(wider))
+        for n, i in enumerate(wider):
+            width = header.sectionSize(i) + share + (rest if n == len(wider) - 1 else 0)
+            header.setSectionResizeMode(i, QHeaderView.ResizeMode.Interactive)  # (a fitted one keeps its size)
+            header.resizeSection(i, width)
 
     def _show_summary(self) -> None:
         table = self.table_model.table
         loaded = ""
         if not table.complete:
             loaded = f" · {len(table.rows):,} shown: scroll down for more"
-            if self.filter.text():  # it filters what is loaded: a match further down is not found yet
-                loaded = (f" · the filter looks at the {len(table.rows):,} sessions loaded so far: "
-                          "scroll down for more")
+        elif not table.paged and self.filter.text():
+            shown = self.proxy.rowCount()
+            loaded = f" · {shown:,} {'matches' if shown == 1 else 'match'} \u201c{self.filter.text()}\u201d"
         self.totals.setText(table.summary + loaded + self._hidden_note)
 
     def eventFilter(self, watched, event) -> bool:

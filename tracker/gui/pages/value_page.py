@@ -46,6 +46,7 @@ from tracker.services.context import AppContext
 ALL_TAGS = "All tags"
 FLAG_TEXT = "cost up, value flat"
 TABLE_COLUMNS = ("Tag", "Kind", "Cost", "Value", "Return", "KPIs (cost per unit)", "Cost trend", "Value trend", "Flag")
+KPI_COLUMN = TABLE_COLUMNS.index("KPIs (cost per unit)")
 MAX_REJECTS_SHOWN = 5
 
 
@@ -219,7 +220,9 @@ class ValuePage(Page):
         self.cost_panel = Panel("Cost by tag", subtitle="A dotted end is the period still running.")
         self.cost_panel.add(self.legend)
         self.cost_panel.add(self.cost_chart)
-        self.value_panel = Panel("Value by tag", self.value_chart)
+        self.value_panel = Panel("Value by tag")
+        self.value_panel.add(self.value_chart.legend)  # the tags with a value: their lines, named beside them
+        self.value_panel.add(self.value_chart)
         self.add(Columns([self.cost_panel, self.value_panel], min_width_px=1000))
 
         self.roi_chart = RoiChart()
@@ -229,7 +232,7 @@ class ValuePage(Page):
 
         self.table = QTableWidget(0, len(TABLE_COLUMNS))
         self.table.setHorizontalHeaderLabels(list(TABLE_COLUMNS))
-        style_table(self.table, stretch_column=TABLE_COLUMNS.index("KPIs (cost per unit)"))
+        style_table(self.table, stretch_column=KPI_COLUMN)
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.add(Panel("Tags", self.table, subtitle="Ranked by return; trends compare the last complete periods."))
 
@@ -341,6 +344,7 @@ class ValuePage(Page):
         # a tag keeps its colour when its rank changes (a new value entry reorders the tags)
         by_name = sorted((t["tag"] for t in self.report["tags"]), key=str.casefold)
         self.legend_colours = {}
+        valued: dict[str, str] = {}
         top_cost = top_value = 0.0
         for tag in tags:
             color = colour_for(by_name.index(tag["tag"]))
@@ -358,8 +362,10 @@ class ValuePage(Page):
             else:
                 continue
             self.value_chart.add_line(xs, ys, done, color, dashed=True)
+            valued[tag["tag"]] = color
             top_value = max([top_value, *ys])
         self.cost_chart.set_legend([(name, colour, "line") for name, colour in self.legend_colours.items()])
+        self.value_chart.set_legend([(name, colour, "dash") for name, colour in valued.items()])
         self.cost_chart.set_money_range(top_cost)
         self.value_chart.set_money_range(top_value)
 
@@ -400,6 +406,8 @@ class ValuePage(Page):
                 if col == len(cells) - 1 and text:
                     item.setForeground(QBrush(QColor(active().bad)))
                     item.setToolTip("Cost grew over the last complete periods while value did not.")
+                elif col == KPI_COLUMN and text:  # the column takes the room left: cut short in a narrow window
+                    item.setToolTip(text.replace("; ", "\n"))
                 self.table.setItem(row, col, item)
         fit_table_height(self.table, len(tags))
 

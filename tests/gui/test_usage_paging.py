@@ -178,3 +178,19 @@ def test_the_arrow_over_a_whole_table_is_the_order_of_its_rows(page):
     page.table.sortByColumn(requests, Qt.SortOrder.AscendingOrder)
     page.reload()  # (a sync, or Show) the same view: the user's order stays
     assert header.sortIndicatorSection() == requests and shown("requests") == sorted(shown("requests"))
+
+
+def test_a_wider_figure_on_a_later_page_widens_its_column(page):
+    """The rows of a page scrolled to are measured (those alone): a cost wider than its column widens it."""
+    page.resize(1600, 900)
+    page.show()
+    table = page.table_model.table
+    cost = table.columns.index("cost_usd")
+    header = page.table.horizontalHeader()
+    before = header.sectionSize(cost)
+    more = usage.more_rows(page.model.ctx.store, page.model.ctx.zone(), table)
+    more[-1] = dict(more[-1], cost_usd=Decimal("123456789.25"))
+    page._append_rows((table, more))
+    cell = page.proxy.mapFromSource(page.table_model.index(page.table_model.rowCount() - 1, cost))
+    assert cell.data() == "$123,456,789"
+    assert header.sectionSize(cost) >= page.table.sizeHintForIndex(cell).width() > before

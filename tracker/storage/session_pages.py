@@ -173,18 +173,25 @@ def page(conn: sqlite3.Connection, start_ms: int, end_ms: int, sources: Sequence
     direction = " DESC" if descending else ""
     sql = (f"SELECT {SORTABLE[order][0]}, t.source, t.session FROM {SESSION_TOTALS.table} t WHERE {_INSIDE}{where} "
            f"ORDER BY 1{direction}, 2{direction}, 3{direction} LIMIT :n")
-    # the inner sessions' places (their sort keys) from the indexes, the crossing ones' rows, merged
-    inner = [(((0, 0) if v is None else (1, v)), source, session) for v, source, session
-             in (conn.execute(sql, params | {"n": offset + limit}).fetchall() if end_ms > start_ms else ())]
+    places = conn.execute(sql, params | {"n": offset + limit}).fetchall() if end_ms > start_ms else ()
+    rows = merged_rows(conn, places, crossing, order, descending, offset, limit, start_ms, end_ms)
+    count = conn.execute(f"SELECT COUNT(*) FROM {SESSION_TOTALS.table} t INDEXED BY session_totals_first "
+                         f"WHERE {_INSIDE}{where}", params).fetchone()[0] if end_ms > start_ms else 0
+    return SessionPage(rows, count + len(crossing), _sums(conn, start_ms, end_ms, sources, live_rollups))
+
+
+def merged_rows(conn: sqlite3.Connection, places, crossing: list[dict], order: str, descending: bool, offset: int,
+                limit: int, start_ms: int, end_ms: int) -> list[dict]:
+    """Rows offset..offset+limit of the inner sessions, known by their places (sort value of `order`, source,
+    session: the first offset+limit from the indexes), and the sessions crossing the range's edge (their rows),
+    merged in the order; the inner ones' rows read for those chosen only."""
+    inner = [(((0, 0) if v is None else (1, v)), source, session) for v, source, session in places]
     key = sort_key(order)
     crossing_keyed = sorted(((key(r), r) for r in crossing), key=lambda kr: kr[0], reverse=descending)
     merged = heapq.merge(((k, None) for k in inner), crossing_keyed, key=lambda kr: kr[0], reverse=descending)
     chosen = [kr for _, kr in zip(range(offset + limit), merged)][offset:]
     found = _inner_rows(conn, [k[1:] for k, row in chosen if row is None], start_ms, end_ms)
-    rows = [row if row is not None else found[k[1:]] for k, row in chosen]
-    count = conn.execute(f"SELECT COUNT(*) FROM {SESSION_TOTALS.table} t INDEXED BY session_totals_first "
-                         f"WHERE {_INSIDE}{where}", params).fetchone()[0] if end_ms > start_ms else 0
-    return SessionPage(rows, count + len(crossing), _sums(conn, start_ms, end_ms, sources, live_rollups))
+    return [row if row is not None else found[k[1:]] for k, row in chosen]
 
 
 def _sums(conn: sqlite3.Connection, start_ms: int, end_ms: int, sources: Sequence[str] | None,

@@ -15,14 +15,13 @@ The text is looked for without regard to case (ASCII letters: SQLite's lower()).
 
 from __future__ import annotations
 
-import heapq
 import sqlite3
 from collections.abc import Callable, Sequence
 
 from tracker.storage.rollup_reads import MEASURES, _source_filter
 from tracker.storage.rollups import NULL_TEXT_KEY, SESSION_TOTALS, SESSIONS
 from tracker.storage.session_pages import (
-    _INSIDE, SORTABLE, SessionPage, _crossing, _day_before, _inner_rows, local_time_sql, sort_key,
+    _INSIDE, SORTABLE, SessionPage, _crossing, _day_before, _inner_rows, local_time_sql, merged_rows,
 )
 
 # the session totals' measures summed, and the name of each in a session row (SessionPage.sums)
@@ -96,14 +95,8 @@ def matching_page(conn: sqlite3.Connection, start_ms: int, end_ms: int, sources:
     direction = " DESC" if descending else ""
     sql = (f"SELECT {SORTABLE[order][0]}, t.source, t.session FROM _matched m CROSS JOIN {SESSION_TOTALS.table} t "
            f"ON t.source = m.source AND t.session = m.session ORDER BY 1{direction}, 2{direction}, 3{direction} LIMIT :n")
-    inner = [(((0, 0) if v is None else (1, v)), source, session) for v, source, session
-             in conn.execute(sql, {"n": offset + limit}).fetchall()]
-    key = sort_key(order)
-    crossing_keyed = sorted(((key(r), r) for r in crossing), key=lambda kr: kr[0], reverse=descending)
-    merged = heapq.merge(((k, None) for k in inner), crossing_keyed, key=lambda kr: kr[0], reverse=descending)
-    chosen = [kr for _, kr in zip(range(offset + limit), merged)][offset:]
-    found = _inner_rows(conn, [k[1:] for k, row in chosen if row is None], start_ms, end_ms)
-    rows = [row if row is not None else found[k[1:]] for k, row in chosen]
+    places = conn.execute(sql, {"n": offset + limit}).fetchall()
+    rows = merged_rows(conn, places, crossing, order, descending, offset, limit, start_ms, end_ms)
     count = conn.execute("SELECT COUNT(*) FROM _matched").fetchone()[0]
     return SessionPage(rows, count + len(crossing), _sums(conn, crossing))
 

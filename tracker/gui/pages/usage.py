@@ -378,8 +378,29 @@ class UsagePage(FillPage):
         self._more_reads.read(lambda ctx: (table, more_rows(ctx.store, ctx.zone(), table)))
 
     def _append_rows(self, answer: tuple[UsageTable, list[dict]]) -> None:
+        first = self.table_model.rowCount()
         self.table_model.append_rows(*answer)
-        self._fit_columns()  # a longer figure further down widens its column
+        self._widen_for(first)
+        self._show_summary()
+
+    def _widen_for(self, first: int) -> None:
+        """Rows appended from `first` on: a column of figures whose new cells are wider than it grows to fit
+        them. Only the new rows are measured: refitting every loaded row for each page grows with the pages
+        (a few thousand sessions scrolled through took minutes)."""
+        model, header = self.table_model, self.table.horizontalHeader()
+        if first >= model.rowCount():
+            return
+        metrics = self.table.fontMetrics()
+        for i, column in enumerate(model.table.columns):
+            if header.isSectionHidden(i) or column in LONG_TEXT_COLUMNS:
+                continue
+            texts = [model.data(model.index(row, i)) or "" for row in range(first, model.rowCount())]
+            widest = max(texts, key=metrics.horizontalAdvance)
+            sample = self.proxy.mapFromSource(model.index(first + texts.index(widest), i))
+            needed = self.table.sizeHintForIndex(sample).width()  # (the cell's margins and font, as Qt fits it)
+            if needed > header.sectionSize(i):
+                header.setSectionResizeMode(i, QHeaderView.ResizeMode.Interactive)
+                header.resizeSection(i, needed)
 
     def _show_more_error(self, text: str) -> None:
         self.table_model.fetching = False

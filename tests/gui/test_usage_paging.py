@@ -194,3 +194,26 @@ def test_a_wider_figure_on_a_later_page_widens_its_column(page):
     cell = page.proxy.mapFromSource(page.table_model.index(page.table_model.rowCount() - 1, cost))
     assert cell.data() == "$123,456,789"
     assert header.sectionSize(cost) >= page.table.sizeHintForIndex(cell).width() > before
+
+
+def test_fitting_the_columns_measures_each_cell_a_few_times_only(page, monkeypatch):
+    """A table shown is measured once for its columns' widths: sections left to resize to their contents
+    measured their rows again at every size the fitting asked of them (~14 times a cell: seconds a view)."""
+    from tracker.gui.pages import usage as usage_page
+
+    page.resize(1024, 700)
+    page.show()
+    texts = []
+    real = usage_page._display
+
+    def counted(column, value):
+        texts.append(column)
+        return real(column, value)
+
+    monkeypatch.setattr(usage_page, "_display", counted)  # a cell's text, each time the view asks for it
+    page.view.setCurrentIndex(page.view.findData("projects"))
+    page.view.setCurrentIndex(page.view.findData("daily"))
+    table = page.table_model.table
+    assert len(table.rows) > 60
+    cells = len(table.rows) * len(table.columns)
+    assert len(texts) < 3 * cells + 2_000  # (each cell measured, the rows on the screen painted)

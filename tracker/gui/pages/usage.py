@@ -399,7 +399,6 @@ class UsagePage(FillPage):
             sample = self.proxy.mapFromSource(model.index(first + texts.index(widest), i))
             needed = self.table.sizeHintForIndex(sample).width()  # (the cell's margins and font, as Qt fits it)
             if needed > header.sectionSize(i):
-                header.setSectionResizeMode(i, QHeaderView.ResizeMode.Interactive)
                 header.resizeSection(i, needed)
 
     def _show_more_error(self, text: str) -> None:
@@ -414,10 +413,11 @@ class UsagePage(FillPage):
         that scrolls sideways hides the figures at its right edge instead)."""
         table = self.table_model.table
         header = self.table.horizontalHeader()
-        for i, column in enumerate(table.columns):
+        # Measured once, then fixed (Interactive): a section left to resize to its contents measures its rows
+        # again at each size asked of it (up to 1,000 rows each time: seconds for the fitting below)
+        for i in range(len(table.columns)):
             header.setSectionHidden(i, False)
-            header.setSectionResizeMode(i, QHeaderView.ResizeMode.Interactive if column in LONG_TEXT_COLUMNS
-                                        else QHeaderView.ResizeMode.ResizeToContents)
+            header.setSectionResizeMode(i, QHeaderView.ResizeMode.Interactive)
         self.table.resizeColumnsToContents()
         for column in LONG_TEXT_COLUMNS:
             if column in table.columns and header.sectionSize(i := table.columns.index(column)) > LONG_TEXT_MAX_PX:
@@ -457,9 +457,7 @@ class UsagePage(FillPage):
             return
         share, rest = divmod(spare, len(wider))
         for n, i in enumerate(wider):
-            width = header.sectionSize(i) + share + (rest if n == len(wider) - 1 else 0)
-            header.setSectionResizeMode(i, QHeaderView.ResizeMode.Interactive)  # (a fitted one keeps its size)
-            header.resizeSection(i, width)
+            header.resizeSection(i, header.sectionSize(i) + share + (rest if n == len(wider) - 1 else 0))
 
     def _show_summary(self) -> None:
         table = self.table_model.table

@@ -1050,3 +1050,19 @@ def test_with_a_third_party_plug_in_the_quick_look_walks_every_source_as_the_imp
         assert doc["files_read"] == 0 and doc["by_source"]["other_agent"]["files_seen"] > 0
     finally:
         registry.forget()
+
+
+def test_the_sessions_report_loads_neither_dataclasses_nor_orjson(imported):
+    """`tracker report sessions --json` reads every session of a year through the store and session_pages:
+    none of their records is a dataclass (the machinery, with inspect and ast, is ~5 ms of start-up) and a
+    session's few models are read by json (orjson's import, with dataclasses and uuid, is ~7 ms)."""
+    code = (
+        "import sys\n"
+        "from tracker.quick import quick_answer\n"
+        "text = quick_answer(['report', 'sessions', '--json'])\n"
+        "assert text is not None and '\"rows\"' in text\n"
+        "print(sorted({'dataclasses', 'orjson', 'inspect'} & set(sys.modules)))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=dict(os.environ))
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from tracker.core.billed_columns import BILLED_BREAKDOWNS  # noqa: F401  (the records' name for it too)
 from tracker.core.tokens import Tokens
 
 
@@ -39,9 +40,6 @@ class UsageEvent:
     cost_pico: int | None = None
     price_id: str | None = None
     partly_priced: str | None = None  # the price classes the cost leaves out (a lower bound), or None
-
-
-BILLED_BREAKDOWNS = ("api_key_id", "cost_type", "token_type", "service_tier", "context_window", "inference_geo")
 
 
 def replaces_copy(new_sidechain: bool | None, new_total: int, old_sidechain: bool | None, old_total: int) -> bool:

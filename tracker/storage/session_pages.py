@@ -20,13 +20,12 @@ each session's whole row printed by SQLite from its session totals row alone.
 from __future__ import annotations
 
 import heapq
+import json  # (a session's few models: orjson's import is ~7 ms, with the dataclasses and uuid it loads)
 import sqlite3
 from collections.abc import Sequence
-from dataclasses import dataclass
 from operator import itemgetter
 
-import orjson
-
+from tracker.core.plain_record import PlainRecord
 from tracker.core.timeutil import Window
 from tracker.storage import rollup_reads
 from tracker.storage.migrations import TOKEN_COLUMNS
@@ -64,11 +63,17 @@ _CROSSING = ("SELECT t.source, t.session FROM {table} t INDEXED BY session_total
 _LONE_MEASURES = (*TOKEN_COLUMNS, "requests", "cost_pico", "unpriced", "partly", "priced")
 
 
-@dataclass
-class SessionPage:
-    rows: list[dict]  # Store.sessions' rows, in the order asked
-    total_rows: int  # the sessions of the whole range
-    sums: dict  # the figures of a session row summed over the range's sessions (priced_rows: their sum)
+class SessionPage(PlainRecord):
+    """A page of sessions: `rows`, Store.sessions' rows in the order asked; `total_rows`, the sessions of the
+    whole range; `sums`, the figures of a session row summed over the range's sessions (priced_rows: their
+    sum). (Plain records here, not dataclasses: this module is on the sessions report's quick path, and the
+    dataclasses machinery costs ~5 ms to load.)"""
+
+    _fields = __slots__ = ("rows", "total_rows", "sums")
+    __hash__ = None  # (mutable, as a dataclass that is not frozen)
+
+    def __init__(self, rows: list[dict], total_rows: int, sums: dict):
+        self.rows, self.total_rows, self.sums = rows, total_rows, sums
 
 
 def live(live_rollups: set[str]) -> bool:
@@ -135,7 +140,7 @@ def _inner_rows(conn: sqlite3.Connection, keys: Sequence[tuple[str, str]], lo: i
         if projects > 1:
             project = conn.execute(_FIRST_PROJECT_SQL, (session, source, lo, hi)).fetchone()[0]
         r = totals[(source, session)]
-        out[(source, session)] = _row(source, session, r[2], r[3], project, orjson.loads(models), r[4:])
+        out[(source, session)] = _row(source, session, r[2], r[3], project, json.loads(models), r[4:])
     return out
 
 
@@ -152,7 +157,7 @@ def _crossing(conn: sqlite3.Connection, params: dict, where: str) -> list[dict]:
     rows = []
     for r in conn.execute(sql, params).fetchall():
         project = conn.execute(_FIRST_PROJECT_SQL, (r[1], r[0], params["lo"], params["hi"])).fetchone()
-        rows.append(_row(r[0], r[1], r[2], r[3], project[0] if project else None, orjson.loads(r[4]), r[5:]))
+        rows.append(_row(r[0], r[1], r[2], r[3], project[0] if project else None, json.loads(r[4]), r[5:]))
     return rows
 
 
@@ -275,7 +280,7 @@ def _projects_and_models(conn: sqlite3.Connection, start_ms: int, end_ms: int,
     for source, session, low, high, text in conn.execute(sql, params | {"lo_day": _day_before(start_ms), "hi": end_ms}):
         models = decoded.get(text)
         if models is None:
-            models = decoded[text] = tuple(sorted(orjson.loads(text)))
+            models = decoded[text] = tuple(sorted(json.loads(text)))
         seen = details.setdefault((source, session), (low, high, models))
         if seen[2] is not models or seen[0] is not low:  # a later day of the same session
             details[(source, session)] = (
@@ -295,8 +300,7 @@ _DAY_MS = 86_400_000
 
 
 # -- every session of a range, formatted by SQLite (services.reports.sessions_json) ---------------------
-@dataclass
-class FormattedSessions:
+class FormattedSessions(PlainRecord):
     """Every session of a range for a report that prints them all: `texts` holds, for each session wholly
     inside the range that names one project at most (nearly all of them), (first request, source, session,
     its whole row as the report's text) -- read from its session totals row, formatted by SQLite; `others`
@@ -304,9 +308,11 @@ class FormattedSessions:
     over several projects, and those whose text SQLite escaped, from the rollups: `_inner_rows`); `sums` the
     figures of all of them summed (SessionPage.sums)."""
 
-    texts: list[tuple]
-    others: list[tuple]
-    sums: dict
+    _fields = __slots__ = ("texts", "others", "sums")
+    __hash__ = None
+
+    def __init__(self, texts: list[tuple], others: list[tuple], sums: dict):
+        self.texts, self.others, self.sums = texts, others, sums
 
 
 def usd_text_sql(pico: str) -> str:

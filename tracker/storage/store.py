@@ -16,7 +16,7 @@ from pathlib import Path
 
 TYPE_CHECKING = False  # (typing itself costs ~2 ms at start-up: an import of logs loads this module)
 
-from tracker.core.records import BILLED_BREAKDOWNS, Cursor, UsageEvent
+from tracker.core.billed_columns import BILLED_BREAKDOWNS
 from tracker.core.units import units_text
 from tracker.core.lazy_logging import get_logger
 from tracker.core.plain_record import PlainRecord
@@ -32,6 +32,7 @@ from tracker.storage.value import BUCKET_USER_SQL, EFFECTIVE_TAG_SQL, UNTAGGED, 
 if TYPE_CHECKING:
     from typing import Any
     from tracker.core.provider_usage import BilledLine, UsageBucket
+    from tracker.core.records import Cursor, UsageEvent
     from tracker.storage import session_pages
     from sqlite_utils import Database
 

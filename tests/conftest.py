@@ -116,6 +116,19 @@ def _app_windows(app) -> list:
 
 
 @pytest.fixture(autouse=True)
+def _collector_as_it_was():
+    """The cycle collector as it was before each test. The `tracker` entry point (tracker.quick.main) turns
+    it off, and freezes what an import leaves, for the rest of its process, which ends there; a test that
+    runs it in this process and stops on an error left it off for the tests after it, which then saw a
+    collector that never runs (one asserts it is on: it failed whenever it ran after one of those)."""
+    collecting = gc.isenabled()
+    yield
+    gc.unfreeze()
+    if collecting:
+        gc.enable()
+
+
+@pytest.fixture(autouse=True)
 def _free_qt_objects(request):
     """After a Qt test, free every window and page it made, now rather than at some later moment.
 

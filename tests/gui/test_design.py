@@ -153,3 +153,28 @@ def test_a_button_that_cannot_be_used_looks_it_in_both_palettes(qapp, name):
     unusable = _contrast(q.color(off, text), q.color(off, face))
     assert unusable < usable / 2 and unusable >= 2, (usable, unusable)
     assert q.color(off, face) != q.color(on, face)
+
+
+@pytest.mark.parametrize("name", ["light", "dark"])
+def test_a_disabled_buttons_text_is_drawn_faint_under_the_style_sheet(qapp, name):
+    """The palette's faint text (above) is what a disabled button is drawn with: the style sheet's `QWidget
+    { color }` drew every button's text, usable or not, in the full text colour."""
+    from PySide6.QtWidgets import QPushButton
+
+    from tracker.gui.appearance import palette_for, qt_palette
+    from tracker.gui.theme import stylesheet
+
+    palette = palette_for(name)
+
+    def darkest_and_lightest(enabled: bool) -> float:
+        button = QPushButton("Delete draft")
+        button.setPalette(qt_palette(palette))
+        button.setStyleSheet(stylesheet(palette))
+        button.setEnabled(enabled)
+        button.resize(140, 32)
+        image = button.grab().toImage()
+        values = [image.pixelColor(x, y).lightnessF() for x in range(20, 120) for y in range(8, 24)]
+        button.deleteLater()
+        return max(values) - min(values)  # the text against its face
+
+    assert darkest_and_lightest(False) < 0.75 * darkest_and_lightest(True)

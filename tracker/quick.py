@@ -316,7 +316,7 @@ def _report_answer(kind: str, tz: str | None, by: str) -> str | None:
         doc = _rollup_report(conn, zone, PERIOD_OF_REPORT[kind], by) if kind in PERIOD_OF_REPORT else None
         conn.execute("COMMIT")
         if doc is None:
-            return _reports_text(conn, kind, tz, by)
+            return _reports_text(conn, kind, zone, by)
     finally:
         conn.close()
     from tracker import cli_format
@@ -341,20 +341,20 @@ def _rollup_report(conn, zone, period: str, by: str) -> dict | None:
     return None if raw is None else period_report(zone, span, period, by, raw, planned=False)
 
 
-def _reports_text(conn, kind: str, tz: str | None, by: str) -> str:
+def _reports_text(conn, kind: str, zone, by: str) -> str:
     """What the full command's `report KIND --json` prints (commands.report_cmd: services.reports' text of
-    the sessions, or its document, in the zone of AppContext.zone), read through the quick connection: its
-    temporary tables only are written (storage.quick.writes_temporary_tables_only)."""
+    the sessions, or its document, in `zone`: AppContext.zone's, --tz or the configured timezone), read
+    through the quick connection: its temporary tables only are written (storage.quick.writes_temporary_tables_only).
+    The store's files named as text (paths.folder_texts), as _open_store found them: no pathlib (~3 ms)."""
     from tracker import cli_format
-    from tracker.paths import get_paths
+    from tracker.paths import BACKUP_FOLDER, DB_NAME, folder_texts
     from tracker.services import reports
-    from tracker.services.context import AppContext
     from tracker.storage import Store
     from tracker.storage import quick as q
 
     q.writes_temporary_tables_only(conn)
-    paths = get_paths()
-    app = AppContext(paths, Store(conn, paths.db_path, paths.backup_dir))
+    data_dir = folder_texts()[0]  # (not None: _open_store found the database by it)
+    store = Store(conn, os.path.join(data_dir, DB_NAME), os.path.join(data_dir, BACKUP_FOLDER))
     if kind == "sessions":
-        return reports.sessions_json(app.store, app.zone(tz), end="\n")  # (the command's click.echo ends the line)
-    return cli_format.to_json(reports.report_doc(app.store, app.zone(tz), kind, by)) + "\n"
+        return reports.sessions_json(store, zone, end="\n")  # (the command's click.echo ends the line)
+    return cli_format.to_json(reports.report_doc(store, zone, kind, by)) + "\n"

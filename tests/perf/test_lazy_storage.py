@@ -162,3 +162,23 @@ def test_creating_a_store_loads_no_sqlite_utils(tmp_path):
     )
     assert "tracker.storage.new_database_schema" in loaded
     assert "sqlite_utils" not in loaded and "click" not in loaded
+
+
+def test_a_store_given_its_files_as_text_gives_them_as_paths(tmp_path):
+    """The quick sessions report (tracker.quick) names the store's files as text, to import no pathlib; the
+    store makes them Paths where they are used (a backup, the demo team's folder beside the database)."""
+    from pathlib import Path
+
+    from tracker.storage import Store
+
+    path = tmp_path / "t.db"
+    conn = connect(path)
+    migrations.apply(conn)
+    store = Store(conn, str(path), str(tmp_path / "backups"))
+    try:
+        assert store.path == path and isinstance(store.path, Path) and store.path.parent == tmp_path
+        assert store.backup_dir == tmp_path / "backups" and isinstance(store.backup_dir, Path)
+        copy = store.backup("manual")
+        assert copy.parent == tmp_path / "backups" and copy.name.startswith("t-") and copy.exists()
+    finally:
+        store.close()

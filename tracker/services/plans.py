@@ -19,14 +19,17 @@ import json
 from dataclasses import dataclass, field
 from datetime import date, timedelta, tzinfo
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
-from pathlib import Path
-from typing import Any
 
 from tracker.core.money import PICO_PER_USD
 from tracker.core.timeutil import local_date, next_period_start, now_ms
 from tracker.paths import resource_path
 from tracker.storage import Store
 from tracker.storage import plans as pstore
+
+TYPE_CHECKING = False  # (for the annotations only: the projects report, through cost_basis, loads neither
+if TYPE_CHECKING:      # pathlib, with its urllib.parse and ipaddress, ~3 ms of start-up, nor typing, ~2 ms)
+    from pathlib import Path
+    from typing import Any
 
 PLANS_FILE = "plans.json"
 USER_PLANS_FILE = "plans.json"  # in the config folder, beside prices.json

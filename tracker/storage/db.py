@@ -7,9 +7,12 @@ import sqlite3
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 
 from tracker.paths import make_private_dir
+
+TYPE_CHECKING = False  # (pathlib for the annotations only: the quick sessions report imports none, tracker.quick)
+if TYPE_CHECKING:
+    from pathlib import Path
 from tracker.storage.migrations import migrations
 from tracker.storage.quick import CREATED_SETTING
 

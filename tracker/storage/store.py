@@ -12,7 +12,6 @@ import json
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from pathlib import Path
 
 TYPE_CHECKING = False  # (typing itself costs ~2 ms at start-up: an import of logs loads this module)
 
@@ -30,6 +29,7 @@ from tracker.storage.transactions import NULL_PARAM, write_database, write_trans
 from tracker.storage.value import BUCKET_USER_SQL, EFFECTIVE_TAG_SQL, UNTAGGED, ValueQueries
 
 if TYPE_CHECKING:
+    from pathlib import Path
     from typing import Any
     from tracker.core.provider_usage import BilledLine, UsageBucket
     from tracker.core.records import Cursor, UsageEvent
@@ -241,16 +241,28 @@ class Store(ValueQueries):
     with nothing new should not pay. `atomic()` has its semantics.
     """
 
-    def __init__(self, db: "sqlite3.Connection | Database", path: Path, backup_dir: Path):
+    def __init__(self, db: "sqlite3.Connection | Database", path: "Path | str", backup_dir: "Path | str"):
         if isinstance(db, sqlite3.Connection):
             self.conn: sqlite3.Connection = db
             self._db = None
         else:
             self.conn = db.conn
             self._db = db
-        self.path = path
-        self.backup_dir = backup_dir
+        # Paths or their text, made Paths on first use: the quick sessions report (tracker.quick) names them
+        # as text and imports no pathlib (with the urllib.parse and ipaddress it loads: ~3 ms of start-up)
+        self._path = path
+        self._backup_dir = backup_dir
         self._live_rollups: set[str] | None = None
+
+    @property
+    def path(self) -> Path:
+        self._path = _as_path(self._path)
+        return self._path
+
+    @property
+    def backup_dir(self) -> Path:
+        self._backup_dir = _as_path(self._backup_dir)
+        return self._backup_dir
 
     @property
     def db(self) -> "Database":
@@ -673,6 +685,12 @@ class Store(ValueQueries):
         with self.atomic():
             self.conn.executemany(f"UPDATE {table} SET cost_pico = ?, price_id = ?, partly_priced = ? WHERE rowid = ?",
                                   updates)
+
+
+def _as_path(place: "Path | str") -> Path:
+    from pathlib import Path
+
+    return place if isinstance(place, Path) else Path(place)
 
 
 def open_store(path: Path, backup_dir: Path | None = None, auto_backup: bool = True) -> Store:

@@ -178,3 +178,47 @@ def test_a_disabled_buttons_text_is_drawn_faint_under_the_style_sheet(qapp, name
         return max(values) - min(values)  # the text against its face
 
     assert darkest_and_lightest(False) < 0.75 * darkest_and_lightest(True)
+
+
+@pytest.mark.parametrize("name", ["light", "dark"])
+def test_a_sort_arrow_never_covers_a_right_aligned_header(qapp, name):
+    """A column of figures has its header at the right, where the sort arrow is drawn: the style sheet's
+    section keeps room for the arrow right of the text ("Cost▲" covered the t)."""
+    from PySide6.QtGui import QStandardItemModel
+    from PySide6.QtWidgets import QTableView
+
+    from tracker.gui.appearance import palette_for, qt_palette
+    from tracker.gui.theme import stylesheet
+
+    palette = palette_for(name)
+    model = QStandardItemModel(1, 1)
+    view = QTableView()
+    view.setPalette(qt_palette(palette))
+    view.setStyleSheet(stylesheet(palette))
+    view.setModel(model)
+    view.setSortingEnabled(True)
+    view.resize(300, 120)
+    header = view.horizontalHeader()
+
+    def columns_drawn(text: str, sorted_: bool) -> set[int]:
+        model.setHorizontalHeaderLabels([text])
+        model.setHeaderData(0, Qt.Orientation.Horizontal, int(Qt.AlignmentFlag.AlignRight
+                                                              | Qt.AlignmentFlag.AlignVCenter),
+                            Qt.ItemDataRole.TextAlignmentRole)
+        header.setSortIndicatorShown(sorted_)
+        header.setSortIndicator(0, Qt.SortOrder.DescendingOrder)
+        header.resizeSection(0, width)  # as wide as the Usage page fits it to its header, arrow shown
+        image = header.grab().toImage()
+        background = image.pixelColor(1, 1)
+        return {x for x in range(width) for y in range(image.height() - 2)
+                if _contrast(image.pixelColor(x, y), background) > 1.5}
+
+    model.setHorizontalHeaderLabels(["Cost"])
+    header.setSortIndicator(0, Qt.SortOrder.DescendingOrder)
+    view.show()
+    width = header.sectionSizeHint(0)
+    text = columns_drawn("Cost", False)
+    arrow = columns_drawn("", True)
+    view.deleteLater()
+    assert text and arrow, (text, arrow)  # both drawn
+    assert max(text) < min(arrow), (sorted(text), sorted(arrow))

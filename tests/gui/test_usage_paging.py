@@ -217,3 +217,21 @@ def test_fitting_the_columns_measures_each_cell_a_few_times_only(page, monkeypat
     assert len(table.rows) > 60
     cells = len(table.rows) * len(table.columns)
     assert len(texts) < 3 * cells + 2_000  # (each cell measured, the rows on the screen painted)
+
+
+def test_the_summary_says_searching_until_the_filters_answer_comes(qtbot, page):
+    """The sessions' filter is looked up once typing pauses: meanwhile the summary says it is searching, not
+    the figures of the rows still shown (which no longer answer the text typed)."""
+    from tracker.gui.pages.usage import SEARCHING_TEXT
+
+    every = _every_session(page, "first_seen", True)
+    page.filter.setText("dotfiles")
+    assert page.totals.text() == SEARCHING_TEXT and page.table_model.table.text == ""  # not looked up yet
+    page.filter.setText("dotfile")  # typing on: still searching
+    assert page.totals.text() == SEARCHING_TEXT
+    qtbot.waitUntil(lambda: page.table_model.table.text == "dotfile")
+    dotfiles = [row for row in every if row["project"] == "dotfiles"]
+    assert page.totals.text().startswith(f"{len(dotfiles)} sessions")
+    page.view.setCurrentIndex(page.view.findData("projects"))  # a whole table: filtered at once, on the screen
+    page.filter.setText("dot")
+    assert SEARCHING_TEXT not in page.totals.text() and "match" in page.totals.text()

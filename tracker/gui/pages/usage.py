@@ -27,6 +27,7 @@ LONG_TEXT_MAX_PX = 240
 WHOLE_TABLE_ORDER = {"daily": ("date", True), "projects": ("cost_usd", True)}
 # The sessions are filtered in the database (every match, not only the pages loaded): once typing pauses
 FILTER_PAUSE_MS = 300
+SEARCHING_TEXT = "Searching…"
 
 
 def _display(column: str, value) -> str:
@@ -210,6 +211,9 @@ class UsagePage(FillPage):
         # the sessions' order (read from the database a page at a time): newest first to begin with
         self._session_order = (SESSIONS_ORDER, True)
         self._hidden_note = ""  # the columns hidden to fit the window, said after the summary
+        # the sessions' filter changed and its answer has not come yet (the pause, then the database query):
+        # the summary says so instead of the last answer's figures
+        self._searching = False
         self.proxy.setSourceModel(self.table_model)
         self.proxy.setFilterKeyColumn(-1)
         self.proxy.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
@@ -338,12 +342,15 @@ class UsagePage(FillPage):
         time, are looked up in the database once typing pauses (every match, not only the rows loaded)."""
         if self.table_model.table.paged or self.view.currentData() == "sessions":
             self._filter_pause.start()
+            self._searching = True
+            self._show_summary()
         else:
             self.proxy.setFilterFixedString(text)
             self._show_summary()
 
     def _show_table(self, table: UsageTable) -> None:
         # a paged table holds only the rows that match already (the database filtered them)
+        self._searching = self._filter_pause.isActive()  # (an answer to the text before the last change)
         self.proxy.setFilterFixedString("" if table.paged else self.filter.text())
         shown_before = self.table_model.table.view
         self.table_model.set_table(table)
@@ -406,7 +413,9 @@ class UsagePage(FillPage):
         self._notify(f"Could not read more sessions: {text}")
 
     def _show_read_error(self, text: str) -> None:
+        self._searching = False
         self._notify(f"Could not read the usage: {text}")
+        self._show_summary()
 
     def _fit_columns(self) -> None:
         """Hide the least looked-at token columns while the table is too narrow for all of them (a table
@@ -460,6 +469,9 @@ class UsagePage(FillPage):
             header.resizeSection(i, header.sectionSize(i) + share + (rest if n == len(wider) - 1 else 0))
 
     def _show_summary(self) -> None:
+        if self._searching:
+            self.totals.setText(SEARCHING_TEXT)
+            return
         table = self.table_model.table
         loaded = ""
         if not table.complete:

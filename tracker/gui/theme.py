@@ -27,9 +27,6 @@ PAUSED_COLOUR = "#757575"
 SPACE_XS, SPACE_S, SPACE_M, SPACE_L, SPACE_XL = 4, 8, 12, 16, 24
 PAGE_MARGIN_PX = SPACE_XL
 RADIUS_PX = 8
-# A header keeps this room at its right for the sort arrow, which the style draws there: a column of figures
-# has its header text at the right too, and the arrow covered its last letters ("Cost▲")
-HEADER_ARROW_ROOM_PX = 20
 
 
 @dataclass(frozen=True)
@@ -122,7 +119,7 @@ QTableView, QTableWidget {{ background: {p.surface}; alternate-background-color:
     border: 1px solid {p.border}; border-radius: 6px; gridline-color: {p.border};
     selection-background-color: {p.selection}; selection-color: {p.text}; }}
 QHeaderView::section {{ background: {p.sunken}; color: {p.muted}; border: none;
-    border-bottom: 1px solid {p.border}; padding: 4px {HEADER_ARROW_ROOM_PX}px 4px 8px; font-weight: 600; }}
+    border-bottom: 1px solid {p.border}; padding: 4px 8px; font-weight: 600; }}
 QPushButton#primary {{ background: {p.accent}; color: {p.accent_text}; border: none; border-radius: 6px;
     padding: 6px 14px; font-weight: 600; }}
 QPushButton#primary:disabled {{ background: {p.border}; color: {p.muted}; }}

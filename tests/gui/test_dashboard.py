@@ -494,3 +494,21 @@ def test_usage_a_narrow_column_hidden_before_a_wide_one_comes_back_when_it_fits(
     assert "hidden to fit the window" in page.totals.text()
     assert all(table.headers[table.columns.index(c)] not in page.totals.text().split("hidden to fit")[1]
                for c in came_back)
+
+
+def test_the_demo_before_any_sync_says_demo_data_not_last_sync_never(qtbot, demo_ctx, ctx):
+    """Over the demo nothing was synced until its own sync runs: the top bar and the tray menu say so plainly
+    instead of "Last sync: never" (which reads like a fault); the user's own data still says never."""
+    from tracker.gui.menu_model import menu_entries
+
+    window, model = _window(qtbot, demo_ctx)
+    assert model.demo and model.status.last_sync_ms is None
+    assert window.sync_label.text() == "Demo data: not synced"
+    texts = [e.label for e in menu_entries(model.snapshot, model.status, 0, demo=True) if not e.separator]
+    assert "Demo data: not synced" in texts and not any(t.startswith("Last sync") for t in texts)
+    model.on_sync_finished({"finished_ms": model.snapshot.as_of_ms})  # the demo's own sync ran
+    assert window.sync_label.text() == "Last sync: just now"
+    own, own_model = _window(qtbot, ctx)
+    assert own.sync_label.text() == "Last sync: never"
+    texts = [e.label for e in menu_entries(own_model.snapshot, own_model.status, 0) if not e.separator]
+    assert "Last sync: never" in texts

@@ -217,3 +217,50 @@ def test_fitting_the_columns_measures_each_cell_a_few_times_only(page, monkeypat
     assert len(table.rows) > 60
     cells = len(table.rows) * len(table.columns)
     assert len(texts) < 3 * cells + 2_000  # (each cell measured, the rows on the screen painted)
+
+
+def test_the_summary_says_searching_until_the_filters_answer_comes(qtbot, page):
+    """The sessions' filter is looked up once typing pauses: meanwhile the summary says it is searching, not
+    the figures of the rows still shown (which no longer answer the text typed)."""
+    from tracker.gui.pages.usage import SEARCHING_TEXT
+
+    every = _every_session(page, "first_seen", True)
+    page.filter.setText("dotfiles")
+    assert page.totals.text() == SEARCHING_TEXT and page.table_model.table.text == ""  # not looked up yet
+    page.filter.setText("dotfile")  # typing on: still searching
+    assert page.totals.text() == SEARCHING_TEXT
+    qtbot.waitUntil(lambda: page.table_model.table.text == "dotfile")
+    dotfiles = [row for row in every if row["project"] == "dotfiles"]
+    assert page.totals.text().startswith(f"{len(dotfiles)} sessions")
+    page.view.setCurrentIndex(page.view.findData("projects"))  # a whole table: filtered at once, on the screen
+    page.filter.setText("dot")
+    assert SEARCHING_TEXT not in page.totals.text() and "match" in page.totals.text()
+
+
+def test_the_sort_arrow_sits_beside_a_right_aligned_header_not_over_it(qtbot, page):
+    """A column of figures has its header at the right, where the style draws the sort arrow: the sorted one
+    keeps room for the arrow after its text ("Cost▲" covered the t), under the app's style sheet."""
+    from tracker.gui.appearance import palette_for, qt_palette
+    from tracker.gui.theme import stylesheet
+
+    page.setPalette(qt_palette(palette_for("light")))
+    page.setStyleSheet(stylesheet(palette_for("light")))
+    page.resize(1200, 700)
+    page.show()
+    header, table = page.table.horizontalHeader(), page.table_model.table
+    cost = table.columns.index("cost_usd")
+    header.setSortIndicator(cost, Qt.SortOrder.DescendingOrder)  # a click on "Cost"
+    qtbot.waitUntil(lambda: page.table_model.table.order == "cost_usd")
+    left, width = header.sectionViewportPosition(cost), header.sectionSize(cost)
+
+    def pixels(arrow: bool) -> dict:
+        header.setSortIndicatorShown(arrow)
+        image = header.grab().toImage()
+        return {(x, y): image.pixelColor(left + x, y).rgb() for x in range(width) for y in range(image.height() - 2)}
+
+    plain, with_arrow = pixels(False), pixels(True)
+    background = plain[(1, 1)]
+    text = {x for (x, y), colour in plain.items() if colour != background}
+    arrow = {x for (x, y), colour in with_arrow.items() if colour != plain[(x, y)]}
+    assert text and arrow
+    assert max(text) < min(arrow), (sorted(text), sorted(arrow))

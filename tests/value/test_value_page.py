@@ -226,3 +226,24 @@ def test_a_kpi_cut_short_in_a_narrow_window_reads_whole_in_its_tooltip(qtbot, de
                                                               for c in kpis)  # cut: not vacuous
     for cell in kpis:
         assert cell.data(Qt.ItemDataRole.ToolTipRole).replace("\n", "; ") == cell.text()
+
+
+@pytest.mark.gui
+def test_the_cost_and_value_charts_side_by_side_are_as_tall_as_each_other(qtbot, demo_context):
+    """On a wide window the two chart panels read as a pair: the same height, though the cost chart's panel
+    asks for more (a subtitle, a legend of every tag) than the value chart's."""
+    from PySide6.QtWidgets import QApplication
+
+    from tracker.gui.pages.value_page import ValuePage
+
+    page = ValuePage(lambda: demo_context)
+    qtbot.addWidget(page)
+    page.resize(1400, 900)
+    page.show()
+    page.refresh()
+    QApplication.processEvents()
+    cost, value = page.cost_panel.geometry(), page.value_panel.geometry()
+    assert cost.right() < value.left() and cost.top() == value.top()  # side by side
+    assert page.cost_panel.sizeHint().height() != page.value_panel.sizeHint().height()  # the case
+    assert cost.height() == value.height()
+    assert page.cost_panel.title.y() == page.value_panel.title.y()  # the room went under the titles

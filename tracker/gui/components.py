@@ -380,15 +380,18 @@ class Columns(QWidget):
     """Two or more panels side by side when the page is wide enough, one above the other when not."""
 
     def __init__(self, widgets: Iterable[QWidget], stretches: Iterable[int] | None = None, min_width_px: int = 900,
-                 parent=None):
+                 same_height: bool = False, parent=None):
+        """same_height: side by side, each is as tall as the tallest (two charts that read as a pair); else
+        each keeps its own height, at the top."""
         super().__init__(parent)
         self.widgets = list(widgets)
         self.min_width_px = min_width_px
         self.box = QBoxLayout(QBoxLayout.Direction.LeftToRight, self)
         self.box.setContentsMargins(0, 0, 0, 0)
         self.box.setSpacing(SPACE_L)
+        align = Qt.AlignmentFlag(0) if same_height else Qt.AlignmentFlag.AlignTop
         for widget, stretch in zip(self.widgets, stretches or [1] * len(self.widgets)):
-            self.box.addWidget(widget, stretch, Qt.AlignmentFlag.AlignTop)  # each keeps its height
+            self.box.addWidget(widget, stretch, align)
 
     def minimumSizeHint(self):
         hint = super().minimumSizeHint()

@@ -14,7 +14,7 @@ from PySide6.QtWidgets import (
 from tracker.gui.components import Banner, label
 from tracker.gui.glyphs import app_mark, glyph_icon
 from tracker.gui.icon import draw_icon
-from tracker.gui.menu_model import when_text
+from tracker.gui.menu_model import last_sync
 from tracker.gui.model import DashboardModel
 from tracker.gui.pages import SETTINGS_PAGE, registered_pages
 from tracker.gui.pages.welcome import WelcomePage
@@ -177,7 +177,8 @@ class DashboardWindow(QMainWindow):
         else:
             now = self.model.snapshot.as_of_ms if self.model.snapshot else 0
             paused = " · syncing paused" if status.paused else ""
-            self.sync_label.setText(f"Last sync: {when_text(status.last_sync_ms, self.model.zone(), now)}{paused}")
+            what, when = last_sync(status, self.model.zone(), now, self.model.demo)
+            self.sync_label.setText(f"{what}: {when}{paused}")
         self.progress.setVisible(status.running)
         if status.percent is None:
             self.progress.setRange(0, 0)  # busy: the sync has not said how far it is

@@ -91,6 +91,14 @@ def when_text(ms: int | None, zone: TzInfo | None, now_ms: int) -> str:
     return datetime.strftime(from_ms(ms).astimezone(zone), "%H:%M %d %b")
 
 
+def last_sync(status: SyncStatus, zone: TzInfo | None, now_ms: int, demo: bool = False) -> tuple[str, str]:
+    """("Last sync", when) for the tray menu and the dashboard's top bar. Over the demo, before any sync of it
+    ran, nothing was synced: "Last sync: never" read like a fault to look into."""
+    if demo and status.last_sync_ms is None:
+        return "Demo data", "not synced"
+    return "Last sync", when_text(status.last_sync_ms, zone, now_ms)
+
+
 def _info(text: str, figure: str = "") -> MenuEntry:
     # Figures are enabled (readable, not greyed out) and open the dashboard when clicked.
     return MenuEntry(text, "dashboard", figure=figure)
@@ -188,7 +196,7 @@ def menu_entries(snapshot: OverviewSnapshot | None, status: SyncStatus, open_nud
     if status.running:
         entries.append(_info(f"Syncing… {status.progress or ''}".rstrip()))
     else:
-        entries.append(_info("Last sync", when_text(status.last_sync_ms, zone, now_ms)))
+        entries.append(_info(*last_sync(status, zone, now_ms, demo)))
     for error in status.errors:
         entries.append(_info(f"⚠ {error}"))
     entries.append(SEPARATOR)

@@ -27,6 +27,11 @@ LONG_TEXT_MAX_PX = 240
 WHOLE_TABLE_ORDER = {"daily": ("date", True), "projects": ("cost_usd", True)}
 # The sessions are filtered in the database (every match, not only the pages loaded): once typing pauses
 FILTER_PAUSE_MS = 300
+# Room after the sorted column's right-aligned header text, where the style draws the sort arrow (it covered
+# the text's last letters: "Cost▲"). Only that column is widened, not every header (at 1024 px a wider header
+# for every column hid one more column of the sessions).
+ARROW_ROOM = "\u2003"  # an em space
+SEARCHING_TEXT = "Searching…"
 
 
 def _display(column: str, value) -> str:
@@ -79,6 +84,7 @@ class UsageTableModel(QAbstractTableModel):
         super().__init__(parent)
         self.table = UsageTable(columns=[], headers=[], rows=[])
         self.fetching = False  # a page asked for and not yet answered
+        self.arrow_section = -1  # the column the header's sort arrow is on
 
     def set_table(self, table: UsageTable) -> None:
         self.beginResetModel()
@@ -107,6 +113,12 @@ class UsageTableModel(QAbstractTableModel):
         else:  # the range changed under it (a sync): what is there is all there will be
             self.table.total_rows = len(self.table.rows)
 
+    def set_arrow_section(self, section: int) -> None:
+        before, self.arrow_section = self.arrow_section, section
+        for changed in {before, section} - {-1}:
+            if changed < self.columnCount():
+                self.headerDataChanged.emit(Qt.Orientation.Horizontal, changed, changed)
+
     def rowCount(self, parent=QModelIndex()) -> int:
         return 0 if parent.isValid() else len(self.table.rows)
 
@@ -117,7 +129,8 @@ class UsageTableModel(QAbstractTableModel):
         if orientation != Qt.Orientation.Horizontal:
             return None
         if role == Qt.ItemDataRole.DisplayRole:
-            return self.table.headers[section]
+            arrow_beside = section == self.arrow_section and _figure_column(self.table.columns[section])
+            return self.table.headers[section] + (ARROW_ROOM if arrow_beside else "")
         if role == Qt.ItemDataRole.TextAlignmentRole:  # over its figures, which are right-aligned
             right = _figure_column(self.table.columns[section])
             return int((Qt.AlignmentFlag.AlignRight if right else Qt.AlignmentFlag.AlignLeft)
@@ -210,6 +223,9 @@ class UsagePage(FillPage):
         # the sessions' order (read from the database a page at a time): newest first to begin with
         self._session_order = (SESSIONS_ORDER, True)
         self._hidden_note = ""  # the columns hidden to fit the window, said after the summary
+        # the sessions' filter changed and its answer has not come yet (the pause, then the database query):
+        # the summary says so instead of the last answer's figures
+        self._searching = False
         self.proxy.setSourceModel(self.table_model)
         self.proxy.setFilterKeyColumn(-1)
         self.proxy.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
@@ -229,6 +245,7 @@ class UsagePage(FillPage):
         self._filter_pause.timeout.connect(self.reload)
         self.filter.textChanged.connect(self._filter_changed)
         self.proxy.sortWanted.connect(self._sort_in_database)
+        self.table.horizontalHeader().sortIndicatorChanged.connect(self._arrow_moved)
         self.table_model.moreWanted.connect(self._read_more)
         show.clicked.connect(self._show_clicked)
         self.view.currentIndexChanged.connect(self._show_clicked)
@@ -338,12 +355,15 @@ class UsagePage(FillPage):
         time, are looked up in the database once typing pauses (every match, not only the rows loaded)."""
         if self.table_model.table.paged or self.view.currentData() == "sessions":
             self._filter_pause.start()
+            self._searching = True
+            self._show_summary()
         else:
             self.proxy.setFilterFixedString(text)
             self._show_summary()
 
     def _show_table(self, table: UsageTable) -> None:
         # a paged table holds only the rows that match already (the database filtered them)
+        self._searching = self._filter_pause.isActive()  # (an answer to the text before the last change)
         self.proxy.setFilterFixedString("" if table.paged else self.filter.text())
         shown_before = self.table_model.table.view
         self.table_model.set_table(table)
@@ -362,9 +382,14 @@ class UsagePage(FillPage):
         header.blockSignals(True)
         header.setSortIndicator(section, order)
         header.blockSignals(False)
+        self.table_model.set_arrow_section(section)
         if not table.paged:
             self.proxy.sort(section, order)
         self._fit_columns()
+
+    @Slot(int, Qt.SortOrder)
+    def _arrow_moved(self, section: int, order: Qt.SortOrder) -> None:
+        self.table_model.set_arrow_section(section)
 
     @Slot(int, Qt.SortOrder)
     def _sort_in_database(self, column: int, order: Qt.SortOrder) -> None:
@@ -406,7 +431,9 @@ class UsagePage(FillPage):
         self._notify(f"Could not read more sessions: {text}")
 
     def _show_read_error(self, text: str) -> None:
+        self._searching = False
         self._notify(f"Could not read the usage: {text}")
+        self._show_summary()
 
     def _fit_columns(self) -> None:
         """Hide the least looked-at token columns while the table is too narrow for all of them (a table
@@ -460,6 +487,9 @@ class UsagePage(FillPage):
             header.resizeSection(i, header.sectionSize(i) + share + (rest if n == len(wider) - 1 else 0))
 
     def _show_summary(self) -> None:
+        if self._searching:
+            self.totals.setText(SEARCHING_TEXT)
+            return
         table = self.table_model.table
         loaded = ""
         if not table.complete:

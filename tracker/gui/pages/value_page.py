@@ -219,11 +219,14 @@ class ValuePage(Page):
         self.legend_colours: dict[str, str] = {}
         self.cost_panel = Panel("Cost by tag", subtitle="A dotted end is the period still running.")
         self.cost_panel.add(self.legend)
-        self.cost_panel.add(self.cost_chart)
         self.value_panel = Panel("Value by tag")
         self.value_panel.add(self.value_chart.legend)  # the tags with a value: their lines, named beside them
-        self.value_panel.add(self.value_chart)
-        self.add(Columns([self.cost_panel, self.value_panel], min_width_px=1000))
+        for panel, chart in ((self.cost_panel, self.cost_chart), (self.value_panel, self.value_chart)):
+            # the room a taller neighbour leaves goes above the (fixed-height) chart: the titles stay at the
+            # top, the two charts' axes on one line
+            panel.column.addStretch(1)
+            panel.add(chart)
+        self.add(Columns([self.cost_panel, self.value_panel], min_width_px=1000, same_height=True))
 
         self.roi_chart = RoiChart()
         self.roi_panel = Panel("Return per tag", self.roi_chart,

@@ -215,15 +215,14 @@ def _report_options(args: list[str], by: bool = True) -> tuple[str | None, str] 
     return values.get("--tz"), by
 
 
-def _open_store():
+def _open_store(folders: tuple[str, ...] | None):
     """A read-only connection to a store that opening would leave as it is; None otherwise.
 
-    Its files found by their names as text (paths.folder_texts): a report from the rollup imports no pathlib.
+    Its files found by their names as text (`folders`: paths.folder_texts()): no pathlib.
     """
-    from tracker.paths import BACKUP_FOLDER, DB_NAME, PRIVATE_FILE_MODE, folder_texts
+    from tracker.paths import BACKUP_FOLDER, DB_NAME, PRIVATE_FILE_MODE
     from tracker.storage import quick as q
 
-    folders = folder_texts()
     if folders is None:
         return None
     path = os.path.join(folders[0], DB_NAME)
@@ -256,7 +255,7 @@ def _import_answer(as_json: bool) -> str | None:
         if as_json or not sys.stderr.isatty():  # (else the full command shows a progress bar)
             _walk.append((None, None, as_json))
         return None
-    conn = _open_store()
+    conn = _open_store(folders)
     if conn is None:
         return None
     try:
@@ -301,7 +300,10 @@ def _report_answer(kind: str, tz: str | None, by: str) -> str | None:
     """`tracker report KIND --json`: a period report from the hourly rollup alone where it can tell the whole
     answer, else (plans, provider usage, projects, sessions) the reports' own code (services.reports) without
     click."""
-    conn = _open_store()
+    from tracker.paths import folder_texts
+
+    folders = folder_texts()
+    conn = _open_store(folders)
     if conn is None:
         return None
     try:
@@ -316,7 +318,7 @@ def _report_answer(kind: str, tz: str | None, by: str) -> str | None:
         doc = _rollup_report(conn, zone, PERIOD_OF_REPORT[kind], by) if kind in PERIOD_OF_REPORT else None
         conn.execute("COMMIT")
         if doc is None:
-            return _reports_text(conn, kind, zone, by)
+            return _reports_text(conn, folders[0], kind, zone, by)
     finally:
         conn.close()
     from tracker import cli_format
@@ -341,19 +343,18 @@ def _rollup_report(conn, zone, period: str, by: str) -> dict | None:
     return None if raw is None else period_report(zone, span, period, by, raw, planned=False)
 
 
-def _reports_text(conn, kind: str, zone, by: str) -> str:
+def _reports_text(conn, data_dir: str, kind: str, zone, by: str) -> str:
     """What the full command's `report KIND --json` prints (commands.report_cmd: services.reports' text of
     the sessions, or its document, in `zone`: AppContext.zone's, --tz or the configured timezone), read
     through the quick connection: its temporary tables only are written (storage.quick.writes_temporary_tables_only).
-    The store's files named as text (paths.folder_texts), as _open_store found them: no pathlib (~3 ms)."""
+    The store's files named as text (`data_dir`, where _open_store found them): no pathlib (~3 ms)."""
     from tracker import cli_format
-    from tracker.paths import BACKUP_FOLDER, DB_NAME, folder_texts
+    from tracker.paths import BACKUP_FOLDER, DB_NAME
     from tracker.services import reports
     from tracker.storage import Store
     from tracker.storage import quick as q
 
     q.writes_temporary_tables_only(conn)
-    data_dir = folder_texts()[0]  # (not None: _open_store found the database by it)
     store = Store(conn, os.path.join(data_dir, DB_NAME), os.path.join(data_dir, BACKUP_FOLDER))
     if kind == "sessions":
         return reports.sessions_json(store, zone, end="\n")  # (the command's click.echo ends the line)

@@ -561,8 +561,9 @@ class _ForkedWorkers:
 
 
 def _forked_worker(conn, others: list, groups: list[list[_Work]], abandoned, parent_pid: int) -> None:
-    """A forked parse worker: reads the groups whose numbers it is sent, until it is sent None. `others`: the importing process's ends of the pipes, which the fork copied (closed here, so that a
-    worker sees the importing process close its end)."""
+    """A forked parse worker: reads the groups whose numbers it is sent, until it is sent None. `others`: the
+    importing process's ends of the pipes, which the fork copied (closed here, so that a worker sees the
+    importing process close its end)."""
     _start_worker(abandoned, parent_pid)
     for other in others:
         other.close()

@@ -92,15 +92,21 @@ def sort_key(column: str):
     return key
 
 
+# a session total's measure -> its name in a session row (Store.sessions), where the two differ
+FIGURE_OF_MEASURE = {"unpriced": "unpriced_requests", "partly": "partly_priced_requests", "priced": "priced_rows"}
+_ROW_MEASURES = (*TOKEN_COLUMNS, "requests", "cost_pico", "unpriced", "partly", "priced")  # a row's order
+
+
+def figure_of(measure: str) -> str:
+    return FIGURE_OF_MEASURE.get(measure, measure)
+
+
 def _row(source, session, first_ms, last_ms, project, models, measures: Sequence[int]) -> dict:
     at = dict(zip(MEASURES, measures))
     row = {"session": session, "source": source, "first_ms": first_ms, "last_ms": last_ms, "project": project,
            "models": sorted(models)}
-    for column in TOKEN_COLUMNS:
-        row[column] = at[column]
-    row["requests"], row["cost_pico"] = at["requests"], at["cost_pico"]
-    row["unpriced_requests"], row["partly_priced_requests"] = at["unpriced"], at["partly"]
-    row["priced_rows"] = at["priced"]
+    for measure in _ROW_MEASURES:
+        row[figure_of(measure)] = at[measure]
     return row
 
 

@@ -21,18 +21,11 @@ from collections.abc import Callable, Sequence
 from tracker.storage.rollup_reads import MEASURES, _source_filter
 from tracker.storage.rollups import NULL_TEXT_KEY, SESSION_TOTALS, SESSIONS
 from tracker.storage.session_pages import (
-    _INSIDE, SORTABLE, SessionPage, _crossing, _day_before, _inner_rows, local_time_sql, merged_rows,
+    _INSIDE, SORTABLE, SessionPage, _crossing, _day_before, _inner_rows, figure_of, local_time_sql, merged_rows,
 )
 
 # the session totals' measures summed, and the name of each in a session row (SessionPage.sums)
 _SUMMED = tuple(m for m in MEASURES if m != "n")
-_FIGURE_OF = {"unpriced": "unpriced_requests", "partly": "partly_priced_requests", "priced": "priced_rows"}
-
-
-def _figure(measure: str) -> str:
-    return _FIGURE_OF.get(measure, measure)
-
-
 def _load_matched(conn: sqlite3.Connection, params: dict, where: str, sources: Sequence[str] | None,
                   named_sources: Sequence[str], spans: Sequence[tuple[int, int, str]]) -> None:
     """Fill the temp table _matched with the sessions wholly inside the range that the text (:text, lower
@@ -89,7 +82,7 @@ def matching_page(conn: sqlite3.Connection, start_ms: int, end_ms: int, sources:
     where, params = _source_filter("t", sources)
     params |= {"lo": start_ms, "hi": end_ms, "text": text.lower()}
     if end_ms <= start_ms:
-        return SessionPage([], 0, {_figure(m): 0 for m in _SUMMED})
+        return SessionPage([], 0, {figure_of(m): 0 for m in _SUMMED})
     crossing = [r for r in _crossing(conn, params, where) if keep(r)]
     _load_matched(conn, params, where, sources, named_sources, spans)
     direction = " DESC" if descending else ""
@@ -105,7 +98,7 @@ def _sums(conn: sqlite3.Connection, crossing: list[dict]) -> dict:
     """The figures of the matched sessions (_matched, and the crossing rows kept) summed."""
     found = conn.execute(f"SELECT {', '.join(f'SUM(t.{m})' for m in _SUMMED)} FROM _matched m CROSS JOIN "
                          f"{SESSION_TOTALS.table} t ON t.source = m.source AND t.session = m.session").fetchone()
-    sums = {_figure(m): value or 0 for m, value in zip(_SUMMED, found)}
+    sums = {figure_of(m): value or 0 for m, value in zip(_SUMMED, found)}
     for row in crossing:
         for figure in sums:
             sums[figure] += row[figure]

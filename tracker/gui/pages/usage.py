@@ -356,10 +356,9 @@ class UsagePage(FillPage):
         if self.table_model.table.paged or self.view.currentData() == "sessions":
             self._filter_pause.start()
             self._searching = True
-            self._show_summary()
         else:
             self.proxy.setFilterFixedString(text)
-            self._show_summary()
+        self._show_summary()
 
     def _show_table(self, table: UsageTable) -> None:
         # a paged table holds only the rows that match already (the database filtered them)

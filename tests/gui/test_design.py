@@ -178,3 +178,40 @@ def test_a_disabled_buttons_text_is_drawn_faint_under_the_style_sheet(qapp, name
         return max(values) - min(values)  # the text against its face
 
     assert darkest_and_lightest(False) < 0.75 * darkest_and_lightest(True)
+
+
+@pytest.mark.parametrize("name", ["light", "dark"])
+def test_a_sort_arrow_points_the_way_the_rows_run(qapp, name):
+    """Usage opens newest first (descending); its header's arrow pointed up, which reads "smallest first".
+    Drawn by the app's style under its style sheet: up (narrow at the top) for ascending, down for descending."""
+    from PySide6.QtGui import QStandardItem, QStandardItemModel
+    from PySide6.QtWidgets import QTableView
+
+    from tracker.gui import appearance
+
+    appearance.apply(name, qapp)
+    model = QStandardItemModel(2, 2)
+    model.setHorizontalHeaderLabels(["", "other"])  # no text in the sorted column: only its arrow is drawn there
+    view = QTableView()
+    view.setModel(model)
+    view.resize(320, 160)
+    header = view.horizontalHeader()
+    header.setSortIndicatorShown(True)
+
+    def arrow_widths(order: Qt.SortOrder) -> list[int]:
+        """How many pixels of the arrow each row of the first section holds, top to bottom."""
+        header.setSortIndicator(0, order)
+        image = header.grab().toImage()
+        face = image.pixelColor(2, 2).lightnessF()
+        widths = [sum(1 for x in range(header.sectionSize(0)) if abs(image.pixelColor(x, y).lightnessF() - face) > 0.25)
+                  for y in range(image.height() - 2)]  # (the section's bottom border left out)
+        return [w for w in widths if w]
+
+    try:
+        up, down = arrow_widths(Qt.SortOrder.AscendingOrder), arrow_widths(Qt.SortOrder.DescendingOrder)
+    finally:
+        view.deleteLater()
+        appearance.apply("light", qapp)
+    assert len(up) >= 3 and len(down) >= 3, (up, down)
+    assert up[0] < up[-1], up  # narrow at the top: pointing up
+    assert down[0] > down[-1], down

@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
 
 from tracker.core.money import usd_to_pico
 
@@ -237,21 +238,27 @@ def test_the_summary_says_searching_until_the_filters_answer_comes(qtbot, page):
     assert SEARCHING_TEXT not in page.totals.text() and "match" in page.totals.text()
 
 
-def test_the_sort_arrow_sits_beside_a_right_aligned_header_not_over_it(qtbot, page):
+@pytest.mark.parametrize("view, column", [("sessions", "cost_usd"), ("daily", "requests"), ("projects", "requests")])
+def test_the_sort_arrow_sits_beside_a_right_aligned_header_not_over_it(qtbot, page, view, column):
     """A column of figures has its header at the right, where the style draws the sort arrow: the sorted one
-    keeps room for the arrow after its text ("Cost▲" covered the t), under the app's style sheet."""
+    keeps room for the arrow after its text ("Cost▲" covered the t), under the app's style sheet. In a whole
+    table too (sorted on the screen, not fitted again), at 1024 px: "Requests" is wider than its figures."""
     from tracker.gui.appearance import palette_for, qt_palette
     from tracker.gui.theme import stylesheet
 
     page.setPalette(qt_palette(palette_for("light")))
     page.setStyleSheet(stylesheet(palette_for("light")))
-    page.resize(1200, 700)
+    page.resize(1024, 700)
     page.show()
+    page.view.setCurrentIndex(page.view.findData(view))
+    qtbot.waitUntil(lambda: page.table_model.table.view == view)
     header, table = page.table.horizontalHeader(), page.table_model.table
-    cost = table.columns.index("cost_usd")
-    header.setSortIndicator(cost, Qt.SortOrder.DescendingOrder)  # a click on "Cost"
-    qtbot.waitUntil(lambda: page.table_model.table.order == "cost_usd")
-    left, width = header.sectionViewportPosition(cost), header.sectionSize(cost)
+    sorted_column = table.columns.index(column)
+    header.setSortIndicator(sorted_column, Qt.SortOrder.DescendingOrder)  # a click on its header
+    if table.paged:
+        qtbot.waitUntil(lambda: page.table_model.table.order == column)
+    QApplication.processEvents()  # (the header lays its sections out again after the click)
+    left, width = header.sectionViewportPosition(sorted_column), header.sectionSize(sorted_column)
 
     def pixels(arrow: bool) -> dict:
         header.setSortIndicatorShown(arrow)

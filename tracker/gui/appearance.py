@@ -9,11 +9,29 @@ from __future__ import annotations
 import pyqtgraph as pg
 from PySide6.QtCore import QObject, Qt, Signal, Slot
 from PySide6.QtGui import QColor, QGuiApplication, QPalette
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QProxyStyle, QStyle, QStyleOptionHeader
 
 from tracker.gui.theme import DARK, LIGHT, Palette, active, set_active, stylesheet
 
 STYLE = "Fusion"
+
+
+class SortArrowStyle(QProxyStyle):
+    """Fusion, with a table header's sort arrow pointing the way the rows run: up for ascending (smallest
+    first), down for descending.
+
+    Qt's header asks for the opposite (QHeaderView maps ascending to SortDown), so a table of the newest or
+    dearest rows first showed an arrow pointing up, which read as "smallest first"."""
+
+    _FLIPPED = {QStyleOptionHeader.SortIndicator.SortUp: QStyleOptionHeader.SortIndicator.SortDown,
+                QStyleOptionHeader.SortIndicator.SortDown: QStyleOptionHeader.SortIndicator.SortUp}
+
+    def drawPrimitive(self, element, option, painter, widget=None) -> None:
+        if element == QStyle.PrimitiveElement.PE_IndicatorHeaderArrow and isinstance(option, QStyleOptionHeader) \
+                and option.sortIndicator in self._FLIPPED:
+            option = QStyleOptionHeader(option)
+            option.sortIndicator = self._FLIPPED[option.sortIndicator]
+        super().drawPrimitive(element, option, painter, widget)
 
 
 def desktop_is_dark() -> bool:
@@ -58,7 +76,7 @@ def apply(choice: str = "auto", app: QApplication | None = None) -> Palette:
     palette = palette_for(choice)
     set_active(palette)
     if app is not None:
-        app.setStyle(STYLE)
+        app.setStyle(SortArrowStyle(STYLE))  # (the application takes it, and deletes the one before)
         app.setPalette(qt_palette(palette))
         app.setStyleSheet(stylesheet(palette))
     pg.setConfigOptions(antialias=True, background=palette.surface, foreground=palette.muted)

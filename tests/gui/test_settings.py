@@ -177,3 +177,25 @@ def test_dialog_shows_no_warning_for_an_encrypted_keyring(qtbot, ctx, memory_key
         "keyring.backends.SecretService.Keyring", credentials.SYSTEM_STORES["keyring.backends.SecretService"], True))
     dialog = settings_page(qtbot, ctx)
     assert "Secret Service" in dialog.key_note.text() and dialog.key_warning.isHidden()
+
+
+def test_the_extra_folders_say_how_to_add_one_and_remove_only_a_chosen_one(qtbot, ctx, monkeypatch, tmp_path):
+    """An empty list said nothing; "Remove folder" with none chosen did nothing; a folder added twice would be
+    listed (and kept) twice."""
+    from PySide6.QtWidgets import QFileDialog
+
+    dialog = settings_page(qtbot, ctx)
+    assert dialog.folders.isHidden() and not dialog.folders_empty.isHidden()
+    assert "Add folder" in dialog.folders_empty.text() and "Save changes" in dialog.folders_empty.text()
+    assert not dialog.remove_folder_button.isEnabled()
+
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory", staticmethod(lambda *args: str(tmp_path)))
+    dialog._add_folder()
+    dialog._add_folder()
+    assert dialog.folder_list() == [str(tmp_path)]
+    assert not dialog.folders.isHidden() and dialog.folders_empty.isHidden()
+    assert dialog.remove_folder_button.isEnabled()  # the folder just added is the chosen one
+
+    dialog.remove_folder_button.click()
+    assert dialog.folder_list() == [] and not dialog.remove_folder_button.isEnabled()
+    assert dialog.folders.isHidden() and not dialog.folders_empty.isHidden()

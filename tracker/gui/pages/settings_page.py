@@ -29,6 +29,7 @@ from tracker.services.poll import source_statuses
 APPEARANCE_NAMES = {"auto": "Follow the desktop", "light": "Light", "dark": "Dark"}
 DEMO_ACCOUNTS = ("openai", "openrouter")  # what the demo's generated figures show
 FIELD_MAX_PX = 420  # a form field wider than this only looks stretched
+SAVE_TEXT = "Save changes"
 
 
 def _when(iso: str | None) -> str:
@@ -57,7 +58,7 @@ class SettingsPage(Page):
         self.add(self._plans_panel())
         self.add(self._logs_panel())
         self.add(self._preferences_panel())
-        self.save_button = primary_button("Save changes")
+        self.save_button = primary_button(SAVE_TEXT)
         self.save_button.clicked.connect(self.save)
         self.message = label("", wrap=True)
         self.add(hbox(self.message, None, self.save_button))
@@ -339,12 +340,28 @@ class SettingsPage(Page):
         self.folders = QListWidget()
         self.folders.setMaximumHeight(90)
         panel.add(self.folders)
-        add, remove = QPushButton("Add folder…"), QPushButton("Remove folder")
+        # an empty list said nothing of what it is for, or how to fill it
+        self.folders_empty = panel.add(label(f"None yet: “{self.ADD_FOLDER_TEXT}” adds one, “{SAVE_TEXT}” keeps the list.",
+                                             "muted", wrap=True))
+        add, self.remove_folder_button = QPushButton(self.ADD_FOLDER_TEXT), QPushButton("Remove folder")
         add.clicked.connect(self._add_folder)
-        remove.clicked.connect(lambda: self.folders.takeItem(self.folders.currentRow()))
+        self.remove_folder_button.clicked.connect(lambda: self.folders.takeItem(self.folders.currentRow()))
+        for changed in (self.folders.model().rowsInserted, self.folders.model().rowsRemoved,
+                        self.folders.model().modelReset, self.folders.currentRowChanged):
+            changed.connect(self._folders_changed)
         panel.add_control(add)
-        panel.add_control(remove)
+        panel.add_control(self.remove_folder_button)
+        self._folders_changed()
         return panel
+
+    ADD_FOLDER_TEXT = "Add folder…"
+
+    @Slot()
+    def _folders_changed(self, *_) -> None:
+        listed = self.folders.count() > 0
+        self.folders.setVisible(listed)
+        self.folders_empty.setVisible(not listed)
+        self.remove_folder_button.setEnabled(listed and self.folders.currentRow() >= 0)
 
     def reload_logs(self) -> None:
         rows = []
@@ -375,8 +392,10 @@ class SettingsPage(Page):
     @Slot()
     def _add_folder(self) -> None:
         folder = QFileDialog.getExistingDirectory(self, "Folder with agent logs")
-        if folder:
+        if folder and folder not in self.folder_list():  # (listed twice, it would read as two folders)
             self.folders.addItem(folder)
+        if folder:
+            self.folders.setCurrentRow(self.folder_list().index(folder))
 
     def folder_list(self) -> list[str]:
         return [self.folders.item(i).text() for i in range(self.folders.count())]

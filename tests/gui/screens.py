@@ -133,14 +133,21 @@ def isolate() -> None:
     """A scratch TRACKER_HOME and HOME (no real logs, settings or keys show up) and an in-memory keyring."""
     import keyring
 
-    from tests.conftest import MemoryKeyring
-
     scratch = Path(tempfile.mkdtemp(prefix="tracker-screens-"))
     os.environ["TRACKER_HOME"] = str(scratch / "tracker")
     os.environ["HOME"] = str(scratch / "home")
     for name in ("CLAUDE_CONFIG_DIR", "CODEX_HOME", "GEMINI_DATA_DIR", "GEMINI_CLI_HOME", "XDG_CONFIG_HOME"):
         os.environ.pop(name, None)
-    keyring.set_keyring(MemoryKeyring())
+    keyring.set_keyring(_desktop_keyring())
+
+
+def _desktop_keyring():
+    """For the pictures: keys in memory (never the machine's keyring), named as the desktop keyring most Linux
+    users have, so that Settings reads as it does for them ("the system keyring (Secret Service ...)"), not
+    "the keyring backend tests.conftest.MemoryKeyring, whose encryption is not known"."""
+    from tests.conftest import MemoryKeyring
+
+    return type("Keyring", (MemoryKeyring,), {"__module__": "keyring.backends.SecretService"})()
 
 
 def docs(out: Path) -> list[Path]:

@@ -161,9 +161,11 @@ def test_settings_sets_a_plan_and_asks_claude_consent_once(qtbot, ctx, monkeypat
     dialog.claude_consent.setChecked(False)
     dialog.save()
     assert limits.badge_mode(ctx.store) == "limits" and limits.claude_consent(ctx.store) is False
+    assert not dialog.remove_plan_button.isEnabled()  # none chosen
     dialog.plan_list.setCurrentRow(0)
-    dialog.remove_plan()
-    assert plans.list_plans(ctx.store) == []
+    assert dialog.remove_plan_button.isEnabled()
+    dialog.remove_plan_button.click()
+    assert plans.list_plans(ctx.store) == [] and not dialog.remove_plan_button.isEnabled()
 
 
 def test_a_window_badge_keeps_the_spend_notification(qtbot, windowed, monkeypatch):

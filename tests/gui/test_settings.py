@@ -43,7 +43,9 @@ def test_dialog_stores_key_in_keyring_and_never_shows_it(qtbot, ctx, memory_keyr
     assert SECRET.encode() not in ctx.store.path.read_bytes()
 
     # testing asks the provider (here nobody listens) and says so, without the key
+    assert not dialog.test_button.isEnabled() and not dialog.remove_button.isEnabled()  # none chosen yet
     dialog.accounts.selectRow(0)
+    assert dialog.test_button.isEnabled() and dialog.remove_button.isEnabled()
     dialog.test_button.click()
     assert "127.0.0.1" in dialog.account_message.text() and SECRET not in dialog.account_message.text()
 
@@ -136,7 +138,10 @@ def test_demo_lists_its_generated_accounts_and_says_so(qtbot, demo_ctx, ctx):
     page = settings_page(qtbot, demo_ctx)
     assert page.demo_note.isVisibleTo(page) and "generated" in page.demo_note.text()
     assert [page.accounts.item(r, 0).text() for r in range(page.accounts.rowCount())] == ["OpenAI", "OpenRouter"]
-    page.remove_source()  # a generated row cannot be removed: says to select an account
+    assert not page.test_button.isEnabled() and not page.remove_button.isEnabled()
+    page.accounts.selectRow(0)  # a generated row: nothing to test or remove
+    assert not page.test_button.isEnabled() and not page.remove_button.isEnabled()
+    page.remove_source()  # (called all the same: says to select an account)
     assert "Select an account" in page.account_message.text()
     plain = settings_page(qtbot, ctx)
     assert not plain.demo_note.isVisibleTo(plain)

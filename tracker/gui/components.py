@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
-    QAbstractItemView, QBoxLayout, QFrame, QGridLayout, QHBoxLayout, QHeaderView, QLabel, QPushButton, QScrollArea,
+    QAbstractItemView, QBoxLayout, QFrame, QGridLayout, QHBoxLayout, QHeaderView, QLabel, QListWidget, QPushButton, QScrollArea,
     QSizePolicy, QTableView, QTableWidget, QTableWidgetItem, QTextBrowser, QVBoxLayout, QWidget,
 )
 
@@ -374,6 +374,13 @@ def fit_table_height(view: QTableView, rows: int, max_rows: int | None = None) -
     shown = rows if max_rows is None else min(rows, max_rows)
     header = view.horizontalHeader().sizeHint().height()
     view.setFixedHeight(header + TABLE_ROW_PX * max(1, shown) + 2 * view.frameWidth() + SPACE_XS)
+
+
+def fit_list_height(view: QListWidget, max_rows: int = 4) -> None:
+    """As tall as its items (up to max_rows, then it scrolls): one plan in a box four lines tall looked lost."""
+    shown = min(max(1, view.count()), max_rows)
+    row = view.sizeHintForRow(0) if view.count() else TABLE_ROW_PX
+    view.setFixedHeight(row * shown + 2 * view.frameWidth() + SPACE_XS)
 
 
 class Columns(QWidget):

@@ -89,6 +89,7 @@ def stylesheet(p: Palette) -> str:
 QMainWindow, QDialog, QScrollArea#page, QWidget#pageBody {{ background: {p.window}; }}
 QWidget {{ color: {p.text}; }}
 QPushButton:disabled, QToolButton:disabled {{ color: {p.disabled}; }}
+QListWidget::item {{ padding: 4px 4px; }}
 QListWidget#nav {{ background: {p.sunken}; border: none; font-size: 10.5pt; padding: 4px 8px; outline: 0; }}
 QListWidget#nav::item {{ padding: 8px 10px; border-radius: 6px; margin: 1px 0; color: {p.text}; }}
 QListWidget#nav::item:selected {{ background: {p.selection}; color: {p.text}; }}

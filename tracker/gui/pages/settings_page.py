@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
 )
 
 from tracker.core.timeutil import TimezoneError, zone_label
-from tracker.gui.components import Page, Panel, fit_table_height, hbox, label, primary_button, set_role, style_table
+from tracker.gui.components import Page, Panel, fit_list_height, fit_table_height, hbox, label, primary_button, set_role, style_table
 from tracker.gui.menu_model import source_label
 from tracker.gui.model import DashboardModel
 from tracker.gui.theme import active
@@ -117,7 +117,16 @@ class SettingsPage(Page):
         self.add_button.clicked.connect(self.add_source)
         self.remove_button.clicked.connect(self.remove_source)
         self.test_button.clicked.connect(self.test_source)
+        self.accounts.itemSelectionChanged.connect(self._account_chosen)
+        self._account_chosen()
         return panel
+
+    @Slot()
+    def _account_chosen(self) -> None:
+        """Test and Remove act on the chosen account: off without one (the demo's generated rows are none)."""
+        chosen = bool(self.accounts.selectedItems()) and self._selected() is not None
+        self.test_button.setEnabled(chosen)
+        self.remove_button.setEnabled(chosen)
 
     def reload_sources(self) -> None:
         statuses = {st["label"]: st for st in source_statuses(self.store)}
@@ -142,6 +151,7 @@ class SettingsPage(Page):
                     item.setForeground(_tone_brush(tone))
                 self.accounts.setItem(r, c, item)
         fit_table_height(self.accounts, len(rows))
+        self._account_chosen()
         if not rows:
             self.account_message.setText("No account yet: add one below to see what your API keys spend.")
 
@@ -213,7 +223,6 @@ class SettingsPage(Page):
         panel = Panel("Subscription plans", subtitle="Usage a plan covers is not money spent: it is shown as what the "
                                                      f"plan is worth. Without a plan: {plans.PAY_AS_YOU_GO_LABEL}.")
         self.plan_list = QListWidget()
-        self.plan_list.setMaximumHeight(90)
         panel.add(self.plan_list)
         self.remove_plan_button = panel.add_control(QPushButton("Remove plan"))
         holder = QWidget()
@@ -249,6 +258,7 @@ class SettingsPage(Page):
         self.plan_choice.currentIndexChanged.connect(self._plan_chosen)
         self.set_plan_button.clicked.connect(self.set_plan)
         self.remove_plan_button.clicked.connect(self.remove_plan)
+        self.plan_list.itemSelectionChanged.connect(self._plan_picked)
         self._fill_plan_choices()
         return panel
 
@@ -262,6 +272,12 @@ class SettingsPage(Page):
             item.setData(Qt.ItemDataRole.UserRole, p.id)
             self.plan_list.addItem(item)
         self.plan_list.setVisible(self.plan_list.count() > 0)
+        fit_list_height(self.plan_list)
+        self._plan_picked()
+
+    @Slot()
+    def _plan_picked(self) -> None:
+        self.remove_plan_button.setEnabled(bool(self.plan_list.selectedItems()))
 
     @Slot()
     def _fill_plan_choices(self) -> None:
@@ -338,7 +354,6 @@ class SettingsPage(Page):
         panel.add(label("Extra folders (copies of an agent's folder, another user's, a synced backup):", "muted",
                         wrap=True))
         self.folders = QListWidget()
-        self.folders.setMaximumHeight(90)
         panel.add(self.folders)
         # an empty list said nothing of what it is for, or how to fill it
         self.folders_empty = panel.add(label(f"None yet: “{self.ADD_FOLDER_TEXT}” adds one, “{SAVE_TEXT}” keeps the list.",
@@ -359,6 +374,7 @@ class SettingsPage(Page):
     @Slot()
     def _folders_changed(self, *_) -> None:
         listed = self.folders.count() > 0
+        fit_list_height(self.folders)
         self.folders.setVisible(listed)
         self.folders_empty.setVisible(not listed)
         self.remove_folder_button.setEnabled(listed and self.folders.currentRow() >= 0)

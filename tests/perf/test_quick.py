@@ -742,12 +742,40 @@ def test_an_import_after_an_append_reads_the_stored_stats_once(imported, agents,
     assert code == 0 and json.loads(again)["files_read"] == 0 and len(reads) == 2
 
 
+def _counting_comparisons(monkeypatch) -> list[int]:
+    """How many times a file's stat was compared with a stored one (FileStat.stat_key read), per call."""
+    from tracker.sources.discovery import FileStat
+
+    compared: list[int] = []
+    real = FileStat.stat_key
+
+    def counted(stat):
+        compared.append(1)
+        return real.fget(stat)
+
+    monkeypatch.setattr(FileStat, "stat_key", property(counted))
+    return compared
+
+
+def test_an_import_after_an_append_compares_each_file_once(imported, agents, monkeypatch, capsys):
+    """The import takes what the quick look's comparison found rather than comparing every file again."""
+    monkeypatch.setattr(sys, "argv", list(sys.argv))
+    compared = _counting_comparisons(monkeypatch)
+    _append_a_request(_a_session(agents))
+    code, out = _main(["import", "--json"], capsys)
+    doc = json.loads(out)
+    assert code == 0 and doc["events_added"] == 1 and doc["files_seen"] > 1
+    # each file's stat once (the quick look's comparison), plus the changed file's cursor that the import writes
+    assert len(compared) == doc["files_seen"] + doc["files_read"]
+
+
 @pytest.mark.parametrize("committed", [False, True])
-def test_stored_stats_are_taken_only_while_no_connection_has_committed_since(imported, agents, committed,
-                                                                              monkeypatch):
-    """The import compares with the quick look's read of the cursors only while that read is the database's:
-    a cursor another process removed in between (its file to be read again) is the import's to see."""
-    from tracker.quick import _KeptStatKeys
+def test_a_comparison_is_taken_only_while_no_connection_has_committed_since(imported, agents, committed,
+                                                                             monkeypatch):
+    """The import takes what the quick look's comparison with its read of the cursors found only while that
+    read is the database's: a cursor another process removed in between (its file to be read again) is the
+    import's to see, by its own read and comparison."""
+    from tracker.quick import _KeptComparison
     from tracker.services import log_changes
     from tracker.services.log_changes import ImportReport, changed_files
     from tracker.sources import registry
@@ -759,14 +787,17 @@ def test_stored_stats_are_taken_only_while_no_connection_has_committed_since(imp
     version = q.data_version(conn)
     stat_keys = q.all_cursor_stat_keys(conn)
     walked: list = []
-    changed_files(lambda kind: stat_keys.get(kind, {}), None, ImportReport(), walked, registry.builtin_finders())
+    found = changed_files(lambda kind: stat_keys.get(kind, {}), None, ImportReport(), walked,
+                          registry.builtin_finders())
+    assert not any(files for _, _, files in found)
     if committed:
         other = sqlite3.connect(imported.db_path)
         with other:
             other.execute("DELETE FROM cursors WHERE key = ?", (str(session),))
         other.close()
-    log_changes.hand_over(None, walked, _KeptStatKeys(conn, version, stat_keys))
+    log_changes.hand_over(None, walked, _KeptComparison(conn, version, [files for _, _, files in found]))
     reads = _counting_stat_key_reads(monkeypatch)
+    compared = _counting_comparisons(monkeypatch)
     store = open_store(imported.db_path, imported.backup_dir)
     try:
         report = ImportReport()
@@ -774,18 +805,46 @@ def test_stored_stats_are_taken_only_while_no_connection_has_committed_since(imp
     finally:
         store.close()
     assert changed == ([str(session)] if committed else [])
-    assert len(reads) == (1 if committed else 0)  # the import's own read only when the quick look's was stale
+    assert report.files_seen == sum(len(files) for _, _, files in walked) > 0
+    assert report.files_unchanged == report.files_seen - len(changed)
+    # the import's own read and comparison only when the quick look's read was stale
+    assert len(reads) == (1 if committed else 0)
+    assert len(compared) == (report.files_seen if committed else 0)
     with pytest.raises(sqlite3.ProgrammingError):  # the quick look's connection is closed either way
         conn.execute("SELECT 1")
 
 
+def test_a_comparison_handed_over_with_a_walk_not_taken_is_not_taken_either(imported, agents, monkeypatch):
+    """A walk refused (other roots) takes its comparison with it: the import compares its own walk, and the
+    quick look's connection is closed all the same."""
+    from tracker.quick import _KeptComparison
+    from tracker.services import log_changes
+    from tracker.services.log_changes import ImportReport, changed_files
+    from tracker.sources import registry
+    from tracker.storage import quick as q
+
+    conn = q.open_for_reading(imported.db_path)
+    walked: list = []
+    changed_files(lambda kind: {}, None, ImportReport(), walked, registry.builtin_finders())
+    everything = [list(files) for _, _, files in walked]  # (as if every file had changed)
+    log_changes.hand_over(None, walked, _KeptComparison(conn, q.data_version(conn), everything))
+    reader = q.open_for_reading(imported.db_path)
+    stored = q.all_cursor_stat_keys(reader)
+    reader.close()
+    roots = {"claude_code": [agents / ".claude"]}
+    found = changed_files(lambda kind: stored.get(kind, {}), roots, ImportReport())
+    assert [kind for kind, _, _ in found] == ["claude_code"] and found[0][2] == []  # its own comparison
+    with pytest.raises(sqlite3.ProgrammingError):
+        conn.execute("SELECT 1")
+
+
 def test_stored_stats_of_a_walk_not_taken_release_their_connection(imported, agents):
-    from tracker.quick import _KeptStatKeys
+    from tracker.quick import _KeptComparison
     from tracker.services import log_changes
     from tracker.storage import quick as q
 
     conn = q.open_for_reading(imported.db_path)
-    log_changes.hand_over(None, [], _KeptStatKeys(conn, q.data_version(conn), {}))
+    log_changes.hand_over(None, [], _KeptComparison(conn, q.data_version(conn), []))
     log_changes.drop_handed_over()  # (the import stopped before its walk)
     with pytest.raises(sqlite3.ProgrammingError):
         conn.execute("SELECT 1")

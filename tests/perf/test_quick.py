@@ -915,6 +915,8 @@ LAZY_FOR_A_SMALL_APPEND = {
     "typing",  # (on this path, annotations only: TYPE_CHECKING = False)
     "logging",  # when something is logged (core.lazy_logging): the log file gets what it got, below
     "tracker.core.provider_usage",  # a provider account's buckets and billed lines
+    # how parse workers would start and how they follow their parent: only for an import big enough for them
+    "threading", "tracker.services.parent_watch",
 }
 
 

@@ -25,8 +25,9 @@ services:
 When `tracker import [--json]` finds changed logs (and nothing else that the
 full command would do or say: the same conditions), the import runs here
 too, without click: the command's own code (commands.import_run: the sync,
-the report, its error messages), over the walk of the folders just made
-(log_changes.hand_over). That one writes, as the command does. So does a
+the report, its error messages), over the walk of the folders just made and
+what its comparison with the stored stats found, while those are still the
+database's (log_changes.hand_over). That one writes, as the command does. So does a
 first import (no database file yet), which walks the folders itself.
 
 Everything else, and every case these cannot answer exactly as the full

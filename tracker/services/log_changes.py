@@ -130,7 +130,9 @@ def changed_files(stat_keys: Callable[[str], dict], roots: dict[str, list[Path]]
     stored stats ({path: stat_key}). The report gets the files seen and unchanged, and every problem met
     on the way (a plug-in that could not be loaded, a folder that could not be listed). What an import
     compares before it reads anything, and all that the command line's quick answer (tracker.quick)
-    needs to say that nothing changed. `walked`, when given, receives the walk itself (for hand_over).
+    needs to say that nothing changed. `walked`, when given, receives the walk itself (for hand_over); a
+    walk handed over is taken with what its comparison found, while the stats it read are the database's
+    (then `stat_keys` is not called).
     `finders`: the built-ins' (kind, discover) alone (registry.builtin_finders: the quick look, without
     the sources themselves, which are then None in what is returned).
     """

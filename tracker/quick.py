@@ -143,9 +143,11 @@ def _import_changed(roots, walked: list | None, as_json: bool, compared=None) ->
     first import, which walks them itself) and what it found comparing the stored stats (a _KeptComparison)."""
     from tracker.commands import import_run
     from tracker.services import log_changes
+    from tracker.storage import db
 
     if walked is not None:
         log_changes.hand_over(roots, walked, compared)
+        db.hand_over(compared.path, compared.conn)  # the store the import opens takes the quick look's connection
     try:
         return import_run.run(as_json)
     except KeyboardInterrupt:  # what the full command line (click) says and does
@@ -153,29 +155,29 @@ def _import_changed(roots, walked: list | None, as_json: bool, compared=None) ->
         return 1
     finally:
         log_changes.drop_handed_over()  # (not taken when the import stopped before its walk)
+        db.drop_handed_over()  # (nor the connection, when it stopped before it opened the store)
 
 
 class _KeptComparison:
     """What the quick look's comparison of its walk with the stored stats found (the changed files of each
-    walked source, in the walk's order), with the read-only connection that read those stats, for the import
-    (log_changes.hand_over): called once, it gives them if no connection has committed since the stats were
-    read (that connection's PRAGMA data_version, read before them), else None; and closes that connection,
-    before the import writes anything (its own connection is then the last to close, as without the quick
-    look)."""
+    walked source, in the walk's order), with the connection that read those stats (to the database at
+    `path`), for the import (log_changes.hand_over): called once, it gives them if no connection has
+    committed since the stats were read (that connection's PRAGMA data_version, read before them) and that
+    connection has changed nothing since either (the store the import opens takes it: storage.db.hand_over),
+    else None. A connection closed meanwhile (not taken by the store, and closed before it wrote) tells
+    nothing: None."""
 
-    def __init__(self, conn, version: int, changed: list):
-        self.conn, self.version, self.changed = conn, version, changed
+    def __init__(self, conn, path: str, version: int, changed: list):
+        self.conn, self.path, self.version, self.changed = conn, path, version, changed
+        self.changes = conn.total_changes
 
-    def __call__(self) -> dict | None:
+    def __call__(self) -> list | None:
         conn, self.conn = self.conn, None
         if conn is None:
             return None
-        try:
-            from tracker.storage import quick as q
+        from tracker.storage import quick as q
 
-            return self.changed if q.data_version(conn) == self.version else None
-        finally:
-            conn.close()
+        return None if q.changed_since(conn, self.version, self.changes) else self.changed
 
 
 def quick_answer(args: list[str]) -> str | None:
@@ -285,8 +287,9 @@ def _import_answer(as_json: bool) -> str | None:
         if any(files for _, _, files in changed):
             if as_json or not sys.stderr.isatty():  # (else the full command shows a progress bar)
                 compared = [files for _, _, files in changed]
-                _walk.append((roots, walked, as_json, _KeptComparison(conn, version, compared)))
-                conn = None  # (closed when the import takes the comparison)
+                path = os.path.join(folders[0], DB_NAME)
+                _walk.append((roots, walked, as_json, _KeptComparison(conn, path, version, compared)))
+                conn = None  # (the import's store takes it, or it is closed before the import writes)
             return None
         report.seconds = time.perf_counter() - started
     finally:

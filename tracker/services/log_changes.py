@@ -194,8 +194,9 @@ def _discover(sources: list[tuple[str, object, Callable]], roots: dict[str, list
 # only to an import of the same roots by the same sources. With it may come what the quick look's comparison
 # of that walk with the stored stats found (`compared`: reading the stats again and comparing 3,637 files
 # were ~4 ms and ~3 ms): the import takes it only while no connection has committed since those stats were
-# read, else it compares the walk with its own read of the cursors. A file written in between is seen by
-# the next import, as one written just after the walk always is.
+# read (nor changed anything through the connection that read them, which the import's store takes:
+# storage.db.hand_over), else it compares the walk with its own read of the cursors. A file written in
+# between is seen by the next import, as one written just after the walk always is.
 _handed_over: list = []
 
 
@@ -203,17 +204,13 @@ def hand_over(roots: dict[str, list[Path]] | None, walked: list,
               compared: Callable[[], list[list[FileStat]] | None] | None = None) -> None:
     """Keep a walk that changed_files made without any problem (its `walked`) for the next import here.
 
-    `compared()`, called once when the import compares (or when the walk is dropped), gives the files of each
-    walked source (in the walk's order) whose stat differed from the stored one, if the stored stats that
-    comparison read are still the database's, else None; it releases what it holds (the quick look's
-    connection) either way."""
+    `compared()`, called once when the import compares, gives the files of each walked source (in the walk's
+    order) whose stat differed from the stored one, if the stored stats that comparison read are still the
+    database's, else None."""
     _handed_over[:] = [(roots, list(walked), compared)]
 
 
 def drop_handed_over() -> None:
-    for _, _, compared in _handed_over:
-        if compared is not None:
-            compared()  # (releases the connection the stats were read by)
     _handed_over.clear()
 
 

@@ -25,8 +25,9 @@ services:
 When `tracker import [--json]` finds changed logs (and nothing else that the
 full command would do or say: the same conditions), the import runs here
 too, without click: the command's own code (commands.import_run: the sync,
-the report, its error messages), over the walk of the folders just made
-(log_changes.hand_over). That one writes, as the command does. So does a
+the report, its error messages), over the walk of the folders just made and
+what its comparison with the stored stats found, while those are still the
+database's (log_changes.hand_over). That one writes, as the command does. So does a
 first import (no database file yet), which walks the folders itself.
 
 Everything else, and every case these cannot answer exactly as the full
@@ -51,9 +52,9 @@ import os
 import sys
 import time
 
-# (roots, walk, --json, stored stats) of `tracker import`'s quick look when it found changed files and no problem:
-# main() then runs the import without click (commands.import_run), which takes this walk and the stored stats it
-# was compared with, while they are the database's (log_changes.hand_over, _KeptStatKeys); (None, None, --json)
+# (roots, walk, --json, comparison) of `tracker import`'s quick look when it found changed files and no problem:
+# main() then runs the import without click (commands.import_run), which takes this walk and what its comparison
+# with the stored stats found, while those are the database's (log_changes.hand_over, _KeptComparison); (None, None, --json)
 # for a first import (no database yet), which walks the folders itself.
 _walk: list[tuple] = []
 PERIOD_OF_REPORT = {"daily": "day", "weekly": "week", "monthly": "month"}
@@ -136,15 +137,17 @@ def _leave_to_exit() -> None:
     gc.freeze()
 
 
-def _import_changed(roots, walked: list | None, as_json: bool, stat_keys=None) -> int:
+def _import_changed(roots, walked: list | None, as_json: bool, compared=None) -> int:
     """`tracker import [--json]` after its quick look found changed logs (and no problem): the command's own
     import and output (commands.import_run) without click, over the look's walk of the folders (None: a
-    first import, which walks them itself) and the stored stats it compared (a _KeptStatKeys)."""
+    first import, which walks them itself) and what it found comparing the stored stats (a _KeptComparison)."""
     from tracker.commands import import_run
     from tracker.services import log_changes
+    from tracker.storage import db
 
     if walked is not None:
-        log_changes.hand_over(roots, walked, stat_keys)
+        log_changes.hand_over(roots, walked, compared)
+        db.hand_over(compared.path, compared.conn)  # the store the import opens takes the quick look's connection
     try:
         return import_run.run(as_json)
     except KeyboardInterrupt:  # what the full command line (click) says and does
@@ -152,27 +155,29 @@ def _import_changed(roots, walked: list | None, as_json: bool, stat_keys=None) -
         return 1
     finally:
         log_changes.drop_handed_over()  # (not taken when the import stopped before its walk)
+        db.drop_handed_over()  # (nor the connection, when it stopped before it opened the store)
 
 
-class _KeptStatKeys:
-    """The stored stats the quick look compared, with the read-only connection that read them, for the import
-    (log_changes.hand_over): called once, it gives them if no connection has committed since they were read
-    (that connection's PRAGMA data_version, read before them), else None; and closes that connection, before
-    the import writes anything (its own connection is then the last to close, as without the quick look)."""
+class _KeptComparison:
+    """What the quick look's comparison of its walk with the stored stats found (the changed files of each
+    walked source, in the walk's order), with the connection that read those stats (to the database at
+    `path`), for the import (log_changes.hand_over): called once, it gives them if no connection has
+    committed since the stats were read (that connection's PRAGMA data_version, read before them) and that
+    connection has changed nothing since either (the store the import opens takes it: storage.db.hand_over),
+    else None. A connection closed meanwhile (not taken by the store, and closed before it wrote) tells
+    nothing: None."""
 
-    def __init__(self, conn, version: int, stat_keys: dict):
-        self.conn, self.version, self.stat_keys = conn, version, stat_keys
+    def __init__(self, conn, path: str, version: int, changed: list):
+        self.conn, self.path, self.version, self.changed = conn, path, version, changed
+        self.changes = conn.total_changes
 
-    def __call__(self) -> dict | None:
+    def __call__(self) -> list | None:
         conn, self.conn = self.conn, None
         if conn is None:
             return None
-        try:
-            from tracker.storage import quick as q
+        from tracker.storage import quick as q
 
-            return self.stat_keys if q.data_version(conn) == self.version else None
-        finally:
-            conn.close()
+        return None if q.changed_since(conn, self.version, self.changes) else self.changed
 
 
 def quick_answer(args: list[str]) -> str | None:
@@ -281,8 +286,10 @@ def _import_answer(as_json: bool) -> str | None:
             return None
         if any(files for _, _, files in changed):
             if as_json or not sys.stderr.isatty():  # (else the full command shows a progress bar)
-                _walk.append((roots, walked, as_json, _KeptStatKeys(conn, version, stat_keys)))
-                conn = None  # (closed when the import takes the stat keys)
+                compared = [files for _, _, files in changed]
+                path = os.path.join(folders[0], DB_NAME)
+                _walk.append((roots, walked, as_json, _KeptComparison(conn, path, version, compared)))
+                conn = None  # (the import's store takes it, or it is closed before the import writes)
             return None
         report.seconds = time.perf_counter() - started
     finally:

@@ -75,7 +75,9 @@ def test_ctrl_c_waits_while_workers_start_and_workers_ignore_it(monkeypatch):
         assert signal.SIGINT not in signal.pthread_sigmask(signal.SIG_BLOCK, set())
 
         watched = []  # here, in the test's own process, no parent watch (tests/reliability: kills)
-        monkeypatch.setattr(log_import, "exit_with_parent", watched.append)
+        from tracker.services import parent_watch
+
+        monkeypatch.setattr(parent_watch, "exit_with_parent", watched.append)
         with log_import._ctrl_c_held():  # as a worker starts: Ctrl-C held, then _start_worker
             signal.pthread_kill(me, signal.SIGINT)
             log_import._start_worker(None, 4242)

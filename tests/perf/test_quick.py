@@ -742,16 +742,45 @@ def test_an_import_after_an_append_reads_the_stored_stats_once(imported, agents,
     assert code == 0 and json.loads(again)["files_read"] == 0 and len(reads) == 2
 
 
+def _counting_comparisons(monkeypatch) -> list[int]:
+    """How many times a file's stat was compared with a stored one (FileStat.stat_key read), per call."""
+    from tracker.sources.discovery import FileStat
+
+    compared: list[int] = []
+    real = FileStat.stat_key
+
+    def counted(stat):
+        compared.append(1)
+        return real.fget(stat)
+
+    monkeypatch.setattr(FileStat, "stat_key", property(counted))
+    return compared
+
+
+def test_an_import_after_an_append_compares_each_file_once(imported, agents, monkeypatch, capsys):
+    """The import takes what the quick look's comparison found rather than comparing every file again."""
+    monkeypatch.setattr(sys, "argv", list(sys.argv))
+    compared = _counting_comparisons(monkeypatch)
+    _append_a_request(_a_session(agents))
+    code, out = _main(["import", "--json"], capsys)
+    doc = json.loads(out)
+    assert code == 0 and doc["events_added"] == 1 and doc["files_seen"] > 1
+    # each file's stat once (the quick look's comparison), plus the changed file's cursor that the import writes
+    assert len(compared) == doc["files_seen"] + doc["files_read"]
+
+
 @pytest.mark.parametrize("committed", [False, True])
-def test_stored_stats_are_taken_only_while_no_connection_has_committed_since(imported, agents, committed,
-                                                                              monkeypatch):
-    """The import compares with the quick look's read of the cursors only while that read is the database's:
-    a cursor another process removed in between (its file to be read again) is the import's to see."""
-    from tracker.quick import _KeptStatKeys
+def test_a_comparison_is_taken_only_while_no_connection_has_committed_since(imported, agents, committed,
+                                                                             monkeypatch):
+    """The import takes what the quick look's comparison with its read of the cursors found only while that
+    read is the database's: a cursor another process removed in between (its file to be read again) is the
+    import's to see, by its own read and comparison. The store the import opens takes the quick look's
+    connection (as quick._import_changed hands both over)."""
+    from tracker.quick import _KeptComparison
     from tracker.services import log_changes
     from tracker.services.log_changes import ImportReport, changed_files
     from tracker.sources import registry
-    from tracker.storage import open_store
+    from tracker.storage import db, open_store
     from tracker.storage import quick as q
 
     session = _a_session(agents)
@@ -759,36 +788,142 @@ def test_stored_stats_are_taken_only_while_no_connection_has_committed_since(imp
     version = q.data_version(conn)
     stat_keys = q.all_cursor_stat_keys(conn)
     walked: list = []
-    changed_files(lambda kind: stat_keys.get(kind, {}), None, ImportReport(), walked, registry.builtin_finders())
+    found = changed_files(lambda kind: stat_keys.get(kind, {}), None, ImportReport(), walked,
+                          registry.builtin_finders())
+    assert not any(files for _, _, files in found)
     if committed:
         other = sqlite3.connect(imported.db_path)
         with other:
             other.execute("DELETE FROM cursors WHERE key = ?", (str(session),))
         other.close()
-    log_changes.hand_over(None, walked, _KeptStatKeys(conn, version, stat_keys))
+    compared = _KeptComparison(conn, str(imported.db_path), version, [files for _, _, files in found])
+    log_changes.hand_over(None, walked, compared)
+    db.hand_over(compared.path, conn)
     reads = _counting_stat_key_reads(monkeypatch)
+    comparisons = _counting_comparisons(monkeypatch)
     store = open_store(imported.db_path, imported.backup_dir)
     try:
+        assert store.conn is conn  # taken: the schema is not read again
         report = ImportReport()
         changed = [stat.path for _, _, files in changed_files(store.cursor_stat_keys, None, report) for stat in files]
     finally:
         store.close()
     assert changed == ([str(session)] if committed else [])
-    assert len(reads) == (1 if committed else 0)  # the import's own read only when the quick look's was stale
-    with pytest.raises(sqlite3.ProgrammingError):  # the quick look's connection is closed either way
-        conn.execute("SELECT 1")
+    assert report.files_seen == sum(len(files) for _, _, files in walked) > 0
+    assert report.files_unchanged == report.files_seen - len(changed)
+    # the import's own read and comparison only when the quick look's read was stale
+    assert len(reads) == (1 if committed else 0)
+    assert len(comparisons) == (report.files_seen if committed else 0)
 
 
-def test_stored_stats_of_a_walk_not_taken_release_their_connection(imported, agents):
-    from tracker.quick import _KeptStatKeys
-    from tracker.services import log_changes
+def test_a_comparison_is_not_taken_once_its_connection_has_changed_something(imported, agents):
+    """The store that takes the quick look's connection may write with it before the import compares: its
+    own commits do not move that connection's data_version, so its count of changes tells them."""
+    from tracker.quick import _KeptComparison
+    from tracker.storage import db, open_store
     from tracker.storage import quick as q
 
     conn = q.open_for_reading(imported.db_path)
-    log_changes.hand_over(None, [], _KeptStatKeys(conn, q.data_version(conn), {}))
-    log_changes.drop_handed_over()  # (the import stopped before its walk)
+    compared = _KeptComparison(conn, str(imported.db_path), q.data_version(conn), [[]])
+    db.hand_over(compared.path, conn)
+    store = open_store(imported.db_path, imported.backup_dir)
+    try:
+        assert store.conn is conn
+        store.set_setting("a_test_setting", 1)
+        assert compared() is None
+    finally:
+        store.close()
+
+
+def test_a_comparison_whose_connection_was_closed_is_not_taken(imported):
+    from tracker.quick import _KeptComparison
+    from tracker.storage import quick as q
+
+    conn = q.open_for_reading(imported.db_path)
+    compared = _KeptComparison(conn, str(imported.db_path), q.data_version(conn), [[]])
+    conn.close()
+    assert compared() is None
+
+
+def test_a_comparison_handed_over_with_a_walk_not_taken_is_not_taken_either(imported, agents, monkeypatch):
+    """A walk refused (other roots) takes its comparison with it: the import compares its own walk."""
+    from tracker.quick import _KeptComparison
+    from tracker.services import log_changes
+    from tracker.services.log_changes import ImportReport, changed_files
+    from tracker.sources import registry
+    from tracker.storage import quick as q
+
+    conn = q.open_for_reading(imported.db_path)
+    try:
+        walked: list = []
+        changed_files(lambda kind: {}, None, ImportReport(), walked, registry.builtin_finders())
+        everything = [list(files) for _, _, files in walked]  # (as if every file had changed)
+        log_changes.hand_over(None, walked, _KeptComparison(conn, str(imported.db_path), q.data_version(conn),
+                                                            everything))
+        stored = q.all_cursor_stat_keys(conn)
+        roots = {"claude_code": [agents / ".claude"]}
+        found = changed_files(lambda kind: stored.get(kind, {}), roots, ImportReport())
+        assert [kind for kind, _, _ in found] == ["claude_code"] and found[0][2] == []  # its own comparison
+    finally:
+        conn.close()
+
+
+def test_a_connection_handed_over_is_set_up_as_connect_sets_up_a_new_one(imported):
+    from tracker.storage import db
+    from tracker.storage import quick as q
+
+    pragmas = ("query_only", "journal_mode", "synchronous", "foreign_keys", "busy_timeout", "recursive_triggers")
+    fresh = db.connect(imported.db_path)
+    expected = [fresh.execute(f"PRAGMA {name}").fetchone()[0] for name in pragmas]
+    fresh.close()
+    conn = q.open_for_reading(imported.db_path)
+    assert q.write_lock_free(conn)  # (as the quick look leaves it: busy_timeout 0, query_only on)
+    db.hand_over(str(imported.db_path), conn)
+    taken = db.connect(imported.db_path)
+    try:
+        assert taken is conn
+        assert [taken.execute(f"PRAGMA {name}").fetchone()[0] for name in pragmas] == expected
+        assert expected[:2] == [0, "wal"]
+        taken.execute("INSERT INTO settings (key, value) VALUES ('a_test_setting', '1')")  # it writes
+        again = db.connect(imported.db_path)  # once only
+        assert again is not conn
+        again.close()
+    finally:
+        taken.close()
+
+
+def test_a_connection_handed_over_for_another_file_or_not_taken_is_closed(imported, tmp_path):
+    from tracker.storage import db
+    from tracker.storage import quick as q
+
+    conn = q.open_for_reading(imported.db_path)
+    db.hand_over(str(imported.db_path), conn)
+    other = db.connect(tmp_path / "other.db")  # another file: its own connection, and the handed one closed
+    other.close()
     with pytest.raises(sqlite3.ProgrammingError):
         conn.execute("SELECT 1")
+    conn = q.open_for_reading(imported.db_path)
+    db.hand_over(str(imported.db_path), conn)
+    db.drop_handed_over()  # (the import stopped before it opened the store)
+    with pytest.raises(sqlite3.ProgrammingError):
+        conn.execute("SELECT 1")
+
+
+def test_an_import_after_an_append_opens_the_database_once(imported, agents, monkeypatch, capsys):
+    import _sqlite3
+
+    monkeypatch.setattr(sys, "argv", list(sys.argv))
+    opened = []
+    for module in (sqlite3, _sqlite3):  # (the quick look's storage.quick binds _sqlite3 alone)
+        def counted(*args, real=module.connect, **kwargs):
+            opened.append(str(args[0]))
+            return real(*args, **kwargs)
+
+        monkeypatch.setattr(module, "connect", counted)
+    _append_a_request(_a_session(agents))
+    code, out = _main(["import", "--json"], capsys)
+    assert code == 0 and json.loads(out)["events_added"] == 1
+    assert opened == [str(imported.db_path)]  # the quick look's, which the import's store takes
 
 
 def _a_session(agents: Path) -> Path:
@@ -856,6 +991,8 @@ LAZY_FOR_A_SMALL_APPEND = {
     "typing",  # (on this path, annotations only: TYPE_CHECKING = False)
     "logging",  # when something is logged (core.lazy_logging): the log file gets what it got, below
     "tracker.core.provider_usage",  # a provider account's buckets and billed lines
+    # how parse workers would start and how they follow their parent: only for an import big enough for them
+    "threading", "tracker.services.parent_watch",
 }
 
 

@@ -10,7 +10,6 @@ writes, the records' classes).
 
 from __future__ import annotations
 
-import functools
 from collections import Counter
 from collections.abc import Callable
 
@@ -131,7 +130,9 @@ def changed_files(stat_keys: Callable[[str], dict], roots: dict[str, list[Path]]
     stored stats ({path: stat_key}). The report gets the files seen and unchanged, and every problem met
     on the way (a plug-in that could not be loaded, a folder that could not be listed). What an import
     compares before it reads anything, and all that the command line's quick answer (tracker.quick)
-    needs to say that nothing changed. `walked`, when given, receives the walk itself (for hand_over).
+    needs to say that nothing changed. `walked`, when given, receives the walk itself (for hand_over); a
+    walk handed over is taken with what its comparison found, while the stats it read are the database's
+    (then `stat_keys` is not called).
     `finders`: the built-ins' (kind, discover) alone (registry.builtin_finders: the quick look, without
     the sources themselves, which are then None in what is returned).
     """
@@ -144,15 +145,16 @@ def changed_files(stat_keys: Callable[[str], dict], roots: dict[str, list[Path]]
     else:
         loaded, sources = None, [(kind, None, discover) for kind, discover in finders]
     taken = _take_handed_over(loaded, roots) if loaded is not None else None
-    discovered, kept_keys = taken if taken is not None else (None, None)
+    discovered, compared = taken if taken is not None else (None, None)
     if discovered is None:
         discovered = _discover(sources, roots, report)
-    if kept_keys is not None:  # the quick look's read of the stored stats, still the database's
-        stat_keys = functools.partial(_kept, kept_keys)
     found = []
-    for kind, source, _, files in discovered:
-        known = stat_keys(kind)
-        changed = [stat for stat in files if known.get(stat.path) != stat.stat_key]
+    for number, (kind, source, _, files) in enumerate(discovered):
+        if compared is not None:  # the quick look's comparison of this walk with stored stats still the database's
+            changed = compared[number]
+        else:
+            known = stat_keys(kind)
+            changed = [stat for stat in files if known.get(stat.path) != stat.stat_key]
         found.append((kind, source, changed))
         report.files_seen += len(files)
         report.files_unchanged += len(files) - len(changed)
@@ -160,10 +162,6 @@ def changed_files(stat_keys: Callable[[str], dict], roots: dict[str, list[Path]]
     if walked is not None:
         walked[:] = [(kind, discover, files) for kind, _, discover, files in discovered]
     return found
-
-
-def _kept(stat_keys: dict[str, dict], kind: str) -> dict:
-    return stat_keys.get(kind, {})
 
 
 def _discover(sources: list[tuple[str, object, Callable]], roots: dict[str, list[Path]] | None,
@@ -193,39 +191,40 @@ def _discover(sources: list[tuple[str, object, Callable]], roots: dict[str, list
 # When `tracker import` finds a changed file, its quick answer (tracker.quick) has just walked every folder
 # and stat-ed every file; the full command that then runs in the same process takes that walk instead of
 # walking again (~20 ms of 3,637 files). Only a walk that met no problem is handed over, only once, and
-# only to an import of the same roots by the same sources. With it may come the stored stats the quick look
-# compared (`stat_keys`, ~4 ms to read again of 3,637 cursors): the import compares with them only while no
-# connection has committed since they were read, else with its own read of the cursors. A file written in
+# only to an import of the same roots by the same sources. With it may come what the quick look's comparison
+# of that walk with the stored stats found (`compared`: reading the stats again and comparing 3,637 files
+# were ~4 ms and ~3 ms): the import takes it only while no connection has committed since those stats were
+# read (nor changed anything through the connection that read them, which the import's store takes:
+# storage.db.hand_over), else it compares the walk with its own read of the cursors. A file written in
 # between is seen by the next import, as one written just after the walk always is.
 _handed_over: list = []
 
 
 def hand_over(roots: dict[str, list[Path]] | None, walked: list,
-              stat_keys: Callable[[], dict | None] | None = None) -> None:
+              compared: Callable[[], list[list[FileStat]] | None] | None = None) -> None:
     """Keep a walk that changed_files made without any problem (its `walked`) for the next import here.
 
-    `stat_keys()`, called once when the import compares (or when the walk is dropped), gives the stored stats
-    that walk was compared with ({source: {path: stat_key}}) if they are still the database's, else None;
-    it releases what it holds (the quick look's connection) either way."""
-    _handed_over[:] = [(roots, list(walked), stat_keys)]
+    `compared()`, called once when the import compares, gives the files of each walked source (in the walk's
+    order) whose stat differed from the stored one, if the stored stats that comparison read are still the
+    database's, else None."""
+    _handed_over[:] = [(roots, list(walked), compared)]
 
 
 def drop_handed_over() -> None:
-    for _, _, stat_keys in _handed_over:
-        if stat_keys is not None:
-            stat_keys()  # (releases the connection they were read by)
     _handed_over.clear()
 
 
-def _take_handed_over(loaded, roots: dict[str, list[Path]] | None) -> tuple[list, dict | None] | None:
-    """(the walk as _discover gives it, the stored stats it was compared with or None), if it may be taken."""
+def _take_handed_over(loaded, roots: dict[str, list[Path]] | None) -> tuple[list, list | None] | None:
+    """(the walk as _discover gives it, the changed files of each of its sources or None), if it may be taken."""
     if not _handed_over:
         return None
-    kept_roots, walked, stat_keys = _handed_over.pop()  # once: a later import walks again
-    kept_keys = stat_keys() if stat_keys is not None else None
+    kept_roots, walked, compared = _handed_over.pop()  # once: a later import walks again
+    changed = compared() if compared is not None else None
     wanted = [(kind, source) for kind, source in loaded.sources.items() if roots is None or kind in roots]
     # the same sources, in the same order, each walked by its own discover (the very function)
     same_sources = [(kind, discover) for kind, discover, _ in walked] == [(k, s.discover) for k, s in wanted]
     if kept_roots != roots or not same_sources or loaded.problems:
         return None
-    return [(kind, source, source.discover, files) for (kind, source), (_, _, files) in zip(wanted, walked)], kept_keys
+    if changed is not None and len(changed) != len(walked):  # (not this walk's comparison)
+        changed = None
+    return [(kind, source, source.discover, files) for (kind, source), (_, _, files) in zip(wanted, walked)], changed

@@ -38,7 +38,6 @@ import gc
 import os
 import signal
 import sys
-import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
@@ -51,7 +50,6 @@ from tracker.core.records import Cursor, replaces_copy
 from tracker.services.log_changes import (  # noqa: F401  (this module's names too)
     IMPORT_FOLDERS_SETTING, ImportReport, changed_files, roots_with_folders,
 )
-from tracker.services.parent_watch import exit_with_parent
 from tracker.sources import registry
 from tracker.sources.discovery import FileStat, path_text
 
@@ -117,6 +115,7 @@ class WorkAbandoned(Exception):
 def _start_worker(abandoned, parent_pid: int) -> None:
     # first: a worker whose importing process is killed outright (out of memory, a crash, a logout)
     # would otherwise wait on its queue forever, holding the database open
+    from tracker.services.parent_watch import exit_with_parent  # (threading: a worker's import only)
     from tracker.sources import logfiles as lf
 
     exit_with_parent(parent_pid)
@@ -322,6 +321,8 @@ def _start_method() -> str:
     worker is the app's own executable, which build/launcher.py turns into a
     worker (multiprocessing.freeze_support) before anything else runs.
     """
+    import threading  # (only where workers may start: a small import does without it)
+
     if (
         sys.platform.startswith("linux")
         and threading.current_thread() is threading.main_thread()
@@ -337,10 +338,12 @@ def _results(work: list[_Work], workers: int | None, report: ImportReport,
 
     In this process, reading(work, bytes read) is called between blocks of a file.
     """
-    method = _start_method()
     if workers is None:  # a worker per core, when there is enough to read to pay for starting them
         total = sum(_pending_bytes(w) for w in work)
-        big_enough = total >= (PARALLEL_MIN_BYTES if method == "fork" else SPAWN_MIN_BYTES)
+        # (below the lower of the two sizes, how workers would start is not asked: threading, ~0.5 ms at
+        # start-up, is not loaded for a small import)
+        big_enough = total >= PARALLEL_MIN_BYTES and \
+            total >= (PARALLEL_MIN_BYTES if _start_method() == "fork" else SPAWN_MIN_BYTES)
         # Measured on 2 cores, 1 GiB: in this process alone 3.9 s of CPU and of wall; one worker 4.2 s
         # CPU, 3.2 s wall; two 4.2 s, 3.0 s (this process writes, and parses only when no result waits);
         # three 4.3 s, 3.1 s.
@@ -348,6 +351,7 @@ def _results(work: list[_Work], workers: int | None, report: ImportReport,
     if workers <= 1 or len(work) < 2:
         yield from _in_process(work, reading)
         return
+    method = _start_method()
     # largest first so that no big file is left for the end of the run
     ordered = sorted(work, key=_pending_bytes, reverse=True)
     import multiprocessing  # ~3 ms at start-up: only when the import is big enough for workers

@@ -135,6 +135,16 @@ def all_cursor_stat_keys(conn: sqlite3.Connection) -> dict[str, dict[str, str | 
     return {source: _readable_keys(known) for source, known in found.items()}
 
 
+def changed_since(conn: sqlite3.Connection, version: int, changes: int) -> bool:
+    """Whether another connection has committed since this one's data_version() was `version`, or this one has
+    changed anything since its total_changes was `changes`; True for a closed connection (what it read then
+    cannot be vouched for now)."""
+    try:
+        return data_version(conn) != version or conn.total_changes != changes
+    except sqlite3.ProgrammingError:  # closed
+        return True
+
+
 def data_version(conn: sqlite3.Connection) -> int:
     """A number that differs from the one read before whenever another connection (of any process) has
     committed since: what tells that what this connection read is still the database's."""

@@ -157,8 +157,28 @@ def kill_until_done(args: list[str], env: dict, db: Path, table: str, window: tu
     return kills, partial
 
 
+# A kill that is sure to land mid-import: the test holds the database's write lock, so the import waits at its
+# first write (SQLite's busy timeout, storage.db.BUSY_TIMEOUT_MS = 10 s) and is killed there, well inside it
+HELD_KILL_S = 1.0
+
+
+def run_and_kill_while_locked(args: list[str], env: dict, db: Path) -> bool:
+    """run_and_kill with the database's write lock held by this process until the kill."""
+    holder = sqlite3.connect(db, isolation_level=None)
+    try:
+        holder.execute("BEGIN IMMEDIATE")
+        return run_and_kill(args, env, HELD_KILL_S)
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+
+
 def test_import_killed_at_random_points_resumes_exact(tmp_path, corpus):
-    """The agents keep writing between the killed imports: kills land with cursors anywhere in the files."""
+    """The agents keep writing between the killed imports: kills land with cursors anywhere in the files.
+
+    In each round the first import runs to its end and the second is killed while it waits to write (both
+    certain, whatever the machine's speed: a kill with part of the logs stored happens in every round); the
+    others are killed at random times, or end first."""
     if scaled(0, 1):  # in full, a larger corpus: longer imports, more places to die
         corpus = make_corpus(tmp_path / "big", 40, seed=9)
     truth = expected_totals(json.loads((corpus / "ground_truth.json").read_text()))
@@ -177,7 +197,7 @@ def test_import_killed_at_random_points_resumes_exact(tmp_path, corpus):
                           CODEX_HOME=str(logs / ".codex"))
         written = [0] * len(sources)
         db = home / "data" / "tracker.db"
-        for _ in range(attempts):
+        for attempt in range(attempts):
             for i in rng.sample(range(len(sources)), k=min(len(sources), rng.randint(1, 4))):
                 rel, data = sources[i]
                 n = rng.randint(1, max(1, len(data) // rng.randint(1, 3)))  # lines cut anywhere
@@ -185,10 +205,18 @@ def test_import_killed_at_random_points_resumes_exact(tmp_path, corpus):
                 with open(logs / rel, "ab") as fh:
                     fh.write(data[written[i]: written[i] + n])
                 written[i] = min(len(data), written[i] + n)
-            killed = run_and_kill(["import", "--json"], env, rng.uniform(boot_s * 0.9, full_s * 1.05))
+            if attempt == 0:
+                assert tracker(["import", "--json"], env).returncode == 0
+                killed = False
+            elif attempt == 1:
+                killed = run_and_kill_while_locked(["import", "--json"], env, db)
+                assert killed  # (it waited for the lock: it cannot have ended within HELD_KILL_S)
+            else:
+                killed = run_and_kill(["import", "--json"], env, rng.uniform(boot_s * 0.9, full_s * 1.05))
             kills += killed
             rows = check_integrity(db, "events") if db.exists() else 0
             partial += bool(killed and 0 < rows < final_rows)
+            assert attempt != 1 or 0 < rows < final_rows  # (the seeded appends: part of the logs so far)
         for i, (rel, data) in enumerate(sources):  # the agents finish writing
             (logs / rel).parent.mkdir(parents=True, exist_ok=True)
             with open(logs / rel, "ab") as fh:

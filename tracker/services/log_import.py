@@ -189,29 +189,52 @@ def _store_rows(work: _Work, result, pricer) -> str | None:
 
 
 def _price_requests(requests: list[tuple], hints, pricer, skipped) -> list[tuple]:
-    """Import rows (storage.store.request_row) of a reader's requests in core.request_rows form: the checks,
-    names and prices that _store_rows gives UsageEvents, without building one per request (Pricer.price_counts)."""
-    from tracker.core import request_rows as rr
-    from tracker.sources import logfiles as lf
-    from tracker.storage.store import request_row
+    """Import rows (storage.store.IMPORT_COLUMNS) of a reader's requests in core.request_rows form: the checks,
+    names and prices that _store_rows gives UsageEvents (storage.store.import_row), without building one per
+    request. The same row as import_row of the UsageEvent a request stands for, but for NULL_PARAM in place of
+    most Nones.
 
-    price, implausible, same_names = pricer.price_counts, lf.implausible_counts, hints.changes_nothing
+    Spelled out for the hundreds of thousands of requests of a first import (~1 us a request less than calls
+    to Pricer.price_counts and a row builder): a request's price is Pricer.price_counts' memo of its day's
+    price (Pricer.day_prices: whole picodollars per token, as price_counts computes them), else price_counts
+    itself, which fills that memo (tests/logs/test_request_rows.py compares both ways)."""
+    from tracker.core.units import units_text
+    from tracker.pricing.linear import tier_index
+    from tracker.pricing.pricer import DAY_MS
+    from tracker.sources import logfiles as lf
+    from tracker.storage.transactions import NULL_PARAM
+
+    price, day_prices, same_names, most = pricer.price_counts, pricer.day_prices, hints.changes_nothing, \
+        lf.MAX_REQUEST_TOKENS
     rows = []
+    append = rows.append
     for r in requests:
-        model = r[rr.MODEL]
+        (key, ts_ms, model, provider, session, project, cwd, branch, u, cr, w5, w1, o, x, tool_use, tier, sidechain,
+         speed, units) = r  # (core.request_rows' positions)
         if not isinstance(model, str) or not model:
             skipped[lf.MISSING_MODEL] += 1
             continue
-        counts = r[rr.TOKENS]
-        if implausible(counts):
+        if max(u, cr, w5, w1, o) > most:  # (lf.implausible_counts)
             skipped[lf.BAD_NUMBER] += 1
             continue
-        provider = r[rr.PROVIDER]
         if provider is None or not same_names:
             model, provider = hints.apply(model, provider)
-        cost, price_id, partly = price(counts, model, provider, r[rr.TS_MS], r[rr.SERVICE_TIER], r[rr.SPEED],
-                                       r[rr.UNITS])
-        rows.append(request_row(r, model, provider, cost, price_id, partly))
+        ints = None
+        if not units:
+            found = day_prices.get((model, provider, ts_ms // DAY_MS, tier, speed))
+            if found is not None:
+                price_id, starts, partly, by_tier = found
+                ints = by_tier.get(tier_index(starts, u + cr + w5 + w1) if starts else 0)
+        if ints is not None:
+            cost = ints[0] * u + ints[1] * cr + ints[2] * w5 + ints[3] * w1 + ints[4] * o + ints[5] * x + ints[6]
+        else:
+            cost, price_id, partly = price((u, cr, w5, w1, o, x), model, provider, ts_ms, tier, speed, units)
+        # NULL_PARAM for the NULLs of most rows (not the sidechain flag, which the import's dedup reads)
+        append((key, ts_ms, model, provider, session, project, cwd, branch, u, cr, w5, w1, o, x,
+                NULL_PARAM if tool_use is None else int(bool(tool_use)), NULL_PARAM if tier is None else tier,
+                NULL_PARAM if cost is None else cost, NULL_PARAM if price_id is None else price_id,
+                None if sidechain is None else int(bool(sidechain)), NULL_PARAM if speed is None else speed,
+                units_text(units) if units else NULL_PARAM, NULL_PARAM if partly is None else partly))
     return rows
 
 

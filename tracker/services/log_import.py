@@ -365,9 +365,9 @@ def _results(work: list[_Work], workers: int | None, report: ImportReport,
         total = sum(_pending_bytes(w) for w in work)
         big_enough = total >= (PARALLEL_MIN_BYTES if method == "fork" else SPAWN_MIN_BYTES)
         # This process writes every row (pricing, SQLite, the end of the transaction: the import's longest
-        # part) and parses only when no result waits; a worker more than the cores left beside it took cores
-        # from it: on 2 cores one worker instead of two used ~4% less CPU for a first import of 300 MiB (11
-        # alternating rounds, each lower) and no more wall, as this process waits less for a core.
+        # part) and parses when no result waits; a worker more than the cores left beside it took a core from
+        # it: on 2 cores one worker instead of two, a first import of 300 MiB used 2-4% less CPU (alternating
+        # rounds, tests/benchmarks/RESULTS-import.md, branch first10) and no more wall.
         workers = (os.cpu_count() or 1) if big_enough else 1
     if workers <= 1 or len(work) < 2:
         yield from _in_process(work, reading)

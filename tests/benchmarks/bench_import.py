@@ -79,13 +79,16 @@ def median(runs: list[dict]) -> dict:
 def sandbox_env(corpus: Path, scratch: Path) -> dict:
     env = {k: v for k, v in os.environ.items() if k in ("PATH", "LANG", "LC_ALL", "SYSTEMROOT")}
     home = corpus / "home"
-    for sub in ("xdg-cache", "xdg-config", "xdg-data", "tmp"):
+    # every folder the tracker writes to is the scratch's (XDG_STATE_HOME too: its log folder would otherwise
+    # be made under the corpus's home, which a run must never write into)
+    for sub in ("xdg-cache", "xdg-config", "xdg-data", "xdg-state", "tmp"):
         (scratch / sub).mkdir(parents=True, exist_ok=True)
     env.update({
         "HOME": str(home), "CLAUDE_CONFIG_DIR": str(home / ".claude"), "CODEX_HOME": str(home / ".codex"),
         "TZ": "UTC", "NO_COLOR": "1", "FORCE_COLOR": "0",
         "XDG_CACHE_HOME": str(scratch / "xdg-cache"), "XDG_CONFIG_HOME": str(scratch / "xdg-config"),
-        "XDG_DATA_HOME": str(scratch / "xdg-data"), "TMPDIR": str(scratch / "tmp"),
+        "XDG_DATA_HOME": str(scratch / "xdg-data"), "XDG_STATE_HOME": str(scratch / "xdg-state"),
+        "TMPDIR": str(scratch / "tmp"),
     })
     return env
 

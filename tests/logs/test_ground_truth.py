@@ -191,6 +191,26 @@ def test_a_forked_workers_result_is_read_while_this_process_parses_its_own_group
     assert multiprocessing.active_children() == []
 
 
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="parse workers are forked on Linux only")
+@pytest.mark.parametrize("cores", [1, 2, 3])
+def test_a_big_import_parses_in_one_process_per_core(corpora, tmp_path, monkeypatch, log_store, shared_pricer,
+                                                     forked_workers, cores):
+    """By default this process (which writes every row, and parses when no result waits) and a worker on each
+    other core: one process per core, none waiting for a core; one core reads in this process alone."""
+    corpus = corpora["defaults"]
+    roots = {"claude_code": [corpus / "home" / ".claude"], "codex": [corpus / "home" / ".codex"]}
+    pools = _pool_methods(monkeypatch)
+    monkeypatch.setattr(os, "cpu_count", lambda: cores)
+    monkeypatch.setattr(log_import, "PARALLEL_MIN_BYTES", 1)  # big enough for workers
+    monkeypatch.setattr(log_import, "TASK_MIN_BYTES", 1)  # a group per file: enough for every worker
+    report = log_import.import_logs(log_store, shared_pricer, roots=roots)
+    assert report.workers == cores - 1 and pools == (["fork"] if cores > 1 else [])
+    assert report.events_added > 200 and not report.errors
+    monkeypatch.undo()
+    _assert_same_rows_in_process(log_store, shared_pricer, roots, tmp_path / "serial")
+    assert multiprocessing.active_children() == []
+
+
 def test_a_small_import_starts_no_workers_unless_asked(corpora, tmp_path, monkeypatch, log_store, shared_pricer):
     """By default workers start only when there is enough to read to pay for them (a few MB is not)."""
     corpus = corpora["defaults"]

@@ -76,3 +76,51 @@ def test_time_of_day_prices_are_not_memoised_by_the_day():
     assert peak == _price(Pricer(), (counts, "deepseek-chat", "deepseek", ms(2025, 9, 1, 3), None, None))
     assert off_peak == _price(Pricer(), (counts, "deepseek-chat", "deepseek", ms(2025, 9, 1, 17), None, None))
     assert peak[0] != off_peak[0]
+
+
+class _SameNames:
+    """A source's pricing hints that change no model or provider name."""
+
+    changes_nothing = True
+
+    @staticmethod
+    def apply(model, provider):
+        return model, provider
+
+
+def test_the_imports_request_loop_prices_as_price_does_in_any_order():
+    """log_import._price_requests looks price_counts' memo up itself (Pricer.day_prices): every request, each
+    twice in a shuffled order (the first fills the memo, the second is priced by it), gets Pricer.price's
+    figures; requests with units, without a model or with implausible counts take their own ways."""
+    import math
+    from collections import Counter
+
+    from tracker.services.log_import import _price_requests
+
+    rng = random.Random(23)
+    requests = _requests(rng, 500)
+    reference = Pricer()
+    want, rows = [], []
+    for i, (counts, model, provider, at, tier, speed) in enumerate(requests):
+        units = {"web_searches": 2} if i % 17 == 0 else None
+        want.append(_price(reference, (counts, model, provider, at, tier, speed), units))
+        # core.request_rows form: key, ts_ms, model, provider, session, project, cwd, branch, the six counts,
+        # tool_use, service tier, sidechain, speed, units
+        rows.append((f"k{i}", at, model, provider, "s", None, None, None, *counts, None, tier, None, speed, units))
+    assert any(w[0] is None for w in want) and any(w[0] for w in want) and any(w[2] for w in want)
+    order = list(range(len(rows))) * 2
+    rng.shuffle(order)
+    bad = [("kx", ms(2025, 9, 1, 0), "", None, "s", None, None, None, 1, 0, 0, 0, 1, 0, None, None, None, None, None),
+           ("ky", ms(2025, 9, 1, 0), "claude-opus-4-6", "anthropic", "s", None, None, None, 10**9 + 1, 0, 0, 0, 1, 0,
+            None, None, None, None, None)]
+    pricer, skipped = Pricer(), Counter()
+    got = _price_requests([rows[i] for i in order] + bad, _SameNames, pricer, skipped)
+    assert skipped == {"missing_model": 1, "bad_number": 1} and len(got) == len(order)
+
+    def plain(value):
+        return None if isinstance(value, float) and math.isnan(value) else value
+
+    for i, row in zip(order, got):
+        assert (plain(row[16]), plain(row[17]), plain(row[21])) == want[i], requests[i]
+        assert row[:14] == rows[i][:14] and plain(row[15]) == rows[i][15] and plain(row[19]) == rows[i][17]
+    assert pricer.day_prices  # not vacuous: the memo priced the second copies

@@ -593,6 +593,15 @@ class Pricer:
             self._remember_day_price(model, provider, at_ms, service_tier, speed)
         return priced.cost_pico, priced.price_id, priced.partly
 
+    @property
+    def day_prices(self) -> dict[tuple, tuple]:
+        """price_counts' memo, for a loop that prices requests by the hundred thousand itself (the log import's
+        _price_requests): (model, provider, at_ms // DAY_MS, service_tier, speed) -> (price_id, tier starts,
+        partly, {tier index: integer coefficients}). A request priced by it costs sum(coefficient * count, in
+        TOKEN_FIELDS order) + the last coefficient, as in price_counts; one with units, or whose key or tier
+        is missing, takes price_counts (which fills the memo)."""
+        return self._day_prices
+
     def _remember_day_price(self, model: str, provider: str | None, at_ms: int, service_tier: str | None,
                             speed: str | None) -> None:
         """Keep, for price_counts, the price Pricer.price just used for this request's day (with the integer

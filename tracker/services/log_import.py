@@ -188,29 +188,52 @@ def _store_rows(work: _Work, result, pricer) -> str | None:
 
 
 def _price_requests(requests: list[tuple], hints, pricer, skipped) -> list[tuple]:
-    """Import rows (storage.store.request_row) of a reader's requests in core.request_rows form: the checks,
-    names and prices that _store_rows gives UsageEvents, without building one per request (Pricer.price_counts)."""
-    from tracker.core import request_rows as rr
-    from tracker.sources import logfiles as lf
-    from tracker.storage.store import request_row
+    """Import rows (storage.store.IMPORT_COLUMNS) of a reader's requests in core.request_rows form: the checks,
+    names and prices that _store_rows gives UsageEvents (storage.store.import_row), without building one per
+    request. The same row as import_row of the UsageEvent a request stands for, but for NULL_PARAM in place of
+    most Nones.
 
-    price, implausible, same_names = pricer.price_counts, lf.implausible_counts, hints.changes_nothing
+    Spelled out for the hundreds of thousands of requests of a first import (~1 us a request less than calls
+    to Pricer.price_counts and a row builder): a request's price is Pricer.price_counts' memo of its day's
+    price (Pricer.day_prices: whole picodollars per token, as price_counts computes them), else price_counts
+    itself, which fills that memo (tests/logs/test_request_rows.py compares both ways)."""
+    from tracker.core.units import units_text
+    from tracker.pricing.linear import tier_index
+    from tracker.pricing.pricer import DAY_MS
+    from tracker.sources import logfiles as lf
+    from tracker.storage.transactions import NULL_PARAM
+
+    price, day_prices, same_names, most = pricer.price_counts, pricer.day_prices, hints.changes_nothing, \
+        lf.MAX_REQUEST_TOKENS
     rows = []
+    append = rows.append
     for r in requests:
-        model = r[rr.MODEL]
+        (key, ts_ms, model, provider, session, project, cwd, branch, u, cr, w5, w1, o, x, tool_use, tier, sidechain,
+         speed, units) = r  # (core.request_rows' positions)
         if not isinstance(model, str) or not model:
             skipped[lf.MISSING_MODEL] += 1
             continue
-        counts = r[rr.TOKENS]
-        if implausible(counts):
+        if max(u, cr, w5, w1, o) > most:  # (lf.implausible_counts)
             skipped[lf.BAD_NUMBER] += 1
             continue
-        provider = r[rr.PROVIDER]
         if provider is None or not same_names:
             model, provider = hints.apply(model, provider)
-        cost, price_id, partly = price(counts, model, provider, r[rr.TS_MS], r[rr.SERVICE_TIER], r[rr.SPEED],
-                                       r[rr.UNITS])
-        rows.append(request_row(r, model, provider, cost, price_id, partly))
+        ints = None
+        if not units:
+            found = day_prices.get((model, provider, ts_ms // DAY_MS, tier, speed))
+            if found is not None:
+                price_id, starts, partly, by_tier = found
+                ints = by_tier.get(tier_index(starts, u + cr + w5 + w1) if starts else 0)
+        if ints is not None:
+            cost = ints[0] * u + ints[1] * cr + ints[2] * w5 + ints[3] * w1 + ints[4] * o + ints[5] * x + ints[6]
+        else:
+            cost, price_id, partly = price((u, cr, w5, w1, o, x), model, provider, ts_ms, tier, speed, units)
+        # NULL_PARAM for the NULLs of most rows (not the sidechain flag, which the import's dedup reads)
+        append((key, ts_ms, model, provider, session, project, cwd, branch, u, cr, w5, w1, o, x,
+                NULL_PARAM if tool_use is None else int(bool(tool_use)), NULL_PARAM if tier is None else tier,
+                NULL_PARAM if cost is None else cost, NULL_PARAM if price_id is None else price_id,
+                None if sidechain is None else int(bool(sidechain)), NULL_PARAM if speed is None else speed,
+                units_text(units) if units else NULL_PARAM, NULL_PARAM if partly is None else partly))
     return rows
 
 
@@ -338,16 +361,17 @@ def _results(work: list[_Work], workers: int | None, report: ImportReport,
 
     In this process, reading(work, bytes read) is called between blocks of a file.
     """
-    if workers is None:  # a worker per core, when there is enough to read to pay for starting them
+    if workers is None:  # a process per core, this one included, when there is enough to read to pay for workers
         total = sum(_pending_bytes(w) for w in work)
         # (below the lower of the two sizes, how workers would start is not asked: threading, ~0.5 ms at
         # start-up, is not loaded for a small import)
         big_enough = total >= PARALLEL_MIN_BYTES and \
             total >= (PARALLEL_MIN_BYTES if _start_method() == "fork" else SPAWN_MIN_BYTES)
-        # Measured on 2 cores, 1 GiB: in this process alone 3.9 s of CPU and of wall; one worker 4.2 s
-        # CPU, 3.2 s wall; two 4.2 s, 3.0 s (this process writes, and parses only when no result waits);
-        # three 4.3 s, 3.1 s.
-        workers = (os.cpu_count() or 1) + 1 if big_enough else 1
+        # This process writes every row (pricing, SQLite, the end of the transaction: the import's longest
+        # part) and parses when no result waits; a worker more than the cores left beside it took a core from
+        # it: on 2 cores one worker instead of two, a first import of 300 MiB used 2-4% less CPU (alternating
+        # rounds, tests/benchmarks/RESULTS-import.md, branch first10) and no more wall.
+        workers = (os.cpu_count() or 1) if big_enough else 1
     if workers <= 1 or len(work) < 2:
         yield from _in_process(work, reading)
         return
@@ -677,8 +701,8 @@ def import_logs(
     dirs as the agents' environment variables name them); None reads every
     source from the environment and the defaults. `workers`: how many processes
     parse, this one included (it writes too, and parses whenever no result
-    waits): None is a worker per core besides this one when there is enough to
-    read, else 1 (all in this process); a number is used as given. Workers never
+    waits): None is a process per core, this one and a worker on each other core,
+    when there is enough to read, else 1 (all in this process); a number is used as given. Workers never
     run where _start_method() says they cannot. `files` (the user's `tracker import FILE...`)
     reads those files only, each by the source whose `recognises` accepts it (AgentSource.recognises).
     """

@@ -17,8 +17,8 @@ from tracker.storage.store import (
     import_upsert_sql,
 )
 
-# Positions in an import row (storage.store.request_row, import_row), whichever its width. The tokens: input,
-# cache read, cache write 5m/1h, output (reasoning is inside output).
+# Positions in an import row (services.log_import._price_requests, storage.store.import_row), whichever its
+# width. The tokens: input, cache read, cache write 5m/1h, output (reasoning is inside output).
 ROW_KEY = IMPORT_COLUMNS.index("key")
 ROW_TOKENS = slice(IMPORT_COLUMNS.index("input_tokens"), IMPORT_COLUMNS.index("output_tokens") + 1)
 ROW_SIDECHAIN = IMPORT_COLUMNS.index("sidechain")
@@ -90,8 +90,8 @@ def bulk_writes(store, cache_mib: int = BULK_CACHE_MIB) -> Iterator[None]:
 
 def write_import_rows(store, source: str, rows: Sequence[tuple], cursors: Iterable[Cursor] = (),
                       keep_most_complete: bool = False, reading_rows: Sequence[tuple] = ()) -> WriteResult:
-    """Store.write_batch for the import rows of one source (storage.store.request_row, import_row), plus their
-    cursors and the limit-window readings (storage.limits.reading_row) read from the same files.
+    """Store.write_batch for the import rows of one source (log_import._price_requests, store.import_row), plus
+    their cursors and the limit-window readings (storage.limits.reading_row) read from the same files.
 
     The log import converts and prices events in worker processes and sends plain row tuples back; turning
     them into UsageEvents again only to turn them back into rows would cost more than the SQL. The same

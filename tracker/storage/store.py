@@ -25,7 +25,7 @@ from tracker.storage import quick
 from tracker.storage.migrations import PARTLY_PRICED_SQL, TOKEN_COLUMNS
 from tracker.storage.quick import read_key, stored_key  # noqa: F401  (the store's names too)
 from tracker.storage.rollups import LIVE_ROLLUPS, NULL_TEXT_KEY, PROJECTS
-from tracker.storage.transactions import NULL_PARAM, write_database, write_transaction
+from tracker.storage.transactions import write_database, write_transaction
 from tracker.storage.value import BUCKET_USER_SQL, EFFECTIVE_TAG_SQL, UNTAGGED, ValueQueries
 
 if TYPE_CHECKING:
@@ -176,21 +176,6 @@ def event_row(e: UsageEvent) -> tuple:
         t.cache_write_1h_tokens, t.output_tokens, t.reasoning_tokens, e.requests, _bool(e.tool_use),
         e.service_tier, e.cost_pico, e.price_id, e.origin, _bool(e.sidechain), e.speed, units_text(e.units),
         e.partly_priced,
-    )
-
-
-def request_row(r: tuple, model: str, provider: str | None, cost_pico: int | None, price_id: str | None,
-                partly_priced: str | None) -> tuple:
-    """The import row (IMPORT_COLUMNS) of a request in core.request_rows form, priced, with the model and
-    provider it was priced as (the log import's cheap path: the same row as import_row of the UsageEvent it
-    stands for, but for NULL_PARAM in place of most Nones)."""
-    tool_use, sidechain, speed, units = r[14], r[16], r[17], r[18]
-    return (  # NULL_PARAM for the NULLs of most rows (not the sidechain flag, which the import's dedup reads)
-        r[0], r[1], model, provider, r[4], r[5], r[6], r[7], r[8], r[9], r[10], r[11], r[12], r[13],
-        NULL_PARAM if tool_use is None else int(bool(tool_use)), r[15] if r[15] is not None else NULL_PARAM,
-        cost_pico if cost_pico is not None else NULL_PARAM, price_id if price_id is not None else NULL_PARAM,
-        None if sidechain is None else int(bool(sidechain)), speed if speed is not None else NULL_PARAM,
-        units_text(units) if units else NULL_PARAM, partly_priced if partly_priced is not None else NULL_PARAM,
     )
 
 

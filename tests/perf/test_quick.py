@@ -552,7 +552,7 @@ def test_ctrl_c_during_a_quick_answer_is_what_the_full_command_says(monkeypatch,
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt()
 
-    monkeypatch.setattr(quick, "quick_answer", interrupted)
+    monkeypatch.setattr(quick, "_answer_parts", interrupted)
     monkeypatch.setattr(sys, "argv", ["tracker", "import", "--json"])
     with pytest.raises(SystemExit) as exited:
         quick.main()
@@ -561,6 +561,24 @@ def test_ctrl_c_during_a_quick_answer_is_what_the_full_command_says(monkeypatch,
     monkeypatch.setattr("tracker.services.sync.run_sync", interrupted)
     result = CliRunner().invoke(full_main, ["import", "--json"])
     assert result.exit_code == 1 and result.stderr == "\nAborted!\n"
+
+
+def test_a_year_of_sessions_is_written_a_few_rows_at_a_time(imported, monkeypatch, capsys):
+    """The quick sessions report writes its rows a few at a time (quick.WRITTEN_PARTS), not as one text the
+    size of all of them (18 MB for a year, and as much again encoded): what it writes is the full command's
+    output all the same."""
+    import tracker.quick as quick
+
+    monkeypatch.setattr(quick, "WRITTEN_PARTS", 3)
+    monkeypatch.setattr(sys, "argv", ["tracker", "report", "sessions", "--json"])
+    writes: list[str] = []
+    real_write = sys.stdout.write
+    monkeypatch.setattr(sys.stdout, "write", lambda text: writes.append(text) or real_write(text))
+    quick.main()
+    rows = len(json.loads(capsys.readouterr().out)["rows"])
+    assert rows > 10 and quick._answered  # (not vacuous: a quick answer, several writes)
+    assert len(writes) == 2 * ((rows + 2) // 3) - 1  # three rows, then the separator, ...
+    assert "".join(writes) == _full(["report", "sessions", "--json"])
 
 
 def _refuse_listing(monkeypatch, folder: str) -> None:

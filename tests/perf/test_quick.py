@@ -552,7 +552,7 @@ def test_ctrl_c_during_a_quick_answer_is_what_the_full_command_says(monkeypatch,
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt()
 
-    monkeypatch.setattr(quick, "_answer_parts", interrupted)
+    monkeypatch.setattr(quick, "_answer", interrupted)
     monkeypatch.setattr(sys, "argv", ["tracker", "import", "--json"])
     with pytest.raises(SystemExit) as exited:
         quick.main()
@@ -564,12 +564,13 @@ def test_ctrl_c_during_a_quick_answer_is_what_the_full_command_says(monkeypatch,
 
 
 def test_a_year_of_sessions_is_written_a_few_rows_at_a_time(imported, monkeypatch, capsys):
-    """The quick sessions report writes its rows a few at a time (quick.WRITTEN_PARTS), not as one text the
-    size of all of them (18 MB for a year, and as much again encoded): what it writes is the full command's
-    output all the same."""
+    """The quick sessions report writes its rows a batch at a time as it reads them
+    (session_pages.FORMATTED_BATCH_ROWS), not as one text the size of all of them (18 MB for a year, and as
+    much again encoded): what it writes is the full command's output all the same."""
     import tracker.quick as quick
+    from tracker.storage import session_pages
 
-    monkeypatch.setattr(quick, "WRITTEN_PARTS", 3)
+    monkeypatch.setattr(session_pages, "FORMATTED_BATCH_ROWS", 3)
     monkeypatch.setattr(sys, "argv", ["tracker", "report", "sessions", "--json"])
     writes: list[str] = []
     real_write = sys.stdout.write
@@ -579,6 +580,23 @@ def test_a_year_of_sessions_is_written_a_few_rows_at_a_time(imported, monkeypatc
     assert rows > 10 and quick._answered  # (not vacuous: a quick answer, several writes)
     assert len(writes) == 2 * ((rows + 2) // 3) - 1  # three rows, then the separator, ...
     assert "".join(writes) == _full(["report", "sessions", "--json"])
+
+
+def test_a_read_that_fails_after_part_of_the_rows_is_written_is_not_answered_twice(imported, monkeypatch, capsys):
+    """Once part of the sessions' rows is out, a failing read is the command's error: the full command does not
+    answer after them (it would print its whole text after the part)."""
+    import tracker.quick as quick
+    from tracker.services import reports
+
+    def failing(*args, **kwargs):
+        yield ['{\n  "timezone": "UTC"']
+        raise sqlite3.OperationalError("disk I/O error")
+
+    monkeypatch.setattr(reports, "sessions_json_batches", failing)
+    monkeypatch.setattr(sys, "argv", ["tracker", "report", "sessions", "--json"])
+    with pytest.raises(sqlite3.OperationalError):
+        quick.main()
+    assert capsys.readouterr().out == '{\n  "timezone": "UTC"' and not quick._answered
 
 
 def _refuse_listing(monkeypatch, folder: str) -> None:

@@ -182,6 +182,24 @@ def test_a_session_whose_cost_sql_cannot_print_is_read_the_python_way_in_its_pla
     assert json.loads(text)["rows"][2]["cost_usd"] == "-9223372.036855"
 
 
+def test_a_range_over_every_session_reads_no_stretch_of_sessions_across_its_edges(usage):
+    """The sessions across a range's start or end are looked for only where one can be (a session starts
+    before it, ends after it): over all of them, each stretch would be every session (the index scanned
+    twice over); a range cut inside still finds them (the text is the document's: the test above)."""
+    store, zone = usage, get_zone("Europe/Paris")
+    statements: list[str] = []
+    store.conn.set_trace_callback(statements.append)
+    try:
+        for since, until in ((DAY0 - timedelta(days=1), DAY0 + timedelta(days=DAYS + 1)),
+                             (DAY0 + timedelta(days=2), DAY0 + timedelta(days=6))):
+            statements.clear()
+            assert reports.sessions_json(store, zone, since, until) == _old_text(store, zone, since, until)
+            crossing = [s for s in statements if "INDEXED BY session_totals_last" in s]
+            assert bool(crossing) == (since > DAY0), statements
+    finally:
+        store.conn.set_trace_callback(None)
+
+
 def test_dollars_in_integer_sql_are_format_usd():
     conn = sqlite3.connect(":memory:")
     values = [0, 1, 499_999, 500_000, 500_001, 1_000_000, 1_500_000, 2_500_000, 3_499_999_500_000, 10**12,

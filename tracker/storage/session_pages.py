@@ -54,10 +54,10 @@ SORTABLE = {
 _INSIDE = "t.first_ms >= :lo AND t.last_ms < :hi"
 # the sessions that cross the range's start, and those inside it at the start that cross its end: each
 # a stretch of one index (rollups.SESSION_TOTALS_INDEXES_V1)
-_CROSSING = ("SELECT t.source, t.session FROM {table} t INDEXED BY session_totals_last "
-             "WHERE t.last_ms >= :lo AND t.first_ms < :lo{where} UNION ALL "
-             "SELECT t.source, t.session FROM {table} t INDEXED BY session_totals_first "
-             "WHERE t.first_ms >= :lo AND t.first_ms < :hi AND t.last_ms >= :hi{where}")
+_CROSSING_START = ("SELECT t.source, t.session FROM {table} t INDEXED BY session_totals_last "
+                   "WHERE t.last_ms >= :lo AND t.first_ms < :lo{where}")
+_CROSSING_END = ("SELECT t.source, t.session FROM {table} t INDEXED BY session_totals_first "
+                 "WHERE t.first_ms >= :lo AND t.first_ms < :hi AND t.last_ms >= :hi{where}")
 # the measures (rollups.MEASURES_V1) of a session row's figures, in _sums' order
 _LONE_MEASURES = (*TOKEN_COLUMNS, "requests", "cost_pico", "unpriced", "partly", "priced")
 
@@ -151,7 +151,14 @@ def _inner_rows(conn: sqlite3.Connection, keys: Sequence[tuple[str, str]], lo: i
 
 def _crossing(conn: sqlite3.Connection, params: dict, where: str) -> list[dict]:
     """The sessions that cross the range's edge, their part inside it, from their events."""
-    keys = conn.execute(_CROSSING.format(table=SESSION_TOTALS.table, where=where), params).fetchall()
+    # a stretch no session can be in is not read (a range over all the sessions: each stretch is all of them)
+    first, last = conn.execute(f"SELECT (SELECT MIN(first_ms) FROM {SESSION_TOTALS.table}), "
+                               f"(SELECT MAX(last_ms) FROM {SESSION_TOTALS.table})").fetchone()
+    parts = [sql for sql, none in ((_CROSSING_START, first is None or first >= params["lo"]),
+                                   (_CROSSING_END, last is None or last < params["hi"])) if not none]
+    if not parts:
+        return []
+    keys = conn.execute(" UNION ALL ".join(parts).format(table=SESSION_TOTALS.table, where=where), params).fetchall()
     if not keys:
         return []
     _load_wanted(conn, keys)

@@ -316,24 +316,28 @@ def offset_spans(zone: tzinfo, start_s: int, end_s: int) -> list[tuple[int, int,
     time there (past the year 9998), an offset is not whole seconds, or the offsets change 500 times."""
     if end_s > _LAST_SECOND:
         return None
+    fromtimestamp = datetime.fromtimestamp
 
     def offset(second: int):
-        return datetime.fromtimestamp(second, zone).utcoffset()
+        return fromtimestamp(second, zone).utcoffset()
 
+    # the hours' offsets in one pass (a year: ~8.8k of them), then each change found to its second
+    hours = list(range(start_s, end_s - 1, 3600)) or [start_s]
+    if end_s - 1 > hours[-1]:
+        hours.append(end_s - 1)
+    offsets = [fromtimestamp(second, zone).utcoffset() for second in hours]
     spans = []
-    at, current = start_s, offset(start_s)
+    at, current, hour = start_s, offsets[0], 1
     while True:
         if current is None or current % _SECOND or len(spans) > 500:
             return None
-        spans.append((at, current // _SECOND, datetime.fromtimestamp(at, zone).isoformat()[19:]))
-        probe = at
-        while True:  # the next hour whose offset differs, then the second it starts
-            probe, before = min(probe + 3600, end_s - 1), probe
-            if probe <= before:
-                return spans
-            if offset(probe) != current:
-                break
-        while probe - before > 1:
+        spans.append((at, current // _SECOND, fromtimestamp(at, zone).isoformat()[19:]))
+        while hour < len(hours) and offsets[hour] == current:  # the next hour whose offset differs
+            hour += 1
+        if hour == len(hours):
+            return spans
+        before, probe = max(hours[hour - 1], at), hours[hour]
+        while probe - before > 1:  # ... and the second it starts
             middle = (before + probe) // 2
             before, probe = (middle, probe) if offset(middle) == current else (before, middle)
         at, current = probe, offset(probe)

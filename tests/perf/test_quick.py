@@ -1118,3 +1118,26 @@ def test_the_projects_report_loads_no_pathlib(imported):
     """`tracker report projects --json` reads the plans through services.cost_basis and services.plans, whose
     paths are annotations only: no pathlib (~3 ms with urllib.parse and ipaddress), nor typing (~2 ms)."""
     assert _loaded_by_report("projects", {"pathlib", "urllib.parse", "typing", "tracker.services.context"}) == []
+
+
+
+def test_sessions_read_the_python_way_among_the_rows_as_they_are_written(imported, monkeypatch):
+    """A session over two projects, and one whose name JSON escapes, are read the Python way in their place
+    while the quick report reads and writes its rows a batch at a time (its connection writes only its
+    temporary tables): the full command's text."""
+    from tracker.storage import session_pages
+
+    with sqlite3.connect(imported.db_path) as conn:
+        sessions = [r[0] for r in conn.execute("SELECT session FROM session_totals ORDER BY first_ms")]
+        assert len(sessions) > 6
+        key = conn.execute("SELECT key FROM events WHERE session = ? ORDER BY ts_ms DESC LIMIT 1",
+                           (sessions[3],)).fetchone()[0]
+        conn.execute("UPDATE events SET project = 'another \\ project' WHERE key = ?", (key,))
+        conn.execute("UPDATE events SET session = ? WHERE session = ?", (sessions[5] + '"\\', sessions[5]))
+        flagged = conn.execute("SELECT count(*) FROM session_totals WHERE project_lo IS NOT project_hi "
+                               "OR instr(session, '\\') > 0").fetchone()[0]
+    assert flagged == 2
+    monkeypatch.setattr(session_pages, "FORMATTED_BATCH_ROWS", 2)
+    text = _same(["report", "sessions", "--json"])
+    rows = json.loads(text)["rows"]
+    assert len(rows) == len(sessions) and sessions[5] + '"\\' in {row["session"] for row in rows}

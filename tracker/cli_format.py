@@ -201,38 +201,53 @@ def _human_tokens(n: int) -> str:
 
 
 def _cost(value: str | None) -> str:
+    from tracker.core.money import format_usd_short
+
+    if value is None:
+        return format_usd_short(None)
+    # a report's cost (money.format_usd: six decimals) is its micro-dollars without the point: no Decimal
+    whole, _, fraction = value.partition(".") if type(value) is str else ("", "", "")
+    if len(fraction) == 6 and value.isascii() and fraction.isdigit() and whole.lstrip("-").isdigit() \
+            and whole[1:2] != "-":
+        return format_usd_short(int(whole + fraction) * 10**6)
     from decimal import Decimal
 
-    from tracker.core.money import format_usd_short, usd_to_pico
+    from tracker.core.money import usd_to_pico
 
-    return format_usd_short(None if value is None else usd_to_pico(Decimal(value)))
+    return format_usd_short(usd_to_pico(Decimal(value)))
 
 
 usd_text = _cost  # "$1,234" / "$12.30" from a report's decimal USD string
 
 
+def _plain_cell(value) -> str:
+    if isinstance(value, list):
+        return ",".join(value)
+    return "" if value is None else str(value)
+
+
+def _tokens_cell(value) -> str:
+    return _human_tokens(value) if isinstance(value, int) else _plain_cell(value)
+
+
 def table(rows: Sequence[dict], columns: Sequence[tuple[str, str]], totals: dict | None = None) -> str:
     """Aligned text table; `columns` are (key, heading). Tokens and money get short forms."""
 
-    def cell(row: dict, key: str) -> str:
-        value = row.get(key)
-        if key == "cost_usd" or key.endswith("_usd"):
-            return _cost(value)
-        if key.endswith("_tokens") and isinstance(value, int):
-            return _human_tokens(value)
-        if isinstance(value, list):
-            return ",".join(value)
-        return "" if value is None else str(value)
-
-    body = [[cell(r, k) for k, _ in columns] for r in rows]
+    # each column's form of a value, chosen once (a year of sessions is ~30k rows of 15 cells)
+    shown = [_cost if key == "cost_usd" or key.endswith("_usd") else _tokens_cell if key.endswith("_tokens")
+             else _plain_cell for key, _ in columns]
+    keys = [key for key, _ in columns]
+    body = [[form(row.get(key)) for key, form in zip(keys, shown)] for row in rows]
     if totals is not None:
-        body.append(["Total" if i == 0 else cell(totals, k) for i, (k, _) in enumerate(columns)])
+        body.append(["Total" if i == 0 else form(totals.get(key)) for i, (key, form) in enumerate(zip(keys, shown))])
     headings = [h for _, h in columns]
     widths = [max(len(h), *(len(line[i]) for line in body)) if body else len(h) for i, h in enumerate(headings)]
     numeric = {i for i, (k, _) in enumerate(columns) if k.endswith(("_tokens", "_usd", "requests"))}
+    # a line: each text right-aligned (figures) or left-aligned to its column's width, as str.rjust/ljust pad
+    line_format = "  ".join(f"{{:{'>' if i in numeric else '<'}{w}}}" for i, w in enumerate(widths)).format
 
     def fmt(values: Sequence[str]) -> str:
-        return "  ".join(v.rjust(w) if i in numeric else v.ljust(w) for i, (v, w) in enumerate(zip(values, widths)))
+        return line_format(*values)
 
     lines = [fmt(headings), "  ".join("-" * w for w in widths)]
     lines += [fmt(line) for line in body[:-1]] if totals is not None else [fmt(line) for line in body]

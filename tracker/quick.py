@@ -20,7 +20,8 @@ services:
   on the same read-only connection: only its temporary tables are written;
 * `tracker report sessions --json [--tz ZONE]` the same way, by the text the
   command prints (services.reports.sessions_json: a year of sessions is a
-  few hundred thousand lines of JSON, built once).
+  few hundred thousand lines of JSON, built once), written a batch of rows at
+  a time as they are read (sessions_json_batches: 18 MB never held at once).
 
 When `tracker import [--json]` finds changed logs (and nothing else that the
 full command would do or say: the same conditions), the import runs here
@@ -51,6 +52,7 @@ import gc
 import os
 import sys
 import time
+from collections.abc import Iterable
 
 # (roots, walk, --json, comparison) of `tracker import`'s quick look when it found changed files and no problem:
 # main() then runs the import without click (commands.import_run), which takes this walk and what its comparison
@@ -101,14 +103,17 @@ def main() -> None:
     # of objects the import left alive (~4% of a first import's CPU), and at exit it would walk them once
     # more, to free memory the exit frees anyway.
     gc.disable()
+    out = _Output(sys.stdout.write)
     try:
-        answer = quick_answer(sys.argv[1:])
+        answered = _answer(sys.argv[1:], out)
     except KeyboardInterrupt:  # Ctrl-C: what the full command line (click) says and does
         sys.stderr.write("\nAborted!\n")
         sys.exit(1)
     except Exception:  # whatever went wrong here, the full command answers (and says what is wrong)
-        answer = None
-    if answer is None:
+        if out.started:  # ... unless part of the answer is written (a read failing in a report's rows)
+            raise
+        answered = False
+    if not answered:
         walk, _walk[:] = _walk[:], []
         if walk:  # `tracker import` found changed logs: the import, without click, takes this walk
             status = _import_changed(*walk[0])
@@ -123,7 +128,6 @@ def main() -> None:
 
         full_command()
         return
-    sys.stdout.write(answer)
     sys.stdout.flush()
     _leave_to_exit()
     _answered.append(True)
@@ -183,16 +187,49 @@ class _KeptComparison:
 def quick_answer(args: list[str]) -> str | None:
     """What `tracker *args` prints on stdout when it succeeds, if it can be told without the full command
     line; None otherwise (and then nothing was written anywhere)."""
+    parts: list[str] = []
+    return "".join(parts) if _answer(args, _Output(parts.append)) else None
+
+
+class _Output:
+    """Where a quick answer goes (`write`): its text at once, or a report's rows a batch at a time, as they
+    are read (the text: `separator` between every two parts of every batch; a year of sessions is 18 MB
+    of rows, never held at once). `started` once something is written."""
+
+    def __init__(self, write):
+        self.write, self.started = write, False
+
+    def text(self, text: str) -> None:
+        self.started = True
+        self.write(text)
+
+    def batches(self, separator: str, batches: Iterable[list[str]]) -> None:
+        for batch in batches:
+            if self.started:
+                self.write(separator)
+            self.started = True
+            self.write(separator.join(batch))
+
+
+def _answer(args: list[str], out: _Output) -> bool:
+    """Writes quick_answer's text to `out` and says True; False where there is none (nothing written)."""
     _walk.clear()
     if not args:
-        return None
+        return False
     if args[0] == "import" and args[1:] in ([], ["--json"]):
-        return _import_answer(as_json=args[1:] == ["--json"])
+        return _written(out, _import_answer(as_json=args[1:] == ["--json"]))
     if args[0] == "report" and len(args) > 1 and args[1] in REPORTS:
         options = _report_options(args[2:], by=args[1] in PERIOD_OF_REPORT)
         if options is not None:
-            return _report_answer(args[1], *options)
-    return None
+            return _report_answer(args[1], *options, out)
+    return False
+
+
+def _written(out: _Output, text: str | None) -> bool:
+    if text is None:
+        return False
+    out.text(text)
+    return True
 
 
 def _report_options(args: list[str], by: bool = True) -> tuple[str | None, str] | None:
@@ -303,7 +340,7 @@ def _import_answer(as_json: bool) -> str | None:
     return cli_format.to_json(doc) + "\n" if as_json else "".join(f"{line}\n" for line in cli_format.import_lines(doc))
 
 
-def _report_answer(kind: str, tz: str | None, by: str) -> str | None:
+def _report_answer(kind: str, tz: str | None, by: str, out: _Output) -> bool:
     """`tracker report KIND --json`: a period report from the hourly rollup alone where it can tell the whole
     answer, else (plans, provider usage, projects, sessions) the reports' own code (services.reports) without
     click."""
@@ -312,7 +349,7 @@ def _report_answer(kind: str, tz: str | None, by: str) -> str | None:
     folders = folder_texts()
     conn = _open_store(folders)
     if conn is None:
-        return None
+        return False
     try:
         from tracker.core.timeutil import TimezoneError, get_zone
         from tracker.storage import quick as q
@@ -321,16 +358,17 @@ def _report_answer(kind: str, tz: str | None, by: str) -> str | None:
         try:
             zone = get_zone(tz or q.setting(conn, "timezone"))
         except TimezoneError:
-            return None  # the full command says which names are understood
+            return False  # the full command says which names are understood
         doc = _rollup_report(conn, zone, PERIOD_OF_REPORT[kind], by) if kind in PERIOD_OF_REPORT else None
         conn.execute("COMMIT")
         if doc is None:
-            return _reports_text(conn, folders[0], kind, zone, by)
+            _reports_text(conn, folders[0], kind, zone, by, out)
+            return True
     finally:
         conn.close()
     from tracker import cli_format
 
-    return cli_format.to_json(doc) + "\n"
+    return _written(out, cli_format.to_json(doc) + "\n")
 
 
 def _rollup_report(conn, zone, period: str, by: str) -> dict | None:
@@ -350,9 +388,10 @@ def _rollup_report(conn, zone, period: str, by: str) -> dict | None:
     return None if raw is None else period_report(zone, span, period, by, raw, planned=False)
 
 
-def _reports_text(conn, data_dir: str, kind: str, zone, by: str) -> str:
-    """What the full command's `report KIND --json` prints (commands.report_cmd: services.reports' text of
-    the sessions, or its document, in `zone`: AppContext.zone's, --tz or the configured timezone), read
+def _reports_text(conn, data_dir: str, kind: str, zone, by: str, out: _Output) -> None:
+    """What the full command's `report KIND --json` prints, to `out` (commands.report_cmd: services.reports'
+    text of the sessions, a batch of rows at a time, or its document, in `zone`: AppContext.zone's, --tz or
+    the configured timezone), read
     through the quick connection: its temporary tables only are written (storage.quick.writes_temporary_tables_only).
     The store's files named as text (`data_dir`, where _open_store found them): no pathlib (~3 ms)."""
     from tracker import cli_format
@@ -363,6 +402,7 @@ def _reports_text(conn, data_dir: str, kind: str, zone, by: str) -> str:
 
     q.writes_temporary_tables_only(conn)
     store = Store(conn, os.path.join(data_dir, DB_NAME), os.path.join(data_dir, BACKUP_FOLDER))
-    if kind == "sessions":
-        return reports.sessions_json(store, zone, end="\n")  # (the command's click.echo ends the line)
-    return cli_format.to_json(reports.report_doc(store, zone, kind, by)) + "\n"
+    if kind == "sessions":  # (the command's click.echo ends the line)
+        out.batches(reports.SESSION_ROWS_SEPARATOR, reports.sessions_json_batches(store, zone, end="\n"))
+    else:
+        out.text(cli_format.to_json(reports.report_doc(store, zone, kind, by)) + "\n")

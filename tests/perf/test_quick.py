@@ -552,7 +552,7 @@ def test_ctrl_c_during_a_quick_answer_is_what_the_full_command_says(monkeypatch,
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt()
 
-    monkeypatch.setattr(quick, "quick_answer", interrupted)
+    monkeypatch.setattr(quick, "_answer", interrupted)
     monkeypatch.setattr(sys, "argv", ["tracker", "import", "--json"])
     with pytest.raises(SystemExit) as exited:
         quick.main()
@@ -561,6 +561,42 @@ def test_ctrl_c_during_a_quick_answer_is_what_the_full_command_says(monkeypatch,
     monkeypatch.setattr("tracker.services.sync.run_sync", interrupted)
     result = CliRunner().invoke(full_main, ["import", "--json"])
     assert result.exit_code == 1 and result.stderr == "\nAborted!\n"
+
+
+def test_a_year_of_sessions_is_written_a_few_rows_at_a_time(imported, monkeypatch, capsys):
+    """The quick sessions report writes its rows a batch at a time as it reads them
+    (session_pages.FORMATTED_BATCH_ROWS), not as one text the size of all of them (18 MB for a year, and as
+    much again encoded): what it writes is the full command's output all the same."""
+    import tracker.quick as quick
+    from tracker.storage import session_pages
+
+    monkeypatch.setattr(session_pages, "FORMATTED_BATCH_ROWS", 3)
+    monkeypatch.setattr(sys, "argv", ["tracker", "report", "sessions", "--json"])
+    writes: list[str] = []
+    real_write = sys.stdout.write
+    monkeypatch.setattr(sys.stdout, "write", lambda text: writes.append(text) or real_write(text))
+    quick.main()
+    rows = len(json.loads(capsys.readouterr().out)["rows"])
+    assert rows > 10 and quick._answered  # (not vacuous: a quick answer, several writes)
+    assert len(writes) == 2 * ((rows + 2) // 3) - 1  # three rows, then the separator, ...
+    assert "".join(writes) == _full(["report", "sessions", "--json"])
+
+
+def test_a_read_that_fails_after_part_of_the_rows_is_written_is_not_answered_twice(imported, monkeypatch, capsys):
+    """Once part of the sessions' rows is out, a failing read is the command's error: the full command does not
+    answer after them (it would print its whole text after the part)."""
+    import tracker.quick as quick
+    from tracker.services import reports
+
+    def failing(*args, **kwargs):
+        yield ['{\n  "timezone": "UTC"']
+        raise sqlite3.OperationalError("disk I/O error")
+
+    monkeypatch.setattr(reports, "sessions_json_batches", failing)
+    monkeypatch.setattr(sys, "argv", ["tracker", "report", "sessions", "--json"])
+    with pytest.raises(sqlite3.OperationalError):
+        quick.main()
+    assert capsys.readouterr().out == '{\n  "timezone": "UTC"' and not quick._answered
 
 
 def _refuse_listing(monkeypatch, folder: str) -> None:
@@ -1219,3 +1255,26 @@ def test_the_projects_report_loads_no_pathlib(imported):
     """`tracker report projects --json` reads the plans through services.cost_basis and services.plans, whose
     paths are annotations only: no pathlib (~3 ms with urllib.parse and ipaddress), nor typing (~2 ms)."""
     assert _loaded_by_report("projects", {"pathlib", "urllib.parse", "typing", "tracker.services.context"}) == []
+
+
+
+def test_sessions_read_the_python_way_among_the_rows_as_they_are_written(imported, monkeypatch):
+    """A session over two projects, and one whose name JSON escapes, are read the Python way in their place
+    while the quick report reads and writes its rows a batch at a time (its connection writes only its
+    temporary tables): the full command's text."""
+    from tracker.storage import session_pages
+
+    with sqlite3.connect(imported.db_path) as conn:
+        sessions = [r[0] for r in conn.execute("SELECT session FROM session_totals ORDER BY first_ms")]
+        assert len(sessions) > 6
+        key = conn.execute("SELECT key FROM events WHERE session = ? ORDER BY ts_ms DESC LIMIT 1",
+                           (sessions[3],)).fetchone()[0]
+        conn.execute("UPDATE events SET project = 'another \\ project' WHERE key = ?", (key,))
+        conn.execute("UPDATE events SET session = ? WHERE session = ?", (sessions[5] + '"\\', sessions[5]))
+        flagged = conn.execute("SELECT count(*) FROM session_totals WHERE project_lo IS NOT project_hi "
+                               "OR instr(session, '\\') > 0").fetchone()[0]
+    assert flagged == 2
+    monkeypatch.setattr(session_pages, "FORMATTED_BATCH_ROWS", 2)
+    text = _same(["report", "sessions", "--json"])
+    rows = json.loads(text)["rows"]
+    assert len(rows) == len(sessions) and sessions[5] + '"\\' in {row["session"] for row in rows}

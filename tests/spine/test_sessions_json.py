@@ -105,6 +105,20 @@ def test_the_sessions_json_is_the_documents_json_byte_for_byte(usage, zone_name)
         assert reports.sessions_json(store, zone, since, until, end="\n") == _old_text(store, zone, since, until) + "\n"
 
 
+def _texts_and_others(found) -> tuple[list[tuple], list[tuple]]:
+    """FormattedSessions' rows printed by SQLite, and the others (the sessions across the range's edges, and
+    the rows read the Python way: SESSION_FIELDS tuples); its batches in order, each one's flag true."""
+    texts, others = [], list(found.others)
+    keys = []
+    for batch, tuples in found.batches:
+        assert batch and tuples == any(type(r[3]) is not str for r in batch)
+        texts += [r for r in batch if type(r[3]) is str]
+        others += [r[3] for r in batch if type(r[3]) is not str]
+        keys += [r[:3] for r in batch]
+    assert keys == sorted(keys)  # (first request, source, session)
+    return texts, others
+
+
 def test_the_fast_path_is_taken_and_covers_what_it_must(usage):
     """Most rows are formatted by SQLite, sessions over UTC midnight too; the sessions over the range's edges,
     over several projects and those whose names JSON escapes are not (nor anything JSON would escape in
@@ -116,14 +130,16 @@ def test_the_fast_path_is_taken_and_covers_what_it_must(usage):
     spans = reports.offset_spans(zone, start // 1000, end // 1000)
     assert [s[2] for s in spans] == ["+11:00", "+10:30"]  # Lord Howe's half-hour daylight-saving change
     found = store.formatted_sessions(start, end, None, spans, reports._ROW_FORMAT, reports._MODELS_SEPARATOR)
-    assert found is not None and found.texts and found.others
+    assert found is not None
+    texts, others = _texts_and_others(found)
+    assert texts and others
     every = store.session_tuples(start, end)
-    assert sorted(r[1:3] for r in every) == sorted([r[1:3] for r in found.texts] + [r[1:3] for r in found.others])
-    assert all("\\" not in r[3] for r in found.texts)
+    assert sorted(r[1:3] for r in every) == sorted([r[1:3] for r in texts] + [r[1:3] for r in others])
+    assert all("\\" not in r[3] for r in texts)
     by_key = {r[1:3]: r for r in every}
     # a session over UTC midnight is one row of the session totals too (its models and projects kept there)
-    assert [r for r in found.texts if by_key[r[1:3]][0] // 86_400_000 != by_key[r[1:3]][3] // 86_400_000]
-    assert [r for r in found.others if r[0] >= start and r[3] < end and r[0] // 86_400_000 == r[3] // 86_400_000
+    assert [r for r in texts if by_key[r[1:3]][0] // 86_400_000 != by_key[r[1:3]][3] // 86_400_000]
+    assert [r for r in others if r[0] >= start and r[3] < end and r[0] // 86_400_000 == r[3] // 86_400_000
             and '"' not in r[2] and '\\' not in r[2] and r[4] in PROJECTS[:2]]  # several projects
 
 
@@ -146,6 +162,42 @@ def test_sums_past_64_bits_and_times_before_1970_are_still_exact(store, pricer):
         assert text == _old_text(store, zone, since, until)
         assert json.loads(text)["rows"]
     assert json.loads(reports.sessions_json(store, zone, DAY0, DAY0))["rows"][0]["cache_write_tokens"] == 2**63
+
+
+def test_a_session_whose_cost_sql_cannot_print_is_read_the_python_way_in_its_place(store, pricer):
+    """A session's cost of -2**63 pico, which usd_text_sql cannot print (abs() of it raises): its row is read
+    the Python way, in its place among the rows SQLite printed, which are read as they are written."""
+    base = to_ms(datetime.combine(DAY0, time(10), UTC))
+    ingest(store, pricer, events=[
+        UsageEvent(source="claude_code", key=f"k{i}", ts_ms=base + i * 60_000, model=MODELS[0], provider=None,
+                   session=f"s:{i}", project="acme", tokens=Tokens(input_tokens=10 + i, output_tokens=3))
+        for i in range(5)])
+    with store.atomic():  # (no import writes such a cost: set where the report reads it)
+        store.conn.execute("UPDATE session_totals SET cost_pico = -9223372036854775807 - 1 WHERE session = 's:2'")
+    zone = get_zone("Europe/Paris")
+    text = reports.sessions_json(store, zone, DAY0, DAY0)
+    # the same rows (the totals differ here: the report sums the hourly rollup, which this cost is not in)
+    assert text.partition('"totals"')[0] == _old_text(store, zone, DAY0, DAY0).partition('"totals"')[0]
+    assert [row["session"] for row in json.loads(text)["rows"]] == [f"s:{i}" for i in range(5)]
+    assert json.loads(text)["rows"][2]["cost_usd"] == "-9223372.036855"
+
+
+def test_a_range_over_every_session_reads_no_stretch_of_sessions_across_its_edges(usage):
+    """The sessions across a range's start or end are looked for only where one can be (a session starts
+    before it, ends after it): over all of them, each stretch would be every session (the index scanned
+    twice over); a range cut inside still finds them (the text is the document's: the test above)."""
+    store, zone = usage, get_zone("Europe/Paris")
+    statements: list[str] = []
+    store.conn.set_trace_callback(statements.append)
+    try:
+        for since, until in ((DAY0 - timedelta(days=1), DAY0 + timedelta(days=DAYS + 1)),
+                             (DAY0 + timedelta(days=2), DAY0 + timedelta(days=6))):
+            statements.clear()
+            assert reports.sessions_json(store, zone, since, until) == _old_text(store, zone, since, until)
+            crossing = [s for s in statements if "INDEXED BY session_totals_last" in s]
+            assert bool(crossing) == (since > DAY0), statements
+    finally:
+        store.conn.set_trace_callback(None)
 
 
 def test_dollars_in_integer_sql_are_format_usd():
@@ -191,9 +243,10 @@ def test_models_that_json_escapes_or_that_hold_commas_and_a_model_that_comes_and
     for step in range(3):  # each session's models one more at a time
         ingest(store, pricer, events=[event(s, step, models[step]) for s, models in names.items() if step < len(models)])
         assert reports.sessions_json(store, zone, DAY0, DAY0) == _old_text(store, zone, DAY0, DAY0)
-    found = store.formatted_sessions(start, end, None, spans, reports._ROW_FORMAT, reports._MODELS_SEPARATOR)
-    assert sorted(r[2] for r in found.texts) == ["s:commas", "s:plain"]
-    assert [r[2] for r in found.others] == ["s:escaped"]
+    texts, others = _texts_and_others(store.formatted_sessions(start, end, None, spans, reports._ROW_FORMAT,
+                                                               reports._MODELS_SEPARATOR))
+    assert sorted(r[2] for r in texts) == ["s:commas", "s:plain"]
+    assert [r[2] for r in others] == ["s:escaped"]
     with store.atomic():  # the only request of a model goes, and one moves to another model
         store.conn.execute("DELETE FROM events WHERE key = 's:plain-0'")
         store.conn.execute("UPDATE events SET model = 'comma,model' WHERE key = 's:commas-0'")

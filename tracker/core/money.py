@@ -62,4 +62,20 @@ def format_usd_short(pico: int | None) -> str:
     """Human form for tables and the tray: $0.42, $12.30, $1,234."""
     if pico is None:
         return "—"
+    if type(pico) is int and -_EXACT_PICO < pico < _EXACT_PICO:
+        # shown_usd's rounding in integers (a table of a year's sessions formats ~30k costs: ~5x faster), the
+        # sign kept as Decimal keeps it ("$-0.00" for a small negative)
+        size = abs(pico)
+        unit = PICO_PER_USD if size >= 1000 * PICO_PER_USD else PICO_PER_USD // 100  # whole dollars, or cents
+        shown, rest = divmod(size, unit)
+        if rest > unit // 2 or (rest == unit // 2 and shown % 2):  # half-even
+            shown += 1
+        sign = "-" if pico < 0 else ""
+        if unit == PICO_PER_USD:
+            return f"${sign}{shown:,}"
+        dollars, cents = divmod(shown, 100)
+        return f"${sign}{dollars:,}.{cents:02d}"
     return f"${shown_usd(pico):,}"
+
+
+_EXACT_PICO = 10**27  # below this, shown_usd's quotient is exact in Decimal's 28 digits (the integers' own rounding)

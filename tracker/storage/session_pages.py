@@ -22,8 +22,7 @@ from __future__ import annotations
 import heapq
 import json  # (a session's few models: orjson's import is ~7 ms, with the dataclasses and uuid it loads)
 import sqlite3
-from collections.abc import Sequence
-from operator import itemgetter
+from collections.abc import Iterator, Sequence
 
 from tracker.core.plain_record import PlainRecord
 from tracker.core.timeutil import Window
@@ -55,10 +54,10 @@ SORTABLE = {
 _INSIDE = "t.first_ms >= :lo AND t.last_ms < :hi"
 # the sessions that cross the range's start, and those inside it at the start that cross its end: each
 # a stretch of one index (rollups.SESSION_TOTALS_INDEXES_V1)
-_CROSSING = ("SELECT t.source, t.session FROM {table} t INDEXED BY session_totals_last "
-             "WHERE t.last_ms >= :lo AND t.first_ms < :lo{where} UNION ALL "
-             "SELECT t.source, t.session FROM {table} t INDEXED BY session_totals_first "
-             "WHERE t.first_ms >= :lo AND t.first_ms < :hi AND t.last_ms >= :hi{where}")
+_CROSSING_START = ("SELECT t.source, t.session FROM {table} t INDEXED BY session_totals_last "
+                   "WHERE t.last_ms >= :lo AND t.first_ms < :lo{where}")
+_CROSSING_END = ("SELECT t.source, t.session FROM {table} t INDEXED BY session_totals_first "
+                 "WHERE t.first_ms >= :lo AND t.first_ms < :hi AND t.last_ms >= :hi{where}")
 # the measures (rollups.MEASURES_V1) of a session row's figures, in _sums' order
 _LONE_MEASURES = (*TOKEN_COLUMNS, "requests", "cost_pico", "unpriced", "partly", "priced")
 
@@ -152,7 +151,14 @@ def _inner_rows(conn: sqlite3.Connection, keys: Sequence[tuple[str, str]], lo: i
 
 def _crossing(conn: sqlite3.Connection, params: dict, where: str) -> list[dict]:
     """The sessions that cross the range's edge, their part inside it, from their events."""
-    keys = conn.execute(_CROSSING.format(table=SESSION_TOTALS.table, where=where), params).fetchall()
+    # a stretch no session can be in is not read (a range over all the sessions: each stretch is all of them)
+    first, last = conn.execute(f"SELECT (SELECT MIN(first_ms) FROM {SESSION_TOTALS.table}), "
+                               f"(SELECT MAX(last_ms) FROM {SESSION_TOTALS.table})").fetchone()
+    parts = [sql for sql, none in ((_CROSSING_START, first is None or first >= params["lo"]),
+                                   (_CROSSING_END, last is None or last < params["hi"])) if not none]
+    if not parts:
+        return []
+    keys = conn.execute(" UNION ALL ".join(parts).format(table=SESSION_TOTALS.table, where=where), params).fetchall()
     if not keys:
         return []
     _load_wanted(conn, keys)
@@ -307,18 +313,21 @@ _DAY_MS = 86_400_000
 
 # -- every session of a range, formatted by SQLite (services.reports.sessions_json) ---------------------
 class FormattedSessions(PlainRecord):
-    """Every session of a range for a report that prints them all: `texts` holds, for each session wholly
-    inside the range that names one project at most (nearly all of them), (first request, source, session,
-    its whole row as the report's text) -- read from its session totals row, formatted by SQLite; `others`
-    every other session as a SESSION_FIELDS tuple (those crossing the range's edge, from their events; those
-    over several projects, and those whose text SQLite escaped, from the rollups: `_inner_rows`); `sums` the
+    """Every session of a range for a report that prints them all. `batches`: the sessions wholly inside
+    the range, FORMATTED_BATCH_ROWS at a time, as (a list, whether a tuple is in it), in the order of their
+    first request, source and session, each (first request, source, session, its whole row as the report's
+    text) -- read from its session totals row, formatted by SQLite -- or, for a session SQLite's text cannot
+    tell (over several projects, a text SQLite escaped, a cost of -2**63 pico), a SESSION_FIELDS tuple in
+    the place of the text (from the rollups: `_inner_rows`). Read as they are iterated (no list of a year's
+    18 MB of rows at once): the caller holds the snapshot until it has read them all. `others`: the sessions
+    crossing the range's edge (their part inside it, from their events), SESSION_FIELDS tuples; `sums` the
     figures of all of them summed (SessionPage.sums)."""
 
-    _fields = __slots__ = ("texts", "others", "sums")
+    _fields = __slots__ = ("batches", "others", "sums")
     __hash__ = None
 
-    def __init__(self, texts: list[tuple], others: list[tuple], sums: dict):
-        self.texts, self.others, self.sums = texts, others, sums
+    def __init__(self, batches: Iterator[tuple[list[tuple], bool]], others: list[tuple], sums: dict):
+        self.batches, self.others, self.sums = batches, others, sums
 
 
 def usd_text_sql(pico: str) -> str:
@@ -364,53 +373,65 @@ def formatted(conn: sqlite3.Connection, start_ms: int, end_ms: int, sources: Seq
     is not an integer that SQLite can print as one (an overflowed sum: see the sessions' rows).
 
     One pass over the session totals of the range (the table in the order of its key when the range holds
-    most sessions, else by the index of first requests), each session's row printed from its row alone:
-    its sums, first and last request, models and projects (rollups.SESSION_LABELS_V1); `texts` in the
-    order of first requests (ties: in that of their source and session, or of the index). A session that
-    names several projects, or whose text SQLite escaped (a backslash: json.encoder's escapes may differ,
-    and a list of models is only split between models without one), is read the Python way (`others`);
-    so are the sessions that cross the range's edge."""
-    texts: list[tuple] = []
-    others: list[tuple] = []
-    if end_ms > start_ms:
-        where, params = _source_filter("t", sources)
-        params |= {"lo": start_ms, "hi": end_ms, "row": row_format, "models_join": f'"{models_separator}"'}
-        others = [as_tuple(r) for r in _crossing(conn, params, where)]
-        figures = ("t.input_tokens", "t.cache_read_tokens", "t.cache_write_5m_tokens + t.cache_write_1h_tokens",
-                   "t.cache_write_1h_tokens", "t.output_tokens", "t.reasoning_tokens", "t.requests",
-                   f"""CASE WHEN t.unpriced != 0 AND t.priced = 0 THEN 'null' ELSE '"' || {usd_text_sql('t.cost_pico')} """
-                   """|| '"' END""",
-                   "t.unpriced", "t.partly")
-        # the row's models (SESSION_LABELS_V1: JSON texts joined by ",") as the list of the row: a list without a
-        # backslash holds a '","' only between two models
-        row = ("CASE WHEN t.project_lo IS t.project_hi AND t.models IS NOT NULL THEN printf(:row, json_quote(t.session), "
-               "json_quote(t.source), "
-               "CASE WHEN t.project_lo IS NULL THEN 'null' ELSE json_quote(t.project_lo) END, "
-               f"{local_time_sql('t.first_ms', spans)}, {local_time_sql('t.last_ms', spans)}, "
-               f"replace(t.models, '\",\"', :models_join), {', '.join(figures)}) END")
-        sql = f"SELECT t.first_ms, t.source, t.session, {row} FROM {SESSION_TOTALS.table} t "
-        if _most_sessions(conn, start_ms, end_ms):
-            # the whole table in the order of its key (no search of each row from the index: a tenth of the
-            # pass), put in the order of first requests here: a stable sort keeps source and session in order
-            texts = conn.execute(f"{sql}WHERE +t.first_ms >= :lo AND +t.last_ms < :hi{where} "
-                                 "ORDER BY t.source, t.session", params).fetchall()
-            texts.sort(key=itemgetter(0))
-        else:  # a short range: its sessions by the index of first requests
-            texts = conn.execute(f"{sql}INDEXED BY session_totals_first WHERE {_INSIDE}{where}", params).fetchall()
-        rest = [found[1:3] for found in texts if found[3] is None or "\\" in found[3]]
-        if rest:
-            texts = [found for found in texts if found[3] is not None and "\\" not in found[3]]
-        others += [as_tuple(r) for r in _inner_rows(conn, rest, start_ms, end_ms).values()]
+    most sessions, else by the index of first requests), sorted by SQLite (first request, source, session),
+    each session's row printed from its row alone: its sums, first and last request, models and projects
+    (rollups.SESSION_LABELS_V1). A session that names several projects, or whose text SQLite escaped (a
+    backslash: json.encoder's escapes may differ, and a list of models is only split between models without
+    one), or whose cost is -2**63 pico (usd_text_sql), is read the Python way, in its place; so are the
+    sessions that cross the range's edge (`others`)."""
     sums = _sums(conn, start_ms, end_ms, sources, live_rollups)
-    # every figure SQLite printed was an integer (%d would cut a REAL short): a rollup holds a REAL only where
+    # every figure SQLite prints is an integer (%d would cut a REAL short): a rollup holds a REAL only where
     # its own sum overflowed, and the sessions' token sums are parts of these (tokens are never negative),
     # integers, as is each session's cache writes of both TTLs. (Costs of both signs overflowing one session
-    # and not the total, more than $9.2 million in it, are not caught.)
+    # and not the total, more than $9.2 million in it, are not caught.) Checked before any row is read.
     if any(type(v) is not int or v < 0 for f, v in sums.items() if f != "cost_pico") \
             or type(sums["cost_pico"]) is not int \
             or sums["cache_write_5m_tokens"] + sums["cache_write_1h_tokens"] >= 2**63:
         return None
-    return FormattedSessions(texts, others, sums)
+    if end_ms <= start_ms:
+        return FormattedSessions(iter(()), [], sums)
+    where, params = _source_filter("t", sources)
+    params |= {"lo": start_ms, "hi": end_ms, "row": row_format, "models_join": f'"{models_separator}"'}
+    others = [as_tuple(r) for r in _crossing(conn, params, where)]
+    figures = ("t.input_tokens", "t.cache_read_tokens", "t.cache_write_5m_tokens + t.cache_write_1h_tokens",
+               "t.cache_write_1h_tokens", "t.output_tokens", "t.reasoning_tokens", "t.requests",
+               f"""CASE WHEN t.unpriced != 0 AND t.priced = 0 THEN 'null' ELSE '"' || {usd_text_sql('t.cost_pico')} """
+               """|| '"' END""",
+               "t.unpriced", "t.partly")
+    # the row's models (SESSION_LABELS_V1: JSON texts joined by ",") as the list of the row: a list without a
+    # backslash holds a '","' only between two models
+    row = ("CASE WHEN t.project_lo IS t.project_hi AND t.models IS NOT NULL "
+           "AND t.cost_pico != -9223372036854775807 - 1 THEN printf(:row, json_quote(t.session), "
+           "json_quote(t.source), "
+           "CASE WHEN t.project_lo IS NULL THEN 'null' ELSE json_quote(t.project_lo) END, "
+           f"{local_time_sql('t.first_ms', spans)}, {local_time_sql('t.last_ms', spans)}, "
+           f"replace(t.models, '\",\"', :models_join), {', '.join(figures)}) END")
+    sql = f"SELECT t.first_ms, t.source, t.session, {row} FROM {SESSION_TOTALS.table} t "
+    if _most_sessions(conn, start_ms, end_ms):
+        # the whole table in the order of its key (no search of each row from the index: a tenth of the
+        # pass), sorted by SQLite
+        sql += f"WHERE +t.first_ms >= :lo AND +t.last_ms < :hi{where} "
+    else:  # a short range: its sessions by the index of first requests
+        sql += f"INDEXED BY session_totals_first WHERE {_INSIDE}{where} "
+    _load_wanted(conn, ())  # (the temporary table the Python way fills, made before the pass starts)
+    return FormattedSessions(_formatted_batches(conn, conn.execute(f"{sql}ORDER BY t.first_ms, t.source, t.session",
+                                                                   params), start_ms, end_ms), others, sums)
+
+
+FORMATTED_BATCH_ROWS = 128  # (a batch's text: ~80 KB of a year's rows)
+
+
+def _formatted_batches(conn: sqlite3.Connection, rows: sqlite3.Cursor, start_ms: int,
+                       end_ms: int) -> Iterator[tuple[list[tuple], bool]]:
+    """FormattedSessions.batches of the pass `rows`: a row SQLite could not print (None) or whose text it
+    escaped, with its SESSION_FIELDS tuple in the place of its text."""
+    while batch := rows.fetchmany(FORMATTED_BATCH_ROWS):
+        rest = [found[1:3] for found in batch if found[3] is None or "\\" in found[3]]
+        if rest:
+            inner = _inner_rows(conn, rest, start_ms, end_ms)
+            batch = [found if found[3] is not None and "\\" not in found[3]
+                     else (*found[:3], as_tuple(inner[found[1:3]])) for found in batch]
+        yield batch, bool(rest)
 
 
 def _most_sessions(conn: sqlite3.Connection, start_ms: int, end_ms: int) -> bool:

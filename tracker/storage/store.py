@@ -583,7 +583,8 @@ class Store(ValueQueries):
                            spans: Sequence[tuple[int, int, str]], row_format: str, models_separator: str):
         """Every session of the range with most of its report row formatted by SQLite
         (session_pages.formatted); None where that cannot be exact: the rollups are not live, the range
-        starts before 1970, or a sum overflows 64 bits (then `session_tuples`' rows tell)."""
+        starts before 1970, or a sum overflows 64 bits (then `session_tuples`' rows tell). Its batches of
+        rows are read as they are iterated: inside a read_snapshot that the caller holds until the last."""
         from tracker.storage import session_pages
 
         with self.read_snapshot():

@@ -52,7 +52,7 @@ import gc
 import os
 import sys
 import time
-from collections.abc import Iterable
+from collections.abc import Generator
 
 # (roots, walk, --json, comparison) of `tracker import`'s quick look when it found changed files and no problem:
 # main() then runs the import without click (commands.import_run), which takes this walk and what its comparison
@@ -106,10 +106,16 @@ def main() -> None:
     out = _Output(sys.stdout.write)
     try:
         answered = _answer(sys.argv[1:], out)
+        if answered:
+            sys.stdout.flush()
     except KeyboardInterrupt:  # Ctrl-C: what the full command line (click) says and does
         sys.stderr.write("\nAborted!\n")
         sys.exit(1)
-    except Exception:  # whatever went wrong here, the full command answers (and says what is wrong)
+    except Exception as exc:  # whatever went wrong here, the full command answers (and says what is wrong)
+        from tracker.core import closed_pipe
+
+        if closed_pipe.is_closed_pipe(exc):  # the reader went away (`tracker report sessions --json | head`)
+            sys.exit(closed_pipe.quiet_streams())
         if out.started:  # ... unless part of the answer is written (a read failing in a report's rows)
             raise
         answered = False
@@ -128,7 +134,6 @@ def main() -> None:
 
         full_command()
         return
-    sys.stdout.flush()
     _leave_to_exit()
     _answered.append(True)
 
@@ -203,12 +208,15 @@ class _Output:
         self.started = True
         self.write(text)
 
-    def batches(self, separator: str, batches: Iterable[list[str]]) -> None:
-        for batch in batches:
-            if self.started:
-                self.write(separator)
-            self.started = True
-            self.write(separator.join(batch))
+    def batches(self, separator: str, batches: Generator[list[str], None, None]) -> None:
+        try:
+            for batch in batches:
+                if self.started:
+                    self.write(separator)
+                self.started = True
+                self.write(separator.join(batch))
+        finally:  # a write that failed (a closed pipe): the batches' read ends now, while its connection is open
+            batches.close()
 
 
 def _answer(args: list[str], out: _Output) -> bool:

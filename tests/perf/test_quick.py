@@ -599,6 +599,46 @@ def test_a_read_that_fails_after_part_of_the_rows_is_written_is_not_answered_twi
     assert capsys.readouterr().out == '{\n  "timezone": "UTC"' and not quick._answered
 
 
+def test_a_reader_that_goes_away_ends_the_answer_quietly_with_status_1(imported, monkeypatch, capsys):
+    """`tracker report sessions --json | head`: the pipe closes while the rows are written. As click's main does:
+    nothing more said (no traceback), status 1; the rows' read ends then, while its connection is open (it
+    was left to the collector, after the store's close: "Exception ignored ... closed database")."""
+    import tracker.quick as quick
+    from tracker.services import reports
+
+    ended = []
+
+    def rows(*args, **kwargs):
+        try:
+            for n in range(100):
+                yield [f'"row {n}"']
+        finally:
+            ended.append(n)
+
+    class ClosedAfterFirstWrite:
+        def __init__(self):
+            self.writes = []
+
+        def write(self, text):
+            if self.writes:
+                raise BrokenPipeError(32, "Broken pipe")
+            self.writes.append(text)
+
+        def flush(self):
+            if len(self.writes) > 0:
+                raise BrokenPipeError(32, "Broken pipe")
+
+    pipe = ClosedAfterFirstWrite()
+    monkeypatch.setattr(reports, "sessions_json_batches", rows)
+    monkeypatch.setattr(sys, "stdout", pipe)
+    monkeypatch.setattr(sys, "argv", ["tracker", "report", "sessions", "--json"])
+    with pytest.raises(SystemExit) as stop:
+        quick.main()
+    assert stop.value.code == 1 and pipe.writes == ['"row 0"'] and ended == [1]
+    sys.stdout.flush()  # the interpreter's last flush at exit: says nothing of the closed pipe
+    assert capsys.readouterr().err == "" and not quick._answered
+
+
 def _refuse_listing(monkeypatch, folder: str) -> None:
     """Opening or listing `folder` fails with EACCES, as for a user without the permission."""
     from tracker.sources import discovery

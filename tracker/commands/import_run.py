@@ -8,10 +8,10 @@ then the same import runs, and prints the same bytes, without loading click
 
 from __future__ import annotations
 
-import errno
 import sys
 
 from tracker.commands.state import AppState, user_error_message
+from tracker.core import closed_pipe
 
 
 class ImportFailed(ValueError):
@@ -59,31 +59,10 @@ def run(as_json: bool) -> int:
         finally:
             state.close()  # (as click closes its context: before the error is shown)
     except OSError as exc:
-        if exc.errno != errno.EPIPE:
+        if not closed_pipe.is_closed_pipe(exc):
             raise
-        # as click's main does: the reader went away (`tracker import | head -1`), so nothing more is said,
-        # not even by the interpreter's last flush of the streams
-        sys.stdout = _QuietOnClosedPipe(sys.stdout)
-        sys.stderr = _QuietOnClosedPipe(sys.stderr)
-        return 1
+        return closed_pipe.quiet_streams()  # the reader went away (`tracker import | head -1`): as click does
     return 0
-
-
-class _QuietOnClosedPipe:
-    """A stream whose flush says nothing about a closed pipe (EPIPE); everything else is the stream's."""
-
-    def __init__(self, wrapped):
-        self.wrapped = wrapped
-
-    def flush(self) -> None:
-        try:
-            self.wrapped.flush()
-        except OSError as exc:
-            if exc.errno != errno.EPIPE:
-                raise
-
-    def __getattr__(self, name):
-        return getattr(self.wrapped, name)
 
 
 def _echo(text: str, err: bool = False) -> None:

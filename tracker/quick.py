@@ -117,7 +117,7 @@ def main() -> None:
         if closed_pipe.is_closed_pipe(exc):  # the reader went away (`tracker report sessions --json | head`)
             sys.exit(closed_pipe.quiet_streams())
         if out.started:  # ... unless part of the answer is written (a read failing in a report's rows)
-            raise
+            _fail_after_part(exc)
         answered = False
     if not answered:
         walk, _walk[:] = _walk[:], []
@@ -136,6 +136,19 @@ def main() -> None:
         return
     _leave_to_exit()
     _answered.append(True)
+
+
+def _fail_after_part(exc: Exception) -> None:
+    """A quick answer failed after part of it was written: the command's error, said as the full command says
+    one the user can fix ('Error: ...', status 1), else raised; never a second answer after the part."""
+    from tracker.commands.state import user_error_message  # (the full command's words; loaded on failure only)
+
+    message = user_error_message(exc)
+    if message is None:
+        raise exc
+    sys.stdout.flush()
+    sys.stderr.write(f"\nError: {message}\n")
+    sys.exit(1)
 
 
 def _leave_to_exit() -> None:

@@ -594,7 +594,18 @@ def test_a_read_that_fails_after_part_of_the_rows_is_written_is_not_answered_twi
 
     monkeypatch.setattr(reports, "sessions_json_batches", failing)
     monkeypatch.setattr(sys, "argv", ["tracker", "report", "sessions", "--json"])
-    with pytest.raises(sqlite3.OperationalError):
+    with pytest.raises(SystemExit) as stop:  # an error the user can fix: said as the full command says it
+        quick.main()
+    said = capsys.readouterr()
+    assert stop.value.code == 1 and said.out == '{\n  "timezone": "UTC"' and not quick._answered
+    assert said.err.startswith("\nError: ") and "disk" in said.err.lower()
+
+    def failing_otherwise(*args, **kwargs):
+        yield ['{\n  "timezone": "UTC"']
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(reports, "sessions_json_batches", failing_otherwise)
+    with pytest.raises(RuntimeError):  # anything else: raised, as the full command raises it
         quick.main()
     assert capsys.readouterr().out == '{\n  "timezone": "UTC"' and not quick._answered
 

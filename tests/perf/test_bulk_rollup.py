@@ -192,17 +192,27 @@ def test_a_first_import_with_tagged_events_fills_the_tagged_rollup_too(store, pr
         store.conn.execute("UPDATE events SET manual_tag_id = ? WHERE rowid % 7 = 0", (tag,))
 
     seen = _traced_first_import(store, events, tag_some)
-    assert any("INSERT INTO events_tagged_hourly" in sql and "rollup_grain" in sql for sql in seen)
+    # filled by its own fill over the events, which the grain's tagged groups let run
+    assert any(sql.startswith("INSERT INTO events_tagged_hourly") and "rollup_grain g WHERE g.where_" in sql
+               for sql in seen)
     got = _rollup_tables(store)
     assert got["events_tagged_hourly"] and got == _own_fills(store)
 
 
 def test_a_first_import_without_tagged_events_leaves_the_tagged_rollup_out_of_the_grain(store, pricer):
     from tests.spine.test_rollups import _events as varied_events
+    from tracker.storage.rollups import TAGGED
 
     events = _priced(varied_events(random.Random(13), 400, "n"), pricer)
     seen = _traced_first_import(store, events)
     [grain] = [sql for sql in seen if "CREATE TABLE temp.rollup_grain" in sql]
-    assert "priced_key" not in grain and "events_tagged_hourly" not in " ".join(s for s in seen if "rollup_grain" in s)
+    assert "priced_key" not in grain and "where_1" in grain  # (the tagged rollup's `where`, not its keys)
+    # told empty from the grain: no scan of every event for a tagged one (the fill reads events only after a
+    # tagged group of the grain: its outer loop)
+    tagged_where = TAGGED.where.format(r="e")
+    assert [sql for sql in seen if tagged_where in sql and sql != grain] == [
+        next(sql for sql in seen if sql.startswith("INSERT INTO events_tagged_hourly"))]
+    assert "FROM (SELECT 1 FROM temp.rollup_grain g WHERE g.where_1 LIMIT 1) CROSS JOIN events e" in \
+        next(sql for sql in seen if tagged_where in sql and sql != grain)
     got = _rollup_tables(store)
     assert not got["events_tagged_hourly"] and got == _own_fills(store)

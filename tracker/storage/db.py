@@ -22,6 +22,12 @@ WAL_SWITCH_RETRY_S = 0.01
 BACKUPS_KEPT = 5
 PARTIAL_SUFFIX = ".partial"  # a backup being written; renamed to *.db when complete
 ABANDONED_PARTIAL_AGE_S = 3600
+# A new database's page size (SQLite's default: 4 KiB). With 8 KiB pages a first import of 300 MiB of logs used
+# ~2.5% less CPU (half as many pages for SQLite to write to the WAL at its commit and copy into the database at
+# the checkpoint, and to split while it builds the indexes and rollups) and no more wall, and an append's import
+# and a daily report cost the same (tests/benchmarks/RESULTS-import.md, branch first11). A database keeps the
+# page size it was made with: only one with no page yet takes this.
+NEW_DATABASE_PAGE_BYTES = 8192
 DatabaseError = sqlite3.DatabaseError  # what a damaged file, a full disk or a read-only folder raise
 
 
@@ -101,6 +107,8 @@ def connect(path: Path) -> sqlite3.Connection:
         conn = _take_handed_over(path) or sqlite3.connect(
             str(path), timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=True, isolation_level=None
         )
+        if os.path.getsize(path) == 0:  # nothing written yet: a new database (WAL fixes the page size)
+            conn.execute(f"PRAGMA page_size={NEW_DATABASE_PAGE_BYTES}")
         _journal_in_wal(conn)
         conn.execute("PRAGMA synchronous=NORMAL")  # durable at checkpoints; safe with WAL
         conn.execute("PRAGMA foreign_keys=ON")

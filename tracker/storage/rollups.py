@@ -207,15 +207,18 @@ class KeyedRollup(PlainRecord):
             f"BEGIN {self._sub(update=True)} {self._add()} END",
         ]
 
-    def fill(self) -> str:
-        """The rollup computed from events in one statement (into an empty table)."""
+    def fill(self, only_if: str = "") -> str:
+        """The rollup computed from events in one statement (into an empty table); `only_if`: a query whose
+        rows are at most one, without which no event is read (refill_together's unless-empty rollups: SQLite
+        scans every event for a condition of none, however constant)."""
         keys = [k.value.format(r="e") for k in self.keys]
         values = [f"SUM({v.format(r='e')})" for _, v in self.measures] + \
                  [f"{x.agg}({x.value.format(r='e')})" for x in self.extremes] + \
                  [label.of_events.format(k="e") for label in self.labels]
         columns = self._columns() + [label.name for label in self.labels]
         return (f"INSERT INTO {self.table} ({', '.join(columns)}) SELECT {', '.join(keys + values)} "
-                f"FROM events e WHERE {self._cond('e')} GROUP BY {', '.join(str(i + 1) for i in range(len(keys)))}")
+                f"FROM {f'({only_if}) CROSS JOIN ' if only_if else ''}events e WHERE {self._cond('e')} "
+                f"GROUP BY {', '.join(str(i + 1) for i in range(len(keys)))}")
 
     def build(self, db) -> None:
         db.execute(self.create_table())
@@ -230,7 +233,7 @@ class KeyedRollup(PlainRecord):
 GRAIN_TABLE = "temp.rollup_grain"  # refill_together's scratch table (the connection's temporary schema)
 
 
-def refill_together(rollups: tuple[KeyedRollup, ...]) -> list[str]:
+def refill_together(rollups: tuple[KeyedRollup, ...], unless_empty: tuple[KeyedRollup, ...] = ()) -> list[str]:
     """Statements that refill every one of `rollups` from events in ONE pass over events (a first import).
 
     Each rollup's own fill() is a GROUP BY over every event (on 1 GiB of logs, ~0.2 s each, most of it
@@ -246,6 +249,13 @@ def refill_together(rollups: tuple[KeyedRollup, ...]) -> list[str]:
     session or the tag) is not sorted by, but read from any event of its group (SQLite's bare column:
     each event of the group has the same value), and rollups with the same `where` share its column.
     A rollup by day of another one of `rollups` (KeyedRollup.by_day_of) is summed from that one's hours.
+
+    `unless_empty`: rollups whose `where` seldom takes an event (the tagged one on a first import: its events
+    carry no tags yet), refilled by their own fill() only when the grain says their `where` takes one. Their
+    keys stay out of the grain (they would split its groups); their `where` is in it, as a column read from
+    the key it is a function of (KeyedRollup.where_of, a key of `rollups`), so that telling them empty costs
+    a look at the grain's rows, not a scan of every event. One whose `where_of` is no key of `rollups` is
+    refilled with them.
     """
     keys: dict[str, str] = {}
     derived: dict[str, str] = {}  # a key's name: the key it is a function of
@@ -254,6 +264,9 @@ def refill_together(rollups: tuple[KeyedRollup, ...]) -> list[str]:
     finer = {r.table: r for r in rollups}
     by_day = [r for r in rollups if r.by_day_of in finer]  # summed from their rollup by hour, after it
     rollups = tuple(r for r in rollups if r not in by_day)
+    grain_keys = {key.name for rollup in rollups for key in rollup.keys}
+    guarded = tuple(r for r in unless_empty if r.where and r.where_of in grain_keys)
+    rollups += tuple(r for r in unless_empty if r not in guarded)
     for rollup in rollups:
         for key in rollup.keys:
             _same(keys, key.name, key.value)
@@ -266,6 +279,9 @@ def refill_together(rollups: tuple[KeyedRollup, ...]) -> list[str]:
             if rollup.where_of:
                 derived[column] = rollup.where_of
         where_columns.append(column)
+    for rollup in guarded:  # (only the `where`: read from the key it is a function of, never sorted by)
+        _same(keys, wheres.setdefault(rollup.where, f"where_{len(wheres)}"), rollup.where)
+        derived[wheres[rollup.where]] = rollup.where_of
     # grouped by the keys that are no function of another key in the grain; those that are, after them
     grouped = [name for name in keys if derived.get(name) not in keys]
     keys = {name: keys[name] for name in grouped + [name for name in keys if name not in grouped]}
@@ -293,6 +309,9 @@ def refill_together(rollups: tuple[KeyedRollup, ...]) -> list[str]:
             f"WHERE {f'g.{column}' if column else '1'} "
             f"GROUP BY {', '.join(str(j + 1) for j in range(len(rollup.keys)))}",
         ]
+    for rollup in guarded:
+        statements += [f"DELETE FROM {rollup.table}",
+                       rollup.fill(f"SELECT 1 FROM {GRAIN_TABLE} g WHERE g.{wheres[rollup.where]} LIMIT 1")]
     for rollup in rollups:  # (session_totals' models and projects: from the grain when it holds both)
         if rollup.labels:
             statements += fill_labels(GRAIN_TABLE if {"model", "project"} <= set(keys) else "events")

@@ -54,6 +54,9 @@ SESSION_REPORTS = [
     ["report", "sessions", "--json"],
     ["report", "sessions", "--tz", "America/St_Johns", "--json"],
     ["report", "sessions", "--json", "--tz=Europe/London"],
+    # ... as a text table and as CSV (commands.session_text)
+    ["report", "sessions"], ["report", "sessions", "--tz", "America/St_Johns"],
+    ["report", "sessions", "--csv"], ["report", "sessions", "--tz=Asia/Kolkata", "--csv"],
 ]
 IMPORTS = [["import"], ["import", "--json"]]
 
@@ -156,8 +159,9 @@ def test_extra_import_folders_are_claimed_like_the_full_import(imported, corpus,
 
 @pytest.mark.parametrize("args", [
     [], ["import", "--verbose"], ["import", "--json", "--json"], ["--demo", "import"],
-    ["report", "daily"], ["report", "daily", "--csv"], ["report", "sessions"], ["report", "sessions", "--csv"],
-    ["report", "sessions", "--json", "--by", "model"], ["report", "sessions", "--json", "--since", "2026-03-01"],
+    ["report", "daily"], ["report", "daily", "--csv"], ["report", "sessions", "--csv", "--json"],
+    ["report", "sessions", "--csv", "--csv"], ["report", "sessions", "--json", "--by", "model"],
+    ["report", "sessions", "--csv", "--since", "2026-03-01"], ["report", "sessions", "--by", "source"], ["report", "sessions", "--json", "--since", "2026-03-01"],
     ["report", "sessions", "--json", "--source", "codex"], ["report", "sessions", "--json", "--tz", "No/Such_Zone"],
     ["report", "daily", "--json", "--since", "2026-03-01"], ["report", "daily", "--json", "--until", "2026-03-01"],
     ["report", "daily", "--json", "--by", "project"], ["report", "daily", "--json", "--source", "codex"],

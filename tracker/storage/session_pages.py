@@ -361,23 +361,79 @@ def local_time_sql(ms: str, spans: Sequence[tuple[int, int, str]]) -> str:
     return f"replace(datetime({second} + {offsets}, 'unixepoch'), ' ', 'T') || {suffixes}"
 
 
+def tokens_text_sql(n: str, other: str) -> str:
+    """cli_format's short form of a count of tokens (its tokens_text: "950", "12.3k", "4.0M", "1.2B") in SQL,
+    for `n` an integer from 0 to 10**14; `other` (an SQL function of one argument) says the rest: a count
+    below 0 or past that, and a count whose tenth of its unit is exactly half (Python rounds the float
+    quotient there: its binary value either side of the half, or half to even).
+
+    Elsewhere both round the float quotient (below 10**5, its error below 10**-11) to one decimal, and the
+    exact quotient is at least 10**-9 from a half: SQLite's printf, whichever way it rounds a half, gives
+    Python's digits."""
+
+    def unit(size: int, top: int, letter: str) -> str:
+        return (f"WHEN {n} < {top} AND {n} >= 0 THEN CASE WHEN {n} % {size // 10} = {size // 20} THEN {other}({n}) "
+                f"ELSE printf('%.1f{letter}', {n} / {size}.0) END")
+    return (f"CASE WHEN {n} < 1000 AND {n} >= 0 THEN {n} {unit(1000, 1000000, 'k')} "
+            f"{unit(1000000, 1000000000, 'M')} {unit(1000000000, 100000000000000, 'B')} ELSE {other}({n}) END")
+
+
+def usd_short_sql(pico: str, other: str) -> str:
+    """core.money.format_usd_short of a cost as a report row prints it (format_usd: micro-dollars, half to
+    even; a table's "$12.30", "$1,234" of those, half to even again), in integer SQL for a cost of 0 or more;
+    `other` (an SQL function of one argument) says the rest (below 0)."""
+    micro = f"({pico} / 1000000 + ({pico} % 1000000 + 499999 + {pico} / 1000000 % 2) / 1000000)"
+
+    def rounded(size: int) -> str:
+        return f"({micro} / {size} + ({micro} % {size} + {size // 2 - 1} + {micro} / {size} % 2) / {size})"
+    return (f"CASE WHEN {pico} < 0 THEN {other}({pico}) WHEN {micro} >= 1000000000 "
+            f"THEN printf('$%,d', {rounded(1000000)}) "
+            f"ELSE printf('$%,d.%02d', {rounded(10000)} / 100, {rounded(10000)} % 100) END")
+
+
+def csv_field_sql(text: str) -> str:
+    """A text as Python's csv writer writes a field (its default dialect): in quotes, a quote doubled, where
+    it holds a comma or a quote. (A line's end in it: see `formatted`.)"""
+    return (f"CASE WHEN instr({text}, ',') OR instr({text}, '\"') THEN '\"' || replace({text}, '\"', '\"\"') "
+            f"|| '\"' ELSE {text} END")
+
+
+# the forms of a session's row `formatted` prints: "json" (a row of the report's JSON), "csv" (its line of CSV)
+# and "table" (its line of the text table)
+FORMS = ("json", "csv", "table")
+
+
 def formatted(conn: sqlite3.Connection, start_ms: int, end_ms: int, sources: Sequence[str] | None,
               spans: Sequence[tuple[int, int, str]], row_format: str, models_separator: str,
-              live_rollups: set[str]) -> FormattedSessions | None:
+              live_rollups: set[str], form: str = "json", min_widths=None,
+              other_cells: tuple = ()) -> FormattedSessions | None:
     """Every session of [start_ms, end_ms) (0 <= start_ms), as FormattedSessions. `row_format`: a printf
-    format of a session's row: its session, source and project (%s each: JSON text), its first and last
-    request (%s: local time), its models' JSON texts, sorted and joined by `models_separator` (%s), its
-    input, cache read, cache write (both TTLs), 1-hour cache write, output and reasoning tokens, requests
-    (%d each), its cost (%s: null, or the dollars in quotes), unpriced and partly priced requests (%d). The
-    caller holds a snapshot and has checked that the rollups are live. None when a figure
-    is not an integer that SQLite can print as one (an overflowed sum: see the sessions' rows).
+    format of a session's row. Of the "json" form: its session, source and project (%s each: JSON text),
+    its first and last request (%s: local time), its models' JSON texts, sorted and joined by
+    `models_separator` (%s), its input, cache read, cache write (both TTLs), 1-hour cache write, output and
+    reasoning tokens, requests (%d each), its cost (%s: null, or the dollars in quotes), unpriced and
+    partly priced requests (%d). Of the "csv" form, the same values as Python's csv writer writes them
+    (csv_field_sql): the project empty for none, the models joined by `models_separator`, the cost its
+    dollars or empty. Of the "table" form, a line of the text table (cli_format.table): each cell
+    (%-!*s, or %!*s right-aligned) its column's width, then its text: the last request (local time),
+    source, project (empty for none: of several, the first request's in the range), session, the input,
+    cache write, cache read and output tokens (tokens_text_sql), requests, cost (usd_short_sql, or "—" for
+    none), unpriced and partly priced requests; the widths (named :w0 .. :w11 in `row_format`) are
+    `min_widths(others, sums, widest)`: `widest` what tells the widest cells of SQLite's (_widest, one pass
+    of aggregates before the lines', None without a session inside), the caller's to tell with the
+    headings and the rows printed elsewhere (None: not this way, then this gives None). `other_cells`:
+    two Python functions of one argument, SQLite's `other`
+    of tokens_text_sql's and usd_short_sql's. The caller holds a snapshot and has checked that the
+    rollups are live. None when a figure is not an integer that SQLite can print as one (an overflowed
+    sum: see the sessions' rows).
 
     One pass over the session totals of the range (the table in the order of its key when the range holds
     most sessions, else by the index of first requests), sorted by SQLite (first request, source, session),
     each session's row printed from its row alone: its sums, first and last request, models and projects
     (rollups.SESSION_LABELS_V1). A session that names several projects, or whose text SQLite escaped (a
     backslash: json.encoder's escapes may differ, and a list of models is only split between models without
-    one), or whose cost is -2**63 pico (usd_text_sql), is read the Python way, in its place; so are the
+    one), or whose cost is -2**63 pico (usd_text_sql), or (CSV) whose text holds a line's end (Python's
+    csv writer quotes some of those), is read the Python way, in its place, but in a table; so are the
     sessions that cross the range's edge (`others`)."""
     sums = _sums(conn, start_ms, end_ms, sources, live_rollups)
     # every figure SQLite prints is an integer (%d would cut a REAL short): a rollup holds a REAL only where
@@ -391,21 +447,15 @@ def formatted(conn: sqlite3.Connection, start_ms: int, end_ms: int, sources: Seq
     if end_ms <= start_ms:
         return FormattedSessions(iter(()), [], sums)
     where, params = _source_filter("t", sources)
-    params |= {"lo": start_ms, "hi": end_ms, "row": row_format, "models_join": f'"{models_separator}"'}
+    params |= {"lo": start_ms, "hi": end_ms, "row": row_format,
+               "models_join": f'"{models_separator}"' if form == "json" else models_separator}
     others = [as_tuple(r) for r in _crossing(conn, params, where)]
-    figures = ("t.input_tokens", "t.cache_read_tokens", "t.cache_write_5m_tokens + t.cache_write_1h_tokens",
-               "t.cache_write_1h_tokens", "t.output_tokens", "t.reasoning_tokens", "t.requests",
-               f"""CASE WHEN t.unpriced != 0 AND t.priced = 0 THEN 'null' ELSE '"' || {usd_text_sql('t.cost_pico')} """
-               """|| '"' END""",
-               "t.unpriced", "t.partly")
-    # the row's models (SESSION_LABELS_V1: JSON texts joined by ",") as the list of the row: a list without a
-    # backslash holds a '","' only between two models
-    row = ("CASE WHEN t.project_lo IS t.project_hi AND t.models IS NOT NULL "
-           "AND t.cost_pico != -9223372036854775807 - 1 THEN printf(:row, json_quote(t.session), "
-           "json_quote(t.source), "
-           "CASE WHEN t.project_lo IS NULL THEN 'null' ELSE json_quote(t.project_lo) END, "
-           f"{local_time_sql('t.first_ms', spans)}, {local_time_sql('t.last_ms', spans)}, "
-           f"replace(t.models, '\",\"', :models_join), {', '.join(figures)}) END")
+    if form == "table":
+        for name, function in zip(("tokens_text", "usd_short"), other_cells):
+            conn.create_function(name, 1, function, deterministic=True)
+        row = "NULL"  # (the line: below)
+    else:
+        row = _JSON_ROW(spans) if form == "json" else _CSV_ROW(spans)
     sql = f"SELECT t.first_ms, t.source, t.session, {row} FROM {SESSION_TOTALS.table} t "
     if _most_sessions(conn, start_ms, end_ms):
         # the whole table in the order of its key (no search of each row from the index: a tenth of the
@@ -413,19 +463,111 @@ def formatted(conn: sqlite3.Connection, start_ms: int, end_ms: int, sources: Seq
         sql += f"WHERE +t.first_ms >= :lo AND +t.last_ms < :hi{where} "
     else:  # a short range: its sessions by the index of first requests
         sql += f"INDEXED BY session_totals_first WHERE {_INSIDE}{where} "
+    if form == "table":  # each cell to its column's width, from the widest cells (a pass of the range's sums)
+        widths = min_widths(others, sums, _widest(conn, sql, spans, params))
+        if widths is None:
+            return None
+        params |= {f"w{i}": width for i, width in enumerate(widths)}
+        line = ", ".join(f":w{i}, {cell}" for i, cell in enumerate(_table_cells(spans)))
+        sql = f"SELECT t.first_ms, t.source, t.session, printf(:row, {line}) " + sql[sql.index("FROM "):]
     _load_wanted(conn, ())  # (the temporary table the Python way fills, made before the pass starts)
     return FormattedSessions(_formatted_batches(conn, conn.execute(f"{sql}ORDER BY t.first_ms, t.source, t.session",
-                                                                   params), start_ms, end_ms), others, sums)
+                                                                   params), start_ms, end_ms, form != "table"),
+                             others, sums)
+
+
+# a session's figures as the JSON and CSV rows print them, but the cost (tokens, requests: %d)
+_FIGURES = ("t.input_tokens", "t.cache_read_tokens", "t.cache_write_5m_tokens + t.cache_write_1h_tokens",
+            "t.cache_write_1h_tokens", "t.output_tokens", "t.reasoning_tokens", "t.requests")
+_ALL_UNPRICED = "t.unpriced != 0 AND t.priced = 0"
+# a row SQLite prints: of one project, a list of models, and a cost usd_text_sql can tell
+_PRINTABLE = "t.project_lo IS t.project_hi AND t.models IS NOT NULL AND t.cost_pico != -9223372036854775807 - 1"
+
+
+def _JSON_ROW(spans) -> str:  # noqa: N802  (the "json" form's row: see formatted)
+    cost = f"""CASE WHEN {_ALL_UNPRICED} THEN 'null' ELSE '"' || {usd_text_sql('t.cost_pico')} || '"' END"""
+    # the row's models (SESSION_LABELS_V1: JSON texts joined by ",") as the list of the row: a list without a
+    # backslash holds a '","' only between two models
+    return (f"CASE WHEN {_PRINTABLE} THEN printf(:row, json_quote(t.session), json_quote(t.source), "
+            "CASE WHEN t.project_lo IS NULL THEN 'null' ELSE json_quote(t.project_lo) END, "
+            f"{local_time_sql('t.first_ms', spans)}, {local_time_sql('t.last_ms', spans)}, "
+            f"replace(t.models, '\",\"', :models_join), {', '.join(_FIGURES)}, {cost}, t.unpriced, t.partly) END")
+
+
+def _CSV_ROW(spans) -> str:  # noqa: N802  (the "csv" form's row: see formatted)
+    cost = f"CASE WHEN {_ALL_UNPRICED} THEN '' ELSE {usd_text_sql('t.cost_pico')} END"
+    # the models' names: their JSON texts without a backslash (else read the Python way) are the names in quotes
+    models = "replace(substr(t.models, 2, length(t.models) - 2), '\",\"', :models_join)"
+    texts = ("t.session", "t.source", "t.project_lo", "t.models")
+    return (f"CASE WHEN {_PRINTABLE} AND NOT ({' OR '.join(f'instr({x}, char(10)) OR instr({x}, char(13))' for x in texts)}) "
+            f"THEN printf(:row, {csv_field_sql('t.session')}, {csv_field_sql('t.source')}, "
+            f"CASE WHEN t.project_lo IS NULL THEN '' ELSE {csv_field_sql('t.project_lo')} END, "
+            f"{local_time_sql('t.first_ms', spans)}, {local_time_sql('t.last_ms', spans)}, {csv_field_sql(models)}, "
+            f"{', '.join(_FIGURES)}, {cost}, t.unpriced, t.partly) END")
+
+
+_TABLE_CELL_NAMES = ("last_seen", "source", "project", "session", "input_tokens", "cache_write_tokens",
+                     "cache_read_tokens", "output_tokens", "requests", "cost_usd", "unpriced_requests",
+                     "partly_priced_requests")
+
+
+def _table_cells(spans) -> list[str]:
+    """The "table" form's cells, in _TABLE_CELL_NAMES' order."""
+    project = (f"CASE WHEN t.project_lo IS t.project_hi THEN coalesce(t.project_lo, '') "
+               f"ELSE coalesce(({_FIRST_PROJECT}), '') END")
+    return [local_time_sql("t.last_ms", spans), "t.source", project, "t.session",
+            *(tokens_text_sql(n, "tokens_text") for n in _TABLE_TOKENS), "t.requests",
+            f"CASE WHEN {_ALL_UNPRICED} THEN '—' ELSE {usd_short_sql('t.cost_pico', 'usd_short')} END",
+            "t.unpriced", "t.partly"]
+
+
+# a session's first project in the range (of several), for a row of session_totals t
+_FIRST_PROJECT = _FIRST_PROJECT_SQL.replace("?", "{}").format("t.session", "t.source", ":lo", ":hi")
+_TABLE_TOKENS = ("t.input_tokens", "(t.cache_write_5m_tokens + t.cache_write_1h_tokens)", "t.cache_read_tokens",
+                 "t.output_tokens")
+_COST_CLASS = 999_999_999_500_000  # the least cost in pico (at or past it) shown in whole dollars (usd_short_sql)
+
+
+def _widest(conn: sqlite3.Connection, sql: str, spans, params: dict) -> dict | None:
+    """What tells the widths of the table's cells over the sessions that `sql` (a pass over session_totals t)
+    reads, None without one: "texts", the longest of the last request's time, source, project and session;
+    "tokens", for each column of tokens, the largest count below 1000, below 10**6, below 10**9 and past
+    those (a count's short form is no shorter than that of a smaller count of the same unit), and the
+    least; "counts", the longest requests, unpriced and partly priced requests; "costs", the largest and
+    the least cost in cents and in whole dollars (usd_short_sql; None for none), and whether a session has
+    no cost. The caller formats these the Python way."""
+    suffixes = {len(suffix) for _, _, suffix in spans}
+    last = f"19 + {suffixes.pop()}" if len(suffixes) == 1 else f"length({local_time_sql('t.last_ms', spans)})"
+    project = f"CASE WHEN t.project_lo IS t.project_hi THEN t.project_lo ELSE ({_FIRST_PROJECT}) END"
+    priced = f"NOT ({_ALL_UNPRICED}) AND t.cost_pico"
+    parts = [f"max({last})", "max(length(t.source))", f"max(length({project}))", "max(length(t.session))",
+             *(f"max(CASE WHEN {n} < {top} THEN {n} END)" if top == 1000 else
+               f"max(CASE WHEN {n} >= {top // 1000} AND {n} < {top} THEN {n} END)" if top else
+               f"max(CASE WHEN {n} >= 1000000000 THEN {n} END), min({n})"
+               for n in _TABLE_TOKENS for top in (1000, 1000000, 1000000000, None)),
+             "max(length(t.requests))", "max(length(t.unpriced))", "max(length(t.partly))",
+             f"max(CASE WHEN {priced} >= 0 AND t.cost_pico < {_COST_CLASS} THEN t.cost_pico END)",
+             f"max(CASE WHEN {priced} >= {_COST_CLASS} THEN t.cost_pico END)",
+             f"min(CASE WHEN {priced} < 0 AND t.cost_pico > -{_COST_CLASS} THEN t.cost_pico END)",
+             f"min(CASE WHEN {priced} <= -{_COST_CLASS} THEN t.cost_pico END)", f"max({_ALL_UNPRICED})", "count(*)"]
+    found = conn.execute(f"SELECT {', '.join(parts)} " + sql[sql.index("FROM "):], params).fetchone()
+    if not found[-1]:
+        return None
+    return {"texts": list(found[:4]), "tokens": [found[4 + 5 * i:9 + 5 * i] for i in range(len(_TABLE_TOKENS))],
+            "counts": list(found[24:27]), "costs": list(found[27:31]), "unpriced": bool(found[31])}
 
 
 FORMATTED_BATCH_ROWS = 128  # (a batch's text: ~80 KB of a year's rows)
 
 
 def _formatted_batches(conn: sqlite3.Connection, rows: sqlite3.Cursor, start_ms: int,
-                       end_ms: int) -> Iterator[tuple[list[tuple], bool]]:
+                       end_ms: int, escaped: bool = True) -> Iterator[tuple[list[tuple], bool]]:
     """FormattedSessions.batches of the pass `rows`: a row SQLite could not print (None) or whose text it
-    escaped, with its SESSION_FIELDS tuple in the place of its text."""
+    escaped (`escaped`: the JSON and CSV forms), with its SESSION_FIELDS tuple in the place of its text."""
     while batch := rows.fetchmany(FORMATTED_BATCH_ROWS):
+        if not escaped:
+            yield batch, False
+            continue
         rest = [found[1:3] for found in batch if found[3] is None or "\\" in found[3]]
         if rest:
             inner = _inner_rows(conn, rest, start_ms, end_ms)

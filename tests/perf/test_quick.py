@@ -603,6 +603,42 @@ def test_a_read_that_fails_after_part_of_the_rows_is_written_is_not_answered_twi
     assert capsys.readouterr().out == '{\n  "timezone": "UTC"' and not quick._answered
 
 
+@pytest.mark.parametrize("args", [["report", "sessions"], ["report", "sessions", "--csv"]])
+def test_a_sessions_table_or_csv_that_fails_before_it_is_written_is_the_full_commands(imported, monkeypatch, capsys,
+                                                                                      args):
+    """The quick table or CSV of the sessions failing before any of it is written: the full command answers
+    (the same text); failing after part of it is out: the command's error, not a second answer."""
+    import tracker.quick as quick
+    from tracker.commands import session_text
+
+    expected = _full(args)
+    name = "sessions_csv_batches" if "--csv" in args else "sessions_table_batches"
+    real = getattr(session_text, name)
+    calls = []
+
+    def failing_first(*a, **kw):  # the quick path's call fails; the full command's (the next) reads
+        calls.append(1)
+        if len(calls) == 1:
+            raise sqlite3.OperationalError("database disk image is malformed")
+        return real(*a, **kw)
+
+    monkeypatch.setattr(session_text, name, failing_first)
+    monkeypatch.setattr(sys, "argv", ["tracker", *args])
+    with pytest.raises(SystemExit) as exited:  # (click's end of the full command)
+        quick.main()
+    assert exited.value.code == 0 and capsys.readouterr().out == expected and len(calls) == 2
+    assert not quick._answered
+
+    def failing_later(*a, **kw):
+        yield ["Sessions usage"]
+        raise sqlite3.OperationalError("disk I/O error")
+
+    monkeypatch.setattr(session_text, name, failing_later)
+    with pytest.raises(sqlite3.OperationalError):
+        quick.main()
+    assert capsys.readouterr().out == "Sessions usage" and not quick._answered
+
+
 def _refuse_listing(monkeypatch, folder: str) -> None:
     """Opening or listing `folder` fails with EACCES, as for a user without the permission."""
     from tracker.sources import discovery

@@ -103,6 +103,23 @@ def test_a_table_of_sessions_sqlite_cannot_tell_is_printed_the_python_way(store,
     assert "-1.2M" in text and text == _old_table(store, zone, DAY0, DAY0)
 
 
+def test_csv_values_the_writer_quotes_are_written_the_python_way(store, pricer):
+    """A comma in a session, a project or a model's name, a quote, a line's end: the csv writer's quoting (those
+    lines the Python way, found in a batch's text), the other lines SQLite's, in their places."""
+    base = to_ms(datetime.combine(DAY0, time(10), UTC))
+    names = [("s:plain", "acme", MODELS[0]), ("s:one,two", "acme", MODELS[0]), ("s:3", "comma, project", MODELS[1]),
+             ("s:4", "acme", "my,model"), ("s:5", 'say "hi"', MODELS[0]), ("s:6", "two\nlines", MODELS[0]),
+             ("s:7", "cr\rhere", MODELS[0]), ("s:8", None, MODELS[2])]
+    ingest(store, pricer, events=[
+        UsageEvent(source="claude_code", key=f"k{i}-{j}", ts_ms=base + i * 60_000 + j, model=model, provider=None,
+                   session=session, project=project, tokens=Tokens(input_tokens=10 + i, output_tokens=3))
+        for i, (session, project, model) in enumerate(names) for j in range(2)])
+    zone = get_zone("Europe/Paris")
+    text = _text(session_text.sessions_csv_batches(store, zone, DAY0, DAY0))
+    assert text == _old_csv(store, zone, DAY0, DAY0) and '"comma, project"' in text and '"my,model"' in text
+    assert _text(session_text.sessions_table_batches(store, zone, DAY0, DAY0)) == _old_table(store, zone, DAY0, DAY0)
+
+
 def _sql_values(expression, values: list[int], function) -> list[str]:
     conn = sqlite3.connect(":memory:")
     conn.create_function("other", 1, function, deterministic=True)
@@ -122,6 +139,9 @@ def test_tokens_and_costs_in_sql_are_the_tables_python_forms():
     costs = [0, 1, 499_999, 500_000, 500_001, 1_500_000, 4_999_999_999, 5_000_000_000, 5_000_000_001,
              15_000_000_000, 25_000_000_000, 999_994_999_999_999, 999_995_000_000_000, 999_999_499_999_999,
              999_999_500_000_000, 10**15, 1_000_000_500_000_000, 1_000_001_500_000_000, 2**63 - 1, -1, -10**13,
+             *(cents * 10**10 + 5 * 10**9 + off for cents in (0, 1, 2, 12_345, 99_998, 99_999)
+               for off in (-500_001, -500_000, -499_999, -1, 0, 1, 499_999, 500_000, 500_001)),
+             999_993_999_999_999, 999_994_000_000_000, 999_994_999_999_999, 999_995_000_000_000,
              *(rng.randrange(10**k) for k in range(2, 19) for _ in range(200))]
 
     def short(pico: int) -> str:

@@ -116,9 +116,9 @@ class _TableRows(reports.SessionRows):
         lines = [*self._cells(others), self.layout.total_cells(total)]
         least = self.layout.widths(lines)
         if widest is not None:
-            if any(found[-1] < 0 for found in widest["tokens"] if found[-1] is not None):
+            if widest["least_tokens"] < 0:
                 return None
-            tokens = [max(len(cli_format.tokens_text(n)) for n in found[:-1] if n is not None) for found in widest["tokens"]]
+            tokens = [max(len(cli_format.tokens_text(n)) for n in found if n is not None) for found in widest["tokens"]]
             costs = [len(self.other_cells[1](pico)) for pico in widest["costs"] if pico is not None]
             cost = max(costs + ([len(cli_format.usd_text(None))] if widest["unpriced"] else []))
             found = [*widest["texts"], *tokens, widest["counts"][0], cost, *widest["counts"][1:]]

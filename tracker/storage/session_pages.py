@@ -23,6 +23,7 @@ import heapq
 import json  # (a session's few models: orjson's import is ~7 ms, with the dataclasses and uuid it loads)
 import sqlite3
 from collections.abc import Iterator, Sequence
+from operator import itemgetter
 
 from tracker.core.plain_record import PlainRecord
 from tracker.core.timeutil import Window
@@ -380,22 +381,13 @@ def tokens_text_sql(n: str, other: str) -> str:
 
 def usd_short_sql(pico: str, other: str) -> str:
     """core.money.format_usd_short of a cost as a report row prints it (format_usd: micro-dollars, half to
-    even; a table's "$12.30", "$1,234" of those, half to even again), in integer SQL for a cost of 0 or more;
-    `other` (an SQL function of one argument) says the rest (below 0)."""
-    micro = f"({pico} / 1000000 + ({pico} % 1000000 + 499999 + {pico} / 1000000 % 2) / 1000000)"
-
-    def rounded(size: int) -> str:
-        return f"({micro} / {size} + ({micro} % {size} + {size // 2 - 1} + {micro} / {size} % 2) / {size})"
-    return (f"CASE WHEN {pico} < 0 THEN {other}({pico}) WHEN {micro} >= 1000000000 "
-            f"THEN printf('$%,d', {rounded(1000000)}) "
-            f"ELSE printf('$%,d.%02d', {rounded(10000)} / 100, {rounded(10000)} % 100) END")
-
-
-def csv_field_sql(text: str) -> str:
-    """A text as Python's csv writer writes a field (its default dialect): in quotes, a quote doubled, where
-    it holds a comma or a quote. (A line's end in it: see `formatted`.)"""
-    return (f"CASE WHEN instr({text}, ',') OR instr({text}, '\"') THEN '\"' || replace({text}, '\"', '\"\"') "
-            f"|| '\"' ELSE {text} END")
+    even; a table's "$12.30" of those, half to even again) in SQL, for a cost from $0 to $999.99 whose pico
+    are more than half a micro-dollar from a half cent: there both roundings go the way the cost's own
+    rounding to the cent does, and printf's of its float dollars (their error below 10**-12 dollars) too.
+    `other` (an SQL function of one argument) says the rest (a few in ten thousand, and costs below 0 or
+    from $999.994 on)."""
+    return (f"CASE WHEN {pico} >= 0 AND {pico} < 999994000000000 AND abs({pico} % 10000000000 - 5000000000) > 500000 "
+            f"THEN printf('$%.2f', {pico} / 1000000000000.0) ELSE {other}({pico}) END")
 
 
 # the forms of a session's row `formatted` prints: "json" (a row of the report's JSON), "csv" (its line of CSV)
@@ -413,8 +405,8 @@ def formatted(conn: sqlite3.Connection, start_ms: int, end_ms: int, sources: Seq
     `models_separator` (%s), its input, cache read, cache write (both TTLs), 1-hour cache write, output and
     reasoning tokens, requests (%d each), its cost (%s: null, or the dollars in quotes), unpriced and
     partly priced requests (%d). Of the "csv" form, the same values as Python's csv writer writes them
-    (csv_field_sql): the project empty for none, the models joined by `models_separator`, the cost its
-    dollars or empty. Of the "table" form, a line of the text table (cli_format.table): each cell
+    (no value with a comma, a quote or a line's end: see below), the project empty for none, the models
+    joined by `models_separator`, the cost its dollars or empty. Of the "table" form, a line of the text table (cli_format.table): each cell
     (%-!*s, or %!*s right-aligned) its column's width, then its text: the last request (local time),
     source, project (empty for none: of several, the first request's in the range), session, the input,
     cache write, cache read and output tokens (tokens_text_sql), requests, cost (usd_short_sql, or "—" for
@@ -432,9 +424,9 @@ def formatted(conn: sqlite3.Connection, start_ms: int, end_ms: int, sources: Seq
     each session's row printed from its row alone: its sums, first and last request, models and projects
     (rollups.SESSION_LABELS_V1). A session that names several projects, or whose text SQLite escaped (a
     backslash: json.encoder's escapes may differ, and a list of models is only split between models without
-    one), or whose cost is -2**63 pico (usd_text_sql), or (CSV) whose text holds a line's end (Python's
-    csv writer quotes some of those), is read the Python way, in its place, but in a table; so are the
-    sessions that cross the range's edge (`others`)."""
+    one), or whose cost is -2**63 pico (usd_text_sql), or (CSV) with a value the csv writer quotes (a
+    comma, a quote, a line's end: _csv_suspects), is read the Python way, in its place, but in a table;
+    so are the sessions that cross the range's edge (`others`)."""
     sums = _sums(conn, start_ms, end_ms, sources, live_rollups)
     # every figure SQLite prints is an integer (%d would cut a REAL short): a rollup holds a REAL only where
     # its own sum overflowed, and the sessions' token sums are parts of these (tokens are never negative),
@@ -471,8 +463,9 @@ def formatted(conn: sqlite3.Connection, start_ms: int, end_ms: int, sources: Seq
         line = ", ".join(f":w{i}, {cell}" for i, cell in enumerate(_table_cells(spans)))
         sql = f"SELECT t.first_ms, t.source, t.session, printf(:row, {line}) " + sql[sql.index("FROM "):]
     _load_wanted(conn, ())  # (the temporary table the Python way fills, made before the pass starts)
+    suspect = _escaped if form == "json" else _csv_suspects(row_format.count("%")) if form == "csv" else None
     return FormattedSessions(_formatted_batches(conn, conn.execute(f"{sql}ORDER BY t.first_ms, t.source, t.session",
-                                                                   params), start_ms, end_ms, form != "table"),
+                                                                   params), start_ms, end_ms, suspect),
                              others, sums)
 
 
@@ -498,11 +491,8 @@ def _CSV_ROW(spans) -> str:  # noqa: N802  (the "csv" form's row: see formatted)
     cost = f"CASE WHEN {_ALL_UNPRICED} THEN '' ELSE {usd_text_sql('t.cost_pico')} END"
     # the models' names: their JSON texts without a backslash (else read the Python way) are the names in quotes
     models = "replace(substr(t.models, 2, length(t.models) - 2), '\",\"', :models_join)"
-    texts = ("t.session", "t.source", "t.project_lo", "t.models")
-    return (f"CASE WHEN {_PRINTABLE} AND NOT ({' OR '.join(f'instr({x}, char(10)) OR instr({x}, char(13))' for x in texts)}) "
-            f"THEN printf(:row, {csv_field_sql('t.session')}, {csv_field_sql('t.source')}, "
-            f"CASE WHEN t.project_lo IS NULL THEN '' ELSE {csv_field_sql('t.project_lo')} END, "
-            f"{local_time_sql('t.first_ms', spans)}, {local_time_sql('t.last_ms', spans)}, {csv_field_sql(models)}, "
+    return (f"CASE WHEN {_PRINTABLE} THEN printf(:row, t.session, t.source, coalesce(t.project_lo, ''), "
+            f"{local_time_sql('t.first_ms', spans)}, {local_time_sql('t.last_ms', spans)}, {models}, "
             f"{', '.join(_FIGURES)}, {cost}, t.unpriced, t.partly) END")
 
 
@@ -532,8 +522,8 @@ def _widest(conn: sqlite3.Connection, sql: str, spans, params: dict) -> dict | N
     """What tells the widths of the table's cells over the sessions that `sql` (a pass over session_totals t)
     reads, None without one: "texts", the longest of the last request's time, source, project and session;
     "tokens", for each column of tokens, the largest count below 1000, below 10**6, below 10**9 and past
-    those (a count's short form is no shorter than that of a smaller count of the same unit), and the
-    least; "counts", the longest requests, unpriced and partly priced requests; "costs", the largest and
+    those (a count's short form is no shorter than that of a smaller count of the same unit);
+    "least_tokens" the least count of them all; "counts", the longest requests, unpriced and partly priced requests; "costs", the largest and
     the least cost in cents and in whole dollars (usd_short_sql; None for none), and whether a session has
     no cost. The caller formats these the Python way."""
     suffixes = {len(suffix) for _, _, suffix in spans}
@@ -543,8 +533,9 @@ def _widest(conn: sqlite3.Connection, sql: str, spans, params: dict) -> dict | N
     parts = [f"max({last})", "max(length(t.source))", f"max(length({project}))", "max(length(t.session))",
              *(f"max(CASE WHEN {n} < {top} THEN {n} END)" if top == 1000 else
                f"max(CASE WHEN {n} >= {top // 1000} AND {n} < {top} THEN {n} END)" if top else
-               f"max(CASE WHEN {n} >= 1000000000 THEN {n} END), min({n})"
+               f"max(CASE WHEN {n} >= 1000000000 THEN {n} END)"
                for n in _TABLE_TOKENS for top in (1000, 1000000, 1000000000, None)),
+             f"min(min({', '.join(_TABLE_TOKENS)}))",
              "max(length(t.requests))", "max(length(t.unpriced))", "max(length(t.partly))",
              f"max(CASE WHEN {priced} >= 0 AND t.cost_pico < {_COST_CLASS} THEN t.cost_pico END)",
              f"max(CASE WHEN {priced} >= {_COST_CLASS} THEN t.cost_pico END)",
@@ -553,27 +544,46 @@ def _widest(conn: sqlite3.Connection, sql: str, spans, params: dict) -> dict | N
     found = conn.execute(f"SELECT {', '.join(parts)} " + sql[sql.index("FROM "):], params).fetchone()
     if not found[-1]:
         return None
-    return {"texts": list(found[:4]), "tokens": [found[4 + 5 * i:9 + 5 * i] for i in range(len(_TABLE_TOKENS))],
-            "counts": list(found[24:27]), "costs": list(found[27:31]), "unpriced": bool(found[31])}
+    return {"texts": list(found[:4]), "tokens": [found[4 + 4 * i:8 + 4 * i] for i in range(len(_TABLE_TOKENS))],
+            "least_tokens": found[20], "counts": list(found[21:24]), "costs": list(found[24:28]),
+            "unpriced": bool(found[28])}
 
 
 FORMATTED_BATCH_ROWS = 128  # (a batch's text: ~80 KB of a year's rows)
 
 
-def _formatted_batches(conn: sqlite3.Connection, rows: sqlite3.Cursor, start_ms: int,
-                       end_ms: int, escaped: bool = True) -> Iterator[tuple[list[tuple], bool]]:
-    """FormattedSessions.batches of the pass `rows`: a row SQLite could not print (None) or whose text it
-    escaped (`escaped`: the JSON and CSV forms), with its SESSION_FIELDS tuple in the place of its text."""
+def _formatted_batches(conn: sqlite3.Connection, rows: sqlite3.Cursor, start_ms: int, end_ms: int,
+                       suspect=None) -> Iterator[tuple[list[tuple], bool]]:
+    """FormattedSessions.batches of the pass `rows`: a row SQLite could not print (None) or whose text
+    `suspect` finds it may have printed otherwise (of a batch's texts, the places of those: none for a
+    table), with its SESSION_FIELDS tuple in the place of its text."""
     while batch := rows.fetchmany(FORMATTED_BATCH_ROWS):
-        if not escaped:
-            yield batch, False
-            continue
-        rest = [found[1:3] for found in batch if found[3] is None or "\\" in found[3]]
-        if rest:
-            inner = _inner_rows(conn, rest, start_ms, end_ms)
-            batch = [found if found[3] is not None and "\\" not in found[3]
-                     else (*found[:3], as_tuple(inner[found[1:3]])) for found in batch]
-        yield batch, bool(rest)
+        places = suspect(list(map(itemgetter(3), batch))) if suspect is not None else ()
+        if places:
+            inner = _inner_rows(conn, [batch[i][1:3] for i in places], start_ms, end_ms)
+            for i in places:
+                batch[i] = (*batch[i][:3], as_tuple(inner[batch[i][1:3]]))
+        yield batch, bool(places)
+
+
+def _escaped(texts: list[str | None]) -> list[int]:
+    """The JSON rows that SQLite could not print, or whose text it escaped (a backslash: json.encoder's escapes
+    may differ, and a list of models is only split between models without one)."""
+    return [i for i, text in enumerate(texts) if text is None or "\\" in text]
+
+
+def _csv_suspects(fields: int):
+    """The CSV lines of `fields` values that SQLite could not print, or that may need a quote (a value with a
+    comma, a quote or a line's end), or whose models' text SQLite escaped: looked for in a batch's text at
+    once (a few ms for a year, not a check of each value in SQL: ~90 ms)."""
+    def suspects(texts: list[str | None]) -> list[int]:
+        if None not in texts:
+            joined = "\0".join(texts)
+            if joined.count(",") == (fields - 1) * len(texts) and not any(c in joined for c in '"\n\r\\'):
+                return []
+        return [i for i, text in enumerate(texts) if text is None or text.count(",") != fields - 1
+                or any(c in text for c in '"\n\r\\')]
+    return suspects
 
 
 def _most_sessions(conn: sqlite3.Connection, start_ms: int, end_ms: int) -> bool:

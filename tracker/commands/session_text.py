@@ -111,17 +111,18 @@ class _TableRows(reports.SessionRows):
         """The columns' widths (session_pages.formatted): the headings', the lines' of `others`, the total's
         (of at least one session: with none, no line of SQLite's is printed) and the widest of SQLite's
         cells (`widest`: from the largest and least values of each column that tell them); None where a
-        count of tokens is below 0 (its form is not told by those)."""
+        count of tokens or requests is below 0 (its form is not told by those)."""
         total = public(sums | {"priced_rows": 1 if sums["priced_rows"] else 0})
         lines = [*self._cells(others), self.layout.total_cells(total)]
         least = self.layout.widths(lines)
         if widest is not None:
-            if widest["least_tokens"] < 0:
+            if widest["least"] < 0:
                 return None
             tokens = [max(len(cli_format.tokens_text(n)) for n in found if n is not None) for found in widest["tokens"]]
             costs = [len(self.other_cells[1](pico)) for pico in widest["costs"] if pico is not None]
             cost = max(costs + ([len(cli_format.usd_text(None))] if widest["unpriced"] else []))
-            found = [*widest["texts"], *tokens, widest["counts"][0], cost, *widest["counts"][1:]]
+            counts = [len(str(n)) for n in widest["counts"]]  # (none below 0: a count's length grows with it)
+            found = [*widest["texts"], *tokens, counts[0], cost, *counts[1:]]
             least = [max(w, f or 0) for w, f in zip(least, found)]
         self.least = least
         return least

@@ -523,20 +523,21 @@ def _widest(conn: sqlite3.Connection, sql: str, spans, params: dict) -> dict | N
     reads, None without one: "texts", the longest of the last request's time, source, project and session;
     "tokens", for each column of tokens, the largest count below 1000, below 10**6, below 10**9 and past
     those (a count's short form is no shorter than that of a smaller count of the same unit);
-    "least_tokens" the least count of them all; "counts", the longest requests, unpriced and partly priced requests; "costs", the largest and
+    "least" the least count of them all, and of requests; "counts", the most requests, unpriced and partly
+    priced requests; "costs", the largest and
     the least cost in cents and in whole dollars (usd_short_sql; None for none), and whether a session has
     no cost. The caller formats these the Python way."""
-    suffixes = {len(suffix) for _, _, suffix in spans}
-    last = f"19 + {suffixes.pop()}" if len(suffixes) == 1 else f"length({local_time_sql('t.last_ms', spans)})"
+    suffixes = {len(suffix) for _, _, suffix in spans}  # (a local time: 19 characters and its offset's)
+    last = str(19 + suffixes.pop()) if len(suffixes) == 1 else f"max(length({local_time_sql('t.last_ms', spans)}))"
     project = f"CASE WHEN t.project_lo IS t.project_hi THEN t.project_lo ELSE ({_FIRST_PROJECT}) END"
     priced = f"NOT ({_ALL_UNPRICED}) AND t.cost_pico"
-    parts = [f"max({last})", "max(length(t.source))", f"max(length({project}))", "max(length(t.session))",
+    parts = [last, "max(length(t.source))", f"max(length({project}))", "max(length(t.session))",
              *(f"max(CASE WHEN {n} < {top} THEN {n} END)" if top == 1000 else
                f"max(CASE WHEN {n} >= {top // 1000} AND {n} < {top} THEN {n} END)" if top else
                f"max(CASE WHEN {n} >= 1000000000 THEN {n} END)"
                for n in _TABLE_TOKENS for top in (1000, 1000000, 1000000000, None)),
-             f"min(min({', '.join(_TABLE_TOKENS)}))",
-             "max(length(t.requests))", "max(length(t.unpriced))", "max(length(t.partly))",
+             f"min(min({', '.join(_TABLE_TOKENS)}, t.requests, t.unpriced, t.partly))",
+             "max(t.requests)", "max(t.unpriced)", "max(t.partly)",
              f"max(CASE WHEN {priced} >= 0 AND t.cost_pico < {_COST_CLASS} THEN t.cost_pico END)",
              f"max(CASE WHEN {priced} >= {_COST_CLASS} THEN t.cost_pico END)",
              f"min(CASE WHEN {priced} < 0 AND t.cost_pico > -{_COST_CLASS} THEN t.cost_pico END)",
@@ -545,7 +546,7 @@ def _widest(conn: sqlite3.Connection, sql: str, spans, params: dict) -> dict | N
     if not found[-1]:
         return None
     return {"texts": list(found[:4]), "tokens": [found[4 + 4 * i:8 + 4 * i] for i in range(len(_TABLE_TOKENS))],
-            "least_tokens": found[20], "counts": list(found[21:24]), "costs": list(found[24:28]),
+            "least": found[20], "counts": list(found[21:24]), "costs": list(found[24:28]),
             "unpriced": bool(found[28])}
 
 

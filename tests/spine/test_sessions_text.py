@@ -98,7 +98,7 @@ def test_a_table_of_sessions_sqlite_cannot_tell_is_printed_the_python_way(store,
     rows = session_text._TableRows()
     rows.start(reports.LocalIso(zone))
     assert store.formatted_sessions(base - 1, base + 3_600_000, None, [(0, 0, "+00:00")], "", "", "table",
-                                    rows.min_widths) is None
+                                    rows.min_widths, rows.other_cells) is None
     text = _text(session_text.sessions_table_batches(store, zone, DAY0, DAY0))
     assert "-1.2M" in text and text == _old_table(store, zone, DAY0, DAY0)
 
@@ -123,6 +123,7 @@ def test_csv_values_the_writer_quotes_are_written_the_python_way(store, pricer):
 def _sql_values(expression, values: list[int], function) -> list[str]:
     conn = sqlite3.connect(":memory:")
     conn.create_function("other", 1, function, deterministic=True)
+    conn.create_function("tokens_text", 1, cli_format.tokens_text, deterministic=True)
     return [str(conn.execute(f"SELECT {expression('n')} FROM (SELECT ? AS n)", (n,)).fetchone()[0]) for n in values]
 
 
@@ -136,6 +137,11 @@ def test_tokens_and_costs_in_sql_are_the_tables_python_forms():
               *(rng.randrange(10**k // 100) * 100 + 50 for k in range(4, 7) for _ in range(100))]
     assert _sql_values(lambda n: session_pages.tokens_text_sql(n, "other"), tokens, cli_format.tokens_text) == \
         [cli_format.tokens_text(n) for n in tokens]
+    # ... and the lengths the table's widths are told by (counts from 0 on), on the edges of a digit more
+    edges = [d * 10**k - 10**k // 20 + off for k in (3, 6, 9) for d in (10, 100, 1000) for off in (-1, 0, 1)]
+    counts = [n for n in tokens + edges if n >= 0]
+    assert _sql_values(session_pages._tokens_length_sql, counts, len) == [str(len(cli_format.tokens_text(n)))
+                                                                           for n in counts]
     costs = [0, 1, 499_999, 500_000, 500_001, 1_500_000, 4_999_999_999, 5_000_000_000, 5_000_000_001,
              15_000_000_000, 25_000_000_000, 999_994_999_999_999, 999_995_000_000_000, 999_999_499_999_999,
              999_999_500_000_000, 10**15, 1_000_000_500_000_000, 1_000_001_500_000_000, 2**63 - 1, -1, -10**13,

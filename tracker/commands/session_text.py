@@ -118,11 +118,10 @@ class _TableRows(reports.SessionRows):
         if widest is not None:
             if widest["least"] < 0:
                 return None
-            tokens = [max(len(cli_format.tokens_text(n)) for n in found if n is not None) for found in widest["tokens"]]
             costs = [len(self.other_cells[1](pico)) for pico in widest["costs"] if pico is not None]
             cost = max(costs + ([len(cli_format.usd_text(None))] if widest["unpriced"] else []))
             counts = [len(str(n)) for n in widest["counts"]]  # (none below 0: a count's length grows with it)
-            found = [*widest["texts"], *tokens, counts[0], cost, *counts[1:]]
+            found = [*widest["texts"], counts[0], cost, *counts[1:]]
             least = [max(w, f or 0) for w, f in zip(least, found)]
         self.least = least
         return least

@@ -520,10 +520,8 @@ _COST_CLASS = 999_999_999_500_000  # the least cost in pico (at or past it) show
 
 def _widest(conn: sqlite3.Connection, sql: str, spans, params: dict) -> dict | None:
     """What tells the widths of the table's cells over the sessions that `sql` (a pass over session_totals t)
-    reads, None without one: "texts", the longest of the last request's time, source, project and session;
-    "tokens", for each column of tokens, the largest count below 1000, below 10**6, below 10**9 and past
-    those (a count's short form is no shorter than that of a smaller count of the same unit);
-    "least" the least count of them all, and of requests; "counts", the most requests, unpriced and partly
+    reads, None without one: "texts", the longest of the last request's time, source, project, session and
+    each column of tokens' short form (_tokens_length_sql: none below 0, see "least"); "least" the least count of them all, and of requests; "counts", the most requests, unpriced and partly
     priced requests; "costs", the largest and
     the least cost in cents and in whole dollars (usd_short_sql; None for none), and whether a session has
     no cost. The caller formats these the Python way."""
@@ -532,10 +530,7 @@ def _widest(conn: sqlite3.Connection, sql: str, spans, params: dict) -> dict | N
     project = f"CASE WHEN t.project_lo IS t.project_hi THEN t.project_lo ELSE ({_FIRST_PROJECT}) END"
     priced = f"NOT ({_ALL_UNPRICED}) AND t.cost_pico"
     parts = [last, "max(length(t.source))", f"max(length({project}))", "max(length(t.session))",
-             *(f"max(CASE WHEN {n} < {top} THEN {n} END)" if top == 1000 else
-               f"max(CASE WHEN {n} >= {top // 1000} AND {n} < {top} THEN {n} END)" if top else
-               f"max(CASE WHEN {n} >= 1000000000 THEN {n} END)"
-               for n in _TABLE_TOKENS for top in (1000, 1000000, 1000000000, None)),
+             *(f"max({_tokens_length_sql(n)})" for n in _TABLE_TOKENS),
              f"min(min({', '.join(_TABLE_TOKENS)}, t.requests, t.unpriced, t.partly))",
              "max(t.requests)", "max(t.unpriced)", "max(t.partly)",
              f"max(CASE WHEN {priced} >= 0 AND t.cost_pico < {_COST_CLASS} THEN t.cost_pico END)",
@@ -545,9 +540,20 @@ def _widest(conn: sqlite3.Connection, sql: str, spans, params: dict) -> dict | N
     found = conn.execute(f"SELECT {', '.join(parts)} " + sql[sql.index("FROM "):], params).fetchone()
     if not found[-1]:
         return None
-    return {"texts": list(found[:4]), "tokens": [found[4 + 4 * i:8 + 4 * i] for i in range(len(_TABLE_TOKENS))],
-            "least": found[20], "counts": list(found[21:24]), "costs": list(found[24:28]),
-            "unpriced": bool(found[28])}
+    return {"texts": [*found[:4], *found[4:8]], "least": found[8], "counts": list(found[9:12]),
+            "costs": list(found[12:16]), "unpriced": bool(found[16])}
+
+
+def _tokens_length_sql(n: str) -> str:
+    """The length of tokens_text_sql's text of a count from 0 on: its unit's whole number rounded half up to a
+    tenth (the tenth rounded up to a whole one: n % unit at least 95% of it, a digit more at 9.95, 99.95 and
+    999.95) and ".d" and the unit's letter; tokens_text's own where the tenth is exactly half there (Python
+    rounds the float quotient: either way) and past 10**14."""
+    def unit(size: int, top: str) -> str:
+        return (f"WHEN {n} < {top} THEN CASE WHEN {n} % {size} = {size - size // 20} THEN length(tokens_text({n})) "
+                f"ELSE length(({n} + {size // 20}) / {size}) + 3 END")
+    return (f"CASE WHEN {n} < 1000 THEN length({n}) {unit(1000, '1000000')} {unit(1000000, '1000000000')} "
+            f"{unit(1000000000, '100000000000000')} ELSE length(tokens_text({n})) END")
 
 
 FORMATTED_BATCH_ROWS = 128  # (a batch's text: ~80 KB of a year's rows)

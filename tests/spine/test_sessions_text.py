@@ -124,6 +124,7 @@ def _sql_values(expression, values: list[int], function) -> list[str]:
     conn = sqlite3.connect(":memory:")
     conn.create_function("other", 1, function, deterministic=True)
     conn.create_function("tokens_text", 1, cli_format.tokens_text, deterministic=True)
+    conn.create_function("usd_short", 1, function, deterministic=True)
     return [str(conn.execute(f"SELECT {expression('n')} FROM (SELECT ? AS n)", (n,)).fetchone()[0]) for n in values]
 
 
@@ -148,11 +149,14 @@ def test_tokens_and_costs_in_sql_are_the_tables_python_forms():
              *(cents * 10**10 + 5 * 10**9 + off for cents in (0, 1, 2, 12_345, 99_998, 99_999)
                for off in (-500_001, -500_000, -499_999, -1, 0, 1, 499_999, 500_000, 500_001)),
              999_993_999_999_999, 999_994_000_000_000, 999_994_999_999_999, 999_995_000_000_000,
+             *(d * 10**12 - 5 * 10**9 + off for d in (1, 10, 100, 1000) for off in (-500_001, -1, 0, 1, 500_001)),
              *(rng.randrange(10**k) for k in range(2, 19) for _ in range(200))]
 
     def short(pico: int) -> str:
         return cli_format.usd_text(format_usd(pico))
     assert _sql_values(lambda p: session_pages.usd_short_sql(p, "other"), costs, short) == list(map(short, costs))
+    # ... and the lengths the table's widths are told by
+    assert _sql_values(session_pages.cost_length_sql, costs, short) == [str(len(short(p))) for p in costs]
 
 
 def test_the_table_of_an_empty_store_and_of_no_rollups(store):

@@ -110,7 +110,7 @@ class _TableRows(reports.SessionRows):
     def min_widths(self, others: list[tuple], sums: dict, widest: dict | None) -> list[int] | None:
         """The columns' widths (session_pages.formatted): the headings', the lines' of `others`, the total's
         (of at least one session: with none, no line of SQLite's is printed) and the widest of SQLite's
-        cells (`widest`: from the largest and least values of each column that tell them); None where a
+        cells (`widest`: their lengths, and the largest and least counts); None where a
         count of tokens or requests is below 0 (its form is not told by those)."""
         total = public(sums | {"priced_rows": 1 if sums["priced_rows"] else 0})
         lines = [*self._cells(others), self.layout.total_cells(total)]
@@ -118,10 +118,8 @@ class _TableRows(reports.SessionRows):
         if widest is not None:
             if widest["least"] < 0:
                 return None
-            costs = [len(self.other_cells[1](pico)) for pico in widest["costs"] if pico is not None]
-            cost = max(costs + ([len(cli_format.usd_text(None))] if widest["unpriced"] else []))
             counts = [len(str(n)) for n in widest["counts"]]  # (none below 0: a count's length grows with it)
-            found = [*widest["texts"], counts[0], cost, *counts[1:]]
+            found = [*widest["texts"], counts[0], widest["cost"], *counts[1:]]
             least = [max(w, f or 0) for w, f in zip(least, found)]
         self.least = least
         return least

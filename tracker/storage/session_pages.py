@@ -379,6 +379,12 @@ def tokens_text_sql(n: str, other: str) -> str:
             f"{unit(1000000, 1000000000, 'M')} {unit(1000000000, 100000000000000, 'B')} ELSE {other}({n}) END")
 
 
+# a cost (of session_totals t) usd_short_sql prints in SQL: from $0 to $999.99, more than half a micro-dollar from
+# a half cent (its length: "$", its dollars rounded to the cent, ".cc")
+_CENTS = ("t.cost_pico >= 0 AND t.cost_pico < 999994000000000 "
+          "AND abs(t.cost_pico % 10000000000 - 5000000000) > 500000")
+
+
 def usd_short_sql(pico: str, other: str) -> str:
     """core.money.format_usd_short of a cost as a report row prints it (format_usd: micro-dollars, half to
     even; a table's "$12.30" of those, half to even again) in SQL, for a cost from $0 to $999.99 whose pico
@@ -386,8 +392,8 @@ def usd_short_sql(pico: str, other: str) -> str:
     rounding to the cent does, and printf's of its float dollars (their error below 10**-12 dollars) too.
     `other` (an SQL function of one argument) says the rest (a few in ten thousand, and costs below 0 or
     from $999.994 on)."""
-    return (f"CASE WHEN {pico} >= 0 AND {pico} < 999994000000000 AND abs({pico} % 10000000000 - 5000000000) > 500000 "
-            f"THEN printf('$%.2f', {pico} / 1000000000000.0) ELSE {other}({pico}) END")
+    return f"CASE WHEN {_CENTS.replace('t.cost_pico', pico)} THEN printf('$%.2f', {pico} / 1000000000000.0) " \
+        f"ELSE {other}({pico}) END"
 
 
 # the forms of a session's row `formatted` prints: "json" (a row of the report's JSON), "csv" (its line of CSV)
@@ -515,33 +521,34 @@ def _table_cells(spans) -> list[str]:
 _FIRST_PROJECT = _FIRST_PROJECT_SQL.replace("?", "{}").format("t.session", "t.source", ":lo", ":hi")
 _TABLE_TOKENS = ("t.input_tokens", "(t.cache_write_5m_tokens + t.cache_write_1h_tokens)", "t.cache_read_tokens",
                  "t.output_tokens")
-_COST_CLASS = 999_999_999_500_000  # the least cost in pico (at or past it) shown in whole dollars (usd_short_sql)
 
 
 def _widest(conn: sqlite3.Connection, sql: str, spans, params: dict) -> dict | None:
     """What tells the widths of the table's cells over the sessions that `sql` (a pass over session_totals t)
     reads, None without one: "texts", the longest of the last request's time, source, project, session and
-    each column of tokens' short form (_tokens_length_sql: none below 0, see "least"); "least" the least count of them all, and of requests; "counts", the most requests, unpriced and partly
-    priced requests; "costs", the largest and
-    the least cost in cents and in whole dollars (usd_short_sql; None for none), and whether a session has
-    no cost. The caller formats these the Python way."""
+    each column of tokens' short form (_tokens_length_sql: none below 0, see "least"); "least", the least
+    count of tokens or requests; "counts", the most requests, unpriced and partly priced requests; "cost",
+    the longest cost (usd_short_sql's, "—" for none). The caller tells the widths from these (SQLite's
+    functions of the form registered: tokens_text, usd_short)."""
     suffixes = {len(suffix) for _, _, suffix in spans}  # (a local time: 19 characters and its offset's)
     last = str(19 + suffixes.pop()) if len(suffixes) == 1 else f"max(length({local_time_sql('t.last_ms', spans)}))"
     project = f"CASE WHEN t.project_lo IS t.project_hi THEN t.project_lo ELSE ({_FIRST_PROJECT}) END"
-    priced = f"NOT ({_ALL_UNPRICED}) AND t.cost_pico"
     parts = [last, "max(length(t.source))", f"max(length({project}))", "max(length(t.session))",
              *(f"max({_tokens_length_sql(n)})" for n in _TABLE_TOKENS),
              f"min(min({', '.join(_TABLE_TOKENS)}, t.requests, t.unpriced, t.partly))",
              "max(t.requests)", "max(t.unpriced)", "max(t.partly)",
-             f"max(CASE WHEN {priced} >= 0 AND t.cost_pico < {_COST_CLASS} THEN t.cost_pico END)",
-             f"max(CASE WHEN {priced} >= {_COST_CLASS} THEN t.cost_pico END)",
-             f"min(CASE WHEN {priced} < 0 AND t.cost_pico > -{_COST_CLASS} THEN t.cost_pico END)",
-             f"min(CASE WHEN {priced} <= -{_COST_CLASS} THEN t.cost_pico END)", f"max({_ALL_UNPRICED})", "count(*)"]
+             f"max(CASE WHEN {_ALL_UNPRICED} THEN 1 ELSE {cost_length_sql('t.cost_pico')} END)", "count(*)"]
     found = conn.execute(f"SELECT {', '.join(parts)} " + sql[sql.index("FROM "):], params).fetchone()
     if not found[-1]:
         return None
-    return {"texts": [*found[:4], *found[4:8]], "least": found[8], "counts": list(found[9:12]),
-            "costs": list(found[12:16]), "unpriced": bool(found[16])}
+    return {"texts": list(found[:8]), "least": found[8], "counts": list(found[9:12]), "cost": found[12]}
+
+
+def cost_length_sql(pico: str) -> str:
+    """The length of usd_short_sql's text of a cost: "$", its dollars rounded to the cent, ".cc" where SQL
+    prints it (its whole dollars: those of the cost and half a cent); usd_short's own elsewhere."""
+    return (f"CASE WHEN {_CENTS.replace('t.cost_pico', pico)} THEN length(({pico} + 5000000000) / 1000000000000) + 4 "
+            f"ELSE length(usd_short({pico})) END")
 
 
 def _tokens_length_sql(n: str) -> str:

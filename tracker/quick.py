@@ -21,7 +21,10 @@ services:
 * `tracker report sessions --json [--tz ZONE]` the same way, by the text the
   command prints (services.reports.sessions_json: a year of sessions is a
   few hundred thousand lines of JSON, built once), written a batch of rows at
-  a time as they are read (sessions_json_batches: 18 MB never held at once).
+  a time as they are read (sessions_json_batches: 18 MB never held at once);
+  and `tracker report sessions [--csv] [--tz ZONE]`, its text table or CSV,
+  by the command's own code too (commands.session_text: most lines printed by
+  SQLite, a batch at a time).
 
 When `tracker import [--json]` finds changed logs (and nothing else that the
 full command would do or say: the same conditions), the import runs here

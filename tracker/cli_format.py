@@ -274,7 +274,8 @@ class TableLayout:
         return [form(row.get(key)) for key, form in zip(self.keys, self.shown)]
 
     def total_cells(self, totals: dict) -> list[str]:
-        return ["Total" if i == 0 else form(totals.get(key)) for i, (key, form) in enumerate(zip(self.keys, self.shown))]
+        return ["Total" if i == 0 else form(totals.get(key))
+                for i, (key, form) in enumerate(zip(self.keys, self.shown))]
 
     def widths(self, body: Sequence[Sequence[str]]) -> list[int]:
         """Each column's width: its heading's or its widest cell's."""

@@ -192,12 +192,13 @@ def each_batch(found, totals: list) -> Iterator[list[str]]:
 def session_text_batches(store: Store, zone: tzinfo, since: date | None, until: date | None,
                          sources: list[str] | None, form: str, rows: SessionRows, row_format: str,
                          models_separator: str, min_widths=None):
-    """The text of every session's row of the sessions report in one of session_pages.FORMS (`row_format`
-    and `models_separator` as session_pages.formatted takes them; `min_widths` its table's, a function of
-    the sessions read the Python way and the sums), most rows printed by SQLite, the rest by `rows`. A
-    generator: it yields the report's head (zone and range) first, then the rows' text a batch at a time
-    (lists, none empty) in the report's order, and returns the report's totals (public). Read from the
-    store as it is iterated, in one snapshot, held until the last batch."""
+    """The text of every session's row of the sessions report in one of session_pages.formatted's forms
+    ("json", "csv", "table": `row_format` and `models_separator` as it takes them; `min_widths` the table's
+    widths, a function of the sessions read the Python way, the sums and the widest cells), most rows
+    printed by SQLite, the rest by `rows`. A generator: it yields the report's head (zone and range) first,
+    then the rows' text a batch at a time (lists, none empty) in the report's order, and returns the
+    report's totals (public). Read from the store as it is iterated, in one snapshot, held until the last
+    batch."""
     with store.read_snapshot(), collector_paused():  # hundreds of thousands of objects, none in a cycle
         head, start_ms, end_ms = _sessions_range(store, zone, since, until, sources)
         spans = offset_spans(zone, start_ms // 1000, (end_ms + 999) // 1000) if start_ms >= 0 else None

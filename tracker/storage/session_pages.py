@@ -396,11 +396,6 @@ def usd_short_sql(pico: str, other: str) -> str:
         f"ELSE {other}({pico}) END"
 
 
-# the forms of a session's row `formatted` prints: "json" (a row of the report's JSON), "csv" (its line of CSV)
-# and "table" (its line of the text table)
-FORMS = ("json", "csv", "table")
-
-
 def formatted(conn: sqlite3.Connection, start_ms: int, end_ms: int, sources: Sequence[str] | None,
               spans: Sequence[tuple[int, int, str]], row_format: str, models_separator: str,
               live_rollups: set[str], form: str = "json", min_widths=None,
@@ -412,17 +407,17 @@ def formatted(conn: sqlite3.Connection, start_ms: int, end_ms: int, sources: Seq
     reasoning tokens, requests (%d each), its cost (%s: null, or the dollars in quotes), unpriced and
     partly priced requests (%d). Of the "csv" form, the same values as Python's csv writer writes them
     (no value with a comma, a quote or a line's end: see below), the project empty for none, the models
-    joined by `models_separator`, the cost its dollars or empty. Of the "table" form, a line of the text table (cli_format.table): each cell
-    (%-!*s, or %!*s right-aligned) its column's width, then its text: the last request (local time),
-    source, project (empty for none: of several, the first request's in the range), session, the input,
-    cache write, cache read and output tokens (tokens_text_sql), requests, cost (usd_short_sql, or "—" for
-    none), unpriced and partly priced requests; the widths (named :w0 .. :w11 in `row_format`) are
-    `min_widths(others, sums, widest)`: `widest` what tells the widest cells of SQLite's (_widest, one pass
-    of aggregates before the lines', None without a session inside), the caller's to tell with the
-    headings and the rows printed elsewhere (None: not this way, then this gives None). `other_cells`:
-    two Python functions of one argument, SQLite's `other`
-    of tokens_text_sql's and usd_short_sql's. The caller holds a snapshot and has checked that the
-    rollups are live. None when a figure is not an integer that SQLite can print as one (an overflowed
+    joined by `models_separator`, the cost its dollars or empty. Of the "table" form, a line of the text
+    table (cli_format.table): each cell (%-!*s, or %!*s right-aligned) its column's width, then its text:
+    the last request (local time), source, project (empty for none: of several, the first request's in
+    the range), session, the input, cache write, cache read and output tokens (tokens_text_sql), requests,
+    cost (usd_short_sql, or "—" for none), unpriced and partly priced requests; the widths (named :w0 ..
+    :w11 in `row_format`) are `min_widths(others, sums, widest)`: `widest` what tells the widest cells of
+    SQLite's (_widest, one pass of aggregates before the lines', None without a session inside), the
+    caller's to tell with the headings and the rows printed elsewhere (None: not this way, then this gives
+    None). `other_cells`: two Python functions of one argument, SQLite's `other` of tokens_text_sql's and
+    usd_short_sql's (registered as tokens_text and usd_short). The caller holds a snapshot and has checked
+    that the rollups are live. None when a figure is not an integer that SQLite can print as one (an overflowed
     sum: see the sessions' rows).
 
     One pass over the session totals of the range (the table in the order of its key when the range holds

@@ -583,9 +583,10 @@ class Store(ValueQueries):
                            spans: Sequence[tuple[int, int, str]], row_format: str, models_separator: str,
                            form: str = "json", min_widths=None, other_cells: tuple = ()):
         """Every session of the range with most of its report row formatted by SQLite (session_pages.formatted:
-        `form` a row of the JSON, a line of the CSV or of the text table); None where that cannot be exact: the rollups are not live, the range
-        starts before 1970, or a sum overflows 64 bits (then `session_tuples`' rows tell). Its batches of
-        rows are read as they are iterated: inside a read_snapshot that the caller holds until the last."""
+        `form` a row of the JSON, a line of the CSV or of the text table); None where that cannot be exact: the
+        rollups are not live, the range starts before 1970, or a sum overflows 64 bits (then `session_tuples`'
+        rows tell). Its batches of rows are read as they are iterated: inside a read_snapshot that the caller
+        holds until the last."""
         from tracker.storage import session_pages
 
         with self.read_snapshot():

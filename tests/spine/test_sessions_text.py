@@ -120,6 +120,24 @@ def test_csv_values_the_writer_quotes_are_written_the_python_way(store, pricer):
     assert _text(session_text.sessions_table_batches(store, zone, DAY0, DAY0)) == _old_table(store, zone, DAY0, DAY0)
 
 
+def test_sums_past_64_bits_and_times_before_1970_are_printed_the_python_way(store, pricer):
+    """Where SQLite cannot print the sessions (a sum it would add into a REAL, a range before 1970), the table
+    and the CSV are printed the Python way: the same text."""
+    base = to_ms(datetime.combine(DAY0, time(10), UTC))
+    ingest(store, pricer, events=[
+        UsageEvent(source="claude_code", key="big", ts_ms=base, model=MODELS[3], provider=None, session="s:big",
+                   project="acme",
+                   tokens=Tokens(input_tokens=1, cache_write_5m_tokens=2**62, cache_write_1h_tokens=2**62)),
+        UsageEvent(source="codex", key="old", ts_ms=-86_400_000 * 3, model=MODELS[2], provider=None, session="s:old",
+                   project="ünï", tokens=Tokens(input_tokens=7, output_tokens=3))])
+    zone = get_zone("Europe/Paris")
+    for since, until in ((DAY0, DAY0), (date(1969, 12, 28), date(1970, 1, 2))):
+        table = _text(session_text.sessions_table_batches(store, zone, since, until))
+        assert table == _old_table(store, zone, since, until) and "s:" in table
+        csv = _text(session_text.sessions_csv_batches(store, zone, since, until))
+        assert csv == _old_csv(store, zone, since, until)
+
+
 def _sql_values(expression, values: list[int], function) -> list[str]:
     conn = sqlite3.connect(":memory:")
     conn.create_function("other", 1, function, deterministic=True)

@@ -165,8 +165,26 @@ def to_csv(rows: Sequence[dict], empty_header: Sequence[str] = ()) -> str:
     writer = csv.DictWriter(out, fieldnames=fields, lineterminator="\n")
     writer.writeheader()
     for row in rows:
-        writer.writerow({k: (";".join(v) if isinstance(v, list) else v) for k, v in row.items()})
+        writer.writerow(_csv_values(row))
     return out.getvalue()
+
+
+def _csv_values(row: dict) -> dict:
+    return {k: (";".join(v) if isinstance(v, list) else v) for k, v in row.items()}
+
+
+def csv_rows(rows: Sequence[dict], fields: Sequence[str]) -> list[str]:
+    """Each row's line of to_csv whose columns are `fields` (the keys of every row), without its end."""
+    import csv
+
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=fields, lineterminator="\n")
+    ends = []
+    for row in rows:
+        writer.writerow(_csv_values(row))
+        ends.append(out.tell())
+    text = out.getvalue()
+    return [text[start:end - 1] for start, end in zip([0, *ends], ends)]
 
 
 def import_lines(doc: dict) -> list[str]:
@@ -218,6 +236,7 @@ def _cost(value: str | None) -> str:
 
 
 usd_text = _cost  # "$1,234" / "$12.30" from a report's decimal USD string
+tokens_text = _human_tokens  # "950", "12.3k", "4.0M" from a count of tokens
 
 
 def _plain_cell(value) -> str:
@@ -232,26 +251,67 @@ def _tokens_cell(value) -> str:
 
 def table(rows: Sequence[dict], columns: Sequence[tuple[str, str]], totals: dict | None = None) -> str:
     """Aligned text table; `columns` are (key, heading). Tokens and money get short forms."""
+    layout = TableLayout(columns)
+    body = [layout.cells(row) for row in rows]
+    total = layout.total_cells(totals) if totals is not None else None
+    widths = layout.widths(body + ([total] if total is not None else []))
+    fmt = layout.line_format(widths)
+    return layout.text(widths, [fmt(*line) for line in body], None if total is None else fmt(*total))
 
-    # each column's form of a value, chosen once (a year of sessions is ~30k rows of 15 cells)
-    shown = [_cost if key == "cost_usd" or key.endswith("_usd") else _tokens_cell if key.endswith("_tokens")
-             else _plain_cell for key, _ in columns]
-    keys = [key for key, _ in columns]
-    body = [[form(row.get(key)) for key, form in zip(keys, shown)] for row in rows]
-    if totals is not None:
-        body.append(["Total" if i == 0 else form(totals.get(key)) for i, (key, form) in enumerate(zip(keys, shown))])
-    headings = [h for _, h in columns]
-    widths = [max(len(h), *(len(line[i]) for line in body)) if body else len(h) for i, h in enumerate(headings)]
-    numeric = {i for i, (k, _) in enumerate(columns) if k.endswith(("_tokens", "_usd", "requests"))}
-    # a line: each text right-aligned (figures) or left-aligned to its column's width, as str.rjust/ljust pad
-    line_format = "  ".join(f"{{:{'>' if i in numeric else '<'}{w}}}" for i, w in enumerate(widths)).format
 
-    def fmt(values: Sequence[str]) -> str:
-        return line_format(*values)
+class TableLayout:
+    """table's columns: each one's form of a value (chosen once: a year of sessions is ~30k rows of 15
+    cells), heading and alignment; a table's text of its lines."""
 
-    lines = [fmt(headings), "  ".join("-" * w for w in widths)]
-    lines += [fmt(line) for line in body[:-1]] if totals is not None else [fmt(line) for line in body]
-    if totals is not None:
-        lines.append("  ".join("-" * w for w in widths))
-        lines.append(fmt(body[-1]))
-    return "\n".join(lines)
+    def __init__(self, columns: Sequence[tuple[str, str]]):
+        self.keys = [key for key, _ in columns]
+        self.headings = [h for _, h in columns]
+        self.shown = [_cost if key == "cost_usd" or key.endswith("_usd") else _tokens_cell if key.endswith("_tokens")
+                      else _plain_cell for key in self.keys]
+        self.numeric = [key.endswith(("_tokens", "_usd", "requests")) for key in self.keys]
+
+    def cells(self, row: dict) -> list[str]:
+        return [form(row.get(key)) for key, form in zip(self.keys, self.shown)]
+
+    def total_cells(self, totals: dict) -> list[str]:
+        return ["Total" if i == 0 else form(totals.get(key))
+                for i, (key, form) in enumerate(zip(self.keys, self.shown))]
+
+    def widths(self, body: Sequence[Sequence[str]]) -> list[int]:
+        """Each column's width: its heading's or its widest cell's."""
+        return [max(len(h), *(len(line[i]) for line in body)) if body else len(h) for i, h in enumerate(self.headings)]
+
+    def line_format(self, widths: Sequence[int]):
+        """(cells) -> a line: each text right-aligned (figures) or left-aligned to its column's width, as
+        str.rjust/ljust pad."""
+        return "  ".join(f"{{:{'>' if numeric else '<'}{w}}}" for numeric, w in zip(self.numeric, widths)).format
+
+    def text(self, widths: Sequence[int], lines: Sequence[str], total: str | None) -> str:
+        """The table: its headings, `lines` (each a body line of line_format) and `total` (its line, or none)."""
+        rule = "  ".join("-" * w for w in widths)
+        out = [self.line_format(widths)(*self.headings), rule, *lines]
+        if total is not None:
+            out += [rule, total]
+        return "\n".join(out)
+
+
+def report_heading(kind: str, doc: dict) -> str:
+    """The line `tracker report KIND` prints above its table."""
+    return (f"{kind.capitalize()} usage, {doc['since']} to {doc['until']} ({doc['timezone']}); "
+            "costs are estimates at the price in force on each request's date.")
+
+
+def report_notes(doc: dict) -> list[str]:
+    """What `tracker report` prints below its table (each a click.echo), but the billed figures."""
+    out = [f"\nNote: {note}" for note in doc.get("notes", [])]
+    unpriced = doc["totals"]["unpriced_requests"]
+    if unpriced:
+        out.append(f"\n{unpriced} request(s) have no known price and are not in the cost total: "
+                   "add prices with `tracker paths` -> prices file, then `tracker reprice`.")
+    partly = doc["totals"]["partly_priced_requests"]
+    if partly:
+        out.append(f"\n{partly} request(s) are partly priced: a price class of theirs has no known rate "
+                   "(fast mode, web or file searches, audio or image tokens), so their cost is a lower "
+                   "bound; see `--json` rows' partly_priced_requests, add the rate to the prices file "
+                   "(`tracker paths`), then `tracker reprice`.")
+    return out

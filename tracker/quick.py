@@ -21,7 +21,10 @@ services:
 * `tracker report sessions --json [--tz ZONE]` the same way, by the text the
   command prints (services.reports.sessions_json: a year of sessions is a
   few hundred thousand lines of JSON, built once), written a batch of rows at
-  a time as they are read (sessions_json_batches: 18 MB never held at once).
+  a time as they are read (sessions_json_batches: 18 MB never held at once);
+  and `tracker report sessions [--csv] [--tz ZONE]`, its text table or CSV,
+  by the command's own code too (commands.session_text: most lines printed by
+  SQLite, a batch at a time).
 
 When `tracker import [--json]` finds changed logs (and nothing else that the
 full command would do or say: the same conditions), the import runs here
@@ -240,7 +243,7 @@ def _answer(args: list[str], out: _Output) -> bool:
     if args[0] == "import" and args[1:] in ([], ["--json"]):
         return _written(out, _import_answer(as_json=args[1:] == ["--json"]))
     if args[0] == "report" and len(args) > 1 and args[1] in REPORTS:
-        options = _report_options(args[2:], by=args[1] in PERIOD_OF_REPORT)
+        options = _report_options(args[2:], args[1])
         if options is not None:
             return _report_answer(args[1], *options, out)
     return False
@@ -253,19 +256,20 @@ def _written(out: _Output, text: str | None) -> bool:
     return True
 
 
-def _report_options(args: list[str], by: bool = True) -> tuple[str | None, str] | None:
-    """(--tz, --by) of `--json [--tz ZONE] [--by model|source]` in any order, each at most once (`by`: --by
-    is one); else None."""
+def _report_options(args: list[str], kind: str) -> tuple[str | None, str, str] | None:
+    """(--tz, --by, the form: "json", "csv" or "table") of `tracker report KIND` and `[--json] [--tz ZONE]
+    [--by model|source]` in any order, each at most once (--by: a period report's, the only one it is
+    read by), or of the sessions report and `[--json|--csv] [--tz ZONE]`; else None."""
     values: dict[str, str] = {}
-    json_seen = False
+    form = None
     rest = list(args)
     while rest:
         arg = rest.pop(0)
-        if arg == "--json" and not json_seen:
-            json_seen = True
+        if arg in ("--json", "--csv") and form is None and (arg == "--json" or kind == "sessions"):
+            form = arg[2:]
             continue
         name, equals, value = arg.partition("=")
-        if name not in ("--tz", "--by" if by else "--tz") or name in values:
+        if name not in ("--tz", "--by" if kind in PERIOD_OF_REPORT else "--tz") or name in values:
             return None
         if not equals:
             if not rest:
@@ -273,9 +277,11 @@ def _report_options(args: list[str], by: bool = True) -> tuple[str | None, str] 
             value = rest.pop(0)
         values[name] = value
     by = values.get("--by", "model")
-    if not json_seen or by not in REPORT_GROUPS or values.get("--tz") == "":
+    if form is None and kind == "sessions":
+        form = "table"
+    if form is None or by not in REPORT_GROUPS or values.get("--tz") == "":
         return None
-    return values.get("--tz"), by
+    return values.get("--tz"), by, form
 
 
 def _open_store(folders: tuple[str, ...] | None):
@@ -361,7 +367,7 @@ def _import_answer(as_json: bool) -> str | None:
     return cli_format.to_json(doc) + "\n" if as_json else "".join(f"{line}\n" for line in cli_format.import_lines(doc))
 
 
-def _report_answer(kind: str, tz: str | None, by: str, out: _Output) -> bool:
+def _report_answer(kind: str, tz: str | None, by: str, form: str, out: _Output) -> bool:
     """`tracker report KIND --json`: a period report from the hourly rollup alone where it can tell the whole
     answer, else (plans, provider usage, projects, sessions) the reports' own code (services.reports) without
     click."""
@@ -383,7 +389,7 @@ def _report_answer(kind: str, tz: str | None, by: str, out: _Output) -> bool:
         doc = _rollup_report(conn, zone, PERIOD_OF_REPORT[kind], by) if kind in PERIOD_OF_REPORT else None
         conn.execute("COMMIT")
         if doc is None:
-            _reports_text(conn, folders[0], kind, zone, by, out)
+            _reports_text(conn, folders[0], kind, zone, by, form, out)
             return True
     finally:
         conn.close()
@@ -409,10 +415,11 @@ def _rollup_report(conn, zone, period: str, by: str) -> dict | None:
     return None if raw is None else period_report(zone, span, period, by, raw, planned=False)
 
 
-def _reports_text(conn, data_dir: str, kind: str, zone, by: str, out: _Output) -> None:
-    """What the full command's `report KIND --json` prints, to `out` (commands.report_cmd: services.reports'
-    text of the sessions, a batch of rows at a time, or its document, in `zone`: AppContext.zone's, --tz or
-    the configured timezone), read
+def _reports_text(conn, data_dir: str, kind: str, zone, by: str, form: str, out: _Output) -> None:
+    """What the full command's `report KIND --json` prints, or `report sessions` in its `form`, to `out`
+    (commands.report_cmd: services.reports' text of the sessions, or commands.session_text's lines of
+    their table or CSV, a batch of rows at a time, or the report's document, in `zone`: AppContext.zone's,
+    --tz or the configured timezone), read
     through the quick connection: its temporary tables only are written (storage.quick.writes_temporary_tables_only).
     The store's files named as text (`data_dir`, where _open_store found them): no pathlib (~3 ms)."""
     from tracker import cli_format
@@ -423,7 +430,12 @@ def _reports_text(conn, data_dir: str, kind: str, zone, by: str, out: _Output) -
 
     q.writes_temporary_tables_only(conn)
     store = Store(conn, os.path.join(data_dir, DB_NAME), os.path.join(data_dir, BACKUP_FOLDER))
-    if kind == "sessions":  # (the command's click.echo ends the line)
+    if kind == "sessions" and form != "json":
+        from tracker.commands import session_text
+
+        text = session_text.sessions_csv_batches if form == "csv" else session_text.sessions_table_batches
+        out.batches(session_text.LINE_SEPARATOR, text(store, zone))
+    elif kind == "sessions":  # (the command's click.echo ends the line)
         out.batches(reports.SESSION_ROWS_SEPARATOR, reports.sessions_json_batches(store, zone, end="\n"))
     else:
         out.text(cli_format.to_json(reports.report_doc(store, zone, kind, by)) + "\n")

@@ -54,6 +54,9 @@ SESSION_REPORTS = [
     ["report", "sessions", "--json"],
     ["report", "sessions", "--tz", "America/St_Johns", "--json"],
     ["report", "sessions", "--json", "--tz=Europe/London"],
+    # ... as a text table and as CSV (commands.session_text)
+    ["report", "sessions"], ["report", "sessions", "--tz", "America/St_Johns"],
+    ["report", "sessions", "--csv"], ["report", "sessions", "--tz=Asia/Kolkata", "--csv"],
 ]
 IMPORTS = [["import"], ["import", "--json"]]
 
@@ -156,8 +159,9 @@ def test_extra_import_folders_are_claimed_like_the_full_import(imported, corpus,
 
 @pytest.mark.parametrize("args", [
     [], ["import", "--verbose"], ["import", "--json", "--json"], ["--demo", "import"],
-    ["report", "daily"], ["report", "daily", "--csv"], ["report", "sessions"], ["report", "sessions", "--csv"],
-    ["report", "sessions", "--json", "--by", "model"], ["report", "sessions", "--json", "--since", "2026-03-01"],
+    ["report", "daily"], ["report", "daily", "--csv"], ["report", "sessions", "--csv", "--json"],
+    ["report", "sessions", "--csv", "--csv"], ["report", "sessions", "--json", "--by", "model"],
+    ["report", "sessions", "--csv", "--since", "2026-03-01"], ["report", "sessions", "--by", "source"], ["report", "sessions", "--json", "--since", "2026-03-01"],
     ["report", "sessions", "--json", "--source", "codex"], ["report", "sessions", "--json", "--tz", "No/Such_Zone"],
     ["report", "daily", "--json", "--since", "2026-03-01"], ["report", "daily", "--json", "--until", "2026-03-01"],
     ["report", "daily", "--json", "--by", "project"], ["report", "daily", "--json", "--source", "codex"],
@@ -648,6 +652,44 @@ def test_a_reader_that_goes_away_ends_the_answer_quietly_with_status_1(imported,
     assert stop.value.code == 1 and pipe.writes == ['"row 0"'] and ended == [1]
     sys.stdout.flush()  # the interpreter's last flush at exit: says nothing of the closed pipe
     assert capsys.readouterr().err == "" and not quick._answered
+
+
+@pytest.mark.parametrize("args", [["report", "sessions"], ["report", "sessions", "--csv"]])
+def test_a_sessions_table_or_csv_that_fails_before_it_is_written_is_the_full_commands(imported, monkeypatch, capsys,
+                                                                                      args):
+    """The quick table or CSV of the sessions failing before any of it is written: the full command answers
+    (the same text); failing after part of it is out: the command's error, not a second answer."""
+    import tracker.quick as quick
+    from tracker.commands import session_text
+
+    expected = _full(args)
+    name = "sessions_csv_batches" if "--csv" in args else "sessions_table_batches"
+    real = getattr(session_text, name)
+    calls = []
+
+    def failing_first(*a, **kw):  # the quick path's call fails; the full command's (the next) reads
+        calls.append(1)
+        if len(calls) == 1:
+            raise sqlite3.OperationalError("database disk image is malformed")
+        return real(*a, **kw)
+
+    monkeypatch.setattr(session_text, name, failing_first)
+    monkeypatch.setattr(sys, "argv", ["tracker", *args])
+    with pytest.raises(SystemExit) as exited:  # (click's end of the full command)
+        quick.main()
+    assert exited.value.code == 0 and capsys.readouterr().out == expected and len(calls) == 2
+    assert not quick._answered
+
+    def failing_later(*a, **kw):
+        yield ["Sessions usage"]
+        raise sqlite3.OperationalError("disk I/O error")
+
+    monkeypatch.setattr(session_text, name, failing_later)
+    with pytest.raises(SystemExit) as stop:  # an error the user can fix, said as the full command says it
+        quick.main()
+    said = capsys.readouterr()
+    assert stop.value.code == 1 and said.out == "Sessions usage" and said.err.startswith("\nError: ")
+    assert not quick._answered
 
 
 def _refuse_listing(monkeypatch, folder: str) -> None:

@@ -4,19 +4,10 @@ import click
 
 from tracker import cli_format
 from tracker.commands.base import DAY, AppState, pass_state, user_errors
+from tracker.commands.session_text import TOKEN_COLUMNS
 from tracker.services import reports
 
 KINDS = ("daily", "weekly", "monthly", "sessions", "projects")
-TOKEN_COLUMNS = [
-    ("input_tokens", "Input"),
-    ("cache_write_tokens", "Cache write"),
-    ("cache_read_tokens", "Cache read"),
-    ("output_tokens", "Output"),
-    ("requests", "Requests"),
-    ("cost_usd", "Cost"),
-    ("unpriced_requests", "Unpriced"),
-    ("partly_priced_requests", "Partly priced"),
-]
 
 
 @click.command("report")
@@ -40,14 +31,19 @@ def report_command(state: AppState, kind, since, until, tz, by, sources, as_json
     if as_json and kind == "sessions":  # a year of sessions: each row formatted once, not a dict a row
         click.echo(reports.sessions_json(app.store, zone, since, until, list(sources) or None))
         return
+    if kind == "sessions":  # ... and so are its table's lines and its CSV's
+        from tracker.commands import session_text
+
+        text = session_text.sessions_csv_batches if as_csv else session_text.sessions_table_batches
+        click.echo(session_text.LINE_SEPARATOR.join(
+            [part for batch in text(app.store, zone, since, until, list(sources) or None) for part in batch]), nl=False)
+        return
     doc = reports.report_doc(app.store, zone, kind, by, since, until, list(sources) or None)
     if kind in reports.PERIOD_OF_REPORT:
         period_field = reports.PERIOD_FIELD[reports.PERIOD_OF_REPORT[kind]]
         columns = [(period_field, period_field.capitalize()), ("source", "Source")]
         if by != "source":
             columns.append((by, by.capitalize()))
-    elif kind == "sessions":
-        columns = [("last_seen", "Last seen"), ("source", "Source"), ("project", "Project"), ("session", "Session")]
     else:
         columns = [("project", "Project"), ("source", "Source")]
     if as_json:
@@ -58,22 +54,11 @@ def report_command(state: AppState, kind, since, until, tz, by, sources, as_json
             if kind in reports.PERIOD_OF_REPORT else ()
         click.echo(cli_format.to_csv(doc["rows"], header), nl=False)
     else:
-        click.echo(f"{kind.capitalize()} usage, {doc['since']} to {doc['until']} ({doc['timezone']}); "
-                   "costs are estimates at the price in force on each request's date.")
+        click.echo(cli_format.report_heading(kind, doc))
         plan_columns = [("plan_covered_usd", "Plan-covered (API prices)")] if "plan_covered_usd" in doc["totals"] else []
         click.echo(cli_format.table(doc["rows"], columns + TOKEN_COLUMNS + plan_columns, doc["totals"]))
-        for note in doc.get("notes", []):
-            click.echo(f"\nNote: {note}")
-        unpriced = doc["totals"]["unpriced_requests"]
-        if unpriced:
-            click.echo(f"\n{unpriced} request(s) have no known price and are not in the cost total: "
-                       "add prices with `tracker paths` -> prices file, then `tracker reprice`.")
-        partly = doc["totals"]["partly_priced_requests"]
-        if partly:
-            click.echo(f"\n{partly} request(s) are partly priced: a price class of theirs has no known rate "
-                       "(fast mode, web or file searches, audio or image tokens), so their cost is a lower "
-                       "bound; see `--json` rows' partly_priced_requests, add the rate to the prices file "
-                       "(`tracker paths`), then `tracker reprice`.")
+        for note in cli_format.report_notes(doc):
+            click.echo(note)
         if doc.get("billed"):
             from decimal import Decimal
 

@@ -117,8 +117,13 @@ def sessions_report(store: Store, zone: tzinfo, since: date | None = None, until
     with collector_paused():  # a year of sessions is a million new objects, none of them in a cycle
         head, sessions = _sessions(store, zone, since, until, sources)
         iso = LocalIso(zone)
-        rows = [_row_dict(_session_values(s, iso)) for s in sessions]
+        rows = session_rows(sessions, iso)
     return head | {"rows": rows, "totals": _session_totals(sessions)}
+
+
+def session_rows(sessions: list[tuple], iso: LocalIso) -> list[dict]:
+    """Sessions' rows of the sessions report (Store.session_tuples' rows -> the public shape)."""
+    return [_row_dict(_session_values(s, iso)) for s in sessions]
 
 
 def session_row(s: dict, zone: tzinfo | LocalIso) -> dict:
@@ -156,40 +161,63 @@ def sessions_json_batches(store: Store, zone: tzinfo, since: date | None = None,
     Read from the store as it is iterated, in one snapshot, held until the last batch: a writer that writes
     a batch at a time (the quick command's) never holds a year's 18 MB of rows at once, nor their encoded
     bytes (~15 ms of CPU less as a process: memory the system must give it, the copies)."""
-    with store.read_snapshot(), collector_paused():  # hundreds of thousands of objects, none in a cycle
-        head, start_ms, end_ms = _sessions_range(store, zone, since, until, sources)
-        spans = offset_spans(zone, start_ms // 1000, (end_ms + 999) // 1000) if start_ms >= 0 else None
-        found = store.formatted_sessions(start_ms, end_ms, sources, spans, _ROW_FORMAT,
-                                         _MODELS_SEPARATOR) if spans else None
-        text = _SessionRowsText(LocalIso(zone))
-        if found is None:
-            sessions = store.session_tuples(start_ms, end_ms, sources)
-            batches = iter([text.rows(sessions)] if sessions else [])
+    found = session_text_batches(store, zone, since, until, sources, "json", _SessionRowsText(), _ROW_FORMAT,
+                                 _MODELS_SEPARATOR)
+    head = next(found)
+    # the rows in the place of the empty list (a JSON string holds no raw newline: the key is found once), the
+    # document's head (known now: the totals follow the rows) on the first row and its tail on the last: a
+    # batch is given once the next one is read
+    lead = json.dumps(head | {"rows": [], "totals": None}, indent=2, ensure_ascii=False)
+    lead = lead[:lead.index(_NO_ROWS)]
+    held, totals = None, []
+    for batch in each_batch(found, totals):
+        if held is None:
+            batch[0] = f'{lead}\n  "rows": [\n{batch[0]}'
         else:
-            batches = text.formatted(found.batches, found.others)
-        # the rows in the place of the empty list (a JSON string holds no raw newline: the key is found once), the
-        # document's head (known now: the totals follow the rows) on the first row and its tail on the last: a
-        # batch is given once the next one is read
-        lead = json.dumps(head | {"rows": [], "totals": None}, indent=2, ensure_ascii=False)
-        lead = lead[:lead.index(_NO_ROWS)]
-        count, held = 0, None
-        for batch in batches:
-            if held is None:
-                batch[0] = f'{lead}\n  "rows": [\n{batch[0]}'
-            else:
-                yield held
-            count += len(batch)
-            held = batch
-        if found is None:
-            totals = _session_totals(sessions)
-        else:  # a total's cost is null only when every session's is (each of them without a priced row)
-            totals = _public(found.sums | {"priced_rows": 0 if count and not found.sums["priced_rows"] else 1})
-    doc = json.dumps(head | {"rows": [], "totals": totals}, indent=2, ensure_ascii=False)
+            yield held
+        held = batch
+    doc = json.dumps(head | {"rows": [], "totals": totals[0]}, indent=2, ensure_ascii=False)
     if held is None:
         yield [doc + end]
         return
     held[-1] = f"{held[-1]}\n  ],\n{doc[doc.index(_NO_ROWS) + len(_NO_ROWS):]}{end}"
     yield held
+
+
+def each_batch(found, totals: list) -> Iterator[list[str]]:
+    """The batches of a session_text_batches generator (its head taken), then its totals appended to `totals`."""
+    totals.append((yield from found))
+
+
+def session_text_batches(store: Store, zone: tzinfo, since: date | None, until: date | None,
+                         sources: list[str] | None, form: str, rows: SessionRows, row_format: str,
+                         models_separator: str, min_widths=None):
+    """The text of every session's row of the sessions report in one of session_pages.formatted's forms
+    ("json", "csv", "table": `row_format` and `models_separator` as it takes them; `min_widths` the table's
+    widths, a function of the sessions read the Python way, the sums and the widest cells), most rows
+    printed by SQLite, the rest by `rows`. A generator: it yields the report's head (zone and range) first,
+    then the rows' text a batch at a time (lists, none empty) in the report's order, and returns the
+    report's totals (public). Read from the store as it is iterated, in one snapshot, held until the last
+    batch."""
+    with store.read_snapshot(), collector_paused():  # hundreds of thousands of objects, none in a cycle
+        head, start_ms, end_ms = _sessions_range(store, zone, since, until, sources)
+        spans = offset_spans(zone, start_ms // 1000, (end_ms + 999) // 1000) if start_ms >= 0 else None
+        rows.start(LocalIso(zone))
+        found = store.formatted_sessions(start_ms, end_ms, sources, spans, row_format, models_separator, form,
+                                         min_widths, rows.other_cells) if spans else None
+        yield head
+        if found is None:
+            sessions = store.session_tuples(start_ms, end_ms, sources)
+            totals = _session_totals(sessions)
+            if sessions:
+                yield rows.every(sessions, totals)
+            return totals
+        count = 0
+        for batch in rows.formatted(found.batches, found.others):
+            count += len(batch)
+            yield batch
+    # a total's cost is null only when every session's is (each of them without a priced row)
+    return _public(found.sums | {"priced_rows": 0 if count and not found.sums["priced_rows"] else 1})
 
 
 _NO_ROWS = '\n  "rows": [],\n'
@@ -252,12 +280,53 @@ _ROW_FORMAT = _ROW_HEAD("%s", "%s", "%s", '"%s"', '"%s"', "[\n        %s\n      
 _MODELS_SEPARATOR = ",\n        "
 
 
-class _SessionRowsText:
+class SessionRows:
+    """How a report's text prints its sessions (session_text_batches): `rows`, each session's row of
+    Store.session_tuples' rows the Python way; `formatted`, those of session_pages.FormattedSessions in the
+    report's order. `other_cells`: the form's Python functions in SQLite (session_pages.formatted)."""
+
+    other_cells: tuple = ()
+
+    def start(self, iso: LocalIso) -> None:
+        """The report's local times (the times of `rows`' rows)."""
+        self.iso = iso
+
+    def rows(self, sessions: list[tuple]) -> list[str]:
+        raise NotImplementedError
+
+    def every(self, sessions: list[tuple], totals: dict) -> list[str]:
+        """The rows of every session of the report (none printed by SQLite), its `totals` known."""
+        return self.rows(sessions)
+
+    def formatted(self, batches: Iterator[tuple[list[tuple], bool]], others: list[tuple]) -> Iterator[list[str]]:
+        """The rows of session_pages.FormattedSessions (its `batches`, and `others` as Store.session_tuples'
+        rows), a batch at a time (none empty), in the order of their first request, source and session."""
+        rows = self.rows
+        crossing = sorted((s[:3], row) for s, row in zip(others, rows(others)))  # (few: the range's edges)
+        at = 0  # the next of them
+        for batch, tuples in batches:
+            texts = list(map(itemgetter(3), batch))
+            if tuples:  # sessions read the Python way
+                texts = [found if type(found) is str else rows([found])[0] for found in texts]
+            if at < len(crossing) and crossing[at][0] < batch[-1][:3]:  # some of them go among these rows
+                merged = []
+                for found, row in zip(batch, texts):
+                    while at < len(crossing) and crossing[at][0] < found[:3]:
+                        merged.append(crossing[at][1])
+                        at += 1
+                    merged.append(row)
+                texts = merged
+            yield texts
+        if at < len(crossing):
+            yield [row for _, row in crossing[at:]]
+
+
+class _SessionRowsText(SessionRows):
     """Sessions' rows as json.dumps(indent=2, ensure_ascii=False) writes them inside the report (a row at the
     depth of 4 spaces): the same encoder for text (json.encoder.encode_basestring), an int's repr, and the
     few values that repeat (sources, projects, lists of models) encoded by json.dumps once each."""
 
-    def __init__(self, iso: LocalIso):
+    def __init__(self, iso: LocalIso | None = None):
         self.iso = iso
         self.known: dict = {}  # a value -> its JSON text inside a row
         self.models: dict[str, str] = {}  # a JSON array of models as SQLite writes it -> the row's text
@@ -284,28 +353,6 @@ class _SessionRowsText:
                        + _FIGURES_TEXT % (inp, read, write, write_1h, output, reasoning, requests,
                                           "null" if cost is None else f'"{cost}"', unpriced, partly))
         return out
-
-    def formatted(self, batches: Iterator[tuple[list[tuple], bool]], others: list[tuple]) -> Iterator[list[str]]:
-        """The rows of session_pages.FormattedSessions (its `batches`, and `others` as Store.session_tuples'
-        rows), a batch at a time (none empty), in the order of their first request, source and session."""
-        rows = self.rows
-        crossing = sorted((s[:3], row) for s, row in zip(others, rows(others)))  # (few: the range's edges)
-        at = 0  # the next of them
-        for batch, tuples in batches:
-            texts = list(map(itemgetter(3), batch))
-            if tuples:  # sessions read the Python way
-                texts = [found if type(found) is str else rows([found])[0] for found in texts]
-            if at < len(crossing) and crossing[at][0] < batch[-1][:3]:  # some of them go among these rows
-                merged = []
-                for found, row in zip(batch, texts):
-                    while at < len(crossing) and crossing[at][0] < found[:3]:
-                        merged.append(crossing[at][1])
-                        at += 1
-                    merged.append(row)
-                texts = merged
-            yield texts
-        if at < len(crossing):
-            yield [row for _, row in crossing[at:]]
 
 
 def offset_spans(zone: tzinfo, start_s: int, end_s: int) -> list[tuple[int, int, str]] | None:

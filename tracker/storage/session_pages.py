@@ -23,6 +23,7 @@ import heapq
 import json  # (a session's few models: orjson's import is ~7 ms, with the dataclasses and uuid it loads)
 import sqlite3
 from collections.abc import Iterator, Sequence
+from operator import itemgetter
 
 from tracker.core.plain_record import PlainRecord
 from tracker.core.timeutil import Window
@@ -361,24 +362,72 @@ def local_time_sql(ms: str, spans: Sequence[tuple[int, int, str]]) -> str:
     return f"replace(datetime({second} + {offsets}, 'unixepoch'), ' ', 'T') || {suffixes}"
 
 
+def tokens_text_sql(n: str, other: str) -> str:
+    """cli_format's short form of a count of tokens (its tokens_text: "950", "12.3k", "4.0M", "1.2B") in SQL,
+    for `n` an integer from 0 to 10**14; `other` (an SQL function of one argument) says the rest: a count
+    below 0 or past that, and a count whose tenth of its unit is exactly half (Python rounds the float
+    quotient there: its binary value either side of the half, or half to even).
+
+    Elsewhere both round the float quotient (below 10**5, its error below 10**-11) to one decimal, and the
+    exact quotient is at least 10**-9 from a half: SQLite's printf, whichever way it rounds a half, gives
+    Python's digits."""
+
+    def unit(size: int, top: int, letter: str) -> str:
+        return (f"WHEN {n} < {top} AND {n} >= 0 THEN CASE WHEN {n} % {size // 10} = {size // 20} THEN {other}({n}) "
+                f"ELSE printf('%.1f{letter}', {n} / {size}.0) END")
+    return (f"CASE WHEN {n} < 1000 AND {n} >= 0 THEN {n} {unit(1000, 1000000, 'k')} "
+            f"{unit(1000000, 1000000000, 'M')} {unit(1000000000, 100000000000000, 'B')} ELSE {other}({n}) END")
+
+
+# a cost (of session_totals t) usd_short_sql prints in SQL: from $0 to $999.99, more than half a micro-dollar from
+# a half cent (its length: "$", its dollars rounded to the cent, ".cc")
+_CENTS = ("t.cost_pico >= 0 AND t.cost_pico < 999994000000000 "
+          "AND abs(t.cost_pico % 10000000000 - 5000000000) > 500000")
+
+
+def usd_short_sql(pico: str, other: str) -> str:
+    """core.money.format_usd_short of a cost as a report row prints it (format_usd: micro-dollars, half to
+    even; a table's "$12.30" of those, half to even again) in SQL, for a cost from $0 to $999.99 whose pico
+    are more than half a micro-dollar from a half cent: there both roundings go the way the cost's own
+    rounding to the cent does, and printf's of its float dollars (their error below 10**-12 dollars) too.
+    `other` (an SQL function of one argument) says the rest (a few in ten thousand, and costs below 0 or
+    from $999.994 on)."""
+    return f"CASE WHEN {_CENTS.replace('t.cost_pico', pico)} THEN printf('$%.2f', {pico} / 1000000000000.0) " \
+        f"ELSE {other}({pico}) END"
+
+
 def formatted(conn: sqlite3.Connection, start_ms: int, end_ms: int, sources: Sequence[str] | None,
               spans: Sequence[tuple[int, int, str]], row_format: str, models_separator: str,
-              live_rollups: set[str]) -> FormattedSessions | None:
+              live_rollups: set[str], form: str = "json", min_widths=None,
+              other_cells: tuple = ()) -> FormattedSessions | None:
     """Every session of [start_ms, end_ms) (0 <= start_ms), as FormattedSessions. `row_format`: a printf
-    format of a session's row: its session, source and project (%s each: JSON text), its first and last
-    request (%s: local time), its models' JSON texts, sorted and joined by `models_separator` (%s), its
-    input, cache read, cache write (both TTLs), 1-hour cache write, output and reasoning tokens, requests
-    (%d each), its cost (%s: null, or the dollars in quotes), unpriced and partly priced requests (%d). The
-    caller holds a snapshot and has checked that the rollups are live. None when a figure
-    is not an integer that SQLite can print as one (an overflowed sum: see the sessions' rows).
+    format of a session's row. Of the "json" form: its session, source and project (%s each: JSON text),
+    its first and last request (%s: local time), its models' JSON texts, sorted and joined by
+    `models_separator` (%s), its input, cache read, cache write (both TTLs), 1-hour cache write, output and
+    reasoning tokens, requests (%d each), its cost (%s: null, or the dollars in quotes), unpriced and
+    partly priced requests (%d). Of the "csv" form, the same values as Python's csv writer writes them
+    (no value with a comma, a quote or a line's end: see below), the project empty for none, the models
+    joined by `models_separator`, the cost its dollars or empty. Of the "table" form, a line of the text
+    table (cli_format.table): each cell (%-!*s, or %!*s right-aligned) its column's width, then its text:
+    the last request (local time), source, project (empty for none: of several, the first request's in
+    the range), session, the input, cache write, cache read and output tokens (tokens_text_sql), requests,
+    cost (usd_short_sql, or "—" for none), unpriced and partly priced requests; the widths (named :w0 ..
+    :w11 in `row_format`) are `min_widths(others, sums, widest)`: `widest` what tells the widest cells of
+    SQLite's (_widest, one pass of aggregates before the lines', None without a session inside), the
+    caller's to tell with the headings and the rows printed elsewhere (None: not this way, then this gives
+    None). `other_cells`: two Python functions of one argument, SQLite's `other` of tokens_text_sql's and
+    usd_short_sql's (registered as tokens_text and usd_short). The caller holds a snapshot and has checked
+    that the rollups are live. None when a figure is not an integer that SQLite can print as one (an overflowed
+    sum: see the sessions' rows).
 
     One pass over the session totals of the range (the table in the order of its key when the range holds
     most sessions, else by the index of first requests), sorted by SQLite (first request, source, session),
     each session's row printed from its row alone: its sums, first and last request, models and projects
     (rollups.SESSION_LABELS_V1). A session that names several projects, or whose text SQLite escaped (a
     backslash: json.encoder's escapes may differ, and a list of models is only split between models without
-    one), or whose cost is -2**63 pico (usd_text_sql), is read the Python way, in its place; so are the
-    sessions that cross the range's edge (`others`)."""
+    one), or whose cost is -2**63 pico (usd_text_sql), or (CSV) with a value the csv writer quotes (a
+    comma, a quote, a line's end: _csv_suspects), is read the Python way, in its place, but in a table;
+    so are the sessions that cross the range's edge (`others`)."""
     sums = _sums(conn, start_ms, end_ms, sources, live_rollups)
     # every figure SQLite prints is an integer (%d would cut a REAL short): a rollup holds a REAL only where
     # its own sum overflowed, and the sessions' token sums are parts of these (tokens are never negative),
@@ -391,21 +440,15 @@ def formatted(conn: sqlite3.Connection, start_ms: int, end_ms: int, sources: Seq
     if end_ms <= start_ms:
         return FormattedSessions(iter(()), [], sums)
     where, params = _source_filter("t", sources)
-    params |= {"lo": start_ms, "hi": end_ms, "row": row_format, "models_join": f'"{models_separator}"'}
+    params |= {"lo": start_ms, "hi": end_ms, "row": row_format,
+               "models_join": f'"{models_separator}"' if form == "json" else models_separator}
     others = [as_tuple(r) for r in _crossing(conn, params, where)]
-    figures = ("t.input_tokens", "t.cache_read_tokens", "t.cache_write_5m_tokens + t.cache_write_1h_tokens",
-               "t.cache_write_1h_tokens", "t.output_tokens", "t.reasoning_tokens", "t.requests",
-               f"""CASE WHEN t.unpriced != 0 AND t.priced = 0 THEN 'null' ELSE '"' || {usd_text_sql('t.cost_pico')} """
-               """|| '"' END""",
-               "t.unpriced", "t.partly")
-    # the row's models (SESSION_LABELS_V1: JSON texts joined by ",") as the list of the row: a list without a
-    # backslash holds a '","' only between two models
-    row = ("CASE WHEN t.project_lo IS t.project_hi AND t.models IS NOT NULL "
-           "AND t.cost_pico != -9223372036854775807 - 1 THEN printf(:row, json_quote(t.session), "
-           "json_quote(t.source), "
-           "CASE WHEN t.project_lo IS NULL THEN 'null' ELSE json_quote(t.project_lo) END, "
-           f"{local_time_sql('t.first_ms', spans)}, {local_time_sql('t.last_ms', spans)}, "
-           f"replace(t.models, '\",\"', :models_join), {', '.join(figures)}) END")
+    if form == "table":
+        for name, function in zip(("tokens_text", "usd_short"), other_cells):
+            conn.create_function(name, 1, function, deterministic=True)
+        row = "NULL"  # (the line: below)
+    else:
+        row = _JSON_ROW(spans) if form == "json" else _CSV_ROW(spans)
     sql = f"SELECT t.first_ms, t.source, t.session, {row} FROM {SESSION_TOTALS.table} t "
     if _most_sessions(conn, start_ms, end_ms):
         # the whole table in the order of its key (no search of each row from the index: a tenth of the
@@ -413,25 +456,143 @@ def formatted(conn: sqlite3.Connection, start_ms: int, end_ms: int, sources: Seq
         sql += f"WHERE +t.first_ms >= :lo AND +t.last_ms < :hi{where} "
     else:  # a short range: its sessions by the index of first requests
         sql += f"INDEXED BY session_totals_first WHERE {_INSIDE}{where} "
+    if form == "table":  # each cell to its column's width, from the widest cells (a pass of the range's sums)
+        widths = min_widths(others, sums, _widest(conn, sql, spans, params))
+        if widths is None:
+            return None
+        params |= {f"w{i}": width for i, width in enumerate(widths)}
+        line = ", ".join(f":w{i}, {cell}" for i, cell in enumerate(_table_cells(spans)))
+        sql = f"SELECT t.first_ms, t.source, t.session, printf(:row, {line}) " + sql[sql.index("FROM "):]
     _load_wanted(conn, ())  # (the temporary table the Python way fills, made before the pass starts)
+    suspect = _escaped if form == "json" else _csv_suspects(row_format.count("%")) if form == "csv" else None
     return FormattedSessions(_formatted_batches(conn, conn.execute(f"{sql}ORDER BY t.first_ms, t.source, t.session",
-                                                                   params), start_ms, end_ms), others, sums)
+                                                                   params), start_ms, end_ms, suspect),
+                             others, sums)
+
+
+# a session's figures as the JSON and CSV rows print them, but the cost (tokens, requests: %d)
+_FIGURES = ("t.input_tokens", "t.cache_read_tokens", "t.cache_write_5m_tokens + t.cache_write_1h_tokens",
+            "t.cache_write_1h_tokens", "t.output_tokens", "t.reasoning_tokens", "t.requests")
+_ALL_UNPRICED = "t.unpriced != 0 AND t.priced = 0"
+# a row SQLite prints: of one project, a list of models, and a cost usd_text_sql can tell
+_PRINTABLE = "t.project_lo IS t.project_hi AND t.models IS NOT NULL AND t.cost_pico != -9223372036854775807 - 1"
+
+
+def _JSON_ROW(spans) -> str:  # noqa: N802  (the "json" form's row: see formatted)
+    cost = f"""CASE WHEN {_ALL_UNPRICED} THEN 'null' ELSE '"' || {usd_text_sql('t.cost_pico')} || '"' END"""
+    # the row's models (SESSION_LABELS_V1: JSON texts joined by ",") as the list of the row: a list without a
+    # backslash holds a '","' only between two models
+    return (f"CASE WHEN {_PRINTABLE} THEN printf(:row, json_quote(t.session), json_quote(t.source), "
+            "CASE WHEN t.project_lo IS NULL THEN 'null' ELSE json_quote(t.project_lo) END, "
+            f"{local_time_sql('t.first_ms', spans)}, {local_time_sql('t.last_ms', spans)}, "
+            f"replace(t.models, '\",\"', :models_join), {', '.join(_FIGURES)}, {cost}, t.unpriced, t.partly) END")
+
+
+def _CSV_ROW(spans) -> str:  # noqa: N802  (the "csv" form's row: see formatted)
+    cost = f"CASE WHEN {_ALL_UNPRICED} THEN '' ELSE {usd_text_sql('t.cost_pico')} END"
+    # the models' names: their JSON texts without a backslash (else read the Python way) are the names in quotes
+    models = "replace(substr(t.models, 2, length(t.models) - 2), '\",\"', :models_join)"
+    return (f"CASE WHEN {_PRINTABLE} THEN printf(:row, t.session, t.source, coalesce(t.project_lo, ''), "
+            f"{local_time_sql('t.first_ms', spans)}, {local_time_sql('t.last_ms', spans)}, {models}, "
+            f"{', '.join(_FIGURES)}, {cost}, t.unpriced, t.partly) END")
+
+
+_TABLE_CELL_NAMES = ("last_seen", "source", "project", "session", "input_tokens", "cache_write_tokens",
+                     "cache_read_tokens", "output_tokens", "requests", "cost_usd", "unpriced_requests",
+                     "partly_priced_requests")
+
+
+def _table_cells(spans) -> list[str]:
+    """The "table" form's cells, in _TABLE_CELL_NAMES' order."""
+    project = (f"CASE WHEN t.project_lo IS t.project_hi THEN coalesce(t.project_lo, '') "
+               f"ELSE coalesce(({_FIRST_PROJECT}), '') END")
+    return [local_time_sql("t.last_ms", spans), "t.source", project, "t.session",
+            *(tokens_text_sql(n, "tokens_text") for n in _TABLE_TOKENS), "t.requests",
+            f"CASE WHEN {_ALL_UNPRICED} THEN '—' ELSE {usd_short_sql('t.cost_pico', 'usd_short')} END",
+            "t.unpriced", "t.partly"]
+
+
+# a session's first project in the range (of several), for a row of session_totals t
+_FIRST_PROJECT = _FIRST_PROJECT_SQL.replace("?", "{}").format("t.session", "t.source", ":lo", ":hi")
+_TABLE_TOKENS = ("t.input_tokens", "(t.cache_write_5m_tokens + t.cache_write_1h_tokens)", "t.cache_read_tokens",
+                 "t.output_tokens")
+
+
+def _widest(conn: sqlite3.Connection, sql: str, spans, params: dict) -> dict | None:
+    """What tells the widths of the table's cells over the sessions that `sql` (a pass over session_totals t)
+    reads, None without one: "texts", the longest of the last request's time, source, project, session and
+    each column of tokens' short form (_tokens_length_sql: none below 0, see "least"); "least", the least
+    count of tokens or requests; "counts", the most requests, unpriced and partly priced requests; "cost",
+    the longest cost (usd_short_sql's, "—" for none). The caller tells the widths from these (SQLite's
+    functions of the form registered: tokens_text, usd_short)."""
+    suffixes = {len(suffix) for _, _, suffix in spans}  # (a local time: 19 characters and its offset's)
+    last = str(19 + suffixes.pop()) if len(suffixes) == 1 else f"max(length({local_time_sql('t.last_ms', spans)}))"
+    project = f"CASE WHEN t.project_lo IS t.project_hi THEN t.project_lo ELSE ({_FIRST_PROJECT}) END"
+    parts = [last, "max(length(t.source))", f"max(length({project}))", "max(length(t.session))",
+             *(f"max({_tokens_length_sql(n)})" for n in _TABLE_TOKENS),
+             f"min(min({', '.join(_TABLE_TOKENS)}, t.requests, t.unpriced, t.partly))",
+             "max(t.requests)", "max(t.unpriced)", "max(t.partly)",
+             f"max(CASE WHEN {_ALL_UNPRICED} THEN 1 ELSE {cost_length_sql('t.cost_pico')} END)", "count(*)"]
+    found = conn.execute(f"SELECT {', '.join(parts)} " + sql[sql.index("FROM "):], params).fetchone()
+    if not found[-1]:
+        return None
+    return {"texts": list(found[:8]), "least": found[8], "counts": list(found[9:12]), "cost": found[12]}
+
+
+def cost_length_sql(pico: str) -> str:
+    """The length of usd_short_sql's text of a cost: "$", its dollars rounded to the cent, ".cc" where SQL
+    prints it (its whole dollars: those of the cost and half a cent); usd_short's own elsewhere."""
+    return (f"CASE WHEN {_CENTS.replace('t.cost_pico', pico)} THEN length(({pico} + 5000000000) / 1000000000000) + 4 "
+            f"ELSE length(usd_short({pico})) END")
+
+
+def _tokens_length_sql(n: str) -> str:
+    """The length of tokens_text_sql's text of a count from 0 on: its unit's whole number rounded half up to a
+    tenth (the tenth rounded up to a whole one: n % unit at least 95% of it, a digit more at 9.95, 99.95 and
+    999.95) and ".d" and the unit's letter; tokens_text's own where the tenth is exactly half there (Python
+    rounds the float quotient: either way) and past 10**14."""
+    def unit(size: int, top: str) -> str:
+        return (f"WHEN {n} < {top} THEN CASE WHEN {n} % {size} = {size - size // 20} THEN length(tokens_text({n})) "
+                f"ELSE length(({n} + {size // 20}) / {size}) + 3 END")
+    return (f"CASE WHEN {n} < 1000 THEN length({n}) {unit(1000, '1000000')} {unit(1000000, '1000000000')} "
+            f"{unit(1000000000, '100000000000000')} ELSE length(tokens_text({n})) END")
 
 
 FORMATTED_BATCH_ROWS = 128  # (a batch's text: ~80 KB of a year's rows)
 
 
-def _formatted_batches(conn: sqlite3.Connection, rows: sqlite3.Cursor, start_ms: int,
-                       end_ms: int) -> Iterator[tuple[list[tuple], bool]]:
-    """FormattedSessions.batches of the pass `rows`: a row SQLite could not print (None) or whose text it
-    escaped, with its SESSION_FIELDS tuple in the place of its text."""
+def _formatted_batches(conn: sqlite3.Connection, rows: sqlite3.Cursor, start_ms: int, end_ms: int,
+                       suspect=None) -> Iterator[tuple[list[tuple], bool]]:
+    """FormattedSessions.batches of the pass `rows`: a row SQLite could not print (None) or whose text
+    `suspect` finds it may have printed otherwise (of a batch's texts, the places of those: none for a
+    table), with its SESSION_FIELDS tuple in the place of its text."""
     while batch := rows.fetchmany(FORMATTED_BATCH_ROWS):
-        rest = [found[1:3] for found in batch if found[3] is None or "\\" in found[3]]
-        if rest:
-            inner = _inner_rows(conn, rest, start_ms, end_ms)
-            batch = [found if found[3] is not None and "\\" not in found[3]
-                     else (*found[:3], as_tuple(inner[found[1:3]])) for found in batch]
-        yield batch, bool(rest)
+        places = suspect(list(map(itemgetter(3), batch))) if suspect is not None else ()
+        if places:
+            inner = _inner_rows(conn, [batch[i][1:3] for i in places], start_ms, end_ms)
+            for i in places:
+                batch[i] = (*batch[i][:3], as_tuple(inner[batch[i][1:3]]))
+        yield batch, bool(places)
+
+
+def _escaped(texts: list[str | None]) -> list[int]:
+    """The JSON rows that SQLite could not print, or whose text it escaped (a backslash: json.encoder's escapes
+    may differ, and a list of models is only split between models without one)."""
+    return [i for i, text in enumerate(texts) if text is None or "\\" in text]
+
+
+def _csv_suspects(fields: int):
+    """The CSV lines of `fields` values that SQLite could not print, or that may need a quote (a value with a
+    comma, a quote or a line's end), or whose models' text SQLite escaped: looked for in a batch's text at
+    once (a few ms for a year, not a check of each value in SQL: ~90 ms)."""
+    def suspects(texts: list[str | None]) -> list[int]:
+        if None not in texts:
+            joined = "\0".join(texts)
+            if joined.count(",") == (fields - 1) * len(texts) and not any(c in joined for c in '"\n\r\\'):
+                return []
+        return [i for i, text in enumerate(texts) if text is None or text.count(",") != fields - 1
+                or any(c in text for c in '"\n\r\\')]
+    return suspects
 
 
 def _most_sessions(conn: sqlite3.Connection, start_ms: int, end_ms: int) -> bool:

@@ -580,11 +580,13 @@ class Store(ValueQueries):
                     rollup_reads.session_rows(self.conn, start_ms, end_ms, sources, self.live_rollups())]
 
     def formatted_sessions(self, start_ms: int, end_ms: int, sources: Sequence[str] | None,
-                           spans: Sequence[tuple[int, int, str]], row_format: str, models_separator: str):
-        """Every session of the range with most of its report row formatted by SQLite
-        (session_pages.formatted); None where that cannot be exact: the rollups are not live, the range
-        starts before 1970, or a sum overflows 64 bits (then `session_tuples`' rows tell). Its batches of
-        rows are read as they are iterated: inside a read_snapshot that the caller holds until the last."""
+                           spans: Sequence[tuple[int, int, str]], row_format: str, models_separator: str,
+                           form: str = "json", min_widths=None, other_cells: tuple = ()):
+        """Every session of the range with most of its report row formatted by SQLite (session_pages.formatted:
+        `form` a row of the JSON, a line of the CSV or of the text table); None where that cannot be exact: the
+        rollups are not live, the range starts before 1970, or a sum overflows 64 bits (then `session_tuples`'
+        rows tell). Its batches of rows are read as they are iterated: inside a read_snapshot that the caller
+        holds until the last."""
         from tracker.storage import session_pages
 
         with self.read_snapshot():
@@ -592,7 +594,8 @@ class Store(ValueQueries):
                 return None
             try:
                 return session_pages.formatted(self.conn, start_ms, end_ms, sources, spans, row_format,
-                                               models_separator, self.live_rollups())
+                                               models_separator, self.live_rollups(), form, min_widths,
+                                               other_cells)
             except sqlite3.OperationalError as e:
                 if "integer overflow" not in str(e):
                     raise

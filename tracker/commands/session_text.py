@@ -20,7 +20,9 @@ from tracker.core.report_figures import public
 from tracker.services import reports
 
 # the sessions table's columns: the session's, then the figures every report's table shows
-SESSION_COLUMNS = [("last_seen", "Last seen"), ("source", "Source"), ("project", "Project"), ("session", "Session")]
+# (first the session's start, as the Usage page shows it: the rows are in that order; "Last seen" there made the
+# ordered column look unordered)
+SESSION_COLUMNS = [("first_seen", "Started"), ("source", "Source"), ("project", "Project"), ("session", "Session")]
 TOKEN_COLUMNS = [
     ("input_tokens", "Input"),
     ("cache_write_tokens", "Cache write"),

@@ -497,7 +497,7 @@ def _CSV_ROW(spans) -> str:  # noqa: N802  (the "csv" form's row: see formatted)
             f"{', '.join(_FIGURES)}, {cost}, t.unpriced, t.partly) END")
 
 
-_TABLE_CELL_NAMES = ("last_seen", "source", "project", "session", "input_tokens", "cache_write_tokens",
+_TABLE_CELL_NAMES = ("first_seen", "source", "project", "session", "input_tokens", "cache_write_tokens",
                      "cache_read_tokens", "output_tokens", "requests", "cost_usd", "unpriced_requests",
                      "partly_priced_requests")
 
@@ -506,7 +506,7 @@ def _table_cells(spans) -> list[str]:
     """The "table" form's cells, in _TABLE_CELL_NAMES' order."""
     project = (f"CASE WHEN t.project_lo IS t.project_hi THEN coalesce(t.project_lo, '') "
                f"ELSE coalesce(({_FIRST_PROJECT}), '') END")
-    return [local_time_sql("t.last_ms", spans), "t.source", project, "t.session",
+    return [local_time_sql("t.first_ms", spans), "t.source", project, "t.session",
             *(tokens_text_sql(n, "tokens_text") for n in _TABLE_TOKENS), "t.requests",
             f"CASE WHEN {_ALL_UNPRICED} THEN '—' ELSE {usd_short_sql('t.cost_pico', 'usd_short')} END",
             "t.unpriced", "t.partly"]
@@ -520,15 +520,15 @@ _TABLE_TOKENS = ("t.input_tokens", "(t.cache_write_5m_tokens + t.cache_write_1h_
 
 def _widest(conn: sqlite3.Connection, sql: str, spans, params: dict) -> dict | None:
     """What tells the widths of the table's cells over the sessions that `sql` (a pass over session_totals t)
-    reads, None without one: "texts", the longest of the last request's time, source, project, session and
+    reads, None without one: "texts", the longest of the first request's time, source, project, session and
     each column of tokens' short form (_tokens_length_sql: none below 0, see "least"); "least", the least
     count of tokens or requests; "counts", the most requests, unpriced and partly priced requests; "cost",
     the longest cost (usd_short_sql's, "—" for none). The caller tells the widths from these (SQLite's
     functions of the form registered: tokens_text, usd_short)."""
     suffixes = {len(suffix) for _, _, suffix in spans}  # (a local time: 19 characters and its offset's)
-    last = str(19 + suffixes.pop()) if len(suffixes) == 1 else f"max(length({local_time_sql('t.last_ms', spans)}))"
+    first = str(19 + suffixes.pop()) if len(suffixes) == 1 else f"max(length({local_time_sql('t.first_ms', spans)}))"
     project = f"CASE WHEN t.project_lo IS t.project_hi THEN t.project_lo ELSE ({_FIRST_PROJECT}) END"
-    parts = [last, "max(length(t.source))", f"max(length({project}))", "max(length(t.session))",
+    parts = [first, "max(length(t.source))", f"max(length({project}))", "max(length(t.session))",
              *(f"max({_tokens_length_sql(n)})" for n in _TABLE_TOKENS),
              f"min(min({', '.join(_TABLE_TOKENS)}, t.requests, t.unpriced, t.partly))",
              "max(t.requests)", "max(t.unpriced)", "max(t.partly)",

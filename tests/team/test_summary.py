@@ -154,3 +154,20 @@ def test_the_install_id_survives_a_restart(tmp_path):
             build_values(ctx.store, ctx.pricer, get_zone("UTC"), team_layout(), WEEK, NOW_MS)
             ids.append(install_id(ctx.store))
     assert ids[0] == ids[1]
+
+
+def test_a_reports_figures_are_aligned_right_and_its_names_left():
+    """Counts and amounts read by their length only when aligned right; the tables had every cell left-aligned
+    (the HTML the Team page and an export show, and the Markdown's alignment row)."""
+    from tracker.services.team_render import Block, to_html, to_markdown
+
+    table = Block("table", headers=("Week", "Family", "Members", "Cost", "Share of cost", "p25", "ROI"),
+                  rows=(("2026-W43", "gpt-4.1", "7", "$1,891", "33.7%", "$20–$50", "18.7×"),
+                        ("2026-W44", "other (pooled)", "12", "—", "0.0%", "$100 or more", "—")))
+    html_text = to_html([table])
+    header = html_text.split("<tr>")[1]
+    assert header.count('align="left"') == 2 and header.count('align="right"') == 5
+    assert '<td align="left">2026-W43</td>' in html_text and '<td align="right">$1,891</td>' in html_text
+    assert to_markdown([table]).splitlines()[1] == "|---|---|---:|---:|---:|---:|---:|"
+    words = Block("table", headers=("Week", "Cost"), rows=(("2026-W45", "fewer than k"),))
+    assert to_html([words]).count('align="right"') == 0  # a column with a word in it is text

@@ -9,6 +9,7 @@ and, once the week is shared, the exact file that was written.
 from __future__ import annotations
 
 import html
+import re
 from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Decimal
 
@@ -50,7 +51,18 @@ def _reason(code: str | None, what: str) -> str:
 
 
 def _token_headers() -> tuple[str, ...]:
-    return tuple(c.replace("_", " ") + " tokens" for c in TOKEN_CLASSES)
+    return tuple(c.replace("_", " ").capitalize() + " tokens" for c in TOKEN_CLASSES)
+
+
+# A cell of figures: an amount, a count, a share, a ratio or a range of amounts ("$20–$50", "$100 or more"), or
+# none ("—"). A column whose every cell is one is aligned right, where figures compare by their length.
+_FIGURE = re.compile(r"—|[-+]?\$?[\d,]+(\.\d+)?(%|×)?(–\$[\d,]+| or more)?")
+
+
+def _figure_columns(block: Block) -> list[bool]:
+    """Per column of a table block: whether each of its cells is a figure (and one at least is)."""
+    columns = list(zip(*block.rows)) if block.rows else [() for _ in block.headers]
+    return [any(c != "—" for c in cells) and all(_FIGURE.fullmatch(c) for c in cells) for cells in columns]
 
 
 def bucket_text(rng: dict) -> str:
@@ -190,7 +202,7 @@ def to_markdown(blocks: list[Block]) -> str:
             out.append(b.text)
         elif b.kind == "table":
             out.append("| " + " | ".join(map(_md_cell, b.headers)) + " |")
-            out.append("|" + "---|" * len(b.headers))
+            out.append("|" + "".join("---:|" if right else "---|" for right in _figure_columns(b)))
             out.extend("| " + " | ".join(map(_md_cell, row)) + " |" for row in b.rows)
         elif b.kind == "code":
             out.append("```json\n" + b.text.rstrip("\n") + "\n```")
@@ -207,9 +219,11 @@ def to_html(blocks: list[Block]) -> str:
         elif b.kind == "p":
             out.append(f"<p>{e(b.text)}</p>")
         elif b.kind == "table":
+            align = ['align="right"' if right else 'align="left"' for right in _figure_columns(b)]
             out.append('<table border="1" cellspacing="0" cellpadding="3">')
-            out.append("<tr>" + "".join(f"<th>{e(h)}</th>" for h in b.headers) + "</tr>")
-            out.extend("<tr>" + "".join(f"<td>{e(str(c))}</td>" for c in row) + "</tr>" for row in b.rows)
+            out.append("<tr>" + "".join(f"<th {a}>{e(h)}</th>" for a, h in zip(align, b.headers)) + "</tr>")
+            out.extend("<tr>" + "".join(f"<td {a}>{e(str(c))}</td>" for a, c in zip(align, row)) + "</tr>"
+                       for row in b.rows)
             out.append("</table>")
         elif b.kind == "code":
             out.append(f"<pre>{e(b.text)}</pre>")

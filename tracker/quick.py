@@ -419,9 +419,9 @@ def _reports_text(conn, data_dir: str, kind: str, zone, by: str, form: str, out:
     """What the full command's `report KIND --json` prints, or `report sessions` in its `form`, to `out`
     (commands.report_cmd: services.reports' text of the sessions, or commands.session_text's lines of
     their table or CSV, a batch of rows at a time, or the report's document, in `zone`: AppContext.zone's,
-    --tz or the configured timezone), read
-    through the quick connection: its temporary tables only are written (storage.quick.writes_temporary_tables_only).
-    The store's files named as text (`data_dir`, where _open_store found them): no pathlib (~3 ms)."""
+    --tz or the configured timezone), read through the quick connection: its temporary tables only are
+    written (storage.quick.writes_temporary_tables_only). The store's files named as text (`data_dir`,
+    where _open_store found them): no pathlib (~3 ms)."""
     from tracker import cli_format
     from tracker.paths import BACKUP_FOLDER, DB_NAME
     from tracker.services import reports

@@ -409,7 +409,7 @@ def formatted(conn: sqlite3.Connection, start_ms: int, end_ms: int, sources: Seq
     (no value with a comma, a quote or a line's end: see below), the project empty for none, the models
     joined by `models_separator`, the cost its dollars or empty. Of the "table" form, a line of the text
     table (cli_format.table): each cell (%-!*s, or %!*s right-aligned) its column's width, then its text:
-    the last request (local time), source, project (empty for none: of several, the first request's in
+    the first request (local time), source, project (empty for none: of several, the first request's in
     the range), session, the input, cache write, cache read and output tokens (tokens_text_sql), requests,
     cost (usd_short_sql, or "—" for none), unpriced and partly priced requests; the widths (named :w0 ..
     :w11 in `row_format`) are `min_widths(others, sums, widest)`: `widest` what tells the widest cells of

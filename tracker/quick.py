@@ -430,12 +430,9 @@ def _reports_text(conn, data_dir: str, kind: str, zone, by: str, form: str, out:
 
     q.writes_temporary_tables_only(conn)
     store = Store(conn, os.path.join(data_dir, DB_NAME), os.path.join(data_dir, BACKUP_FOLDER))
-    if kind == "sessions" and form != "json":
+    if kind == "sessions":
         from tracker.commands import session_text
 
-        text = session_text.sessions_csv_batches if form == "csv" else session_text.sessions_table_batches
-        out.batches(session_text.LINE_SEPARATOR, text(store, zone))
-    elif kind == "sessions":  # (the command's click.echo ends the line)
-        out.batches(reports.SESSION_ROWS_SEPARATOR, reports.sessions_json_batches(store, zone, end="\n"))
+        out.batches(*session_text.sessions_text_batches(form, store, zone))
     else:
         out.text(cli_format.to_json(reports.report_doc(store, zone, kind, by)) + "\n")

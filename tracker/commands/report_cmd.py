@@ -28,15 +28,13 @@ def report_command(state: AppState, kind, since, until, tz, by, sources, as_json
         raise click.UsageError("choose one of --json and --csv")
     app = state.context()
     zone = app.zone(tz)
-    if as_json and kind == "sessions":  # a year of sessions: each row formatted once, not a dict a row
-        click.echo(reports.sessions_json(app.store, zone, since, until, list(sources) or None))
-        return
-    if kind == "sessions":  # ... and so are its table's lines and its CSV's
+    if kind == "sessions":  # a year of sessions: each row formatted once (most by SQLite), not a dict a row
         from tracker.commands import session_text
 
-        text = session_text.sessions_csv_batches if as_csv else session_text.sessions_table_batches
-        click.echo(session_text.LINE_SEPARATOR.join(
-            [part for batch in text(app.store, zone, since, until, list(sources) or None) for part in batch]), nl=False)
+        form = "json" if as_json else "csv" if as_csv else "table"
+        separator, batches = session_text.sessions_text_batches(form, app.store, zone, since, until,
+                                                                list(sources) or None)
+        click.echo(separator.join([part for batch in batches for part in batch]), nl=False)
         return
     doc = reports.report_doc(app.store, zone, kind, by, since, until, list(sources) or None)
     if kind in reports.PERIOD_OF_REPORT:

@@ -36,6 +36,18 @@ TOKEN_COLUMNS = [
 LINE_SEPARATOR = "\n"  # between the parts of the batches
 
 
+def sessions_text_batches(form: str, store, zone: tzinfo, since: date | None = None, until: date | None = None,
+                          sources: list[str] | None = None) -> tuple[str, Iterator[list[str]]]:
+    """What `tracker report sessions` prints in `form` ("json", "csv" or "table"), its line's end included, as
+    (separator, batches): separator.join of every part of every batch is that text (the command and its
+    quick entry point, tracker.quick, write it a batch at a time or at once)."""
+    if form == "json":
+        return reports.SESSION_ROWS_SEPARATOR, reports.sessions_json_batches(store, zone, since, until, sources,
+                                                                             end="\n")
+    text = sessions_csv_batches if form == "csv" else sessions_table_batches
+    return LINE_SEPARATOR, text(store, zone, since, until, sources)
+
+
 def sessions_csv_batches(store, zone: tzinfo, since: date | None = None, until: date | None = None,
                          sources: list[str] | None = None) -> Iterator[list[str]]:
     """`tracker report sessions --csv`'s text (cli_format.to_csv of the report's rows) in batches of parts,

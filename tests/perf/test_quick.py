@@ -845,19 +845,24 @@ def test_a_walk_by_other_discover_functions_is_not_taken(imported, agents, monke
     assert len(walks) == 1  # the quick look's own walk: taken
 
 
+def _counted_calls(monkeypatch, owner, name: str, wrap=lambda f: f, unwrap=lambda f: f) -> list[int]:
+    """How many times owner.name was called (read, for a property: `wrap`/`unwrap` make and take one apart)."""
+    calls: list[int] = []
+    real = unwrap(getattr(owner, name))
+
+    def counted(*args):
+        calls.append(1)
+        return real(*args)
+
+    monkeypatch.setattr(owner, name, wrap(counted))
+    return calls
+
+
 def _counting_stat_key_reads(monkeypatch) -> list[int]:
     """How many times the stored stats of every cursor were read (storage.quick.all_cursor_stat_keys)."""
     from tracker.storage import quick as q
 
-    reads: list[int] = []
-    real = q.all_cursor_stat_keys
-
-    def counted(conn):
-        reads.append(1)
-        return real(conn)
-
-    monkeypatch.setattr(q, "all_cursor_stat_keys", counted)
-    return reads
+    return _counted_calls(monkeypatch, q, "all_cursor_stat_keys")
 
 
 def test_an_import_after_an_append_reads_the_stored_stats_once(imported, agents, monkeypatch, capsys):
@@ -875,15 +880,7 @@ def _counting_comparisons(monkeypatch) -> list[int]:
     """How many times a file's stat was compared with a stored one (FileStat.stat_key read), per call."""
     from tracker.sources.discovery import FileStat
 
-    compared: list[int] = []
-    real = FileStat.stat_key
-
-    def counted(stat):
-        compared.append(1)
-        return real.fget(stat)
-
-    monkeypatch.setattr(FileStat, "stat_key", property(counted))
-    return compared
+    return _counted_calls(monkeypatch, FileStat, "stat_key", wrap=property, unwrap=lambda p: p.fget)
 
 
 def test_an_import_after_an_append_compares_each_file_once(imported, agents, monkeypatch, capsys):

@@ -1,11 +1,13 @@
 """Render every dashboard page, the first-run page and the tray menu at 1024x700 and 1600x1000, light and
-dark, into a folder of PNGs, and say which page is wider than its window.
+dark, into a folder of PNGs, and say which page is wider than its window or has a part drawn past its
+panel's edge.
 
     python -m tests.gui.screens --out screens/            # all of them
     python -m tests.gui.screens --out docs/screenshots --docs   # the README's and docs/' pictures
 
 Offscreen (no display needed): the window is laid out at the size the app gives its first window on
-that screen, every page is shown and grabbed. Exit status 1 when a page overflows its window.
+that screen, every page is shown and grabbed once its background reads are drawn. Exit status 1 when a page
+does not fit.
 """
 
 from __future__ import annotations
@@ -42,9 +44,11 @@ def _settle(app, seconds: float = 0.15) -> None:
 
 
 def _wait_loaded(app, page) -> None:
-    loading = getattr(page, "loading", None)
+    """Until every read the page started in the background is on the page, then its layout settles."""
+    from tracker.gui.background import BackgroundReader
+
     end = time.monotonic() + LOAD_WAIT_S
-    while callable(loading) and loading() and time.monotonic() < end:
+    while any(reader.busy for reader in page.findChildren(BackgroundReader)) and time.monotonic() < end:
         app.processEvents()
         time.sleep(0.02)
     _settle(app)
@@ -58,6 +62,34 @@ def overflow_of(name: str, page, window) -> str | None:
     if need > has or window.minimumSizeHint().width() > window.width():
         return f"{name}: needs {max(need, window.minimumSizeHint().width())} px, has {has}"
     return None
+
+
+def sticking_out(name: str, page) -> list[str]:
+    """'<page>: <widget> reaches past <its parent>'s edge by N px' for each shown widget drawn over the border
+    or margin of the panel (or any widget) it is laid out in: a chart pushed past its card's bottom by a
+    legend that wrapped. The pages' scrolled bodies and the tables' own insides are not laid out so."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QAbstractScrollArea, QWidget
+
+    found = []
+    pending = [page.widget() if isinstance(page, QAbstractScrollArea) and hasattr(page, "body") else page]
+    while pending:
+        parent = pending.pop()
+        layout = parent.layout()
+        for child in parent.findChildren(QWidget, options=Qt.FindChildOption.FindDirectChildrenOnly):
+            if child.isWindow() or not child.isVisible() or isinstance(parent, QAbstractScrollArea):
+                continue
+            pending.append(child)
+            if layout is None or layout.indexOf(child) < 0:
+                continue
+            room = parent.rect().marginsRemoved(layout.contentsMargins())
+            box = child.geometry()
+            past = max(box.bottom() - room.bottom(), box.right() - room.right(), room.top() - box.top(),
+                       room.left() - box.left())
+            if past > 0:
+                found.append(f"{name}: {type(child).__name__} reaches past its {type(parent).__name__}'s edge "
+                             f"by {past} px")
+    return found
 
 
 def render(out: Path, screens=tuple(SCREENS), palettes=PALETTES, pages: list[str] | None = None,
@@ -100,9 +132,9 @@ def render(out: Path, screens=tuple(SCREENS), palettes=PALETTES, pages: list[str
                             window.show_page(name)
                         page = window.stack.currentWidget()
                         _wait_loaded(app, page)
-                        problem = overflow_of(name, page, window) if name != "first-run" else None
-                        if problem:
-                            done.overflow.append(f"{problem} ({screen}, {palette})")
+                        problems = [overflow_of(name, page, window)] if name != "first-run" else []
+                        problems += sticking_out(name, page)
+                        done.overflow += [f"{problem} ({screen}, {palette})" for problem in problems if problem]
                         path = out / f"{name.lower().replace(' ', '-')}-{screen}-{palette}.png"
                         window.grab().save(str(path))
                         done.files.append(path)
@@ -178,7 +210,7 @@ def main(argv: list[str] | None = None) -> int:
     result = render(args.out, full=args.full)
     print(f"{len(result.files)} screenshots in {args.out}")
     for problem in result.overflow:
-        print(f"too wide: {problem}")
+        print(f"does not fit: {problem}")
     return 1 if result.overflow else 0
 
 

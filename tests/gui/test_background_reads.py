@@ -87,6 +87,25 @@ def test_an_answer_a_newer_read_overtook_is_dropped(qtbot, ctx):
     assert shown == ["new"] and not errors
 
 
+def test_a_read_is_busy_until_its_answer_is_on_the_page(qtbot, ctx):
+    """The pool thread ends before the GUI thread takes its answer: the reader is busy until then (the
+    screenshots waited for the thread alone and caught a page half drawn). A superseded or cancelled read is
+    not waited for."""
+    shown = []
+    reader = BackgroundReader(ctx.paths, ctx.demo, shown.append, shown.append)
+    reader.request(lambda _ctx: "answer")
+    assert reader.wait(10_000)  # the thread is done; its answer waits in the GUI thread's queue
+    assert reader.busy and shown == []
+    qtbot.waitUntil(lambda: shown == ["answer"], timeout=10_000)
+    assert not reader.busy
+    reader.request(lambda _ctx: "late")
+    reader.cancel()
+    assert not reader.busy
+    assert reader.wait(10_000)
+    qtbot.wait(50)
+    assert shown == ["answer"] and not reader.busy
+
+
 def test_a_cancelled_read_draws_nothing(qtbot, ctx):
     release = threading.Event()
     shown = []

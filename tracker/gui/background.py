@@ -53,31 +53,44 @@ class BackgroundReader(QObject):
         self.relay.done.connect(self._done)
         self.relay.failed.connect(self._failed)
         self._ticket = 0
+        self._awaited: int | None = None  # the ticket whose answer the page waits for, until it is handed over
 
     def request(self, func: Callable[[AppContext], object]) -> None:
         self._ticket += 1
+        self._awaited = self._ticket
         self.pool.start(_Job(self.paths, self.demo, func, self.relay, self._ticket))
 
     def cancel(self) -> None:
         """Drop the answer of the read under way (the page no longer shows what it asked for)."""
         self._ticket += 1
+        self._awaited = None
 
     @property
     def busy(self) -> bool:
-        return self.pool.activeThreadCount() > 0
+        """A read is under way, or its answer is not on the page yet: the pool thread has finished, but
+        the answer's queued signal waits for the GUI thread's next turn (a screenshot taken then caught
+        the page half drawn)."""
+        return self._awaited is not None
 
     def wait(self, timeout_ms: int = 30_000) -> bool:
         return self.pool.waitForDone(timeout_ms)
 
     @Slot(int, object)
     def _done(self, ticket: int, result: object) -> None:
-        if ticket == self._ticket:  # an older request's answer is stale
+        if self._hand_over(ticket):  # (an older request's answer is stale)
             self.on_done(result)
 
     @Slot(int, str)
     def _failed(self, ticket: int, text: str) -> None:
-        if ticket == self._ticket:
+        if self._hand_over(ticket):
             self.on_error(text)
+
+    def _hand_over(self, ticket: int) -> bool:
+        """Whether the answer of `ticket` is the one awaited; it is then no longer awaited."""
+        if ticket != self._awaited:
+            return False
+        self._awaited = None
+        return True
 
 
 class PageReads(QObject):

@@ -30,7 +30,8 @@ def demo_context():
 
 @pytest.mark.gui
 def test_value_page_renders_demo_data(qtbot, demo_context):
-    from tracker.gui.pages.value_page import FLAG_TEXT, TABLE_COLUMNS, ValuePage
+    from tracker.gui.pages.value_page import FLAT_VALUE_TEXT, TABLE_COLUMNS, ValuePage
+    from tracker.gui.theme import active
 
     page = ValuePage(lambda: demo_context)
     qtbot.addWidget(page)
@@ -60,13 +61,20 @@ def test_value_page_renders_demo_data(qtbot, demo_context):
     assert page.leverage_percent() == pytest.approx(float(report["leverage"]["share"]) * 100)
     assert page.cards["leverage"].value.text() == f"{Decimal(report['leverage']['share']) * 100:.1f}%"
     assert page.cards["roi"].value.text().endswith("x")
-    flags = [page.table.item(r, column["Flag"]).text() for r in range(page.table.rowCount())]
-    assert flags.count(FLAG_TEXT) == len(report["flagged"])
+    # a tag whose cost grows while its value does not: both trends in the warning colour, the value's says so
+    flagged = [page.table.item(r, 0).text() for r in range(page.table.rowCount())
+               if page.table.item(r, column["Value trend"]).text().endswith(FLAT_VALUE_TEXT)]
+    assert flagged and sorted(flagged) == sorted(report["flagged"])
+    for r in range(page.table.rowCount()):
+        warned = {page.table.item(r, column[name]).foreground().color().name() == active().bad
+                  for name in ("Cost trend", "Value trend")}
+        assert warned == {page.table.item(r, 0).text() in flagged}
 
     # switching to weeks re-reads; picking a KPI tag charts its units
     page.period_box.setCurrentIndex(page.period_box.findData("week"))
     assert page.report["period"] == "week"
-    assert FLAG_TEXT in [page.table.item(r, column["Flag"]).text() for r in range(page.table.rowCount())]
+    assert any(page.table.item(r, column["Value trend"]).text().endswith(FLAT_VALUE_TEXT)
+               for r in range(page.table.rowCount()))
     page.tag_box.setCurrentText("support bot")
     partial = {r["period"] for r in page.report["rows"] if not r["complete"]}
     assert len(page.cost_plot.listDataItems()) == 1 + 2 * len(partial)
@@ -209,23 +217,49 @@ def test_the_value_chart_names_its_lines(qtbot, demo_context):
 
 
 @pytest.mark.gui
-def test_a_kpi_cut_short_in_a_narrow_window_reads_whole_in_its_tooltip(qtbot, demo_context):
-    """At 1024x700 the KPIs column (the one that takes the room left) shows "45.4 …": its tooltip says it all."""
+def test_a_kpi_in_a_narrow_window_wraps_whole_in_a_taller_row(qtbot, demo_context):
+    """At 1024x700 the KPIs column (the one that takes the room left) showed "45.4 …": it wraps now, each row
+    as tall as its lines and the table as tall as its rows (the page scrolls); narrowed further, the rows
+    grow again. The tooltip still says it all."""
     from PySide6.QtCore import Qt
 
+    from tracker.gui.components import TABLE_ROW_PX
     from tracker.gui.pages.value_page import KPI_COLUMN, ValuePage
 
     page = ValuePage(demo_context)
     qtbot.addWidget(page)
+    table = page.table
+    line_px = table.fontMetrics().lineSpacing()
+
+    def rows_fit() -> bool:
+        """Each row shows all of its lines, and the table all of its rows."""
+        heights = [table.rowHeight(row) for row in range(table.rowCount())]
+        needed = [TABLE_ROW_PX + max(0, table.sizeHintForRow(row) - line_px) for row in range(table.rowCount())]
+        return heights == needed and table.height() >= table.horizontalHeader().height() + sum(heights)
+
+    def wrapped() -> int:
+        return sum(table.sizeHintForRow(row) > line_px for row in range(table.rowCount()))
+
     page.resize(780, 650)
     page.show()
     page.refresh()
-    cells = [page.table.item(r, KPI_COLUMN) for r in range(page.table.rowCount())]
+    cells = [table.item(r, KPI_COLUMN) for r in range(table.rowCount())]
     kpis = [c for c in cells if c.text()]
-    assert kpis and page.table.columnWidth(KPI_COLUMN) < max(page.table.fontMetrics().horizontalAdvance(c.text())
-                                                              for c in kpis)  # cut: not vacuous
+    assert table.columnWidth(KPI_COLUMN) < max(table.fontMetrics().horizontalAdvance(c.text())
+                                               for c in kpis)  # wrapped: not vacuous
+    qtbot.waitUntil(lambda: wrapped() >= 1 and rows_fit(), timeout=5_000)
+    assert max(table.rowHeight(row) for row in range(table.rowCount())) > TABLE_ROW_PX
+    before = [table.rowHeight(row) for row in range(table.rowCount())]
+    kpi_px = table.columnWidth(KPI_COLUMN)
+    page.resize(page.width() - (kpi_px - 60), 650)  # the KPIs column down to ~60 px: more lines, taller rows
+    qtbot.waitUntil(lambda: table.columnWidth(KPI_COLUMN) < kpi_px and rows_fit(), timeout=5_000)
+    assert sum(table.rowHeight(row) for row in range(table.rowCount())) > sum(before)
     for cell in kpis:
         assert cell.data(Qt.ItemDataRole.ToolTipRole).replace("\n", "; ") == cell.text()
+
+
+def _wraps(table, line_px: int) -> int:
+    return sum(table.sizeHintForRow(row) > line_px for row in range(table.rowCount()))
 
 
 @pytest.mark.gui

@@ -373,7 +373,10 @@ def fit_table_height(view: QTableView, rows: int, max_rows: int | None = None) -
     """Show every row (up to max_rows) without an inner scroll bar: the page scrolls instead."""
     shown = rows if max_rows is None else min(rows, max_rows)
     header = view.horizontalHeader().sizeHint().height()
-    view.setFixedHeight(header + TABLE_ROW_PX * max(1, shown) + 2 * view.frameWidth() + SPACE_XS)
+    count = view.model().rowCount()
+    # each row as tall as it is (a row whose text wraps is taller); an empty table one row tall
+    rows_px = sum(view.rowHeight(row) if row < count else TABLE_ROW_PX for row in range(max(1, shown)))
+    view.setFixedHeight(header + rows_px + 2 * view.frameWidth() + SPACE_XS)
 
 
 def fit_list_height(view: QListWidget, max_rows: int = 4) -> None:

@@ -19,7 +19,7 @@ from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtCore import QRect, Qt, Signal, Slot
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QComboBox,
@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QMessageBox,
     QPushButton,
+    QStyleOptionViewItem,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -39,14 +40,19 @@ from tracker.core.money import format_usd_short, usd_to_pico
 from tracker.services import forecast, roi
 from tracker.services import value as value_service
 from tracker.gui.charts import PeriodChart, RoiChart
-from tracker.gui.components import Card, CardRow, Columns, Page, Panel, fit_table_height, label, set_role, style_table
+from tracker.gui.components import (TABLE_ROW_PX, Card, CardRow, Columns, Page, Panel, fit_table_height, label, set_role,
+                                    style_table)
 from tracker.gui.theme import active, colour_for
 from tracker.services.context import AppContext
 
 ALL_TAGS = "All tags"
-FLAG_TEXT = "cost up, value flat"
-TABLE_COLUMNS = ("Tag", "Kind", "Cost", "Value", "Return", "KPIs (cost per unit)", "Cost trend", "Value trend", "Flag")
+# A tag whose cost grows while its value does not: both trends drawn in the warning colour, the value's
+# saying so (no column of its own: the KPIs take that room, whole, in a 1024 px window)
+FLAT_VALUE_TEXT = "flat"
+FLAG_TIP = "Cost grew over the last complete periods while value did not."
+TABLE_COLUMNS = ("Tag", "Kind", "Cost", "Value", "Return", "KPIs (cost per unit)", "Cost trend", "Value trend")
 KPI_COLUMN = TABLE_COLUMNS.index("KPIs (cost per unit)")
+COST_TREND_COLUMN, VALUE_TREND_COLUMN = TABLE_COLUMNS.index("Cost trend"), TABLE_COLUMNS.index("Value trend")
 MAX_REJECTS_SHOWN = 5
 
 
@@ -236,6 +242,8 @@ class ValuePage(Page):
         self.table = QTableWidget(0, len(TABLE_COLUMNS))
         self.table.setHorizontalHeaderLabels(list(TABLE_COLUMNS))
         style_table(self.table, stretch_column=KPI_COLUMN)
+        self.table.setWordWrap(True)  # the KPIs wrap in the room left rather than end in "…"
+        self.table.horizontalHeader().sectionResized.connect(self._fit_rows_to_kpis)
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.add(Panel("Tags", self.table, subtitle="Ranked by return; trends compare the last complete periods."))
 
@@ -247,10 +255,6 @@ class ValuePage(Page):
 
         self.period_box.currentIndexChanged.connect(self._on_period_changed)
         self.tag_box.currentIndexChanged.connect(self._on_tag_changed)
-
-    def loading(self) -> bool:
-        """A background read is under way (the screenshots wait for it)."""
-        return self._reader is not None and self._reader.busy
 
     # -- data ------------------------------------------------------------------------
     def context(self) -> AppContext:
@@ -393,26 +397,49 @@ class ValuePage(Page):
         self.table.setRowCount(len(tags))
         for row, tag in enumerate(tags):
             trend = tag["trend"]
+            flagged = trend["cost_grows_value_flat"]
+            value_trend = f"{trend['value_change_pct']}%" if trend["value_change_pct"] else ""
+            if flagged:
+                value_trend = f"{value_trend}, {FLAT_VALUE_TEXT}" if value_trend else FLAT_VALUE_TEXT
             cells = [
                 tag["tag"], tag["tag_kind"] or "", _usd(tag["cost_usd"]), roi.value_text(tag),
                 f"{Decimal(tag['roi']):,.2f}x" if tag["roi"] else "",
                 "; ".join(f"{_quantity(k['quantity'])} {k['unit']} @ {_usd(k['cost_per_unit_usd'])}"
                           for k in tag["kpis"]),
                 f"{trend['cost_change_pct']}%" if trend["cost_change_pct"] else "",
-                f"{trend['value_change_pct']}%" if trend["value_change_pct"] else "",
-                FLAG_TEXT if trend["cost_grows_value_flat"] else "",
+                value_trend,
             ]
             for col, text in enumerate(cells):
                 item = QTableWidgetItem(text)
-                if col in (2, 3, 4, 6, 7):
+                if col in (2, 3, 4, COST_TREND_COLUMN, VALUE_TREND_COLUMN):
                     item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-                if col == len(cells) - 1 and text:
+                if flagged and col in (COST_TREND_COLUMN, VALUE_TREND_COLUMN):
                     item.setForeground(QBrush(QColor(active().bad)))
-                    item.setToolTip("Cost grew over the last complete periods while value did not.")
-                elif col == KPI_COLUMN and text:  # the column takes the room left: cut short in a narrow window
+                    item.setToolTip(FLAG_TIP)
+                elif col == KPI_COLUMN and text:  # wrapped in the room left; cut short only in a very narrow window
                     item.setToolTip(text.replace("; ", "\n"))
                 self.table.setItem(row, col, item)
-        fit_table_height(self.table, len(tags))
+        self._fit_rows_to_kpis()
+
+    @Slot(int, int, int)
+    def _fit_rows_to_kpis(self, section: int = KPI_COLUMN, _old_px: int = 0, new_px: int | None = None) -> None:
+        """Each row as tall as its KPIs wrapped in their column's width (one line mostly), with the room a
+        one-line row has around its text; the table as tall as its rows: the page scrolls, not the table.
+
+        The text's height is the one the table's own delegate draws it in, at the column's new width: while
+        the header tells of a resize, the table's figures (columnWidth, sizeHintForRow) still have the old.
+        """
+        if section != KPI_COLUMN:
+            return
+        table = self.table
+        option = QStyleOptionViewItem()
+        table.initViewItemOption(option)  # (with word wrap: the table's)
+        option.rect = QRect(0, 0, table.columnWidth(KPI_COLUMN) if new_px is None else new_px, TABLE_ROW_PX)
+        delegate, model, line_px = table.itemDelegate(), table.model(), table.fontMetrics().lineSpacing()
+        for row in range(table.rowCount()):
+            text_px = delegate.sizeHint(option, model.index(row, KPI_COLUMN)).height()
+            table.setRowHeight(row, TABLE_ROW_PX + max(0, text_px - line_px))
+        fit_table_height(table, table.rowCount())
 
     def leverage_percent(self) -> float | None:
         lev = self.report["leverage"] if self.report else None

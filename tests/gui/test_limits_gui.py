@@ -126,6 +126,39 @@ def test_overview_cards_and_limits_page(qtbot, windowed):
     assert limits_page.empty.isHidden()
 
 
+def test_the_pace_wraps_whole_in_a_narrow_window(qtbot, windowed):
+    """At 1024 px "Where it is heading" ended in "at this pace you reach your usual heavy…", before its figures:
+    the column that takes the room left (every figure table's) wraps, its rows as tall as their lines and the
+    table as tall as its rows; wide again, one line a row."""
+    from tracker.gui.components import TABLE_ROW_PX
+    from tracker.gui.pages.limits_page import LimitsPage
+
+    ctx, now = windowed
+    page = LimitsPage(ctx, now=lambda: now)
+    qtbot.addWidget(page)
+    table = page.windows
+    pace = [table.item(r, 3).text() for r in range(table.rowCount())]
+    longest_px = max(table.fontMetrics().horizontalAdvance(text) for text in pace)
+
+    def rows_px() -> list[int]:
+        return [table.rowHeight(r) for r in range(table.rowCount())]
+
+    def shown_whole() -> bool:
+        heights = rows_px()
+        return table.height() >= table.horizontalHeader().height() + sum(heights) and all(
+            h >= TABLE_ROW_PX + table.sizeHintForRow(r) - table.fontMetrics().lineSpacing()
+            for r, h in enumerate(heights))
+
+    page.resize(1200, 700)
+    page.show()
+    qtbot.waitUntil(lambda: table.columnWidth(3) > longest_px and shown_whole(), timeout=5_000)
+    assert rows_px() == [TABLE_ROW_PX] * table.rowCount()
+    page.resize(1200 - (table.columnWidth(3) - longest_px // 2), 700)  # the pace column half its longest text
+    qtbot.waitUntil(lambda: table.columnWidth(3) < longest_px and shown_whole(), timeout=5_000)
+    assert max(rows_px()) > TABLE_ROW_PX
+    assert [table.item(r, 3).toolTip() for r in range(table.rowCount())] == pace
+
+
 def test_limits_page_when_there_is_nothing(qtbot, ctx):
     from tracker.gui.pages.limits_page import LimitsPage
 

@@ -11,15 +11,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QRect, Qt
 from PySide6.QtWidgets import (
     QAbstractItemView, QBoxLayout, QFrame, QGridLayout, QHBoxLayout, QHeaderView, QLabel, QListWidget, QPushButton, QScrollArea,
-    QSizePolicy, QTableView, QTableWidget, QTableWidgetItem, QTextBrowser, QVBoxLayout, QWidget,
+    QSizePolicy, QStyleOptionViewItem, QTableView, QTableWidget, QTableWidgetItem, QTextBrowser, QVBoxLayout, QWidget,
 )
 
 from tracker.gui.theme import PAGE_MARGIN_PX, SPACE_L, SPACE_M, SPACE_S, SPACE_XS, active
 
 FIGURES_PROPERTY = "figure_columns"
+WRAP_COLUMN_PROPERTY = "wrap_column"  # the column of a table whose text wraps (wrap_column)
 CARD_MIN_PX = 170  # below this a card's figure and note wrap badly: the row takes fewer columns
 TABLE_ROW_PX = 26
 TONES = ("good", "warn", "bad", "muted")
@@ -379,6 +380,40 @@ def fit_table_height(view: QTableView, rows: int, max_rows: int | None = None) -
     view.setFixedHeight(header + rows_px + 2 * view.frameWidth() + SPACE_XS)
 
 
+def wrap_column(table: QTableView, column: int) -> None:
+    """The column's text (the one that takes the room left) wraps in the room it has, rather than ending in
+    "…" in a narrow window: each row as tall as its lines, the table as tall as its rows (fit_rows, again at
+    each new width of the column). For tables that show every row: the page scrolls, not the table."""
+    table.setWordWrap(True)
+    table.setProperty(WRAP_COLUMN_PROPERTY, column)
+
+    def resized(section: int, _old_px: int, new_px: int) -> None:
+        if section == column:
+            fit_rows(table, new_px)
+
+    table.horizontalHeader().sectionResized.connect(resized)
+
+
+def fit_rows(table: QTableView, column_px: int | None = None) -> None:
+    """Every row shown (fit_table_height), each as tall as the text of its wrapping column (wrap_column) at
+    column_px (default: the column's width), with the room a one-line row has around its text.
+
+    The text's height is the one the table's own delegate lays it out in: while the header tells of a
+    resize, the table's own figures (columnWidth, sizeHintForRow) still have the old width.
+    """
+    column = table.property(WRAP_COLUMN_PROPERTY)
+    rows = table.model().rowCount()
+    if column is not None:
+        option = QStyleOptionViewItem()
+        table.initViewItemOption(option)  # (with the table's font and word wrap)
+        option.rect = QRect(0, 0, table.columnWidth(column) if column_px is None else column_px, TABLE_ROW_PX)
+        delegate, model, line_px = table.itemDelegate(), table.model(), table.fontMetrics().lineSpacing()
+        for row in range(rows):
+            text_px = delegate.sizeHint(option, model.index(row, column)).height()
+            table.setRowHeight(row, TABLE_ROW_PX + max(0, text_px - line_px))
+    fit_table_height(table, rows)
+
+
 def fit_list_height(view: QListWidget, max_rows: int = 4) -> None:
     """As tall as its items (up to max_rows, then it scrolls): one plan in a box four lines tall looked lost."""
     shown = min(max(1, view.count()), max_rows)
@@ -422,6 +457,7 @@ def figure_table(headers: list[str], stretch_column: int = 0, figures: Iterable[
     table = QTableWidget(0, len(headers))
     table.setHorizontalHeaderLabels(headers)
     style_table(table, stretch_column=stretch_column)
+    wrap_column(table, stretch_column)
     table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
     table.setSelectionMode(QTableWidget.SelectionMode.NoSelection)
     table.setFocusPolicy(Qt.FocusPolicy.NoFocus)
@@ -433,8 +469,9 @@ def figure_table(headers: list[str], stretch_column: int = 0, figures: Iterable[
 
 
 def fill_table(table: QTableWidget, rows: list[list[str]], bold_last: bool = False) -> None:
-    """Rows of text (figures right-aligned, a bold totals row last if asked), every row shown; a cell cut
-    short by a narrow window keeps its whole text as a tooltip."""
+    """Rows of text (figures right-aligned, a bold totals row last if asked), every row shown, the wrapping
+    column's rows as tall as their lines; a cell cut short by a narrow window keeps its whole text as a
+    tooltip."""
     table.setRowCount(len(rows))
     figures = set(table.property(FIGURES_PROPERTY) or range(1, table.columnCount()))
     for r, row in enumerate(rows):
@@ -448,4 +485,4 @@ def fill_table(table: QTableWidget, rows: list[list[str]], bold_last: bool = Fal
                 item.setFont(font)
             item.setToolTip(text)
             table.setItem(r, c, item)
-    fit_table_height(table, len(rows))
+    fit_rows(table)

@@ -19,7 +19,7 @@ from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 
-from PySide6.QtCore import QRect, Qt, Signal, Slot
+from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QComboBox,
@@ -29,7 +29,6 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QMessageBox,
     QPushButton,
-    QStyleOptionViewItem,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -40,8 +39,8 @@ from tracker.core.money import format_usd_short, usd_to_pico
 from tracker.services import forecast, roi
 from tracker.services import value as value_service
 from tracker.gui.charts import PeriodChart, RoiChart
-from tracker.gui.components import (TABLE_ROW_PX, Card, CardRow, Columns, Page, Panel, fit_table_height, label, set_role,
-                                    style_table)
+from tracker.gui.components import (Card, CardRow, Columns, Page, Panel, fit_rows, label, set_role, style_table,
+                                    wrap_column)
 from tracker.gui.theme import active, colour_for
 from tracker.services.context import AppContext
 
@@ -242,8 +241,7 @@ class ValuePage(Page):
         self.table = QTableWidget(0, len(TABLE_COLUMNS))
         self.table.setHorizontalHeaderLabels(list(TABLE_COLUMNS))
         style_table(self.table, stretch_column=KPI_COLUMN)
-        self.table.setWordWrap(True)  # the KPIs wrap in the room left rather than end in "…"
-        self.table.horizontalHeader().sectionResized.connect(self._fit_rows_to_kpis)
+        wrap_column(self.table, KPI_COLUMN)  # the KPIs wrap in the room left rather than end in "…"
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.add(Panel("Tags", self.table, subtitle="Ranked by return; trends compare the last complete periods."))
 
@@ -416,30 +414,10 @@ class ValuePage(Page):
                 if flagged and col in (COST_TREND_COLUMN, VALUE_TREND_COLUMN):
                     item.setForeground(QBrush(QColor(active().bad)))
                     item.setToolTip(FLAG_TIP)
-                elif col == KPI_COLUMN and text:  # wrapped in the room left; cut short only in a very narrow window
+                elif col == KPI_COLUMN and text:  # wrapped in the room left; cut short only in a very narrow one
                     item.setToolTip(text.replace("; ", "\n"))
                 self.table.setItem(row, col, item)
-        self._fit_rows_to_kpis()
-
-    @Slot(int, int, int)
-    def _fit_rows_to_kpis(self, section: int = KPI_COLUMN, _old_px: int = 0, new_px: int | None = None) -> None:
-        """Each row as tall as its KPIs wrapped in their column's width (one line mostly), with the room a
-        one-line row has around its text; the table as tall as its rows: the page scrolls, not the table.
-
-        The text's height is the one the table's own delegate draws it in, at the column's new width: while
-        the header tells of a resize, the table's figures (columnWidth, sizeHintForRow) still have the old.
-        """
-        if section != KPI_COLUMN:
-            return
-        table = self.table
-        option = QStyleOptionViewItem()
-        table.initViewItemOption(option)  # (with word wrap: the table's)
-        option.rect = QRect(0, 0, table.columnWidth(KPI_COLUMN) if new_px is None else new_px, TABLE_ROW_PX)
-        delegate, model, line_px = table.itemDelegate(), table.model(), table.fontMetrics().lineSpacing()
-        for row in range(table.rowCount()):
-            text_px = delegate.sizeHint(option, model.index(row, KPI_COLUMN)).height()
-            table.setRowHeight(row, TABLE_ROW_PX + max(0, text_px - line_px))
-        fit_table_height(table, table.rowCount())
+        fit_rows(self.table)
 
     def leverage_percent(self) -> float | None:
         lev = self.report["leverage"] if self.report else None

@@ -17,7 +17,8 @@ from PySide6.QtWidgets import (
 )
 
 from tracker.core.timeutil import TimezoneError, zone_label
-from tracker.gui.components import Page, Panel, fit_list_height, fit_table_height, hbox, label, primary_button, set_role, style_table
+from tracker.gui.components import (Page, Panel, fit_list_height, fit_rows, fit_table_height, hbox, label, primary_button, set_role,
+                                    style_table, wrap_column)
 from tracker.gui.menu_model import source_label
 from tracker.gui.model import DashboardModel
 from tracker.gui.theme import active
@@ -348,6 +349,7 @@ class SettingsPage(Page):
         self.log_table = QTableWidget(0, 3)
         self.log_table.setHorizontalHeaderLabels(["Agent", "Where", "Files read"])
         style_table(self.log_table, stretch_column=1)
+        wrap_column(self.log_table, 1)  # where each agent's logs were looked for: whole, in a narrow window too
         self.log_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.log_table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
         panel.add(self.log_table)
@@ -400,7 +402,7 @@ class SettingsPage(Page):
                 if tone:
                     item.setForeground(_tone_brush(tone))
                 self.log_table.setItem(r, c, item)
-        fit_table_height(self.log_table, len(rows))
+        fit_rows(self.log_table)
         self.folders.clear()
         for folder in svc.import_folders(self.store):
             self.folders.addItem(folder)

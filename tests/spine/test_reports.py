@@ -107,6 +107,34 @@ def test_cli_report_daily_json_over_demo_data():
     assert doc["billed"] and {"date", "source", "estimated_usd", "billed_usd"} <= set(doc["billed"][0])
 
 
+def test_the_text_report_says_what_a_provider_billed_in_dollars():
+    """The text form's billed line: "billed 525.819925 USD against an estimate of 525.904951 USD" read as
+    six-decimal sums; in dollars and cents now, the same sums as the JSON's billed lines."""
+    doc = json.loads(CliRunner().invoke(main, ["--demo", "report", "daily", "--json"]).output)
+    text = CliRunner().invoke(main, ["--demo", "report", "daily"]).output
+    lines = [b for b in doc["billed"] if b["source"] == "openai"]
+    billed, est = (sum(Decimal(b[key]) for b in lines) for key in ("billed_usd", "estimated_usd"))
+    assert (f"openai: billed ${billed:,.2f} against an estimate of ${est:,.2f} over the {len(lines)} day(s) "
+            "it reported") in text
+    assert " USD against" not in text
+
+
+@pytest.mark.parametrize("kind", ["daily", "sessions", "projects"])
+def test_an_empty_text_report_says_how_to_fill_it(tmp_path, monkeypatch, kind):
+    """No usage in the range: the table and its $0.00 total, then what to run (it printed the empty table
+    alone); the JSON and CSV forms stay as they are."""
+    monkeypatch.setenv("TRACKER_HOME", str(tmp_path / "home"))
+    result = CliRunner().invoke(main, ["report", kind, "--since", "2026-01-01", "--until", "2026-01-31"])
+    assert result.exit_code == 0, result.output
+    assert "Total" in result.output
+    assert "No usage from 2026-01-01 to 2026-01-31. `tracker import` reads your coding agents' logs" in result.output
+    assert "`tracker --demo report daily`" in result.output
+    demo = CliRunner().invoke(main, ["--demo", "report", kind])
+    assert "No usage from" not in demo.output
+    as_json = CliRunner().invoke(main, ["report", kind, "--json", "--since", "2026-01-01", "--until", "2026-01-31"])
+    assert "No usage" not in as_json.output and json.loads(as_json.output)
+
+
 @pytest.mark.parametrize("kind", ["weekly", "monthly", "sessions", "projects"])
 def test_cli_other_reports_run(kind):
     result = CliRunner().invoke(main, ["--demo", "report", kind, "--tz", "Europe/Paris"])

@@ -58,11 +58,12 @@ def report_command(state: AppState, kind, since, until, tz, by, sources, as_json
         for note in cli_format.report_notes(doc):
             click.echo(note)
         if doc.get("billed"):
-            from decimal import Decimal
+            from tracker.core.money import format_usd_short, usd_to_pico
 
             for source in sorted({b["source"] for b in doc["billed"]}):
                 lines = [b for b in doc["billed"] if b["source"] == source]
-                est = sum(Decimal(b["estimated_usd"]) for b in lines)
-                billed = sum(Decimal(b["billed_usd"]) for b in lines)
-                click.echo(f"{source}: billed {billed} USD against an estimate of {est} USD "
-                           f"over the {len(lines)} day(s) it reported (UTC days; see --json 'billed').")
+                est = sum(usd_to_pico(b["estimated_usd"]) for b in lines)
+                billed = sum(usd_to_pico(b["billed_usd"]) for b in lines)
+                click.echo(f"{source}: billed {format_usd_short(billed)} against an estimate of "
+                           f"{format_usd_short(est)} over the {len(lines)} day(s) it reported (UTC days; the "
+                           "exact figures in --json 'billed').")

@@ -306,8 +306,8 @@ def report_notes(doc: dict) -> list[str]:
     out = [f"\nNote: {note}" for note in doc.get("notes", [])]
     if not doc["totals"].get("requests"):  # an empty table and a $0.00 total said nothing of what to do
         out.append(f"\nNo usage from {doc['since']} to {doc['until']}. `tracker import` reads your coding agents' "
-                   "logs and `tracker poll` your provider accounts (`tracker sources` says what is set up); "
-                   "`tracker --demo report daily` shows the reports over generated data.")
+                   "logs and `tracker poll` your provider accounts (`tracker sources agents` and `tracker sources "
+                   "list` say what is set up); `tracker --demo report daily` shows the reports over generated data.")
     unpriced = doc["totals"]["unpriced_requests"]
     if unpriced:
         out.append(f"\n{unpriced} request(s) have no known price and are not in the cost total: "

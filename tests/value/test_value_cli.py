@@ -53,7 +53,14 @@ def test_demo_alerts_and_report_by_tag():
     assert set(doc) >= {"baseline", "week_over_week", "forecast", "alerts", "spikes"}
     assert doc["baseline"]["days"] == 28
     text = run("--demo", "alerts").output
-    assert "Forecast for" in text
+    assert "Forecast for" in text and "mean day $" in text and "over the last 14 days" in text
+
+
+def test_alerts_before_any_usage_say_there_is_no_forecast_yet():
+    """A new user's `tracker alerts` read "$0.00 (band $0.00 to $0.00) ... mean day $0.00 over the last 0 days"."""
+    text = run("alerts").output
+    assert "none yet, no day of usage to forecast from" in text
+    assert "over the last 0 days" not in text and "band" not in text
     report = json.loads(run("--demo", "report", "monthly", "--by", "tag", "--json").output)
     assert {r["tag"] for r in report["rows"]} >= {"ACME", "untagged", "support bot"}
 

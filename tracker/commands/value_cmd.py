@@ -415,10 +415,13 @@ def alerts_group(ctx: click.Context, tz, as_json) -> None:
                f"the week before" + (f" ({w['ratio']}x; alert above {1 + Decimal(w['threshold_pct']) / 100}x)."
                                      if w["ratio"] else ".")
                + ("" if w["enough_history"] else " Less than two full weeks of data: no week-over-week alert yet."))
-    click.echo(f"Forecast for {f['month']}: {_usd(f['forecast_usd'])} (band {_usd(f['low_usd'])} to "
-               f"{_usd(f['high_usd'])}); {_usd(f['month_to_date_usd'])} so far, mean day {_usd(f['mean_daily_usd'])} "
-               f"over the last {f['history_days']} days" +
-               (f"; soft budget {_usd(f['budget_usd'])}." if f["budget_usd"] else "."))
+    budget = f"; soft budget {_usd(f['budget_usd'])}." if f["budget_usd"] else "."
+    if f["history_days"]:
+        click.echo(f"Forecast for {f['month']}: {_usd(f['forecast_usd'])} (band {_usd(f['low_usd'])} to "
+                   f"{_usd(f['high_usd'])}); {_usd(f['month_to_date_usd'])} so far, mean day "
+                   f"{_usd(f['mean_daily_usd'])} over the last {counted(f['history_days'], 'day')}" + budget)
+    else:  # ("$0.00 (band $0.00 to $0.00) ... over the last 0 days": no day to forecast from yet)
+        click.echo(f"Forecast for {f['month']}: none yet, no day of usage to forecast from" + budget)
     if doc["alerts"]:
         for alert in doc["alerts"]:
             click.echo(f"ALERT ({alert['kind']}): {alert['message']}")

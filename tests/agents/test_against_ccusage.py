@@ -93,6 +93,9 @@ QWEN_CACHE = Why("qwen-code", "ccusage counts promptTokenCount as input and its 
 QWEN_FORK = Why("qwen-code", "ccusage counts a /branch fork's verbatim copy again")
 QWEN_THOUGHTS = Why("qwen-code", "ccusage's output leaves gemini-2.5-pro's thoughts out (its cost counts them)")
 QWEN_PRICE = Why("qwen-code", "ccusage prices Alibaba's models from LiteLLM; genai-prices has none: unpriced")
+ZCODE_CACHE = Why("zcode", "ccusage cuts a row's cache down to its input where the cache exceeds it (an Anthropic-shaped "
+                           "channel, whose input is already uncached); it leaves a custom channel's Claude unpriced")
+ZCODE_PREFIX = Why("zcode", "ccusage keeps a gateway's vendor prefix (z-ai/glm-5.3) and leaves it unpriced")
 
 DECLARED: dict[str, dict] = {
     "amp": {
@@ -173,6 +176,12 @@ DECLARED: dict[str, dict] = {
         **declare(QWEN_PRICE, "2026-04-24", "qwen3-coder-plus", cost=(None, usd("0.0061"))),
         **declare(QWEN_CACHE, "2026-04-25", "qwen3.5-plus", input=(300, 17100)),
         **declare(QWEN_PRICE, "2026-04-25", "qwen3.5-plus", cost=(None, usd("0.007728"))),
+    },
+    "zcode": {
+        **declare(ZCODE_CACHE, "2026-08-02", "claude-sonnet-4-5", input=(50, 0), cache_read=(20000, 50),
+                  cache_write=(3000, 0), cost=(usd("0.0234"), None)),
+        **declare(ZCODE_PREFIX, "2026-08-02", "glm-5.3", input=(5000, 0), output=(200, 0), cost=(usd("0.00788"), None)),
+        **declare(ZCODE_PREFIX, "2026-08-02", "z-ai/glm-5.3", input=(0, 5000), output=(0, 200)),
     },
 }
 COMPARED = sorted(DECLARED)

@@ -53,6 +53,7 @@ AGENTS = {
     "opencode": "opencode",
     "pi": "pi",
     "qwen_code": "qwen",
+    "zcode": "zcode",
 }
 CLASSES = ("input", "cache_read", "cache_write", "output")
 COST = "cost"  # picodollars; None: no price (tracker's unpriced, ccusage's $0)

@@ -61,6 +61,7 @@ BUILTIN = (
     ("pi", "tracker.sources.agents.pi:SOURCE"),
     ("qwen_code", "tracker.sources.agents.qwen_code:SOURCE"),
     ("roo_code", "tracker.sources.agents.roo_code:SOURCE"),
+    ("zcode", "tracker.sources.agents.zcode:SOURCE"),
 )
 CACHE_NAME = "source-plugins.json"
 CACHE_FORMAT = 2

@@ -77,6 +77,13 @@ GOOSE_CACHE = Why("goose", "ccusage counts Goose's input, which holds the cached
 GOOSE_TOTALS = Why("goose", "ccusage puts a session's running totals (cache not split) on the day it began, not the "
                             "ledger's calls on theirs")
 GOOSE_THOUGHTS = Why("goose", "ccusage's output leaves Gemini's thoughts out (its cost counts them)")
+HERMES_ACTUAL = Why("hermes", "ccusage's cost is the one Hermes recorded (OpenRouter's actual_cost_usd); tracker prices "
+                              "the tokens")
+HERMES_GPT5 = Why("hermes", "ccusage prices openai/gpt-5 at $2.50 / $2 / $0.25 a million and adds the reasoning to the "
+                            "output it already holds")
+HERMES_PROFILE = Why("hermes", "ccusage reads only $HERMES_HOME/state.db, not a named profile's own database")
+HERMES_LOCAL = Why("hermes", "ccusage prices the local qwen3-coder:30b as a hosted Qwen3 Coder; genai-prices has no "
+                             "price for it: unpriced")
 KIMI_FORK = Why("kimi-cli", "ccusage counts the steps a /fork copied into the fork's log twice")
 KIMI_PRICE = Why("kimi-cli", "ccusage prices kimi-for-coding by date; genai-prices has no price for it: unpriced")
 OPENCLAW_LOGGED = Why("openclaw", "ccusage's cost is the logged cost.total, 0 in the fixture: no price")
@@ -135,6 +142,13 @@ DECLARED: dict[str, dict] = {
         **declare(GOOSE_TOTALS, "2026-07-06", "claude-sonnet-4-5", input=(3500, 0), cache_read=(56000, 0),
                   cache_write=(2500, 0), output=(2400, 0), cost=(usd("0.072675"), None)),
         **declare(GOOSE_THOUGHTS, "2026-07-06", "gemini-2.5-pro", output=(1000, 600)),
+    },
+    "hermes": {
+        **declare(HERMES_ACTUAL, "2026-06-11", "anthropic/claude-sonnet-4.5", cost=(usd("0.0315"), usd("0.0318"))),
+        **declare(HERMES_GPT5, "2026-06-11", "gpt-5", cost=(usd("0.10875"), usd("0.1145"))),
+        **declare(HERMES_PROFILE, "2026-06-12", "claude-sonnet-4-5", input=(2000, 0), cache_read=(10000, 0),
+                  output=(400, 0), cost=(usd("0.015"), None)),
+        **declare(HERMES_LOCAL, "2026-06-12", "qwen3-coder:30b", cost=(None, usd("0.001765"))),
     },
     "kimi_cli": {
         **declare(KIMI_FORK, "2026-03-30", "kimi-for-coding", input=(8870, 14790), cache_read=(8960, 16896),

@@ -48,6 +48,7 @@ AGENTS = {
     "droid": "droid",
     "gemini_cli": "gemini",
     "goose": "goose",
+    "hermes": "hermes",
     "kimi_cli": "kimi",
     "openclaw": "openclaw",
     "opencode": "opencode",

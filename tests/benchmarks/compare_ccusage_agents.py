@@ -48,6 +48,7 @@ AGENTS = {
     "droid": "droid",
     "gemini_cli": "gemini",
     "goose": "goose",
+    "grok_build": "grok",
     "kimi_cli": "kimi",
     "openclaw": "openclaw",
     "opencode": "opencode",

@@ -77,6 +77,8 @@ GOOSE_CACHE = Why("goose", "ccusage counts Goose's input, which holds the cached
 GOOSE_TOTALS = Why("goose", "ccusage puts a session's running totals (cache not split) on the day it began, not the "
                             "ledger's calls on theirs")
 GOOSE_THOUGHTS = Why("goose", "ccusage's output leaves Gemini's thoughts out (its cost counts them)")
+GROK_SUBAGENT = Why("grok-build", "ccusage counts a sub-agent's own turn as well as its parent's turn, which holds it")
+GROK_PRICE = Why("grok-build", "ccusage prices grok-4.5-build as grok-4.5; without a logged cost tracker leaves it unpriced")
 HERMES_ACTUAL = Why("hermes", "ccusage's cost is the one Hermes recorded (OpenRouter's actual_cost_usd); tracker prices "
                               "the tokens")
 HERMES_GPT5 = Why("hermes", "ccusage prices openai/gpt-5 at $2.50 / $2 / $0.25 a million and adds the reasoning to the "
@@ -142,6 +144,11 @@ DECLARED: dict[str, dict] = {
         **declare(GOOSE_TOTALS, "2026-07-06", "claude-sonnet-4-5", input=(3500, 0), cache_read=(56000, 0),
                   cache_write=(2500, 0), output=(2400, 0), cost=(usd("0.072675"), None)),
         **declare(GOOSE_THOUGHTS, "2026-07-06", "gemini-2.5-pro", output=(1000, 600)),
+    },
+    "grok_build": {
+        **declare(GROK_SUBAGENT, "2026-07-22", "grok-code-fast-1", input=(11040, 22080), cache_read=(40960, 81920),
+                  output=(2100, 4200), cost=(usd("0.006"), usd("0.012"))),
+        **declare(GROK_PRICE, "2026-07-23", "grok-4.5-build", cost=(None, usd("0.0908832"))),
     },
     "hermes": {
         **declare(HERMES_ACTUAL, "2026-06-11", "anthropic/claude-sonnet-4.5", cost=(usd("0.0315"), usd("0.0318"))),

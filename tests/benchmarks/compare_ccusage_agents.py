@@ -48,6 +48,7 @@ AGENTS = {
     "droid": "droid",
     "gemini_cli": "gemini",
     "goose": "goose",
+    "grok_build": "grok",
     "hermes": "hermes",
     "kimi_cli": "kimi",
     "openclaw": "openclaw",

@@ -54,6 +54,7 @@ BUILTIN = (
     ("droid", "tracker.sources.agents.droid:SOURCE"),
     ("gemini_cli", "tracker.sources.agents.gemini_cli:SOURCE"),
     ("goose", "tracker.sources.agents.goose:SOURCE"),
+    ("grok_build", "tracker.sources.agents.grok_build:SOURCE"),
     ("hermes", "tracker.sources.agents.hermes:SOURCE"),
     ("kilo_code", "tracker.sources.agents.kilo_code:SOURCE"),
     ("kimi_cli", "tracker.sources.agents.kimi_cli:SOURCE"),

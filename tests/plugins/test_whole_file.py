@@ -181,3 +181,25 @@ def test_a_database_of_another_shape_is_counted_not_a_crash(sqlite_agent):
     other.close()
     report = run_import()
     assert report["lines_skipped"] == {"unknown_kind": 1} and report["errors"] == []
+
+
+def test_a_database_the_agent_closed_is_read_without_leaving_files_beside_it(sqlite_agent):
+    """The agent closed its WAL database (SQLite removed the -wal and -shm): a read-only open (`mode=ro`) made an
+    empty -wal and -shm beside it and left them; in the agent's folder, and the companion stat they changed had
+    the next import read the whole database again. Now it is opened immutable: nothing is made, nothing re-read;
+    when the agent opens it again, its -wal is read."""
+    home, writer = sqlite_agent
+    writer.execute("INSERT INTO message VALUES (1, 1767607200000, 'claude-sonnet-4-5', 100, 20)")
+    writer.close()  # the agent quits: its last connection checkpoints and removes agent.db-wal and -shm
+    assert sorted(os.listdir(home)) == ["agent.db"]
+    assert run_import()["by_source"]["sqlite_agent"]["events_added"] == 1
+    assert sorted(os.listdir(home)) == ["agent.db"]
+    assert run_import()["files_read"] == 0
+    again = sqlite3.connect(home / "agent.db", isolation_level=None)  # the agent is back: rows go to its -wal
+    again.execute("PRAGMA wal_autocheckpoint=0")
+    again.execute("INSERT INTO message VALUES (2, 1767607260000, 'claude-sonnet-4-5', 300, 40)")
+    try:
+        assert run_import()["by_source"]["sqlite_agent"]["events_added"] == 1
+    finally:
+        again.close()
+    assert [row[0] for row in _sqlite_rows()] == ["1", "2"]

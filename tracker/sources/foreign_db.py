@@ -6,7 +6,11 @@ discovery.with_companions for the `-wal` file). This is the one place besides
 tracker/storage that opens SQLite, and only this way:
 
 * read-only (`mode=ro`, `PRAGMA query_only`): the agent's data is never written,
-  and no journal of ours is left beside it;
+  and no journal of ours is left beside it; a database with no `-wal` beside it
+  (the agent closed it: every change is in the file) is opened `immutable`, as
+  `mode=ro` would create an empty `-wal` and `-shm` there and leave them (files
+  in the agent's folder, and a changed companion stat: the next import read the
+  whole database again);
 * every query of one `read_only(...)` block sees one snapshot (one read
   transaction), even while the agent writes: in WAL mode a reader does not
   block the writer, nor the writer the reader;
@@ -20,6 +24,7 @@ plug-in module.
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -40,8 +45,11 @@ def read_only(path: str) -> Iterator[sqlite3.Connection]:
     names the agent may not have (older versions) are the reader's to check
     (`columns(conn, table)`), so that a missing one is a counted reason, not a crash.
     """
+    # (an agent that opens it meanwhile writes its -wal first: the new -wal changes the companion stat, and the
+    # next import reads the database again, then with the -wal)
+    mode = "mode=ro" if os.path.lexists(f"{path}-wal") else "immutable=1"
     try:
-        conn = sqlite3.connect(f"file:{quote(str(path))}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_S,
+        conn = sqlite3.connect(f"file:{quote(str(path))}?{mode}", uri=True, timeout=BUSY_TIMEOUT_S,
                                isolation_level=None, check_same_thread=False)
     except sqlite3.Error as exc:
         raise ForeignDatabaseError(f"cannot open as an SQLite database ({exc})") from None

@@ -171,3 +171,32 @@ def test_tray_announces_each_new_nudge_once(qtbot, demo_ctx, monkeypatch):
     tray.update_state()
     assert len([s for s in shown if "cheaper model" in s[0]]) == 1
     tray.menu.deleteLater()
+
+
+def test_every_agent_is_named_as_its_plug_in_names_it(ctx):
+    """The tray, the Overview and the Usage page labelled sources from a table of seven: "kimi_cli",
+    "copilot_cli", "grok_build" (14 of the 20 agents) showed as stored. Each is its plug-in's name now, an
+    installed plug-in's too; a provider's is its service's; a kind no plug-in declares stays as it is."""
+    from datetime import datetime, time
+
+    from tracker.core.records import UsageEvent
+    from tracker.core.timeutil import UTC, to_ms
+    from tracker.core.tokens import Tokens
+    from tracker.gui.menu_model import source_label
+    from tracker.services.ingest import ingest
+    from tracker.services.source_names import source_names
+    from tracker.sources import registry
+
+    for kind, source in registry.sources().items():
+        assert source_label(kind) == source.name, kind
+    assert source_label("kimi_cli") == "Kimi CLI" and source_label("grok_build") == "Grok Build CLI"
+    assert source_label("openrouter") == "OpenRouter" and source_label("gone_agent") == "gone_agent"
+    assert {"kimi_cli", "copilot_cli"} <= {kind for kind, name in source_names().items() if "cli" in name.lower()}
+
+    today = datetime.now(UTC).date()  # (its first instant: in this month and past on any day)
+    ingest(ctx.store, ctx.pricer, events=[UsageEvent(
+        source="kimi_cli", key="k1", ts_ms=to_ms(datetime.combine(today, time(0), UTC)),
+        model="kimi-k2", tokens=Tokens(input_tokens=10, output_tokens=10), provider="moonshotai")])
+    snap = overview_snapshot(ctx.store, get_zone("UTC"))
+    texts = _texts(menu_entries(snap, SyncStatus(), open_nudges=0, zone=get_zone("UTC")))
+    assert any(t.startswith("Kimi CLI: ") for t in texts) and not any("kimi_cli" in t for t in texts)

@@ -11,15 +11,11 @@ from tracker.gui.theme import paid_or_in_plan, percent, usd
 from tracker.services.limits import LimitsSnapshot, badge_text, pct_text
 from tracker.services.overview import OverviewSnapshot
 from tracker.services.plans import multiple
-
-SOURCE_LABELS = {
-    "claude_code": "Claude Code", "codex": "Codex CLI", "gemini_cli": "Gemini CLI", "openai": "OpenAI",
-    "anthropic": "Anthropic", "openrouter": "OpenRouter", "deepseek": "DeepSeek",
-}
-
+from tracker.services.source_names import source_name
 
 def source_label(source: str) -> str:
-    return SOURCE_LABELS.get(source, source)
+    """A source kind as a person reads it ("Kimi CLI", not "kimi_cli"): services.source_names."""
+    return source_name(source)
 
 
 @dataclass

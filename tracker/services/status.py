@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from tracker.services.context import AppContext
 from tracker.services.settings import list_sources
+from tracker.services.source_names import PROVIDER_NAMES
 from tracker.storage import StoreError  # noqa: F401  (re-exported: the GUI imports services only)
 
 log = logging.getLogger(__name__)
@@ -64,7 +65,6 @@ def demo_sync(ctx: AppContext, logs: bool = True, providers: bool = True, progre
     return report
 
 
-PROVIDER_NAMES = {"openai": "OpenAI", "anthropic": "Anthropic", "openrouter": "OpenRouter", "deepseek": "DeepSeek"}
 ACCOUNT_FIX = "Check its key and address in Settings, then press Test."
 LOGS_FIX = "Check that the folder exists and that you can read it (Settings, Agent logs)."
 

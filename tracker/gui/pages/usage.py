@@ -11,7 +11,8 @@ from PySide6.QtWidgets import QComboBox, QDateEdit, QHBoxLayout, QHeaderView, QL
 
 from tracker.core.money import usd_to_pico
 from tracker.gui.components import FillPage, label, style_table
-from tracker.gui.menu_model import SOURCE_LABELS, source_label
+from tracker.gui.menu_model import source_label
+from tracker.services.source_names import source_names
 from tracker.gui.model import DashboardModel
 from tracker.gui.theme import SPACE_S, active, paid_or_in_plan, usd
 from tracker.services.usage import (
@@ -344,7 +345,7 @@ class UsagePage(FillPage):
         view = self.view.currentData()
         order, descending = self._session_order
         text = self.filter.text().strip() if view == "sessions" else ""
-        named = tuple(source for source, name in SOURCE_LABELS.items() if text and text.lower() in name.lower())
+        named = tuple(source for source, name in source_names().items() if text and text.lower() in name.lower())
         self._filter_pause.stop()
         self._reads.read(lambda ctx: usage_table(ctx.store, ctx.zone(), view, since, until, order, descending,
                                                  text, named))

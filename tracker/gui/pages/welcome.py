@@ -10,7 +10,7 @@ from tracker.gui.components import EmptyState
 from tracker.gui.model import DashboardModel
 from tracker.services.agent_logs import agent_log_status
 from tracker.services.settings import list_sources
-from tracker.services.status import PROVIDER_NAMES
+from tracker.services.source_names import PROVIDER_NAMES
 
 WELCOME_MAX_PX = 640  # a paragraph wider than this is hard to read
 

@@ -133,11 +133,16 @@ def test_a_history_older_than_the_chart_is_pointed_out(qtbot, ctx):
     assert page.history.isVisibleTo(window)
     assert f"newest recorded request is from {long_ago:%d %b %Y}" in page.history.text()
     assert "last 90 days" in page.history.text()
+    # "By source" was an empty table's frame: it says there is nothing in its weeks instead
+    assert not page.sources.isVisibleTo(window) and page.sources_empty.isVisibleTo(window)
+    assert page.sources_empty.text() == "No usage in the last 7 days or this month."
 
 
 def test_recent_usage_needs_no_history_note(qtbot, demo_ctx):
     window, _ = _window(qtbot, demo_ctx)
     assert not window.pages["Overview"].history.isVisibleTo(window)
+    assert window.pages["Overview"].sources.isVisibleTo(window)
+    assert not window.pages["Overview"].sources_empty.isVisibleTo(window)
 
 
 def test_sync_errors_and_progress_shown(qtbot, demo_ctx, monkeypatch):

@@ -79,6 +79,8 @@ class OverviewPage(Page):
         month_panel.add(self.month)
         self.sources = figure_table(["Source", "Today", "7 days", "Month", "Unpriced"])
         sources_panel = Panel("By source", self.sources)
+        # (an empty table's frame said nothing: a quiet week after a busy past, or a first day)
+        self.sources_empty = sources_panel.add(label("No usage in the last 7 days or this month.", "muted", wrap=True))
         self.billed = figure_table(["Source", "Estimated", "Billed", "Difference"])
         self.billed_panel = Panel("Estimated vs billed", self.billed,
                                   subtitle="Month to date, in the provider's days (UTC).")
@@ -181,6 +183,8 @@ class OverviewPage(Page):
             rows.append(["Total", usd(sum(f.today_pico for f in figures)), usd(sum(f.week_pico for f in figures)),
                          usd(sum(f.month_pico for f in figures)), f"{sum(f.unpriced_requests for f in figures):,}"])
         fill_table(self.sources, rows, bold_last=len(figures) > 1)
+        self.sources.setVisible(bool(rows))
+        self.sources_empty.setVisible(not rows)
 
     @Slot()
     def _redraw_daily(self, *args) -> None:

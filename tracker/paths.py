@@ -170,3 +170,12 @@ def resource_path(*parts: str) -> Path:
     if bundle_root:
         return Path(bundle_root, "resources", *parts)
     return Path(__file__).resolve().parent.parent.joinpath("resources", *parts)
+
+
+def home_relative(path: str) -> str:
+    """A path as a person reads it: under the home folder, "~/..." (as the agents' own docs write theirs);
+    anywhere else as it is."""
+    home = os.path.expanduser("~").rstrip(os.sep)
+    if home and (path == home or path.startswith(home + os.sep)):
+        return "~" + path[len(home):]
+    return path

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import plistlib
 
 import pytest
@@ -156,6 +158,12 @@ def test_the_page_says_where_each_agents_logs_were_found(qtbot, ctx, tmp_path, m
             for r in range(page.log_table.rowCount())}
     assert rows["Claude Code"] == str(projects)
     assert rows["Codex CLI"].startswith("not found (looked in ~/.codex/sessions; CODEX_HOME moves it)")
+    # a folder under the home folder reads as the agents' own docs write it: ~/...
+    (Path.home() / ".codex" / "sessions").mkdir(parents=True)
+    page.reload_logs()
+    rows = {page.log_table.item(r, 0).text(): page.log_table.item(r, 1).text()
+            for r in range(page.log_table.rowCount())}
+    assert rows["Codex CLI"] == "~/.codex" and str(Path.home()) not in rows["Codex CLI"]
 
 
 def test_dialog_names_a_plaintext_keyring_and_warns(qtbot, ctx, tmp_path):

@@ -22,6 +22,7 @@ from tracker.gui.components import (Page, Panel, fit_list_height, fit_rows, fit_
 from tracker.gui.menu_model import source_label
 from tracker.gui.model import DashboardModel
 from tracker.gui.theme import active
+from tracker.paths import home_relative
 from tracker.services import autostart, limits, plans
 from tracker.services import settings as svc
 from tracker.services.agent_logs import agent_log_status
@@ -391,7 +392,8 @@ class SettingsPage(Page):
                 moved = f"; {agent.moved_by} moves it" if agent.moved_by else ""
                 rows.append((agent.name, f"not found (looked in {agent.usual_place}{moved})", "—", "muted"))
             for folder in agent.folders:
-                where = folder.path if folder.readable else f"{folder.path}: cannot be read (permissions)"
+                shown = home_relative(folder.path)
+                where = shown if folder.readable else f"{shown}: cannot be read (permissions)"
                 rows.append((agent.name, where, f"{folder.files:,}", None if folder.readable else "bad"))
         self.log_table.setRowCount(len(rows))
         for r, (name, where, files, tone) in enumerate(rows):

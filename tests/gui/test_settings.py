@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import plistlib
+from pathlib import Path
 
 import pytest
 from PySide6.QtWidgets import QLineEdit

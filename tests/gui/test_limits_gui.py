@@ -166,6 +166,31 @@ def test_limits_page_when_there_is_nothing(qtbot, ctx):
     qtbot.addWidget(page)
     assert not page.empty.isHidden() and page.windows.isHidden() and page.chart.isHidden()
     assert not page.plans_empty.isHidden()
+    # no block: a sentence, not an empty table's frame
+    assert page.blocks.isHidden() and not page.blocks_empty.isHidden()
+    assert page.blocks_empty.text().startswith("No Claude Code, Codex CLI or Gemini CLI use in the last 30 days")
+
+
+def test_a_window_whose_reset_passed_reads_as_the_past(qtbot, ctx):
+    """Codex's windows of months ago (no reading since their reset) showed "15%" as if used now: their rows are
+    muted, after the current ones, their pace saying "no reading since"."""
+    from tracker.gui.components import tone_brush
+    from tracker.gui.pages.limits_page import LimitsPage
+
+    now = now_ms()
+    for limit_id, used, resets_in, minutes in (("codex.primary", 15.0, -90 * 86_400_000, 300),
+                                               ("codex.secondary", 40.0, 3 * HOUR_MS, 10080)):
+        lstore.write_readings(ctx.store, [LimitReading(
+            source="codex", limit_id=limit_id, used_pct=used, window_minutes=minutes, resets_at_ms=now + resets_in,
+            observed_ms=min(now, now + resets_in) - HOUR_MS)])
+    page = LimitsPage(ctx, now=lambda: now)
+    qtbot.addWidget(page)
+    table = page.windows
+    rows = [[table.item(r, c).text() for c in range(table.columnCount())] for r in range(table.rowCount())]
+    assert [row[1] for row in rows] == ["40%", "15%"] and "no reading since" in rows[1][3]
+    muted = tone_brush("muted").color().name()
+    assert {table.item(1, c).foreground().color().name() for c in range(table.columnCount())} == {muted}
+    assert all(table.item(0, c).foreground().color().name() != muted for c in range(table.columnCount()))
 
 
 def test_settings_sets_a_plan_and_asks_claude_consent_once(qtbot, ctx, monkeypatch):

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 
 from PySide6.QtCore import QRect, Qt
+from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QAbstractItemView, QBoxLayout, QFrame, QGridLayout, QHBoxLayout, QHeaderView, QLabel, QListWidget, QPushButton, QScrollArea,
     QSizePolicy, QStyleOptionViewItem, QTableView, QTableWidget, QTableWidgetItem, QTextBrowser, QVBoxLayout, QWidget,
@@ -468,15 +469,25 @@ def figure_table(headers: list[str], stretch_column: int = 0, figures: Iterable[
     return table
 
 
-def fill_table(table: QTableWidget, rows: list[list[str]], bold_last: bool = False) -> None:
-    """Rows of text (figures right-aligned, a bold totals row last if asked), every row shown, the wrapping
-    column's rows as tall as their lines; a cell cut short by a narrow window keeps its whole text as a
-    tooltip."""
+def tone_brush(tone: str) -> QBrush:
+    """A table cell's text in a tone of the palette: good, bad, else muted."""
+    p = active()
+    return QBrush(QColor({"good": p.good, "bad": p.bad}.get(tone, p.muted)))
+
+
+def fill_table(table: QTableWidget, rows: list[list[str]], bold_last: bool = False,
+               muted_rows: Iterable[int] = ()) -> None:
+    """Rows of text (figures right-aligned, a bold totals row last if asked, `muted_rows` in the muted tone:
+    figures of the past), every row shown, the wrapping column's rows as tall as their lines; a cell cut short
+    by a narrow window keeps its whole text as a tooltip."""
     table.setRowCount(len(rows))
     figures = set(table.property(FIGURES_PROPERTY) or range(1, table.columnCount()))
+    muted = set(muted_rows)
     for r, row in enumerate(rows):
         for c, text in enumerate(row):
             item = QTableWidgetItem(text)
+            if r in muted:
+                item.setForeground(tone_brush("muted"))
             if c in figures:
                 item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
             if bold_last and r == len(rows) - 1:

@@ -18,6 +18,7 @@ from tracker.core.timeutil import local_date, now_ms
 from tracker.gui.background import PageReads
 from tracker.gui.charts import LimitsChart, set_axis_zone
 from tracker.gui.components import Page, Panel, figure_table, fill_table, label
+from tracker.gui.menu_model import source_label
 from tracker.gui.theme import usd
 from tracker.services import cost_basis, limits
 from tracker.services.context import AppContext
@@ -55,6 +56,11 @@ class LimitsPage(Page):
                                                  "reported, the pace of the block under way.")
         self.blocks = blocks.add(figure_table(["Agent", "Block", "Tokens", "At API prices", "Burn rate",
                                          "Where it is heading"], stretch_column=5, figures=[2, 3, 4]))
+        *most, last = [source_label(kind) for kind in limits.AGENT_SOURCES]
+        self.blocks_empty = blocks.add(label(
+            f"No {', '.join(most)} or {last} use in the last {limits.BLOCK_HISTORY_DAYS} days (the agents whose plans "
+            "count 5-hour blocks): the blocks are made from their logs as you use them.", "muted", wrap=True))
+        self.blocks_empty.hide()
         self.add(blocks)
 
         worth = Panel("What your plans are worth", subtitle="The usage each plan covered, at API prices, against "
@@ -96,7 +102,9 @@ class LimitsPage(Page):
                  limits.local_time(w.reading.resets_at_ms, zone, now) if w.reading.resets_at_ms else "—",
                  w.pace_text(zone, now), limits.local_time(w.reading.observed_ms, zone, now)]
                 for w in snap.windows]
-        fill_table(self.windows, rows)
+        # a window whose reset has passed with no reading since: what it said then, in the muted tone (its pace
+        # says so), after the current ones
+        fill_table(self.windows, rows, muted_rows=[i for i, w in enumerate(snap.windows) if not w.current])
         self.windows.setVisible(bool(rows))
         self.empty.setVisible(not rows)
         self.empty.setText("No plan windows yet: Codex writes its windows into its logs as you use it; Claude's "
@@ -121,6 +129,8 @@ class LimitsPage(Page):
             block_rows.append([b.agent, when, f"{shown.tokens:,}", usd(shown.cost_pico),
                                f"{rate:,.0f} tokens/min" if rate else "—", b.outlook_text(zone, now)])
         fill_table(self.blocks, block_rows)
+        self.blocks.setVisible(bool(block_rows))
+        self.blocks_empty.setVisible(not block_rows)
 
         doc = data["plans"]
         plan_rows = [[m["month"] + ("" if m["complete"] else " (so far)"), m["plan"],

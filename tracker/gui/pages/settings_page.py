@@ -10,7 +10,6 @@ import zoneinfo
 from datetime import datetime
 
 from PySide6.QtCore import QDate, Qt, Slot
-from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QAbstractItemView, QCheckBox, QComboBox, QDateEdit, QFileDialog, QFormLayout, QLineEdit, QListWidget,
     QListWidgetItem, QMessageBox, QPushButton, QSpinBox, QTableWidget, QTableWidgetItem, QWidget,
@@ -18,10 +17,9 @@ from PySide6.QtWidgets import (
 
 from tracker.core.timeutil import TimezoneError, zone_label
 from tracker.gui.components import (Page, Panel, fit_list_height, fit_rows, fit_table_height, hbox, label, primary_button, set_role,
-                                    style_table, wrap_column)
+                                    style_table, tone_brush, wrap_column)
 from tracker.gui.menu_model import source_label
 from tracker.gui.model import DashboardModel
-from tracker.gui.theme import active
 from tracker.paths import home_relative
 from tracker.services import autostart, limits, plans
 from tracker.services import settings as svc
@@ -150,7 +148,7 @@ class SettingsPage(Page):
                 item = QTableWidgetItem(text)
                 item.setData(Qt.ItemDataRole.UserRole, key)
                 if c == 1 and tone in ("good", "bad"):
-                    item.setForeground(_tone_brush(tone))
+                    item.setForeground(tone_brush(tone))
                 self.accounts.setItem(r, c, item)
         fit_table_height(self.accounts, len(rows))
         self._account_chosen()
@@ -402,7 +400,7 @@ class SettingsPage(Page):
                 if c == 2:
                     item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
                 if tone:
-                    item.setForeground(_tone_brush(tone))
+                    item.setForeground(tone_brush(tone))
                 self.log_table.setItem(r, c, item)
         fit_rows(self.log_table)
         self.folders.clear()
@@ -493,8 +491,3 @@ class SettingsPage(Page):
         self._say("Saved.", where=self.message)
         self.reload_logs()
         self.model.settingsChanged.emit()
-
-
-def _tone_brush(tone: str) -> QBrush:
-    p = active()
-    return QBrush(QColor({"good": p.good, "bad": p.bad}.get(tone, p.muted)))

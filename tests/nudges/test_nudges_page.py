@@ -102,6 +102,9 @@ def test_empty_page_says_why(qtbot, ctx):
     qtbot.addWidget(page)
     page.refresh()
     assert page.cards == [] and page.empty.isVisibleTo(page) and "$5" in page.empty.text()
+    # the title says there is none; the line under it says why, without saying it again
+    assert page.empty_state.title.text() == "No nudges right now"
+    assert page.empty.text().startswith("No model's simple sessions would save at least $5 a week")
 
 
 def test_bad_ladder_file_shows_a_notice(qtbot, ctx):

@@ -245,7 +245,7 @@ class NudgesPage(Page):
         dismissed = [] if self.show_dismissed.isChecked() else analysis.hidden()["dismissed"]
         lines = []
         if not shown and not dismissed:
-            lines.append(f"No nudges right now: no model's simple sessions would save at least "
+            lines.append(f"No model's simple sessions would save at least "  # (under the title "No nudges right now")
                          f"${s.min_weekly_savings_usd} a week on a cheaper model while making up at least "
                          f"{s.min_simple_share_percent}% of its sessions (last {s.lookback_days} days).")
         elif dismissed:

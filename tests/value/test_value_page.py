@@ -258,10 +258,6 @@ def test_a_kpi_in_a_narrow_window_wraps_whole_in_a_taller_row(qtbot, demo_contex
         assert cell.data(Qt.ItemDataRole.ToolTipRole).replace("\n", "; ") == cell.text()
 
 
-def _wraps(table, line_px: int) -> int:
-    return sum(table.sizeHintForRow(row) > line_px for row in range(table.rowCount()))
-
-
 @pytest.mark.gui
 def test_the_cost_and_value_charts_side_by_side_are_as_tall_as_each_other(qtbot, demo_context):
     """On a wide window the two chart panels read as a pair: the same height, though the cost chart's panel
@@ -281,3 +277,40 @@ def test_the_cost_and_value_charts_side_by_side_are_as_tall_as_each_other(qtbot,
     assert page.cost_panel.sizeHint().height() != page.value_panel.sizeHint().height()  # the case
     assert cost.height() == value.height()
     assert page.cost_panel.title.y() == page.value_panel.title.y()  # the room went under the titles
+
+
+@pytest.mark.gui
+def test_a_new_user_makes_a_tag_and_records_its_value_on_the_page(qtbot):
+    """With no usage and no tag the page showed two empty charts, an empty table and a form whose tag list was
+    empty (and the Usage page's tag menu sent the user here to add tags, which the page could not do). Now
+    each empty part says so, a tag is added under Tags, and the form records a value for it."""
+    from tracker.gui.pages.value_page import NO_TAGS_TEXT, NO_VALUE_TEXT, ValuePage
+
+    ctx = open_context(get_paths())
+    try:
+        page = ValuePage(ctx)
+        qtbot.addWidget(page)
+        page.resize(900, 1100)
+        page.show()
+        page.refresh()
+        assert not page.cost_chart.isVisibleTo(page) and page.cost_empty.isVisibleTo(page)
+        assert not page.value_chart.isVisibleTo(page) and page.value_empty.text() == NO_VALUE_TEXT
+        assert not page.table.isVisibleTo(page)
+        form = page.entry_form
+        assert not form.add_button.isEnabled() and form.status.text() == NO_TAGS_TEXT
+
+        page.new_tag.name_edit.setText("  ")
+        assert not page.new_tag.add_tag() and "Not added" in page.new_tag.status.text()
+        page.new_tag.name_edit.setText("ACME")
+        assert page.new_tag.add_tag() and page.new_tag.status.text().startswith("Added ACME (client)")
+        assert form.add_button.isEnabled() and form.tag_box.currentText() == "ACME" and form.status.text() == ""
+        page.new_tag.name_edit.setText("ACME")
+        assert not page.new_tag.add_tag() and "already exists" in page.new_tag.status.text()
+
+        form.period_edit.setText(page.report["until"][:7])  # the month the page shows (it starts at the first usage)
+        form.amount_edit.setText("1200")
+        assert form.add_entry()
+        assert page.value_chart.isVisibleTo(page) and not page.value_empty.isVisibleTo(page)
+        assert [page.table.item(r, 0).text() for r in range(page.table.rowCount())] == ["ACME"]
+    finally:
+        ctx.close()

@@ -53,6 +53,11 @@ TABLE_COLUMNS = ("Tag", "Kind", "Cost", "Value", "Return", "KPIs (cost per unit)
 KPI_COLUMN = TABLE_COLUMNS.index("KPIs (cost per unit)")
 COST_TREND_COLUMN, VALUE_TREND_COLUMN = TABLE_COLUMNS.index("Cost trend"), TABLE_COLUMNS.index("Value trend")
 MAX_REJECTS_SHOWN = 5
+TAG_KIND_LABELS = {"kpi": "KPI"}  # (else the kind capitalized: Client, Project)
+NO_TAGS_TEXT = ("No tags yet: add a client, project or KPI under Tags above, then record here what it produced "
+                "in a period.")
+NO_VALUE_TEXT = ("No value recorded yet: record below what a tag produced in a period (money, or units of a KPI), "
+                 "or import a CSV of them.")
 
 
 def _usd(text: str | None) -> str:
@@ -98,15 +103,8 @@ class ValueEntryForm(QWidget):
         what = QHBoxLayout()
         for widget in (self.tag_box, self.kind_box, self.period_edit, self.amount_edit, self.unit_edit):
             what.addWidget(widget)
-        actions = QHBoxLayout()
-        actions.addWidget(self.note_edit, 1)
-        actions.addWidget(self.add_button)
-        actions.addWidget(self.import_button)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addLayout(what)
-        layout.addLayout(actions)
-        layout.addWidget(self.status)
+        _form_column(self, [what, _row_stretching_first(self.note_edit, self.add_button, self.import_button)],
+                     self.status)
         self.kind_box.currentIndexChanged.connect(self._on_kind_changed)
         self.add_button.clicked.connect(self.add_entry)
         self.import_button.clicked.connect(self._choose_csv)
@@ -117,6 +115,13 @@ class ValueEntryForm(QWidget):
         self.tag_box.addItems(names)
         if current in names:
             self.tag_box.setCurrentText(current)
+        # (an empty list of tags and an Add that could only fail: the value is recorded for a tag)
+        self.tag_box.setEnabled(bool(names))
+        self.add_button.setEnabled(bool(names))
+        if not names:
+            self._say(NO_TAGS_TEXT)
+        elif self.status.text() == NO_TAGS_TEXT:
+            self._say("")
 
     @Slot(int)
     def _on_kind_changed(self, _index: int) -> None:
@@ -184,6 +189,63 @@ class ValueEntryForm(QWidget):
         self.status.setText(text)
 
 
+def _row_stretching_first(first: QWidget, *rest: QWidget) -> QHBoxLayout:
+    """A form's row: its first field takes the room the others leave."""
+    row = QHBoxLayout()
+    row.addWidget(first, 1)
+    for widget in rest:
+        row.addWidget(widget)
+    return row
+
+
+def _form_column(form: QWidget, rows: list[QHBoxLayout], status: QLabel) -> None:
+    """A form's rows, then the line that says what came of it, flush with the panel it sits in."""
+    layout = QVBoxLayout(form)
+    layout.setContentsMargins(0, 0, 0, 0)
+    for row in rows:
+        layout.addLayout(row)
+    layout.addWidget(status)
+
+
+class NewTagForm(QWidget):
+    """Add a client, project or KPI tag: the value, the Usage page's hand tags and the invoices are per tag."""
+
+    changed = Signal()
+
+    def __init__(self, context: Callable[[], AppContext], parent: QWidget | None = None):
+        super().__init__(parent)
+        self._context = context
+        self.name_edit = QLineEdit(placeholderText="new tag: a client, project or KPI name")
+        self.kind_box = QComboBox()
+        for kind in value_service.TAG_KINDS:
+            self.kind_box.addItem(TAG_KIND_LABELS.get(kind, kind.capitalize()), kind)
+        self.add_button = QPushButton("Add tag")
+        self.status = QLabel(wordWrap=True)
+        _form_column(self, [_row_stretching_first(self.name_edit, self.kind_box, self.add_button)], self.status)
+        self.status.hide()
+        self.add_button.clicked.connect(self.add_tag)
+        self.name_edit.returnPressed.connect(self.add_tag)
+
+    @Slot()
+    def add_tag(self) -> bool:
+        name, kind = self.name_edit.text().strip(), self.kind_box.currentData()
+        try:
+            value_service.add_tag(self._context().store, name, kind)
+        except ValueError as exc:
+            self._say(f"Not added: {exc}", error=True)
+            return False
+        self._say(f"Added {name} ({self.kind_box.currentText().lower()}): tag its usage on the Usage page "
+                  "(Tag selection…) or with rules (`tracker tags rule add`), and record what it produced below.")
+        self.name_edit.clear()
+        self.changed.emit()
+        return True
+
+    def _say(self, text: str, error: bool = False) -> None:
+        set_role(self.status, "bad" if error else "muted")
+        self.status.setText(text)
+        self.status.setVisible(bool(text))
+
+
 class ValuePage(Page):
     """Cost against value per tag; `refresh()` re-reads the services."""
 
@@ -224,8 +286,12 @@ class ValuePage(Page):
         self.legend_colours: dict[str, str] = {}
         self.cost_panel = Panel("Cost by tag", subtitle="A dotted end is the period still running.")
         self.cost_panel.add(self.legend)
+        self.cost_empty = self.cost_panel.add(label("No usage in this range yet.", "muted", wrap=True))
+        self.cost_empty.hide()
         self.value_panel = Panel("Value by tag")
         self.value_panel.add(self.value_chart.legend)  # the tags with a value: their lines, named beside them
+        self.value_empty = self.value_panel.add(label(NO_VALUE_TEXT, "muted", wrap=True))
+        self.value_empty.hide()
         for panel, chart in ((self.cost_panel, self.cost_chart), (self.value_panel, self.value_chart)):
             # the room a taller neighbour leaves goes above the (fixed-height) chart: the titles stay at the
             # top, the two charts' axes on one line
@@ -243,7 +309,10 @@ class ValuePage(Page):
         style_table(self.table, stretch_column=KPI_COLUMN)
         wrap_column(self.table, KPI_COLUMN)  # the KPIs wrap in the room left rather than end in "…"
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
-        self.add(Panel("Tags", self.table, subtitle="Ranked by return; trends compare the last complete periods."))
+        tags_panel = self.add(Panel("Tags", self.table,
+                                    subtitle="Ranked by return; trends compare the last complete periods."))
+        self.new_tag = tags_panel.add(NewTagForm(self.context))
+        self.new_tag.changed.connect(self.refresh)
 
         self.entry_form = ValueEntryForm(self.context)
         self.entry_form.changed.connect(self.refresh)
@@ -373,6 +442,11 @@ class ValuePage(Page):
         self.value_chart.set_legend([(name, colour, "dash") for name, colour in valued.items()])
         self.cost_chart.set_money_range(top_cost)
         self.value_chart.set_money_range(top_value)
+        # (an empty chart from $0 to $1 said nothing)
+        self.cost_chart.setVisible(bool(self.legend_colours))
+        self.cost_empty.setVisible(not self.legend_colours)
+        self.value_chart.setVisible(bool(valued))
+        self.value_empty.setVisible(not valued)
 
     def roi_rows(self) -> list[tuple[str, float, str]]:
         """Tags with a money value and a cost: (tag, ROI multiple, colour), best first."""
@@ -418,6 +492,7 @@ class ValuePage(Page):
                     item.setToolTip(text.replace("; ", "\n"))
                 self.table.setItem(row, col, item)
         fit_rows(self.table)
+        self.table.setVisible(bool(tags))  # (no usage and no tag yet: the form under it says what to do)
 
     def leverage_percent(self) -> float | None:
         lev = self.report["leverage"] if self.report else None

@@ -187,8 +187,9 @@ class InvoicesPage(Page):
             self.client_box.setCurrentText(current)
         self.create_button.setEnabled(bool(clients))
         if not clients:
-            self.show_message("No clients yet: add a client tag (tracker tags add NAME --kind client) "
-                              "and its billing details (tracker invoice client set NAME ...).")
+            self.show_message("No clients yet: add a client tag on the Value page (under Tags) or with `tracker "
+                              "tags add NAME --kind client`, then its billing details with `tracker invoice client "
+                              "set NAME ...`.")
         self._fill_table(keep)
 
     def _fill_table(self, keep_id: int | None) -> None:

@@ -31,7 +31,7 @@ def test_the_preview_shows_the_figures_the_masks_hide(page):
     assert page.last_built is not None and page.last_built.week in text
     assert page.charts_hint.isVisibleTo(page) and not page.mix_plot.isVisibleTo(page)  # no empty 0-1 axes
     assert page.week_combo.count() >= 2
-    assert "In no team yet" in page.team_info.text()
+    assert "Not in a team yet" in page.team_info.text()
 
 
 def test_set_up_a_team_join_it_and_admit_from_the_page(page, qtbot, make_ctx, tmp_path):

@@ -214,7 +214,7 @@ def show_command(state: AppState, as_json) -> None:
         click.echo(json.dumps(doc, indent=2))
         return
     if not doc["team"]:
-        click.echo("In no team yet: `tracker summary team create` sets one up, `... team join` joins one.")
+        click.echo("Not in a team yet: `tracker summary team create` sets one up, `... team join` joins one.")
         return
     click.echo(f"Team key: {doc['team_key']}  (you: member {doc['member'] or '—'}"
                f"{', founder' if doc['founder'] else ''})")

@@ -203,7 +203,7 @@ class TeamPage(Page):
         s = info["settings"]
         self.k_label.setText(f"k = {s['k']} (team setting)" if s else "")
         if not info["team"]:
-            self.team_info.setText("In no team yet: type the team key you were given and Save settings to join, "
+            self.team_info.setText("Not in a team yet: type the team key you were given and Save settings to join, "
                                    "or set up a new team in the folder above.")
             return
         lines = [f"Team {info['team_key']}; you are member {info['member'] or '—'}"

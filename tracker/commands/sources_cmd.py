@@ -12,6 +12,7 @@ import click
 from tracker import cli_format, credentials
 from tracker.commands.base import AppState, pass_state, user_errors
 from tracker.commands.poll_cmd import print_report
+from tracker.core.wording import counted
 from tracker.services import accounts
 from tracker.services.poll import poll_sources, source_statuses
 from tracker.services.accounts import SOURCE_KINDS
@@ -172,9 +173,10 @@ def agents_command(state: AppState, as_json: bool) -> None:
         where = "found" if agent.found else "not found"
         click.echo(f"{agent.name} ({agent.kind}, {agent.origin}): {where}")
         for folder in agent.folders:
-            click.echo(f"  {folder.path}: {folder.files:,} files read" + ("" if folder.readable else " (cannot be read)"))
+            click.echo(f"  {folder.path}: {counted(folder.files, 'file')} read"
+                       + ("" if folder.readable else " (cannot be read)"))
         if agent.found and agent.files_found is not None:
-            click.echo(f"  {agent.files_found:,} log files there now, {agent.files_read:,} read so far")
+            click.echo(f"  {counted(agent.files_found, 'log file')} there now, {agent.files_read:,} read so far")
         if not agent.found:
             click.echo(f"  looked in {_places_text(agent.looked_in)}")
         for problem in agent.every_problem:

@@ -20,7 +20,6 @@ from decimal import Decimal
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal, Slot
-from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
@@ -40,7 +39,7 @@ from tracker.services import forecast, roi
 from tracker.services import value as value_service
 from tracker.gui.charts import PeriodChart, RoiChart
 from tracker.gui.components import (Card, CardRow, Columns, Page, Panel, fit_rows, label, set_role, style_table,
-                                    wrap_column)
+                                    tone_brush, wrap_column)
 from tracker.gui.theme import active, colour_for
 from tracker.services.context import AppContext
 
@@ -486,7 +485,7 @@ class ValuePage(Page):
                 if col in (2, 3, 4, COST_TREND_COLUMN, VALUE_TREND_COLUMN):
                     item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
                 if flagged and col in (COST_TREND_COLUMN, VALUE_TREND_COLUMN):
-                    item.setForeground(QBrush(QColor(active().bad)))
+                    item.setForeground(tone_brush("bad"))
                     item.setToolTip(FLAG_TIP)
                 elif col == KPI_COLUMN and text:  # wrapped in the room left; cut short only in a very narrow one
                     item.setToolTip(text.replace("; ", "\n"))

@@ -203,3 +203,41 @@ def test_a_database_the_agent_closed_is_read_without_leaving_files_beside_it(sql
     finally:
         again.close()
     assert [row[0] for row in _sqlite_rows()] == ["1", "2"]
+
+
+def test_only_a_closed_wal_database_is_opened_immutable(tmp_path, monkeypatch):
+    """Immutable (no locks) only where nothing can be written meanwhile without a -wal appearing: a database in
+    rollback-journal mode keeps the read-only open, whose lock waits for a write in progress."""
+    from tracker.sources import foreign_db
+
+    def database(name: str, journal: str) -> str:
+        path = str(tmp_path / name)
+        conn = sqlite3.connect(path)
+        conn.execute(f"PRAGMA journal_mode={journal}")
+        conn.execute("CREATE TABLE t (x)")
+        conn.commit()
+        conn.close()
+        return path
+
+    closed_wal, rollback = database("wal.db", "WAL"), database("rollback.db", "DELETE")
+    assert foreign_db._closed_wal_database(closed_wal)
+    assert not foreign_db._closed_wal_database(rollback)
+    (tmp_path / "not.db").write_bytes(b"not a database at all, not even close")
+    assert not foreign_db._closed_wal_database(str(tmp_path / "not.db"))
+    assert not foreign_db._closed_wal_database(str(tmp_path / "missing.db"))
+
+    writer = sqlite3.connect(rollback, isolation_level=None)  # a write in progress holds the lock
+    writer.execute("BEGIN EXCLUSIVE")
+    writer.execute("INSERT INTO t VALUES (1)")
+    monkeypatch.setattr(foreign_db, "BUSY_TIMEOUT_S", 0.05)
+    try:
+        with pytest.raises(foreign_db.ForeignDatabaseError, match="locked"):
+            with foreign_db.read_only(rollback) as conn:
+                conn.execute("SELECT count(*) FROM t").fetchone()
+    finally:
+        writer.execute("ROLLBACK")
+        writer.close()
+    open_again = sqlite3.connect(closed_wal, isolation_level=None)  # the agent is back: its -wal appears
+    open_again.execute("INSERT INTO t VALUES (1)")
+    assert not foreign_db._closed_wal_database(closed_wal)
+    open_again.close()

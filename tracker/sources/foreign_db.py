@@ -6,8 +6,8 @@ discovery.with_companions for the `-wal` file). This is the one place besides
 tracker/storage that opens SQLite, and only this way:
 
 * read-only (`mode=ro`, `PRAGMA query_only`): the agent's data is never written,
-  and no journal of ours is left beside it; a database with no `-wal` beside it
-  (the agent closed it: every change is in the file) is opened `immutable`, as
+  and no journal of ours is left beside it; a WAL database with no `-wal` beside
+  it (the agent closed it: every change is in the file) is opened `immutable`, as
   `mode=ro` would create an empty `-wal` and `-shm` there and leave them (files
   in the agent's folder, and a changed companion stat: the next import read the
   whole database again);
@@ -45,9 +45,7 @@ def read_only(path: str) -> Iterator[sqlite3.Connection]:
     names the agent may not have (older versions) are the reader's to check
     (`columns(conn, table)`), so that a missing one is a counted reason, not a crash.
     """
-    # (an agent that opens it meanwhile writes its -wal first: the new -wal changes the companion stat, and the
-    # next import reads the database again, then with the -wal)
-    mode = "mode=ro" if os.path.lexists(f"{path}-wal") else "immutable=1"
+    mode = "immutable=1" if _closed_wal_database(path) else "mode=ro"
     try:
         conn = sqlite3.connect(f"file:{quote(str(path))}?{mode}", uri=True, timeout=BUSY_TIMEOUT_S,
                                isolation_level=None, check_same_thread=False)
@@ -61,6 +59,29 @@ def read_only(path: str) -> Iterator[sqlite3.Connection]:
         raise ForeignDatabaseError(f"cannot read as an SQLite database ({exc})") from None
     finally:
         conn.close()
+
+
+# bytes 18 and 19 of an SQLite file's header: its write and read versions, 2 in WAL mode (sqlite.org/fileformat)
+_WAL_VERSIONS = b"\x02\x02"
+_VERSIONS_AT = 18
+
+
+def _closed_wal_database(path: str) -> bool:
+    """A database in WAL mode with no -wal beside it: the agent closed it, every change is in the file.
+
+    Such a file is opened immutable: `mode=ro` would create an empty -wal and -shm beside it and leave them. A
+    database in rollback-journal mode keeps `mode=ro`, whose locks keep a read from meeting a write in
+    progress; it leaves no file. (An agent that opens a closed WAL database meanwhile writes its -wal first:
+    the new -wal changes the companion stat, and the next import reads the database again, with the -wal.)
+    """
+    if os.path.lexists(f"{path}-wal"):
+        return False
+    try:
+        with open(path, "rb") as fh:
+            fh.seek(_VERSIONS_AT)
+            return fh.read(2) == _WAL_VERSIONS
+    except OSError:
+        return False  # (the connection says what is wrong with it)
 
 
 def columns(conn: sqlite3.Connection, table: str) -> set[str]:

@@ -517,3 +517,33 @@ def test_the_demo_before_any_sync_says_demo_data_not_last_sync_never(qtbot, demo
     assert own.sync_label.text() == "Last sync: never"
     texts = [e.label for e in menu_entries(own_model.snapshot, own_model.status, 0) if not e.separator]
     assert "Last sync: never" in texts
+
+
+def test_a_session_total_without_a_call_count_shows_no_request_count(qtbot, ctx):
+    """Droid (and an older Hermes) keep a session's token totals but not its calls: their rows, 0 requests beside
+    thousands of tokens, read as "no request". The cell says it was not recorded instead; a counted row keeps
+    its count."""
+    from datetime import datetime, time
+
+    from tracker.core.records import UsageEvent
+    from tracker.core.timeutil import UTC, to_ms
+    from tracker.core.tokens import Tokens
+    from tracker.gui.pages.usage import UNCOUNTED_CALLS_TIP
+    from tracker.services.ingest import ingest
+
+    ts = to_ms(datetime.combine(datetime.now(UTC).date(), time(0), UTC))
+    ingest(ctx.store, ctx.pricer, events=[
+        UsageEvent(source="droid", key="s1", ts_ms=ts, model="claude-sonnet-4-5", requests=0,
+                   tokens=Tokens(input_tokens=5000, output_tokens=700)),
+        UsageEvent(source="claude_code", key="m1", ts_ms=ts, model="claude-sonnet-4-5",
+                   tokens=Tokens(input_tokens=10, output_tokens=10))])
+    window, _ = _window(qtbot, ctx)
+    window.show_page("Usage")
+    usage = window.pages["Usage"]
+    usage.view.setCurrentIndex(usage.view.findData("daily"))
+    table = usage.table_model
+    qtbot.waitUntil(lambda: table.rowCount() == 2, timeout=5_000)
+    column = table.table.columns.index("requests")
+    by_source = {table.table.rows[r]["source"]: table.index(r, column) for r in range(table.rowCount())}
+    assert by_source["droid"].data() == "—" and by_source["droid"].data(Qt.ItemDataRole.ToolTipRole) == UNCOUNTED_CALLS_TIP
+    assert by_source["claude_code"].data() == "1" and by_source["claude_code"].data(Qt.ItemDataRole.ToolTipRole) is None

@@ -51,6 +51,17 @@ def _display(column: str, value) -> str:
     return str(value)
 
 
+# Droid and older Hermes keep a session's token totals but not how many calls made them: their rows count 0
+# requests, which read as "no request" beside their tokens
+UNCOUNTED_CALLS_TIP = "Not recorded: this agent keeps a session's token totals, not how many requests made them."
+
+
+def _calls_not_counted(row: dict) -> bool:
+    """Tokens, and 0 requests: the agent did not record its calls (not: no request)."""
+    return row.get("requests") == 0 and any(isinstance(v, int) and v > 0 for k, v in row.items()
+                                            if k.endswith("_tokens"))
+
+
 def _figure_column(column: str) -> bool:
     """A column of figures: its numbers, and its header, to the right."""
     return column == "requests" or column.endswith(("_usd", "_tokens", "_requests"))
@@ -145,6 +156,11 @@ class UsageTableModel(QAbstractTableModel):
         row = self.table.rows[index.row()]
         value = row.get(column)
         covered = _plan_covered_pico(row) if column == "cost_usd" else 0
+        if column == "requests" and _calls_not_counted(row):
+            if role == Qt.ItemDataRole.DisplayRole:
+                return "—"
+            if role == Qt.ItemDataRole.ToolTipRole:
+                return UNCOUNTED_CALLS_TIP
         if role == Qt.ItemDataRole.DisplayRole:
             # $0.00 would read as free: the usage was paid for by a plan
             return paid_or_in_plan(usd_to_pico(value), covered) if value is not None and covered \

@@ -46,7 +46,7 @@ def _declare() -> dict:
 
     source = AgentSource(
         kind=KIND,
-        name="Cursor (usage CSV)",
+        name="Cursor",  # (its usage comes from the dashboard's CSV export: the places and the docs say so)
         places=(Place("cursor.com/dashboard > Usage > Export CSV, then `tracker import FILE.csv`"),),
         roots=roots,
         discover=discover,

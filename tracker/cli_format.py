@@ -301,10 +301,15 @@ def report_heading(kind: str, doc: dict) -> str:
             "costs are estimates at the price in force on each request's date.")
 
 
+def _any_usage(totals: dict) -> bool:
+    """Requests or tokens in a report's totals (a session's totals with no count of its requests: tokens only)."""
+    return any(value for key, value in totals.items() if key == "requests" or key.endswith("_tokens"))
+
+
 def report_notes(doc: dict) -> list[str]:
     """What `tracker report` prints below its table (each a click.echo), but the billed figures."""
     out = [f"\nNote: {note}" for note in doc.get("notes", [])]
-    if not doc["totals"].get("requests"):  # an empty table and a $0.00 total said nothing of what to do
+    if not _any_usage(doc["totals"]):  # an empty table and a $0.00 total said nothing of what to do
         out.append(f"\nNo usage from {doc['since']} to {doc['until']}. `tracker import` reads your coding agents' "
                    "logs and `tracker poll` your provider accounts (`tracker sources agents` and `tracker sources "
                    "list` say what is set up); `tracker --demo report daily` shows the reports over generated data.")

@@ -209,3 +209,18 @@ def test_no_display_gives_a_way_out_instead_of_a_qt_abort(monkeypatch):
     result = CliRunner().invoke(main, ["--demo"])
     assert result.exit_code == 1
     assert "No graphical display" in result.output and "tracker --demo report daily" in result.output
+
+
+def test_usage_without_a_request_count_is_not_called_no_usage(store, pricer):
+    """Droid keeps a session's token totals, not its requests (0): a range of only that is usage all the same,
+    not "No usage from ... to ...", which the text report said under its own figures."""
+    from tracker import cli_format
+
+    ingest(store, pricer, events=[UsageEvent(source="droid", key="s1", ts_ms=1_780_000_000_000,
+                                             model="claude-sonnet-4-5", requests=0,
+                                             tokens=Tokens(input_tokens=5000, output_tokens=700))])
+    doc = usage_report(store, get_zone("UTC"), "day", since=date(2026, 5, 27), until=date(2026, 5, 29))
+    assert doc["totals"]["requests"] == 0 and doc["totals"]["input_tokens"] == 5000
+    assert not any("No usage" in note for note in cli_format.report_notes(doc))
+    empty = usage_report(store, get_zone("UTC"), "day", since=date(2026, 1, 1), until=date(2026, 1, 2))
+    assert any(note.startswith("\nNo usage from 2026-01-01 to 2026-01-02.") for note in cli_format.report_notes(empty))

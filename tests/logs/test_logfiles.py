@@ -201,3 +201,17 @@ def test_every_built_in_finds_its_roots_as_text_as_it_finds_them_as_paths(tmp_pa
             assert [str(Path(text)) for text in texts] == texts
             checked += bool(texts)
     assert checked >= 16
+
+
+def test_one_reading_of_the_times_agents_databases_keep():
+    """Goose, Hermes and ZCode read their times the one way (they had three copies): epoch seconds or
+    milliseconds, as numbers or digits, or RFC 3339; nothing unusable becomes a time (an infinite REAL raised
+    OverflowError in Goose's copy)."""
+    from tracker.sources.logfiles import epoch_or_text_ms
+
+    assert epoch_or_text_ms(1781341200) == epoch_or_text_ms(1781341200.0) == epoch_or_text_ms("1781341200") \
+        == epoch_or_text_ms(1781341200000) == epoch_or_text_ms(" 1781341200000 ") == 1781341200000
+    assert epoch_or_text_ms(1781341200.5) == 1781341200500
+    assert epoch_or_text_ms("2026-06-13T09:00:00Z") == 1781341200000
+    for bad in (0, -1.0, float("inf"), float("nan"), "yesterday", "", None, b"1781341200", True):
+        assert epoch_or_text_ms(bad) is None, bad

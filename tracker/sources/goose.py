@@ -36,7 +36,6 @@ PROVIDER_REPORTED = frozenset({"provider", "provider_reported", "reported"})
 # Goose provider names that genai-prices spells otherwise; the others are passed as they are
 PROVIDERS = {"aws_bedrock": "aws", "gcp_vertex_ai": "google", "azure_openai": "azure",
              "github_copilot": "github-copilot", "xai": "x-ai"}
-_MS_THRESHOLD = 10_000_000_000  # Goose's own: a timestamp above this is milliseconds, below it seconds
 _TOKEN_COLUMNS = ("input", "output", "total", "cache_read", "cache_write")
 
 
@@ -70,7 +69,7 @@ def parse(fh, start: int, limit: int, result: lf.ReadResult) -> None:
             result.lines_seen += 1
             carried = call["cost_source"] == CARRIED_FORWARD
             event = _event(info, info["key"] if carried else f"{info['key']}:{call['id']}",
-                           info["created_ms"] if carried else _ms(call["created_timestamp"]),
+                           info["created_ms"] if carried else lf.epoch_or_text_ms(call["created_timestamp"]),
                            call["model"] if isinstance(call["model"], str) and call["model"] else info["model"],
                            tuple(call[c] for c in _TOKEN_COLUMNS), _reported_cost(call), result.skipped)
             if event is not None:
@@ -125,7 +124,8 @@ def _session_info(session: dict, skipped) -> dict | None:
         model = name.strip() if isinstance(name, str) and name.strip() else None
     cwd = session["working_dir"] if isinstance(session["working_dir"], str) and session["working_dir"] else None
     provider = session["provider_name"] if isinstance(session["provider_name"], str) else None
-    return {"key": sid, "session": sid, "cwd": cwd, "model": model, "created_ms": _ms(session["created_at"]),
+    return {"key": sid, "session": sid, "cwd": cwd, "model": model,
+            "created_ms": lf.epoch_or_text_ms(session["created_at"]),
             "provider": PROVIDERS.get(provider, provider) if provider else None}
 
 
@@ -180,15 +180,3 @@ def _reported_cost(call: dict) -> int | None:
     if type(cost) not in (int, float) or not 0 <= cost < 1e9:  # NaN and infinities fail the range too
         return None
     return usd_to_pico(repr(cost))
-
-
-def _ms(value) -> int | None:
-    """Goose's times: TIMESTAMP text ('2026-07-05 14:00:00', UTC), RFC 3339, or epoch seconds / milliseconds."""
-    if type(value) in (int, float) and value > 0:
-        return int(value if value > _MS_THRESHOLD else value * 1000)
-    if isinstance(value, str):
-        text = value.strip()
-        if text.isdigit():
-            return _ms(int(text))
-        return lf.parse_ts_ms(text)
-    return None

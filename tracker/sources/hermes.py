@@ -66,7 +66,7 @@ def _event(row: tuple, skipped) -> UsageEvent | None:
     if not model:
         skipped[lf.MISSING_MODEL] += 1
         return None
-    ts_ms = _ms(started_at)
+    ts_ms = lf.epoch_or_text_ms(started_at)
     if ts_ms is None:
         skipped[lf.BAD_TIMESTAMP] += 1
         return None
@@ -90,10 +90,3 @@ def _event(row: tuple, skipped) -> UsageEvent | None:
         # Hermes): 0, the base tier, as a session's total prompt crosses every long-context tier no call may have
         requests=requests or 0,
     )
-
-
-def _ms(value) -> int | None:
-    """Hermes's times: epoch seconds as REAL (time.time()); above 10^12 read as milliseconds, as ccusage does."""
-    if type(value) not in (int, float) or not value > 0 or value != value or value == float("inf"):
-        return None
-    return int(value if value > 1e12 else value * 1000)

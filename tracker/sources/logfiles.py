@@ -85,6 +85,25 @@ def parse_ts_ms(value) -> int | None:
     return (dt - _EPOCH) // _ONE_MS
 
 
+# An epoch time above this is in milliseconds, below it in seconds: read the other way, either would be before
+# April 1970 or after the year 2286 (Goose's own rule; ccusage's 10**12 tells the same times apart)
+EPOCH_MS_FROM = 10_000_000_000
+
+
+def epoch_or_text_ms(value) -> int | None:
+    """A time as the agents' databases keep it, to UTC epoch milliseconds: epoch seconds or milliseconds (a
+    number, or digits in text) or RFC 3339 text; None if unusable (not above 0, not finite, not a time)."""
+    if type(value) in (int, float):
+        return int(value if value > EPOCH_MS_FROM else value * 1000) if 0 < value < _INFINITY else None
+    if isinstance(value, str):
+        text = value.strip()
+        return epoch_or_text_ms(int(text)) if text.isdigit() else parse_ts_ms(text)
+    return None
+
+
+_INFINITY = float("inf")  # (NaN is neither above 0 nor below it)
+
+
 # No request reads or writes a billion tokens (the largest context windows hold ~10M): a bigger
 # count in one request is a corrupt line. Below it, a request's cost in picodollars fits SQLite's
 # 64-bit integers at any list price; above 2**63 the write itself would fail the whole import.

@@ -76,7 +76,7 @@ def _event(row: dict, skipped) -> UsageEvent | None:
     if not model:
         skipped[lf.MISSING_MODEL] += 1
         return None
-    ts_ms = _ms(row["started_at"])
+    ts_ms = lf.epoch_or_text_ms(row["started_at"])
     if ts_ms is None:
         skipped[lf.BAD_TIMESTAMP] += 1
         return None
@@ -101,15 +101,3 @@ def _event(row: dict, skipped) -> UsageEvent | None:
 
 def _provider(channel) -> str | None:
     return BUILTIN_PROVIDER if isinstance(channel, str) and channel.startswith(BUILTIN_PREFIX) else None
-
-
-def _ms(value) -> int | None:
-    """`started_at`: epoch milliseconds (Date.now()); text in ISO 8601 is read too."""
-    if type(value) is int and value > 0:
-        return value
-    if type(value) is float and value > 0 and value == value and value != float("inf"):
-        return int(value)
-    if isinstance(value, str):
-        text = value.strip()
-        return int(text) if text.isdigit() and int(text) > 0 else lf.parse_ts_ms(text)
-    return None

@@ -13,6 +13,7 @@ from tracker.services.overview import OverviewSnapshot
 from tracker.services.plans import multiple
 from tracker.services.source_names import source_name
 
+
 def source_label(source: str) -> str:
     """A source kind as a person reads it ("Kimi CLI", not "kimi_cli"): services.source_names."""
     return source_name(source)

@@ -16,8 +16,8 @@ from PySide6.QtWidgets import (
 )
 
 from tracker.core.timeutil import TimezoneError, zone_label
-from tracker.gui.components import (Page, Panel, fit_list_height, fit_rows, fit_table_height, hbox, label, primary_button, set_role,
-                                    style_table, tone_brush, wrap_column)
+from tracker.gui.components import (Page, Panel, fit_list_height, fit_rows, fit_table_height, hbox, label,
+                                    primary_button, set_role, style_table, tone_brush, wrap_column)
 from tracker.gui.menu_model import source_label
 from tracker.gui.model import DashboardModel
 from tracker.paths import home_relative
